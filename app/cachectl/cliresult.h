@@ -1,0 +1,13 @@
+#pragma once
+
+namespace cachescope::cli {
+
+// Exit codes, as a shell user expects them.
+enum ExitCode
+{
+    ExitOk = 0,
+    ExitFailure = 1, // the server said no, or could not be reached
+    ExitUsage = 2, // the command line is wrong
+};
+
+} // namespace cachescope::cli

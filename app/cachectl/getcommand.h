@@ -1,0 +1,35 @@
+#pragma once
+
+#include <QByteArray>
+#include <QObject>
+#include <QTextStream>
+
+namespace cachescope::redis {
+class Connection;
+class Reply;
+}
+
+namespace cachescope::cli {
+
+// `cachectl get KEY`: what a key holds, its type, its TTL and what the key model makes of its name.
+class GetCommand : public QObject
+{
+    Q_OBJECT
+public:
+    GetCommand(redis::Connection* connection, QByteArray key, bool json, QTextStream& out, QTextStream& err);
+    void start();
+
+Q_SIGNALS:
+    void finished(int exitCode);
+
+private:
+    void print(const redis::Reply& type, const redis::Reply& ttl, const redis::Reply& value);
+
+    redis::Connection* m_connection;
+    QByteArray m_key;
+    bool m_json;
+    QTextStream& m_out;
+    QTextStream& m_err;
+};
+
+} // namespace cachescope::cli

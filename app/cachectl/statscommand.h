@@ -1,0 +1,55 @@
+#pragma once
+
+#include "ops/serverinfo.h"
+
+#include <QElapsedTimer>
+#include <QObject>
+#include <QTextStream>
+#include <QTimer>
+
+#include <optional>
+
+namespace cachescope::redis {
+class Connection;
+}
+
+namespace cachescope::cli {
+
+// `cachectl stats`: the server's cache figures from INFO. Once: lifetime totals. With --watch: one line per
+// interval with the hits, misses and hit rate of that interval (from counter differences, not lifetime).
+class StatsCommand : public QObject
+{
+    Q_OBJECT
+public:
+    struct Options
+    {
+        bool json = false;
+        bool watch = false;
+        int intervalMs = 1000;
+        int samples = 0; // 0: until interrupted
+    };
+
+    StatsCommand(redis::Connection* connection, Options options, QTextStream& out, QTextStream& err);
+    void start();
+
+Q_SIGNALS:
+    void finished(int exitCode);
+
+private:
+    void sample();
+    void onInfo(const ops::ServerInfo& info);
+    void printTotals(const ops::ServerInfo& info);
+    void printInterval(const ops::ServerInfo& info);
+
+    redis::Connection* m_connection;
+    Options m_options;
+    QTextStream& m_out;
+    QTextStream& m_err;
+    QTimer m_timer;
+    QElapsedTimer m_clock;
+    std::optional<ops::ServerInfo> m_previous;
+    qint64 m_previousAtMs = 0;
+    int m_samplesPrinted = 0;
+};
+
+} // namespace cachescope::cli

@@ -1,0 +1,48 @@
+#pragma once
+
+#include <QByteArray>
+#include <QList>
+
+#include <optional>
+
+namespace cachescope::model {
+
+// One vary-by query parameter of a cached request. A parameter absent from the request has no value,
+// which is kept apart from one present with an empty value (`?q=`).
+struct VaryValue
+{
+    QByteArray name;
+    std::optional<QByteArray> value;
+
+    friend bool operator==(const VaryValue&, const VaryValue&) = default;
+};
+
+// The parts of a gateway response cache key:
+//   gateway:response:{METHOD}:{path}[:{param}:{value}…][:user:{userId}][:tenant:{tenantId}][:venue:{venueId}]
+// Every component is escaped with escapeKeyComponent(), so no two different GatewayKeys build the same key
+// and a built key contains no glob metacharacter and no hash tag.
+struct GatewayKey
+{
+    QByteArray method;
+    QByteArray path;
+    QList<VaryValue> vary;
+    std::optional<QByteArray> userId;
+    std::optional<QByteArray> tenantId;
+    std::optional<QByteArray> venueId;
+
+    friend bool operator==(const GatewayKey&, const GatewayKey&) = default;
+};
+
+inline constexpr char gatewayKeyPrefix[] = "gateway:response:";
+
+// Marks a vary parameter absent from the request; '%' followed by a non-hex letter never comes out of
+// escapeKeyComponent(), so no parameter value can be mistaken for it.
+inline constexpr char missingVaryValue[] = "%none";
+
+QByteArray buildGatewayKey(const GatewayKey& key);
+
+// Parses a key built by buildGatewayKey(); nothing for any other bytes. parse(build(k)) == k for every k,
+// and build(parse(s)) == s whenever parse(s) exists.
+std::optional<GatewayKey> parseGatewayKey(const QByteArray& key);
+
+} // namespace cachescope::model

@@ -1,0 +1,81 @@
+#include "ops/keyspacesummary.h"
+
+#include "model/keyparser.h"
+#include "redis/reply.h"
+
+#include <QJsonArray>
+
+namespace cachescope::ops {
+
+namespace {
+constexpr qsizetype maxOtherSamples = 10;
+
+QString label(const QByteArray& bytes)
+{
+    return redis::displayBytes(bytes);
+}
+} // namespace
+
+const QByteArray KeyspaceSummary::none = "(none)";
+
+void KeyspaceSummary::add(const QByteArray& key)
+{
+    ++m_total;
+    const model::ParsedKey parsed = model::parseKey(key);
+    switch (parsed.kind) {
+    case model::ParsedKey::Kind::GatewayResponse: {
+        ++m_gatewayTotal;
+        const auto& g = parsed.gateway;
+        const QByteArray route = g.method + ' ' + g.path;
+        ++m_gateway[g.tenantId.value_or(none)][g.venueId.value_or(none)][route];
+        break;
+    }
+    case model::ParsedKey::Kind::Service:
+        ++m_serviceTotal;
+        ++m_services[parsed.serviceNamespace];
+        break;
+    case model::ParsedKey::Kind::Other:
+        ++m_otherTotal;
+        if (m_otherSamples.size() < maxOtherSamples)
+            m_otherSamples.append(key);
+        break;
+    }
+}
+
+void KeyspaceSummary::add(const QList<QByteArray>& keys)
+{
+    for (const QByteArray& key : keys)
+        add(key);
+}
+
+QJsonObject KeyspaceSummary::toJson() const
+{
+    QJsonObject tenants;
+    for (auto tenant = m_gateway.cbegin(); tenant != m_gateway.cend(); ++tenant) {
+        QJsonObject venues;
+        for (auto venue = tenant->cbegin(); venue != tenant->cend(); ++venue) {
+            QJsonObject routes;
+            for (auto route = venue->cbegin(); route != venue->cend(); ++route)
+                routes.insert(label(route.key()), route.value());
+            venues.insert(label(venue.key()), routes);
+        }
+        tenants.insert(label(tenant.key()), venues);
+    }
+    QJsonObject services;
+    for (auto it = m_services.cbegin(); it != m_services.cend(); ++it)
+        services.insert(label(it.key()), it.value());
+    QJsonArray others;
+    for (const QByteArray& key : m_otherSamples)
+        others.append(label(key));
+    return QJsonObject {
+        {QStringLiteral("total"), m_total},
+        {QStringLiteral("gateway"),
+            QJsonObject {{QStringLiteral("total"), m_gatewayTotal}, {QStringLiteral("tenants"), tenants}}},
+        {QStringLiteral("services"),
+            QJsonObject {{QStringLiteral("total"), m_serviceTotal}, {QStringLiteral("namespaces"), services}}},
+        {QStringLiteral("other"),
+            QJsonObject {{QStringLiteral("total"), m_otherTotal}, {QStringLiteral("samples"), others}}},
+    };
+}
+
+} // namespace cachescope::ops

@@ -1,0 +1,473 @@
+#include "redis/connection.h"
+
+#include "redis/commandencoder.h"
+#include "redis/replyreader.h"
+#include "redis/tlsconfiguration.h"
+
+#include <QRandomGenerator>
+#include <QSslSocket>
+#include <QTcpSocket>
+
+namespace cachescope::redis {
+
+using namespace Qt::StringLiterals;
+using Clock = std::chrono::steady_clock;
+using std::chrono::milliseconds;
+
+namespace {
+// Counts slot depth so the socket is never deleted from inside its own signal. A callback may delete the
+// connection itself, so the guard checks it is still alive before touching it again.
+class SignalDepthGuard
+{
+public:
+    SignalDepthGuard(QObject* owner, int& depth)
+        : m_owner(owner)
+        , m_depth(depth)
+    {
+        ++m_depth;
+    }
+    ~SignalDepthGuard()
+    {
+        if (m_owner)
+            --m_depth;
+    }
+    SignalDepthGuard(const SignalDepthGuard&) = delete;
+    SignalDepthGuard& operator=(const SignalDepthGuard&) = delete;
+
+private:
+    QPointer<QObject> m_owner;
+    int& m_depth;
+};
+
+QString millis(milliseconds ms)
+{
+    return QString::number(ms.count()) + u" ms"_s;
+}
+} // namespace
+
+Connection::Connection(ConnectionOptions options, QObject* parent)
+    : QObject(parent)
+    , m_options(std::move(options))
+    , m_nextReconnectDelay(m_options.reconnectInitialDelay)
+{
+    m_connectTimer.setSingleShot(true);
+    m_commandTimer.setSingleShot(true);
+    m_reconnectTimer.setSingleShot(true);
+    connect(&m_connectTimer, &QTimer::timeout, this, [this] {
+        transportFailed(ErrorKind::Timeout,
+            u"could not connect to %1 within %2"_s.arg(m_options.displayName(), millis(m_options.connectTimeout)),
+            true);
+    });
+    connect(&m_commandTimer, &QTimer::timeout, this, &Connection::onCommandTimer);
+    connect(&m_reconnectTimer, &QTimer::timeout, this, &Connection::startAttempt);
+}
+
+Connection::~Connection()
+{
+    m_inFlight.clear();
+    m_waiting.clear();
+    dropSocket();
+}
+
+void Connection::open()
+{
+    if (m_state != State::Disconnected)
+        return;
+    if (m_options.tls.enabled) {
+        QString error;
+        m_tlsConfiguration = buildTlsConfiguration(m_options.tls, &error);
+        if (!m_tlsConfiguration) {
+            giveUp(ErrorKind::Tls, error);
+            return;
+        }
+    }
+    m_everReady = false;
+    m_nextReconnectDelay = m_options.reconnectInitialDelay;
+    startAttempt();
+}
+
+void Connection::close()
+{
+    m_connectTimer.stop();
+    m_reconnectTimer.stop();
+    dropSocket();
+    setState(State::Disconnected);
+    failInFlight(ErrorKind::Cancelled, u"the connection was closed"_s);
+    failWaiting(ErrorKind::Cancelled, u"the connection was closed"_s);
+}
+
+void Connection::startAttempt()
+{
+    dropSocket();
+    m_reader = std::make_unique<ReplyReader>();
+    m_tlsErrors.clear();
+    m_handshakeFailed = false;
+
+    QTcpSocket* socket = nullptr;
+    if (m_options.tls.enabled) {
+        auto* ssl = new QSslSocket;
+        ssl->setSslConfiguration(*m_tlsConfiguration);
+        connect(ssl, &QSslSocket::encrypted, this, &Connection::onTransportReady);
+        connect(ssl, &QSslSocket::sslErrors, this, [this](const QList<QSslError>& errors) {
+            QStringList texts;
+            for (const QSslError& error : errors)
+                texts.append(error.errorString());
+            m_tlsErrors = texts.join(u"; "_s);
+        });
+        socket = ssl;
+    } else {
+        socket = new QTcpSocket;
+        connect(socket, &QTcpSocket::connected, this, &Connection::onTransportReady);
+    }
+    m_socket.reset(socket);
+    socket->setSocketOption(QAbstractSocket::LowDelayOption, 1);
+    connect(socket, &QTcpSocket::readyRead, this, &Connection::onReadyRead);
+    connect(socket, &QTcpSocket::errorOccurred, this, &Connection::onSocketError);
+    connect(socket, &QTcpSocket::disconnected, this, &Connection::onSocketError);
+
+    setState(State::Connecting);
+    m_connectTimer.start(m_options.connectTimeout);
+    if (auto* ssl = qobject_cast<QSslSocket*>(socket)) {
+        const QString peerName = m_options.tls.serverName.isEmpty() ? m_options.host : m_options.tls.serverName;
+        ssl->connectToHostEncrypted(m_options.host, m_options.port, peerName);
+    } else {
+        socket->connectToHost(m_options.host, m_options.port);
+    }
+}
+
+void Connection::onTransportReady()
+{
+    SignalDepthGuard guard(this, m_socketSignalDepth);
+    setState(State::Handshaking);
+    sendHandshake();
+}
+
+void Connection::sendHandshake()
+{
+    struct Step
+    {
+        QList<QByteArray> arguments;
+        bool optional; // a failure is ignored (CLIENT SETNAME may be denied to a restricted ACL user)
+    };
+    QList<Step> steps;
+    if (!m_options.password.isEmpty()) {
+        if (m_options.username.isEmpty())
+            steps.append({{"AUTH", m_options.password.toUtf8()}, false});
+        else
+            steps.append({{"AUTH", m_options.username.toUtf8(), m_options.password.toUtf8()}, false});
+    }
+    if (m_options.database != 0)
+        steps.append({{"SELECT", QByteArray::number(m_options.database)}, false});
+    if (!m_options.clientName.isEmpty())
+        steps.append({{"CLIENT", "SETNAME", m_options.clientName.toUtf8()}, true});
+    // Always end with a round trip, so Ready means the server has answered.
+    steps.append({{"PING"}, false});
+
+    m_handshakeRemaining = int(steps.size());
+    for (const Step& step : steps) {
+        const bool optional = step.optional;
+        Pending pending;
+        pending.since = Clock::now();
+        pending.callback = [this, optional](const Reply& reply) {
+            --m_handshakeRemaining;
+            if (m_handshakeFailed)
+                return;
+            // NOAUTH is never optional: it means the password is missing, and every command would fail.
+            if (reply.isError() && (!optional || reply.errorKind() == ErrorKind::NoAuth)) {
+                failHandshake(reply);
+                return;
+            }
+            if (m_handshakeRemaining == 0)
+                becomeReady();
+        };
+        writeCommand(encodeCommand(step.arguments), std::move(pending));
+    }
+}
+
+void Connection::failHandshake(const Reply& reply)
+{
+    m_handshakeFailed = true;
+    const ErrorKind kind = reply.errorKind();
+    const bool clientSide = kind == ErrorKind::ConnectionLost || kind == ErrorKind::Timeout
+        || kind == ErrorKind::Protocol || kind == ErrorKind::Cancelled;
+    if (clientSide)
+        return; // transportFailed() is already handling it
+    if (kind == ErrorKind::Loading || kind == ErrorKind::Busy || kind == ErrorKind::MasterDown) {
+        // The server is there but not ready yet: worth trying again like a dropped connection.
+        transportFailed(kind, u"server not ready: "_s + reply.errorMessage(), true);
+        return;
+    }
+    QString message = reply.errorMessage();
+    if (kind == ErrorKind::WrongPass || kind == ErrorKind::NoAuth)
+        message = u"authentication failed for %1: %2"_s.arg(m_options.displayName(), message);
+    giveUp(kind, message);
+}
+
+void Connection::becomeReady()
+{
+    m_connectTimer.stop();
+    m_everReady = true;
+    m_nextReconnectDelay = m_options.reconnectInitialDelay;
+    setState(State::Ready);
+    const auto generation = m_generation;
+    QPointer<Connection> self(this);
+    Q_EMIT ready();
+    if (!self || generation != m_generation || m_state != State::Ready)
+        return;
+    std::deque<Waiting> waiting;
+    waiting.swap(m_waiting);
+    for (Waiting& entry : waiting)
+        writeCommand(entry.encoded, std::move(entry.pending));
+    rearmCommandTimer();
+}
+
+void Connection::command(const QList<QByteArray>& arguments, const QObject* context, Callback callback)
+{
+    Pending pending;
+    pending.callback = std::move(callback);
+    pending.context = context;
+    pending.guarded = context != nullptr;
+    pending.since = Clock::now();
+
+    if (arguments.isEmpty()) {
+        deliverLater(std::move(pending), Reply::clientError(ErrorKind::Generic, u"empty command"_s));
+        return;
+    }
+    if (m_state == State::Disconnected) {
+        const QString why =
+            m_lastError.isEmpty() ? u"the connection is not open"_s : u"not connected: "_s + m_lastError;
+        deliverLater(std::move(pending), Reply::clientError(ErrorKind::NotConnected, why));
+        return;
+    }
+    QByteArray encoded = encodeCommand(arguments);
+    if (m_state == State::Ready) {
+        writeCommand(encoded, std::move(pending));
+    } else {
+        m_waiting.push_back({std::move(encoded), std::move(pending)});
+    }
+    if (!m_commandTimer.isActive())
+        rearmCommandTimer();
+}
+
+void Connection::writeCommand(const QByteArray& encoded, Pending pending)
+{
+    if (m_inFlight.empty())
+        m_lastProgress = Clock::now();
+    m_inFlight.push_back(std::move(pending));
+    m_socket->write(encoded);
+}
+
+void Connection::onReadyRead()
+{
+    SignalDepthGuard guard(this, m_socketSignalDepth);
+    const auto generation = m_generation;
+    QPointer<Connection> self(this);
+
+    const QByteArray data = m_socket->readAll();
+    m_reader->feed(data.constData(), data.size());
+    for (;;) {
+        Reply reply;
+        const auto status = m_reader->next(&reply);
+        if (status == ReplyReader::Status::NeedMoreData)
+            break;
+        if (status == ReplyReader::Status::Error) {
+            transportFailed(ErrorKind::Protocol, u"invalid reply from server: "_s + m_reader->errorString(), true);
+            return;
+        }
+        if (m_inFlight.empty()) {
+            transportFailed(ErrorKind::Protocol, u"the server sent a reply nobody asked for"_s, true);
+            return;
+        }
+        Pending pending = std::move(m_inFlight.front());
+        m_inFlight.pop_front();
+        m_lastProgress = Clock::now();
+        deliver(pending, reply);
+        if (!self || generation != m_generation)
+            return;
+    }
+    rearmCommandTimer();
+}
+
+void Connection::onSocketError()
+{
+    SignalDepthGuard guard(this, m_socketSignalDepth);
+    if (!m_socket)
+        return;
+    const auto error = m_socket->error();
+    if (error == QAbstractSocket::SslHandshakeFailedError || error == QAbstractSocket::SslInvalidUserDataError
+        || error == QAbstractSocket::SslInternalError) {
+        const QString detail = m_tlsErrors.isEmpty() ? m_socket->errorString() : m_tlsErrors;
+        const QString message = u"TLS handshake with %1 failed: %2"_s.arg(m_options.displayName(), detail);
+        failInFlight(ErrorKind::Tls, message);
+        giveUp(ErrorKind::Tls, message);
+        return;
+    }
+    QString message = m_socket->errorString();
+    if (error == QAbstractSocket::RemoteHostClosedError || message.isEmpty())
+        message = u"the server closed the connection"_s;
+    transportFailed(
+        m_state == State::Ready || m_state == State::Handshaking ? ErrorKind::ConnectionLost : ErrorKind::NotConnected,
+        u"%1: %2"_s.arg(m_options.displayName(), message), true);
+}
+
+void Connection::transportFailed(ErrorKind kind, const QString& message, bool retryable)
+{
+    const bool wasConnecting = m_state == State::Connecting || m_state == State::Handshaking;
+    m_connectTimer.stop();
+    dropSocket();
+    setError(kind, message);
+    QPointer<Connection> self(this);
+    failInFlight(kind == ErrorKind::NotConnected ? ErrorKind::ConnectionLost : kind,
+        message + u" (a command that was sent may or may not have run)"_s);
+    if (!self)
+        return;
+    const bool mayRetry = retryable && m_options.autoReconnect && (m_everReady || m_options.retryInitialConnect);
+    if (mayRetry && (m_state != State::Disconnected)) {
+        Q_EMIT errorOccurred(kind, message);
+        if (!self)
+            return;
+        scheduleReconnect();
+        return;
+    }
+    Q_UNUSED(wasConnecting);
+    giveUp(kind == ErrorKind::ConnectionLost ? ErrorKind::NotConnected : kind, message);
+}
+
+void Connection::giveUp(ErrorKind kind, const QString& message)
+{
+    m_connectTimer.stop();
+    m_reconnectTimer.stop();
+    dropSocket();
+    setError(kind, message);
+    setState(State::Disconnected);
+    QPointer<Connection> self(this);
+    Q_EMIT errorOccurred(kind, message);
+    if (!self)
+        return;
+    failInFlight(kind, message);
+    failWaiting(kind, message);
+}
+
+void Connection::scheduleReconnect()
+{
+    // ±20% jitter so many clients of a restarted server do not reconnect in lockstep.
+    const auto base = m_nextReconnectDelay.count();
+    const auto jitter = qint64(QRandomGenerator::global()->bounded(double(base) * 0.4) - double(base) * 0.2);
+    const milliseconds delay(std::max<qint64>(1, base + jitter));
+    m_nextReconnectDelay = std::min(m_nextReconnectDelay * 2, m_options.reconnectMaxDelay);
+    setState(State::WaitingToReconnect);
+    m_reconnectTimer.start(delay);
+    rearmCommandTimer();
+}
+
+void Connection::dropSocket()
+{
+    ++m_generation;
+    if (!m_socket)
+        return;
+    m_socket->disconnect(this);
+    m_socket->abort();
+    QTcpSocket* socket = m_socket.release();
+    if (m_socketSignalDepth > 0)
+        socket->deleteLater();
+    else
+        delete socket;
+}
+
+void Connection::onCommandTimer()
+{
+    const auto now = Clock::now();
+    const auto timeout = m_options.commandTimeout;
+    if (!m_inFlight.empty() && now - m_lastProgress >= timeout) {
+        // A reply that comes late would be matched to the wrong command, so the connection is given up.
+        transportFailed(
+            ErrorKind::Timeout, u"no reply from %1 for %2"_s.arg(m_options.displayName(), millis(timeout)), true);
+        return;
+    }
+    QPointer<Connection> self(this);
+    while (!m_waiting.empty() && now - m_waiting.front().pending.since >= timeout) {
+        Waiting expired = std::move(m_waiting.front());
+        m_waiting.pop_front();
+        const QString why = m_lastError.isEmpty()
+            ? u"not connected to %1 within %2"_s.arg(m_options.displayName(), millis(timeout))
+            : u"not connected within %1: %2"_s.arg(millis(timeout), m_lastError);
+        deliver(expired.pending, Reply::clientError(ErrorKind::Timeout, why));
+        if (!self)
+            return;
+    }
+    rearmCommandTimer();
+}
+
+void Connection::rearmCommandTimer()
+{
+    std::optional<Clock::time_point> due;
+    if (!m_inFlight.empty())
+        due = m_lastProgress + m_options.commandTimeout;
+    if (!m_waiting.empty()) {
+        const auto waitingDue = m_waiting.front().pending.since + m_options.commandTimeout;
+        due = due ? std::min(*due, waitingDue) : waitingDue;
+    }
+    if (!due) {
+        m_commandTimer.stop();
+        return;
+    }
+    const auto remaining = std::chrono::duration_cast<milliseconds>(*due - Clock::now());
+    m_commandTimer.start(std::max(milliseconds(0), remaining) + milliseconds(1));
+}
+
+void Connection::setState(State state)
+{
+    if (m_state == state)
+        return;
+    m_state = state;
+    Q_EMIT stateChanged(state);
+}
+
+void Connection::setError(ErrorKind kind, const QString& message)
+{
+    m_lastErrorKind = kind;
+    m_lastError = message;
+}
+
+void Connection::failInFlight(ErrorKind kind, const QString& message)
+{
+    std::deque<Pending> failed;
+    failed.swap(m_inFlight);
+    QPointer<Connection> self(this);
+    const Reply error = Reply::clientError(kind, message);
+    for (Pending& pending : failed) {
+        deliver(pending, error);
+        if (!self)
+            return;
+    }
+}
+
+void Connection::failWaiting(ErrorKind kind, const QString& message)
+{
+    std::deque<Waiting> failed;
+    failed.swap(m_waiting);
+    QPointer<Connection> self(this);
+    const Reply error = Reply::clientError(kind, message);
+    for (Waiting& waiting : failed) {
+        deliver(waiting.pending, error);
+        if (!self)
+            return;
+    }
+}
+
+void Connection::deliver(Pending& pending, const Reply& reply)
+{
+    if (pending.guarded && !pending.context)
+        return;
+    if (pending.callback)
+        pending.callback(reply);
+}
+
+void Connection::deliverLater(Pending pending, Reply reply)
+{
+    QMetaObject::invokeMethod(
+        this, [this, pending = std::move(pending), reply = std::move(reply)]() mutable { deliver(pending, reply); },
+        Qt::QueuedConnection);
+}
+
+} // namespace cachescope::redis

@@ -1,0 +1,157 @@
+#pragma once
+
+#include "redis/connectionoptions.h"
+#include "redis/reply.h"
+
+#include <QByteArray>
+#include <QElapsedTimer>
+#include <QList>
+#include <QObject>
+#include <QPointer>
+#include <QSslConfiguration>
+#include <QTimer>
+
+#include <chrono>
+#include <deque>
+#include <functional>
+#include <memory>
+#include <optional>
+
+class QTcpSocket;
+
+namespace cachescope::redis {
+
+class ReplyReader;
+
+// An asynchronous Redis connection on the Qt event loop: no blocking call, no thread of its own.
+//
+// Commands are pipelined: each is written as soon as the connection is ready, and replies are matched to
+// callbacks in order. Commands issued before the connection is ready wait (up to the command timeout) and
+// are sent once it is. Every command gets exactly one callback, with the reply or with a client-side
+// error (ErrorKind::ConnectionLost, Timeout, NotConnected, Cancelled, Protocol), unless its context object
+// was destroyed first; the callback never runs inside command() itself.
+//
+// A ready connection that drops reconnects with exponential backoff (stateChanged() tells each step).
+// Wrong credentials, a refused database and TLS verification failures are not retried: they will not fix
+// themselves, so the connection goes to Disconnected with the reason in errorOccurred().
+class Connection : public QObject
+{
+    Q_OBJECT
+public:
+    enum class State
+    {
+        Disconnected,
+        Connecting,
+        Handshaking, // connected, authenticating and selecting the database
+        Ready,
+        WaitingToReconnect,
+    };
+    Q_ENUM(State)
+
+    using Callback = std::function<void(const Reply&)>;
+
+    explicit Connection(ConnectionOptions options, QObject* parent = nullptr);
+    // Pending callbacks are dropped without being called: their receivers may be half-destroyed by now.
+    ~Connection() override;
+
+    const ConnectionOptions& options() const
+    {
+        return m_options;
+    }
+    State state() const
+    {
+        return m_state;
+    }
+    bool isReady() const
+    {
+        return m_state == State::Ready;
+    }
+    ErrorKind lastErrorKind() const
+    {
+        return m_lastErrorKind;
+    }
+    QString lastError() const
+    {
+        return m_lastError;
+    }
+    // Commands sent and awaiting a reply, plus those waiting for the connection.
+    qsizetype pendingCount() const
+    {
+        return qsizetype(m_inFlight.size() + m_waiting.size());
+    }
+
+    void open();
+    // Ends the connection for good: pending commands fail with ErrorKind::Cancelled; no reconnect.
+    void close();
+
+    // `context` guards the callback: once it is destroyed the callback is not called. Pass nullptr only
+    // for callbacks that capture nothing that can die.
+    void command(const QList<QByteArray>& arguments, const QObject* context, Callback callback);
+
+Q_SIGNALS:
+    void stateChanged(cachescope::redis::Connection::State state);
+    void ready(); // each time the connection becomes ready, the first time and after every reconnect
+    void errorOccurred(cachescope::redis::ErrorKind kind, const QString& message);
+
+private:
+    struct Pending
+    {
+        Callback callback;
+        QPointer<const QObject> context;
+        bool guarded = false;
+        std::chrono::steady_clock::time_point since;
+    };
+    struct Waiting
+    {
+        QByteArray encoded;
+        Pending pending;
+    };
+
+    void startAttempt();
+    void onTransportReady();
+    void onReadyRead();
+    void onSocketError();
+    void onCommandTimer();
+    void writeCommand(const QByteArray& encoded, Pending pending);
+    void sendHandshake();
+    void becomeReady();
+    void failHandshake(const Reply& reply);
+    // The transport failed: `kind` for commands in flight; reconnect if allowed, else give up.
+    void transportFailed(ErrorKind kind, const QString& message, bool retryable);
+    void giveUp(ErrorKind kind, const QString& message);
+    void scheduleReconnect();
+    void dropSocket();
+    void setState(State state);
+    void setError(ErrorKind kind, const QString& message);
+    void failInFlight(ErrorKind kind, const QString& message);
+    void failWaiting(ErrorKind kind, const QString& message);
+    void deliver(Pending& pending, const Reply& reply);
+    void deliverLater(Pending pending, Reply reply);
+    void rearmCommandTimer();
+
+    ConnectionOptions m_options;
+    std::optional<QSslConfiguration> m_tlsConfiguration;
+    State m_state = State::Disconnected;
+    ErrorKind m_lastErrorKind = ErrorKind::None;
+    QString m_lastError;
+    QString m_tlsErrors; // collected from sslErrors() for the message of the failure that follows
+
+    std::unique_ptr<QTcpSocket> m_socket;
+    std::unique_ptr<ReplyReader> m_reader;
+    quint64 m_generation = 0; // bumped whenever the socket is dropped, so loops notice re-entrant closes
+    int m_socketSignalDepth = 0; // >0 while inside a slot of m_socket: it must then be deleted later
+
+    std::deque<Pending> m_inFlight;
+    std::deque<Waiting> m_waiting;
+    int m_handshakeRemaining = 0;
+    bool m_handshakeFailed = false;
+    bool m_everReady = false;
+
+    QTimer m_connectTimer;
+    QTimer m_commandTimer;
+    QTimer m_reconnectTimer;
+    std::chrono::milliseconds m_nextReconnectDelay;
+    std::chrono::steady_clock::time_point m_lastProgress; // last reply, or first send into an idle pipe
+};
+
+} // namespace cachescope::redis

@@ -1,0 +1,70 @@
+#pragma once
+
+#include "redis/reply.h"
+
+#include <QByteArray>
+#include <QList>
+#include <QObject>
+#include <QPointer>
+
+namespace cachescope::redis {
+
+class Connection;
+
+struct ScanOptions
+{
+    QByteArray match; // empty: every key
+    int count = 1000; // the COUNT hint per page
+    QByteArray type; // empty: every type (SCAN … TYPE needs Redis 6)
+};
+
+// Walks the keyspace with SCAN, one page in flight at a time (each page needs the previous cursor),
+// reporting each page as it arrives. Keys can repeat across pages, as SCAN guarantees no better; a key that
+// exists for the whole scan is reported at least once. The cursor can be saved and the scan resumed from it.
+class ScanIterator : public QObject
+{
+    Q_OBJECT
+public:
+    ScanIterator(Connection* connection, ScanOptions options, QObject* parent = nullptr);
+
+    void start(const QByteArray& cursor = "0");
+    // Stops after the page in flight, whose keys are then not reported.
+    void cancel();
+
+    bool isRunning() const
+    {
+        return m_running;
+    }
+    // The cursor to resume from: the one of the next page not yet reported.
+    QByteArray cursor() const
+    {
+        return m_cursor;
+    }
+    qint64 pagesReceived() const
+    {
+        return m_pages;
+    }
+    qint64 keysReceived() const
+    {
+        return m_keys;
+    }
+
+Q_SIGNALS:
+    void page(const QList<QByteArray>& keys);
+    void finished();
+    void failed(const cachescope::redis::Reply& error);
+
+private:
+    void requestPage();
+    void onReply(const Reply& reply);
+
+    QPointer<Connection> m_connection;
+    ScanOptions m_options;
+    QByteArray m_cursor = "0";
+    bool m_running = false;
+    quint64 m_request = 0; // identifies the page in flight, so a reply to a cancelled scan is ignored
+    qint64 m_pages = 0;
+    qint64 m_keys = 0;
+};
+
+} // namespace cachescope::redis

@@ -1,0 +1,16 @@
+#!/usr/bin/env bash
+# Installs what is missing, builds, and runs every test: first a debug build, then the same suite under
+# AddressSanitizer and UndefinedBehaviorSanitizer. Tests start their own redis-server on free loopback ports.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+scripts/install-deps.sh
+
+jobs=$(nproc)
+for preset in dev asan; do
+    echo "=== $preset: configure and build" >&2
+    cmake --preset "$preset" >/dev/null
+    cmake --build --preset "$preset" -j "$jobs"
+    echo "=== $preset: test" >&2
+    ctest --preset "$preset" -j "$jobs"
+done

@@ -1,0 +1,251 @@
+#include "redisserver.h"
+
+#include <QDeadlineTimer>
+#include <QFile>
+#include <QHostAddress>
+#include <QTcpServer>
+#include <QThread>
+
+#include <csignal>
+
+namespace cachescope::testing {
+
+using namespace Qt::StringLiterals;
+
+namespace {
+quint16 freeLoopbackPort()
+{
+    QTcpServer probe;
+    if (!probe.listen(QHostAddress::LocalHost, 0))
+        return 0;
+    return probe.serverPort();
+}
+
+bool run(const QString& program, const QStringList& arguments, const QString& workingDirectory, QString* error)
+{
+    QProcess process;
+    process.setWorkingDirectory(workingDirectory);
+    process.start(program, arguments);
+    if (!process.waitForFinished(30000) || process.exitStatus() != QProcess::NormalExit || process.exitCode() != 0) {
+        *error = u"%1 %2 failed: %3"_s.arg(
+            program, arguments.join(u' '), QString::fromLocal8Bit(process.readAllStandardError()));
+        return false;
+    }
+    return true;
+}
+} // namespace
+
+RedisServer::RedisServer()
+    : RedisServer(Config())
+{
+}
+
+RedisServer::RedisServer(Config config)
+    : m_config(std::move(config))
+{
+}
+
+RedisServer::~RedisServer()
+{
+    stop();
+}
+
+QString RedisServer::caFile() const
+{
+    return m_dir.filePath(u"ca.crt"_s);
+}
+
+QString RedisServer::clientCertFile() const
+{
+    return m_dir.filePath(u"client.crt"_s);
+}
+
+QString RedisServer::clientKeyFile() const
+{
+    return m_dir.filePath(u"client.key"_s);
+}
+
+QString RedisServer::unrelatedCaFile() const
+{
+    return m_dir.filePath(u"other-ca.crt"_s);
+}
+
+bool RedisServer::makeCertificates()
+{
+    const QString dir = m_dir.path();
+    const QStringList ecKey {u"-newkey"_s, u"ec"_s, u"-pkeyopt"_s, u"ec_paramgen_curve:prime256v1"_s, u"-nodes"_s};
+    auto selfSigned = [&](const QString& name, const QString& subject) {
+        return run(u"openssl"_s,
+            QStringList {u"req"_s, u"-x509"_s} + ecKey
+                + QStringList {u"-keyout"_s, name + u".key"_s, u"-out"_s, name + u".crt"_s, u"-days"_s, u"2"_s,
+                    u"-subj"_s, subject},
+            dir, &m_error);
+    };
+    auto signedBy = [&](const QString& name, const QString& subject, const QString& extension) {
+        QFile ext(m_dir.filePath(name + u".ext"_s));
+        if (!ext.open(QIODevice::WriteOnly) || ext.write(extension.toUtf8()) < 0)
+            return false;
+        ext.close();
+        return run(u"openssl"_s,
+                   QStringList {u"req"_s} + ecKey
+                       + QStringList {u"-keyout"_s, name + u".key"_s, u"-out"_s, name + u".csr"_s, u"-subj"_s, subject},
+                   dir, &m_error)
+            && run(u"openssl"_s,
+                QStringList {u"x509"_s, u"-req"_s, u"-in"_s, name + u".csr"_s, u"-CA"_s, u"ca.crt"_s, u"-CAkey"_s,
+                    u"ca.key"_s, u"-CAcreateserial"_s, u"-out"_s, name + u".crt"_s, u"-days"_s, u"2"_s, u"-extfile"_s,
+                    name + u".ext"_s},
+                dir, &m_error);
+    };
+    return selfSigned(u"ca"_s, u"/CN=CacheScope Test CA"_s) && selfSigned(u"other-ca"_s, u"/CN=Unrelated CA"_s)
+        && signedBy(u"server"_s, u"/CN=localhost"_s, u"subjectAltName=DNS:localhost,IP:127.0.0.1\n"_s)
+        && signedBy(u"client"_s, u"/CN=cachescope-test-client"_s, u"extendedKeyUsage=clientAuth\n"_s);
+}
+
+bool RedisServer::writeConfig()
+{
+    QStringList lines {u"bind 127.0.0.1"_s, u"dir "_s + m_dir.path(), u"save \"\""_s, u"appendonly no"_s,
+        u"daemonize no"_s, u"logfile "_s + m_dir.filePath(u"redis.log"_s)};
+    if (m_config.tls) {
+        lines << u"port 0"_s << u"tls-port %1"_s.arg(m_port) << u"tls-cert-file "_s + m_dir.filePath(u"server.crt"_s)
+              << u"tls-key-file "_s + m_dir.filePath(u"server.key"_s) << u"tls-ca-cert-file "_s + caFile()
+              << (m_config.requireClientCertificate ? u"tls-auth-clients yes"_s : u"tls-auth-clients no"_s);
+    } else {
+        lines << u"port %1"_s.arg(m_port);
+    }
+    lines += m_config.extraConfig;
+    QFile file(m_dir.filePath(u"redis.conf"_s));
+    if (!file.open(QIODevice::WriteOnly | QIODevice::Truncate)) {
+        m_error = u"cannot write redis.conf: "_s + file.errorString();
+        return false;
+    }
+    file.write(lines.join(u'\n').toUtf8() + '\n');
+    return true;
+}
+
+bool RedisServer::start()
+{
+    if (!m_dir.isValid()) {
+        m_error = u"cannot create a temporary directory"_s;
+        return false;
+    }
+    if (m_config.tls && !QFile::exists(caFile()) && !makeCertificates())
+        return false;
+    // Another process may take the port between the probe and the server's bind: try a few.
+    for (int attempt = 0; attempt < 5; ++attempt) {
+        m_port = freeLoopbackPort();
+        if (m_port != 0 && writeConfig() && launch())
+            return true;
+    }
+    return false;
+}
+
+bool RedisServer::launch()
+{
+    QFile::remove(m_dir.filePath(u"redis.log"_s));
+    m_process = std::make_unique<QProcess>();
+    m_process->setProcessChannelMode(QProcess::ForwardedErrorChannel);
+    m_process->start(u"redis-server"_s, {m_dir.filePath(u"redis.conf"_s)});
+    if (!m_process->waitForStarted(5000)) {
+        m_error = u"cannot start redis-server: "_s + m_process->errorString();
+        return false;
+    }
+    const QDeadlineTimer deadline(10000);
+    while (!deadline.hasExpired()) {
+        QFile log(m_dir.filePath(u"redis.log"_s));
+        if (log.open(QIODevice::ReadOnly)) {
+            const QByteArray text = log.readAll();
+            if (text.contains("Ready to accept connections"))
+                return true;
+            if (m_process->state() == QProcess::NotRunning) {
+                m_error = u"redis-server exited: "_s + QString::fromUtf8(text.right(2000));
+                return false;
+            }
+        }
+        QThread::msleep(10);
+    }
+    m_error = u"redis-server did not become ready within 10 s"_s;
+    return false;
+}
+
+void RedisServer::stop()
+{
+    if (!m_process)
+        return;
+    resume(); // a stopped process cannot handle SIGTERM
+    m_process->terminate();
+    if (!m_process->waitForFinished(10000)) {
+        m_process->kill();
+        m_process->waitForFinished(5000);
+    }
+    m_process.reset();
+}
+
+void RedisServer::kill()
+{
+    if (!m_process)
+        return;
+    m_process->kill();
+    m_process->waitForFinished(5000);
+    m_process.reset();
+}
+
+bool RedisServer::restart()
+{
+    stop();
+    return launch();
+}
+
+void RedisServer::pause()
+{
+    if (m_process)
+        ::kill(pid_t(m_process->processId()), SIGSTOP);
+}
+
+void RedisServer::resume()
+{
+    if (m_process)
+        ::kill(pid_t(m_process->processId()), SIGCONT);
+}
+
+redis::ConnectionOptions RedisServer::connectionOptions() const
+{
+    redis::ConnectionOptions options;
+    options.host = host();
+    options.port = m_port;
+    options.connectTimeout = std::chrono::milliseconds(3000);
+    options.commandTimeout = std::chrono::milliseconds(3000);
+    if (m_config.tls) {
+        options.tls.enabled = true;
+        options.tls.caFile = caFile();
+        if (m_config.requireClientCertificate) {
+            options.tls.certFile = clientCertFile();
+            options.tls.keyFile = clientKeyFile();
+        }
+    }
+    return options;
+}
+
+QStringList RedisServer::cliArguments() const
+{
+    QStringList arguments {u"-h"_s, host(), u"-p"_s, QString::number(m_port)};
+    if (m_config.tls) {
+        arguments << u"--tls"_s << u"--cacert"_s << caFile();
+        if (m_config.requireClientCertificate)
+            arguments << u"--cert"_s << clientCertFile() << u"--key"_s << clientKeyFile();
+    }
+    return arguments;
+}
+
+QByteArray RedisServer::cli(const QStringList& arguments, const QByteArray& input) const
+{
+    QProcess process;
+    process.start(u"redis-cli"_s, cliArguments() + arguments);
+    process.waitForStarted(5000);
+    if (!input.isEmpty())
+        process.write(input);
+    process.closeWriteChannel();
+    process.waitForFinished(60000);
+    return process.readAllStandardOutput();
+}
+
+} // namespace cachescope::testing

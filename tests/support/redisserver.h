@@ -1,0 +1,85 @@
+#pragma once
+
+#include "redis/connectionoptions.h"
+
+#include <QByteArray>
+#include <QProcess>
+#include <QString>
+#include <QStringList>
+#include <QTemporaryDir>
+
+#include <memory>
+
+namespace cachescope::testing {
+
+// A throwaway redis-server on a free loopback port in its own temporary directory, for tests that need
+// what the real server decides. Stopped (and its directory removed) when the object goes.
+class RedisServer
+{
+public:
+    struct Config
+    {
+        bool tls = false; // serve TLS only, with a CA and certificates made by openssl for this server
+        bool requireClientCertificate = false;
+        QStringList extraConfig; // redis.conf lines, e.g. "user alice on >secret ~* +@all"
+    };
+
+    RedisServer();
+    explicit RedisServer(Config config);
+    ~RedisServer();
+    RedisServer(const RedisServer&) = delete;
+    RedisServer& operator=(const RedisServer&) = delete;
+
+    bool start();
+    // SIGTERM and wait; restart() brings it back on the same port.
+    void stop();
+    // SIGKILL: the server vanishes without a word, as in a crash or a network cut.
+    void kill();
+    bool restart();
+    void pause(); // SIGSTOP: the socket stays open but nothing answers
+    void resume(); // SIGCONT
+
+    QString errorString() const
+    {
+        return m_error;
+    }
+    QString host() const
+    {
+        return QStringLiteral("127.0.0.1");
+    }
+    quint16 port() const
+    {
+        return m_port;
+    }
+    QString directory() const
+    {
+        return m_dir.path();
+    }
+
+    // TLS material (Config::tls).
+    QString caFile() const;
+    QString clientCertFile() const;
+    QString clientKeyFile() const;
+    QString unrelatedCaFile() const; // a CA that did not sign the server's certificate
+
+    // Options that reach this server (with TLS and the client certificate when configured).
+    redis::ConnectionOptions connectionOptions() const;
+
+    // Runs redis-cli against this server and returns its standard output. Blocking: for setting up and
+    // checking tests only, never for the code under test.
+    QByteArray cli(const QStringList& arguments, const QByteArray& input = {}) const;
+    QStringList cliArguments() const;
+
+private:
+    bool makeCertificates();
+    bool writeConfig();
+    bool launch();
+
+    Config m_config;
+    QTemporaryDir m_dir;
+    quint16 m_port = 0;
+    std::unique_ptr<QProcess> m_process;
+    QString m_error;
+};
+
+} // namespace cachescope::testing

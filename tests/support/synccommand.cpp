@@ -1,0 +1,39 @@
+#include "synccommand.h"
+
+#include <QEventLoop>
+#include <QTimer>
+
+namespace cachescope::testing {
+
+using namespace Qt::StringLiterals;
+
+redis::Reply runCommand(redis::Connection& connection, const QList<QByteArray>& arguments, int timeoutMs)
+{
+    QEventLoop loop;
+    std::optional<redis::Reply> result;
+    connection.command(arguments, &loop, [&](const redis::Reply& reply) {
+        result = reply;
+        loop.quit();
+    });
+    QTimer::singleShot(timeoutMs, &loop, &QEventLoop::quit);
+    if (!result)
+        loop.exec();
+    return result ? *result : redis::Reply::clientError(redis::ErrorKind::Timeout, u"test helper timed out"_s);
+}
+
+bool openAndWait(redis::Connection& connection, int timeoutMs)
+{
+    QEventLoop loop;
+    QObject::connect(&connection, &redis::Connection::ready, &loop, &QEventLoop::quit);
+    QObject::connect(&connection, &redis::Connection::stateChanged, &loop, [&loop](redis::Connection::State state) {
+        if (state == redis::Connection::State::Disconnected)
+            loop.quit();
+    });
+    QTimer::singleShot(timeoutMs, &loop, &QEventLoop::quit);
+    connection.open();
+    if (connection.state() != redis::Connection::State::Disconnected && !connection.isReady())
+        loop.exec();
+    return connection.isReady();
+}
+
+} // namespace cachescope::testing

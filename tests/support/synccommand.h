@@ -1,0 +1,16 @@
+#pragma once
+
+#include "redis/connection.h"
+#include "redis/reply.h"
+
+#include <QList>
+
+namespace cachescope::testing {
+
+// Sends one command and spins an event loop until its reply: for test set-up and checks only.
+redis::Reply runCommand(redis::Connection& connection, const QList<QByteArray>& arguments, int timeoutMs = 10000);
+
+// Opens the connection and waits until it is ready (or has given up); true when ready.
+bool openAndWait(redis::Connection& connection, int timeoutMs = 10000);
+
+} // namespace cachescope::testing

@@ -1,0 +1,163 @@
+#include "model/gatewaykey.h"
+#include "redisserver.h"
+
+#include <QJsonDocument>
+#include <QJsonObject>
+#include <QProcess>
+#include <QTest>
+
+using namespace cachescope;
+using namespace Qt::StringLiterals;
+
+// Runs the real cachectl binary against a real redis-server, as a shell user would.
+class TestCachectl : public QObject
+{
+    Q_OBJECT
+private:
+    testing::RedisServer m_server;
+
+    struct Run
+    {
+        int exitCode = -1;
+        QByteArray out;
+        QByteArray err;
+    };
+
+    Run cachectl(const QStringList& arguments, const QStringList& environment = {})
+    {
+        QProcess process;
+        QProcessEnvironment env = QProcessEnvironment::systemEnvironment();
+        env.remove(u"REDIS_URL"_s);
+        env.remove(u"REDISCLI_AUTH"_s);
+        for (const QString& entry : environment)
+            env.insert(entry.section(u'=', 0, 0), entry.section(u'=', 1));
+        process.setProcessEnvironment(env);
+        process.start(QStringLiteral(CACHECTL_PATH), arguments);
+        if (!process.waitForFinished(30000))
+            return {};
+        return {process.exitCode(), process.readAllStandardOutput(), process.readAllStandardError()};
+    }
+
+    QStringList at() const
+    {
+        return {u"-h"_s, m_server.host(), u"-p"_s, QString::number(m_server.port())};
+    }
+
+private Q_SLOTS:
+    void initTestCase()
+    {
+        QVERIFY2(m_server.start(), qPrintable(m_server.errorString()));
+        QByteArray commands;
+        auto set = [&commands](const QByteArray& key) { commands += "SET \"" + key + "\" \"{\\\"ok\\\":true}\"\n"; };
+        for (int venue = 0; venue < 3; ++venue)
+            for (const char* tenant : {"acme", "globex"})
+                set(model::buildGatewayKey(
+                    {"GET", "/api/events", {}, {}, QByteArray(tenant), QByteArray("v") + QByteArray::number(venue)}));
+        for (int i = 0; i < 25; ++i)
+            set("events:" + QByteArray::number(i));
+        set("loose");
+        m_server.cli({}, commands);
+        QCOMPARE(m_server.cli({u"DBSIZE"_s}).trimmed(), QByteArray("32"));
+    }
+
+    void keysCountsByTenantVenueRoute()
+    {
+        const Run run = cachectl(at() + QStringList {u"keys"_s, u"--json"_s, u"--count"_s, u"7"_s});
+        QCOMPARE(run.exitCode, 0);
+        const QJsonObject json = QJsonDocument::fromJson(run.out).object();
+        QCOMPARE(json[u"total"_s].toInt(), 32);
+        const QJsonObject tenants = json[u"gateway"_s][u"tenants"_s].toObject();
+        QCOMPARE(tenants.keys(), QStringList({u"acme"_s, u"globex"_s}));
+        QCOMPARE(tenants[u"acme"_s][u"v1"_s][u"GET /api/events"_s].toInt(), 1);
+        QCOMPARE(json[u"services"_s][u"namespaces"_s][u"events"_s].toInt(), 25);
+        QCOMPARE(json[u"other"_s][u"total"_s].toInt(), 1);
+    }
+
+    void keysListWithPattern()
+    {
+        const Run run = cachectl(at() + QStringList {u"keys"_s, u"--match"_s, u"events:1*"_s, u"--list"_s});
+        QCOMPARE(run.exitCode, 0);
+        QList<QByteArray> lines = run.out.trimmed().split('\n');
+        std::sort(lines.begin(), lines.end());
+        QCOMPARE(lines,
+            QList<QByteArray>({"events:1", "events:10", "events:11", "events:12", "events:13", "events:14", "events:15",
+                "events:16", "events:17", "events:18", "events:19"}));
+    }
+
+    void urlFromEnvironment()
+    {
+        const QString url = u"redis://%1:%2/0"_s.arg(m_server.host()).arg(m_server.port());
+        const Run run = cachectl({u"keys"_s, u"--json"_s}, {u"REDIS_URL="_s + url});
+        QCOMPARE(run.exitCode, 0);
+        QCOMPARE(QJsonDocument::fromJson(run.out).object()[u"total"_s].toInt(), 32);
+    }
+
+    void getShowsValueAndParts()
+    {
+        const QByteArray key =
+            model::buildGatewayKey({"GET", "/api/events", {}, {}, QByteArray("acme"), QByteArray("v2")});
+        const Run run = cachectl(at() + QStringList {u"get"_s, QString::fromUtf8(key)});
+        QCOMPARE(run.exitCode, 0);
+        QVERIFY2(run.out.contains("tenant acme, venue v2"), run.out.constData());
+        QVERIFY(run.out.contains("\"ok\": true"));
+        const Run missing = cachectl(at() + QStringList {u"get"_s, u"nope"_s});
+        QCOMPARE(missing.exitCode, 1);
+        QVERIFY(missing.err.contains("no such key"));
+    }
+
+    void statsShowNoTrafficThenRates()
+    {
+        m_server.cli({u"CONFIG"_s, u"RESETSTAT"_s});
+        Run run = cachectl(at() + QStringList {u"stats"_s, u"--json"_s});
+        QCOMPARE(run.exitCode, 0);
+        QVERIFY(QJsonDocument::fromJson(run.out).object()[u"hitRate"_s].isNull()); // not 100%
+        m_server.cli({}, "GET events:1\nGET events:2\nGET events:3\nGET nothing\n");
+        run = cachectl(at() + QStringList {u"stats"_s, u"--json"_s});
+        QCOMPARE(QJsonDocument::fromJson(run.out).object()[u"hitRate"_s].toDouble(), 0.75);
+    }
+
+    void failuresHaveExitCodes_data()
+    {
+        QTest::addColumn<QStringList>("arguments");
+        QTest::addColumn<int>("exitCode");
+        QTest::addColumn<QByteArray>("message");
+        QTest::newRow("no command") << QStringList() << 2 << QByteArray("no command");
+        QTest::newRow("unknown command") << QStringList {u"frobnicate"_s} << 2 << QByteArray("unknown command");
+        QTest::newRow("bad port") << QStringList {u"-p"_s, u"99999"_s, u"keys"_s} << 2 << QByteArray("not a port");
+        QTest::newRow("bad count") << QStringList {u"keys"_s, u"--count"_s, u"0"_s} << 2 << QByteArray("positive");
+        QTest::newRow("tls file without tls")
+            << QStringList {u"--cacert"_s, u"x"_s, u"keys"_s} << 2 << QByteArray("need --tls");
+        QTest::newRow("bad url") << QStringList {u"-u"_s, u"http://x"_s, u"keys"_s} << 2 << QByteArray("redis://");
+        QTest::newRow("nobody listening")
+            << QStringList {u"-p"_s, u"1"_s, u"keys"_s} << 1 << QByteArray("Connection refused");
+    }
+    void failuresHaveExitCodes()
+    {
+        QFETCH(QStringList, arguments);
+        QFETCH(int, exitCode);
+        QFETCH(QByteArray, message);
+        const Run run = cachectl(arguments);
+        QCOMPARE(run.exitCode, exitCode);
+        QVERIFY2(run.err.contains(message), run.err.constData());
+    }
+
+    void passwordOnCommandLineWarnsAndIsNeverPrinted()
+    {
+        testing::RedisServer secured({false, false, {u"requirepass hunter2hunter2"_s}});
+        QVERIFY(secured.start());
+        const QStringList where {u"-p"_s, QString::number(secured.port())};
+        Run run = cachectl(where + QStringList {u"-a"_s, u"hunter2hunter2"_s, u"stats"_s});
+        QCOMPARE(run.exitCode, 0);
+        QVERIFY(run.err.contains("REDISCLI_AUTH"));
+        run = cachectl(where + QStringList {u"stats"_s}, {u"REDISCLI_AUTH=hunter2hunter2"_s});
+        QCOMPARE(run.exitCode, 0);
+        QVERIFY(run.err.isEmpty());
+        run = cachectl(where + QStringList {u"-a"_s, u"wrong-password"_s, u"keys"_s});
+        QCOMPARE(run.exitCode, 1);
+        QVERIFY2(run.err.contains("WRONGPASS") || run.err.contains("authentication failed"), run.err.constData());
+        QVERIFY(!run.err.contains("wrong-password") && !run.out.contains("wrong-password"));
+    }
+};
+
+QTEST_GUILESS_MAIN(TestCachectl)
+#include "tst_cachectl.moc"

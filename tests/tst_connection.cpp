@@ -1,0 +1,411 @@
+#include "redis/connection.h"
+#include "redis/scaniterator.h"
+#include "redisserver.h"
+#include "synccommand.h"
+
+#include <QRandomGenerator>
+#include <QSet>
+#include <QSignalSpy>
+#include <QTest>
+
+using namespace cachescope;
+using namespace cachescope::redis;
+using namespace Qt::StringLiterals;
+using std::chrono::milliseconds;
+
+class TestConnection : public QObject
+{
+    Q_OBJECT
+private:
+    testing::RedisServer m_server;
+
+    ConnectionOptions options() const
+    {
+        return m_server.connectionOptions();
+    }
+
+private Q_SLOTS:
+    void initTestCase()
+    {
+        QVERIFY2(m_server.start(), qPrintable(m_server.errorString()));
+    }
+
+    void init()
+    {
+        m_server.cli({u"FLUSHALL"_s});
+    }
+
+    // 10,000 commands written at once; replies are matched in order (INCR returns 1, 2, 3, …).
+    void pipelinesTenThousandCommandsInOrder()
+    {
+        Connection connection(options());
+        QVERIFY(testing::openAndWait(connection));
+        constexpr int count = 10000;
+        QList<qint64> results;
+        results.reserve(count);
+        for (int i = 0; i < count; ++i)
+            connection.command({"INCR", "counter"}, this, [&results](const Reply& r) { results.append(r.integer()); });
+        QCOMPARE(connection.pendingCount(), count); // all written before any reply was read
+        QTRY_COMPARE_WITH_TIMEOUT(results.size(), count, 20000);
+        for (int i = 0; i < count; ++i)
+            QCOMPARE(results.at(i), qint64(i + 1));
+        QCOMPARE(connection.pendingCount(), 0);
+    }
+
+    void binarySafeKeysAndValues_data()
+    {
+        QTest::addColumn<QByteArray>("key");
+        QTest::addColumn<int>("size");
+        QTest::newRow("empty value") << QByteArray("k") << 0;
+        QTest::newRow("binary key") << QByteArray("k\x00\r\n\xff$*3", 8) << 100;
+        QTest::newRow("empty key") << QByteArray() << 10;
+        QTest::newRow("1 MB value") << QByteArray("big") << 1024 * 1024;
+        QTest::newRow("10 MB value") << QByteArray("bigger") << 10 * 1024 * 1024;
+    }
+    void binarySafeKeysAndValues()
+    {
+        QFETCH(QByteArray, key);
+        QFETCH(int, size);
+        QByteArray value(size, Qt::Uninitialized);
+        QRandomGenerator random(size);
+        for (auto& byte : value)
+            byte = char(random.bounded(256));
+        Connection connection(options());
+        QVERIFY(testing::openAndWait(connection));
+        QVERIFY(testing::runCommand(connection, {"SET", key, value}).isStatus("OK"));
+        const Reply got = testing::runCommand(connection, {"GET", key});
+        QVERIFY(got.isString());
+        QCOMPARE(got.bytes().size(), value.size());
+        QVERIFY(got.bytes() == value);
+        QCOMPARE(testing::runCommand(connection, {"STRLEN", key}).integer(), qint64(size));
+    }
+
+    void serverErrorsAreTyped()
+    {
+        Connection connection(options());
+        QVERIFY(testing::openAndWait(connection));
+        QCOMPARE(testing::runCommand(connection, {"LPUSH", "list", "a"}).integer(), 1);
+        const Reply wrongType = testing::runCommand(connection, {"GET", "list"});
+        QCOMPARE(wrongType.errorKind(), ErrorKind::WrongType);
+        const Reply unknown = testing::runCommand(connection, {"NOSUCHCOMMAND"});
+        QCOMPARE(unknown.errorKind(), ErrorKind::Generic);
+        QVERIFY(unknown.errorMessage().contains(u"unknown command"_s));
+        // The connection is still in step after errors.
+        QVERIFY(testing::runCommand(connection, {"PING"}).isStatus("PONG"));
+    }
+
+    void selectsTheDatabase()
+    {
+        ConnectionOptions opts = options();
+        opts.database = 3;
+        Connection connection(opts);
+        QVERIFY(testing::openAndWait(connection));
+        QVERIFY(testing::runCommand(connection, {"SET", "in-db-3", "yes"}).isStatus("OK"));
+        QCOMPARE(m_server.cli({u"-n"_s, u"3"_s, u"GET"_s, u"in-db-3"_s}).trimmed(), QByteArray("yes"));
+        QCOMPARE(m_server.cli({u"-n"_s, u"0"_s, u"EXISTS"_s, u"in-db-3"_s}).trimmed(), QByteArray("0"));
+        QCOMPARE(testing::runCommand(connection, {"CLIENT", "GETNAME"}).bytes(), QByteArray("cachescope"));
+    }
+
+    void aclAuthentication_data()
+    {
+        QTest::addColumn<QString>("user");
+        QTest::addColumn<QString>("password");
+        QTest::addColumn<bool>("ready");
+        QTest::addColumn<ErrorKind>("kind");
+        QTest::newRow("right password") << u"alice"_s << u"s3cret"_s << true << ErrorKind::None;
+        QTest::newRow("wrong password") << u"alice"_s << u"wrong"_s << false << ErrorKind::WrongPass;
+        QTest::newRow("unknown user") << u"mallory"_s << u"s3cret"_s << false << ErrorKind::WrongPass;
+        QTest::newRow("no password") << QString() << QString() << false << ErrorKind::NoAuth;
+    }
+    void aclAuthentication()
+    {
+        QFETCH(QString, user);
+        QFETCH(QString, password);
+        QFETCH(bool, ready);
+        QFETCH(ErrorKind, kind);
+        testing::RedisServer server({false, false, {u"user alice on >s3cret ~* &* +@all"_s, u"user default off"_s}});
+        QVERIFY2(server.start(), qPrintable(server.errorString()));
+        ConnectionOptions opts = server.connectionOptions();
+        opts.username = user;
+        opts.password = password;
+        opts.autoReconnect = true; // wrong credentials must still not loop
+        Connection connection(opts);
+        std::optional<Reply> queued;
+        connection.open();
+        connection.command({"ACL", "WHOAMI"}, this, [&queued](const Reply& r) { queued = r; });
+        QTRY_VERIFY_WITH_TIMEOUT(queued.has_value(), 5000);
+        QCOMPARE(connection.isReady(), ready);
+        if (ready) {
+            QCOMPARE(queued->bytes(), QByteArray("alice"));
+            return;
+        }
+        QCOMPARE(queued->errorKind(), kind);
+        QCOMPARE(connection.state(), Connection::State::Disconnected);
+        QCOMPARE(connection.lastErrorKind(), kind);
+        QVERIFY(!connection.lastError().contains(u"s3cret"_s)); // never echo a secret
+        QTest::qWait(300);
+        QCOMPARE(connection.state(), Connection::State::Disconnected); // no retry loop
+    }
+
+    void refusedConnectionFailsFast()
+    {
+        ConnectionOptions opts = options();
+        testing::RedisServer unused;
+        QVERIFY(unused.start());
+        opts.port = unused.port();
+        unused.stop(); // a port where nothing listens now
+        Connection connection(opts);
+        QSignalSpy errors(&connection, &Connection::errorOccurred);
+        std::optional<Reply> reply;
+        connection.open();
+        connection.command({"PING"}, this, [&reply](const Reply& r) { reply = r; });
+        QTRY_VERIFY_WITH_TIMEOUT(reply.has_value(), 3000);
+        QCOMPARE(reply->errorKind(), ErrorKind::NotConnected);
+        QCOMPARE(connection.state(), Connection::State::Disconnected);
+        QCOMPARE(errors.size(), 1);
+    }
+
+    void callbacksNeverRunInsideCommand()
+    {
+        Connection connection(options()); // never opened
+        bool called = false;
+        connection.command({"PING"}, this, [&called](const Reply& r) {
+            QCOMPARE(r.errorKind(), ErrorKind::NotConnected);
+            called = true;
+        });
+        QVERIFY(!called);
+        QTRY_VERIFY(called);
+    }
+
+    void destroyedContextSkipsItsCallbackOnly()
+    {
+        Connection connection(options());
+        QVERIFY(testing::openAndWait(connection));
+        auto* context = new QObject;
+        bool skippedCalled = false;
+        QList<qint64> seen;
+        connection.command({"INCR", "n"}, this, [&seen](const Reply& r) { seen.append(r.integer()); });
+        connection.command({"INCR", "n"}, context, [&skippedCalled](const Reply&) { skippedCalled = true; });
+        connection.command({"INCR", "n"}, this, [&seen](const Reply& r) { seen.append(r.integer()); });
+        delete context;
+        QTRY_COMPARE(seen.size(), 2);
+        QCOMPARE(seen, QList<qint64>({1, 3})); // the skipped reply still consumed its place in the pipeline
+        QVERIFY(!skippedCalled);
+    }
+
+    // The server dies with thousands of commands in flight: every caller hears back exactly once, the
+    // answers that came are right, the rest are ConnectionLost; the client reconnects when it returns.
+    void serverKilledMidPipeline()
+    {
+        testing::RedisServer server;
+        QVERIFY2(server.start(), qPrintable(server.errorString()));
+        ConnectionOptions opts = server.connectionOptions();
+        opts.reconnectInitialDelay = milliseconds(50);
+        opts.reconnectMaxDelay = milliseconds(200);
+        opts.commandTimeout = milliseconds(10000);
+        Connection connection(opts);
+        QVERIFY(testing::openAndWait(connection));
+        QSignalSpy states(&connection, &Connection::stateChanged);
+
+        constexpr int count = 50000;
+        int ok = 0;
+        int lost = 0;
+        int other = 0;
+        qint64 lastValue = 0;
+        bool inOrder = true;
+        const QByteArray padding(512, 'x');
+        for (int i = 0; i < count; ++i) {
+            connection.command({"APPEND", "log", padding}, this, [&](const Reply& r) {
+                if (r.isInteger()) {
+                    inOrder = inOrder && r.integer() == lastValue + padding.size();
+                    lastValue = r.integer();
+                    ++ok;
+                } else if (r.errorKind() == ErrorKind::ConnectionLost) {
+                    ++lost;
+                } else {
+                    ++other;
+                }
+            });
+        }
+        QTRY_VERIFY_WITH_TIMEOUT(ok > 0, 10000);
+        server.kill();
+        QTRY_COMPARE_WITH_TIMEOUT(ok + lost + other, count, 10000);
+        QVERIFY(inOrder);
+        QVERIFY2(lost > 0, "the kill came too late to catch commands in flight");
+        QCOMPARE(other, 0);
+        QCOMPARE(connection.pendingCount(), 0);
+        QTRY_COMPARE_WITH_TIMEOUT(connection.state(), Connection::State::WaitingToReconnect, 2000);
+
+        // A command issued while the server is away waits for the reconnect instead of failing.
+        std::optional<Reply> queued;
+        connection.command({"SET", "after", "restart"}, this, [&queued](const Reply& r) { queued = r; });
+        QSignalSpy readySpy(&connection, &Connection::ready);
+        QVERIFY2(server.restart(), qPrintable(server.errorString()));
+        QTRY_VERIFY_WITH_TIMEOUT(readySpy.size() >= 1, 5000);
+        QTRY_VERIFY_WITH_TIMEOUT(queued.has_value(), 5000);
+        QVERIFY2(queued->isStatus("OK"), qPrintable(queued->toDisplayString()));
+        QVERIFY(states.contains(QVariantList {QVariant::fromValue(Connection::State::WaitingToReconnect)}));
+    }
+
+    // SIGSTOP: the socket stays open but nothing answers. The command times out, the client reconnects
+    // once the server answers again.
+    void pausedServerTimesOutThenRecovers()
+    {
+        testing::RedisServer server;
+        QVERIFY2(server.start(), qPrintable(server.errorString()));
+        ConnectionOptions opts = server.connectionOptions();
+        opts.commandTimeout = milliseconds(400);
+        opts.connectTimeout = milliseconds(400);
+        opts.reconnectInitialDelay = milliseconds(50);
+        opts.reconnectMaxDelay = milliseconds(100);
+        Connection connection(opts);
+        QVERIFY(testing::openAndWait(connection));
+        server.pause();
+        QElapsedTimer timer;
+        timer.start();
+        const Reply reply = testing::runCommand(connection, {"PING"});
+        QCOMPARE(reply.errorKind(), ErrorKind::Timeout);
+        QVERIFY(timer.elapsed() >= 350);
+        QVERIFY(timer.elapsed() < 3000);
+        server.resume();
+        QTRY_VERIFY_WITH_TIMEOUT(connection.isReady(), 5000);
+        QVERIFY(testing::runCommand(connection, {"PING"}).isStatus("PONG"));
+    }
+
+    void closeCancelsEverythingPending()
+    {
+        Connection connection(options());
+        QVERIFY(testing::openAndWait(connection));
+        int cancelled = 0;
+        for (int i = 0; i < 100; ++i)
+            connection.command(
+                {"PING"}, this, [&cancelled](const Reply& r) { cancelled += r.errorKind() == ErrorKind::Cancelled; });
+        connection.close();
+        QCOMPARE(cancelled, 100);
+        QCOMPARE(connection.state(), Connection::State::Disconnected);
+    }
+
+    void deletingTheConnectionFromACallbackIsSafe()
+    {
+        auto* connection = new Connection(options());
+        QVERIFY(testing::openAndWait(*connection));
+        QPointer<Connection> guard(connection);
+        int calls = 0;
+        for (int i = 0; i < 10; ++i)
+            connection->command({"PING"}, this, [&calls, connection](const Reply&) {
+                if (++calls == 1)
+                    delete connection;
+            });
+        QTRY_VERIFY(guard.isNull());
+        QTest::qWait(50);
+        QCOMPARE(calls, 1); // the rest are dropped with the connection, not called on a dead object
+    }
+
+    void scanIteratesPageByPageAndResumes()
+    {
+        Connection connection(options());
+        QVERIFY(testing::openAndWait(connection));
+        QSet<QByteArray> expected;
+        for (int i = 0; i < 3000; ++i) {
+            const QByteArray key = "events:" + QByteArray::number(i);
+            expected.insert(key);
+            connection.command({"SET", key, "1"}, nullptr, nullptr);
+            connection.command({"SET", "other:" + QByteArray::number(i), "1"}, nullptr, nullptr);
+        }
+        QVERIFY(testing::runCommand(connection, {"PING"}).isStatus("PONG"));
+
+        QSet<QByteArray> seen;
+        ScanIterator first(&connection, {"events:*", 200, {}});
+        connect(&first, &ScanIterator::page, this, [&](const QList<QByteArray>& keys) {
+            for (const auto& key : keys) {
+                QVERIFY(key.startsWith("events:"));
+                seen.insert(key);
+            }
+            if (first.pagesReceived() == 3)
+                first.cancel();
+        });
+        QSignalSpy firstFinished(&first, &ScanIterator::finished);
+        first.start();
+        QTRY_VERIFY(!first.isRunning());
+        QTest::qWait(50);
+        QCOMPARE(firstFinished.size(), 0);
+        QCOMPARE(first.pagesReceived(), 3);
+        QVERIFY(seen.size() < expected.size());
+        const QByteArray resumeFrom = first.cursor();
+        QVERIFY(resumeFrom != "0");
+
+        ScanIterator second(&connection, {"events:*", 200, {}});
+        connect(&second, &ScanIterator::page, this, [&](const QList<QByteArray>& keys) {
+            for (const auto& key : keys)
+                seen.insert(key);
+        });
+        QSignalSpy finished(&second, &ScanIterator::finished);
+        second.start(resumeFrom);
+        QTRY_COMPARE_WITH_TIMEOUT(finished.size(), 1, 10000);
+        QCOMPARE(seen, expected);
+        QVERIFY(second.pagesReceived() > 1);
+    }
+
+    void scanReportsErrors()
+    {
+        Connection connection(options());
+        QVERIFY(testing::openAndWait(connection));
+        ScanIterator scan(&connection, {"*", 100, "nosuchtype"});
+        QSignalSpy failed(&scan, &ScanIterator::failed);
+        QSignalSpy finished(&scan, &ScanIterator::finished);
+        connection.command({"SET", "a", "1"}, nullptr, nullptr);
+        scan.start("not-a-cursor");
+        QTRY_COMPARE(failed.size(), 1);
+        QCOMPARE(finished.size(), 0);
+        QVERIFY(failed.first().first().value<Reply>().errorMessage().contains(u"cursor"_s));
+    }
+
+    void redisUrls_data()
+    {
+        QTest::addColumn<QString>("url");
+        QTest::addColumn<bool>("valid");
+        QTest::addColumn<QString>("host");
+        QTest::addColumn<int>("port");
+        QTest::addColumn<int>("db");
+        QTest::addColumn<QString>("user");
+        QTest::addColumn<QString>("password");
+        QTest::addColumn<bool>("tls");
+        QTest::newRow("plain") << u"redis://cache.internal"_s << true << u"cache.internal"_s << 6379 << 0 << QString()
+                               << QString() << false;
+        QTest::newRow("full") << u"rediss://ops:p%40ss@10.0.0.5:6380/2"_s << true << u"10.0.0.5"_s << 6380 << 2
+                              << u"ops"_s << u"p@ss"_s << true;
+        QTest::newRow("password only") << u"redis://:pw@h"_s << true << u"h"_s << 6379 << 0 << QString() << u"pw"_s
+                                       << false;
+        QTest::newRow("wrong scheme") << u"http://h"_s << false << QString() << 0 << 0 << QString() << QString()
+                                      << false;
+        QTest::newRow("bad db") << u"redis://h/abc"_s << false << QString() << 0 << 0 << QString() << QString()
+                                << false;
+        QTest::newRow("no host") << u"redis://"_s << false << QString() << 0 << 0 << QString() << QString() << false;
+    }
+    void redisUrls()
+    {
+        QFETCH(QString, url);
+        QFETCH(bool, valid);
+        const UrlParseResult result = parseRedisUrl(url);
+        QCOMPARE(result.options.has_value(), valid);
+        QCOMPARE(result.error.isEmpty(), valid);
+        if (!valid)
+            return;
+        QFETCH(QString, host);
+        QFETCH(int, port);
+        QFETCH(int, db);
+        QFETCH(QString, user);
+        QFETCH(QString, password);
+        QFETCH(bool, tls);
+        QCOMPARE(result.options->host, host);
+        QCOMPARE(int(result.options->port), port);
+        QCOMPARE(result.options->database, db);
+        QCOMPARE(result.options->username, user);
+        QCOMPARE(result.options->password, password);
+        QCOMPARE(result.options->tls.enabled, tls);
+        QVERIFY(!result.options->displayName().contains(password.isEmpty() ? u"\x01"_s : password));
+    }
+};
+
+QTEST_GUILESS_MAIN(TestConnection)
+#include "tst_connection.moc"

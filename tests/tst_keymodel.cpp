@@ -1,0 +1,256 @@
+#include "model/gatewaykey.h"
+#include "model/keyescaping.h"
+#include "model/keyparser.h"
+
+#include <QRandomGenerator>
+#include <QSet>
+#include <QTest>
+
+using namespace cachescope::model;
+
+namespace {
+GatewayKey key(QByteArray method, QByteArray path, QList<VaryValue> vary = {}, std::optional<QByteArray> user = {},
+    std::optional<QByteArray> tenant = {}, std::optional<QByteArray> venue = {})
+{
+    return GatewayKey {
+        std::move(method), std::move(path), std::move(vary), std::move(user), std::move(tenant), std::move(venue)};
+}
+} // namespace
+
+Q_DECLARE_METATYPE(GatewayKey)
+Q_DECLARE_METATYPE(ParsedKey::Kind)
+
+class TestKeyModel : public QObject
+{
+    Q_OBJECT
+private Q_SLOTS:
+    void escaping_data()
+    {
+        QTest::addColumn<QByteArray>("raw");
+        QTest::addColumn<QByteArray>("escaped");
+        QTest::newRow("plain") << QByteArray("rock") << QByteArray("rock");
+        QTest::newRow("path") << QByteArray("/api/events/42") << QByteArray("/api/events/42");
+        QTest::newRow("colon") << QByteArray("a:b") << QByteArray("a%3Ab");
+        QTest::newRow("percent") << QByteArray("100%") << QByteArray("100%25");
+        QTest::newRow("glob") << QByteArray("*?[]\\") << QByteArray("%2A%3F%5B%5D%5C");
+        QTest::newRow("hash tag") << QByteArray("{slot}") << QByteArray("%7Bslot%7D");
+        QTest::newRow("utf-8 kept") << QByteArray("caf\xc3\xa9") << QByteArray("caf\xc3\xa9");
+        QTest::newRow("binary kept") << QByteArray("\x00\x01\xff", 3) << QByteArray("\x00\x01\xff", 3);
+        QTest::newRow("empty") << QByteArray() << QByteArray();
+    }
+    void escaping()
+    {
+        QFETCH(QByteArray, raw);
+        QFETCH(QByteArray, escaped);
+        QCOMPARE(escapeKeyComponent(raw), escaped);
+        QCOMPARE(unescapeKeyComponent(escaped), std::optional<QByteArray>(raw));
+    }
+
+    void nonCanonicalEscapesAreRejected_data()
+    {
+        QTest::addColumn<QByteArray>("escaped");
+        QTest::newRow("lone percent") << QByteArray("%");
+        QTest::newRow("short") << QByteArray("%3");
+        QTest::newRow("not hex") << QByteArray("%zz");
+        QTest::newRow("lower case") << QByteArray("%3a");
+        QTest::newRow("needless escape") << QByteArray("%41");
+        QTest::newRow("raw colon") << QByteArray("a:b");
+        QTest::newRow("raw star") << QByteArray("a*");
+    }
+    void nonCanonicalEscapesAreRejected()
+    {
+        QFETCH(QByteArray, escaped);
+        QVERIFY(!unescapeKeyComponent(escaped).has_value());
+    }
+
+    void buildMatchesDesign_data()
+    {
+        QTest::addColumn<GatewayKey>("parts");
+        QTest::addColumn<QByteArray>("expected");
+        QTest::newRow("events") << key("GET", "/api/events") << QByteArray("gateway:response:GET:/api/events");
+        QTest::newRow("search vary") << key("GET", "/api/search", {{"q", "rock"}, {"category", "music"}})
+                                     << QByteArray("gateway:response:GET:/api/search:q:rock:category:music");
+        QTest::newRow("private") << key("GET", "/api/orders", {}, QByteArray("u42"))
+                                 << QByteArray("gateway:response:GET:/api/orders:user:u42");
+        QTest::newRow("venue") << key("GET", "/api/events", {}, {}, {}, QByteArray("v7"))
+                               << QByteArray("gateway:response:GET:/api/events:venue:v7");
+        QTest::newRow("everything") << key("GET", "/api/search", {{"q", "jazz"}}, QByteArray("u1"), QByteArray("t9"),
+            QByteArray("v2")) << QByteArray("gateway:response:GET:/api/search:q:jazz:user:u1:tenant:t9:venue:v2");
+        QTest::newRow("missing vary") << key("GET", "/api/search", {{"q", std::nullopt}})
+                                      << QByteArray("gateway:response:GET:/api/search:q:%none");
+        QTest::newRow("empty vary") << key("GET", "/api/search", {{"q", QByteArray("")}})
+                                    << QByteArray("gateway:response:GET:/api/search:q:");
+        QTest::newRow("escaped value") << key("GET", "/api/search", {{"q", "rock:venue:v2"}})
+                                       << QByteArray("gateway:response:GET:/api/search:q:rock%3Avenue%3Av2");
+        QTest::newRow("vary named venue")
+            << key("GET", "/api/x", {{"venue", "v2"}}) << QByteArray("gateway:response:GET:/api/x:%76enue:v2");
+    }
+    void buildMatchesDesign()
+    {
+        QFETCH(GatewayKey, parts);
+        QFETCH(QByteArray, expected);
+        QCOMPARE(buildGatewayKey(parts), expected);
+        QCOMPARE(parseGatewayKey(expected), std::optional<GatewayKey>(parts));
+    }
+
+    // Pairs of different requests that a naive `join(':')` would map to the same key.
+    void differentRequestsNeverCollide_data()
+    {
+        QTest::addColumn<GatewayKey>("a");
+        QTest::addColumn<GatewayKey>("b");
+        QTest::newRow("value smuggles venue") << key("GET", "/api/search", {{"q", "rock:venue:v2"}})
+                                              << key("GET", "/api/search", {{"q", "rock"}}, {}, {}, QByteArray("v2"));
+        QTest::newRow("missing vs empty")
+            << key("GET", "/api/search", {{"q", std::nullopt}}) << key("GET", "/api/search", {{"q", QByteArray("")}});
+        QTest::newRow("missing vs literal")
+            << key("GET", "/api/search", {{"q", std::nullopt}}) << key("GET", "/api/search", {{"q", "%none"}});
+        QTest::newRow("missing vs undefined")
+            << key("GET", "/api/search", {{"q", std::nullopt}}) << key("GET", "/api/search", {{"q", "undefined"}});
+        QTest::newRow("vary named user") << key("GET", "/api/x", {{"user", "42"}})
+                                         << key("GET", "/api/x", {}, QByteArray("42"));
+        QTest::newRow("vary named tenant")
+            << key("GET", "/api/x", {{"tenant", "t"}}) << key("GET", "/api/x", {}, {}, QByteArray("t"));
+        QTest::newRow("path colon") << key("GET", "/api/a:q:1") << key("GET", "/api/a", {{"q", "1"}});
+        QTest::newRow("user id smuggles venue") << key("GET", "/p", {}, QByteArray("u:venue:v"))
+                                                << key("GET", "/p", {}, QByteArray("u"), {}, QByteArray("v"));
+        QTest::newRow("escape lookalike") << key("GET", "/p", {{"q", "%3A"}}) << key("GET", "/p", {{"q", ":"}});
+        QTest::newRow("method colon") << key("GET:/x", "/y") << key("GET", "/x:/y");
+    }
+    void differentRequestsNeverCollide()
+    {
+        QFETCH(GatewayKey, a);
+        QFETCH(GatewayKey, b);
+        QVERIFY(a != b);
+        QVERIFY2(buildGatewayKey(a) != buildGatewayKey(b), buildGatewayKey(a).constData());
+        QCOMPARE(parseGatewayKey(buildGatewayKey(a)), std::optional<GatewayKey>(a));
+        QCOMPARE(parseGatewayKey(buildGatewayKey(b)), std::optional<GatewayKey>(b));
+    }
+
+    // Property: random requests drawn from an alphabet rich in separators and markers never collide and
+    // always round-trip.
+    void randomRequestsRoundTripAndNeverCollide()
+    {
+        const QList<QByteArray> atoms {"", ":", "%", "%none", "user", "tenant", "venue", "q", "a", "*", "{", "}", "%3A",
+            "\\", "[", "]", "?", "\xff", QByteArray("\0", 1), "%76enue"};
+        QRandomGenerator random(20261125);
+        auto pick = [&] {
+            QByteArray out;
+            const int n = random.bounded(4);
+            for (int i = 0; i < n; ++i)
+                out += atoms.at(random.bounded(atoms.size()));
+            return out;
+        };
+        auto maybe = [&]() -> std::optional<QByteArray> {
+            return random.bounded(3) == 0 ? std::nullopt : std::optional<QByteArray>(pick());
+        };
+        QHash<QByteArray, GatewayKey> seen;
+        for (int i = 0; i < 20000; ++i) {
+            GatewayKey k = key(random.bounded(2) ? "GET" : pick(), "/" + pick());
+            const int varyCount = random.bounded(3);
+            for (int v = 0; v < varyCount; ++v)
+                k.vary.append({pick(), maybe()});
+            k.userId = maybe();
+            k.tenantId = maybe();
+            k.venueId = maybe();
+            const QByteArray built = buildGatewayKey(k);
+            const auto parsed = parseGatewayKey(built);
+            QVERIFY2(parsed.has_value(), built.constData());
+            QVERIFY2(*parsed == k, built.constData());
+            const auto existing = seen.constFind(built);
+            if (existing != seen.cend())
+                QVERIFY2(*existing == k, "two different requests built the same key");
+            seen.insert(built, k);
+            // No glob metacharacter and no hash tag can come from user data.
+            for (char c : {'*', '?', '[', ']', '\\', '{', '}'})
+                QVERIFY(!built.contains(c));
+        }
+        QVERIFY(seen.size() > 5000);
+    }
+
+    // Anything that parses must rebuild to the same bytes, so a parsed key can be trusted for invalidation.
+    void parseIsCanonical_data()
+    {
+        QTest::addColumn<QByteArray>("key");
+        QTest::addColumn<bool>("parses");
+        QTest::newRow("design key") << QByteArray("gateway:response:GET:/api/events:venue:v1") << true;
+        QTest::newRow("odd pairs") << QByteArray("gateway:response:GET:/api/search:q") << false;
+        QTest::newRow("no path") << QByteArray("gateway:response:GET") << false;
+        QTest::newRow("lower-case escape") << QByteArray("gateway:response:GET:/a%3ab") << false;
+        QTest::newRow("bare marker as vary") << QByteArray("gateway:response:GET:/a:user:1:q:2") << false;
+        QTest::newRow("markers out of order") << QByteArray("gateway:response:GET:/a:venue:1:user:2") << false;
+        QTest::newRow("marker twice") << QByteArray("gateway:response:GET:/a:venue:1:venue:2") << false;
+        QTest::newRow("raw star") << QByteArray("gateway:response:GET:/a*") << false;
+        QTest::newRow("missing marker") << QByteArray("gateway:response:GET:/a:q:%none") << true;
+        QTest::newRow("bad percent word") << QByteArray("gateway:response:GET:/a:q:%nonE") << false;
+    }
+    void parseIsCanonical()
+    {
+        QFETCH(QByteArray, key);
+        QFETCH(bool, parses);
+        const auto parsed = parseGatewayKey(key);
+        QCOMPARE(parsed.has_value(), parses);
+        if (parsed)
+            QCOMPARE(buildGatewayKey(*parsed), key);
+    }
+
+    void classifyAnyKey_data()
+    {
+        QTest::addColumn<QByteArray>("key");
+        QTest::addColumn<ParsedKey::Kind>("kind");
+        QTest::addColumn<QByteArray>("ns");
+        QTest::addColumn<QByteArray>("id");
+        using K = ParsedKey::Kind;
+        QTest::newRow("gateway") << QByteArray("gateway:response:GET:/api/events") << K::GatewayResponse << QByteArray()
+                                 << QByteArray();
+        QTest::newRow("service") << QByteArray("events:123") << K::Service << QByteArray("events") << QByteArray("123");
+        QTest::newRow("service with colons")
+            << QByteArray("user:42:profile") << K::Service << QByteArray("user") << QByteArray("42:profile");
+        QTest::newRow("broken gateway") << QByteArray("gateway:response:GET") << K::Other << QByteArray()
+                                        << QByteArray();
+        QTest::newRow("no colon") << QByteArray("counter") << K::Other << QByteArray() << QByteArray();
+        QTest::newRow("empty") << QByteArray() << K::Other << QByteArray() << QByteArray();
+        QTest::newRow("leading colon") << QByteArray(":x") << K::Other << QByteArray() << QByteArray();
+        QTest::newRow("trailing colon") << QByteArray("events:") << K::Other << QByteArray() << QByteArray();
+        QTest::newRow("binary namespace") << QByteArray("\xff\x00:1", 4) << K::Other << QByteArray() << QByteArray();
+        QTest::newRow("binary id") << QByteArray("blob:\xff\x00", 7) << K::Service << QByteArray("blob")
+                                   << QByteArray("\xff\x00", 2);
+        QTest::newRow("sidekiq-like") << QByteArray("queue:default") << K::Service << QByteArray("queue")
+                                      << QByteArray("default");
+    }
+    void classifyAnyKey()
+    {
+        QFETCH(QByteArray, key);
+        QFETCH(ParsedKey::Kind, kind);
+        QFETCH(QByteArray, ns);
+        QFETCH(QByteArray, id);
+        const ParsedKey parsed = parseKey(key);
+        QCOMPARE(parsed.kind, kind);
+        QCOMPARE(parsed.serviceNamespace, ns);
+        QCOMPARE(parsed.serviceId, id);
+        if (kind == ParsedKey::Kind::Service)
+            QCOMPARE(buildServiceKey(ns, id), key);
+    }
+
+    void parserSurvivesGarbage()
+    {
+        QRandomGenerator random(7);
+        for (int i = 0; i < 50000; ++i) {
+            QByteArray bytes(random.bounded(60), Qt::Uninitialized);
+            for (auto& b : bytes)
+                b = "gateway:response:%:AF3\xff\x00"[random.bounded(24)];
+            if (random.bounded(2))
+                bytes.prepend("gateway:response:");
+            const ParsedKey parsed = parseKey(bytes);
+            if (parsed.kind == ParsedKey::Kind::GatewayResponse)
+                QCOMPARE(buildGatewayKey(parsed.gateway), bytes);
+        }
+    }
+
+    void globLiteralEscaping()
+    {
+        QCOMPARE(escapeGlobLiteral("a*b?c[d]e\\f"), QByteArray("a\\*b\\?c\\[d\\]e\\\\f"));
+    }
+};
+
+QTEST_GUILESS_MAIN(TestKeyModel)
+#include "tst_keymodel.moc"

@@ -1,0 +1,98 @@
+#include "model/gatewaykey.h"
+#include "ops/keyspacesummary.h"
+#include "ops/serverinfo.h"
+
+#include <QTest>
+
+using namespace cachescope;
+using namespace cachescope::ops;
+using namespace std::chrono_literals;
+
+class TestOps : public QObject
+{
+    Q_OBJECT
+private:
+    static ServerInfo info(qint64 hits, qint64 misses, const QByteArray& runId = "r1")
+    {
+        return ServerInfo::parse("# Stats\r\nkeyspace_hits:" + QByteArray::number(hits) + "\r\nkeyspace_misses:"
+            + QByteArray::number(misses) + "\r\ntotal_commands_processed:100\r\nrun_id:" + runId
+            + "\r\n# Keyspace\r\ndb0:keys=12,expires=3,avg_ttl=0\r\ndb3:keys=1,expires=0,avg_ttl=0\r\n");
+    }
+
+private Q_SLOTS:
+    void parsesInfo()
+    {
+        const ServerInfo parsed = info(5, 7);
+        QCOMPARE(parsed.integer("keyspace_hits"), std::optional<qint64>(5));
+        QCOMPARE(parsed.text("run_id"), QByteArray("r1"));
+        QVERIFY(!parsed.integer("no_such_field"));
+        const auto keys = parsed.keysPerDatabase();
+        QCOMPARE(keys.value(0), 12);
+        QCOMPARE(keys.value(3), 1);
+    }
+
+    void deltaRates_data()
+    {
+        QTest::addColumn<qint64>("hitsBefore");
+        QTest::addColumn<qint64>("missesBefore");
+        QTest::addColumn<qint64>("hitsAfter");
+        QTest::addColumn<qint64>("missesAfter");
+        QTest::addColumn<double>("hitRate"); // -1: no traffic
+        QTest::addColumn<double>("hitsPerSecond");
+        QTest::newRow("mixed") << 100LL << 100LL << 130LL << 110LL << 0.75 << 15.0;
+        QTest::newRow("no traffic is not 100%") << 100LL << 100LL << 100LL << 100LL << -1.0 << 0.0;
+        QTest::newRow("only misses") << 0LL << 0LL << 0LL << 8LL << 0.0 << 0.0;
+        QTest::newRow("restart counts from zero") << 1000LL << 10LL << 6LL << 2LL << 0.75 << 3.0;
+    }
+    void deltaRates()
+    {
+        QFETCH(qint64, hitsBefore);
+        QFETCH(qint64, missesBefore);
+        QFETCH(qint64, hitsAfter);
+        QFETCH(qint64, missesAfter);
+        QFETCH(double, hitRate);
+        QFETCH(double, hitsPerSecond);
+        const InfoDelta delta = infoDelta(info(hitsBefore, missesBefore), info(hitsAfter, missesAfter), 2s);
+        QCOMPARE(delta.hitRate().has_value(), hitRate >= 0);
+        if (hitRate >= 0)
+            QCOMPARE(*delta.hitRate(), hitRate);
+        QCOMPARE(delta.hitsPerSecond(), hitsPerSecond);
+        QCOMPARE(delta.countersReset, hitsAfter < hitsBefore);
+    }
+
+    void restartIsDetectedByRunId()
+    {
+        QVERIFY(infoDelta(info(1, 1, "a"), info(5, 5, "b"), 1s).countersReset);
+    }
+
+    void lifetimeRateWithoutLookupsIsUnknown()
+    {
+        QVERIFY(!lifetimeHitRate(info(0, 0)));
+        QCOMPARE(*lifetimeHitRate(info(3, 1)), 0.75);
+    }
+
+    void summaryGroupsByTenantVenueRoute()
+    {
+        KeyspaceSummary summary;
+        using model::GatewayKey;
+        summary.add(model::buildGatewayKey({"GET", "/api/events", {}, {}, QByteArray("t1"), QByteArray("v1")}));
+        summary.add(model::buildGatewayKey({"GET", "/api/events", {}, {}, QByteArray("t1"), QByteArray("v1")}));
+        summary.add(model::buildGatewayKey({"GET", "/api/search", {{"q", "a"}}, {}, QByteArray("t1"), {}}));
+        summary.add(model::buildGatewayKey({"GET", "/api/venues", {}, {}, {}, QByteArray("v9")}));
+        summary.add(QList<QByteArray> {"events:1", "events:2", "session:x", "plain", QByteArray("\xff:1")});
+        QCOMPARE(summary.total(), 9);
+        QCOMPARE(summary.gatewayTotal(), 4);
+        QCOMPARE(summary.serviceTotal(), 3);
+        QCOMPARE(summary.otherTotal(), 2);
+        QCOMPARE(summary.gateway().value("t1").value("v1").value("GET /api/events"), 2);
+        QCOMPARE(summary.gateway().value("t1").value(KeyspaceSummary::none).value("GET /api/search"), 1);
+        QCOMPARE(summary.gateway().value(KeyspaceSummary::none).value("v9").value("GET /api/venues"), 1);
+        QCOMPARE(summary.services().value("events"), 2);
+        QCOMPARE(summary.otherSamples().size(), 2);
+        const QJsonObject json = summary.toJson();
+        QCOMPARE(json.value(QStringLiteral("total")).toInteger(), 9);
+    }
+};
+
+QTEST_GUILESS_MAIN(TestOps)
+#include "tst_ops.moc"
