@@ -39,6 +39,14 @@ private:
     int& m_depth;
 };
 
+bool isPushMessage(const Reply& reply)
+{
+    if (!reply.isArray() || reply.elements().empty() || !reply.elements()[0].isString())
+        return false;
+    const QByteArray& kind = reply.elements()[0].bytes();
+    return kind == "message" || kind == "pmessage";
+}
+
 QString millis(milliseconds ms)
 {
     return QString::number(ms.count()) + u" ms"_s;
@@ -273,6 +281,12 @@ void Connection::onReadyRead()
         if (status == ReplyReader::Status::Error) {
             transportFailed(ErrorKind::Protocol, u"invalid reply from server: "_s + m_reader->errorString(), true);
             return;
+        }
+        if (m_pushHandler && isPushMessage(reply)) {
+            m_pushHandler(reply);
+            if (!self || generation != m_generation)
+                return;
+            continue;
         }
         if (m_inFlight.empty()) {
             transportFailed(ErrorKind::Protocol, u"the server sent a reply nobody asked for"_s, true);

@@ -88,6 +88,14 @@ public:
     // for callbacks that capture nothing that can die.
     void command(const QList<QByteArray>& arguments, const QObject* context, Callback callback);
 
+    // For a connection used for SUBSCRIBE: published messages (["message", channel, payload] and
+    // ["pmessage", pattern, channel, payload]) go to this handler instead of to a command's callback.
+    // Subscriptions end with the connection; subscribe again on ready().
+    void setPushHandler(Callback handler)
+    {
+        m_pushHandler = std::move(handler);
+    }
+
 Q_SIGNALS:
     void stateChanged(cachescope::redis::Connection::State state);
     void ready(); // each time the connection becomes ready, the first time and after every reconnect
@@ -141,6 +149,7 @@ private:
     quint64 m_generation = 0; // bumped whenever the socket is dropped, so loops notice re-entrant closes
     int m_socketSignalDepth = 0; // >0 while inside a slot of m_socket: it must then be deleted later
 
+    Callback m_pushHandler;
     std::deque<Pending> m_inFlight;
     std::deque<Waiting> m_waiting;
     int m_handshakeRemaining = 0;

@@ -1,0 +1,59 @@
+#include "cache/cacheenvelope.h"
+
+#include <QtEndian>
+
+namespace cachescope::cache {
+
+namespace {
+constexpr char magic[4] = {'\0', 'C', 'S', '1'};
+}
+
+QByteArray CacheEnvelope::encode(qsizetype compressionThreshold) const
+{
+    quint8 flags = negative ? Negative : 0;
+    QByteArray body = payload;
+    if (compressionThreshold > 0 && payload.size() >= compressionThreshold) {
+        QByteArray compressed = qCompress(payload, 1); // fast: this is on the request path
+        if (compressed.size() < payload.size()) {
+            body = std::move(compressed);
+            flags |= Compressed;
+        }
+    }
+    QByteArray out(headerSize, Qt::Uninitialized);
+    char* p = out.data();
+    std::copy(std::begin(magic), std::end(magic), p);
+    p[4] = char(flags);
+    qToBigEndian<qint64>(expiresAtMs, p + 5);
+    qToBigEndian<quint32>(loadMs, p + 13);
+    out += body;
+    return out;
+}
+
+std::optional<CacheEnvelope> CacheEnvelope::decode(const QByteArray& stored)
+{
+    CacheEnvelope envelope;
+    if (!stored.startsWith(QByteArrayView(magic, 4))) {
+        envelope.payload = stored;
+        envelope.foreign = true;
+        return envelope;
+    }
+    if (stored.size() < headerSize)
+        return std::nullopt;
+    const char* p = stored.constData();
+    const auto flags = quint8(p[4]);
+    if (flags & ~(Compressed | Negative))
+        return std::nullopt; // written by a newer version we do not understand
+    envelope.expiresAtMs = qFromBigEndian<qint64>(p + 5);
+    envelope.loadMs = qFromBigEndian<quint32>(p + 13);
+    envelope.negative = flags & Negative;
+    QByteArray body = stored.sliced(headerSize);
+    if (flags & Compressed) {
+        body = qUncompress(body);
+        if (body.isEmpty())
+            return std::nullopt;
+    }
+    envelope.payload = std::move(body);
+    return envelope;
+}
+
+} // namespace cachescope::cache

@@ -1,0 +1,373 @@
+#include "cache/cachemanager.h"
+
+#include "cache/keyspace.h"
+#include "cache/statsrecorder.h"
+#include "model/keyparser.h"
+#include "ops/patterninvalidation.h"
+#include "redis/connection.h"
+
+#include <QDateTime>
+#include <QElapsedTimer>
+#include <QTimer>
+
+#include <cmath>
+#include <memory>
+
+namespace cachescope::cache {
+
+using namespace Qt::StringLiterals;
+using namespace std::chrono;
+
+namespace {
+qint64 nowMs()
+{
+    return QDateTime::currentMSecsSinceEpoch();
+}
+
+template<typename Callback, typename... Args>
+void callLater(QObject* self, const QObject* context, Callback callback, Args... args)
+{
+    // Results are delivered from the event loop, never inside the call that asked for them.
+    QTimer::singleShot(0, self,
+        [guard = QPointer<const QObject>(context), guarded = context != nullptr, callback = std::move(callback),
+            args...]() {
+            if (!guarded || guard)
+                callback(args...);
+        });
+}
+} // namespace
+
+CacheManager::CacheManager(redis::Connection* connection, Options options, QObject* parent)
+    : QObject(parent)
+    , m_connection(connection)
+    , m_options(options)
+    , m_random(options.randomSeed ? options.randomSeed : std::random_device {}())
+{
+}
+
+StatsLabels CacheManager::labelsFor(const QByteArray& key, const StatsLabels& given) const
+{
+    if (!given.ns.isEmpty() || !given.route.isEmpty() || !m_stats)
+        return given;
+    // Cheap on purpose: this runs on every operation. The namespace is what precedes the first ':'.
+    StatsLabels labels = given;
+    const qsizetype colon = key.indexOf(':');
+    labels.ns = colon > 0 ? key.first(colon) : QByteArray("(none)");
+    return labels;
+}
+
+void CacheManager::record(const StatsLabels& labels, StatsEvent event, qint64 loadMs)
+{
+    if (m_stats)
+        m_stats->record(labels, event, loadMs);
+}
+
+void CacheManager::get(const QByteArray& key, const QObject* context, ResultCallback callback, const StatsLabels& given)
+{
+    if (!m_connection) {
+        callLater(this, context, std::move(callback),
+            CacheResult {CacheResult::Status::Error, std::nullopt, u"no connection"_s});
+        return;
+    }
+    const StatsLabels labels = labelsFor(key, given);
+    m_connection->command({"GET", key}, context, [this, labels, callback = std::move(callback)](const redis::Reply& r) {
+        CacheResult result;
+        if (r.isError()) {
+            result.status = CacheResult::Status::Error;
+            result.error = r.errorMessage();
+        } else if (r.isNil()) {
+            result.status = CacheResult::Status::Miss;
+        } else {
+            const auto envelope = CacheEnvelope::decode(r.bytes());
+            if (!envelope || (!envelope->foreign && envelope->expiresAtMs <= nowMs())) {
+                result.status = CacheResult::Status::Miss; // damaged, or expired and only kept for grace
+            } else if (envelope->negative) {
+                result.status = CacheResult::Status::NegativeHit;
+            } else {
+                result.status = CacheResult::Status::Hit;
+                result.value = envelope->payload;
+            }
+        }
+        record(labels,
+            result.status == CacheResult::Status::Hit               ? StatsEvent::Hit
+                : result.status == CacheResult::Status::NegativeHit ? StatsEvent::NegativeHit
+                                                                    : StatsEvent::Miss);
+        callback(result);
+    });
+}
+
+void CacheManager::set(const QByteArray& key, const QByteArray& value, const SetOptions& options,
+    const QObject* context, std::function<void(QString)> callback)
+{
+    CacheEnvelope envelope;
+    envelope.payload = value;
+    envelope.expiresAtMs = nowMs() + duration_cast<milliseconds>(options.ttl.value_or(m_options.defaultTtl)).count();
+    store(key, envelope, options, context, std::move(callback));
+    record(labelsFor(key, options.labels), StatsEvent::Set);
+}
+
+void CacheManager::store(const QByteArray& key, const CacheEnvelope& envelope, const SetOptions& options,
+    const QObject* context, std::function<void(QString)> callback)
+{
+    if (!m_connection) {
+        if (callback)
+            callLater(this, context, std::move(callback), u"no connection"_s);
+        return;
+    }
+    const seconds ttl = envelope.negative ? m_options.negativeTtl : options.ttl.value_or(m_options.defaultTtl);
+    const qint64 redisTtlMs = duration_cast<milliseconds>(ttl + m_options.grace).count();
+    const qint64 goneAt = nowMs() + redisTtlMs;
+    // Tag indexes are sorted sets scored by expiry, so members that expired can be pruned by score.
+    for (const QByteArray& tag : options.tags) {
+        const QByteArray index = tagKey(tag);
+        m_connection->command({"ZADD", index, QByteArray::number(goneAt), key}, nullptr, nullptr);
+        m_connection->command({"ZREMRANGEBYSCORE", index, "-inf", QByteArray::number(nowMs())}, nullptr, nullptr);
+        m_connection->command({"PEXPIRE", index, QByteArray::number(redisTtlMs), "GT"}, nullptr, nullptr);
+        m_connection->command({"PEXPIRE", index, QByteArray::number(redisTtlMs), "NX"}, nullptr, nullptr);
+    }
+    m_connection->command(
+        {"SET", key, envelope.encode(m_options.compressionThreshold), "PX", QByteArray::number(redisTtlMs)}, context,
+        [callback = std::move(callback)](const redis::Reply& reply) {
+            if (callback)
+                callback(reply.isError() ? reply.errorMessage() : QString());
+        });
+}
+
+void CacheManager::getOrSet(
+    const QByteArray& key, Loader loader, const SetOptions& options, const QObject* context, ResultCallback callback)
+{
+    auto existing = m_flights.find(key);
+    if (existing != m_flights.end()) {
+        existing->waiters.push_back({context, context != nullptr, std::move(callback)});
+        return;
+    }
+    if (!m_connection) {
+        callLater(this, context, std::move(callback),
+            CacheResult {CacheResult::Status::Error, std::nullopt, u"no connection"_s});
+        return;
+    }
+    Flight& flight = m_flights[key];
+    flight.waiters.push_back({context, context != nullptr, std::move(callback)});
+    flight.loader = std::move(loader);
+    flight.options = options;
+    flight.options.labels = labelsFor(key, options.labels);
+    m_connection->command({"GET", key}, this, [this, key](const redis::Reply& reply) { onFlightRead(key, reply); });
+}
+
+bool CacheManager::shouldRefreshEarly(const CacheEnvelope& envelope, qint64 now)
+{
+    if (m_options.xfetchBeta <= 0 || envelope.foreign || envelope.loadMs == 0)
+        return false;
+    std::uniform_real_distribution<double> uniform(std::numeric_limits<double>::min(), 1.0);
+    const double gap = -double(envelope.loadMs) * m_options.xfetchBeta * std::log(uniform(m_random));
+    return double(now) + gap >= double(envelope.expiresAtMs);
+}
+
+void CacheManager::onFlightRead(const QByteArray& key, const redis::Reply& reply)
+{
+    auto it = m_flights.find(key);
+    if (it == m_flights.end())
+        return;
+    const StatsLabels labels = it->options.labels;
+    if (reply.isError() && reply.errorKind() != redis::ErrorKind::WrongType) {
+        // Redis is unreachable: load anyway, so the service keeps answering without its cache.
+        record(labels, StatsEvent::Miss);
+        load(key, it->loader, it->options, std::nullopt, false);
+        return;
+    }
+    const qint64 now = nowMs();
+    std::optional<CacheEnvelope> envelope;
+    if (reply.isString())
+        envelope = CacheEnvelope::decode(reply.bytes());
+    if (envelope && (envelope->foreign || envelope->expiresAtMs > now)) {
+        CacheResult result;
+        result.status = envelope->negative ? CacheResult::Status::NegativeHit : CacheResult::Status::Hit;
+        if (!envelope->negative)
+            result.value = envelope->payload;
+        record(labels, envelope->negative ? StatsEvent::NegativeHit : StatsEvent::Hit);
+        const bool outdatedRead = envelope->expiresAtMs < m_refreshedExpiry.value(key, 0);
+        const bool refresh = !envelope->negative && !outdatedRead && shouldRefreshEarly(*envelope, now);
+        Flight flight = m_flights.take(key);
+        if (refresh && !m_refreshing.contains(key)) {
+            // Early refresh in the background: callers keep getting the current value meanwhile.
+            m_refreshing.insert(key, {});
+            ++m_earlyRefreshes;
+            load(key, flight.loader, flight.options, std::nullopt, true);
+        }
+        for (Waiter& waiter : flight.waiters) {
+            if (!waiter.guarded || waiter.context)
+                waiter.callback(result);
+        }
+        return;
+    }
+    record(labels, StatsEvent::Miss);
+    const auto refresh = m_refreshing.find(key);
+    if (refresh != m_refreshing.end()) {
+        // Expired while its early refresh is still loading: wait for that load instead of starting another.
+        Flight flight = m_flights.take(key);
+        for (Waiter& waiter : flight.waiters)
+            refresh->push_back(std::move(waiter));
+        return;
+    }
+    std::optional<CacheEnvelope> stale; // expired but within grace: served if the reload fails
+    if (envelope && !envelope->negative)
+        stale = envelope;
+    load(key, it->loader, it->options, stale, false);
+}
+
+void CacheManager::load(const QByteArray& key, const Loader& loader, const SetOptions& options,
+    const std::optional<CacheEnvelope>& stale, bool earlyRefresh)
+{
+    ++m_loaderCalls;
+    auto timer = std::make_shared<QElapsedTimer>();
+    timer->start();
+    auto once = std::make_shared<bool>(false);
+    QPointer<CacheManager> self(this);
+    const Loader call = loader; // a copy: the flight may be gone when the loader returns
+    call([self, key, options, stale, earlyRefresh, timer, once](LoadResult loaded) {
+        if (*once || !self)
+            return; // a loader that calls done twice, or after the manager is gone
+        *once = true;
+        self->onLoaded(key, options, stale, earlyRefresh, std::max<qint64>(1, timer->elapsed()), std::move(loaded));
+    });
+}
+
+void CacheManager::onLoaded(const QByteArray& key, const SetOptions& options, const std::optional<CacheEnvelope>& stale,
+    bool earlyRefresh, qint64 loadMs, LoadResult loaded)
+{
+    const StatsLabels& labels = options.labels;
+    CacheResult result;
+    if (!loaded.error.isEmpty()) {
+        record(labels, StatsEvent::LoadFailure, loadMs);
+        result.error = loaded.error;
+        if (stale) {
+            record(labels, StatsEvent::StaleServed);
+            result.status = CacheResult::Status::Stale;
+            result.value = stale->payload;
+        } else {
+            result.status = CacheResult::Status::Error;
+        }
+    } else {
+        record(labels, StatsEvent::Load, loadMs);
+        CacheEnvelope envelope;
+        envelope.loadMs = quint32(loadMs);
+        if (loaded.value) {
+            envelope.payload = *loaded.value;
+            envelope.expiresAtMs =
+                nowMs() + duration_cast<milliseconds>(options.ttl.value_or(m_options.defaultTtl)).count();
+            store(key, envelope, options, nullptr, nullptr);
+            record(labels, StatsEvent::Set);
+            result.status = CacheResult::Status::Loaded;
+            result.value = std::move(loaded.value);
+        } else {
+            if (m_options.negativeTtl.count() > 0) {
+                envelope.negative = true;
+                envelope.expiresAtMs = nowMs() + duration_cast<milliseconds>(m_options.negativeTtl).count();
+                store(key, envelope, options, nullptr, nullptr);
+            }
+            result.status = CacheResult::Status::LoadedNotFound;
+        }
+    }
+    if (earlyRefresh) {
+        if (result.status == CacheResult::Status::Loaded) {
+            if (m_refreshedExpiry.size() > 4096) // forget refreshes whose values have expired anyway
+                m_refreshedExpiry.removeIf([now = nowMs()](const auto& entry) { return entry.value() < now; });
+            m_refreshedExpiry.insert(
+                key, nowMs() + duration_cast<milliseconds>(options.ttl.value_or(m_options.defaultTtl)).count() - 1);
+        }
+        const std::vector<Waiter> waiters = m_refreshing.take(key);
+        for (const Waiter& waiter : waiters) {
+            if (!waiter.guarded || waiter.context)
+                waiter.callback(result);
+        }
+    } else {
+        finishFlight(key, result);
+    }
+}
+
+void CacheManager::finishFlight(const QByteArray& key, const CacheResult& result)
+{
+    const Flight flight = m_flights.take(key);
+    for (const Waiter& waiter : flight.waiters) {
+        if (!waiter.guarded || waiter.context)
+            waiter.callback(result);
+    }
+}
+
+void CacheManager::invalidate(const QByteArray& pattern, const QObject* context, CountCallback callback)
+{
+    if (!m_connection) {
+        callLater(this, context, std::move(callback), std::optional<qint64>(), u"no connection"_s);
+        return;
+    }
+    auto* job = new ops::PatternInvalidation(m_connection, pattern, {}, this);
+    connect(job, &ops::PatternInvalidation::finished, this,
+        [job, guard = QPointer<const QObject>(context), guarded = context != nullptr, callback = std::move(callback)](
+            const ops::InvalidationProgress& progress) {
+            job->deleteLater();
+            if (guarded && !guard)
+                return;
+            if (progress.error)
+                callback(std::nullopt, progress.error->errorMessage());
+            else
+                callback(progress.deleted, QString());
+        });
+    job->start();
+}
+
+void CacheManager::invalidateTags(const QList<QByteArray>& tags, const QObject* context, CountCallback callback)
+{
+    if (!m_connection || tags.isEmpty()) {
+        callLater(this, context, std::move(callback), std::optional<qint64>(tags.isEmpty() ? 0 : -1),
+            tags.isEmpty() ? QString() : u"no connection"_s);
+        return;
+    }
+    // Per tag: read the members, then UNLINK them with the index. Members whose entries already expired
+    // are harmless to UNLINK; the count comes from UNLINK and is exact.
+    struct State
+    {
+        qint64 deleted = 0;
+        int remaining = 0;
+        QString error;
+    };
+    auto state = std::make_shared<State>();
+    state->remaining = int(tags.size());
+    QPointer<redis::Connection> connection = m_connection;
+    auto finishOne = [state, guard = QPointer<const QObject>(context), guarded = context != nullptr, callback]() {
+        if (--state->remaining > 0 || (guarded && !guard))
+            return;
+        if (state->error.isEmpty())
+            callback(state->deleted, QString());
+        else
+            callback(std::nullopt, state->error);
+    };
+    for (const QByteArray& tag : tags) {
+        const QByteArray index = tagKey(tag);
+        m_connection->command({"ZRANGE", index, "0", "-1"}, this,
+            [connection, index, state, finishOne, this](const redis::Reply& members) {
+                if (members.isError() || !connection) {
+                    state->error = members.errorMessage();
+                    finishOne();
+                    return;
+                }
+                QList<QByteArray> unlink {"UNLINK"};
+                for (const redis::Reply& member : members.elements())
+                    unlink.append(member.bytes());
+                if (unlink.size() == 1) {
+                    connection->command({"UNLINK", index}, nullptr, nullptr);
+                    finishOne();
+                    return;
+                }
+                connection->command(unlink, this, [state, finishOne](const redis::Reply& reply) {
+                    if (reply.isInteger())
+                        state->deleted += reply.integer();
+                    else
+                        state->error = reply.errorMessage();
+                    finishOne();
+                });
+                connection->command({"UNLINK", index}, nullptr, nullptr);
+            });
+    }
+}
+
+} // namespace cachescope::cache

@@ -1,0 +1,21 @@
+#pragma once
+
+#include <QByteArray>
+#include <QList>
+
+namespace cachescope::cache {
+
+// Where CacheScope keeps its own data in the cache's Redis. Config, stats and audit are protected:
+// invalidation never deletes them, whatever the pattern. Tag indexes are not: they are cache, too.
+inline constexpr char internalPrefix[] = "cachescope:";
+inline constexpr char configPrefix[] = "cachescope:config:";
+inline constexpr char statsPrefix[] = "cachescope:stats:";
+inline constexpr char auditPrefix[] = "cachescope:audit";
+inline constexpr char tagPrefix[] = "cachescope:tag:";
+
+// Glob patterns of the protected namespaces.
+QList<QByteArray> builtinProtectedPatterns();
+
+QByteArray tagKey(const QByteArray& tag);
+
+} // namespace cachescope::cache

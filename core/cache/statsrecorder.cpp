@@ -1,0 +1,166 @@
+#include "cache/statsrecorder.h"
+
+#include "redis/connection.h"
+
+#include <QDateTime>
+
+namespace cachescope::cache {
+
+using namespace std::chrono;
+
+bool StatsCounters::isEmpty() const
+{
+    return std::all_of(events.cbegin(), events.cend(), [](qint64 n) { return n == 0; }) && loadMsTotal == 0;
+}
+
+StatsCounters& StatsCounters::operator+=(const StatsCounters& other)
+{
+    for (std::size_t i = 0; i < events.size(); ++i)
+        events[i] += other.events[i];
+    loadMsTotal += other.loadMsTotal;
+    return *this;
+}
+
+QByteArray statsDimensionName(StatsDimension dimension)
+{
+    switch (dimension) {
+    case StatsDimension::Total:
+        return "total";
+    case StatsDimension::Namespace:
+        return "ns";
+    case StatsDimension::Route:
+        return "route";
+    case StatsDimension::Tenant:
+        return "tenant";
+    case StatsDimension::Venue:
+        return "venue";
+    case StatsDimension::Count_:
+        break;
+    }
+    return "?";
+}
+
+QByteArray statsEventName(StatsEvent event)
+{
+    switch (event) {
+    case StatsEvent::Hit:
+        return "hit";
+    case StatsEvent::Miss:
+        return "miss";
+    case StatsEvent::Set:
+        return "set";
+    case StatsEvent::Load:
+        return "load";
+    case StatsEvent::LoadFailure:
+        return "loadfail";
+    case StatsEvent::StaleServed:
+        return "stale";
+    case StatsEvent::NegativeHit:
+        return "neghit";
+    case StatsEvent::Count_:
+        break;
+    }
+    return "?";
+}
+
+StatsRecorder::StatsRecorder(redis::Connection* connection, Options options, QObject* parent)
+    : QObject(parent)
+    , m_connection(connection)
+    , m_options(options)
+{
+    m_timer.setInterval(m_options.flushInterval);
+    connect(&m_timer, &QTimer::timeout, this, &StatsRecorder::flush);
+    m_timer.start();
+}
+
+StatsRecorder::~StatsRecorder()
+{
+    flush(); // the last interval's counts are written while the connection can still take them
+}
+
+QByteArray StatsRecorder::secondBucketKey(qint64 unixSecond)
+{
+    return "cachescope:stats:1s:" + QByteArray::number(unixSecond);
+}
+
+QByteArray StatsRecorder::minuteBucketKey(qint64 unixMinute)
+{
+    return "cachescope:stats:1m:" + QByteArray::number(unixMinute);
+}
+
+void StatsRecorder::add(StatsDimension dimension, const QByteArray& label, StatsEvent event, qint64 loadMs)
+{
+    StatsCounters& counters = m_pending[std::size_t(dimension)][label];
+    ++counters.events[std::size_t(event)];
+    if (loadMs >= 0)
+        counters.loadMsTotal += loadMs;
+}
+
+void StatsRecorder::record(const StatsLabels& labels, StatsEvent event, qint64 loadMs)
+{
+    static const QByteArray all("all");
+    add(StatsDimension::Total, all, event, loadMs);
+    if (!labels.ns.isEmpty())
+        add(StatsDimension::Namespace, labels.ns, event, loadMs);
+    if (!labels.route.isEmpty())
+        add(StatsDimension::Route, labels.route, event, loadMs);
+    if (!labels.tenant.isEmpty())
+        add(StatsDimension::Tenant, labels.tenant, event, loadMs);
+    if (!labels.venue.isEmpty())
+        add(StatsDimension::Venue, labels.venue, event, loadMs);
+}
+
+void StatsRecorder::flush()
+{
+    const qint64 nowSecond = QDateTime::currentSecsSinceEpoch();
+    const QByteArray second = secondBucketKey(nowSecond);
+    const QByteArray minute = minuteBucketKey(nowSecond / 60);
+    bool anySecond = false;
+    bool anyMinute = false;
+    auto write = [this](const QByteArray& bucket, const QByteArray& field, qint64 value) {
+        m_connection->command(
+            {"HINCRBY", bucket, field, QByteArray::number(value)}, this, [this](const redis::Reply& reply) {
+                if (reply.isError())
+                    Q_EMIT flushFailed(reply.errorMessage());
+            });
+    };
+    for (std::size_t d = 0; d < m_pending.size(); ++d) {
+        const auto dimension = StatsDimension(d);
+        const bool perSecond = dimension != StatsDimension::Venue;
+        for (auto it = m_pending[d].begin(); it != m_pending[d].end(); ++it) {
+            StatsCounters& counters = it.value();
+            if (counters.isEmpty())
+                continue;
+            m_lifetime[d][it.key()] += counters;
+            if (m_connection) {
+                const QByteArray prefix = statsDimensionName(dimension) + '|' + it.key() + '|';
+                for (std::size_t e = 0; e < counters.events.size(); ++e) {
+                    if (counters.events[e] == 0)
+                        continue;
+                    const QByteArray field = prefix + statsEventName(StatsEvent(e));
+                    if (perSecond)
+                        write(second, field, counters.events[e]);
+                    write(minute, field, counters.events[e]);
+                }
+                if (counters.loadMsTotal > 0) {
+                    if (perSecond)
+                        write(second, prefix + "loadms", counters.loadMsTotal);
+                    write(minute, prefix + "loadms", counters.loadMsTotal);
+                }
+                anySecond = anySecond || perSecond;
+                anyMinute = true;
+            }
+            counters = StatsCounters(); // keep the label: no allocation next interval
+        }
+    }
+    if (!m_connection)
+        return;
+    if (anySecond)
+        m_connection->command(
+            {"EXPIRE", second, QByteArray::number(m_options.secondRetention.count())}, nullptr, nullptr);
+    if (anyMinute)
+        m_connection->command(
+            {"EXPIRE", minute, QByteArray::number(m_options.minuteRetention.count() + 60)}, nullptr, nullptr);
+}
+
+} // namespace cachescope::cache

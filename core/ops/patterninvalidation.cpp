@@ -1,0 +1,147 @@
+#include "ops/patterninvalidation.h"
+
+#include "cache/keyspace.h"
+#include "model/redisglob.h"
+#include "redis/connection.h"
+
+namespace cachescope::ops {
+
+using namespace Qt::StringLiterals;
+
+namespace {
+QList<QByteArray> withBuiltins(QList<QByteArray> patterns)
+{
+    for (const QByteArray& builtin : cache::builtinProtectedPatterns()) {
+        if (!patterns.contains(builtin))
+            patterns.append(builtin);
+    }
+    return patterns;
+}
+} // namespace
+
+std::optional<QString> PatternInvalidation::refusal(
+    const QByteArray& pattern, const QList<QByteArray>& protectedPatterns)
+{
+    if (pattern.isEmpty())
+        return u"an empty pattern matches nothing; use '*' to mean every key"_s;
+    // A pattern whose fixed start lies inside a protected namespace can only match protected keys.
+    const QByteArray prefix = model::redisGlobLiteralPrefix(pattern);
+    for (const QByteArray& guarded : withBuiltins(protectedPatterns)) {
+        const QByteArray guardedPrefix = model::redisGlobLiteralPrefix(guarded);
+        if (!guardedPrefix.isEmpty() && prefix.startsWith(guardedPrefix))
+            return u"'%1' is inside the protected namespace '%2'"_s.arg(
+                redis::displayBytes(pattern), redis::displayBytes(guarded));
+    }
+    return std::nullopt;
+}
+
+PatternInvalidation::PatternInvalidation(
+    redis::Connection* connection, QByteArray pattern, Options options, QObject* parent)
+    : QObject(parent)
+    , m_connection(connection)
+    , m_options(std::move(options))
+    , m_scan(connection, {pattern, m_options.scanCount, {}})
+{
+    m_options.protectedPatterns = withBuiltins(m_options.protectedPatterns);
+    m_progress.pattern = std::move(pattern);
+    m_progress.dryRun = m_options.dryRun;
+    connect(&m_scan, &redis::ScanIterator::page, this, &PatternInvalidation::onPage);
+    connect(&m_scan, &redis::ScanIterator::finished, this, &PatternInvalidation::onScanDone);
+    connect(&m_scan, &redis::ScanIterator::failed, this, &PatternInvalidation::fail);
+}
+
+void PatternInvalidation::start(const QByteArray& cursor)
+{
+    if (const auto why = refusal(m_progress.pattern, m_options.protectedPatterns)) {
+        fail(redis::Reply::clientError(redis::ErrorKind::Generic, *why));
+        return;
+    }
+    m_scan.start(cursor);
+}
+
+void PatternInvalidation::cancel()
+{
+    if (m_progress.finished)
+        return;
+    m_scan.cancel();
+    m_progress.cancelled = true;
+    m_progress.resumeCursor = m_scan.cursor();
+    m_scanDone = true;
+    finishIfDone();
+}
+
+bool PatternInvalidation::isProtected(const QByteArray& key) const
+{
+    return std::any_of(m_options.protectedPatterns.cbegin(), m_options.protectedPatterns.cend(),
+        [&key](const QByteArray& guarded) { return model::redisGlobMatches(guarded, key); });
+}
+
+void PatternInvalidation::onPage(const QList<QByteArray>& keys)
+{
+    QList<QByteArray> doomed;
+    doomed.reserve(keys.size());
+    for (const QByteArray& key : keys) {
+        ++m_progress.scanned;
+        if (isProtected(key)) {
+            ++m_progress.skippedProtected;
+            continue;
+        }
+        // SCAN may repeat a key; the dry run counts distinct keys, UNLINK's reply counts real deletions.
+        const size_t hash = qHash(key, size_t(0x9e3779b97f4a7c15ULL));
+        if (m_seen.contains(hash))
+            continue;
+        m_seen.insert(hash);
+        ++m_progress.matched;
+        if (m_progress.sample.size() < m_options.sampleSize)
+            m_progress.sample.append(key);
+        doomed.append(key);
+    }
+    m_progress.resumeCursor = m_scan.cursor();
+    if (!m_options.dryRun && !doomed.isEmpty() && m_connection) {
+        ++m_unlinksInFlight;
+        const qint64 sent = doomed.size();
+        doomed.prepend("UNLINK");
+        m_connection->command(doomed, this, [this, sent](const redis::Reply& reply) {
+            --m_unlinksInFlight;
+            if (reply.isInteger()) {
+                m_progress.deleted += reply.integer();
+            } else {
+                if (reply.errorKind() == redis::ErrorKind::ConnectionLost
+                    || reply.errorKind() == redis::ErrorKind::Timeout)
+                    m_progress.unconfirmed += sent;
+                if (!m_progress.error)
+                    m_progress.error = reply;
+                m_scan.cancel();
+                m_scanDone = true;
+            }
+            Q_EMIT progressed(m_progress);
+            finishIfDone();
+        });
+    }
+    Q_EMIT progressed(m_progress);
+}
+
+void PatternInvalidation::onScanDone()
+{
+    m_scanDone = true;
+    m_progress.resumeCursor.clear();
+    finishIfDone();
+}
+
+void PatternInvalidation::fail(const redis::Reply& error)
+{
+    if (!m_progress.error)
+        m_progress.error = error;
+    m_scanDone = true;
+    finishIfDone();
+}
+
+void PatternInvalidation::finishIfDone()
+{
+    if (!m_scanDone || m_unlinksInFlight > 0 || m_progress.finished)
+        return;
+    m_progress.finished = true;
+    Q_EMIT finished(m_progress);
+}
+
+} // namespace cachescope::ops

@@ -1,0 +1,85 @@
+#pragma once
+
+#include "redis/reply.h"
+#include "redis/scaniterator.h"
+
+#include <QByteArray>
+#include <QList>
+#include <QObject>
+#include <QPointer>
+#include <QSet>
+
+#include <optional>
+
+namespace cachescope::redis {
+class Connection;
+}
+
+namespace cachescope::ops {
+
+struct InvalidationProgress
+{
+    QByteArray pattern;
+    qint64 scanned = 0; // keys SCAN returned that matched the pattern (SCAN MATCH filters server-side)
+    qint64 matched = 0; // distinct matching keys that are not protected
+    qint64 deleted = 0; // confirmed by UNLINK's replies: exact
+    qint64 unconfirmed = 0; // UNLINKs sent whose reply was lost: up to this many more may be gone
+    qint64 skippedProtected = 0;
+    QList<QByteArray> sample; // the first few matching keys, for a preview
+    bool dryRun = false;
+    bool finished = false;
+    bool cancelled = false;
+    std::optional<redis::Reply> error;
+    QByteArray resumeCursor; // where a new run can continue (deletes are idempotent)
+};
+
+// Deletes the keys matching a Redis glob with SCAN + UNLINK, never KEYS or a blocking script: the next SCAN
+// page is in flight while the previous page's UNLINK runs. Keys in protected namespaces are skipped. A dry
+// run counts exactly (SCAN's duplicates removed) and keeps a sample, deleting nothing. Cancelling stops
+// the scan and waits for the UNLINKs already sent, so the reported count is exact.
+class PatternInvalidation : public QObject
+{
+    Q_OBJECT
+public:
+    struct Options
+    {
+        bool dryRun = false;
+        int scanCount = 1000;
+        int sampleSize = 20;
+        QList<QByteArray> protectedPatterns; // globs; the built-in ones are always added
+    };
+
+    PatternInvalidation(redis::Connection* connection, QByteArray pattern, Options options, QObject* parent = nullptr);
+
+    // Why a pattern is refused outright: it is empty, or it aims into a protected namespace.
+    static std::optional<QString> refusal(const QByteArray& pattern, const QList<QByteArray>& protectedPatterns);
+
+    void start(const QByteArray& cursor = "0");
+    void cancel();
+
+    const InvalidationProgress& progress() const
+    {
+        return m_progress;
+    }
+
+Q_SIGNALS:
+    void progressed(const cachescope::ops::InvalidationProgress& progress);
+    void finished(const cachescope::ops::InvalidationProgress& progress);
+
+private:
+    void onPage(const QList<QByteArray>& keys);
+    void onScanDone();
+    void fail(const redis::Reply& error);
+    void finishIfDone();
+    bool isProtected(const QByteArray& key) const;
+
+    QPointer<redis::Connection> m_connection;
+    Options m_options;
+    redis::ScanIterator m_scan;
+    InvalidationProgress m_progress;
+    QSet<size_t> m_seen; // hashes of matched keys, for an exact dry-run count in little memory
+    int m_unlinksInFlight = 0;
+    bool m_scanDone = false;
+};
+
+} // namespace cachescope::ops

@@ -1,0 +1,378 @@
+#include "cache/cacheenvelope.h"
+#include "cache/cachemanager.h"
+#include "cache/keyspace.h"
+#include "cache/statsrecorder.h"
+#include "redis/connection.h"
+#include "redisserver.h"
+#include "synccommand.h"
+
+#include <QElapsedTimer>
+#include <QTest>
+#include <QTimer>
+
+using namespace cachescope;
+using namespace cachescope::cache;
+using namespace Qt::StringLiterals;
+using namespace std::chrono_literals;
+
+namespace {
+// A loader that answers after `delay` like a database, counting its calls.
+struct FakeDatabase
+{
+    int calls = 0;
+    int delayMs = 20;
+    bool failing = false;
+    bool empty = false;
+    QByteArray value = "{\"id\":1}";
+
+    CacheManager::Loader loader(QObject* context)
+    {
+        return [this, context](CacheManager::LoadDone done) {
+            ++calls;
+            auto answer = [this, done] {
+                if (failing)
+                    done(LoadResult::failed(u"database down"_s));
+                else if (empty)
+                    done(LoadResult::notFound());
+                else
+                    done(LoadResult::found(value));
+            };
+            if (delayMs == 0)
+                answer();
+            else
+                QTimer::singleShot(delayMs, context, answer);
+        };
+    }
+};
+
+CacheResult getOrSetAndWait(
+    CacheManager& manager, const QByteArray& key, CacheManager::Loader loader, CacheManager::SetOptions options = {})
+{
+    std::optional<CacheResult> result;
+    QObject context;
+    manager.getOrSet(key, std::move(loader), options, &context, [&result](const CacheResult& r) { result = r; });
+    if (!QTest::qWaitFor([&result] { return result.has_value(); }, 5000))
+        qWarning("getOrSet gave no result within 5 s");
+    return result.value_or(CacheResult {CacheResult::Status::Error, {}, u"test timed out"_s});
+}
+} // namespace
+
+class TestCacheManager : public QObject
+{
+    Q_OBJECT
+private:
+    testing::RedisServer m_server;
+    std::unique_ptr<redis::Connection> m_connection;
+
+    CacheManager::Options options(std::chrono::seconds ttl = 60s, std::chrono::seconds grace = 30s)
+    {
+        CacheManager::Options o;
+        o.defaultTtl = ttl;
+        o.grace = grace;
+        o.randomSeed = 12345;
+        return o;
+    }
+
+private Q_SLOTS:
+    void initTestCase()
+    {
+        QVERIFY2(m_server.start(), qPrintable(m_server.errorString()));
+        m_connection = std::make_unique<redis::Connection>(m_server.connectionOptions());
+        QVERIFY(testing::openAndWait(*m_connection));
+    }
+    void init()
+    {
+        QVERIFY(testing::runCommand(*m_connection, {"FLUSHALL"}).isStatus("OK"));
+    }
+
+    void envelopeRoundTrip_data()
+    {
+        QTest::addColumn<QByteArray>("payload");
+        QTest::addColumn<bool>("negative");
+        QTest::addColumn<bool>("expectCompressed");
+        QTest::newRow("small") << QByteArray("{\"a\":1}") << false << false;
+        QTest::newRow("compressible") << QByteArray("{\"seat\":\"A1\"},").repeated(5000) << false << true;
+        QTest::newRow("negative") << QByteArray() << true << false;
+        QTest::newRow("binary") << QByteArray("\x00\xff\x00CS1", 6) << false << false;
+    }
+    void envelopeRoundTrip()
+    {
+        QFETCH(QByteArray, payload);
+        QFETCH(bool, negative);
+        QFETCH(bool, expectCompressed);
+        CacheEnvelope envelope {payload, negative, 1234567890123, 42, false};
+        const QByteArray stored = envelope.encode(1024);
+        QCOMPARE(stored.size() < payload.size(), expectCompressed);
+        const auto decoded = CacheEnvelope::decode(stored);
+        QVERIFY(decoded);
+        QCOMPARE(decoded->payload, payload);
+        QCOMPARE(decoded->negative, negative);
+        QCOMPARE(decoded->expiresAtMs, 1234567890123);
+        QCOMPARE(decoded->loadMs, 42u);
+        QVERIFY(!decoded->foreign);
+        // Damaged envelopes are never served.
+        QVERIFY(!CacheEnvelope::decode(stored.first(10)));
+        QByteArray badFlags = stored;
+        badFlags[4] = char(0x80);
+        QVERIFY(!CacheEnvelope::decode(badFlags));
+        // Foreign values are served as they are.
+        QCOMPARE(CacheEnvelope::decode("{\"plain\":true}")->foreign, true);
+    }
+
+    void getOrSetLoadsOnceThenHits()
+    {
+        CacheManager manager(m_connection.get(), options(60s, 30s));
+        FakeDatabase db;
+        CacheResult first = getOrSetAndWait(manager, "events:1", db.loader(this));
+        QCOMPARE(first.status, CacheResult::Status::Loaded);
+        QCOMPARE(first.value, std::optional<QByteArray>(db.value));
+        CacheResult second = getOrSetAndWait(manager, "events:1", db.loader(this));
+        QCOMPARE(second.status, CacheResult::Status::Hit);
+        QCOMPARE(second.value, std::optional<QByteArray>(db.value));
+        QCOMPARE(db.calls, 1);
+        // Redis keeps the value for TTL + grace, so a stale copy exists to serve when reloads fail.
+        const qint64 pttl = testing::runCommand(*m_connection, {"PTTL", "events:1"}).integer();
+        QVERIFY2(pttl > 85000 && pttl <= 90000, QByteArray::number(pttl).constData());
+    }
+
+    void concurrentMissesShareOneLoad_data()
+    {
+        QTest::addColumn<int>("delayMs");
+        QTest::newRow("slow loader") << 50;
+        QTest::newRow("instant loader") << 0;
+    }
+    void concurrentMissesShareOneLoad()
+    {
+        QFETCH(int, delayMs);
+        CacheManager manager(m_connection.get(), options());
+        FakeDatabase db;
+        db.delayMs = delayMs;
+        int loaded = 0;
+        for (int i = 0; i < 100; ++i)
+            manager.getOrSet("events:hot", db.loader(this), {}, this, [&loaded, &db](const CacheResult& r) {
+                if (r.status == CacheResult::Status::Loaded && r.value == db.value)
+                    ++loaded;
+            });
+        QTRY_COMPARE_WITH_TIMEOUT(loaded, 100, 5000);
+        QCOMPARE(db.calls, 1);
+        QCOMPARE(manager.loaderCalls(), 1);
+    }
+
+    // Under steady load, XFetch reloads shortly before expiry, so callers never see a miss after the first.
+    void xfetchRefreshesBeforeExpiry()
+    {
+        // With one call per 10 ms, a 50 ms load and beta 3, XFetch refreshes ~400 ms before expiry; one that
+        // starts too late to finish in time has a probability of about 1e-5.
+        CacheManager::Options o = options(2s, 0s);
+        o.xfetchBeta = 3.0;
+        CacheManager manager(m_connection.get(), o);
+        FakeDatabase db;
+        db.delayMs = 50;
+        int hits = 0;
+        int waitedAfterFirstLoad = 0; // callers that had to wait for a load once the value existed
+        QElapsedTimer clock;
+        clock.start();
+        QTimer load;
+        connect(&load, &QTimer::timeout, this, [&] {
+            manager.getOrSet("events:steady", db.loader(this), {}, this, [&](const CacheResult& r) {
+                if (r.status == CacheResult::Status::Hit)
+                    ++hits;
+                else if (clock.elapsed() > 400)
+                    ++waitedAfterFirstLoad;
+            });
+        });
+        load.start(10);
+        QTest::qWait(4200);
+        load.stop();
+        QTest::qWait(300);
+        // About one recompute per TTL window (a little over two windows), each before expiry: nobody waits
+        // for a load once the first one is done.
+        qInfo("early refreshes: %lld, hits: %d", manager.earlyRefreshes(), hits);
+        QCOMPARE(waitedAfterFirstLoad, 0);
+        QVERIFY2(manager.earlyRefreshes() >= 2 && manager.earlyRefreshes() <= 4,
+            QByteArray::number(manager.earlyRefreshes()).constData());
+        QCOMPARE(db.calls, 1 + manager.earlyRefreshes());
+        QVERIFY(hits > 200);
+    }
+
+    void graceServesStaleWhenReloadFails()
+    {
+        CacheManager manager(m_connection.get(), options(1s, 10s));
+        StatsRecorder stats(m_connection.get(), {});
+        manager.setStatsRecorder(&stats);
+        FakeDatabase db;
+        QCOMPARE(getOrSetAndWait(manager, "venues:9", db.loader(this)).status, CacheResult::Status::Loaded);
+        QTest::qWait(1100);
+        db.failing = true;
+        const CacheResult stale = getOrSetAndWait(manager, "venues:9", db.loader(this));
+        QCOMPARE(stale.status, CacheResult::Status::Stale);
+        QCOMPARE(stale.value, std::optional<QByteArray>(db.value));
+        QVERIFY(stale.error.contains(u"database down"_s));
+        stats.flush();
+        const auto& byNamespace = stats.lifetime(StatsDimension::Namespace);
+        QCOMPARE(byNamespace.value("venues")[StatsEvent::StaleServed], 1);
+        QCOMPARE(byNamespace.value("venues")[StatsEvent::LoadFailure], 1);
+    }
+
+    void noGraceMeansAnError()
+    {
+        CacheManager manager(m_connection.get(), options(1s, 0s));
+        FakeDatabase db;
+        db.failing = true;
+        const CacheResult failed = getOrSetAndWait(manager, "venues:10", db.loader(this));
+        QCOMPARE(failed.status, CacheResult::Status::Error);
+        QVERIFY(!failed.value);
+    }
+
+    void negativeCachingIsOptIn()
+    {
+        CacheManager::Options o = options();
+        FakeDatabase db;
+        db.empty = true;
+        {
+            CacheManager manager(m_connection.get(), o);
+            QCOMPARE(
+                getOrSetAndWait(manager, "events:404", db.loader(this)).status, CacheResult::Status::LoadedNotFound);
+            QCOMPARE(
+                getOrSetAndWait(manager, "events:404", db.loader(this)).status, CacheResult::Status::LoadedNotFound);
+            QCOMPARE(db.calls, 2); // off by default: every lookup reaches the database
+        }
+        o.negativeTtl = 30s;
+        CacheManager manager(m_connection.get(), o);
+        QCOMPARE(getOrSetAndWait(manager, "events:405", db.loader(this)).status, CacheResult::Status::LoadedNotFound);
+        QCOMPARE(getOrSetAndWait(manager, "events:405", db.loader(this)).status, CacheResult::Status::NegativeHit);
+        QCOMPARE(db.calls, 3);
+    }
+
+    void compressedAndForeignValuesRead()
+    {
+        CacheManager::Options o = options();
+        o.compressionThreshold = 1024;
+        CacheManager manager(m_connection.get(), o);
+        const QByteArray big = QByteArray("{\"seat\":\"A1\",\"free\":true},").repeated(4000);
+        std::optional<QString> setError;
+        manager.set("events:big", big, {}, this, [&setError](const QString& e) { setError = e; });
+        QTRY_VERIFY(setError.has_value());
+        QVERIFY(setError->isEmpty());
+        QVERIFY(testing::runCommand(*m_connection, {"STRLEN", "events:big"}).integer() < big.size() / 4);
+        std::optional<CacheResult> got;
+        manager.get("events:big", this, [&got](const CacheResult& r) { got = r; });
+        QTRY_VERIFY(got.has_value());
+        QCOMPARE(got->status, CacheResult::Status::Hit);
+        QVERIFY(got->value == big);
+
+        // Written by the services' own cache manager or redis-cli: served as is.
+        testing::runCommand(*m_connection, {"SET", "events:foreign", "{\"legacy\":1}"});
+        got.reset();
+        manager.get("events:foreign", this, [&got](const CacheResult& r) { got = r; });
+        QTRY_VERIFY(got.has_value());
+        QCOMPARE(got->value, std::optional<QByteArray>("{\"legacy\":1}"));
+        got.reset();
+        manager.get("events:absent", this, [&got](const CacheResult& r) { got = r; });
+        QTRY_VERIFY(got.has_value());
+        QCOMPARE(got->status, CacheResult::Status::Miss);
+    }
+
+    void tagsInvalidateOnlyTheirKeys()
+    {
+        CacheManager manager(m_connection.get(), options());
+        int stored = 0;
+        auto setTagged = [&](const QByteArray& key, const QList<QByteArray>& tags) {
+            CacheManager::SetOptions o;
+            o.tags = tags;
+            manager.set(key, "v", o, this, [&stored](const QString&) { ++stored; });
+        };
+        setTagged("gateway:response:GET:/api/events:venue:v1", {"venue:v1"});
+        setTagged("gateway:response:GET:/api/venues:venue:v1", {"venue:v1", "route:/api/venues"});
+        setTagged("events:7", {"venue:v1"});
+        setTagged("gateway:response:GET:/api/events:venue:v2", {"venue:v2"});
+        setTagged("gateway:response:GET:/api/venues:venue:v2", {"venue:v2", "route:/api/venues"});
+        QTRY_COMPARE(stored, 5);
+        std::optional<qint64> deleted;
+        manager.invalidateTags(
+            {"venue:v1"}, this, [&deleted](std::optional<qint64> n, const QString&) { deleted = n; });
+        QTRY_VERIFY(deleted.has_value());
+        QCOMPARE(*deleted, 3);
+        QCOMPARE(testing::runCommand(*m_connection, {"EXISTS", "events:7", "gateway:response:GET:/api/events:venue:v1"})
+                     .integer(),
+            0);
+        QCOMPARE(
+            testing::runCommand(*m_connection, {"EXISTS", "gateway:response:GET:/api/events:venue:v2"}).integer(), 1);
+        QCOMPARE(testing::runCommand(*m_connection, {"EXISTS", tagKey("venue:v1")}).integer(), 0);
+        // The other index still lists the deleted member; deleting it again is harmless and not counted.
+        deleted.reset();
+        manager.invalidateTags(
+            {"route:/api/venues"}, this, [&deleted](std::optional<qint64> n, const QString&) { deleted = n; });
+        QTRY_VERIFY(deleted.has_value());
+        QCOMPARE(*deleted, 1);
+    }
+
+    void invalidateEverythingSparesProtectedKeys()
+    {
+        CacheManager manager(m_connection.get(), options());
+        for (int i = 0; i < 500; ++i)
+            m_connection->command({"SET", "events:" + QByteArray::number(i), "x"}, nullptr, nullptr);
+        const QList<QByteArray> protectedKeys {
+            "cachescope:config:routes", "cachescope:stats:1s:100", "cachescope:audit", "cachescope:auditlog"};
+        for (const QByteArray& key : protectedKeys)
+            m_connection->command({"SET", key, "keep"}, nullptr, nullptr);
+        m_connection->command({"SET", "cachescope:tag:venue%3Av1", "index is cache too"}, nullptr, nullptr);
+        std::optional<qint64> deleted;
+        QString error;
+        manager.invalidate("*", this, [&](std::optional<qint64> n, const QString& e) {
+            deleted = n;
+            error = e;
+        });
+        QTRY_VERIFY_WITH_TIMEOUT(deleted.has_value() || !error.isEmpty(), 5000);
+        QCOMPARE(deleted, std::optional<qint64>(501));
+        QCOMPARE(testing::runCommand(*m_connection, {"DBSIZE"}).integer(), qint64(protectedKeys.size()));
+    }
+
+    void redisDownStillLoads()
+    {
+        testing::RedisServer doomed;
+        QVERIFY(doomed.start());
+        redis::ConnectionOptions o = doomed.connectionOptions();
+        o.autoReconnect = false;
+        redis::Connection connection(o);
+        QVERIFY(testing::openAndWait(connection));
+        doomed.kill();
+        QTRY_COMPARE(connection.state(), redis::Connection::State::Disconnected);
+        CacheManager manager(&connection, options());
+        FakeDatabase db;
+        const CacheResult result = getOrSetAndWait(manager, "events:1", db.loader(this));
+        QCOMPARE(result.status, CacheResult::Status::Loaded);
+        QCOMPARE(db.calls, 1);
+    }
+
+    void statsAreFlushedIntoBuckets()
+    {
+        StatsRecorder stats(m_connection.get(), {});
+        CacheManager manager(m_connection.get(), options());
+        manager.setStatsRecorder(&stats);
+        FakeDatabase db;
+        CacheManager::SetOptions o;
+        o.labels = {"gateway", "GET /api/events", "acme", "v1"};
+        getOrSetAndWait(manager, "gateway:response:GET:/api/events:tenant:acme:venue:v1", db.loader(this), o);
+        getOrSetAndWait(manager, "gateway:response:GET:/api/events:tenant:acme:venue:v1", db.loader(this), o);
+        const qint64 second = QDateTime::currentSecsSinceEpoch();
+        stats.flush();
+        const redis::Reply seconds =
+            testing::runCommand(*m_connection, {"HGETALL", StatsRecorder::secondBucketKey(second)});
+        QHash<QByteArray, QByteArray> fields;
+        for (std::size_t i = 0; i + 1 < seconds.elements().size(); i += 2)
+            fields.insert(seconds.elements()[i].bytes(), seconds.elements()[i + 1].bytes());
+        QCOMPARE(fields.value("total|all|hit"), QByteArray("1"));
+        QCOMPARE(fields.value("total|all|miss"), QByteArray("1"));
+        QCOMPARE(fields.value("route|GET /api/events|hit"), QByteArray("1"));
+        QCOMPARE(fields.value("tenant|acme|load"), QByteArray("1"));
+        QVERIFY(!fields.contains("venue|v1|hit")); // venues are per minute only
+        const redis::Reply minutes =
+            testing::runCommand(*m_connection, {"HGET", StatsRecorder::minuteBucketKey(second / 60), "venue|v1|hit"});
+        QCOMPARE(minutes.bytes(), QByteArray("1"));
+        QVERIFY(testing::runCommand(*m_connection, {"TTL", StatsRecorder::secondBucketKey(second)}).integer() > 86000);
+    }
+};
+
+QTEST_GUILESS_MAIN(TestCacheManager)
+#include "tst_cachemanager.moc"

@@ -1,0 +1,208 @@
+#include "model/redisglob.h"
+#include "ops/patterninvalidation.h"
+#include "redis/connection.h"
+#include "redisserver.h"
+#include "synccommand.h"
+
+#include <QSet>
+#include <QSignalSpy>
+#include <QTest>
+
+using namespace cachescope;
+using namespace cachescope::ops;
+using namespace Qt::StringLiterals;
+
+class TestInvalidation : public QObject
+{
+    Q_OBJECT
+private:
+    testing::RedisServer m_server;
+    std::unique_ptr<redis::Connection> m_connection;
+
+    void seed()
+    {
+        QVERIFY(testing::runCommand(*m_connection, {"FLUSHALL"}).isStatus("OK"));
+        for (int i = 0; i < 3000; ++i) {
+            const QByteArray n = QByteArray::number(i);
+            m_connection->command(
+                {"SET", "gateway:response:GET:/api/events/" + n + ":venue:v" + QByteArray::number(i % 7), "x"}, nullptr,
+                nullptr);
+            m_connection->command({"SET", "gateway:response:GET:/api/venues/" + n, "x"}, nullptr, nullptr);
+            m_connection->command({"SET", "events:" + n, "x"}, nullptr, nullptr);
+        }
+        m_connection->command({"SET", "cachescope:config:routes", "{}"}, nullptr, nullptr);
+        m_connection->command({"SET", "session:abc", "x"}, nullptr, nullptr);
+        QCOMPARE(testing::runCommand(*m_connection, {"DBSIZE"}).integer(), 9002);
+    }
+
+    QSet<QByteArray> allKeys()
+    {
+        QSet<QByteArray> keys;
+        QByteArray cursor = "0";
+        do {
+            const redis::Reply page = testing::runCommand(*m_connection, {"SCAN", cursor, "COUNT", "5000"});
+            cursor = page.elements()[0].bytes();
+            for (const auto& key : page.elements()[1].elements())
+                keys.insert(key.bytes());
+        } while (cursor != "0");
+        return keys;
+    }
+
+    InvalidationProgress run(const QByteArray& pattern, PatternInvalidation::Options options)
+    {
+        PatternInvalidation job(m_connection.get(), pattern, options);
+        QSignalSpy finished(&job, &PatternInvalidation::finished);
+        job.start();
+        if (!finished.wait(10000) && finished.isEmpty())
+            qWarning("invalidation did not finish");
+        return job.progress();
+    }
+
+private Q_SLOTS:
+    void initTestCase()
+    {
+        QVERIFY2(m_server.start(), qPrintable(m_server.errorString()));
+        m_connection = std::make_unique<redis::Connection>(m_server.connectionOptions());
+        QVERIFY(testing::openAndWait(*m_connection));
+    }
+
+    void deletesExactlyWhatRedisMatches_data()
+    {
+        QTest::addColumn<QByteArray>("pattern");
+        QTest::newRow("route") << QByteArray("gateway:response:GET:/api/events*");
+        QTest::newRow("venue") << QByteArray("gateway:response:*:venue:v3");
+        QTest::newRow("service") << QByteArray("events:1?");
+        QTest::newRow("set") << QByteArray("events:[0-4]*");
+        QTest::newRow("everything") << QByteArray("*");
+        QTest::newRow("nothing") << QByteArray("nomatch:*");
+    }
+    void deletesExactlyWhatRedisMatches()
+    {
+        QFETCH(QByteArray, pattern);
+        seed();
+        const QSet<QByteArray> before = allKeys();
+        QSet<QByteArray> expectedGone;
+        for (const QByteArray& key : before) {
+            if (model::redisGlobMatches(pattern, key) && !key.startsWith("cachescope:config:"))
+                expectedGone.insert(key);
+        }
+
+        PatternInvalidation::Options dry;
+        dry.dryRun = true;
+        const InvalidationProgress preview = run(pattern, dry);
+        QVERIFY(preview.finished && !preview.error);
+        QCOMPARE(preview.matched, qint64(expectedGone.size()));
+        QCOMPARE(preview.deleted, 0);
+        QCOMPARE(preview.sample.size(), std::min<qsizetype>(20, expectedGone.size()));
+        for (const QByteArray& key : preview.sample)
+            QVERIFY(expectedGone.contains(key));
+        QCOMPARE(allKeys(), before); // a dry run deletes nothing
+
+        PatternInvalidation::Options real;
+        real.scanCount = 250;
+        const InvalidationProgress done = run(pattern, real);
+        QVERIFY(done.finished && !done.error && !done.cancelled);
+        QCOMPARE(done.deleted, qint64(expectedGone.size()));
+        QCOMPARE(allKeys(), before - expectedGone);
+    }
+
+    void userProtectedNamespacesAreSkipped()
+    {
+        seed();
+        PatternInvalidation::Options options;
+        options.protectedPatterns = {"session:*"};
+        const InvalidationProgress done = run("*", options);
+        QCOMPARE(done.deleted, 9000);
+        QCOMPARE(done.skippedProtected, 2);
+        QCOMPARE(allKeys(), QSet<QByteArray>({"cachescope:config:routes", "session:abc"}));
+    }
+
+    void refusals_data()
+    {
+        QTest::addColumn<QByteArray>("pattern");
+        QTest::addColumn<bool>("refused");
+        QTest::newRow("config") << QByteArray("cachescope:config:*") << true;
+        QTest::newRow("one config key") << QByteArray("cachescope:config:routes") << true;
+        QTest::newRow("stats") << QByteArray("cachescope:stats:1s:*") << true;
+        QTest::newRow("audit") << QByteArray("cachescope:audit") << true;
+        QTest::newRow("user protected") << QByteArray("session:abc*") << true;
+        QTest::newRow("empty") << QByteArray() << true;
+        QTest::newRow("broad but filtered") << QByteArray("cachescope:*") << false;
+        QTest::newRow("normal") << QByteArray("events:*") << false;
+    }
+    void refusals()
+    {
+        QFETCH(QByteArray, pattern);
+        QFETCH(bool, refused);
+        QCOMPARE(PatternInvalidation::refusal(pattern, {"session:*"}).has_value(), refused);
+    }
+
+    void refusedPatternDeletesNothing()
+    {
+        seed();
+        const InvalidationProgress done = run("cachescope:config:*", {});
+        QVERIFY(done.error);
+        QVERIFY(done.error->errorMessage().contains(u"protected"_s));
+        QCOMPARE(testing::runCommand(*m_connection, {"DBSIZE"}).integer(), 9002);
+    }
+
+    void cancelReportsExactlyWhatWasDeleted()
+    {
+        seed();
+        PatternInvalidation::Options options;
+        options.scanCount = 100;
+        PatternInvalidation job(m_connection.get(), "*", options);
+        QSignalSpy finished(&job, &PatternInvalidation::finished);
+        connect(&job, &PatternInvalidation::progressed, this, [&job](const InvalidationProgress& p) {
+            if (p.deleted > 0)
+                job.cancel();
+        });
+        job.start();
+        QVERIFY(finished.wait(10000));
+        const InvalidationProgress done = job.progress();
+        QVERIFY(done.cancelled);
+        QVERIFY(done.deleted > 0 && done.deleted < 9000);
+        QCOMPARE(testing::runCommand(*m_connection, {"DBSIZE"}).integer(), 9002 - done.deleted);
+        QVERIFY(!done.resumeCursor.isEmpty());
+
+        // Resuming from the saved cursor finishes the job; deletes are idempotent.
+        PatternInvalidation resumed(m_connection.get(), "*", options);
+        QSignalSpy resumedFinished(&resumed, &PatternInvalidation::finished);
+        resumed.start(done.resumeCursor);
+        QVERIFY(resumedFinished.wait(10000));
+        QCOMPARE(testing::runCommand(*m_connection, {"DBSIZE"}).integer(), 1);
+    }
+
+    void serverKilledMidwayIsReportedNotMiscounted()
+    {
+        testing::RedisServer doomed;
+        QVERIFY(doomed.start());
+        redis::ConnectionOptions o = doomed.connectionOptions();
+        o.autoReconnect = false;
+        redis::Connection connection(o);
+        QVERIFY(testing::openAndWait(connection));
+        for (int i = 0; i < 20000; ++i)
+            connection.command({"SET", "k:" + QByteArray::number(i), "x"}, nullptr, nullptr);
+        QCOMPARE(testing::runCommand(connection, {"DBSIZE"}).integer(), 20000);
+        PatternInvalidation::Options options;
+        options.scanCount = 50;
+        PatternInvalidation job(&connection, "k:*", options);
+        QSignalSpy finished(&job, &PatternInvalidation::finished);
+        bool killed = false;
+        connect(&job, &PatternInvalidation::progressed, this, [&](const InvalidationProgress& p) {
+            if (!killed && p.deleted > 500) {
+                killed = true;
+                doomed.kill();
+            }
+        });
+        job.start();
+        QVERIFY(finished.wait(10000));
+        const InvalidationProgress done = job.progress();
+        QVERIFY(done.error);
+        QVERIFY(done.deleted >= 500 && done.deleted < 20000);
+        QVERIFY(done.deleted + done.unconfirmed <= 20000);
+    }
+};
+
+QTEST_GUILESS_MAIN(TestInvalidation)
+#include "tst_invalidation.moc"
