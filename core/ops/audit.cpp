@@ -1,0 +1,88 @@
+#include "ops/audit.h"
+
+#include "redis/connection.h"
+
+#include <QHostInfo>
+
+namespace cachescope::ops {
+
+using namespace Qt::StringLiterals;
+
+QList<QByteArray> auditFields(const AuditRecord& record)
+{
+    const QDateTime at = record.at.isValid() ? record.at : QDateTime::currentDateTimeUtc();
+    QList<QByteArray> fields {"at", at.toUTC().toString(Qt::ISODateWithMs).toUtf8(), "actor", record.actor.toUtf8(),
+        "action", record.action.toUtf8(), "target", record.target.toUtf8()};
+    if (record.count >= 0)
+        fields << "count" << QByteArray::number(record.count);
+    if (!record.before.isNull())
+        fields << "before" << record.before;
+    if (!record.after.isNull())
+        fields << "after" << record.after;
+    return fields;
+}
+
+void appendAudit(redis::Connection& connection, const AuditRecord& record, const QObject* context,
+    std::function<void(std::optional<QByteArray>, QString)> callback)
+{
+    QList<QByteArray> command {"XADD", auditStreamKey, "MAXLEN", "~", QByteArray::number(auditStreamMaxLength), "*"};
+    command += auditFields(record);
+    connection.command(command, context, [callback = std::move(callback)](const redis::Reply& reply) {
+        if (!callback)
+            return;
+        if (reply.isString())
+            callback(reply.bytes(), QString());
+        else
+            callback(std::nullopt, reply.isError() ? reply.errorMessage() : u"unexpected XADD reply"_s);
+    });
+}
+
+void readAudit(redis::Connection& connection, int count, const QObject* context,
+    std::function<void(std::optional<QList<AuditRecord>>, QString)> callback)
+{
+    connection.command({"XREVRANGE", auditStreamKey, "+", "-", "COUNT", QByteArray::number(count)}, context,
+        [callback = std::move(callback)](const redis::Reply& reply) {
+            if (!reply.isArray()) {
+                callback(std::nullopt, reply.isError() ? reply.errorMessage() : u"unexpected XREVRANGE reply"_s);
+                return;
+            }
+            QList<AuditRecord> records;
+            for (const redis::Reply& entry : reply.elements()) {
+                if (!entry.isArray() || entry.elements().size() != 2)
+                    continue;
+                AuditRecord record;
+                record.id = entry.elements()[0].bytes();
+                const auto& fields = entry.elements()[1].elements();
+                for (std::size_t i = 0; i + 1 < fields.size(); i += 2) {
+                    const QByteArray& name = fields[i].bytes();
+                    const QByteArray& value = fields[i + 1].bytes();
+                    if (name == "at")
+                        record.at = QDateTime::fromString(QString::fromUtf8(value), Qt::ISODateWithMs);
+                    else if (name == "actor")
+                        record.actor = QString::fromUtf8(value);
+                    else if (name == "action")
+                        record.action = QString::fromUtf8(value);
+                    else if (name == "target")
+                        record.target = QString::fromUtf8(value);
+                    else if (name == "count")
+                        record.count = value.toLongLong();
+                    else if (name == "before")
+                        record.before = value;
+                    else if (name == "after")
+                        record.after = value;
+                }
+                records.append(std::move(record));
+            }
+            callback(records, QString());
+        });
+}
+
+QString defaultActor()
+{
+    QString user = qEnvironmentVariable("USER");
+    if (user.isEmpty())
+        user = u"unknown"_s;
+    return user + u'@' + QHostInfo::localHostName();
+}
+
+} // namespace cachescope::ops

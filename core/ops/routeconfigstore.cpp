@@ -1,0 +1,156 @@
+#include "ops/routeconfigstore.h"
+
+#include "model/routeconfigjson.h"
+#include "ops/audit.h"
+#include "redis/connection.h"
+
+namespace cachescope::ops {
+
+using namespace Qt::StringLiterals;
+
+namespace {
+// KEYS: config hash, audit stream. ARGV: expected version, json, actor, at, max audit length, channel.
+constexpr char saveScript[] = R"lua(
+local current = redis.call('HGET', KEYS[1], 'version') or '0'
+if current ~= ARGV[1] then
+    return {0, current}
+end
+local before = redis.call('HGET', KEYS[1], 'json') or ''
+local version = tostring(tonumber(current) + 1)
+redis.call('HSET', KEYS[1], 'json', ARGV[2], 'version', version, 'updatedBy', ARGV[3], 'updatedAt', ARGV[4])
+redis.call('XADD', KEYS[2], 'MAXLEN', '~', ARGV[5], '*', 'at', ARGV[4], 'actor', ARGV[3], 'action', 'routes.save',
+    'target', KEYS[1], 'version', version, 'before', before, 'after', ARGV[2])
+redis.call('PUBLISH', ARGV[6], version)
+return {1, version}
+)lua";
+} // namespace
+
+RouteConfigStore::RouteConfigStore(redis::Connection* connection, QByteArray prefix, QObject* parent)
+    : QObject(parent)
+    , m_connection(connection)
+    , m_prefix(std::move(prefix))
+{
+}
+
+void RouteConfigStore::load(
+    const QObject* context, std::function<void(std::optional<RouteConfigSnapshot>, QString)> callback)
+{
+    m_connection->command({"HGETALL", configKey()}, context, [callback = std::move(callback)](const redis::Reply& r) {
+        if (!r.isArray()) {
+            callback(std::nullopt, r.isError() ? r.errorMessage() : u"unexpected HGETALL reply"_s);
+            return;
+        }
+        QHash<QByteArray, QByteArray> fields;
+        for (std::size_t i = 0; i + 1 < r.elements().size(); i += 2)
+            fields.insert(r.elements()[i].bytes(), r.elements()[i + 1].bytes());
+        RouteConfigSnapshot snapshot;
+        if (fields.isEmpty()) {
+            snapshot.config = model::RouteConfig::defaults();
+            callback(snapshot, QString());
+            return;
+        }
+        const auto parsed = model::parseRouteConfigJson(fields.value("json"));
+        if (!parsed.config) {
+            // A damaged stored config is reported, never silently replaced by defaults.
+            callback(std::nullopt, u"the stored route configuration is invalid: "_s + parsed.errors.first().toString());
+            return;
+        }
+        snapshot.config = *parsed.config;
+        snapshot.version = fields.value("version").toLongLong();
+        snapshot.updatedBy = QString::fromUtf8(fields.value("updatedBy"));
+        snapshot.updatedAt = QDateTime::fromString(QString::fromUtf8(fields.value("updatedAt")), Qt::ISODateWithMs);
+        callback(snapshot, QString());
+    });
+}
+
+void RouteConfigStore::save(const model::RouteConfig& config, qint64 expectedVersion, const QString& actor,
+    const QObject* context, std::function<void(const RouteConfigSaveResult&)> callback)
+{
+    const QList<model::ConfigError> errors = model::validateRouteConfig(config);
+    if (!errors.isEmpty()) {
+        RouteConfigSaveResult result;
+        result.error = errors.first().toString();
+        QMetaObject::invokeMethod(
+            this, [result, callback = std::move(callback)] { callback(result); }, Qt::QueuedConnection);
+        return;
+    }
+    const QByteArray at = QDateTime::currentDateTimeUtc().toString(Qt::ISODateWithMs).toUtf8();
+    m_connection->command(
+        {"EVAL", saveScript, "2", configKey(), auditStreamKey, QByteArray::number(expectedVersion),
+            model::routeConfigToJson(config), actor.toUtf8(), at, QByteArray::number(auditStreamMaxLength), channel()},
+        context, [callback = std::move(callback)](const redis::Reply& r) {
+            RouteConfigSaveResult result;
+            if (r.isError()) {
+                result.error = r.errorMessage();
+            } else if (r.isArray() && r.elements().size() == 2) {
+                result.saved = r.elements()[0].integer() == 1;
+                result.conflict = !result.saved;
+                result.version = r.elements()[1].bytes().toLongLong();
+                if (result.conflict)
+                    result.error =
+                        u"the route configuration was changed by someone else (now version %1)"_s.arg(result.version);
+            } else {
+                result.error = u"unexpected reply from the save script: "_s + r.toDisplayString();
+            }
+            callback(result);
+        });
+}
+
+RouteConfigWatcher::RouteConfigWatcher(
+    redis::Connection* commands, std::unique_ptr<redis::Connection> subscriber, QByteArray prefix, QObject* parent)
+    : QObject(parent)
+    , m_store(commands, std::move(prefix))
+    , m_commands(commands)
+    , m_subscriber(std::move(subscriber))
+{
+    m_subscriber->setPushHandler([this](const redis::Reply&) { reload(); });
+    connect(m_subscriber.get(), &redis::Connection::ready, this, &RouteConfigWatcher::subscribe);
+    connect(&m_poll, &QTimer::timeout, this, &RouteConfigWatcher::reload);
+}
+
+RouteConfigWatcher::~RouteConfigWatcher() = default;
+
+void RouteConfigWatcher::start(std::chrono::milliseconds pollInterval)
+{
+    m_poll.start(pollInterval);
+    if (m_subscriber->state() == redis::Connection::State::Disconnected)
+        m_subscriber->open();
+    else if (m_subscriber->isReady())
+        subscribe();
+    reload();
+}
+
+void RouteConfigWatcher::subscribe()
+{
+    m_subscriber->command({"SUBSCRIBE", m_store.channel()}, this, [](const redis::Reply&) {});
+    reload(); // whatever changed while the subscription was down
+}
+
+void RouteConfigWatcher::reload()
+{
+    if (!m_commands)
+        return;
+    if (m_loading) {
+        m_reloadAgain = true;
+        return;
+    }
+    m_loading = true;
+    m_store.load(this, [this](std::optional<RouteConfigSnapshot> snapshot, const QString& error) {
+        m_loading = false;
+        if (m_reloadAgain) {
+            m_reloadAgain = false;
+            reload();
+        }
+        if (!snapshot) {
+            Q_EMIT loadFailed(error);
+            return;
+        }
+        const bool changed = !m_current || m_current->version != snapshot->version;
+        if (!changed)
+            return;
+        m_current = snapshot;
+        Q_EMIT configChanged(*m_current);
+    });
+}
+
+} // namespace cachescope::ops

@@ -1,0 +1,193 @@
+#include "cache/cachemanager.h"
+#include "cache/responsecachepolicy.h"
+#include "ops/audit.h"
+#include "ops/routeconfigstore.h"
+#include "redis/connection.h"
+#include "redisserver.h"
+#include "synccommand.h"
+
+#include <QElapsedTimer>
+#include <QSignalSpy>
+#include <QTest>
+
+using namespace cachescope;
+using namespace cachescope::ops;
+using namespace Qt::StringLiterals;
+
+class TestRouteConfigStore : public QObject
+{
+    Q_OBJECT
+private:
+    testing::RedisServer m_server;
+    std::unique_ptr<redis::Connection> m_connection;
+
+    RouteConfigSnapshot loadNow(RouteConfigStore& store)
+    {
+        std::optional<RouteConfigSnapshot> snapshot;
+        bool done = false;
+        store.load(this, [&](std::optional<RouteConfigSnapshot> s, const QString&) {
+            snapshot = std::move(s);
+            done = true;
+        });
+        if (!QTest::qWaitFor([&done] { return done; }, 5000))
+            qWarning("load timed out");
+        return snapshot.value_or(RouteConfigSnapshot {{}, -1, {}, {}});
+    }
+
+    RouteConfigSaveResult saveNow(RouteConfigStore& store, const model::RouteConfig& config, qint64 expected)
+    {
+        std::optional<RouteConfigSaveResult> result;
+        store.save(config, expected, u"tester@host"_s, this, [&result](const RouteConfigSaveResult& r) { result = r; });
+        if (!QTest::qWaitFor([&result] { return result.has_value(); }, 5000))
+            qWarning("save timed out");
+        return result.value_or(RouteConfigSaveResult {false, -1, false, u"timeout"_s});
+    }
+
+    static model::RouteConfig withEventsTtl(int ttl)
+    {
+        model::RouteConfig config = model::RouteConfig::defaults();
+        config.routes[0].ttlSeconds = ttl;
+        return config;
+    }
+
+private Q_SLOTS:
+    void initTestCase()
+    {
+        QVERIFY2(m_server.start(), qPrintable(m_server.errorString()));
+        m_connection = std::make_unique<redis::Connection>(m_server.connectionOptions());
+        QVERIFY(testing::openAndWait(*m_connection));
+    }
+    void init()
+    {
+        QVERIFY(testing::runCommand(*m_connection, {"FLUSHALL"}).isStatus("OK"));
+    }
+
+    void emptyStoreGivesDefaults()
+    {
+        RouteConfigStore store(m_connection.get());
+        const RouteConfigSnapshot snapshot = loadNow(store);
+        QCOMPARE(snapshot.version, 0);
+        QCOMPARE(snapshot.config, model::RouteConfig::defaults());
+    }
+
+    void saveBumpsVersionAndAudits()
+    {
+        RouteConfigStore store(m_connection.get());
+        const RouteConfigSaveResult first = saveNow(store, withEventsTtl(120), 0);
+        QVERIFY2(first.saved, qPrintable(first.error));
+        QCOMPARE(first.version, 1);
+        const RouteConfigSnapshot snapshot = loadNow(store);
+        QCOMPARE(snapshot.version, 1);
+        QCOMPARE(snapshot.config.routes[0].ttlSeconds, 120);
+        QCOMPARE(snapshot.updatedBy, u"tester@host"_s);
+        QVERIFY(snapshot.updatedAt.secsTo(QDateTime::currentDateTimeUtc()) < 10);
+
+        QVERIFY(saveNow(store, withEventsTtl(90), 1).saved);
+        std::optional<QList<AuditRecord>> records;
+        readAudit(*m_connection, 10, this,
+            [&records](std::optional<QList<AuditRecord>> r, const QString&) { records = std::move(r); });
+        QTRY_VERIFY(records.has_value());
+        QCOMPARE(records->size(), 2);
+        const AuditRecord& newest = records->first();
+        QCOMPARE(newest.action, u"routes.save"_s);
+        QCOMPARE(newest.actor, u"tester@host"_s);
+        QVERIFY(newest.before.contains("\"ttl\": 120"));
+        QVERIFY(newest.after.contains("\"ttl\": 90"));
+        QVERIFY(records->last().before.isEmpty());
+    }
+
+    void concurrentEditIsRejectedNotOverwritten()
+    {
+        RouteConfigStore alice(m_connection.get());
+        RouteConfigStore bob(m_connection.get());
+        QVERIFY(saveNow(alice, withEventsTtl(100), 0).saved);
+        const qint64 base = loadNow(bob).version;
+        QVERIFY(saveNow(alice, withEventsTtl(200), base).saved);
+        const RouteConfigSaveResult late = saveNow(bob, withEventsTtl(300), base);
+        QVERIFY(!late.saved);
+        QVERIFY(late.conflict);
+        QCOMPARE(late.version, base + 1);
+        QVERIFY(late.error.contains(u"changed by someone else"_s));
+        QCOMPARE(loadNow(bob).config.routes[0].ttlSeconds, 200);
+    }
+
+    void invalidConfigIsNotWritten()
+    {
+        RouteConfigStore store(m_connection.get());
+        const RouteConfigSaveResult result = saveNow(store, withEventsTtl(0), 0);
+        QVERIFY(!result.saved);
+        QVERIFY(result.error.contains(u"routes[0].ttl"_s));
+        QCOMPARE(testing::runCommand(*m_connection, {"EXISTS", store.configKey()}).integer(), 0);
+    }
+
+    void damagedStoredConfigIsReported()
+    {
+        RouteConfigStore store(m_connection.get());
+        testing::runCommand(*m_connection, {"HSET", store.configKey(), "json", "{not json", "version", "3"});
+        std::optional<QString> error;
+        store.load(this, [&error](std::optional<RouteConfigSnapshot>, const QString& e) { error = e; });
+        QTRY_VERIFY(error.has_value());
+        QVERIFY(error->contains(u"invalid"_s));
+    }
+
+    // Another process's ResponseCache policy picks up a save within a second.
+    void editReachesAnotherPolicyWithinASecond()
+    {
+        auto commands = std::make_unique<redis::Connection>(m_server.connectionOptions());
+        QVERIFY(testing::openAndWait(*commands));
+        RouteConfigWatcher watcher(commands.get(), std::make_unique<redis::Connection>(m_server.connectionOptions()));
+        cache::ResponseCachePolicy policy;
+        connect(&watcher, &RouteConfigWatcher::configChanged, this,
+            [&policy](const RouteConfigSnapshot& s) { policy.setConfig(s.config); });
+        QSignalSpy changes(&watcher, &RouteConfigWatcher::configChanged);
+        watcher.start(std::chrono::milliseconds(5000)); // polling too slow to pass: pub/sub must do it
+        QTRY_COMPARE(changes.size(), 1); // the initial load
+        const auto request = cache::GatewayRequest::fromUrl("GET", u"/api/events"_s);
+        QCOMPARE(policy.decide(request).ttlSeconds, 600);
+
+        RouteConfigStore editor(m_connection.get());
+        QElapsedTimer clock;
+        clock.start();
+        QVERIFY(saveNow(editor, withEventsTtl(45), 0).saved);
+        QTRY_COMPARE_WITH_TIMEOUT(policy.decide(request).ttlSeconds, 45, 1000);
+        qInfo("change applied after %lld ms", clock.elapsed());
+    }
+
+    void changesMissedWhileDisconnectedArrive()
+    {
+        testing::RedisServer server;
+        QVERIFY(server.start());
+        redis::ConnectionOptions options = server.connectionOptions();
+        options.reconnectInitialDelay = std::chrono::milliseconds(50);
+        auto commands = std::make_unique<redis::Connection>(options);
+        QVERIFY(testing::openAndWait(*commands));
+        RouteConfigWatcher watcher(commands.get(), std::make_unique<redis::Connection>(options));
+        QSignalSpy changes(&watcher, &RouteConfigWatcher::configChanged);
+        watcher.start(std::chrono::milliseconds(300));
+        QTRY_COMPARE(changes.size(), 1);
+        server.stop();
+        QVERIFY(server.restart()); // empty again, so a fresh save is version 1
+        redis::Connection editorConnection(server.connectionOptions());
+        QVERIFY(testing::openAndWait(editorConnection));
+        RouteConfigStore editor(&editorConnection);
+        QVERIFY(saveNow(editor, withEventsTtl(33), 0).saved);
+        QTRY_VERIFY_WITH_TIMEOUT(watcher.current() && watcher.current()->config.routes[0].ttlSeconds == 33, 5000);
+    }
+
+    void invalidateAllKeepsConfigAndAudit()
+    {
+        RouteConfigStore store(m_connection.get());
+        QVERIFY(saveNow(store, withEventsTtl(77), 0).saved);
+        testing::runCommand(*m_connection, {"SET", "events:1", "x"});
+        cache::CacheManager manager(m_connection.get(), {});
+        std::optional<qint64> deleted;
+        manager.invalidate("*", this, [&deleted](std::optional<qint64> n, const QString&) { deleted = n; });
+        QTRY_VERIFY(deleted.has_value());
+        QCOMPARE(*deleted, 1);
+        QCOMPARE(loadNow(store).config.routes[0].ttlSeconds, 77);
+        QCOMPARE(testing::runCommand(*m_connection, {"XLEN", auditStreamKey}).integer(), 1);
+    }
+};
+
+QTEST_GUILESS_MAIN(TestRouteConfigStore)
+#include "tst_routeconfigstore.moc"
