@@ -1,6 +1,7 @@
 #include "cache/cacheenvelope.h"
 #include "cache/cachemanager.h"
 #include "cache/keyspace.h"
+#include "cache/statsreader.h"
 #include "cache/statsrecorder.h"
 #include "redis/connection.h"
 #include "redisserver.h"
@@ -371,6 +372,24 @@ private Q_SLOTS:
             testing::runCommand(*m_connection, {"HGET", StatsRecorder::minuteBucketKey(second / 60), "venue|v1|hit"});
         QCOMPARE(minutes.bytes(), QByteArray("1"));
         QVERIFY(testing::runCommand(*m_connection, {"TTL", StatsRecorder::secondBucketKey(second)}).integer() > 86000);
+
+        // Read back as any tool would: the window covers complete seconds only.
+        QTest::qWait(1100);
+        std::optional<StatsWindow> window;
+        readStatsWindow(*m_connection, StatsDimension::Route, 5, this,
+            [&window](std::optional<StatsWindow> w, const QString&) { window = std::move(w); });
+        QTRY_VERIFY(window.has_value());
+        const StatsCounters route = window->byLabel.value("GET /api/events");
+        QCOMPARE(route[StatsEvent::Hit], 1);
+        QCOMPARE(route[StatsEvent::Miss], 1);
+        QCOMPARE(*hitRate(route), 0.5);
+        std::optional<StatsWindow> venues;
+        readStatsWindow(*m_connection, StatsDimension::Venue, 120, this,
+            [&venues](std::optional<StatsWindow> w, const QString&) { venues = std::move(w); });
+        QTRY_VERIFY(venues.has_value());
+        QVERIFY(venues->perMinute);
+        QCOMPARE(venues->byLabel.value("v1")[StatsEvent::Hit], 1);
+        QVERIFY(!hitRate(StatsCounters()));
     }
 };
 

@@ -1,0 +1,212 @@
+// cachesim: a busy ticketing gateway in one process, against a real Redis. It is the load for benchmarks
+// and the live traffic of the dashboard's demo.
+
+#include "cliconnection.h"
+#include "cliresult.h"
+#include "gatewaysimulator.h"
+
+#include "cache/statsrecorder.h"
+#include "ops/routeconfigstore.h"
+#include "redis/connection.h"
+
+#include <QCommandLineParser>
+#include <QCoreApplication>
+#include <QJsonArray>
+#include <QJsonDocument>
+#include <QJsonObject>
+#include <QTextStream>
+
+#include <atomic>
+#include <csignal>
+
+using namespace cachescope;
+using namespace Qt::StringLiterals;
+
+namespace {
+std::atomic<bool> interrupted {false};
+
+void onSignal(int)
+{
+    interrupted = true;
+}
+
+QString percent(qint64 part, qint64 whole)
+{
+    return whole > 0 ? QString::number(100.0 * double(part) / double(whole), 'f', 1) + u'%' : u"-"_s;
+}
+
+void printReport(
+    QTextStream& out, const QMap<QString, sim::GatewaySimulator::RouteCounts>& counts, bool json, double seconds)
+{
+    sim::GatewaySimulator::RouteCounts total;
+    QJsonArray routes;
+    if (!json)
+        out << "route                              requests     hits   misses  bypass  stale  errors  hit rate  avg "
+               "load\n";
+    for (auto it = counts.cbegin(); it != counts.cend(); ++it) {
+        const auto& c = it.value();
+        total.requests += c.requests;
+        total.hits += c.hits;
+        total.misses += c.misses;
+        total.bypassed += c.bypassed;
+        total.stale += c.stale;
+        total.errors += c.errors;
+        total.loads += c.loads;
+        total.loadMsTotal += c.loadMsTotal;
+        const qint64 lookups = c.hits + c.misses;
+        if (json) {
+            routes.append(QJsonObject {{u"route"_s, it.key()}, {u"requests"_s, c.requests}, {u"hits"_s, c.hits},
+                {u"misses"_s, c.misses}, {u"bypassed"_s, c.bypassed}, {u"stale"_s, c.stale}, {u"errors"_s, c.errors},
+                {u"hitRate"_s, lookups > 0 ? QJsonValue(double(c.hits) / double(lookups)) : QJsonValue()}});
+            continue;
+        }
+        out << it.key().leftJustified(33) << QString::number(c.requests).rightJustified(10)
+            << QString::number(c.hits).rightJustified(9) << QString::number(c.misses).rightJustified(9)
+            << QString::number(c.bypassed).rightJustified(8) << QString::number(c.stale).rightJustified(7)
+            << QString::number(c.errors).rightJustified(8) << percent(c.hits, lookups).rightJustified(10)
+            << (c.loads ? QString::number(c.loadMsTotal / c.loads) + u" ms"_s : u"-"_s).rightJustified(10) << '\n';
+    }
+    const qint64 lookups = total.hits + total.misses;
+    if (json) {
+        out << QJsonDocument(
+            QJsonObject {{u"seconds"_s, seconds}, {u"requests"_s, total.requests},
+                {u"hitRate"_s, lookups > 0 ? QJsonValue(double(total.hits) / double(lookups)) : QJsonValue()},
+                {u"routes"_s, routes}})
+                   .toJson(QJsonDocument::Indented);
+        return;
+    }
+    out << u"all"_s.leftJustified(33) << QString::number(total.requests).rightJustified(10)
+        << QString::number(total.hits).rightJustified(9) << QString::number(total.misses).rightJustified(9)
+        << QString::number(total.bypassed).rightJustified(8) << QString::number(total.stale).rightJustified(7)
+        << QString::number(total.errors).rightJustified(8) << percent(total.hits, lookups).rightJustified(10) << '\n';
+    out << total.requests << " requests in " << QString::number(seconds, 'f', 1) << " s\n";
+}
+} // namespace
+
+int main(int argc, char* argv[])
+{
+    QCoreApplication app(argc, argv);
+    QCoreApplication::setApplicationName(u"cachesim"_s);
+    QTextStream out(stdout);
+    QTextStream err(stderr);
+
+    QCommandLineParser parser;
+    parser.setApplicationDescription(
+        u"Simulates a busy ticketing gateway against Redis: Zipf-distributed routes, venues, users and search "
+        u"terms through the gateway's response cache, with database-like loaders. Prints the hit rate per route."_s);
+    parser.addOption({u"help"_s, u"Show this help."_s});
+    cli::addConnectionOptions(parser);
+    parser.addOptions({
+        {u"rate"_s, u"Requests per second (default 500)."_s, u"n"_s},
+        {u"duration"_s, u"Seconds to run; 0 runs until interrupted (default 10)."_s, u"s"_s},
+        {u"seed"_s, u"Random seed (default 1)."_s, u"n"_s},
+        {u"tenants"_s, u"Number of tenants (default 5)."_s, u"n"_s},
+        {u"venues"_s, u"Number of venues (default 500)."_s, u"n"_s},
+        {u"users"_s, u"Number of users (default 1000)."_s, u"n"_s},
+        {u"db-latency"_s, u"Mean loader latency in ms (default 20)."_s, u"ms"_s},
+        {u"fail-rate"_s, u"Fraction of loads that fail, 0 to 1 (default 0)."_s, u"f"_s},
+        {u"grace"_s, u"Seconds a stale value is served when its reload fails (default 60)."_s, u"s"_s},
+        {u"json"_s, u"Print the report as JSON."_s},
+    });
+    if (!parser.parse(QCoreApplication::arguments())) {
+        err << "cachesim: " << parser.errorText() << '\n';
+        return cli::ExitUsage;
+    }
+    if (parser.isSet(u"help"_s)) {
+        out << parser.helpText();
+        return cli::ExitOk;
+    }
+    const cli::ConnectionArguments connectionArguments = cli::connectionFromArguments(parser);
+    if (!connectionArguments.error.isEmpty()) {
+        err << "cachesim: " << connectionArguments.error << '\n';
+        return cli::ExitUsage;
+    }
+    sim::GatewaySimulator::Options options;
+    bool ok = true;
+    auto number = [&](const QString& name, int fallback, int minimum) {
+        if (!parser.isSet(name))
+            return fallback;
+        bool parsed = false;
+        const int value = parser.value(name).toInt(&parsed);
+        if (!parsed || value < minimum) {
+            err << "cachesim: --" << name << " needs a whole number >= " << minimum << ", got '" << parser.value(name)
+                << "'\n";
+            ok = false;
+        }
+        return value;
+    };
+    options.requestsPerSecond = number(u"rate"_s, options.requestsPerSecond, 1);
+    options.durationSeconds = number(u"duration"_s, options.durationSeconds, 0);
+    options.seed = quint64(number(u"seed"_s, 1, 0));
+    options.tenants = number(u"tenants"_s, options.tenants, 1);
+    options.venues = number(u"venues"_s, options.venues, 1);
+    options.users = number(u"users"_s, options.users, 1);
+    options.databaseLatencyMs = number(u"db-latency"_s, options.databaseLatencyMs, 0);
+    const int grace = number(u"grace"_s, 60, 0);
+    if (parser.isSet(u"fail-rate"_s)) {
+        options.loaderFailureRate = parser.value(u"fail-rate"_s).toDouble(&ok);
+        if (!ok || options.loaderFailureRate < 0 || options.loaderFailureRate > 1) {
+            err << "cachesim: --fail-rate needs a number from 0 to 1\n";
+            ok = false;
+        }
+    }
+    if (!ok)
+        return cli::ExitUsage;
+
+    redis::ConnectionOptions connectionOptions = connectionArguments.options;
+    connectionOptions.clientName = u"cachesim"_s;
+    connectionOptions.autoReconnect = true; // a long demo run rides out a server restart
+    redis::Connection connection(connectionOptions);
+    redis::Connection* subscriber = new redis::Connection(connectionOptions);
+
+    cache::CacheManager::Options managerOptions;
+    managerOptions.grace = std::chrono::seconds(grace);
+    cache::CacheManager manager(&connection, managerOptions);
+    cache::StatsRecorder stats(&connection, {});
+    manager.setStatsRecorder(&stats);
+    cache::ResponseCachePolicy policy;
+    // Route TTLs come from the live configuration, so an edit in the dashboard changes the traffic at once.
+    ops::RouteConfigWatcher watcher(&connection, std::unique_ptr<redis::Connection>(subscriber));
+    QObject::connect(&watcher, &ops::RouteConfigWatcher::configChanged, &app,
+        [&policy, &err](const ops::RouteConfigSnapshot& snapshot) {
+            policy.setConfig(snapshot.config);
+            err << "cachesim: route configuration version " << snapshot.version << " in use\n";
+            err.flush();
+        });
+    sim::GatewaySimulator simulator(&manager, &policy, options);
+    QElapsedTimer clock;
+    QObject::connect(&simulator, &sim::GatewaySimulator::finished, &app, [&] {
+        stats.flush();
+        printReport(out, simulator.counts(), parser.isSet(u"json"_s), double(clock.elapsed()) / 1000.0);
+        out.flush();
+        // Let the last stats writes reach the server before leaving.
+        connection.command({"PING"}, &app, [](const redis::Reply&) { QCoreApplication::exit(cli::ExitOk); });
+    });
+
+    bool started = false;
+    QObject::connect(&connection, &redis::Connection::ready, &app, [&] {
+        if (started)
+            return;
+        started = true;
+        clock.start();
+        watcher.start();
+        simulator.start();
+    });
+    QObject::connect(&connection, &redis::Connection::errorOccurred, &app,
+        [&started, &err](redis::ErrorKind, const QString& message) {
+            err << "cachesim: " << message << '\n';
+            err.flush();
+            if (!started)
+                QCoreApplication::exit(cli::ExitFailure);
+        });
+    std::signal(SIGINT, onSignal);
+    std::signal(SIGTERM, onSignal);
+    QTimer interruptCheck;
+    QObject::connect(&interruptCheck, &QTimer::timeout, &app, [&] {
+        if (interrupted.exchange(false))
+            simulator.stop();
+    });
+    interruptCheck.start(100);
+    connection.open();
+    return app.exec();
+}
