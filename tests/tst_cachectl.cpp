@@ -1,9 +1,11 @@
 #include "model/gatewaykey.h"
 #include "redisserver.h"
 
+#include <QJsonArray>
 #include <QJsonDocument>
 #include <QJsonObject>
 #include <QProcess>
+#include <QTemporaryDir>
 #include <QTest>
 
 using namespace cachescope;
@@ -43,10 +45,9 @@ private:
         return {u"-h"_s, m_server.host(), u"-p"_s, QString::number(m_server.port())};
     }
 
-private Q_SLOTS:
-    void initTestCase()
+    void seed()
     {
-        QVERIFY2(m_server.start(), qPrintable(m_server.errorString()));
+        m_server.cli({u"FLUSHALL"_s});
         QByteArray commands;
         auto set = [&commands](const QByteArray& key) { commands += "SET \"" + key + "\" \"{\\\"ok\\\":true}\"\n"; };
         for (int venue = 0; venue < 3; ++venue)
@@ -58,6 +59,13 @@ private Q_SLOTS:
         set("loose");
         m_server.cli({}, commands);
         QCOMPARE(m_server.cli({u"DBSIZE"_s}).trimmed(), QByteArray("32"));
+    }
+
+private Q_SLOTS:
+    void initTestCase()
+    {
+        QVERIFY2(m_server.start(), qPrintable(m_server.errorString()));
+        seed();
     }
 
     void keysCountsByTenantVenueRoute()
@@ -139,6 +147,89 @@ private Q_SLOTS:
         const Run run = cachectl(arguments);
         QCOMPARE(run.exitCode, exitCode);
         QVERIFY2(run.err.contains(message), run.err.constData());
+    }
+
+    void keyDecisionWithoutAServer()
+    {
+        const Run run =
+            cachectl({u"key"_s, u"GET"_s, u"/api/search?category=music&q=rock"_s, u"--venue"_s, u"v2"_s, u"--json"_s});
+        QCOMPARE(run.exitCode, 0);
+        const QJsonObject json = QJsonDocument::fromJson(run.out).object();
+        QCOMPARE(json[u"key"_s].toString(), u"gateway:response:GET:/api/search:q:rock:category:music:venue:v2"_s);
+        QCOMPARE(json[u"headers"_s][u"Cache-Control"_s].toString(), u"public, max-age=300"_s);
+        const Run bypass = cachectl({u"key"_s, u"DELETE"_s, u"/api/events/1"_s});
+        QCOMPARE(bypass.exitCode, 0);
+        QVERIFY(bypass.out.contains("Bypass: method DELETE is never cached"));
+    }
+
+    void invalidateDryRunThenExecuteAndAudit()
+    {
+        const QStringList pattern {u"invalidate"_s, u"gateway:response:GET:/api/events:tenant:acme:*"_s};
+        const Run dry = cachectl(at() + pattern + QStringList {u"--json"_s});
+        QCOMPARE(dry.exitCode, 0);
+        QJsonObject json = QJsonDocument::fromJson(dry.out).object();
+        QCOMPARE(json[u"dryRun"_s].toBool(), true);
+        QCOMPARE(json[u"matched"_s].toInt(), 3);
+        QCOMPARE(m_server.cli({u"DBSIZE"_s}).trimmed(), QByteArray("32")); // nothing deleted
+
+        const Run real = cachectl(at() + pattern + QStringList {u"--yes"_s, u"--json"_s, u"--actor"_s, u"oncall"_s});
+        QCOMPARE(real.exitCode, 0);
+        json = QJsonDocument::fromJson(real.out).object();
+        QCOMPARE(json[u"success"_s].toBool(), true); // the design's admin endpoint shape
+        QCOMPARE(json[u"invalidated"_s].toInt(), 3);
+        QCOMPARE(m_server.cli({u"EXISTS"_s, u"gateway:response:GET:/api/events:tenant:acme:venue:v1"_s}).trimmed(),
+            QByteArray("0"));
+
+        const Run audit = cachectl(at() + QStringList {u"audit"_s, u"--json"_s});
+        QCOMPARE(audit.exitCode, 0);
+        const QJsonObject newest = QJsonDocument::fromJson(audit.out).array().first().toObject();
+        QCOMPARE(newest[u"actor"_s].toString(), u"oncall"_s);
+        QCOMPARE(newest[u"action"_s].toString(), u"invalidate"_s);
+        QCOMPARE(newest[u"count"_s].toInt(), 3);
+        seed(); // put the keys back for the other tests
+    }
+
+    void invalidateRefusesProtectedNamespaces_data()
+    {
+        QTest::addColumn<QStringList>("arguments");
+        QTest::newRow("config") << QStringList {u"invalidate"_s, u"cachescope:config:*"_s, u"--yes"_s};
+        QTest::newRow("audit among others")
+            << QStringList {u"invalidate"_s, u"events:*"_s, u"cachescope:audit"_s, u"--yes"_s};
+        QTest::newRow("user protected") << QStringList {
+            u"invalidate"_s, u"session:*"_s, u"--protect"_s, u"session:*"_s, u"--yes"_s};
+    }
+    void invalidateRefusesProtectedNamespaces()
+    {
+        QFETCH(QStringList, arguments);
+        const QByteArray before = m_server.cli({u"DBSIZE"_s});
+        const Run run = cachectl(at() + arguments);
+        QCOMPARE(run.exitCode, 1);
+        QVERIFY2(run.err.contains("refused"), run.err.constData());
+        QCOMPARE(m_server.cli({u"DBSIZE"_s}), before); // nothing at all was deleted
+    }
+
+    void routesSetShowsTheChangeAndImportValidates()
+    {
+        Run run = cachectl(at()
+            + QStringList {
+                u"routes"_s, u"set"_s, u"/api/orders"_s, u"--ttl"_s, u"45"_s, u"--private"_s, u"--vary"_s, u"page"_s});
+        QCOMPARE(run.exitCode, 0);
+        QVERIFY2(run.out.contains("+ /api/orders: ttl 45 s, vary by page, private"), run.out.constData());
+        run = cachectl(at() + QStringList {u"routes"_s, u"get"_s, u"--json"_s});
+        QVERIFY(run.out.contains("/api/orders"));
+
+        QTemporaryDir dir;
+        const QString bad = dir.filePath(u"bad.json"_s);
+        QFile file(bad);
+        QVERIFY(file.open(QIODevice::WriteOnly));
+        file.write(R"({"routes":[{"path":"/api/x","ttl":0}]})");
+        file.close();
+        run = cachectl(at() + QStringList {u"routes"_s, u"import"_s, bad});
+        QCOMPARE(run.exitCode, 2);
+        QVERIFY2(run.err.contains("routes[0].ttl"), run.err.constData());
+        run = cachectl(at() + QStringList {u"routes"_s, u"set"_s, u"/api/new"_s});
+        QCOMPARE(run.exitCode, 2);
+        QVERIFY(run.err.contains("needs --ttl"));
     }
 
     void passwordOnCommandLineWarnsAndIsNeverPrinted()

@@ -49,6 +49,18 @@ private Q_SLOTS:
         QVERIFY(gateway > 50);
         QVERIFY(!server.cli({u"--scan"_s, u"--pattern"_s, u"cachescope:stats:1s:*"_s}).trimmed().isEmpty());
         QVERIFY(!server.cli({u"--scan"_s, u"--pattern"_s, u"cachescope:tag:*"_s}).trimmed().isEmpty());
+
+        // cachectl reads the per-route figures every CacheScope process writes.
+        QProcess ctl;
+        ctl.start(QStringLiteral(CACHECTL_PATH),
+            {u"-p"_s, QString::number(server.port()), u"stats"_s, u"--by"_s, u"route"_s, u"--window"_s, u"30"_s,
+                u"--json"_s});
+        QVERIFY(ctl.waitForFinished(10000));
+        QCOMPARE(ctl.exitCode(), 0);
+        const QJsonObject rows = QJsonDocument::fromJson(ctl.readAllStandardOutput()).object()[u"rows"_s].toObject();
+        const QJsonObject search = rows[u"GET /api/search"_s].toObject();
+        QVERIFY(search[u"hits"_s].toInt() + search[u"misses"_s].toInt() > 50);
+        QVERIFY(search[u"hitRate"_s].isDouble());
     }
 
     void badArgumentsAreUsageErrors()

@@ -1,19 +1,28 @@
 // cachectl: the command-line face of CacheScope, for ops engineers and their scripts. It calls the same
 // core as the dashboard.
 
+#include "auditcommand.h"
 #include "cliconnection.h"
 #include "cliresult.h"
 #include "getcommand.h"
+#include "invalidatecommand.h"
+#include "keycommand.h"
 #include "keyscommand.h"
+#include "routescommand.h"
 #include "statscommand.h"
 
+#include "model/routeconfigjson.h"
+#include "ops/audit.h"
 #include "redis/connection.h"
 
 #include <QCommandLineParser>
 #include <QCoreApplication>
+#include <QFile>
 #include <QTextStream>
+#include <QTimer>
 
-#include <cstdio>
+#include <atomic>
+#include <csignal>
 #include <memory>
 
 using namespace cachescope;
@@ -23,14 +32,28 @@ using namespace Qt::StringLiterals;
 namespace {
 const QString commandsHelp = uR"(
 Commands:
-  keys              Scan keys (SCAN, never KEYS) and count them by tenant, venue and route,
-                    service namespace, or other. --match PATTERN, --count N, --type T, --list, --json.
-  stats             Cache figures from INFO: hits, misses, hit rate, expired, evicted, memory.
-                    --watch prints the figures of each interval (--interval MS, --samples N).
-  get KEY           A key's value (JSON pretty-printed, binary escaped), type, TTL and parsed parts.
+  keys                   Scan keys (SCAN, never KEYS) and count them by tenant, venue and route, service
+                         namespace, or other. --match PATTERN, --count N, --type T, --list, --json.
+  get KEY                A key's value (JSON pretty-printed, binary escaped), type, TTL and parsed parts.
+  key METHOD URL         The gateway's cache decision for a request: key, TTL, headers, or why it bypasses.
+                         --user-id, --tenant, --venue; rules from --routes FILE, the server (--live) or defaults.
+  stats                  Cache figures from INFO (--watch: per interval). --by route|tenant|venue|ns shows
+                         CacheScope's own per-label hit rates over --window SECONDS (default 60).
+  invalidate PATTERN...  Dry run: exact count and a sample per pattern. --yes deletes (SCAN + UNLINK),
+                         shows progress, writes the audit trail. Protected namespaces are refused;
+                         --protect PATTERN adds one (e.g. 'session:*').
+  routes get|export FILE|import FILE|set PATH [--ttl N] [--vary a,b] [--private|--shared] [--remove]
+                         The live route configuration; writes detect concurrent edits.
+  audit                  The newest audit records (--count N, default 20).
 
-Exit codes: 0 done, 1 the server failed or could not be reached, 2 usage error.
+Exit codes: 0 done, 1 the server failed, refused or could not be reached, 2 usage error.
 Connection: REDIS_URL and REDISCLI_AUTH are read from the environment; flags win over them.)"_s;
+
+std::atomic<bool> interrupted {false};
+void onSignal(int)
+{
+    interrupted = true;
+}
 } // namespace
 
 int main(int argc, char* argv[])
@@ -42,22 +65,37 @@ int main(int argc, char* argv[])
     QTextStream err(stderr);
 
     QCommandLineParser parser;
-    parser.setApplicationDescription(u"Inspect a Redis-backed API cache."_s + commandsHelp);
+    parser.setApplicationDescription(u"Inspect and safely invalidate a Redis-backed API cache."_s + commandsHelp);
     // -h is the host, as in redis-cli; help is --help only.
     parser.addOption({u"help"_s, u"Show this help."_s});
     parser.addVersionOption();
     addConnectionOptions(parser);
     parser.addOptions({
         {u"match"_s, u"keys: SCAN MATCH pattern (Redis glob)."_s, u"pattern"_s},
-        {u"count"_s, u"keys: SCAN COUNT hint per page (default 1000)."_s, u"n"_s},
+        {u"count"_s, u"keys: SCAN COUNT hint per page (default 1000); audit: records to show."_s, u"n"_s},
         {u"type"_s, u"keys: only keys of this type (string, hash, …)."_s, u"type"_s},
         {u"list"_s, u"keys: print each key instead of counts."_s},
         {u"json"_s, u"Print JSON."_s},
         {u"watch"_s, u"stats: print the figures of every interval until interrupted."_s},
         {u"interval"_s, u"stats: sampling interval in milliseconds (default 1000)."_s, u"ms"_s},
         {u"samples"_s, u"stats: stop after this many intervals."_s, u"n"_s},
+        {u"by"_s, u"stats: route, tenant, venue or ns."_s, u"dimension"_s},
+        {u"window"_s, u"stats --by: seconds to sum (default 60)."_s, u"s"_s},
+        {u"yes"_s, u"invalidate: really delete (without it, a dry run)."_s},
+        {u"protect"_s, u"invalidate: another protected pattern (repeatable)."_s, u"pattern"_s},
+        {u"actor"_s, u"Name recorded in the audit trail (default $USER@host)."_s, u"name"_s},
+        {u"user-id"_s, u"key: the authenticated user."_s, u"id"_s},
+        {u"tenant"_s, u"key: the tenant from the auth context."_s, u"id"_s},
+        {u"venue"_s, u"key: the venue from the auth context."_s, u"id"_s},
+        {u"routes"_s, u"key: route rules from this JSON file."_s, u"file"_s},
+        {u"live"_s, u"key: route rules from the server."_s},
+        {u"ttl"_s, u"routes set: TTL in seconds."_s, u"s"_s},
+        {u"vary"_s, u"routes set: comma-separated vary-by query parameters."_s, u"params"_s},
+        {u"private"_s, u"routes set: one entry per user."_s},
+        {u"shared"_s, u"routes set: one entry for everyone."_s},
+        {u"remove"_s, u"routes set: delete the rule."_s},
     });
-    parser.addPositionalArgument(u"command"_s, u"keys, stats or get."_s, u"<command> [args]"_s);
+    parser.addPositionalArgument(u"command"_s, u"See below."_s, u"<command> [args]"_s);
 
     if (!parser.parse(QCoreApplication::arguments())) {
         err << "cachectl: " << parser.errorText() << "\nTry 'cachectl --help'.\n";
@@ -76,62 +114,183 @@ int main(int argc, char* argv[])
         err << "cachectl: no command given." << commandsHelp << '\n';
         return ExitUsage;
     }
-    const ConnectionArguments connectionArguments = connectionFromArguments(parser);
-    if (!connectionArguments.error.isEmpty()) {
-        err << "cachectl: " << connectionArguments.error << '\n';
-        return ExitUsage;
-    }
-    if (!connectionArguments.warning.isEmpty())
-        err << connectionArguments.warning << '\n';
-    auto positiveNumber = [&parser, &err](const QString& option, int fallback, bool* ok) {
+    auto usage = [&err](const QString& message) {
+        err << "cachectl: " << message << "\nTry 'cachectl --help'.\n";
+        return int(ExitUsage);
+    };
+    bool ok = true;
+    auto positiveNumber = [&parser, &err, &ok](const QString& option, int fallback) {
         if (!parser.isSet(option))
             return fallback;
-        const int value = parser.value(option).toInt(ok);
-        if (!*ok || value <= 0) {
+        bool parsed = false;
+        const int value = parser.value(option).toInt(&parsed);
+        if (!parsed || value <= 0) {
             err << "cachectl: --" << option << " needs a positive number, got '" << parser.value(option) << "'\n";
-            *ok = false;
+            ok = false;
         }
         return value;
     };
-
-    redis::Connection connection(connectionArguments.options);
     const QString command = positional.first();
+    const bool json = parser.isSet(u"json"_s);
+    const QString actor = parser.isSet(u"actor"_s) ? parser.value(u"actor"_s) : ops::defaultActor();
+
+    // `key` needs no server unless --live.
+    if (command == u"key" && !parser.isSet(u"live"_s)) {
+        if (positional.size() != 3)
+            return usage(u"key takes METHOD and URL, e.g. cachectl key GET '/api/search?q=rock'"_s);
+        model::RouteConfig rules = model::RouteConfig::defaults();
+        if (parser.isSet(u"routes"_s)) {
+            QFile file(parser.value(u"routes"_s));
+            if (!file.open(QIODevice::ReadOnly))
+                return usage(u"cannot read %1: %2"_s.arg(file.fileName(), file.errorString()));
+            const auto parsed = model::parseRouteConfigJson(file.readAll());
+            if (!parsed.config)
+                return usage(file.fileName() + u": "_s + parsed.errors.first().toString());
+            rules = *parsed.config;
+        }
+        KeyRequest request {positional.at(1).toUtf8(), positional.at(2), {}, {}, {}};
+        if (parser.isSet(u"user-id"_s))
+            request.userId = parser.value(u"user-id"_s);
+        if (parser.isSet(u"tenant"_s))
+            request.tenantId = parser.value(u"tenant"_s);
+        if (parser.isSet(u"venue"_s))
+            request.venueId = parser.value(u"venue"_s);
+        return printKeyDecision(rules, request, json, out);
+    }
+
+    const ConnectionArguments connectionArguments = connectionFromArguments(parser);
+    if (!connectionArguments.error.isEmpty())
+        return usage(connectionArguments.error);
+    if (!connectionArguments.warning.isEmpty())
+        err << connectionArguments.warning << '\n';
+    redis::Connection connection(connectionArguments.options);
     std::unique_ptr<QObject> runner;
     std::function<void()> start;
-    bool ok = true;
+    std::function<void()> cancel;
+    auto finish = [](int code) { QCoreApplication::exit(code); };
 
     if (command == u"keys" && positional.size() == 1) {
         KeysCommand::Options options;
         options.scan.match = parser.value(u"match"_s).toUtf8();
-        options.scan.count = positiveNumber(u"count"_s, 1000, &ok);
+        options.scan.count = positiveNumber(u"count"_s, 1000);
         options.scan.type = parser.value(u"type"_s).toUtf8();
         options.list = parser.isSet(u"list"_s);
-        options.json = parser.isSet(u"json"_s);
+        options.json = json;
         auto* keys = new KeysCommand(&connection, options, out, err);
-        QObject::connect(keys, &KeysCommand::finished, &app, &QCoreApplication::exit);
+        QObject::connect(keys, &KeysCommand::finished, &app, finish);
         start = [keys] { keys->start(); };
         runner.reset(keys);
     } else if (command == u"stats" && positional.size() == 1) {
         StatsCommand::Options options;
-        options.json = parser.isSet(u"json"_s);
+        options.json = json;
         options.watch = parser.isSet(u"watch"_s) || parser.isSet(u"samples"_s);
-        options.intervalMs = positiveNumber(u"interval"_s, 1000, &ok);
-        options.samples = parser.isSet(u"samples"_s) ? positiveNumber(u"samples"_s, 0, &ok) : 0;
+        options.intervalMs = positiveNumber(u"interval"_s, 1000);
+        options.samples = parser.isSet(u"samples"_s) ? positiveNumber(u"samples"_s, 0) : 0;
+        options.windowSeconds = positiveNumber(u"window"_s, 60);
+        if (parser.isSet(u"by"_s)) {
+            const QString by = parser.value(u"by"_s);
+            for (int d = 0; d < int(cache::StatsDimension::Count_); ++d) {
+                if (QString::fromUtf8(cache::statsDimensionName(cache::StatsDimension(d))) == by)
+                    options.by = cache::StatsDimension(d);
+            }
+            if (!options.by || by == u"total")
+                return usage(u"--by takes route, tenant, venue or ns"_s);
+        }
         auto* stats = new StatsCommand(&connection, options, out, err);
-        QObject::connect(stats, &StatsCommand::finished, &app, &QCoreApplication::exit);
+        QObject::connect(stats, &StatsCommand::finished, &app, finish);
         start = [stats] { stats->start(); };
         runner.reset(stats);
     } else if (command == u"get" && positional.size() == 2) {
-        auto* get = new GetCommand(&connection, positional.at(1).toUtf8(), parser.isSet(u"json"_s), out, err);
-        QObject::connect(get, &GetCommand::finished, &app, &QCoreApplication::exit);
+        auto* get = new GetCommand(&connection, positional.at(1).toUtf8(), json, out, err);
+        QObject::connect(get, &GetCommand::finished, &app, finish);
         start = [get] { get->start(); };
         runner.reset(get);
+    } else if (command == u"key" && positional.size() == 3) { // --live
+        KeyRequest request {positional.at(1).toUtf8(), positional.at(2), {}, {}, {}};
+        if (parser.isSet(u"user-id"_s))
+            request.userId = parser.value(u"user-id"_s);
+        if (parser.isSet(u"tenant"_s))
+            request.tenantId = parser.value(u"tenant"_s);
+        if (parser.isSet(u"venue"_s))
+            request.venueId = parser.value(u"venue"_s);
+        auto* store = new ops::RouteConfigStore(&connection);
+        start = [store, request, json, &out, &err] {
+            store->load(
+                store, [request, json, &out, &err](std::optional<ops::RouteConfigSnapshot> s, const QString& e) {
+                    if (!s) {
+                        err << "cachectl key: " << e << '\n';
+                        QCoreApplication::exit(ExitFailure);
+                        return;
+                    }
+                    QCoreApplication::exit(printKeyDecision(s->config, request, json, out));
+                });
+        };
+        runner.reset(store);
+    } else if (command == u"invalidate" && positional.size() >= 2) {
+        InvalidateCommand::Options options;
+        for (const QString& pattern : positional.sliced(1))
+            options.patterns.append(pattern.toUtf8());
+        for (const QString& pattern : parser.values(u"protect"_s))
+            options.protectedPatterns.append(pattern.toUtf8());
+        options.execute = parser.isSet(u"yes"_s);
+        options.json = json;
+        options.actor = actor;
+        auto* invalidate = new InvalidateCommand(&connection, options, out, err);
+        QObject::connect(invalidate, &InvalidateCommand::finished, &app, finish);
+        start = [invalidate] { invalidate->start(); };
+        cancel = [invalidate] { invalidate->cancel(); };
+        runner.reset(invalidate);
+    } else if (command == u"routes" && positional.size() >= 2) {
+        RoutesCommand::Options options;
+        options.action = positional.at(1);
+        options.json = json;
+        options.actor = actor;
+        const bool needsArgument = options.action != u"get";
+        if (!QStringList {u"get"_s, u"export"_s, u"import"_s, u"set"_s}.contains(options.action))
+            return usage(u"routes takes get, export FILE, import FILE or set PATH"_s);
+        if (positional.size() != (needsArgument ? 3 : 2))
+            return usage(u"routes %1 takes %2"_s.arg(options.action, needsArgument ? u"one argument"_s : u"none"_s));
+        if (needsArgument)
+            options.argument = positional.at(2);
+        if (parser.isSet(u"ttl"_s))
+            options.ttl = parser.value(u"ttl"_s).toInt(&ok);
+        if (!ok)
+            return usage(u"--ttl needs a whole number of seconds"_s);
+        if (parser.isSet(u"vary"_s))
+            options.varyBy = parser.value(u"vary"_s).split(u',', Qt::SkipEmptyParts);
+        if (parser.isSet(u"private"_s) && parser.isSet(u"shared"_s))
+            return usage(u"--private and --shared contradict each other"_s);
+        if (parser.isSet(u"private"_s) || parser.isSet(u"shared"_s))
+            options.isPrivate = parser.isSet(u"private"_s);
+        options.remove = parser.isSet(u"remove"_s);
+        auto* routes = new RoutesCommand(&connection, options, out, err);
+        QObject::connect(routes, &RoutesCommand::finished, &app, finish);
+        start = [routes] { routes->start(); };
+        runner.reset(routes);
+    } else if (command == u"audit" && positional.size() == 1) {
+        const int count = positiveNumber(u"count"_s, 20);
+        start = [&connection, count, json, &out, &err, finish] {
+            runAuditCommand(connection, count, json, out, err, finish);
+        };
     } else {
-        err << "cachectl: unknown command or wrong arguments: " << positional.join(u' ') << commandsHelp << '\n';
-        return ExitUsage;
+        return usage(u"unknown command or wrong arguments: "_s + positional.join(u' ') + commandsHelp);
     }
     if (!ok)
         return ExitUsage;
+
+    // Ctrl-C stops a long invalidation cleanly, reporting exactly what was deleted; other commands just end.
+    std::signal(SIGINT, onSignal);
+    std::signal(SIGTERM, onSignal);
+    QTimer interruptCheck;
+    QObject::connect(&interruptCheck, &QTimer::timeout, &app, [&cancel] {
+        if (!interrupted.exchange(false))
+            return;
+        if (cancel)
+            cancel();
+        else
+            QCoreApplication::exit(130);
+    });
+    interruptCheck.start(100);
 
     // A connection failure reaches the command as an error on its pending command, which reports it.
     connection.open();

@@ -1,6 +1,8 @@
 #include "statscommand.h"
 
 #include "cliresult.h"
+
+#include "cache/statsreader.h"
 #include "redis/connection.h"
 
 #include <QJsonDocument>
@@ -29,10 +31,73 @@ StatsCommand::StatsCommand(redis::Connection* connection, Options options, QText
 
 void StatsCommand::start()
 {
+    if (m_options.by) {
+        printBreakdown();
+        return;
+    }
     m_clock.start();
     sample();
     if (m_options.watch)
         m_timer.start();
+}
+
+void StatsCommand::printBreakdown()
+{
+    const cache::StatsDimension dimension = *m_options.by;
+    cache::readStatsWindow(*m_connection, dimension, m_options.windowSeconds, this,
+        [this, dimension](std::optional<cache::StatsWindow> window, const QString& error) {
+            if (!window) {
+                m_err << "cachectl stats: " << error << '\n';
+                Q_EMIT finished(ExitFailure);
+                return;
+            }
+            QList<QByteArray> labels = window->byLabel.keys();
+            // Busiest first: what an engineer on call looks at.
+            std::sort(labels.begin(), labels.end(), [&window](const QByteArray& a, const QByteArray& b) {
+                const auto lookups = [](const cache::StatsCounters& c) {
+                    return c[cache::StatsEvent::Hit] + c[cache::StatsEvent::Miss];
+                };
+                return lookups(window->byLabel.value(a)) > lookups(window->byLabel.value(b));
+            });
+            if (m_options.json) {
+                QJsonObject rows;
+                for (const QByteArray& label : labels) {
+                    const cache::StatsCounters& c = window->byLabel.value(label);
+                    const auto rate = cache::hitRate(c);
+                    rows.insert(redis::displayBytes(label),
+                        QJsonObject {{u"hits"_s, c[cache::StatsEvent::Hit]}, {u"misses"_s, c[cache::StatsEvent::Miss]},
+                            {u"loads"_s, c[cache::StatsEvent::Load]},
+                            {u"loadFailures"_s, c[cache::StatsEvent::LoadFailure]},
+                            {u"staleServed"_s, c[cache::StatsEvent::StaleServed]},
+                            {u"hitRate"_s, rate ? QJsonValue(*rate) : QJsonValue()}});
+                }
+                m_out << QJsonDocument(
+                    QJsonObject {{u"dimension"_s, QString::fromUtf8(cache::statsDimensionName(dimension))},
+                        {u"windowSeconds"_s, window->seconds}, {u"perMinute"_s, window->perMinute}, {u"rows"_s, rows}})
+                             .toJson(QJsonDocument::Indented);
+                Q_EMIT finished(ExitOk);
+                return;
+            }
+            m_out << "Last " << window->seconds << " s by " << cache::statsDimensionName(dimension)
+                  << (window->perMinute ? " (per-minute buckets)" : "") << '\n';
+            m_out << QString(u"label"_s).leftJustified(34)
+                  << "    hits  misses  hit rate   loads  fails  stale  avg load\n";
+            for (const QByteArray& label : labels) {
+                const cache::StatsCounters& c = window->byLabel.value(label);
+                const qint64 loads = c[cache::StatsEvent::Load];
+                m_out << redis::displayBytes(label).leftJustified(34)
+                      << QString::number(c[cache::StatsEvent::Hit]).rightJustified(8)
+                      << QString::number(c[cache::StatsEvent::Miss]).rightJustified(8)
+                      << percent(cache::hitRate(c)).rightJustified(10) << QString::number(loads).rightJustified(8)
+                      << QString::number(c[cache::StatsEvent::LoadFailure]).rightJustified(7)
+                      << QString::number(c[cache::StatsEvent::StaleServed]).rightJustified(7)
+                      << (loads > 0 ? QString::number(c.loadMsTotal / loads) + u" ms"_s : u"-"_s).rightJustified(10)
+                      << '\n';
+            }
+            if (labels.isEmpty())
+                m_out << "No cache activity recorded by CacheScope clients in this window.\n";
+            Q_EMIT finished(ExitOk);
+        });
 }
 
 void StatsCommand::sample()

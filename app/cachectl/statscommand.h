@@ -1,5 +1,6 @@
 #pragma once
 
+#include "cache/statsrecorder.h"
 #include "ops/serverinfo.h"
 
 #include <QElapsedTimer>
@@ -27,6 +28,8 @@ public:
         bool watch = false;
         int intervalMs = 1000;
         int samples = 0; // 0: until interrupted
+        std::optional<cache::StatsDimension> by; // per route/tenant/venue/namespace from CacheScope's stats
+        int windowSeconds = 60;
     };
 
     StatsCommand(redis::Connection* connection, Options options, QTextStream& out, QTextStream& err);
@@ -37,6 +40,7 @@ Q_SIGNALS:
 
 private:
     void sample();
+    void printBreakdown();
     void onInfo(const ops::ServerInfo& info);
     void printTotals(const ops::ServerInfo& info);
     void printInterval(const ops::ServerInfo& info);

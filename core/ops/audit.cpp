@@ -4,6 +4,9 @@
 
 #include <QHostInfo>
 
+#include <pwd.h>
+#include <unistd.h>
+
 namespace cachescope::ops {
 
 using namespace Qt::StringLiterals;
@@ -80,8 +83,10 @@ void readAudit(redis::Connection& connection, int count, const QObject* context,
 QString defaultActor()
 {
     QString user = qEnvironmentVariable("USER");
-    if (user.isEmpty())
-        user = u"unknown"_s;
+    if (user.isEmpty()) {
+        const passwd* entry = getpwuid(getuid()); // USER is often unset in services and containers
+        user = entry ? QString::fromLocal8Bit(entry->pw_name) : u"uid-%1"_s.arg(getuid());
+    }
     return user + u'@' + QHostInfo::localHostName();
 }
 

@@ -1,0 +1,52 @@
+#include "auditcommand.h"
+
+#include "cliresult.h"
+
+#include "ops/audit.h"
+#include "redis/connection.h"
+
+#include <QJsonArray>
+#include <QJsonDocument>
+#include <QJsonObject>
+
+namespace cachescope::cli {
+
+using namespace Qt::StringLiterals;
+
+void runAuditCommand(redis::Connection& connection, int count, bool json, QTextStream& out, QTextStream& err,
+    std::function<void(int)> done)
+{
+    ops::readAudit(connection, count, &connection,
+        [json, &out, &err, done = std::move(done)](
+            std::optional<QList<ops::AuditRecord>> records, const QString& error) {
+            if (!records) {
+                err << "cachectl audit: " << error << '\n';
+                done(ExitFailure);
+                return;
+            }
+            QJsonArray array;
+            for (const ops::AuditRecord& record : *records) {
+                if (json) {
+                    QJsonObject object {{u"id"_s, QString::fromUtf8(record.id)},
+                        {u"at"_s, record.at.toString(Qt::ISODateWithMs)}, {u"actor"_s, record.actor},
+                        {u"action"_s, record.action}, {u"target"_s, record.target}};
+                    if (record.count >= 0)
+                        object.insert(u"count"_s, record.count);
+                    array.append(object);
+                    continue;
+                }
+                out << record.at.toLocalTime().toString(u"yyyy-MM-dd HH:mm:ss"_s) << "  "
+                    << record.actor.leftJustified(20) << ' ' << record.action.leftJustified(14) << ' ' << record.target;
+                if (record.count >= 0)
+                    out << "  (" << record.count << " keys)";
+                out << '\n';
+            }
+            if (json)
+                out << QJsonDocument(array).toJson(QJsonDocument::Indented);
+            else if (records->isEmpty())
+                out << "No audit records yet.\n";
+            done(ExitOk);
+        });
+}
+
+} // namespace cachescope::cli

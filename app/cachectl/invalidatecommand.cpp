@@ -1,0 +1,140 @@
+#include "invalidatecommand.h"
+
+#include "cliresult.h"
+
+#include "ops/audit.h"
+#include "redis/connection.h"
+
+#include <QJsonArray>
+#include <QJsonDocument>
+#include <QJsonObject>
+
+namespace cachescope::cli {
+
+using namespace Qt::StringLiterals;
+
+InvalidateCommand::InvalidateCommand(redis::Connection* connection, Options options, QTextStream& out, QTextStream& err)
+    : m_connection(connection)
+    , m_options(std::move(options))
+    , m_out(out)
+    , m_err(err)
+{
+}
+
+void InvalidateCommand::start()
+{
+    // Refuse before touching anything, so a protected pattern among several deletes nothing at all.
+    for (const QByteArray& pattern : m_options.patterns) {
+        if (const auto why = ops::PatternInvalidation::refusal(pattern, m_options.protectedPatterns)) {
+            m_err << "cachectl invalidate: refused: " << *why << '\n';
+            QMetaObject::invokeMethod(
+                this, [this] { Q_EMIT finished(ExitFailure); }, Qt::QueuedConnection);
+            return;
+        }
+    }
+    runNext();
+}
+
+void InvalidateCommand::cancel()
+{
+    m_cancelled = true;
+    if (m_job)
+        m_job->cancel();
+}
+
+void InvalidateCommand::runNext()
+{
+    if (m_next >= m_options.patterns.size() || m_cancelled) {
+        report();
+        return;
+    }
+    ops::PatternInvalidation::Options options;
+    options.dryRun = !m_options.execute;
+    options.protectedPatterns = m_options.protectedPatterns;
+    options.sampleSize = 5;
+    m_job = std::make_unique<ops::PatternInvalidation>(m_connection, m_options.patterns.at(m_next++), options);
+    connect(m_job.get(), &ops::PatternInvalidation::progressed, this, [this](const ops::InvalidationProgress& p) {
+        if (m_options.execute && !m_options.json) {
+            m_err << "\r" << redis::displayBytes(p.pattern) << ": " << p.deleted << " deleted, " << p.matched
+                  << " matched so far" << Qt::flush;
+        }
+    });
+    connect(m_job.get(), &ops::PatternInvalidation::finished, this, &InvalidateCommand::onFinished);
+    m_job->start();
+}
+
+void InvalidateCommand::onFinished(const ops::InvalidationProgress& progress)
+{
+    if (m_options.execute && !m_options.json)
+        m_err << '\n';
+    m_results.append(progress);
+    if (!m_options.execute) {
+        QMetaObject::invokeMethod(this, &InvalidateCommand::runNext, Qt::QueuedConnection);
+        return;
+    }
+    ops::AuditRecord record;
+    record.actor = m_options.actor;
+    record.action = progress.cancelled ? u"invalidate (cancelled)"_s : u"invalidate"_s;
+    record.target = redis::displayBytes(progress.pattern);
+    record.count = progress.deleted;
+    ops::appendAudit(*m_connection, record, this, [this](std::optional<QByteArray>, const QString& error) {
+        if (!error.isEmpty())
+            m_err << "cachectl invalidate: could not write the audit record: " << error << '\n';
+        runNext();
+    });
+}
+
+void InvalidateCommand::report()
+{
+    bool failed = false;
+    QJsonArray results;
+    qint64 total = 0;
+    for (const ops::InvalidationProgress& p : m_results) {
+        failed = failed || p.error.has_value();
+        total += m_options.execute ? p.deleted : p.matched;
+        if (m_options.json) {
+            QJsonArray sample;
+            for (const QByteArray& key : p.sample)
+                sample.append(redis::displayBytes(key));
+            QJsonObject object {{u"pattern"_s, redis::displayBytes(p.pattern)}, {u"matched"_s, p.matched},
+                {u"deleted"_s, p.deleted}, {u"skippedProtected"_s, p.skippedProtected}, {u"sample"_s, sample},
+                {u"cancelled"_s, p.cancelled}};
+            if (p.error)
+                object.insert(u"error"_s, p.error->errorMessage());
+            if (p.unconfirmed > 0)
+                object.insert(u"unconfirmed"_s, p.unconfirmed);
+            results.append(object);
+            continue;
+        }
+        m_out << redis::displayBytes(p.pattern) << ": ";
+        if (m_options.execute)
+            m_out << p.deleted << " deleted";
+        else
+            m_out << p.matched << " would be deleted";
+        if (p.skippedProtected > 0)
+            m_out << ", " << p.skippedProtected << " protected keys left alone";
+        if (p.cancelled)
+            m_out << " (cancelled; resume cursor " << QString::fromUtf8(p.resumeCursor) << ")";
+        m_out << '\n';
+        if (!m_options.execute) {
+            for (const QByteArray& key : p.sample)
+                m_out << "  e.g. " << redis::displayBytes(key, 200) << '\n';
+        }
+        if (p.error) {
+            m_out << "  error: " << p.error->errorMessage() << '\n';
+            if (p.unconfirmed > 0)
+                m_out << "  up to " << p.unconfirmed << " more keys may have been deleted (no reply)\n";
+        }
+    }
+    if (m_options.json) {
+        m_out << QJsonDocument(
+            QJsonObject {{u"success"_s, !failed}, {u"dryRun"_s, !m_options.execute},
+                {m_options.execute ? u"invalidated"_s : u"matched"_s, total}, {u"patterns"_s, results}})
+                     .toJson(QJsonDocument::Indented);
+    } else if (!m_options.execute) {
+        m_out << "Dry run: nothing was deleted. Run again with --yes to delete these " << total << " keys.\n";
+    }
+    Q_EMIT finished(failed || m_cancelled ? ExitFailure : ExitOk);
+}
+
+} // namespace cachescope::cli

@@ -1,0 +1,48 @@
+#pragma once
+
+#include "ops/patterninvalidation.h"
+
+#include <QObject>
+#include <QTextStream>
+
+namespace cachescope::cli {
+
+// `cachectl invalidate PATTERN…`: a dry run first (exact count and a sample per pattern); with --yes the
+// keys are deleted with SCAN + UNLINK, progress on stderr, and each pattern's result goes to the audit
+// stream. Protected namespaces are refused.
+class InvalidateCommand : public QObject
+{
+    Q_OBJECT
+public:
+    struct Options
+    {
+        QList<QByteArray> patterns;
+        bool execute = false; // --yes
+        bool json = false;
+        QList<QByteArray> protectedPatterns;
+        QString actor;
+    };
+
+    InvalidateCommand(redis::Connection* connection, Options options, QTextStream& out, QTextStream& err);
+    void start();
+    void cancel();
+
+Q_SIGNALS:
+    void finished(int exitCode);
+
+private:
+    void runNext();
+    void onFinished(const ops::InvalidationProgress& progress);
+    void report();
+
+    redis::Connection* m_connection;
+    Options m_options;
+    QTextStream& m_out;
+    QTextStream& m_err;
+    qsizetype m_next = 0;
+    std::unique_ptr<ops::PatternInvalidation> m_job;
+    QList<ops::InvalidationProgress> m_results;
+    bool m_cancelled = false;
+};
+
+} // namespace cachescope::cli

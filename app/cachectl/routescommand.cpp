@@ -1,0 +1,183 @@
+#include "routescommand.h"
+
+#include "cliresult.h"
+
+#include "model/routeconfigjson.h"
+
+#include <QFile>
+#include <QSaveFile>
+
+namespace cachescope::cli {
+
+using namespace Qt::StringLiterals;
+
+namespace {
+QString describeRule(const model::RouteRule& rule)
+{
+    QString text = u"ttl %1 s"_s.arg(rule.ttlSeconds);
+    if (!rule.varyBy.isEmpty())
+        text += u", vary by "_s + rule.varyBy.join(u',');
+    if (rule.isPrivate)
+        text += u", private"_s;
+    return text;
+}
+} // namespace
+
+QStringList describeRouteChanges(const model::RouteConfig& before, const model::RouteConfig& after)
+{
+    QStringList lines;
+    for (const model::RouteRule& rule : after.routes) {
+        const auto old = std::find_if(before.routes.cbegin(), before.routes.cend(),
+            [&rule](const model::RouteRule& r) { return r.path == rule.path; });
+        if (old == before.routes.cend())
+            lines.append(u"+ %1: %2"_s.arg(rule.path, describeRule(rule)));
+        else if (!(*old == rule))
+            lines.append(u"~ %1: %2 → %3"_s.arg(rule.path, describeRule(*old), describeRule(rule)));
+    }
+    for (const model::RouteRule& rule : before.routes) {
+        const bool kept = std::any_of(after.routes.cbegin(), after.routes.cend(),
+            [&rule](const model::RouteRule& r) { return r.path == rule.path; });
+        if (!kept)
+            lines.append(u"- %1: %2"_s.arg(rule.path, describeRule(rule)));
+    }
+    if (!(before.namespaces == after.namespaces))
+        lines.append(u"~ namespace TTLs changed"_s);
+    return lines;
+}
+
+RoutesCommand::RoutesCommand(redis::Connection* connection, Options options, QTextStream& out, QTextStream& err)
+    : m_store(connection)
+    , m_options(std::move(options))
+    , m_out(out)
+    , m_err(err)
+{
+}
+
+void RoutesCommand::start()
+{
+    m_store.load(this, [this](std::optional<ops::RouteConfigSnapshot> snapshot, const QString& error) {
+        if (!snapshot) {
+            m_err << "cachectl routes: " << error << '\n';
+            Q_EMIT finished(ExitFailure);
+            return;
+        }
+        onLoaded(*snapshot);
+    });
+}
+
+void RoutesCommand::printConfig(const ops::RouteConfigSnapshot& snapshot)
+{
+    if (m_options.json) {
+        m_out << model::routeConfigToJson(snapshot.config);
+        return;
+    }
+    m_out << "Route configuration version " << snapshot.version;
+    if (snapshot.version == 0)
+        m_out << " (nothing stored: the defaults apply)";
+    else
+        m_out << ", saved by " << snapshot.updatedBy << " at " << snapshot.updatedAt.toString(Qt::ISODate);
+    m_out << '\n';
+    for (const model::RouteRule& rule : snapshot.config.routes)
+        m_out << "  " << rule.path.leftJustified(30) << ' ' << describeRule(rule) << '\n';
+    for (const model::NamespaceTtl& entry : snapshot.config.namespaces)
+        m_out << "  " << QString(entry.name + u":*"_s).leftJustified(30) << " ttl " << entry.ttlSeconds << " s\n";
+}
+
+void RoutesCommand::onLoaded(const ops::RouteConfigSnapshot& snapshot)
+{
+    const QString& action = m_options.action;
+    if (action == u"get") {
+        printConfig(snapshot);
+        Q_EMIT finished(ExitOk);
+        return;
+    }
+    if (action == u"export") {
+        QSaveFile file(m_options.argument);
+        if (!file.open(QIODevice::WriteOnly) || file.write(model::routeConfigToJson(snapshot.config)) < 0
+            || !file.commit()) {
+            m_err << "cachectl routes export: cannot write " << m_options.argument << ": " << file.errorString()
+                  << '\n';
+            Q_EMIT finished(ExitFailure);
+            return;
+        }
+        m_err << "Exported version " << snapshot.version << " to " << m_options.argument << '\n';
+        Q_EMIT finished(ExitOk);
+        return;
+    }
+    model::RouteConfig edited = snapshot.config;
+    if (action == u"import") {
+        QFile file(m_options.argument);
+        if (!file.open(QIODevice::ReadOnly)) {
+            m_err << "cachectl routes import: cannot read " << m_options.argument << ": " << file.errorString() << '\n';
+            Q_EMIT finished(ExitUsage);
+            return;
+        }
+        const auto parsed = model::parseRouteConfigJson(file.readAll());
+        if (!parsed.config) {
+            m_err << "cachectl routes import: " << m_options.argument << " is not a valid route configuration:\n";
+            for (const model::ConfigError& error : parsed.errors)
+                m_err << "  " << error.toString() << '\n';
+            Q_EMIT finished(ExitUsage);
+            return;
+        }
+        edited = *parsed.config;
+    } else { // set
+        auto rule = std::find_if(edited.routes.begin(), edited.routes.end(),
+            [this](const model::RouteRule& r) { return r.path == m_options.argument; });
+        if (m_options.remove) {
+            if (rule == edited.routes.end()) {
+                m_err << "cachectl routes set: no rule for " << m_options.argument << '\n';
+                Q_EMIT finished(ExitUsage);
+                return;
+            }
+            edited.routes.erase(rule);
+        } else {
+            if (rule == edited.routes.end()) {
+                if (!m_options.ttl) {
+                    m_err << "cachectl routes set: a new rule needs --ttl\n";
+                    Q_EMIT finished(ExitUsage);
+                    return;
+                }
+                edited.routes.append({m_options.argument, 0, {}, false, {}});
+                rule = edited.routes.end() - 1;
+            }
+            if (m_options.ttl)
+                rule->ttlSeconds = *m_options.ttl;
+            if (m_options.varyBy)
+                rule->varyBy = *m_options.varyBy;
+            if (m_options.isPrivate)
+                rule->isPrivate = *m_options.isPrivate;
+        }
+    }
+    const QList<model::ConfigError> errors = model::validateRouteConfig(edited);
+    if (!errors.isEmpty()) {
+        for (const model::ConfigError& error : errors)
+            m_err << "cachectl routes: " << error.toString() << '\n';
+        Q_EMIT finished(ExitUsage);
+        return;
+    }
+    save(edited, snapshot.version, snapshot.config);
+}
+
+void RoutesCommand::save(const model::RouteConfig& config, qint64 baseVersion, const model::RouteConfig& before)
+{
+    const QStringList changes = describeRouteChanges(before, config);
+    if (changes.isEmpty()) {
+        m_out << "No change: version " << baseVersion << " already says this.\n";
+        Q_EMIT finished(ExitOk);
+        return;
+    }
+    m_store.save(config, baseVersion, m_options.actor, this, [this, changes](const ops::RouteConfigSaveResult& result) {
+        if (!result.saved) {
+            m_err << "cachectl routes: not saved: " << result.error << '\n';
+            Q_EMIT finished(ExitFailure);
+            return;
+        }
+        m_out << "Saved version " << result.version << ":\n";
+        for (const QString& line : changes)
+            m_out << "  " << line << '\n';
+        Q_EMIT finished(ExitOk);
+    });
+}
+
+} // namespace cachescope::cli

@@ -1,0 +1,48 @@
+#pragma once
+
+#include "ops/routeconfigstore.h"
+
+#include <QObject>
+#include <QTextStream>
+
+namespace cachescope::cli {
+
+// `cachectl routes get|export FILE|import FILE|set PATH --ttl N …`: the live route configuration.
+// Writes are based on the version read, so a concurrent edit is reported instead of overwritten.
+class RoutesCommand : public QObject
+{
+    Q_OBJECT
+public:
+    struct Options
+    {
+        QString action; // get, export, import, set
+        QString argument; // the file or the route path
+        std::optional<int> ttl;
+        std::optional<QStringList> varyBy;
+        std::optional<bool> isPrivate;
+        bool remove = false;
+        bool json = false;
+        QString actor;
+    };
+
+    RoutesCommand(redis::Connection* connection, Options options, QTextStream& out, QTextStream& err);
+    void start();
+
+Q_SIGNALS:
+    void finished(int exitCode);
+
+private:
+    void onLoaded(const ops::RouteConfigSnapshot& snapshot);
+    void save(const model::RouteConfig& config, qint64 baseVersion, const model::RouteConfig& before);
+    void printConfig(const ops::RouteConfigSnapshot& snapshot);
+
+    ops::RouteConfigStore m_store;
+    Options m_options;
+    QTextStream& m_out;
+    QTextStream& m_err;
+};
+
+// What changed between two configurations, one line per rule: "+ /api/x ttl 60", "~ /api/events ttl 600 → 300".
+QStringList describeRouteChanges(const model::RouteConfig& before, const model::RouteConfig& after);
+
+} // namespace cachescope::cli
