@@ -132,7 +132,7 @@ private Q_SLOTS:
         QTest::newRow("no command") << QStringList() << 2 << QByteArray("no command");
         QTest::newRow("unknown command") << QStringList {u"frobnicate"_s} << 2 << QByteArray("unknown command");
         QTest::newRow("bad port") << QStringList {u"-p"_s, u"99999"_s, u"keys"_s} << 2 << QByteArray("not a port");
-        QTest::newRow("bad count") << QStringList {u"keys"_s, u"--count"_s, u"0"_s} << 2 << QByteArray("positive");
+        QTest::newRow("bad count") << QStringList {u"keys"_s, u"--count"_s, u"0"_s} << 2 << QByteArray("at least 1");
         QTest::newRow("tls file without tls")
             << QStringList {u"--cacert"_s, u"x"_s, u"keys"_s} << 2 << QByteArray("need --tls");
         QTest::newRow("bad url") << QStringList {u"-u"_s, u"http://x"_s, u"keys"_s} << 2 << QByteArray("redis://");

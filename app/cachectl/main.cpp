@@ -120,15 +120,17 @@ int main(int argc, char* argv[])
     };
     bool ok = true;
     auto positiveNumber = [&parser, &err, &ok](const QString& option, int fallback) {
-        if (!parser.isSet(option))
-            return fallback;
-        bool parsed = false;
-        const int value = parser.value(option).toInt(&parsed);
-        if (!parsed || value <= 0) {
-            err << "cachectl: --" << option << " needs a positive number, got '" << parser.value(option) << "'\n";
-            ok = false;
-        }
-        return value;
+        return intOption(parser, option, fallback, 1, err, u"cachectl"_s, &ok);
+    };
+    auto keyRequest = [&parser, &positional] {
+        KeyRequest request {positional.at(1).toUtf8(), positional.at(2), {}, {}, {}};
+        if (parser.isSet(u"user-id"_s))
+            request.userId = parser.value(u"user-id"_s);
+        if (parser.isSet(u"tenant"_s))
+            request.tenantId = parser.value(u"tenant"_s);
+        if (parser.isSet(u"venue"_s))
+            request.venueId = parser.value(u"venue"_s);
+        return request;
     };
     const QString command = positional.first();
     const bool json = parser.isSet(u"json"_s);
@@ -148,14 +150,7 @@ int main(int argc, char* argv[])
                 return usage(file.fileName() + u": "_s + parsed.errors.first().toString());
             rules = *parsed.config;
         }
-        KeyRequest request {positional.at(1).toUtf8(), positional.at(2), {}, {}, {}};
-        if (parser.isSet(u"user-id"_s))
-            request.userId = parser.value(u"user-id"_s);
-        if (parser.isSet(u"tenant"_s))
-            request.tenantId = parser.value(u"tenant"_s);
-        if (parser.isSet(u"venue"_s))
-            request.venueId = parser.value(u"venue"_s);
-        return printKeyDecision(rules, request, json, out);
+        return printKeyDecision(rules, keyRequest(), json, out);
     }
 
     const ConnectionArguments connectionArguments = connectionFromArguments(parser);
@@ -206,13 +201,7 @@ int main(int argc, char* argv[])
         start = [get] { get->start(); };
         runner.reset(get);
     } else if (command == u"key" && positional.size() == 3) { // --live
-        KeyRequest request {positional.at(1).toUtf8(), positional.at(2), {}, {}, {}};
-        if (parser.isSet(u"user-id"_s))
-            request.userId = parser.value(u"user-id"_s);
-        if (parser.isSet(u"tenant"_s))
-            request.tenantId = parser.value(u"tenant"_s);
-        if (parser.isSet(u"venue"_s))
-            request.venueId = parser.value(u"venue"_s);
+        const KeyRequest request = keyRequest();
         auto* store = new ops::RouteConfigStore(&connection);
         start = [store, request, json, &out, &err] {
             store->load(

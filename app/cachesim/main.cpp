@@ -124,16 +124,7 @@ int main(int argc, char* argv[])
     sim::GatewaySimulator::Options options;
     bool ok = true;
     auto number = [&](const QString& name, int fallback, int minimum) {
-        if (!parser.isSet(name))
-            return fallback;
-        bool parsed = false;
-        const int value = parser.value(name).toInt(&parsed);
-        if (!parsed || value < minimum) {
-            err << "cachesim: --" << name << " needs a whole number >= " << minimum << ", got '" << parser.value(name)
-                << "'\n";
-            ok = false;
-        }
-        return value;
+        return cli::intOption(parser, name, fallback, minimum, err, u"cachesim"_s, &ok);
     };
     options.requestsPerSecond = number(u"rate"_s, options.requestsPerSecond, 1);
     options.durationSeconds = number(u"duration"_s, options.durationSeconds, 0);

@@ -100,4 +100,19 @@ ConnectionArguments connectionFromArguments(const QCommandLineParser& parser)
     return result;
 }
 
+int intOption(const QCommandLineParser& parser, const QString& name, int fallback, int minimum, QTextStream& err,
+    const QString& program, bool* ok)
+{
+    if (!parser.isSet(name))
+        return fallback;
+    bool parsed = false;
+    const int value = parser.value(name).toInt(&parsed);
+    if (!parsed || value < minimum) {
+        err << program << ": --" << name << " needs a whole number of at least " << minimum << ", got '"
+            << parser.value(name) << "'\n";
+        *ok = false;
+    }
+    return value;
+}
+
 } // namespace cachescope::cli

@@ -4,6 +4,7 @@
 
 #include <QCommandLineParser>
 #include <QString>
+#include <QTextStream>
 
 namespace cachescope::cli {
 
@@ -19,5 +20,10 @@ struct ConnectionArguments
 };
 
 ConnectionArguments connectionFromArguments(const QCommandLineParser& parser);
+
+// The whole-number value of an option, `fallback` when it is not given. A value that is not a number or is
+// below `minimum` is reported on `err` with the option's name and clears `ok`.
+int intOption(const QCommandLineParser& parser, const QString& name, int fallback, int minimum, QTextStream& err,
+    const QString& program, bool* ok);
 
 } // namespace cachescope::cli
