@@ -45,15 +45,23 @@ CacheManager::CacheManager(redis::Connection* connection, Options options, QObje
 {
 }
 
-StatsLabels CacheManager::labelsFor(const QByteArray& key, const StatsLabels& given) const
+const StatsLabels& CacheManager::statsLabelsFor(const QByteArray& key, const StatsLabels& given) const
 {
-    if (!given.ns.isEmpty() || !given.route.isEmpty() || !m_stats)
+    if (!given.ns.isEmpty() || !given.route.isEmpty())
         return given;
-    // Cheap on purpose: this runs on every operation. The namespace is what precedes the first ':'.
-    StatsLabels labels = given;
+    // This runs on every operation: the namespace (what precedes the first ':') is found among the label
+    // sets made before and returned by reference, so nothing is allocated or copied.
     const qsizetype colon = key.indexOf(':');
-    labels.ns = colon > 0 ? key.first(colon) : QByteArray("(none)");
-    return labels;
+    const QByteArrayView ns = colon > 0 ? QByteArrayView(key.constData(), colon) : QByteArrayView("(none)");
+    for (const StatsLabels& known : m_namespaceLabels) {
+        if (known.ns == ns)
+            return known;
+    }
+    if (m_namespaceLabels.size() >= 256) // keys of unbounded shapes: count the rest together
+        return m_namespaceLabels.back();
+    m_namespaceLabels.push_back(
+        StatsLabels {m_namespaceLabels.size() == 255 ? QByteArray("(other)") : ns.toByteArray(), {}, {}, {}});
+    return m_namespaceLabels.back();
 }
 
 void CacheManager::record(const StatsLabels& labels, StatsEvent event, qint64 loadMs)
@@ -69,31 +77,31 @@ void CacheManager::get(const QByteArray& key, const QObject* context, ResultCall
             CacheResult {CacheResult::Status::Error, std::nullopt, u"no connection"_s});
         return;
     }
-    const StatsLabels labels = labelsFor(key, given);
-    m_connection->command({"GET", key}, context, [this, labels, callback = std::move(callback)](const redis::Reply& r) {
-        CacheResult result;
-        if (r.isError()) {
-            result.status = CacheResult::Status::Error;
-            result.error = r.errorMessage();
-        } else if (r.isNil()) {
-            result.status = CacheResult::Status::Miss;
-        } else {
-            const auto envelope = CacheEnvelope::decode(r.bytes());
-            if (!envelope || (!envelope->foreign && envelope->expiresAtMs <= nowMs())) {
-                result.status = CacheResult::Status::Miss; // damaged, or expired and only kept for grace
-            } else if (envelope->negative) {
-                result.status = CacheResult::Status::NegativeHit;
+    m_connection->command(
+        {"GET", key}, context, [this, key, given, callback = std::move(callback)](const redis::Reply& r) {
+            CacheResult result;
+            if (r.isError()) {
+                result.status = CacheResult::Status::Error;
+                result.error = r.errorMessage();
+            } else if (r.isNil()) {
+                result.status = CacheResult::Status::Miss;
             } else {
-                result.status = CacheResult::Status::Hit;
-                result.value = envelope->payload;
+                const auto envelope = CacheEnvelope::decode(r.bytes());
+                if (!envelope || (!envelope->foreign && envelope->expiresAtMs <= nowMs())) {
+                    result.status = CacheResult::Status::Miss; // damaged, or expired and only kept for grace
+                } else if (envelope->negative) {
+                    result.status = CacheResult::Status::NegativeHit;
+                } else {
+                    result.status = CacheResult::Status::Hit;
+                    result.value = envelope->payload;
+                }
             }
-        }
-        record(labels,
-            result.status == CacheResult::Status::Hit               ? StatsEvent::Hit
-                : result.status == CacheResult::Status::NegativeHit ? StatsEvent::NegativeHit
-                                                                    : StatsEvent::Miss);
-        callback(result);
-    });
+            record(statsLabelsFor(key, given),
+                result.status == CacheResult::Status::Hit               ? StatsEvent::Hit
+                    : result.status == CacheResult::Status::NegativeHit ? StatsEvent::NegativeHit
+                                                                        : StatsEvent::Miss);
+            callback(result);
+        });
 }
 
 void CacheManager::set(const QByteArray& key, const QByteArray& value, const SetOptions& options,
@@ -103,7 +111,7 @@ void CacheManager::set(const QByteArray& key, const QByteArray& value, const Set
     envelope.payload = value;
     envelope.expiresAtMs = nowMs() + duration_cast<milliseconds>(options.ttl.value_or(m_options.defaultTtl)).count();
     store(key, envelope, options, context, std::move(callback));
-    record(labelsFor(key, options.labels), StatsEvent::Set);
+    record(statsLabelsFor(key, options.labels), StatsEvent::Set);
 }
 
 void CacheManager::store(const QByteArray& key, const CacheEnvelope& envelope, const SetOptions& options,
@@ -150,7 +158,6 @@ void CacheManager::getOrSet(
     flight.waiters.push_back({context, context != nullptr, std::move(callback)});
     flight.loader = std::move(loader);
     flight.options = options;
-    flight.options.labels = labelsFor(key, options.labels);
     m_connection->command({"GET", key}, this, [this, key](const redis::Reply& reply) { onFlightRead(key, reply); });
 }
 
@@ -168,7 +175,7 @@ void CacheManager::onFlightRead(const QByteArray& key, const redis::Reply& reply
     auto it = m_flights.find(key);
     if (it == m_flights.end())
         return;
-    const StatsLabels labels = it->options.labels;
+    const StatsLabels& labels = statsLabelsFor(key, it->options.labels); // valid until the flight is taken
     if (reply.isError() && reply.errorKind() != redis::ErrorKind::WrongType) {
         // Redis is unreachable: load anyway, so the service keeps answering without its cache.
         record(labels, StatsEvent::Miss);
@@ -235,7 +242,7 @@ void CacheManager::load(const QByteArray& key, const Loader& loader, const SetOp
 void CacheManager::onLoaded(const QByteArray& key, const SetOptions& options, const std::optional<CacheEnvelope>& stale,
     bool earlyRefresh, qint64 loadMs, LoadResult loaded)
 {
-    const StatsLabels& labels = options.labels;
+    const StatsLabels& labels = statsLabelsFor(key, options.labels);
     CacheResult result;
     if (!loaded.error.isEmpty()) {
         record(labels, StatsEvent::LoadFailure, loadMs);

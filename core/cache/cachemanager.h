@@ -11,6 +11,7 @@
 #include <QString>
 
 #include <chrono>
+#include <deque>
 #include <functional>
 #include <optional>
 #include <random>
@@ -60,15 +61,6 @@ struct CacheResult
     Status status = Status::Miss;
     std::optional<QByteArray> value;
     QString error;
-};
-
-// Labels that stats are counted under; the gateway passes route, tenant and venue, a service its namespace.
-struct StatsLabels
-{
-    QByteArray ns;
-    QByteArray route;
-    QByteArray tenant;
-    QByteArray venue;
 };
 
 // The shared cache manager (`get`, `set`, `getOrSet`, `invalidate`, tags) on the Qt event loop.
@@ -129,6 +121,9 @@ public:
     // SCAN + UNLINK of a pattern, protected namespaces skipped; counts the keys deleted.
     void invalidate(const QByteArray& pattern, const QObject* context, CountCallback callback);
 
+    // The labels an operation on `key` is counted under: `given`, or the key's namespace.
+    const StatsLabels& statsLabelsFor(const QByteArray& key, const StatsLabels& given) const;
+
     // Loader calls so far, and how many of them were early (XFetch) refreshes: for tests and stats.
     qint64 loaderCalls() const
     {
@@ -162,7 +157,6 @@ private:
     void store(const QByteArray& key, const CacheEnvelope& envelope, const SetOptions& options, const QObject* context,
         std::function<void(QString)> callback);
     bool shouldRefreshEarly(const CacheEnvelope& envelope, qint64 nowMs);
-    StatsLabels labelsFor(const QByteArray& key, const StatsLabels& given) const;
     void record(const StatsLabels& labels, StatsEvent event, qint64 loadMs = -1);
 
     QPointer<redis::Connection> m_connection;
@@ -175,6 +169,7 @@ private:
     // must not start yet another refresh.
     QHash<QByteArray, qint64> m_refreshedExpiry;
     std::mt19937_64 m_random;
+    mutable std::deque<StatsLabels> m_namespaceLabels; // stable addresses: returned by reference
     qint64 m_loaderCalls = 0;
     qint64 m_earlyRefreshes = 0;
 };

@@ -88,30 +88,36 @@ QByteArray StatsRecorder::minuteBucketKey(qint64 unixMinute)
     return "cachescope:stats:1m:" + QByteArray::number(unixMinute);
 }
 
-void StatsRecorder::add(StatsDimension dimension, const QByteArray& label, StatsEvent event, qint64 loadMs)
-{
-    StatsCounters& counters = m_pending[std::size_t(dimension)][label];
-    ++counters.events[std::size_t(event)];
-    if (loadMs >= 0)
-        counters.loadMsTotal += loadMs;
-}
-
 void StatsRecorder::record(const StatsLabels& labels, StatsEvent event, qint64 loadMs)
 {
-    static const QByteArray all("all");
-    add(StatsDimension::Total, all, event, loadMs);
-    if (!labels.ns.isEmpty())
-        add(StatsDimension::Namespace, labels.ns, event, loadMs);
-    if (!labels.route.isEmpty())
-        add(StatsDimension::Route, labels.route, event, loadMs);
-    if (!labels.tenant.isEmpty())
-        add(StatsDimension::Tenant, labels.tenant, event, loadMs);
-    if (!labels.venue.isEmpty())
-        add(StatsDimension::Venue, labels.venue, event, loadMs);
+    StatsCounters& counters = m_pending[labels];
+    ++counters.events[std::size_t(event)];
+    if (loadMs > 0)
+        counters.loadMsTotal += loadMs;
 }
 
 void StatsRecorder::flush()
 {
+    // Spread the label sets over the dimensions: "all", then each label that is set.
+    std::array<Table, std::size_t(StatsDimension::Count_)> byDimension;
+    for (auto it = m_pending.begin(); it != m_pending.end(); ++it) {
+        StatsCounters& counters = it.value();
+        if (counters.isEmpty())
+            continue;
+        const StatsLabels& labels = it.key();
+        byDimension[std::size_t(StatsDimension::Total)]["all"] += counters;
+        const std::pair<StatsDimension, const QByteArray*> parts[] = {{StatsDimension::Namespace, &labels.ns},
+            {StatsDimension::Route, &labels.route}, {StatsDimension::Tenant, &labels.tenant},
+            {StatsDimension::Venue, &labels.venue}};
+        for (const auto& [dimension, label] : parts) {
+            if (!label->isEmpty())
+                byDimension[std::size_t(dimension)][*label] += counters;
+        }
+        counters = StatsCounters(); // keep the entry: no allocation next interval
+    }
+    if (m_pending.size() > 100000)
+        m_pending.clear(); // a long tail of one-off label sets must not grow without bound
+
     const qint64 nowSecond = QDateTime::currentSecsSinceEpoch();
     const QByteArray second = secondBucketKey(nowSecond);
     const QByteArray minute = minuteBucketKey(nowSecond / 60);
@@ -124,33 +130,30 @@ void StatsRecorder::flush()
                     Q_EMIT flushFailed(reply.errorMessage());
             });
     };
-    for (std::size_t d = 0; d < m_pending.size(); ++d) {
+    for (std::size_t d = 0; d < byDimension.size(); ++d) {
         const auto dimension = StatsDimension(d);
         const bool perSecond = dimension != StatsDimension::Venue;
-        for (auto it = m_pending[d].begin(); it != m_pending[d].end(); ++it) {
-            StatsCounters& counters = it.value();
-            if (counters.isEmpty())
-                continue;
+        for (auto it = byDimension[d].cbegin(); it != byDimension[d].cend(); ++it) {
+            const StatsCounters& counters = it.value();
             m_lifetime[d][it.key()] += counters;
-            if (m_connection) {
-                const QByteArray prefix = statsDimensionName(dimension) + '|' + it.key() + '|';
-                for (std::size_t e = 0; e < counters.events.size(); ++e) {
-                    if (counters.events[e] == 0)
-                        continue;
-                    const QByteArray field = prefix + statsEventName(StatsEvent(e));
-                    if (perSecond)
-                        write(second, field, counters.events[e]);
-                    write(minute, field, counters.events[e]);
-                }
-                if (counters.loadMsTotal > 0) {
-                    if (perSecond)
-                        write(second, prefix + "loadms", counters.loadMsTotal);
-                    write(minute, prefix + "loadms", counters.loadMsTotal);
-                }
-                anySecond = anySecond || perSecond;
-                anyMinute = true;
+            if (!m_connection)
+                continue;
+            const QByteArray prefix = statsDimensionName(dimension) + '|' + it.key() + '|';
+            for (std::size_t e = 0; e < counters.events.size(); ++e) {
+                if (counters.events[e] == 0)
+                    continue;
+                const QByteArray field = prefix + statsEventName(StatsEvent(e));
+                if (perSecond)
+                    write(second, field, counters.events[e]);
+                write(minute, field, counters.events[e]);
             }
-            counters = StatsCounters(); // keep the label: no allocation next interval
+            if (counters.loadMsTotal > 0) {
+                if (perSecond)
+                    write(second, prefix + "loadms", counters.loadMsTotal);
+                write(minute, prefix + "loadms", counters.loadMsTotal);
+            }
+            anySecond = anySecond || perSecond;
+            anyMinute = true;
         }
     }
     if (!m_connection)

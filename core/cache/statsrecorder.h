@@ -47,8 +47,8 @@ QByteArray statsDimensionName(StatsDimension dimension); // "total", "ns", "rout
 QByteArray statsEventName(StatsEvent event); // "hit", "miss", …
 
 // Aggregates cache events in process and flushes them to Redis once per interval, in time buckets that
-// every CacheScope tool can read. Recording is a few hash increments: no I/O, no allocation once a label
-// has been seen.
+// every CacheScope tool can read. Recording is one hash lookup and an increment: no I/O, no allocation
+// once a label set has been seen.
 //
 // Layout (all HASHes, fields "<dimension>|<label>|<counter>", counters hit miss set load loadfail stale
 // neghit loadms; HINCRBY, so many processes add into the same buckets):
@@ -89,12 +89,12 @@ Q_SIGNALS:
 
 private:
     using Table = QHash<QByteArray, StatsCounters>;
-    void add(StatsDimension dimension, const QByteArray& label, StatsEvent event, qint64 loadMs);
 
     QPointer<redis::Connection> m_connection;
     Options m_options;
     QTimer m_timer;
-    std::array<Table, std::size_t(StatsDimension::Count_)> m_pending;
+    // One lookup per event, keyed by the whole label set; spread over the dimensions once per flush.
+    QHash<StatsLabels, StatsCounters> m_pending;
     std::array<Table, std::size_t(StatsDimension::Count_)> m_lifetime;
 };
 
