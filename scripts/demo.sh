@@ -6,8 +6,9 @@ cd "$(dirname "$0")/.."
 
 scripts/install-deps.sh
 cmake --preset release >/dev/null
-cmake --build --preset release -j "$(nproc)" --target cachectl >/dev/null
+cmake --build --preset release -j "$(nproc)" --target cachectl cachesim >/dev/null
 cachectl=build-release/app/cachectl/cachectl
+cachesim=build-release/app/cachesim/cachesim
 
 workdir=$(mktemp -d)
 port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])' 2>/dev/null \
@@ -47,11 +48,24 @@ echo "redis-server on 127.0.0.1:$port; seeding demo keys…" >&2
 } | redis-cli -p "$port" >/dev/null
 
 echo >&2
+echo "\$ cachesim -p $port --rate 800 --duration 5   # a busy gateway: Zipf routes, venues, users, search terms" >&2
+"$cachesim" -p "$port" --rate 800 --duration 5
+
+echo >&2
 echo "\$ cachectl -p $port keys" >&2
 "$cachectl" -p "$port" keys
 echo >&2
 echo "\$ cachectl -p $port stats" >&2
 "$cachectl" -p "$port" stats
 echo >&2
+echo "\$ cachectl -p $port stats --by route --window 10" >&2
+"$cachectl" -p "$port" stats --by route --window 10
+echo >&2
 echo "\$ cachectl -p $port get events:42" >&2
 "$cachectl" -p "$port" get events:42
+echo >&2
+echo "\$ cachectl key GET '/api/search?q=rock&category=music' --tenant acme --venue v2" >&2
+"$cachectl" key GET '/api/search?q=rock&category=music' --tenant acme --venue v2
+echo >&2
+echo "\$ cachectl -p $port invalidate 'gateway:response:GET:/api/venues*'   # a dry run: add --yes to delete" >&2
+"$cachectl" -p "$port" invalidate 'gateway:response:GET:/api/venues*'

@@ -49,26 +49,57 @@ void KeysCommand::printSummary()
     }
     if (m_options.list)
         return; // the keys were the output; the summary would get in a pipe's way
+    // Busiest first, and only the first few of each level unless --all: a production keyspace has
+    // thousands of venues, and a screenful is what an engineer on call reads.
+    const qsizetype limit = m_options.all ? std::numeric_limits<qsizetype>::max() : 10;
+    auto busiestFirst = [](QList<std::pair<QByteArray, qint64>>& rows) {
+        std::stable_sort(rows.begin(), rows.end(), [](const auto& a, const auto& b) { return a.second > b.second; });
+    };
+    auto printRows = [this, limit](const QList<std::pair<QByteArray, qint64>>& rows, const char* indent,
+                         const char* what, auto&& printChildren) {
+        for (qsizetype i = 0; i < rows.size() && i < limit; ++i) {
+            m_out << indent << what << redis::displayBytes(rows.at(i).first) << ": " << rows.at(i).second << '\n';
+            printChildren(rows.at(i).first);
+        }
+        if (rows.size() > limit)
+            m_out << indent << "… " << rows.size() - limit << " more (--all shows every one)\n";
+    };
     const auto& gateway = m_summary.gateway();
     m_out << "Gateway responses: " << m_summary.gatewayTotal() << '\n';
+    QList<std::pair<QByteArray, qint64>> tenants;
     for (auto tenant = gateway.cbegin(); tenant != gateway.cend(); ++tenant) {
-        qint64 tenantTotal = 0;
+        qint64 total = 0;
         for (const auto& routes : *tenant)
             for (qint64 count : routes)
-                tenantTotal += count;
-        m_out << "  tenant " << redis::displayBytes(tenant.key()) << ": " << tenantTotal << '\n';
-        for (auto venue = tenant->cbegin(); venue != tenant->cend(); ++venue) {
-            qint64 venueTotal = 0;
-            for (qint64 count : *venue)
-                venueTotal += count;
-            m_out << "    venue " << redis::displayBytes(venue.key()) << ": " << venueTotal << '\n';
-            for (auto route = venue->cbegin(); route != venue->cend(); ++route)
-                m_out << "      " << redis::displayBytes(route.key()) << ": " << route.value() << '\n';
-        }
+                total += count;
+        tenants.append({tenant.key(), total});
     }
+    busiestFirst(tenants);
+    printRows(tenants, "  ", "tenant ", [&](const QByteArray& tenant) {
+        QList<std::pair<QByteArray, qint64>> venues;
+        const auto& venueMap = gateway.value(tenant);
+        for (auto venue = venueMap.cbegin(); venue != venueMap.cend(); ++venue) {
+            qint64 total = 0;
+            for (qint64 count : *venue)
+                total += count;
+            venues.append({venue.key(), total});
+        }
+        busiestFirst(venues);
+        printRows(venues, "    ", "venue ", [&](const QByteArray& venue) {
+            QList<std::pair<QByteArray, qint64>> routes;
+            const auto& routeMap = venueMap.value(venue);
+            for (auto route = routeMap.cbegin(); route != routeMap.cend(); ++route)
+                routes.append({route.key(), route.value()});
+            busiestFirst(routes);
+            printRows(routes, "      ", "", [](const QByteArray&) {});
+        });
+    });
     m_out << "Service entries: " << m_summary.serviceTotal() << '\n';
+    QList<std::pair<QByteArray, qint64>> namespaces;
     for (auto it = m_summary.services().cbegin(); it != m_summary.services().cend(); ++it)
-        m_out << "  " << redis::displayBytes(it.key()) << ": " << it.value() << '\n';
+        namespaces.append({it.key(), it.value()});
+    busiestFirst(namespaces);
+    printRows(namespaces, "  ", "", [](const QByteArray&) {});
     m_out << "Other keys: " << m_summary.otherTotal() << '\n';
     for (const QByteArray& key : m_summary.otherSamples())
         m_out << "  e.g. " << redis::displayBytes(key, 200) << '\n';

@@ -18,6 +18,7 @@ public:
     {
         redis::ScanOptions scan;
         bool list = false;
+        bool all = false; // every tenant, venue and route, not the busiest ten of each
         bool json = false;
     };
 

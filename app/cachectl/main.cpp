@@ -33,7 +33,8 @@ namespace {
 const QString commandsHelp = uR"(
 Commands:
   keys                   Scan keys (SCAN, never KEYS) and count them by tenant, venue and route, service
-                         namespace, or other. --match PATTERN, --count N, --type T, --list, --json.
+                         namespace, or other (busiest ten per level; --all). --match PATTERN, --count N,
+                         --type T, --list, --json.
   get KEY                A key's value (JSON pretty-printed, binary escaped), type, TTL and parsed parts.
   key METHOD URL         The gateway's cache decision for a request: key, TTL, headers, or why it bypasses.
                          --user-id, --tenant, --venue; rules from --routes FILE, the server (--live) or defaults.
@@ -75,6 +76,7 @@ int main(int argc, char* argv[])
         {u"count"_s, u"keys: SCAN COUNT hint per page (default 1000); audit: records to show."_s, u"n"_s},
         {u"type"_s, u"keys: only keys of this type (string, hash, …)."_s, u"type"_s},
         {u"list"_s, u"keys: print each key instead of counts."_s},
+        {u"all"_s, u"keys: every tenant, venue and route (default: the busiest ten of each)."_s},
         {u"json"_s, u"Print JSON."_s},
         {u"watch"_s, u"stats: print the figures of every interval until interrupted."_s},
         {u"interval"_s, u"stats: sampling interval in milliseconds (default 1000)."_s, u"ms"_s},
@@ -170,6 +172,7 @@ int main(int argc, char* argv[])
         options.scan.count = positiveNumber(u"count"_s, 1000);
         options.scan.type = parser.value(u"type"_s).toUtf8();
         options.list = parser.isSet(u"list"_s);
+        options.all = parser.isSet(u"all"_s);
         options.json = json;
         auto* keys = new KeysCommand(&connection, options, out, err);
         QObject::connect(keys, &KeysCommand::finished, &app, finish);
