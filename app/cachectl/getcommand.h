@@ -6,7 +6,9 @@
 
 namespace cachescope::redis {
 class Connection;
-class Reply;
+}
+namespace cachescope::ops {
+struct KeyInspection;
 }
 
 namespace cachescope::cli {
@@ -23,7 +25,7 @@ Q_SIGNALS:
     void finished(int exitCode);
 
 private:
-    void print(const redis::Reply& type, const redis::Reply& ttl, const redis::Reply& value);
+    void print(const ops::KeyInspection& inspection);
 
     redis::Connection* m_connection;
     QByteArray m_key;
