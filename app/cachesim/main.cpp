@@ -147,6 +147,7 @@ int main(int argc, char* argv[])
     redis::ConnectionOptions connectionOptions = connectionArguments.options;
     connectionOptions.clientName = u"cachesim"_s;
     connectionOptions.autoReconnect = true; // a long demo run rides out a server restart
+    connectionOptions.retryInitialConnect = true; // and may start before its server accepts connections
     redis::Connection connection(connectionOptions);
     redis::Connection* subscriber = new redis::Connection(connectionOptions);
 

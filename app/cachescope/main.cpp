@@ -1,0 +1,75 @@
+// cachescope: the dashboard. `cachescope --connect redis://host:6379` or `cachescope --demo`.
+
+#include "demoenvironment.h"
+#include "mainwindow.h"
+#include "widgets/keybrowser.h"
+
+#include "redis/connection.h"
+
+#include <QApplication>
+#include <QCommandLineParser>
+#include <QMessageBox>
+#include <QTimer>
+
+using namespace cachescope;
+using namespace Qt::StringLiterals;
+
+int main(int argc, char* argv[])
+{
+    QApplication app(argc, argv);
+    QApplication::setApplicationName(u"CacheScope"_s);
+    QApplication::setApplicationVersion(u"0.1.0"_s);
+    QApplication::setDesktopFileName(u"cachescope"_s);
+
+    QCommandLineParser parser;
+    parser.setApplicationDescription(u"Browse, chart and safely invalidate a Redis-backed API cache."_s);
+    parser.addHelpOption();
+    parser.addVersionOption();
+    parser.addOptions({
+        {u"connect"_s, u"Server URI: redis://[user[:password]@]host[:port][/db], rediss:// for TLS."_s, u"uri"_s},
+        {u"demo"_s, u"Start a throwaway local redis-server, seed it and run cachesim traffic against it."_s},
+        {u"screenshot"_s, u"Save a screenshot of the window to FILE after --screenshot-delay ms, then quit."_s,
+            u"file"_s},
+        {u"screenshot-delay"_s, u"Milliseconds before the screenshot (default 8000)."_s, u"ms"_s},
+    });
+    parser.process(app);
+
+    redis::ConnectionOptions options;
+    options.autoReconnect = true;
+    options.retryInitialConnect = true; // the dashboard waits for a server that is starting
+    std::unique_ptr<app::DemoEnvironment> demo;
+    if (parser.isSet(u"demo"_s)) {
+        demo = std::make_unique<app::DemoEnvironment>();
+        QString error;
+        if (!demo->start(&error)) {
+            QMessageBox::critical(nullptr, u"CacheScope"_s, u"The demo could not start: "_s + error);
+            return 1;
+        }
+        options.port = demo->port();
+    } else {
+        const QString url = parser.isSet(u"connect"_s) ? parser.value(u"connect"_s)
+                                                       : qEnvironmentVariable("REDIS_URL", u"redis://127.0.0.1:6379"_s);
+        const redis::UrlParseResult parsed = redis::parseRedisUrl(url, options);
+        if (!parsed.options) {
+            QMessageBox::critical(nullptr, u"CacheScope"_s, u"Cannot use '%1': %2"_s.arg(url, parsed.error));
+            return 2;
+        }
+        options = *parsed.options;
+    }
+    redis::Connection connection(options);
+    ui::MainWindow window(&connection);
+    window.show();
+    connection.open();
+    if (demo) // the demo's traffic starts from an empty cache: look again once there is something to see
+        QTimer::singleShot(6000, window.keyBrowser(), &ui::KeyBrowser::rescan);
+
+    if (parser.isSet(u"screenshot"_s)) {
+        const int delay =
+            parser.value(u"screenshot-delay"_s).toInt() > 0 ? parser.value(u"screenshot-delay"_s).toInt() : 8000;
+        QTimer::singleShot(delay, &window, [&window, path = parser.value(u"screenshot"_s)] {
+            window.grab().save(path);
+            QApplication::quit();
+        });
+    }
+    return app.exec();
+}

@@ -1,0 +1,134 @@
+#include "model/gatewaykey.h"
+#include "models/keyfilterproxymodel.h"
+#include "models/keytreemodel.h"
+
+#include <QAbstractItemModelTester>
+#include <QSignalSpy>
+#include <QTest>
+
+using namespace cachescope;
+using namespace cachescope::ui;
+using namespace Qt::StringLiterals;
+
+namespace {
+QByteArray gateway(const char* path, const char* tenant, const char* venue)
+{
+    return model::buildGatewayKey({"GET", path, {}, {}, tenant ? std::optional<QByteArray>(tenant) : std::nullopt,
+        venue ? std::optional<QByteArray>(venue) : std::nullopt});
+}
+
+QModelIndex child(const QAbstractItemModel& model, const QModelIndex& parent, const QString& name)
+{
+    for (int row = 0; row < model.rowCount(parent); ++row) {
+        const QModelIndex index = model.index(row, 0, parent);
+        if (index.data().toString() == name)
+            return index;
+    }
+    return {};
+}
+} // namespace
+
+class TestKeyTreeModel : public QObject
+{
+    Q_OBJECT
+private Q_SLOTS:
+    void groupsByTenantVenueRouteAndNamespace()
+    {
+        KeyTreeModel model;
+        QAbstractItemModelTester tester(&model, QAbstractItemModelTester::FailureReportingMode::QtTest);
+        model.addKeys({gateway("/api/events/1", "acme", "v1"), gateway("/api/events/2", "acme", "v1"),
+            gateway("/api/venues/1", "acme", "v2"), gateway("/api/events/1", "globex", nullptr)});
+        model.addKeys({"events:1", "events:2", "session:abc", "plain", "cachescope:stats:1s:1",
+            QByteArray("\xff\x00bin", 5)});
+        QCOMPARE(model.totalKeys(), 10);
+
+        const QModelIndex gatewayGroup = child(model, {}, u"Gateway responses"_s);
+        QCOMPARE(gatewayGroup.siblingAtColumn(1).data().toLongLong(), 4);
+        const QModelIndex acme = child(model, gatewayGroup, u"tenant acme"_s);
+        QCOMPARE(acme.data(KeyTreeModel::CountRole).toLongLong(), 3);
+        const QModelIndex v1 = child(model, acme, u"venue v1"_s);
+        const QModelIndex events = child(model, v1, u"GET /api/events"_s);
+        QCOMPARE(model.rowCount(events), 2);
+        QCOMPARE(model.index(0, 0, events).data(KeyTreeModel::KeyRole).toByteArray(), gateway("/api/events/1", "acme", "v1"));
+        QVERIFY(child(model, child(model, gatewayGroup, u"tenant globex"_s), u"venue (none)"_s).isValid());
+
+        const QModelIndex services = child(model, {}, u"Service entries"_s);
+        QCOMPARE(child(model, services, u"events"_s).data(KeyTreeModel::CountRole).toLongLong(), 2);
+        QCOMPARE(child(model, {}, u"Other keys"_s).data(KeyTreeModel::CountRole).toLongLong(), 2);
+        QCOMPARE(model.index(3, 0).data(KeyTreeModel::CountRole).toLongLong(), 1); // CacheScope's own
+    }
+
+    // Many pages into a viewed model: one insertion per parent per page, counts updated as ranges.
+    void streamingPagesKeepTheModelConsistent()
+    {
+        KeyTreeModel model;
+        QAbstractItemModelTester tester(&model, QAbstractItemModelTester::FailureReportingMode::QtTest);
+        KeyFilterProxyModel proxy;
+        proxy.setSourceModel(&model);
+        QAbstractItemModelTester proxyTester(&proxy, QAbstractItemModelTester::FailureReportingMode::QtTest);
+        QSignalSpy inserts(&model, &QAbstractItemModel::rowsInserted);
+        for (int page = 0; page < 20; ++page) {
+            QList<QByteArray> keys;
+            for (int i = 0; i < 100; ++i) {
+                const int n = page * 100 + i;
+                keys.append(gateway(QByteArray("/api/events/" + QByteArray::number(n)).constData(),
+                    QByteArray("t" + QByteArray::number(n % 3)).constData(),
+                    QByteArray("v" + QByteArray::number(n % 7)).constData()));
+            }
+            inserts.clear();
+            model.addKeys(keys);
+            if (page > 0) // every group exists after the first page: one leaf insertion per route node
+                QCOMPARE(inserts.size(), 21);
+        }
+        QCOMPARE(model.totalKeys(), 2000);
+        QCOMPARE(child(model, {}, u"Gateway responses"_s).data(KeyTreeModel::CountRole).toLongLong(), 2000);
+    }
+
+    void filterByGlobOrText_data()
+    {
+        QTest::addColumn<QString>("filter");
+        QTest::addColumn<int>("visibleKeys");
+        QTest::newRow("none") << QString() << 6;
+        QTest::newRow("glob venue") << u"*:venue:v1"_s << 2;
+        QTest::newRow("glob namespace") << u"events:*"_s << 2;
+        QTest::newRow("text") << u"acme"_s << 3;
+        QTest::newRow("glob set") << u"events:[2-9]"_s << 1;
+        QTest::newRow("nothing") << u"nomatch"_s << 0;
+    }
+    void filterByGlobOrText()
+    {
+        QFETCH(QString, filter);
+        QFETCH(int, visibleKeys);
+        KeyTreeModel model;
+        model.addKeys({gateway("/api/events/1", "acme", "v1"), gateway("/api/events/2", "acme", "v1"),
+            gateway("/api/venues/1", "acme", "v2"), gateway("/api/events/1", "globex", "v3"), "events:1", "events:2"});
+        KeyFilterProxyModel proxy;
+        proxy.setSourceModel(&model);
+        QAbstractItemModelTester tester(&proxy, QAbstractItemModelTester::FailureReportingMode::QtTest);
+        proxy.setKeyFilter(filter);
+        int leaves = 0;
+        std::function<void(const QModelIndex&)> walk = [&](const QModelIndex& parent) {
+            for (int row = 0; row < proxy.rowCount(parent); ++row) {
+                const QModelIndex index = proxy.index(row, 0, parent);
+                if (!index.data(KeyTreeModel::KeyRole).isNull())
+                    ++leaves;
+                walk(index);
+            }
+        };
+        walk({});
+        QCOMPARE(leaves, visibleKeys);
+    }
+
+    void clearResets()
+    {
+        KeyTreeModel model;
+        QAbstractItemModelTester tester(&model, QAbstractItemModelTester::FailureReportingMode::QtTest);
+        model.addKeys({"events:1"});
+        model.clear();
+        QCOMPARE(model.totalKeys(), 0);
+        QCOMPARE(model.rowCount(), 4);
+    }
+};
+
+QTEST_MAIN(TestKeyTreeModel)
+#include "tst_keytreemodel.moc"

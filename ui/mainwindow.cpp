@@ -1,0 +1,161 @@
+#include "mainwindow.h"
+
+#include "widgets/keybrowser.h"
+#include "widgets/keydetailpane.h"
+#include "widgets/livechartpane.h"
+
+#include "ops/infosampler.h"
+#include "redis/connection.h"
+
+#include <QAction>
+#include <QApplication>
+#include <QChartView>
+#include <QFile>
+#include <QFileDialog>
+#include <QLabel>
+#include <QMenuBar>
+#include <QMessageBox>
+#include <QSplitter>
+#include <QStatusBar>
+#include <QTabWidget>
+#include <QToolBar>
+
+namespace cachescope::ui {
+
+using namespace Qt::StringLiterals;
+
+MainWindow::MainWindow(redis::Connection* connection, QWidget* parent)
+    : QMainWindow(parent)
+    , m_connection(connection)
+    , m_browser(new KeyBrowser(connection, this))
+    , m_detail(new KeyDetailPane(connection, this))
+    , m_charts(new LiveChartPane(this))
+    , m_tabs(new QTabWidget(this))
+    , m_sampler(new ops::InfoSampler(connection, this))
+    , m_serverLabel(new QLabel(this))
+    , m_stateLabel(new QLabel(this))
+{
+    setWindowTitle(tr("CacheScope — %1").arg(connection->options().displayName()));
+    m_tabs->addTab(m_charts, tr("Live"));
+    m_tabs->addTab(m_detail, tr("Key"));
+    auto* splitter = new QSplitter(this);
+    splitter->addWidget(m_browser);
+    splitter->addWidget(m_tabs);
+    splitter->setStretchFactor(0, 2);
+    splitter->setStretchFactor(1, 3);
+    splitter->setSizes({500, 780});
+    setCentralWidget(splitter);
+    statusBar()->addWidget(m_serverLabel, 1);
+    statusBar()->addPermanentWidget(m_stateLabel);
+    createActions();
+
+    connect(m_browser, &KeyBrowser::keySelected, this, [this](const QByteArray& key) {
+        m_detail->showKey(key);
+        m_tabs->setCurrentWidget(m_detail);
+    });
+    connect(m_sampler, &ops::InfoSampler::sampled, m_charts, &LiveChartPane::addSample);
+    connect(m_sampler, &ops::InfoSampler::failed, this,
+        [this](const QString& error) { statusBar()->showMessage(tr("INFO failed: %1").arg(error), 5000); });
+    connect(connection, &redis::Connection::stateChanged, this, &MainWindow::updateConnectionStatus);
+    connect(connection, &redis::Connection::ready, this, [this] {
+        updateConnectionStatus();
+        if (!m_scannedOnce) {
+            m_scannedOnce = true;
+            m_browser->rescan();
+        }
+        if (!m_sampler->isRunning())
+            m_sampler->start();
+    });
+    connect(connection, &redis::Connection::errorOccurred, this,
+        [this](redis::ErrorKind, const QString& message) { statusBar()->showMessage(message, 10000); });
+    if (connection->isReady()) {
+        m_scannedOnce = true;
+        m_browser->rescan();
+        m_sampler->start();
+    }
+    updateConnectionStatus();
+    resize(1280, 800);
+}
+
+MainWindow::~MainWindow() = default;
+
+void MainWindow::createActions()
+{
+    QMenu* file = menuBar()->addMenu(tr("&File"));
+    QMenu* view = menuBar()->addMenu(tr("&View"));
+    QToolBar* toolbar = addToolBar(tr("Main"));
+    toolbar->setObjectName(u"mainToolbar"_s);
+    toolbar->setMovable(false);
+
+    auto* rescan = new QAction(tr("&Rescan keys"), this);
+    rescan->setShortcut(QKeySequence::Refresh);
+    connect(rescan, &QAction::triggered, m_browser, &KeyBrowser::rescan);
+    auto* filter = new QAction(tr("&Filter keys"), this);
+    filter->setShortcut(QKeySequence::Find);
+    connect(filter, &QAction::triggered, m_browser, &KeyBrowser::focusFilter);
+    auto* cancel = new QAction(tr("&Cancel scan"), this);
+    cancel->setShortcut(Qt::Key_Escape);
+    connect(cancel, &QAction::triggered, m_browser, &KeyBrowser::cancelScan);
+    auto* pause = new QAction(tr("&Pause charts"), this);
+    pause->setCheckable(true);
+    pause->setShortcut(Qt::CTRL | Qt::Key_P);
+    connect(pause, &QAction::toggled, m_charts, &LiveChartPane::setPaused);
+    auto* exportCsv = new QAction(tr("Export chart data as &CSV…"), this);
+    connect(exportCsv, &QAction::triggered, this, [this] {
+        const QString path =
+            QFileDialog::getSaveFileName(this, tr("Export chart data"), u"cachescope.csv"_s, tr("CSV files (*.csv)"));
+        if (path.isEmpty())
+            return;
+        QFile csv(path);
+        if (!csv.open(QIODevice::WriteOnly) || csv.write(m_charts->toCsv().toUtf8()) < 0)
+            QMessageBox::warning(this, tr("Export failed"), csv.errorString());
+    });
+    auto* exportPng = new QAction(tr("Save chart as &PNG…"), this);
+    connect(exportPng, &QAction::triggered, this, [this] {
+        const QString path =
+            QFileDialog::getSaveFileName(this, tr("Save chart"), u"cachescope.png"_s, tr("PNG images (*.png)"));
+        if (!path.isEmpty() && !m_charts->chartView()->grab().save(path))
+            QMessageBox::warning(this, tr("Save failed"), tr("Could not write %1").arg(path));
+    });
+    auto* quit = new QAction(tr("&Quit"), this);
+    quit->setShortcut(QKeySequence::Quit);
+    connect(quit, &QAction::triggered, qApp, &QApplication::closeAllWindows);
+
+    file->addActions({exportCsv, exportPng});
+    file->addSeparator();
+    file->addAction(quit);
+    view->addActions({rescan, filter, cancel, pause});
+    toolbar->addActions({rescan, filter, pause});
+}
+
+void MainWindow::updateConnectionStatus()
+{
+    if (!m_connection)
+        return;
+    m_serverLabel->setText(tr("Server %1").arg(m_connection->options().displayName()));
+    QString state;
+    QString color;
+    switch (m_connection->state()) {
+    case redis::Connection::State::Ready:
+        state = tr("connected");
+        color = u"#2e7d32"_s;
+        break;
+    case redis::Connection::State::Connecting:
+    case redis::Connection::State::Handshaking:
+        state = tr("connecting…");
+        color = u"#f9a825"_s;
+        break;
+    case redis::Connection::State::WaitingToReconnect:
+        state = tr("reconnecting…");
+        color = u"#f9a825"_s;
+        break;
+    case redis::Connection::State::Disconnected:
+        state = m_connection->lastError().isEmpty() ? tr("disconnected")
+                                                    : tr("disconnected: %1").arg(m_connection->lastError());
+        color = u"#c62828"_s;
+        break;
+    }
+    m_stateLabel->setText(u"<span style='color:%1'>●</span> %2"_s.arg(color, state.toHtmlEscaped()));
+}
+
+} // namespace cachescope::ui

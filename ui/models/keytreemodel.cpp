@@ -1,0 +1,265 @@
+#include "models/keytreemodel.h"
+
+#include "cache/keyspace.h"
+#include "model/keyparser.h"
+#include "redis/reply.h"
+
+#include <QSet>
+
+#include <unordered_map>
+
+namespace cachescope::ui {
+
+using namespace Qt::StringLiterals;
+
+struct KeyTreeModel::Node
+{
+    Node* parent = nullptr;
+    int row = 0;
+    NodeKind kind = NodeKind::Group;
+    QByteArray label; // what the row shows (raw bytes; escaped for display)
+    QByteArray key; // leaves only
+    qint64 count = 0; // keys at or below this node
+    std::vector<std::unique_ptr<Node>> children;
+    QHash<QByteArray, Node*> childByLabel; // grouping nodes only
+};
+
+namespace {
+QByteArray leafLabel(const model::ParsedKey& parsed, const QByteArray& key)
+{
+    switch (parsed.kind) {
+    case model::ParsedKey::Kind::GatewayResponse: {
+        // What the ancestors (tenant, venue, route) do not already say: the path below the route's
+        // method, the vary values and the user.
+        const auto& g = parsed.gateway;
+        QByteArray label = g.path;
+        for (const auto& vary : g.vary)
+            label += ' ' + vary.name + '=' + (vary.value ? *vary.value : QByteArray("(absent)"));
+        if (g.userId)
+            label += " user " + *g.userId;
+        return label;
+    }
+    case model::ParsedKey::Kind::Service:
+        return parsed.serviceId;
+    case model::ParsedKey::Kind::Other:
+        break;
+    }
+    return key;
+}
+
+QByteArray routeLabel(const model::GatewayKey& key, const model::RouteConfig& routes)
+{
+    // Group by the route rule that covers the path, as the gateway does, so /api/events/42 and
+    // /api/events/43 fall under one route; paths without a rule by their first two segments.
+    if (const model::RouteRule* rule = routes.match(QString::fromUtf8(key.path)))
+        return key.method + ' ' + rule->path.toUtf8();
+    const QList<QByteArray> segments = key.path.split('/');
+    QByteArray route;
+    for (qsizetype i = 1; i < segments.size() && i <= 2; ++i)
+        route += '/' + segments.at(i);
+    return key.method + ' ' + (route.isEmpty() ? QByteArray("/") : route);
+}
+} // namespace
+
+KeyTreeModel::KeyTreeModel(QObject* parent)
+    : QAbstractItemModel(parent)
+    , m_routes(model::RouteConfig::defaults())
+{
+    clear();
+}
+
+void KeyTreeModel::setRoutes(model::RouteConfig routes)
+{
+    m_routes = std::move(routes); // applies to keys added from now on: rescan to regroup
+}
+
+KeyTreeModel::~KeyTreeModel() = default;
+
+void KeyTreeModel::clear()
+{
+    beginResetModel();
+    m_root = std::make_unique<Node>();
+    auto group = [this](const char* label) {
+        auto node = std::make_unique<Node>();
+        node->parent = m_root.get();
+        node->row = int(m_root->children.size());
+        node->label = label;
+        Node* raw = node.get();
+        m_root->children.push_back(std::move(node));
+        return raw;
+    };
+    m_gateway = group("Gateway responses");
+    m_services = group("Service entries");
+    m_other = group("Other keys");
+    m_internal = group("CacheScope's own keys (stats, tags, config, audit)");
+    endResetModel();
+}
+
+qint64 KeyTreeModel::totalKeys() const
+{
+    return m_gateway->count + m_services->count + m_other->count + m_internal->count;
+}
+
+KeyTreeModel::Node* KeyTreeModel::childFor(Node* parent, NodeKind kind, const QByteArray& label)
+{
+    if (Node* existing = parent->childByLabel.value(label))
+        return existing;
+    auto node = std::make_unique<Node>();
+    node->parent = parent;
+    node->kind = kind;
+    node->label = label;
+    node->row = int(parent->children.size());
+    Node* raw = node.get();
+    beginInsertRows(indexOf(parent), node->row, node->row);
+    parent->children.push_back(std::move(node));
+    parent->childByLabel.insert(label, raw);
+    endInsertRows();
+    return raw;
+}
+
+void KeyTreeModel::addKeys(const QList<QByteArray>& keys)
+{
+    static const QByteArray none("(none)");
+    // Phase 1: find or make each key's parent, collecting the page's leaves per parent.
+    std::unordered_map<Node*, std::vector<std::unique_ptr<Node>>> pending;
+    std::vector<Node*> parentsInOrder;
+    for (const QByteArray& key : keys) {
+        const model::ParsedKey parsed = model::parseKey(key);
+        Node* parent = nullptr;
+        if (key.startsWith(cache::internalPrefix)) {
+            parent = m_internal; // kept apart so they never pass for the application's cache
+        } else {
+            switch (parsed.kind) {
+            case model::ParsedKey::Kind::GatewayResponse: {
+                Node* tenant = childFor(m_gateway, NodeKind::Tenant, parsed.gateway.tenantId.value_or(none));
+                Node* venue = childFor(tenant, NodeKind::Venue, parsed.gateway.venueId.value_or(none));
+                parent = childFor(venue, NodeKind::Route, routeLabel(parsed.gateway, m_routes));
+                break;
+            }
+            case model::ParsedKey::Kind::Service:
+                parent = childFor(m_services, NodeKind::Namespace, parsed.serviceNamespace);
+                break;
+            case model::ParsedKey::Kind::Other:
+                parent = m_other;
+                break;
+            }
+        }
+        auto leaf = std::make_unique<Node>();
+        leaf->kind = NodeKind::Key;
+        leaf->key = key;
+        leaf->label = leafLabel(parsed, key);
+        leaf->count = 1;
+        auto& list = pending[parent];
+        if (list.empty())
+            parentsInOrder.push_back(parent);
+        list.push_back(std::move(leaf));
+    }
+    // Phase 2: one insertion per parent, then one count update per run of changed siblings.
+    QSet<Node*> touched;
+    for (Node* parent : parentsInOrder) {
+        auto& leaves = pending[parent];
+        const int first = int(parent->children.size());
+        const int added = int(leaves.size());
+        beginInsertRows(indexOf(parent), first, first + added - 1);
+        for (auto& leaf : leaves) {
+            leaf->parent = parent;
+            leaf->row = int(parent->children.size());
+            parent->children.push_back(std::move(leaf));
+        }
+        endInsertRows();
+        for (Node* node = parent; node && node != m_root.get(); node = node->parent) {
+            node->count += added;
+            touched.insert(node);
+        }
+    }
+    std::unordered_map<Node*, std::pair<int, int>> rowsByParent;
+    for (Node* node : touched) {
+        auto [it, inserted] = rowsByParent.try_emplace(node->parent, node->row, node->row);
+        if (!inserted) {
+            it->second.first = std::min(it->second.first, node->row);
+            it->second.second = std::max(it->second.second, node->row);
+        }
+    }
+    for (const auto& [parent, rows] : rowsByParent) {
+        const QModelIndex parentIndex = indexOf(parent);
+        Q_EMIT dataChanged(index(rows.first, CountColumn, parentIndex), index(rows.second, CountColumn, parentIndex),
+            {Qt::DisplayRole, CountRole});
+    }
+}
+
+QModelIndex KeyTreeModel::indexOf(const Node* node, int column) const
+{
+    if (!node || node == m_root.get())
+        return {};
+    return createIndex(node->row, column, const_cast<Node*>(node));
+}
+
+QModelIndex KeyTreeModel::index(int row, int column, const QModelIndex& parent) const
+{
+    const Node* parentNode = parent.isValid() ? static_cast<const Node*>(parent.internalPointer()) : m_root.get();
+    if (row < 0 || column < 0 || column >= ColumnCount || row >= int(parentNode->children.size()))
+        return {};
+    return createIndex(row, column, parentNode->children[std::size_t(row)].get());
+}
+
+QModelIndex KeyTreeModel::parent(const QModelIndex& child) const
+{
+    if (!child.isValid())
+        return {};
+    const Node* node = static_cast<const Node*>(child.internalPointer());
+    return indexOf(node->parent);
+}
+
+int KeyTreeModel::rowCount(const QModelIndex& parent) const
+{
+    if (parent.isValid() && parent.column() != NameColumn)
+        return 0;
+    const Node* node = parent.isValid() ? static_cast<const Node*>(parent.internalPointer()) : m_root.get();
+    return int(node->children.size());
+}
+
+int KeyTreeModel::columnCount(const QModelIndex&) const
+{
+    return ColumnCount;
+}
+
+QVariant KeyTreeModel::data(const QModelIndex& index, int role) const
+{
+    if (!index.isValid())
+        return {};
+    const Node* node = static_cast<const Node*>(index.internalPointer());
+    switch (role) {
+    case Qt::DisplayRole:
+        if (index.column() == CountColumn)
+            return node->kind == NodeKind::Key ? QVariant() : QVariant(node->count);
+        switch (node->kind) {
+        case NodeKind::Tenant:
+            return QString(u"tenant "_s + redis::displayBytes(node->label));
+        case NodeKind::Venue:
+            return QString(u"venue "_s + redis::displayBytes(node->label));
+        default:
+            return redis::displayBytes(node->label, 300);
+        }
+    case Qt::ToolTipRole:
+        return node->kind == NodeKind::Key ? redis::displayBytes(node->key) : QVariant();
+    case Qt::TextAlignmentRole:
+        return index.column() == CountColumn ? QVariant(Qt::AlignRight | Qt::AlignVCenter) : QVariant();
+    case KeyRole:
+        return node->kind == NodeKind::Key ? QVariant(node->key) : QVariant();
+    case KindRole:
+        return int(node->kind);
+    case CountRole:
+        return node->count;
+    default:
+        return {};
+    }
+}
+
+QVariant KeyTreeModel::headerData(int section, Qt::Orientation orientation, int role) const
+{
+    if (orientation != Qt::Horizontal || role != Qt::DisplayRole)
+        return {};
+    return section == NameColumn ? u"Key"_s : u"Keys"_s;
+}
+
+} // namespace cachescope::ui

@@ -1,0 +1,152 @@
+#include "widgets/keybrowser.h"
+
+#include "models/keyfilterproxymodel.h"
+#include "models/keytreemodel.h"
+
+#include "redis/connection.h"
+#include "redis/scaniterator.h"
+
+#include <QHBoxLayout>
+#include <QHeaderView>
+#include <QLabel>
+#include <QLineEdit>
+#include <QProgressBar>
+#include <QPushButton>
+#include <QTreeView>
+#include <QVBoxLayout>
+
+namespace cachescope::ui {
+
+using namespace Qt::StringLiterals;
+
+KeyBrowser::KeyBrowser(redis::Connection* connection, QWidget* parent)
+    : QWidget(parent)
+    , m_connection(connection)
+    , m_model(new KeyTreeModel(this))
+    , m_proxy(new KeyFilterProxyModel(this))
+    , m_filter(new QLineEdit(this))
+    , m_view(new QTreeView(this))
+    , m_progress(new QProgressBar(this))
+    , m_status(new QLabel(this))
+    , m_cancel(new QPushButton(tr("Cancel"), this))
+    , m_rescan(new QPushButton(tr("Rescan"), this))
+{
+    m_proxy->setSourceModel(m_model);
+    m_filter->setPlaceholderText(tr("Filter keys — a glob like *:venue:v12 or any text (Ctrl+F)"));
+    m_filter->setClearButtonEnabled(true);
+    m_view->setModel(m_proxy);
+    m_view->setUniformRowHeights(true); // cheap layout for very long lists
+    m_view->setSortingEnabled(true);
+    m_view->sortByColumn(KeyTreeModel::CountColumn, Qt::DescendingOrder);
+    m_view->header()->setStretchLastSection(false);
+    m_view->header()->setSectionResizeMode(KeyTreeModel::NameColumn, QHeaderView::Stretch);
+    m_view->header()->setSectionResizeMode(KeyTreeModel::CountColumn, QHeaderView::ResizeToContents);
+    m_view->setAlternatingRowColors(true);
+    m_progress->setMaximumHeight(14);
+    m_progress->setTextVisible(false);
+    m_rescan->setToolTip(tr("Scan the keyspace again (F5)"));
+
+    auto* bottom = new QHBoxLayout;
+    bottom->addWidget(m_status, 1);
+    bottom->addWidget(m_progress, 1);
+    bottom->addWidget(m_cancel);
+    bottom->addWidget(m_rescan);
+    auto* layout = new QVBoxLayout(this);
+    layout->setContentsMargins(0, 0, 0, 0);
+    layout->addWidget(m_filter);
+    layout->addWidget(m_view, 1);
+    layout->addLayout(bottom);
+
+    m_filterDelay.setSingleShot(true);
+    m_filterDelay.setInterval(300); // re-filtering a large tree on every keystroke would stutter
+    connect(m_filter, &QLineEdit::textChanged, &m_filterDelay, qOverload<>(&QTimer::start));
+    connect(&m_filterDelay, &QTimer::timeout, this, [this] {
+        m_proxy->setKeyFilter(m_filter->text());
+        if (!m_filter->text().isEmpty())
+            m_view->expandAll();
+    });
+    connect(m_cancel, &QPushButton::clicked, this, &KeyBrowser::cancelScan);
+    connect(m_rescan, &QPushButton::clicked, this, &KeyBrowser::rescan);
+    connect(m_view->selectionModel(), &QItemSelectionModel::currentChanged, this, [this](const QModelIndex& current) {
+        const QByteArray key = current.siblingAtColumn(0).data(KeyTreeModel::KeyRole).toByteArray();
+        if (!key.isNull())
+            Q_EMIT keySelected(key);
+    });
+    updateProgress();
+}
+
+KeyBrowser::~KeyBrowser() = default;
+
+bool KeyBrowser::isScanning() const
+{
+    return m_scan && m_scan->isRunning();
+}
+
+void KeyBrowser::focusFilter()
+{
+    m_filter->setFocus();
+    m_filter->selectAll();
+}
+
+void KeyBrowser::rescan()
+{
+    if (!m_connection)
+        return;
+    cancelScan();
+    m_model->clear();
+    m_expectedKeys = -1;
+    m_connection->command({"DBSIZE"}, this, [this](const redis::Reply& reply) {
+        if (reply.isInteger())
+            m_expectedKeys = reply.integer();
+        updateProgress();
+    });
+    m_scan = std::make_unique<redis::ScanIterator>(m_connection, redis::ScanOptions {{}, 1000, {}});
+    connect(m_scan.get(), &redis::ScanIterator::page, this, [this](const QList<QByteArray>& keys) {
+        m_model->addKeys(keys);
+        updateProgress();
+    });
+    connect(m_scan.get(), &redis::ScanIterator::finished, this, [this] {
+        updateProgress();
+        m_view->expandToDepth(0);
+        Q_EMIT scanFinished(m_model->totalKeys());
+    });
+    connect(m_scan.get(), &redis::ScanIterator::failed, this, [this](const redis::Reply& error) {
+        updateProgress();
+        m_status->setText(tr("Scan stopped: %1").arg(error.errorMessage()));
+    });
+    m_scan->start();
+    updateProgress();
+}
+
+void KeyBrowser::cancelScan()
+{
+    if (isScanning()) {
+        m_scan->cancel();
+        updateProgress();
+        m_status->setText(tr("%L1 keys (scan cancelled)").arg(m_model->totalKeys()));
+    }
+}
+
+void KeyBrowser::updateProgress()
+{
+    const bool scanning = isScanning();
+    m_cancel->setVisible(scanning);
+    m_progress->setVisible(scanning);
+    const qint64 keys = m_model->totalKeys();
+    if (scanning) {
+        if (m_expectedKeys > 0) {
+            m_progress->setRange(0, 1000);
+            m_progress->setValue(int(std::min<qint64>(1000, keys * 1000 / m_expectedKeys)));
+            m_status->setText(tr("Scanning… %L1 of about %L2 keys").arg(keys).arg(m_expectedKeys));
+        } else {
+            m_progress->setRange(0, 0);
+            m_status->setText(tr("Scanning… %L1 keys").arg(keys));
+        }
+    } else if (m_scan) {
+        m_status->setText(tr("%L1 keys").arg(keys));
+    } else {
+        m_status->setText(tr("Not scanned yet"));
+    }
+}
+
+} // namespace cachescope::ui

@@ -1,0 +1,71 @@
+#pragma once
+
+#include <QPointer>
+#include <QTimer>
+#include <QWidget>
+
+#include <memory>
+
+class QLabel;
+class QLineEdit;
+class QProgressBar;
+class QPushButton;
+class QTreeView;
+
+namespace cachescope::redis {
+class Connection;
+class ScanIterator;
+}
+
+namespace cachescope::ui {
+
+class KeyFilterProxyModel;
+class KeyTreeModel;
+
+// The key browser: the keyspace grouped by tenant, venue and route, filled page by page from SCAN (usable
+// while it fills, with progress and a cancel button), and a filter box (glob or text, applied 300 ms after
+// the last keystroke).
+class KeyBrowser : public QWidget
+{
+    Q_OBJECT
+public:
+    explicit KeyBrowser(redis::Connection* connection, QWidget* parent = nullptr);
+    ~KeyBrowser() override;
+
+    KeyTreeModel* model() const
+    {
+        return m_model;
+    }
+    QTreeView* view() const
+    {
+        return m_view;
+    }
+    bool isScanning() const;
+
+public Q_SLOTS:
+    void rescan();
+    void cancelScan();
+    void focusFilter();
+
+Q_SIGNALS:
+    void keySelected(const QByteArray& key);
+    void scanFinished(qint64 keys);
+
+private:
+    void updateProgress();
+
+    QPointer<redis::Connection> m_connection;
+    KeyTreeModel* m_model;
+    KeyFilterProxyModel* m_proxy;
+    QLineEdit* m_filter;
+    QTreeView* m_view;
+    QProgressBar* m_progress;
+    QLabel* m_status;
+    QPushButton* m_cancel;
+    QPushButton* m_rescan;
+    QTimer m_filterDelay;
+    std::unique_ptr<redis::ScanIterator> m_scan;
+    qint64 m_expectedKeys = -1; // DBSIZE when the scan started, for a determinate progress bar
+};
+
+} // namespace cachescope::ui

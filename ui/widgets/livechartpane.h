@@ -1,0 +1,64 @@
+#pragma once
+
+#include "ops/infosampler.h"
+
+#include <QList>
+#include <QWidget>
+
+class QChart;
+class QChartView;
+class QComboBox;
+class QLabel;
+class QLineSeries;
+class QPushButton;
+class QValueAxis;
+class QDateTimeAxis;
+
+namespace cachescope::ui {
+
+// Live hit and miss rates from INFO deltas (1 s sampling): hits/s and misses/s, the hit rate of each
+// interval ("no traffic" when there were no lookups, never 100 %), ops/s, memory, expired and evicted keys.
+// Windows of 1 min to 24 h; long windows are averaged into at most maxPoints points so redraw stays smooth.
+class LiveChartPane : public QWidget
+{
+    Q_OBJECT
+public:
+    static constexpr int maxPoints = 600;
+
+    explicit LiveChartPane(QWidget* parent = nullptr);
+
+    qsizetype sampleCount() const
+    {
+        return m_samples.size();
+    }
+    QChartView* chartView() const
+    {
+        return m_view;
+    }
+    // The shown series as CSV: time, hits/s, misses/s, hit rate.
+    QString toCsv() const;
+
+public Q_SLOTS:
+    void addSample(const cachescope::ops::InfoSample& sample);
+    void setPaused(bool paused);
+
+private:
+    void redraw();
+    qint64 windowSeconds() const;
+
+    QList<ops::InfoSample> m_samples; // up to 24 h at 1 s
+    bool m_paused = false;
+    QChart* m_chart;
+    QChartView* m_view;
+    QLineSeries* m_hits;
+    QLineSeries* m_misses;
+    QLineSeries* m_hitRate;
+    QDateTimeAxis* m_timeAxis;
+    QValueAxis* m_rateAxis;
+    QValueAxis* m_percentAxis;
+    QComboBox* m_window;
+    QPushButton* m_pause;
+    QLabel* m_now;
+};
+
+} // namespace cachescope::ui
