@@ -1,4 +1,6 @@
+#include "model/gatewaykey.h"
 #include "model/redisglob.h"
+#include "ops/keyselection.h"
 #include "ops/patterninvalidation.h"
 #include "redis/connection.h"
 #include "redisserver.h"
@@ -104,6 +106,75 @@ private Q_SLOTS:
         QVERIFY(done.finished && !done.error && !done.cancelled);
         QCOMPARE(done.deleted, qint64(expectedGone.size()));
         QCOMPARE(allKeys(), before - expectedGone);
+    }
+
+    // Selections by tenant, venue, route and namespace delete exactly the keys whose parts match, even when a
+    // vary value spells out another tenant's or venue's marker.
+    void selectionsAreExact_data()
+    {
+        QTest::addColumn<int>("which");
+        QTest::newRow("tenant acme") << 0;
+        QTest::newRow("venue v1 of acme") << 1;
+        QTest::newRow("route /api/events of acme v1") << 2;
+        QTest::newRow("venue v1 without tenant") << 3;
+        QTest::newRow("namespace events") << 4;
+    }
+    void selectionsAreExact()
+    {
+        QFETCH(int, which);
+        QVERIFY(testing::runCommand(*m_connection, {"FLUSHALL"}).isStatus("OK"));
+        using model::GatewayKey;
+        const QList<GatewayKey> keys {
+            {"GET", "/api/events", {}, {}, QByteArray("acme"), QByteArray("v1")},
+            {"GET", "/api/events/7", {}, {}, QByteArray("acme"), QByteArray("v1")},
+            {"GET", "/api/venues/1", {}, {}, QByteArray("acme"), QByteArray("v1")},
+            {"GET", "/api/events", {}, {}, QByteArray("acme"), QByteArray("v2")},
+            {"GET", "/api/events", {}, {}, QByteArray("acme"), {}},
+            {"GET", "/api/events", {}, {}, QByteArray("globex"), QByteArray("v1")},
+            {"GET", "/api/events", {}, {}, {}, QByteArray("v1")},
+            {"GET", "/api/eventsx", {}, {}, QByteArray("acme"), QByteArray("v1")},
+            // A search whose values read like markers: "…:q:tenant:acme:venue:v1" must not count as acme/v1.
+            {"GET", "/api/search", {{"q", "x"}, {"tenant", "y"}}, {}, QByteArray("other"), {}},
+            {"GET", "/api/search", {{"q", "tenant"}, {"acme", "venue"}, {"v1", "z"}}, {}, {}, {}},
+        };
+        for (const GatewayKey& key : keys)
+            m_connection->command({"SET", model::buildGatewayKey(key), "x"}, nullptr, nullptr);
+        m_connection->command({"SET", "events:1", "x"}, nullptr, nullptr);
+        m_connection->command({"SET", "events2:1", "x"}, nullptr, nullptr);
+        const model::RouteConfig routes = model::RouteConfig::defaults();
+        ops::KeySelection selection;
+        switch (which) {
+        case 0:
+            selection = ops::selectGatewayKeys({QByteArray("acme"), false, {}, false, {}, {}}, routes);
+            break;
+        case 1:
+            selection = ops::selectGatewayKeys({QByteArray("acme"), false, QByteArray("v1"), false, {}, {}}, routes);
+            break;
+        case 2:
+            selection = ops::selectGatewayKeys(
+                {QByteArray("acme"), false, QByteArray("v1"), false, QByteArray("GET"), u"/api/events"_s}, routes);
+            break;
+        case 3:
+            selection = ops::selectGatewayKeys({{}, true, QByteArray("v1"), false, {}, {}}, routes);
+            break;
+        default:
+            selection = ops::selectNamespace("events");
+            break;
+        }
+        const QSet<QByteArray> before = allKeys();
+        QSet<QByteArray> expected;
+        for (const QByteArray& key : before) {
+            if (selection.accepts(key))
+                expected.insert(key);
+        }
+        const int expectedCounts[] = {6, 4, 2, 1, 1};
+        QCOMPARE(expected.size(), expectedCounts[which]);
+        PatternInvalidation::Options options;
+        options.keyFilter = selection.accepts;
+        const InvalidationProgress done = run(selection.scanPattern, options);
+        QVERIFY2(!done.error, qPrintable(done.error ? done.error->errorMessage() : QString()));
+        QCOMPARE(done.deleted, qint64(expected.size()));
+        QCOMPARE(allKeys(), before - expected);
     }
 
     void userProtectedNamespacesAreSkipped()

@@ -86,6 +86,8 @@ void PatternInvalidation::onPage(const QList<QByteArray>& keys)
             ++m_progress.skippedProtected;
             continue;
         }
+        if (m_options.keyFilter && !m_options.keyFilter(key))
+            continue;
         // SCAN may repeat a key; the dry run counts distinct keys, UNLINK's reply counts real deletions.
         const size_t hash = qHash(key, size_t(0x9e3779b97f4a7c15ULL));
         if (m_seen.contains(hash))

@@ -9,6 +9,7 @@
 #include <QPointer>
 #include <QSet>
 
+#include <functional>
 #include <optional>
 
 namespace cachescope::redis {
@@ -47,6 +48,8 @@ public:
         int scanCount = 1000;
         int sampleSize = 20;
         QList<QByteArray> protectedPatterns; // globs; the built-in ones are always added
+        // When set, only keys it accepts count and are deleted (an exact selection on top of the glob).
+        std::function<bool(const QByteArray& key)> keyFilter;
     };
 
     PatternInvalidation(redis::Connection* connection, QByteArray pattern, Options options, QObject* parent = nullptr);
