@@ -1,3 +1,4 @@
+#include "dialogs/invalidationdialog.h"
 #include "mainwindow.h"
 #include "models/keytreemodel.h"
 #include "redis/connection.h"
@@ -11,8 +12,10 @@
 #include <QDir>
 #include <QLabel>
 #include <QLineEdit>
-#include <QStatusBar>
+#include <QPushButton>
+#include <QSet>
 #include <QSignalSpy>
+#include <QStatusBar>
 #include <QTabWidget>
 #include <QTest>
 #include <QTimer>
@@ -36,10 +39,8 @@ private:
         QVERIFY(widget->grab().save(dir + u'/' + name + u".png"_s));
     }
 
-private Q_SLOTS:
-    void initTestCase()
+    void seed()
     {
-        QVERIFY2(m_server.start(), qPrintable(m_server.errorString()));
         QByteArray commands;
         for (int venue = 1; venue <= 12; ++venue) {
             for (const char* tenant : {"acme", "globex", "initech"}) {
@@ -52,15 +53,24 @@ private Q_SLOTS:
         for (int i = 0; i < 200; ++i)
             commands += "SET events:" + QByteArray::number(i) + " \"{\\\"id\\\":" + QByteArray::number(i)
                 + ",\\\"name\\\":\\\"Concert\\\"}\"\n";
+        m_server.cli({u"FLUSHALL"_s});
         m_server.cli({}, commands);
         QCOMPARE(m_server.cli({u"DBSIZE"_s}).trimmed(), QByteArray("308"));
+    }
+
+private Q_SLOTS:
+    void initTestCase()
+    {
+        QVERIFY2(m_server.start(), qPrintable(m_server.errorString()));
+        seed();
     }
 
     void dashboardShowsKeysValuesAndLiveRates()
     {
         redis::Connection connection(m_server.connectionOptions());
-        ui::MainWindow window(&connection);
-        QAbstractItemModelTester tester(window.keyBrowser()->model(), QAbstractItemModelTester::FailureReportingMode::QtTest);
+        ui::MainWindow window(&connection, {});
+        QAbstractItemModelTester tester(
+            window.keyBrowser()->model(), QAbstractItemModelTester::FailureReportingMode::QtTest);
         QSignalSpy scanned(window.keyBrowser(), &ui::KeyBrowser::scanFinished);
         window.show();
         connection.open();
@@ -87,8 +97,10 @@ private Q_SLOTS:
 
         // Select a key: the detail pane shows its parsed parts and its value, pretty-printed.
         QTreeView* view = window.keyBrowser()->view();
-        const QModelIndex services = view->model()->match(view->model()->index(0, 0), Qt::DisplayRole,
-            u"Service entries"_s, 1, Qt::MatchExactly).value(0);
+        const QModelIndex services =
+            view->model()
+                ->match(view->model()->index(0, 0), Qt::DisplayRole, u"Service entries"_s, 1, Qt::MatchExactly)
+                .value(0);
         QVERIFY(services.isValid());
         view->expand(services);
         const QModelIndex events = view->model()->index(0, 0, services);
@@ -110,6 +122,128 @@ private Q_SLOTS:
         save(window.keyBrowser(), u"pane-key-browser-filtered"_s);
     }
 
+    // A typed pattern deletes exactly what the server's own SCAN MATCH selects, after a dry run with the
+    // same count; a tree node deletes exactly its keys; both are audited.
+    void invalidationDeletesExactlyWhatMatches()
+    {
+        const auto scanMatch = [this](const QString& pattern) {
+            QList<QByteArray> keys = m_server.cli({u"--scan"_s, u"--pattern"_s, pattern}).split('\n');
+            keys.removeAll(QByteArray());
+            return QSet<QByteArray>(keys.cbegin(), keys.cend());
+        };
+        const QSet<QByteArray> everything = scanMatch(u"*"_s);
+        const QSet<QByteArray> matched = scanMatch(u"gateway:response:GET:/api/venues*"_s);
+        QCOMPARE(matched.size(), 36);
+
+        redis::Connection connection(m_server.connectionOptions());
+        QVERIFY(testing::openAndWait(connection));
+        ui::SafetyOptions safety;
+        safety.actor = u"dashboard-test"_s;
+        ui::MainWindow window(&connection, safety);
+        window.show();
+        ui::InvalidationDialog* dialog = window.openInvalidation();
+        dialog->setPatterns({u"gateway:response:GET:/api/venues*"_s});
+        QSignalSpy previewed(dialog, &ui::InvalidationDialog::previewed);
+        dialog->preview();
+        QVERIFY(previewed.wait(5000));
+        QCOMPARE(dialog->previewTotal(), qint64(matched.size()));
+        QCOMPARE(scanMatch(u"*"_s), everything); // the preview deleted nothing
+        save(dialog, u"dialog-invalidation-preview"_s);
+        QSignalSpy executed(dialog, &ui::InvalidationDialog::executed);
+        dialog->execute();
+        QVERIFY(executed.wait(5000));
+        QCOMPARE(dialog->deletedTotal(), qint64(matched.size()));
+        save(dialog, u"dialog-invalidation-done"_s);
+        QSet<QByteArray> remaining = scanMatch(u"*"_s);
+        remaining.remove("cachescope:audit");
+        QCOMPARE(remaining, everything - matched);
+        QVERIFY(m_server.cli({u"XREVRANGE"_s, u"cachescope:audit"_s, u"+"_s, u"-"_s, u"COUNT"_s, u"1"_s})
+                    .contains("dashboard-test"));
+        dialog->close();
+
+        // A venue node of the tree: exactly its keys.
+        QSignalSpy scanned(window.keyBrowser(), &ui::KeyBrowser::scanFinished);
+        window.keyBrowser()->rescan();
+        QVERIFY(scanned.wait(5000));
+        ui::KeyTreeModel* model = window.keyBrowser()->model();
+        const QModelIndex gateway = model->index(0, 0);
+        QModelIndex venue;
+        for (int t = 0; t < model->rowCount(gateway) && !venue.isValid(); ++t) {
+            const QModelIndex tenant = model->index(t, 0, gateway);
+            if (tenant.data().toString() != u"tenant acme"_s)
+                continue;
+            for (int v = 0; v < model->rowCount(tenant); ++v) {
+                if (model->index(v, 0, tenant).data().toString() == u"venue v7"_s)
+                    venue = model->index(v, 0, tenant);
+            }
+        }
+        QVERIFY(venue.isValid());
+        const auto selection = model->selectionFor(venue);
+        QVERIFY(selection);
+        QCOMPARE(selection->description, u"tenant acme, venue v7"_s);
+        const QSet<QByteArray> before = scanMatch(u"*"_s);
+        ui::InvalidationDialog* nodeDialog = window.openInvalidation(selection);
+        QSignalSpy nodePreviewed(nodeDialog, &ui::InvalidationDialog::previewed);
+        QVERIFY(nodePreviewed.wait(5000));
+        QCOMPARE(nodeDialog->previewTotal(), 2); // events and tickets; its venues entry went above
+        QSignalSpy nodeExecuted(nodeDialog, &ui::InvalidationDialog::executed);
+        nodeDialog->execute();
+        QVERIFY(nodeExecuted.wait(5000));
+        const QSet<QByteArray> gone = before - scanMatch(u"*"_s);
+        QCOMPARE(gone.size(), 2);
+        for (const QByteArray& key : gone)
+            QVERIFY(key.contains(":tenant:acme:venue:v7"));
+        nodeDialog->close();
+        seed(); // put the keys back
+    }
+
+    void readOnlyAndProductionGuards()
+    {
+        redis::Connection connection(m_server.connectionOptions());
+        QVERIFY(testing::openAndWait(connection));
+        const QByteArray sizeBefore = m_server.cli({u"DBSIZE"_s});
+
+        ui::SafetyOptions readOnly;
+        readOnly.readOnly = true;
+        ui::InvalidationDialog viewer(&connection, readOnly);
+        viewer.setPatterns({u"events:*"_s});
+        QSignalSpy previewed(&viewer, &ui::InvalidationDialog::previewed);
+        viewer.preview();
+        QVERIFY(previewed.wait(5000));
+        QCOMPARE(viewer.previewTotal(), 200);
+        const QList<QPushButton*> buttons = viewer.findChildren<QPushButton*>();
+        const auto del = std::find_if(
+            buttons.cbegin(), buttons.cend(), [](const QPushButton* b) { return b->text().contains(u"Delete"_s); });
+        QVERIFY(del != buttons.cend());
+        QVERIFY(!(*del)->isEnabled());
+        viewer.execute(); // refused even when called directly
+        QTest::qWait(200);
+        QCOMPARE(m_server.cli({u"DBSIZE"_s}), sizeBefore);
+
+        ui::SafetyOptions production;
+        production.production = true;
+        production.protectedPatterns = {"session:*"};
+        ui::InvalidationDialog careful(&connection, production);
+        careful.show();
+        careful.setPatterns({u"events:*"_s, u"cachescope:config:*"_s, u"session:*"_s});
+        QSignalSpy carefulPreviewed(&careful, &ui::InvalidationDialog::previewed);
+        careful.preview();
+        QVERIFY(carefulPreviewed.wait(5000));
+        QCOMPARE(careful.previewTotal(), 200); // the protected patterns are refused, not counted
+        save(&careful, u"dialog-invalidation-production"_s);
+        careful.execute(); // the count was not typed
+        QTest::qWait(200);
+        QCOMPARE(m_server.cli({u"DBSIZE"_s}), sizeBefore);
+        auto* confirm = careful.findChild<QLineEdit*>();
+        QVERIFY(confirm && confirm->isVisible());
+        QTest::keyClicks(confirm, u"200"_s);
+        QSignalSpy executed(&careful, &ui::InvalidationDialog::executed);
+        careful.execute();
+        QVERIFY(executed.wait(5000));
+        QCOMPARE(careful.deletedTotal(), 200);
+        seed();
+    }
+
     void serverGoingAwayShowsInTheStatusBar()
     {
         testing::RedisServer doomed;
@@ -117,7 +251,7 @@ private Q_SLOTS:
         redis::ConnectionOptions options = doomed.connectionOptions();
         options.reconnectInitialDelay = std::chrono::milliseconds(100);
         redis::Connection connection(options);
-        ui::MainWindow window(&connection);
+        ui::MainWindow window(&connection, {});
         window.show();
         QSignalSpy ready(&connection, &redis::Connection::ready);
         connection.open();

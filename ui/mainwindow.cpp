@@ -1,5 +1,6 @@
 #include "mainwindow.h"
 
+#include "dialogs/invalidationdialog.h"
 #include "widgets/keybrowser.h"
 #include "widgets/keydetailpane.h"
 #include "widgets/livechartpane.h"
@@ -24,9 +25,10 @@ namespace cachescope::ui {
 
 using namespace Qt::StringLiterals;
 
-MainWindow::MainWindow(redis::Connection* connection, QWidget* parent)
+MainWindow::MainWindow(redis::Connection* connection, SafetyOptions safety, QWidget* parent)
     : QMainWindow(parent)
     , m_connection(connection)
+    , m_safety(std::move(safety))
     , m_browser(new KeyBrowser(connection, this))
     , m_detail(new KeyDetailPane(connection, this))
     , m_charts(new LiveChartPane(this))
@@ -35,7 +37,12 @@ MainWindow::MainWindow(redis::Connection* connection, QWidget* parent)
     , m_serverLabel(new QLabel(this))
     , m_stateLabel(new QLabel(this))
 {
-    setWindowTitle(tr("CacheScope — %1").arg(connection->options().displayName()));
+    QString title = tr("CacheScope — %1").arg(connection->options().displayName());
+    if (m_safety.production)
+        title += tr(" — PRODUCTION");
+    if (m_safety.readOnly)
+        title += tr(" (read-only)");
+    setWindowTitle(title);
     m_tabs->addTab(m_charts, tr("Live"));
     m_tabs->addTab(m_detail, tr("Key"));
     auto* splitter = new QSplitter(this);
@@ -53,6 +60,8 @@ MainWindow::MainWindow(redis::Connection* connection, QWidget* parent)
         m_detail->showKey(key);
         m_tabs->setCurrentWidget(m_detail);
     });
+    connect(m_browser, &KeyBrowser::invalidateRequested, this,
+        [this](const ops::KeySelection& selection) { openInvalidation(selection); });
     connect(m_sampler, &ops::InfoSampler::sampled, m_charts, &LiveChartPane::addSample);
     connect(m_sampler, &ops::InfoSampler::failed, this,
         [this](const QString& error) { statusBar()->showMessage(tr("INFO failed: %1").arg(error), 5000); });
@@ -117,6 +126,10 @@ void MainWindow::createActions()
         if (!path.isEmpty() && !m_charts->chartView()->grab().save(path))
             QMessageBox::warning(this, tr("Save failed"), tr("Could not write %1").arg(path));
     });
+    auto* invalidate = new QAction(tr("&Invalidate…"), this);
+    invalidate->setShortcut(QKeySequence::Delete);
+    invalidate->setToolTip(tr("Delete the selected node's keys, or keys matching patterns, after a dry run (Del)"));
+    connect(invalidate, &QAction::triggered, this, [this] { openInvalidation(m_browser->currentSelection()); });
     auto* quit = new QAction(tr("&Quit"), this);
     quit->setShortcut(QKeySequence::Quit);
     connect(quit, &QAction::triggered, qApp, &QApplication::closeAllWindows);
@@ -125,14 +138,39 @@ void MainWindow::createActions()
     file->addSeparator();
     file->addAction(quit);
     view->addActions({rescan, filter, cancel, pause});
-    toolbar->addActions({rescan, filter, pause});
+    QMenu* cache = menuBar()->addMenu(tr("&Cache"));
+    cache->addAction(invalidate);
+    toolbar->addActions({rescan, filter, pause, invalidate});
+}
+
+InvalidationDialog* MainWindow::openInvalidation(const std::optional<ops::KeySelection>& selection)
+{
+    if (!m_connection)
+        return nullptr;
+    auto* dialog = new InvalidationDialog(m_connection, m_safety, this);
+    dialog->setAttribute(Qt::WA_DeleteOnClose);
+    if (selection)
+        dialog->setSelection(*selection);
+    connect(dialog, &InvalidationDialog::executed, this, [this](qint64 deleted) {
+        statusBar()->showMessage(tr("%L1 keys deleted").arg(deleted), 10000);
+        m_browser->rescan();
+    });
+    dialog->show();
+    if (selection)
+        dialog->preview(); // a node's selection is known: count it at once
+    return dialog;
 }
 
 void MainWindow::updateConnectionStatus()
 {
     if (!m_connection)
         return;
-    m_serverLabel->setText(tr("Server %1").arg(m_connection->options().displayName()));
+    QString server = tr("Server %1").arg(m_connection->options().displayName());
+    if (m_safety.production)
+        server += tr(" · <b style='color:#b71c1c'>PRODUCTION</b>");
+    if (m_safety.readOnly)
+        server += tr(" · read-only");
+    m_serverLabel->setText(server);
     QString state;
     QString color;
     switch (m_connection->state()) {

@@ -1,5 +1,8 @@
 #pragma once
 
+#include "dialogs/safetyoptions.h"
+#include "ops/keyselection.h"
+
 #include <QMainWindow>
 #include <QPointer>
 
@@ -15,6 +18,7 @@ class InfoSampler;
 
 namespace cachescope::ui {
 
+class InvalidationDialog;
 class KeyBrowser;
 class KeyDetailPane;
 class LiveChartPane;
@@ -25,7 +29,7 @@ class MainWindow : public QMainWindow
 {
     Q_OBJECT
 public:
-    explicit MainWindow(redis::Connection* connection, QWidget* parent = nullptr);
+    MainWindow(redis::Connection* connection, SafetyOptions safety, QWidget* parent = nullptr);
     ~MainWindow() override;
 
     KeyBrowser* keyBrowser() const
@@ -45,11 +49,15 @@ public:
         return m_tabs;
     }
 
+    // Opens the invalidation dialog for these keys (or for typed patterns when there is no selection).
+    InvalidationDialog* openInvalidation(const std::optional<ops::KeySelection>& selection = std::nullopt);
+
 private:
     void createActions();
     void updateConnectionStatus();
 
     QPointer<redis::Connection> m_connection;
+    SafetyOptions m_safety;
     KeyBrowser* m_browser;
     KeyDetailPane* m_detail;
     LiveChartPane* m_charts;

@@ -4,6 +4,7 @@
 #include "mainwindow.h"
 #include "widgets/keybrowser.h"
 
+#include "ops/audit.h"
 #include "redis/connection.h"
 
 #include <QApplication>
@@ -28,6 +29,9 @@ int main(int argc, char* argv[])
     parser.addOptions({
         {u"connect"_s, u"Server URI: redis://[user[:password]@]host[:port][/db], rediss:// for TLS."_s, u"uri"_s},
         {u"demo"_s, u"Start a throwaway local redis-server, seed it and run cachesim traffic against it."_s},
+        {u"read-only"_s, u"Disable every write action."_s},
+        {u"production"_s, u"Mark the connection as production: broad deletions need the count typed."_s},
+        {u"protect"_s, u"Another protected key pattern, never deleted (repeatable), e.g. 'session:*'."_s, u"pattern"_s},
         {u"screenshot"_s, u"Save a screenshot of the window to FILE after --screenshot-delay ms, then quit."_s,
             u"file"_s},
         {u"screenshot-delay"_s, u"Milliseconds before the screenshot (default 8000)."_s, u"ms"_s},
@@ -57,7 +61,13 @@ int main(int argc, char* argv[])
         options = *parsed.options;
     }
     redis::Connection connection(options);
-    ui::MainWindow window(&connection);
+    ui::SafetyOptions safety;
+    safety.readOnly = parser.isSet(u"read-only"_s);
+    safety.production = parser.isSet(u"production"_s);
+    for (const QString& pattern : parser.values(u"protect"_s))
+        safety.protectedPatterns.append(pattern.toUtf8());
+    safety.actor = ops::defaultActor();
+    ui::MainWindow window(&connection, safety);
     window.show();
     connection.open();
     if (demo) // the demo's traffic starts from an empty cache: look again once there is something to see

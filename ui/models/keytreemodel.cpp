@@ -20,8 +20,12 @@ struct KeyTreeModel::Node
     QByteArray label; // what the row shows (raw bytes; escaped for display)
     QByteArray key; // leaves only
     qint64 count = 0; // keys at or below this node
+    bool absent = false; // a tenant or venue node for keys without that part
+    QByteArray method; // route nodes
+    std::optional<QString> rulePath; // route nodes grouped by a route rule
     std::vector<std::unique_ptr<Node>> children;
     QHash<QByteArray, Node*> childByLabel; // grouping nodes only
+    Node* absentChild = nullptr; // the "(none)" child, kept apart from any real label
 };
 
 namespace {
@@ -100,26 +104,75 @@ qint64 KeyTreeModel::totalKeys() const
     return m_gateway->count + m_services->count + m_other->count + m_internal->count;
 }
 
-KeyTreeModel::Node* KeyTreeModel::childFor(Node* parent, NodeKind kind, const QByteArray& label)
+KeyTreeModel::Node* KeyTreeModel::childFor(Node* parent, NodeKind kind, const std::optional<QByteArray>& label)
 {
-    if (Node* existing = parent->childByLabel.value(label))
+    if (Node* existing = label ? parent->childByLabel.value(*label) : parent->absentChild)
         return existing;
     auto node = std::make_unique<Node>();
     node->parent = parent;
     node->kind = kind;
-    node->label = label;
+    node->label = label.value_or("(none)");
+    node->absent = !label;
     node->row = int(parent->children.size());
     Node* raw = node.get();
     beginInsertRows(indexOf(parent), node->row, node->row);
     parent->children.push_back(std::move(node));
-    parent->childByLabel.insert(label, raw);
+    if (label)
+        parent->childByLabel.insert(*label, raw);
+    else
+        parent->absentChild = raw;
     endInsertRows();
     return raw;
 }
 
+std::optional<ops::KeySelection> KeyTreeModel::selectionFor(const QModelIndex& index) const
+{
+    if (!index.isValid())
+        return std::nullopt;
+    const Node* node = static_cast<const Node*>(index.internalPointer());
+    auto addTenant = [](ops::GatewayScope& scope, const Node* tenant) {
+        if (tenant->absent)
+            scope.noTenant = true;
+        else
+            scope.tenant = tenant->label;
+    };
+    auto addVenue = [](ops::GatewayScope& scope, const Node* venue) {
+        if (venue->absent)
+            scope.noVenue = true;
+        else
+            scope.venue = venue->label;
+    };
+    ops::GatewayScope scope;
+    switch (node->kind) {
+    case NodeKind::Group:
+        if (node == m_gateway)
+            return ops::selectGatewayKeys(scope, m_routes);
+        return std::nullopt; // "every service key" is a pattern to type, not a click
+    case NodeKind::Tenant:
+        addTenant(scope, node);
+        return ops::selectGatewayKeys(scope, m_routes);
+    case NodeKind::Venue:
+        addTenant(scope, node->parent);
+        addVenue(scope, node);
+        return ops::selectGatewayKeys(scope, m_routes);
+    case NodeKind::Route:
+        if (!node->rulePath)
+            return std::nullopt; // grouped by path segments, not by a rule: no exact selection to offer
+        addTenant(scope, node->parent->parent);
+        addVenue(scope, node->parent);
+        scope.method = node->method;
+        scope.rulePath = node->rulePath;
+        return ops::selectGatewayKeys(scope, m_routes);
+    case NodeKind::Namespace:
+        return ops::selectNamespace(node->label);
+    case NodeKind::Key:
+        return ops::selectKey(node->key);
+    }
+    return std::nullopt;
+}
+
 void KeyTreeModel::addKeys(const QList<QByteArray>& keys)
 {
-    static const QByteArray none("(none)");
     // Phase 1: find or make each key's parent, collecting the page's leaves per parent.
     std::unordered_map<Node*, std::vector<std::unique_ptr<Node>>> pending;
     std::vector<Node*> parentsInOrder;
@@ -131,9 +184,15 @@ void KeyTreeModel::addKeys(const QList<QByteArray>& keys)
         } else {
             switch (parsed.kind) {
             case model::ParsedKey::Kind::GatewayResponse: {
-                Node* tenant = childFor(m_gateway, NodeKind::Tenant, parsed.gateway.tenantId.value_or(none));
-                Node* venue = childFor(tenant, NodeKind::Venue, parsed.gateway.venueId.value_or(none));
+                Node* tenant = childFor(m_gateway, NodeKind::Tenant, parsed.gateway.tenantId);
+                Node* venue = childFor(tenant, NodeKind::Venue, parsed.gateway.venueId);
+                const model::RouteRule* rule = m_routes.match(QString::fromUtf8(parsed.gateway.path));
                 parent = childFor(venue, NodeKind::Route, routeLabel(parsed.gateway, m_routes));
+                if (parent->method.isNull()) {
+                    parent->method = parsed.gateway.method;
+                    if (rule)
+                        parent->rulePath = rule->path;
+                }
                 break;
             }
             case model::ParsedKey::Kind::Service:

@@ -6,6 +6,9 @@
 #include <QList>
 
 #include "model/routeconfig.h"
+#include "ops/keyselection.h"
+
+#include <optional>
 
 #include <memory>
 #include <vector>
@@ -48,6 +51,9 @@ public:
     // Gateway keys are grouped under the route rule that covers their path (defaults: the design's table).
     void setRoutes(model::RouteConfig routes);
     void addKeys(const QList<QByteArray>& keys);
+    // The keys a node stands for, for "invalidate this tenant/venue/route/namespace/key"; nothing for
+    // nodes without an exact selection.
+    std::optional<ops::KeySelection> selectionFor(const QModelIndex& index) const;
     void clear();
     qint64 totalKeys() const;
 
@@ -61,7 +67,7 @@ public:
     struct Node;
 
 private:
-    Node* childFor(Node* parent, NodeKind kind, const QByteArray& label);
+    Node* childFor(Node* parent, NodeKind kind, const std::optional<QByteArray>& label);
     QModelIndex indexOf(const Node* node, int column = NameColumn) const;
 
     model::RouteConfig m_routes;

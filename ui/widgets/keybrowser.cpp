@@ -6,10 +6,13 @@
 #include "redis/connection.h"
 #include "redis/scaniterator.h"
 
+#include <QClipboard>
+#include <QGuiApplication>
 #include <QHBoxLayout>
 #include <QHeaderView>
 #include <QLabel>
 #include <QLineEdit>
+#include <QMenu>
 #include <QProgressBar>
 #include <QPushButton>
 #include <QTreeView>
@@ -72,10 +75,32 @@ KeyBrowser::KeyBrowser(redis::Connection* connection, QWidget* parent)
         if (!key.isNull())
             Q_EMIT keySelected(key);
     });
+    m_view->setContextMenuPolicy(Qt::CustomContextMenu);
+    connect(m_view, &QTreeView::customContextMenuRequested, this, [this](const QPoint& position) {
+        const QModelIndex index = m_view->indexAt(position);
+        const auto selection = m_model->selectionFor(m_proxy->mapToSource(index.siblingAtColumn(0)));
+        QMenu menu(this);
+        QAction* invalidate =
+            menu.addAction(selection ? tr("Invalidate %1…").arg(selection->description) : tr("Invalidate…"));
+        invalidate->setEnabled(selection.has_value());
+        QAction* copy = menu.addAction(tr("Copy key"));
+        const QByteArray key = index.siblingAtColumn(0).data(KeyTreeModel::KeyRole).toByteArray();
+        copy->setEnabled(!key.isNull());
+        QAction* chosen = menu.exec(m_view->viewport()->mapToGlobal(position));
+        if (chosen == invalidate && selection)
+            Q_EMIT invalidateRequested(*selection);
+        else if (chosen == copy)
+            QGuiApplication::clipboard()->setText(QString::fromUtf8(key));
+    });
     updateProgress();
 }
 
 KeyBrowser::~KeyBrowser() = default;
+
+std::optional<ops::KeySelection> KeyBrowser::currentSelection() const
+{
+    return m_model->selectionFor(m_proxy->mapToSource(m_view->currentIndex().siblingAtColumn(0)));
+}
 
 bool KeyBrowser::isScanning() const
 {

@@ -4,7 +4,10 @@
 #include <QTimer>
 #include <QWidget>
 
+#include "ops/keyselection.h"
+
 #include <memory>
+#include <optional>
 
 class QLabel;
 class QLineEdit;
@@ -47,8 +50,12 @@ public Q_SLOTS:
     void cancelScan();
     void focusFilter();
 
+    // The tree node under the cursor (or selected), as a selection of keys, when it has an exact one.
+    std::optional<ops::KeySelection> currentSelection() const;
+
 Q_SIGNALS:
     void keySelected(const QByteArray& key);
+    void invalidateRequested(const cachescope::ops::KeySelection& selection);
     void scanFinished(qint64 keys);
 
 private:

@@ -1,0 +1,316 @@
+#include "dialogs/invalidationdialog.h"
+
+#include "ops/audit.h"
+#include "redis/connection.h"
+
+#include <QDialogButtonBox>
+#include <QHBoxLayout>
+#include <QHeaderView>
+#include <QLabel>
+#include <QLineEdit>
+#include <QPlainTextEdit>
+#include <QProgressBar>
+#include <QPushButton>
+#include <QStandardItemModel>
+#include <QTableView>
+#include <QVBoxLayout>
+
+namespace cachescope::ui {
+
+using namespace Qt::StringLiterals;
+
+namespace {
+enum ResultColumn
+{
+    PatternColumn,
+    MatchedColumn,
+    DeletedColumn,
+    NoteColumn
+};
+} // namespace
+
+InvalidationDialog::InvalidationDialog(redis::Connection* connection, SafetyOptions safety, QWidget* parent)
+    : QDialog(parent)
+    , m_connection(connection)
+    , m_safety(std::move(safety))
+    , m_patterns(new QPlainTextEdit(this))
+    , m_selectionLabel(new QLabel(this))
+    , m_results(new QStandardItemModel(0, 4, this))
+    , m_table(new QTableView(this))
+    , m_summary(new QLabel(this))
+    , m_confirmLabel(new QLabel(this))
+    , m_confirm(new QLineEdit(this))
+    , m_progress(new QProgressBar(this))
+    , m_previewButton(new QPushButton(tr("&Preview (dry run)"), this))
+    , m_deleteButton(new QPushButton(tr("&Delete"), this))
+    , m_cancelButton(new QPushButton(tr("&Cancel deletion"), this))
+    , m_closeButton(new QPushButton(tr("Close"), this))
+{
+    setWindowTitle(tr("Invalidate cache keys — %1").arg(connection->options().displayName()));
+    m_patterns->setPlaceholderText(tr("One Redis glob per line, e.g.\ngateway:response:GET:/api/events*\nevents:*"));
+    m_patterns->setMaximumHeight(90);
+    m_selectionLabel->setWordWrap(true);
+    m_selectionLabel->hide();
+    m_results->setHorizontalHeaderLabels({tr("Pattern"), tr("Matching keys"), tr("Deleted"), tr("Sample / note")});
+    m_table->setModel(m_results);
+    m_table->verticalHeader()->hide();
+    m_table->horizontalHeader()->setSectionResizeMode(PatternColumn, QHeaderView::Interactive);
+    m_table->setColumnWidth(PatternColumn, 340);
+    m_table->setTextElideMode(Qt::ElideRight);
+    m_table->setWordWrap(false);
+    m_table->horizontalHeader()->setStretchLastSection(true);
+    m_table->setEditTriggers(QAbstractItemView::NoEditTriggers);
+    m_summary->setWordWrap(true);
+    m_confirm->setPlaceholderText(tr("type the number of keys"));
+    m_confirm->setMaximumWidth(220);
+    m_deleteButton->setStyleSheet(u"QPushButton:enabled { color: #b71c1c; font-weight: bold; }"_s);
+    if (m_safety.readOnly)
+        m_deleteButton->setToolTip(tr("This connection is read-only"));
+
+    auto* confirmRow = new QHBoxLayout;
+    confirmRow->addWidget(m_confirmLabel);
+    confirmRow->addWidget(m_confirm);
+    confirmRow->addStretch(1);
+    auto* buttons = new QHBoxLayout;
+    buttons->addWidget(m_previewButton);
+    buttons->addWidget(m_deleteButton);
+    buttons->addWidget(m_cancelButton);
+    buttons->addStretch(1);
+    buttons->addWidget(m_closeButton);
+    auto* layout = new QVBoxLayout(this);
+    layout->addWidget(new QLabel(tr("Patterns:"), this));
+    layout->addWidget(m_patterns);
+    layout->addWidget(m_selectionLabel);
+    layout->addWidget(m_table, 1);
+    layout->addWidget(m_summary);
+    layout->addLayout(confirmRow);
+    layout->addWidget(m_progress);
+    layout->addLayout(buttons);
+
+    connect(m_previewButton, &QPushButton::clicked, this, &InvalidationDialog::preview);
+    connect(m_deleteButton, &QPushButton::clicked, this, &InvalidationDialog::execute);
+    connect(m_cancelButton, &QPushButton::clicked, this, &InvalidationDialog::cancel);
+    connect(m_closeButton, &QPushButton::clicked, this, &QDialog::reject);
+    connect(m_confirm, &QLineEdit::textChanged, this, &InvalidationDialog::updateButtons);
+    connect(m_patterns, &QPlainTextEdit::textChanged, this, [this] {
+        if (m_phase == Phase::Previewed || m_phase == Phase::Done)
+            setPhase(Phase::Editing); // a changed pattern needs a new preview before anything is deleted
+        updateButtons();
+    });
+    resize(900, 520);
+    setPhase(Phase::Editing);
+}
+
+InvalidationDialog::~InvalidationDialog() = default;
+
+void InvalidationDialog::setPatterns(const QStringList& patterns)
+{
+    m_selection.reset();
+    m_selectionLabel->hide();
+    m_patterns->setReadOnly(false);
+    m_patterns->setPlainText(patterns.join(u'\n'));
+}
+
+void InvalidationDialog::setSelection(const ops::KeySelection& selection)
+{
+    m_patterns->setPlainText(QString::fromUtf8(selection.scanPattern));
+    m_selection = selection;
+    m_patterns->setReadOnly(true);
+    m_selectionLabel->setText(tr("Keys of <b>%1</b>: SCAN narrows with this glob, then each key's parsed parts "
+                                 "decide, so nothing outside the selection is touched.")
+                                  .arg(selection.description.toHtmlEscaped()));
+    m_selectionLabel->show();
+}
+
+QList<InvalidationDialog::Target> InvalidationDialog::targets() const
+{
+    QList<Target> list;
+    if (m_selection) {
+        list.append({m_selection->scanPattern, m_selection->accepts});
+        return list;
+    }
+    const QStringList lines = m_patterns->toPlainText().split(u'\n', Qt::SkipEmptyParts);
+    for (const QString& line : lines) {
+        const QString trimmed = line.trimmed();
+        if (!trimmed.isEmpty())
+            list.append({trimmed.toUtf8(), {}});
+    }
+    return list;
+}
+
+bool InvalidationDialog::needsTypedConfirmation() const
+{
+    return m_safety.production && m_previewTotal > m_safety.confirmAbove;
+}
+
+void InvalidationDialog::preview()
+{
+    m_queue = targets();
+    if (m_queue.isEmpty() || !m_connection)
+        return;
+    m_results->removeRows(0, m_results->rowCount());
+    for (const Target& target : m_queue) {
+        QList<QStandardItem*> row {new QStandardItem(redis::displayBytes(target.pattern)), new QStandardItem(),
+            new QStandardItem(), new QStandardItem()};
+        for (QStandardItem* item : row.sliced(1, 2))
+            item->setTextAlignment(Qt::AlignRight | Qt::AlignVCenter);
+        if (const auto why = ops::PatternInvalidation::refusal(target.pattern, m_safety.protectedPatterns)) {
+            row[NoteColumn]->setText(tr("refused: %1").arg(*why));
+            row[NoteColumn]->setToolTip(row[NoteColumn]->text());
+            row[NoteColumn]->setForeground(QColor(0xb7, 0x1c, 0x1c));
+        }
+        m_results->appendRow(row);
+    }
+    m_previewTotal = 0;
+    m_deletedTotal = 0;
+    m_dryRun = true;
+    m_next = 0;
+    m_cancelled = false;
+    m_confirm->clear();
+    setPhase(Phase::Previewing);
+    runNext();
+}
+
+void InvalidationDialog::execute()
+{
+    if (m_phase != Phase::Previewed || m_safety.readOnly || !m_connection)
+        return;
+    if (needsTypedConfirmation() && m_confirm->text().trimmed() != QString::number(m_previewTotal))
+        return;
+    m_dryRun = false;
+    m_next = 0;
+    m_deletedTotal = 0;
+    m_cancelled = false;
+    m_progress->setRange(0, int(std::min<qint64>(m_previewTotal, std::numeric_limits<int>::max())));
+    m_progress->setValue(0);
+    setPhase(Phase::Deleting);
+    runNext();
+}
+
+void InvalidationDialog::cancel()
+{
+    m_cancelled = true;
+    if (m_job)
+        m_job->cancel();
+}
+
+void InvalidationDialog::runNext()
+{
+    // A refused pattern keeps its row's explanation and is skipped; the others run one after another.
+    while (m_next < m_queue.size()
+        && ops::PatternInvalidation::refusal(m_queue.at(m_next).pattern, m_safety.protectedPatterns))
+        ++m_next;
+    if (m_next >= m_queue.size() || m_cancelled || !m_connection) {
+        m_job.reset();
+        if (m_dryRun) {
+            setPhase(Phase::Previewed);
+            Q_EMIT previewed(m_previewTotal);
+        } else {
+            setPhase(Phase::Done);
+            Q_EMIT executed(m_deletedTotal);
+        }
+        return;
+    }
+    const Target& target = m_queue.at(m_next);
+    ops::PatternInvalidation::Options options;
+    options.dryRun = m_dryRun;
+    options.protectedPatterns = m_safety.protectedPatterns;
+    options.keyFilter = target.filter;
+    options.sampleSize = 3;
+    m_job = std::make_unique<ops::PatternInvalidation>(m_connection, target.pattern, options);
+    const int row = int(m_next);
+    connect(m_job.get(), &ops::PatternInvalidation::progressed, this, [this, row](const ops::InvalidationProgress& p) {
+        if (m_dryRun) {
+            m_results->item(row, MatchedColumn)->setText(QLocale().toString(p.matched));
+        } else {
+            m_results->item(row, DeletedColumn)->setText(QLocale().toString(p.deleted));
+            m_progress->setValue(int(std::min<qint64>(m_progress->maximum(), m_deletedTotal + p.deleted)));
+        }
+    });
+    connect(m_job.get(), &ops::PatternInvalidation::finished, this, &InvalidationDialog::onJobFinished);
+    m_job->start();
+}
+
+void InvalidationDialog::onJobFinished(const ops::InvalidationProgress& progress)
+{
+    const int row = int(m_next);
+    QStandardItem* note = m_results->item(row, NoteColumn);
+    if (m_dryRun) {
+        m_previewTotal += progress.matched;
+        m_results->item(row, MatchedColumn)->setText(QLocale().toString(progress.matched));
+        QStringList sample;
+        for (const QByteArray& key : progress.sample)
+            sample.append(redis::displayBytes(key, 90));
+        note->setText(progress.error ? tr("error: %1").arg(progress.error->errorMessage()) : sample.join(u"   "_s));
+    } else {
+        m_deletedTotal += progress.deleted;
+        m_results->item(row, DeletedColumn)->setText(QLocale().toString(progress.deleted));
+        if (progress.error)
+            note->setText(
+                tr("error: %1%2")
+                    .arg(progress.error->errorMessage(),
+                        progress.unconfirmed > 0 ? tr(" (up to %L1 more may be gone)").arg(progress.unconfirmed)
+                                                 : QString()));
+        else if (progress.cancelled)
+            note->setText(tr("cancelled"));
+        else
+            note->setText(tr("done"));
+        ops::AuditRecord record;
+        record.actor = m_safety.actor;
+        record.action = progress.cancelled ? u"invalidate (cancelled)"_s : u"invalidate"_s;
+        record.target = m_selection ? m_selection->description : redis::displayBytes(progress.pattern);
+        record.count = progress.deleted;
+        if (m_connection)
+            ops::appendAudit(*m_connection, record, this, nullptr);
+    }
+    note->setToolTip(note->text());
+    ++m_next;
+    QMetaObject::invokeMethod(this, &InvalidationDialog::runNext, Qt::QueuedConnection);
+}
+
+void InvalidationDialog::setPhase(Phase phase)
+{
+    m_phase = phase;
+    switch (phase) {
+    case Phase::Editing:
+        m_summary->setText(tr("Preview first: nothing is deleted before you have seen how many keys match."));
+        break;
+    case Phase::Previewing:
+        m_summary->setText(tr("Counting matching keys (SCAN, nothing is deleted)…"));
+        break;
+    case Phase::Previewed:
+        m_summary->setText(m_cancelled
+                ? tr("Preview cancelled.")
+                : tr("<b>%L1 keys</b> would be deleted. %2")
+                      .arg(m_previewTotal)
+                      .arg(m_safety.readOnly ? tr("This connection is read-only: deleting is disabled.") : QString()));
+        break;
+    case Phase::Deleting:
+        m_summary->setText(tr("Deleting with SCAN + UNLINK… Cancel stops after the keys already sent."));
+        break;
+    case Phase::Done:
+        m_summary->setText((m_cancelled ? tr("<b>Cancelled.</b> ") : QString())
+            + tr("<b>%L1 keys deleted</b> (counted from the server's replies). The audit trail has the record.")
+                  .arg(m_deletedTotal));
+        break;
+    }
+    const bool confirm = phase == Phase::Previewed && needsTypedConfirmation() && !m_safety.readOnly;
+    m_confirmLabel->setVisible(confirm);
+    m_confirm->setVisible(confirm);
+    m_confirmLabel->setText(tr("Production connection: type <b>%L1</b> to confirm:").arg(m_previewTotal));
+    m_confirmLabel->setMinimumWidth(m_confirmLabel->sizeHint().width());
+    m_progress->setVisible(phase == Phase::Deleting || phase == Phase::Done);
+    updateButtons();
+}
+
+void InvalidationDialog::updateButtons()
+{
+    const bool busy = m_phase == Phase::Previewing || m_phase == Phase::Deleting;
+    m_previewButton->setEnabled(!busy && !targets().isEmpty());
+    const bool confirmed = !needsTypedConfirmation() || m_confirm->text().trimmed() == QString::number(m_previewTotal);
+    m_deleteButton->setEnabled(m_phase == Phase::Previewed && !m_safety.readOnly && m_previewTotal > 0 && confirmed);
+    m_cancelButton->setVisible(busy);
+    m_closeButton->setEnabled(!busy);
+}
+
+} // namespace cachescope::ui

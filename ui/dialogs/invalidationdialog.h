@@ -1,0 +1,108 @@
+#pragma once
+
+#include "dialogs/safetyoptions.h"
+
+#include "ops/keyselection.h"
+#include "ops/patterninvalidation.h"
+
+#include <QDialog>
+#include <QPointer>
+
+#include <memory>
+#include <optional>
+
+class QLabel;
+class QLineEdit;
+class QPlainTextEdit;
+class QProgressBar;
+class QPushButton;
+class QStandardItemModel;
+class QTableView;
+
+namespace cachescope::redis {
+class Connection;
+}
+
+namespace cachescope::ui {
+
+// Pattern invalidation, the safe way: a dry run shows the exact count per pattern and a sample before
+// anything is deleted; protected namespaces are refused; on a production connection a broad deletion needs
+// its count typed; deletion shows progress, can be cancelled, reports exactly what was deleted and is
+// audited. Read-only connections can preview but never delete.
+class InvalidationDialog : public QDialog
+{
+    Q_OBJECT
+public:
+    InvalidationDialog(redis::Connection* connection, SafetyOptions safety, QWidget* parent = nullptr);
+    ~InvalidationDialog() override;
+
+    void setPatterns(const QStringList& patterns);
+    // A tree node's keys: its glob narrows the scan, its parts decide exactly.
+    void setSelection(const ops::KeySelection& selection);
+
+    qint64 previewTotal() const
+    {
+        return m_previewTotal;
+    }
+    qint64 deletedTotal() const
+    {
+        return m_deletedTotal;
+    }
+
+public Q_SLOTS:
+    void preview();
+    void execute();
+    void cancel();
+
+Q_SIGNALS:
+    void previewed(qint64 total);
+    void executed(qint64 deleted);
+
+private:
+    enum class Phase
+    {
+        Editing,
+        Previewing,
+        Previewed,
+        Deleting,
+        Done
+    };
+    struct Target
+    {
+        QByteArray pattern;
+        std::function<bool(const QByteArray&)> filter;
+    };
+
+    QList<Target> targets() const;
+    void runNext();
+    void onJobFinished(const ops::InvalidationProgress& progress);
+    void setPhase(Phase phase);
+    void updateButtons();
+    bool needsTypedConfirmation() const;
+
+    QPointer<redis::Connection> m_connection;
+    SafetyOptions m_safety;
+    std::optional<ops::KeySelection> m_selection;
+    Phase m_phase = Phase::Editing;
+    QPlainTextEdit* m_patterns;
+    QLabel* m_selectionLabel;
+    QStandardItemModel* m_results;
+    QTableView* m_table;
+    QLabel* m_summary;
+    QLabel* m_confirmLabel;
+    QLineEdit* m_confirm;
+    QProgressBar* m_progress;
+    QPushButton* m_previewButton;
+    QPushButton* m_deleteButton;
+    QPushButton* m_cancelButton;
+    QPushButton* m_closeButton;
+    QList<Target> m_queue;
+    qsizetype m_next = 0;
+    bool m_dryRun = true;
+    std::unique_ptr<ops::PatternInvalidation> m_job;
+    qint64 m_previewTotal = 0;
+    qint64 m_deletedTotal = 0;
+    bool m_cancelled = false;
+};
+
+} // namespace cachescope::ui
