@@ -1,12 +1,16 @@
+#include "cache/responsecachepolicy.h"
 #include "dialogs/invalidationdialog.h"
 #include "mainwindow.h"
 #include "models/keytreemodel.h"
+#include "models/routerulesmodel.h"
+#include "ops/routeconfigstore.h"
 #include "redis/connection.h"
 #include "redisserver.h"
 #include "synccommand.h"
 #include "widgets/keybrowser.h"
 #include "widgets/keydetailpane.h"
 #include "widgets/livechartpane.h"
+#include "widgets/routeeditorpane.h"
 
 #include <QAbstractItemModelTester>
 #include <QDir>
@@ -242,6 +246,66 @@ private Q_SLOTS:
         QVERIFY(executed.wait(5000));
         QCOMPARE(careful.deletedTotal(), 200);
         seed();
+    }
+
+    // A TTL edited in the table reaches Redis and another process's response-cache policy; a concurrent
+    // edit is reported, not overwritten; an invalid edit is refused with the reason.
+    void routeTtlEditReachesRedisAndAnotherPolicy()
+    {
+        redis::Connection connection(m_server.connectionOptions());
+        QVERIFY(testing::openAndWait(connection));
+        testing::runCommand(connection, {"DEL", "cachescope:config:routes"});
+        ui::SafetyOptions safety;
+        safety.actor = u"editor@test"_s;
+        ui::MainWindow window(&connection, safety);
+        window.show();
+        ui::RouteEditorPane* editor = window.routeEditor();
+        QSignalSpy loaded(editor, &ui::RouteEditorPane::loaded);
+        editor->reload();
+        QVERIFY(loaded.wait(5000));
+        window.tabs()->setCurrentWidget(editor);
+
+        auto gatewayConnection = std::make_unique<redis::Connection>(m_server.connectionOptions());
+        QVERIFY(testing::openAndWait(*gatewayConnection));
+        ops::RouteConfigWatcher watcher(
+            gatewayConnection.get(), std::make_unique<redis::Connection>(m_server.connectionOptions()));
+        cache::ResponseCachePolicy policy;
+        connect(&watcher, &ops::RouteConfigWatcher::configChanged, this,
+            [&policy](const ops::RouteConfigSnapshot& snapshot) { policy.setConfig(snapshot.config); });
+        watcher.start(std::chrono::milliseconds(5000));
+        const auto request = cache::GatewayRequest::fromUrl("GET", u"/api/events/9"_s);
+        QTRY_COMPARE(policy.decide(request).ttlSeconds, 600);
+
+        ui::RouteRulesModel* rules = editor->rulesModel();
+        QVERIFY(!rules->setData(rules->index(0, ui::RouteRulesModel::TtlColumn), 0));
+        QVERIFY2(editor->message().contains(u"between 1 and 2592000"_s), qPrintable(editor->message()));
+        QVERIFY(rules->setData(rules->index(0, ui::RouteRulesModel::TtlColumn), 42));
+        save(&window, u"dashboard-route-editor"_s);
+        QSignalSpy saved(editor, &ui::RouteEditorPane::saved);
+        editor->save();
+        QVERIFY(saved.wait(5000));
+        QTRY_COMPARE_WITH_TIMEOUT(policy.decide(request).ttlSeconds, 42, 1000);
+
+        // Someone else saves version 2; this editor, still on version 1, must not overwrite it.
+        ops::RouteConfigStore other(&connection);
+        model::RouteConfig theirs = model::RouteConfig::defaults();
+        theirs.routes[1].ttlSeconds = 99;
+        std::optional<ops::RouteConfigSaveResult> theirResult;
+        other.save(theirs, 1, u"someone@else"_s, this,
+            [&theirResult](const ops::RouteConfigSaveResult& r) { theirResult = r; });
+        QTRY_VERIFY(theirResult && theirResult->saved);
+        QVERIFY(rules->setData(rules->index(2, ui::RouteRulesModel::TtlColumn), 15));
+        QSignalSpy failed(editor, &ui::RouteEditorPane::saveFailed);
+        editor->save();
+        QVERIFY(failed.wait(5000));
+        QCOMPARE(failed.first().at(1).toBool(), true);
+        QVERIFY(editor->message().contains(u"changed by someone else"_s));
+        std::optional<ops::RouteConfigSnapshot> stored;
+        other.load(this, [&stored](std::optional<ops::RouteConfigSnapshot> s, const QString&) { stored = s; });
+        QTRY_VERIFY(stored.has_value());
+        QCOMPARE(stored->config.routes[1].ttlSeconds, 99);
+        QCOMPARE(stored->config.routes[2].ttlSeconds, 30);
+        save(&window, u"dashboard-route-conflict"_s);
     }
 
     void serverGoingAwayShowsInTheStatusBar()

@@ -4,6 +4,7 @@
 #include "widgets/keybrowser.h"
 #include "widgets/keydetailpane.h"
 #include "widgets/livechartpane.h"
+#include "widgets/routeeditorpane.h"
 
 #include "ops/infosampler.h"
 #include "redis/connection.h"
@@ -32,6 +33,7 @@ MainWindow::MainWindow(redis::Connection* connection, SafetyOptions safety, QWid
     , m_browser(new KeyBrowser(connection, this))
     , m_detail(new KeyDetailPane(connection, this))
     , m_charts(new LiveChartPane(this))
+    , m_routes(new RouteEditorPane(connection, m_safety.actor, m_safety.readOnly, this))
     , m_tabs(new QTabWidget(this))
     , m_sampler(new ops::InfoSampler(connection, this))
     , m_serverLabel(new QLabel(this))
@@ -45,6 +47,7 @@ MainWindow::MainWindow(redis::Connection* connection, SafetyOptions safety, QWid
     setWindowTitle(title);
     m_tabs->addTab(m_charts, tr("Live"));
     m_tabs->addTab(m_detail, tr("Key"));
+    m_tabs->addTab(m_routes, tr("Route TTLs"));
     auto* splitter = new QSplitter(this);
     splitter->addWidget(m_browser);
     splitter->addWidget(m_tabs);
@@ -71,6 +74,7 @@ MainWindow::MainWindow(redis::Connection* connection, SafetyOptions safety, QWid
         if (!m_scannedOnce) {
             m_scannedOnce = true;
             m_browser->rescan();
+            m_routes->reload();
         }
         if (!m_sampler->isRunning())
             m_sampler->start();
@@ -80,6 +84,7 @@ MainWindow::MainWindow(redis::Connection* connection, SafetyOptions safety, QWid
     if (connection->isReady()) {
         m_scannedOnce = true;
         m_browser->rescan();
+        m_routes->reload();
         m_sampler->start();
     }
     updateConnectionStatus();

@@ -22,6 +22,7 @@ class InvalidationDialog;
 class KeyBrowser;
 class KeyDetailPane;
 class LiveChartPane;
+class RouteEditorPane;
 
 // The dashboard: key browser on the left; the selected key and the live charts on the right; connection
 // state in the status bar. Everything reaches Redis through core, asynchronously: the window never waits.
@@ -44,6 +45,10 @@ public:
     {
         return m_charts;
     }
+    RouteEditorPane* routeEditor() const
+    {
+        return m_routes;
+    }
     QTabWidget* tabs() const
     {
         return m_tabs;
@@ -61,6 +66,7 @@ private:
     KeyBrowser* m_browser;
     KeyDetailPane* m_detail;
     LiveChartPane* m_charts;
+    RouteEditorPane* m_routes;
     QTabWidget* m_tabs;
     ops::InfoSampler* m_sampler;
     QLabel* m_serverLabel;

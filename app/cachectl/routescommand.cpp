@@ -2,6 +2,7 @@
 
 #include "cliresult.h"
 
+#include "model/routeconfigdiff.h"
 #include "model/routeconfigjson.h"
 
 #include <QFile>
@@ -10,40 +11,6 @@
 namespace cachescope::cli {
 
 using namespace Qt::StringLiterals;
-
-namespace {
-QString describeRule(const model::RouteRule& rule)
-{
-    QString text = u"ttl %1 s"_s.arg(rule.ttlSeconds);
-    if (!rule.varyBy.isEmpty())
-        text += u", vary by "_s + rule.varyBy.join(u',');
-    if (rule.isPrivate)
-        text += u", private"_s;
-    return text;
-}
-} // namespace
-
-QStringList describeRouteChanges(const model::RouteConfig& before, const model::RouteConfig& after)
-{
-    QStringList lines;
-    for (const model::RouteRule& rule : after.routes) {
-        const auto old = std::find_if(before.routes.cbegin(), before.routes.cend(),
-            [&rule](const model::RouteRule& r) { return r.path == rule.path; });
-        if (old == before.routes.cend())
-            lines.append(u"+ %1: %2"_s.arg(rule.path, describeRule(rule)));
-        else if (!(*old == rule))
-            lines.append(u"~ %1: %2 → %3"_s.arg(rule.path, describeRule(*old), describeRule(rule)));
-    }
-    for (const model::RouteRule& rule : before.routes) {
-        const bool kept = std::any_of(after.routes.cbegin(), after.routes.cend(),
-            [&rule](const model::RouteRule& r) { return r.path == rule.path; });
-        if (!kept)
-            lines.append(u"- %1: %2"_s.arg(rule.path, describeRule(rule)));
-    }
-    if (!(before.namespaces == after.namespaces))
-        lines.append(u"~ namespace TTLs changed"_s);
-    return lines;
-}
 
 RoutesCommand::RoutesCommand(redis::Connection* connection, Options options, QTextStream& out, QTextStream& err)
     : m_store(connection)
@@ -78,7 +45,7 @@ void RoutesCommand::printConfig(const ops::RouteConfigSnapshot& snapshot)
         m_out << ", saved by " << snapshot.updatedBy << " at " << snapshot.updatedAt.toString(Qt::ISODate);
     m_out << '\n';
     for (const model::RouteRule& rule : snapshot.config.routes)
-        m_out << "  " << rule.path.leftJustified(30) << ' ' << describeRule(rule) << '\n';
+        m_out << "  " << rule.path.leftJustified(30) << ' ' << model::describeRouteRule(rule) << '\n';
     for (const model::NamespaceTtl& entry : snapshot.config.namespaces)
         m_out << "  " << QString(entry.name + u":*"_s).leftJustified(30) << " ttl " << entry.ttlSeconds << " s\n";
 }
@@ -161,7 +128,7 @@ void RoutesCommand::onLoaded(const ops::RouteConfigSnapshot& snapshot)
 
 void RoutesCommand::save(const model::RouteConfig& config, qint64 baseVersion, const model::RouteConfig& before)
 {
-    const QStringList changes = describeRouteChanges(before, config);
+    const QStringList changes = model::describeRouteChanges(before, config);
     if (changes.isEmpty()) {
         m_out << "No change: version " << baseVersion << " already says this.\n";
         Q_EMIT finished(ExitOk);

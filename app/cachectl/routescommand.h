@@ -42,7 +42,4 @@ private:
     QTextStream& m_err;
 };
 
-// What changed between two configurations, one line per rule: "+ /api/x ttl 60", "~ /api/events ttl 600 → 300".
-QStringList describeRouteChanges(const model::RouteConfig& before, const model::RouteConfig& after);
-
 } // namespace cachescope::cli

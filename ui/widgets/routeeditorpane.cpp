@@ -1,0 +1,176 @@
+#include "widgets/routeeditorpane.h"
+
+#include "models/routerulesmodel.h"
+
+#include "model/routeconfigdiff.h"
+#include "model/routeconfigjson.h"
+#include "ops/audit.h"
+#include "redis/connection.h"
+
+#include <QGroupBox>
+#include <QHBoxLayout>
+#include <QHeaderView>
+#include <QLabel>
+#include <QListView>
+#include <QPushButton>
+#include <QStringListModel>
+#include <QTableView>
+#include <QVBoxLayout>
+
+namespace cachescope::ui {
+
+using namespace Qt::StringLiterals;
+
+RouteEditorPane::RouteEditorPane(redis::Connection* connection, QString actor, bool readOnly, QWidget* parent)
+    : QWidget(parent)
+    , m_store(connection)
+    , m_connection(connection)
+    , m_actor(std::move(actor))
+    , m_readOnly(readOnly)
+    , m_model(new RouteRulesModel(this))
+    , m_table(new QTableView(this))
+    , m_version(new QLabel(this))
+    , m_diff(new QLabel(this))
+    , m_message(new QLabel(this))
+    , m_add(new QPushButton(tr("Add rule"), this))
+    , m_remove(new QPushButton(tr("Remove rule"), this))
+    , m_reload(new QPushButton(tr("Reload"), this))
+    , m_save(new QPushButton(tr("Save to Redis"), this))
+    , m_history(new QStringListModel(this))
+{
+    m_table->setModel(m_model);
+    m_table->horizontalHeader()->setSectionResizeMode(RouteRulesModel::PathColumn, QHeaderView::Stretch);
+    m_table->horizontalHeader()->setSectionResizeMode(RouteRulesModel::VaryColumn, QHeaderView::Stretch);
+    m_table->horizontalHeader()->setSectionResizeMode(RouteRulesModel::PrivateColumn, QHeaderView::ResizeToContents);
+    m_table->verticalHeader()->hide();
+    m_table->setSelectionBehavior(QAbstractItemView::SelectRows);
+    if (m_readOnly)
+        m_table->setEditTriggers(QAbstractItemView::NoEditTriggers);
+    m_diff->setWordWrap(true);
+    m_diff->setTextFormat(Qt::RichText);
+    m_message->setWordWrap(true);
+    auto* historyView = new QListView(this);
+    historyView->setModel(m_history);
+    historyView->setEditTriggers(QAbstractItemView::NoEditTriggers);
+    auto* historyBox = new QGroupBox(tr("History of route saves (audit trail)"), this);
+    auto* historyLayout = new QVBoxLayout(historyBox);
+    historyLayout->addWidget(historyView);
+
+    auto* buttons = new QHBoxLayout;
+    buttons->addWidget(m_version, 1);
+    for (QPushButton* button : {m_add, m_remove, m_reload, m_save})
+        buttons->addWidget(button);
+    auto* layout = new QVBoxLayout(this);
+    layout->addLayout(buttons);
+    layout->addWidget(m_table, 3);
+    layout->addWidget(m_diff);
+    layout->addWidget(m_message);
+    layout->addWidget(historyBox, 1);
+
+    for (QPushButton* button : {m_add, m_remove, m_save}) {
+        button->setEnabled(!m_readOnly);
+        if (m_readOnly)
+            button->setToolTip(tr("This connection is read-only"));
+    }
+    connect(m_add, &QPushButton::clicked, this, [this] { m_table->edit(m_model->addRule()); });
+    connect(m_remove, &QPushButton::clicked, this, [this] { m_model->removeRule(m_table->currentIndex().row()); });
+    connect(m_reload, &QPushButton::clicked, this, &RouteEditorPane::reload);
+    connect(m_save, &QPushButton::clicked, this, &RouteEditorPane::save);
+    connect(m_model, &RouteRulesModel::edited, this, &RouteEditorPane::updateDiff);
+    connect(m_model, &RouteRulesModel::editRejected, this, [this](const QString& why) {
+        m_message->setText(u"<span style='color:#b71c1c'>%1</span>"_s.arg(why.toHtmlEscaped()));
+    });
+    updateDiff();
+}
+
+QString RouteEditorPane::message() const
+{
+    return m_message->text();
+}
+
+void RouteEditorPane::reload()
+{
+    if (!m_connection)
+        return;
+    m_store.load(this, [this](std::optional<ops::RouteConfigSnapshot> snapshot, const QString& error) {
+        if (!snapshot) {
+            m_message->setText(u"<span style='color:#b71c1c'>%1</span>"_s.arg(error.toHtmlEscaped()));
+            return;
+        }
+        m_live = *snapshot;
+        m_model->setConfig(m_live.config);
+        m_version->setText(m_live.version == 0
+                ? tr("Version 0: nothing stored yet, the defaults apply")
+                : tr("Version %1, saved by %2 at %3")
+                      .arg(m_live.version)
+                      .arg(m_live.updatedBy, m_live.updatedAt.toLocalTime().toString(u"yyyy-MM-dd HH:mm:ss"_s)));
+        m_message->clear();
+        updateDiff();
+        loadHistory();
+        Q_EMIT loaded();
+    });
+}
+
+void RouteEditorPane::save()
+{
+    if (m_readOnly || !m_connection)
+        return;
+    const model::RouteConfig edited = m_model->config();
+    m_store.save(edited, m_live.version, m_actor, this, [this, edited](const ops::RouteConfigSaveResult& result) {
+        if (!result.saved) {
+            // Never overwrite someone else's change: keep the edits in the table and say what happened.
+            m_message->setText(u"<span style='color:#b71c1c'>%1</span>"_s.arg((result.conflict
+                    ? tr("Not saved: %1. Reload to see their change; note your edits first.").arg(result.error)
+                    : tr("Not saved: %1").arg(result.error))
+                                                                                  .toHtmlEscaped()));
+            Q_EMIT saveFailed(result.error, result.conflict);
+            return;
+        }
+        m_live.config = edited;
+        m_live.version = result.version;
+        m_message->setText(
+            tr("Saved as version %1; every gateway using this store reloads within a second.").arg(result.version));
+        m_version->setText(tr("Version %1, saved by you").arg(result.version));
+        updateDiff();
+        loadHistory();
+        Q_EMIT saved(result.version);
+    });
+}
+
+void RouteEditorPane::updateDiff()
+{
+    const QStringList changes = model::describeRouteChanges(m_live.config, m_model->config());
+    m_save->setEnabled(!m_readOnly && !changes.isEmpty());
+    if (changes.isEmpty()) {
+        m_diff->setText(tr("No unsaved changes."));
+        return;
+    }
+    QStringList lines;
+    for (const QString& change : changes)
+        lines.append(change.toHtmlEscaped());
+    m_diff->setText(
+        tr("<b>Unsaved changes against version %1:</b><br>%2").arg(m_live.version).arg(lines.join(u"<br>"_s)));
+}
+
+void RouteEditorPane::loadHistory()
+{
+    if (!m_connection)
+        return;
+    ops::readAudit(*m_connection, 200, this, [this](std::optional<QList<ops::AuditRecord>> records, const QString&) {
+        QStringList lines;
+        for (const ops::AuditRecord& record : records.value_or(QList<ops::AuditRecord>())) {
+            if (record.action != u"routes.save")
+                continue;
+            const auto before =
+                model::parseRouteConfigJson(record.before).config.value_or(model::RouteConfig::defaults());
+            const auto after = model::parseRouteConfigJson(record.after).config;
+            QString line = record.at.toLocalTime().toString(u"yyyy-MM-dd HH:mm:ss"_s) + u"  "_s + record.actor;
+            if (after)
+                line += u": "_s + model::describeRouteChanges(before, *after).join(u"; "_s);
+            lines.append(line);
+        }
+        m_history->setStringList(lines);
+    });
+}
+
+} // namespace cachescope::ui
