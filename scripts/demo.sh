@@ -1,12 +1,16 @@
 #!/usr/bin/env bash
-# Installs what is missing, builds, starts a throwaway redis-server on a free loopback port, fills it with
-# keys shaped like the ticketing platform's cache, sends some lookups, and shows them with cachectl.
+# Installs what is missing, builds, and shows CacheScope on a throwaway redis-server with live traffic:
+# on a desktop, the dashboard (`cachescope --demo`); on a terminal without a display, a cachectl tour.
+# `scripts/demo.sh --cli` forces the terminal tour.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 scripts/install-deps.sh
 cmake --preset release >/dev/null
-cmake --build --preset release -j "$(nproc)" --target cachectl cachesim >/dev/null
+cmake --build --preset release -j "$(nproc)" --target cachectl cachesim cachescope >/dev/null
+if [ "${1:-}" != "--cli" ] && { [ -n "${DISPLAY:-}" ] || [ -n "${WAYLAND_DISPLAY:-}" ]; }; then
+    exec build-release/app/cachescope/cachescope --demo
+fi
 cachectl=build-release/app/cachectl/cachectl
 cachesim=build-release/app/cachesim/cachesim
 
