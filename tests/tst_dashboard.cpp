@@ -1,7 +1,10 @@
+#include "cache/cachemanager.h"
 #include "cache/responsecachepolicy.h"
+#include "cache/statsrecorder.h"
 #include "dialogs/invalidationdialog.h"
 #include "mainwindow.h"
 #include "models/keytreemodel.h"
+#include "models/labelstatsmodel.h"
 #include "models/routerulesmodel.h"
 #include "ops/routeconfigstore.h"
 #include "redis/connection.h"
@@ -9,6 +12,7 @@
 #include "synccommand.h"
 #include "widgets/keybrowser.h"
 #include "widgets/keydetailpane.h"
+#include "widgets/labelstatspane.h"
 #include "widgets/livechartpane.h"
 #include "widgets/routeeditorpane.h"
 
@@ -21,6 +25,7 @@
 #include <QSignalSpy>
 #include <QStatusBar>
 #include <QTabWidget>
+#include <QTemporaryDir>
 #include <QTest>
 #include <QTimer>
 #include <QTreeView>
@@ -306,6 +311,62 @@ private Q_SLOTS:
         QCOMPARE(stored->config.routes[1].ttlSeconds, 99);
         QCOMPARE(stored->config.routes[2].ttlSeconds, 30);
         save(&window, u"dashboard-route-conflict"_s);
+    }
+
+    void perLabelHitRatesFromCoreStats()
+    {
+        redis::Connection connection(m_server.connectionOptions());
+        QVERIFY(testing::openAndWait(connection));
+        cache::StatsRecorder recorder(&connection, {});
+        cache::CacheManager manager(&connection, {});
+        manager.setStatsRecorder(&recorder);
+        cache::CacheManager::SetOptions options;
+        options.labels = {"gateway", "GET /api/search", "acme", "v1"};
+        int done = 0;
+        auto loader = [](cache::CacheManager::LoadDone finish) { finish(cache::LoadResult::found("[]")); };
+        for (int i = 0; i < 4; ++i) {
+            manager.getOrSet("gateway:response:GET:/api/search:q:x", loader, options, this,
+                [&done](const cache::CacheResult&) { ++done; });
+            QTRY_COMPARE(done, i + 1); // one after the other: 1 miss, then 3 hits
+        }
+        recorder.flush();
+        QTest::qWait(1100); // the stats window ends at the last complete second
+
+        ui::MainWindow window(&connection, {});
+        window.show();
+        QSignalSpy refreshed(window.labelStats(), &ui::LabelStatsPane::refreshed);
+        window.labelStats()->refresh();
+        QVERIFY(refreshed.wait(5000));
+        ui::LabelStatsModel* model = window.labelStats()->model();
+        QAbstractItemModelTester tester(model, QAbstractItemModelTester::FailureReportingMode::QtTest);
+        const QModelIndexList rows = model->match(model->index(0, 0), Qt::DisplayRole, u"GET /api/search"_s);
+        QCOMPARE(rows.size(), 1);
+        QCOMPARE(rows.first().siblingAtColumn(ui::LabelStatsModel::HitRateColumn).data().toString(), u"75.0 %"_s);
+        QCOMPARE(rows.first().siblingAtColumn(ui::LabelStatsModel::LookupsColumn).data().toString(), u"4"_s);
+        save(&window, u"dashboard-live-with-labels"_s);
+    }
+
+    void routeImportValidatesAndShowsTheDiff()
+    {
+        redis::Connection connection(m_server.connectionOptions());
+        QVERIFY(testing::openAndWait(connection));
+        ui::RouteEditorPane editor(&connection, u"t"_s, false);
+        QSignalSpy loaded(&editor, &ui::RouteEditorPane::loaded);
+        editor.reload();
+        QVERIFY(loaded.wait(5000));
+        QTemporaryDir dir;
+        QFile bad(dir.filePath(u"bad.json"_s));
+        QVERIFY(bad.open(QIODevice::WriteOnly));
+        bad.write(R"({"routes":[{"path":"/api/x","ttl":99999999}]})");
+        bad.close();
+        QVERIFY(!editor.importFile(bad.fileName()));
+        QVERIFY2(editor.message().contains(u"routes[0].ttl"_s), qPrintable(editor.message()));
+        QFile good(dir.filePath(u"good.json"_s));
+        QVERIFY(good.open(QIODevice::WriteOnly));
+        good.write(R"({"routes":[{"path":"/api/events","ttl":5}]})");
+        good.close();
+        QVERIFY(editor.importFile(good.fileName()));
+        QCOMPARE(editor.rulesModel()->rowCount(), 1);
     }
 
     void serverGoingAwayShowsInTheStatusBar()

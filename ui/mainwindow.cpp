@@ -3,6 +3,7 @@
 #include "dialogs/invalidationdialog.h"
 #include "widgets/keybrowser.h"
 #include "widgets/keydetailpane.h"
+#include "widgets/labelstatspane.h"
 #include "widgets/livechartpane.h"
 #include "widgets/routeeditorpane.h"
 
@@ -33,6 +34,7 @@ MainWindow::MainWindow(redis::Connection* connection, SafetyOptions safety, QWid
     , m_browser(new KeyBrowser(connection, this))
     , m_detail(new KeyDetailPane(connection, this))
     , m_charts(new LiveChartPane(this))
+    , m_labelStats(new LabelStatsPane(connection, this))
     , m_routes(new RouteEditorPane(connection, m_safety.actor, m_safety.readOnly, this))
     , m_tabs(new QTabWidget(this))
     , m_sampler(new ops::InfoSampler(connection, this))
@@ -45,7 +47,11 @@ MainWindow::MainWindow(redis::Connection* connection, SafetyOptions safety, QWid
     if (m_safety.readOnly)
         title += tr(" (read-only)");
     setWindowTitle(title);
-    m_tabs->addTab(m_charts, tr("Live"));
+    auto* live = new QSplitter(Qt::Vertical, this);
+    live->addWidget(m_charts);
+    live->addWidget(m_labelStats);
+    live->setSizes({480, 220});
+    m_tabs->addTab(live, tr("Live"));
     m_tabs->addTab(m_detail, tr("Key"));
     m_tabs->addTab(m_routes, tr("Route TTLs"));
     auto* splitter = new QSplitter(this);
@@ -75,6 +81,7 @@ MainWindow::MainWindow(redis::Connection* connection, SafetyOptions safety, QWid
             m_scannedOnce = true;
             m_browser->rescan();
             m_routes->reload();
+            m_labelStats->refresh();
         }
         if (!m_sampler->isRunning())
             m_sampler->start();

@@ -21,6 +21,7 @@ namespace cachescope::ui {
 class InvalidationDialog;
 class KeyBrowser;
 class KeyDetailPane;
+class LabelStatsPane;
 class LiveChartPane;
 class RouteEditorPane;
 
@@ -45,6 +46,10 @@ public:
     {
         return m_charts;
     }
+    LabelStatsPane* labelStats() const
+    {
+        return m_labelStats;
+    }
     RouteEditorPane* routeEditor() const
     {
         return m_routes;
@@ -66,6 +71,7 @@ private:
     KeyBrowser* m_browser;
     KeyDetailPane* m_detail;
     LiveChartPane* m_charts;
+    LabelStatsPane* m_labelStats;
     RouteEditorPane* m_routes;
     QTabWidget* m_tabs;
     ops::InfoSampler* m_sampler;

@@ -3,6 +3,7 @@
 #include <QChart>
 #include <QChartView>
 #include <QComboBox>
+#include <QDateTime>
 #include <QDateTimeAxis>
 #include <QHBoxLayout>
 #include <QLabel>
@@ -44,6 +45,7 @@ LiveChartPane::LiveChartPane(QWidget* parent)
     m_timeAxis->setTickCount(7);
     m_rateAxis->setTitleText(tr("lookups per second"));
     m_rateAxis->setLabelFormat(u"%.0f"_s);
+    m_rateAxis->setTickCount(6);
     m_percentAxis->setTitleText(tr("hit rate %"));
     m_percentAxis->setRange(0, 100);
     m_percentAxis->setLabelFormat(u"%.0f"_s);
@@ -80,6 +82,9 @@ LiveChartPane::LiveChartPane(QWidget* parent)
     connect(m_window, &QComboBox::currentIndexChanged, this, &LiveChartPane::redraw);
     connect(m_pause, &QPushButton::toggled, this, &LiveChartPane::setPaused);
     m_now->setText(tr("Waiting for the first two INFO samples…"));
+    const QDateTime now = QDateTime::currentDateTime();
+    m_timeAxis->setRange(now.addSecs(-windowSeconds()), now);
+    m_rateAxis->setRange(0, 10);
 }
 
 qint64 LiveChartPane::windowSeconds() const
@@ -131,7 +136,7 @@ void LiveChartPane::redraw()
     QList<QPointF> hits;
     QList<QPointF> misses;
     QList<QPointF> rates;
-    double highest = 1.0;
+    double highest = 8.0; // a quiet server keeps a readable scale instead of 0 … 1
     // Average each run of `stride` samples into one point: rates are summed from counts, so the average
     // hit rate is weighted by traffic and an idle stretch stays "no traffic" (a gap), not 100 %.
     for (qsizetype i = first; i < m_samples.size(); i += stride) {

@@ -7,12 +7,15 @@
 #include "ops/audit.h"
 #include "redis/connection.h"
 
+#include <QFile>
+#include <QFileDialog>
 #include <QGroupBox>
 #include <QHBoxLayout>
 #include <QHeaderView>
 #include <QLabel>
 #include <QListView>
 #include <QPushButton>
+#include <QSaveFile>
 #include <QStringListModel>
 #include <QTableView>
 #include <QVBoxLayout>
@@ -58,8 +61,27 @@ RouteEditorPane::RouteEditorPane(redis::Connection* connection, QString actor, b
 
     auto* buttons = new QHBoxLayout;
     buttons->addWidget(m_version, 1);
-    for (QPushButton* button : {m_add, m_remove, m_reload, m_save})
+    auto* importButton = new QPushButton(tr("Import JSON…"), this);
+    auto* exportButton = new QPushButton(tr("Export JSON…"), this);
+    importButton->setEnabled(!m_readOnly);
+    for (QPushButton* button : {importButton, exportButton, m_add, m_remove, m_reload, m_save})
         buttons->addWidget(button);
+    connect(importButton, &QPushButton::clicked, this, [this] {
+        const QString path =
+            QFileDialog::getOpenFileName(this, tr("Import route rules"), QString(), tr("JSON (*.json)"));
+        if (!path.isEmpty())
+            importFile(path);
+    });
+    connect(exportButton, &QPushButton::clicked, this, [this] {
+        const QString path =
+            QFileDialog::getSaveFileName(this, tr("Export route rules"), u"routes.json"_s, tr("JSON (*.json)"));
+        QSaveFile file(path);
+        if (path.isEmpty())
+            return;
+        if (!file.open(QIODevice::WriteOnly) || file.write(model::routeConfigToJson(m_model->config())) < 0
+            || !file.commit())
+            m_message->setText(tr("Could not write %1: %2").arg(path, file.errorString()));
+    });
     auto* layout = new QVBoxLayout(this);
     layout->addLayout(buttons);
     layout->addWidget(m_table, 3);
@@ -81,6 +103,29 @@ RouteEditorPane::RouteEditorPane(redis::Connection* connection, QString actor, b
         m_message->setText(u"<span style='color:#b71c1c'>%1</span>"_s.arg(why.toHtmlEscaped()));
     });
     updateDiff();
+}
+
+bool RouteEditorPane::importFile(const QString& path)
+{
+    QFile file(path);
+    if (!file.open(QIODevice::ReadOnly)) {
+        m_message->setText(tr("Could not read %1: %2").arg(path, file.errorString()));
+        return false;
+    }
+    const auto parsed = model::parseRouteConfigJson(file.readAll());
+    if (!parsed.config) {
+        QStringList errors;
+        for (const model::ConfigError& error : parsed.errors)
+            errors.append(error.toString().toHtmlEscaped());
+        m_message->setText(u"<span style='color:#b71c1c'>%1</span>"_s.arg(
+            tr("%1 is not a valid route configuration:<br>%2").arg(path.toHtmlEscaped(), errors.join(u"<br>"_s))));
+        return false;
+    }
+    // Imported rules are unsaved edits: the diff shows them, Save writes them with the usual version check.
+    m_model->setConfig(*parsed.config);
+    m_message->setText(tr("Imported %1: review the changes, then save.").arg(path));
+    updateDiff();
+    return true;
 }
 
 QString RouteEditorPane::message() const

@@ -32,6 +32,9 @@ public:
         return m_live.version;
     }
     QString message() const;
+    // Loads rules from a JSON file into the table as unsaved edits; false (with the reasons shown) when the
+    // file cannot be read or is not a valid configuration.
+    bool importFile(const QString& path);
 
 public Q_SLOTS:
     void reload();

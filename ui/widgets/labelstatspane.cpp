@@ -1,0 +1,81 @@
+#include "widgets/labelstatspane.h"
+
+#include "models/labelstatsmodel.h"
+
+#include "cache/statsreader.h"
+#include "redis/connection.h"
+
+#include <QComboBox>
+#include <QHBoxLayout>
+#include <QHeaderView>
+#include <QLabel>
+#include <QSortFilterProxyModel>
+#include <QTableView>
+#include <QVBoxLayout>
+
+namespace cachescope::ui {
+
+LabelStatsPane::LabelStatsPane(redis::Connection* connection, QWidget* parent)
+    : QWidget(parent)
+    , m_connection(connection)
+    , m_model(new LabelStatsModel(this))
+    , m_dimension(new QComboBox(this))
+    , m_window(new QComboBox(this))
+    , m_note(new QLabel(this))
+    , m_table(new QTableView(this))
+{
+    m_dimension->addItem(tr("Route"), int(cache::StatsDimension::Route));
+    m_dimension->addItem(tr("Tenant"), int(cache::StatsDimension::Tenant));
+    m_dimension->addItem(tr("Venue"), int(cache::StatsDimension::Venue));
+    m_dimension->addItem(tr("Namespace"), int(cache::StatsDimension::Namespace));
+    m_window->addItem(tr("last minute"), 60);
+    m_window->addItem(tr("last 15 minutes"), 15 * 60);
+    m_window->addItem(tr("last hour"), 3600);
+    m_window->addItem(tr("last 24 hours"), 24 * 3600);
+    auto* proxy = new QSortFilterProxyModel(this);
+    proxy->setSourceModel(m_model);
+    proxy->setSortRole(LabelStatsModel::SortRole);
+    m_table->setModel(proxy);
+    m_table->setSortingEnabled(true);
+    m_table->sortByColumn(LabelStatsModel::LookupsColumn, Qt::DescendingOrder);
+    m_table->verticalHeader()->hide();
+    m_table->horizontalHeader()->setSectionResizeMode(LabelStatsModel::LabelColumn, QHeaderView::Stretch);
+    m_note->setWordWrap(true);
+    auto* controls = new QHBoxLayout;
+    controls->addWidget(new QLabel(tr("Hit rate by"), this));
+    controls->addWidget(m_dimension);
+    controls->addWidget(m_window);
+    controls->addWidget(m_note, 1);
+    auto* layout = new QVBoxLayout(this);
+    layout->setContentsMargins(0, 0, 0, 0);
+    layout->addLayout(controls);
+    layout->addWidget(m_table, 1);
+    connect(m_dimension, &QComboBox::currentIndexChanged, this, &LabelStatsPane::refresh);
+    connect(m_window, &QComboBox::currentIndexChanged, this, &LabelStatsPane::refresh);
+    connect(&m_timer, &QTimer::timeout, this, &LabelStatsPane::refresh);
+    m_timer.start(5000);
+}
+
+void LabelStatsPane::refresh()
+{
+    if (!m_connection || m_loading || !m_connection->isReady())
+        return;
+    m_loading = true;
+    const auto dimension = cache::StatsDimension(m_dimension->currentData().toInt());
+    cache::readStatsWindow(*m_connection, dimension, m_window->currentData().toLongLong(), this,
+        [this](std::optional<cache::StatsWindow> window, const QString& error) {
+            m_loading = false;
+            if (!window) {
+                m_note->setText(tr("Could not read stats: %1").arg(error));
+                return;
+            }
+            m_model->setWindow(*window);
+            m_note->setText(
+                window->byLabel.isEmpty() ? tr(
+                    "No CacheScope-instrumented traffic in this window (cachesim or services using core record it).")
+                                          : (window->perMinute ? tr("per-minute buckets") : QString()));
+            Q_EMIT refreshed();
+        });
+}
+
+} // namespace cachescope::ui

@@ -1,0 +1,51 @@
+#pragma once
+
+#include "cache/statsrecorder.h"
+
+#include <QPointer>
+#include <QTimer>
+#include <QWidget>
+
+class QComboBox;
+class QLabel;
+class QTableView;
+
+namespace cachescope::redis {
+class Connection;
+}
+
+namespace cachescope::ui {
+
+class LabelStatsModel;
+
+// Hit rates per route, tenant, venue or namespace from CacheScope's own stats (what cache managers and
+// gateways using core record), refreshed every few seconds without blocking.
+class LabelStatsPane : public QWidget
+{
+    Q_OBJECT
+public:
+    explicit LabelStatsPane(redis::Connection* connection, QWidget* parent = nullptr);
+
+    LabelStatsModel* model() const
+    {
+        return m_model;
+    }
+
+public Q_SLOTS:
+    void refresh();
+
+Q_SIGNALS:
+    void refreshed();
+
+private:
+    QPointer<redis::Connection> m_connection;
+    LabelStatsModel* m_model;
+    QComboBox* m_dimension;
+    QComboBox* m_window;
+    QLabel* m_note;
+    QTableView* m_table;
+    QTimer m_timer;
+    bool m_loading = false;
+};
+
+} // namespace cachescope::ui
