@@ -374,7 +374,7 @@ private Q_SLOTS:
         testing::RedisServer doomed;
         QVERIFY(doomed.start());
         redis::ConnectionOptions options = doomed.connectionOptions();
-        options.reconnectInitialDelay = std::chrono::milliseconds(100);
+        options.reconnectInitialDelay = std::chrono::milliseconds(3000); // stays "reconnecting" while we look
         redis::Connection connection(options);
         ui::MainWindow window(&connection, {});
         window.show();

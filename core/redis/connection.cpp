@@ -326,7 +326,6 @@ void Connection::onSocketError()
 
 void Connection::transportFailed(ErrorKind kind, const QString& message, bool retryable)
 {
-    const bool wasConnecting = m_state == State::Connecting || m_state == State::Handshaking;
     m_connectTimer.stop();
     dropSocket();
     setError(kind, message);
@@ -343,7 +342,6 @@ void Connection::transportFailed(ErrorKind kind, const QString& message, bool re
         scheduleReconnect();
         return;
     }
-    Q_UNUSED(wasConnecting);
     giveUp(kind == ErrorKind::ConnectionLost ? ErrorKind::NotConnected : kind, message);
 }
 
@@ -443,30 +441,28 @@ void Connection::setError(ErrorKind kind, const QString& message)
     m_lastError = message;
 }
 
-void Connection::failInFlight(ErrorKind kind, const QString& message)
+template<typename Queue, typename PendingOf>
+void Connection::failAll(Queue& queue, ErrorKind kind, const QString& message, PendingOf pendingOf)
 {
-    std::deque<Pending> failed;
-    failed.swap(m_inFlight);
+    Queue failed;
+    failed.swap(queue); // callbacks may issue new commands: they go to the emptied queue
     QPointer<Connection> self(this);
     const Reply error = Reply::clientError(kind, message);
-    for (Pending& pending : failed) {
-        deliver(pending, error);
+    for (auto& entry : failed) {
+        deliver(pendingOf(entry), error);
         if (!self)
             return;
     }
 }
 
+void Connection::failInFlight(ErrorKind kind, const QString& message)
+{
+    failAll(m_inFlight, kind, message, [](Pending& pending) -> Pending& { return pending; });
+}
+
 void Connection::failWaiting(ErrorKind kind, const QString& message)
 {
-    std::deque<Waiting> failed;
-    failed.swap(m_waiting);
-    QPointer<Connection> self(this);
-    const Reply error = Reply::clientError(kind, message);
-    for (Waiting& waiting : failed) {
-        deliver(waiting.pending, error);
-        if (!self)
-            return;
-    }
+    failAll(m_waiting, kind, message, [](Waiting& waiting) -> Pending& { return waiting.pending; });
 }
 
 void Connection::deliver(Pending& pending, const Reply& reply)

@@ -133,6 +133,8 @@ private:
     void setError(ErrorKind kind, const QString& message);
     void failInFlight(ErrorKind kind, const QString& message);
     void failWaiting(ErrorKind kind, const QString& message);
+    template<typename Queue, typename PendingOf>
+    void failAll(Queue& queue, ErrorKind kind, const QString& message, PendingOf pendingOf);
     void deliver(Pending& pending, const Reply& reply);
     void deliverLater(Pending pending, Reply reply);
     void rearmCommandTimer();

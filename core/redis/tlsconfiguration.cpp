@@ -18,6 +18,20 @@ std::optional<QByteArray> readFile(const QString& path, const QString& what, QSt
     }
     return file.readAll();
 }
+
+// The PEM certificates in a file; nothing (with the reason) when it cannot be read or holds none.
+std::optional<QList<QSslCertificate>> readCertificates(const QString& path, const QString& what, QString* error)
+{
+    const auto pem = readFile(path, what, error);
+    if (!pem)
+        return std::nullopt;
+    QList<QSslCertificate> certificates = QSslCertificate::fromData(*pem, QSsl::Pem);
+    if (certificates.isEmpty()) {
+        *error = u"the %1 file '%2' holds no PEM certificate"_s.arg(what, path);
+        return std::nullopt;
+    }
+    return certificates;
+}
 } // namespace
 
 std::optional<QSslConfiguration> buildTlsConfiguration(const TlsOptions& tls, QString* error)
@@ -26,15 +40,10 @@ std::optional<QSslConfiguration> buildTlsConfiguration(const TlsOptions& tls, QS
     config.setPeerVerifyMode(tls.verifyPeer ? QSslSocket::VerifyPeer : QSslSocket::VerifyNone);
 
     if (!tls.caFile.isEmpty()) {
-        const auto pem = readFile(tls.caFile, u"CA certificate"_s, error);
-        if (!pem)
+        const auto cas = readCertificates(tls.caFile, u"CA certificate"_s, error);
+        if (!cas)
             return std::nullopt;
-        const QList<QSslCertificate> cas = QSslCertificate::fromData(*pem, QSsl::Pem);
-        if (cas.isEmpty()) {
-            *error = u"the CA certificate file '%1' holds no PEM certificate"_s.arg(tls.caFile);
-            return std::nullopt;
-        }
-        config.setCaCertificates(cas); // only this CA: a private CA must not be mixed with public ones
+        config.setCaCertificates(*cas); // only this CA: a private CA must not be mixed with public ones
     }
 
     if (tls.certFile.isEmpty() != tls.keyFile.isEmpty()) {
@@ -42,14 +51,9 @@ std::optional<QSslConfiguration> buildTlsConfiguration(const TlsOptions& tls, QS
         return std::nullopt;
     }
     if (!tls.certFile.isEmpty()) {
-        const auto certPem = readFile(tls.certFile, u"client certificate"_s, error);
-        if (!certPem)
+        const auto certs = readCertificates(tls.certFile, u"client certificate"_s, error);
+        if (!certs)
             return std::nullopt;
-        const QList<QSslCertificate> certs = QSslCertificate::fromData(*certPem, QSsl::Pem);
-        if (certs.isEmpty()) {
-            *error = u"the client certificate file '%1' holds no PEM certificate"_s.arg(tls.certFile);
-            return std::nullopt;
-        }
         const auto keyPem = readFile(tls.keyFile, u"private key"_s, error);
         if (!keyPem)
             return std::nullopt;
@@ -60,7 +64,7 @@ std::optional<QSslConfiguration> buildTlsConfiguration(const TlsOptions& tls, QS
             *error = u"the key file '%1' holds no unencrypted PEM RSA or EC private key"_s.arg(tls.keyFile);
             return std::nullopt;
         }
-        config.setLocalCertificate(certs.first());
+        config.setLocalCertificate(certs->first());
         config.setPrivateKey(key);
     }
     return config;
