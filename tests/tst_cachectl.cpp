@@ -232,6 +232,18 @@ private Q_SLOTS:
         QVERIFY(run.err.contains("needs --ttl"));
     }
 
+    void readOnlyFlagRefusesWrites()
+    {
+        const QByteArray before = m_server.cli({u"DBSIZE"_s});
+        Run run = cachectl(at() + QStringList {u"--read-only"_s, u"invalidate"_s, u"events:*"_s, u"--yes"_s});
+        QCOMPARE(run.exitCode, 1);
+        QVERIFY2(run.out.contains("read-only") || run.err.contains("read-only"), run.out.constData());
+        QCOMPARE(m_server.cli({u"DBSIZE"_s}), before);
+        run = cachectl(at() + QStringList {u"--read-only"_s, u"invalidate"_s, u"events:*"_s}); // a dry run reads
+        QCOMPARE(run.exitCode, 0);
+        QVERIFY(run.out.contains("25 would be deleted"));
+    }
+
     void passwordOnCommandLineWarnsAndIsNeverPrinted()
     {
         testing::RedisServer secured({false, false, {u"requirepass hunter2hunter2"_s}});

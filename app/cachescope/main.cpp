@@ -60,6 +60,8 @@ int main(int argc, char* argv[])
         }
         options = *parsed.options;
     }
+    // Read-only is enforced by the connection itself, not only by greyed-out buttons.
+    options.readOnly = parser.isSet(u"read-only"_s);
     redis::Connection connection(options);
     ui::SafetyOptions safety;
     safety.readOnly = parser.isSet(u"read-only"_s);

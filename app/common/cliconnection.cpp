@@ -20,6 +20,7 @@ void addConnectionOptions(QCommandLineParser& parser)
         {u"sni"_s, u"Server name to verify (default: the host)."_s, u"name"_s},
         {u"insecure"_s, u"Do not verify the server's certificate."_s},
         {u"timeout"_s, u"Connect and command timeout in milliseconds (default 5000)."_s, u"ms"_s},
+        {u"read-only"_s, u"Refuse every command that could write, in the client itself."_s},
     });
 }
 
@@ -96,6 +97,7 @@ ConnectionArguments connectionFromArguments(const QCommandLineParser& parser)
         options.connectTimeout = std::chrono::milliseconds(ms);
         options.commandTimeout = std::chrono::milliseconds(ms);
     }
+    options.readOnly = parser.isSet(u"read-only"_s);
     options.clientName = u"cachectl"_s;
     return result;
 }

@@ -1,6 +1,7 @@
 #include "redis/connection.h"
 
 #include "redis/commandencoder.h"
+#include "redis/commandsafety.h"
 #include "redis/replyreader.h"
 #include "redis/tlsconfiguration.h"
 
@@ -239,6 +240,12 @@ void Connection::command(const QList<QByteArray>& arguments, const QObject* cont
 
     if (arguments.isEmpty()) {
         deliverLater(std::move(pending), Reply::clientError(ErrorKind::Generic, u"empty command"_s));
+        return;
+    }
+    if (m_options.readOnly && !isReadOnlyCommand(arguments)) {
+        deliverLater(std::move(pending), Reply::clientError(ErrorKind::ReadOnlyConnection,
+                                             u"refused: %1 writes, and this connection is read-only"_s.arg(
+                                                 QString::fromUtf8(arguments.first().toUpper()))));
         return;
     }
     if (m_state == State::Disconnected) {

@@ -26,6 +26,7 @@ struct ConnectionOptions
     QString password; // empty: no AUTH
     TlsOptions tls;
     QString clientName = QStringLiteral("cachescope");
+    bool readOnly = false; // refuse every command that is not on the read-only allow-list (commandsafety.h)
 
     std::chrono::milliseconds connectTimeout {5000};
     // A connection with commands in flight that receives nothing for this long is considered dead.

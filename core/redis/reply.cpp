@@ -64,6 +64,8 @@ QString errorKindName(ErrorKind kind)
         return u"protocol error"_s;
     case ErrorKind::Tls:
         return u"TLS error"_s;
+    case ErrorKind::ReadOnlyConnection:
+        return u"read-only connection"_s;
     case ErrorKind::Cancelled:
         return u"cancelled"_s;
     default:

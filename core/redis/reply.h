@@ -39,6 +39,7 @@ enum class ErrorKind
     Protocol, // the server's bytes were not valid RESP
     Tls,
     Cancelled,
+    ReadOnlyConnection, // a write refused by a read-only connection before it reached the server
 };
 
 QString errorKindName(ErrorKind kind);

@@ -1,0 +1,108 @@
+#include "cache/cachemanager.h"
+#include "ops/audit.h"
+#include "ops/routeconfigstore.h"
+#include "redis/commandsafety.h"
+#include "redis/connection.h"
+#include "redisserver.h"
+#include "synccommand.h"
+
+#include <QTest>
+
+using namespace cachescope;
+using namespace Qt::StringLiterals;
+
+// A read-only connection refuses every write in core itself, whoever calls: tried here command by command
+// and through each write path of the cache manager, the invalidation, the route store and the audit trail.
+class TestReadOnly : public QObject
+{
+    Q_OBJECT
+private:
+    testing::RedisServer m_server;
+    std::unique_ptr<redis::Connection> m_readOnly;
+
+private Q_SLOTS:
+    void initTestCase()
+    {
+        QVERIFY2(m_server.start(), qPrintable(m_server.errorString()));
+        m_server.cli({u"SET"_s, u"events:1"_s, u"original"_s});
+        redis::ConnectionOptions options = m_server.connectionOptions();
+        options.readOnly = true;
+        m_readOnly = std::make_unique<redis::Connection>(options);
+        QVERIFY(testing::openAndWait(*m_readOnly)); // the handshake (CLIENT SETNAME, PING) still works
+    }
+
+    void commands_data()
+    {
+        QTest::addColumn<QList<QByteArray>>("command");
+        QTest::addColumn<bool>("allowed");
+        QTest::newRow("GET") << QList<QByteArray> {"GET", "events:1"} << true;
+        QTest::newRow("SCAN") << QList<QByteArray> {"SCAN", "0"} << true;
+        QTest::newRow("INFO") << QList<QByteArray> {"INFO", "stats"} << true;
+        QTest::newRow("PTTL lower case") << QList<QByteArray> {"pttl", "events:1"} << true;
+        QTest::newRow("CONFIG GET") << QList<QByteArray> {"CONFIG", "GET", "maxmemory"} << true;
+        QTest::newRow("SET") << QList<QByteArray> {"SET", "events:1", "changed"} << false;
+        QTest::newRow("set lower case") << QList<QByteArray> {"set", "events:1", "changed"} << false;
+        QTest::newRow("DEL") << QList<QByteArray> {"DEL", "events:1"} << false;
+        QTest::newRow("UNLINK") << QList<QByteArray> {"UNLINK", "events:1"} << false;
+        QTest::newRow("EXPIRE") << QList<QByteArray> {"EXPIRE", "events:1", "1"} << false;
+        QTest::newRow("EVAL") << QList<QByteArray> {"EVAL", "return redis.call('DEL', KEYS[1])", "1", "events:1"}
+                              << false;
+        QTest::newRow("FLUSHALL") << QList<QByteArray> {"FLUSHALL"} << false;
+        QTest::newRow("CONFIG SET") << QList<QByteArray> {"CONFIG", "SET", "maxmemory", "1"} << false;
+        QTest::newRow("CLIENT KILL") << QList<QByteArray> {"CLIENT", "KILL", "ID", "1"} << false;
+        QTest::newRow("XADD") << QList<QByteArray> {"XADD", "s", "*", "a", "b"} << false;
+        QTest::newRow("unknown") << QList<QByteArray> {"FROBNICATE"} << false;
+    }
+    void commands()
+    {
+        QFETCH(QList<QByteArray>, command);
+        QFETCH(bool, allowed);
+        QCOMPARE(redis::isReadOnlyCommand(command), allowed);
+        const redis::Reply reply = testing::runCommand(*m_readOnly, command);
+        QCOMPARE(reply.errorKind() == redis::ErrorKind::ReadOnlyConnection, !allowed);
+        QCOMPARE(m_server.cli({u"GET"_s, u"events:1"_s}).trimmed(), QByteArray("original"));
+    }
+
+    void everyWritePathInCoreIsRefused()
+    {
+        cache::CacheManager manager(m_readOnly.get(), {});
+        std::optional<QString> setError;
+        manager.set("events:1", "changed", {}, this, [&setError](const QString& e) { setError = e; });
+        QTRY_VERIFY(setError.has_value());
+        QVERIFY2(setError->contains(u"read-only"_s), qPrintable(*setError));
+
+        std::optional<QString> invalidateError;
+        manager.invalidate(
+            "events:*", this, [&invalidateError](std::optional<qint64>, const QString& e) { invalidateError = e; });
+        QTRY_VERIFY(invalidateError.has_value());
+        QVERIFY(invalidateError->contains(u"read-only"_s));
+
+        ops::RouteConfigStore store(m_readOnly.get());
+        std::optional<ops::RouteConfigSaveResult> saved;
+        store.save(model::RouteConfig::defaults(), 0, u"t"_s, this,
+            [&saved](const ops::RouteConfigSaveResult& r) { saved = r; });
+        QTRY_VERIFY(saved.has_value());
+        QVERIFY(!saved->saved);
+        QVERIFY(saved->error.contains(u"read-only"_s));
+
+        std::optional<QString> auditError;
+        ops::appendAudit(*m_readOnly, {{}, {}, u"t"_s, u"x"_s, u"y"_s, 1, {}, {}}, this,
+            [&auditError](std::optional<QByteArray>, const QString& e) { auditError = e; });
+        QTRY_VERIFY(auditError.has_value());
+        QVERIFY(!auditError->isEmpty());
+
+        // getOrSet still answers from the cache or the loader; it just does not store.
+        std::optional<cache::CacheResult> result;
+        manager.getOrSet(
+            "events:2", [](cache::CacheManager::LoadDone done) { done(cache::LoadResult::found("v")); }, {}, this,
+            [&result](const cache::CacheResult& r) { result = r; });
+        QTRY_VERIFY(result.has_value());
+        QCOMPARE(result->value, std::optional<QByteArray>("v"));
+        QTest::qWait(100);
+        QCOMPARE(m_server.cli({u"DBSIZE"_s}).trimmed(), QByteArray("1"));
+        QCOMPARE(m_server.cli({u"GET"_s, u"events:1"_s}).trimmed(), QByteArray("original"));
+    }
+};
+
+QTEST_GUILESS_MAIN(TestReadOnly)
+#include "tst_readonly.moc"
