@@ -313,6 +313,25 @@ private Q_SLOTS:
         save(&window, u"dashboard-route-conflict"_s);
     }
 
+    void largeValuesAreTruncatedWithAWayToLoadMore()
+    {
+        redis::Connection connection(m_server.connectionOptions());
+        QVERIFY(testing::openAndWait(connection));
+        const QByteArray big = QByteArray("seat-map;").repeated(100000); // 900,000 bytes
+        QVERIFY(testing::runCommand(connection, {"SET", "venues:big-map", big}).isStatus("OK"));
+        ui::KeyDetailPane pane(&connection);
+        QSignalSpy loaded(&pane, &ui::KeyDetailPane::loaded);
+        pane.showKey("venues:big-map");
+        QVERIFY(loaded.wait(5000));
+        QVERIFY2(pane.valueText().contains(QLocale().toString(65536)), qPrintable(pane.valueText().right(80)));
+        QVERIFY(pane.valueText().size() < 70000);
+        pane.loadMore();
+        QVERIFY(loaded.wait(5000));
+        QVERIFY(pane.valueText().startsWith(u"seat-map;"_s));
+        QCOMPARE(pane.valueText().size(), big.size()); // 900 KB < 1 MiB: all of it now
+        testing::runCommand(connection, {"DEL", "venues:big-map"});
+    }
+
     void perLabelHitRatesFromCoreStats()
     {
         redis::Connection connection(m_server.connectionOptions());

@@ -7,6 +7,7 @@
 #include <QFormLayout>
 #include <QLabel>
 #include <QPlainTextEdit>
+#include <QPushButton>
 #include <QVBoxLayout>
 
 namespace cachescope::ui {
@@ -19,7 +20,10 @@ KeyDetailPane::KeyDetailPane(redis::Connection* connection, QWidget* parent)
     , m_type(new QLabel(this))
     , m_ttl(new QLabel(this))
     , m_value(new QPlainTextEdit(this))
+    , m_more(new QPushButton(tr("Show more of the value"), this))
 {
+    m_more->hide();
+    connect(m_more, &QPushButton::clicked, this, &KeyDetailPane::loadMore);
     m_keyLabel->setTextInteractionFlags(Qt::TextSelectableByMouse);
     m_keyLabel->setWordWrap(true);
     m_shape->setWordWrap(true);
@@ -34,6 +38,7 @@ KeyDetailPane::KeyDetailPane(redis::Connection* connection, QWidget* parent)
     auto* layout = new QVBoxLayout(this);
     layout->addLayout(form);
     layout->addWidget(m_value, 1);
+    layout->addWidget(m_more, 0, Qt::AlignLeft);
 }
 
 QString KeyDetailPane::valueText() const
@@ -44,16 +49,30 @@ QString KeyDetailPane::valueText() const
 void KeyDetailPane::showKey(const QByteArray& key)
 {
     m_key = key;
+    m_limit = ops::maxInspectedValueBytes;
     m_keyLabel->setText(redis::displayBytes(key, 400));
     m_shape->clear();
-    m_type->setText(tr("loading…"));
     m_ttl->clear();
     m_value->clear();
+    inspect();
+}
+
+void KeyDetailPane::loadMore()
+{
+    m_limit = int(std::min<qint64>(qint64(m_limit) * 16, 64LL * 1024 * 1024));
+    inspect();
+}
+
+void KeyDetailPane::inspect()
+{
+    m_type->setText(tr("loading…"));
+    m_more->hide();
     if (!m_connection)
         return;
     const quint64 request = ++m_request;
     ops::inspectKey(
-        *m_connection, key, this, [this, request](std::optional<ops::KeyInspection> inspection, const QString& error) {
+        *m_connection, m_key, this,
+        [this, request](std::optional<ops::KeyInspection> inspection, const QString& error) {
             if (request != m_request)
                 return; // the user has moved on to another key
             if (!inspection) {
@@ -69,17 +88,20 @@ void KeyDetailPane::showKey(const QByteArray& key)
             m_ttl->setText(ops::describePttl(inspection->pttl));
             if (isString) {
                 QString text = ops::formatValueForDisplay(inspection->valuePrefix);
-                if (inspection->truncated())
+                if (inspection->truncated()) {
                     text += tr("\n\n… first %L1 of %L2 bytes shown")
                                 .arg(inspection->valuePrefix.size())
                                 .arg(inspection->valueSize);
+                    m_more->setVisible(m_limit < 64 * 1024 * 1024);
+                }
                 m_value->setPlainText(text);
             } else if (inspection->exists()) {
                 m_value->setPlainText(
                     tr("(a %1: use redis-cli to read its members)").arg(QString::fromUtf8(inspection->type)));
             }
             Q_EMIT loaded();
-        });
+        },
+        m_limit);
 }
 
 } // namespace cachescope::ui

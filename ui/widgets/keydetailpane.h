@@ -6,6 +6,7 @@
 
 class QLabel;
 class QPlainTextEdit;
+class QPushButton;
 
 namespace cachescope::redis {
 class Connection;
@@ -14,7 +15,7 @@ class Connection;
 namespace cachescope::ui {
 
 // What the selected key holds: its parsed parts, type, TTL and value (JSON indented, binary escaped,
-// the first 64 KiB of large values), fetched through core's key inspection.
+// the first 64 KiB of large values, more on request), fetched through core's key inspection.
 class KeyDetailPane : public QWidget
 {
     Q_OBJECT
@@ -29,12 +30,17 @@ public:
 
 public Q_SLOTS:
     void showKey(const QByteArray& key);
+    // Reads sixteen times as much of a truncated value (up to 64 MiB), still without blocking.
+    void loadMore();
 
 Q_SIGNALS:
     void loaded();
 
 private:
+    void inspect();
+
     QPointer<redis::Connection> m_connection;
+    int m_limit = 0; // bytes of a string value to read
     QByteArray m_key;
     quint64 m_request = 0; // only the newest selection's answer is shown
     QLabel* m_keyLabel;
@@ -42,6 +48,7 @@ private:
     QLabel* m_type;
     QLabel* m_ttl;
     QPlainTextEdit* m_value;
+    QPushButton* m_more;
 };
 
 } // namespace cachescope::ui
