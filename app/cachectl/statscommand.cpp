@@ -24,9 +24,14 @@ StatsCommand::StatsCommand(redis::Connection* connection, Options options, QText
     , m_options(options)
     , m_out(out)
     , m_err(err)
+    , m_sampler(connection)
 {
-    m_timer.setInterval(m_options.intervalMs);
-    connect(&m_timer, &QTimer::timeout, this, &StatsCommand::sample);
+    connect(&m_sampler, &ops::InfoSampler::sampled, this, &StatsCommand::printInterval);
+    connect(&m_sampler, &ops::InfoSampler::failed, this, [this](const QString& error) {
+        m_err << "cachectl stats: " << error << '\n';
+        m_sampler.stop();
+        Q_EMIT finished(ExitFailure);
+    });
 }
 
 void StatsCommand::start()
@@ -35,10 +40,27 @@ void StatsCommand::start()
         printBreakdown();
         return;
     }
-    m_clock.start();
-    sample();
-    if (m_options.watch)
-        m_timer.start();
+    if (m_options.watch) {
+        if (!m_options.json) {
+            m_out << "Watching " << m_connection->options().displayName() << " every " << m_options.intervalMs
+                  << " ms (Ctrl-C to stop)\n";
+            m_out << "time      hits/s  misses/s    hit rate    ops/s  expired  evicted\n";
+            m_out.flush();
+        }
+        m_clock.start();
+        m_sampler.start(std::chrono::milliseconds(m_options.intervalMs));
+        return;
+    }
+    // The default INFO sections have every figure shown; "everything" would add per-command tables.
+    m_connection->command({"INFO"}, this, [this](const redis::Reply& reply) {
+        if (reply.isError()) {
+            m_err << "cachectl stats: " << reply.errorMessage() << '\n';
+            Q_EMIT finished(ExitFailure);
+            return;
+        }
+        printTotals(ops::ServerInfo::parse(reply.bytes()));
+        Q_EMIT finished(ExitOk);
+    });
 }
 
 void StatsCommand::printBreakdown()
@@ -100,42 +122,6 @@ void StatsCommand::printBreakdown()
         });
 }
 
-void StatsCommand::sample()
-{
-    m_connection->command({"INFO", "everything"}, this, [this](const redis::Reply& reply) {
-        if (reply.isError()) {
-            m_err << "cachectl stats: " << reply.errorMessage() << '\n';
-            m_timer.stop();
-            Q_EMIT finished(ExitFailure);
-            return;
-        }
-        onInfo(ops::ServerInfo::parse(reply.bytes()));
-    });
-}
-
-void StatsCommand::onInfo(const ops::ServerInfo& info)
-{
-    if (!m_options.watch) {
-        printTotals(info);
-        Q_EMIT finished(ExitOk);
-        return;
-    }
-    if (!m_previous) {
-        m_out << "Watching " << m_connection->options().displayName() << " every " << m_options.intervalMs
-              << " ms (Ctrl-C to stop)\n";
-        m_out << "time      hits/s  misses/s    hit rate    ops/s  expired  evicted\n";
-        m_out.flush();
-    } else {
-        printInterval(info);
-    }
-    m_previous = info;
-    m_previousAtMs = m_clock.elapsed();
-    if (m_options.samples > 0 && m_samplesPrinted >= m_options.samples) {
-        m_timer.stop();
-        Q_EMIT finished(ExitOk);
-    }
-}
-
 void StatsCommand::printTotals(const ops::ServerInfo& info)
 {
     const qint64 hits = info.integer("keyspace_hits").value_or(0);
@@ -179,11 +165,10 @@ void StatsCommand::printTotals(const ops::ServerInfo& info)
         m_out << "Keys in db" << it.key() << ":   " << it.value() << '\n';
 }
 
-void StatsCommand::printInterval(const ops::ServerInfo& info)
+void StatsCommand::printInterval(const ops::InfoSample& sample)
 {
     const qint64 now = m_clock.elapsed();
-    const ops::InfoDelta delta =
-        ops::infoDelta(*m_previous, info, std::chrono::duration<double>((now - m_previousAtMs) / 1000.0));
+    const ops::InfoDelta& delta = sample.delta;
     ++m_samplesPrinted;
     if (m_options.json) {
         const QJsonObject json {
@@ -209,6 +194,10 @@ void StatsCommand::printInterval(const ops::ServerInfo& info)
         m_out << '\n';
     }
     m_out.flush();
+    if (m_options.samples > 0 && m_samplesPrinted >= m_options.samples) {
+        m_sampler.stop();
+        Q_EMIT finished(ExitOk);
+    }
 }
 
 } // namespace cachescope::cli

@@ -1,12 +1,12 @@
 #pragma once
 
 #include "cache/statsrecorder.h"
+#include "ops/infosampler.h"
 #include "ops/serverinfo.h"
 
 #include <QElapsedTimer>
 #include <QObject>
 #include <QTextStream>
-#include <QTimer>
 
 #include <optional>
 
@@ -39,20 +39,16 @@ Q_SIGNALS:
     void finished(int exitCode);
 
 private:
-    void sample();
     void printBreakdown();
-    void onInfo(const ops::ServerInfo& info);
     void printTotals(const ops::ServerInfo& info);
-    void printInterval(const ops::ServerInfo& info);
+    void printInterval(const ops::InfoSample& sample);
 
     redis::Connection* m_connection;
     Options m_options;
     QTextStream& m_out;
     QTextStream& m_err;
-    QTimer m_timer;
+    ops::InfoSampler m_sampler; // --watch: the same interval sampling as the dashboard's charts
     QElapsedTimer m_clock;
-    std::optional<ops::ServerInfo> m_previous;
-    qint64 m_previousAtMs = 0;
     int m_samplesPrinted = 0;
 };
 
