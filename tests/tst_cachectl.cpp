@@ -189,6 +189,35 @@ private Q_SLOTS:
         seed(); // put the keys back for the other tests
     }
 
+    void expireSetsTtlsAfterADryRunAndAudits()
+    {
+        const QStringList pattern {
+            u"expire"_s, u"gateway:response:GET:/api/events:tenant:acme:*"_s, u"--ttl"_s, u"90"_s};
+        const Run dry = cachectl(at() + pattern);
+        QCOMPARE(dry.exitCode, 0);
+        QVERIFY2(dry.out.contains("3 would get the TTL"), dry.out.constData());
+        const QByteArray key = "gateway:response:GET:/api/events:tenant:acme:venue:v1";
+        QCOMPARE(m_server.cli({u"TTL"_s, QString::fromUtf8(key)}).trimmed(), QByteArray("-1"));
+
+        const Run real = cachectl(at() + pattern + QStringList {u"--yes"_s, u"--json"_s});
+        QCOMPARE(real.exitCode, 0);
+        QCOMPARE(QJsonDocument::fromJson(real.out).object()[u"expired"_s].toInt(), 3);
+        const int ttl = m_server.cli({u"TTL"_s, QString::fromUtf8(key)}).trimmed().toInt();
+        QVERIFY2(ttl > 85 && ttl <= 90, QByteArray::number(ttl).constData());
+        QCOMPARE(
+            m_server.cli({u"DBSIZE"_s}).trimmed(), QByteArray("33")); // nothing deleted; one more: the audit stream
+
+        const Run audit = cachectl(at() + QStringList {u"audit"_s, u"--json"_s});
+        const QJsonObject newest = QJsonDocument::fromJson(audit.out).array().first().toObject();
+        QCOMPARE(newest[u"action"_s].toString(), u"expire 90s"_s);
+        QCOMPARE(newest[u"count"_s].toInt(), 3);
+
+        const Run noTtl = cachectl(at() + QStringList {u"expire"_s, u"events:*"_s});
+        QCOMPARE(noTtl.exitCode, 2);
+        QVERIFY(noTtl.err.contains("--ttl"));
+        seed();
+    }
+
     void invalidateRefusesProtectedNamespaces_data()
     {
         QTest::addColumn<QStringList>("arguments");

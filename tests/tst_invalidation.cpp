@@ -177,6 +177,47 @@ private Q_SLOTS:
         QCOMPARE(allKeys(), before - expected);
     }
 
+    void expireSetsTtlOnExactlyTheMatchingKeys_data()
+    {
+        QTest::addColumn<bool>("onlyShorten");
+        QTest::addColumn<qint64>("expectedChanged");
+        // 3000 event keys: 1000 persistent, 1000 with TTL 30 s, 1000 with TTL 5000 s; the new TTL is 600 s.
+        QTest::newRow("plain EXPIRE sets every TTL") << false << qint64(3000);
+        QTest::newRow("LT keeps the shorter ones") << true << qint64(2000);
+    }
+
+    void expireSetsTtlOnExactlyTheMatchingKeys()
+    {
+        QFETCH(bool, onlyShorten);
+        QFETCH(qint64, expectedChanged);
+        seed();
+        for (int i = 0; i < 3000; ++i) {
+            if (i % 3 == 0)
+                continue;
+            m_connection->command(
+                {"EXPIRE", "events:" + QByteArray::number(i), i % 3 == 1 ? "30" : "5000"}, nullptr, nullptr);
+        }
+        PatternInvalidation::Options preview;
+        preview.dryRun = true;
+        preview.expireSeconds = 600;
+        QCOMPARE(run("events:*", preview).matched, 3000);
+        QCOMPARE(testing::runCommand(*m_connection, {"TTL", "events:0"}).integer(), -1); // the preview changed nothing
+
+        PatternInvalidation::Options options;
+        options.expireSeconds = 600;
+        options.onlyShorten = onlyShorten;
+        const InvalidationProgress done = run("events:*", options);
+        QVERIFY(!done.error);
+        QCOMPARE(done.deleted, expectedChanged);
+        QCOMPARE(testing::runCommand(*m_connection, {"DBSIZE"}).integer(), 9002); // nothing deleted
+        QVERIFY(qAbs(testing::runCommand(*m_connection, {"TTL", "events:0"}).integer() - 600) <= 1);
+        QVERIFY(qAbs(testing::runCommand(*m_connection, {"TTL", "events:2"}).integer() - 600) <= 1);
+        const qint64 shortTtl = testing::runCommand(*m_connection, {"TTL", "events:1"}).integer();
+        QVERIFY2(onlyShorten ? shortTtl <= 30 : qAbs(shortTtl - 600) <= 1, qPrintable(QString::number(shortTtl)));
+        // Keys outside the pattern keep no TTL.
+        QCOMPARE(testing::runCommand(*m_connection, {"TTL", "gateway:response:GET:/api/venues/1"}).integer(), -1);
+    }
+
     void userProtectedNamespacesAreSkipped()
     {
         seed();

@@ -26,7 +26,7 @@ void InvalidateCommand::start()
     // Refuse before touching anything, so a protected pattern among several deletes nothing at all.
     for (const QByteArray& pattern : m_options.patterns) {
         if (const auto why = ops::PatternInvalidation::refusal(pattern, m_options.protectedPatterns)) {
-            m_err << "cachectl invalidate: refused: " << *why << '\n';
+            m_err << "cachectl " << commandName() << ": refused: " << *why << '\n';
             QMetaObject::invokeMethod(
                 this, [this] { Q_EMIT finished(ExitFailure); }, Qt::QueuedConnection);
             return;
@@ -52,10 +52,12 @@ void InvalidateCommand::runNext()
     options.dryRun = !m_options.execute;
     options.protectedPatterns = m_options.protectedPatterns;
     options.sampleSize = 5;
+    options.expireSeconds = m_options.expireSeconds;
+    options.onlyShorten = m_options.onlyShorten;
     m_job = std::make_unique<ops::PatternInvalidation>(m_connection, m_options.patterns.at(m_next++), options);
     connect(m_job.get(), &ops::PatternInvalidation::progressed, this, [this](const ops::InvalidationProgress& p) {
         if (m_options.execute && !m_options.json) {
-            m_err << "\r" << redis::displayBytes(p.pattern) << ": " << p.deleted << " deleted, " << p.matched
+            m_err << "\r" << redis::displayBytes(p.pattern) << ": " << p.deleted << ' ' << verb() << ", " << p.matched
                   << " matched so far" << Qt::flush;
         }
     });
@@ -74,12 +76,16 @@ void InvalidateCommand::onFinished(const ops::InvalidationProgress& progress)
     }
     ops::AuditRecord record;
     record.actor = m_options.actor;
-    record.action = progress.cancelled ? u"invalidate (cancelled)"_s : u"invalidate"_s;
+    record.action = m_options.expireSeconds
+        ? u"expire %1s%2"_s.arg(*m_options.expireSeconds).arg(m_options.onlyShorten ? u" LT"_s : QString())
+        : u"invalidate"_s;
+    if (progress.cancelled)
+        record.action += u" (cancelled)"_s;
     record.target = redis::displayBytes(progress.pattern);
     record.count = progress.deleted;
     ops::appendAudit(*m_connection, record, this, [this](std::optional<QByteArray>, const QString& error) {
         if (!error.isEmpty())
-            m_err << "cachectl invalidate: could not write the audit record: " << error << '\n';
+            m_err << "cachectl " << commandName() << ": could not write the audit record: " << error << '\n';
         runNext();
     });
 }
@@ -97,8 +103,8 @@ void InvalidateCommand::report()
             for (const QByteArray& key : p.sample)
                 sample.append(redis::displayBytes(key));
             QJsonObject object {{u"pattern"_s, redis::displayBytes(p.pattern)}, {u"matched"_s, p.matched},
-                {u"deleted"_s, p.deleted}, {u"skippedProtected"_s, p.skippedProtected}, {u"sample"_s, sample},
-                {u"cancelled"_s, p.cancelled}};
+                {m_options.expireSeconds ? u"ttlSet"_s : u"deleted"_s, p.deleted},
+                {u"skippedProtected"_s, p.skippedProtected}, {u"sample"_s, sample}, {u"cancelled"_s, p.cancelled}};
             if (p.error)
                 object.insert(u"error"_s, p.error->errorMessage());
             if (p.unconfirmed > 0)
@@ -108,9 +114,9 @@ void InvalidateCommand::report()
         }
         m_out << redis::displayBytes(p.pattern) << ": ";
         if (m_options.execute)
-            m_out << p.deleted << " deleted";
+            m_out << p.deleted << ' ' << verb();
         else
-            m_out << p.matched << " would be deleted";
+            m_out << p.matched << (m_options.expireSeconds ? " would get the TTL" : " would be deleted");
         if (p.skippedProtected > 0)
             m_out << ", " << p.skippedProtected << " protected keys left alone";
         if (p.cancelled)
@@ -123,18 +129,30 @@ void InvalidateCommand::report()
         if (p.error) {
             m_out << "  error: " << p.error->errorMessage() << '\n';
             if (p.unconfirmed > 0)
-                m_out << "  up to " << p.unconfirmed << " more keys may have been deleted (no reply)\n";
+                m_out << "  up to " << p.unconfirmed << " more keys may have been changed (no reply)\n";
         }
     }
     if (m_options.json) {
         m_out << QJsonDocument(
             QJsonObject {{u"success"_s, !failed}, {u"dryRun"_s, !m_options.execute},
-                {m_options.execute ? u"invalidated"_s : u"matched"_s, total}, {u"patterns"_s, results}})
+                {m_options.execute ? (m_options.expireSeconds ? u"expired"_s : u"invalidated"_s) : u"matched"_s, total},
+                {u"patterns"_s, results}})
                      .toJson(QJsonDocument::Indented);
     } else if (!m_options.execute) {
-        m_out << "Dry run: nothing was deleted. Run again with --yes to delete these " << total << " keys.\n";
+        m_out << "Dry run: nothing was changed. Run again with --yes to "
+              << (m_options.expireSeconds ? "set the TTL of" : "delete") << " these " << total << " keys.\n";
     }
     Q_EMIT finished(failed || m_cancelled ? ExitFailure : ExitOk);
+}
+
+QString InvalidateCommand::verb() const
+{
+    return m_options.expireSeconds ? u"TTL set"_s : u"deleted"_s;
+}
+
+QString InvalidateCommand::commandName() const
+{
+    return m_options.expireSeconds ? u"expire"_s : u"invalidate"_s;
 }
 
 } // namespace cachescope::cli

@@ -9,7 +9,7 @@ namespace cachescope::cli {
 
 // `cachectl invalidate PATTERN…`: a dry run first (exact count and a sample per pattern); with --yes the
 // keys are deleted with SCAN + UNLINK, progress on stderr, and each pattern's result goes to the audit
-// stream. Protected namespaces are refused.
+// stream. Protected namespaces are refused. `cachectl expire` is the same flow with EXPIRE instead of UNLINK.
 class InvalidateCommand : public QObject
 {
     Q_OBJECT
@@ -21,6 +21,8 @@ public:
         bool json = false;
         QList<QByteArray> protectedPatterns;
         QString actor;
+        std::optional<qint64> expireSeconds; // `cachectl expire`: set this TTL instead of deleting
+        bool onlyShorten = false;
     };
 
     InvalidateCommand(redis::Connection* connection, Options options, QTextStream& out, QTextStream& err);
@@ -34,6 +36,8 @@ private:
     void runNext();
     void onFinished(const ops::InvalidationProgress& progress);
     void report();
+    QString verb() const; // "deleted" or "TTL set", as the report says it
+    QString commandName() const;
 
     redis::Connection* m_connection;
     Options m_options;

@@ -43,6 +43,9 @@ Commands:
   invalidate PATTERN...  Dry run: exact count and a sample per pattern. --yes deletes (SCAN + UNLINK),
                          shows progress, writes the audit trail. Protected namespaces are refused;
                          --protect PATTERN adds one (e.g. 'session:*').
+  expire PATTERN... --ttl N
+                         The same flow, setting a TTL of N seconds (EXPIRE) instead of deleting;
+                         --only-shorten leaves keys that already expire sooner (EXPIRE … LT).
   routes get|export FILE|import FILE|set PATH [--ttl N] [--vary a,b] [--private|--shared] [--remove]
                          The live route configuration; writes detect concurrent edits.
   audit                  The newest audit records (--count N, default 20).
@@ -83,15 +86,16 @@ int main(int argc, char* argv[])
         {u"samples"_s, u"stats: stop after this many intervals."_s, u"n"_s},
         {u"by"_s, u"stats: route, tenant, venue or ns."_s, u"dimension"_s},
         {u"window"_s, u"stats --by: seconds to sum (default 60)."_s, u"s"_s},
-        {u"yes"_s, u"invalidate: really delete (without it, a dry run)."_s},
-        {u"protect"_s, u"invalidate: another protected pattern (repeatable)."_s, u"pattern"_s},
+        {u"yes"_s, u"invalidate, expire: really write (without it, a dry run)."_s},
+        {u"protect"_s, u"invalidate, expire: another protected pattern (repeatable)."_s, u"pattern"_s},
         {u"actor"_s, u"Name recorded in the audit trail (default $USER@host)."_s, u"name"_s},
         {u"user-id"_s, u"key: the authenticated user."_s, u"id"_s},
         {u"tenant"_s, u"key: the tenant from the auth context."_s, u"id"_s},
         {u"venue"_s, u"key: the venue from the auth context."_s, u"id"_s},
         {u"routes"_s, u"key: route rules from this JSON file."_s, u"file"_s},
         {u"live"_s, u"key: route rules from the server."_s},
-        {u"ttl"_s, u"routes set: TTL in seconds."_s, u"s"_s},
+        {u"ttl"_s, u"routes set, expire: TTL in seconds."_s, u"s"_s},
+        {u"only-shorten"_s, u"expire: never lengthen a key's TTL."_s},
         {u"vary"_s, u"routes set: comma-separated vary-by query parameters."_s, u"params"_s},
         {u"private"_s, u"routes set: one entry per user."_s},
         {u"shared"_s, u"routes set: one entry for everyone."_s},
@@ -218,8 +222,16 @@ int main(int argc, char* argv[])
                 });
         };
         runner.reset(store);
-    } else if (command == u"invalidate" && positional.size() >= 2) {
+    } else if ((command == u"invalidate" || command == u"expire") && positional.size() >= 2) {
         InvalidateCommand::Options options;
+        if (command == u"expire") {
+            if (!parser.isSet(u"ttl"_s))
+                return usage(u"expire needs --ttl SECONDS"_s);
+            options.expireSeconds = positiveNumber(u"ttl"_s, 0);
+            options.onlyShorten = parser.isSet(u"only-shorten"_s);
+            if (!ok)
+                return ExitUsage;
+        }
         for (const QString& pattern : positional.sliced(1))
             options.patterns.append(pattern.toUtf8());
         for (const QString& pattern : parser.values(u"protect"_s))

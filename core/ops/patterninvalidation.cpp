@@ -100,27 +100,62 @@ void PatternInvalidation::onPage(const QList<QByteArray>& keys)
     }
     m_progress.resumeCursor = m_scan.cursor();
     if (!m_options.dryRun && !doomed.isEmpty() && m_connection) {
-        ++m_unlinksInFlight;
-        const qint64 sent = doomed.size();
-        doomed.prepend("UNLINK");
-        m_connection->command(doomed, this, [this, sent](const redis::Reply& reply) {
-            --m_unlinksInFlight;
-            if (reply.isInteger()) {
-                m_progress.deleted += reply.integer();
-            } else {
-                if (reply.errorKind() == redis::ErrorKind::ConnectionLost
-                    || reply.errorKind() == redis::ErrorKind::Timeout)
-                    m_progress.unconfirmed += sent;
-                if (!m_progress.error)
-                    m_progress.error = reply;
-                m_scan.cancel();
-                m_scanDone = true;
-            }
+        if (m_options.expireSeconds)
+            sendExpire(doomed);
+        else
+            sendUnlink(std::move(doomed));
+    }
+    Q_EMIT progressed(m_progress);
+}
+
+void PatternInvalidation::sendUnlink(QList<QByteArray> keys)
+{
+    ++m_writesInFlight;
+    const qint64 sent = keys.size();
+    keys.prepend("UNLINK");
+    m_connection->command(keys, this, [this, sent](const redis::Reply& reply) {
+        --m_writesInFlight;
+        if (reply.isInteger())
+            m_progress.deleted += reply.integer();
+        else
+            onWriteFailed(reply, sent);
+        Q_EMIT progressed(m_progress);
+        finishIfDone();
+    });
+}
+
+void PatternInvalidation::sendExpire(const QList<QByteArray>& keys)
+{
+    // EXPIRE takes one key: one pipelined command per key, counted as a batch so finishing waits for all.
+    ++m_writesInFlight;
+    auto remaining = std::make_shared<qsizetype>(keys.size());
+    const QByteArray seconds = QByteArray::number(*m_options.expireSeconds);
+    for (const QByteArray& key : keys) {
+        QList<QByteArray> args {"EXPIRE", key, seconds};
+        if (m_options.onlyShorten)
+            args.append("LT");
+        m_connection->command(args, this, [this, remaining](const redis::Reply& reply) {
+            if (reply.isInteger())
+                m_progress.deleted += reply.integer(); // 0: the key is gone, or LT kept a shorter TTL
+            else
+                onWriteFailed(reply, 1);
+            if (--*remaining > 0)
+                return;
+            --m_writesInFlight;
             Q_EMIT progressed(m_progress);
             finishIfDone();
         });
     }
-    Q_EMIT progressed(m_progress);
+}
+
+void PatternInvalidation::onWriteFailed(const redis::Reply& reply, qint64 lostWrites)
+{
+    if (reply.errorKind() == redis::ErrorKind::ConnectionLost || reply.errorKind() == redis::ErrorKind::Timeout)
+        m_progress.unconfirmed += lostWrites;
+    if (!m_progress.error)
+        m_progress.error = reply;
+    m_scan.cancel();
+    m_scanDone = true;
 }
 
 void PatternInvalidation::onScanDone()
@@ -140,7 +175,7 @@ void PatternInvalidation::fail(const redis::Reply& error)
 
 void PatternInvalidation::finishIfDone()
 {
-    if (!m_scanDone || m_unlinksInFlight > 0 || m_progress.finished)
+    if (!m_scanDone || m_writesInFlight > 0 || m_progress.finished)
         return;
     m_progress.finished = true;
     Q_EMIT finished(m_progress);

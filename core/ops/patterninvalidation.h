@@ -23,8 +23,8 @@ struct InvalidationProgress
     QByteArray pattern;
     qint64 scanned = 0; // keys SCAN returned that matched the pattern (SCAN MATCH filters server-side)
     qint64 matched = 0; // distinct matching keys that are not protected
-    qint64 deleted = 0; // confirmed by UNLINK's replies: exact
-    qint64 unconfirmed = 0; // UNLINKs sent whose reply was lost: up to this many more may be gone
+    qint64 deleted = 0; // confirmed by UNLINK's replies (for an expire run: by EXPIRE's): exact
+    qint64 unconfirmed = 0; // writes sent whose reply was lost: up to this many more may be changed
     qint64 skippedProtected = 0;
     QList<QByteArray> sample; // the first few matching keys, for a preview
     bool dryRun = false;
@@ -34,7 +34,8 @@ struct InvalidationProgress
     QByteArray resumeCursor; // where a new run can continue (deletes are idempotent)
 };
 
-// Deletes the keys matching a Redis glob with SCAN + UNLINK, never KEYS or a blocking script: the next SCAN
+// Deletes (or sets a TTL on) the keys matching a Redis glob with SCAN + UNLINK (or EXPIRE), never KEYS or a
+// blocking script: the next SCAN
 // page is in flight while the previous page's UNLINK runs. Keys in protected namespaces are skipped. A dry
 // run counts exactly (SCAN's duplicates removed) and keeps a sample, deleting nothing. Cancelling stops
 // the scan and waits for the UNLINKs already sent, so the reported count is exact.
@@ -50,6 +51,10 @@ public:
         QList<QByteArray> protectedPatterns; // globs; the built-in ones are always added
         // When set, only keys it accepts count and are deleted (an exact selection on top of the glob).
         std::function<bool(const QByteArray& key)> keyFilter;
+        // When set, matching keys get this TTL (EXPIRE) instead of being deleted; "deleted" then counts the
+        // keys whose TTL was set. onlyShorten adds EXPIRE's LT: a key that already expires sooner keeps its TTL.
+        std::optional<qint64> expireSeconds;
+        bool onlyShorten = false;
     };
 
     PatternInvalidation(redis::Connection* connection, QByteArray pattern, Options options, QObject* parent = nullptr);
@@ -71,6 +76,9 @@ Q_SIGNALS:
 
 private:
     void onPage(const QList<QByteArray>& keys);
+    void sendUnlink(QList<QByteArray> keys);
+    void sendExpire(const QList<QByteArray>& keys);
+    void onWriteFailed(const redis::Reply& reply, qint64 lostWrites);
     void onScanDone();
     void fail(const redis::Reply& error);
     void finishIfDone();
@@ -81,7 +89,7 @@ private:
     redis::ScanIterator m_scan;
     InvalidationProgress m_progress;
     QSet<size_t> m_seen; // hashes of matched keys, for an exact dry-run count in little memory
-    int m_unlinksInFlight = 0;
+    int m_writesInFlight = 0; // UNLINKs, or batches of EXPIREs, awaiting replies
     bool m_scanDone = false;
 };
 
