@@ -25,6 +25,7 @@
 #include <QSignalSpy>
 #include <QStatusBar>
 #include <QTabWidget>
+#include <QTableView>
 #include <QTemporaryDir>
 #include <QTest>
 #include <QTimer>
@@ -46,6 +47,20 @@ private:
         const QString dir = QCoreApplication::applicationDirPath() + u"/screenshots"_s;
         QDir().mkpath(dir);
         QVERIFY(widget->grab().save(dir + u'/' + name + u".png"_s));
+    }
+
+    // The window on its route editor, showing the defaults (nothing stored).
+    static ui::RouteEditorPane* showDefaultRoutes(ui::MainWindow& window, redis::Connection& connection)
+    {
+        testing::runCommand(connection, {"DEL", "cachescope:config:routes"});
+        window.show();
+        ui::RouteEditorPane* editor = window.routeEditor();
+        QSignalSpy loaded(editor, &ui::RouteEditorPane::loaded);
+        editor->reload();
+        if (!loaded.wait(5000))
+            return nullptr;
+        window.tabs()->setCurrentWidget(editor);
+        return editor;
     }
 
     void seed()
@@ -259,16 +274,11 @@ private Q_SLOTS:
     {
         redis::Connection connection(m_server.connectionOptions());
         QVERIFY(testing::openAndWait(connection));
-        testing::runCommand(connection, {"DEL", "cachescope:config:routes"});
         ui::SafetyOptions safety;
         safety.actor = u"editor@test"_s;
         ui::MainWindow window(&connection, safety);
-        window.show();
-        ui::RouteEditorPane* editor = window.routeEditor();
-        QSignalSpy loaded(editor, &ui::RouteEditorPane::loaded);
-        editor->reload();
-        QVERIFY(loaded.wait(5000));
-        window.tabs()->setCurrentWidget(editor);
+        ui::RouteEditorPane* editor = showDefaultRoutes(window, connection);
+        QVERIFY(editor);
 
         auto gatewayConnection = std::make_unique<redis::Connection>(m_server.connectionOptions());
         QVERIFY(testing::openAndWait(*gatewayConnection));
@@ -311,6 +321,75 @@ private Q_SLOTS:
         QCOMPARE(stored->config.routes[1].ttlSeconds, 99);
         QCOMPARE(stored->config.routes[2].ttlSeconds, 30);
         save(&window, u"dashboard-route-conflict"_s);
+    }
+
+    // A route's new TTL applied to the keys it already cached, and a tree node's keys given a TTL: both after a
+    // preview, both touching exactly the selected keys and nothing else.
+    void ttlChangesReachExistingKeysAfterAPreview()
+    {
+        seed();
+        redis::Connection connection(m_server.connectionOptions());
+        QVERIFY(testing::openAndWait(connection));
+        ui::SafetyOptions safety;
+        safety.actor = u"ttl@test"_s;
+        ui::MainWindow window(&connection, safety);
+        ui::RouteEditorPane* editor = showDefaultRoutes(window, connection);
+        QVERIFY(editor);
+        ui::RouteRulesModel* rules = editor->rulesModel();
+        const QModelIndex eventsRule = rules
+                                           ->match(rules->index(0, ui::RouteRulesModel::PathColumn), Qt::EditRole,
+                                               u"/api/events"_s, 1, Qt::MatchExactly)
+                                           .value(0);
+        QVERIFY(eventsRule.isValid());
+        editor->table()->setCurrentIndex(eventsRule);
+        QVERIFY(rules->setData(eventsRule.siblingAtColumn(ui::RouteRulesModel::TtlColumn), 42));
+        editor->requestApplyTtl(); // unsaved: refused with the reason
+        QVERIFY2(editor->message().contains(u"save them first"_s), qPrintable(editor->message()));
+        QVERIFY(window.findChildren<ui::InvalidationDialog*>().isEmpty());
+        QSignalSpy saved(editor, &ui::RouteEditorPane::saved);
+        editor->save();
+        QVERIFY(saved.wait(5000));
+        QTRY_VERIFY(editor->historyLines().size() == 1); // the selected rule's history: this save
+        QVERIFY2(editor->historyLines().first().contains(u"/api/events: ttl 600 s → ttl 42 s"_s),
+            qPrintable(editor->historyLines().join(u'\n')));
+
+        editor->requestApplyTtl();
+        const auto dialogs = window.findChildren<ui::InvalidationDialog*>();
+        QCOMPARE(dialogs.size(), 1);
+        ui::InvalidationDialog* dialog = dialogs.first();
+        QTRY_COMPARE_WITH_TIMEOUT(dialog->previewTotal(), 36, 5000); // 3 tenants x 12 venues of /api/events
+        save(dialog, u"dialog-apply-route-ttl"_s);
+        QSignalSpy executed(dialog, &ui::InvalidationDialog::executed);
+        dialog->execute();
+        QVERIFY(executed.wait(5000));
+        QCOMPARE(dialog->deletedTotal(), 36);
+        const auto ttlOf = [this](const char* key) {
+            return m_server.cli({u"TTL"_s, QString::fromLatin1(key)}).trimmed().toInt();
+        };
+        QVERIFY(ttlOf("gateway:response:GET:/api/events:tenant:acme:venue:v3") <= 42);
+        QVERIFY(ttlOf("gateway:response:GET:/api/venues/3:tenant:acme:venue:v3") > 500);
+        QCOMPARE(m_server.cli({u"TTL"_s, u"events:1"_s}).trimmed(), QByteArray("-1"));
+        QVERIFY(m_server.cli({u"XREVRANGE"_s, u"cachescope:audit"_s, u"+"_s, u"-"_s, u"COUNT"_s, u"1"_s})
+                    .contains("expire 42s LT"));
+        dialog->close();
+
+        // A venue node: its three keys get 120 s unless they expire sooner (events: 42 s, kept).
+        ops::GatewayScope scope;
+        scope.tenant = "globex";
+        scope.venue = "v5";
+        ui::InvalidationDialog* nodeDialog =
+            window.openSetTtl(ops::selectGatewayKeys(scope, model::RouteConfig::defaults()), 120);
+        QTRY_COMPARE_WITH_TIMEOUT(nodeDialog->previewTotal(), 3, 5000);
+        QSignalSpy nodeExecuted(nodeDialog, &ui::InvalidationDialog::executed);
+        nodeDialog->execute();
+        QVERIFY(nodeExecuted.wait(5000));
+        QCOMPARE(nodeDialog->deletedTotal(), 2); // LT: the events entry already expires sooner
+        QVERIFY(ttlOf("gateway:response:GET:/api/events:tenant:globex:venue:v5") <= 42);
+        QVERIFY(qAbs(ttlOf("gateway:response:GET:/api/venues/3:tenant:globex:venue:v5") - 120) <= 1);
+        QVERIFY(ttlOf("gateway:response:GET:/api/venues/3:tenant:globex:venue:v6") > 500);
+        save(nodeDialog, u"dialog-set-ttl-done"_s);
+        nodeDialog->close();
+        seed();
     }
 
     void largeValuesAreTruncatedWithAWayToLoadMore()

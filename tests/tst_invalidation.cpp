@@ -118,6 +118,7 @@ private Q_SLOTS:
         QTest::newRow("route /api/events of acme v1") << 2;
         QTest::newRow("venue v1 without tenant") << 3;
         QTest::newRow("namespace events") << 4;
+        QTest::newRow("route /api/events, every tenant and venue") << 5;
     }
     void selectionsAreExact()
     {
@@ -157,8 +158,12 @@ private Q_SLOTS:
         case 3:
             selection = ops::selectGatewayKeys({{}, true, QByteArray("v1"), false, {}, {}}, routes);
             break;
-        default:
+        case 4:
             selection = ops::selectNamespace("events");
+            break;
+        default:
+            selection = ops::selectGatewayKeys({{}, false, {}, false, {}, u"/api/events"_s}, routes);
+            QCOMPARE(selection.description, u"route /api/events"_s);
             break;
         }
         const QSet<QByteArray> before = allKeys();
@@ -167,7 +172,7 @@ private Q_SLOTS:
             if (selection.accepts(key))
                 expected.insert(key);
         }
-        const int expectedCounts[] = {6, 4, 2, 1, 1};
+        const int expectedCounts[] = {6, 4, 2, 1, 1, 6};
         QCOMPARE(expected.size(), expectedCounts[which]);
         PatternInvalidation::Options options;
         options.keyFilter = selection.accepts;

@@ -71,6 +71,10 @@ MainWindow::MainWindow(redis::Connection* connection, SafetyOptions safety, QWid
     });
     connect(m_browser, &KeyBrowser::invalidateRequested, this,
         [this](const ops::KeySelection& selection) { openInvalidation(selection); });
+    connect(m_browser, &KeyBrowser::setTtlRequested, this,
+        [this](const ops::KeySelection& selection) { openSetTtl(selection, 300); });
+    connect(m_routes, &RouteEditorPane::applyTtlRequested, this,
+        [this](const ops::KeySelection& selection, qint64 seconds) { openSetTtl(selection, seconds); });
     connect(m_sampler, &ops::InfoSampler::sampled, m_charts, &LiveChartPane::addSample);
     connect(m_sampler, &ops::InfoSampler::failed, this,
         [this](const QString& error) { statusBar()->showMessage(tr("INFO failed: %1").arg(error), 5000); });
@@ -157,14 +161,29 @@ void MainWindow::createActions()
 
 InvalidationDialog* MainWindow::openInvalidation(const std::optional<ops::KeySelection>& selection)
 {
+    return openKeyOperation(selection, false);
+}
+
+InvalidationDialog* MainWindow::openSetTtl(const std::optional<ops::KeySelection>& selection, qint64 seconds)
+{
+    InvalidationDialog* dialog = openKeyOperation(selection, true);
+    if (dialog)
+        dialog->setTtl(seconds, true);
+    return dialog;
+}
+
+InvalidationDialog* MainWindow::openKeyOperation(const std::optional<ops::KeySelection>& selection, bool setTtl)
+{
     if (!m_connection)
         return nullptr;
-    auto* dialog = new InvalidationDialog(m_connection, m_safety, this);
+    auto* dialog = new InvalidationDialog(
+        m_connection, m_safety, setTtl ? InvalidationDialog::Action::SetTtl : InvalidationDialog::Action::Delete, this);
     dialog->setAttribute(Qt::WA_DeleteOnClose);
     if (selection)
         dialog->setSelection(*selection);
-    connect(dialog, &InvalidationDialog::executed, this, [this](qint64 deleted) {
-        statusBar()->showMessage(tr("%L1 keys deleted").arg(deleted), 10000);
+    connect(dialog, &InvalidationDialog::executed, this, [this, setTtl](qint64 changed) {
+        statusBar()->showMessage(
+            setTtl ? tr("TTL set on %L1 keys").arg(changed) : tr("%L1 keys deleted").arg(changed), 10000);
         m_browser->rescan();
     });
     dialog->show();

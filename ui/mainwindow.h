@@ -61,9 +61,12 @@ public:
 
     // Opens the invalidation dialog for these keys (or for typed patterns when there is no selection).
     InvalidationDialog* openInvalidation(const std::optional<ops::KeySelection>& selection = std::nullopt);
+    // The same flow setting a TTL on the keys (a node's keys, or a route's after its TTL changed).
+    InvalidationDialog* openSetTtl(const std::optional<ops::KeySelection>& selection, qint64 seconds);
 
 private:
     void createActions();
+    InvalidationDialog* openKeyOperation(const std::optional<ops::KeySelection>& selection, bool setTtl);
     void updateConnectionStatus();
 
     QPointer<redis::Connection> m_connection;

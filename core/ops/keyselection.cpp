@@ -17,6 +17,9 @@ KeySelection selectGatewayKeys(const GatewayScope& scope, const model::RouteConf
         pattern += model::escapeGlobLiteral(model::escapeKeyComponent(*scope.method)) + ':'
             + model::escapeGlobLiteral(model::escapeKeyComponent(scope.rulePath->toUtf8()));
         parts.append(u"route %1 %2"_s.arg(QString::fromUtf8(*scope.method), *scope.rulePath));
+    } else if (scope.rulePath) {
+        pattern += "*:" + model::escapeGlobLiteral(model::escapeKeyComponent(scope.rulePath->toUtf8()));
+        parts.append(u"route %1"_s.arg(*scope.rulePath));
     }
     pattern += '*';
     if (scope.tenant) {
@@ -35,7 +38,7 @@ KeySelection selectGatewayKeys(const GatewayScope& scope, const model::RouteConf
         pattern += '*';
     }
     selection.scanPattern = pattern;
-    selection.description = parts.join(u", "_s);
+    selection.description = parts.isEmpty() ? u"every gateway response"_s : parts.join(u", "_s);
     selection.accepts = [scope, routes](const QByteArray& key) {
         const model::ParsedKey parsed = model::parseKey(key);
         if (parsed.kind != model::ParsedKey::Kind::GatewayResponse)

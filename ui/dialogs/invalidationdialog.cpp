@@ -3,6 +3,7 @@
 #include "ops/audit.h"
 #include "redis/connection.h"
 
+#include <QCheckBox>
 #include <QDialogButtonBox>
 #include <QHBoxLayout>
 #include <QHeaderView>
@@ -11,6 +12,7 @@
 #include <QPlainTextEdit>
 #include <QProgressBar>
 #include <QPushButton>
+#include <QSpinBox>
 #include <QStandardItemModel>
 #include <QTableView>
 #include <QVBoxLayout>
@@ -29,10 +31,12 @@ enum ResultColumn
 };
 } // namespace
 
-InvalidationDialog::InvalidationDialog(redis::Connection* connection, SafetyOptions safety, QWidget* parent)
+InvalidationDialog::InvalidationDialog(
+    redis::Connection* connection, SafetyOptions safety, Action action, QWidget* parent)
     : QDialog(parent)
     , m_connection(connection)
     , m_safety(std::move(safety))
+    , m_action(action)
     , m_patterns(new QPlainTextEdit(this))
     , m_selectionLabel(new QLabel(this))
     , m_results(new QStandardItemModel(0, 4, this))
@@ -42,16 +46,18 @@ InvalidationDialog::InvalidationDialog(redis::Connection* connection, SafetyOpti
     , m_confirm(new QLineEdit(this))
     , m_progress(new QProgressBar(this))
     , m_previewButton(new QPushButton(tr("&Preview (dry run)"), this))
-    , m_deleteButton(new QPushButton(tr("&Delete"), this))
-    , m_cancelButton(new QPushButton(tr("&Cancel deletion"), this))
+    , m_deleteButton(new QPushButton(action == Action::Delete ? tr("&Delete") : tr("&Set TTL"), this))
+    , m_cancelButton(new QPushButton(action == Action::Delete ? tr("&Cancel deletion") : tr("&Cancel"), this))
     , m_closeButton(new QPushButton(tr("Close"), this))
 {
-    setWindowTitle(tr("Invalidate cache keys — %1").arg(connection->options().displayName()));
+    setWindowTitle((action == Action::Delete ? tr("Invalidate cache keys — %1") : tr("Set the TTL of cache keys — %1"))
+                       .arg(connection->options().displayName()));
     m_patterns->setPlaceholderText(tr("One Redis glob per line, e.g.\ngateway:response:GET:/api/events*\nevents:*"));
     m_patterns->setMaximumHeight(90);
     m_selectionLabel->setWordWrap(true);
     m_selectionLabel->hide();
-    m_results->setHorizontalHeaderLabels({tr("Pattern"), tr("Matching keys"), tr("Deleted"), tr("Sample / note")});
+    m_results->setHorizontalHeaderLabels({tr("Pattern"), tr("Matching keys"),
+        action == Action::Delete ? tr("Deleted") : tr("TTL set"), tr("Sample / note")});
     m_table->setModel(m_results);
     m_table->verticalHeader()->hide();
     m_table->horizontalHeader()->setSectionResizeMode(PatternColumn, QHeaderView::Interactive);
@@ -81,6 +87,21 @@ InvalidationDialog::InvalidationDialog(redis::Connection* connection, SafetyOpti
     layout->addWidget(new QLabel(tr("Patterns:"), this));
     layout->addWidget(m_patterns);
     layout->addWidget(m_selectionLabel);
+    if (action == Action::SetTtl) {
+        m_ttl = new QSpinBox(this);
+        m_ttl->setRange(1, 30 * 24 * 3600);
+        m_ttl->setValue(300);
+        m_ttl->setSuffix(tr(" s"));
+        m_onlyShorten = new QCheckBox(tr("Only shorten (keys that expire sooner keep their TTL)"), this);
+        m_onlyShorten->setChecked(true);
+        auto* ttlRow = new QHBoxLayout;
+        ttlRow->addWidget(new QLabel(tr("New TTL:"), this));
+        ttlRow->addWidget(m_ttl);
+        ttlRow->addWidget(m_onlyShorten);
+        ttlRow->addStretch(1);
+        layout->addLayout(ttlRow);
+        connect(m_ttl, &QSpinBox::valueChanged, this, &InvalidationDialog::updateButtons);
+    }
     layout->addWidget(m_table, 1);
     layout->addWidget(m_summary);
     layout->addLayout(confirmRow);
@@ -109,6 +130,19 @@ void InvalidationDialog::setPatterns(const QStringList& patterns)
     m_selectionLabel->hide();
     m_patterns->setReadOnly(false);
     m_patterns->setPlainText(patterns.join(u'\n'));
+}
+
+void InvalidationDialog::setTtl(qint64 seconds, bool onlyShorten)
+{
+    if (!m_ttl)
+        return;
+    m_ttl->setValue(int(std::clamp<qint64>(seconds, m_ttl->minimum(), m_ttl->maximum())));
+    m_onlyShorten->setChecked(onlyShorten);
+}
+
+QString InvalidationDialog::actionVerb() const
+{
+    return m_action == Action::Delete ? tr("deleted") : tr("given the new TTL");
 }
 
 void InvalidationDialog::setSelection(const ops::KeySelection& selection)
@@ -180,6 +214,7 @@ void InvalidationDialog::execute()
     m_dryRun = false;
     m_next = 0;
     m_deletedTotal = 0;
+    m_handledTotal = 0;
     m_cancelled = false;
     m_progress->setRange(0, int(std::min<qint64>(m_previewTotal, std::numeric_limits<int>::max())));
     m_progress->setValue(0);
@@ -217,6 +252,10 @@ void InvalidationDialog::runNext()
     options.protectedPatterns = m_safety.protectedPatterns;
     options.keyFilter = target.filter;
     options.sampleSize = 3;
+    if (m_ttl) {
+        options.expireSeconds = m_ttl->value();
+        options.onlyShorten = m_onlyShorten->isChecked();
+    }
     m_job = std::make_unique<ops::PatternInvalidation>(m_connection, target.pattern, options);
     const int row = int(m_next);
     connect(m_job.get(), &ops::PatternInvalidation::progressed, this, [this, row](const ops::InvalidationProgress& p) {
@@ -224,7 +263,8 @@ void InvalidationDialog::runNext()
             m_results->item(row, MatchedColumn)->setText(QLocale().toString(p.matched));
         } else {
             m_results->item(row, DeletedColumn)->setText(QLocale().toString(p.deleted));
-            m_progress->setValue(int(std::min<qint64>(m_progress->maximum(), m_deletedTotal + p.deleted)));
+            // Keys handled so far: with EXPIRE … LT some are matched but rightly left unchanged.
+            m_progress->setValue(int(std::min<qint64>(m_progress->maximum(), m_handledTotal + p.matched)));
         }
     });
     connect(m_job.get(), &ops::PatternInvalidation::finished, this, &InvalidationDialog::onJobFinished);
@@ -244,6 +284,7 @@ void InvalidationDialog::onJobFinished(const ops::InvalidationProgress& progress
         note->setText(progress.error ? tr("error: %1").arg(progress.error->errorMessage()) : sample.join(u"   "_s));
     } else {
         m_deletedTotal += progress.deleted;
+        m_handledTotal += progress.matched;
         m_results->item(row, DeletedColumn)->setText(QLocale().toString(progress.deleted));
         if (progress.error)
             note->setText(
@@ -257,7 +298,11 @@ void InvalidationDialog::onJobFinished(const ops::InvalidationProgress& progress
             note->setText(tr("done"));
         ops::AuditRecord record;
         record.actor = m_safety.actor;
-        record.action = progress.cancelled ? u"invalidate (cancelled)"_s : u"invalidate"_s;
+        record.action = m_ttl
+            ? u"expire %1s%2"_s.arg(m_ttl->value()).arg(m_onlyShorten->isChecked() ? u" LT"_s : QString())
+            : u"invalidate"_s;
+        if (progress.cancelled)
+            record.action += u" (cancelled)"_s;
         record.target = m_selection ? m_selection->description : redis::displayBytes(progress.pattern);
         record.count = progress.deleted;
         if (m_connection)
@@ -273,25 +318,29 @@ void InvalidationDialog::setPhase(Phase phase)
     m_phase = phase;
     switch (phase) {
     case Phase::Editing:
-        m_summary->setText(tr("Preview first: nothing is deleted before you have seen how many keys match."));
+        m_summary->setText(tr("Preview first: nothing is changed before you have seen how many keys match."));
         break;
     case Phase::Previewing:
-        m_summary->setText(tr("Counting matching keys (SCAN, nothing is deleted)…"));
+        m_summary->setText(tr("Counting matching keys (SCAN, nothing is changed)…"));
         break;
     case Phase::Previewed:
         m_summary->setText(m_cancelled
                 ? tr("Preview cancelled.")
-                : tr("<b>%L1 keys</b> would be deleted. %2")
+                : tr("<b>%L1 keys</b> would be %2. %3")
                       .arg(m_previewTotal)
-                      .arg(m_safety.readOnly ? tr("This connection is read-only: deleting is disabled.") : QString()));
+                      .arg(actionVerb(),
+                          m_safety.readOnly ? tr("This connection is read-only: writing is disabled.") : QString()));
         break;
     case Phase::Deleting:
-        m_summary->setText(tr("Deleting with SCAN + UNLINK… Cancel stops after the keys already sent."));
+        m_summary->setText(m_action == Action::Delete
+                ? tr("Deleting with SCAN + UNLINK… Cancel stops after the keys already sent.")
+                : tr("Setting TTLs with SCAN + EXPIRE… Cancel stops after the keys already sent."));
         break;
     case Phase::Done:
         m_summary->setText((m_cancelled ? tr("<b>Cancelled.</b> ") : QString())
-            + tr("<b>%L1 keys deleted</b> (counted from the server's replies). The audit trail has the record.")
-                  .arg(m_deletedTotal));
+            + tr("<b>%L1 keys %2</b> (counted from the server's replies). The audit trail has the record.")
+                  .arg(m_deletedTotal)
+                  .arg(actionVerb()));
         break;
     }
     const bool confirm = phase == Phase::Previewed && needsTypedConfirmation() && !m_safety.readOnly;

@@ -11,7 +11,9 @@
 #include <memory>
 #include <optional>
 
+class QCheckBox;
 class QLabel;
+class QSpinBox;
 class QLineEdit;
 class QPlainTextEdit;
 class QProgressBar;
@@ -28,17 +30,27 @@ namespace cachescope::ui {
 // Pattern invalidation, the safe way: a dry run shows the exact count per pattern and a sample before
 // anything is deleted; protected namespaces are refused; on a production connection a broad deletion needs
 // its count typed; deletion shows progress, can be cancelled, reports exactly what was deleted and is
-// audited. Read-only connections can preview but never delete.
+// audited. Read-only connections can preview but never delete. The same flow sets a TTL on the keys instead
+// (EXPIRE, optionally only shortening), for "set TTL on this node's keys" and "apply a route's new TTL".
 class InvalidationDialog : public QDialog
 {
     Q_OBJECT
 public:
-    InvalidationDialog(redis::Connection* connection, SafetyOptions safety, QWidget* parent = nullptr);
+    enum class Action
+    {
+        Delete,
+        SetTtl,
+    };
+
+    InvalidationDialog(
+        redis::Connection* connection, SafetyOptions safety, Action action = Action::Delete, QWidget* parent = nullptr);
     ~InvalidationDialog() override;
 
     void setPatterns(const QStringList& patterns);
     // A tree node's keys: its glob narrows the scan, its parts decide exactly.
     void setSelection(const ops::KeySelection& selection);
+    // SetTtl only: the TTL to apply, and whether keys that expire sooner keep their TTL (EXPIRE … LT).
+    void setTtl(qint64 seconds, bool onlyShorten);
 
     qint64 previewTotal() const
     {
@@ -79,13 +91,17 @@ private:
     void setPhase(Phase phase);
     void updateButtons();
     bool needsTypedConfirmation() const;
+    QString actionVerb() const; // "deleted" / "given the new TTL"
 
     QPointer<redis::Connection> m_connection;
     SafetyOptions m_safety;
+    Action m_action;
     std::optional<ops::KeySelection> m_selection;
     Phase m_phase = Phase::Editing;
     QPlainTextEdit* m_patterns;
     QLabel* m_selectionLabel;
+    QSpinBox* m_ttl = nullptr;
+    QCheckBox* m_onlyShorten = nullptr;
     QStandardItemModel* m_results;
     QTableView* m_table;
     QLabel* m_summary;
@@ -102,6 +118,7 @@ private:
     std::unique_ptr<ops::PatternInvalidation> m_job;
     qint64 m_previewTotal = 0;
     qint64 m_deletedTotal = 0;
+    qint64 m_handledTotal = 0; // keys the write pass has reached (changed or not)
     bool m_cancelled = false;
 };
 

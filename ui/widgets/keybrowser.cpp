@@ -83,12 +83,17 @@ KeyBrowser::KeyBrowser(redis::Connection* connection, QWidget* parent)
         QAction* invalidate =
             menu.addAction(selection ? tr("Invalidate %1…").arg(selection->description) : tr("Invalidate…"));
         invalidate->setEnabled(selection.has_value());
+        QAction* setTtl = menu.addAction(selection ? tr("Set TTL on %1…").arg(selection->description) : tr("Set TTL…"));
+        setTtl->setEnabled(selection.has_value());
+        menu.addSeparator();
         QAction* copy = menu.addAction(tr("Copy key"));
         const QByteArray key = index.siblingAtColumn(0).data(KeyTreeModel::KeyRole).toByteArray();
         copy->setEnabled(!key.isNull());
         QAction* chosen = menu.exec(m_view->viewport()->mapToGlobal(position));
         if (chosen == invalidate && selection)
             Q_EMIT invalidateRequested(*selection);
+        else if (chosen == setTtl && selection)
+            Q_EMIT setTtlRequested(*selection);
         else if (chosen == copy)
             QGuiApplication::clipboard()->setText(QString::fromUtf8(key));
     });

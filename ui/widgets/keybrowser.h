@@ -56,6 +56,7 @@ public Q_SLOTS:
 Q_SIGNALS:
     void keySelected(const QByteArray& key);
     void invalidateRequested(const cachescope::ops::KeySelection& selection);
+    void setTtlRequested(const cachescope::ops::KeySelection& selection);
     void scanFinished(qint64 keys);
 
 private:

@@ -39,6 +39,7 @@ RouteEditorPane::RouteEditorPane(redis::Connection* connection, QString actor, b
     , m_remove(new QPushButton(tr("Remove rule"), this))
     , m_reload(new QPushButton(tr("Reload"), this))
     , m_save(new QPushButton(tr("Save to Redis"), this))
+    , m_applyTtl(new QPushButton(tr("Apply TTL to existing keys…"), this))
     , m_history(new QStringListModel(this))
 {
     m_table->setModel(m_model);
@@ -55,7 +56,8 @@ RouteEditorPane::RouteEditorPane(redis::Connection* connection, QString actor, b
     auto* historyView = new QListView(this);
     historyView->setModel(m_history);
     historyView->setEditTriggers(QAbstractItemView::NoEditTriggers);
-    auto* historyBox = new QGroupBox(tr("History of route saves (audit trail)"), this);
+    auto* historyBox =
+        new QGroupBox(tr("History of route saves (audit trail; the selected rule's when one is selected)"), this);
     auto* historyLayout = new QVBoxLayout(historyBox);
     historyLayout->addWidget(historyView);
 
@@ -85,11 +87,15 @@ RouteEditorPane::RouteEditorPane(redis::Connection* connection, QString actor, b
     auto* layout = new QVBoxLayout(this);
     layout->addLayout(buttons);
     layout->addWidget(m_table, 3);
-    layout->addWidget(m_diff);
+    auto* below = new QHBoxLayout;
+    below->addWidget(m_diff, 1);
+    below->addWidget(m_applyTtl, 0, Qt::AlignTop);
+    layout->addLayout(below);
     layout->addWidget(m_message);
     layout->addWidget(historyBox, 1);
 
-    for (QPushButton* button : {m_add, m_remove, m_save}) {
+    m_applyTtl->setToolTip(tr("Give the selected rule's cached keys its saved TTL (EXPIRE), after a preview"));
+    for (QPushButton* button : {m_add, m_remove, m_save, m_applyTtl}) {
         button->setEnabled(!m_readOnly);
         if (m_readOnly)
             button->setToolTip(tr("This connection is read-only"));
@@ -98,6 +104,8 @@ RouteEditorPane::RouteEditorPane(redis::Connection* connection, QString actor, b
     connect(m_remove, &QPushButton::clicked, this, [this] { m_model->removeRule(m_table->currentIndex().row()); });
     connect(m_reload, &QPushButton::clicked, this, &RouteEditorPane::reload);
     connect(m_save, &QPushButton::clicked, this, &RouteEditorPane::save);
+    connect(m_applyTtl, &QPushButton::clicked, this, &RouteEditorPane::requestApplyTtl);
+    connect(m_table->selectionModel(), &QItemSelectionModel::currentRowChanged, this, &RouteEditorPane::showHistory);
     connect(m_model, &RouteRulesModel::edited, this, &RouteEditorPane::updateDiff);
     connect(m_model, &RouteRulesModel::editRejected, this, [this](const QString& why) {
         m_message->setText(u"<span style='color:#b71c1c'>%1</span>"_s.arg(why.toHtmlEscaped()));
@@ -173,8 +181,9 @@ void RouteEditorPane::save()
         }
         m_live.config = edited;
         m_live.version = result.version;
-        m_message->setText(
-            tr("Saved as version %1; every gateway using this store reloads within a second.").arg(result.version));
+        m_message->setText(tr("Saved as version %1; every gateway using this store reloads within a second. Keys "
+                              "already cached keep their TTL: \"Apply TTL to existing keys\" changes them.")
+                               .arg(result.version));
         m_version->setText(tr("Version %1, saved by you").arg(result.version));
         updateDiff();
         loadHistory();
@@ -197,25 +206,77 @@ void RouteEditorPane::updateDiff()
         tr("<b>Unsaved changes against version %1:</b><br>%2").arg(m_live.version).arg(lines.join(u"<br>"_s)));
 }
 
+QString RouteEditorPane::currentRulePath() const
+{
+    const QModelIndex current = m_table->currentIndex();
+    if (!current.isValid())
+        return {};
+    return m_model->index(current.row(), RouteRulesModel::PathColumn).data(Qt::EditRole).toString();
+}
+
+void RouteEditorPane::requestApplyTtl()
+{
+    const QString path = currentRulePath();
+    const auto& rules = m_live.config.routes;
+    const auto live =
+        std::find_if(rules.cbegin(), rules.cend(), [&path](const model::RouteRule& rule) { return rule.path == path; });
+    if (path.isEmpty() || live == rules.cend()) {
+        m_message->setText(tr("Select a saved rule first: existing keys get the TTL that is live in Redis."));
+        return;
+    }
+    const auto edited = m_model->config().routes;
+    const auto mine = std::find_if(
+        edited.cbegin(), edited.cend(), [&path](const model::RouteRule& rule) { return rule.path == path; });
+    if (mine == edited.cend() || !(*mine == *live)) {
+        m_message->setText(tr("%1 has unsaved changes: save them first, so the keys get the TTL the gateway uses.")
+                               .arg(path.toHtmlEscaped()));
+        return;
+    }
+    ops::GatewayScope scope;
+    scope.rulePath = path;
+    Q_EMIT applyTtlRequested(ops::selectGatewayKeys(scope, m_live.config), live->ttlSeconds);
+}
+
 void RouteEditorPane::loadHistory()
 {
     if (!m_connection)
         return;
     ops::readAudit(*m_connection, 200, this, [this](std::optional<QList<ops::AuditRecord>> records, const QString&) {
-        QStringList lines;
+        m_historyEntries.clear();
         for (const ops::AuditRecord& record : records.value_or(QList<ops::AuditRecord>())) {
             if (record.action != u"routes.save")
                 continue;
             const auto before =
                 model::parseRouteConfigJson(record.before).config.value_or(model::RouteConfig::defaults());
             const auto after = model::parseRouteConfigJson(record.after).config;
-            QString line = record.at.toLocalTime().toString(u"yyyy-MM-dd HH:mm:ss"_s) + u"  "_s + record.actor;
-            if (after)
-                line += u": "_s + model::describeRouteChanges(before, *after).join(u"; "_s);
-            lines.append(line);
+            m_historyEntries.append(
+                {record.at.toLocalTime().toString(u"yyyy-MM-dd HH:mm:ss"_s) + u"  "_s + record.actor,
+                    after ? model::describeRouteChanges(before, *after) : QStringList()});
         }
-        m_history->setStringList(lines);
+        showHistory();
     });
+}
+
+void RouteEditorPane::showHistory()
+{
+    // With a rule selected, only the saves that changed it; each change line starts "+ /path:", "~ /path:"…
+    const QString path = currentRulePath();
+    const QString marker = u" %1:"_s.arg(path);
+    QStringList lines;
+    for (const HistoryEntry& entry : std::as_const(m_historyEntries)) {
+        QStringList changes = entry.changes;
+        if (!path.isEmpty())
+            changes.removeIf([&marker](const QString& change) { return !change.mid(1).startsWith(marker); });
+        if (!path.isEmpty() && changes.isEmpty())
+            continue;
+        lines.append(entry.when + (changes.isEmpty() ? QString() : u": "_s + changes.join(u"; "_s)));
+    }
+    m_history->setStringList(lines);
+}
+
+QStringList RouteEditorPane::historyLines() const
+{
+    return m_history->stringList();
 }
 
 } // namespace cachescope::ui

@@ -1,5 +1,6 @@
 #pragma once
 
+#include "ops/keyselection.h"
 #include "ops/routeconfigstore.h"
 
 #include <QWidget>
@@ -16,7 +17,8 @@ class RouteRulesModel;
 
 // The route TTL editor: the live rules in a table with inline editing and validation, the changes against
 // what is live before saving, saving that detects a concurrent edit instead of overwriting it, and the audit
-// history of route saves.
+// history of route saves (of the selected rule, when one is selected). A saved TTL applies to new entries;
+// "Apply TTL to existing keys" asks for the same change on the keys already cached (EXPIRE after a preview).
 class RouteEditorPane : public QWidget
 {
     Q_OBJECT
@@ -35,6 +37,14 @@ public:
     // Loads rules from a JSON file into the table as unsaved edits; false (with the reasons shown) when the
     // file cannot be read or is not a valid configuration.
     bool importFile(const QString& path);
+    // The rule in the current row, for "apply to existing keys": its live keys and its live TTL; nothing (with
+    // the reason shown) when the row has unsaved changes or no rule.
+    void requestApplyTtl();
+    QStringList historyLines() const;
+    QTableView* table() const
+    {
+        return m_table;
+    }
 
 public Q_SLOTS:
     void reload();
@@ -44,10 +54,20 @@ Q_SIGNALS:
     void loaded();
     void saved(qint64 version);
     void saveFailed(const QString& message, bool conflict);
+    void applyTtlRequested(const cachescope::ops::KeySelection& selection, qint64 seconds);
 
 private:
     void updateDiff();
     void loadHistory();
+    void showHistory();
+    QString currentRulePath() const;
+
+    struct HistoryEntry
+    {
+        QString when; // "2026-11-25 09:00:00  alice"
+        QStringList changes;
+    };
+    QList<HistoryEntry> m_historyEntries;
 
     ops::RouteConfigStore m_store;
     QPointer<redis::Connection> m_connection;
@@ -63,6 +83,7 @@ private:
     QPushButton* m_remove;
     QPushButton* m_reload;
     QPushButton* m_save;
+    QPushButton* m_applyTtl;
     QStringListModel* m_history;
 };
 
