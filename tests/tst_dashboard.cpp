@@ -110,14 +110,35 @@ private Q_SLOTS:
             for (int i = 0; i < 3; ++i)
                 traffic.command({"GET", "events:" + QByteArray::number(sent++ % 200)}, nullptr, nullptr);
             traffic.command({"GET", "missing:" + QByteArray::number(sent)}, nullptr, nullptr);
+            traffic.command({"SET", "short-lived:" + QByteArray::number(sent), "x", "PX", "5"}, nullptr, nullptr);
         });
         load.start(20);
-        QTRY_VERIFY_WITH_TIMEOUT(window.liveCharts()->sampleCount() >= 3, 8000);
+        // Keys set to live 5 ms: the server expires them, and the expired series shows it.
+        const auto expiredSeen = [&window] {
+            double expired = 0;
+            const QStringList lines = window.liveCharts()->toCsv().split(u'\n', Qt::SkipEmptyParts);
+            for (const QString& line : lines.sliced(1))
+                expired += line.split(u',').value(6).toDouble();
+            return expired;
+        };
+        QTRY_VERIFY_WITH_TIMEOUT(window.liveCharts()->sampleCount() >= 3 && expiredSeen() > 0, 10000);
         load.stop();
         const QString csv = window.liveCharts()->toCsv();
         QVERIFY2(csv.contains(u",0.75"_s), qPrintable(csv)); // 3 hits per miss: a 75 % interval
+        QVERIFY(csv.startsWith(u"time,hits_per_second,misses_per_second,hit_rate,commands_per_second,used_memory_bytes,"
+                               "expired_per_second,evicted_per_second\n"_s));
         save(&window, u"dashboard-live"_s);
         save(window.liveCharts(), u"pane-live-charts"_s);
+        for (const auto view :
+            {ui::LiveChartPane::View::OperationsAndMemory, ui::LiveChartPane::View::ExpiredAndEvicted}) {
+            window.liveCharts()->setView(view);
+            QCOMPARE(window.liveCharts()->pointCount(view), window.liveCharts()->sampleCount());
+            QTest::qWait(50); // the chart lays out its axes on the next turn of the event loop
+            save(window.liveCharts(),
+                view == ui::LiveChartPane::View::OperationsAndMemory ? u"pane-live-ops-memory"_s
+                                                                     : u"pane-live-expired-evicted"_s);
+        }
+        window.liveCharts()->setView(ui::LiveChartPane::View::HitsAndMisses);
 
         // Select a key: the detail pane shows its parsed parts and its value, pretty-printed.
         QTreeView* view = window.keyBrowser()->view();
@@ -130,6 +151,13 @@ private Q_SLOTS:
         const QModelIndex events = view->model()->index(0, 0, services);
         view->expand(events);
         const QModelIndex firstKey = view->model()->index(0, 0, events);
+        // Expanding asked for the children's TTL and memory; the group shows a labelled estimate.
+        QTRY_COMPARE_WITH_TIMEOUT(
+            firstKey.siblingAtColumn(ui::KeyTreeModel::TtlColumn).data().toString(), u"no expiry"_s, 5000);
+        QVERIFY(firstKey.siblingAtColumn(ui::KeyTreeModel::MemoryColumn).data(ui::KeyTreeModel::MemoryRole).toLongLong()
+            > 0);
+        QTRY_COMPARE(events.data(ui::KeyTreeModel::SampledKeysRole).toInt(), 200); // each child once, no more
+        QVERIFY(events.siblingAtColumn(ui::KeyTreeModel::MemoryColumn).data().toString().startsWith(u"≈ "_s));
         QSignalSpy loaded(window.keyDetail(), &ui::KeyDetailPane::loaded);
         view->setCurrentIndex(firstKey);
         QVERIFY(loaded.wait(5000));

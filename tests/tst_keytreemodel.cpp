@@ -3,6 +3,7 @@
 #include "models/keytreemodel.h"
 
 #include <QAbstractItemModelTester>
+#include <QDateTime>
 #include <QSignalSpy>
 #include <QTest>
 
@@ -117,6 +118,60 @@ private Q_SLOTS:
         };
         walk({});
         QCOMPARE(leaves, visibleKeys);
+        // Group counts say how many keys match below them, not how many there are.
+        qint64 shownAtTop = 0;
+        for (int row = 0; row < proxy.rowCount(); ++row)
+            shownAtTop += proxy.index(row, KeyTreeModel::CountColumn).data(KeyTreeModel::CountRole).toLongLong();
+        QCOMPARE(shownAtTop, visibleKeys);
+        QCOMPARE(proxy.headerData(KeyTreeModel::CountColumn, Qt::Horizontal).toString(),
+            filter.isEmpty() ? u"Keys"_s : u"Matching"_s);
+    }
+
+    // TTL and memory arrive for a sample of keys: leaves show their own, groups the sampled range of TTLs and a
+    // memory estimate scaled to their key count; replies for keys cleared by a rescan change nothing.
+    void sampledMetadataAggregatesUpTheTree()
+    {
+        KeyTreeModel model;
+        QAbstractItemModelTester tester(&model, QAbstractItemModelTester::FailureReportingMode::QtTest);
+        QList<QByteArray> keys;
+        for (int i = 0; i < 100; ++i)
+            keys.append("events:" + QByteArray::number(i));
+        const QList<QByteArray> sample = model.addKeys(keys, 10);
+        QCOMPARE(sample.size(), 10);
+        QCOMPARE(sample.first(), QByteArray("events:0"));
+        QCOMPARE(sample.at(1), QByteArray("events:10")); // spread over the page
+        QSignalSpy changed(&model, &QAbstractItemModel::dataChanged);
+        const qint64 now = QDateTime::currentMSecsSinceEpoch();
+        QList<ops::KeyMetadata> metadata;
+        for (qsizetype i = 0; i < sample.size(); ++i)
+            metadata.append({sample.at(i), i == 0 ? -1 : 60000 * i, 100 + 20 * i, now}); // sizes average 190 bytes
+        metadata.append({"events:5", 1000, 1, now}); // not asked for: ignored
+        model.setMetadata(metadata);
+        QVERIFY(!changed.isEmpty());
+        const QModelIndex services = child(model, {}, u"Service entries"_s);
+        const QModelIndex events = child(model, services, u"events"_s);
+        QCOMPARE(events.siblingAtColumn(KeyTreeModel::MemoryColumn).data(KeyTreeModel::MemoryRole).toLongLong(),
+            190 * 100);
+        QVERIFY(events.siblingAtColumn(KeyTreeModel::MemoryColumn).data().toString().startsWith(u"≈ "_s));
+        QCOMPARE(events.siblingAtColumn(KeyTreeModel::TtlColumn).data().toString(), u"1m – no expiry"_s);
+        QCOMPARE(events.data(KeyTreeModel::SampledKeysRole).toInt(), 10);
+        const QModelIndex first = model.index(0, KeyTreeModel::TtlColumn, events);
+        QCOMPARE(first.data().toString(), u"no expiry"_s);
+        const QModelIndex second = model.index(10, KeyTreeModel::TtlColumn, events);
+        QCOMPARE(second.siblingAtColumn(0).data(KeyTreeModel::KeyRole).toByteArray(), QByteArray("events:10"));
+        QVERIFY(second.data(KeyTreeModel::TtlRole).toLongLong() > 59000);
+        QCOMPARE(second.siblingAtColumn(KeyTreeModel::MemoryColumn).data(KeyTreeModel::MemoryRole).toLongLong(), 120);
+        QVERIFY(!model.index(5, KeyTreeModel::TtlColumn, events).data().isValid()); // never sampled
+
+        // An expanded node asks for its children without metadata, once.
+        const QList<QByteArray> more = model.keysAwaitingMetadata(events, 1000);
+        QCOMPARE(more.size(), 90);
+        QVERIFY(model.keysAwaitingMetadata(events, 1000).isEmpty());
+
+        model.clear();
+        changed.clear();
+        model.setMetadata({{"events:1", 5000, 10, now}}); // a reply after a rescan started
+        QVERIFY(changed.isEmpty());
     }
 
     void clearResets()

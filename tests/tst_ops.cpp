@@ -1,7 +1,12 @@
 #include "model/gatewaykey.h"
+#include "ops/keymetadata.h"
 #include "ops/keyspacesummary.h"
 #include "ops/serverinfo.h"
+#include "redis/connection.h"
+#include "redisserver.h"
+#include "synccommand.h"
 
+#include <QSignalSpy>
 #include <QTest>
 
 using namespace cachescope;
@@ -91,6 +96,59 @@ private Q_SLOTS:
         QCOMPARE(summary.otherSamples().size(), 2);
         const QJsonObject json = summary.toJson();
         QCOMPARE(json.value(QStringLiteral("total")).toInteger(), 9);
+    }
+
+    void ttlAtAGlance_data()
+    {
+        QTest::addColumn<qint64>("pttl");
+        QTest::addColumn<QString>("text");
+        QTest::newRow("persistent") << qint64(-1) << QStringLiteral("no expiry");
+        QTest::newRow("gone") << qint64(-2) << QStringLiteral("gone");
+        QTest::newRow("last millisecond") << qint64(1) << QStringLiteral("1s");
+        QTest::newRow("seconds") << qint64(45000) << QStringLiteral("45s");
+        QTest::newRow("whole minutes") << qint64(600000) << QStringLiteral("10m");
+        QTest::newRow("minutes") << qint64(725000) << QStringLiteral("12m 5s");
+        QTest::newRow("hours") << qint64(12000000) << QStringLiteral("3h 20m");
+        QTest::newRow("days") << qint64(187200000) << QStringLiteral("2d 4h");
+    }
+    void ttlAtAGlance()
+    {
+        QFETCH(qint64, pttl);
+        QFETCH(QString, text);
+        QCOMPARE(describeTtlShort(pttl), text);
+    }
+
+    // TTL and memory for a batch of keys, on a read-only connection (both are reads): a missing key is
+    // "gone" with no size, binary keys work, and the order of the reply list is the order asked.
+    void keyMetadataFromAServer()
+    {
+        testing::RedisServer server;
+        QVERIFY2(server.start(), qPrintable(server.errorString()));
+        server.cli({QStringLiteral("SET"), QStringLiteral("persistent"), QStringLiteral("x")});
+        server.cli({}, "SET expiring 12345678901234567890 EX 100\nSET \"bin\\x00\\xffkey\" v PX 5000\n");
+        auto options = server.connectionOptions();
+        options.readOnly = true;
+        redis::Connection connection(options);
+        QVERIFY(testing::openAndWait(connection));
+        std::optional<QList<KeyMetadata>> result;
+        fetchKeyMetadata(connection, {"expiring", "persistent", "missing", QByteArray("bin\x00\xffkey", 8)}, this,
+            [&result](const QList<KeyMetadata>& metadata) { result = metadata; });
+        QTRY_VERIFY(result.has_value());
+        QCOMPARE(result->size(), 4);
+        QCOMPARE(result->at(0).key, QByteArray("expiring"));
+        QVERIFY(result->at(0).pttlMs > 99000 && result->at(0).pttlMs <= 100000);
+        QVERIFY(result->at(0).memoryBytes.value_or(0) > 20);
+        QCOMPARE(result->at(1).pttlMs, -1);
+        QCOMPARE(result->at(2).pttlMs, -2);
+        QVERIFY(!result->at(2).memoryBytes);
+        QVERIFY(result->at(3).pttlMs > 0 && result->at(3).pttlMs <= 5000);
+
+        // The server goes away: an empty list, not made-up figures.
+        result.reset();
+        server.kill();
+        fetchKeyMetadata(connection, {"expiring"}, this, [&result](const QList<KeyMetadata>& m) { result = m; });
+        QTRY_VERIFY_WITH_TIMEOUT(result.has_value(), 10000);
+        QVERIFY(result->isEmpty());
     }
 };
 

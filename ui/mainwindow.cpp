@@ -59,7 +59,7 @@ MainWindow::MainWindow(redis::Connection* connection, SafetyOptions safety, QWid
     splitter->addWidget(m_tabs);
     splitter->setStretchFactor(0, 2);
     splitter->setStretchFactor(1, 3);
-    splitter->setSizes({500, 780});
+    splitter->setSizes({600, 680});
     setCentralWidget(splitter);
     statusBar()->addWidget(m_serverLabel, 1);
     statusBar()->addPermanentWidget(m_stateLabel);

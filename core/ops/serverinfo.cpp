@@ -71,6 +71,18 @@ double perSecond(qint64 count, double seconds)
 }
 } // namespace
 
+InfoDelta& InfoDelta::operator+=(const InfoDelta& next)
+{
+    seconds += next.seconds;
+    hits += next.hits;
+    misses += next.misses;
+    expired += next.expired;
+    evicted += next.evicted;
+    commands += next.commands;
+    countersReset = countersReset || next.countersReset;
+    return *this;
+}
+
 InfoDelta infoDelta(const ServerInfo& before, const ServerInfo& after, std::chrono::duration<double> elapsed)
 {
     InfoDelta delta;

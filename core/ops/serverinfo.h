@@ -46,6 +46,8 @@ struct InfoDelta
     double commandsPerSecond() const;
     // In [0, 1]; nothing when there were no lookups ("no traffic", never 100%).
     std::optional<double> hitRate() const;
+    // Joins consecutive intervals into one (for downsampled charts): counts and seconds add up.
+    InfoDelta& operator+=(const InfoDelta& next);
 };
 
 InfoDelta infoDelta(const ServerInfo& before, const ServerInfo& after, std::chrono::duration<double> elapsed);

@@ -20,7 +20,59 @@ void KeyFilterProxyModel::setKeyFilter(const QString& text)
     m_text = text;
     m_pattern = text.toUtf8();
     m_isGlob = !model::redisGlobIsLiteral(m_pattern);
+    m_matchCounts.clear();
     invalidateFilter();
+    if (rowCount() > 0)
+        Q_EMIT headerDataChanged(Qt::Horizontal, KeyTreeModel::CountColumn, KeyTreeModel::CountColumn);
+}
+
+void KeyFilterProxyModel::setSourceModel(QAbstractItemModel* sourceModel)
+{
+    QSortFilterProxyModel::setSourceModel(sourceModel);
+    auto forget = [this] { m_matchCounts.clear(); };
+    connect(sourceModel, &QAbstractItemModel::rowsInserted, this, forget);
+    connect(sourceModel, &QAbstractItemModel::rowsRemoved, this, forget);
+    connect(sourceModel, &QAbstractItemModel::modelReset, this, forget);
+}
+
+bool KeyFilterProxyModel::keyMatches(const QByteArray& key) const
+{
+    return m_isGlob ? model::redisGlobMatches(m_pattern, key) : key.contains(m_pattern);
+}
+
+qint64 KeyFilterProxyModel::matchingKeysBelow(const QModelIndex& sourceIndex) const
+{
+    const auto cached = m_matchCounts.constFind(sourceIndex.internalPointer());
+    if (cached != m_matchCounts.cend())
+        return *cached;
+    qint64 count = 0;
+    const int rows = sourceModel()->rowCount(sourceIndex);
+    for (int row = 0; row < rows; ++row) {
+        const QModelIndex child = sourceModel()->index(row, 0, sourceIndex);
+        const QByteArray key = child.data(KeyTreeModel::KeyRole).toByteArray();
+        count += key.isNull() ? matchingKeysBelow(child) : (keyMatches(key) ? 1 : 0);
+    }
+    m_matchCounts.insert(sourceIndex.internalPointer(), count);
+    return count;
+}
+
+QVariant KeyFilterProxyModel::data(const QModelIndex& index, int role) const
+{
+    if (!m_pattern.isEmpty() && index.column() == KeyTreeModel::CountColumn
+        && (role == Qt::DisplayRole || role == KeyTreeModel::CountRole)) {
+        const QModelIndex source = mapToSource(index).siblingAtColumn(0);
+        if (source.data(KeyTreeModel::KeyRole).isNull())
+            return matchingKeysBelow(source);
+    }
+    return QSortFilterProxyModel::data(index, role);
+}
+
+QVariant KeyFilterProxyModel::headerData(int section, Qt::Orientation orientation, int role) const
+{
+    if (!m_pattern.isEmpty() && orientation == Qt::Horizontal && role == Qt::DisplayRole
+        && section == KeyTreeModel::CountColumn)
+        return tr("Matching");
+    return QSortFilterProxyModel::headerData(section, orientation, role);
 }
 
 bool KeyFilterProxyModel::filterAcceptsRow(int sourceRow, const QModelIndex& sourceParent) const
@@ -31,7 +83,7 @@ bool KeyFilterProxyModel::filterAcceptsRow(int sourceRow, const QModelIndex& sou
     const QByteArray key = index.data(KeyTreeModel::KeyRole).toByteArray();
     if (key.isNull())
         return false; // a group: shown when a key below it matches
-    return m_isGlob ? model::redisGlobMatches(m_pattern, key) : key.contains(m_pattern);
+    return keyMatches(key);
 }
 
 bool KeyFilterProxyModel::lessThan(const QModelIndex& left, const QModelIndex& right) const
@@ -43,6 +95,18 @@ bool KeyFilterProxyModel::lessThan(const QModelIndex& left, const QModelIndex& r
             return a < b;
         // Equal counts (every single key): by name, reversed so a descending sort reads A to Z.
         return left.siblingAtColumn(0).data().toString() > right.siblingAtColumn(0).data().toString();
+    }
+    if (left.column() == KeyTreeModel::TtlColumn || left.column() == KeyTreeModel::MemoryColumn) {
+        // Unknown sorts below everything; a key without expiry outlives any TTL.
+        const int role = left.column() == KeyTreeModel::TtlColumn ? KeyTreeModel::TtlRole : KeyTreeModel::MemoryRole;
+        const auto value = [role](const QModelIndex& index) {
+            const QVariant v = index.data(role);
+            if (!v.isValid())
+                return std::numeric_limits<qint64>::min();
+            return v.toLongLong() == -1 && role == KeyTreeModel::TtlRole ? std::numeric_limits<qint64>::max()
+                                                                         : v.toLongLong();
+        };
+        return value(left) < value(right);
     }
     return left.data(Qt::DisplayRole).toString() < right.data(Qt::DisplayRole).toString();
 }

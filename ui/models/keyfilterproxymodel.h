@@ -1,13 +1,15 @@
 #pragma once
 
 #include <QByteArray>
+#include <QHash>
 #include <QSortFilterProxyModel>
 
 namespace cachescope::ui {
 
 // Filters the key tree by the text an engineer types: a Redis glob when it has glob characters (matched
 // exactly as SCAN MATCH would), otherwise a plain substring of the key. Groups stay while any key below
-// them matches (recursive filtering). Sorting by count is numeric.
+// them matches (recursive filtering), and while a filter is set their count is the number of matching keys below
+// them, not the total. Sorting by count, TTL and memory is numeric.
 class KeyFilterProxyModel : public QSortFilterProxyModel
 {
     Q_OBJECT
@@ -15,6 +17,9 @@ public:
     explicit KeyFilterProxyModel(QObject* parent = nullptr);
 
     void setKeyFilter(const QString& text);
+    void setSourceModel(QAbstractItemModel* sourceModel) override;
+    QVariant data(const QModelIndex& index, int role = Qt::DisplayRole) const override;
+    QVariant headerData(int section, Qt::Orientation orientation, int role = Qt::DisplayRole) const override;
     QString keyFilter() const
     {
         return m_text;
@@ -25,6 +30,10 @@ protected:
     bool lessThan(const QModelIndex& left, const QModelIndex& right) const override;
 
 private:
+    bool keyMatches(const QByteArray& key) const;
+    qint64 matchingKeysBelow(const QModelIndex& sourceIndex) const;
+
+    mutable QHash<const void*, qint64> m_matchCounts; // by source node; cleared when the filter or the tree changes
     QString m_text;
     QByteArray m_pattern;
     bool m_isGlob = false;

@@ -4,6 +4,8 @@
 #include "model/keyparser.h"
 #include "redis/reply.h"
 
+#include <QDateTime>
+#include <QLocale>
 #include <QSet>
 
 #include <unordered_map>
@@ -20,6 +22,12 @@ struct KeyTreeModel::Node
     QByteArray label; // what the row shows (raw bytes; escaped for display)
     QByteArray key; // leaves only
     qint64 count = 0; // keys at or below this node
+    // TTL and memory of the sampled keys at or below this node. Expiry times are ms since the epoch; for a
+    // leaf soonest == latest; 0 is unknown, -1 no expiry, -2 the key was gone when asked.
+    qint64 soonestExpiry = 0;
+    qint64 latestExpiry = 0;
+    qint64 sampledBytes = 0;
+    qint32 sampledKeys = 0;
     bool absent = false; // a tenant or venue node for keys without that part
     QByteArray method; // route nodes
     std::optional<QString> rulePath; // route nodes grouped by a route rule
@@ -96,6 +104,7 @@ void KeyTreeModel::clear()
     m_services = group("Service entries");
     m_other = group("Other keys");
     m_internal = group("CacheScope's own keys (stats, tags, config, audit)");
+    m_awaitingMetadata.clear(); // replies still under way find nothing to update
     endResetModel();
 }
 
@@ -171,8 +180,11 @@ std::optional<ops::KeySelection> KeyTreeModel::selectionFor(const QModelIndex& i
     return std::nullopt;
 }
 
-void KeyTreeModel::addKeys(const QList<QByteArray>& keys)
+QList<QByteArray> KeyTreeModel::addKeys(const QList<QByteArray>& keys, int metadataSample)
 {
+    QList<QByteArray> sample;
+    const qsizetype stride = metadataSample > 0 ? std::max<qsizetype>(1, keys.size() / metadataSample) : 0;
+    qsizetype position = 0;
     // Phase 1: find or make each key's parent, collecting the page's leaves per parent.
     std::unordered_map<Node*, std::vector<std::unique_ptr<Node>>> pending;
     std::vector<Node*> parentsInOrder;
@@ -208,6 +220,10 @@ void KeyTreeModel::addKeys(const QList<QByteArray>& keys)
         leaf->key = key;
         leaf->label = leafLabel(parsed, key);
         leaf->count = 1;
+        if (stride && position++ % stride == 0 && sample.size() < metadataSample && !m_awaitingMetadata.contains(key)) {
+            m_awaitingMetadata.insert(key, leaf.get());
+            sample.append(key);
+        }
         auto& list = pending[parent];
         if (list.empty())
             parentsInOrder.push_back(parent);
@@ -231,8 +247,14 @@ void KeyTreeModel::addKeys(const QList<QByteArray>& keys)
             touched.insert(node);
         }
     }
+    emitChanged(touched, CountColumn, MemoryColumn, {Qt::DisplayRole, CountRole, MemoryRole});
+    return sample;
+}
+
+void KeyTreeModel::emitChanged(const QSet<Node*>& nodes, int firstColumn, int lastColumn, const QList<int>& roles)
+{
     std::unordered_map<Node*, std::pair<int, int>> rowsByParent;
-    for (Node* node : touched) {
+    for (Node* node : nodes) {
         auto [it, inserted] = rowsByParent.try_emplace(node->parent, node->row, node->row);
         if (!inserted) {
             it->second.first = std::min(it->second.first, node->row);
@@ -241,9 +263,59 @@ void KeyTreeModel::addKeys(const QList<QByteArray>& keys)
     }
     for (const auto& [parent, rows] : rowsByParent) {
         const QModelIndex parentIndex = indexOf(parent);
-        Q_EMIT dataChanged(index(rows.first, CountColumn, parentIndex), index(rows.second, CountColumn, parentIndex),
-            {Qt::DisplayRole, CountRole});
+        Q_EMIT dataChanged(
+            index(rows.first, firstColumn, parentIndex), index(rows.second, lastColumn, parentIndex), roles);
     }
+}
+
+QList<QByteArray> KeyTreeModel::keysAwaitingMetadata(const QModelIndex& parent, int limit)
+{
+    QList<QByteArray> keys;
+    if (!parent.isValid() || parent.model() != this)
+        return keys;
+    const Node* node = static_cast<const Node*>(parent.internalPointer());
+    for (const auto& child : node->children) {
+        if (keys.size() >= limit)
+            break;
+        if (child->kind != NodeKind::Key || child->sampledKeys > 0 || child->soonestExpiry != 0
+            || m_awaitingMetadata.contains(child->key))
+            continue;
+        m_awaitingMetadata.insert(child->key, child.get());
+        keys.append(child->key);
+    }
+    return keys;
+}
+
+void KeyTreeModel::setMetadata(const QList<ops::KeyMetadata>& metadata)
+{
+    QSet<Node*> touched;
+    for (const ops::KeyMetadata& entry : metadata) {
+        Node* leaf = m_awaitingMetadata.take(entry.key);
+        if (!leaf)
+            continue; // cleared by a rescan meanwhile
+        const qint64 expiry = entry.pttlMs >= 0 ? entry.fetchedAtMs + entry.pttlMs : entry.pttlMs;
+        const bool sized = entry.memoryBytes.has_value();
+        for (Node* node = leaf; node && node != m_root.get(); node = node->parent) {
+            if (sized) {
+                node->sampledBytes += *entry.memoryBytes;
+                ++node->sampledKeys;
+            }
+            if (entry.pttlMs == -2) {
+                if (node == leaf)
+                    node->soonestExpiry = node->latestExpiry = -2;
+            } else {
+                // Soonest: the smallest real expiry; latest: -1 once any sampled key never expires.
+                if (expiry > 0 && (node->soonestExpiry <= 0 || expiry < node->soonestExpiry))
+                    node->soonestExpiry = expiry;
+                if (node->latestExpiry != -1 && (expiry == -1 || expiry > node->latestExpiry))
+                    node->latestExpiry = expiry;
+                if (node->soonestExpiry == 0 && expiry == -1)
+                    node->soonestExpiry = -1;
+            }
+            touched.insert(node);
+        }
+    }
+    emitChanged(touched, TtlColumn, MemoryColumn, {Qt::DisplayRole, Qt::ToolTipRole, TtlRole, MemoryRole});
 }
 
 QModelIndex KeyTreeModel::indexOf(const Node* node, int column) const
@@ -289,6 +361,13 @@ QVariant KeyTreeModel::data(const QModelIndex& index, int role) const
     const Node* node = static_cast<const Node*>(index.internalPointer());
     switch (role) {
     case Qt::DisplayRole:
+    case Qt::ToolTipRole:
+        if (index.column() == TtlColumn)
+            return ttlData(node, role);
+        if (index.column() == MemoryColumn)
+            return memoryData(node, role);
+        if (role == Qt::ToolTipRole)
+            return node->kind == NodeKind::Key ? redis::displayBytes(node->key) : QVariant();
         if (index.column() == CountColumn)
             return node->kind == NodeKind::Key ? QVariant() : QVariant(node->count);
         switch (node->kind) {
@@ -299,26 +378,78 @@ QVariant KeyTreeModel::data(const QModelIndex& index, int role) const
         default:
             return redis::displayBytes(node->label, 300);
         }
-    case Qt::ToolTipRole:
-        return node->kind == NodeKind::Key ? redis::displayBytes(node->key) : QVariant();
     case Qt::TextAlignmentRole:
-        return index.column() == CountColumn ? QVariant(Qt::AlignRight | Qt::AlignVCenter) : QVariant();
+        return index.column() != NameColumn ? QVariant(Qt::AlignRight | Qt::AlignVCenter) : QVariant();
     case KeyRole:
         return node->kind == NodeKind::Key ? QVariant(node->key) : QVariant();
     case KindRole:
         return int(node->kind);
     case CountRole:
         return node->count;
+    case TtlRole:
+    case MemoryRole:
+        return role == TtlRole ? ttlData(node, role) : memoryData(node, role);
+    case SampledKeysRole:
+        return node->sampledKeys;
     default:
         return {};
     }
+}
+
+QVariant KeyTreeModel::ttlData(const Node* node, int role) const
+{
+    const auto remaining = [](qint64 expiry) -> qint64 {
+        return expiry > 0 ? std::max<qint64>(0, expiry - QDateTime::currentMSecsSinceEpoch()) : expiry;
+    };
+    if (node->soonestExpiry == 0)
+        return {};
+    if (role == TtlRole)
+        return remaining(node->soonestExpiry);
+    if (node->kind == NodeKind::Key) {
+        const qint64 left = remaining(node->soonestExpiry);
+        if (role == Qt::ToolTipRole)
+            return tr("TTL when sampled: %1").arg(ops::describeTtlShort(left));
+        return left == 0 ? tr("expired") : ops::describeTtlShort(left);
+    }
+    const QString soonest = ops::describeTtlShort(remaining(node->soonestExpiry));
+    const QString latest = ops::describeTtlShort(remaining(node->latestExpiry));
+    if (role == Qt::ToolTipRole)
+        return tr("TTLs of the %Ln sampled keys below: from %1 to %2", nullptr, node->sampledKeys).arg(soonest, latest);
+    return soonest == latest ? soonest : QString(soonest + u" – "_s + latest);
+}
+
+QVariant KeyTreeModel::memoryData(const Node* node, int role) const
+{
+    if (node->sampledKeys == 0)
+        return {};
+    const qint64 bytes = node->kind == NodeKind::Key
+        ? node->sampledBytes
+        : qint64(double(node->sampledBytes) / node->sampledKeys * double(node->count));
+    if (role == MemoryRole)
+        return bytes;
+    if (node->kind == NodeKind::Key)
+        return role == Qt::ToolTipRole ? tr("MEMORY USAGE: %L1 bytes").arg(bytes) : QLocale().formattedDataSize(bytes);
+    if (role == Qt::ToolTipRole)
+        return tr("Estimated: %L1 keys × the average of %L2 sampled keys (MEMORY USAGE)")
+            .arg(node->count)
+            .arg(node->sampledKeys);
+    return QString(u"≈ "_s + QLocale().formattedDataSize(bytes));
 }
 
 QVariant KeyTreeModel::headerData(int section, Qt::Orientation orientation, int role) const
 {
     if (orientation != Qt::Horizontal || role != Qt::DisplayRole)
         return {};
-    return section == NameColumn ? u"Key"_s : u"Keys"_s;
+    switch (section) {
+    case NameColumn:
+        return tr("Key");
+    case CountColumn:
+        return tr("Keys");
+    case TtlColumn:
+        return tr("TTL");
+    default:
+        return tr("Memory (sampled)");
+    }
 }
 
 } // namespace cachescope::ui

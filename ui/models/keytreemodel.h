@@ -6,6 +6,7 @@
 #include <QList>
 
 #include "model/routeconfig.h"
+#include "ops/keymetadata.h"
 #include "ops/keyselection.h"
 
 #include <optional>
@@ -18,7 +19,8 @@ namespace cachescope::ui {
 // The keyspace as ops engineers think of it: gateway responses by tenant → venue → route, service entries
 // by namespace, the rest, and CacheScope's own keys apart. Keys stream in page by page from SCAN; each page is inserted
 // with one beginInsertRows per parent and one dataChanged range per parent for the counts, so a view stays usable while
-// the tree fills.
+// the tree fills. TTL and memory come from a sample of keys (a few per page, and the children of an expanded node);
+// a group's memory is estimated from its sampled keys and labelled as such.
 class KeyTreeModel : public QAbstractItemModel
 {
     Q_OBJECT
@@ -27,6 +29,8 @@ public:
     {
         NameColumn,
         CountColumn,
+        TtlColumn,
+        MemoryColumn,
         ColumnCount
     };
     enum class NodeKind
@@ -43,6 +47,9 @@ public:
         KeyRole = Qt::UserRole + 1, // the raw key bytes (leaves)
         KindRole, // NodeKind as int
         CountRole, // keys below, as qint64
+        TtlRole, // leaves: remaining milliseconds (-1 no expiry); groups: the soonest sampled; null when unknown
+        MemoryRole, // leaves: bytes; groups: estimated bytes from the sampled keys; null when unknown
+        SampledKeysRole, // how many keys at or below the node have TTL and memory
     };
 
     explicit KeyTreeModel(QObject* parent = nullptr);
@@ -50,7 +57,12 @@ public:
 
     // Gateway keys are grouped under the route rule that covers their path (defaults: the design's table).
     void setRoutes(model::RouteConfig routes);
-    void addKeys(const QList<QByteArray>& keys);
+    // Adds a page of keys; returns up to `metadataSample` of them, spread over the page, whose TTL and memory the
+    // caller should fetch and hand to setMetadata.
+    QList<QByteArray> addKeys(const QList<QByteArray>& keys, int metadataSample = 0);
+    // Leaf children of `parent` without TTL and memory yet (at most `limit`), for an expanded node.
+    QList<QByteArray> keysAwaitingMetadata(const QModelIndex& parent, int limit);
+    void setMetadata(const QList<ops::KeyMetadata>& metadata);
     // The keys a node stands for, for "invalidate this tenant/venue/route/namespace/key"; nothing for
     // nodes without an exact selection.
     std::optional<ops::KeySelection> selectionFor(const QModelIndex& index) const;
@@ -69,6 +81,10 @@ public:
 private:
     Node* childFor(Node* parent, NodeKind kind, const std::optional<QByteArray>& label);
     QModelIndex indexOf(const Node* node, int column = NameColumn) const;
+    // One dataChanged per parent, spanning the rows of its changed children: views repaint once per page.
+    void emitChanged(const QSet<Node*>& nodes, int firstColumn, int lastColumn, const QList<int>& roles);
+    QVariant ttlData(const Node* node, int role) const;
+    QVariant memoryData(const Node* node, int role) const;
 
     model::RouteConfig m_routes;
     std::unique_ptr<Node> m_root;
@@ -76,6 +92,7 @@ private:
     Node* m_services = nullptr;
     Node* m_other = nullptr;
     Node* m_internal = nullptr;
+    QHash<QByteArray, Node*> m_awaitingMetadata; // leaves whose TTL and memory were asked for
 };
 
 } // namespace cachescope::ui

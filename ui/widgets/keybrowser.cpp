@@ -3,6 +3,7 @@
 #include "models/keyfilterproxymodel.h"
 #include "models/keytreemodel.h"
 
+#include "ops/keymetadata.h"
 #include "redis/connection.h"
 #include "redis/scaniterator.h"
 
@@ -44,6 +45,11 @@ KeyBrowser::KeyBrowser(redis::Connection* connection, QWidget* parent)
     m_view->header()->setStretchLastSection(false);
     m_view->header()->setSectionResizeMode(KeyTreeModel::NameColumn, QHeaderView::Stretch);
     m_view->header()->setSectionResizeMode(KeyTreeModel::CountColumn, QHeaderView::ResizeToContents);
+    m_view->header()->setSectionResizeMode(KeyTreeModel::TtlColumn, QHeaderView::Interactive);
+    m_view->header()->setSectionResizeMode(KeyTreeModel::MemoryColumn, QHeaderView::Interactive);
+    m_view->header()->resizeSection(KeyTreeModel::TtlColumn, 85);
+    m_view->header()->resizeSection(
+        KeyTreeModel::MemoryColumn, std::max(105, m_view->header()->sectionSizeHint(KeyTreeModel::MemoryColumn)));
     m_view->setAlternatingRowColors(true);
     m_progress->setMaximumHeight(14);
     m_progress->setTextVisible(false);
@@ -70,6 +76,9 @@ KeyBrowser::KeyBrowser(redis::Connection* connection, QWidget* parent)
     });
     connect(m_cancel, &QPushButton::clicked, this, &KeyBrowser::cancelScan);
     connect(m_rescan, &QPushButton::clicked, this, &KeyBrowser::rescan);
+    connect(m_view, &QTreeView::expanded, this, [this](const QModelIndex& index) {
+        fetchMetadata(m_model->keysAwaitingMetadata(m_proxy->mapToSource(index), metadataPerExpansion));
+    });
     connect(m_view->selectionModel(), &QItemSelectionModel::currentChanged, this, [this](const QModelIndex& current) {
         const QByteArray key = current.siblingAtColumn(0).data(KeyTreeModel::KeyRole).toByteArray();
         if (!key.isNull())
@@ -107,6 +116,14 @@ std::optional<ops::KeySelection> KeyBrowser::currentSelection() const
     return m_model->selectionFor(m_proxy->mapToSource(m_view->currentIndex().siblingAtColumn(0)));
 }
 
+void KeyBrowser::fetchMetadata(const QList<QByteArray>& keys)
+{
+    if (keys.isEmpty() || !m_connection)
+        return;
+    ops::fetchKeyMetadata(
+        *m_connection, keys, this, [this](const QList<ops::KeyMetadata>& metadata) { m_model->setMetadata(metadata); });
+}
+
 bool KeyBrowser::isScanning() const
 {
     return m_scan && m_scan->isRunning();
@@ -132,7 +149,7 @@ void KeyBrowser::rescan()
     });
     m_scan = std::make_unique<redis::ScanIterator>(m_connection, redis::ScanOptions {{}, 1000, {}});
     connect(m_scan.get(), &redis::ScanIterator::page, this, [this](const QList<QByteArray>& keys) {
-        m_model->addKeys(keys);
+        fetchMetadata(m_model->addKeys(keys, metadataSamplePerPage));
         updateProgress();
     });
     connect(m_scan.get(), &redis::ScanIterator::finished, this, [this] {

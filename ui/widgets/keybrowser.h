@@ -32,6 +32,11 @@ class KeyBrowser : public QWidget
 {
     Q_OBJECT
 public:
+    // TTL and memory are asked for a few keys per SCAN page (the group estimates) and for the children of a
+    // node when it is expanded (what the engineer looks at), never for the whole keyspace.
+    static constexpr int metadataSamplePerPage = 20;
+    static constexpr int metadataPerExpansion = 300;
+
     explicit KeyBrowser(redis::Connection* connection, QWidget* parent = nullptr);
     ~KeyBrowser() override;
 
@@ -61,6 +66,7 @@ Q_SIGNALS:
 
 private:
     void updateProgress();
+    void fetchMetadata(const QList<QByteArray>& keys);
 
     QPointer<redis::Connection> m_connection;
     KeyTreeModel* m_model;

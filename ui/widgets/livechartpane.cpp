@@ -7,6 +7,7 @@
 #include <QDateTimeAxis>
 #include <QHBoxLayout>
 #include <QLabel>
+#include <QLegendMarker>
 #include <QLineSeries>
 #include <QLocale>
 #include <QPushButton>
@@ -16,6 +17,7 @@
 namespace cachescope::ui {
 
 using namespace Qt::StringLiterals;
+using ops::InfoDelta;
 
 LiveChartPane::LiveChartPane(QWidget* parent)
     : QWidget(parent)
@@ -24,9 +26,15 @@ LiveChartPane::LiveChartPane(QWidget* parent)
     , m_hits(new QLineSeries(m_chart))
     , m_misses(new QLineSeries(m_chart))
     , m_hitRate(new QLineSeries(m_chart))
+    , m_ops(new QLineSeries(m_chart))
+    , m_memory(new QLineSeries(m_chart))
+    , m_expired(new QLineSeries(m_chart))
+    , m_evicted(new QLineSeries(m_chart))
     , m_timeAxis(new QDateTimeAxis(m_chart))
     , m_rateAxis(new QValueAxis(m_chart))
     , m_percentAxis(new QValueAxis(m_chart))
+    , m_memoryAxis(new QValueAxis(m_chart))
+    , m_viewChoice(new QComboBox(this))
     , m_window(new QComboBox(this))
     , m_pause(new QPushButton(tr("Pause"), this))
     , m_now(new QLabel(this))
@@ -39,7 +47,15 @@ LiveChartPane::LiveChartPane(QWidget* parent)
     m_hits->setPen(QPen(QColor(0x1e, 0x88, 0xe5), 1.5));
     m_misses->setPen(QPen(QColor(0xe5, 0x39, 0x35), 1.5));
     m_hitRate->setPen(ratePen);
-    for (QLineSeries* series : {m_hits, m_misses, m_hitRate})
+    m_ops->setName(tr("commands/s"));
+    m_ops->setPen(QPen(QColor(0x5e, 0x35, 0xb1), 1.5));
+    m_memory->setName(tr("used memory MiB"));
+    m_memory->setPen(QPen(QColor(0xef, 0x6c, 0x00), 2.0));
+    m_expired->setName(tr("expired keys/s"));
+    m_expired->setPen(QPen(QColor(0x00, 0x89, 0x7b), 1.5));
+    m_evicted->setName(tr("evicted keys/s"));
+    m_evicted->setPen(QPen(QColor(0xc6, 0x28, 0x28), 1.5));
+    for (QLineSeries* series : {m_hits, m_misses, m_hitRate, m_ops, m_memory, m_expired, m_evicted})
         m_chart->addSeries(series);
     m_timeAxis->setFormat(u"HH:mm:ss"_s);
     m_timeAxis->setTickCount(7);
@@ -52,12 +68,18 @@ LiveChartPane::LiveChartPane(QWidget* parent)
     m_chart->addAxis(m_timeAxis, Qt::AlignBottom);
     m_chart->addAxis(m_rateAxis, Qt::AlignLeft);
     m_chart->addAxis(m_percentAxis, Qt::AlignRight);
-    for (QLineSeries* series : {m_hits, m_misses}) {
+    m_memoryAxis->setTitleText(tr("used memory MiB"));
+    m_memoryAxis->setLabelFormat(u"%.1f"_s);
+    m_memoryAxis->setTickCount(6);
+    m_chart->addAxis(m_memoryAxis, Qt::AlignRight);
+    for (QLineSeries* series : {m_hits, m_misses, m_ops, m_expired, m_evicted}) {
         series->attachAxis(m_timeAxis);
         series->attachAxis(m_rateAxis);
     }
     m_hitRate->attachAxis(m_timeAxis);
     m_hitRate->attachAxis(m_percentAxis);
+    m_memory->attachAxis(m_timeAxis);
+    m_memory->attachAxis(m_memoryAxis);
     m_chart->legend()->setAlignment(Qt::AlignTop);
     m_chart->setMargins(QMargins(4, 4, 4, 4));
     m_view->setRenderHint(QPainter::Antialiasing);
@@ -69,22 +91,71 @@ LiveChartPane::LiveChartPane(QWidget* parent)
     m_pause->setCheckable(true);
     m_now->setTextFormat(Qt::RichText);
 
+    m_viewChoice->addItem(tr("Hits and misses"), int(View::HitsAndMisses));
+    m_viewChoice->addItem(tr("Operations and memory"), int(View::OperationsAndMemory));
+    m_viewChoice->addItem(tr("Expired and evicted"), int(View::ExpiredAndEvicted));
+    m_now->setWordWrap(true);
+
     auto* controls = new QHBoxLayout;
-    controls->addWidget(m_now, 1);
+    controls->addWidget(new QLabel(tr("Chart:"), this));
+    controls->addWidget(m_viewChoice);
     controls->addWidget(new QLabel(tr("Window:"), this));
     controls->addWidget(m_window);
     controls->addWidget(m_pause);
+    controls->addStretch(1);
     auto* layout = new QVBoxLayout(this);
     layout->setContentsMargins(0, 0, 0, 0);
     layout->addLayout(controls);
+    layout->addWidget(m_now);
     layout->addWidget(m_view, 1);
 
     connect(m_window, &QComboBox::currentIndexChanged, this, &LiveChartPane::redraw);
+    connect(m_viewChoice, &QComboBox::currentIndexChanged, this,
+        [this] { setView(View(m_viewChoice->currentData().toInt())); });
     connect(m_pause, &QPushButton::toggled, this, &LiveChartPane::setPaused);
     m_now->setText(tr("Waiting for the first two INFO samples…"));
     const QDateTime now = QDateTime::currentDateTime();
     m_timeAxis->setRange(now.addSecs(-windowSeconds()), now);
     m_rateAxis->setRange(0, 10);
+    setView(View::HitsAndMisses);
+}
+
+void LiveChartPane::setView(View view)
+{
+    m_viewChoice->setCurrentIndex(m_viewChoice->findData(int(view)));
+    const bool lookups = view == View::HitsAndMisses;
+    const bool load = view == View::OperationsAndMemory;
+    const bool expiry = view == View::ExpiredAndEvicted;
+    const auto show = [this](QLineSeries* series, bool visible) {
+        series->setVisible(visible);
+        for (QLegendMarker* marker : m_chart->legend()->markers(series))
+            marker->setVisible(visible);
+    };
+    for (QLineSeries* series : {m_hits, m_misses, m_hitRate})
+        show(series, lookups);
+    show(m_ops, load);
+    show(m_memory, load);
+    show(m_expired, expiry);
+    show(m_evicted, expiry);
+    m_percentAxis->setVisible(lookups);
+    m_memoryAxis->setVisible(load);
+    m_rateAxis->setTitleText(lookups ? tr("lookups per second")
+            : load                   ? tr("commands per second")
+                                     : tr("keys per second"));
+    redraw();
+}
+
+qsizetype LiveChartPane::pointCount(View view) const
+{
+    switch (view) {
+    case View::HitsAndMisses:
+        return m_hits->count();
+    case View::OperationsAndMemory:
+        return m_ops->count();
+    case View::ExpiredAndEvicted:
+        return m_expired->count();
+    }
+    return 0;
 }
 
 qint64 LiveChartPane::windowSeconds() const
@@ -136,43 +207,70 @@ void LiveChartPane::redraw()
     QList<QPointF> hits;
     QList<QPointF> misses;
     QList<QPointF> rates;
+    QList<QPointF> ops;
+    QList<QPointF> memory;
+    QList<QPointF> expired;
+    QList<QPointF> evicted;
+    const auto view = View(m_viewChoice->currentData().toInt());
     double highest = 8.0; // a quiet server keeps a readable scale instead of 0 … 1
+    double highestMemory = 1.0;
     // Average each run of `stride` samples into one point: rates are summed from counts, so the average
     // hit rate is weighted by traffic and an idle stretch stays "no traffic" (a gap), not 100 %.
     for (qsizetype i = first; i < m_samples.size(); i += stride) {
-        qint64 hitCount = 0;
-        qint64 missCount = 0;
-        double seconds = 0;
+        InfoDelta sum;
         const qsizetype last = std::min(m_samples.size(), i + stride);
-        for (qsizetype j = i; j < last; ++j) {
-            hitCount += m_samples.at(j).delta.hits;
-            missCount += m_samples.at(j).delta.misses;
-            seconds += m_samples.at(j).delta.seconds;
-        }
+        for (qsizetype j = i; j < last; ++j)
+            sum += m_samples.at(j).delta;
         const double x = double(m_samples.at(last - 1).at.toMSecsSinceEpoch());
-        const double hitsPerSecond = seconds > 0 ? double(hitCount) / seconds : 0;
-        const double missesPerSecond = seconds > 0 ? double(missCount) / seconds : 0;
-        hits.append({x, hitsPerSecond});
-        misses.append({x, missesPerSecond});
-        if (hitCount + missCount > 0)
-            rates.append({x, 100.0 * double(hitCount) / double(hitCount + missCount)});
-        highest = std::max({highest, hitsPerSecond, missesPerSecond});
+        const double perSecond = sum.seconds > 0 ? 1.0 / sum.seconds : 0;
+        hits.append({x, double(sum.hits) * perSecond});
+        misses.append({x, double(sum.misses) * perSecond});
+        if (const auto rate = sum.hitRate())
+            rates.append({x, 100.0 * *rate});
+        ops.append({x, double(sum.commands) * perSecond});
+        const double mebibytes = double(m_samples.at(last - 1).usedMemory) / (1024.0 * 1024.0);
+        memory.append({x, mebibytes});
+        expired.append({x, double(sum.expired) * perSecond});
+        evicted.append({x, double(sum.evicted) * perSecond});
+        switch (view) {
+        case View::HitsAndMisses:
+            highest = std::max({highest, hits.last().y(), misses.last().y()});
+            break;
+        case View::OperationsAndMemory:
+            highest = std::max(highest, ops.last().y());
+            break;
+        case View::ExpiredAndEvicted:
+            highest = std::max({highest, expired.last().y(), evicted.last().y()});
+            break;
+        }
+        highestMemory = std::max(highestMemory, mebibytes);
     }
     m_hits->replace(hits);
     m_misses->replace(misses);
     m_hitRate->replace(rates);
+    m_ops->replace(ops);
+    m_memory->replace(memory);
+    m_expired->replace(expired);
+    m_evicted->replace(evicted);
     m_timeAxis->setRange(start, end);
     m_rateAxis->setRange(0, highest * 1.15);
+    m_memoryAxis->setRange(0, highestMemory * 1.15);
 }
 
 QString LiveChartPane::toCsv() const
 {
-    QString csv = u"time,hits_per_second,misses_per_second,hit_rate\n"_s;
+    QString csv = u"time,hits_per_second,misses_per_second,hit_rate,commands_per_second,used_memory_bytes,"
+                  "expired_per_second,evicted_per_second\n"_s;
     for (const ops::InfoSample& sample : m_samples) {
-        const auto rate = sample.delta.hitRate();
-        csv += sample.at.toString(Qt::ISODate) + u',' + QString::number(sample.delta.hitsPerSecond(), 'f', 3) + u','
-            + QString::number(sample.delta.missesPerSecond(), 'f', 3) + u','
-            + (rate ? QString::number(*rate, 'f', 4) : QString()) + u'\n';
+        const InfoDelta& delta = sample.delta;
+        const auto rate = delta.hitRate();
+        const double perSecond = delta.seconds > 0 ? 1.0 / delta.seconds : 0;
+        csv += sample.at.toString(Qt::ISODate) + u',' + QString::number(delta.hitsPerSecond(), 'f', 3) + u','
+            + QString::number(delta.missesPerSecond(), 'f', 3) + u','
+            + (rate ? QString::number(*rate, 'f', 4) : QString()) + u','
+            + QString::number(delta.commandsPerSecond(), 'f', 3) + u',' + QString::number(sample.usedMemory) + u','
+            + QString::number(double(delta.expired) * perSecond, 'f', 3) + u','
+            + QString::number(double(delta.evicted) * perSecond, 'f', 3) + u'\n';
     }
     return csv;
 }

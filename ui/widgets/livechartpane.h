@@ -17,7 +17,8 @@ class QDateTimeAxis;
 namespace cachescope::ui {
 
 // Live hit and miss rates from INFO deltas (1 s sampling): hits/s and misses/s, the hit rate of each
-// interval ("no traffic" when there were no lookups, never 100 %), ops/s, memory, expired and evicted keys.
+// interval ("no traffic" when there were no lookups, never 100 %); ops/s with used memory; expired and evicted
+// keys per second — three views of one chart, chosen in a combo box.
 // Windows of 1 min to 24 h; long windows are averaged into at most maxPoints points so redraw stays smooth.
 class LiveChartPane : public QWidget
 {
@@ -35,8 +36,17 @@ public:
     {
         return m_view;
     }
-    // The shown series as CSV: time, hits/s, misses/s, hit rate.
+    enum class View
+    {
+        HitsAndMisses, // hits/s, misses/s, hit rate %
+        OperationsAndMemory, // ops/s, used memory
+        ExpiredAndEvicted, // expired/s, evicted/s
+    };
+    void setView(View view);
+    // Every sampled series as CSV: time, hits/s, misses/s, hit rate, ops/s, used memory, expired/s, evicted/s.
     QString toCsv() const;
+    // The points a series of the current window holds, after downsampling (for tests).
+    qsizetype pointCount(View view) const;
 
 public Q_SLOTS:
     void addSample(const cachescope::ops::InfoSample& sample);
@@ -53,9 +63,15 @@ private:
     QLineSeries* m_hits;
     QLineSeries* m_misses;
     QLineSeries* m_hitRate;
+    QLineSeries* m_ops;
+    QLineSeries* m_memory;
+    QLineSeries* m_expired;
+    QLineSeries* m_evicted;
     QDateTimeAxis* m_timeAxis;
     QValueAxis* m_rateAxis;
     QValueAxis* m_percentAxis;
+    QValueAxis* m_memoryAxis;
+    QComboBox* m_viewChoice;
     QComboBox* m_window;
     QPushButton* m_pause;
     QLabel* m_now;

@@ -1,0 +1,34 @@
+#pragma once
+
+#include <QByteArray>
+#include <QList>
+#include <QObject>
+#include <QString>
+
+#include <functional>
+#include <optional>
+
+namespace cachescope::redis {
+class Connection;
+}
+
+namespace cachescope::ops {
+
+// What the key browser shows beside a key: its TTL and its memory as MEMORY USAGE reports it.
+struct KeyMetadata
+{
+    QByteArray key;
+    qint64 pttlMs = -2; // -1: no expiry, -2: the key is gone
+    std::optional<qint64> memoryBytes; // nothing when the server refused MEMORY USAGE
+    qint64 fetchedAtMs = 0; // QDateTime::currentMSecsSinceEpoch() when the reply came
+};
+
+// PTTL and MEMORY USAGE for each key, pipelined on the connection; `done` gets one entry per key in order
+// (an empty list when the connection went away). Both commands are reads: allowed on read-only connections.
+void fetchKeyMetadata(redis::Connection& connection, const QList<QByteArray>& keys, QObject* context,
+    std::function<void(const QList<KeyMetadata>& metadata)> done);
+
+// A TTL as an engineer reads it at a glance: "45s", "12m 5s", "3h 20m", "2d 4h"; "no expiry", "gone".
+QString describeTtlShort(qint64 pttlMs);
+
+} // namespace cachescope::ops
