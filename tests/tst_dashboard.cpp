@@ -97,6 +97,8 @@ private Q_SLOTS:
             window.keyBrowser()->model(), QAbstractItemModelTester::FailureReportingMode::QtTest);
         QSignalSpy scanned(window.keyBrowser(), &ui::KeyBrowser::scanFinished);
         window.show();
+        // The icon is the packaged SVG, drawn by Qt SVG's icon engine.
+        QVERIFY(!window.windowIcon().pixmap(64).isNull());
         connection.open();
         QVERIFY(scanned.wait(10000));
         QCOMPARE(scanned.first().first().toLongLong(), 308);

@@ -15,6 +15,7 @@
 #include <QChartView>
 #include <QFile>
 #include <QFileDialog>
+#include <QIcon>
 #include <QLabel>
 #include <QMenuBar>
 #include <QMessageBox>
@@ -47,6 +48,7 @@ MainWindow::MainWindow(redis::Connection* connection, SafetyOptions safety, QWid
     if (m_safety.readOnly)
         title += tr(" (read-only)");
     setWindowTitle(title);
+    setWindowIcon(QIcon(u":/icons/cachescope.svg"_s));
     auto* live = new QSplitter(Qt::Vertical, this);
     live->addWidget(m_charts);
     live->addWidget(m_labelStats);
@@ -146,10 +148,15 @@ void MainWindow::createActions()
     invalidate->setShortcut(QKeySequence::Delete);
     invalidate->setToolTip(tr("Delete the selected node's keys, or keys matching patterns, after a dry run (Del)"));
     connect(invalidate, &QAction::triggered, this, [this] { openInvalidation(m_browser->currentSelection()); });
+    auto* connectTo = new QAction(tr("&Connect to…"), this);
+    connectTo->setShortcut(QKeySequence::Open);
+    connect(connectTo, &QAction::triggered, this, &MainWindow::connectRequested);
     auto* quit = new QAction(tr("&Quit"), this);
     quit->setShortcut(QKeySequence::Quit);
     connect(quit, &QAction::triggered, qApp, &QApplication::closeAllWindows);
 
+    file->addAction(connectTo);
+    file->addSeparator();
     file->addActions({exportCsv, exportPng});
     file->addSeparator();
     file->addAction(quit);

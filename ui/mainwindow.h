@@ -64,6 +64,10 @@ public:
     // The same flow setting a TTL on the keys (a node's keys, or a route's after its TTL changed).
     InvalidationDialog* openSetTtl(const std::optional<ops::KeySelection>& selection, qint64 seconds);
 
+Q_SIGNALS:
+    // File › Connect to…: the application opens the profile dialog and a window for the chosen server.
+    void connectRequested();
+
 private:
     void createActions();
     InvalidationDialog* openKeyOperation(const std::optional<ops::KeySelection>& selection, bool setTtl);

@@ -1,7 +1,10 @@
-// cachescope: the dashboard. `cachescope --connect redis://host:6379` or `cachescope --demo`.
+// cachescope: the dashboard. `cachescope` (profiles), `cachescope --connect redis://host:6379`, `--profile NAME`,
+// or `cachescope --demo`.
 
 #include "demoenvironment.h"
+#include "dialogs/connectiondialog.h"
 #include "mainwindow.h"
+#include "profiles/secretstore.h"
 #include "widgets/keybrowser.h"
 
 #include "ops/audit.h"
@@ -9,25 +12,68 @@
 
 #include <QApplication>
 #include <QCommandLineParser>
+#include <QIcon>
 #include <QMessageBox>
+#include <QSettings>
 #include <QTimer>
 
 using namespace cachescope;
 using namespace Qt::StringLiterals;
 
+namespace {
+// One window per server; the window owns its connection (its last child, so the panes go first).
+ui::MainWindow* openWindow(redis::ConnectionOptions options, const ui::SafetyOptions& safety);
+
+// The profile dialog; accepted, it opens a window for the chosen server. `autoConnect` connects at once when
+// the profile exists (--profile NAME) once its password has been read from the keychain.
+void chooseConnection(QWidget* parent, const QString& profileName = {})
+{
+    static QSettings settings;
+    static ui::SecretStore secrets;
+    auto* dialog = new ui::ConnectionDialog(settings, secrets, parent);
+    dialog->setAttribute(Qt::WA_DeleteOnClose);
+    QObject::connect(dialog, &QDialog::accepted, dialog,
+        [dialog] { openWindow(dialog->connectionOptions(), dialog->safetyOptions()); });
+    if (!profileName.isEmpty() && dialog->selectProfile(profileName))
+        QObject::connect(dialog, &ui::ConnectionDialog::passwordLoaded, dialog, &QDialog::accept);
+    dialog->show();
+}
+
+ui::MainWindow* openWindow(redis::ConnectionOptions options, const ui::SafetyOptions& safety)
+{
+    options.autoReconnect = true;
+    options.retryInitialConnect = true; // the dashboard waits for a server that is starting
+    // Read-only is enforced by the connection itself, not only by greyed-out buttons.
+    options.readOnly = safety.readOnly;
+    auto* connection = new redis::Connection(options);
+    auto* window = new ui::MainWindow(connection, safety);
+    window->setAttribute(Qt::WA_DeleteOnClose);
+    connection->setParent(window);
+    QObject::connect(window, &ui::MainWindow::connectRequested, window, [window] { chooseConnection(window); });
+    window->show();
+    connection->open();
+    return window;
+}
+} // namespace
+
 int main(int argc, char* argv[])
 {
     QApplication app(argc, argv);
     QApplication::setApplicationName(u"CacheScope"_s);
+    QApplication::setOrganizationName(u"CacheScope"_s);
     QApplication::setApplicationVersion(u"0.1.0"_s);
     QApplication::setDesktopFileName(u"cachescope"_s);
+    QApplication::setWindowIcon(QIcon(u":/icons/cachescope.svg"_s));
 
     QCommandLineParser parser;
-    parser.setApplicationDescription(u"Browse, chart and safely invalidate a Redis-backed API cache."_s);
+    parser.setApplicationDescription(u"Browse, chart and safely invalidate a Redis-backed API cache. Without "
+                                     "--connect, --profile or --demo (and without REDIS_URL) it opens the saved "
+                                     "connection profiles."_s);
     parser.addHelpOption();
     parser.addVersionOption();
     parser.addOptions({
         {u"connect"_s, u"Server URI: redis://[user[:password]@]host[:port][/db], rediss:// for TLS."_s, u"uri"_s},
+        {u"profile"_s, u"Connect with this saved profile (password from the system keychain)."_s, u"name"_s},
         {u"demo"_s, u"Start a throwaway local redis-server, seed it and run cachesim traffic against it."_s},
         {u"read-only"_s, u"Disable every write action."_s},
         {u"production"_s, u"Mark the connection as production: broad deletions need the count typed."_s},
@@ -38,9 +84,21 @@ int main(int argc, char* argv[])
     });
     parser.process(app);
 
+    ui::SafetyOptions safety;
+    safety.readOnly = parser.isSet(u"read-only"_s);
+    safety.production = parser.isSet(u"production"_s);
+    for (const QString& pattern : parser.values(u"protect"_s))
+        safety.protectedPatterns.append(pattern.toUtf8());
+    safety.actor = ops::defaultActor();
+
+    const bool fromUrl =
+        parser.isSet(u"connect"_s) || (!parser.isSet(u"profile"_s) && qEnvironmentVariableIsSet("REDIS_URL"));
+    if (!parser.isSet(u"demo"_s) && !fromUrl) {
+        chooseConnection(nullptr, parser.value(u"profile"_s));
+        return app.exec();
+    }
+
     redis::ConnectionOptions options;
-    options.autoReconnect = true;
-    options.retryInitialConnect = true; // the dashboard waits for a server that is starting
     std::unique_ptr<app::DemoEnvironment> demo;
     if (parser.isSet(u"demo"_s)) {
         demo = std::make_unique<app::DemoEnvironment>();
@@ -51,8 +109,7 @@ int main(int argc, char* argv[])
         }
         options.port = demo->port();
     } else {
-        const QString url = parser.isSet(u"connect"_s) ? parser.value(u"connect"_s)
-                                                       : qEnvironmentVariable("REDIS_URL", u"redis://127.0.0.1:6379"_s);
+        const QString url = parser.isSet(u"connect"_s) ? parser.value(u"connect"_s) : qEnvironmentVariable("REDIS_URL");
         const redis::UrlParseResult parsed = redis::parseRedisUrl(url, options);
         if (!parsed.options) {
             QMessageBox::critical(nullptr, u"CacheScope"_s, u"Cannot use '%1': %2"_s.arg(url, parsed.error));
@@ -60,26 +117,15 @@ int main(int argc, char* argv[])
         }
         options = *parsed.options;
     }
-    // Read-only is enforced by the connection itself, not only by greyed-out buttons.
-    options.readOnly = parser.isSet(u"read-only"_s);
-    redis::Connection connection(options);
-    ui::SafetyOptions safety;
-    safety.readOnly = parser.isSet(u"read-only"_s);
-    safety.production = parser.isSet(u"production"_s);
-    for (const QString& pattern : parser.values(u"protect"_s))
-        safety.protectedPatterns.append(pattern.toUtf8());
-    safety.actor = ops::defaultActor();
-    ui::MainWindow window(&connection, safety);
-    window.show();
-    connection.open();
+    ui::MainWindow* window = openWindow(options, safety);
     if (demo) // the demo's traffic starts from an empty cache: look again once there is something to see
-        QTimer::singleShot(6000, window.keyBrowser(), &ui::KeyBrowser::rescan);
+        QTimer::singleShot(6000, window->keyBrowser(), &ui::KeyBrowser::rescan);
 
     if (parser.isSet(u"screenshot"_s)) {
         const int delay =
             parser.value(u"screenshot-delay"_s).toInt() > 0 ? parser.value(u"screenshot-delay"_s).toInt() : 8000;
-        QTimer::singleShot(delay, &window, [&window, path = parser.value(u"screenshot"_s)] {
-            window.grab().save(path);
+        QTimer::singleShot(delay, window, [window, path = parser.value(u"screenshot"_s)] {
+            window->grab().save(path);
             QApplication::quit();
         });
     }
