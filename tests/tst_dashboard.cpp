@@ -174,6 +174,22 @@ private Q_SLOTS:
         QTest::keyClicks(filter, u"*:venue:v12"_s);
         QTRY_COMPARE_WITH_TIMEOUT(view->model()->rowCount(view->model()->index(0, 0)), 3, 2000);
         save(window.keyBrowser(), u"pane-key-browser-filtered"_s);
+
+        // By ':' prefix: the same keys as a prefix tree, for keyspaces of unknown shape.
+        filter->clear();
+        QTRY_VERIFY(view->model()->headerData(ui::KeyTreeModel::CountColumn, Qt::Horizontal).toString() == u"Keys"_s);
+        scanned.clear();
+        window.keyBrowser()->setGrouping(int(ui::KeyTreeModel::Grouping::ByDelimiter));
+        QVERIFY(scanned.wait(10000));
+        ui::KeyTreeModel* model = window.keyBrowser()->model();
+        QStringList top;
+        for (int row = 0; row < model->rowCount(); ++row)
+            top.append(model->index(row, 0).data().toString());
+        top.sort();
+        QCOMPARE(top, (QStringList {u"events:"_s, u"gateway:"_s}));
+        view->expandToDepth(2);
+        QTest::qWait(200); // the children's TTL and memory arrive
+        save(window.keyBrowser(), u"pane-key-browser-by-prefix"_s);
     }
 
     // A typed pattern deletes exactly what the server's own SCAN MATCH selects, after a dry run with the

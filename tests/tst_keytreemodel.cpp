@@ -39,8 +39,8 @@ private Q_SLOTS:
         QAbstractItemModelTester tester(&model, QAbstractItemModelTester::FailureReportingMode::QtTest);
         model.addKeys({gateway("/api/events/1", "acme", "v1"), gateway("/api/events/2", "acme", "v1"),
             gateway("/api/venues/1", "acme", "v2"), gateway("/api/events/1", "globex", nullptr)});
-        model.addKeys({"events:1", "events:2", "session:abc", "plain", "cachescope:stats:1s:1",
-            QByteArray("\xff\x00bin", 5)});
+        model.addKeys(
+            {"events:1", "events:2", "session:abc", "plain", "cachescope:stats:1s:1", QByteArray("\xff\x00bin", 5)});
         QCOMPARE(model.totalKeys(), 10);
 
         const QModelIndex gatewayGroup = child(model, {}, u"Gateway responses"_s);
@@ -50,7 +50,8 @@ private Q_SLOTS:
         const QModelIndex v1 = child(model, acme, u"venue v1"_s);
         const QModelIndex events = child(model, v1, u"GET /api/events"_s);
         QCOMPARE(model.rowCount(events), 2);
-        QCOMPARE(model.index(0, 0, events).data(KeyTreeModel::KeyRole).toByteArray(), gateway("/api/events/1", "acme", "v1"));
+        QCOMPARE(model.index(0, 0, events).data(KeyTreeModel::KeyRole).toByteArray(),
+            gateway("/api/events/1", "acme", "v1"));
         QVERIFY(child(model, child(model, gatewayGroup, u"tenant globex"_s), u"venue (none)"_s).isValid());
 
         const QModelIndex services = child(model, {}, u"Service entries"_s);
@@ -150,8 +151,8 @@ private Q_SLOTS:
         QVERIFY(!changed.isEmpty());
         const QModelIndex services = child(model, {}, u"Service entries"_s);
         const QModelIndex events = child(model, services, u"events"_s);
-        QCOMPARE(events.siblingAtColumn(KeyTreeModel::MemoryColumn).data(KeyTreeModel::MemoryRole).toLongLong(),
-            190 * 100);
+        QCOMPARE(
+            events.siblingAtColumn(KeyTreeModel::MemoryColumn).data(KeyTreeModel::MemoryRole).toLongLong(), 190 * 100);
         QVERIFY(events.siblingAtColumn(KeyTreeModel::MemoryColumn).data().toString().startsWith(u"≈ "_s));
         QCOMPARE(events.siblingAtColumn(KeyTreeModel::TtlColumn).data().toString(), u"1m – no expiry"_s);
         QCOMPARE(events.data(KeyTreeModel::SampledKeysRole).toInt(), 10);
@@ -172,6 +173,53 @@ private Q_SLOTS:
         changed.clear();
         model.setMetadata({{"events:1", 5000, 10, now}}); // a reply after a rescan started
         QVERIFY(changed.isEmpty());
+    }
+
+    void groupsByDelimiter_data()
+    {
+        QTest::addColumn<int>("grouping");
+        QTest::addColumn<QString>("path"); // '/'-separated labels from the top
+        QTest::addColumn<qint64>("count");
+        QTest::addColumn<QString>("scanPattern");
+        const int byShape = int(KeyTreeModel::Grouping::ByShape);
+        const int byDelimiter = int(KeyTreeModel::Grouping::ByDelimiter);
+        QTest::newRow("prefix at the top") << byDelimiter << u"app:"_s << qint64(5) << u"app:*"_s;
+        QTest::newRow("nested prefix") << byDelimiter << u"app:/cart:"_s << qint64(2) << u"app:cart:*"_s;
+        QTest::newRow("empty segment") << byDelimiter << u"app:/:"_s << qint64(1) << u"app::*"_s;
+        QTest::newRow("glob characters escaped") << byDelimiter << u"we*ird:"_s << qint64(1) << u"we\\*ird:*"_s;
+        QTest::newRow("service namespace as a prefix") << byDelimiter << u"events:"_s << qint64(2) << u"events:*"_s;
+        QTest::newRow("other keys by prefix") << byShape << u"Other keys/we*ird:"_s << qint64(1) << u"we\\*ird:*"_s;
+        QTest::newRow("malformed gateway keys")
+            << byShape << u"Other keys/gateway:/response:"_s << qint64(1) << u"gateway:response:*"_s;
+    }
+    void groupsByDelimiter()
+    {
+        QFETCH(int, grouping);
+        QFETCH(QString, path);
+        QFETCH(qint64, count);
+        QFETCH(QString, scanPattern);
+        KeyTreeModel model;
+        QAbstractItemModelTester tester(&model, QAbstractItemModelTester::FailureReportingMode::QtTest);
+        model.setGrouping(KeyTreeModel::Grouping(grouping));
+        model.clear();
+        model.addKeys({"app:cart:1", "app:cart:2", "app:user", "app::z", "app:x:y:z:1:2:3:4:5", "plain", "we*ird:1",
+            "events:1", "events:2", "gateway:response:no-method"});
+        QCOMPARE(model.totalKeys(), 10);
+        QModelIndex node;
+        for (const QString& label : path.split(u'/'))
+            node = child(model, node, label);
+        QVERIFY2(node.isValid(), qPrintable(path));
+        QCOMPARE(node.siblingAtColumn(KeyTreeModel::CountColumn).data(KeyTreeModel::CountRole).toLongLong(), count);
+        const auto selection = model.selectionFor(node);
+        QVERIFY(selection);
+        QCOMPARE(QString::fromUtf8(selection->scanPattern), scanPattern);
+        const QByteArray prefix = selection->scanPattern.chopped(1).replace("\\", "");
+        QVERIFY(selection->accepts(prefix + (prefix.startsWith("gateway") ? "no-method" : "anything")));
+        QVERIFY(!selection->accepts(prefix.chopped(1) + "x"));
+        // Under "Other keys" a prefix selects only keys the parser does not recognise: never a real gateway entry.
+        const bool underOther = path.startsWith(u"Other keys"_s);
+        QCOMPARE(selection->accepts(model::buildGatewayKey({"GET", "/api/events", {}, {}, {}, {}})),
+            !underOther && prefix == "gateway:response:");
     }
 
     void clearResets()

@@ -170,8 +170,8 @@ private Q_SLOTS:
         dialog.testConnection();
         QVERIFY(tested.wait(15000));
         QVERIFY2(dialog.statusText().startsWith(expected), qPrintable(dialog.statusText()));
-        const QString details[] = {u" keys in db 2"_s, u"WRONGPASS"_s, u"refused"_s, u"standalone master"_s,
-            u"untrusted"_s, u"turn TLS on"_s};
+        const QString details[] = {
+            u" keys in db 2"_s, u"WRONGPASS"_s, u"refused"_s, u"standalone master"_s, u"untrusted"_s, u"turn TLS on"_s};
         QVERIFY2(dialog.statusText().contains(details[which]), qPrintable(dialog.statusText()));
         QVERIFY(!dialog.statusText().contains(QString::fromLatin1(password)));
         if (which == 0)

@@ -1,5 +1,6 @@
 #include "ops/keyselection.h"
 
+#include "cache/keyspace.h"
 #include "model/keyescaping.h"
 #include "redis/reply.h"
 
@@ -77,6 +78,17 @@ KeySelection selectKey(const QByteArray& key)
 {
     return {u"key "_s + redis::displayBytes(key, 120), model::escapeGlobLiteral(key),
         [key](const QByteArray& candidate) { return candidate == key; }};
+}
+
+KeySelection selectPrefix(const QByteArray& prefix, bool onlyUnrecognised)
+{
+    return {(onlyUnrecognised ? u"unrecognised keys under "_s : u"keys under "_s) + redis::displayBytes(prefix, 120),
+        model::escapeGlobLiteral(prefix) + '*', [prefix, onlyUnrecognised](const QByteArray& candidate) {
+            return candidate.startsWith(prefix)
+                && (!onlyUnrecognised
+                    || (model::parseKey(candidate).kind == model::ParsedKey::Kind::Other
+                        && !candidate.startsWith(cache::internalPrefix)));
+        }};
 }
 
 } // namespace cachescope::ops

@@ -34,5 +34,9 @@ struct GatewayScope
 KeySelection selectGatewayKeys(const GatewayScope& scope, const model::RouteConfig& routes);
 KeySelection selectNamespace(const QByteArray& serviceNamespace);
 KeySelection selectKey(const QByteArray& key);
+// Every key that starts with these bytes (a browser's ':' prefix node), whatever its shape; with
+// onlyUnrecognised, only those the key parser does not recognise (the browser's "Other keys" group), so
+// a malformed key's prefix "gateway:response:" never selects the well-formed gateway entries.
+KeySelection selectPrefix(const QByteArray& prefix, bool onlyUnrecognised = false);
 
 } // namespace cachescope::ops

@@ -100,17 +100,21 @@ void KeyTreeModel::clear()
         m_root->children.push_back(std::move(node));
         return raw;
     };
-    m_gateway = group("Gateway responses");
-    m_services = group("Service entries");
-    m_other = group("Other keys");
-    m_internal = group("CacheScope's own keys (stats, tags, config, audit)");
+    m_total = 0;
+    m_gateway = m_services = m_other = m_internal = nullptr;
+    if (m_grouping == Grouping::ByShape) {
+        m_gateway = group("Gateway responses");
+        m_services = group("Service entries");
+        m_other = group("Other keys");
+        m_internal = group("CacheScope's own keys (stats, tags, config, audit)");
+    }
     m_awaitingMetadata.clear(); // replies still under way find nothing to update
     endResetModel();
 }
 
 qint64 KeyTreeModel::totalKeys() const
 {
-    return m_gateway->count + m_services->count + m_other->count + m_internal->count;
+    return m_total;
 }
 
 KeyTreeModel::Node* KeyTreeModel::childFor(Node* parent, NodeKind kind, const std::optional<QByteArray>& label)
@@ -132,6 +136,23 @@ KeyTreeModel::Node* KeyTreeModel::childFor(Node* parent, NodeKind kind, const st
         parent->absentChild = raw;
     endInsertRows();
     return raw;
+}
+
+KeyTreeModel::Node* KeyTreeModel::prefixParent(Node* under, const QByteArray& key, QByteArray* rest)
+{
+    Node* parent = under;
+    qsizetype start = 0;
+    for (int depth = 0; depth < maxPrefixDepth; ++depth) {
+        const qsizetype colon = key.indexOf(':', start);
+        if (colon < 0)
+            break;
+        parent = childFor(parent, NodeKind::Prefix, key.mid(start, colon - start));
+        if (parent->key.isNull())
+            parent->key = key.left(colon); // the whole prefix, for "invalidate keys under it"
+        start = colon + 1;
+    }
+    *rest = key.mid(start);
+    return parent;
 }
 
 std::optional<ops::KeySelection> KeyTreeModel::selectionFor(const QModelIndex& index) const
@@ -174,6 +195,12 @@ std::optional<ops::KeySelection> KeyTreeModel::selectionFor(const QModelIndex& i
         return ops::selectGatewayKeys(scope, m_routes);
     case NodeKind::Namespace:
         return ops::selectNamespace(node->label);
+    case NodeKind::Prefix: {
+        bool underOther = false;
+        for (const Node* above = node->parent; above; above = above->parent)
+            underOther = underOther || above == m_other;
+        return ops::selectPrefix(node->key + ':', underOther);
+    }
     case NodeKind::Key:
         return ops::selectKey(node->key);
     }
@@ -191,7 +218,10 @@ QList<QByteArray> KeyTreeModel::addKeys(const QList<QByteArray>& keys, int metad
     for (const QByteArray& key : keys) {
         const model::ParsedKey parsed = model::parseKey(key);
         Node* parent = nullptr;
-        if (key.startsWith(cache::internalPrefix)) {
+        QByteArray label;
+        if (m_grouping == Grouping::ByDelimiter) {
+            parent = prefixParent(m_root.get(), key, &label);
+        } else if (key.startsWith(cache::internalPrefix)) {
             parent = m_internal; // kept apart so they never pass for the application's cache
         } else {
             switch (parsed.kind) {
@@ -211,14 +241,14 @@ QList<QByteArray> KeyTreeModel::addKeys(const QList<QByteArray>& keys, int metad
                 parent = childFor(m_services, NodeKind::Namespace, parsed.serviceNamespace);
                 break;
             case model::ParsedKey::Kind::Other:
-                parent = m_other;
+                parent = prefixParent(m_other, key, &label); // unknown shapes still group by their prefixes
                 break;
             }
         }
         auto leaf = std::make_unique<Node>();
         leaf->kind = NodeKind::Key;
         leaf->key = key;
-        leaf->label = leafLabel(parsed, key);
+        leaf->label = label.isNull() ? leafLabel(parsed, key) : label;
         leaf->count = 1;
         if (stride && position++ % stride == 0 && sample.size() < metadataSample && !m_awaitingMetadata.contains(key)) {
             m_awaitingMetadata.insert(key, leaf.get());
@@ -242,6 +272,7 @@ QList<QByteArray> KeyTreeModel::addKeys(const QList<QByteArray>& keys, int metad
             parent->children.push_back(std::move(leaf));
         }
         endInsertRows();
+        m_total += added;
         for (Node* node = parent; node && node != m_root.get(); node = node->parent) {
             node->count += added;
             touched.insert(node);
@@ -375,6 +406,8 @@ QVariant KeyTreeModel::data(const QModelIndex& index, int role) const
             return QString(u"tenant "_s + redis::displayBytes(node->label));
         case NodeKind::Venue:
             return QString(u"venue "_s + redis::displayBytes(node->label));
+        case NodeKind::Prefix:
+            return QString(redis::displayBytes(node->label, 300) + u':');
         default:
             return redis::displayBytes(node->label, 300);
         }
@@ -438,7 +471,20 @@ QVariant KeyTreeModel::memoryData(const Node* node, int role) const
 
 QVariant KeyTreeModel::headerData(int section, Qt::Orientation orientation, int role) const
 {
-    if (orientation != Qt::Horizontal || role != Qt::DisplayRole)
+    if (orientation != Qt::Horizontal)
+        return {};
+    if (role == Qt::ToolTipRole) {
+        switch (section) {
+        case TtlColumn:
+            return tr("TTL of sampled keys (PTTL when sampled); groups show the sampled range");
+        case MemoryColumn:
+            return tr("MEMORY USAGE of sampled keys; a group's figure is an estimate: its key count × the "
+                      "sampled average");
+        default:
+            return {};
+        }
+    }
+    if (role != Qt::DisplayRole)
         return {};
     switch (section) {
     case NameColumn:
@@ -448,7 +494,7 @@ QVariant KeyTreeModel::headerData(int section, Qt::Orientation orientation, int 
     case TtlColumn:
         return tr("TTL");
     default:
-        return tr("Memory (sampled)");
+        return tr("Memory ≈");
     }
 }
 

@@ -40,8 +40,15 @@ public:
         Venue,
         Route,
         Namespace,
+        Prefix, // a run of ':'-separated segments shared by the keys below
         Key,
     };
+    enum class Grouping
+    {
+        ByShape, // gateway tenant → venue → route, service namespaces; other keys by ':' prefix
+        ByDelimiter, // every key by its ':'-separated prefixes, for keyspaces of unknown shape
+    };
+    static constexpr int maxPrefixDepth = 6; // deeper segments stay in the leaf's label
     enum Role
     {
         KeyRole = Qt::UserRole + 1, // the raw key bytes (leaves)
@@ -57,6 +64,15 @@ public:
 
     // Gateway keys are grouped under the route rule that covers their path (defaults: the design's table).
     void setRoutes(model::RouteConfig routes);
+    // Applies from the next clear(): regrouping means rescanning.
+    void setGrouping(Grouping grouping)
+    {
+        m_grouping = grouping;
+    }
+    Grouping grouping() const
+    {
+        return m_grouping;
+    }
     // Adds a page of keys; returns up to `metadataSample` of them, spread over the page, whose TTL and memory the
     // caller should fetch and hand to setMetadata.
     QList<QByteArray> addKeys(const QList<QByteArray>& keys, int metadataSample = 0);
@@ -80,6 +96,8 @@ public:
 
 private:
     Node* childFor(Node* parent, NodeKind kind, const std::optional<QByteArray>& label);
+    // The deepest prefix node for `key` below `under` (created as needed); `rest` gets the label left for the leaf.
+    Node* prefixParent(Node* under, const QByteArray& key, QByteArray* rest);
     QModelIndex indexOf(const Node* node, int column = NameColumn) const;
     // One dataChanged per parent, spanning the rows of its changed children: views repaint once per page.
     void emitChanged(const QSet<Node*>& nodes, int firstColumn, int lastColumn, const QList<int>& roles);
@@ -87,6 +105,8 @@ private:
     QVariant memoryData(const Node* node, int role) const;
 
     model::RouteConfig m_routes;
+    Grouping m_grouping = Grouping::ByShape;
+    qint64 m_total = 0;
     std::unique_ptr<Node> m_root;
     Node* m_gateway = nullptr;
     Node* m_services = nullptr;

@@ -8,6 +8,7 @@
 #include "redis/scaniterator.h"
 
 #include <QClipboard>
+#include <QComboBox>
 #include <QGuiApplication>
 #include <QHBoxLayout>
 #include <QHeaderView>
@@ -29,6 +30,7 @@ KeyBrowser::KeyBrowser(redis::Connection* connection, QWidget* parent)
     , m_model(new KeyTreeModel(this))
     , m_proxy(new KeyFilterProxyModel(this))
     , m_filter(new QLineEdit(this))
+    , m_grouping(new QComboBox(this))
     , m_view(new QTreeView(this))
     , m_progress(new QProgressBar(this))
     , m_status(new QLabel(this))
@@ -38,6 +40,10 @@ KeyBrowser::KeyBrowser(redis::Connection* connection, QWidget* parent)
     m_proxy->setSourceModel(m_model);
     m_filter->setPlaceholderText(tr("Filter keys — a glob like *:venue:v12 or any text (Ctrl+F)"));
     m_filter->setClearButtonEnabled(true);
+    m_grouping->addItem(tr("By tenant, venue, route"), int(KeyTreeModel::Grouping::ByShape));
+    m_grouping->addItem(tr("By ':' prefix"), int(KeyTreeModel::Grouping::ByDelimiter));
+    m_grouping->setToolTip(tr("Group gateway keys by tenant → venue → route, or every key by its ':'-separated "
+                              "prefixes (for keys of unknown shape)"));
     m_view->setModel(m_proxy);
     m_view->setUniformRowHeights(true); // cheap layout for very long lists
     m_view->setSortingEnabled(true);
@@ -47,9 +53,8 @@ KeyBrowser::KeyBrowser(redis::Connection* connection, QWidget* parent)
     m_view->header()->setSectionResizeMode(KeyTreeModel::CountColumn, QHeaderView::ResizeToContents);
     m_view->header()->setSectionResizeMode(KeyTreeModel::TtlColumn, QHeaderView::Interactive);
     m_view->header()->setSectionResizeMode(KeyTreeModel::MemoryColumn, QHeaderView::Interactive);
-    m_view->header()->resizeSection(KeyTreeModel::TtlColumn, 85);
-    m_view->header()->resizeSection(
-        KeyTreeModel::MemoryColumn, std::max(105, m_view->header()->sectionSizeHint(KeyTreeModel::MemoryColumn)));
+    m_view->header()->resizeSection(KeyTreeModel::TtlColumn, 80);
+    m_view->header()->resizeSection(KeyTreeModel::MemoryColumn, 90);
     m_view->setAlternatingRowColors(true);
     m_progress->setMaximumHeight(14);
     m_progress->setTextVisible(false);
@@ -62,7 +67,10 @@ KeyBrowser::KeyBrowser(redis::Connection* connection, QWidget* parent)
     bottom->addWidget(m_rescan);
     auto* layout = new QVBoxLayout(this);
     layout->setContentsMargins(0, 0, 0, 0);
-    layout->addWidget(m_filter);
+    auto* top = new QHBoxLayout;
+    top->addWidget(m_filter, 1);
+    top->addWidget(m_grouping);
+    layout->addLayout(top);
     layout->addWidget(m_view, 1);
     layout->addLayout(bottom);
 
@@ -74,6 +82,8 @@ KeyBrowser::KeyBrowser(redis::Connection* connection, QWidget* parent)
         if (!m_filter->text().isEmpty())
             m_view->expandAll();
     });
+    connect(
+        m_grouping, &QComboBox::currentIndexChanged, this, [this] { setGrouping(m_grouping->currentData().toInt()); });
     connect(m_cancel, &QPushButton::clicked, this, &KeyBrowser::cancelScan);
     connect(m_rescan, &QPushButton::clicked, this, &KeyBrowser::rescan);
     connect(m_view, &QTreeView::expanded, this, [this](const QModelIndex& index) {
@@ -127,6 +137,16 @@ void KeyBrowser::fetchMetadata(const QList<QByteArray>& keys)
 bool KeyBrowser::isScanning() const
 {
     return m_scan && m_scan->isRunning();
+}
+
+void KeyBrowser::setGrouping(int grouping)
+{
+    const auto wanted = KeyTreeModel::Grouping(grouping);
+    m_grouping->setCurrentIndex(m_grouping->findData(grouping));
+    if (wanted == m_model->grouping())
+        return;
+    m_model->setGrouping(wanted);
+    rescan();
 }
 
 void KeyBrowser::focusFilter()

@@ -9,6 +9,7 @@
 #include <memory>
 #include <optional>
 
+class QComboBox;
 class QLabel;
 class QLineEdit;
 class QProgressBar;
@@ -54,6 +55,8 @@ public Q_SLOTS:
     void rescan();
     void cancelScan();
     void focusFilter();
+    // Regroups (and rescans): by the cache's key shapes, or by ':' prefixes for keyspaces of unknown shape.
+    void setGrouping(int grouping);
 
     // The tree node under the cursor (or selected), as a selection of keys, when it has an exact one.
     std::optional<ops::KeySelection> currentSelection() const;
@@ -72,6 +75,7 @@ private:
     KeyTreeModel* m_model;
     KeyFilterProxyModel* m_proxy;
     QLineEdit* m_filter;
+    QComboBox* m_grouping;
     QTreeView* m_view;
     QProgressBar* m_progress;
     QLabel* m_status;
