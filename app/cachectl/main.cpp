@@ -9,6 +9,8 @@
 #include "keycommand.h"
 #include "keyscommand.h"
 #include "routescommand.h"
+#include "servecommand.h"
+#include "servecommand.h"
 #include "statscommand.h"
 
 #include "model/routeconfigjson.h"
@@ -49,6 +51,10 @@ Commands:
   routes get|export FILE|import FILE|set PATH [--ttl N] [--vary a,b] [--private|--shared] [--remove]
                          The live route configuration; writes detect concurrent edits.
   audit                  The newest audit records (--count N, default 20).
+  serve                  The admin HTTP API: POST /admin/cache/invalidate {"patterns": [...]},
+                         GET /admin/cache/stats?window=60, GET /healthz. Needs a bearer token
+                         (--token-file FILE or CACHESCOPE_ADMIN_TOKEN, 16+ characters); --bind ADDRESS
+                         (default 127.0.0.1), --http-port N (default 8089, 0: any free port).
 
 Exit codes: 0 done, 1 the server failed, refused or could not be reached, 2 usage error.
 Connection: REDIS_URL and REDISCLI_AUTH are read from the environment; flags win over them.)"_s;
@@ -96,6 +102,9 @@ int main(int argc, char* argv[])
         {u"live"_s, u"key: route rules from the server."_s},
         {u"ttl"_s, u"routes set, expire: TTL in seconds."_s, u"s"_s},
         {u"only-shorten"_s, u"expire: never lengthen a key's TTL."_s},
+        {u"token-file"_s, u"serve: file holding the bearer token (else CACHESCOPE_ADMIN_TOKEN)."_s, u"file"_s},
+        {u"bind"_s, u"serve: address to listen on (default 127.0.0.1)."_s, u"address"_s},
+        {u"http-port"_s, u"serve: port to listen on (default 8089; 0: any free port)."_s, u"port"_s},
         {u"vary"_s, u"routes set: comma-separated vary-by query parameters."_s, u"params"_s},
         {u"private"_s, u"routes set: one entry per user."_s},
         {u"shared"_s, u"routes set: one entry for everyone."_s},
@@ -164,7 +173,12 @@ int main(int argc, char* argv[])
         return usage(connectionArguments.error);
     if (!connectionArguments.warning.isEmpty())
         err << connectionArguments.warning << '\n';
-    redis::Connection connection(connectionArguments.options);
+    redis::ConnectionOptions connectionOptions = connectionArguments.options;
+    if (command == u"serve") {
+        connectionOptions.autoReconnect = true; // a long-running server rides out Redis restarts
+        connectionOptions.retryInitialConnect = true;
+    }
+    redis::Connection connection(connectionOptions);
     std::unique_ptr<QObject> runner;
     std::function<void()> start;
     std::function<void()> cancel;
@@ -244,6 +258,39 @@ int main(int argc, char* argv[])
         start = [invalidate] { invalidate->start(); };
         cancel = [invalidate] { invalidate->cancel(); };
         runner.reset(invalidate);
+    } else if (command == u"serve" && positional.size() == 1) {
+        ServeCommand::Options options;
+        QByteArray token = qgetenv("CACHESCOPE_ADMIN_TOKEN");
+        if (parser.isSet(u"token-file"_s)) {
+            QFile file(parser.value(u"token-file"_s));
+            if (!file.open(QIODevice::ReadOnly))
+                return usage(u"cannot read the token file %1: %2"_s.arg(file.fileName(), file.errorString()));
+            token = file.readLine().trimmed();
+        }
+        if (token.isEmpty())
+            return usage(
+                u"serve needs a bearer token: --token-file FILE or CACHESCOPE_ADMIN_TOKEN (no token, no start)"_s);
+        if (token.size() < 16)
+            return usage(u"the bearer token is too short: use at least 16 characters"_s);
+        options.api.token = token;
+        if (parser.isSet(u"bind"_s) && !options.bind.setAddress(parser.value(u"bind"_s)))
+            return usage(u"--bind takes an IP address, e.g. 127.0.0.1 or ::1"_s);
+        if (parser.isSet(u"http-port"_s)) {
+            bool portOk = false;
+            const uint port = parser.value(u"http-port"_s).toUInt(&portOk);
+            if (!portOk || port > 65535)
+                return usage(u"--http-port takes 0 to 65535"_s);
+            options.port = quint16(port);
+        }
+        for (const QString& pattern : parser.values(u"protect"_s))
+            options.api.protectedPatterns.append(pattern.toUtf8());
+        options.api.readOnly = connectionOptions.readOnly;
+        options.api.actor = parser.isSet(u"actor"_s) ? actor : u"admin-api@"_s + QSysInfo::machineHostName();
+        auto* serve = new ServeCommand(&connection, options, out, err);
+        QObject::connect(serve, &ServeCommand::finished, &app, finish);
+        start = [serve] { serve->start(); };
+        cancel = [serve] { serve->cancel(); };
+        runner.reset(serve);
     } else if (command == u"routes" && positional.size() >= 2) {
         RoutesCommand::Options options;
         options.action = positional.at(1);

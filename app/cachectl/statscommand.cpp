@@ -84,14 +84,7 @@ void StatsCommand::printBreakdown()
             if (m_options.json) {
                 QJsonObject rows;
                 for (const QByteArray& label : labels) {
-                    const cache::StatsCounters& c = window->byLabel.value(label);
-                    const auto rate = cache::hitRate(c);
-                    rows.insert(redis::displayBytes(label),
-                        QJsonObject {{u"hits"_s, c[cache::StatsEvent::Hit]}, {u"misses"_s, c[cache::StatsEvent::Miss]},
-                            {u"loads"_s, c[cache::StatsEvent::Load]},
-                            {u"loadFailures"_s, c[cache::StatsEvent::LoadFailure]},
-                            {u"staleServed"_s, c[cache::StatsEvent::StaleServed]},
-                            {u"hitRate"_s, rate ? QJsonValue(*rate) : QJsonValue()}});
+                    rows.insert(redis::displayBytes(label), cache::statsCountersToJson(window->byLabel.value(label)));
                 }
                 m_out << QJsonDocument(
                     QJsonObject {{u"dimension"_s, QString::fromUtf8(cache::statsDimensionName(dimension))},

@@ -89,4 +89,14 @@ void readStatsWindow(redis::Connection& connection, StatsDimension dimension, qi
     }
 }
 
+QJsonObject statsCountersToJson(const StatsCounters& counters)
+{
+    using namespace Qt::StringLiterals;
+    const auto rate = hitRate(counters);
+    return {{u"hits"_s, counters[StatsEvent::Hit] + counters[StatsEvent::NegativeHit]},
+        {u"misses"_s, counters[StatsEvent::Miss]}, {u"loads"_s, counters[StatsEvent::Load]},
+        {u"loadFailures"_s, counters[StatsEvent::LoadFailure]}, {u"staleServed"_s, counters[StatsEvent::StaleServed]},
+        {u"hitRate"_s, rate ? QJsonValue(*rate) : QJsonValue()}};
+}
+
 } // namespace cachescope::cache

@@ -4,6 +4,7 @@
 
 #include <QByteArray>
 #include <QHash>
+#include <QJsonObject>
 #include <QObject>
 
 #include <functional>
@@ -27,6 +28,10 @@ struct StatsWindow
 
 // Hit rate of some counters: hits (negative hits included) over lookups; nothing without lookups.
 std::optional<double> hitRate(const StatsCounters& counters);
+
+// {"hits", "misses", "loads", "loadFailures", "staleServed", "hitRate" (null without lookups)}: the shape
+// cachectl stats --json and the admin API's stats share. Hits include negative hits, as hitRate() counts them.
+QJsonObject statsCountersToJson(const StatsCounters& counters);
 
 // Reads the last `seconds` of one dimension: per-second buckets for short windows, per-minute buckets for
 // venues and for windows longer than 15 minutes (900 reads at most either way, pipelined).

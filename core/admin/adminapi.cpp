@@ -1,0 +1,293 @@
+#include "admin/adminapi.h"
+
+#include "cache/statsreader.h"
+#include "ops/audit.h"
+#include "ops/serverinfo.h"
+#include "redis/connection.h"
+
+#include <QCryptographicHash>
+#include <QJsonArray>
+#include <QJsonDocument>
+#include <QJsonObject>
+#include <QUrlQuery>
+
+namespace cachescope::admin {
+
+using namespace Qt::StringLiterals;
+
+struct AdminApi::Invalidation
+{
+    QList<QByteArray> patterns;
+    bool dryRun = false;
+    QString who;
+    AdminHttpServer::Respond respond;
+    qsizetype next = 0;
+    QList<ops::InvalidationProgress> results;
+    std::unique_ptr<ops::PatternInvalidation> job;
+};
+
+namespace {
+QByteArray compact(const QJsonObject& object)
+{
+    return QJsonDocument(object).toJson(QJsonDocument::Compact);
+}
+
+} // namespace
+
+AdminApi::AdminApi(redis::Connection* connection, Options options, QObject* parent)
+    : QObject(parent)
+    , m_connection(connection)
+    , m_options(std::move(options))
+{
+}
+
+AdminApi::~AdminApi() = default;
+
+bool AdminApi::constantTimeEquals(const QByteArray& given, const QByteArray& expected)
+{
+    // Hashing first makes the comparison independent of both lengths and contents.
+    const QByteArray a = QCryptographicHash::hash(given, QCryptographicHash::Sha256);
+    const QByteArray b = QCryptographicHash::hash(expected, QCryptographicHash::Sha256);
+    unsigned char difference = 0;
+    for (qsizetype i = 0; i < a.size(); ++i)
+        difference |= static_cast<unsigned char>(a.at(i) ^ b.at(i));
+    return difference == 0 && !expected.isEmpty();
+}
+
+void AdminApi::handle(const HttpRequest& request, const QHostAddress& peer, AdminHttpServer::Respond respond)
+{
+    const QString who = u"%1 (%2)"_s.arg(m_options.actor, peer.toString());
+    const QString line = QString::fromLatin1(request.method + ' ' + request.path) + u" from "_s + peer.toString();
+    auto logged = [this, respond, line](const HttpResponse& response) {
+        Q_EMIT served(line + u" → "_s + QString::number(response.status));
+        respond(response);
+    };
+    if (request.path == "/healthz") {
+        if (request.method != "GET")
+            return logged({405, R"({"success":false,"error":"use GET"})", "application/json", {{"Allow", "GET"}}});
+        return health(logged);
+    }
+    const bool invalidatePath = request.path == "/admin/cache/invalidate";
+    const bool statsPath = request.path == "/admin/cache/stats";
+    if (!invalidatePath && !statsPath)
+        return logged(HttpResponse::error(404, u"no such endpoint: %1"_s.arg(QString::fromUtf8(request.path))));
+    const QByteArray authorization = request.header("authorization");
+    if (!authorization.startsWith("Bearer ") || !constantTimeEquals(authorization.sliced(7), m_options.token)) {
+        HttpResponse denied = HttpResponse::error(401, u"a valid 'Authorization: Bearer <token>' header is required"_s);
+        denied.headers.append(std::pair<QByteArray, QByteArray>("WWW-Authenticate", "Bearer"));
+        return logged(denied); // not audited: unauthenticated noise must not push real records out of the stream
+    }
+    if (invalidatePath && request.method != "POST")
+        return logged({405, R"({"success":false,"error":"use POST"})", "application/json", {{"Allow", "POST"}}});
+    if (statsPath && request.method != "GET")
+        return logged({405, R"({"success":false,"error":"use GET"})", "application/json", {{"Allow", "GET"}}});
+    if (!m_connection)
+        return logged(HttpResponse::error(503, u"no Redis connection"_s));
+    if (invalidatePath)
+        invalidate(request, who, logged);
+    else
+        stats(request, who, logged);
+}
+
+void AdminApi::health(AdminHttpServer::Respond respond)
+{
+    if (!m_connection || !m_connection->isReady()) {
+        respond(HttpResponse::json(503, compact({{u"ok"_s, false}, {u"redis"_s, u"not connected"_s}})));
+        return;
+    }
+    m_connection->command({"PING"}, this, [respond](const redis::Reply& reply) {
+        const bool ok = reply.isStatus("PONG");
+        respond(HttpResponse::json(
+            ok ? 200 : 503, compact({{u"ok"_s, ok}, {u"redis"_s, ok ? u"PONG"_s : reply.errorMessage()}})));
+    });
+}
+
+void AdminApi::invalidate(const HttpRequest& request, const QString& who, AdminHttpServer::Respond respond)
+{
+    const auto reject = [this, &who, &respond](int status, const QString& message) {
+        audit(who, u"admin.invalidate (rejected)"_s, message, 0);
+        respond(HttpResponse::error(status, message));
+    };
+    if (!request.header("content-type").startsWith("application/json"))
+        return reject(415, u"the body must be JSON (Content-Type: application/json)"_s);
+    QJsonParseError parseError;
+    const QJsonDocument document = QJsonDocument::fromJson(request.body, &parseError);
+    if (parseError.error != QJsonParseError::NoError)
+        return reject(
+            400, u"the body is not valid JSON: %1 at offset %2"_s.arg(parseError.errorString()).arg(parseError.offset));
+    if (!document.isObject())
+        return reject(400, u"the body must be a JSON object like {\"patterns\": [\"events:*\"]}"_s);
+    const QJsonObject body = document.object();
+    for (auto it = body.begin(); it != body.end(); ++it) {
+        if (it.key() != u"patterns" && it.key() != u"dryRun")
+            return reject(400, u"unknown field '%1' (known: patterns, dryRun)"_s.arg(it.key().left(100)));
+    }
+    if (!body.value(u"patterns").isArray())
+        return reject(400, u"'patterns' must be an array of Redis glob strings"_s);
+    if (body.contains(u"dryRun") && !body.value(u"dryRun").isBool())
+        return reject(400, u"'dryRun' must be true or false"_s);
+    const QJsonArray array = body.value(u"patterns").toArray();
+    if (array.isEmpty())
+        return reject(400, u"'patterns' is empty: nothing to invalidate"_s);
+    if (array.size() > m_options.maxPatterns)
+        return reject(400, u"%1 patterns; at most %2 per call"_s.arg(array.size()).arg(m_options.maxPatterns));
+    QList<QByteArray> patterns;
+    for (qsizetype i = 0; i < array.size(); ++i) {
+        if (!array.at(i).isString())
+            return reject(400, u"patterns[%1] is not a string"_s.arg(i));
+        const QByteArray pattern = array.at(i).toString().toUtf8();
+        if (pattern.size() > m_options.maxPatternLength)
+            return reject(400,
+                u"patterns[%1] is %2 bytes long; at most %3"_s.arg(i)
+                    .arg(pattern.size())
+                    .arg(m_options.maxPatternLength));
+        // Refused as a whole, before anything runs: one protected pattern among several deletes nothing.
+        if (const auto why = ops::PatternInvalidation::refusal(pattern, m_options.protectedPatterns))
+            return reject(403, u"patterns[%1] refused: %2"_s.arg(i).arg(*why));
+        patterns.append(pattern);
+    }
+    const bool dryRun = body.value(u"dryRun").toBool(false);
+    if (m_options.readOnly && !dryRun)
+        return reject(403, u"this server was started read-only; only {\"dryRun\": true} is allowed"_s);
+    if (m_running)
+        return reject(429, u"another invalidation is running; try again when it has finished"_s);
+    m_running = std::make_unique<Invalidation>();
+    m_running->patterns = patterns;
+    m_running->dryRun = dryRun;
+    m_running->who = who;
+    m_running->respond = respond;
+    runNextPattern();
+}
+
+void AdminApi::runNextPattern()
+{
+    Invalidation& run = *m_running;
+    const bool failed = !run.results.isEmpty() && run.results.last().error.has_value();
+    if (run.next >= run.patterns.size() || failed || !m_connection) {
+        qint64 total = 0;
+        QJsonArray perPattern;
+        for (const ops::InvalidationProgress& p : std::as_const(run.results)) {
+            total += run.dryRun ? p.matched : p.deleted;
+            QJsonObject entry {{u"pattern"_s, redis::displayBytes(p.pattern)}, {u"matched"_s, p.matched},
+                {u"deleted"_s, p.deleted}, {u"skippedProtected"_s, p.skippedProtected}};
+            if (p.error)
+                entry.insert(u"error"_s, p.error->errorMessage());
+            if (p.unconfirmed > 0)
+                entry.insert(u"unconfirmed"_s, p.unconfirmed);
+            perPattern.append(entry);
+        }
+        QJsonObject answer {{u"success"_s, !failed}, {run.dryRun ? u"matched"_s : u"invalidated"_s, total},
+            {u"dryRun"_s, run.dryRun}, {u"patterns"_s, perPattern}};
+        if (failed)
+            answer.insert(u"error"_s, run.results.last().error->errorMessage());
+        const AdminHttpServer::Respond respond = run.respond;
+        m_running.reset();
+        respond(HttpResponse::json(failed ? 502 : 200, compact(answer)));
+        return;
+    }
+    ops::PatternInvalidation::Options options;
+    options.dryRun = run.dryRun;
+    options.protectedPatterns = m_options.protectedPatterns;
+    options.sampleSize = 0;
+    run.job = std::make_unique<ops::PatternInvalidation>(m_connection, run.patterns.at(run.next++), options);
+    connect(run.job.get(), &ops::PatternInvalidation::finished, this, [this](const ops::InvalidationProgress& p) {
+        m_running->results.append(p);
+        if (!m_running->dryRun)
+            audit(m_running->who, u"invalidate"_s, redis::displayBytes(p.pattern), p.deleted);
+        QMetaObject::invokeMethod(this, &AdminApi::runNextPattern, Qt::QueuedConnection);
+    });
+    run.job->start();
+}
+
+void AdminApi::stats(const HttpRequest& request, const QString& who, AdminHttpServer::Respond respond)
+{
+    const QUrlQuery query(QString::fromUtf8(request.query));
+    qint64 window = 60;
+    for (const auto& [name, value] : query.queryItems()) {
+        bool ok = false;
+        if (name == u"window")
+            window = value.toLongLong(&ok);
+        if (name != u"window" || !ok || window < 1 || window > 86400) {
+            const QString message = name == u"window" ? u"window must be 1 to 86400 seconds"_s
+                                                      : u"unknown parameter '%1' (known: window)"_s.arg(name.left(100));
+            audit(who, u"admin.stats (rejected)"_s, message, 0);
+            respond(HttpResponse::error(400, message));
+            return;
+        }
+    }
+    audit(who, u"admin.stats"_s, u"window %1 s"_s.arg(window), -1);
+    struct Gather
+    {
+        QJsonObject answer;
+        int pending = 0;
+        QString error;
+    };
+    auto gather = std::make_shared<Gather>();
+    gather->answer.insert(u"windowSeconds"_s, window);
+    const auto settle = [gather, respond] {
+        if (--gather->pending > 0)
+            return;
+        if (!gather->error.isEmpty()) {
+            respond(HttpResponse::error(502, gather->error));
+            return;
+        }
+        gather->answer.insert(u"success"_s, true);
+        respond(HttpResponse::json(200, compact(gather->answer)));
+    };
+    const std::pair<cache::StatsDimension, QString> dimensions[] = {{cache::StatsDimension::Total, u"total"_s},
+        {cache::StatsDimension::Route, u"routes"_s}, {cache::StatsDimension::Tenant, u"tenants"_s},
+        {cache::StatsDimension::Venue, u"venues"_s}, {cache::StatsDimension::Namespace, u"namespaces"_s}};
+    gather->pending = int(std::size(dimensions)) + 1;
+    m_connection->command({"INFO"}, this, [gather, settle](const redis::Reply& reply) {
+        if (!reply.isString()) {
+            gather->error = u"INFO failed: "_s + reply.errorMessage();
+        } else {
+            const ops::ServerInfo info = ops::ServerInfo::parse(reply.bytes());
+            const qint64 hits = info.integer("keyspace_hits").value_or(0);
+            const qint64 misses = info.integer("keyspace_misses").value_or(0);
+            const auto rate = ops::lifetimeHitRate(info);
+            qint64 keys = 0;
+            for (qint64 n : info.keysPerDatabase())
+                keys += n;
+            gather->answer.insert(u"server"_s,
+                QJsonObject {{u"keyspaceHits"_s, hits}, {u"keyspaceMisses"_s, misses},
+                    {u"hitRate"_s, rate ? QJsonValue(*rate) : QJsonValue()}, {u"keys"_s, keys},
+                    {u"usedMemory"_s, info.integer("used_memory").value_or(0)},
+                    {u"expiredKeys"_s, info.integer("expired_keys").value_or(0)},
+                    {u"evictedKeys"_s, info.integer("evicted_keys").value_or(0)},
+                    {u"opsPerSecond"_s, info.integer("instantaneous_ops_per_sec").value_or(0)},
+                    {u"version"_s, QString::fromUtf8(info.text("redis_version"))}});
+        }
+        settle();
+    });
+    for (const auto& [dimension, name] : dimensions) {
+        cache::readStatsWindow(*m_connection, dimension, window, this,
+            [gather, settle, dimension, name](std::optional<cache::StatsWindow> stats, const QString& error) {
+                if (!stats) {
+                    gather->error = u"reading the stats failed: "_s + error;
+                } else if (dimension == cache::StatsDimension::Total) {
+                    gather->answer.insert(u"cache"_s, cache::statsCountersToJson(stats->total()));
+                } else {
+                    QJsonObject rows;
+                    for (auto it = stats->byLabel.cbegin(); it != stats->byLabel.cend(); ++it)
+                        rows.insert(redis::displayBytes(it.key()), cache::statsCountersToJson(it.value()));
+                    gather->answer.insert(name, rows);
+                }
+                settle();
+            });
+    }
+}
+
+void AdminApi::audit(const QString& who, const QString& action, const QString& target, qint64 count)
+{
+    if (!m_connection || m_options.readOnly)
+        return; // a read-only server writes nothing, not even its audit trail
+    ops::AuditRecord record;
+    record.actor = who;
+    record.action = action;
+    record.target = target.left(1000);
+    record.count = count;
+    ops::appendAudit(*m_connection, record, this, nullptr);
+}
+
+} // namespace cachescope::admin

@@ -1,0 +1,65 @@
+#pragma once
+
+#include "admin/adminhttpserver.h"
+#include "ops/patterninvalidation.h"
+
+#include <QObject>
+#include <QPointer>
+
+#include <memory>
+
+namespace cachescope::redis {
+class Connection;
+}
+
+namespace cachescope::admin {
+
+// The design's admin endpoints, made real:
+//   POST /admin/cache/invalidate {"patterns": [...], "dryRun": false} → {"success": true, "invalidated": N, …}
+//   GET  /admin/cache/stats?window=60 → hit/miss figures per route, tenant, venue and namespace (from the
+//        stats CacheScope clients record) and the server's totals (INFO)
+//   GET  /healthz → whether Redis is reachable (no token needed, no data)
+// Every /admin call needs "Authorization: Bearer <token>" (compared in constant time). Bodies are JSON
+// objects with known fields only; pattern count and length are limited; protected namespaces are refused
+// before anything is deleted; one invalidation runs at a time; every authenticated call is audited.
+class AdminApi : public QObject
+{
+    Q_OBJECT
+public:
+    struct Options
+    {
+        QByteArray token;
+        QList<QByteArray> protectedPatterns; // on top of CacheScope's own namespaces
+        int maxPatterns = 100;
+        int maxPatternLength = 1024;
+        bool readOnly = false; // invalidations answer 403 (a dry run still works)
+        QString actor = QStringLiteral("admin-api"); // audit records say "<actor> (<peer address>)"
+    };
+
+    AdminApi(redis::Connection* connection, Options options, QObject* parent = nullptr);
+    ~AdminApi() override;
+
+    void handle(const HttpRequest& request, const QHostAddress& peer, AdminHttpServer::Respond respond);
+
+    // True when `given` equals `expected`, taking the same time whatever the bytes (hashes are compared).
+    static bool constantTimeEquals(const QByteArray& given, const QByteArray& expected);
+
+Q_SIGNALS:
+    // For the serve command's log: one line per call, never the token or a body.
+    void served(const QString& line);
+
+private:
+    struct Invalidation;
+
+    void invalidate(const HttpRequest& request, const QString& who, AdminHttpServer::Respond respond);
+    void stats(const HttpRequest& request, const QString& who, AdminHttpServer::Respond respond);
+    void health(AdminHttpServer::Respond respond);
+    void runNextPattern();
+    void audit(const QString& who, const QString& action, const QString& target, qint64 count);
+
+    QPointer<redis::Connection> m_connection;
+    Options m_options;
+    std::unique_ptr<Invalidation> m_running; // at most one at a time
+};
+
+} // namespace cachescope::admin

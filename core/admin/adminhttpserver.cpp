@@ -1,0 +1,128 @@
+#include "admin/adminhttpserver.h"
+
+#include <QJsonDocument>
+#include <QJsonObject>
+#include <QPointer>
+#include <QTcpSocket>
+#include <QTimer>
+
+#include <memory>
+
+namespace cachescope::admin {
+
+using namespace Qt::StringLiterals;
+
+HttpResponse HttpResponse::json(int status, const QByteArray& body)
+{
+    return {status, body, "application/json", {}};
+}
+
+HttpResponse HttpResponse::error(int status, const QString& message)
+{
+    return json(status,
+        QJsonDocument(QJsonObject {{u"success"_s, false}, {u"error"_s, message}}).toJson(QJsonDocument::Compact));
+}
+
+QByteArray AdminHttpServer::reasonPhrase(int status)
+{
+    switch (status) {
+    case 200:
+        return "OK";
+    case 400:
+        return "Bad Request";
+    case 401:
+        return "Unauthorized";
+    case 403:
+        return "Forbidden";
+    case 404:
+        return "Not Found";
+    case 405:
+        return "Method Not Allowed";
+    case 408:
+        return "Request Timeout";
+    case 413:
+        return "Payload Too Large";
+    case 415:
+        return "Unsupported Media Type";
+    case 429:
+        return "Too Many Requests";
+    case 431:
+        return "Request Header Fields Too Large";
+    case 501:
+        return "Not Implemented";
+    case 502:
+        return "Bad Gateway";
+    case 503:
+        return "Service Unavailable";
+    case 505:
+        return "HTTP Version Not Supported";
+    default:
+        return status < 500 ? "Client Error" : "Server Error";
+    }
+}
+
+AdminHttpServer::AdminHttpServer(Handler handler, Options options, QObject* parent)
+    : QObject(parent)
+    , m_handler(std::move(handler))
+    , m_options(options)
+{
+    connect(&m_server, &QTcpServer::newConnection, this, &AdminHttpServer::onNewConnection);
+}
+
+bool AdminHttpServer::listen(const QHostAddress& address, quint16 port)
+{
+    return m_server.listen(address, port);
+}
+
+void AdminHttpServer::onNewConnection()
+{
+    while (QTcpSocket* socket = m_server.nextPendingConnection()) {
+        ++m_open;
+        connect(socket, &QObject::destroyed, this, [this] { --m_open; });
+        connect(socket, &QTcpSocket::disconnected, socket, &QObject::deleteLater);
+        auto answered = std::make_shared<bool>(false);
+        QPointer<QTcpSocket> guard(socket);
+        const Respond respond = [guard, answered](const HttpResponse& response) {
+            if (!guard || *answered)
+                return; // the client left, or was already answered (a deadline and a late handler)
+            *answered = true;
+            QByteArray head = "HTTP/1.1 " + QByteArray::number(response.status) + ' ' + reasonPhrase(response.status)
+                + "\r\nContent-Type: " + response.contentType + "\r\nContent-Length: "
+                + QByteArray::number(response.body.size()) + "\r\nCache-Control: no-store\r\nConnection: close\r\n";
+            for (const auto& [name, value] : response.headers)
+                head += name + ": " + value + "\r\n";
+            guard->write(head + "\r\n" + response.body);
+            guard->disconnectFromHost(); // after the bytes are written
+        };
+        if (m_open > m_options.maxConnections) {
+            respond(HttpResponse::error(503, u"too many connections"_s));
+            continue;
+        }
+        auto* deadline = new QTimer(socket);
+        deadline->setSingleShot(true);
+        connect(deadline, &QTimer::timeout, socket,
+            [respond] { respond(HttpResponse::error(408, u"the request did not arrive in time"_s)); });
+        deadline->start(m_options.requestDeadline);
+        auto parser = std::make_shared<HttpRequestParser>(m_options.limits);
+        const QHostAddress peer = socket->peerAddress();
+        connect(socket, &QTcpSocket::readyRead, socket, [this, socket, parser, respond, deadline, peer] {
+            if (parser->state() != HttpRequestParser::State::NeedMore) {
+                socket->readAll(); // one request per connection: the rest is ignored
+                return;
+            }
+            switch (parser->feed(socket->readAll())) {
+            case HttpRequestParser::State::NeedMore:
+                return;
+            case HttpRequestParser::State::Failed:
+                respond(HttpResponse::error(parser->errorStatus(), parser->errorMessage()));
+                return;
+            case HttpRequestParser::State::Complete:
+                deadline->stop();
+                m_handler(parser->request(), peer, respond);
+                return;
+            }
+        });
+    }
+}
+
+} // namespace cachescope::admin

@@ -1,0 +1,437 @@
+#include "admin/adminhttpserver.h"
+#include "admin/httprequestparser.h"
+#include "redisserver.h"
+
+#include <QJsonArray>
+#include <QJsonDocument>
+#include <QJsonObject>
+#include <QNetworkAccessManager>
+#include <QNetworkReply>
+#include <QProcess>
+#include <QSet>
+#include <QSignalSpy>
+#include <QTcpSocket>
+#include <QTest>
+
+using namespace cachescope;
+using namespace Qt::StringLiterals;
+
+// The admin HTTP API: its request parser on its own, then `cachectl serve` over real HTTP against a real
+// redis-server with an ACL user — status codes, exact deletions, refusals, audit, and secrets kept out of
+// everything the server writes.
+class TestAdminApi : public QObject
+{
+    Q_OBJECT
+private:
+    static constexpr auto token = "admin-token-0123456789abcdef";
+    static constexpr auto redisPassword = "redis-Pa55-never-printed";
+    testing::RedisServer m_server {{false, false, {u"user ops on >redis-Pa55-never-printed ~* +@all"_s}}};
+    QProcess m_serve;
+    quint16 m_port = 0;
+    QNetworkAccessManager m_http;
+
+    struct Answer
+    {
+        int status = 0;
+        QJsonObject json;
+        QByteArray body;
+    };
+
+    QStringList redisArguments() const
+    {
+        return {u"-h"_s, m_server.host(), u"-p"_s, QString::number(m_server.port()), u"--user"_s, u"ops"_s};
+    }
+
+    QProcessEnvironment environment(const QByteArray& adminToken) const
+    {
+        QProcessEnvironment env = QProcessEnvironment::systemEnvironment();
+        env.remove(u"REDIS_URL"_s);
+        env.insert(u"REDISCLI_AUTH"_s, QString::fromLatin1(redisPassword));
+        if (adminToken.isNull())
+            env.remove(u"CACHESCOPE_ADMIN_TOKEN"_s);
+        else
+            env.insert(u"CACHESCOPE_ADMIN_TOKEN"_s, QString::fromLatin1(adminToken));
+        return env;
+    }
+
+    QByteArray cli(const QStringList& arguments) const
+    {
+        return m_server.cli(
+            QStringList {u"--user"_s, u"ops"_s, u"--pass"_s, QString::fromLatin1(redisPassword), u"--no-auth-warning"_s}
+            + arguments);
+    }
+
+    QSet<QByteArray> scan(const QString& pattern) const
+    {
+        QList<QByteArray> keys = cli({u"--scan"_s, u"--pattern"_s, pattern}).split('\n');
+        keys.removeAll(QByteArray());
+        return QSet<QByteArray>(keys.cbegin(), keys.cend());
+    }
+
+    void seed()
+    {
+        cli({u"FLUSHALL"_s});
+        QByteArray commands;
+        for (int i = 0; i < 300; ++i) {
+            commands += "SET gateway:response:GET:/api/events/" + QByteArray::number(i) + ":venue:v"
+                + QByteArray::number(i % 5) + " x\n";
+            commands += "SET events:" + QByteArray::number(i) + " x\n";
+        }
+        commands += "SET cachescope:config:routes {}\nSET session:abc x\n";
+        m_server.cli(QStringList {u"--user"_s, u"ops"_s, u"--pass"_s, QString::fromLatin1(redisPassword),
+                         u"--no-auth-warning"_s},
+            commands);
+    }
+
+    Answer request(const QByteArray& method, const QString& path, const QByteArray& body = {},
+        const QList<std::pair<QByteArray, QByteArray>>& headers = {})
+    {
+        QNetworkRequest request(QUrl(u"http://127.0.0.1:%1%2"_s.arg(m_port).arg(path)));
+        for (const auto& [name, value] : headers)
+            request.setRawHeader(name, value);
+        QNetworkReply* reply = m_http.sendCustomRequest(request, method, body);
+        QSignalSpy done(reply, &QNetworkReply::finished);
+        if (!reply->isFinished() && !done.wait(15000))
+            return {};
+        Answer answer;
+        answer.status = reply->attribute(QNetworkRequest::HttpStatusCodeAttribute).toInt();
+        answer.body = reply->readAll();
+        answer.json = QJsonDocument::fromJson(answer.body).object();
+        reply->deleteLater();
+        return answer;
+    }
+
+    static QList<std::pair<QByteArray, QByteArray>> authorized()
+    {
+        return {{"Authorization", QByteArray("Bearer ") + token}, {"Content-Type", "application/json"}};
+    }
+
+    // Sends raw bytes and returns what the server answered before it closed the connection.
+    QByteArray raw(const QByteArray& bytes, int waitMs = 5000)
+    {
+        QTcpSocket socket;
+        socket.connectToHost(QHostAddress::LocalHost, m_port);
+        if (!socket.waitForConnected(5000))
+            return {};
+        socket.write(bytes);
+        QByteArray answer;
+        QElapsedTimer clock;
+        clock.start();
+        while (socket.state() == QAbstractSocket::ConnectedState && clock.elapsed() < waitMs) {
+            socket.waitForReadyRead(100);
+            answer += socket.readAll();
+        }
+        return answer + socket.readAll();
+    }
+
+private Q_SLOTS:
+    void initTestCase()
+    {
+        QVERIFY2(m_server.start(), qPrintable(m_server.errorString()));
+        seed();
+        m_serve.setProcessEnvironment(environment(token));
+        m_serve.start(QStringLiteral(CACHECTL_PATH),
+            redisArguments() + QStringList {u"serve"_s, u"--http-port"_s, u"0"_s, u"--protect"_s, u"session:*"_s});
+        QVERIFY(m_serve.waitForStarted());
+        QTRY_VERIFY_WITH_TIMEOUT(m_serve.canReadLine(), 10000);
+        const QByteArray line = m_serve.readLine().trimmed();
+        QVERIFY2(line.startsWith("listening on http://127.0.0.1:"), line.constData());
+        m_port = quint16(line.sliced(line.lastIndexOf(':') + 1).toUInt());
+        QVERIFY(m_port > 0);
+        QTRY_COMPARE_WITH_TIMEOUT(request("GET", u"/healthz"_s).status, 200, 10000);
+    }
+
+    void cleanupTestCase()
+    {
+        m_serve.terminate();
+        QVERIFY(m_serve.waitForFinished(10000));
+        // Nothing the server wrote — its log, its answers' audit records — holds the token or Redis's password.
+        const QByteArray written = m_serve.readAllStandardOutput() + m_serve.readAllStandardError();
+        QVERIFY(written.contains("POST /admin/cache/invalidate from 127.0.0.1"));
+        QVERIFY2(!written.contains(token) && !written.contains(redisPassword), written.constData());
+        const QByteArray audit = cli({u"XRANGE"_s, u"cachescope:audit"_s, u"-"_s, u"+"_s});
+        QVERIFY(audit.contains("admin-api@"));
+        QVERIFY(!audit.contains(token) && !audit.contains(redisPassword));
+    }
+
+    void parser_data()
+    {
+        QTest::addColumn<QByteArray>("bytes");
+        QTest::addColumn<int>("state"); // HttpRequestParser::State
+        QTest::addColumn<int>("status");
+        const int more = int(admin::HttpRequestParser::State::NeedMore);
+        const int done = int(admin::HttpRequestParser::State::Complete);
+        const int failed = int(admin::HttpRequestParser::State::Failed);
+        QTest::newRow("GET") << QByteArray("GET /a?b=1 HTTP/1.1\r\nHost: x\r\n\r\n") << done << 0;
+        QTest::newRow("POST with body") << QByteArray("POST /a HTTP/1.1\r\nContent-Length: 2\r\n\r\n{}") << done << 0;
+        QTest::newRow("body still coming")
+            << QByteArray("POST /a HTTP/1.1\r\nContent-Length: 9\r\n\r\n{}") << more << 0;
+        QTest::newRow("headers still coming") << QByteArray("GET /a HTTP/1.1\r\nHost:") << more << 0;
+        QTest::newRow("huge Content-Length")
+            << QByteArray("POST /a HTTP/1.1\r\nContent-Length: 99999999999\r\n\r\n") << failed << 413;
+        QTest::newRow("negative Content-Length")
+            << QByteArray("POST /a HTTP/1.1\r\nContent-Length: -1\r\n\r\n") << failed << 400;
+        QTest::newRow("two Content-Lengths")
+            << QByteArray("POST /a HTTP/1.1\r\nContent-Length: 1\r\nContent-Length: 2\r\n\r\n") << failed << 400;
+        QTest::newRow("chunked") << QByteArray("POST /a HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n") << failed
+                                 << 501;
+        QTest::newRow("HTTP/2 preface") << QByteArray("PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n") << failed << 400;
+        QTest::newRow("HTTP/0.9 style") << QByteArray("GET /\r\n\r\n") << failed << 400;
+        QTest::newRow("HTTP/3.0") << QByteArray("GET / HTTP/3.0\r\n\r\n") << failed << 505;
+        QTest::newRow("header without colon") << QByteArray("GET / HTTP/1.1\r\nnonsense\r\n\r\n") << failed << 400;
+        QTest::newRow("bare LF") << QByteArray("GET / HTTP/1.1\nHost: x\n\r\n\r\n") << failed << 400;
+        QTest::newRow("endless headers") << QByteArray("GET / HTTP/1.1\r\n") + QByteArray("X-A: b\r\n").repeated(3000)
+                                         << failed << 431;
+    }
+    void parser()
+    {
+        QFETCH(QByteArray, bytes);
+        QFETCH(int, state);
+        QFETCH(int, status);
+        // Byte by byte and all at once reach the same verdict.
+        admin::HttpRequestParser whole;
+        admin::HttpRequestParser trickled;
+        whole.feed(bytes);
+        for (char byte : bytes)
+            trickled.feed(QByteArray(1, byte));
+        for (const admin::HttpRequestParser* parser : {&whole, &trickled}) {
+            QCOMPARE(int(parser->state()), state);
+            QCOMPARE(parser->errorStatus(), status);
+        }
+        if (state == int(admin::HttpRequestParser::State::Complete) && bytes.startsWith("POST"))
+            QCOMPARE(whole.request().body, QByteArray("{}"));
+        if (bytes.startsWith("GET /a?b=1")) {
+            QCOMPARE(whole.request().path, QByteArray("/a"));
+            QCOMPARE(whole.request().query, QByteArray("b=1"));
+            QCOMPARE(whole.request().header("host"), QByteArray("x"));
+        }
+    }
+
+    void badRequestsGetClearErrors_data()
+    {
+        QTest::addColumn<QByteArray>("method");
+        QTest::addColumn<QString>("path");
+        QTest::addColumn<QByteArray>("body");
+        QTest::addColumn<bool>("withToken");
+        QTest::addColumn<int>("status");
+        QTest::addColumn<QString>("message");
+        const QByteArray ok = "{\"patterns\":[\"events:*\"]}";
+        QTest::newRow("no token") << QByteArray("POST") << u"/admin/cache/invalidate"_s << ok << false << 401
+                                  << u"Bearer"_s;
+        QTest::newRow("stats without token")
+            << QByteArray("GET") << u"/admin/cache/stats"_s << QByteArray() << false << 401 << u"Bearer"_s;
+        QTest::newRow("unknown path") << QByteArray("GET") << u"/admin/flushall"_s << QByteArray() << true << 404
+                                      << u"no such endpoint"_s;
+        QTest::newRow("GET invalidate") << QByteArray("GET") << u"/admin/cache/invalidate"_s << QByteArray() << true
+                                        << 405 << u"use POST"_s;
+        QTest::newRow("not JSON") << QByteArray("POST") << u"/admin/cache/invalidate"_s << QByteArray("{patterns")
+                                  << true << 400 << u"not valid JSON"_s;
+        QTest::newRow("array body") << QByteArray("POST") << u"/admin/cache/invalidate"_s << QByteArray("[]") << true
+                                    << 400 << u"JSON object"_s;
+        QTest::newRow("unknown field") << QByteArray("POST") << u"/admin/cache/invalidate"_s
+                                       << QByteArray("{\"patterns\":[\"a*\"],\"force\":true}") << true << 400
+                                       << u"unknown field 'force'"_s;
+        QTest::newRow("patterns not an array")
+            << QByteArray("POST") << u"/admin/cache/invalidate"_s << QByteArray("{\"patterns\":\"events:*\"}") << true
+            << 400 << u"must be an array"_s;
+        QTest::newRow("empty patterns") << QByteArray("POST") << u"/admin/cache/invalidate"_s
+                                        << QByteArray("{\"patterns\":[]}") << true << 400 << u"is empty"_s;
+        QTest::newRow("number pattern") << QByteArray("POST") << u"/admin/cache/invalidate"_s
+                                        << QByteArray("{\"patterns\":[\"a*\", 7]}") << true << 400
+                                        << u"patterns[1] is not a string"_s;
+        QTest::newRow("empty pattern") << QByteArray("POST") << u"/admin/cache/invalidate"_s
+                                       << QByteArray("{\"patterns\":[\"\"]}") << true << 403 << u"empty pattern"_s;
+        QTest::newRow("10k-character pattern")
+            << QByteArray("POST") << u"/admin/cache/invalidate"_s
+            << QByteArray("{\"patterns\":[\"") + QByteArray(10000, 'a') + QByteArray("\"]}") << true << 400
+            << u"at most 1024"_s;
+        QByteArray many = "{\"patterns\":[";
+        for (int i = 0; i < 101; ++i)
+            many += (i ? "," : "") + QByteArray("\"k") + QByteArray::number(i) + "\"";
+        QTest::newRow("101 patterns") << QByteArray("POST") << u"/admin/cache/invalidate"_s << many + "]}" << true
+                                      << 400 << u"at most 100"_s;
+        QTest::newRow("protected config") << QByteArray("POST") << u"/admin/cache/invalidate"_s
+                                          << QByteArray("{\"patterns\":[\"events:*\",\"cachescope:config:*\"]}") << true
+                                          << 403 << u"patterns[1] refused"_s;
+        QTest::newRow("user protected") << QByteArray("POST") << u"/admin/cache/invalidate"_s
+                                        << QByteArray("{\"patterns\":[\"session:*\"]}") << true << 403
+                                        << u"protected namespace 'session:*'"_s;
+        QTest::newRow("bad window") << QByteArray("GET") << u"/admin/cache/stats?window=0"_s << QByteArray() << true
+                                    << 400 << u"window must be"_s;
+        QTest::newRow("unknown parameter") << QByteArray("GET") << u"/admin/cache/stats?verbose=1"_s << QByteArray()
+                                           << true << 400 << u"unknown parameter 'verbose'"_s;
+    }
+    void badRequestsGetClearErrors()
+    {
+        QFETCH(QByteArray, method);
+        QFETCH(QString, path);
+        QFETCH(QByteArray, body);
+        QFETCH(bool, withToken);
+        QFETCH(int, status);
+        QFETCH(QString, message);
+        QSet<QByteArray> before = scan(u"*"_s);
+        before.remove("cachescope:audit"); // rejected authenticated calls are audited
+        QList<std::pair<QByteArray, QByteArray>> headers {{"Content-Type", "application/json"}};
+        if (withToken)
+            headers = authorized();
+        const Answer answer = request(method, path, body, headers);
+        QCOMPARE(answer.status, status);
+        QCOMPARE(answer.json.value(u"success"_s).toBool(true), false);
+        QVERIFY2(answer.json.value(u"error"_s).toString().contains(message), answer.body.constData());
+        QSet<QByteArray> after = scan(u"*"_s);
+        after.remove("cachescope:audit");
+        QCOMPARE(after, before); // nothing deleted
+    }
+
+    void wrongTokenOfAnyLengthIsRefused_data()
+    {
+        QTest::addColumn<QByteArray>("given");
+        QTest::newRow("empty") << QByteArray();
+        QTest::newRow("prefix") << QByteArray(token).chopped(1);
+        QTest::newRow("longer") << QByteArray(token) + "x";
+        QTest::newRow("lower case scheme") << QByteArray("bearer ") + token;
+    }
+    void wrongTokenOfAnyLengthIsRefused()
+    {
+        QFETCH(QByteArray, given);
+        const QByteArray header = given.startsWith("bearer ") ? given : "Bearer " + given;
+        const Answer answer = request("GET", u"/admin/cache/stats"_s, {}, {{"Authorization", header}});
+        QCOMPARE(answer.status, 401);
+    }
+
+    // The design's endpoint: a dry run counts what Redis's own SCAN MATCH selects; the real call deletes exactly
+    // that, answers {"success": true, "invalidated": N} and leaves an audit record per pattern.
+    void invalidateDeletesExactlyWhatRedisMatches()
+    {
+        seed();
+        const QSet<QByteArray> everything = scan(u"*"_s);
+        const QSet<QByteArray> matched = scan(u"gateway:response:GET:/api/events/*:venue:v3"_s);
+        QCOMPARE(matched.size(), 60);
+        const QByteArray body = "{\"patterns\":[\"gateway:response:GET:/api/events/*:venue:v3\"]}";
+        Answer dry = request("POST", u"/admin/cache/invalidate"_s,
+            "{\"patterns\":[\"gateway:response:GET:/api/events/*:venue:v3\"],\"dryRun\":true}", authorized());
+        QCOMPARE(dry.status, 200);
+        QCOMPARE(dry.json.value(u"matched"_s).toInt(), 60);
+        QCOMPARE(scan(u"*"_s), everything);
+        const Answer done = request("POST", u"/admin/cache/invalidate"_s, body, authorized());
+        QCOMPARE(done.status, 200);
+        QCOMPARE(done.json.value(u"success"_s).toBool(), true);
+        QCOMPARE(done.json.value(u"invalidated"_s).toInt(), 60);
+        QSet<QByteArray> remaining = scan(u"*"_s);
+        remaining.remove("cachescope:audit");
+        QCOMPARE(remaining, everything - matched);
+        const QByteArray audit = cli({u"XREVRANGE"_s, u"cachescope:audit"_s, u"+"_s, u"-"_s, u"COUNT"_s, u"1"_s});
+        QVERIFY2(
+            audit.contains("invalidate") && audit.contains(":venue:v3") && audit.contains("60"), audit.constData());
+    }
+
+    void statsReportServerTotals()
+    {
+        cli({u"GET"_s, u"events:1"_s});
+        cli({u"GET"_s, u"nope"_s});
+        const Answer answer = request("GET", u"/admin/cache/stats?window=120"_s, {}, authorized());
+        QCOMPARE(answer.status, 200);
+        const QJsonObject server = answer.json.value(u"server"_s).toObject();
+        QVERIFY(server.value(u"keyspaceHits"_s).toInteger() >= 1);
+        QVERIFY(server.value(u"keyspaceMisses"_s).toInteger() >= 1);
+        QVERIFY(server.value(u"keys"_s).toInteger() > 500);
+        QCOMPARE(answer.json.value(u"windowSeconds"_s).toInt(), 120);
+        for (const char* dimension : {"routes", "tenants", "venues", "namespaces", "cache"})
+            QVERIFY2(answer.json.contains(QLatin1StringView(dimension)), answer.body.constData());
+    }
+
+    void oversizedAndMalformedRequestsOverRawTcp_data()
+    {
+        QTest::addColumn<QByteArray>("bytes");
+        QTest::addColumn<QByteArray>("statusLine");
+        QTest::newRow("body over 64 KiB announced")
+            << QByteArray("POST /admin/cache/invalidate HTTP/1.1\r\nContent-Length: 10000000\r\n\r\n")
+            << QByteArray("HTTP/1.1 413 ");
+        QTest::newRow("chunked") << QByteArray(
+            "POST /admin/cache/invalidate HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n")
+                                 << QByteArray("HTTP/1.1 501 ");
+        QTest::newRow("garbage") << QByteArray("\x16\x03\x01\x02\x00\x01\x00\x01\xfc\x03\x03\r\n\r\n", 15)
+                                 << QByteArray("HTTP/1.1 400 ");
+    }
+    void oversizedAndMalformedRequestsOverRawTcp()
+    {
+        QFETCH(QByteArray, bytes);
+        QFETCH(QByteArray, statusLine);
+        const QByteArray answer = raw(bytes);
+        QVERIFY2(answer.startsWith(statusLine), answer.constData());
+        QVERIFY(answer.contains("Connection: close"));
+    }
+
+    // A client that never finishes its request is cut off at the deadline (in-process, with a short one).
+    void slowClientsAreCutOff()
+    {
+        admin::AdminHttpServer::Options options;
+        options.requestDeadline = std::chrono::milliseconds(300);
+        int handled = 0;
+        admin::AdminHttpServer server(
+            [&handled](const admin::HttpRequest&, const QHostAddress&, admin::AdminHttpServer::Respond respond) {
+                ++handled;
+                respond(admin::HttpResponse::json(200, "{}"));
+            },
+            options);
+        QVERIFY(server.listen(QHostAddress::LocalHost, 0));
+        QTcpSocket socket; // driven by this thread's event loop, which the server needs too
+        QByteArray answer;
+        connect(&socket, &QTcpSocket::readyRead, this, [&] { answer += socket.readAll(); });
+        socket.connectToHost(QHostAddress::LocalHost, server.port());
+        socket.write("GET /healthz HTTP/1.1\r\nHost:");
+        QTRY_VERIFY_WITH_TIMEOUT(socket.state() == QAbstractSocket::UnconnectedState, 5000);
+        QVERIFY2(answer.startsWith("HTTP/1.1 408 "), answer.constData());
+        QCOMPARE(handled, 0);
+    }
+
+    // Started --read-only, the API still previews, and refuses to delete.
+    void readOnlyServerOnlyPreviews()
+    {
+        QProcess readOnly;
+        readOnly.setProcessEnvironment(environment(token));
+        readOnly.start(QStringLiteral(CACHECTL_PATH),
+            redisArguments() + QStringList {u"--read-only"_s, u"serve"_s, u"--http-port"_s, u"0"_s});
+        QTRY_VERIFY_WITH_TIMEOUT(readOnly.canReadLine(), 10000);
+        const QByteArray line = readOnly.readLine().trimmed();
+        const quint16 servePort = m_port;
+        m_port = quint16(line.sliced(line.lastIndexOf(':') + 1).toUInt());
+        QTRY_COMPARE_WITH_TIMEOUT(request("GET", u"/healthz"_s).status, 200, 10000);
+        const QByteArray before = cli({u"DBSIZE"_s});
+        const Answer refused =
+            request("POST", u"/admin/cache/invalidate"_s, "{\"patterns\":[\"events:*\"]}", authorized());
+        const Answer preview = request(
+            "POST", u"/admin/cache/invalidate"_s, "{\"patterns\":[\"events:*\"],\"dryRun\":true}", authorized());
+        m_port = servePort;
+        readOnly.terminate();
+        readOnly.waitForFinished(5000);
+        QCOMPARE(refused.status, 403);
+        QVERIFY2(refused.json.value(u"error"_s).toString().contains(u"read-only"_s), refused.body.constData());
+        QCOMPARE(preview.status, 200);
+        QCOMPARE(preview.json.value(u"matched"_s).toInt(), 300);
+        QCOMPARE(cli({u"DBSIZE"_s}), before);
+    }
+
+    void noTokenNoStart_data()
+    {
+        QTest::addColumn<QByteArray>("adminToken");
+        QTest::addColumn<QByteArray>("message");
+        QTest::newRow("none") << QByteArray() << QByteArray("no token, no start");
+        QTest::newRow("too short") << QByteArray("short") << QByteArray("at least 16 characters");
+    }
+    void noTokenNoStart()
+    {
+        QFETCH(QByteArray, adminToken);
+        QFETCH(QByteArray, message);
+        QProcess process;
+        process.setProcessEnvironment(environment(adminToken));
+        process.start(
+            QStringLiteral(CACHECTL_PATH), redisArguments() + QStringList {u"serve"_s, u"--http-port"_s, u"0"_s});
+        QVERIFY(process.waitForFinished(10000));
+        QCOMPARE(process.exitCode(), 2);
+        QVERIFY2(process.readAllStandardError().contains(message), message.constData());
+    }
+};
+
+QTEST_GUILESS_MAIN(TestAdminApi)
+#include "tst_adminapi.moc"
