@@ -7,6 +7,7 @@ packages=(
     qt6-base-dev qt6-charts-dev libqt6opengl6-dev libgl-dev libqt6svg6 qtkeychain-qt6-dev
     libhiredis-dev
     redis-server redis-tools openssl
+    clang libclang-rt-14-dev
 )
 
 missing=()

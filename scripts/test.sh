@@ -1,13 +1,14 @@
 #!/usr/bin/env bash
 # Installs what is missing, builds, and runs every test: first a debug build, then the same suite under
-# AddressSanitizer and UndefinedBehaviorSanitizer. Tests start their own redis-server on free loopback ports.
+# AddressSanitizer and UndefinedBehaviorSanitizer, then each libFuzzer target for a bounded time from its seed
+# corpus (clang, ASan+UBSan). Tests start their own redis-server on free loopback ports.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 scripts/install-deps.sh
 
 jobs=$(nproc)
-for preset in dev asan; do
+for preset in dev asan fuzz; do
     echo "=== $preset: configure and build" >&2
     cmake --preset "$preset" >/dev/null
     cmake --build --preset "$preset" -j "$jobs"

@@ -260,7 +260,9 @@ void AdminApi::stats(const HttpRequest& request, const QString& who, AdminHttpSe
         }
         settle();
     });
-    for (const auto& [dimension, name] : dimensions) {
+    for (const auto& entry : dimensions) {
+        const cache::StatsDimension dimension = entry.first; // named copies: clang 14 cannot capture bindings
+        const QString name = entry.second;
         cache::readStatsWindow(*m_connection, dimension, window, this,
             [gather, settle, dimension, name](std::optional<cache::StatsWindow> stats, const QString& error) {
                 if (!stats) {

@@ -56,7 +56,8 @@ HttpRequestParser::State HttpRequestParser::feed(const QByteArray& bytes)
     if (!m_headDone) {
         const qsizetype end = m_buffer.indexOf("\r\n\r\n");
         if (end < 0) {
-            if (m_buffer.size() > m_limits.maxHeaderBytes)
+            // +3: the buffer may end inside a terminator that arrives with the next bytes.
+            if (m_buffer.size() > m_limits.maxHeaderBytes + 3)
                 return fail(431, u"the request line and headers exceed %1 bytes"_s.arg(m_limits.maxHeaderBytes));
             return m_state;
         }

@@ -7,6 +7,8 @@
 #include <QJsonObject>
 #include <QSet>
 
+#include <cmath>
+
 namespace cachescope::model {
 
 using namespace Qt::StringLiterals;
@@ -66,10 +68,11 @@ public:
             return std::nullopt;
         }
         const double number = value.toDouble(-1.5);
-        if (!value.isDouble() || number != static_cast<double>(static_cast<qint64>(number))) {
+        if (!value.isDouble() || !std::isfinite(number) || number != std::trunc(number)) {
             error(member(path, name), u"must be a whole number of seconds"_s);
             return std::nullopt;
         }
+        // Range first: converting a double beyond the integer's range is undefined behaviour (found by fuzzing).
         if (number < std::numeric_limits<int>::min() || number > std::numeric_limits<int>::max()) {
             error(member(path, name),
                 u"must be between %1 and %2 seconds (got %3)"_s.arg(minTtlSeconds).arg(maxTtlSeconds).arg(number));
