@@ -39,15 +39,7 @@ private:
 
     QSet<QByteArray> allKeys()
     {
-        QSet<QByteArray> keys;
-        QByteArray cursor = "0";
-        do {
-            const redis::Reply page = testing::runCommand(*m_connection, {"SCAN", cursor, "COUNT", "5000"});
-            cursor = page.elements()[0].bytes();
-            for (const auto& key : page.elements()[1].elements())
-                keys.insert(key.bytes());
-        } while (cursor != "0");
-        return keys;
+        return testing::scanAll(*m_connection);
     }
 
     InvalidationProgress run(const QByteArray& pattern, PatternInvalidation::Options options)

@@ -123,16 +123,9 @@ private Q_SLOTS:
         }
 
         for (const QByteArray& pattern : patterns) {
-            QSet<QByteArray> fromServer;
-            QByteArray cursor = "0";
-            do {
-                const redis::Reply reply =
-                    testing::runCommand(connection, {"SCAN", cursor, "MATCH", pattern, "COUNT", "10000"});
-                QVERIFY2(reply.isArray(), qPrintable(reply.toDisplayString()));
-                cursor = reply.elements()[0].bytes();
-                for (const auto& key : reply.elements()[1].elements())
-                    fromServer.insert(key.bytes());
-            } while (cursor != "0");
+            redis::Reply error;
+            const QSet<QByteArray> fromServer = testing::scanAll(connection, pattern, &error);
+            QVERIFY2(!error.isError(), qPrintable(error.toDisplayString()));
             QSet<QByteArray> ours;
             for (const QByteArray& key : keys) {
                 if (redisGlobMatches(pattern, key))

@@ -95,8 +95,8 @@ private Q_SLOTS:
         QTest::newRow("ttl huge") << QByteArray(R"({"routes":[{"path":"/a","ttl":1e12}]})") << u"routes[0].ttl"_s
                                   << u"between"_s;
         // Found by fuzzing: a double beyond 64 bits was converted before its range was checked (UB).
-        QTest::newRow("ttl beyond 64 bits") << QByteArray(R"({"routes":[{"path":"/a","ttl":6e97}]})")
-                                            << u"routes[0].ttl"_s << u"between"_s;
+        QTest::newRow("ttl beyond 64 bits")
+            << QByteArray(R"({"routes":[{"path":"/a","ttl":6e97}]})") << u"routes[0].ttl"_s << u"between"_s;
         QTest::newRow("ttl missing") << QByteArray(R"({"routes":[{"path":"/a"}]})") << u"routes[0].ttl"_s
                                      << u"required"_s;
         QTest::newRow("relative path") << QByteArray(R"({"routes":[{"path":"api/a","ttl":5}]})") << u"routes[0].path"_s

@@ -123,11 +123,32 @@ void StatsRecorder::flush()
     const QByteArray minute = minuteBucketKey(nowSecond / 60);
     bool anySecond = false;
     bool anyMinute = false;
-    auto write = [this](const QByteArray& bucket, const QByteArray& field, qint64 value) {
-        m_connection->command(
-            {"HINCRBY", bucket, field, QByteArray::number(value)}, this, [this](const redis::Reply& reply) {
-                if (reply.isError())
-                    Q_EMIT flushFailed(reply.errorMessage());
+    // One report per flush, not one per increment: how many were not confirmed and the first reason.
+    struct FlushOutcome
+    {
+        int sent = 0;
+        int answered = 0;
+        int unconfirmed = 0;
+        QString firstError;
+        bool allSent = false;
+    };
+    auto outcome = std::make_shared<FlushOutcome>();
+    auto reportIfDone = [this, outcome] {
+        if (!outcome->allSent || outcome->answered < outcome->sent || outcome->unconfirmed == 0)
+            return;
+        Q_EMIT flushFailed(outcome->unconfirmed, outcome->sent, outcome->firstError);
+    };
+    auto write = [this, outcome, reportIfDone](const QByteArray& bucket, const QByteArray& field, qint64 value) {
+        ++outcome->sent;
+        m_connection->command({"HINCRBY", bucket, field, QByteArray::number(value)}, this,
+            [outcome, reportIfDone](const redis::Reply& reply) {
+                ++outcome->answered;
+                if (reply.isError()) {
+                    ++outcome->unconfirmed;
+                    if (outcome->firstError.isEmpty())
+                        outcome->firstError = reply.errorMessage();
+                }
+                reportIfDone();
             });
     };
     for (std::size_t d = 0; d < byDimension.size(); ++d) {
@@ -156,6 +177,7 @@ void StatsRecorder::flush()
             anyMinute = true;
         }
     }
+    outcome->allSent = true;
     if (!m_connection)
         return;
     if (anySecond)

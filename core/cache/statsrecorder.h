@@ -85,7 +85,10 @@ public:
     static QByteArray minuteBucketKey(qint64 unixMinute);
 
 Q_SIGNALS:
-    void flushFailed(const QString& error);
+    // Once per flush that did not fully land: `unconfirmed` of `sent` increments got an error or no reply, so the
+    // stored figures for that interval may be short by up to those increments (never counted twice: nothing is
+    // retried, since a lost reply may hide an increment that did land).
+    void flushFailed(int unconfirmed, int sent, const QString& firstError);
 
 private:
     using Table = QHash<QByteArray, StatsCounters>;

@@ -140,7 +140,26 @@ bool Reply::isStatus(const char* text) const
 
 QString Reply::errorMessage() const
 {
-    return m_type == Type::Error ? QString::fromUtf8(m_bytes) : QString();
+    if (m_type != Type::Error)
+        return {};
+    // The server's words first; then, for the errors an engineer on call meets, what they mean here.
+    const QString text = QString::fromUtf8(m_bytes);
+    switch (m_errorKind) {
+    case ErrorKind::OutOfMemory:
+        return text + u" — Redis is at maxmemory with a policy that refuses writes: free memory or raise maxmemory"_s;
+    case ErrorKind::ReadOnly:
+        return text + u" — this server is a read-only replica: connect to its primary to write"_s;
+    case ErrorKind::NoAuth:
+        return text + u" — the server needs a password: give one (-a, REDISCLI_AUTH, or the profile's)"_s;
+    case ErrorKind::Loading:
+        return text + u" — Redis is still loading its dataset after a restart: try again in a moment"_s;
+    case ErrorKind::MasterDown:
+        return text + u" — this replica has lost its primary and serves no stale data"_s;
+    case ErrorKind::Busy:
+        return text + u" — a script is running too long: SCRIPT KILL, or wait for it"_s;
+    default:
+        return text;
+    }
 }
 
 std::optional<Redirect> Reply::redirect() const

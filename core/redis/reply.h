@@ -124,6 +124,8 @@ public:
         return m_errorKind;
     }
     // The error text for people: the server's message, or the client's explanation.
+    // The error's text as the server sent it, followed for OOM, READONLY, NOAUTH, LOADING, MASTERDOWN and
+    // BUSY by what it means for the engineer reading it. bytes() keeps the server's text alone.
     QString errorMessage() const;
     // For Moved and Ask errors.
     std::optional<Redirect> redirect() const;

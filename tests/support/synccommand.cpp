@@ -36,4 +36,22 @@ bool openAndWait(redis::Connection& connection, int timeoutMs)
     return connection.isReady();
 }
 
+QSet<QByteArray> scanAll(redis::Connection& connection, const QByteArray& pattern, redis::Reply* error)
+{
+    QSet<QByteArray> keys;
+    QByteArray cursor = "0";
+    do {
+        const redis::Reply page = runCommand(connection, {"SCAN", cursor, "MATCH", pattern, "COUNT", "1000"});
+        if (!page.isArray() || page.elements().size() != 2) {
+            if (error)
+                *error = page;
+            return keys;
+        }
+        cursor = page.elements()[0].bytes();
+        for (const redis::Reply& key : page.elements()[1].elements())
+            keys.insert(key.bytes());
+    } while (cursor != "0");
+    return keys;
+}
+
 } // namespace cachescope::testing

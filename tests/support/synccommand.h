@@ -4,11 +4,16 @@
 #include "redis/reply.h"
 
 #include <QList>
+#include <QSet>
 
 namespace cachescope::testing {
 
 // Sends one command and spins an event loop until its reply: for test set-up and checks only.
 redis::Reply runCommand(redis::Connection& connection, const QList<QByteArray>& arguments, int timeoutMs = 10000);
+
+// Every key the server's own SCAN MATCH selects (the whole keyspace, duplicates removed). A failed page ends
+// the scan and sets `error` (when given) to the reply.
+QSet<QByteArray> scanAll(redis::Connection& connection, const QByteArray& pattern = "*", redis::Reply* error = nullptr);
 
 // Opens the connection and waits until it is ready (or has given up); true when ready.
 bool openAndWait(redis::Connection& connection, int timeoutMs = 10000);

@@ -1,0 +1,334 @@
+#include "cache/statsreader.h"
+#include "cache/statsrecorder.h"
+#include "ops/patterninvalidation.h"
+#include "ops/routeconfigstore.h"
+#include "redis/connection.h"
+#include "redis/scaniterator.h"
+#include "redisserver.h"
+#include "synccommand.h"
+
+#include <QElapsedTimer>
+#include <QProcess>
+#include <QSet>
+#include <QSignalSpy>
+#include <QTest>
+
+using namespace cachescope;
+using namespace Qt::StringLiterals;
+using namespace std::chrono_literals;
+
+// What the tools do when the server misbehaves under them: killed, frozen (SIGSTOP) or restarted in the middle
+// of a scan, an invalidation, a route save or a stats flush, and the errors a real server answers with (OOM,
+// READONLY, NOAUTH). Reported, never a wrong count, no crash, no hang past the timeouts.
+class TestFaults : public QObject
+{
+    Q_OBJECT
+private:
+    static redis::ConnectionOptions impatient(const testing::RedisServer& server)
+    {
+        redis::ConnectionOptions options = server.connectionOptions();
+        options.commandTimeout = 700ms; // a frozen server is declared dead quickly
+        options.autoReconnect = true;
+        options.reconnectInitialDelay = 50ms;
+        options.reconnectMaxDelay = 200ms;
+        return options;
+    }
+
+    static void seed(testing::RedisServer& server, int keys)
+    {
+        QByteArray commands;
+        for (int i = 0; i < keys; ++i)
+            commands += "SET events:" + QByteArray::number(i) + " x\n";
+        server.cli({}, commands);
+    }
+
+    struct Cli
+    {
+        int exitCode = -1;
+        QByteArray out;
+        QByteArray err;
+    };
+    static Cli cachectl(const QStringList& arguments)
+    {
+        QProcess process;
+        QProcessEnvironment env = QProcessEnvironment::systemEnvironment();
+        env.remove(u"REDIS_URL"_s);
+        env.remove(u"REDISCLI_AUTH"_s);
+        process.setProcessEnvironment(env);
+        process.start(QStringLiteral(CACHECTL_PATH), arguments);
+        if (!process.waitForFinished(30000))
+            return {};
+        return {process.exitCode(), process.readAllStandardOutput(), process.readAllStandardError()};
+    }
+
+private Q_SLOTS:
+    // The server freezes mid-invalidation: the job stops at the command timeout; what it reports as deleted
+    // is confirmed, and the truth lies between that and deleted + unconfirmed (the frozen UNLINKs may still run
+    // when the server wakes).
+    void invalidationWhileFrozen()
+    {
+        testing::RedisServer server;
+        QVERIFY2(server.start(), qPrintable(server.errorString()));
+        seed(server, 20000);
+        redis::Connection connection(impatient(server));
+        QVERIFY(testing::openAndWait(connection));
+        ops::PatternInvalidation::Options options;
+        options.scanCount = 200;
+        ops::PatternInvalidation job(&connection, "events:*", options);
+        QSignalSpy finished(&job, &ops::PatternInvalidation::finished);
+        bool frozen = false;
+        connect(&job, &ops::PatternInvalidation::progressed, this, [&](const ops::InvalidationProgress& p) {
+            if (!frozen && p.deleted > 0) {
+                frozen = true;
+                server.pause();
+            }
+        });
+        QElapsedTimer clock;
+        clock.start();
+        job.start();
+        QVERIFY(finished.wait(10000));
+        QVERIFY2(clock.elapsed() < 5000, "the job must give up at the command timeout, not hang");
+        const ops::InvalidationProgress p = job.progress();
+        QVERIFY(p.error.has_value());
+        QCOMPARE(p.error->errorKind(), redis::ErrorKind::Timeout);
+        QVERIFY(!p.resumeCursor.isEmpty());
+        server.resume();
+        QTest::qWait(300);
+        const qint64 gone = 20000 - server.cli({u"DBSIZE"_s}).trimmed().toLongLong();
+        QVERIFY2(p.deleted <= gone && gone <= p.deleted + p.unconfirmed,
+            qPrintable(u"deleted %1, unconfirmed %2, really gone %3"_s.arg(p.deleted).arg(p.unconfirmed).arg(gone)));
+
+        // Deletes are idempotent: resuming from the saved cursor finishes the job on the reconnected connection.
+        ops::PatternInvalidation resumed(&connection, "events:*", options);
+        QSignalSpy resumedDone(&resumed, &ops::PatternInvalidation::finished);
+        resumed.start(p.resumeCursor);
+        QVERIFY(resumedDone.wait(15000));
+        QVERIFY(!resumed.progress().error);
+        // SCAN guarantees every key present for the whole scan: the keys before the cursor went in the first run.
+        QCOMPARE(server.cli({u"DBSIZE"_s}).trimmed(), QByteArray("0"));
+    }
+
+    // Killed, then restarted, during a scan: the scan reports the loss (no hang, no partial "finished"), and the
+    // reconnected connection serves a new scan.
+    void scanWhenTheServerDiesAndReturns()
+    {
+        testing::RedisServer server;
+        QVERIFY(server.start());
+        seed(server, 20000);
+        redis::Connection connection(impatient(server));
+        QVERIFY(testing::openAndWait(connection));
+        redis::ScanIterator scan(&connection, {{}, 100, {}});
+        QSignalSpy failed(&scan, &redis::ScanIterator::failed);
+        QSignalSpy finished(&scan, &redis::ScanIterator::finished);
+        int pages = 0;
+        connect(&scan, &redis::ScanIterator::page, this, [&](const QList<QByteArray>&) {
+            if (++pages == 3)
+                server.kill();
+        });
+        scan.start();
+        QVERIFY(failed.wait(10000));
+        QCOMPARE(finished.size(), 0);
+        QVERIFY2(server.restart(), qPrintable(server.errorString()));
+        seed(server, 50);
+        QTRY_VERIFY_WITH_TIMEOUT(connection.isReady(), 10000);
+        redis::ScanIterator again(&connection, {{}, 100, {}});
+        qsizetype keys = 0;
+        connect(
+            &again, &redis::ScanIterator::page, this, [&keys](const QList<QByteArray>& page) { keys += page.size(); });
+        QSignalSpy againDone(&again, &redis::ScanIterator::finished);
+        again.start();
+        QVERIFY(againDone.wait(10000));
+        QCOMPARE(keys, 50);
+    }
+
+    // A route save sent to a frozen server times out and says it may or may not have been applied; after the
+    // server wakes, the stored version tells which, and a save based on the old version is refused, not lost.
+    void routeSaveWhileFrozen()
+    {
+        testing::RedisServer server;
+        QVERIFY(server.start());
+        redis::Connection connection(impatient(server));
+        QVERIFY(testing::openAndWait(connection));
+        ops::RouteConfigStore store(&connection);
+        model::RouteConfig config = model::RouteConfig::defaults();
+        config.routes[0].ttlSeconds = 77;
+        server.pause();
+        std::optional<ops::RouteConfigSaveResult> result;
+        store.save(config, 0, u"fault@test"_s, this, [&result](const ops::RouteConfigSaveResult& r) { result = r; });
+        QTRY_VERIFY_WITH_TIMEOUT(result.has_value(), 5000);
+        QVERIFY(!result->saved);
+        QVERIFY2(result->error.contains(u"may or may not have run"_s), qPrintable(result->error));
+        server.resume();
+        QTRY_VERIFY_WITH_TIMEOUT(connection.isReady(), 10000);
+        std::optional<ops::RouteConfigSnapshot> stored;
+        store.load(this, [&stored](std::optional<ops::RouteConfigSnapshot> s, const QString&) { stored = s; });
+        QTRY_VERIFY_WITH_TIMEOUT(stored.has_value(), 5000);
+        // The frozen EVAL ran when the server woke, or the connection dropped it: either way the store is whole.
+        QVERIFY(stored->version == 0 || (stored->version == 1 && stored->config.routes[0].ttlSeconds == 77));
+        std::optional<ops::RouteConfigSaveResult> retry;
+        store.save(config, 0, u"fault@test"_s, this, [&retry](const ops::RouteConfigSaveResult& r) { retry = r; });
+        QTRY_VERIFY_WITH_TIMEOUT(retry.has_value(), 5000);
+        QCOMPARE(retry->saved, stored->version == 0); // a save that did land makes the retry a conflict
+        QCOMPARE(retry->conflict, stored->version == 1);
+    }
+
+    // Stats flushed to a dead server: one report for the flush, saying how many increments are unconfirmed;
+    // after a restart the recorder writes again and nothing is counted twice.
+    void statsFlushWhileDead()
+    {
+        testing::RedisServer server;
+        QVERIFY(server.start());
+        redis::Connection connection(impatient(server));
+        QVERIFY(testing::openAndWait(connection));
+        cache::StatsRecorder recorder(&connection, {std::chrono::hours(1), 24h, 24h}); // flushed by hand
+        QSignalSpy failed(&recorder, &cache::StatsRecorder::flushFailed);
+        const cache::StatsLabels labels {"events", "/api/events", "acme", "v1"};
+        recorder.record(labels, cache::StatsEvent::Hit);
+        server.kill();
+        recorder.flush();
+        QVERIFY(failed.wait(5000));
+        QTest::qWait(200);
+        QCOMPARE(failed.size(), 1); // once per flush, not once per increment
+        const int unconfirmed = failed.first().at(0).toInt();
+        QVERIFY(unconfirmed > 0 && unconfirmed == failed.first().at(1).toInt());
+        QVERIFY(server.restart());
+        QTRY_VERIFY_WITH_TIMEOUT(connection.isReady(), 10000);
+        for (int i = 0; i < 3; ++i)
+            recorder.record(labels, cache::StatsEvent::Hit);
+        recorder.flush();
+        std::optional<cache::StatsWindow> window;
+        QTRY_VERIFY_WITH_TIMEOUT(
+            [&] {
+                cache::readStatsWindow(connection, cache::StatsDimension::Route, 60, this,
+                    [&window](std::optional<cache::StatsWindow> w, const QString&) { window = w; });
+                QTest::qWait(100);
+                return window && window->total()[cache::StatsEvent::Hit] > 0;
+            }(),
+            5000);
+        QCOMPARE(window->total()[cache::StatsEvent::Hit], 3); // the lost flush is not replayed
+        QCOMPARE(failed.size(), 1);
+    }
+
+    // Inputs at the edges, each with its expected outcome: odd keys and values through cachectl, odd patterns
+    // through the invalidation engine (a dry run must count exactly what the server's own SCAN MATCH selects).
+    void oddKeysAndValues()
+    {
+        testing::RedisServer server;
+        QVERIFY(server.start());
+        redis::Connection connection(server.connectionOptions());
+        QVERIFY(testing::openAndWait(connection));
+        const QByteArray bigKey = "big:" + QByteArray(1024 * 1024, 'k');
+        const QByteArray binaryKey("bin:\x00\xff\r\n\x1b[31m", 12);
+        QVERIFY(testing::runCommand(connection, {"SET", "", "empty key"}).isStatus("OK"));
+        QVERIFY(testing::runCommand(connection, {"SET", bigKey, "1 MB key"}).isStatus("OK"));
+        QVERIFY(testing::runCommand(connection, {"SET", binaryKey, QByteArray("\x00\x01\xfe", 3)}).isStatus("OK"));
+        QVERIFY(
+            testing::runCommand(connection, {"SET", "value:10mb", QByteArray(10 * 1024 * 1024, 'v')}).isStatus("OK"));
+        const QStringList at {u"-h"_s, server.host(), u"-p"_s, QString::number(server.port())};
+
+        // Every key is listed, control bytes escaped so a terminal shows them and does not obey them.
+        Cli keys = cachectl(at + QStringList {u"keys"_s, u"--list"_s});
+        QCOMPARE(keys.exitCode, 0);
+        QVERIFY(!keys.out.contains("\x1b"));
+        QVERIFY2(keys.out.contains("bin:\\x00\\xff"), keys.out.left(2000).constData());
+        QVERIFY(keys.out.contains("kkkk")); // the 1 MB key, shown (shortened)
+
+        // A 10 MB value: the first 64 KiB and how much there is.
+        const Cli big = cachectl(at + QStringList {u"get"_s, u"value:10mb"_s});
+        QCOMPARE(big.exitCode, 0);
+        QVERIFY2(big.out.contains("(first 65536 of 10485760 bytes shown)"), big.out.right(200).constData());
+        QVERIFY(big.out.size() < 200 * 1024);
+
+        // The empty key exists and can be read; as a pattern, the empty string is refused, not "everything".
+        const Cli empty = cachectl(at + QStringList {u"get"_s, QString()});
+        QCOMPARE(empty.exitCode, 0);
+        QVERIFY(empty.out.contains("empty key"));
+        const Cli refused = cachectl(at + QStringList {u"invalidate"_s, QString(), u"--yes"_s});
+        QCOMPARE(refused.exitCode, 1);
+        QVERIFY(refused.err.contains("empty pattern"));
+
+        // The 1 MB key as an exact pattern (escaped) deletes that key and nothing else.
+        ops::PatternInvalidation exact(&connection, bigKey, {});
+        QSignalSpy done(&exact, &ops::PatternInvalidation::finished);
+        exact.start();
+        QVERIFY(done.wait(10000));
+        QCOMPARE(exact.progress().deleted, 1);
+        QCOMPARE(testing::runCommand(connection, {"DBSIZE"}).integer(), 3);
+    }
+
+    void oddPatternsCountExactlyWhatRedisMatches_data()
+    {
+        QTest::addColumn<QByteArray>("pattern");
+        QTest::newRow("lone [") << QByteArray("[");
+        QTest::newRow("unterminated set") << QByteArray("a[bc");
+        QTest::newRow("lone backslash") << QByteArray("\\");
+        QTest::newRow("trailing backslash") << QByteArray("a\\");
+        QTest::newRow("escaped star") << QByteArray("a\\*");
+        QTest::newRow("binary") << QByteArray("bin:\x00*", 6);
+        QTest::newRow("10k characters of stars") << QByteArray("*a").repeated(5000);
+        QTest::newRow("10k literal characters") << QByteArray(10000, 'a');
+    }
+    void oddPatternsCountExactlyWhatRedisMatches()
+    {
+        QFETCH(QByteArray, pattern);
+        testing::RedisServer server;
+        QVERIFY(server.start());
+        redis::Connection connection(server.connectionOptions());
+        QVERIFY(testing::openAndWait(connection));
+        for (const QByteArray& key : {QByteArray("["), QByteArray("a[bc"), QByteArray("ab"), QByteArray("\\"),
+                 QByteArray("a\\"), QByteArray("a*"), QByteArray("ax"), QByteArray("bin:\x00z", 6),
+                 QByteArray(10000, 'a'), QByteArray("a").repeated(6000)})
+            testing::runCommand(connection, {"SET", key, "x"});
+        // The server's own answer: SCAN MATCH over the whole keyspace.
+        redis::Reply error;
+        const QSet<QByteArray> expected = testing::scanAll(connection, pattern, &error);
+        QVERIFY2(!error.isError(), qPrintable(error.errorMessage()));
+        ops::PatternInvalidation::Options options;
+        options.dryRun = true;
+        ops::PatternInvalidation dry(&connection, pattern, options);
+        QSignalSpy done(&dry, &ops::PatternInvalidation::finished);
+        dry.start();
+        QVERIFY(done.wait(10000));
+        QVERIFY(!dry.progress().error);
+        QCOMPARE(dry.progress().matched, qint64(expected.size()));
+    }
+
+    // What a real server answers when it cannot do what the tools ask, as cachectl shows it.
+    void serverErrorsAreExplained_data()
+    {
+        QTest::addColumn<QStringList>("config");
+        QTest::addColumn<QStringList>("arguments");
+        QTest::addColumn<QString>("explanation");
+        QTest::newRow("OOM") << QStringList {u"maxmemory 1"_s, u"maxmemory-policy noeviction"_s}
+                             << QStringList {u"routes"_s, u"set"_s, u"/api/x"_s, u"--ttl"_s, u"5"_s}
+                             << u"at maxmemory"_s;
+        QTest::newRow("NOAUTH") << QStringList {u"requirepass s3cret-never-shown"_s} << QStringList {u"keys"_s}
+                                << u"needs a password"_s;
+        QTest::newRow("READONLY replica")
+            << QStringList {u"replicaof 127.0.0.1 1"_s, u"replica-serve-stale-data yes"_s}
+            << QStringList {u"invalidate"_s, u"events:*"_s, u"--yes"_s} << u"read-only replica"_s;
+    }
+    void serverErrorsAreExplained()
+    {
+        QFETCH(QStringList, config);
+        QFETCH(QStringList, arguments);
+        QFETCH(QString, explanation);
+        testing::RedisServer server({false, false, config});
+        QVERIFY2(server.start(), qPrintable(server.errorString()));
+        if (QTest::currentDataTag() == QByteArray("READONLY replica")) {
+            // A replica of nothing reachable still holds keys for SCAN to find, and refuses writes.
+            server.cli({u"REPLICAOF"_s, u"NO"_s, u"ONE"_s});
+            seed(server, 10);
+            server.cli({u"REPLICAOF"_s, u"127.0.0.1"_s, u"1"_s});
+        }
+        const Cli run =
+            cachectl(QStringList {u"-h"_s, server.host(), u"-p"_s, QString::number(server.port())} + arguments);
+        const QByteArray written = run.out + run.err;
+        QCOMPARE(run.exitCode, 1);
+        QVERIFY2(written.contains(explanation.toUtf8()), written.constData());
+        QVERIFY(!written.contains("s3cret-never-shown"));
+    }
+};
+
+QTEST_GUILESS_MAIN(TestFaults)
+#include "tst_faults.moc"
