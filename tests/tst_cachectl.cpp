@@ -288,6 +288,18 @@ private Q_SLOTS:
         QCOMPARE(run.exitCode, 1);
         QVERIFY2(run.err.contains("WRONGPASS") || run.err.contains("authentication failed"), run.err.constData());
         QVERIFY(!run.err.contains("wrong-password") && !run.out.contains("wrong-password"));
+
+        // Writes with the password in a URL: nothing printed or audited holds it.
+        const QString url = u"redis://:hunter2hunter2@127.0.0.1:%1/0"_s.arg(secured.port());
+        QByteArray written;
+        for (const QStringList& arguments : {QStringList {u"invalidate"_s, u"x*"_s, u"--yes"_s},
+                 QStringList {u"routes"_s, u"set"_s, u"/api/x"_s, u"--ttl"_s, u"5"_s},
+                 QStringList {u"audit"_s, u"--json"_s}, QStringList {u"--verbose-nonexistent-flag"_s}}) {
+            run = cachectl(QStringList {u"-u"_s, url} + arguments);
+            written += run.out + run.err;
+        }
+        QVERIFY2(written.contains("routes.save") && written.contains("invalidate"), written.constData());
+        QVERIFY2(!written.contains("hunter2"), written.constData());
     }
 };
 

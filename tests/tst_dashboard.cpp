@@ -4,12 +4,14 @@
 #include "dialogs/invalidationdialog.h"
 #include "mainwindow.h"
 #include "models/keytreemodel.h"
+#include "models/auditmodel.h"
 #include "models/labelstatsmodel.h"
 #include "models/routerulesmodel.h"
 #include "ops/routeconfigstore.h"
 #include "redis/connection.h"
 #include "redisserver.h"
 #include "synccommand.h"
+#include "widgets/auditpane.h"
 #include "widgets/keybrowser.h"
 #include "widgets/keydetailpane.h"
 #include "widgets/labelstatspane.h"
@@ -230,6 +232,17 @@ private Q_SLOTS:
         QVERIFY(m_server.cli({u"XREVRANGE"_s, u"cachescope:audit"_s, u"+"_s, u"-"_s, u"COUNT"_s, u"1"_s})
                     .contains("dashboard-test"));
         dialog->close();
+
+        // The Audit tab reads the record back, newest first.
+        QAbstractItemModelTester auditTester(
+            window.auditPane()->model(), QAbstractItemModelTester::FailureReportingMode::QtTest);
+        window.tabs()->setCurrentWidget(window.auditPane());
+        QTRY_VERIFY_WITH_TIMEOUT(window.auditPane()->model()->rowCount() > 0, 5000);
+        const ops::AuditRecord newest = window.auditPane()->model()->records().first();
+        QCOMPARE(newest.actor, u"dashboard-test"_s);
+        QCOMPARE(newest.action, u"invalidate"_s);
+        QCOMPARE(newest.count, qint64(matched.size()));
+        save(&window, u"dashboard-audit"_s);
 
         // A venue node of the tree: exactly its keys.
         QSignalSpy scanned(window.keyBrowser(), &ui::KeyBrowser::scanFinished);

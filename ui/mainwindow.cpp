@@ -1,6 +1,7 @@
 #include "mainwindow.h"
 
 #include "dialogs/invalidationdialog.h"
+#include "widgets/auditpane.h"
 #include "widgets/keybrowser.h"
 #include "widgets/keydetailpane.h"
 #include "widgets/labelstatspane.h"
@@ -37,6 +38,7 @@ MainWindow::MainWindow(redis::Connection* connection, SafetyOptions safety, QWid
     , m_charts(new LiveChartPane(this))
     , m_labelStats(new LabelStatsPane(connection, this))
     , m_routes(new RouteEditorPane(connection, m_safety.actor, m_safety.readOnly, this))
+    , m_audit(new AuditPane(connection, this))
     , m_tabs(new QTabWidget(this))
     , m_sampler(new ops::InfoSampler(connection, this))
     , m_serverLabel(new QLabel(this))
@@ -56,6 +58,12 @@ MainWindow::MainWindow(redis::Connection* connection, SafetyOptions safety, QWid
     m_tabs->addTab(live, tr("Live"));
     m_tabs->addTab(m_detail, tr("Key"));
     m_tabs->addTab(m_routes, tr("Route TTLs"));
+    m_tabs->addTab(m_audit, tr("Audit"));
+    connect(m_tabs, &QTabWidget::currentChanged, this, [this] {
+        if (m_tabs->currentWidget() == m_audit)
+            m_audit->refresh();
+    });
+    connect(m_routes, &RouteEditorPane::saved, m_audit, &AuditPane::refresh);
     auto* splitter = new QSplitter(this);
     splitter->addWidget(m_browser);
     splitter->addWidget(m_tabs);
@@ -192,6 +200,7 @@ InvalidationDialog* MainWindow::openKeyOperation(const std::optional<ops::KeySel
         statusBar()->showMessage(
             setTtl ? tr("TTL set on %L1 keys").arg(changed) : tr("%L1 keys deleted").arg(changed), 10000);
         m_browser->rescan();
+        m_audit->refresh();
     });
     dialog->show();
     if (selection)

@@ -18,6 +18,7 @@ class InfoSampler;
 
 namespace cachescope::ui {
 
+class AuditPane;
 class InvalidationDialog;
 class KeyBrowser;
 class KeyDetailPane;
@@ -54,6 +55,10 @@ public:
     {
         return m_routes;
     }
+    AuditPane* auditPane() const
+    {
+        return m_audit;
+    }
     QTabWidget* tabs() const
     {
         return m_tabs;
@@ -80,6 +85,7 @@ private:
     LiveChartPane* m_charts;
     LabelStatsPane* m_labelStats;
     RouteEditorPane* m_routes;
+    AuditPane* m_audit;
     QTabWidget* m_tabs;
     ops::InfoSampler* m_sampler;
     QLabel* m_serverLabel;

@@ -1,0 +1,62 @@
+#include "widgets/auditpane.h"
+
+#include "models/auditmodel.h"
+
+#include "redis/connection.h"
+
+#include <QHBoxLayout>
+#include <QHeaderView>
+#include <QLabel>
+#include <QPushButton>
+#include <QTableView>
+#include <QVBoxLayout>
+
+namespace cachescope::ui {
+
+AuditPane::AuditPane(redis::Connection* connection, QWidget* parent)
+    : QWidget(parent)
+    , m_connection(connection)
+    , m_model(new AuditModel(this))
+    , m_view(new QTableView(this))
+    , m_status(new QLabel(this))
+{
+    m_view->setModel(m_model);
+    m_view->verticalHeader()->hide();
+    m_view->setSelectionBehavior(QAbstractItemView::SelectRows);
+    m_view->setEditTriggers(QAbstractItemView::NoEditTriggers);
+    m_view->setWordWrap(false);
+    m_view->horizontalHeader()->setSectionResizeMode(AuditModel::TimeColumn, QHeaderView::ResizeToContents);
+    m_view->horizontalHeader()->setSectionResizeMode(AuditModel::ActorColumn, QHeaderView::Interactive);
+    m_view->horizontalHeader()->setSectionResizeMode(AuditModel::TargetColumn, QHeaderView::Stretch);
+    m_view->horizontalHeader()->setSectionResizeMode(AuditModel::CountColumn, QHeaderView::ResizeToContents);
+    m_view->setColumnWidth(AuditModel::ActorColumn, 150);
+    m_view->setColumnWidth(AuditModel::ActionColumn, 120);
+    auto* refreshButton = new QPushButton(tr("Refresh"), this);
+    auto* top = new QHBoxLayout;
+    top->addWidget(m_status, 1);
+    top->addWidget(refreshButton);
+    auto* layout = new QVBoxLayout(this);
+    layout->addLayout(top);
+    layout->addWidget(m_view, 1);
+    connect(refreshButton, &QPushButton::clicked, this, &AuditPane::refresh);
+    m_status->setText(tr("The audit trail (stream cachescope:audit, newest first)."));
+}
+
+void AuditPane::refresh()
+{
+    if (!m_connection)
+        return;
+    ops::readAudit(*m_connection, shownRecords, this,
+        [this](std::optional<QList<ops::AuditRecord>> records, const QString& error) {
+            if (!records) {
+                m_status->setText(tr("Could not read the audit trail: %1").arg(error));
+                return;
+            }
+            m_model->setRecords(std::move(*records));
+            m_status->setText(tr("%L1 records, newest first (stream cachescope:audit, bounded to the newest 10,000).")
+                                  .arg(m_model->rowCount()));
+            Q_EMIT refreshed();
+        });
+}
+
+} // namespace cachescope::ui
