@@ -14,30 +14,53 @@ namespace cachescope::ui {
 
 using namespace Qt::StringLiterals;
 
+// TTL and memory of one sampled key. Expiry is ms since the epoch; -1 no expiry, -2 the key was gone.
+struct KeyTreeModel::LeafMetadata
+{
+    qint64 expiry = 0;
+    qint64 bytes = -1; // -1: MEMORY USAGE gave nothing
+};
+
 struct KeyTreeModel::Node
 {
     Node* parent = nullptr;
-    int row = 0;
+    int row = 0; // among the parent's group rows
     NodeKind kind = NodeKind::Group;
+    bool absent = false; // a tenant or venue node for keys without that part
     QByteArray label; // what the row shows (raw bytes; escaped for display)
-    QByteArray key; // leaves only
+    QByteArray prefix; // prefix nodes: the whole prefix, without the final ':'
+    QByteArray method; // route nodes
+    std::optional<QString> rulePath; // route nodes grouped by a route rule
     qint64 count = 0; // keys at or below this node
-    // TTL and memory of the sampled keys at or below this node. Expiry times are ms since the epoch; for a
-    // leaf soonest == latest; 0 is unknown, -1 no expiry, -2 the key was gone when asked.
+    // TTL and memory of the sampled keys at or below this node (see LeafMetadata for the expiry encoding).
     qint64 soonestExpiry = 0;
     qint64 latestExpiry = 0;
     qint64 sampledBytes = 0;
     qint32 sampledKeys = 0;
-    bool absent = false; // a tenant or venue node for keys without that part
-    QByteArray method; // route nodes
-    std::optional<QString> rulePath; // route nodes grouped by a route rule
-    std::vector<std::unique_ptr<Node>> children;
-    QHash<QByteArray, Node*> childByLabel; // grouping nodes only
+    std::vector<std::unique_ptr<Node>> groups;
+    QHash<QByteArray, Node*> groupByLabel;
     Node* absentChild = nullptr; // the "(none)" child, kept apart from any real label
+    // The keys directly below, back to back: key i is leafBytes[leafEnds[i-1] .. leafEnds[i]).
+    QByteArray leafBytes;
+    std::vector<quint32> leafEnds;
+    QHash<quint32, LeafMetadata> leafMetadata; // sampled keys only
+
+    int rows() const
+    {
+        return int(groups.size() + leafEnds.size());
+    }
+    QByteArray leafKey(std::size_t leaf) const
+    {
+        const quint32 begin = leaf == 0 ? 0 : leafEnds[leaf - 1];
+        return leafBytes.mid(begin, leafEnds[leaf] - begin);
+    }
 };
 
 namespace {
-QByteArray leafLabel(const model::ParsedKey& parsed, const QByteArray& key)
+// A leaf's index carries its owner with the lowest bit set; a group's carries the group itself.
+constexpr quintptr leafTag = 1;
+
+QByteArray shapeLabel(const model::ParsedKey& parsed, const QByteArray& key)
 {
     switch (parsed.kind) {
     case model::ParsedKey::Kind::GatewayResponse: {
@@ -94,10 +117,10 @@ void KeyTreeModel::clear()
     auto group = [this](const char* label) {
         auto node = std::make_unique<Node>();
         node->parent = m_root.get();
-        node->row = int(m_root->children.size());
+        node->row = int(m_root->groups.size());
         node->label = label;
         Node* raw = node.get();
-        m_root->children.push_back(std::move(node));
+        m_root->groups.push_back(std::move(node));
         return raw;
     };
     m_total = 0;
@@ -119,19 +142,20 @@ qint64 KeyTreeModel::totalKeys() const
 
 KeyTreeModel::Node* KeyTreeModel::childFor(Node* parent, NodeKind kind, const std::optional<QByteArray>& label)
 {
-    if (Node* existing = label ? parent->childByLabel.value(*label) : parent->absentChild)
+    if (Node* existing = label ? parent->groupByLabel.value(*label) : parent->absentChild)
         return existing;
     auto node = std::make_unique<Node>();
     node->parent = parent;
     node->kind = kind;
     node->label = label.value_or("(none)");
     node->absent = !label;
-    node->row = int(parent->children.size());
+    node->row = int(parent->groups.size());
     Node* raw = node.get();
+    // Groups come before keys: a new group goes in after the existing ones.
     beginInsertRows(indexOf(parent), node->row, node->row);
-    parent->children.push_back(std::move(node));
+    parent->groups.push_back(std::move(node));
     if (label)
-        parent->childByLabel.insert(*label, raw);
+        parent->groupByLabel.insert(*label, raw);
     else
         parent->absentChild = raw;
     endInsertRows();
@@ -147,19 +171,24 @@ KeyTreeModel::Node* KeyTreeModel::prefixParent(Node* under, const QByteArray& ke
         if (colon < 0)
             break;
         parent = childFor(parent, NodeKind::Prefix, key.mid(start, colon - start));
-        if (parent->key.isNull())
-            parent->key = key.left(colon); // the whole prefix, for "invalidate keys under it"
+        if (parent->prefix.isNull())
+            parent->prefix = key.left(colon); // the whole prefix, for "invalidate keys under it"
         start = colon + 1;
     }
-    *rest = key.mid(start);
+    if (rest)
+        *rest = key.mid(start);
     return parent;
 }
 
 std::optional<ops::KeySelection> KeyTreeModel::selectionFor(const QModelIndex& index) const
 {
-    if (!index.isValid())
+    if (!index.isValid() || index.model() != this)
         return std::nullopt;
-    const Node* node = static_cast<const Node*>(index.internalPointer());
+    if (index.internalId() & leafTag) {
+        const Node* owner = reinterpret_cast<const Node*>(index.internalId() & ~leafTag);
+        return ops::selectKey(owner->leafKey(std::size_t(index.row()) - owner->groups.size()));
+    }
+    const Node* node = reinterpret_cast<const Node*>(index.internalId());
     auto addTenant = [](ops::GatewayScope& scope, const Node* tenant) {
         if (tenant->absent)
             scope.noTenant = true;
@@ -199,10 +228,10 @@ std::optional<ops::KeySelection> KeyTreeModel::selectionFor(const QModelIndex& i
         bool underOther = false;
         for (const Node* above = node->parent; above; above = above->parent)
             underOther = underOther || above == m_other;
-        return ops::selectPrefix(node->key + ':', underOther);
+        return ops::selectPrefix(node->prefix + ':', underOther);
     }
     case NodeKind::Key:
-        return ops::selectKey(node->key);
+        break;
     }
     return std::nullopt;
 }
@@ -211,28 +240,31 @@ QList<QByteArray> KeyTreeModel::addKeys(const QList<QByteArray>& keys, int metad
 {
     QList<QByteArray> sample;
     const qsizetype stride = metadataSample > 0 ? std::max<qsizetype>(1, keys.size() / metadataSample) : 0;
-    qsizetype position = 0;
-    // Phase 1: find or make each key's parent, collecting the page's leaves per parent.
-    std::unordered_map<Node*, std::vector<std::unique_ptr<Node>>> pending;
+    // Phase 1: find or make each key's parent, collecting the page's keys per parent.
+    struct Pending
+    {
+        std::vector<qsizetype> keys; // positions in `keys`
+        std::vector<qsizetype> sampled; // positions in `keys` to ask metadata for
+    };
+    std::unordered_map<Node*, Pending> pending;
     std::vector<Node*> parentsInOrder;
-    for (const QByteArray& key : keys) {
-        const model::ParsedKey parsed = model::parseKey(key);
+    for (qsizetype position = 0; position < keys.size(); ++position) {
+        const QByteArray& key = keys.at(position);
         Node* parent = nullptr;
-        QByteArray label;
         if (m_grouping == Grouping::ByDelimiter) {
-            parent = prefixParent(m_root.get(), key, &label);
+            parent = prefixParent(m_root.get(), key, nullptr);
         } else if (key.startsWith(cache::internalPrefix)) {
             parent = m_internal; // kept apart so they never pass for the application's cache
         } else {
+            const model::ParsedKey parsed = model::parseKey(key);
             switch (parsed.kind) {
             case model::ParsedKey::Kind::GatewayResponse: {
                 Node* tenant = childFor(m_gateway, NodeKind::Tenant, parsed.gateway.tenantId);
                 Node* venue = childFor(tenant, NodeKind::Venue, parsed.gateway.venueId);
-                const model::RouteRule* rule = m_routes.match(QString::fromUtf8(parsed.gateway.path));
                 parent = childFor(venue, NodeKind::Route, routeLabel(parsed.gateway, m_routes));
                 if (parent->method.isNull()) {
                     parent->method = parsed.gateway.method;
-                    if (rule)
+                    if (const model::RouteRule* rule = m_routes.match(QString::fromUtf8(parsed.gateway.path)))
                         parent->rulePath = rule->path;
                 }
                 break;
@@ -241,35 +273,37 @@ QList<QByteArray> KeyTreeModel::addKeys(const QList<QByteArray>& keys, int metad
                 parent = childFor(m_services, NodeKind::Namespace, parsed.serviceNamespace);
                 break;
             case model::ParsedKey::Kind::Other:
-                parent = prefixParent(m_other, key, &label); // unknown shapes still group by their prefixes
+                parent = prefixParent(m_other, key, nullptr); // unknown shapes still group by their prefixes
                 break;
             }
         }
-        auto leaf = std::make_unique<Node>();
-        leaf->kind = NodeKind::Key;
-        leaf->key = key;
-        leaf->label = label.isNull() ? leafLabel(parsed, key) : label;
-        leaf->count = 1;
-        if (stride && position++ % stride == 0 && sample.size() < metadataSample && !m_awaitingMetadata.contains(key)) {
-            m_awaitingMetadata.insert(key, leaf.get());
+        Pending& list = pending[parent];
+        if (list.keys.empty())
+            parentsInOrder.push_back(parent);
+        list.keys.push_back(position);
+        if (stride && position % stride == 0 && sample.size() < metadataSample && !m_awaitingMetadata.contains(key)) {
+            list.sampled.push_back(position);
             sample.append(key);
         }
-        auto& list = pending[parent];
-        if (list.empty())
-            parentsInOrder.push_back(parent);
-        list.push_back(std::move(leaf));
     }
     // Phase 2: one insertion per parent, then one count update per run of changed siblings.
     QSet<Node*> touched;
     for (Node* parent : parentsInOrder) {
-        auto& leaves = pending[parent];
-        const int first = int(parent->children.size());
-        const int added = int(leaves.size());
+        const Pending& list = pending[parent];
+        const int first = parent->rows();
+        const int added = int(list.keys.size());
+        const std::size_t firstLeaf = parent->leafEnds.size();
         beginInsertRows(indexOf(parent), first, first + added - 1);
-        for (auto& leaf : leaves) {
-            leaf->parent = parent;
-            leaf->row = int(parent->children.size());
-            parent->children.push_back(std::move(leaf));
+        parent->leafEnds.reserve(firstLeaf + list.keys.size());
+        auto sampled = list.sampled.cbegin();
+        for (std::size_t i = 0; i < list.keys.size(); ++i) {
+            const QByteArray& key = keys.at(list.keys[i]);
+            parent->leafBytes.append(key);
+            parent->leafEnds.push_back(quint32(parent->leafBytes.size()));
+            if (sampled != list.sampled.cend() && *sampled == list.keys[i]) {
+                m_awaitingMetadata.insert(key, {parent, quint32(firstLeaf + i)});
+                ++sampled;
+            }
         }
         endInsertRows();
         m_total += added;
@@ -302,17 +336,17 @@ void KeyTreeModel::emitChanged(const QSet<Node*>& nodes, int firstColumn, int la
 QList<QByteArray> KeyTreeModel::keysAwaitingMetadata(const QModelIndex& parent, int limit)
 {
     QList<QByteArray> keys;
-    if (!parent.isValid() || parent.model() != this)
+    if (!parent.isValid() || parent.model() != this || (parent.internalId() & leafTag))
         return keys;
-    const Node* node = static_cast<const Node*>(parent.internalPointer());
-    for (const auto& child : node->children) {
-        if (keys.size() >= limit)
-            break;
-        if (child->kind != NodeKind::Key || child->sampledKeys > 0 || child->soonestExpiry != 0
-            || m_awaitingMetadata.contains(child->key))
+    Node* node = reinterpret_cast<Node*>(parent.internalId());
+    for (std::size_t leaf = 0; leaf < node->leafEnds.size() && keys.size() < limit; ++leaf) {
+        if (node->leafMetadata.contains(quint32(leaf)))
             continue;
-        m_awaitingMetadata.insert(child->key, child.get());
-        keys.append(child->key);
+        const QByteArray key = node->leafKey(leaf);
+        if (m_awaitingMetadata.contains(key))
+            continue;
+        m_awaitingMetadata.insert(key, {node, quint32(leaf)});
+        keys.append(key);
     }
     return keys;
 }
@@ -320,64 +354,79 @@ QList<QByteArray> KeyTreeModel::keysAwaitingMetadata(const QModelIndex& parent, 
 void KeyTreeModel::setMetadata(const QList<ops::KeyMetadata>& metadata)
 {
     QSet<Node*> touched;
+    std::unordered_map<Node*, std::pair<int, int>> leafRows;
     for (const ops::KeyMetadata& entry : metadata) {
-        Node* leaf = m_awaitingMetadata.take(entry.key);
-        if (!leaf)
+        const auto found = m_awaitingMetadata.constFind(entry.key);
+        if (found == m_awaitingMetadata.cend())
             continue; // cleared by a rescan meanwhile
+        const auto [owner, leaf] = *found;
+        m_awaitingMetadata.erase(found);
         const qint64 expiry = entry.pttlMs >= 0 ? entry.fetchedAtMs + entry.pttlMs : entry.pttlMs;
-        const bool sized = entry.memoryBytes.has_value();
-        for (Node* node = leaf; node && node != m_root.get(); node = node->parent) {
-            if (sized) {
+        owner->leafMetadata.insert(leaf, {expiry, entry.memoryBytes.value_or(-1)});
+        const int row = int(owner->groups.size() + leaf);
+        auto [rows, inserted] = leafRows.try_emplace(owner, row, row);
+        rows->second = {std::min(rows->second.first, row), std::max(rows->second.second, row)};
+        if (entry.pttlMs == -2)
+            continue; // gone: nothing to add to the groups' figures
+        for (Node* node = owner; node && node != m_root.get(); node = node->parent) {
+            if (entry.memoryBytes) {
                 node->sampledBytes += *entry.memoryBytes;
                 ++node->sampledKeys;
             }
-            if (entry.pttlMs == -2) {
-                if (node == leaf)
-                    node->soonestExpiry = node->latestExpiry = -2;
-            } else {
-                // Soonest: the smallest real expiry; latest: -1 once any sampled key never expires.
-                if (expiry > 0 && (node->soonestExpiry <= 0 || expiry < node->soonestExpiry))
-                    node->soonestExpiry = expiry;
-                if (node->latestExpiry != -1 && (expiry == -1 || expiry > node->latestExpiry))
-                    node->latestExpiry = expiry;
-                if (node->soonestExpiry == 0 && expiry == -1)
-                    node->soonestExpiry = -1;
-            }
+            // Soonest: the smallest real expiry; latest: -1 once any sampled key never expires.
+            if (expiry > 0 && (node->soonestExpiry <= 0 || expiry < node->soonestExpiry))
+                node->soonestExpiry = expiry;
+            if (node->latestExpiry != -1 && (expiry == -1 || expiry > node->latestExpiry))
+                node->latestExpiry = expiry;
+            if (node->soonestExpiry == 0 && expiry == -1)
+                node->soonestExpiry = -1;
             touched.insert(node);
         }
     }
-    emitChanged(touched, TtlColumn, MemoryColumn, {Qt::DisplayRole, Qt::ToolTipRole, TtlRole, MemoryRole});
+    const QList<int> roles {Qt::DisplayRole, Qt::ToolTipRole, TtlRole, MemoryRole};
+    for (const auto& [owner, rows] : leafRows) {
+        const QModelIndex parentIndex = indexOf(owner);
+        Q_EMIT dataChanged(
+            index(rows.first, TtlColumn, parentIndex), index(rows.second, MemoryColumn, parentIndex), roles);
+    }
+    emitChanged(touched, TtlColumn, MemoryColumn, roles);
 }
 
 QModelIndex KeyTreeModel::indexOf(const Node* node, int column) const
 {
     if (!node || node == m_root.get())
         return {};
-    return createIndex(node->row, column, const_cast<Node*>(node));
+    return createIndex(node->row, column, reinterpret_cast<quintptr>(node));
 }
 
 QModelIndex KeyTreeModel::index(int row, int column, const QModelIndex& parent) const
 {
-    const Node* parentNode = parent.isValid() ? static_cast<const Node*>(parent.internalPointer()) : m_root.get();
-    if (row < 0 || column < 0 || column >= ColumnCount || row >= int(parentNode->children.size()))
+    if (parent.isValid() && ((parent.internalId() & leafTag) || parent.column() != NameColumn))
         return {};
-    return createIndex(row, column, parentNode->children[std::size_t(row)].get());
+    const Node* node = parent.isValid() ? reinterpret_cast<const Node*>(parent.internalId()) : m_root.get();
+    if (row < 0 || column < 0 || column >= ColumnCount || row >= node->rows())
+        return {};
+    if (std::size_t(row) < node->groups.size())
+        return createIndex(row, column, reinterpret_cast<quintptr>(node->groups[std::size_t(row)].get()));
+    return createIndex(row, column, reinterpret_cast<quintptr>(node) | leafTag);
 }
 
 QModelIndex KeyTreeModel::parent(const QModelIndex& child) const
 {
     if (!child.isValid())
         return {};
-    const Node* node = static_cast<const Node*>(child.internalPointer());
-    return indexOf(node->parent);
+    if (child.internalId() & leafTag)
+        return indexOf(reinterpret_cast<const Node*>(child.internalId() & ~leafTag));
+    return indexOf(reinterpret_cast<const Node*>(child.internalId())->parent);
 }
 
 int KeyTreeModel::rowCount(const QModelIndex& parent) const
 {
-    if (parent.isValid() && parent.column() != NameColumn)
+    if (!parent.isValid())
+        return m_root->rows();
+    if (parent.column() != NameColumn || (parent.internalId() & leafTag))
         return 0;
-    const Node* node = parent.isValid() ? static_cast<const Node*>(parent.internalPointer()) : m_root.get();
-    return int(node->children.size());
+    return reinterpret_cast<const Node*>(parent.internalId())->rows();
 }
 
 int KeyTreeModel::columnCount(const QModelIndex&) const
@@ -389,18 +438,70 @@ QVariant KeyTreeModel::data(const QModelIndex& index, int role) const
 {
     if (!index.isValid())
         return {};
-    const Node* node = static_cast<const Node*>(index.internalPointer());
+    if (role == Qt::TextAlignmentRole)
+        return index.column() != NameColumn ? QVariant(Qt::AlignRight | Qt::AlignVCenter) : QVariant();
+    if (index.internalId() & leafTag) {
+        const Node* owner = reinterpret_cast<const Node*>(index.internalId() & ~leafTag);
+        return leafData(owner, index.row() - int(owner->groups.size()), index.column(), role);
+    }
+    return groupData(reinterpret_cast<const Node*>(index.internalId()), index.column(), role);
+}
+
+QByteArray KeyTreeModel::leafLabel(const Node* owner, const QByteArray& key) const
+{
+    // What the ancestors do not already say.
+    if (owner->kind == NodeKind::Prefix)
+        return key.mid(owner->prefix.size() + 1);
+    if (owner->kind == NodeKind::Route || owner->kind == NodeKind::Namespace)
+        return shapeLabel(model::parseKey(key), key);
+    return key;
+}
+
+QVariant KeyTreeModel::leafData(const Node* owner, int leaf, int column, int role) const
+{
+    const QByteArray key = owner->leafKey(std::size_t(leaf));
+    const auto metadata = owner->leafMetadata.constFind(quint32(leaf));
+    const bool sampled = metadata != owner->leafMetadata.cend();
     switch (role) {
     case Qt::DisplayRole:
     case Qt::ToolTipRole:
-        if (index.column() == TtlColumn)
-            return ttlData(node, role);
-        if (index.column() == MemoryColumn)
-            return memoryData(node, role);
+        if (column == TtlColumn)
+            return sampled ? ttlData(metadata->expiry, metadata->expiry, 1, true, role) : QVariant();
+        if (column == MemoryColumn)
+            return sampled && metadata->bytes >= 0 ? memoryData(metadata->bytes, 1, 1, true, role) : QVariant();
         if (role == Qt::ToolTipRole)
-            return node->kind == NodeKind::Key ? redis::displayBytes(node->key) : QVariant();
-        if (index.column() == CountColumn)
-            return node->kind == NodeKind::Key ? QVariant() : QVariant(node->count);
+            return redis::displayBytes(key);
+        return column == NameColumn ? QVariant(redis::displayBytes(leafLabel(owner, key), 300)) : QVariant();
+    case KeyRole:
+        return key;
+    case KindRole:
+        return int(NodeKind::Key);
+    case CountRole:
+        return qint64(1);
+    case TtlRole:
+        return sampled ? ttlData(metadata->expiry, metadata->expiry, 1, true, role) : QVariant();
+    case MemoryRole:
+        return sampled && metadata->bytes >= 0 ? QVariant(metadata->bytes) : QVariant();
+    case SampledKeysRole:
+        return sampled && metadata->bytes >= 0 ? 1 : 0;
+    default:
+        return {};
+    }
+}
+
+QVariant KeyTreeModel::groupData(const Node* node, int column, int role) const
+{
+    switch (role) {
+    case Qt::DisplayRole:
+    case Qt::ToolTipRole:
+        if (column == TtlColumn)
+            return ttlData(node->soonestExpiry, node->latestExpiry, node->sampledKeys, false, role);
+        if (column == MemoryColumn)
+            return memoryData(node->sampledBytes, node->sampledKeys, node->count, false, role);
+        if (role == Qt::ToolTipRole)
+            return {};
+        if (column == CountColumn)
+            return node->count;
         switch (node->kind) {
         case NodeKind::Tenant:
             return QString(u"tenant "_s + redis::displayBytes(node->label));
@@ -411,17 +512,14 @@ QVariant KeyTreeModel::data(const QModelIndex& index, int role) const
         default:
             return redis::displayBytes(node->label, 300);
         }
-    case Qt::TextAlignmentRole:
-        return index.column() != NameColumn ? QVariant(Qt::AlignRight | Qt::AlignVCenter) : QVariant();
-    case KeyRole:
-        return node->kind == NodeKind::Key ? QVariant(node->key) : QVariant();
     case KindRole:
         return int(node->kind);
     case CountRole:
         return node->count;
     case TtlRole:
+        return ttlData(node->soonestExpiry, node->latestExpiry, node->sampledKeys, false, role);
     case MemoryRole:
-        return role == TtlRole ? ttlData(node, role) : memoryData(node, role);
+        return memoryData(node->sampledBytes, node->sampledKeys, node->count, false, role);
     case SampledKeysRole:
         return node->sampledKeys;
     default:
@@ -429,43 +527,39 @@ QVariant KeyTreeModel::data(const QModelIndex& index, int role) const
     }
 }
 
-QVariant KeyTreeModel::ttlData(const Node* node, int role) const
+QVariant KeyTreeModel::ttlData(qint64 soonestExpiry, qint64 latestExpiry, qint32 sampledKeys, bool leaf, int role)
 {
     const auto remaining = [](qint64 expiry) -> qint64 {
         return expiry > 0 ? std::max<qint64>(0, expiry - QDateTime::currentMSecsSinceEpoch()) : expiry;
     };
-    if (node->soonestExpiry == 0)
+    if (soonestExpiry == 0)
         return {};
     if (role == TtlRole)
-        return remaining(node->soonestExpiry);
-    if (node->kind == NodeKind::Key) {
-        const qint64 left = remaining(node->soonestExpiry);
+        return remaining(soonestExpiry);
+    if (leaf) {
+        const qint64 left = remaining(soonestExpiry);
         if (role == Qt::ToolTipRole)
             return tr("TTL when sampled: %1").arg(ops::describeTtlShort(left));
         return left == 0 ? tr("expired") : ops::describeTtlShort(left);
     }
-    const QString soonest = ops::describeTtlShort(remaining(node->soonestExpiry));
-    const QString latest = ops::describeTtlShort(remaining(node->latestExpiry));
+    const QString soonest = ops::describeTtlShort(remaining(soonestExpiry));
+    const QString latest = ops::describeTtlShort(remaining(latestExpiry));
     if (role == Qt::ToolTipRole)
-        return tr("TTLs of the %Ln sampled keys below: from %1 to %2", nullptr, node->sampledKeys).arg(soonest, latest);
+        return tr("TTLs of the %1 sampled keys below: from %2 to %3").arg(sampledKeys).arg(soonest, latest);
     return soonest == latest ? soonest : QString(soonest + u" – "_s + latest);
 }
 
-QVariant KeyTreeModel::memoryData(const Node* node, int role) const
+QVariant KeyTreeModel::memoryData(qint64 sampledBytes, qint32 sampledKeys, qint64 count, bool leaf, int role)
 {
-    if (node->sampledKeys == 0)
+    if (sampledKeys == 0)
         return {};
-    const qint64 bytes = node->kind == NodeKind::Key
-        ? node->sampledBytes
-        : qint64(double(node->sampledBytes) / node->sampledKeys * double(node->count));
+    const qint64 bytes = leaf ? sampledBytes : qint64(double(sampledBytes) / sampledKeys * double(count));
     if (role == MemoryRole)
         return bytes;
-    if (node->kind == NodeKind::Key)
+    if (leaf)
         return role == Qt::ToolTipRole ? tr("MEMORY USAGE: %L1 bytes").arg(bytes) : QLocale().formattedDataSize(bytes);
     if (role == Qt::ToolTipRole)
-        return tr("Estimated: %L1 keys × the average of %L2 sampled keys (MEMORY USAGE)")
-            .arg(node->count)
-            .arg(node->sampledKeys);
+        return tr("Estimated: %L1 keys × the average of %L2 sampled keys (MEMORY USAGE)").arg(count).arg(sampledKeys);
     return QString(u"≈ "_s + QLocale().formattedDataSize(bytes));
 }
 

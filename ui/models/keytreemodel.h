@@ -21,6 +21,10 @@ namespace cachescope::ui {
 // with one beginInsertRows per parent and one dataChanged range per parent for the counts, so a view stays usable while
 // the tree fills. TTL and memory come from a sample of keys (a few per page, and the children of an expanded node);
 // a group's memory is estimated from its sampled keys and labelled as such.
+//
+// Built for millions of keys: a key is not an object. Each group keeps its keys back to back in one byte array
+// with an end offset per key (4 bytes), and metadata only for the sampled ones; a key's label is worked out when a
+// view asks for it. Group rows come first in a parent, then its keys.
 class KeyTreeModel : public QAbstractItemModel
 {
     Q_OBJECT
@@ -93,6 +97,7 @@ public:
     QVariant headerData(int section, Qt::Orientation orientation, int role = Qt::DisplayRole) const override;
 
     struct Node;
+    struct LeafMetadata;
 
 private:
     Node* childFor(Node* parent, NodeKind kind, const std::optional<QByteArray>& label);
@@ -101,8 +106,11 @@ private:
     QModelIndex indexOf(const Node* node, int column = NameColumn) const;
     // One dataChanged per parent, spanning the rows of its changed children: views repaint once per page.
     void emitChanged(const QSet<Node*>& nodes, int firstColumn, int lastColumn, const QList<int>& roles);
-    QVariant ttlData(const Node* node, int role) const;
-    QVariant memoryData(const Node* node, int role) const;
+    QVariant groupData(const Node* node, int column, int role) const;
+    QVariant leafData(const Node* owner, int leaf, int column, int role) const;
+    QByteArray leafLabel(const Node* owner, const QByteArray& key) const;
+    static QVariant ttlData(qint64 soonest, qint64 latest, qint32 sampledKeys, bool leaf, int role);
+    static QVariant memoryData(qint64 bytes, qint32 sampledKeys, qint64 count, bool leaf, int role);
 
     model::RouteConfig m_routes;
     Grouping m_grouping = Grouping::ByShape;
@@ -112,7 +120,7 @@ private:
     Node* m_services = nullptr;
     Node* m_other = nullptr;
     Node* m_internal = nullptr;
-    QHash<QByteArray, Node*> m_awaitingMetadata; // leaves whose TTL and memory were asked for
+    QHash<QByteArray, std::pair<Node*, quint32>> m_awaitingMetadata; // keys whose TTL and memory were asked for
 };
 
 } // namespace cachescope::ui
