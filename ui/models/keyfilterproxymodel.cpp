@@ -88,12 +88,18 @@ bool KeyFilterProxyModel::filterAcceptsRow(int sourceRow, const QModelIndex& sou
 
 bool KeyFilterProxyModel::lessThan(const QModelIndex& left, const QModelIndex& right) const
 {
+    // Keys among themselves keep the order the scan delivered them: sorted insertion runs for every key that
+    // streams in, and comparing a million keys' bytes (or labels) there would make filling the tree crawl.
+    // Sorting by the Key column still orders them by name.
+    const bool leftIsKey = KeyTreeModel::isKey(left);
+    if (leftIsKey && KeyTreeModel::isKey(right) && left.column() != KeyTreeModel::NameColumn)
+        return sortOrder() == Qt::DescendingOrder ? left.row() > right.row() : left.row() < right.row();
     if (left.column() == KeyTreeModel::CountColumn) {
         const qint64 a = left.data(KeyTreeModel::CountRole).toLongLong();
         const qint64 b = right.data(KeyTreeModel::CountRole).toLongLong();
         if (a != b)
             return a < b;
-        // Equal counts (every single key): by name, reversed so a descending sort reads A to Z.
+        // Equal counts: by name, reversed so a descending sort reads A to Z.
         return left.siblingAtColumn(0).data().toString() > right.siblingAtColumn(0).data().toString();
     }
     if (left.column() == KeyTreeModel::TtlColumn || left.column() == KeyTreeModel::MemoryColumn) {

@@ -86,6 +86,11 @@ public:
     // The keys a node stands for, for "invalidate this tenant/venue/route/namespace/key"; nothing for
     // nodes without an exact selection.
     std::optional<ops::KeySelection> selectionFor(const QModelIndex& index) const;
+    // True for a key's row (not a group's), without asking for any data.
+    static bool isKey(const QModelIndex& index)
+    {
+        return index.isValid() && (index.internalId() & 1);
+    }
     void clear();
     qint64 totalKeys() const;
 
