@@ -3,6 +3,7 @@
 #include "cache/keyspace.h"
 #include "model/redisglob.h"
 #include "redis/connection.h"
+#include "redis/keyslot.h"
 
 namespace cachescope::ops {
 
@@ -109,6 +110,21 @@ void PatternInvalidation::onPage(const QList<QByteArray>& keys)
 }
 
 void PatternInvalidation::sendUnlink(QList<QByteArray> keys)
+{
+    if (m_options.groupBySlot) {
+        QHash<int, QList<QByteArray>> bySlot;
+        for (const QByteArray& key : std::as_const(keys))
+            bySlot[redis::keySlot(key)].append(key);
+        if (bySlot.size() > 1) {
+            for (auto& group : bySlot)
+                sendUnlinkBatch(std::move(group));
+            return;
+        }
+    }
+    sendUnlinkBatch(std::move(keys));
+}
+
+void PatternInvalidation::sendUnlinkBatch(QList<QByteArray> keys)
 {
     ++m_writesInFlight;
     const qint64 sent = keys.size();

@@ -55,6 +55,8 @@ public:
         // keys whose TTL was set. onlyShorten adds EXPIRE's LT: a key that already expires sooner keeps its TTL.
         std::optional<qint64> expireSeconds;
         bool onlyShorten = false;
+        // On a cluster node a multi-key UNLINK must stay within one hash slot: send one per slot.
+        bool groupBySlot = false;
     };
 
     PatternInvalidation(redis::Connection* connection, QByteArray pattern, Options options, QObject* parent = nullptr);
@@ -77,6 +79,7 @@ Q_SIGNALS:
 private:
     void onPage(const QList<QByteArray>& keys);
     void sendUnlink(QList<QByteArray> keys);
+    void sendUnlinkBatch(QList<QByteArray> keys);
     void sendExpire(const QList<QByteArray>& keys);
     void onWriteFailed(const redis::Reply& reply, qint64 lostWrites);
     void onScanDone();

@@ -3,6 +3,7 @@
 #include <QDeadlineTimer>
 #include <QFile>
 #include <QHostAddress>
+#include <QRandomGenerator>
 #include <QTcpServer>
 #include <QThread>
 
@@ -19,6 +20,19 @@ quint16 freeLoopbackPort()
     if (!probe.listen(QHostAddress::LocalHost, 0))
         return 0;
     return probe.serverPort();
+}
+
+// A cluster node also listens on port + 10000 (its bus): both must be free, so the port stays below 55536.
+quint16 freeClusterPort()
+{
+    for (int attempt = 0; attempt < 200; ++attempt) {
+        const auto port = quint16(20000 + QRandomGenerator::global()->bounded(30000));
+        QTcpServer client;
+        QTcpServer bus;
+        if (client.listen(QHostAddress::LocalHost, port) && bus.listen(QHostAddress::LocalHost, port + 10000))
+            return port;
+    }
+    return 0;
 }
 
 bool run(const QString& program, const QStringList& arguments, const QString& workingDirectory, QString* error)
@@ -112,6 +126,9 @@ bool RedisServer::writeConfig()
     } else {
         lines << u"port %1"_s.arg(m_port);
     }
+    if (m_config.clusterNode)
+        lines << u"cluster-enabled yes"_s << u"cluster-config-file "_s + m_dir.filePath(u"nodes.conf"_s)
+              << u"cluster-node-timeout 5000"_s;
     lines += m_config.extraConfig;
     QFile file(m_dir.filePath(u"redis.conf"_s));
     if (!file.open(QIODevice::WriteOnly | QIODevice::Truncate)) {
@@ -132,7 +149,7 @@ bool RedisServer::start()
         return false;
     // Another process may take the port between the probe and the server's bind: try a few.
     for (int attempt = 0; attempt < 5; ++attempt) {
-        m_port = freeLoopbackPort();
+        m_port = m_config.clusterNode ? freeClusterPort() : freeLoopbackPort();
         if (m_port != 0 && writeConfig() && launch())
             return true;
     }
@@ -246,6 +263,53 @@ QByteArray RedisServer::cli(const QStringList& arguments, const QByteArray& inpu
     process.closeWriteChannel();
     process.waitForFinished(60000);
     return process.readAllStandardOutput();
+}
+
+RedisCluster::RedisCluster() = default;
+RedisCluster::~RedisCluster() = default;
+
+bool RedisCluster::start()
+{
+    QStringList addresses;
+    for (int i = 0; i < 3; ++i) {
+        RedisServer::Config config;
+        config.clusterNode = true;
+        auto node = std::make_unique<RedisServer>(config);
+        if (!node->start()) {
+            m_error = node->errorString();
+            return false;
+        }
+        addresses.append(u"127.0.0.1:%1"_s.arg(node->port()));
+        m_nodes.push_back(std::move(node));
+    }
+    QProcess create;
+    create.start(u"redis-cli"_s,
+        QStringList {u"--cluster"_s, u"create"_s} + addresses
+            + QStringList {u"--cluster-replicas"_s, u"0"_s, u"--cluster-yes"_s});
+    if (!create.waitForFinished(60000) || create.exitCode() != 0) {
+        m_error = u"redis-cli --cluster create failed: "_s + QString::fromLocal8Bit(create.readAll());
+        return false;
+    }
+    for (int wait = 0; wait < 200; ++wait) {
+        bool ok = true;
+        for (const auto& node : m_nodes)
+            ok = ok && node->cli({u"CLUSTER"_s, u"INFO"_s}).contains("cluster_state:ok");
+        if (ok)
+            return true;
+        QThread::msleep(50);
+    }
+    m_error = u"the cluster did not reach cluster_state:ok"_s;
+    return false;
+}
+
+redis::ConnectionOptions RedisCluster::seedOptions() const
+{
+    return m_nodes.front()->connectionOptions();
+}
+
+QByteArray RedisCluster::cli(const QStringList& arguments, const QByteArray& input) const
+{
+    return m_nodes.front()->cli(QStringList {u"-c"_s} + arguments, input);
 }
 
 } // namespace cachescope::testing

@@ -9,6 +9,7 @@
 #include <QTemporaryDir>
 
 #include <memory>
+#include <vector>
 
 namespace cachescope::testing {
 
@@ -22,6 +23,7 @@ public:
         bool tls = false; // serve TLS only, with a CA and certificates made by openssl for this server
         bool requireClientCertificate = false;
         QStringList extraConfig; // redis.conf lines, e.g. "user alice on >secret ~* +@all"
+        bool clusterNode = false; // cluster-enabled, on a port whose bus port (+10000) is free too
     };
 
     RedisServer();
@@ -79,6 +81,36 @@ private:
     QTemporaryDir m_dir;
     quint16 m_port = 0;
     std::unique_ptr<QProcess> m_process;
+    QString m_error;
+};
+
+// A real Redis Cluster of three masters (no replicas) on loopback, made with `redis-cli --cluster create`, for
+// tests of what only a cluster decides: slots, MOVED, per-node SCAN, CROSSSLOT.
+class RedisCluster
+{
+public:
+    RedisCluster();
+    ~RedisCluster();
+    bool start(); // waits until cluster_state:ok
+    QString errorString() const
+    {
+        return m_error;
+    }
+    RedisServer& node(int i)
+    {
+        return *m_nodes.at(std::size_t(i));
+    }
+    int size() const
+    {
+        return int(m_nodes.size());
+    }
+    // Options reaching the first node (a seed; the tools discover the rest).
+    redis::ConnectionOptions seedOptions() const;
+    // redis-cli -c against the first node, for set-up and checks.
+    QByteArray cli(const QStringList& arguments, const QByteArray& input = {}) const;
+
+private:
+    std::vector<std::unique_ptr<RedisServer>> m_nodes;
     QString m_error;
 };
 

@@ -1,0 +1,203 @@
+#include "ops/clusterinvalidation.h"
+#include "redis/clusterscan.h"
+#include "redis/keyslot.h"
+#include "redisserver.h"
+#include "synccommand.h"
+
+#include <QProcess>
+#include <QSet>
+#include <QSignalSpy>
+#include <QTest>
+
+using namespace cachescope;
+using namespace Qt::StringLiterals;
+
+// Against a real 3-master Redis Cluster made by `redis-cli --cluster create`: hash slots as the server computes
+// them, topology discovery, SCAN over every master, and invalidation that deletes exactly what matches, one
+// UNLINK per slot (a multi-slot UNLINK would fail with CROSSSLOT).
+class TestCluster : public QObject
+{
+    Q_OBJECT
+private:
+    testing::RedisCluster m_cluster;
+
+    // Every key of the cluster, from each node's own SCAN (redis-cli -c only follows redirects for key commands).
+    QSet<QByteArray> allKeys()
+    {
+        QSet<QByteArray> keys;
+        for (int i = 0; i < m_cluster.size(); ++i) {
+            QList<QByteArray> lines = m_cluster.node(i).cli({u"--scan"_s}).split('\n');
+            lines.removeAll(QByteArray());
+            keys.unite(QSet<QByteArray>(lines.cbegin(), lines.cend()));
+        }
+        return keys;
+    }
+
+    void seed()
+    {
+        for (int i = 0; i < m_cluster.size(); ++i)
+            m_cluster.node(i).cli({u"FLUSHALL"_s});
+        QByteArray commands;
+        for (int i = 0; i < 600; ++i) {
+            commands += "SET gateway:response:GET:/api/events/" + QByteArray::number(i) + ":venue:v"
+                + QByteArray::number(i % 6) + " x\n";
+            commands += "SET events:" + QByteArray::number(i) + " x\n";
+        }
+        commands += "SET cachescope:config:routes {}\n";
+        m_cluster.cli({}, commands);
+    }
+
+private Q_SLOTS:
+    void initTestCase()
+    {
+        QVERIFY2(m_cluster.start(), qPrintable(m_cluster.errorString()));
+    }
+
+    void keySlotsAreTheServers_data()
+    {
+        QTest::addColumn<QByteArray>("key");
+        QTest::newRow("plain") << QByteArray("events:123");
+        QTest::newRow("gateway") << QByteArray("gateway:response:GET:/api/events:tenant:acme:venue:v1");
+        QTest::newRow("hash tag") << QByteArray("{user1000}.following");
+        QTest::newRow("empty tag") << QByteArray("foo{}{bar}");
+        QTest::newRow("nested braces") << QByteArray("foo{{bar}}zap");
+        QTest::newRow("two tags") << QByteArray("foo{bar}{zap}");
+        QTest::newRow("unclosed") << QByteArray("foo{bar");
+        QTest::newRow("stats bucket") << QByteArray("cachescope:stats:1s:1700000000");
+        QTest::newRow("empty") << QByteArray("");
+        QTest::newRow("long") << QByteArray(5000, 'k');
+    }
+    void keySlotsAreTheServers()
+    {
+        QFETCH(QByteArray, key);
+        redis::Connection connection(m_cluster.seedOptions());
+        QVERIFY(testing::openAndWait(connection));
+        const redis::Reply slot = testing::runCommand(connection, {"CLUSTER", "KEYSLOT", key});
+        QVERIFY2(slot.isInteger(), qPrintable(slot.errorMessage()));
+        QCOMPARE(redis::keySlot(key), int(slot.integer()));
+    }
+
+    void topologyCoversEverySlot()
+    {
+        redis::Connection seed(m_cluster.seedOptions());
+        QVERIFY(testing::openAndWait(seed));
+        std::optional<redis::ClusterTopology> topology;
+        redis::discoverCluster(
+            seed, this, [&topology](std::optional<redis::ClusterTopology> t, const QString&) { topology = t; });
+        QTRY_VERIFY(topology.has_value());
+        QCOMPARE(topology->masters.size(), 3);
+        for (int slot : {0, 5000, 10000, 16383})
+            QVERIFY(topology->masterFor(slot) >= 0);
+        int covered = 0;
+        for (const auto& master : topology->masters)
+            for (const auto& [first, last] : master.slotRanges)
+                covered += last - first + 1;
+        QCOMPARE(covered, redis::clusterSlots);
+
+        // A plain server says it is not a cluster.
+        testing::RedisServer plain;
+        QVERIFY(plain.start());
+        redis::Connection single(plain.connectionOptions());
+        QVERIFY(testing::openAndWait(single));
+        QString error;
+        bool answered = false;
+        redis::discoverCluster(single, this, [&](std::optional<redis::ClusterTopology> t, const QString& e) {
+            answered = !t.has_value();
+            error = e;
+        });
+        QTRY_VERIFY(answered);
+        QVERIFY2(error.contains(u"not part of a cluster"_s), qPrintable(error));
+    }
+
+    void scanVisitsEveryMaster()
+    {
+        seed();
+        const QSet<QByteArray> expected = allKeys();
+        QCOMPARE(expected.size(), 1201);
+        redis::ClusterScan scan(m_cluster.seedOptions(), {{}, 100, {}});
+        QSet<QByteArray> seen;
+        QList<int> nodes;
+        connect(&scan, &redis::ClusterScan::page, this, [&seen](const QList<QByteArray>& keys) {
+            for (const QByteArray& key : keys)
+                seen.insert(key);
+        });
+        connect(&scan, &redis::ClusterScan::nodeStarted, this,
+            [&nodes](int index, int, const QString&) { nodes.append(index); });
+        QSignalSpy finished(&scan, &redis::ClusterScan::finished);
+        scan.start();
+        QVERIFY(finished.wait(15000));
+        QCOMPARE(nodes, (QList<int> {0, 1, 2}));
+        QCOMPARE(seen, expected);
+    }
+
+    void invalidationDeletesExactlyWhatMatchesOnEveryNode_data()
+    {
+        QTest::addColumn<bool>("dryRun");
+        QTest::newRow("dry run") << true;
+        QTest::newRow("delete") << false;
+    }
+    void invalidationDeletesExactlyWhatMatchesOnEveryNode()
+    {
+        QFETCH(bool, dryRun);
+        seed();
+        const QSet<QByteArray> before = allKeys();
+        QSet<QByteArray> matching;
+        for (const QByteArray& key : before) {
+            if (key.startsWith("gateway:response:GET:/api/events/") && key.endsWith(":venue:v2"))
+                matching.insert(key);
+        }
+        QCOMPARE(matching.size(), 100);
+        ops::PatternInvalidation::Options options;
+        options.dryRun = dryRun;
+        options.scanCount = 50;
+        ops::ClusterInvalidation job(m_cluster.seedOptions(), "gateway:response:GET:/api/events/*:venue:v2", options);
+        QSignalSpy finished(&job, &ops::ClusterInvalidation::finished);
+        job.start();
+        QVERIFY(finished.wait(15000));
+        const ops::InvalidationProgress p = job.progress();
+        QVERIFY2(!p.error, qPrintable(p.error ? p.error->errorMessage() : QString()));
+        QCOMPARE(p.matched, qint64(matching.size()));
+        QCOMPARE(p.deleted, dryRun ? 0 : qint64(matching.size()));
+        QCOMPARE(allKeys(), dryRun ? before : before - matching);
+        const auto nodes = job.perNode();
+        QCOMPARE(nodes.size(), 3);
+        qint64 sum = 0;
+        for (const auto& [description, progress] : nodes) {
+            QVERIFY(description.contains(u"slots"_s));
+            QVERIFY(progress.matched > 0); // 100 keys spread over 16384 slots land on every master
+            sum += progress.matched;
+        }
+        QCOMPARE(sum, p.matched);
+    }
+
+    // Why UNLINKs go per slot: one UNLINK of keys from different slots is refused by the node.
+    void unlinkAcrossSlotsIsRefusedByTheServer()
+    {
+        seed();
+        redis::Connection node(m_cluster.node(0).connectionOptions());
+        QVERIFY(testing::openAndWait(node));
+        ops::PatternInvalidation::Options options;
+        options.groupBySlot = false;
+        ops::PatternInvalidation job(&node, "events:*", options);
+        QSignalSpy finished(&job, &ops::PatternInvalidation::finished);
+        job.start();
+        QVERIFY(finished.wait(5000));
+        QVERIFY(job.progress().error.has_value());
+        QCOMPARE(job.progress().error->errorKind(), redis::ErrorKind::CrossSlot);
+    }
+
+    void protectedNamespacesAreRefusedOnClustersToo()
+    {
+        seed();
+        ops::ClusterInvalidation job(m_cluster.seedOptions(), "cachescope:config:*", {});
+        QSignalSpy finished(&job, &ops::ClusterInvalidation::finished);
+        job.start();
+        QVERIFY(finished.wait(5000));
+        QVERIFY(job.progress().error.has_value());
+        QCOMPARE(job.progress().deleted, 0);
+        QVERIFY(allKeys().contains("cachescope:config:routes"));
+    }
+};
+
+QTEST_GUILESS_MAIN(TestCluster)
+#include "tst_cluster.moc"
