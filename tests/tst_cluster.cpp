@@ -4,6 +4,8 @@
 #include "redisserver.h"
 #include "synccommand.h"
 
+#include <QJsonDocument>
+#include <QJsonObject>
 #include <QProcess>
 #include <QSet>
 #include <QSignalSpy>
@@ -184,6 +186,35 @@ private Q_SLOTS:
         QVERIFY(finished.wait(5000));
         QVERIFY(job.progress().error.has_value());
         QCOMPARE(job.progress().error->errorKind(), redis::ErrorKind::CrossSlot);
+    }
+
+    // cachectl with --cluster: counts and deletes over every master, audited on the node owning the stream; without
+    // it, a multi-slot UNLINK on one node is refused and the message points at --cluster.
+    void cachectlWorksOnEveryMaster()
+    {
+        seed();
+        const QStringList at {u"-h"_s, m_cluster.node(1).host(), u"-p"_s, QString::number(m_cluster.node(1).port())};
+        QProcess process;
+        process.start(QStringLiteral(CACHECTL_PATH), at + QStringList {u"--cluster"_s, u"keys"_s, u"--json"_s});
+        QVERIFY(process.waitForFinished(30000));
+        QCOMPARE(process.exitCode(), 0);
+        QCOMPARE(QJsonDocument::fromJson(process.readAllStandardOutput()).object()[u"total"_s].toInt(), 1201);
+
+        const QSet<QByteArray> before = allKeys();
+        process.start(QStringLiteral(CACHECTL_PATH),
+            at + QStringList {u"--cluster"_s, u"invalidate"_s, u"events:1*"_s, u"--yes"_s, u"--json"_s});
+        QVERIFY(process.waitForFinished(30000));
+        const QByteArray answer = process.readAllStandardOutput();
+        QCOMPARE(process.exitCode(), 0);
+        QCOMPARE(QJsonDocument::fromJson(answer).object()[u"invalidated"_s].toInt(), 111); // 1, 10-19, 100-199
+        QCOMPARE((before - allKeys()).size(), 111);
+        QCOMPARE(m_cluster.cli({u"XLEN"_s, u"cachescope:audit"_s}).trimmed(), QByteArray("1"));
+
+        process.start(QStringLiteral(CACHECTL_PATH), at + QStringList {u"invalidate"_s, u"events:*"_s, u"--yes"_s});
+        QVERIFY(process.waitForFinished(30000));
+        QCOMPARE(process.exitCode(), 1);
+        const QByteArray written = process.readAllStandardOutput() + process.readAllStandardError();
+        QVERIFY2(written.contains("--cluster"), written.constData());
     }
 
     void protectedNamespacesAreRefusedOnClustersToo()

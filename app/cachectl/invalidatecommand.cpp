@@ -40,6 +40,8 @@ void InvalidateCommand::cancel()
     m_cancelled = true;
     if (m_job)
         m_job->cancel();
+    if (m_clusterJob)
+        m_clusterJob->cancel();
 }
 
 void InvalidateCommand::runNext()
@@ -54,15 +56,28 @@ void InvalidateCommand::runNext()
     options.sampleSize = 5;
     options.expireSeconds = m_options.expireSeconds;
     options.onlyShorten = m_options.onlyShorten;
-    m_job = std::make_unique<ops::PatternInvalidation>(m_connection, m_options.patterns.at(m_next++), options);
-    connect(m_job.get(), &ops::PatternInvalidation::progressed, this, [this](const ops::InvalidationProgress& p) {
+    const QByteArray pattern = m_options.patterns.at(m_next++);
+    if (m_options.clusterSeed) {
+        m_clusterJob = std::make_unique<ops::ClusterInvalidation>(*m_options.clusterSeed, pattern, options);
+        follow(m_clusterJob.get());
+        m_clusterJob->start();
+    } else {
+        m_job = std::make_unique<ops::PatternInvalidation>(m_connection, pattern, options);
+        follow(m_job.get());
+        m_job->start();
+    }
+}
+
+template<typename Job>
+void InvalidateCommand::follow(Job* job)
+{
+    connect(job, &Job::progressed, this, [this](const ops::InvalidationProgress& p) {
         if (m_options.execute && !m_options.json) {
             m_err << "\r" << redis::displayBytes(p.pattern) << ": " << p.deleted << ' ' << verb() << ", " << p.matched
                   << " matched so far" << Qt::flush;
         }
     });
-    connect(m_job.get(), &ops::PatternInvalidation::finished, this, &InvalidateCommand::onFinished);
-    m_job->start();
+    connect(job, &Job::finished, this, &InvalidateCommand::onFinished);
 }
 
 void InvalidateCommand::onFinished(const ops::InvalidationProgress& progress)
@@ -83,10 +98,19 @@ void InvalidateCommand::onFinished(const ops::InvalidationProgress& progress)
         record.action += u" (cancelled)"_s;
     record.target = redis::displayBytes(progress.pattern);
     record.count = progress.deleted;
-    ops::appendAudit(*m_connection, record, this, [this](std::optional<QByteArray>, const QString& error) {
+    // On a cluster the audit stream lives on the master serving its slot.
+    redis::Connection* auditConnection =
+        m_clusterJob ? m_clusterJob->cluster().forKey(ops::auditStreamKey) : m_connection;
+    if (!auditConnection) {
+        m_err << "cachectl " << commandName() << ": could not write the audit record: no connection\n";
+        runNext();
+        return;
+    }
+    ops::appendAudit(*auditConnection, record, this, [this](std::optional<QByteArray>, const QString& error) {
         if (!error.isEmpty())
             m_err << "cachectl " << commandName() << ": could not write the audit record: " << error << '\n';
-        runNext();
+        // Queued: the cluster connection that answered belongs to the job the next pattern replaces.
+        QMetaObject::invokeMethod(this, &InvalidateCommand::runNext, Qt::QueuedConnection);
     });
 }
 

@@ -1,5 +1,6 @@
 #pragma once
 
+#include "ops/clusterinvalidation.h"
 #include "ops/patterninvalidation.h"
 
 #include <QObject>
@@ -23,6 +24,7 @@ public:
         QString actor;
         std::optional<qint64> expireSeconds; // `cachectl expire`: set this TTL instead of deleting
         bool onlyShorten = false;
+        std::optional<redis::ConnectionOptions> clusterSeed; // --cluster: every master, UNLINK per slot
     };
 
     InvalidateCommand(redis::Connection* connection, Options options, QTextStream& out, QTextStream& err);
@@ -36,6 +38,8 @@ private:
     void runNext();
     void onFinished(const ops::InvalidationProgress& progress);
     void report();
+    template<typename Job>
+    void follow(Job* job);
     QString verb() const; // "deleted" or "TTL set", as the report says it
     QString commandName() const;
 
@@ -45,6 +49,7 @@ private:
     QTextStream& m_err;
     qsizetype m_next = 0;
     std::unique_ptr<ops::PatternInvalidation> m_job;
+    std::unique_ptr<ops::ClusterInvalidation> m_clusterJob;
     QList<ops::InvalidationProgress> m_results;
     bool m_cancelled = false;
 };

@@ -13,9 +13,27 @@ KeysCommand::KeysCommand(redis::Connection* connection, Options options, QTextSt
     : m_options(std::move(options))
     , m_out(out)
     , m_err(err)
-    , m_scan(connection, m_options.scan)
 {
-    connect(&m_scan, &redis::ScanIterator::page, this, [this](const QList<QByteArray>& keys) {
+    if (m_options.clusterSeed) {
+        m_clusterScan = std::make_unique<redis::ClusterScan>(*m_options.clusterSeed, m_options.scan);
+        connect(m_clusterScan.get(), &redis::ClusterScan::nodeStarted, this,
+            [this](int index, int count, const QString& description) {
+                if (!m_options.json)
+                    m_err << "scanning master " << (index + 1) << " of " << count << ": " << description << '\n'
+                          << Qt::flush;
+            });
+        follow(m_clusterScan.get());
+    } else {
+        m_scan = std::make_unique<redis::ScanIterator>(connection, m_options.scan);
+        follow(m_scan.get());
+    }
+}
+
+template<typename Scan>
+void KeysCommand::follow(Scan* scan)
+{
+    connect(scan, &Scan::page, this, [this](const QList<QByteArray>& keys) {
+        ++m_pages;
         m_summary.add(keys);
         if (m_options.list && !m_options.json) {
             for (const QByteArray& key : keys)
@@ -23,20 +41,22 @@ KeysCommand::KeysCommand(redis::Connection* connection, Options options, QTextSt
             m_out.flush();
         }
     });
-    connect(&m_scan, &redis::ScanIterator::finished, this, [this] {
+    connect(scan, &Scan::finished, this, [this] {
         printSummary();
         Q_EMIT finished(ExitOk);
     });
-    connect(&m_scan, &redis::ScanIterator::failed, this, [this](const redis::Reply& error) {
-        m_err << "cachectl keys: scan failed after " << m_scan.keysReceived() << " keys: " << error.errorMessage()
-              << '\n';
+    connect(scan, &Scan::failed, this, [this](const redis::Reply& error) {
+        m_err << "cachectl keys: scan failed after " << m_summary.total() << " keys: " << error.errorMessage() << '\n';
         Q_EMIT finished(ExitFailure);
     });
 }
 
 void KeysCommand::start()
 {
-    m_scan.start();
+    if (m_clusterScan)
+        m_clusterScan->start();
+    else
+        m_scan->start();
 }
 
 void KeysCommand::printSummary()
@@ -103,7 +123,7 @@ void KeysCommand::printSummary()
     m_out << "Other keys: " << m_summary.otherTotal() << '\n';
     for (const QByteArray& key : m_summary.otherSamples())
         m_out << "  e.g. " << redis::displayBytes(key, 200) << '\n';
-    m_out << "Total: " << m_summary.total() << " keys in " << m_scan.pagesReceived() << " SCAN pages\n";
+    m_out << "Total: " << m_summary.total() << " keys in " << m_pages << " SCAN pages\n";
 }
 
 } // namespace cachescope::cli

@@ -1,6 +1,7 @@
 #pragma once
 
 #include "ops/keyspacesummary.h"
+#include "redis/clusterscan.h"
 #include "redis/scaniterator.h"
 
 #include <QObject>
@@ -9,7 +10,8 @@
 namespace cachescope::cli {
 
 // `cachectl keys`: SCANs the keyspace (never KEYS) and prints the keys grouped by tenant, venue and route,
-// service namespace, or "other", with counts; `--list` prints the keys themselves as they arrive.
+// service namespace, or "other", with counts; `--list` prints the keys themselves as they arrive. On a cluster
+// (--cluster) every master is scanned in turn, each named on stderr as it starts.
 class KeysCommand : public QObject
 {
     Q_OBJECT
@@ -20,6 +22,7 @@ public:
         bool list = false;
         bool all = false; // every tenant, venue and route, not the busiest ten of each
         bool json = false;
+        std::optional<redis::ConnectionOptions> clusterSeed; // --cluster: SCAN every master found from this seed
     };
 
     KeysCommand(redis::Connection* connection, Options options, QTextStream& out, QTextStream& err);
@@ -30,11 +33,15 @@ Q_SIGNALS:
 
 private:
     void printSummary();
+    template<typename Scan>
+    void follow(Scan* scan);
 
     Options m_options;
     QTextStream& m_out;
     QTextStream& m_err;
-    redis::ScanIterator m_scan;
+    std::unique_ptr<redis::ScanIterator> m_scan;
+    std::unique_ptr<redis::ClusterScan> m_clusterScan;
+    qint64 m_pages = 0;
     ops::KeyspaceSummary m_summary;
 };
 

@@ -10,7 +10,6 @@
 #include "keyscommand.h"
 #include "routescommand.h"
 #include "servecommand.h"
-#include "servecommand.h"
 #include "statscommand.h"
 
 #include "model/routeconfigjson.h"
@@ -55,6 +54,9 @@ Commands:
                          GET /admin/cache/stats?window=60, GET /healthz. Needs a bearer token
                          (--token-file FILE or CACHESCOPE_ADMIN_TOKEN, 16+ characters); --bind ADDRESS
                          (default 127.0.0.1), --http-port N (default 8089, 0: any free port).
+
+--cluster (keys, invalidate, expire): the server is a Redis Cluster node; every master is found from it and
+worked on (UNLINK per hash slot). Other commands talk to the given node only.
 
 Exit codes: 0 done, 1 the server failed, refused or could not be reached, 2 usage error.
 Connection: REDIS_URL and REDISCLI_AUTH are read from the environment; flags win over them.)"_s;
@@ -102,6 +104,7 @@ int main(int argc, char* argv[])
         {u"live"_s, u"key: route rules from the server."_s},
         {u"ttl"_s, u"routes set, expire: TTL in seconds."_s, u"s"_s},
         {u"only-shorten"_s, u"expire: never lengthen a key's TTL."_s},
+        {u"cluster"_s, u"keys, invalidate, expire: the server is a Redis Cluster node; work on every master."_s},
         {u"token-file"_s, u"serve: file holding the bearer token (else CACHESCOPE_ADMIN_TOKEN)."_s, u"file"_s},
         {u"bind"_s, u"serve: address to listen on (default 127.0.0.1)."_s, u"address"_s},
         {u"http-port"_s, u"serve: port to listen on (default 8089; 0: any free port)."_s, u"port"_s},
@@ -192,6 +195,8 @@ int main(int argc, char* argv[])
         options.list = parser.isSet(u"list"_s);
         options.all = parser.isSet(u"all"_s);
         options.json = json;
+        if (parser.isSet(u"cluster"_s))
+            options.clusterSeed = connectionOptions;
         auto* keys = new KeysCommand(&connection, options, out, err);
         QObject::connect(keys, &KeysCommand::finished, &app, finish);
         start = [keys] { keys->start(); };
@@ -253,6 +258,8 @@ int main(int argc, char* argv[])
         options.execute = parser.isSet(u"yes"_s);
         options.json = json;
         options.actor = actor;
+        if (parser.isSet(u"cluster"_s))
+            options.clusterSeed = connectionOptions;
         auto* invalidate = new InvalidateCommand(&connection, options, out, err);
         QObject::connect(invalidate, &InvalidateCommand::finished, &app, finish);
         start = [invalidate] { invalidate->start(); };

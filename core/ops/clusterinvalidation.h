@@ -28,6 +28,10 @@ public:
     }
     // Each master's description ("127.0.0.1:7000 (slots 0-5460)") and its own progress.
     QList<std::pair<QString, InvalidationProgress>> perNode() const;
+    const redis::ClusterConnections& cluster() const
+    {
+        return m_cluster;
+    }
 
 Q_SIGNALS:
     void progressed(const cachescope::ops::InvalidationProgress& total);

@@ -1,5 +1,7 @@
 #include "redis/clusterconnections.h"
 
+#include "redis/keyslot.h"
+
 #include <memory>
 
 namespace cachescope::redis {
@@ -13,6 +15,12 @@ ClusterConnections::ClusterConnections(ConnectionOptions seed, QObject* parent)
 }
 
 ClusterConnections::~ClusterConnections() = default;
+
+Connection* ClusterConnections::forKey(const QByteArray& key) const
+{
+    const int index = m_topology.masterFor(keySlot(key));
+    return index >= 0 && std::size_t(index) < m_masters.size() ? m_masters[std::size_t(index)].get() : nullptr;
+}
 
 void ClusterConnections::open(std::function<void(const QString& error)> ready)
 {

@@ -34,6 +34,8 @@ public:
     {
         return m_masters.at(std::size_t(index)).get();
     }
+    // The master that serves this key's slot (nullptr before open() succeeded, or for an unserved slot).
+    Connection* forKey(const QByteArray& key) const;
 
 private:
     ConnectionOptions m_seedOptions;

@@ -243,9 +243,10 @@ void Connection::command(const QList<QByteArray>& arguments, const QObject* cont
         return;
     }
     if (m_options.readOnly && !isReadOnlyCommand(arguments)) {
-        deliverLater(std::move(pending), Reply::clientError(ErrorKind::ReadOnlyConnection,
-                                             u"refused: %1 writes, and this connection is read-only"_s.arg(
-                                                 QString::fromUtf8(arguments.first().toUpper()))));
+        deliverLater(std::move(pending),
+            Reply::clientError(ErrorKind::ReadOnlyConnection,
+                u"refused: %1 writes, and this connection is read-only"_s.arg(
+                    QString::fromUtf8(arguments.first().toUpper()))));
         return;
     }
     if (m_state == State::Disconnected) {

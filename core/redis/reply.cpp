@@ -155,6 +155,10 @@ QString Reply::errorMessage() const
         return text + u" — Redis is still loading its dataset after a restart: try again in a moment"_s;
     case ErrorKind::MasterDown:
         return text + u" — this replica has lost its primary and serves no stale data"_s;
+    case ErrorKind::CrossSlot:
+        return text + u" — this server is a cluster node (cachectl: --cluster)"_s;
+    case ErrorKind::Moved:
+        return text + u" — the key lives on another node of this cluster (cachectl: --cluster)"_s;
     case ErrorKind::Busy:
         return text + u" — a script is running too long: SCRIPT KILL, or wait for it"_s;
     default:
