@@ -346,6 +346,36 @@ private Q_SLOTS:
         QVERIFY(second.pagesReceived() > 1);
     }
 
+    // Back-pressure: a paused scan asks for nothing more (the page in flight still arrives), resume() goes on
+    // from where it stopped, and a changed COUNT applies to the next pages.
+    void scanPausesAndResumes()
+    {
+        Connection connection(options());
+        QVERIFY(testing::openAndWait(connection));
+        for (int i = 0; i < 2000; ++i)
+            connection.command({"SET", "paused:" + QByteArray::number(i), "1"}, nullptr, nullptr);
+        QVERIFY(testing::runCommand(connection, {"PING"}).isStatus("PONG"));
+        ScanIterator scan(&connection, {"paused:*", 100, {}});
+        QSet<QByteArray> seen;
+        connect(&scan, &ScanIterator::page, this, [&](const QList<QByteArray>& keys) {
+            for (const auto& key : keys)
+                seen.insert(key);
+            if (scan.pagesReceived() == 2)
+                scan.pause();
+        });
+        QSignalSpy finished(&scan, &ScanIterator::finished);
+        scan.start();
+        QTRY_COMPARE(scan.pagesReceived(), 3); // the page already asked for when pause() came
+        QTest::qWait(200);
+        QCOMPARE(scan.pagesReceived(), 3); // and no more
+        QCOMPARE(finished.size(), 0);
+        scan.setCount(1000);
+        scan.resume();
+        QTRY_COMPARE_WITH_TIMEOUT(finished.size(), 1, 10000);
+        QCOMPARE(seen.size(), 2000);
+        QVERIFY(scan.pagesReceived() < 20); // bigger pages after the change
+    }
+
     void scanReportsErrors()
     {
         Connection connection(options());

@@ -5,6 +5,8 @@
 #include "redis/connection.h"
 #include "redis/keyslot.h"
 
+#include <QElapsedTimer>
+
 namespace cachescope::ops {
 
 using namespace Qt::StringLiterals;
@@ -89,11 +91,14 @@ void PatternInvalidation::onPage(const QList<QByteArray>& keys)
         }
         if (m_options.keyFilter && !m_options.keyFilter(key))
             continue;
-        // SCAN may repeat a key; the dry run counts distinct keys, UNLINK's reply counts real deletions.
-        const size_t hash = qHash(key, size_t(0x9e3779b97f4a7c15ULL));
-        if (m_seen.contains(hash))
-            continue;
-        m_seen.insert(hash);
+        // SCAN may repeat a key; the dry run counts distinct keys (by 64-bit hash), a real run leaves that to
+        // UNLINK's reply so its memory stays flat however many keys match.
+        if (m_options.dryRun) {
+            const size_t hash = qHash(key, size_t(0x9e3779b97f4a7c15ULL));
+            if (m_seen.contains(hash))
+                continue;
+            m_seen.insert(hash);
+        }
         ++m_progress.matched;
         if (m_progress.sample.size() < m_options.sampleSize)
             m_progress.sample.append(key);
@@ -126,38 +131,60 @@ void PatternInvalidation::sendUnlink(QList<QByteArray> keys)
 
 void PatternInvalidation::sendUnlinkBatch(QList<QByteArray> keys)
 {
-    ++m_writesInFlight;
+    onWriteSent();
     const qint64 sent = keys.size();
     keys.prepend("UNLINK");
-    m_connection->command(keys, this, [this, sent](const redis::Reply& reply) {
-        --m_writesInFlight;
+    QElapsedTimer clock;
+    clock.start();
+    m_connection->command(keys, this, [this, sent, clock](const redis::Reply& reply) {
         if (reply.isInteger())
             m_progress.deleted += reply.integer();
         else
             onWriteFailed(reply, sent);
+        onWriteDone(clock.nsecsElapsed());
         Q_EMIT progressed(m_progress);
         finishIfDone();
     });
 }
 
+void PatternInvalidation::onWriteSent()
+{
+    if (++m_writesInFlight >= m_options.maxWritesInFlight)
+        m_scan.pause();
+}
+
+void PatternInvalidation::onWriteDone(qint64 latencyNs)
+{
+    --m_writesInFlight;
+    const qint64 guardNs = std::chrono::nanoseconds(m_options.latencyGuard).count();
+    if (latencyNs > guardNs)
+        m_scan.setCount(std::max(m_options.minScanCount, m_scan.count() / 2));
+    else if (latencyNs < guardNs / 4)
+        m_scan.setCount(std::min(m_options.maxScanCount, m_scan.count() * 2));
+    if (m_writesInFlight < m_options.maxWritesInFlight && !m_scanDone)
+        m_scan.resume();
+}
+
 void PatternInvalidation::sendExpire(const QList<QByteArray>& keys)
 {
     // EXPIRE takes one key: one pipelined command per key, counted as a batch so finishing waits for all.
-    ++m_writesInFlight;
+    onWriteSent();
     auto remaining = std::make_shared<qsizetype>(keys.size());
+    QElapsedTimer clock;
+    clock.start();
     const QByteArray seconds = QByteArray::number(*m_options.expireSeconds);
     for (const QByteArray& key : keys) {
         QList<QByteArray> args {"EXPIRE", key, seconds};
         if (m_options.onlyShorten)
             args.append("LT");
-        m_connection->command(args, this, [this, remaining](const redis::Reply& reply) {
+        m_connection->command(args, this, [this, remaining, clock](const redis::Reply& reply) {
             if (reply.isInteger())
                 m_progress.deleted += reply.integer(); // 0: the key is gone, or LT kept a shorter TTL
             else
                 onWriteFailed(reply, 1);
             if (--*remaining > 0)
                 return;
-            --m_writesInFlight;
+            onWriteDone(clock.nsecsElapsed());
             Q_EMIT progressed(m_progress);
             finishIfDone();
         });

@@ -9,6 +9,7 @@
 #include <QPointer>
 #include <QSet>
 
+#include <chrono>
 #include <functional>
 #include <optional>
 
@@ -22,7 +23,8 @@ struct InvalidationProgress
 {
     QByteArray pattern;
     qint64 scanned = 0; // keys SCAN returned that matched the pattern (SCAN MATCH filters server-side)
-    qint64 matched = 0; // distinct matching keys that are not protected
+    qint64 matched = 0; // matching keys that are not protected: distinct in a dry run; in a real run SCAN's
+                        // rare repeats count again (deleted stays exact), so memory does not grow with matches
     qint64 deleted = 0; // confirmed by UNLINK's replies (for an expire run: by EXPIRE's): exact
     qint64 unconfirmed = 0; // writes sent whose reply was lost: up to this many more may be changed
     qint64 skippedProtected = 0;
@@ -57,6 +59,13 @@ public:
         bool onlyShorten = false;
         // On a cluster node a multi-key UNLINK must stay within one hash slot: send one per slot.
         bool groupBySlot = false;
+        // Latency guard: a write batch that takes longer than this halves the SCAN COUNT, a quick one doubles it
+        // (between minScanCount and maxScanCount); and at most maxWritesInFlight batches wait on the server
+        // before the scan pauses, so other clients never queue behind a pile of our UNLINKs.
+        std::chrono::milliseconds latencyGuard {5};
+        int minScanCount = 100;
+        int maxScanCount = 5000;
+        int maxWritesInFlight = 2;
     };
 
     PatternInvalidation(redis::Connection* connection, QByteArray pattern, Options options, QObject* parent = nullptr);
@@ -82,6 +91,8 @@ private:
     void sendUnlinkBatch(QList<QByteArray> keys);
     void sendExpire(const QList<QByteArray>& keys);
     void onWriteFailed(const redis::Reply& reply, qint64 lostWrites);
+    void onWriteSent();
+    void onWriteDone(qint64 latencyNs);
     void onScanDone();
     void fail(const redis::Reply& error);
     void finishIfDone();

@@ -17,6 +17,8 @@ void ScanIterator::start(const QByteArray& cursor)
 {
     m_cursor = cursor;
     m_running = true;
+    m_paused = false;
+    m_pageOwed = false;
     m_pages = 0;
     m_keys = 0;
     requestPage();
@@ -25,7 +27,22 @@ void ScanIterator::start(const QByteArray& cursor)
 void ScanIterator::cancel()
 {
     m_running = false;
+    m_pageOwed = false;
     ++m_request;
+}
+
+void ScanIterator::pause()
+{
+    m_paused = true;
+}
+
+void ScanIterator::resume()
+{
+    m_paused = false;
+    if (m_pageOwed && m_running) {
+        m_pageOwed = false;
+        requestPage();
+    }
 }
 
 void ScanIterator::requestPage()
@@ -70,7 +87,9 @@ void ScanIterator::onReply(const Reply& reply)
     m_keys += keys.size();
     const bool done = m_cursor == "0";
     // Ask for the next page before handing this one out, so the server works while the receiver does.
-    if (!done)
+    if (!done && m_paused)
+        m_pageOwed = true;
+    else if (!done)
         requestPage();
     else
         m_running = false;

@@ -30,6 +30,18 @@ public:
     void start(const QByteArray& cursor = "0");
     // Stops after the page in flight, whose keys are then not reported.
     void cancel();
+    // Back-pressure: while paused, no new page is asked for (the one in flight still arrives); resume() asks.
+    void pause();
+    void resume();
+    // The COUNT hint for the pages asked for from now on (adaptive callers grow and shrink it).
+    void setCount(int count)
+    {
+        m_options.count = std::max(1, count);
+    }
+    int count() const
+    {
+        return m_options.count;
+    }
 
     bool isRunning() const
     {
@@ -62,6 +74,8 @@ private:
     ScanOptions m_options;
     QByteArray m_cursor = "0";
     bool m_running = false;
+    bool m_paused = false;
+    bool m_pageOwed = false; // a page is due but was held back by pause()
     quint64 m_request = 0; // identifies the page in flight, so a reply to a cancelled scan is ignored
     qint64 m_pages = 0;
     qint64 m_keys = 0;
