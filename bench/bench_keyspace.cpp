@@ -180,9 +180,7 @@ int main(int argc, char* argv[])
     {
         const qint64 heapBefore = heapInUse();
         auto* model = new ui::KeyTreeModel;
-        ui::KeyFilterProxyModel proxy;
-        proxy.setSourceModel(model);
-        proxy.sort(ui::KeyTreeModel::CountColumn, Qt::DescendingOrder); // as the browser shows it
+        ui::KeyFilterProxyModel proxy; // attached when the scan is done, as the browser does
         redis::ScanIterator scan(&connection, {{}, 1000, {}});
         qint64 keyBytes = 0;
         qint64 inModelNs = 0;
@@ -210,6 +208,14 @@ int main(int argc, char* argv[])
         clock.restart();
         scan.start();
         loop.exec();
+        // The browser then shows the tree through its sorting proxy, top level and first level open.
+        QElapsedTimer attach;
+        attach.start();
+        proxy.setSourceModel(model);
+        proxy.sort(ui::KeyTreeModel::CountColumn, Qt::DescendingOrder);
+        for (int row = 0; row < proxy.rowCount(); ++row)
+            proxy.rowCount(proxy.index(row, 0));
+        worstGapNs = std::max(worstGapNs, attach.nsecsElapsed());
         const double ours = seconds(clock);
         probe.stop();
         const qint64 heapAfter = heapInUse();
@@ -232,7 +238,7 @@ int main(int argc, char* argv[])
 
         const double perKey = double(heapAfter - heapBefore) / double(modelKeys);
         const double keyAverage = double(keyBytes) / double(modelKeys);
-        out << "1. Full scan into the key model (+ filter/sort proxy), " << modelKeys << " keys\n"
+        out << "1. Full scan into the key model (then shown through its filter/sort proxy), " << modelKeys << " keys\n"
             << "   CacheScope:                      " << QString::number(ours, 'f', 2) << " s\n"
             << "   redis-cli --scan:                " << QString::number(cliScan, 'f', 2) << " s -> "
             << QString::number(cliScan / ours, 'f', 1) << "x faster (goal >= 5)\n"

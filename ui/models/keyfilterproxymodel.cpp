@@ -28,11 +28,17 @@ void KeyFilterProxyModel::setKeyFilter(const QString& text)
 
 void KeyFilterProxyModel::setSourceModel(QAbstractItemModel* sourceModel)
 {
+    for (const QMetaObject::Connection& connection : std::as_const(m_sourceConnections))
+        disconnect(connection);
+    m_sourceConnections.clear();
+    m_matchCounts.clear();
     QSortFilterProxyModel::setSourceModel(sourceModel);
+    if (!sourceModel)
+        return;
     auto forget = [this] { m_matchCounts.clear(); };
-    connect(sourceModel, &QAbstractItemModel::rowsInserted, this, forget);
-    connect(sourceModel, &QAbstractItemModel::rowsRemoved, this, forget);
-    connect(sourceModel, &QAbstractItemModel::modelReset, this, forget);
+    m_sourceConnections = {connect(sourceModel, &QAbstractItemModel::rowsInserted, this, forget),
+        connect(sourceModel, &QAbstractItemModel::rowsRemoved, this, forget),
+        connect(sourceModel, &QAbstractItemModel::modelReset, this, forget)};
 }
 
 bool KeyFilterProxyModel::keyMatches(const QByteArray& key) const

@@ -33,6 +33,7 @@ private:
     bool keyMatches(const QByteArray& key) const;
     qint64 matchingKeysBelow(const QModelIndex& sourceIndex) const;
 
+    QList<QMetaObject::Connection> m_sourceConnections;
     mutable QHash<const void*, qint64> m_matchCounts; // by source node; cleared when the filter or the tree changes
     QString m_text;
     QByteArray m_pattern;

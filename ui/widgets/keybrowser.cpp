@@ -38,13 +38,14 @@ KeyBrowser::KeyBrowser(redis::Connection* connection, QWidget* parent)
     , m_rescan(new QPushButton(tr("Rescan"), this))
 {
     m_proxy->setSourceModel(m_model);
+    m_proxy->sort(KeyTreeModel::CountColumn, Qt::DescendingOrder);
     m_filter->setPlaceholderText(tr("Filter keys — a glob like *:venue:v12 or any text (Ctrl+F)"));
     m_filter->setClearButtonEnabled(true);
     m_grouping->addItem(tr("By tenant, venue, route"), int(KeyTreeModel::Grouping::ByShape));
     m_grouping->addItem(tr("By ':' prefix"), int(KeyTreeModel::Grouping::ByDelimiter));
     m_grouping->setToolTip(tr("Group gateway keys by tenant → venue → route, or every key by its ':'-separated "
                               "prefixes (for keys of unknown shape)"));
-    m_view->setModel(m_proxy);
+    showModel(m_proxy);
     m_view->setUniformRowHeights(true); // cheap layout for very long lists
     m_view->setSortingEnabled(true);
     m_view->sortByColumn(KeyTreeModel::CountColumn, Qt::DescendingOrder);
@@ -79,25 +80,22 @@ KeyBrowser::KeyBrowser(redis::Connection* connection, QWidget* parent)
     connect(m_filter, &QLineEdit::textChanged, &m_filterDelay, qOverload<>(&QTimer::start));
     connect(&m_filterDelay, &QTimer::timeout, this, [this] {
         m_proxy->setKeyFilter(m_filter->text());
-        if (!m_filter->text().isEmpty())
+        if (!m_filter->text().isEmpty()) {
+            showModel(m_proxy); // filtering needs the proxy, even while a scan fills the tree
             m_view->expandAll();
+        }
     });
     connect(
         m_grouping, &QComboBox::currentIndexChanged, this, [this] { setGrouping(m_grouping->currentData().toInt()); });
     connect(m_cancel, &QPushButton::clicked, this, &KeyBrowser::cancelScan);
     connect(m_rescan, &QPushButton::clicked, this, &KeyBrowser::rescan);
     connect(m_view, &QTreeView::expanded, this, [this](const QModelIndex& index) {
-        fetchMetadata(m_model->keysAwaitingMetadata(m_proxy->mapToSource(index), metadataPerExpansion));
-    });
-    connect(m_view->selectionModel(), &QItemSelectionModel::currentChanged, this, [this](const QModelIndex& current) {
-        const QByteArray key = current.siblingAtColumn(0).data(KeyTreeModel::KeyRole).toByteArray();
-        if (!key.isNull())
-            Q_EMIT keySelected(key);
+        fetchMetadata(m_model->keysAwaitingMetadata(toSource(index), metadataPerExpansion));
     });
     m_view->setContextMenuPolicy(Qt::CustomContextMenu);
     connect(m_view, &QTreeView::customContextMenuRequested, this, [this](const QPoint& position) {
         const QModelIndex index = m_view->indexAt(position);
-        const auto selection = m_model->selectionFor(m_proxy->mapToSource(index.siblingAtColumn(0)));
+        const auto selection = m_model->selectionFor(toSource(index.siblingAtColumn(0)));
         QMenu menu(this);
         QAction* invalidate =
             menu.addAction(selection ? tr("Invalidate %1…").arg(selection->description) : tr("Invalidate…"));
@@ -121,9 +119,51 @@ KeyBrowser::KeyBrowser(redis::Connection* connection, QWidget* parent)
 
 KeyBrowser::~KeyBrowser() = default;
 
+QModelIndex KeyBrowser::toSource(const QModelIndex& viewIndex) const
+{
+    return m_view->model() == m_proxy ? m_proxy->mapToSource(viewIndex) : viewIndex;
+}
+
+void KeyBrowser::showModel(QAbstractItemModel* model)
+{
+    if (m_view->model() == model)
+        return;
+    // Keep what the engineer opened and where the cursor is across the switch.
+    QList<QPersistentModelIndex> expanded;
+    std::function<void(const QModelIndex&)> collect = [&](const QModelIndex& parent) {
+        for (int row = 0; row < m_view->model()->rowCount(parent); ++row) {
+            const QModelIndex child = m_view->model()->index(row, 0, parent);
+            if (m_view->isExpanded(child)) {
+                expanded.append(toSource(child));
+                collect(child);
+            }
+        }
+    };
+    if (m_view->model())
+        collect({});
+    const QPersistentModelIndex current = m_view->model() ? toSource(m_view->currentIndex()) : QModelIndex();
+    if (model == m_proxy)
+        m_proxy->setSourceModel(m_model); // a fresh, lazy mapping: built only for the nodes a view opens
+    m_view->setModel(model);
+    if (model != m_proxy)
+        m_proxy->setSourceModel(nullptr); // detached while the scan fills the tree: no mapping upkeep per page
+    const auto fromSource = [this](const QModelIndex& source) {
+        return m_view->model() == m_proxy ? m_proxy->mapFromSource(source) : QModelIndex(source);
+    };
+    for (const QPersistentModelIndex& index : std::as_const(expanded))
+        m_view->expand(fromSource(index));
+    if (current.isValid())
+        m_view->setCurrentIndex(fromSource(current));
+    connect(m_view->selectionModel(), &QItemSelectionModel::currentChanged, this, [this](const QModelIndex& index) {
+        const QByteArray key = index.siblingAtColumn(0).data(KeyTreeModel::KeyRole).toByteArray();
+        if (!key.isNull())
+            Q_EMIT keySelected(key);
+    });
+}
+
 std::optional<ops::KeySelection> KeyBrowser::currentSelection() const
 {
-    return m_model->selectionFor(m_proxy->mapToSource(m_view->currentIndex().siblingAtColumn(0)));
+    return m_model->selectionFor(toSource(m_view->currentIndex().siblingAtColumn(0)));
 }
 
 void KeyBrowser::fetchMetadata(const QList<QByteArray>& keys)
@@ -167,6 +207,10 @@ void KeyBrowser::rescan()
             m_expectedKeys = reply.integer();
         updateProgress();
     });
+    // While the scan fills the tree the view shows the model itself, in scan order: a sorting proxy would keep
+    // a sorted mapping up to date for every group on every page. Sorting (and the proxy) come back at the end.
+    if (m_filter->text().isEmpty())
+        showModel(m_model);
     m_scan = std::make_unique<redis::ScanIterator>(m_connection, redis::ScanOptions {{}, 1000, {}});
     connect(m_scan.get(), &redis::ScanIterator::page, this, [this](const QList<QByteArray>& keys) {
         fetchMetadata(m_model->addKeys(keys, metadataSamplePerPage));
@@ -174,11 +218,13 @@ void KeyBrowser::rescan()
     });
     connect(m_scan.get(), &redis::ScanIterator::finished, this, [this] {
         updateProgress();
+        showModel(m_proxy);
         m_view->expandToDepth(0);
         Q_EMIT scanFinished(m_model->totalKeys());
     });
     connect(m_scan.get(), &redis::ScanIterator::failed, this, [this](const redis::Reply& error) {
         updateProgress();
+        showModel(m_proxy);
         m_status->setText(tr("Scan stopped: %1").arg(error.errorMessage()));
     });
     m_scan->start();
@@ -189,6 +235,7 @@ void KeyBrowser::cancelScan()
 {
     if (isScanning()) {
         m_scan->cancel();
+        showModel(m_proxy);
         updateProgress();
         m_status->setText(tr("%L1 keys (scan cancelled)").arg(m_model->totalKeys()));
     }

@@ -9,6 +9,7 @@
 #include <memory>
 #include <optional>
 
+class QAbstractItemModel;
 class QComboBox;
 class QLabel;
 class QLineEdit;
@@ -70,6 +71,9 @@ Q_SIGNALS:
 private:
     void updateProgress();
     void fetchMetadata(const QList<QByteArray>& keys);
+    // The view shows the model itself while a scan fills it, and the sorting/filtering proxy otherwise.
+    void showModel(QAbstractItemModel* model);
+    QModelIndex toSource(const QModelIndex& viewIndex) const;
 
     QPointer<redis::Connection> m_connection;
     KeyTreeModel* m_model;
