@@ -76,7 +76,8 @@ bool populate(const testing::RedisServer& server, qint64 keys, const std::functi
         if (i < gatewayKeys) {
             const QByteArray key = gatewayKey(i);
             chunk += resp({"SET", key, value, "EX", "3600"});
-            chunk += resp({"ZADD", cache::tagKey("venue:v" + QByteArray::number((i / 4) % venues)), "9999999999", key});
+            chunk += resp({"ZADD", cache::tagKey("venue:v" + QByteArray::number((i / 4) % venues)), "99999999999999",
+                key}); // expiry in ms
         } else {
             chunk += resp({"SET", "events:" + QByteArray::number(i), value});
         }

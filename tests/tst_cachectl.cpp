@@ -1,6 +1,8 @@
+#include "cache/keyspace.h"
 #include "model/gatewaykey.h"
 #include "redisserver.h"
 
+#include <QDateTime>
 #include <QJsonArray>
 #include <QJsonDocument>
 #include <QJsonObject>
@@ -215,6 +217,33 @@ private Q_SLOTS:
         const Run noTtl = cachectl(at() + QStringList {u"expire"_s, u"events:*"_s});
         QCOMPARE(noTtl.exitCode, 2);
         QVERIFY(noTtl.err.contains("--ttl"));
+        seed();
+    }
+
+    // By tag index: a dry run counts the live entries the index holds, --yes deletes exactly them (and the
+    // index), expired index entries are not counted.
+    void invalidateByTagIndex()
+    {
+        const QByteArray index = cache::tagKey("venue:v1");
+        const QByteArray future = QByteArray::number(QDateTime::currentMSecsSinceEpoch() + 3600000);
+        for (const char* tenant : {"acme", "globex"})
+            m_server.cli({u"ZADD"_s, QString::fromUtf8(index), QString::fromUtf8(future),
+                QString::fromUtf8(
+                    model::buildGatewayKey({"GET", "/api/events", {}, {}, QByteArray(tenant), QByteArray("v1")}))});
+        m_server.cli({u"ZADD"_s, QString::fromUtf8(index), u"1000"_s, u"long:gone"_s}); // expired long ago
+        const Run dry = cachectl(at() + QStringList {u"invalidate"_s, u"--tag"_s, u"venue:v1"_s, u"--json"_s});
+        QCOMPARE(dry.exitCode, 0);
+        QCOMPARE(QJsonDocument::fromJson(dry.out).object()[u"matched"_s].toInt(), 2);
+        QCOMPARE(m_server.cli({u"DBSIZE"_s}).trimmed(), QByteArray("33")); // + the index
+        const Run real =
+            cachectl(at() + QStringList {u"invalidate"_s, u"--tag"_s, u"venue:v1"_s, u"--yes"_s, u"--json"_s});
+        QCOMPARE(real.exitCode, 0);
+        QCOMPARE(QJsonDocument::fromJson(real.out).object()[u"invalidated"_s].toInt(), 2);
+        QCOMPARE(m_server.cli({u"EXISTS"_s, u"gateway:response:GET:/api/events:tenant:acme:venue:v1"_s}).trimmed(),
+            QByteArray("0"));
+        QCOMPARE(m_server.cli({u"EXISTS"_s, QString::fromUtf8(index)}).trimmed(), QByteArray("0"));
+        QCOMPARE(m_server.cli({u"EXISTS"_s, u"gateway:response:GET:/api/events:tenant:acme:venue:v2"_s}).trimmed(),
+            QByteArray("1"));
         seed();
     }
 

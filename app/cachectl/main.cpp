@@ -11,6 +11,7 @@
 #include "routescommand.h"
 #include "servecommand.h"
 #include "statscommand.h"
+#include "taginvalidatecommand.h"
 
 #include "model/routeconfigjson.h"
 #include "ops/audit.h"
@@ -41,6 +42,8 @@ Commands:
                          --user-id, --tenant, --venue; rules from --routes FILE, the server (--live) or defaults.
   stats                  Cache figures from INFO (--watch: per interval). --by route|tenant|venue|ns shows
                          CacheScope's own per-label hit rates over --window SECONDS (default 60).
+  invalidate --tag TAG   By the cache manager's tag indexes (venue:…, tenant:…, route:…): cost in proportion
+                         to the tagged keys, not the keyspace. Dry run counts; --yes deletes; audited.
   invalidate PATTERN...  Dry run: exact count and a sample per pattern. --yes deletes (SCAN + UNLINK),
                          shows progress, writes the audit trail. Protected namespaces are refused;
                          --protect PATTERN adds one (e.g. 'session:*').
@@ -105,6 +108,7 @@ int main(int argc, char* argv[])
         {u"ttl"_s, u"routes set, expire: TTL in seconds."_s, u"s"_s},
         {u"only-shorten"_s, u"expire: never lengthen a key's TTL."_s},
         {u"cluster"_s, u"keys, invalidate, expire: the server is a Redis Cluster node; work on every master."_s},
+        {u"tag"_s, u"invalidate: by a tag index instead of patterns, e.g. venue:v7 (repeatable)."_s, u"tag"_s},
         {u"token-file"_s, u"serve: file holding the bearer token (else CACHESCOPE_ADMIN_TOKEN)."_s, u"file"_s},
         {u"bind"_s, u"serve: address to listen on (default 127.0.0.1)."_s, u"address"_s},
         {u"http-port"_s, u"serve: port to listen on (default 8089; 0: any free port)."_s, u"port"_s},
@@ -241,6 +245,17 @@ int main(int argc, char* argv[])
                 });
         };
         runner.reset(store);
+    } else if (command == u"invalidate" && parser.isSet(u"tag"_s) && positional.size() == 1) {
+        TagInvalidateCommand::Options options;
+        for (const QString& tag : parser.values(u"tag"_s))
+            options.tags.append(tag.toUtf8());
+        options.execute = parser.isSet(u"yes"_s);
+        options.json = json;
+        options.actor = actor;
+        auto* byTag = new TagInvalidateCommand(&connection, options, out, err);
+        QObject::connect(byTag, &TagInvalidateCommand::finished, &app, finish);
+        start = [byTag] { byTag->start(); };
+        runner.reset(byTag);
     } else if ((command == u"invalidate" || command == u"expire") && positional.size() >= 2) {
         InvalidateCommand::Options options;
         if (command == u"expire") {

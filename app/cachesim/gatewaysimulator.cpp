@@ -138,7 +138,9 @@ void GatewaySimulator::sendOne()
     cache::CacheManager::SetOptions options;
     options.ttl = std::chrono::seconds(decision.ttlSeconds);
     options.labels = {"gateway", routeLabel.toUtf8(), request.tenantId->toUtf8(), request.venueId->toUtf8()};
-    options.tags = {"venue:" + request.venueId->toUtf8()};
+    // Indexes for invalidating a venue, a tenant or a route at a cost in proportion to its own keys.
+    options.tags = {
+        "venue:" + request.venueId->toUtf8(), "tenant:" + request.tenantId->toUtf8(), "route:" + routeLabel.toUtf8()};
     ++m_inFlight;
     QElapsedTimer started;
     started.start();

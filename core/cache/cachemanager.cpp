@@ -322,6 +322,44 @@ void CacheManager::invalidate(const QByteArray& pattern, const QObject* context,
     job->start();
 }
 
+void CacheManager::countTags(const QList<QByteArray>& tags, const QObject* context,
+    std::function<void(std::optional<QList<qint64>> counts, QString error)> callback)
+{
+    if (!m_connection) {
+        callLater(this, context, std::move(callback), std::optional<QList<qint64>>(), u"no connection"_s);
+        return;
+    }
+    struct State
+    {
+        QList<qint64> counts;
+        qsizetype remaining = 0;
+        QString error;
+    };
+    auto state = std::make_shared<State>();
+    state->counts.resize(tags.size());
+    state->remaining = tags.size();
+    if (tags.isEmpty()) {
+        callLater(this, context, std::move(callback), std::optional<QList<qint64>>(QList<qint64>()), QString());
+        return;
+    }
+    const QByteArray now = QByteArray::number(nowMs());
+    for (qsizetype i = 0; i < tags.size(); ++i) {
+        m_connection->command(
+            {"ZCOUNT", tagKey(tags.at(i)), now, "+inf"}, context, [state, i, callback](const redis::Reply& reply) {
+                if (reply.isInteger())
+                    state->counts[i] = reply.integer();
+                else
+                    state->error = reply.errorMessage();
+                if (--state->remaining > 0)
+                    return;
+                if (state->error.isEmpty())
+                    callback(state->counts, QString());
+                else
+                    callback(std::nullopt, state->error);
+            });
+    }
+}
+
 void CacheManager::invalidateTags(const QList<QByteArray>& tags, const QObject* context, CountCallback callback)
 {
     if (!m_connection || tags.isEmpty()) {

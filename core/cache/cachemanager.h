@@ -118,6 +118,9 @@ public:
         ResultCallback callback);
     // Deletes the keys of every given tag (and the tag indexes); counts the keys deleted.
     void invalidateTags(const QList<QByteArray>& tags, const QObject* context, CountCallback callback);
+    // How many live entries each tag's index holds (ZCOUNT from now on): the preview of invalidateTags.
+    void countTags(const QList<QByteArray>& tags, const QObject* context,
+        std::function<void(std::optional<QList<qint64>> counts, QString error)> callback);
     // SCAN + UNLINK of a pattern, protected namespaces skipped; counts the keys deleted.
     void invalidate(const QByteArray& pattern, const QObject* context, CountCallback callback);
 
