@@ -1,7 +1,9 @@
 #include "admin/adminhttpserver.h"
 #include "admin/httprequestparser.h"
+#include "cache/keyspace.h"
 #include "redisserver.h"
 
+#include <QDateTime>
 #include <QJsonArray>
 #include <QJsonDocument>
 #include <QJsonObject>
@@ -323,6 +325,30 @@ private Q_SLOTS:
         const QByteArray audit = cli({u"XREVRANGE"_s, u"cachescope:audit"_s, u"+"_s, u"-"_s, u"COUNT"_s, u"1"_s});
         QVERIFY2(
             audit.contains("invalidate") && audit.contains(":venue:v3") && audit.contains("60"), audit.constData());
+    }
+
+    // {"tags": [...]}: by the cache manager's tag index, counted in a dry run, exactly its keys deleted.
+    void invalidateByTagIndex()
+    {
+        seed();
+        const QString index = QString::fromUtf8(cache::tagKey("venue:v3"));
+        const QString future = QString::number(QDateTime::currentMSecsSinceEpoch() + 3600000);
+        for (int i : {3, 8, 13})
+            cli({u"ZADD"_s, index, future, u"gateway:response:GET:/api/events/%1:venue:v3"_s.arg(i)});
+        const QSet<QByteArray> before = scan(u"*"_s);
+        Answer dry =
+            request("POST", u"/admin/cache/invalidate"_s, "{\"tags\":[\"venue:v3\"],\"dryRun\":true}", authorized());
+        QCOMPARE(dry.status, 200);
+        QCOMPARE(dry.json.value(u"matched"_s).toInt(), 3);
+        const Answer both = request(
+            "POST", u"/admin/cache/invalidate"_s, "{\"tags\":[\"venue:v3\"],\"patterns\":[\"x*\"]}", authorized());
+        QCOMPARE(both.status, 400);
+        const Answer done = request("POST", u"/admin/cache/invalidate"_s, "{\"tags\":[\"venue:v3\"]}", authorized());
+        QCOMPARE(done.status, 200);
+        QCOMPARE(done.json.value(u"invalidated"_s).toInt(), 3);
+        QSet<QByteArray> gone = before - scan(u"*"_s);
+        QCOMPARE(gone.size(), 4); // the three keys and the index
+        QVERIFY(gone.contains(index.toUtf8()));
     }
 
     void statsReportServerTotals()

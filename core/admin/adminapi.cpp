@@ -1,5 +1,6 @@
 #include "admin/adminapi.h"
 
+#include "cache/cachemanager.h"
 #include "cache/statsreader.h"
 #include "ops/audit.h"
 #include "ops/serverinfo.h"
@@ -38,6 +39,7 @@ AdminApi::AdminApi(redis::Connection* connection, Options options, QObject* pare
     : QObject(parent)
     , m_connection(connection)
     , m_options(std::move(options))
+    , m_manager(std::make_unique<cache::CacheManager>(connection, cache::CacheManager::Options {}))
 {
 }
 
@@ -119,8 +121,13 @@ void AdminApi::invalidate(const HttpRequest& request, const QString& who, AdminH
         return reject(400, u"the body must be a JSON object like {\"patterns\": [\"events:*\"]}"_s);
     const QJsonObject body = document.object();
     for (auto it = body.begin(); it != body.end(); ++it) {
-        if (it.key() != u"patterns" && it.key() != u"dryRun")
-            return reject(400, u"unknown field '%1' (known: patterns, dryRun)"_s.arg(it.key().left(100)));
+        if (it.key() != u"patterns" && it.key() != u"tags" && it.key() != u"dryRun")
+            return reject(400, u"unknown field '%1' (known: patterns, tags, dryRun)"_s.arg(it.key().left(100)));
+    }
+    if (body.contains(u"tags")) {
+        if (body.contains(u"patterns"))
+            return reject(400, u"give 'patterns' or 'tags', not both"_s);
+        return invalidateTags(body, who, respond);
     }
     if (!body.value(u"patterns").isArray())
         return reject(400, u"'patterns' must be an array of Redis glob strings"_s);
@@ -157,6 +164,54 @@ void AdminApi::invalidate(const HttpRequest& request, const QString& who, AdminH
     m_running->who = who;
     m_running->respond = respond;
     runNextPattern();
+}
+
+void AdminApi::invalidateTags(const QJsonObject& body, const QString& who, AdminHttpServer::Respond respond)
+{
+    const auto reject = [this, &who, &respond](int status, const QString& message) {
+        audit(who, u"admin.invalidate (rejected)"_s, message, 0);
+        respond(HttpResponse::error(status, message));
+    };
+    if (body.contains(u"dryRun") && !body.value(u"dryRun").isBool())
+        return reject(400, u"'dryRun' must be true or false"_s);
+    const QJsonArray array = body.value(u"tags").toArray();
+    if (!body.value(u"tags").isArray() || array.isEmpty())
+        return reject(400, u"'tags' must be a non-empty array like [\"venue:v7\"]"_s);
+    if (array.size() > m_options.maxPatterns)
+        return reject(400, u"%1 tags; at most %2 per call"_s.arg(array.size()).arg(m_options.maxPatterns));
+    QList<QByteArray> tags;
+    for (qsizetype i = 0; i < array.size(); ++i) {
+        const QByteArray tag = array.at(i).toString().toUtf8();
+        if (!array.at(i).isString() || tag.isEmpty() || tag.size() > m_options.maxPatternLength)
+            return reject(400, u"tags[%1] must be a string of 1 to %2 bytes"_s.arg(i).arg(m_options.maxPatternLength));
+        tags.append(tag);
+    }
+    const bool dryRun = body.value(u"dryRun").toBool(false);
+    if (m_options.readOnly && !dryRun)
+        return reject(403, u"this server was started read-only; only {\"dryRun\": true} is allowed"_s);
+    if (dryRun) {
+        m_manager->countTags(tags, this, [respond](std::optional<QList<qint64>> counts, const QString& error) {
+            if (!counts)
+                return respond(HttpResponse::error(502, error));
+            qint64 total = 0;
+            for (qint64 count : *counts)
+                total += count;
+            respond(
+                HttpResponse::json(200, compact({{u"success"_s, true}, {u"dryRun"_s, true}, {u"matched"_s, total}})));
+        });
+        return;
+    }
+    m_manager->invalidateTags(
+        tags, this, [this, who, tags, respond](std::optional<qint64> deleted, const QString& error) {
+            QStringList names;
+            for (const QByteArray& tag : tags)
+                names.append(redis::displayBytes(tag));
+            audit(who, u"invalidate tags"_s, names.join(u", "_s), deleted.value_or(-1));
+            if (!deleted)
+                return respond(HttpResponse::error(502, error));
+            respond(HttpResponse::json(
+                200, compact({{u"success"_s, true}, {u"dryRun"_s, false}, {u"invalidated"_s, *deleted}})));
+        });
 }
 
 void AdminApi::runNextPattern()

@@ -3,6 +3,7 @@
 #include "admin/adminhttpserver.h"
 #include "ops/patterninvalidation.h"
 
+#include <QJsonObject>
 #include <QObject>
 #include <QPointer>
 
@@ -11,11 +12,15 @@
 namespace cachescope::redis {
 class Connection;
 }
+namespace cachescope::cache {
+class CacheManager;
+}
 
 namespace cachescope::admin {
 
 // The design's admin endpoints, made real:
 //   POST /admin/cache/invalidate {"patterns": [...], "dryRun": false} → {"success": true, "invalidated": N, …}
+//        or {"tags": ["venue:v7"]}: by the cache manager's tag indexes, in proportion to the tagged keys
 //   GET  /admin/cache/stats?window=60 → hit/miss figures per route, tenant, venue and namespace (from the
 //        stats CacheScope clients record) and the server's totals (INFO)
 //   GET  /healthz → whether Redis is reachable (no token needed, no data)
@@ -52,6 +57,7 @@ private:
     struct Invalidation;
 
     void invalidate(const HttpRequest& request, const QString& who, AdminHttpServer::Respond respond);
+    void invalidateTags(const QJsonObject& body, const QString& who, AdminHttpServer::Respond respond);
     void stats(const HttpRequest& request, const QString& who, AdminHttpServer::Respond respond);
     void health(AdminHttpServer::Respond respond);
     void runNextPattern();
@@ -60,6 +66,7 @@ private:
     QPointer<redis::Connection> m_connection;
     Options m_options;
     std::unique_ptr<Invalidation> m_running; // at most one at a time
+    std::unique_ptr<cache::CacheManager> m_manager; // for invalidation by tag index
 };
 
 } // namespace cachescope::admin
