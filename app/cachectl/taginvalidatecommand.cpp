@@ -2,6 +2,7 @@
 
 #include "cliresult.h"
 
+#include "cache/keyspace.h"
 #include "ops/audit.h"
 #include "redis/connection.h"
 
@@ -65,10 +66,7 @@ void TagInvalidateCommand::execute()
         ops::AuditRecord record;
         record.actor = m_options.actor;
         record.action = u"invalidate tags"_s;
-        QStringList tags;
-        for (const QByteArray& tag : std::as_const(m_options.tags))
-            tags.append(redis::displayBytes(tag));
-        record.target = tags.join(u", "_s);
+        record.target = cache::describeTags(m_options.tags);
         record.count = deleted.value_or(-1);
         if (!deleted) {
             m_err << "cachectl invalidate --tag: " << error << '\n';

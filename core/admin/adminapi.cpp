@@ -1,6 +1,7 @@
 #include "admin/adminapi.h"
 
 #include "cache/cachemanager.h"
+#include "cache/keyspace.h"
 #include "cache/statsreader.h"
 #include "ops/audit.h"
 #include "ops/serverinfo.h"
@@ -106,10 +107,8 @@ void AdminApi::health(AdminHttpServer::Respond respond)
 
 void AdminApi::invalidate(const HttpRequest& request, const QString& who, AdminHttpServer::Respond respond)
 {
-    const auto reject = [this, &who, &respond](int status, const QString& message) {
-        audit(who, u"admin.invalidate (rejected)"_s, message, 0);
-        respond(HttpResponse::error(status, message));
-    };
+    const auto reject = [this, &who, &respond](
+                            int status, const QString& message) { rejectInvalidation(who, respond, status, message); };
     if (!request.header("content-type").startsWith("application/json"))
         return reject(415, u"the body must be JSON (Content-Type: application/json)"_s);
     QJsonParseError parseError;
@@ -166,12 +165,17 @@ void AdminApi::invalidate(const HttpRequest& request, const QString& who, AdminH
     runNextPattern();
 }
 
+void AdminApi::rejectInvalidation(
+    const QString& who, const AdminHttpServer::Respond& respond, int status, const QString& message)
+{
+    audit(who, u"admin.invalidate (rejected)"_s, message, 0);
+    respond(HttpResponse::error(status, message));
+}
+
 void AdminApi::invalidateTags(const QJsonObject& body, const QString& who, AdminHttpServer::Respond respond)
 {
-    const auto reject = [this, &who, &respond](int status, const QString& message) {
-        audit(who, u"admin.invalidate (rejected)"_s, message, 0);
-        respond(HttpResponse::error(status, message));
-    };
+    const auto reject = [this, &who, &respond](
+                            int status, const QString& message) { rejectInvalidation(who, respond, status, message); };
     if (body.contains(u"dryRun") && !body.value(u"dryRun").isBool())
         return reject(400, u"'dryRun' must be true or false"_s);
     const QJsonArray array = body.value(u"tags").toArray();

@@ -57,6 +57,9 @@ private:
     struct Invalidation;
 
     void invalidate(const HttpRequest& request, const QString& who, AdminHttpServer::Respond respond);
+    // A refused invalidation: audited with the reason, answered with it.
+    void rejectInvalidation(
+        const QString& who, const AdminHttpServer::Respond& respond, int status, const QString& message);
     void invalidateTags(const QJsonObject& body, const QString& who, AdminHttpServer::Respond respond);
     void stats(const HttpRequest& request, const QString& who, AdminHttpServer::Respond respond);
     void health(AdminHttpServer::Respond respond);

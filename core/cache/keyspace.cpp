@@ -1,6 +1,7 @@
 #include "cache/keyspace.h"
 
 #include "model/keyescaping.h"
+#include "redis/reply.h"
 
 namespace cachescope::cache {
 
@@ -12,6 +13,14 @@ QList<QByteArray> builtinProtectedPatterns()
 QByteArray tagKey(const QByteArray& tag)
 {
     return tagPrefix + model::escapeKeyComponent(tag);
+}
+
+QString describeTags(const QList<QByteArray>& tags)
+{
+    QStringList names;
+    for (const QByteArray& tag : tags)
+        names.append(redis::displayBytes(tag));
+    return names.join(QStringLiteral(", "));
 }
 
 } // namespace cachescope::cache

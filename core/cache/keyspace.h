@@ -2,6 +2,7 @@
 
 #include <QByteArray>
 #include <QList>
+#include <QString>
 
 namespace cachescope::cache {
 
@@ -17,5 +18,7 @@ inline constexpr char tagPrefix[] = "cachescope:tag:";
 QList<QByteArray> builtinProtectedPatterns();
 
 QByteArray tagKey(const QByteArray& tag);
+// "venue:v7, tenant:acme": tags as an audit record or a report names them.
+QString describeTags(const QList<QByteArray>& tags);
 
 } // namespace cachescope::cache
