@@ -1,5 +1,6 @@
-#include "ops/clusterinvalidation.h"
-#include "redis/clusterscan.h"
+#include "ops/keyspaceinvalidation.h"
+#include "redis/clusterclient.h"
+#include "redis/keyspacescan.h"
 #include "redis/keyslot.h"
 #include "redisserver.h"
 #include "synccommand.h"
@@ -116,16 +117,18 @@ private Q_SLOTS:
         seed();
         const QSet<QByteArray> expected = allKeys();
         QCOMPARE(expected.size(), 1201);
-        redis::ClusterScan scan(m_cluster.seedOptions(), {{}, 100, {}});
+        redis::ClusterClient client(m_cluster.seedOptions());
+        client.open();
+        redis::KeyspaceScan scan(&client, {{}, 100, {}});
         QSet<QByteArray> seen;
         QList<int> nodes;
-        connect(&scan, &redis::ClusterScan::page, this, [&seen](const QList<QByteArray>& keys) {
+        connect(&scan, &redis::KeyspaceScan::page, this, [&seen](const QList<QByteArray>& keys) {
             for (const QByteArray& key : keys)
                 seen.insert(key);
         });
-        connect(&scan, &redis::ClusterScan::nodeStarted, this,
+        connect(&scan, &redis::KeyspaceScan::nodeStarted, this,
             [&nodes](int index, int, const QString&) { nodes.append(index); });
-        QSignalSpy finished(&scan, &redis::ClusterScan::finished);
+        QSignalSpy finished(&scan, &redis::KeyspaceScan::finished);
         scan.start();
         QVERIFY(finished.wait(15000));
         QCOMPARE(nodes, (QList<int> {0, 1, 2}));
@@ -152,8 +155,10 @@ private Q_SLOTS:
         ops::PatternInvalidation::Options options;
         options.dryRun = dryRun;
         options.scanCount = 50;
-        ops::ClusterInvalidation job(m_cluster.seedOptions(), "gateway:response:GET:/api/events/*:venue:v2", options);
-        QSignalSpy finished(&job, &ops::ClusterInvalidation::finished);
+        redis::ClusterClient client(m_cluster.seedOptions());
+        client.open();
+        ops::KeyspaceInvalidation job(&client, "gateway:response:GET:/api/events/*:venue:v2", options);
+        QSignalSpy finished(&job, &ops::KeyspaceInvalidation::finished);
         job.start();
         QVERIFY(finished.wait(15000));
         const ops::InvalidationProgress p = job.progress();
@@ -220,8 +225,10 @@ private Q_SLOTS:
     void protectedNamespacesAreRefusedOnClustersToo()
     {
         seed();
-        ops::ClusterInvalidation job(m_cluster.seedOptions(), "cachescope:config:*", {});
-        QSignalSpy finished(&job, &ops::ClusterInvalidation::finished);
+        redis::ClusterClient client(m_cluster.seedOptions());
+        client.open();
+        ops::KeyspaceInvalidation job(&client, "cachescope:config:*", {});
+        QSignalSpy finished(&job, &ops::KeyspaceInvalidation::finished);
         job.start();
         QVERIFY(finished.wait(5000));
         QVERIFY(job.progress().error.has_value());

@@ -29,7 +29,7 @@ namespace cachescope::ui {
 
 using namespace Qt::StringLiterals;
 
-MainWindow::MainWindow(redis::Connection* connection, SafetyOptions safety, QWidget* parent)
+MainWindow::MainWindow(redis::Client* connection, SafetyOptions safety, QWidget* parent)
     : QMainWindow(parent)
     , m_connection(connection)
     , m_safety(std::move(safety))
@@ -88,8 +88,8 @@ MainWindow::MainWindow(redis::Connection* connection, SafetyOptions safety, QWid
     connect(m_sampler, &ops::InfoSampler::sampled, m_charts, &LiveChartPane::addSample);
     connect(m_sampler, &ops::InfoSampler::failed, this,
         [this](const QString& error) { statusBar()->showMessage(tr("INFO failed: %1").arg(error), 5000); });
-    connect(connection, &redis::Connection::stateChanged, this, &MainWindow::updateConnectionStatus);
-    connect(connection, &redis::Connection::ready, this, [this] {
+    connect(connection, &redis::Client::stateChanged, this, &MainWindow::updateConnectionStatus);
+    connect(connection, &redis::Client::ready, this, [this] {
         updateConnectionStatus();
         if (!m_scannedOnce) {
             m_scannedOnce = true;
@@ -100,7 +100,7 @@ MainWindow::MainWindow(redis::Connection* connection, SafetyOptions safety, QWid
         if (!m_sampler->isRunning())
             m_sampler->start();
     });
-    connect(connection, &redis::Connection::errorOccurred, this,
+    connect(connection, &redis::Client::errorOccurred, this,
         [this](redis::ErrorKind, const QString& message) { statusBar()->showMessage(message, 10000); });
     if (connection->isReady()) {
         m_scannedOnce = true;
@@ -221,20 +221,20 @@ void MainWindow::updateConnectionStatus()
     QString state;
     QString color;
     switch (m_connection->state()) {
-    case redis::Connection::State::Ready:
+    case redis::Client::State::Ready:
         state = tr("connected");
         color = u"#2e7d32"_s;
         break;
-    case redis::Connection::State::Connecting:
-    case redis::Connection::State::Handshaking:
+    case redis::Client::State::Connecting:
+    case redis::Client::State::Handshaking:
         state = tr("connecting…");
         color = u"#f9a825"_s;
         break;
-    case redis::Connection::State::WaitingToReconnect:
+    case redis::Client::State::WaitingToReconnect:
         state = tr("reconnecting…");
         color = u"#f9a825"_s;
         break;
-    case redis::Connection::State::Disconnected:
+    case redis::Client::State::Disconnected:
         state = m_connection->lastError().isEmpty() ? tr("disconnected")
                                                     : tr("disconnected: %1").arg(m_connection->lastError());
         color = u"#c62828"_s;

@@ -10,7 +10,7 @@ class QLabel;
 class QTabWidget;
 
 namespace cachescope::redis {
-class Connection;
+class Client;
 }
 namespace cachescope::ops {
 class InfoSampler;
@@ -32,7 +32,7 @@ class MainWindow : public QMainWindow
 {
     Q_OBJECT
 public:
-    MainWindow(redis::Connection* connection, SafetyOptions safety, QWidget* parent = nullptr);
+    MainWindow(redis::Client* connection, SafetyOptions safety, QWidget* parent = nullptr);
     ~MainWindow() override;
 
     KeyBrowser* keyBrowser() const
@@ -78,7 +78,7 @@ private:
     InvalidationDialog* openKeyOperation(const std::optional<ops::KeySelection>& selection, bool setTtl);
     void updateConnectionStatus();
 
-    QPointer<redis::Connection> m_connection;
+    QPointer<redis::Client> m_connection;
     SafetyOptions m_safety;
     KeyBrowser* m_browser;
     KeyDetailPane* m_detail;

@@ -3,7 +3,7 @@
 #include "cliresult.h"
 
 #include "ops/audit.h"
-#include "redis/connection.h"
+#include "redis/client.h"
 
 #include <QJsonArray>
 #include <QJsonDocument>
@@ -13,7 +13,7 @@ namespace cachescope::cli {
 
 using namespace Qt::StringLiterals;
 
-void runAuditCommand(redis::Connection& connection, int count, bool json, QTextStream& out, QTextStream& err,
+void runAuditCommand(redis::Client& connection, int count, bool json, QTextStream& out, QTextStream& err,
     std::function<void(int)> done)
 {
     ops::readAudit(connection, count, &connection,

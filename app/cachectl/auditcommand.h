@@ -3,13 +3,13 @@
 #include <QTextStream>
 
 namespace cachescope::redis {
-class Connection;
+class Client;
 }
 
 namespace cachescope::cli {
 
 // `cachectl audit`: the newest audit records, newest first. Calls `done` with the exit code.
-void runAuditCommand(redis::Connection& connection, int count, bool json, QTextStream& out, QTextStream& err,
+void runAuditCommand(redis::Client& connection, int count, bool json, QTextStream& out, QTextStream& err,
     std::function<void(int)> done);
 
 } // namespace cachescope::cli

@@ -3,7 +3,7 @@
 #include "cliresult.h"
 
 #include "ops/keyinspection.h"
-#include "redis/connection.h"
+#include "redis/client.h"
 
 #include <QJsonDocument>
 #include <QJsonObject>
@@ -12,7 +12,7 @@ namespace cachescope::cli {
 
 using namespace Qt::StringLiterals;
 
-GetCommand::GetCommand(redis::Connection* connection, QByteArray key, bool json, QTextStream& out, QTextStream& err)
+GetCommand::GetCommand(redis::Client* connection, QByteArray key, bool json, QTextStream& out, QTextStream& err)
     : m_connection(connection)
     , m_key(std::move(key))
     , m_json(json)

@@ -5,7 +5,7 @@
 #include <QTextStream>
 
 namespace cachescope::redis {
-class Connection;
+class Client;
 }
 namespace cachescope::ops {
 struct KeyInspection;
@@ -18,7 +18,7 @@ class GetCommand : public QObject
 {
     Q_OBJECT
 public:
-    GetCommand(redis::Connection* connection, QByteArray key, bool json, QTextStream& out, QTextStream& err);
+    GetCommand(redis::Client* connection, QByteArray key, bool json, QTextStream& out, QTextStream& err);
     void start();
 
 Q_SIGNALS:
@@ -27,7 +27,7 @@ Q_SIGNALS:
 private:
     void print(const ops::KeyInspection& inspection);
 
-    redis::Connection* m_connection;
+    redis::Client* m_connection;
     QByteArray m_key;
     bool m_json;
     QTextStream& m_out;

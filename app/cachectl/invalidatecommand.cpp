@@ -3,7 +3,7 @@
 #include "cliresult.h"
 
 #include "ops/audit.h"
-#include "redis/connection.h"
+#include "redis/client.h"
 
 #include <QJsonArray>
 #include <QJsonDocument>
@@ -13,7 +13,7 @@ namespace cachescope::cli {
 
 using namespace Qt::StringLiterals;
 
-InvalidateCommand::InvalidateCommand(redis::Connection* connection, Options options, QTextStream& out, QTextStream& err)
+InvalidateCommand::InvalidateCommand(redis::Client* connection, Options options, QTextStream& out, QTextStream& err)
     : m_connection(connection)
     , m_options(std::move(options))
     , m_out(out)
@@ -40,8 +40,6 @@ void InvalidateCommand::cancel()
     m_cancelled = true;
     if (m_job)
         m_job->cancel();
-    if (m_clusterJob)
-        m_clusterJob->cancel();
 }
 
 void InvalidateCommand::runNext()
@@ -57,27 +55,15 @@ void InvalidateCommand::runNext()
     options.expireSeconds = m_options.expireSeconds;
     options.onlyShorten = m_options.onlyShorten;
     const QByteArray pattern = m_options.patterns.at(m_next++);
-    if (m_options.clusterSeed) {
-        m_clusterJob = std::make_unique<ops::ClusterInvalidation>(*m_options.clusterSeed, pattern, options);
-        follow(m_clusterJob.get());
-        m_clusterJob->start();
-    } else {
-        m_job = std::make_unique<ops::PatternInvalidation>(m_connection, pattern, options);
-        follow(m_job.get());
-        m_job->start();
-    }
-}
-
-template<typename Job>
-void InvalidateCommand::follow(Job* job)
-{
-    connect(job, &Job::progressed, this, [this](const ops::InvalidationProgress& p) {
+    m_job = std::make_unique<ops::KeyspaceInvalidation>(m_connection, pattern, options);
+    connect(m_job.get(), &ops::KeyspaceInvalidation::progressed, this, [this](const ops::InvalidationProgress& p) {
         if (m_options.execute && !m_options.json) {
             m_err << "\r" << redis::displayBytes(p.pattern) << ": " << p.deleted << ' ' << verb() << ", " << p.matched
                   << " matched so far" << Qt::flush;
         }
     });
-    connect(job, &Job::finished, this, &InvalidateCommand::onFinished);
+    connect(m_job.get(), &ops::KeyspaceInvalidation::finished, this, &InvalidateCommand::onFinished);
+    m_job->start();
 }
 
 void InvalidateCommand::onFinished(const ops::InvalidationProgress& progress)
@@ -98,18 +84,10 @@ void InvalidateCommand::onFinished(const ops::InvalidationProgress& progress)
         record.action += u" (cancelled)"_s;
     record.target = redis::displayBytes(progress.pattern);
     record.count = progress.deleted;
-    // On a cluster the audit stream lives on the master serving its slot.
-    redis::Connection* auditConnection =
-        m_clusterJob ? m_clusterJob->cluster().forKey(ops::auditStreamKey) : m_connection;
-    if (!auditConnection) {
-        m_err << "cachectl " << commandName() << ": could not write the audit record: no connection\n";
-        runNext();
-        return;
-    }
-    ops::appendAudit(*auditConnection, record, this, [this](std::optional<QByteArray>, const QString& error) {
+    ops::appendAudit(*m_connection, record, this, [this](std::optional<QByteArray>, const QString& error) {
         if (!error.isEmpty())
             m_err << "cachectl " << commandName() << ": could not write the audit record: " << error << '\n';
-        // Queued: the cluster connection that answered belongs to the job the next pattern replaces.
+        // Queued: the job that reported is replaced by the next pattern's.
         QMetaObject::invokeMethod(this, &InvalidateCommand::runNext, Qt::QueuedConnection);
     });
 }

@@ -1,7 +1,6 @@
 #pragma once
 
-#include "ops/clusterinvalidation.h"
-#include "ops/patterninvalidation.h"
+#include "ops/keyspaceinvalidation.h"
 
 #include <QObject>
 #include <QTextStream>
@@ -24,10 +23,9 @@ public:
         QString actor;
         std::optional<qint64> expireSeconds; // `cachectl expire`: set this TTL instead of deleting
         bool onlyShorten = false;
-        std::optional<redis::ConnectionOptions> clusterSeed; // --cluster: every master, UNLINK per slot
     };
 
-    InvalidateCommand(redis::Connection* connection, Options options, QTextStream& out, QTextStream& err);
+    InvalidateCommand(redis::Client* connection, Options options, QTextStream& out, QTextStream& err);
     void start();
     void cancel();
 
@@ -38,18 +36,15 @@ private:
     void runNext();
     void onFinished(const ops::InvalidationProgress& progress);
     void report();
-    template<typename Job>
-    void follow(Job* job);
     QString verb() const; // "deleted" or "TTL set", as the report says it
     QString commandName() const;
 
-    redis::Connection* m_connection;
+    redis::Client* m_connection;
     Options m_options;
     QTextStream& m_out;
     QTextStream& m_err;
     qsizetype m_next = 0;
-    std::unique_ptr<ops::PatternInvalidation> m_job;
-    std::unique_ptr<ops::ClusterInvalidation> m_clusterJob;
+    std::unique_ptr<ops::KeyspaceInvalidation> m_job;
     QList<ops::InvalidationProgress> m_results;
     bool m_cancelled = false;
 };

@@ -1,7 +1,7 @@
 #include "keyscommand.h"
 
 #include "cliresult.h"
-#include "redis/connection.h"
+#include "redis/client.h"
 
 #include <QJsonDocument>
 
@@ -9,30 +9,17 @@ namespace cachescope::cli {
 
 using namespace Qt::StringLiterals;
 
-KeysCommand::KeysCommand(redis::Connection* connection, Options options, QTextStream& out, QTextStream& err)
+KeysCommand::KeysCommand(redis::Client* connection, Options options, QTextStream& out, QTextStream& err)
     : m_options(std::move(options))
     , m_out(out)
     , m_err(err)
+    , m_scan(connection, m_options.scan)
 {
-    if (m_options.clusterSeed) {
-        m_clusterScan = std::make_unique<redis::ClusterScan>(*m_options.clusterSeed, m_options.scan);
-        connect(m_clusterScan.get(), &redis::ClusterScan::nodeStarted, this,
-            [this](int index, int count, const QString& description) {
-                if (!m_options.json)
-                    m_err << "scanning master " << (index + 1) << " of " << count << ": " << description << '\n'
-                          << Qt::flush;
-            });
-        follow(m_clusterScan.get());
-    } else {
-        m_scan = std::make_unique<redis::ScanIterator>(connection, m_options.scan);
-        follow(m_scan.get());
-    }
-}
-
-template<typename Scan>
-void KeysCommand::follow(Scan* scan)
-{
-    connect(scan, &Scan::page, this, [this](const QList<QByteArray>& keys) {
+    connect(&m_scan, &redis::KeyspaceScan::nodeStarted, this, [this](int index, int count, const QString& description) {
+        if (count > 1 && !m_options.json)
+            m_err << "scanning master " << (index + 1) << " of " << count << ": " << description << '\n' << Qt::flush;
+    });
+    connect(&m_scan, &redis::KeyspaceScan::page, this, [this](const QList<QByteArray>& keys) {
         ++m_pages;
         m_summary.add(keys);
         if (m_options.list && !m_options.json) {
@@ -41,11 +28,11 @@ void KeysCommand::follow(Scan* scan)
             m_out.flush();
         }
     });
-    connect(scan, &Scan::finished, this, [this] {
+    connect(&m_scan, &redis::KeyspaceScan::finished, this, [this] {
         printSummary();
         Q_EMIT finished(ExitOk);
     });
-    connect(scan, &Scan::failed, this, [this](const redis::Reply& error) {
+    connect(&m_scan, &redis::KeyspaceScan::failed, this, [this](const redis::Reply& error) {
         m_err << "cachectl keys: scan failed after " << m_summary.total() << " keys: " << error.errorMessage() << '\n';
         Q_EMIT finished(ExitFailure);
     });
@@ -53,10 +40,7 @@ void KeysCommand::follow(Scan* scan)
 
 void KeysCommand::start()
 {
-    if (m_clusterScan)
-        m_clusterScan->start();
-    else
-        m_scan->start();
+    m_scan.start();
 }
 
 void KeysCommand::printSummary()

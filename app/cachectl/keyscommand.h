@@ -1,8 +1,7 @@
 #pragma once
 
 #include "ops/keyspacesummary.h"
-#include "redis/clusterscan.h"
-#include "redis/scaniterator.h"
+#include "redis/keyspacescan.h"
 
 #include <QObject>
 #include <QTextStream>
@@ -11,7 +10,7 @@ namespace cachescope::cli {
 
 // `cachectl keys`: SCANs the keyspace (never KEYS) and prints the keys grouped by tenant, venue and route,
 // service namespace, or "other", with counts; `--list` prints the keys themselves as they arrive. On a cluster
-// (--cluster) every master is scanned in turn, each named on stderr as it starts.
+// (-c/--cluster) every master is scanned in turn, each named on stderr as it starts.
 class KeysCommand : public QObject
 {
     Q_OBJECT
@@ -22,10 +21,9 @@ public:
         bool list = false;
         bool all = false; // every tenant, venue and route, not the busiest ten of each
         bool json = false;
-        std::optional<redis::ConnectionOptions> clusterSeed; // --cluster: SCAN every master found from this seed
     };
 
-    KeysCommand(redis::Connection* connection, Options options, QTextStream& out, QTextStream& err);
+    KeysCommand(redis::Client* connection, Options options, QTextStream& out, QTextStream& err);
     void start();
 
 Q_SIGNALS:
@@ -33,14 +31,11 @@ Q_SIGNALS:
 
 private:
     void printSummary();
-    template<typename Scan>
-    void follow(Scan* scan);
 
     Options m_options;
     QTextStream& m_out;
     QTextStream& m_err;
-    std::unique_ptr<redis::ScanIterator> m_scan;
-    std::unique_ptr<redis::ClusterScan> m_clusterScan;
+    redis::KeyspaceScan m_scan;
     qint64 m_pages = 0;
     ops::KeyspaceSummary m_summary;
 };

@@ -107,7 +107,6 @@ int main(int argc, char* argv[])
         {u"live"_s, u"key: route rules from the server."_s},
         {u"ttl"_s, u"routes set, expire: TTL in seconds."_s, u"s"_s},
         {u"only-shorten"_s, u"expire: never lengthen a key's TTL."_s},
-        {u"cluster"_s, u"keys, invalidate, expire: the server is a Redis Cluster node; work on every master."_s},
         {u"tag"_s, u"invalidate: by a tag index instead of patterns, e.g. venue:v7 (repeatable)."_s, u"tag"_s},
         {u"token-file"_s, u"serve: file holding the bearer token (else CACHESCOPE_ADMIN_TOKEN)."_s, u"file"_s},
         {u"bind"_s, u"serve: address to listen on (default 127.0.0.1)."_s, u"address"_s},
@@ -185,7 +184,8 @@ int main(int argc, char* argv[])
         connectionOptions.autoReconnect = true; // a long-running server rides out Redis restarts
         connectionOptions.retryInitialConnect = true;
     }
-    redis::Connection connection(connectionOptions);
+    const std::unique_ptr<redis::Client> client = redis::Client::create(connectionOptions);
+    redis::Client& connection = *client;
     std::unique_ptr<QObject> runner;
     std::function<void()> start;
     std::function<void()> cancel;
@@ -199,8 +199,6 @@ int main(int argc, char* argv[])
         options.list = parser.isSet(u"list"_s);
         options.all = parser.isSet(u"all"_s);
         options.json = json;
-        if (parser.isSet(u"cluster"_s))
-            options.clusterSeed = connectionOptions;
         auto* keys = new KeysCommand(&connection, options, out, err);
         QObject::connect(keys, &KeysCommand::finished, &app, finish);
         start = [keys] { keys->start(); };
@@ -273,8 +271,6 @@ int main(int argc, char* argv[])
         options.execute = parser.isSet(u"yes"_s);
         options.json = json;
         options.actor = actor;
-        if (parser.isSet(u"cluster"_s))
-            options.clusterSeed = connectionOptions;
         auto* invalidate = new InvalidateCommand(&connection, options, out, err);
         QObject::connect(invalidate, &InvalidateCommand::finished, &app, finish);
         start = [invalidate] { invalidate->start(); };

@@ -12,7 +12,7 @@ namespace cachescope::cli {
 
 using namespace Qt::StringLiterals;
 
-RoutesCommand::RoutesCommand(redis::Connection* connection, Options options, QTextStream& out, QTextStream& err)
+RoutesCommand::RoutesCommand(redis::Client* connection, Options options, QTextStream& out, QTextStream& err)
     : m_store(connection)
     , m_options(std::move(options))
     , m_out(out)

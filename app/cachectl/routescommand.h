@@ -25,7 +25,7 @@ public:
         QString actor;
     };
 
-    RoutesCommand(redis::Connection* connection, Options options, QTextStream& out, QTextStream& err);
+    RoutesCommand(redis::Client* connection, Options options, QTextStream& out, QTextStream& err);
     void start();
 
 Q_SIGNALS:

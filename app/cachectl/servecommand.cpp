@@ -8,7 +8,7 @@ namespace cachescope::cli {
 
 using namespace Qt::StringLiterals;
 
-ServeCommand::ServeCommand(redis::Connection* connection, Options options, QTextStream& out, QTextStream& err)
+ServeCommand::ServeCommand(redis::Client* connection, Options options, QTextStream& out, QTextStream& err)
     : m_options(std::move(options))
     , m_out(out)
     , m_err(err)

@@ -23,7 +23,7 @@ public:
         admin::AdminApi::Options api;
     };
 
-    ServeCommand(redis::Connection* connection, Options options, QTextStream& out, QTextStream& err);
+    ServeCommand(redis::Client* connection, Options options, QTextStream& out, QTextStream& err);
     void start();
     void cancel();
 

@@ -3,7 +3,8 @@
 #include "cliresult.h"
 
 #include "cache/statsreader.h"
-#include "redis/connection.h"
+#include "ops/nodesinfo.h"
+#include "redis/client.h"
 
 #include <QJsonDocument>
 #include <QJsonObject>
@@ -19,7 +20,7 @@ QString percent(std::optional<double> rate)
 }
 } // namespace
 
-StatsCommand::StatsCommand(redis::Connection* connection, Options options, QTextStream& out, QTextStream& err)
+StatsCommand::StatsCommand(redis::Client* connection, Options options, QTextStream& out, QTextStream& err)
     : m_connection(connection)
     , m_options(options)
     , m_out(out)
@@ -51,14 +52,13 @@ void StatsCommand::start()
         m_sampler.start(std::chrono::milliseconds(m_options.intervalMs));
         return;
     }
-    // The default INFO sections have every figure shown; "everything" would add per-command tables.
-    m_connection->command({"INFO"}, this, [this](const redis::Reply& reply) {
-        if (reply.isError()) {
-            m_err << "cachectl stats: " << reply.errorMessage() << '\n';
+    ops::fetchNodesInfo(*m_connection, this, [this](const ops::NodesInfo& nodes) {
+        if (!nodes.error.isEmpty()) {
+            m_err << "cachectl stats: " << nodes.error << '\n';
             Q_EMIT finished(ExitFailure);
             return;
         }
-        printTotals(ops::ServerInfo::parse(reply.bytes()));
+        printTotals(nodes.combined()); // a cluster's masters summed
         Q_EMIT finished(ExitOk);
     });
 }

@@ -11,7 +11,7 @@
 #include <optional>
 
 namespace cachescope::redis {
-class Connection;
+class Client;
 }
 
 namespace cachescope::cli {
@@ -32,7 +32,7 @@ public:
         int windowSeconds = 60;
     };
 
-    StatsCommand(redis::Connection* connection, Options options, QTextStream& out, QTextStream& err);
+    StatsCommand(redis::Client* connection, Options options, QTextStream& out, QTextStream& err);
     void start();
 
 Q_SIGNALS:
@@ -43,7 +43,7 @@ private:
     void printTotals(const ops::ServerInfo& info);
     void printInterval(const ops::InfoSample& sample);
 
-    redis::Connection* m_connection;
+    redis::Client* m_connection;
     Options m_options;
     QTextStream& m_out;
     QTextStream& m_err;

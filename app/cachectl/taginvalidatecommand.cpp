@@ -4,7 +4,7 @@
 
 #include "cache/keyspace.h"
 #include "ops/audit.h"
-#include "redis/connection.h"
+#include "redis/client.h"
 
 #include <QJsonArray>
 #include <QJsonDocument>
@@ -15,7 +15,7 @@ namespace cachescope::cli {
 using namespace Qt::StringLiterals;
 
 TagInvalidateCommand::TagInvalidateCommand(
-    redis::Connection* connection, Options options, QTextStream& out, QTextStream& err)
+    redis::Client* connection, Options options, QTextStream& out, QTextStream& err)
     : m_connection(connection)
     , m_options(std::move(options))
     , m_out(out)

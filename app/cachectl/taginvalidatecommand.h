@@ -22,7 +22,7 @@ public:
         QString actor;
     };
 
-    TagInvalidateCommand(redis::Connection* connection, Options options, QTextStream& out, QTextStream& err);
+    TagInvalidateCommand(redis::Client* connection, Options options, QTextStream& out, QTextStream& err);
     void start();
 
 Q_SIGNALS:
@@ -32,7 +32,7 @@ private:
     void preview();
     void execute();
 
-    redis::Connection* m_connection;
+    redis::Client* m_connection;
     Options m_options;
     QTextStream& m_out;
     QTextStream& m_err;

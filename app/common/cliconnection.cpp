@@ -21,6 +21,7 @@ void addConnectionOptions(QCommandLineParser& parser)
         {u"insecure"_s, u"Do not verify the server's certificate."_s},
         {u"timeout"_s, u"Connect and command timeout in milliseconds (default 5000)."_s, u"ms"_s},
         {u"read-only"_s, u"Refuse every command that could write, in the client itself."_s},
+        {{u"c"_s, u"cluster"_s}, u"The server is a Redis Cluster node: find every master and route by hash slot."_s},
     });
 }
 
@@ -98,6 +99,9 @@ ConnectionArguments connectionFromArguments(const QCommandLineParser& parser)
         options.commandTimeout = std::chrono::milliseconds(ms);
     }
     options.readOnly = parser.isSet(u"read-only"_s);
+    options.cluster = parser.isSet(u"cluster"_s);
+    if (options.cluster && options.database != 0)
+        result.error = u"a Redis Cluster has only database 0 (drop -n/--db)"_s;
     options.clientName = u"cachectl"_s;
     return result;
 }

@@ -4,6 +4,8 @@
 #include "cache/keyspace.h"
 #include "cache/statsreader.h"
 #include "ops/audit.h"
+#include "ops/keyspaceinvalidation.h"
+#include "ops/nodesinfo.h"
 #include "ops/serverinfo.h"
 #include "redis/connection.h"
 
@@ -25,7 +27,7 @@ struct AdminApi::Invalidation
     AdminHttpServer::Respond respond;
     qsizetype next = 0;
     QList<ops::InvalidationProgress> results;
-    std::unique_ptr<ops::PatternInvalidation> job;
+    std::unique_ptr<ops::KeyspaceInvalidation> job;
 };
 
 namespace {
@@ -36,7 +38,7 @@ QByteArray compact(const QJsonObject& object)
 
 } // namespace
 
-AdminApi::AdminApi(redis::Connection* connection, Options options, QObject* parent)
+AdminApi::AdminApi(redis::Client* connection, Options options, QObject* parent)
     : QObject(parent)
     , m_connection(connection)
     , m_options(std::move(options))
@@ -248,8 +250,8 @@ void AdminApi::runNextPattern()
     options.dryRun = run.dryRun;
     options.protectedPatterns = m_options.protectedPatterns;
     options.sampleSize = 0;
-    run.job = std::make_unique<ops::PatternInvalidation>(m_connection, run.patterns.at(run.next++), options);
-    connect(run.job.get(), &ops::PatternInvalidation::finished, this, [this](const ops::InvalidationProgress& p) {
+    run.job = std::make_unique<ops::KeyspaceInvalidation>(m_connection, run.patterns.at(run.next++), options);
+    connect(run.job.get(), &ops::KeyspaceInvalidation::finished, this, [this](const ops::InvalidationProgress& p) {
         m_running->results.append(p);
         if (!m_running->dryRun)
             audit(m_running->who, u"invalidate"_s, redis::displayBytes(p.pattern), p.deleted);
@@ -297,11 +299,11 @@ void AdminApi::stats(const HttpRequest& request, const QString& who, AdminHttpSe
         {cache::StatsDimension::Route, u"routes"_s}, {cache::StatsDimension::Tenant, u"tenants"_s},
         {cache::StatsDimension::Venue, u"venues"_s}, {cache::StatsDimension::Namespace, u"namespaces"_s}};
     gather->pending = int(std::size(dimensions)) + 1;
-    m_connection->command({"INFO"}, this, [gather, settle](const redis::Reply& reply) {
-        if (!reply.isString()) {
-            gather->error = u"INFO failed: "_s + reply.errorMessage();
+    ops::fetchNodesInfo(*m_connection, this, [gather, settle](const ops::NodesInfo& nodes) {
+        if (!nodes.error.isEmpty()) {
+            gather->error = u"INFO failed: "_s + nodes.error;
         } else {
-            const ops::ServerInfo info = ops::ServerInfo::parse(reply.bytes());
+            const ops::ServerInfo info = nodes.combined(); // a cluster's masters summed
             const qint64 hits = info.integer("keyspace_hits").value_or(0);
             const qint64 misses = info.integer("keyspace_misses").value_or(0);
             const auto rate = ops::lifetimeHitRate(info);

@@ -10,7 +10,7 @@
 #include <memory>
 
 namespace cachescope::redis {
-class Connection;
+class Client;
 }
 namespace cachescope::cache {
 class CacheManager;
@@ -41,7 +41,7 @@ public:
         QString actor = QStringLiteral("admin-api"); // audit records say "<actor> (<peer address>)"
     };
 
-    AdminApi(redis::Connection* connection, Options options, QObject* parent = nullptr);
+    AdminApi(redis::Client* connection, Options options, QObject* parent = nullptr);
     ~AdminApi() override;
 
     void handle(const HttpRequest& request, const QHostAddress& peer, AdminHttpServer::Respond respond);
@@ -66,7 +66,7 @@ private:
     void runNextPattern();
     void audit(const QString& who, const QString& action, const QString& target, qint64 count);
 
-    QPointer<redis::Connection> m_connection;
+    QPointer<redis::Client> m_connection;
     Options m_options;
     std::unique_ptr<Invalidation> m_running; // at most one at a time
     std::unique_ptr<cache::CacheManager> m_manager; // for invalidation by tag index

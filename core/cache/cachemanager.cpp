@@ -3,8 +3,8 @@
 #include "cache/keyspace.h"
 #include "cache/statsrecorder.h"
 #include "model/keyparser.h"
-#include "ops/patterninvalidation.h"
-#include "redis/connection.h"
+#include "ops/keyspaceinvalidation.h"
+#include "redis/client.h"
 
 #include <QDateTime>
 #include <QElapsedTimer>
@@ -37,7 +37,7 @@ void callLater(QObject* self, const QObject* context, Callback callback, Args...
 }
 } // namespace
 
-CacheManager::CacheManager(redis::Connection* connection, Options options, QObject* parent)
+CacheManager::CacheManager(redis::Client* connection, Options options, QObject* parent)
     : QObject(parent)
     , m_connection(connection)
     , m_options(options)
@@ -307,8 +307,8 @@ void CacheManager::invalidate(const QByteArray& pattern, const QObject* context,
         callLater(this, context, std::move(callback), std::optional<qint64>(), u"no connection"_s);
         return;
     }
-    auto* job = new ops::PatternInvalidation(m_connection, pattern, {}, this);
-    connect(job, &ops::PatternInvalidation::finished, this,
+    auto* job = new ops::KeyspaceInvalidation(m_connection, pattern, {}, this);
+    connect(job, &ops::KeyspaceInvalidation::finished, this,
         [job, guard = QPointer<const QObject>(context), guarded = context != nullptr, callback = std::move(callback)](
             const ops::InvalidationProgress& progress) {
             job->deleteLater();
@@ -377,7 +377,7 @@ void CacheManager::invalidateTags(const QList<QByteArray>& tags, const QObject* 
     };
     auto state = std::make_shared<State>();
     state->remaining = int(tags.size());
-    QPointer<redis::Connection> connection = m_connection;
+    QPointer<redis::Client> connection = m_connection;
     auto finishOne = [state, guard = QPointer<const QObject>(context), guarded = context != nullptr, callback]() {
         if (--state->remaining > 0 || (guarded && !guard))
             return;

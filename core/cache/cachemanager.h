@@ -18,7 +18,7 @@
 #include <vector>
 
 namespace cachescope::redis {
-class Connection;
+class Client;
 class Reply;
 }
 
@@ -100,7 +100,7 @@ public:
         StatsLabels labels;
     };
 
-    CacheManager(redis::Connection* connection, Options options, QObject* parent = nullptr);
+    CacheManager(redis::Client* connection, Options options, QObject* parent = nullptr);
 
     void setStatsRecorder(StatsRecorder* recorder)
     {
@@ -162,7 +162,7 @@ private:
     bool shouldRefreshEarly(const CacheEnvelope& envelope, qint64 nowMs);
     void record(const StatsLabels& labels, StatsEvent event, qint64 loadMs = -1);
 
-    QPointer<redis::Connection> m_connection;
+    QPointer<redis::Client> m_connection;
     Options m_options;
     StatsRecorder* m_stats = nullptr;
     QHash<QByteArray, Flight> m_flights; // getOrSet in progress per key

@@ -1,6 +1,6 @@
 #include "cache/statsreader.h"
 
-#include "redis/connection.h"
+#include "redis/client.h"
 
 #include <QDateTime>
 
@@ -38,7 +38,7 @@ std::optional<StatsEvent> eventFromName(const QByteArray& name)
 }
 } // namespace
 
-void readStatsWindow(redis::Connection& connection, StatsDimension dimension, qint64 seconds, const QObject* context,
+void readStatsWindow(redis::Client& connection, StatsDimension dimension, qint64 seconds, const QObject* context,
     std::function<void(std::optional<StatsWindow>, QString)> callback)
 {
     auto window = std::make_shared<StatsWindow>();

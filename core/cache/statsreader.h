@@ -11,7 +11,7 @@
 #include <optional>
 
 namespace cachescope::redis {
-class Connection;
+class Client;
 }
 
 namespace cachescope::cache {
@@ -35,7 +35,7 @@ QJsonObject statsCountersToJson(const StatsCounters& counters);
 
 // Reads the last `seconds` of one dimension: per-second buckets for short windows, per-minute buckets for
 // venues and for windows longer than 15 minutes (900 reads at most either way, pipelined).
-void readStatsWindow(redis::Connection& connection, StatsDimension dimension, qint64 seconds, const QObject* context,
+void readStatsWindow(redis::Client& connection, StatsDimension dimension, qint64 seconds, const QObject* context,
     std::function<void(std::optional<StatsWindow>, QString error)> callback);
 
 } // namespace cachescope::cache

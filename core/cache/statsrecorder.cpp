@@ -1,6 +1,6 @@
 #include "cache/statsrecorder.h"
 
-#include "redis/connection.h"
+#include "redis/client.h"
 
 #include <QDateTime>
 
@@ -63,7 +63,7 @@ QByteArray statsEventName(StatsEvent event)
     return "?";
 }
 
-StatsRecorder::StatsRecorder(redis::Connection* connection, Options options, QObject* parent)
+StatsRecorder::StatsRecorder(redis::Client* connection, Options options, QObject* parent)
     : QObject(parent)
     , m_connection(connection)
     , m_options(options)

@@ -13,7 +13,7 @@
 #include <chrono>
 
 namespace cachescope::redis {
-class Connection;
+class Client;
 }
 
 namespace cachescope::cache {
@@ -67,7 +67,7 @@ public:
         std::chrono::seconds minuteRetention {24 * 3600};
     };
 
-    StatsRecorder(redis::Connection* connection, Options options, QObject* parent = nullptr);
+    StatsRecorder(redis::Client* connection, Options options, QObject* parent = nullptr);
     ~StatsRecorder() override;
 
     void record(const StatsLabels& labels, StatsEvent event, qint64 loadMs = -1);
@@ -93,7 +93,7 @@ Q_SIGNALS:
 private:
     using Table = QHash<QByteArray, StatsCounters>;
 
-    QPointer<redis::Connection> m_connection;
+    QPointer<redis::Client> m_connection;
     Options m_options;
     QTimer m_timer;
     // One lookup per event, keyed by the whole label set; spread over the dimensions once per flush.

@@ -1,6 +1,6 @@
 #include "ops/audit.h"
 
-#include "redis/connection.h"
+#include "redis/client.h"
 
 #include <QHostInfo>
 
@@ -25,7 +25,7 @@ QList<QByteArray> auditFields(const AuditRecord& record)
     return fields;
 }
 
-void appendAudit(redis::Connection& connection, const AuditRecord& record, const QObject* context,
+void appendAudit(redis::Client& connection, const AuditRecord& record, const QObject* context,
     std::function<void(std::optional<QByteArray>, QString)> callback)
 {
     QList<QByteArray> command {"XADD", auditStreamKey, "MAXLEN", "~", QByteArray::number(auditStreamMaxLength), "*"};
@@ -40,7 +40,7 @@ void appendAudit(redis::Connection& connection, const AuditRecord& record, const
     });
 }
 
-void readAudit(redis::Connection& connection, int count, const QObject* context,
+void readAudit(redis::Client& connection, int count, const QObject* context,
     std::function<void(std::optional<QList<AuditRecord>>, QString)> callback)
 {
     connection.command({"XREVRANGE", auditStreamKey, "+", "-", "COUNT", QByteArray::number(count)}, context,

@@ -10,7 +10,7 @@
 #include <optional>
 
 namespace cachescope::redis {
-class Connection;
+class Client;
 class Reply;
 }
 
@@ -37,11 +37,11 @@ inline constexpr int auditStreamMaxLength = 10000;
 QList<QByteArray> auditFields(const AuditRecord& record);
 
 // XADD with MAXLEN ~ auditStreamMaxLength; the callback gets the entry id, or nothing and the error.
-void appendAudit(redis::Connection& connection, const AuditRecord& record, const QObject* context,
+void appendAudit(redis::Client& connection, const AuditRecord& record, const QObject* context,
     std::function<void(std::optional<QByteArray> id, QString error)> callback);
 
 // The newest `count` records, newest first.
-void readAudit(redis::Connection& connection, int count, const QObject* context,
+void readAudit(redis::Client& connection, int count, const QObject* context,
     std::function<void(std::optional<QList<AuditRecord>> records, QString error)> callback);
 
 // The actor name for this process: $USER@hostname.

@@ -1,10 +1,11 @@
 #include "ops/infosampler.h"
 
-#include "redis/connection.h"
+#include "ops/nodesinfo.h"
+#include "redis/client.h"
 
 namespace cachescope::ops {
 
-InfoSampler::InfoSampler(redis::Connection* connection, QObject* parent)
+InfoSampler::InfoSampler(redis::Client* connection, QObject* parent)
     : QObject(parent)
     , m_connection(connection)
 {
@@ -21,39 +22,54 @@ void InfoSampler::start(std::chrono::milliseconds interval)
 void InfoSampler::stop()
 {
     m_timer.stop();
-    m_previous.reset();
+    m_previous.clear();
 }
 
 void InfoSampler::poll()
 {
-    if (m_inFlight || !m_connection)
-        return; // a slow server gets no pile of INFO commands
+    if (m_inFlight || !m_connection || m_connection->nodes().isEmpty())
+        return; // a slow server gets no pile of INFO commands; a cluster may not know its nodes yet
     m_inFlight = true;
-    // The default sections hold every figure the charts use; "everything" would add per-command tables to a
-    // reply fetched every second from a production server.
-    m_connection->command({"INFO"}, this, [this](const redis::Reply& reply) {
+    fetchNodesInfo(*m_connection, this, [this](const NodesInfo& round) {
         m_inFlight = false;
-        if (reply.isError()) {
-            m_previous.reset(); // the next good sample starts a new interval
-            Q_EMIT failed(reply.errorMessage());
-            return;
-        }
-        const ServerInfo info = ServerInfo::parse(reply.bytes());
-        const qint64 now = m_clock.elapsed();
-        if (m_previous) {
-            InfoSample sample;
-            sample.at = QDateTime::currentDateTime();
-            sample.delta =
-                infoDelta(*m_previous, info, std::chrono::duration<double>(double(now - m_previousAtMs) / 1000.0));
-            sample.usedMemory = info.integer("used_memory").value_or(0);
-            sample.opsPerSecond = info.integer("instantaneous_ops_per_sec").value_or(0);
-            for (qint64 keys : info.keysPerDatabase())
-                sample.keys += keys;
-            Q_EMIT sampled(sample);
-        }
-        m_previous = info;
-        m_previousAtMs = now;
+        finishRound(round, m_clock.elapsed());
     });
+}
+
+void InfoSampler::finishRound(const NodesInfo& round, qint64 atMs)
+{
+    QHash<const redis::Connection*, Previous> next;
+    InfoSample sample;
+    sample.at = QDateTime::currentDateTime();
+    bool complete = round.error.isEmpty();
+    for (qsizetype i = 0; i < round.nodes.size(); ++i) {
+        if (!round.infos.at(i))
+            continue; // the next good sample of this node starts a new interval
+        const ServerInfo& info = *round.infos.at(i);
+        const auto previous = m_previous.constFind(round.nodes.at(i));
+        next.insert(round.nodes.at(i), {info, atMs});
+        if (previous == m_previous.cend()) {
+            complete = false;
+            continue;
+        }
+        NodeFigures figures;
+        figures.delta =
+            infoDelta(previous->info, info, std::chrono::duration<double>(double(atMs - previous->atMs) / 1000.0));
+        figures.usedMemory = info.integer("used_memory").value_or(0);
+        figures.opsPerSecond = info.integer("instantaneous_ops_per_sec").value_or(0);
+        for (qint64 keys : info.keysPerDatabase())
+            figures.keys += keys;
+        sample.delta.addNode(figures.delta);
+        sample.usedMemory += figures.usedMemory;
+        sample.opsPerSecond += figures.opsPerSecond;
+        sample.keys += figures.keys;
+        sample.nodes.append(figures);
+    }
+    m_previous = next;
+    if (!round.error.isEmpty())
+        Q_EMIT failed(round.error);
+    else if (complete)
+        Q_EMIT sampled(sample);
 }
 
 } // namespace cachescope::ops

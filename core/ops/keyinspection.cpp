@@ -1,6 +1,6 @@
 #include "ops/keyinspection.h"
 
-#include "redis/connection.h"
+#include "redis/client.h"
 
 #include <QJsonDocument>
 #include <QPointer>
@@ -11,7 +11,7 @@ namespace cachescope::ops {
 
 using namespace Qt::StringLiterals;
 
-void inspectKey(redis::Connection& connection, const QByteArray& key, const QObject* context,
+void inspectKey(redis::Client& connection, const QByteArray& key, const QObject* context,
     std::function<void(std::optional<KeyInspection>, QString)> callback, int maxValueBytes)
 {
     auto inspection = std::make_shared<KeyInspection>();
@@ -36,7 +36,7 @@ void inspectKey(redis::Connection& connection, const QByteArray& key, const QObj
             if (r.isString())
                 inspection->valuePrefix = r.bytes();
         });
-    QPointer<redis::Connection> guard(&connection);
+    QPointer<redis::Client> guard(&connection);
     connection.command({"STRLEN", key}, context,
         [inspection, error, guard, context, callback = std::move(callback)](const redis::Reply& r) mutable {
             if (r.isInteger())

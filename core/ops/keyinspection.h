@@ -10,7 +10,7 @@
 #include <optional>
 
 namespace cachescope::redis {
-class Connection;
+class Client;
 }
 
 namespace cachescope::ops {
@@ -38,7 +38,7 @@ struct KeyInspection
 
 inline constexpr int maxInspectedValueBytes = 64 * 1024;
 
-void inspectKey(redis::Connection& connection, const QByteArray& key, const QObject* context,
+void inspectKey(redis::Client& connection, const QByteArray& key, const QObject* context,
     std::function<void(std::optional<KeyInspection>, QString error)> callback,
     int maxValueBytes = maxInspectedValueBytes);
 

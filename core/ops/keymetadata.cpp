@@ -10,7 +10,7 @@ namespace cachescope::ops {
 
 using namespace Qt::StringLiterals;
 
-void fetchKeyMetadata(redis::Connection& connection, const QList<QByteArray>& keys, QObject* context,
+void fetchKeyMetadata(redis::Client& connection, const QList<QByteArray>& keys, QObject* context,
     std::function<void(const QList<KeyMetadata>& metadata)> done)
 {
     if (keys.isEmpty()) {

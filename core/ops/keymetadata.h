@@ -9,7 +9,7 @@
 #include <optional>
 
 namespace cachescope::redis {
-class Connection;
+class Client;
 }
 
 namespace cachescope::ops {
@@ -25,7 +25,7 @@ struct KeyMetadata
 
 // PTTL and MEMORY USAGE for each key, pipelined on the connection; `done` gets one entry per key in order
 // (an empty list when the connection went away). Both commands are reads: allowed on read-only connections.
-void fetchKeyMetadata(redis::Connection& connection, const QList<QByteArray>& keys, QObject* context,
+void fetchKeyMetadata(redis::Client& connection, const QList<QByteArray>& keys, QObject* context,
     std::function<void(const QList<KeyMetadata>& metadata)> done);
 
 // A TTL as an engineer reads it at a glance: "45s", "12m 5s", "3h 20m", "2d 4h"; "no expiry", "gone".

@@ -25,7 +25,7 @@ return {1, version}
 )lua";
 } // namespace
 
-RouteConfigStore::RouteConfigStore(redis::Connection* connection, QByteArray prefix, QObject* parent)
+RouteConfigStore::RouteConfigStore(redis::Client* connection, QByteArray prefix, QObject* parent)
     : QObject(parent)
     , m_connection(connection)
     , m_prefix(std::move(prefix))
@@ -97,7 +97,7 @@ void RouteConfigStore::save(const model::RouteConfig& config, qint64 expectedVer
 }
 
 RouteConfigWatcher::RouteConfigWatcher(
-    redis::Connection* commands, std::unique_ptr<redis::Connection> subscriber, QByteArray prefix, QObject* parent)
+    redis::Client* commands, std::unique_ptr<redis::Connection> subscriber, QByteArray prefix, QObject* parent)
     : QObject(parent)
     , m_store(commands, std::move(prefix))
     , m_commands(commands)

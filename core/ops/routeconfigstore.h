@@ -14,6 +14,7 @@
 #include <optional>
 
 namespace cachescope::redis {
+class Client;
 class Connection;
 }
 
@@ -44,7 +45,7 @@ class RouteConfigStore : public QObject
     Q_OBJECT
 public:
     explicit RouteConfigStore(
-        redis::Connection* connection, QByteArray prefix = "cachescope:config:", QObject* parent = nullptr);
+        redis::Client* connection, QByteArray prefix = "cachescope:config:", QObject* parent = nullptr);
 
     QByteArray configKey() const
     {
@@ -60,7 +61,7 @@ public:
         std::function<void(const RouteConfigSaveResult&)> callback);
 
 private:
-    QPointer<redis::Connection> m_connection;
+    QPointer<redis::Client> m_connection;
     QByteArray m_prefix;
 };
 
@@ -72,7 +73,7 @@ class RouteConfigWatcher : public QObject
 {
     Q_OBJECT
 public:
-    RouteConfigWatcher(redis::Connection* commands, std::unique_ptr<redis::Connection> subscriber,
+    RouteConfigWatcher(redis::Client* commands, std::unique_ptr<redis::Connection> subscriber,
         QByteArray prefix = "cachescope:config:", QObject* parent = nullptr);
     ~RouteConfigWatcher() override;
 
@@ -91,7 +92,7 @@ private:
     void subscribe();
 
     RouteConfigStore m_store;
-    QPointer<redis::Connection> m_commands;
+    QPointer<redis::Client> m_commands;
     std::unique_ptr<redis::Connection> m_subscriber;
     QTimer m_poll;
     std::optional<RouteConfigSnapshot> m_current;

@@ -20,6 +20,38 @@ ServerInfo ServerInfo::parse(const QByteArray& infoText)
     return info;
 }
 
+ServerInfo ServerInfo::combine(const QList<ServerInfo>& nodes)
+{
+    if (nodes.isEmpty())
+        return {};
+    ServerInfo combined = nodes.first();
+    QHash<int, qint64> keys = combined.keysPerDatabase();
+    for (qsizetype n = 1; n < nodes.size(); ++n) {
+        const ServerInfo& node = nodes.at(n);
+        for (auto it = node.m_fields.cbegin(); it != node.m_fields.cend(); ++it) {
+            bool ok = false;
+            const qint64 value = it.value().toLongLong(&ok);
+            auto mine = combined.m_fields.find(it.key());
+            if (mine == combined.m_fields.end()) {
+                combined.m_fields.insert(it.key(), it.value());
+                continue;
+            }
+            static const QList<QByteArray> perProcess {"uptime_in_seconds", "uptime_in_days", "tcp_port", "process_id",
+                "lru_clock", "server_time_usec", "hz", "configured_hz", "arch_bits", "redis_git_dirty"};
+            bool mineOk = false;
+            const qint64 current = mine->toLongLong(&mineOk);
+            if (ok && mineOk && !perProcess.contains(it.key()))
+                *mine = QByteArray::number(current + value);
+        }
+        const QHash<int, qint64> nodeKeys = node.keysPerDatabase();
+        for (auto it = nodeKeys.cbegin(); it != nodeKeys.cend(); ++it)
+            keys[it.key()] += it.value();
+    }
+    for (auto it = keys.cbegin(); it != keys.cend(); ++it)
+        combined.m_fields.insert("db" + QByteArray::number(it.key()), "keys=" + QByteArray::number(it.value()));
+    return combined;
+}
+
 std::optional<qint64> ServerInfo::integer(const QByteArray& field) const
 {
     const auto it = m_fields.constFind(field);
@@ -80,6 +112,14 @@ InfoDelta& InfoDelta::operator+=(const InfoDelta& next)
     evicted += next.evicted;
     commands += next.commands;
     countersReset = countersReset || next.countersReset;
+    return *this;
+}
+
+InfoDelta& InfoDelta::addNode(const InfoDelta& other)
+{
+    const double interval = std::max(seconds, other.seconds);
+    *this += other;
+    seconds = interval;
     return *this;
 }
 

@@ -2,6 +2,7 @@
 
 #include <QByteArray>
 #include <QHash>
+#include <QList>
 #include <QString>
 
 #include <chrono>
@@ -15,6 +16,9 @@ class ServerInfo
 {
 public:
     static ServerInfo parse(const QByteArray& infoText);
+    // The figures of a cluster's masters as one: integer fields add up (counters, memory, keys per database);
+    // per-process ones (uptime, port, pid, clock) and text fields are the first node's.
+    static ServerInfo combine(const QList<ServerInfo>& nodes);
 
     std::optional<qint64> integer(const QByteArray& field) const;
     QByteArray text(const QByteArray& field) const;
@@ -48,6 +52,8 @@ struct InfoDelta
     std::optional<double> hitRate() const;
     // Joins consecutive intervals into one (for downsampled charts): counts and seconds add up.
     InfoDelta& operator+=(const InfoDelta& next);
+    // Joins the same interval seen on another node (a cluster's masters): counts add up, seconds do not.
+    InfoDelta& addNode(const InfoDelta& other);
 };
 
 InfoDelta infoDelta(const ServerInfo& before, const ServerInfo& after, std::chrono::duration<double> elapsed);

@@ -13,7 +13,7 @@ bool isReadOnlyCommand(const QList<QByteArray>& arguments)
         "HLEN", "HKEYS", "HVALS", "HEXISTS", "HSCAN", "LLEN", "LRANGE", "LINDEX", "SCARD", "SMEMBERS", "SISMEMBER",
         "SSCAN", "ZCARD", "ZRANGE", "ZSCORE", "ZSCAN", "ZCOUNT", "XLEN", "XRANGE", "XREVRANGE", "XINFO", "OBJECT",
         "MEMORY", "SLOWLOG", "LATENCY", "AUTH", "SELECT", "HELLO", "SUBSCRIBE", "UNSUBSCRIBE", "PSUBSCRIBE",
-        "PUNSUBSCRIBE", "CLUSTER", "READONLY", "COMMAND", "ACL", "CONFIG", "CLIENT"};
+        "PUNSUBSCRIBE", "CLUSTER", "READONLY", "ASKING", "COMMAND", "ACL", "CONFIG", "CLIENT"};
     const QByteArray name = arguments.first().toUpper();
     if (!readCommands.contains(name))
         return false;

@@ -55,7 +55,7 @@ QString millis(milliseconds ms)
 } // namespace
 
 Connection::Connection(ConnectionOptions options, QObject* parent)
-    : QObject(parent)
+    : Client(parent)
     , m_options(std::move(options))
     , m_nextReconnectDelay(m_options.reconnectInitialDelay)
 {
@@ -93,6 +93,11 @@ void Connection::open()
     m_everReady = false;
     m_nextReconnectDelay = m_options.reconnectInitialDelay;
     startAttempt();
+}
+
+QString Connection::describeNode(int) const
+{
+    return u"%1:%2"_s.arg(m_options.host).arg(m_options.port);
 }
 
 void Connection::close()

@@ -1,5 +1,6 @@
 #pragma once
 
+#include "redis/client.h"
 #include "redis/connectionoptions.h"
 #include "redis/reply.h"
 
@@ -34,59 +35,47 @@ class ReplyReader;
 // A ready connection that drops reconnects with exponential backoff (stateChanged() tells each step).
 // Wrong credentials, a refused database and TLS verification failures are not retried: they will not fix
 // themselves, so the connection goes to Disconnected with the reason in errorOccurred().
-class Connection : public QObject
+class Connection : public Client
 {
     Q_OBJECT
 public:
-    enum class State
-    {
-        Disconnected,
-        Connecting,
-        Handshaking, // connected, authenticating and selecting the database
-        Ready,
-        WaitingToReconnect,
-    };
-    Q_ENUM(State)
-
-    using Callback = std::function<void(const Reply&)>;
-
     explicit Connection(ConnectionOptions options, QObject* parent = nullptr);
     // Pending callbacks are dropped without being called: their receivers may be half-destroyed by now.
     ~Connection() override;
 
-    const ConnectionOptions& options() const
+    const ConnectionOptions& options() const override
     {
         return m_options;
     }
-    State state() const
+    State state() const override
     {
         return m_state;
     }
-    bool isReady() const
-    {
-        return m_state == State::Ready;
-    }
-    ErrorKind lastErrorKind() const
+    ErrorKind lastErrorKind() const override
     {
         return m_lastErrorKind;
     }
-    QString lastError() const
+    QString lastError() const override
     {
         return m_lastError;
     }
     // Commands sent and awaiting a reply, plus those waiting for the connection.
-    qsizetype pendingCount() const
+    qsizetype pendingCount() const override
     {
         return qsizetype(m_inFlight.size() + m_waiting.size());
     }
 
-    void open();
+    void open() override;
     // Ends the connection for good: pending commands fail with ErrorKind::Cancelled; no reconnect.
-    void close();
+    void close() override;
 
-    // `context` guards the callback: once it is destroyed the callback is not called. Pass nullptr only
-    // for callbacks that capture nothing that can die.
-    void command(const QList<QByteArray>& arguments, const QObject* context, Callback callback);
+    void command(const QList<QByteArray>& arguments, const QObject* context, Callback callback) override;
+
+    QList<Connection*> nodes() const override
+    {
+        return {const_cast<Connection*>(this)};
+    }
+    QString describeNode(int index) const override;
 
     // For a connection used for SUBSCRIBE: published messages (["message", channel, payload] and
     // ["pmessage", pattern, channel, payload]) go to this handler instead of to a command's callback.
@@ -95,11 +84,6 @@ public:
     {
         m_pushHandler = std::move(handler);
     }
-
-Q_SIGNALS:
-    void stateChanged(cachescope::redis::Connection::State state);
-    void ready(); // each time the connection becomes ready, the first time and after every reconnect
-    void errorOccurred(cachescope::redis::ErrorKind kind, const QString& message);
 
 private:
     struct Pending

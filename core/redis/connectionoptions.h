@@ -26,6 +26,7 @@ struct ConnectionOptions
     QString password; // empty: no AUTH
     TlsOptions tls;
     QString clientName = QStringLiteral("cachescope");
+    bool cluster = false; // a Redis Cluster: host and port name one node, the others are found from it
     bool readOnly = false; // refuse every command that is not on the read-only allow-list (commandsafety.h)
 
     std::chrono::milliseconds connectTimeout {5000};

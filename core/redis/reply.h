@@ -40,6 +40,7 @@ enum class ErrorKind
     Tls,
     Cancelled,
     ReadOnlyConnection, // a write refused by a read-only connection before it reached the server
+    Unroutable, // a cluster client does not know which node serves the command's keys
 };
 
 QString errorKindName(ErrorKind kind);

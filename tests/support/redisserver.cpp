@@ -304,7 +304,9 @@ bool RedisCluster::start()
 
 redis::ConnectionOptions RedisCluster::seedOptions() const
 {
-    return m_nodes.front()->connectionOptions();
+    redis::ConnectionOptions options = m_nodes.front()->connectionOptions();
+    options.cluster = true;
+    return options;
 }
 
 QByteArray RedisCluster::cli(const QStringList& arguments, const QByteArray& input) const

@@ -104,7 +104,7 @@ public:
     {
         return int(m_nodes.size());
     }
-    // Options reaching the first node (a seed; the tools discover the rest).
+    // Options reaching the first node as a cluster seed (options.cluster set; the tools discover the rest).
     redis::ConnectionOptions seedOptions() const;
     // redis-cli -c against the first node, for set-up and checks.
     QByteArray cli(const QStringList& arguments, const QByteArray& input = {}) const;

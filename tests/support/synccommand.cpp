@@ -7,7 +7,7 @@ namespace cachescope::testing {
 
 using namespace Qt::StringLiterals;
 
-redis::Reply runCommand(redis::Connection& connection, const QList<QByteArray>& arguments, int timeoutMs)
+redis::Reply runCommand(redis::Client& connection, const QList<QByteArray>& arguments, int timeoutMs)
 {
     QEventLoop loop;
     std::optional<redis::Reply> result;
@@ -21,17 +21,17 @@ redis::Reply runCommand(redis::Connection& connection, const QList<QByteArray>& 
     return result ? *result : redis::Reply::clientError(redis::ErrorKind::Timeout, u"test helper timed out"_s);
 }
 
-bool openAndWait(redis::Connection& connection, int timeoutMs)
+bool openAndWait(redis::Client& connection, int timeoutMs)
 {
     QEventLoop loop;
-    QObject::connect(&connection, &redis::Connection::ready, &loop, &QEventLoop::quit);
-    QObject::connect(&connection, &redis::Connection::stateChanged, &loop, [&loop](redis::Connection::State state) {
-        if (state == redis::Connection::State::Disconnected)
+    QObject::connect(&connection, &redis::Client::ready, &loop, &QEventLoop::quit);
+    QObject::connect(&connection, &redis::Client::stateChanged, &loop, [&loop](redis::Client::State state) {
+        if (state == redis::Client::State::Disconnected)
             loop.quit();
     });
     QTimer::singleShot(timeoutMs, &loop, &QEventLoop::quit);
     connection.open();
-    if (connection.state() != redis::Connection::State::Disconnected && !connection.isReady())
+    if (connection.state() != redis::Client::State::Disconnected && !connection.isReady())
         loop.exec();
     return connection.isReady();
 }

@@ -1,5 +1,6 @@
 #pragma once
 
+#include "redis/client.h"
 #include "redis/connection.h"
 #include "redis/reply.h"
 
@@ -9,13 +10,13 @@
 namespace cachescope::testing {
 
 // Sends one command and spins an event loop until its reply: for test set-up and checks only.
-redis::Reply runCommand(redis::Connection& connection, const QList<QByteArray>& arguments, int timeoutMs = 10000);
+redis::Reply runCommand(redis::Client& connection, const QList<QByteArray>& arguments, int timeoutMs = 10000);
 
 // Every key the server's own SCAN MATCH selects (the whole keyspace, duplicates removed). A failed page ends
 // the scan and sets `error` (when given) to the reply.
 QSet<QByteArray> scanAll(redis::Connection& connection, const QByteArray& pattern = "*", redis::Reply* error = nullptr);
 
 // Opens the connection and waits until it is ready (or has given up); true when ready.
-bool openAndWait(redis::Connection& connection, int timeoutMs = 10000);
+bool openAndWait(redis::Client& connection, int timeoutMs = 10000);
 
 } // namespace cachescope::testing

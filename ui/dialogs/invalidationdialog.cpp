@@ -32,7 +32,7 @@ enum ResultColumn
 } // namespace
 
 InvalidationDialog::InvalidationDialog(
-    redis::Connection* connection, SafetyOptions safety, Action action, QWidget* parent)
+    redis::Client* connection, SafetyOptions safety, Action action, QWidget* parent)
     : QDialog(parent)
     , m_connection(connection)
     , m_safety(std::move(safety))
@@ -256,9 +256,9 @@ void InvalidationDialog::runNext()
         options.expireSeconds = m_ttl->value();
         options.onlyShorten = m_onlyShorten->isChecked();
     }
-    m_job = std::make_unique<ops::PatternInvalidation>(m_connection, target.pattern, options);
+    m_job = std::make_unique<ops::KeyspaceInvalidation>(m_connection, target.pattern, options);
     const int row = int(m_next);
-    connect(m_job.get(), &ops::PatternInvalidation::progressed, this, [this, row](const ops::InvalidationProgress& p) {
+    connect(m_job.get(), &ops::KeyspaceInvalidation::progressed, this, [this, row](const ops::InvalidationProgress& p) {
         if (m_dryRun) {
             m_results->item(row, MatchedColumn)->setText(QLocale().toString(p.matched));
         } else {
@@ -267,7 +267,7 @@ void InvalidationDialog::runNext()
             m_progress->setValue(int(std::min<qint64>(m_progress->maximum(), m_handledTotal + p.matched)));
         }
     });
-    connect(m_job.get(), &ops::PatternInvalidation::finished, this, &InvalidationDialog::onJobFinished);
+    connect(m_job.get(), &ops::KeyspaceInvalidation::finished, this, &InvalidationDialog::onJobFinished);
     m_job->start();
 }
 

@@ -3,7 +3,7 @@
 #include "dialogs/safetyoptions.h"
 
 #include "ops/keyselection.h"
-#include "ops/patterninvalidation.h"
+#include "ops/keyspaceinvalidation.h"
 
 #include <QDialog>
 #include <QPointer>
@@ -22,7 +22,7 @@ class QStandardItemModel;
 class QTableView;
 
 namespace cachescope::redis {
-class Connection;
+class Client;
 }
 
 namespace cachescope::ui {
@@ -43,7 +43,7 @@ public:
     };
 
     InvalidationDialog(
-        redis::Connection* connection, SafetyOptions safety, Action action = Action::Delete, QWidget* parent = nullptr);
+        redis::Client* connection, SafetyOptions safety, Action action = Action::Delete, QWidget* parent = nullptr);
     ~InvalidationDialog() override;
 
     void setPatterns(const QStringList& patterns);
@@ -93,7 +93,7 @@ private:
     bool needsTypedConfirmation() const;
     QString actionVerb() const; // "deleted" / "given the new TTL"
 
-    QPointer<redis::Connection> m_connection;
+    QPointer<redis::Client> m_connection;
     SafetyOptions m_safety;
     Action m_action;
     std::optional<ops::KeySelection> m_selection;
@@ -115,7 +115,7 @@ private:
     QList<Target> m_queue;
     qsizetype m_next = 0;
     bool m_dryRun = true;
-    std::unique_ptr<ops::PatternInvalidation> m_job;
+    std::unique_ptr<ops::KeyspaceInvalidation> m_job;
     qint64 m_previewTotal = 0;
     qint64 m_deletedTotal = 0;
     qint64 m_handledTotal = 0; // keys the write pass has reached (changed or not)

@@ -2,7 +2,7 @@
 
 #include "models/auditmodel.h"
 
-#include "redis/connection.h"
+#include "redis/client.h"
 
 #include <QHBoxLayout>
 #include <QHeaderView>
@@ -13,7 +13,7 @@
 
 namespace cachescope::ui {
 
-AuditPane::AuditPane(redis::Connection* connection, QWidget* parent)
+AuditPane::AuditPane(redis::Client* connection, QWidget* parent)
     : QWidget(parent)
     , m_connection(connection)
     , m_model(new AuditModel(this))

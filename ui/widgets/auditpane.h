@@ -7,7 +7,7 @@ class QLabel;
 class QTableView;
 
 namespace cachescope::redis {
-class Connection;
+class Client;
 }
 
 namespace cachescope::ui {
@@ -22,7 +22,7 @@ class AuditPane : public QWidget
 public:
     static constexpr int shownRecords = 500;
 
-    explicit AuditPane(redis::Connection* connection, QWidget* parent = nullptr);
+    explicit AuditPane(redis::Client* connection, QWidget* parent = nullptr);
 
     AuditModel* model() const
     {
@@ -36,7 +36,7 @@ Q_SIGNALS:
     void refreshed();
 
 private:
-    QPointer<redis::Connection> m_connection;
+    QPointer<redis::Client> m_connection;
     AuditModel* m_model;
     QTableView* m_view;
     QLabel* m_status;

@@ -4,7 +4,9 @@
 #include "models/keytreemodel.h"
 
 #include "ops/keymetadata.h"
+#include "redis/client.h"
 #include "redis/connection.h"
+#include "redis/keyspacescan.h"
 #include "redis/scaniterator.h"
 
 #include <QClipboard>
@@ -24,7 +26,7 @@ namespace cachescope::ui {
 
 using namespace Qt::StringLiterals;
 
-KeyBrowser::KeyBrowser(redis::Connection* connection, QWidget* parent)
+KeyBrowser::KeyBrowser(redis::Client* connection, QWidget* parent)
     : QWidget(parent)
     , m_connection(connection)
     , m_model(new KeyTreeModel(this))
@@ -202,27 +204,41 @@ void KeyBrowser::rescan()
     cancelScan();
     m_model->clear();
     m_expectedKeys = -1;
-    m_connection->command({"DBSIZE"}, this, [this](const redis::Reply& reply) {
-        if (reply.isInteger())
-            m_expectedKeys = reply.integer();
-        updateProgress();
-    });
+    // Every node's DBSIZE (a cluster's masters each hold part of the keyspace), for the progress bar.
+    const QList<redis::Connection*> nodes = m_connection->nodes();
+    m_expectedKeys = nodes.isEmpty() ? -1 : 0;
+    for (redis::Connection* node : nodes) {
+        node->command({"DBSIZE"}, this, [this](const redis::Reply& reply) {
+            if (reply.isInteger() && m_expectedKeys >= 0)
+                m_expectedKeys += reply.integer();
+            else
+                m_expectedKeys = -1; // unknown: the bar shows activity instead of a fraction
+            updateProgress();
+        });
+    }
     // While the scan fills the tree the view shows the model itself, in scan order: a sorting proxy would keep
     // a sorted mapping up to date for every group on every page. Sorting (and the proxy) come back at the end.
     if (m_filter->text().isEmpty())
         showModel(m_model);
-    m_scan = std::make_unique<redis::ScanIterator>(m_connection, redis::ScanOptions {{}, 1000, {}});
-    connect(m_scan.get(), &redis::ScanIterator::page, this, [this](const QList<QByteArray>& keys) {
+    m_scan = std::make_unique<redis::KeyspaceScan>(m_connection, redis::ScanOptions {{}, 1000, {}});
+    m_scanNode.clear();
+    connect(m_scan.get(), &redis::KeyspaceScan::nodeStarted, this,
+        [this](int index, int count, const QString& description) {
+            // A cluster's masters are walked one after another: say which, so a slow node shows itself.
+            m_scanNode = count > 1 ? tr("node %1 of %2, %3").arg(index + 1).arg(count).arg(description) : QString();
+            updateProgress();
+        });
+    connect(m_scan.get(), &redis::KeyspaceScan::page, this, [this](const QList<QByteArray>& keys) {
         fetchMetadata(m_model->addKeys(keys, metadataSamplePerPage));
         updateProgress();
     });
-    connect(m_scan.get(), &redis::ScanIterator::finished, this, [this] {
+    connect(m_scan.get(), &redis::KeyspaceScan::finished, this, [this] {
         updateProgress();
         showModel(m_proxy);
         m_view->expandToDepth(0);
         Q_EMIT scanFinished(m_model->totalKeys());
     });
-    connect(m_scan.get(), &redis::ScanIterator::failed, this, [this](const redis::Reply& error) {
+    connect(m_scan.get(), &redis::KeyspaceScan::failed, this, [this](const redis::Reply& error) {
         updateProgress();
         showModel(m_proxy);
         m_status->setText(tr("Scan stopped: %1").arg(error.errorMessage()));
@@ -248,13 +264,14 @@ void KeyBrowser::updateProgress()
     m_progress->setVisible(scanning);
     const qint64 keys = m_model->totalKeys();
     if (scanning) {
+        const QString where = m_scanNode.isEmpty() ? QString() : u" ("_s + m_scanNode + u')';
         if (m_expectedKeys > 0) {
             m_progress->setRange(0, 1000);
             m_progress->setValue(int(std::min<qint64>(1000, keys * 1000 / m_expectedKeys)));
-            m_status->setText(tr("Scanning… %L1 of about %L2 keys").arg(keys).arg(m_expectedKeys));
+            m_status->setText(tr("Scanning… %L1 of about %L2 keys%3").arg(keys).arg(m_expectedKeys).arg(where));
         } else {
             m_progress->setRange(0, 0);
-            m_status->setText(tr("Scanning… %L1 keys").arg(keys));
+            m_status->setText(tr("Scanning… %L1 keys%2").arg(keys).arg(where));
         }
     } else if (m_scan) {
         m_status->setText(tr("%L1 keys").arg(keys));

@@ -18,8 +18,8 @@ class QPushButton;
 class QTreeView;
 
 namespace cachescope::redis {
-class Connection;
-class ScanIterator;
+class Client;
+class KeyspaceScan;
 }
 
 namespace cachescope::ui {
@@ -39,7 +39,7 @@ public:
     static constexpr int metadataSamplePerPage = 20;
     static constexpr int metadataPerExpansion = 300;
 
-    explicit KeyBrowser(redis::Connection* connection, QWidget* parent = nullptr);
+    explicit KeyBrowser(redis::Client* connection, QWidget* parent = nullptr);
     ~KeyBrowser() override;
 
     KeyTreeModel* model() const
@@ -75,7 +75,7 @@ private:
     void showModel(QAbstractItemModel* model);
     QModelIndex toSource(const QModelIndex& viewIndex) const;
 
-    QPointer<redis::Connection> m_connection;
+    QPointer<redis::Client> m_connection;
     KeyTreeModel* m_model;
     KeyFilterProxyModel* m_proxy;
     QLineEdit* m_filter;
@@ -86,7 +86,8 @@ private:
     QPushButton* m_cancel;
     QPushButton* m_rescan;
     QTimer m_filterDelay;
-    std::unique_ptr<redis::ScanIterator> m_scan;
+    std::unique_ptr<redis::KeyspaceScan> m_scan;
+    QString m_scanNode; // which node a cluster scan is walking
     qint64 m_expectedKeys = -1; // DBSIZE when the scan started, for a determinate progress bar
 };
 

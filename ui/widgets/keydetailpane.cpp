@@ -1,7 +1,7 @@
 #include "widgets/keydetailpane.h"
 
 #include "ops/keyinspection.h"
-#include "redis/connection.h"
+#include "redis/client.h"
 
 #include <QFontDatabase>
 #include <QFormLayout>
@@ -12,7 +12,7 @@
 
 namespace cachescope::ui {
 
-KeyDetailPane::KeyDetailPane(redis::Connection* connection, QWidget* parent)
+KeyDetailPane::KeyDetailPane(redis::Client* connection, QWidget* parent)
     : QWidget(parent)
     , m_connection(connection)
     , m_keyLabel(new QLabel(this))

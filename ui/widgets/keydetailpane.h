@@ -9,7 +9,7 @@ class QPlainTextEdit;
 class QPushButton;
 
 namespace cachescope::redis {
-class Connection;
+class Client;
 }
 
 namespace cachescope::ui {
@@ -20,7 +20,7 @@ class KeyDetailPane : public QWidget
 {
     Q_OBJECT
 public:
-    explicit KeyDetailPane(redis::Connection* connection, QWidget* parent = nullptr);
+    explicit KeyDetailPane(redis::Client* connection, QWidget* parent = nullptr);
 
     QByteArray currentKey() const
     {
@@ -39,7 +39,7 @@ Q_SIGNALS:
 private:
     void inspect();
 
-    QPointer<redis::Connection> m_connection;
+    QPointer<redis::Client> m_connection;
     int m_limit = 0; // bytes of a string value to read
     QByteArray m_key;
     quint64 m_request = 0; // only the newest selection's answer is shown

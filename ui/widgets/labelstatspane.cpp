@@ -3,7 +3,7 @@
 #include "models/labelstatsmodel.h"
 
 #include "cache/statsreader.h"
-#include "redis/connection.h"
+#include "redis/client.h"
 
 #include <QComboBox>
 #include <QHBoxLayout>
@@ -15,7 +15,7 @@
 
 namespace cachescope::ui {
 
-LabelStatsPane::LabelStatsPane(redis::Connection* connection, QWidget* parent)
+LabelStatsPane::LabelStatsPane(redis::Client* connection, QWidget* parent)
     : QWidget(parent)
     , m_connection(connection)
     , m_model(new LabelStatsModel(this))

@@ -11,7 +11,7 @@ class QLabel;
 class QTableView;
 
 namespace cachescope::redis {
-class Connection;
+class Client;
 }
 
 namespace cachescope::ui {
@@ -24,7 +24,7 @@ class LabelStatsPane : public QWidget
 {
     Q_OBJECT
 public:
-    explicit LabelStatsPane(redis::Connection* connection, QWidget* parent = nullptr);
+    explicit LabelStatsPane(redis::Client* connection, QWidget* parent = nullptr);
 
     LabelStatsModel* model() const
     {
@@ -38,7 +38,7 @@ Q_SIGNALS:
     void refreshed();
 
 private:
-    QPointer<redis::Connection> m_connection;
+    QPointer<redis::Client> m_connection;
     LabelStatsModel* m_model;
     QComboBox* m_dimension;
     QComboBox* m_window;

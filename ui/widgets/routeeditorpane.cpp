@@ -5,7 +5,7 @@
 #include "model/routeconfigdiff.h"
 #include "model/routeconfigjson.h"
 #include "ops/audit.h"
-#include "redis/connection.h"
+#include "redis/client.h"
 
 #include <QFile>
 #include <QFileDialog>
@@ -24,7 +24,7 @@ namespace cachescope::ui {
 
 using namespace Qt::StringLiterals;
 
-RouteEditorPane::RouteEditorPane(redis::Connection* connection, QString actor, bool readOnly, QWidget* parent)
+RouteEditorPane::RouteEditorPane(redis::Client* connection, QString actor, bool readOnly, QWidget* parent)
     : QWidget(parent)
     , m_store(connection)
     , m_connection(connection)

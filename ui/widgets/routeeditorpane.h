@@ -23,7 +23,7 @@ class RouteEditorPane : public QWidget
 {
     Q_OBJECT
 public:
-    RouteEditorPane(redis::Connection* connection, QString actor, bool readOnly, QWidget* parent = nullptr);
+    RouteEditorPane(redis::Client* connection, QString actor, bool readOnly, QWidget* parent = nullptr);
 
     RouteRulesModel* rulesModel() const
     {
@@ -70,7 +70,7 @@ private:
     QList<HistoryEntry> m_historyEntries;
 
     ops::RouteConfigStore m_store;
-    QPointer<redis::Connection> m_connection;
+    QPointer<redis::Client> m_connection;
     QString m_actor;
     bool m_readOnly;
     ops::RouteConfigSnapshot m_live;

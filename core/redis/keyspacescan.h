@@ -1,21 +1,25 @@
 #pragma once
 
-#include "redis/clusterconnections.h"
 #include "redis/scaniterator.h"
+
+#include <QPointer>
 
 #include <memory>
 
 namespace cachescope::redis {
 
-// SCAN over every master of a cluster, one master after another, with ScanIterator's signals (so the tools
-// take either); nodeStarted() says which master is being walked, for per-node progress.
-class ClusterScan : public QObject
+class Client;
+
+// SCAN over the whole keyspace of a client: its one server, or every master of a cluster one after another,
+// with ScanIterator's signals; nodeStarted() says which node is being walked, for per-node progress.
+class KeyspaceScan : public QObject
 {
     Q_OBJECT
 public:
-    ClusterScan(ConnectionOptions seed, ScanOptions options, QObject* parent = nullptr);
-    ~ClusterScan() override;
+    KeyspaceScan(Client* client, ScanOptions options, QObject* parent = nullptr);
+    ~KeyspaceScan() override;
 
+    // Waits for the client to be ready if it is not yet (a cluster learns its nodes then).
     void start();
     void cancel();
     bool isRunning() const
@@ -30,9 +34,13 @@ public:
     {
         return m_keys;
     }
-    const ClusterConnections& cluster() const
+    int nodeIndex() const
     {
-        return m_cluster;
+        return m_node;
+    }
+    int nodeCount() const
+    {
+        return int(m_nodes.size());
     }
 
 Q_SIGNALS:
@@ -44,10 +52,12 @@ Q_SIGNALS:
 private:
     void scanNode(int index);
 
-    ClusterConnections m_cluster;
+    QPointer<Client> m_client;
     ScanOptions m_options;
+    QList<QPointer<Connection>> m_nodes; // fixed at the start: a scan does not follow a resharding
     std::unique_ptr<ScanIterator> m_scan;
     bool m_running = false;
+    int m_node = -1;
     qint64 m_pages = 0;
     qint64 m_keys = 0;
 };

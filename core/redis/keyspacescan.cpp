@@ -1,20 +1,23 @@
-#include "redis/clusterscan.h"
+#include "redis/keyspacescan.h"
+
+#include "redis/client.h"
+#include "redis/connection.h"
 
 namespace cachescope::redis {
 
-ClusterScan::ClusterScan(ConnectionOptions seed, ScanOptions options, QObject* parent)
+KeyspaceScan::KeyspaceScan(Client* client, ScanOptions options, QObject* parent)
     : QObject(parent)
-    , m_cluster(std::move(seed))
+    , m_client(client)
     , m_options(std::move(options))
 {
 }
 
-ClusterScan::~ClusterScan() = default;
+KeyspaceScan::~KeyspaceScan() = default;
 
-void ClusterScan::start()
+void KeyspaceScan::start()
 {
     m_running = true;
-    m_cluster.open([this](const QString& error) {
+    whenNodesKnown(m_client, this, [this](const QString& error) {
         if (!m_running)
             return;
         if (!error.isEmpty()) {
@@ -22,28 +25,32 @@ void ClusterScan::start()
             Q_EMIT failed(Reply::clientError(ErrorKind::NotConnected, error));
             return;
         }
+        m_nodes.clear();
+        for (Connection* node : m_client->nodes())
+            m_nodes.append(node);
         scanNode(0);
     });
 }
 
-void ClusterScan::cancel()
+void KeyspaceScan::cancel()
 {
     m_running = false;
     if (m_scan)
         m_scan->cancel();
 }
 
-void ClusterScan::scanNode(int index)
+void KeyspaceScan::scanNode(int index)
 {
     if (!m_running)
         return;
-    if (index >= m_cluster.size()) {
+    if (index >= m_nodes.size()) {
         m_running = false;
         Q_EMIT finished();
         return;
     }
-    Q_EMIT nodeStarted(index, m_cluster.size(), m_cluster.topology().describe(index));
-    m_scan = std::make_unique<ScanIterator>(m_cluster.master(index), m_options);
+    m_node = index;
+    Q_EMIT nodeStarted(index, int(m_nodes.size()), m_client ? m_client->describeNode(index) : QString());
+    m_scan = std::make_unique<ScanIterator>(m_nodes.at(index).data(), m_options);
     connect(m_scan.get(), &ScanIterator::page, this, [this](const QList<QByteArray>& keys) {
         ++m_pages;
         m_keys += keys.size();

@@ -1,0 +1,122 @@
+#include "ops/keyspaceinvalidation.h"
+
+#include "redis/client.h"
+#include "redis/connection.h"
+
+namespace cachescope::ops {
+
+using namespace Qt::StringLiterals;
+
+KeyspaceInvalidation::KeyspaceInvalidation(
+    redis::Client* client, QByteArray pattern, PatternInvalidation::Options options, QObject* parent)
+    : QObject(parent)
+    , m_client(client)
+    , m_pattern(std::move(pattern))
+    , m_options(std::move(options))
+{
+    m_total.pattern = m_pattern;
+    m_total.dryRun = m_options.dryRun;
+}
+
+KeyspaceInvalidation::~KeyspaceInvalidation() = default;
+
+void KeyspaceInvalidation::start(const QByteArray& cursor)
+{
+    if (const auto why = PatternInvalidation::refusal(m_pattern, m_options.protectedPatterns)) {
+        finishWith(redis::Reply::clientError(redis::ErrorKind::Generic, *why));
+        return;
+    }
+    m_starting = true;
+    whenNodesKnown(m_client, this, [this, cursor](const QString& error) {
+        m_starting = false;
+        if (m_total.finished)
+            return; // cancelled meanwhile
+        if (!error.isEmpty())
+            finishWith(redis::Reply::clientError(redis::ErrorKind::NotConnected, error));
+        else
+            begin(cursor);
+    });
+}
+
+void KeyspaceInvalidation::finishWith(redis::Reply error)
+{
+    m_total.error = std::move(error);
+    m_total.cancelled = m_cancelled;
+    m_total.finished = true;
+    QMetaObject::invokeMethod(
+        this, [this] { Q_EMIT finished(m_total); }, Qt::QueuedConnection);
+}
+
+void KeyspaceInvalidation::begin(const QByteArray& cursor)
+{
+    if (m_cancelled) {
+        finishWith(redis::Reply::clientError(redis::ErrorKind::Cancelled, u"cancelled"_s));
+        return;
+    }
+    PatternInvalidation::Options options = m_options;
+    options.groupBySlot = m_client->isCluster();
+    const QList<redis::Connection*> nodes = m_client->nodes();
+    for (qsizetype i = 0; i < nodes.size(); ++i) {
+        m_nodeNames.append(m_client->describeNode(int(i)));
+        m_jobs.push_back(std::make_unique<PatternInvalidation>(nodes.at(i), m_pattern, options));
+        connect(m_jobs.back().get(), &PatternInvalidation::progressed, this, &KeyspaceInvalidation::update);
+        connect(m_jobs.back().get(), &PatternInvalidation::finished, this, &KeyspaceInvalidation::update);
+    }
+    for (const auto& job : m_jobs)
+        job->start(m_jobs.size() == 1 ? cursor : QByteArray("0"));
+}
+
+void KeyspaceInvalidation::cancel()
+{
+    m_cancelled = true;
+    if (m_starting && !m_total.finished) {
+        finishWith(redis::Reply::clientError(redis::ErrorKind::Cancelled, u"cancelled before it started"_s));
+        return;
+    }
+    for (const auto& job : m_jobs)
+        job->cancel();
+}
+
+QList<std::pair<QString, InvalidationProgress>> KeyspaceInvalidation::perNode() const
+{
+    QList<std::pair<QString, InvalidationProgress>> nodes;
+    for (std::size_t i = 0; i < m_jobs.size(); ++i)
+        nodes.append({m_nodeNames.value(qsizetype(i)), m_jobs[i]->progress()});
+    return nodes;
+}
+
+void KeyspaceInvalidation::update()
+{
+    if (m_total.finished)
+        return;
+    InvalidationProgress total;
+    total.pattern = m_pattern;
+    total.dryRun = m_options.dryRun;
+    bool allFinished = true;
+    for (const auto& job : m_jobs) {
+        const InvalidationProgress& p = job->progress();
+        total.scanned += p.scanned;
+        total.matched += p.matched;
+        total.deleted += p.deleted;
+        total.unconfirmed += p.unconfirmed;
+        total.skippedProtected += p.skippedProtected;
+        for (const QByteArray& key : p.sample) {
+            if (total.sample.size() < m_options.sampleSize)
+                total.sample.append(key);
+        }
+        if (p.error && !total.error)
+            total.error = p.error;
+        total.cancelled = total.cancelled || p.cancelled;
+        allFinished = allFinished && p.finished;
+    }
+    if (m_jobs.size() == 1)
+        total.resumeCursor = m_jobs.front()->progress().resumeCursor; // one cursor means nothing across nodes
+    total.finished = allFinished;
+    m_total = total;
+    if (allFinished)
+        Q_EMIT finished(m_total);
+    else
+        Q_EMIT progressed(m_total);
+}
+
+} // namespace cachescope::ops
