@@ -151,7 +151,7 @@ private Q_SLOTS:
         const QByteArray written = m_serve.readAllStandardOutput() + m_serve.readAllStandardError();
         QVERIFY(written.contains("POST /admin/cache/invalidate from 127.0.0.1"));
         QVERIFY2(!written.contains(token) && !written.contains(redisPassword), written.constData());
-        const QByteArray audit = cli({u"XRANGE"_s, u"cachescope:audit"_s, u"-"_s, u"+"_s});
+        const QByteArray audit = cli({u"XRANGE"_s, u"cachescope:audit{cachescope}"_s, u"-"_s, u"+"_s});
         QVERIFY(audit.contains("admin-api@"));
         QVERIFY(!audit.contains(token) && !audit.contains(redisPassword));
     }
@@ -272,7 +272,7 @@ private Q_SLOTS:
         QFETCH(int, status);
         QFETCH(QString, message);
         QSet<QByteArray> before = scan(u"*"_s);
-        before.remove("cachescope:audit"); // rejected authenticated calls are audited
+        before.remove("cachescope:audit{cachescope}"); // rejected authenticated calls are audited
         QList<std::pair<QByteArray, QByteArray>> headers {{"Content-Type", "application/json"}};
         if (withToken)
             headers = authorized();
@@ -281,7 +281,7 @@ private Q_SLOTS:
         QCOMPARE(answer.json.value(u"success"_s).toBool(true), false);
         QVERIFY2(answer.json.value(u"error"_s).toString().contains(message), answer.body.constData());
         QSet<QByteArray> after = scan(u"*"_s);
-        after.remove("cachescope:audit");
+        after.remove("cachescope:audit{cachescope}");
         QCOMPARE(after, before); // nothing deleted
     }
 
@@ -320,9 +320,10 @@ private Q_SLOTS:
         QCOMPARE(done.json.value(u"success"_s).toBool(), true);
         QCOMPARE(done.json.value(u"invalidated"_s).toInt(), 60);
         QSet<QByteArray> remaining = scan(u"*"_s);
-        remaining.remove("cachescope:audit");
+        remaining.remove("cachescope:audit{cachescope}");
         QCOMPARE(remaining, everything - matched);
-        const QByteArray audit = cli({u"XREVRANGE"_s, u"cachescope:audit"_s, u"+"_s, u"-"_s, u"COUNT"_s, u"1"_s});
+        const QByteArray audit =
+            cli({u"XREVRANGE"_s, u"cachescope:audit{cachescope}"_s, u"+"_s, u"-"_s, u"COUNT"_s, u"1"_s});
         QVERIFY2(
             audit.contains("invalidate") && audit.contains(":venue:v3") && audit.contains("60"), audit.constData());
     }

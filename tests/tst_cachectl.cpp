@@ -252,7 +252,7 @@ private Q_SLOTS:
         QTest::addColumn<QStringList>("arguments");
         QTest::newRow("config") << QStringList {u"invalidate"_s, u"cachescope:config:*"_s, u"--yes"_s};
         QTest::newRow("audit among others")
-            << QStringList {u"invalidate"_s, u"events:*"_s, u"cachescope:audit"_s, u"--yes"_s};
+            << QStringList {u"invalidate"_s, u"events:*"_s, u"cachescope:audit{cachescope}"_s, u"--yes"_s};
         QTest::newRow("user protected") << QStringList {
             u"invalidate"_s, u"session:*"_s, u"--protect"_s, u"session:*"_s, u"--yes"_s};
     }

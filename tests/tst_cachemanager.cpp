@@ -313,8 +313,8 @@ private Q_SLOTS:
         CacheManager manager(m_connection.get(), options());
         for (int i = 0; i < 500; ++i)
             m_connection->command({"SET", "events:" + QByteArray::number(i), "x"}, nullptr, nullptr);
-        const QList<QByteArray> protectedKeys {
-            "cachescope:config:routes", "cachescope:stats:1s:100", "cachescope:audit", "cachescope:auditlog"};
+        const QList<QByteArray> protectedKeys {"cachescope:config:routes", "cachescope:stats:1s:100",
+            "cachescope:audit{cachescope}", "cachescope:auditlog"};
         for (const QByteArray& key : protectedKeys)
             m_connection->command({"SET", key, "keep"}, nullptr, nullptr);
         m_connection->command({"SET", "cachescope:tag:venue%3Av1", "index is cache too"}, nullptr, nullptr);

@@ -1,10 +1,13 @@
+#include "model/keyescaping.h"
+#include "ops/audit.h"
 #include "ops/keyspaceinvalidation.h"
 #include "redis/clusterclient.h"
-#include "redis/keyspacescan.h"
 #include "redis/keyslot.h"
+#include "redis/keyspacescan.h"
 #include "redisserver.h"
 #include "synccommand.h"
 
+#include <QJsonArray>
 #include <QJsonDocument>
 #include <QJsonObject>
 #include <QProcess>
@@ -213,13 +216,106 @@ private Q_SLOTS:
         QCOMPARE(process.exitCode(), 0);
         QCOMPARE(QJsonDocument::fromJson(answer).object()[u"invalidated"_s].toInt(), 111); // 1, 10-19, 100-199
         QCOMPARE((before - allKeys()).size(), 111);
-        QCOMPARE(m_cluster.cli({u"XLEN"_s, u"cachescope:audit"_s}).trimmed(), QByteArray("1"));
+        QCOMPARE(m_cluster.cli({u"XLEN"_s, u"cachescope:audit{cachescope}"_s}).trimmed(), QByteArray("1"));
 
         process.start(QStringLiteral(CACHECTL_PATH), at + QStringList {u"invalidate"_s, u"events:*"_s, u"--yes"_s});
         QVERIFY(process.waitForFinished(30000));
         QCOMPARE(process.exitCode(), 1);
         const QByteArray written = process.readAllStandardOutput() + process.readAllStandardError();
         QVERIFY2(written.contains("--cluster"), written.constData());
+    }
+
+    // What one run of each tool leaves on a cluster: cachesim's traffic (entries, tag indexes, stats buckets and
+    // the route configuration it reads), then every cachectl command with -c against it, checked node by node.
+    void theToolsWorkOnACluster()
+    {
+        for (int i = 0; i < m_cluster.size(); ++i)
+            m_cluster.node(i).cli({u"FLUSHALL"_s});
+        const QStringList at {
+            u"-c"_s, u"-h"_s, m_cluster.node(2).host(), u"-p"_s, QString::number(m_cluster.node(2).port())};
+        const auto run = [](const QString& program, const QStringList& arguments, int expectedExit = 0) {
+            QProcess process;
+            process.start(program, arguments);
+            if (!process.waitForFinished(60000))
+                return QByteArray("(timed out)");
+            const QByteArray out = process.readAllStandardOutput();
+            const QByteArray err = process.readAllStandardError();
+            if (process.exitCode() != expectedExit)
+                qWarning().noquote() << program << arguments.join(u' ') << "exited" << process.exitCode() << out << err;
+            return process.exitCode() == expectedExit ? out : QByteArray("(failed)");
+        };
+        const QString cachectl = QStringLiteral(CACHECTL_PATH);
+
+        // The route configuration is saved (Lua: config + audit stream, one hash slot thanks to the tag).
+        QVERIFY(run(cachectl, at + QStringList {u"routes"_s, u"set"_s, u"/api/events/*"_s, u"--ttl"_s, u"45"_s})
+            != "(failed)");
+        QVERIFY(redis::keySlot("cachescope:config:routes{cachescope}") == redis::keySlot(ops::auditStreamKey));
+        const QJsonDocument routes =
+            QJsonDocument::fromJson(run(cachectl, at + QStringList {u"routes"_s, u"get"_s, u"--json"_s}));
+        QVERIFY2(routes.toJson().contains("45"), routes.toJson().constData());
+
+        const QByteArray simulated = run(QStringLiteral(CACHESIM_PATH),
+            at + QStringList {u"--rate"_s, u"400"_s, u"--duration"_s, u"2"_s, u"--venues"_s, u"20"_s, u"--json"_s});
+        const QJsonObject report = QJsonDocument::fromJson(simulated).object();
+        QVERIFY2(report[u"requests"_s].toInt() > 300, simulated.constData());
+        QVERIFY(report[u"hitRate"_s].toDouble() > 0.1);
+
+        // Entries, tag indexes and stats buckets spread over every master.
+        const QSet<QByteArray> keys = allKeys();
+        for (int i = 0; i < m_cluster.size(); ++i) {
+            QList<QByteArray> here = m_cluster.node(i).cli({u"--scan"_s}).split('\n');
+            here.removeAll(QByteArray());
+            QVERIFY2(here.size() > 10, qPrintable(u"node %1 holds %2 keys"_s.arg(i).arg(here.size())));
+        }
+        qint64 dbsize = 0;
+        for (int i = 0; i < m_cluster.size(); ++i)
+            dbsize += m_cluster.node(i).cli({u"DBSIZE"_s}).trimmed().toLongLong();
+
+        const QJsonObject totals =
+            QJsonDocument::fromJson(run(cachectl, at + QStringList {u"stats"_s, u"--json"_s})).object();
+        QCOMPARE(totals[u"keys"_s].toObject()[u"db0"_s].toInteger(), dbsize); // INFO summed over the masters
+        const QJsonObject byRoute =
+            QJsonDocument::fromJson(run(cachectl, at + QStringList {u"stats"_s, u"--by"_s, u"route"_s, u"--json"_s}))
+                .object();
+        QVERIFY2(!byRoute[u"rows"_s].toObject().isEmpty(), QJsonDocument(byRoute).toJson().constData());
+
+        QByteArray entry;
+        for (const QByteArray& key : keys) {
+            if (key.startsWith("gateway:response:"))
+                entry = key;
+        }
+        QVERIFY(!entry.isEmpty());
+        const QByteArray shown = run(cachectl, at + QStringList {u"get"_s, QString::fromLatin1(entry)});
+        QVERIFY2(shown.contains("TTL"), shown.constData());
+
+        // A venue by its tag index: entries on every master, each UNLINKed on its own node.
+        QByteArray venueIndex;
+        for (const QByteArray& key : keys) {
+            if (key.startsWith("cachescope:tag:venue%3A"))
+                venueIndex = key;
+        }
+        QVERIFY(!venueIndex.isEmpty());
+        const QByteArray venueTag =
+            model::unescapeKeyComponent(venueIndex.sliced(qsizetype(strlen("cachescope:tag:")))).value_or("");
+        const QJsonObject dry = QJsonDocument::fromJson(
+            run(cachectl, at + QStringList {u"invalidate"_s, u"--tag"_s, QString::fromLatin1(venueTag), u"--json"_s}))
+                                    .object();
+        const int matched = dry[u"matched"_s].toInt();
+        QVERIFY(matched > 0);
+        const QJsonObject done = QJsonDocument::fromJson(
+            run(cachectl,
+                at + QStringList {u"invalidate"_s, u"--tag"_s, QString::fromLatin1(venueTag), u"--yes"_s, u"--json"_s}))
+                                     .object();
+        QVERIFY(done[u"invalidated"_s].toInt() >= matched - 5); // a few may expire meanwhile, none more
+        QVERIFY(!allKeys().contains(venueIndex));
+
+        const QJsonArray audit =
+            QJsonDocument::fromJson(run(cachectl, at + QStringList {u"audit"_s, u"--json"_s})).array();
+        QStringList actions;
+        for (const QJsonValue& record : audit)
+            actions.append(record.toObject()[u"action"_s].toString());
+        QVERIFY2(actions.contains(u"routes.save"_s), qPrintable(actions.join(u", "_s)));
+        QVERIFY2(actions.contains(u"invalidate tags"_s), qPrintable(actions.join(u", "_s)));
     }
 
     void protectedNamespacesAreRefusedOnClustersToo()

@@ -3,8 +3,8 @@
 #include "cache/statsrecorder.h"
 #include "dialogs/invalidationdialog.h"
 #include "mainwindow.h"
-#include "models/keytreemodel.h"
 #include "models/auditmodel.h"
+#include "models/keytreemodel.h"
 #include "models/labelstatsmodel.h"
 #include "models/routerulesmodel.h"
 #include "ops/routeconfigstore.h"
@@ -54,7 +54,7 @@ private:
     // The window on its route editor, showing the defaults (nothing stored).
     static ui::RouteEditorPane* showDefaultRoutes(ui::MainWindow& window, redis::Connection& connection)
     {
-        testing::runCommand(connection, {"DEL", "cachescope:config:routes"});
+        testing::runCommand(connection, {"DEL", "cachescope:config:routes{cachescope}"});
         window.show();
         ui::RouteEditorPane* editor = window.routeEditor();
         QSignalSpy loaded(editor, &ui::RouteEditorPane::loaded);
@@ -227,9 +227,9 @@ private Q_SLOTS:
         QCOMPARE(dialog->deletedTotal(), qint64(matched.size()));
         save(dialog, u"dialog-invalidation-done"_s);
         QSet<QByteArray> remaining = scanMatch(u"*"_s);
-        remaining.remove("cachescope:audit");
+        remaining.remove("cachescope:audit{cachescope}");
         QCOMPARE(remaining, everything - matched);
-        QVERIFY(m_server.cli({u"XREVRANGE"_s, u"cachescope:audit"_s, u"+"_s, u"-"_s, u"COUNT"_s, u"1"_s})
+        QVERIFY(m_server.cli({u"XREVRANGE"_s, u"cachescope:audit{cachescope}"_s, u"+"_s, u"-"_s, u"COUNT"_s, u"1"_s})
                     .contains("dashboard-test"));
         dialog->close();
 
@@ -428,7 +428,7 @@ private Q_SLOTS:
         QVERIFY(ttlOf("gateway:response:GET:/api/events:tenant:acme:venue:v3") <= 42);
         QVERIFY(ttlOf("gateway:response:GET:/api/venues/3:tenant:acme:venue:v3") > 500);
         QCOMPARE(m_server.cli({u"TTL"_s, u"events:1"_s}).trimmed(), QByteArray("-1"));
-        QVERIFY(m_server.cli({u"XREVRANGE"_s, u"cachescope:audit"_s, u"+"_s, u"-"_s, u"COUNT"_s, u"1"_s})
+        QVERIFY(m_server.cli({u"XREVRANGE"_s, u"cachescope:audit{cachescope}"_s, u"+"_s, u"-"_s, u"COUNT"_s, u"1"_s})
                     .contains("expire 42s LT"));
         dialog->close();
 

@@ -233,7 +233,7 @@ private Q_SLOTS:
         QTest::newRow("config") << QByteArray("cachescope:config:*") << true;
         QTest::newRow("one config key") << QByteArray("cachescope:config:routes") << true;
         QTest::newRow("stats") << QByteArray("cachescope:stats:1s:*") << true;
-        QTest::newRow("audit") << QByteArray("cachescope:audit") << true;
+        QTest::newRow("audit") << QByteArray("cachescope:audit{cachescope}") << true;
         QTest::newRow("user protected") << QByteArray("session:abc*") << true;
         QTest::newRow("empty") << QByteArray() << true;
         QTest::newRow("broad but filtered") << QByteArray("cachescope:*") << false;

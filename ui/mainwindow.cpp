@@ -102,6 +102,13 @@ MainWindow::MainWindow(redis::Client* connection, SafetyOptions safety, QWidget*
     });
     connect(connection, &redis::Client::errorOccurred, this,
         [this](redis::ErrorKind, const QString& message) { statusBar()->showMessage(message, 10000); });
+    connect(connection, &redis::Client::nodesChanged, this, [this] {
+        QStringList names;
+        for (int i = 0; i < m_connection->nodes().size(); ++i)
+            names.append(m_connection->describeNode(i));
+        m_charts->setNodeNames(names);
+        updateConnectionStatus();
+    });
     if (connection->isReady()) {
         m_scannedOnce = true;
         m_browser->rescan();
@@ -212,7 +219,10 @@ void MainWindow::updateConnectionStatus()
 {
     if (!m_connection)
         return;
-    QString server = tr("Server %1").arg(m_connection->options().displayName());
+    QString server = m_connection->isCluster()
+        ? tr("Cluster via %1 · %n masters", nullptr, int(m_connection->nodes().size()))
+              .arg(m_connection->options().displayName())
+        : tr("Server %1").arg(m_connection->options().displayName());
     if (m_safety.production)
         server += tr(" · <b style='color:#b71c1c'>PRODUCTION</b>");
     if (m_safety.readOnly)

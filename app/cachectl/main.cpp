@@ -58,8 +58,9 @@ Commands:
                          (--token-file FILE or CACHESCOPE_ADMIN_TOKEN, 16+ characters); --bind ADDRESS
                          (default 127.0.0.1), --http-port N (default 8089, 0: any free port).
 
---cluster (keys, invalidate, expire): the server is a Redis Cluster node; every master is found from it and
-worked on (UNLINK per hash slot). Other commands talk to the given node only.
+-c/--cluster: the server is one node of a Redis Cluster. Every command works on the whole cluster: key
+commands go to the master serving the key's hash slot (following MOVED/ASK), scans and invalidations walk every
+master (UNLINK per slot), stats sum INFO over the masters.
 
 Exit codes: 0 done, 1 the server failed, refused or could not be reached, 2 usage error.
 Connection: REDIS_URL and REDISCLI_AUTH are read from the environment; flags win over them.)"_s;

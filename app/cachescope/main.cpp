@@ -8,7 +8,7 @@
 #include "widgets/keybrowser.h"
 
 #include "ops/audit.h"
-#include "redis/connection.h"
+#include "redis/client.h"
 
 #include <QApplication>
 #include <QCommandLineParser>
@@ -45,7 +45,7 @@ ui::MainWindow* openWindow(redis::ConnectionOptions options, const ui::SafetyOpt
     options.retryInitialConnect = true; // the dashboard waits for a server that is starting
     // Read-only is enforced by the connection itself, not only by greyed-out buttons.
     options.readOnly = safety.readOnly;
-    auto* connection = new redis::Connection(options);
+    redis::Client* connection = redis::Client::create(options).release(); // owned by the window below
     auto* window = new ui::MainWindow(connection, safety);
     window->setAttribute(Qt::WA_DeleteOnClose);
     connection->setParent(window);
@@ -75,6 +75,7 @@ int main(int argc, char* argv[])
         {u"connect"_s, u"Server URI: redis://[user[:password]@]host[:port][/db], rediss:// for TLS."_s, u"uri"_s},
         {u"profile"_s, u"Connect with this saved profile (password from the system keychain)."_s, u"name"_s},
         {u"demo"_s, u"Start a throwaway local redis-server, seed it and run cachesim traffic against it."_s},
+        {u"cluster"_s, u"The --connect server is a Redis Cluster node: browse, chart and invalidate every master."_s},
         {u"read-only"_s, u"Disable every write action."_s},
         {u"production"_s, u"Mark the connection as production: broad deletions need the count typed."_s},
         {u"protect"_s, u"Another protected key pattern, never deleted (repeatable), e.g. 'session:*'."_s, u"pattern"_s},
@@ -116,6 +117,7 @@ int main(int argc, char* argv[])
             return 2;
         }
         options = *parsed.options;
+        options.cluster = parser.isSet(u"cluster"_s);
     }
     ui::MainWindow* window = openWindow(options, safety);
     if (demo) // the demo's traffic starts from an empty cache: look again once there is something to see

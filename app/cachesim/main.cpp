@@ -148,8 +148,10 @@ int main(int argc, char* argv[])
     connectionOptions.clientName = u"cachesim"_s;
     connectionOptions.autoReconnect = true; // a long demo run rides out a server restart
     connectionOptions.retryInitialConnect = true; // and may start before its server accepts connections
-    redis::Connection connection(connectionOptions);
-    redis::Connection* subscriber = new redis::Connection(connectionOptions);
+    const std::unique_ptr<redis::Client> client = redis::Client::create(connectionOptions);
+    redis::Client& connection = *client;
+    // Published messages reach every node of a cluster, so the seed node serves as the subscriber's.
+    auto* subscriber = new redis::Connection(connectionOptions);
 
     cache::CacheManager::Options managerOptions;
     managerOptions.grace = std::chrono::seconds(grace);
@@ -176,7 +178,7 @@ int main(int argc, char* argv[])
     });
 
     bool started = false;
-    QObject::connect(&connection, &redis::Connection::ready, &app, [&] {
+    QObject::connect(&connection, &redis::Client::ready, &app, [&] {
         if (started)
             return;
         started = true;
@@ -184,8 +186,8 @@ int main(int argc, char* argv[])
         watcher.start();
         simulator.start();
     });
-    QObject::connect(&connection, &redis::Connection::errorOccurred, &app,
-        [&started, &err](redis::ErrorKind, const QString& message) {
+    QObject::connect(
+        &connection, &redis::Client::errorOccurred, &app, [&started, &err](redis::ErrorKind, const QString& message) {
             err << "cachesim: " << message << '\n';
             err.flush();
             if (!started)

@@ -13,6 +13,10 @@ inline constexpr char configPrefix[] = "cachescope:config:";
 inline constexpr char statsPrefix[] = "cachescope:stats:";
 inline constexpr char auditPrefix[] = "cachescope:audit";
 inline constexpr char tagPrefix[] = "cachescope:tag:";
+// On a Redis Cluster, keys one command touches together must share a hash slot. The route configuration and the
+// audit stream are written by one script, so both end in this hash tag (and keep their readable prefixes). Stats
+// buckets and tag indexes are deliberately untagged: each is written on its own, so they spread over the masters.
+inline constexpr char opsHashTag[] = "{cachescope}";
 
 // Glob patterns of the protected namespaces.
 QList<QByteArray> builtinProtectedPatterns();

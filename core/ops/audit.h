@@ -30,7 +30,8 @@ struct AuditRecord
     QByteArray after;
 };
 
-inline constexpr char auditStreamKey[] = "cachescope:audit";
+// Ends in cache::opsHashTag: the route-save script appends to it beside the configuration.
+inline constexpr char auditStreamKey[] = "cachescope:audit{cachescope}";
 inline constexpr int auditStreamMaxLength = 10000;
 
 // Field names and values for XADD, shared by the Lua route save and appendAudit().

@@ -3,7 +3,7 @@
 #include "redis/client.h"
 #include "redis/connection.h"
 
-#include <QTimer>
+#include <QPointer>
 
 #include <memory>
 
@@ -21,7 +21,9 @@ ServerInfo NodesInfo::combined() const
     return ServerInfo::combine(answered);
 }
 
-void fetchNodesInfo(redis::Client& client, const QObject* context, std::function<void(const NodesInfo&)> callback)
+namespace {
+
+void askEveryNode(redis::Client& client, const QObject* context, std::function<void(const NodesInfo&)> callback)
 {
     const QList<redis::Connection*> nodes = client.nodes();
     struct Round
@@ -33,11 +35,6 @@ void fetchNodesInfo(redis::Client& client, const QObject* context, std::function
     auto round = std::make_shared<Round>();
     round->callback = std::move(callback);
     round->remaining = int(nodes.size());
-    if (nodes.isEmpty()) {
-        round->result.error = u"not connected to any node yet"_s;
-        QTimer::singleShot(0, context ? context : &client, [round] { round->callback(round->result); });
-        return;
-    }
     for (qsizetype i = 0; i < nodes.size(); ++i) {
         round->result.nodes.append(nodes.at(i));
         round->result.names.append(client.describeNode(int(i)));
@@ -57,6 +54,26 @@ void fetchNodesInfo(redis::Client& client, const QObject* context, std::function
                 round->callback(round->result);
         });
     }
+}
+
+} // namespace
+
+void fetchNodesInfo(redis::Client& client, const QObject* context, std::function<void(const NodesInfo&)> callback)
+{
+    if (!client.nodes().isEmpty()) {
+        askEveryNode(client, context, std::move(callback));
+        return;
+    }
+    QPointer<redis::Client> guard(&client);
+    redis::whenNodesKnown(&client, context, [guard, context, callback](const QString& error) {
+        if (!guard || !error.isEmpty()) {
+            NodesInfo failed;
+            failed.error = guard ? error : u"the connection is gone"_s;
+            callback(failed);
+            return;
+        }
+        askEveryNode(*guard, context, callback);
+    });
 }
 
 } // namespace cachescope::ops

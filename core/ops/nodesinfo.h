@@ -28,8 +28,7 @@ struct NodesInfo
     ServerInfo combined() const;
 };
 
-// Calls back once every node answered (or failed); a client without nodes yet (a cluster still reading its slot
-// map) is reported as an error at once, never waited for.
+// Calls back once every node answered (or failed). A cluster client still reading its slot map is waited for.
 void fetchNodesInfo(redis::Client& client, const QObject* context, std::function<void(const NodesInfo&)> callback);
 
 } // namespace cachescope::ops

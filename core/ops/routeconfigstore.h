@@ -1,5 +1,6 @@
 #pragma once
 
+#include "cache/keyspace.h"
 #include "model/routeconfig.h"
 
 #include <QByteArray>
@@ -37,7 +38,7 @@ struct RouteConfigSaveResult
     QString error; // validation or Redis errors
 };
 
-// Route rules live in Redis (HASH <prefix>routes: json, version, updatedBy, updatedAt). A save names the
+// Route rules live in Redis (HASH <prefix>routes{cachescope}: json, version, updatedBy, updatedAt). A save names the
 // version it was based on; a Lua script compares, writes, appends the audit record (before and after) and
 // publishes the new version, all atomically, so a concurrent edit is detected and never overwritten.
 class RouteConfigStore : public QObject
@@ -49,7 +50,7 @@ public:
 
     QByteArray configKey() const
     {
-        return m_prefix + "routes";
+        return m_prefix + "routes" + cache::opsHashTag; // one slot with the audit stream (keyspace.h)
     }
     QByteArray channel() const
     {

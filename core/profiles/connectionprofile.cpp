@@ -20,6 +20,7 @@ redis::ConnectionOptions ConnectionProfile::toOptions(const QString& password) c
     options.tls.keyFile = keyFile;
     options.tls.serverName = serverName;
     options.readOnly = readOnly;
+    options.cluster = cluster;
     return options;
 }
 
@@ -34,6 +35,8 @@ QStringList ConnectionProfile::validate() const
         problems.append(u"port: must be between 1 and 65535"_s);
     if (database < 0 || database > 15)
         problems.append(u"database: must be between 0 and 15 (Redis's default limit)"_s);
+    if (cluster && database != 0)
+        problems.append(u"database: a Redis Cluster has only database 0"_s);
     if (!tls && (!caFile.isEmpty() || !certFile.isEmpty() || !keyFile.isEmpty()))
         problems.append(u"tls: certificate files are set but TLS is off"_s);
     if (certFile.isEmpty() != keyFile.isEmpty())
@@ -71,6 +74,7 @@ QList<ConnectionProfile> loadProfiles(QSettings& settings)
         profile.port = port > 0 && port <= 65535 ? quint16(port) : 0;
         profile.database = settings.value(u"database"_s, 0).toInt();
         profile.tls = settings.value(u"tls"_s, false).toBool();
+        profile.cluster = settings.value(u"cluster"_s, false).toBool();
         profile.readOnly = settings.value(u"readOnly"_s, false).toBool();
         profile.production = settings.value(u"production"_s, false).toBool();
         const QStringList patterns = settings.value(u"protectedPatterns"_s).toStringList();
@@ -95,6 +99,7 @@ void saveProfiles(QSettings& settings, const QList<ConnectionProfile>& profiles)
         settings.setValue(u"port"_s, profile.port);
         settings.setValue(u"database"_s, profile.database);
         settings.setValue(u"tls"_s, profile.tls);
+        settings.setValue(u"cluster"_s, profile.cluster);
         settings.setValue(u"readOnly"_s, profile.readOnly);
         settings.setValue(u"production"_s, profile.production);
         QStringList patterns;

@@ -25,6 +25,7 @@ struct ConnectionProfile
     QString certFile;
     QString keyFile;
     QString serverName;
+    bool cluster = false; // host:port is one node of a Redis Cluster; the others are found from it
     bool readOnly = false;
     bool production = false;
     QList<QByteArray> protectedPatterns; // on top of CacheScope's own namespaces

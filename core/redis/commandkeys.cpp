@@ -70,16 +70,16 @@ CommandKeys commandKeys(const QList<QByteArray>& arguments)
     if (spec->numkeys) {
         bool ok = false;
         const qlonglong numkeys = count > 2 ? arguments.at(2).toLongLong(&ok) : -1;
-        if (!ok || numkeys < 0 || numkeys > count - 3)
-            return keys; // malformed: Unknown, so it is refused rather than sent somewhere
-        if (numkeys == 0) {
-            keys.kind = CommandKeys::Kind::NoKeys;
+        if (!ok || numkeys <= 0 || numkeys > count - 3) {
+            keys.kind = CommandKeys::Kind::NoKeys; // no keys, or malformed: any node answers (with the error)
             return keys;
         }
         last = 2 + numkeys;
     }
-    if (last >= count || spec->first >= count)
+    if (last >= count || spec->first >= count || last < spec->first) {
+        keys.kind = CommandKeys::Kind::NoKeys; // too few arguments: any node answers with the arity error
         return keys;
+    }
     keys.kind = CommandKeys::Kind::Keys;
     for (qsizetype i = spec->first; i <= last; i += spec->step)
         keys.positions.append(i);

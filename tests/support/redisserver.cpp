@@ -266,14 +266,19 @@ QByteArray RedisServer::cli(const QStringList& arguments, const QByteArray& inpu
 }
 
 RedisCluster::RedisCluster() = default;
+RedisCluster::RedisCluster(Options options)
+    : m_options(options)
+{
+}
 RedisCluster::~RedisCluster() = default;
 
 bool RedisCluster::start()
 {
     QStringList addresses;
-    for (int i = 0; i < 3; ++i) {
+    for (int i = 0; i < 3 * (1 + m_options.replicasPerMaster); ++i) {
         RedisServer::Config config;
         config.clusterNode = true;
+        config.extraConfig << u"cluster-node-timeout %1"_s.arg(m_options.nodeTimeoutMs);
         auto node = std::make_unique<RedisServer>(config);
         if (!node->start()) {
             m_error = node->errorString();
@@ -285,15 +290,18 @@ bool RedisCluster::start()
     QProcess create;
     create.start(u"redis-cli"_s,
         QStringList {u"--cluster"_s, u"create"_s} + addresses
-            + QStringList {u"--cluster-replicas"_s, u"0"_s, u"--cluster-yes"_s});
+            + QStringList {u"--cluster-replicas"_s, QString::number(m_options.replicasPerMaster), u"--cluster-yes"_s});
     if (!create.waitForFinished(60000) || create.exitCode() != 0) {
         m_error = u"redis-cli --cluster create failed: "_s + QString::fromLocal8Bit(create.readAll());
         return false;
     }
-    for (int wait = 0; wait < 200; ++wait) {
+    for (int wait = 0; wait < 400; ++wait) {
         bool ok = true;
-        for (const auto& node : m_nodes)
+        for (const auto& node : m_nodes) {
             ok = ok && node->cli({u"CLUSTER"_s, u"INFO"_s}).contains("cluster_state:ok");
+            const QByteArray replication = node->cli({u"INFO"_s, u"replication"_s});
+            ok = ok && (!replication.contains("role:slave") || replication.contains("master_link_status:up"));
+        }
         if (ok)
             return true;
         QThread::msleep(50);

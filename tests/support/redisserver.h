@@ -89,9 +89,15 @@ private:
 class RedisCluster
 {
 public:
+    struct Options
+    {
+        int replicasPerMaster = 0;
+        int nodeTimeoutMs = 5000; // how soon a silent master is failed over (when it has replicas)
+    };
     RedisCluster();
+    explicit RedisCluster(Options options);
     ~RedisCluster();
-    bool start(); // waits until cluster_state:ok
+    bool start(); // waits until cluster_state:ok and every replica's link to its master is up
     QString errorString() const
     {
         return m_error;
@@ -110,6 +116,7 @@ public:
     QByteArray cli(const QStringList& arguments, const QByteArray& input = {}) const;
 
 private:
+    Options m_options;
     std::vector<std::unique_ptr<RedisServer>> m_nodes;
     QString m_error;
 };

@@ -62,6 +62,7 @@ ConnectionDialog::ConnectionDialog(QSettings& settings, SecretStore& secrets, QW
     , m_certFile(new QLineEdit(this))
     , m_keyFile(new QLineEdit(this))
     , m_serverName(new QLineEdit(this))
+    , m_cluster(new QCheckBox(tr("Redis Cluster: this is one node, find the others"), this))
     , m_readOnly(new QCheckBox(tr("Read-only: every write is refused, in the client itself"), this))
     , m_production(new QCheckBox(tr("Production: broad deletions need the count typed"), this))
     , m_protected(new QLineEdit(this))
@@ -76,6 +77,11 @@ ConnectionDialog::ConnectionDialog(QSettings& settings, SecretStore& secrets, QW
     m_port->setRange(1, 65535);
     m_port->setValue(6379);
     m_database->setRange(0, 15);
+    connect(m_cluster, &QCheckBox::toggled, this, [this](bool cluster) {
+        if (cluster) // a cluster has only database 0
+            m_database->setValue(0);
+        m_database->setEnabled(!cluster);
+    });
     m_password->setEchoMode(QLineEdit::Password);
     m_rememberPassword->setChecked(true);
     m_user->setPlaceholderText(tr("default"));
@@ -91,6 +97,7 @@ ConnectionDialog::ConnectionDialog(QSettings& settings, SecretStore& secrets, QW
     serverForm->addRow(tr("Profile name:"), m_name);
     serverForm->addRow(tr("Host:"), m_host);
     serverForm->addRow(tr("Port:"), m_port);
+    serverForm->addRow(QString(), m_cluster);
     serverForm->addRow(tr("Database:"), m_database);
     serverForm->addRow(tr("ACL user:"), m_user);
     serverForm->addRow(tr("Password:"), m_password);
@@ -195,6 +202,7 @@ void ConnectionDialog::setProfile(const profiles::ConnectionProfile& profile, co
     m_certFile->setText(profile.certFile);
     m_keyFile->setText(profile.keyFile);
     m_serverName->setText(profile.serverName);
+    m_cluster->setChecked(profile.cluster);
     m_readOnly->setChecked(profile.readOnly);
     m_production->setChecked(profile.production);
     QStringList patterns;
@@ -217,6 +225,7 @@ profiles::ConnectionProfile ConnectionDialog::profile() const
     profile.certFile = m_certFile->text().trimmed();
     profile.keyFile = m_keyFile->text().trimmed();
     profile.serverName = m_serverName->text().trimmed();
+    profile.cluster = m_cluster->isChecked();
     profile.readOnly = m_readOnly->isChecked();
     profile.production = m_production->isChecked();
     const QStringList patterns = m_protected->text().split(u',', Qt::SkipEmptyParts);

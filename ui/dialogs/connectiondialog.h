@@ -75,6 +75,7 @@ private:
     QLineEdit* m_certFile;
     QLineEdit* m_keyFile;
     QLineEdit* m_serverName;
+    QCheckBox* m_cluster;
     QCheckBox* m_readOnly;
     QCheckBox* m_production;
     QLineEdit* m_protected;

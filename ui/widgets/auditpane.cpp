@@ -39,7 +39,7 @@ AuditPane::AuditPane(redis::Client* connection, QWidget* parent)
     layout->addLayout(top);
     layout->addWidget(m_view, 1);
     connect(refreshButton, &QPushButton::clicked, this, &AuditPane::refresh);
-    m_status->setText(tr("The audit trail (stream cachescope:audit, newest first)."));
+    m_status->setText(tr("The audit trail (stream %1, newest first).").arg(QString::fromLatin1(ops::auditStreamKey)));
 }
 
 void AuditPane::refresh()
@@ -53,8 +53,10 @@ void AuditPane::refresh()
                 return;
             }
             m_model->setRecords(std::move(*records));
-            m_status->setText(tr("%L1 records, newest first (stream cachescope:audit, bounded to the newest 10,000).")
-                                  .arg(m_model->rowCount()));
+            m_status->setText(tr("%L1 records, newest first (stream %2, bounded to the newest %L3).")
+                                  .arg(m_model->rowCount())
+                                  .arg(QString::fromLatin1(ops::auditStreamKey))
+                                  .arg(ops::auditStreamMaxLength));
             Q_EMIT refreshed();
         });
 }

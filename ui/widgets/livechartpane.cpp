@@ -11,6 +11,7 @@
 #include <QLineSeries>
 #include <QLocale>
 #include <QPushButton>
+#include <QSignalBlocker>
 #include <QVBoxLayout>
 #include <QValueAxis>
 
@@ -35,6 +36,7 @@ LiveChartPane::LiveChartPane(QWidget* parent)
     , m_percentAxis(new QValueAxis(m_chart))
     , m_memoryAxis(new QValueAxis(m_chart))
     , m_viewChoice(new QComboBox(this))
+    , m_nodeChoice(new QComboBox(this))
     , m_window(new QComboBox(this))
     , m_pause(new QPushButton(tr("Pause"), this))
     , m_now(new QLabel(this))
@@ -99,6 +101,7 @@ LiveChartPane::LiveChartPane(QWidget* parent)
     auto* controls = new QHBoxLayout;
     controls->addWidget(new QLabel(tr("Chart:"), this));
     controls->addWidget(m_viewChoice);
+    controls->addWidget(m_nodeChoice);
     controls->addWidget(new QLabel(tr("Window:"), this));
     controls->addWidget(m_window);
     controls->addWidget(m_pause);
@@ -110,6 +113,12 @@ LiveChartPane::LiveChartPane(QWidget* parent)
     layout->addWidget(m_view, 1);
 
     connect(m_window, &QComboBox::currentIndexChanged, this, &LiveChartPane::redraw);
+    m_nodeChoice->setVisible(false);
+    m_nodeChoice->setSizeAdjustPolicy(QComboBox::AdjustToContents);
+    connect(m_nodeChoice, &QComboBox::currentIndexChanged, this, [this] {
+        if (!m_samples.isEmpty())
+            addSample(m_samples.takeLast()); // refreshes the figures line for the new choice too
+    });
     connect(m_viewChoice, &QComboBox::currentIndexChanged, this,
         [this] { setView(View(m_viewChoice->currentData().toInt())); });
     connect(m_pause, &QPushButton::toggled, this, &LiveChartPane::setPaused);
@@ -172,23 +181,62 @@ void LiveChartPane::setPaused(bool paused)
         redraw();
 }
 
+void LiveChartPane::setNodeNames(const QStringList& names)
+{
+    const int shown = shownNode();
+    const QSignalBlocker blocker(m_nodeChoice);
+    m_nodeChoice->clear();
+    m_nodeChoice->addItem(tr("All %n masters", nullptr, int(names.size())), -1);
+    for (qsizetype i = 0; i < names.size(); ++i)
+        m_nodeChoice->addItem(names.at(i), int(i));
+    m_nodeChoice->setVisible(names.size() > 1);
+    m_nodeChoice->setCurrentIndex(std::max(0, m_nodeChoice->findData(shown < names.size() ? shown : -1)));
+    redraw();
+}
+
+void LiveChartPane::showNode(int index)
+{
+    m_nodeChoice->setCurrentIndex(std::max(0, m_nodeChoice->findData(index)));
+}
+
+int LiveChartPane::shownNode() const
+{
+    return m_nodeChoice->count() > 0 ? m_nodeChoice->currentData().toInt() : -1;
+}
+
+std::optional<ops::NodeFigures> LiveChartPane::figures(const ops::InfoSample& sample) const
+{
+    const int node = shownNode();
+    if (node < 0)
+        return ops::NodeFigures {sample.delta, sample.usedMemory, sample.opsPerSecond, sample.keys};
+    if (node >= sample.nodes.size())
+        return std::nullopt;
+    return sample.nodes.at(node);
+}
+
 void LiveChartPane::addSample(const ops::InfoSample& sample)
 {
     m_samples.append(sample);
     if (m_samples.size() > 24 * 3600)
         m_samples.removeFirst();
-    const auto rate = sample.delta.hitRate();
+    const auto shown = figures(sample);
+    if (!shown) {
+        m_now->setText(tr("no sample of this node"));
+        return;
+    }
+    const ops::NodeFigures& now = *shown;
+    const auto rate = now.delta.hitRate();
     const QLocale locale;
     m_now->setText(
         tr("<b>%1</b> hit rate · %2 hits/s · %3 misses/s · %4 ops/s · %5 keys · %6 · %7 expired · %8 evicted")
             .arg(rate ? QString::number(*rate * 100.0, 'f', 1) + u" %"_s : tr("no traffic"))
-            .arg(sample.delta.hitsPerSecond(), 0, 'f', 0)
-            .arg(sample.delta.missesPerSecond(), 0, 'f', 0)
-            .arg(sample.delta.commandsPerSecond(), 0, 'f', 0)
-            .arg(locale.toString(sample.keys))
-            .arg(locale.formattedDataSize(sample.usedMemory))
-            .arg(sample.delta.expired)
-            .arg(sample.delta.evicted));
+            .arg(now.delta.hitsPerSecond(), 0, 'f', 0)
+            .arg(now.delta.missesPerSecond(), 0, 'f', 0)
+            .arg(now.delta.commandsPerSecond(), 0, 'f', 0)
+            .arg(locale.toString(now.keys))
+            .arg(locale.formattedDataSize(now.usedMemory))
+            .arg(now.delta.expired)
+            .arg(now.delta.evicted));
     if (!m_paused)
         redraw();
 }
@@ -219,8 +267,15 @@ void LiveChartPane::redraw()
     for (qsizetype i = first; i < m_samples.size(); i += stride) {
         InfoDelta sum;
         const qsizetype last = std::min(m_samples.size(), i + stride);
-        for (qsizetype j = i; j < last; ++j)
-            sum += m_samples.at(j).delta;
+        std::optional<ops::NodeFigures> latest;
+        for (qsizetype j = i; j < last; ++j) {
+            if (const auto f = figures(m_samples.at(j))) {
+                sum += f->delta;
+                latest = f;
+            }
+        }
+        if (!latest)
+            continue; // this node was not sampled then (it joined later): a gap
         const double x = double(m_samples.at(last - 1).at.toMSecsSinceEpoch());
         const double perSecond = sum.seconds > 0 ? 1.0 / sum.seconds : 0;
         hits.append({x, double(sum.hits) * perSecond});
@@ -228,7 +283,7 @@ void LiveChartPane::redraw()
         if (const auto rate = sum.hitRate())
             rates.append({x, 100.0 * *rate});
         ops.append({x, double(sum.commands) * perSecond});
-        const double mebibytes = double(m_samples.at(last - 1).usedMemory) / (1024.0 * 1024.0);
+        const double mebibytes = double(latest->usedMemory) / (1024.0 * 1024.0);
         memory.append({x, mebibytes});
         expired.append({x, double(sum.expired) * perSecond});
         evicted.append({x, double(sum.evicted) * perSecond});
@@ -262,13 +317,16 @@ QString LiveChartPane::toCsv() const
     QString csv = u"time,hits_per_second,misses_per_second,hit_rate,commands_per_second,used_memory_bytes,"
                   "expired_per_second,evicted_per_second\n"_s;
     for (const ops::InfoSample& sample : m_samples) {
-        const InfoDelta& delta = sample.delta;
+        const auto shown = figures(sample);
+        if (!shown)
+            continue;
+        const InfoDelta& delta = shown->delta;
         const auto rate = delta.hitRate();
         const double perSecond = delta.seconds > 0 ? 1.0 / delta.seconds : 0;
         csv += sample.at.toString(Qt::ISODate) + u',' + QString::number(delta.hitsPerSecond(), 'f', 3) + u','
             + QString::number(delta.missesPerSecond(), 'f', 3) + u','
             + (rate ? QString::number(*rate, 'f', 4) : QString()) + u','
-            + QString::number(delta.commandsPerSecond(), 'f', 3) + u',' + QString::number(sample.usedMemory) + u','
+            + QString::number(delta.commandsPerSecond(), 'f', 3) + u',' + QString::number(shown->usedMemory) + u','
             + QString::number(double(delta.expired) * perSecond, 'f', 3) + u','
             + QString::number(double(delta.evicted) * perSecond, 'f', 3) + u'\n';
     }

@@ -47,6 +47,12 @@ public:
     QString toCsv() const;
     // The points a series of the current window holds, after downsampling (for tests).
     qsizetype pointCount(View view) const;
+    // A cluster's masters (InfoSample::nodes order): the chart then offers each one beside the whole cluster.
+    // One name or none hides the choice.
+    void setNodeNames(const QStringList& names);
+    // -1: the whole keyspace; else the index of the node shown.
+    void showNode(int index);
+    int shownNode() const;
 
 public Q_SLOTS:
     void addSample(const cachescope::ops::InfoSample& sample);
@@ -55,6 +61,8 @@ public Q_SLOTS:
 private:
     void redraw();
     qint64 windowSeconds() const;
+    // The shown node's figures (or the whole keyspace's); nothing when that node was not sampled.
+    std::optional<ops::NodeFigures> figures(const ops::InfoSample& sample) const;
 
     QList<ops::InfoSample> m_samples; // up to 24 h at 1 s
     bool m_paused = false;
@@ -72,6 +80,7 @@ private:
     QValueAxis* m_percentAxis;
     QValueAxis* m_memoryAxis;
     QComboBox* m_viewChoice;
+    QComboBox* m_nodeChoice;
     QComboBox* m_window;
     QPushButton* m_pause;
     QLabel* m_now;
