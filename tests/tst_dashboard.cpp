@@ -7,7 +7,9 @@
 #include "models/keytreemodel.h"
 #include "models/labelstatsmodel.h"
 #include "models/routerulesmodel.h"
+#include "ops/audit.h"
 #include "ops/routeconfigstore.h"
+#include "redis/clusterclient.h"
 #include "redis/connection.h"
 #include "redisserver.h"
 #include "synccommand.h"
@@ -32,6 +34,8 @@
 #include <QTest>
 #include <QTimer>
 #include <QTreeView>
+
+#include <numeric>
 
 using namespace cachescope;
 using namespace Qt::StringLiterals;
@@ -524,6 +528,104 @@ private Q_SLOTS:
         good.close();
         QVERIFY(editor.importFile(good.fileName()));
         QCOMPARE(editor.rulesModel()->rowCount(), 1);
+    }
+
+    // The same window on a real 3-master cluster: the tree holds every master's keys, the charts show the whole
+    // cluster or one master (the whole is the sum of the masters), and an invalidation deletes exactly what matches
+    // on every master.
+    void aClusterIsBrowsedChartedPerMasterAndInvalidated()
+    {
+        testing::RedisCluster cluster;
+        QVERIFY2(cluster.start(), qPrintable(cluster.errorString()));
+        QByteArray commands;
+        for (int venue = 1; venue <= 12; ++venue) {
+            for (const char* route : {"/api/events", "/api/venues/3", "/api/tickets/availability/9"}) {
+                commands += "SET \"gateway:response:GET:" + QByteArray(route) + ":tenant:acme:venue:v"
+                    + QByteArray::number(venue) + "\" x EX 600\n";
+            }
+        }
+        for (int i = 0; i < 200; ++i)
+            commands += "SET events:" + QByteArray::number(i) + " x\n";
+        cluster.cli({}, commands);
+        const auto everyKey = [&cluster] {
+            QSet<QByteArray> keys;
+            for (int i = 0; i < cluster.size(); ++i) {
+                QList<QByteArray> lines = cluster.node(i).cli({u"--scan"_s}).split('\n');
+                lines.removeAll(QByteArray());
+                keys.unite(QSet<QByteArray>(lines.cbegin(), lines.cend()));
+            }
+            return keys;
+        };
+        QCOMPARE(everyKey().size(), 236);
+
+        redis::ClusterClient client(cluster.seedOptions());
+        ui::SafetyOptions safety;
+        safety.actor = u"cluster-test"_s;
+        ui::MainWindow window(&client, safety);
+        QSignalSpy scanned(window.keyBrowser(), &ui::KeyBrowser::scanFinished);
+        window.show();
+        client.open();
+        QVERIFY(scanned.wait(10000));
+        QCOMPARE(scanned.first().first().toLongLong(), 236);
+        save(&window, u"dashboard-cluster"_s);
+
+        redis::ClusterClient traffic(cluster.seedOptions());
+        QVERIFY(testing::openAndWait(traffic));
+        QTimer load;
+        int sent = 0;
+        connect(&load, &QTimer::timeout, this, [&] {
+            for (int i = 0; i < 6; ++i)
+                traffic.command({"GET", "events:" + QByteArray::number(sent++ % 200)}, nullptr, nullptr);
+        });
+        load.start(20);
+        ui::LiveChartPane* charts = window.liveCharts();
+        QTRY_VERIFY_WITH_TIMEOUT(charts->sampleCount() >= 3, 10000);
+        load.stop();
+        // The whole cluster's hits per interval are the sum of the masters' (the same samples, split by node).
+        const auto hitsColumn = [charts](int node) {
+            charts->showNode(node);
+            QList<double> hits;
+            const QStringList lines = charts->toCsv().split(u'\n', Qt::SkipEmptyParts);
+            for (const QString& line : lines.sliced(1))
+                hits.append(line.split(u',').value(1).toDouble());
+            return hits;
+        };
+        const QList<double> whole = hitsColumn(-1);
+        QList<double> summed(whole.size(), 0.0);
+        for (int node = 0; node < 3; ++node) {
+            const QList<double> part = hitsColumn(node);
+            QCOMPARE(part.size(), whole.size());
+            for (qsizetype i = 0; i < part.size(); ++i)
+                summed[i] += part.at(i);
+        }
+        for (qsizetype i = 0; i < whole.size(); ++i)
+            QVERIFY2(std::abs(whole.at(i) - summed.at(i)) < 0.01 * std::max(1.0, whole.at(i)),
+                qPrintable(u"%1 vs %2"_s.arg(whole.at(i)).arg(summed.at(i))));
+        QVERIFY(std::accumulate(whole.cbegin(), whole.cend(), 0.0) > 0);
+        charts->showNode(1);
+        window.tabs()->setCurrentWidget(charts);
+        QTest::qWait(50);
+        save(&window, u"dashboard-cluster-charts-one-master"_s);
+        charts->showNode(-1);
+
+        const QSet<QByteArray> before = everyKey();
+        ui::InvalidationDialog* dialog = window.openInvalidation();
+        dialog->setPatterns({u"gateway:response:GET:/api/venues*"_s});
+        QSignalSpy previewed(dialog, &ui::InvalidationDialog::previewed);
+        dialog->preview();
+        QVERIFY(previewed.wait(10000));
+        QCOMPARE(dialog->previewTotal(), 12);
+        QSignalSpy executed(dialog, &ui::InvalidationDialog::executed);
+        dialog->execute();
+        QVERIFY(executed.wait(10000));
+        QCOMPARE(dialog->deletedTotal(), 12);
+        save(dialog, u"dialog-invalidation-cluster"_s);
+        QSet<QByteArray> gone = before - everyKey();
+        QCOMPARE(gone.size(), 12);
+        for (const QByteArray& key : gone)
+            QVERIFY(key.startsWith("gateway:response:GET:/api/venues/3:"));
+        QVERIFY(everyKey().contains(ops::auditStreamKey)); // audited, on the master serving its slot
+        dialog->close();
     }
 
     void serverGoingAwayShowsInTheStatusBar()

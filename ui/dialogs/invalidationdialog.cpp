@@ -31,8 +31,7 @@ enum ResultColumn
 };
 } // namespace
 
-InvalidationDialog::InvalidationDialog(
-    redis::Client* connection, SafetyOptions safety, Action action, QWidget* parent)
+InvalidationDialog::InvalidationDialog(redis::Client* connection, SafetyOptions safety, Action action, QWidget* parent)
     : QDialog(parent)
     , m_connection(connection)
     , m_safety(std::move(safety))
@@ -271,6 +270,25 @@ void InvalidationDialog::runNext()
     m_job->start();
 }
 
+QString InvalidationDialog::perNodeSummary() const
+{
+    const auto nodes = m_job ? m_job->perNode() : QList<std::pair<QString, ops::InvalidationProgress>>();
+    if (nodes.size() < 2)
+        return {};
+    // "host:port (slots …)"; on one host (a test or a small cluster) the port alone tells them apart.
+    const auto address = [](const QString& description) { return description.section(u' ', 0, 0); };
+    const QString host = address(nodes.first().first).section(u':', 0, -2);
+    const bool oneHost = std::all_of(nodes.cbegin(), nodes.cend(),
+        [&](const auto& node) { return address(node.first).section(u':', 0, -2) == host; });
+    QStringList parts;
+    for (const auto& [description, progress] : nodes) {
+        parts.append(
+            u"%1: %2"_s.arg(oneHost ? u"port "_s + address(description).section(u':', -1) : address(description),
+                QLocale().toString(m_dryRun ? progress.matched : progress.deleted)));
+    }
+    return parts.join(u" · "_s) + u"  —  "_s;
+}
+
 void InvalidationDialog::onJobFinished(const ops::InvalidationProgress& progress)
 {
     const int row = int(m_next);
@@ -281,7 +299,8 @@ void InvalidationDialog::onJobFinished(const ops::InvalidationProgress& progress
         QStringList sample;
         for (const QByteArray& key : progress.sample)
             sample.append(redis::displayBytes(key, 90));
-        note->setText(progress.error ? tr("error: %1").arg(progress.error->errorMessage()) : sample.join(u"   "_s));
+        note->setText(progress.error ? tr("error: %1").arg(progress.error->errorMessage())
+                                     : perNodeSummary() + sample.join(u"   "_s));
     } else {
         m_deletedTotal += progress.deleted;
         m_handledTotal += progress.matched;
@@ -295,7 +314,8 @@ void InvalidationDialog::onJobFinished(const ops::InvalidationProgress& progress
         else if (progress.cancelled)
             note->setText(tr("cancelled"));
         else
-            note->setText(tr("done"));
+            note->setText(perNodeSummary() + tr("done"));
+        note->setToolTip(note->text());
         ops::AuditRecord record;
         record.actor = m_safety.actor;
         record.action = m_ttl

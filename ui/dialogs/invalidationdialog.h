@@ -71,6 +71,8 @@ Q_SIGNALS:
     void executed(qint64 deleted);
 
 private:
+    // "127.0.0.1:7000: 4 · 127.0.0.1:7001: 5 · …  —  " on a cluster, so a slow or failing master shows itself.
+    QString perNodeSummary() const;
     enum class Phase
     {
         Editing,
