@@ -1,21 +1,25 @@
-// Keyspace-scale benchmarks, each against baselines run in the same process on the same server:
+// Keyspace-scale benchmarks, each against baselines run in the same process on the same servers:
 //  1. a full scan into the dashboard's key model (with its filter/sort proxy) against `redis-cli --scan` and
 //     against a bare hiredis SCAN COUNT 1000 loop; plus memory per key and the longest event-loop stall;
 //  2. invalidating gateway:response:GET:/api/events* (~17.5 % of keys) against
 //     `redis-cli --scan --pattern … | xargs redis-cli unlink` and a server-side Lua SCAN+UNLINK, with the worst
 //     PING latency another client sees during each;
-//  3. invalidating one venue (~0.14 % of keys) by its tag index against SCAN MATCH.
+//  3. invalidating one venue (~0.14 % of keys) by its tag index against SCAN MATCH;
+//  4. the same three on a 3-master Redis Cluster (keys placed on the master serving their slot; the baselines
+//     walk every master in turn, as an engineer with redis-cli would).
 // The keyspace is shaped like the design's: 70 % gateway responses over 4 routes x 500 venues, 30 % service
 // keys, 300-byte values, loaded with `redis-cli --pipe`.
-// Usage: bench_keyspace [--keys N] [--smoke]
+// Usage: bench_keyspace [--keys N] [--smoke] [--no-cluster] [--only-cluster]
 
 #include "cache/cachemanager.h"
 #include "cache/keyspace.h"
 #include "models/keyfilterproxymodel.h"
 #include "models/keytreemodel.h"
-#include "ops/patterninvalidation.h"
+#include "ops/keyspaceinvalidation.h"
+#include "redis/clusterclient.h"
 #include "redis/connection.h"
-#include "redis/scaniterator.h"
+#include "redis/keyslot.h"
+#include "redis/keyspacescan.h"
 #include "redisserver.h"
 #include "synccommand.h"
 
@@ -59,38 +63,84 @@ QByteArray gatewayKey(qint64 i)
     return key + ":tenant:t" + QByteArray::number(i % 5) + ":venue:v" + QByteArray::number(venue);
 }
 
-// Streams SETs (and, for gateway keys, their venue tag index entries) into `redis-cli --pipe`.
-// `only` restricts to keys whose number satisfies it (to reload one route between runs).
-bool populate(const testing::RedisServer& server, qint64 keys, const std::function<bool(qint64)>& only = {})
+// Where a round of benchmarks runs: one server, or the masters of a cluster.
+struct Target
 {
-    QProcess cli;
-    cli.start(u"redis-cli"_s, server.cliArguments() + QStringList {u"--pipe"_s});
-    if (!cli.waitForStarted())
-        return false;
+    QString title;
+    std::vector<const testing::RedisServer*> masters;
+    redis::Client* client = nullptr;
+
+    bool isCluster() const
+    {
+        return masters.size() > 1;
+    }
+    // The master that serves a key, as the cluster's slot map says.
+    std::size_t ownerOf(const QByteArray& key) const
+    {
+        if (!isCluster())
+            return 0;
+        const quint16 port =
+            static_cast<redis::ClusterClient*>(client)->nodeForSlot(redis::keySlot(key))->options().port;
+        for (std::size_t i = 0; i < masters.size(); ++i) {
+            if (masters[i]->port() == port)
+                return i;
+        }
+        qFatal("no master serves %s", key.constData());
+    }
+    qint64 dbsize() const
+    {
+        qint64 total = 0;
+        for (const testing::RedisServer* master : masters)
+            total += master->cli({u"DBSIZE"_s}).trimmed().toLongLong();
+        return total;
+    }
+};
+
+// Streams SETs (and, for gateway keys, their venue tag index entries) into one `redis-cli --pipe` per master,
+// each command to the master serving its key. `only` restricts to keys whose number satisfies it (to reload one
+// route between runs).
+bool populate(const Target& target, qint64 keys, const std::function<bool(qint64)>& only = {})
+{
+    std::vector<std::unique_ptr<QProcess>> pipes;
+    for (const testing::RedisServer* master : target.masters) {
+        pipes.push_back(std::make_unique<QProcess>());
+        pipes.back()->start(u"redis-cli"_s, master->cliArguments() + QStringList {u"--pipe"_s});
+        if (!pipes.back()->waitForStarted())
+            return false;
+    }
+    std::vector<QByteArray> chunks(pipes.size());
+    const auto send = [&](const QByteArray& key, const QByteArray& command) {
+        const std::size_t to = target.ownerOf(key);
+        chunks[to] += command;
+        if (chunks[to].size() > (1 << 20)) {
+            pipes[to]->write(chunks[to]);
+            chunks[to].clear();
+            while (pipes[to]->bytesToWrite() > (4 << 20))
+                pipes[to]->waitForBytesWritten(1000);
+        }
+    };
     const QByteArray value(300, 'v');
     const qint64 gatewayKeys = keys * 7 / 10;
-    QByteArray chunk;
     for (qint64 i = 0; i < keys; ++i) {
         if (only && !only(i))
             continue;
         if (i < gatewayKeys) {
             const QByteArray key = gatewayKey(i);
-            chunk += resp({"SET", key, value, "EX", "3600"});
-            chunk += resp({"ZADD", cache::tagKey("venue:v" + QByteArray::number((i / 4) % venues)), "99999999999999",
-                key}); // expiry in ms
+            send(key, resp({"SET", key, value, "EX", "3600"}));
+            const QByteArray index = cache::tagKey("venue:v" + QByteArray::number((i / 4) % venues));
+            send(index, resp({"ZADD", index, "99999999999999", key})); // scored by expiry in ms
         } else {
-            chunk += resp({"SET", "events:" + QByteArray::number(i), value});
-        }
-        if (chunk.size() > (1 << 20)) {
-            cli.write(chunk);
-            chunk.clear();
-            while (cli.bytesToWrite() > (4 << 20))
-                cli.waitForBytesWritten(1000);
+            const QByteArray key = "events:" + QByteArray::number(i);
+            send(key, resp({"SET", key, value}));
         }
     }
-    cli.write(chunk);
-    cli.closeWriteChannel();
-    return cli.waitForFinished(600000) && cli.exitCode() == 0;
+    bool ok = true;
+    for (std::size_t i = 0; i < pipes.size(); ++i) {
+        pipes[i]->write(chunks[i]);
+        pipes[i]->closeWriteChannel();
+        ok = pipes[i]->waitForFinished(600000) && pipes[i]->exitCode() == 0 && ok;
+    }
+    return ok;
 }
 
 double seconds(const QElapsedTimer& clock)
@@ -143,9 +193,228 @@ private:
     std::atomic<qint64> m_worstNs {0};
 };
 
+// One probe per master; the worst any of them saw.
+class LatencyProbes
+{
+public:
+    explicit LatencyProbes(const Target& target)
+    {
+        for (const testing::RedisServer* master : target.masters)
+            m_probes.push_back(std::make_unique<LatencyProbe>(master->port()));
+    }
+    double stopMs()
+    {
+        double worst = 0;
+        for (const auto& probe : m_probes)
+            worst = std::max(worst, probe->stopMs());
+        return worst;
+    }
+
+private:
+    std::vector<std::unique_ptr<LatencyProbe>> m_probes;
+};
+
 qint64 heapInUse()
 {
     return qint64(mallinfo2().uordblks);
+}
+
+void benchScan(const Target& target, QTextStream& out)
+{
+    const qint64 heapBefore = heapInUse();
+    auto* model = new ui::KeyTreeModel;
+    ui::KeyFilterProxyModel proxy; // attached when the scan is done, as the browser does
+    redis::KeyspaceScan scan(target.client, {{}, 1000, {}});
+    qint64 keyBytes = 0;
+    qint64 inModelNs = 0;
+    QObject::connect(&scan, &redis::KeyspaceScan::page, model, [&](const QList<QByteArray>& page) {
+        for (const QByteArray& key : page)
+            keyBytes += key.size();
+        QElapsedTimer inModel;
+        inModel.start();
+        model->addKeys(page, 20);
+        inModelNs += inModel.nsecsElapsed();
+    });
+    QEventLoop loop;
+    QObject::connect(&scan, &redis::KeyspaceScan::finished, &loop, &QEventLoop::quit);
+    QObject::connect(&scan, &redis::KeyspaceScan::failed, &loop, &QEventLoop::quit);
+    // The probe: a 5 ms timer; the longest gap between its ticks is the longest the event loop was busy.
+    QTimer probe;
+    QElapsedTimer sinceTick;
+    qint64 worstGapNs = 0;
+    QObject::connect(&probe, &QTimer::timeout, &loop, [&] {
+        worstGapNs = std::max(worstGapNs, sinceTick.nsecsElapsed());
+        sinceTick.restart();
+    });
+    probe.start(5);
+    sinceTick.start();
+    QElapsedTimer clock;
+    clock.start();
+    scan.start();
+    loop.exec();
+    // The browser then shows the tree through its sorting proxy, top level and first level open.
+    QElapsedTimer attach;
+    attach.start();
+    proxy.setSourceModel(model);
+    proxy.sort(ui::KeyTreeModel::CountColumn, Qt::DescendingOrder);
+    for (int row = 0; row < proxy.rowCount(); ++row)
+        proxy.rowCount(proxy.index(row, 0));
+    worstGapNs = std::max(worstGapNs, attach.nsecsElapsed());
+    const double ours = seconds(clock);
+    probe.stop();
+    const qint64 heapAfter = heapInUse();
+    const qint64 modelKeys = model->totalKeys();
+
+    // The baselines walk the masters one after another, as KeyspaceScan does.
+    double cliScan = 0;
+    for (const testing::RedisServer* master : target.masters)
+        cliScan += timeProcess(u"redis-cli"_s, master->cliArguments() + QStringList {u"--scan"_s});
+    clock.restart();
+    qint64 seen = 0;
+    for (const testing::RedisServer* master : target.masters) {
+        redisContext* context = redisConnect("127.0.0.1", master->port());
+        QByteArray cursor = "0";
+        do {
+            auto* reply = static_cast<redisReply*>(
+                redisCommand(context, "SCAN %b COUNT 1000", cursor.constData(), size_t(cursor.size())));
+            cursor = QByteArray(reply->element[0]->str, qsizetype(reply->element[0]->len));
+            seen += qint64(reply->element[1]->elements);
+            freeReplyObject(reply);
+        } while (cursor != "0");
+        redisFree(context);
+    }
+    const double bare = seconds(clock);
+
+    const double perKey = double(heapAfter - heapBefore) / double(modelKeys);
+    const double keyAverage = double(keyBytes) / double(modelKeys);
+    out << "1. Full scan into the key model (then shown through its filter/sort proxy), " << modelKeys << " keys\n"
+        << "   CacheScope:                      " << QString::number(ours, 'f', 2) << " s\n"
+        << "   redis-cli --scan:                " << QString::number(cliScan, 'f', 2) << " s -> "
+        << QString::number(cliScan / ours, 'f', 1) << "x faster (goal >= 5)\n"
+        << "   hiredis SCAN COUNT 1000 loop:    " << QString::number(bare, 'f', 2) << " s (" << seen
+        << " keys) -> ratio " << QString::number(bare / ours, 'f', 2) << " (goal >= 0.9)\n"
+        << "   memory: " << QString::number(perKey, 'f', 0) << " bytes per key for keys of "
+        << QString::number(keyAverage, 'f', 0) << " bytes on average = " << QString::number(perKey / keyAverage, 'f', 2)
+        << "x the key bytes (goal well under 3x)\n"
+        << "   time in the model and proxy: " << QString::number(double(inModelNs) / 1e9, 'f', 2) << " s\n"
+        << "   longest event-loop stall while filling: " << QString::number(double(worstGapNs) / 1e6, 'f', 1)
+        << " ms (goal < 50)\n\n"
+        << Qt::flush;
+    delete model;
+}
+
+void benchRouteInvalidation(const Target& target, qint64 keys, QTextStream& out)
+{
+    const QByteArray pattern = "gateway:response:GET:/api/events*";
+    const auto eventsOnly = [keys](qint64 i) { return i < keys * 7 / 10 && i % 4 == 0; };
+    const qint64 before = target.dbsize();
+
+    LatencyProbes oursProbe(target);
+    ops::KeyspaceInvalidation job(target.client, pattern, {});
+    QEventLoop loop;
+    QObject::connect(&job, &ops::KeyspaceInvalidation::finished, &loop, &QEventLoop::quit);
+    QElapsedTimer clock;
+    clock.start();
+    job.start();
+    loop.exec();
+    const double ours = seconds(clock);
+    const double oursWorst = oursProbe.stopMs();
+    const qint64 deleted = job.progress().deleted;
+
+    // The shell way, master by master. On a cluster `xargs redis-cli unlink` fails (its keys span slots: CROSSSLOT),
+    // so there each key gets its own UNLINK through one redis-cli.
+    populate(target, keys, eventsOnly);
+    LatencyProbes shellProbe(target);
+    clock.restart();
+    for (const testing::RedisServer* master : target.masters) {
+        const QString cli = master->cliArguments().join(u' ');
+        const QString unlink = target.isCluster() ? u"awk '{print \"UNLINK \" $0}' | redis-cli %1"_s.arg(cli)
+                                                  : u"xargs redis-cli %1 unlink"_s.arg(cli);
+        timeProcess(u"sh"_s,
+            {u"-c"_s, u"redis-cli %1 --scan --pattern '%2' | %3"_s.arg(cli, QString::fromUtf8(pattern), unlink)});
+    }
+    const double shell = seconds(clock);
+    const double shellWorst = shellProbe.stopMs();
+    const qint64 shellDeleted = before - target.dbsize();
+
+    populate(target, keys, eventsOnly);
+    LatencyProbes luaProbe(target);
+    clock.restart();
+    qint64 luaDeleted = 0;
+    QString luaError;
+    for (const testing::RedisServer* master : target.masters) {
+        const QByteArray answer = master->cli({u"EVAL"_s,
+            u"local c, n = '0', 0 repeat local r = redis.call('SCAN', c, 'MATCH', ARGV[1], 'COUNT', 1000) c = r[1] "
+            "for _, k in ipairs(r[2]) do n = n + redis.call('UNLINK', k) end until c == '0' return n"_s,
+            u"0"_s, QString::fromUtf8(pattern)});
+        bool isNumber = false;
+        luaDeleted += answer.trimmed().toLongLong(&isNumber);
+        if (!isNumber)
+            luaError = QString::fromUtf8(answer.trimmed());
+    }
+    const double lua = seconds(clock);
+    const double luaWorst = luaProbe.stopMs();
+    if (luaDeleted < deleted) // put back what the script did not delete, for the next round
+        populate(target, keys, eventsOnly);
+
+    out << "2. Invalidating " << pattern << " (" << deleted << " keys, "
+        << QString::number(100.0 * double(deleted) / double(keys), 'f', 1) << " %)\n"
+        << "   CacheScope (SCAN + UNLINK, pipelined): " << QString::number(ours, 'f', 2)
+        << " s, worst PING seen by another client " << QString::number(oursWorst, 'f', 1) << " ms (goal < 10)\n"
+        << (target.isCluster() ? "   redis-cli --scan | one UNLINK per key: "
+                               : "   redis-cli --scan | xargs unlink:       ")
+        << QString::number(shell, 'f', 2) << " s (" << shellDeleted << " keys), worst PING "
+        << QString::number(shellWorst, 'f', 1) << " ms -> " << QString::number(shell / ours, 'f', 1)
+        << "x faster (goal >= 5)\n"
+        << "   server-side Lua SCAN + UNLINK:         " << QString::number(lua, 'f', 2) << " s (" << luaDeleted
+        << " keys" << (luaError.isEmpty() ? QString() : u", "_s + luaError) << "), worst PING "
+        << QString::number(luaWorst, 'f', 1) << " ms -> ours takes " << QString::number(ours / lua, 'f', 2)
+        << "x its time (goal <= 1.2)\n\n"
+        << Qt::flush;
+}
+
+void benchVenueInvalidation(const Target& target, QTextStream& out)
+{
+    cache::CacheManager manager(target.client, {});
+    std::optional<qint64> byIndex;
+    QEventLoop loop;
+    QElapsedTimer clock;
+    clock.start();
+    manager.invalidateTags({"venue:v7"}, &loop, [&](std::optional<qint64> count, const QString&) {
+        byIndex = count;
+        loop.quit();
+    });
+    loop.exec();
+    const double indexed = seconds(clock);
+
+    ops::KeyspaceInvalidation scan(target.client, "gateway:response:*:venue:v8", {});
+    QObject::connect(&scan, &ops::KeyspaceInvalidation::finished, &loop, &QEventLoop::quit);
+    clock.restart();
+    scan.start();
+    loop.exec();
+    const double scanned = seconds(clock);
+    out << "3. Invalidating one venue\n"
+        << "   by its tag index (venue v7):   " << QString::number(indexed * 1000, 'f', 1) << " ms, "
+        << byIndex.value_or(-1) << " keys\n"
+        << "   by SCAN MATCH (venue v8):      " << QString::number(scanned * 1000, 'f', 1) << " ms, "
+        << scan.progress().deleted << " keys -> index is " << QString::number(scanned / indexed, 'f', 0)
+        << "x faster (goal >= 50)\n\n"
+        << Qt::flush;
+}
+
+void runAll(const Target& target, qint64 keys, QTextStream& out)
+{
+    QElapsedTimer clock;
+    clock.start();
+    if (!populate(target, keys))
+        qFatal("redis-cli --pipe failed");
+    const qint64 total = target.dbsize();
+    out << "== " << target.title << ": " << keys << " keys (+" << (total - keys) << " venue indexes), loaded in "
+        << QString::number(seconds(clock), 'f', 1) << " s with redis-cli --pipe\n\n"
+        << Qt::flush;
+    benchScan(target, out);
+    benchRouteInvalidation(target, keys, out);
+    benchVenueInvalidation(target, out);
 }
 } // namespace
 
@@ -158,181 +427,34 @@ int main(int argc, char* argv[])
     if (const qsizetype at = args.indexOf(u"--keys"_s); at >= 0 && at + 1 < args.size())
         keys = args.at(at + 1).toLongLong();
     QTextStream out(stdout);
+    out << "CacheScope keyspace benchmark\n\n";
 
-    testing::RedisServer server({false, false, {u"save \"\""_s, u"appendonly no"_s}});
-    if (!server.start())
-        qFatal("redis-server: %s", qPrintable(server.errorString()));
-    QElapsedTimer clock;
-    clock.start();
-    if (!populate(server, keys))
-        qFatal("redis-cli --pipe failed");
-    const qint64 total = server.cli({u"DBSIZE"_s}).trimmed().toLongLong();
-    out << "CacheScope keyspace benchmark: " << keys << " keys (+" << (total - keys) << " venue indexes), loaded in "
-        << QString::number(seconds(clock), 'f', 1) << " s with redis-cli --pipe\n\n"
-        << Qt::flush;
-
-    redis::ConnectionOptions options = server.connectionOptions();
-    options.commandTimeout = std::chrono::milliseconds(60000);
-    redis::Connection connection(options);
-    if (!testing::openAndWait(connection))
-        qFatal("cannot connect");
-
-    // 1. Full scan into the key model.
-    {
-        const qint64 heapBefore = heapInUse();
-        auto* model = new ui::KeyTreeModel;
-        ui::KeyFilterProxyModel proxy; // attached when the scan is done, as the browser does
-        redis::ScanIterator scan(&connection, {{}, 1000, {}});
-        qint64 keyBytes = 0;
-        qint64 inModelNs = 0;
-        QObject::connect(&scan, &redis::ScanIterator::page, model, [&](const QList<QByteArray>& page) {
-            for (const QByteArray& key : page)
-                keyBytes += key.size();
-            QElapsedTimer inModel;
-            inModel.start();
-            model->addKeys(page, 20);
-            inModelNs += inModel.nsecsElapsed();
-        });
-        QEventLoop loop;
-        QObject::connect(&scan, &redis::ScanIterator::finished, &loop, &QEventLoop::quit);
-        QObject::connect(&scan, &redis::ScanIterator::failed, &loop, &QEventLoop::quit);
-        // The probe: a 5 ms timer; the longest gap between its ticks is the longest the event loop was busy.
-        QTimer probe;
-        QElapsedTimer sinceTick;
-        qint64 worstGapNs = 0;
-        QObject::connect(&probe, &QTimer::timeout, &loop, [&] {
-            worstGapNs = std::max(worstGapNs, sinceTick.nsecsElapsed());
-            sinceTick.restart();
-        });
-        probe.start(5);
-        sinceTick.start();
-        clock.restart();
-        scan.start();
-        loop.exec();
-        // The browser then shows the tree through its sorting proxy, top level and first level open.
-        QElapsedTimer attach;
-        attach.start();
-        proxy.setSourceModel(model);
-        proxy.sort(ui::KeyTreeModel::CountColumn, Qt::DescendingOrder);
-        for (int row = 0; row < proxy.rowCount(); ++row)
-            proxy.rowCount(proxy.index(row, 0));
-        worstGapNs = std::max(worstGapNs, attach.nsecsElapsed());
-        const double ours = seconds(clock);
-        probe.stop();
-        const qint64 heapAfter = heapInUse();
-        const qint64 modelKeys = model->totalKeys();
-
-        const double cliScan = timeProcess(u"redis-cli"_s, server.cliArguments() + QStringList {u"--scan"_s});
-        clock.restart();
-        redisContext* context = redisConnect("127.0.0.1", server.port());
-        QByteArray cursor = "0";
-        qint64 seen = 0;
-        do {
-            auto* reply = static_cast<redisReply*>(
-                redisCommand(context, "SCAN %b COUNT 1000", cursor.constData(), size_t(cursor.size())));
-            cursor = QByteArray(reply->element[0]->str, qsizetype(reply->element[0]->len));
-            seen += qint64(reply->element[1]->elements);
-            freeReplyObject(reply);
-        } while (cursor != "0");
-        redisFree(context);
-        const double bare = seconds(clock);
-
-        const double perKey = double(heapAfter - heapBefore) / double(modelKeys);
-        const double keyAverage = double(keyBytes) / double(modelKeys);
-        out << "1. Full scan into the key model (then shown through its filter/sort proxy), " << modelKeys << " keys\n"
-            << "   CacheScope:                      " << QString::number(ours, 'f', 2) << " s\n"
-            << "   redis-cli --scan:                " << QString::number(cliScan, 'f', 2) << " s -> "
-            << QString::number(cliScan / ours, 'f', 1) << "x faster (goal >= 5)\n"
-            << "   hiredis SCAN COUNT 1000 loop:    " << QString::number(bare, 'f', 2) << " s (" << seen
-            << " keys) -> ratio " << QString::number(bare / ours, 'f', 2) << " (goal >= 0.9)\n"
-            << "   memory: " << QString::number(perKey, 'f', 0) << " bytes per key for keys of "
-            << QString::number(keyAverage, 'f', 0)
-            << " bytes on average = " << QString::number(perKey / keyAverage, 'f', 2)
-            << "x the key bytes (goal well under 3x)\n"
-            << "   time in the model and proxy: " << QString::number(double(inModelNs) / 1e9, 'f', 2) << " s\n"
-            << "   longest event-loop stall while filling: " << QString::number(double(worstGapNs) / 1e6, 'f', 1)
-            << " ms (goal < 50)\n\n"
-            << Qt::flush;
-        delete model;
+    if (!args.contains(u"--only-cluster"_s)) {
+        testing::RedisServer server({false, false, {u"save \"\""_s, u"appendonly no"_s}});
+        if (!server.start())
+            qFatal("redis-server: %s", qPrintable(server.errorString()));
+        redis::ConnectionOptions options = server.connectionOptions();
+        options.commandTimeout = std::chrono::milliseconds(60000);
+        redis::Connection connection(options);
+        if (!testing::openAndWait(connection))
+            qFatal("cannot connect");
+        runAll({u"One server"_s, {&server}, &connection}, keys, out);
     }
-
-    // 2. Invalidating one route's responses (~17.5 %).
-    {
-        const QByteArray pattern = "gateway:response:GET:/api/events*";
-        const auto eventsOnly = [keys](qint64 i) { return i < keys * 7 / 10 && i % 4 == 0; };
-        const qint64 before = server.cli({u"DBSIZE"_s}).trimmed().toLongLong();
-
-        LatencyProbe oursProbe(server.port());
-        ops::PatternInvalidation job(&connection, pattern, {});
-        QEventLoop loop;
-        QObject::connect(&job, &ops::PatternInvalidation::finished, &loop, &QEventLoop::quit);
-        clock.restart();
-        job.start();
-        loop.exec();
-        const double ours = seconds(clock);
-        const double oursWorst = oursProbe.stopMs();
-        const qint64 deleted = job.progress().deleted;
-
-        populate(server, keys, eventsOnly);
-        LatencyProbe shellProbe(server.port());
-        const QString cli = server.cliArguments().join(u' ');
-        const double shell = timeProcess(u"sh"_s,
-            {u"-c"_s,
-                u"redis-cli %1 --scan --pattern '%2' | xargs redis-cli %1 unlink"_s.arg(
-                    cli, QString::fromUtf8(pattern))});
-        const double shellWorst = shellProbe.stopMs();
-        const qint64 shellDeleted = before - server.cli({u"DBSIZE"_s}).trimmed().toLongLong();
-
-        populate(server, keys, eventsOnly);
-        LatencyProbe luaProbe(server.port());
-        clock.restart();
-        const QByteArray luaDeleted = server.cli({u"EVAL"_s,
-            u"local c, n = '0', 0 repeat local r = redis.call('SCAN', c, 'MATCH', ARGV[1], 'COUNT', 1000) c = r[1] "
-            "for _, k in ipairs(r[2]) do n = n + redis.call('UNLINK', k) end until c == '0' return n"_s,
-            u"0"_s, QString::fromUtf8(pattern)});
-        const double lua = seconds(clock);
-        const double luaWorst = luaProbe.stopMs();
-
-        out << "2. Invalidating " << pattern << " (" << deleted << " keys, "
-            << QString::number(100.0 * double(deleted) / double(keys), 'f', 1) << " %)\n"
-            << "   CacheScope (SCAN + UNLINK, pipelined): " << QString::number(ours, 'f', 2)
-            << " s, worst PING seen by another client " << QString::number(oursWorst, 'f', 1) << " ms (goal < 10)\n"
-            << "   redis-cli --scan | xargs unlink:       " << QString::number(shell, 'f', 2) << " s (" << shellDeleted
-            << " keys), worst PING " << QString::number(shellWorst, 'f', 1) << " ms -> "
-            << QString::number(shell / ours, 'f', 1) << "x faster (goal >= 5)\n"
-            << "   server-side Lua SCAN + UNLINK:         " << QString::number(lua, 'f', 2) << " s ("
-            << luaDeleted.trimmed() << " keys), worst PING " << QString::number(luaWorst, 'f', 1)
-            << " ms -> ours takes " << QString::number(ours / lua, 'f', 2) << "x its time (goal <= 1.2)\n\n"
-            << Qt::flush;
-    }
-
-    // 3. One venue (~0.14 %): by its tag index against SCAN MATCH.
-    {
-        cache::CacheManager manager(&connection, {});
-        std::optional<qint64> byIndex;
-        QEventLoop loop;
-        clock.restart();
-        manager.invalidateTags({"venue:v7"}, &loop, [&](std::optional<qint64> count, const QString&) {
-            byIndex = count;
-            loop.quit();
-        });
-        loop.exec();
-        const double indexed = seconds(clock);
-
-        ops::PatternInvalidation::Options scanOptions;
-        ops::PatternInvalidation scan(&connection, "gateway:response:*:venue:v8", scanOptions);
-        QObject::connect(&scan, &ops::PatternInvalidation::finished, &loop, &QEventLoop::quit);
-        clock.restart();
-        scan.start();
-        loop.exec();
-        const double scanned = seconds(clock);
-        out << "3. Invalidating one venue\n"
-            << "   by its tag index (venue v7):   " << QString::number(indexed * 1000, 'f', 1) << " ms, "
-            << byIndex.value_or(-1) << " keys\n"
-            << "   by SCAN MATCH (venue v8):      " << QString::number(scanned * 1000, 'f', 1) << " ms, "
-            << scan.progress().deleted << " keys -> index is " << QString::number(scanned / indexed, 'f', 0)
-            << "x faster (goal >= 50)\n"
-            << Qt::flush;
+    if (!args.contains(u"--no-cluster"_s)) {
+        testing::RedisCluster cluster;
+        if (!cluster.start())
+            qFatal("cluster: %s", qPrintable(cluster.errorString()));
+        for (int i = 0; i < cluster.size(); ++i)
+            cluster.node(i).cli({u"CONFIG"_s, u"SET"_s, u"save"_s, u""_s});
+        redis::ConnectionOptions options = cluster.seedOptions();
+        options.commandTimeout = std::chrono::milliseconds(60000);
+        redis::ClusterClient client(options);
+        if (!testing::openAndWait(client))
+            qFatal("cannot connect to the cluster: %s", qPrintable(client.lastError()));
+        Target target {u"4. The same on a 3-master Redis Cluster"_s, {}, &client};
+        for (int i = 0; i < cluster.size(); ++i)
+            target.masters.push_back(&cluster.node(i));
+        runAll(target, keys, out);
     }
     return 0;
 }
