@@ -1,5 +1,6 @@
-// Any bytes as a key: the classifier never crashes, and whatever parses as a gateway key builds back into a
-// key that parses to the same parts (build ∘ parse is the identity on parsed keys).
+// Any bytes as a key: the classifier never crashes, whatever parses as a gateway key builds back into a key
+// that parses to the same parts (build ∘ parse is the identity on parsed keys), and the key browser's
+// allocation-free scope parser agrees with the full parser on every key without a '%'.
 #include "model/gatewaykey.h"
 #include "model/keyparser.h"
 
@@ -15,6 +16,18 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size)
         const auto again = cachescope::model::parseGatewayKey(rebuilt);
         if (!again || !(*again == parsed.gateway))
             std::abort();
+    }
+    const auto full = cachescope::model::parseGatewayKey(key);
+    const auto scope = cachescope::model::parseGatewayScope(key);
+    if (scope) {
+        const auto same = [](const std::optional<QByteArray>& a, const std::optional<QByteArrayView>& b) {
+            return a.has_value() == b.has_value() && (!a || *a == *b);
+        };
+        if (!full || full->method != scope->method || full->path != scope->path
+            || !same(full->tenantId, scope->tenantId) || !same(full->venueId, scope->venueId))
+            std::abort();
+    } else if (full && !key.contains('%')) {
+        std::abort(); // the fast path must not leave out a plain key
     }
     return 0;
 }

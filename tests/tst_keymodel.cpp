@@ -193,6 +193,47 @@ private Q_SLOTS:
             QCOMPARE(buildGatewayKey(*parsed), key);
     }
 
+    // The key browser's copy-free parser finds what the full one finds, and leaves escaped keys to it.
+    void scopeViewAgreesWithTheFullParser_data()
+    {
+        QTest::addColumn<QByteArray>("key");
+        QTest::addColumn<bool>("fastPath");
+        QTest::newRow("tenant and venue")
+            << QByteArray("gateway:response:GET:/api/events:page:2:tenant:t3:venue:v7") << true;
+        QTest::newRow("private") << QByteArray("gateway:response:GET:/api/me:user:42:tenant:t1") << true;
+        QTest::newRow("no scope") << QByteArray("gateway:response:GET:/api/search:q:rock") << true;
+        QTest::newRow("absent vary") << QByteArray("gateway:response:GET:/api/search:q:%none") << false;
+        QTest::newRow("escaped path") << QByteArray("gateway:response:GET:/api/a%3Ab:venue:v1") << false;
+        QTest::newRow("marker as vary name") << QByteArray("gateway:response:GET:/x:venue:1:tenant:t") << true;
+        QTest::newRow("odd parts") << QByteArray("gateway:response:GET:/x:page") << true;
+        QTest::newRow("glob byte") << QByteArray("gateway:response:GET:/x*:venue:v1") << true;
+        QTest::newRow("service") << QByteArray("events:42") << true;
+        QTest::newRow("empty") << QByteArray() << true;
+    }
+    void scopeViewAgreesWithTheFullParser()
+    {
+        QFETCH(QByteArray, key);
+        QFETCH(bool, fastPath);
+        const auto full = parseGatewayKey(key);
+        const auto scope = parseGatewayScope(key);
+        if (!fastPath) {
+            QVERIFY(!scope); // left to the full parser
+            QVERIFY(full);
+            return;
+        }
+        QCOMPARE(scope.has_value(), full.has_value());
+        if (!full)
+            return;
+        QCOMPARE(scope->method.toByteArray(), full->method);
+        QCOMPARE(scope->path.toByteArray(), full->path);
+        QCOMPARE(scope->tenantId.has_value(), full->tenantId.has_value());
+        QCOMPARE(scope->venueId.has_value(), full->venueId.has_value());
+        if (full->tenantId)
+            QCOMPARE(scope->tenantId->toByteArray(), *full->tenantId);
+        if (full->venueId)
+            QCOMPARE(scope->venueId->toByteArray(), *full->venueId);
+    }
+
     void classifyAnyKey_data()
     {
         QTest::addColumn<QByteArray>("key");

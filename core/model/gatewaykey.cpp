@@ -2,6 +2,8 @@
 
 #include "model/keyescaping.h"
 
+#include <QVarLengthArray>
+
 #include <array>
 
 namespace cachescope::model {
@@ -111,6 +113,45 @@ std::optional<GatewayKey> parseGatewayKey(const QByteArray& key)
         result.vary.append(std::move(vary));
     }
     return result;
+}
+
+std::optional<GatewayScopeView> parseGatewayScope(QByteArrayView key)
+{
+    constexpr qsizetype prefixLength = sizeof(gatewayKeyPrefix) - 1;
+    if (!key.startsWith(QByteArrayView(gatewayKeyPrefix, prefixLength)))
+        return std::nullopt;
+    const QByteArrayView rest = key.sliced(prefixLength);
+    QVarLengthArray<QByteArrayView, 16> parts;
+    qsizetype start = 0;
+    for (qsizetype i = 0; i <= rest.size(); ++i) {
+        if (i == rest.size() || rest[i] == separator) {
+            parts.append(rest.sliced(start, i - start));
+            start = i + 1;
+        } else if (isReservedKeyByte(rest[i])) {
+            return std::nullopt; // '%' is for parseGatewayKey(); other reserved bytes make it fail too
+        }
+    }
+    if (parts.size() < 2 || (parts.size() - 2) % 2 != 0)
+        return std::nullopt;
+    GatewayScopeView view;
+    view.method = parts[0];
+    view.path = parts[1];
+    qsizetype end = parts.size();
+    std::optional<QByteArrayView> user;
+    std::optional<QByteArrayView>* fields[] = {&user, &view.tenantId, &view.venueId}; // scopeMarkers' order
+    for (std::size_t m = scopeMarkers.size(); m-- > 0;) {
+        if (end - 2 < 2 || parts[end - 2] != QByteArrayView(scopeMarkers[m].name))
+            continue;
+        *fields[m] = parts[end - 1];
+        end -= 2;
+    }
+    for (qsizetype i = 2; i < end; i += 2) {
+        for (const auto& marker : scopeMarkers) {
+            if (parts[i] == QByteArrayView(marker.name))
+                return std::nullopt; // as unescapeVaryName(): never written in the vary part
+        }
+    }
+    return view;
 }
 
 } // namespace cachescope::model

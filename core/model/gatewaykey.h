@@ -1,6 +1,7 @@
 #pragma once
 
 #include <QByteArray>
+#include <QByteArrayView>
 #include <QList>
 
 #include <optional>
@@ -44,5 +45,19 @@ QByteArray buildGatewayKey(const GatewayKey& key);
 // Parses a key built by buildGatewayKey(); nothing for any other bytes. parse(build(k)) == k for every k,
 // and build(parse(s)) == s whenever parse(s) exists.
 std::optional<GatewayKey> parseGatewayKey(const QByteArray& key);
+
+// The parts of a gateway key the key browser groups by, as views into the key: no copy, no allocation.
+struct GatewayScopeView
+{
+    QByteArrayView method;
+    QByteArrayView path;
+    std::optional<QByteArrayView> tenantId;
+    std::optional<QByteArrayView> venueId;
+};
+
+// For keys without an escaped byte ('%'), which is nearly all of them: the same method, path, tenant and venue
+// parseGatewayKey() finds, and nothing exactly when it finds nothing (fuzzed). Keys with a '%' get nothing
+// here: ask parseGatewayKey(), which unescapes.
+std::optional<GatewayScopeView> parseGatewayScope(QByteArrayView key);
 
 } // namespace cachescope::model

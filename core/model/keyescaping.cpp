@@ -1,5 +1,7 @@
 #include "model/keyescaping.h"
 
+#include <algorithm>
+
 namespace cachescope::model {
 
 namespace {
@@ -14,24 +16,6 @@ int hexValue(char c)
     return -1; // lower case is not canonical
 }
 } // namespace
-
-bool isReservedKeyByte(char byte)
-{
-    switch (byte) {
-    case ':':
-    case '%':
-    case '*':
-    case '?':
-    case '[':
-    case ']':
-    case '\\':
-    case '{':
-    case '}':
-        return true;
-    default:
-        return false;
-    }
-}
 
 QByteArray escapeKeyComponent(const QByteArray& raw)
 {
@@ -52,6 +36,10 @@ QByteArray escapeKeyComponent(const QByteArray& raw)
 
 std::optional<QByteArray> unescapeKeyComponent(const QByteArray& escaped)
 {
+    // Most components escape nothing: hand them back shared, without a copy (the key browser parses millions).
+    const bool plain = std::none_of(escaped.cbegin(), escaped.cend(), [](char c) { return isReservedKeyByte(c); });
+    if (plain)
+        return escaped;
     QByteArray out;
     out.reserve(escaped.size());
     for (qsizetype i = 0; i < escaped.size(); ++i) {

@@ -2,7 +2,7 @@
 
 namespace cachescope::model {
 
-bool isServiceNamespace(const QByteArray& name)
+bool isServiceNamespace(QByteArrayView name)
 {
     if (name.isEmpty() || name.size() > 64)
         return false;

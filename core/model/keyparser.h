@@ -3,6 +3,7 @@
 #include "model/gatewaykey.h"
 
 #include <QByteArray>
+#include <QByteArrayView>
 
 namespace cachescope::model {
 
@@ -32,6 +33,6 @@ ParsedKey parseKey(const QByteArray& key);
 QByteArray buildServiceKey(const QByteArray& serviceNamespace, const QByteArray& id);
 
 // True for a namespace parseKey() recognises: letters, digits, '_', '-' and '.', 1 to 64 of them.
-bool isServiceNamespace(const QByteArray& name);
+bool isServiceNamespace(QByteArrayView name);
 
 } // namespace cachescope::model

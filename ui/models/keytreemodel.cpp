@@ -106,6 +106,7 @@ KeyTreeModel::KeyTreeModel(QObject* parent)
 void KeyTreeModel::setRoutes(model::RouteConfig routes)
 {
     m_routes = std::move(routes); // applies to keys added from now on: rescan to regroup
+    m_routeLabels.clear();
 }
 
 KeyTreeModel::~KeyTreeModel() = default;
@@ -132,6 +133,7 @@ void KeyTreeModel::clear()
         m_internal = group("CacheScope's own keys (stats, tags, config, audit)");
     }
     m_awaitingMetadata.clear(); // replies still under way find nothing to update
+    m_routeLabels.clear();
     endResetModel();
 }
 
@@ -147,7 +149,8 @@ KeyTreeModel::Node* KeyTreeModel::childFor(Node* parent, NodeKind kind, const st
     auto node = std::make_unique<Node>();
     node->parent = parent;
     node->kind = kind;
-    node->label = label.value_or("(none)");
+    // A deep copy: lookups may pass QByteArray::fromRawData() views into a page that will go away.
+    node->label = label ? QByteArray(label->constData(), label->size()) : QByteArray("(none)");
     node->absent = !label;
     node->row = int(parent->groups.size());
     Node* raw = node.get();
@@ -155,7 +158,7 @@ KeyTreeModel::Node* KeyTreeModel::childFor(Node* parent, NodeKind kind, const st
     beginInsertRows(indexOf(parent), node->row, node->row);
     parent->groups.push_back(std::move(node));
     if (label)
-        parent->groupByLabel.insert(*label, raw);
+        parent->groupByLabel.insert(raw->label, raw);
     else
         parent->absentChild = raw;
     endInsertRows();
@@ -236,6 +239,43 @@ std::optional<ops::KeySelection> KeyTreeModel::selectionFor(const QModelIndex& i
     return std::nullopt;
 }
 
+KeyTreeModel::Node* KeyTreeModel::gatewayParent(QByteArrayView method, QByteArrayView path,
+    std::optional<QByteArrayView> tenant, std::optional<QByteArrayView> venue, QByteArrayView methodAndPath)
+{
+    // Lookups by QByteArray::fromRawData(): no allocation unless a group is new.
+    const auto raw = [](std::optional<QByteArrayView> v) {
+        return v ? std::optional<QByteArray>(QByteArray::fromRawData(v->data(), v->size())) : std::nullopt;
+    };
+    Node* tenantNode = childFor(m_gateway, NodeKind::Tenant, raw(tenant));
+    Node* venueNode = childFor(tenantNode, NodeKind::Venue, raw(venue));
+    QByteArray route;
+    if (!methodAndPath.isEmpty()) {
+        const QByteArray lookup = QByteArray::fromRawData(methodAndPath.data(), methodAndPath.size());
+        auto known = m_routeLabels.constFind(lookup);
+        if (known == m_routeLabels.cend()) {
+            if (m_routeLabels.size() > 100000)
+                m_routeLabels.clear(); // keys of unbounded path shapes: keep the memory bounded
+            model::GatewayKey parts;
+            parts.method = method.toByteArray();
+            parts.path = path.toByteArray();
+            known = m_routeLabels.insert(methodAndPath.toByteArray(), routeLabel(parts, m_routes));
+        }
+        route = *known;
+    } else {
+        model::GatewayKey parts;
+        parts.method = method.toByteArray();
+        parts.path = path.toByteArray();
+        route = routeLabel(parts, m_routes);
+    }
+    Node* parent = childFor(venueNode, NodeKind::Route, route);
+    if (parent->method.isNull()) {
+        parent->method = method.toByteArray();
+        if (const model::RouteRule* rule = m_routes.match(QString::fromUtf8(path)))
+            parent->rulePath = rule->path;
+    }
+    return parent;
+}
+
 QList<QByteArray> KeyTreeModel::addKeys(const QList<QByteArray>& keys, int metadataSample)
 {
     QList<QByteArray> sample;
@@ -255,20 +295,24 @@ QList<QByteArray> KeyTreeModel::addKeys(const QList<QByteArray>& keys, int metad
             parent = prefixParent(m_root.get(), key, nullptr);
         } else if (key.startsWith(cache::internalPrefix)) {
             parent = m_internal; // kept apart so they never pass for the application's cache
+        } else if (const auto scope = model::parseGatewayScope(key)) { // no copy for nearly every key
+            const auto methodAndPath =
+                QByteArrayView(scope->method.data(), scope->path.data() + scope->path.size() - scope->method.data());
+            parent = gatewayParent(scope->method, scope->path, scope->tenantId, scope->venueId, methodAndPath);
+        } else if (const qsizetype colon = key.indexOf(':'); !key.startsWith(model::gatewayKeyPrefix) && colon > 0
+                   && colon < key.size() - 1 && model::isServiceNamespace(QByteArrayView(key).first(colon))) {
+            // A service entry, as parseKey() classifies it, without copying its namespace for the lookup.
+            parent = childFor(m_services, NodeKind::Namespace, QByteArray::fromRawData(key.constData(), colon));
         } else {
             const model::ParsedKey parsed = model::parseKey(key);
+            const auto view = [](const std::optional<QByteArray>& bytes) {
+                return bytes ? std::optional<QByteArrayView>(*bytes) : std::nullopt;
+            };
             switch (parsed.kind) {
-            case model::ParsedKey::Kind::GatewayResponse: {
-                Node* tenant = childFor(m_gateway, NodeKind::Tenant, parsed.gateway.tenantId);
-                Node* venue = childFor(tenant, NodeKind::Venue, parsed.gateway.venueId);
-                parent = childFor(venue, NodeKind::Route, routeLabel(parsed.gateway, m_routes));
-                if (parent->method.isNull()) {
-                    parent->method = parsed.gateway.method;
-                    if (const model::RouteRule* rule = m_routes.match(QString::fromUtf8(parsed.gateway.path)))
-                        parent->rulePath = rule->path;
-                }
+            case model::ParsedKey::Kind::GatewayResponse:
+                parent = gatewayParent(parsed.gateway.method, parsed.gateway.path, view(parsed.gateway.tenantId),
+                    view(parsed.gateway.venueId), {});
                 break;
-            }
             case model::ParsedKey::Kind::Service:
                 parent = childFor(m_services, NodeKind::Namespace, parsed.serviceNamespace);
                 break;

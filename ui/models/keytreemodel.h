@@ -106,6 +106,10 @@ public:
 
 private:
     Node* childFor(Node* parent, NodeKind kind, const std::optional<QByteArray>& label);
+    // The route group of a gateway key under its tenant and venue. `methodAndPath` is the key's own escaped
+    // "METHOD:path" when it escapes nothing (the label is then remembered), else empty.
+    Node* gatewayParent(QByteArrayView method, QByteArrayView path, std::optional<QByteArrayView> tenant,
+        std::optional<QByteArrayView> venue, QByteArrayView methodAndPath);
     // The deepest prefix node for `key` below `under` (created as needed); `rest` gets the label left for the leaf.
     Node* prefixParent(Node* under, const QByteArray& key, QByteArray* rest);
     QModelIndex indexOf(const Node* node, int column = NameColumn) const;
@@ -118,6 +122,7 @@ private:
     static QVariant memoryData(qint64 bytes, qint32 sampledKeys, qint64 count, bool leaf, int role);
 
     model::RouteConfig m_routes;
+    QHash<QByteArray, QByteArray> m_routeLabels; // "METHOD:path" -> route label, so rules are matched once per path
     Grouping m_grouping = Grouping::ByShape;
     qint64 m_total = 0;
     std::unique_ptr<Node> m_root;
