@@ -141,12 +141,15 @@ private Q_SLOTS:
     void invalidationDeletesExactlyWhatMatchesOnEveryNode_data()
     {
         QTest::addColumn<bool>("dryRun");
-        QTest::newRow("dry run") << true;
-        QTest::newRow("delete") << false;
+        QTest::addColumn<int>("parallelNodes");
+        QTest::newRow("dry run") << true << 0;
+        QTest::newRow("delete") << false << 0;
+        QTest::newRow("delete, one master at a time") << false << 1;
     }
     void invalidationDeletesExactlyWhatMatchesOnEveryNode()
     {
         QFETCH(bool, dryRun);
+        QFETCH(int, parallelNodes);
         seed();
         const QSet<QByteArray> before = allKeys();
         QSet<QByteArray> matching;
@@ -158,6 +161,7 @@ private Q_SLOTS:
         ops::PatternInvalidation::Options options;
         options.dryRun = dryRun;
         options.scanCount = 50;
+        options.maxParallelNodes = parallelNodes;
         redis::ClusterClient client(m_cluster.seedOptions());
         client.open();
         ops::KeyspaceInvalidation job(&client, "gateway:response:GET:/api/events/*:venue:v2", options);
@@ -316,6 +320,32 @@ private Q_SLOTS:
             actions.append(record.toObject()[u"action"_s].toString());
         QVERIFY2(actions.contains(u"routes.save"_s), qPrintable(actions.join(u", "_s)));
         QVERIFY2(actions.contains(u"invalidate tags"_s), qPrintable(actions.join(u", "_s)));
+    }
+
+    // One master at a time, cancelled while the first runs: the others never start, and the count is exact.
+    void cancellingOneMasterAtATimeLeavesTheRestAlone()
+    {
+        seed();
+        const QSet<QByteArray> before = allKeys();
+        redis::ClusterClient client(m_cluster.seedOptions());
+        QVERIFY(testing::openAndWait(client));
+        ops::PatternInvalidation::Options options;
+        options.scanCount = 10;
+        options.maxParallelNodes = 1;
+        ops::KeyspaceInvalidation job(&client, "events:*", options);
+        QSignalSpy finished(&job, &ops::KeyspaceInvalidation::finished);
+        connect(&job, &ops::KeyspaceInvalidation::progressed, &job, [&job](const ops::InvalidationProgress& p) {
+            if (p.deleted > 0)
+                job.cancel();
+        });
+        job.start();
+        QVERIFY(finished.wait(10000));
+        const ops::InvalidationProgress p = job.progress();
+        QVERIFY(p.cancelled);
+        QVERIFY(p.deleted > 0);
+        QCOMPARE(qint64((before - allKeys()).size()), p.deleted);
+        const auto nodes = job.perNode();
+        QCOMPARE(nodes.at(1).second.deleted + nodes.at(2).second.deleted, 0); // never started
     }
 
     void protectedNamespacesAreRefusedOnClustersToo()

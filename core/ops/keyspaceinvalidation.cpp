@@ -60,21 +60,32 @@ void KeyspaceInvalidation::begin(const QByteArray& cursor)
         m_nodeNames.append(m_client->describeNode(int(i)));
         m_jobs.push_back(std::make_unique<PatternInvalidation>(nodes.at(i), m_pattern, options));
         connect(m_jobs.back().get(), &PatternInvalidation::progressed, this, &KeyspaceInvalidation::update);
-        connect(m_jobs.back().get(), &PatternInvalidation::finished, this, &KeyspaceInvalidation::update);
+        connect(m_jobs.back().get(), &PatternInvalidation::finished, this, [this] {
+            // The next waiting node, unless cancelled (a node never started reports as finished with nothing).
+            if (m_started < m_jobs.size() && !m_cancelled)
+                m_jobs[m_started++]->start();
+            update();
+        });
     }
-    for (const auto& job : m_jobs)
-        job->start(m_jobs.size() == 1 ? cursor : QByteArray("0"));
+    const std::size_t parallel =
+        m_options.maxParallelNodes > 0 ? std::size_t(m_options.maxParallelNodes) : m_jobs.size();
+    for (std::size_t i = 0; i < m_jobs.size() && i < parallel; ++i)
+        m_jobs[i]->start(m_jobs.size() == 1 ? cursor : QByteArray("0"));
+    m_started = std::min(parallel, m_jobs.size());
 }
 
 void KeyspaceInvalidation::cancel()
 {
+    if (m_cancelled)
+        return; // also when called again from a progress signal this very call emits
     m_cancelled = true;
     if (m_starting && !m_total.finished) {
         finishWith(redis::Reply::clientError(redis::ErrorKind::Cancelled, u"cancelled before it started"_s));
         return;
     }
-    for (const auto& job : m_jobs)
-        job->cancel();
+    for (std::size_t i = 0; i < m_started; ++i)
+        m_jobs[i]->cancel();
+    update(); // nodes that never started are done now; the running ones report when they stop
 }
 
 QList<std::pair<QString, InvalidationProgress>> KeyspaceInvalidation::perNode() const
@@ -93,8 +104,15 @@ void KeyspaceInvalidation::update()
     total.pattern = m_pattern;
     total.dryRun = m_options.dryRun;
     bool allFinished = true;
-    for (const auto& job : m_jobs) {
-        const InvalidationProgress& p = job->progress();
+    for (std::size_t i = 0; i < m_jobs.size(); ++i) {
+        const InvalidationProgress& p = m_jobs[i]->progress();
+        if (i >= m_started) { // waiting for its turn, or never to run after a cancel
+            if (m_cancelled)
+                total.cancelled = true;
+            else
+                allFinished = false;
+            continue;
+        }
         total.scanned += p.scanned;
         total.matched += p.matched;
         total.deleted += p.deleted;

@@ -53,6 +53,7 @@ private:
     std::vector<std::unique_ptr<PatternInvalidation>> m_jobs;
     QStringList m_nodeNames;
     bool m_starting = false; // waiting for the client to know its nodes
+    std::size_t m_started = 0; // jobs started so far (PatternInvalidation::Options::maxParallelNodes)
     InvalidationProgress m_total;
     bool m_cancelled = false;
 };

@@ -66,6 +66,9 @@ public:
         int minScanCount = 100;
         int maxScanCount = 5000;
         int maxWritesInFlight = 2;
+        // For KeyspaceInvalidation on a cluster: how many masters are worked on at once (0: all). One at a time
+        // is gentler where masters share machines (each busy master takes a core from its neighbours).
+        int maxParallelNodes = 0;
     };
 
     PatternInvalidation(redis::Connection* connection, QByteArray pattern, Options options, QObject* parent = nullptr);

@@ -17,15 +17,6 @@ int ClusterTopology::masterFor(int slot) const
     return -1;
 }
 
-ConnectionOptions ClusterTopology::optionsFor(int master, const ConnectionOptions& seed) const
-{
-    ConnectionOptions options = seed;
-    options.host = masters.at(master).host.isEmpty() ? seed.host : masters.at(master).host;
-    options.port = masters.at(master).port;
-    options.database = 0; // a cluster has only database 0
-    return options;
-}
-
 QString ClusterTopology::describe(int master) const
 {
     QStringList ranges;

@@ -1,6 +1,5 @@
 #pragma once
 
-#include "redis/connectionoptions.h"
 #include "redis/reply.h"
 
 #include <QList>
@@ -29,8 +28,6 @@ struct ClusterTopology
     // Index into masters of the one serving `slot`; -1 when no master has it (a cluster being resharded or
     // missing slots).
     int masterFor(int slot) const;
-    // Options for a master: the seed's credentials, TLS and timeouts with that master's address.
-    ConnectionOptions optionsFor(int master, const ConnectionOptions& seed) const;
     // "127.0.0.1:7000 (slots 0-5460)"
     QString describe(int master) const;
 

@@ -248,6 +248,12 @@ KeyTreeModel::Node* KeyTreeModel::gatewayParent(QByteArrayView method, QByteArra
     };
     Node* tenantNode = childFor(m_gateway, NodeKind::Tenant, raw(tenant));
     Node* venueNode = childFor(tenantNode, NodeKind::Venue, raw(venue));
+    const auto label = [&] {
+        model::GatewayKey parts;
+        parts.method = method.toByteArray();
+        parts.path = path.toByteArray();
+        return routeLabel(parts, m_routes);
+    };
     QByteArray route;
     if (!methodAndPath.isEmpty()) {
         const QByteArray lookup = QByteArray::fromRawData(methodAndPath.data(), methodAndPath.size());
@@ -255,17 +261,11 @@ KeyTreeModel::Node* KeyTreeModel::gatewayParent(QByteArrayView method, QByteArra
         if (known == m_routeLabels.cend()) {
             if (m_routeLabels.size() > 100000)
                 m_routeLabels.clear(); // keys of unbounded path shapes: keep the memory bounded
-            model::GatewayKey parts;
-            parts.method = method.toByteArray();
-            parts.path = path.toByteArray();
-            known = m_routeLabels.insert(methodAndPath.toByteArray(), routeLabel(parts, m_routes));
+            known = m_routeLabels.insert(methodAndPath.toByteArray(), label());
         }
         route = *known;
     } else {
-        model::GatewayKey parts;
-        parts.method = method.toByteArray();
-        parts.path = path.toByteArray();
-        route = routeLabel(parts, m_routes);
+        route = label();
     }
     Node* parent = childFor(venueNode, NodeKind::Route, route);
     if (parent->method.isNull()) {
