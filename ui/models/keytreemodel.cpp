@@ -44,6 +44,10 @@ struct KeyTreeModel::Node
     QByteArray leafBytes;
     std::vector<quint32> leafEnds;
     QHash<quint32, LeafMetadata> leafMetadata; // sampled keys only
+    // Scratch for addKeys(), empty between pages (kept, with its capacity, so a page allocates nothing here).
+    std::vector<qsizetype> pageKeys; // positions in the page of the keys that go below this node
+    std::vector<qsizetype> pageSampled; // of those, the ones to ask metadata for
+    quint64 changedInPage = 0; // the page that last changed this node's count
 
     int rows() const
     {
@@ -280,13 +284,7 @@ QList<QByteArray> KeyTreeModel::addKeys(const QList<QByteArray>& keys, int metad
 {
     QList<QByteArray> sample;
     const qsizetype stride = metadataSample > 0 ? std::max<qsizetype>(1, keys.size() / metadataSample) : 0;
-    // Phase 1: find or make each key's parent, collecting the page's keys per parent.
-    struct Pending
-    {
-        std::vector<qsizetype> keys; // positions in `keys`
-        std::vector<qsizetype> sampled; // positions in `keys` to ask metadata for
-    };
-    std::unordered_map<Node*, Pending> pending;
+    // Phase 1: find or make each key's parent, collecting the page's keys per parent (in the parents' scratch).
     std::vector<Node*> parentsInOrder;
     for (qsizetype position = 0; position < keys.size(); ++position) {
         const QByteArray& key = keys.at(position);
@@ -321,46 +319,51 @@ QList<QByteArray> KeyTreeModel::addKeys(const QList<QByteArray>& keys, int metad
                 break;
             }
         }
-        Pending& list = pending[parent];
-        if (list.keys.empty())
+        if (parent->pageKeys.empty())
             parentsInOrder.push_back(parent);
-        list.keys.push_back(position);
+        parent->pageKeys.push_back(position);
         if (stride && position % stride == 0 && sample.size() < metadataSample && !m_awaitingMetadata.contains(key)) {
-            list.sampled.push_back(position);
+            parent->pageSampled.push_back(position);
             sample.append(key);
         }
     }
     // Phase 2: one insertion per parent, then one count update per run of changed siblings.
-    QSet<Node*> touched;
+    const quint64 page = ++m_pagesAdded;
+    std::vector<Node*> touched;
     for (Node* parent : parentsInOrder) {
-        const Pending& list = pending[parent];
         const int first = parent->rows();
-        const int added = int(list.keys.size());
+        const int added = int(parent->pageKeys.size());
         const std::size_t firstLeaf = parent->leafEnds.size();
         beginInsertRows(indexOf(parent), first, first + added - 1);
-        parent->leafEnds.reserve(firstLeaf + list.keys.size());
-        auto sampled = list.sampled.cbegin();
-        for (std::size_t i = 0; i < list.keys.size(); ++i) {
-            const QByteArray& key = keys.at(list.keys[i]);
+        parent->leafEnds.reserve(firstLeaf + parent->pageKeys.size());
+        auto sampled = parent->pageSampled.cbegin();
+        for (std::size_t i = 0; i < parent->pageKeys.size(); ++i) {
+            const QByteArray& key = keys.at(parent->pageKeys[i]);
             parent->leafBytes.append(key);
             parent->leafEnds.push_back(quint32(parent->leafBytes.size()));
-            if (sampled != list.sampled.cend() && *sampled == list.keys[i]) {
+            if (sampled != parent->pageSampled.cend() && *sampled == parent->pageKeys[i]) {
                 m_awaitingMetadata.insert(key, {parent, quint32(firstLeaf + i)});
                 ++sampled;
             }
         }
         endInsertRows();
         m_total += added;
+        parent->pageKeys.clear();
+        parent->pageSampled.clear();
         for (Node* node = parent; node && node != m_root.get(); node = node->parent) {
             node->count += added;
-            touched.insert(node);
+            if (node->changedInPage != page) {
+                node->changedInPage = page;
+                touched.push_back(node);
+            }
         }
     }
     emitChanged(touched, CountColumn, MemoryColumn, {Qt::DisplayRole, CountRole, MemoryRole});
     return sample;
 }
 
-void KeyTreeModel::emitChanged(const QSet<Node*>& nodes, int firstColumn, int lastColumn, const QList<int>& roles)
+void KeyTreeModel::emitChanged(
+    const std::vector<Node*>& nodes, int firstColumn, int lastColumn, const QList<int>& roles)
 {
     std::unordered_map<Node*, std::pair<int, int>> rowsByParent;
     for (Node* node : nodes) {
@@ -433,7 +436,7 @@ void KeyTreeModel::setMetadata(const QList<ops::KeyMetadata>& metadata)
         Q_EMIT dataChanged(
             index(rows.first, TtlColumn, parentIndex), index(rows.second, MemoryColumn, parentIndex), roles);
     }
-    emitChanged(touched, TtlColumn, MemoryColumn, roles);
+    emitChanged(std::vector<Node*>(touched.cbegin(), touched.cend()), TtlColumn, MemoryColumn, roles);
 }
 
 QModelIndex KeyTreeModel::indexOf(const Node* node, int column) const

@@ -114,7 +114,7 @@ private:
     Node* prefixParent(Node* under, const QByteArray& key, QByteArray* rest);
     QModelIndex indexOf(const Node* node, int column = NameColumn) const;
     // One dataChanged per parent, spanning the rows of its changed children: views repaint once per page.
-    void emitChanged(const QSet<Node*>& nodes, int firstColumn, int lastColumn, const QList<int>& roles);
+    void emitChanged(const std::vector<Node*>& nodes, int firstColumn, int lastColumn, const QList<int>& roles);
     QVariant groupData(const Node* node, int column, int role) const;
     QVariant leafData(const Node* owner, int leaf, int column, int role) const;
     QByteArray leafLabel(const Node* owner, const QByteArray& key) const;
@@ -125,6 +125,7 @@ private:
     QHash<QByteArray, QByteArray> m_routeLabels; // "METHOD:path" -> route label, so rules are matched once per path
     Grouping m_grouping = Grouping::ByShape;
     qint64 m_total = 0;
+    quint64 m_pagesAdded = 0; // marks the nodes a page changed (Node::changedInPage)
     std::unique_ptr<Node> m_root;
     Node* m_gateway = nullptr;
     Node* m_services = nullptr;
