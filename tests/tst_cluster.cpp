@@ -1,6 +1,7 @@
 #include "model/keyescaping.h"
 #include "ops/audit.h"
 #include "ops/keyspaceinvalidation.h"
+#include "redis/backgroundscan.h"
 #include "redis/clusterclient.h"
 #include "redis/keyslot.h"
 #include "redis/keyspacescan.h"
@@ -115,27 +116,66 @@ private Q_SLOTS:
         QVERIFY2(error.contains(u"not part of a cluster"_s), qPrintable(error));
     }
 
+    void scanVisitsEveryMaster_data()
+    {
+        QTest::addColumn<int>("parallelNodes");
+        QTest::addColumn<bool>("inBackground");
+        QTest::newRow("side by side") << 0 << false;
+        QTest::newRow("one master at a time") << 1 << false;
+        QTest::newRow("in a thread of its own") << 0 << true;
+    }
     void scanVisitsEveryMaster()
     {
+        QFETCH(int, parallelNodes);
+        QFETCH(bool, inBackground);
         seed();
         const QSet<QByteArray> expected = allKeys();
         QCOMPARE(expected.size(), 1201);
         redis::ClusterClient client(m_cluster.seedOptions());
-        client.open();
-        redis::KeyspaceScan scan(&client, {{}, 100, {}});
         QSet<QByteArray> seen;
-        QList<int> nodes;
-        connect(&scan, &redis::KeyspaceScan::page, this, [&seen](const QList<QByteArray>& keys) {
+        QStringList events; // "start 0", "done 0", … in the order they came
+        qint64 keysPerNode = 0;
+        const auto onPage = [&seen](const QList<QByteArray>& keys) {
             for (const QByteArray& key : keys)
                 seen.insert(key);
-        });
-        connect(&scan, &redis::KeyspaceScan::nodeStarted, this,
-            [&nodes](int index, int, const QString&) { nodes.append(index); });
-        QSignalSpy finished(&scan, &redis::KeyspaceScan::finished);
-        scan.start();
-        QVERIFY(finished.wait(15000));
-        QCOMPARE(nodes, (QList<int> {0, 1, 2}));
+        };
+        const auto onStarted = [&events](int index, int count, const QString& description) {
+            QCOMPARE(count, 3);
+            QVERIFY(description.contains(u"slots"_s));
+            events << u"start %1"_s.arg(index);
+        };
+        const auto onFinished = [&events, &keysPerNode](int index, qint64 keys) {
+            events << u"done %1"_s.arg(index);
+            keysPerNode += keys;
+        };
+        const auto run = [&](auto& scan) {
+            using Scan = std::remove_reference_t<decltype(scan)>;
+            scan.setMaxParallelNodes(parallelNodes);
+            connect(&scan, &Scan::page, this, onPage);
+            connect(&scan, &Scan::nodeStarted, this, onStarted);
+            connect(&scan, &Scan::nodeFinished, this, onFinished);
+            QSignalSpy finished(&scan, &Scan::finished);
+            scan.start();
+            return finished.wait(15000);
+        };
+        if (inBackground) {
+            redis::BackgroundScan scan(client, {{}, 100, {}}); // its own cluster client, from the seed's options
+            QVERIFY(run(scan));
+        } else {
+            client.open();
+            redis::KeyspaceScan scan(&client, {{}, 100, {}});
+            QVERIFY(run(scan));
+        }
         QCOMPARE(seen, expected);
+        QVERIFY(keysPerNode >= expected.size());
+        QCOMPARE(events.size(), 6);
+        if (parallelNodes == 1) {
+            QCOMPARE(events,
+                (QStringList {u"start 0"_s, u"done 0"_s, u"start 1"_s, u"done 1"_s, u"start 2"_s, u"done 2"_s}));
+        } else {
+            // Every master started before the first is done: they are walked side by side.
+            QCOMPARE(events.mid(0, 3), (QStringList {u"start 0"_s, u"start 1"_s, u"start 2"_s}));
+        }
     }
 
     void invalidationDeletesExactlyWhatMatchesOnEveryNode_data()

@@ -1,3 +1,4 @@
+#include "redis/backgroundscan.h"
 #include "redis/connection.h"
 #include "redis/scaniterator.h"
 #include "redisserver.h"
@@ -7,6 +8,7 @@
 #include <QSet>
 #include <QSignalSpy>
 #include <QTest>
+#include <QThread>
 
 using namespace cachescope;
 using namespace cachescope::redis;
@@ -22,6 +24,18 @@ private:
     ConnectionOptions options() const
     {
         return m_server.connectionOptions();
+    }
+
+    QSet<QByteArray> seedKeys(const QByteArray& prefix, int count) const
+    {
+        QSet<QByteArray> keys;
+        QByteArray commands;
+        for (int i = 0; i < count; ++i) {
+            keys.insert(prefix + QByteArray::number(i));
+            commands += "SET " + prefix + QByteArray::number(i) + " 1\n";
+        }
+        m_server.cli({}, commands);
+        return keys;
     }
 
 private Q_SLOTS:
@@ -388,6 +402,126 @@ private Q_SLOTS:
         QTRY_COMPARE(failed.size(), 1);
         QCOMPARE(finished.size(), 0);
         QVERIFY(failed.first().first().value<Reply>().errorMessage().contains(u"cursor"_s));
+    }
+
+    // The background scan reads the socket in its own thread; pages arrive in the receiver's thread, all of them.
+    void backgroundScanDeliversEveryKeyInTheReceiversThread()
+    {
+        const QSet<QByteArray> expected = seedKeys("bg:", 5000);
+        Connection connection(options());
+        BackgroundScan scan(connection, {"bg:*", 100, {}});
+        QSet<QByteArray> seen;
+        bool inReceiversThread = true;
+        connect(&scan, &BackgroundScan::page, this, [&](const QList<QByteArray>& keys) {
+            inReceiversThread = inReceiversThread && QThread::currentThread() == thread();
+            for (const auto& key : keys)
+                seen.insert(key);
+        });
+        qint64 deliveredWhenNodeFinished = -1;
+        qint64 nodeKeys = -1;
+        connect(&scan, &BackgroundScan::nodeFinished, this, [&](int, qint64 keys) {
+            deliveredWhenNodeFinished = scan.keysReceived();
+            nodeKeys = keys;
+        });
+        QSignalSpy finished(&scan, &BackgroundScan::finished);
+        QSignalSpy failed(&scan, &BackgroundScan::failed);
+        scan.start();
+        QVERIFY(scan.isRunning());
+        QVERIFY(finished.wait(10000));
+        QCOMPARE(failed.size(), 0);
+        QVERIFY(!scan.isRunning());
+        QVERIFY(inReceiversThread);
+        QCOMPARE(seen, expected);
+        QVERIFY(scan.keysReceived() >= expected.size());
+        // Node events come in order with the pages: the node is done after its last page was handed out.
+        QCOMPARE(nodeKeys, scan.keysReceived());
+        QCOMPARE(deliveredWhenNodeFinished, scan.keysReceived());
+        QCOMPARE(connection.state(), Client::State::Disconnected); // the scan's connection is its own
+    }
+
+    // A receiver slower than the server: the worker stops asking once maxQueuedPages wait (the page already asked
+    // for still comes: one more), so memory stays flat.
+    void backgroundScanHoldsBackForASlowReceiver()
+    {
+        const QSet<QByteArray> expected = seedKeys("slow:", 3000);
+        Connection connection(options());
+        BackgroundScan scan(connection, {"slow:*", 10, {}}); // about 300 pages
+        QSet<QByteArray> seen;
+        connect(&scan, &BackgroundScan::page, this, [&](const QList<QByteArray>& keys) {
+            QThread::msleep(2); // while the worker goes on reading
+            for (const auto& key : keys)
+                seen.insert(key);
+        });
+        QSignalSpy finished(&scan, &BackgroundScan::finished);
+        scan.start();
+        QVERIFY(finished.wait(30000));
+        QCOMPARE(seen, expected);
+        QVERIFY2(scan.peakQueuedPages() <= BackgroundScan::maxQueuedPages + 1,
+            qPrintable(QString::number(scan.peakQueuedPages())));
+        QVERIFY2(scan.peakQueuedPages() >= 2, "the receiver never fell behind: the test shows nothing");
+    }
+
+    // Cancelled from inside a page: nothing more is delivered, neither pages nor finished(); it can start again.
+    void backgroundScanCancelsAndRestarts()
+    {
+        const QSet<QByteArray> expected = seedKeys("cancel:", 3000);
+        Connection connection(options());
+        BackgroundScan scan(connection, {"cancel:*", 50, {}});
+        int pages = 0;
+        QSet<QByteArray> seen;
+        connect(&scan, &BackgroundScan::page, this, [&](const QList<QByteArray>& keys) {
+            ++pages;
+            for (const auto& key : keys)
+                seen.insert(key);
+            if (pages == 2)
+                scan.cancel();
+        });
+        QSignalSpy finished(&scan, &BackgroundScan::finished);
+        scan.start();
+        QTRY_COMPARE(pages, 2);
+        QVERIFY(!scan.isRunning());
+        QTest::qWait(300);
+        QCOMPARE(pages, 2);
+        QCOMPARE(finished.size(), 0);
+
+        pages = 100; // no more cancelling
+        scan.start();
+        QVERIFY(finished.wait(10000));
+        QCOMPARE(seen, expected);
+    }
+
+    // Deleted while its thread is reading: the thread ends with it, nothing is delivered to the dead object.
+    void backgroundScanDeletedMidScan()
+    {
+        seedKeys("gone:", 3000);
+        Connection connection(options());
+        auto scan = std::make_unique<BackgroundScan>(connection, ScanOptions {"gone:*", 10, {}});
+        int pages = 0;
+        connect(scan.get(), &BackgroundScan::page, this, [&](const QList<QByteArray>&) { ++pages; });
+        scan->start();
+        QTRY_VERIFY(pages >= 1);
+        scan.reset();
+        const int delivered = pages;
+        QTest::qWait(200);
+        QCOMPARE(pages, delivered);
+    }
+
+    // What a failure to connect looks like: a clear error, delivered like the pages.
+    void backgroundScanReportsAWrongPassword()
+    {
+        ConnectionOptions wrong = options();
+        wrong.password = u"not-the-password"_s;
+        wrong.autoReconnect = false;
+        Connection connection(wrong);
+        BackgroundScan scan(connection, {{}, 100, {}});
+        QSignalSpy failed(&scan, &BackgroundScan::failed);
+        scan.start();
+        QVERIFY(failed.wait(10000));
+        QVERIFY(!scan.isRunning());
+        const QString message = failed.first().first().value<Reply>().errorMessage();
+        QVERIFY2(
+            message.contains(u"AUTH"_s, Qt::CaseInsensitive) || message.contains(u"password"_s, Qt::CaseInsensitive),
+            qPrintable(message));
     }
 
     void redisUrls_data()

@@ -569,6 +569,26 @@ private Q_SLOTS:
         QCOMPARE(scanned.first().first().toLongLong(), 236);
         save(&window, u"dashboard-cluster"_s);
 
+        // The masters are scanned side by side: with one frozen (SIGSTOP) the others finish, the status line counts
+        // them and its tooltip names the one still scanning; thawed, it finishes and the tree is whole again.
+        auto* status = window.keyBrowser()->findChild<QLabel*>(u"scanStatus"_s);
+        QVERIFY(status);
+        scanned.clear();
+        cluster.node(2).pause();
+        window.keyBrowser()->rescan();
+        QTRY_VERIFY_WITH_TIMEOUT(status->text().contains(u"masters done: 2 of 3"_s), 4000);
+        const QStringList stillScanning = status->toolTip().split(u'\n').filter(u"scanning"_s);
+        QCOMPARE(stillScanning.size(), 1);
+        QVERIFY2(stillScanning.first().contains(u":%1"_s.arg(cluster.node(2).port())), qPrintable(status->toolTip()));
+        QVERIFY(window.keyBrowser()->isScanning());
+        // The frozen master has not said its DBSIZE either: no total is claimed from the other two.
+        QVERIFY2(!status->text().contains(u"of about"_s), qPrintable(status->text()));
+        save(&window, u"dashboard-cluster-one-master-slow"_s);
+        cluster.node(2).resume();
+        QVERIFY(scanned.wait(10000));
+        QCOMPARE(scanned.first().first().toLongLong(), 236);
+        QVERIFY(status->toolTip().split(u'\n').filter(u"done"_s).size() == 3);
+
         redis::ClusterClient traffic(cluster.seedOptions());
         QVERIFY(testing::openAndWait(traffic));
         QTimer load;

@@ -19,6 +19,10 @@ KeysCommand::KeysCommand(redis::Client* connection, Options options, QTextStream
         if (count > 1 && !m_options.json)
             m_err << "scanning master " << (index + 1) << " of " << count << ": " << description << '\n' << Qt::flush;
     });
+    connect(&m_scan, &redis::KeyspaceScan::nodeFinished, this, [this](int index, qint64 keys) {
+        if (m_scan.nodeCount() > 1 && !m_options.json)
+            m_err << "master " << (index + 1) << " done: " << keys << " keys\n" << Qt::flush;
+    });
     connect(&m_scan, &redis::KeyspaceScan::page, this, [this](const QList<QByteArray>& keys) {
         ++m_pages;
         m_summary.add(keys);

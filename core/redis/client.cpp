@@ -33,17 +33,35 @@ void whenNodesKnown(Client* client, const QObject* context, std::function<void(c
         QTimer::singleShot(0, receiver, [callback, why] { callback(why); });
         return;
     }
-    // One of ready or giving up comes first; the shared connection handle lets either end both.
-    auto watch = std::make_shared<QMetaObject::Connection>();
-    *watch = QObject::connect(client, &Client::stateChanged, receiver,
-        [watch, callback, guard = QPointer<Client>(client)](Client::State state) {
+    // The nodes being known (a cluster's slot map read: its masters may still be connecting, and commands wait for
+    // them), ready, or giving up: the first of these ends the watch.
+    struct Watch
+    {
+        QMetaObject::Connection state;
+        QMetaObject::Connection nodes;
+        void end()
+        {
+            QObject::disconnect(state);
+            QObject::disconnect(nodes);
+        }
+    };
+    auto watch = std::make_shared<Watch>();
+    const QPointer<Client> guard(client);
+    watch->nodes = QObject::connect(client, &Client::nodesChanged, receiver, [watch, callback, guard] {
+        if (guard && !guard->nodes().isEmpty()) {
+            watch->end();
+            callback(QString());
+        }
+    });
+    watch->state =
+        QObject::connect(client, &Client::stateChanged, receiver, [watch, callback, guard](Client::State state) {
             if (!guard)
                 return;
             if (state == Client::State::Ready && !guard->nodes().isEmpty()) {
-                QObject::disconnect(*watch);
+                watch->end();
                 callback(QString());
             } else if (state == Client::State::Disconnected) {
-                QObject::disconnect(*watch);
+                watch->end();
                 callback(guard->lastError().isEmpty() ? u"not connected"_s : guard->lastError());
             }
         });

@@ -17,6 +17,7 @@ KeyspaceScan::~KeyspaceScan() = default;
 void KeyspaceScan::start()
 {
     m_running = true;
+    m_paused = false;
     whenNodesKnown(m_client, this, [this](const QString& error) {
         if (!m_running)
             return;
@@ -28,44 +29,77 @@ void KeyspaceScan::start()
         m_nodes.clear();
         for (Connection* node : m_client->nodes())
             m_nodes.append(node);
-        scanNode(0);
+        m_scans.clear();
+        m_scans.resize(std::size_t(m_nodes.size()));
+        m_nextNode = 0;
+        m_active = 0;
+        startNextNodes();
     });
 }
 
 void KeyspaceScan::cancel()
 {
     m_running = false;
-    if (m_scan)
-        m_scan->cancel();
+    for (const auto& scan : m_scans) {
+        if (scan)
+            scan->cancel();
+    }
 }
 
-void KeyspaceScan::scanNode(int index)
+void KeyspaceScan::pause()
 {
-    if (!m_running)
-        return;
-    if (index >= m_nodes.size()) {
+    m_paused = true;
+    for (const auto& scan : m_scans) {
+        if (scan)
+            scan->pause();
+    }
+}
+
+void KeyspaceScan::resume()
+{
+    m_paused = false;
+    for (const auto& scan : m_scans) {
+        if (scan)
+            scan->resume();
+    }
+}
+
+void KeyspaceScan::startNextNodes()
+{
+    const int limit = m_maxParallelNodes > 0 ? m_maxParallelNodes : int(m_nodes.size());
+    while (m_running && m_nextNode < m_nodes.size() && m_active < limit)
+        startNode(m_nextNode++);
+    if (m_running && m_active == 0 && m_nextNode >= m_nodes.size()) {
         m_running = false;
         Q_EMIT finished();
-        return;
     }
-    m_node = index;
+}
+
+void KeyspaceScan::startNode(int index)
+{
+    ++m_active;
     Q_EMIT nodeStarted(index, int(m_nodes.size()), m_client ? m_client->describeNode(index) : QString());
-    m_scan = std::make_unique<ScanIterator>(m_nodes.at(index).data(), m_options);
-    connect(m_scan.get(), &ScanIterator::page, this, [this](const QList<QByteArray>& keys) {
+    auto& scan = m_scans[std::size_t(index)];
+    scan = std::make_unique<ScanIterator>(m_nodes.at(index).data(), m_options);
+    ScanIterator* iterator = scan.get();
+    connect(iterator, &ScanIterator::page, this, [this](const QList<QByteArray>& keys) {
         ++m_pages;
         m_keys += keys.size();
         Q_EMIT page(keys);
     });
-    connect(m_scan.get(), &ScanIterator::finished, this, [this, index] {
-        // Not from inside the iterator's own signal: it is about to be replaced.
-        QMetaObject::invokeMethod(
-            this, [this, index] { scanNode(index + 1); }, Qt::QueuedConnection);
+    connect(iterator, &ScanIterator::finished, this, [this, index, iterator] {
+        --m_active;
+        Q_EMIT nodeFinished(index, iterator->keysReceived());
+        // Not from inside the iterator's own signal: finishing may end the scan and its owner delete us.
+        QMetaObject::invokeMethod(this, &KeyspaceScan::startNextNodes, Qt::QueuedConnection);
     });
-    connect(m_scan.get(), &ScanIterator::failed, this, [this](const Reply& error) {
-        m_running = false;
+    connect(iterator, &ScanIterator::failed, this, [this](const Reply& error) {
+        cancel();
         Q_EMIT failed(error);
     });
-    m_scan->start();
+    iterator->start(); // start() clears a pause: its first page is asked for regardless
+    if (m_paused)
+        iterator->pause();
 }
 
 } // namespace cachescope::redis

@@ -5,13 +5,16 @@
 #include <QPointer>
 
 #include <memory>
+#include <vector>
 
 namespace cachescope::redis {
 
 class Client;
 
-// SCAN over the whole keyspace of a client: its one server, or every master of a cluster one after another,
-// with ScanIterator's signals; nodeStarted() says which node is being walked, for per-node progress.
+// SCAN over the whole keyspace of a client: its one server, or every master of a cluster, with ScanIterator's
+// signals. A cluster's masters are walked side by side (each is its own server, so the scan takes as long as the
+// largest master, not the sum); setMaxParallelNodes() limits how many at once. nodeStarted() and nodeFinished()
+// say which nodes are being walked, for per-node progress.
 class KeyspaceScan : public QObject
 {
     Q_OBJECT
@@ -19,9 +22,19 @@ public:
     KeyspaceScan(Client* client, ScanOptions options, QObject* parent = nullptr);
     ~KeyspaceScan() override;
 
+    // 0 (the default): every master at once. Takes effect at start().
+    void setMaxParallelNodes(int nodes)
+    {
+        m_maxParallelNodes = std::max(0, nodes);
+    }
+
     // Waits for the client to be ready if it is not yet (a cluster learns its nodes then).
     void start();
+    // Stops after the pages in flight, whose keys are then not reported.
     void cancel();
+    // Back-pressure for a slow receiver: no node asks for a new page while paused.
+    void pause();
+    void resume();
     bool isRunning() const
     {
         return m_running;
@@ -34,10 +47,6 @@ public:
     {
         return m_keys;
     }
-    int nodeIndex() const
-    {
-        return m_node;
-    }
     int nodeCount() const
     {
         return int(m_nodes.size());
@@ -45,19 +54,24 @@ public:
 
 Q_SIGNALS:
     void nodeStarted(int index, int count, const QString& description);
+    void nodeFinished(int index, qint64 keys);
     void page(const QList<QByteArray>& keys);
     void finished();
     void failed(const cachescope::redis::Reply& error);
 
 private:
-    void scanNode(int index);
+    void startNextNodes();
+    void startNode(int index);
 
     QPointer<Client> m_client;
     ScanOptions m_options;
+    int m_maxParallelNodes = 0;
     QList<QPointer<Connection>> m_nodes; // fixed at the start: a scan does not follow a resharding
-    std::unique_ptr<ScanIterator> m_scan;
+    std::vector<std::unique_ptr<ScanIterator>> m_scans; // one per node, created when its turn comes
+    int m_nextNode = 0;
+    int m_active = 0;
     bool m_running = false;
-    int m_node = -1;
+    bool m_paused = false;
     qint64 m_pages = 0;
     qint64 m_keys = 0;
 };

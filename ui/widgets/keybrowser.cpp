@@ -4,9 +4,9 @@
 #include "models/keytreemodel.h"
 
 #include "ops/keymetadata.h"
+#include "redis/backgroundscan.h"
 #include "redis/client.h"
 #include "redis/connection.h"
-#include "redis/keyspacescan.h"
 #include "redis/scaniterator.h"
 
 #include <QClipboard>
@@ -61,11 +61,13 @@ KeyBrowser::KeyBrowser(redis::Client* connection, QWidget* parent)
     m_view->setAlternatingRowColors(true);
     m_progress->setMaximumHeight(14);
     m_progress->setTextVisible(false);
+    m_status->setObjectName(QStringLiteral("scanStatus"));
     m_rescan->setToolTip(tr("Scan the keyspace again (F5)"));
 
+    m_status->setWordWrap(true); // a cluster's per-master progress must not be cut off in a narrow pane
     auto* bottom = new QHBoxLayout;
-    bottom->addWidget(m_status, 1);
     bottom->addWidget(m_progress, 1);
+    bottom->addStretch(0);
     bottom->addWidget(m_cancel);
     bottom->addWidget(m_rescan);
     auto* layout = new QVBoxLayout(this);
@@ -75,6 +77,7 @@ KeyBrowser::KeyBrowser(redis::Client* connection, QWidget* parent)
     top->addWidget(m_grouping);
     layout->addLayout(top);
     layout->addWidget(m_view, 1);
+    layout->addWidget(m_status);
     layout->addLayout(bottom);
 
     m_filterDelay.setSingleShot(true);
@@ -204,41 +207,58 @@ void KeyBrowser::rescan()
     cancelScan();
     m_model->clear();
     m_expectedKeys = -1;
-    // Every node's DBSIZE (a cluster's masters each hold part of the keyspace), for the progress bar.
+    // Every node's DBSIZE (a cluster's masters each hold part of the keyspace), for the progress bar: known once
+    // every master has answered (a slow one would make the sum of the others look like the whole).
     const QList<redis::Connection*> nodes = m_connection->nodes();
-    m_expectedKeys = nodes.isEmpty() ? -1 : 0;
+    auto sizes = std::make_shared<std::pair<qsizetype, qint64>>(nodes.size(), 0); // answers owed, sum so far
+    const quint64 generation = ++m_sizeGeneration;
     for (redis::Connection* node : nodes) {
-        node->command({"DBSIZE"}, this, [this](const redis::Reply& reply) {
-            if (reply.isInteger() && m_expectedKeys >= 0)
-                m_expectedKeys += reply.integer();
-            else
-                m_expectedKeys = -1; // unknown: the bar shows activity instead of a fraction
-            updateProgress();
+        node->command({"DBSIZE"}, this, [this, sizes, generation](const redis::Reply& reply) {
+            if (generation != m_sizeGeneration || sizes->first < 0)
+                return;
+            if (!reply.isInteger()) {
+                sizes->first = -1; // unknown: the bar shows activity instead of a fraction
+                return;
+            }
+            sizes->second += reply.integer();
+            if (--sizes->first == 0) {
+                m_expectedKeys = sizes->second;
+                updateProgress();
+            }
         });
     }
     // While the scan fills the tree the view shows the model itself, in scan order: a sorting proxy would keep
     // a sorted mapping up to date for every group on every page. Sorting (and the proxy) come back at the end.
     if (m_filter->text().isEmpty())
         showModel(m_model);
-    m_scan = std::make_unique<redis::KeyspaceScan>(m_connection, redis::ScanOptions {{}, 1000, {}});
-    m_scanNode.clear();
-    connect(m_scan.get(), &redis::KeyspaceScan::nodeStarted, this,
+    m_scan = std::make_unique<redis::BackgroundScan>(*m_connection, redis::ScanOptions {{}, 1000, {}});
+    m_scanNodes.clear();
+    connect(m_scan.get(), &redis::BackgroundScan::nodeStarted, this,
         [this](int index, int count, const QString& description) {
-            // A cluster's masters are walked one after another: say which, so a slow node shows itself.
-            m_scanNode = count > 1 ? tr("node %1 of %2, %3").arg(index + 1).arg(count).arg(description) : QString();
+            if (count > 1) {
+                m_scanNodes.resize(count);
+                m_scanNodes[index].description = description;
+            }
             updateProgress();
         });
-    connect(m_scan.get(), &redis::KeyspaceScan::page, this, [this](const QList<QByteArray>& keys) {
+    connect(m_scan.get(), &redis::BackgroundScan::nodeFinished, this, [this](int index, qint64 keys) {
+        if (index < m_scanNodes.size()) {
+            m_scanNodes[index].done = true;
+            m_scanNodes[index].keys = keys;
+        }
+        updateProgress();
+    });
+    connect(m_scan.get(), &redis::BackgroundScan::page, this, [this](const QList<QByteArray>& keys) {
         fetchMetadata(m_model->addKeys(keys, metadataSamplePerPage));
         updateProgress();
     });
-    connect(m_scan.get(), &redis::KeyspaceScan::finished, this, [this] {
+    connect(m_scan.get(), &redis::BackgroundScan::finished, this, [this] {
         updateProgress();
         showModel(m_proxy);
         m_view->expandToDepth(0);
         Q_EMIT scanFinished(m_model->totalKeys());
     });
-    connect(m_scan.get(), &redis::KeyspaceScan::failed, this, [this](const redis::Reply& error) {
+    connect(m_scan.get(), &redis::BackgroundScan::failed, this, [this](const redis::Reply& error) {
         updateProgress();
         showModel(m_proxy);
         m_status->setText(tr("Scan stopped: %1").arg(error.errorMessage()));
@@ -263,8 +283,20 @@ void KeyBrowser::updateProgress()
     m_cancel->setVisible(scanning);
     m_progress->setVisible(scanning);
     const qint64 keys = m_model->totalKeys();
+    QString where;
+    QStringList perNode;
+    if (!m_scanNodes.isEmpty()) {
+        // A cluster's masters are walked side by side: how many are done, and each one in the tooltip, so a slow
+        // node shows itself.
+        const auto done =
+            std::count_if(m_scanNodes.cbegin(), m_scanNodes.cend(), [](const NodeScan& node) { return node.done; });
+        where = tr(" (masters done: %1 of %2)").arg(done).arg(m_scanNodes.size());
+        for (const NodeScan& node : std::as_const(m_scanNodes))
+            perNode << (node.done ? tr("%1: done, %L2 keys").arg(node.description).arg(node.keys)
+                                  : tr("%1: scanning").arg(node.description));
+    }
+    m_status->setToolTip(perNode.join(u'\n'));
     if (scanning) {
-        const QString where = m_scanNode.isEmpty() ? QString() : u" ("_s + m_scanNode + u')';
         if (m_expectedKeys > 0) {
             m_progress->setRange(0, 1000);
             m_progress->setValue(int(std::min<qint64>(1000, keys * 1000 / m_expectedKeys)));

@@ -19,7 +19,7 @@ class QTreeView;
 
 namespace cachescope::redis {
 class Client;
-class KeyspaceScan;
+class BackgroundScan;
 }
 
 namespace cachescope::ui {
@@ -28,8 +28,8 @@ class KeyFilterProxyModel;
 class KeyTreeModel;
 
 // The key browser: the keyspace grouped by tenant, venue and route, filled page by page from SCAN (usable
-// while it fills, with progress and a cancel button), and a filter box (glob or text, applied 300 ms after
-// the last keystroke).
+// while it fills, with progress and a cancel button; the scan's network work runs in a thread of its own), and a filter
+// box (glob or text, applied 300 ms after the last keystroke).
 class KeyBrowser : public QWidget
 {
     Q_OBJECT
@@ -86,9 +86,16 @@ private:
     QPushButton* m_cancel;
     QPushButton* m_rescan;
     QTimer m_filterDelay;
-    std::unique_ptr<redis::KeyspaceScan> m_scan;
-    QString m_scanNode; // which node a cluster scan is walking
+    std::unique_ptr<redis::BackgroundScan> m_scan;
+    struct NodeScan
+    {
+        QString description;
+        bool done = false;
+        qint64 keys = 0;
+    };
+    QList<NodeScan> m_scanNodes; // a cluster's masters, walked side by side
     qint64 m_expectedKeys = -1; // DBSIZE when the scan started, for a determinate progress bar
+    quint64 m_sizeGeneration = 0; // DBSIZE answers for an earlier scan are dropped
 };
 
 } // namespace cachescope::ui
