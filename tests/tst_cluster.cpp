@@ -242,11 +242,28 @@ private Q_SLOTS:
 
     // cachectl with --cluster: counts and deletes over every master, audited on the node owning the stream; without
     // it, a multi-slot UNLINK on one node is refused and the message points at --cluster.
+    void cachectlWorksOnEveryMaster_data()
+    {
+        QTest::addColumn<QStringList>("pace");
+        QTest::newRow("every master at once") << QStringList();
+        QTest::newRow("one master at a time") << QStringList {u"--masters-at-once"_s, u"1"_s};
+    }
     void cachectlWorksOnEveryMaster()
     {
+        QFETCH(QStringList, pace);
         seed();
-        const QStringList at {u"-h"_s, m_cluster.node(1).host(), u"-p"_s, QString::number(m_cluster.node(1).port())};
+        const QStringList at =
+            QStringList {u"-h"_s, m_cluster.node(1).host(), u"-p"_s, QString::number(m_cluster.node(1).port())} + pace;
         QProcess process;
+        process.start(QStringLiteral(CACHECTL_PATH), at + QStringList {u"--cluster"_s, u"keys"_s});
+        QVERIFY(process.waitForFinished(30000));
+        QCOMPARE(process.exitCode(), 0);
+        // Per-master progress on stderr; one at a time, each master is done before the next starts.
+        const QByteArray progress = process.readAllStandardError();
+        QVERIFY2(progress.contains("master 3 done"), progress.constData());
+        const bool inTurn = progress.indexOf("master 1 done") < progress.indexOf("scanning master 2");
+        QVERIFY2(inTurn == !pace.isEmpty(), progress.constData());
+
         process.start(QStringLiteral(CACHECTL_PATH), at + QStringList {u"--cluster"_s, u"keys"_s, u"--json"_s});
         QVERIFY(process.waitForFinished(30000));
         QCOMPARE(process.exitCode(), 0);
@@ -267,6 +284,13 @@ private Q_SLOTS:
         QCOMPARE(process.exitCode(), 1);
         const QByteArray written = process.readAllStandardOutput() + process.readAllStandardError();
         QVERIFY2(written.contains("--cluster"), written.constData());
+
+        process.start(QStringLiteral(CACHECTL_PATH),
+            at + QStringList {u"--cluster"_s, u"invalidate"_s, u"events:*"_s, u"--masters-at-once"_s, u"0"_s});
+        QVERIFY(process.waitForFinished(30000));
+        QCOMPARE(process.exitCode(), 2);
+        QVERIFY(process.readAllStandardError().contains("--masters-at-once needs a whole number of at least 1"));
+        QCOMPARE((before - allKeys()).size(), 111); // nothing more deleted
     }
 
     // What one run of each tool leaves on a cluster: cachesim's traffic (entries, tag indexes, stats buckets and

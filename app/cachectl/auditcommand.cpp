@@ -13,8 +13,8 @@ namespace cachescope::cli {
 
 using namespace Qt::StringLiterals;
 
-void runAuditCommand(redis::Client& connection, int count, bool json, QTextStream& out, QTextStream& err,
-    std::function<void(int)> done)
+void runAuditCommand(
+    redis::Client& connection, int count, bool json, QTextStream& out, QTextStream& err, std::function<void(int)> done)
 {
     ops::readAudit(connection, count, &connection,
         [json, &out, &err, done = std::move(done)](

@@ -9,7 +9,7 @@ class Client;
 namespace cachescope::cli {
 
 // `cachectl audit`: the newest audit records, newest first. Calls `done` with the exit code.
-void runAuditCommand(redis::Client& connection, int count, bool json, QTextStream& out, QTextStream& err,
-    std::function<void(int)> done);
+void runAuditCommand(
+    redis::Client& connection, int count, bool json, QTextStream& out, QTextStream& err, std::function<void(int)> done);
 
 } // namespace cachescope::cli

@@ -54,6 +54,7 @@ void InvalidateCommand::runNext()
     options.sampleSize = 5;
     options.expireSeconds = m_options.expireSeconds;
     options.onlyShorten = m_options.onlyShorten;
+    options.maxParallelNodes = m_options.mastersAtOnce;
     const QByteArray pattern = m_options.patterns.at(m_next++);
     m_job = std::make_unique<ops::KeyspaceInvalidation>(m_connection, pattern, options);
     connect(m_job.get(), &ops::KeyspaceInvalidation::progressed, this, [this](const ops::InvalidationProgress& p) {

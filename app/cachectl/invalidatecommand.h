@@ -23,6 +23,7 @@ public:
         QString actor;
         std::optional<qint64> expireSeconds; // `cachectl expire`: set this TTL instead of deleting
         bool onlyShorten = false;
+        int mastersAtOnce = 0; // --masters-at-once: 0, every master of a cluster at once
     };
 
     InvalidateCommand(redis::Client* connection, Options options, QTextStream& out, QTextStream& err);

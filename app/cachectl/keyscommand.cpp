@@ -15,6 +15,7 @@ KeysCommand::KeysCommand(redis::Client* connection, Options options, QTextStream
     , m_err(err)
     , m_scan(connection, m_options.scan)
 {
+    m_scan.setMaxParallelNodes(m_options.mastersAtOnce);
     connect(&m_scan, &redis::KeyspaceScan::nodeStarted, this, [this](int index, int count, const QString& description) {
         if (count > 1 && !m_options.json)
             m_err << "scanning master " << (index + 1) << " of " << count << ": " << description << '\n' << Qt::flush;

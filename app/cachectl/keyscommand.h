@@ -21,6 +21,7 @@ public:
         bool list = false;
         bool all = false; // every tenant, venue and route, not the busiest ten of each
         bool json = false;
+        int mastersAtOnce = 0; // 0: every master of a cluster at once
     };
 
     KeysCommand(redis::Client* connection, Options options, QTextStream& out, QTextStream& err);

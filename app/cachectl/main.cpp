@@ -108,6 +108,10 @@ int main(int argc, char* argv[])
         {u"live"_s, u"key: route rules from the server."_s},
         {u"ttl"_s, u"routes set, expire: TTL in seconds."_s, u"s"_s},
         {u"only-shorten"_s, u"expire: never lengthen a key's TTL."_s},
+        {u"masters-at-once"_s,
+            u"keys, invalidate, expire: on a cluster, work on at most n masters at once (default: all; 1 is the "
+            u"gentlest where masters share a host)."_s,
+            u"n"_s},
         {u"tag"_s, u"invalidate: by a tag index instead of patterns, e.g. venue:v7 (repeatable)."_s, u"tag"_s},
         {u"token-file"_s, u"serve: file holding the bearer token (else CACHESCOPE_ADMIN_TOKEN)."_s, u"file"_s},
         {u"bind"_s, u"serve: address to listen on (default 127.0.0.1)."_s, u"address"_s},
@@ -144,6 +148,7 @@ int main(int argc, char* argv[])
     auto positiveNumber = [&parser, &err, &ok](const QString& option, int fallback) {
         return intOption(parser, option, fallback, 1, err, u"cachectl"_s, &ok);
     };
+    auto mastersAtOnce = [&positiveNumber] { return positiveNumber(u"masters-at-once"_s, 0); };
     auto keyRequest = [&parser, &positional] {
         KeyRequest request {positional.at(1).toUtf8(), positional.at(2), {}, {}, {}};
         if (parser.isSet(u"user-id"_s))
@@ -200,6 +205,9 @@ int main(int argc, char* argv[])
         options.list = parser.isSet(u"list"_s);
         options.all = parser.isSet(u"all"_s);
         options.json = json;
+        options.mastersAtOnce = mastersAtOnce();
+        if (!ok)
+            return ExitUsage;
         auto* keys = new KeysCommand(&connection, options, out, err);
         QObject::connect(keys, &KeysCommand::finished, &app, finish);
         start = [keys] { keys->start(); };
@@ -272,6 +280,9 @@ int main(int argc, char* argv[])
         options.execute = parser.isSet(u"yes"_s);
         options.json = json;
         options.actor = actor;
+        options.mastersAtOnce = mastersAtOnce();
+        if (!ok)
+            return ExitUsage;
         auto* invalidate = new InvalidateCommand(&connection, options, out, err);
         QObject::connect(invalidate, &InvalidateCommand::finished, &app, finish);
         start = [invalidate] { invalidate->start(); };

@@ -101,6 +101,13 @@ InvalidationDialog::InvalidationDialog(redis::Client* connection, SafetyOptions 
         layout->addLayout(ttlRow);
         connect(m_ttl, &QSpinBox::valueChanged, this, &InvalidationDialog::updateButtons);
     }
+    if (m_connection && m_connection->isCluster()) {
+        // Every master at once is fastest where each has its own machine; where they share one, it is gentler on the
+        // other clients to take them in turn.
+        m_oneMasterAtATime = new QCheckBox(tr("One master at a time (gentler where masters share a host)"), this);
+        m_oneMasterAtATime->setObjectName(u"oneMasterAtATime"_s);
+        layout->addWidget(m_oneMasterAtATime);
+    }
     layout->addWidget(m_table, 1);
     layout->addWidget(m_summary);
     layout->addLayout(confirmRow);
@@ -251,6 +258,7 @@ void InvalidationDialog::runNext()
     options.protectedPatterns = m_safety.protectedPatterns;
     options.keyFilter = target.filter;
     options.sampleSize = 3;
+    options.maxParallelNodes = m_oneMasterAtATime && m_oneMasterAtATime->isChecked() ? 1 : 0;
     if (m_ttl) {
         options.expireSeconds = m_ttl->value();
         options.onlyShorten = m_onlyShorten->isChecked();

@@ -104,6 +104,7 @@ private:
     QLabel* m_selectionLabel;
     QSpinBox* m_ttl = nullptr;
     QCheckBox* m_onlyShorten = nullptr;
+    QCheckBox* m_oneMasterAtATime = nullptr; // clusters only
     QStandardItemModel* m_results;
     QTableView* m_table;
     QLabel* m_summary;
