@@ -2,6 +2,7 @@
 #include "cache/statsrecorder.h"
 #include "ops/patterninvalidation.h"
 #include "ops/routeconfigstore.h"
+#include "redis/backgroundscan.h"
 #include "redis/connection.h"
 #include "redis/scaniterator.h"
 #include "redisserver.h"
@@ -139,6 +140,59 @@ private Q_SLOTS:
         again.start();
         QVERIFY(againDone.wait(10000));
         QCOMPARE(keys, 50);
+    }
+
+    // The browser's scan, in its own thread on its own connection, when the server is killed or frozen under it:
+    // the error arrives like the pages (no hang past the command timeout, no "finished"), the keys already delivered
+    // stay with the receiver, and a new start() on a server that is back scans it whole.
+    void backgroundScanWhenTheServerFails_data()
+    {
+        QTest::addColumn<bool>("freeze");
+        QTest::newRow("killed") << false;
+        QTest::newRow("frozen") << true;
+    }
+    void backgroundScanWhenTheServerFails()
+    {
+        QFETCH(bool, freeze);
+        testing::RedisServer server;
+        QVERIFY(server.start());
+        seed(server, 20000);
+        redis::Connection connection(impatient(server)); // its options (the 700 ms timeout) go to the scan's own
+        redis::BackgroundScan scan(connection, {{}, 100, {}});
+        QSignalSpy failed(&scan, &redis::BackgroundScan::failed);
+        QSignalSpy finished(&scan, &redis::BackgroundScan::finished);
+        qsizetype delivered = 0;
+        connect(&scan, &redis::BackgroundScan::page, this, [&](const QList<QByteArray>& page) {
+            delivered += page.size();
+            if (delivered >= 300 && delivered - page.size() < 300)
+                freeze ? server.pause() : server.kill();
+        });
+        QElapsedTimer clock;
+        clock.start();
+        scan.start();
+        QVERIFY(failed.wait(10000));
+        QVERIFY2(clock.elapsed() < 5000, "the scan must give up at the command timeout, not hang");
+        QCOMPARE(finished.size(), 0);
+        QVERIFY(!scan.isRunning());
+        QVERIFY(delivered >= 300 && delivered < 20000);
+        const auto kind = failed.first().first().value<redis::Reply>().errorKind();
+        // Frozen: the command in flight times out. Killed: the one in flight is lost, or, when none was (the scan
+        // held back for the receiver), the next one finds no server until the timeout.
+        const QList<redis::ErrorKind> expected = freeze
+            ? QList {redis::ErrorKind::Timeout}
+            : QList {redis::ErrorKind::ConnectionLost, redis::ErrorKind::NotConnected, redis::ErrorKind::Timeout};
+        QVERIFY2(expected.contains(kind), qPrintable(redis::errorKindName(kind)));
+
+        if (freeze)
+            server.resume();
+        else
+            QVERIFY2(server.restart(), qPrintable(server.errorString()));
+        server.cli({u"FLUSHALL"_s});
+        seed(server, 50);
+        delivered = 0;
+        scan.start();
+        QVERIFY(finished.wait(10000));
+        QCOMPARE(delivered, 50);
     }
 
     // A route save sent to a frozen server times out and says it may or may not have been applied; after the
