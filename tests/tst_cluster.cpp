@@ -293,6 +293,37 @@ private Q_SLOTS:
         QCOMPARE((before - allKeys()).size(), 111); // nothing more deleted
     }
 
+    // The same tools on a cluster that speaks only TLS: the masters it announces are reached with the seed's TLS
+    // settings (--tls --cacert), as on a managed cluster with encryption in transit.
+    void cachectlOnATlsCluster()
+    {
+        testing::RedisCluster::Options tlsOnly;
+        tlsOnly.tls = true;
+        testing::RedisCluster cluster(tlsOnly);
+        QVERIFY2(cluster.start(), qPrintable(cluster.errorString()));
+        QByteArray commands;
+        for (int i = 0; i < 200; ++i)
+            commands += "SET events:" + QByteArray::number(i) + " x\n";
+        cluster.cli({}, commands);
+        const QStringList at {u"-h"_s, cluster.node(2).host(), u"-p"_s, QString::number(cluster.node(2).port()),
+            u"--tls"_s, u"--cacert"_s, cluster.node(0).caFile(), u"--cluster"_s};
+        QProcess process;
+        process.start(QStringLiteral(CACHECTL_PATH), at + QStringList {u"keys"_s, u"--json"_s});
+        QVERIFY(process.waitForFinished(30000));
+        QVERIFY2(process.exitCode() == 0, process.readAllStandardError().constData());
+        QCOMPARE(QJsonDocument::fromJson(process.readAllStandardOutput()).object()[u"total"_s].toInt(), 200);
+
+        process.start(
+            QStringLiteral(CACHECTL_PATH), at + QStringList {u"invalidate"_s, u"events:1*"_s, u"--yes"_s, u"--json"_s});
+        QVERIFY(process.waitForFinished(30000));
+        QVERIFY2(process.exitCode() == 0, process.readAllStandardError().constData());
+        QCOMPARE(QJsonDocument::fromJson(process.readAllStandardOutput()).object()[u"invalidated"_s].toInt(), 111);
+        qint64 left = 0;
+        for (int i = 0; i < cluster.size(); ++i)
+            left += cluster.node(i).cli({u"DBSIZE"_s}).trimmed().toLongLong();
+        QCOMPARE(left, 200 - 111 + 1); // and the audit record
+    }
+
     // What one run of each tool leaves on a cluster: cachesim's traffic (entries, tag indexes, stats buckets and
     // the route configuration it reads), then every cachectl command with -c against it, checked node by node.
     void theToolsWorkOnACluster()

@@ -1,3 +1,4 @@
+#include "redis/backgroundscan.h"
 #include "redis/clusterclient.h"
 #include "redis/commandkeys.h"
 #include "redis/connection.h"
@@ -5,6 +6,7 @@
 #include "redisserver.h"
 #include "synccommand.h"
 
+#include <QSet>
 #include <QSignalSpy>
 #include <QTest>
 
@@ -312,6 +314,57 @@ private Q_SLOTS:
         QVERIFY(client.nodeForSlot(redis::keySlot(victimKey))->options().port != victimPort);
         QVERIFY(nodesChanged.size() >= 1);
         QTRY_COMPARE_WITH_TIMEOUT(client.state(), redis::Client::State::Ready, 5000);
+    }
+
+    // A cluster that speaks only TLS (clients, bus and replication, as managed services run it): the masters it
+    // announces are reached over TLS with the seed's settings, keys land on their slots, multi-slot commands are
+    // split, the browser's scan (its own client, in its own thread) sees every key, and a CA that did not sign the
+    // nodes' certificates is a TLS error at once, not a hang.
+    void aTlsClusterWorksEndToEnd()
+    {
+        testing::RedisCluster::Options tlsOnly;
+        tlsOnly.tls = true;
+        testing::RedisCluster cluster(tlsOnly);
+        QVERIFY2(cluster.start(), qPrintable(cluster.errorString()));
+        QVERIFY(cluster.seedOptions().tls.enabled);
+        redis::ClusterClient client(cluster.seedOptions());
+        QVERIFY(testing::openAndWait(client));
+        QCOMPARE(client.nodes().size(), 3);
+
+        QSet<QByteArray> written;
+        QList<QByteArray> mget {"MGET"};
+        for (int i = 0; i < 300; ++i) {
+            const QByteArray key = "tls:" + QByteArray::number(i);
+            written.insert(key);
+            mget.append(key);
+            client.command({"SET", key, QByteArray::number(i)}, nullptr, nullptr);
+        }
+        const redis::Reply values = testing::runCommand(client, mget);
+        QVERIFY2(values.isArray() && values.elements().size() == 300, qPrintable(values.toDisplayString()));
+        for (int i = 0; i < 300; ++i)
+            QCOMPARE(values.elements().at(i).bytes(), QByteArray::number(i));
+        for (int i = 0; i < cluster.size(); ++i)
+            QVERIFY(cluster.node(i).cli({u"DBSIZE"_s}).trimmed().toInt() > 50); // spread over the three masters
+
+        redis::BackgroundScan scan(client, {"tls:*", 50, {}});
+        QSet<QByteArray> seen;
+        connect(&scan, &redis::BackgroundScan::page, this, [&seen](const QList<QByteArray>& keys) {
+            for (const QByteArray& key : keys)
+                seen.insert(key);
+        });
+        QSignalSpy finished(&scan, &redis::BackgroundScan::finished);
+        scan.start();
+        QVERIFY(finished.wait(15000));
+        QCOMPARE(seen, written);
+
+        redis::ConnectionOptions untrusting = cluster.seedOptions();
+        untrusting.tls.caFile = cluster.node(0).unrelatedCaFile();
+        untrusting.autoReconnect = false;
+        redis::ClusterClient refused(untrusting);
+        QSignalSpy errors(&refused, &redis::Client::errorOccurred);
+        refused.open();
+        QVERIFY(errors.wait(10000));
+        QCOMPARE(errors.first().first().value<redis::ErrorKind>(), redis::ErrorKind::Tls);
     }
 };
 

@@ -66,53 +66,27 @@ RedisServer::~RedisServer()
 
 QString RedisServer::caFile() const
 {
-    return m_dir.filePath(u"ca.crt"_s);
+    return certificatePath(u"ca.crt"_s);
 }
 
 QString RedisServer::clientCertFile() const
 {
-    return m_dir.filePath(u"client.crt"_s);
+    return certificatePath(u"client.crt"_s);
 }
 
 QString RedisServer::clientKeyFile() const
 {
-    return m_dir.filePath(u"client.key"_s);
+    return certificatePath(u"client.key"_s);
 }
 
 QString RedisServer::unrelatedCaFile() const
 {
-    return m_dir.filePath(u"other-ca.crt"_s);
+    return certificatePath(u"other-ca.crt"_s);
 }
 
-bool RedisServer::makeCertificates()
+QString RedisServer::certificatePath(const QString& name) const
 {
-    const QString dir = m_dir.path();
-    const QStringList ecKey {u"-newkey"_s, u"ec"_s, u"-pkeyopt"_s, u"ec_paramgen_curve:prime256v1"_s, u"-nodes"_s};
-    auto selfSigned = [&](const QString& name, const QString& subject) {
-        return run(u"openssl"_s,
-            QStringList {u"req"_s, u"-x509"_s} + ecKey
-                + QStringList {u"-keyout"_s, name + u".key"_s, u"-out"_s, name + u".crt"_s, u"-days"_s, u"2"_s,
-                    u"-subj"_s, subject},
-            dir, &m_error);
-    };
-    auto signedBy = [&](const QString& name, const QString& subject, const QString& extension) {
-        QFile ext(m_dir.filePath(name + u".ext"_s));
-        if (!ext.open(QIODevice::WriteOnly) || ext.write(extension.toUtf8()) < 0)
-            return false;
-        ext.close();
-        return run(u"openssl"_s,
-                   QStringList {u"req"_s} + ecKey
-                       + QStringList {u"-keyout"_s, name + u".key"_s, u"-out"_s, name + u".csr"_s, u"-subj"_s, subject},
-                   dir, &m_error)
-            && run(u"openssl"_s,
-                QStringList {u"x509"_s, u"-req"_s, u"-in"_s, name + u".csr"_s, u"-CA"_s, u"ca.crt"_s, u"-CAkey"_s,
-                    u"ca.key"_s, u"-CAcreateserial"_s, u"-out"_s, name + u".crt"_s, u"-days"_s, u"2"_s, u"-extfile"_s,
-                    name + u".ext"_s},
-                dir, &m_error);
-    };
-    return selfSigned(u"ca"_s, u"/CN=CacheScope Test CA"_s) && selfSigned(u"other-ca"_s, u"/CN=Unrelated CA"_s)
-        && signedBy(u"server"_s, u"/CN=localhost"_s, u"subjectAltName=DNS:localhost,IP:127.0.0.1\n"_s)
-        && signedBy(u"client"_s, u"/CN=cachescope-test-client"_s, u"extendedKeyUsage=clientAuth\n"_s);
+    return m_config.certificateDirectory.isEmpty() ? m_dir.filePath(name) : m_config.certificateDirectory + u'/' + name;
 }
 
 bool RedisServer::writeConfig()
@@ -120,8 +94,8 @@ bool RedisServer::writeConfig()
     QStringList lines {u"bind 127.0.0.1"_s, u"dir "_s + m_dir.path(), u"save \"\""_s, u"appendonly no"_s,
         u"daemonize no"_s, u"logfile "_s + m_dir.filePath(u"redis.log"_s)};
     if (m_config.tls) {
-        lines << u"port 0"_s << u"tls-port %1"_s.arg(m_port) << u"tls-cert-file "_s + m_dir.filePath(u"server.crt"_s)
-              << u"tls-key-file "_s + m_dir.filePath(u"server.key"_s) << u"tls-ca-cert-file "_s + caFile()
+        lines << u"port 0"_s << u"tls-port %1"_s.arg(m_port) << u"tls-cert-file "_s + certificatePath(u"server.crt"_s)
+              << u"tls-key-file "_s + certificatePath(u"server.key"_s) << u"tls-ca-cert-file "_s + caFile()
               << (m_config.requireClientCertificate ? u"tls-auth-clients yes"_s : u"tls-auth-clients no"_s);
     } else {
         lines << u"port %1"_s.arg(m_port);
@@ -145,7 +119,7 @@ bool RedisServer::start()
         m_error = u"cannot create a temporary directory"_s;
         return false;
     }
-    if (m_config.tls && !QFile::exists(caFile()) && !makeCertificates())
+    if (m_config.tls && !QFile::exists(caFile()) && !makeTestCertificates(m_dir.path(), &m_error))
         return false;
     // Another process may take the port between the probe and the server's bind: try a few.
     for (int attempt = 0; attempt < 5; ++attempt) {
@@ -265,6 +239,36 @@ QByteArray RedisServer::cli(const QStringList& arguments, const QByteArray& inpu
     return process.readAllStandardOutput();
 }
 
+bool makeTestCertificates(const QString& dir, QString* error)
+{
+    const QStringList ecKey {u"-newkey"_s, u"ec"_s, u"-pkeyopt"_s, u"ec_paramgen_curve:prime256v1"_s, u"-nodes"_s};
+    auto selfSigned = [&](const QString& name, const QString& subject) {
+        return run(u"openssl"_s,
+            QStringList {u"req"_s, u"-x509"_s} + ecKey
+                + QStringList {u"-keyout"_s, name + u".key"_s, u"-out"_s, name + u".crt"_s, u"-days"_s, u"2"_s,
+                    u"-subj"_s, subject},
+            dir, error);
+    };
+    auto signedBy = [&](const QString& name, const QString& subject, const QString& extension) {
+        QFile ext(dir + u'/' + name + u".ext"_s);
+        if (!ext.open(QIODevice::WriteOnly) || ext.write(extension.toUtf8()) < 0)
+            return false;
+        ext.close();
+        return run(u"openssl"_s,
+                   QStringList {u"req"_s} + ecKey
+                       + QStringList {u"-keyout"_s, name + u".key"_s, u"-out"_s, name + u".csr"_s, u"-subj"_s, subject},
+                   dir, error)
+            && run(u"openssl"_s,
+                QStringList {u"x509"_s, u"-req"_s, u"-in"_s, name + u".csr"_s, u"-CA"_s, u"ca.crt"_s, u"-CAkey"_s,
+                    u"ca.key"_s, u"-CAcreateserial"_s, u"-out"_s, name + u".crt"_s, u"-days"_s, u"2"_s, u"-extfile"_s,
+                    name + u".ext"_s},
+                dir, error);
+    };
+    return selfSigned(u"ca"_s, u"/CN=CacheScope Test CA"_s) && selfSigned(u"other-ca"_s, u"/CN=Unrelated CA"_s)
+        && signedBy(u"server"_s, u"/CN=localhost"_s, u"subjectAltName=DNS:localhost,IP:127.0.0.1\n"_s)
+        && signedBy(u"client"_s, u"/CN=cachescope-test-client"_s, u"extendedKeyUsage=clientAuth\n"_s);
+}
+
 RedisCluster::RedisCluster() = default;
 RedisCluster::RedisCluster(Options options)
     : m_options(options)
@@ -279,6 +283,13 @@ bool RedisCluster::start()
         RedisServer::Config config;
         config.clusterNode = true;
         config.extraConfig << u"cluster-node-timeout %1"_s.arg(m_options.nodeTimeoutMs);
+        if (m_options.tls) {
+            if (i == 0 && !makeTestCertificates(m_certificates.path(), &m_error))
+                return false;
+            config.tls = true;
+            config.certificateDirectory = m_certificates.path();
+            config.extraConfig << u"tls-cluster yes"_s << u"tls-replication yes"_s;
+        }
         auto node = std::make_unique<RedisServer>(config);
         if (!node->start()) {
             m_error = node->errorString();
@@ -288,8 +299,11 @@ bool RedisCluster::start()
         m_nodes.push_back(std::move(node));
     }
     QProcess create;
+    QStringList tls;
+    if (m_options.tls)
+        tls << u"--tls"_s << u"--cacert"_s << m_nodes.front()->caFile();
     create.start(u"redis-cli"_s,
-        QStringList {u"--cluster"_s, u"create"_s} + addresses
+        tls + QStringList {u"--cluster"_s, u"create"_s} + addresses
             + QStringList {u"--cluster-replicas"_s, QString::number(m_options.replicasPerMaster), u"--cluster-yes"_s});
     if (!create.waitForFinished(60000) || create.exitCode() != 0) {
         m_error = u"redis-cli --cluster create failed: "_s + QString::fromLocal8Bit(create.readAll());

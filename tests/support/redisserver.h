@@ -24,6 +24,9 @@ public:
         bool requireClientCertificate = false;
         QStringList extraConfig; // redis.conf lines, e.g. "user alice on >secret ~* +@all"
         bool clusterNode = false; // cluster-enabled, on a port whose bus port (+10000) is free too
+        // With tls: the CA and certificates in this directory (as makeTestCertificates() writes them), shared by
+        // every node of a cluster so they trust each other; empty: made for this server alone.
+        QString certificateDirectory {};
     };
 
     RedisServer();
@@ -73,7 +76,7 @@ public:
     QStringList cliArguments() const;
 
 private:
-    bool makeCertificates();
+    QString certificatePath(const QString& name) const;
     bool writeConfig();
     bool launch();
 
@@ -84,6 +87,10 @@ private:
     QString m_error;
 };
 
+// A test CA ("ca"), an unrelated CA ("other-ca"), and a server ("server": localhost, 127.0.0.1) and a client ("client")
+// certificate signed by the first, as .crt and .key files in `directory`, made with openssl.
+bool makeTestCertificates(const QString& directory, QString* error);
+
 // A real Redis Cluster of three masters (no replicas) on loopback, made with `redis-cli --cluster create`, for
 // tests of what only a cluster decides: slots, MOVED, per-node SCAN, CROSSSLOT.
 class RedisCluster
@@ -93,6 +100,7 @@ public:
     {
         int replicasPerMaster = 0;
         int nodeTimeoutMs = 5000; // how soon a silent master is failed over (when it has replicas)
+        bool tls = false; // TLS only, for clients, the cluster bus and replication, with one CA for every node
     };
     RedisCluster();
     explicit RedisCluster(Options options);
@@ -117,6 +125,7 @@ public:
 
 private:
     Options m_options;
+    QTemporaryDir m_certificates; // shared by the nodes (tls)
     std::vector<std::unique_ptr<RedisServer>> m_nodes;
     QString m_error;
 };
