@@ -47,6 +47,17 @@ private Q_SLOTS:
         row("high bytes signed range", "[\x01-\xff]", "\x80", false); // signed: 1 > -1, swapped to [-1,1]
         row("empty pattern empty key", "", "", true);
         row("empty pattern", "", "a", false);
+        // The shapes RedisGlob compares as plain bytes, and their edges.
+        row("suffix", "*:venue:v12", "gateway:response:GET:/a:venue:v12", true);
+        row("suffix is not infix", "*:venue:v12", "gateway:response:GET:/a:venue:v123", false);
+        row("suffix longer than key", "*abc", "bc", false);
+        row("suffix repeated star", "**bc", "abc", true);
+        row("prefix", "gateway:*", "gateway:", true);
+        row("prefix miss", "gateway:*", "gatewa", false);
+        row("infix", "*venue*", "a:venue:b", true);
+        row("infix at the start", "*venue*", "venue", true);
+        row("infix miss", "*venue*", "venu", false);
+        row("exact with a bracket", "a]b", "a]b", true);
     }
     void matches()
     {
@@ -54,6 +65,7 @@ private Q_SLOTS:
         QFETCH(QByteArray, key);
         QFETCH(bool, expected);
         QCOMPARE(redisGlobMatches(pattern, key), expected);
+        QCOMPARE(RedisGlob(pattern).matches(key), expected);
     }
 
     void abusivePatternsFinish()
@@ -127,8 +139,11 @@ private Q_SLOTS:
             const QSet<QByteArray> fromServer = testing::scanAll(connection, pattern, &error);
             QVERIFY2(!error.isError(), qPrintable(error.toDisplayString()));
             QSet<QByteArray> ours;
+            const RedisGlob prepared(pattern);
             for (const QByteArray& key : keys) {
-                if (redisGlobMatches(pattern, key))
+                const bool matches = redisGlobMatches(pattern, key);
+                QCOMPARE(prepared.matches(key), matches);
+                if (matches)
                     ours.insert(key);
             }
             if (ours != fromServer) {

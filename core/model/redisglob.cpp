@@ -165,4 +165,43 @@ bool redisGlobIsLiteral(const QByteArray& pattern)
     return true;
 }
 
+RedisGlob::RedisGlob(QByteArray pattern)
+    : m_pattern(std::move(pattern))
+{
+    qsizetype first = 0;
+    qsizetype last = m_pattern.size();
+    while (first < last && m_pattern.at(first) == '*')
+        ++first;
+    while (last > first && m_pattern.at(last - 1) == '*')
+        --last;
+    const QByteArrayView middle = QByteArrayView(m_pattern).sliced(first, last - first);
+    // Only bytes that stand for themselves; an escape, a set or a '?' (or nothing but stars) takes the full matcher.
+    const bool plain = !middle.isEmpty() && middle.indexOf('\\') < 0 && middle.indexOf('?') < 0
+        && middle.indexOf('[') < 0 && middle.indexOf(']') < 0 && middle.indexOf('*') < 0;
+    if (!plain)
+        return;
+    m_literal = middle.toByteArray();
+    const bool leadingStar = first > 0;
+    const bool trailingStar = last < m_pattern.size();
+    m_shape =
+        leadingStar ? (trailingStar ? Shape::Infix : Shape::Suffix) : (trailingStar ? Shape::Prefix : Shape::Exact);
+}
+
+bool RedisGlob::matches(QByteArrayView key) const
+{
+    switch (m_shape) {
+    case Shape::Exact:
+        return key == QByteArrayView(m_literal);
+    case Shape::Prefix:
+        return key.startsWith(m_literal);
+    case Shape::Suffix:
+        return key.endsWith(m_literal);
+    case Shape::Infix:
+        return key.indexOf(m_literal) >= 0;
+    case Shape::General:
+        break;
+    }
+    return redisGlobMatches(m_pattern, QByteArray::fromRawData(key.data(), key.size()));
+}
+
 } // namespace cachescope::model

@@ -1,6 +1,7 @@
 #pragma once
 
 #include <QByteArray>
+#include <QByteArrayView>
 
 namespace cachescope::model {
 
@@ -15,5 +16,28 @@ QByteArray redisGlobLiteralPrefix(const QByteArray& pattern);
 
 // True when the pattern has no metacharacter left after unescaping: it can match one key only.
 bool redisGlobIsLiteral(const QByteArray& pattern);
+
+// A pattern prepared once to be matched against many keys (a filter over a million-key tree): the usual shapes,
+// "literal", "prefix*", "*suffix" and "*infix*", become plain byte comparisons; anything else goes through
+// redisGlobMatches(). The answers are redisGlobMatches()'s for every key (fuzzed against it).
+class RedisGlob
+{
+public:
+    explicit RedisGlob(QByteArray pattern);
+    bool matches(QByteArrayView key) const;
+
+private:
+    enum class Shape
+    {
+        Exact,
+        Prefix,
+        Suffix,
+        Infix,
+        General,
+    };
+    QByteArray m_pattern;
+    QByteArray m_literal; // the bytes between the stars, for every shape but General
+    Shape m_shape = Shape::General;
+};
 
 } // namespace cachescope::model

@@ -19,7 +19,9 @@ void KeyFilterProxyModel::setKeyFilter(const QString& text)
         return;
     m_text = text;
     m_pattern = text.toUtf8();
-    m_isGlob = !model::redisGlobIsLiteral(m_pattern);
+    m_glob.reset();
+    if (!model::redisGlobIsLiteral(m_pattern))
+        m_glob.emplace(m_pattern);
     m_matchCounts.clear();
     invalidateFilter();
     if (rowCount() > 0)
@@ -33,6 +35,7 @@ void KeyFilterProxyModel::setSourceModel(QAbstractItemModel* sourceModel)
     m_sourceConnections.clear();
     m_matchCounts.clear();
     QSortFilterProxyModel::setSourceModel(sourceModel);
+    m_keyTree = qobject_cast<KeyTreeModel*>(sourceModel);
     if (!sourceModel)
         return;
     auto forget = [this] { m_matchCounts.clear(); };
@@ -41,9 +44,22 @@ void KeyFilterProxyModel::setSourceModel(QAbstractItemModel* sourceModel)
         connect(sourceModel, &QAbstractItemModel::modelReset, this, forget)};
 }
 
-bool KeyFilterProxyModel::keyMatches(const QByteArray& key) const
+bool KeyFilterProxyModel::keyMatches(QByteArrayView key) const
 {
-    return m_isGlob ? model::redisGlobMatches(m_pattern, key) : key.contains(m_pattern);
+    return m_glob ? m_glob->matches(key) : key.indexOf(m_pattern) >= 0;
+}
+
+std::optional<QByteArrayView> KeyFilterProxyModel::keyAt(const QModelIndex& sourceIndex, QByteArray* holder) const
+{
+    if (m_keyTree) {
+        if (!KeyTreeModel::isKey(sourceIndex))
+            return std::nullopt;
+        return m_keyTree->keyView(sourceIndex); // the empty key "" too
+    }
+    *holder = sourceIndex.data(KeyTreeModel::KeyRole).toByteArray();
+    if (holder->isNull())
+        return std::nullopt;
+    return QByteArrayView(*holder);
 }
 
 qint64 KeyFilterProxyModel::matchingKeysBelow(const QModelIndex& sourceIndex) const
@@ -55,8 +71,9 @@ qint64 KeyFilterProxyModel::matchingKeysBelow(const QModelIndex& sourceIndex) co
     const int rows = sourceModel()->rowCount(sourceIndex);
     for (int row = 0; row < rows; ++row) {
         const QModelIndex child = sourceModel()->index(row, 0, sourceIndex);
-        const QByteArray key = child.data(KeyTreeModel::KeyRole).toByteArray();
-        count += key.isNull() ? matchingKeysBelow(child) : (keyMatches(key) ? 1 : 0);
+        QByteArray holder;
+        const std::optional<QByteArrayView> key = keyAt(child, &holder);
+        count += !key ? matchingKeysBelow(child) : (keyMatches(*key) ? 1 : 0);
     }
     m_matchCounts.insert(sourceIndex.internalPointer(), count);
     return count;
@@ -67,7 +84,8 @@ QVariant KeyFilterProxyModel::data(const QModelIndex& index, int role) const
     if (!m_pattern.isEmpty() && index.column() == KeyTreeModel::CountColumn
         && (role == Qt::DisplayRole || role == KeyTreeModel::CountRole)) {
         const QModelIndex source = mapToSource(index).siblingAtColumn(0);
-        if (source.data(KeyTreeModel::KeyRole).isNull())
+        QByteArray holder;
+        if (!keyAt(source, &holder))
             return matchingKeysBelow(source);
     }
     return QSortFilterProxyModel::data(index, role);
@@ -86,10 +104,11 @@ bool KeyFilterProxyModel::filterAcceptsRow(int sourceRow, const QModelIndex& sou
     if (m_pattern.isEmpty())
         return true;
     const QModelIndex index = sourceModel()->index(sourceRow, 0, sourceParent);
-    const QByteArray key = index.data(KeyTreeModel::KeyRole).toByteArray();
-    if (key.isNull())
+    QByteArray holder;
+    const std::optional<QByteArrayView> key = keyAt(index, &holder);
+    if (!key)
         return false; // a group: shown when a key below it matches
-    return keyMatches(key);
+    return keyMatches(*key);
 }
 
 bool KeyFilterProxyModel::lessThan(const QModelIndex& left, const QModelIndex& right) const

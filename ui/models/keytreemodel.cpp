@@ -53,10 +53,14 @@ struct KeyTreeModel::Node
     {
         return int(groups.size() + leafEnds.size());
     }
-    QByteArray leafKey(std::size_t leaf) const
+    QByteArrayView leafView(std::size_t leaf) const
     {
         const quint32 begin = leaf == 0 ? 0 : leafEnds[leaf - 1];
-        return leafBytes.mid(begin, leafEnds[leaf] - begin);
+        return QByteArrayView(leafBytes).sliced(begin, leafEnds[leaf] - begin);
+    }
+    QByteArray leafKey(std::size_t leaf) const
+    {
+        return leafView(leaf).toByteArray();
     }
 };
 
@@ -492,6 +496,14 @@ QVariant KeyTreeModel::data(const QModelIndex& index, int role) const
         return leafData(owner, index.row() - int(owner->groups.size()), index.column(), role);
     }
     return groupData(reinterpret_cast<const Node*>(index.internalId()), index.column(), role);
+}
+
+QByteArrayView KeyTreeModel::keyView(const QModelIndex& index) const
+{
+    if (!isKey(index) || index.model() != this)
+        return {};
+    const Node* owner = reinterpret_cast<const Node*>(index.internalId() & ~leafTag);
+    return owner->leafView(std::size_t(index.row()) - owner->groups.size());
 }
 
 QByteArray KeyTreeModel::leafLabel(const Node* owner, const QByteArray& key) const

@@ -86,6 +86,9 @@ public:
     // The keys a node stands for, for "invalidate this tenant/venue/route/namespace/key"; nothing for
     // nodes without an exact selection.
     std::optional<ops::KeySelection> selectionFor(const QModelIndex& index) const;
+    // A key row's bytes without a copy, for filters that look at every key; valid until the model next changes.
+    // Null for a group's row.
+    QByteArrayView keyView(const QModelIndex& index) const;
     // True for a key's row (not a group's), without asking for any data.
     static bool isKey(const QModelIndex& index)
     {
