@@ -506,6 +506,21 @@ private Q_SLOTS:
         QCOMPARE(pages, delivered);
     }
 
+    // Deleted by its receiver from inside finished(): nothing is touched afterwards (ASan would say).
+    void backgroundScanDeletedWhenFinished()
+    {
+        seedKeys("done:", 500);
+        Connection connection(options());
+        auto* scan = new BackgroundScan(connection, ScanOptions {"done:*", 100, {}});
+        bool finished = false;
+        connect(scan, &BackgroundScan::finished, this, [&] {
+            finished = true;
+            delete scan;
+        });
+        scan->start();
+        QTRY_VERIFY(finished);
+    }
+
     // What a failure to connect looks like: a clear error, delivered like the pages.
     void backgroundScanReportsAWrongPassword()
     {

@@ -4,6 +4,7 @@
 #include "redis/keyspacescan.h"
 
 #include <QElapsedTimer>
+#include <QPointer>
 
 namespace cachescope::redis {
 
@@ -169,9 +170,10 @@ void BackgroundScan::deliverReceived()
         }
         const std::function<void()> event = std::move(m_received.front());
         m_received.pop_front();
+        const QPointer<BackgroundScan> self(this);
         event();
-        if (generation != m_generation)
-            return; // cancelled or restarted by the receiver: the rest is dropped
+        if (!self || generation != m_generation)
+            return; // deleted, cancelled or restarted by the receiver: the rest is dropped
     }
 }
 

@@ -89,7 +89,10 @@ void KeyspaceScan::startNode(int index)
     });
     connect(iterator, &ScanIterator::finished, this, [this, index, iterator] {
         --m_active;
+        const QPointer<KeyspaceScan> self(this);
         Q_EMIT nodeFinished(index, iterator->keysReceived());
+        if (!self)
+            return; // its receiver deleted it
         // Not from inside the iterator's own signal: finishing may end the scan and its owner delete us.
         QMetaObject::invokeMethod(this, &KeyspaceScan::startNextNodes, Qt::QueuedConnection);
     });
