@@ -178,8 +178,20 @@ RedisGlob::RedisGlob(QByteArray pattern)
     // Only bytes that stand for themselves; an escape, a set or a '?' (or nothing but stars) takes the full matcher.
     const bool plain = !middle.isEmpty() && middle.indexOf('\\') < 0 && middle.indexOf('?') < 0
         && middle.indexOf('[') < 0 && middle.indexOf(']') < 0 && middle.indexOf('*') < 0;
-    if (!plain)
+    if (!plain) {
+        // Without sets or escapes, the bytes between the wildcards stand for themselves: a match contains each run.
+        if (m_pattern.contains('[') || m_pattern.contains('\\'))
+            return;
+        qsizetype runStart = 0;
+        for (qsizetype i = 0; i <= m_pattern.size(); ++i) {
+            if (i < m_pattern.size() && m_pattern.at(i) != '*' && m_pattern.at(i) != '?')
+                continue;
+            if (i - runStart > m_literal.size())
+                m_literal = m_pattern.sliced(runStart, i - runStart);
+            runStart = i + 1;
+        }
         return;
+    }
     m_literal = middle.toByteArray();
     const bool leadingStar = first > 0;
     const bool trailingStar = last < m_pattern.size();
@@ -199,6 +211,8 @@ bool RedisGlob::matches(QByteArrayView key) const
     case Shape::Infix:
         return key.indexOf(m_literal) >= 0;
     case Shape::General:
+        if (!m_literal.isEmpty() && key.indexOf(m_literal) < 0)
+            return false;
         break;
     }
     return redisGlobMatches(m_pattern, QByteArray::fromRawData(key.data(), key.size()));

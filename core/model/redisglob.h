@@ -19,7 +19,8 @@ bool redisGlobIsLiteral(const QByteArray& pattern);
 
 // A pattern prepared once to be matched against many keys (a filter over a million-key tree): the usual shapes,
 // "literal", "prefix*", "*suffix" and "*infix*", become plain byte comparisons; anything else goes through
-// redisGlobMatches(). The answers are redisGlobMatches()'s for every key (fuzzed against it).
+// redisGlobMatches(), after a quick look for its longest literal run (a key without it cannot match). The answers
+// are redisGlobMatches()'s for every key (fuzzed against it).
 class RedisGlob
 {
 public:
@@ -36,7 +37,7 @@ private:
         General,
     };
     QByteArray m_pattern;
-    QByteArray m_literal; // the bytes between the stars, for every shape but General
+    QByteArray m_literal; // the bytes between the stars; for General, the longest run every match must contain
     Shape m_shape = Shape::General;
 };
 
