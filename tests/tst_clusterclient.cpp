@@ -310,7 +310,9 @@ private Q_SLOTS:
         QVERIFY2(lost.isError(), qPrintable(lost.toDisplayString()));
         QCOMPARE(testing::runCommand(client, {"SET", otherKey, "fine"}).bytes(), QByteArray("OK"));
 
-        QTRY_VERIFY_WITH_TIMEOUT(testing::runCommand(client, {"GET", victimKey}, 2000).bytes() == "kept", 30000);
+        redis::Reply last;
+        QTRY_VERIFY2_WITH_TIMEOUT((last = testing::runCommand(client, {"GET", victimKey}, 2000)).bytes() == "kept",
+            qPrintable(last.toDisplayString()), 30000);
         QVERIFY(client.nodeForSlot(redis::keySlot(victimKey))->options().port != victimPort);
         QVERIFY(nodesChanged.size() >= 1);
         QTRY_COMPARE_WITH_TIMEOUT(client.state(), redis::Client::State::Ready, 5000);

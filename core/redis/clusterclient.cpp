@@ -4,6 +4,7 @@
 #include "redis/connection.h"
 #include "redis/keyslot.h"
 
+#include <algorithm>
 #include <chrono>
 #include <map>
 
@@ -222,6 +223,7 @@ void ClusterClient::onReply(const RequestPtr& request, const Reply& reply)
     case ErrorKind::ConnectionLost:
     case ErrorKind::NotConnected:
     case ErrorKind::ClusterDown:
+    case ErrorKind::Timeout: // a master that went silent
         scheduleRefresh(); // a failover shows itself this way
         break;
     default:
@@ -346,6 +348,13 @@ void ClusterClient::applyTopology(ClusterTopology topology)
     for (const RequestPtr& request : waiting)
         route(request);
     updateState();
+    // A master that cannot be reached may be failing over: read the map again every second until it names a
+    // reachable one, rather than only as often as the lost master's reconnect attempts (which back off to seconds).
+    const bool masterUnreachable = std::any_of(m_masters.cbegin(), m_masters.cend(), [](const Connection* master) {
+        return master->state() == State::WaitingToReconnect || master->state() == State::Disconnected;
+    });
+    if (masterUnreachable && !m_refreshTimer.isActive() && !m_closed)
+        m_refreshTimer.start(refreshRetry);
 }
 
 Connection* ClusterClient::connectionTo(const QString& host, quint16 port)
