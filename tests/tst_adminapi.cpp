@@ -2,6 +2,7 @@
 #include "admin/httprequestparser.h"
 #include "cache/keyspace.h"
 #include "redisserver.h"
+#include "synccommand.h"
 
 #include <QDateTime>
 #include <QJsonArray>
@@ -61,6 +62,14 @@ private:
         return m_server.cli(
             QStringList {u"--user"_s, u"ops"_s, u"--pass"_s, QString::fromLatin1(redisPassword), u"--no-auth-warning"_s}
             + arguments);
+    }
+
+    QList<ops::AuditRecord> audit(int count = 1) const
+    {
+        redis::ConnectionOptions options = m_server.connectionOptions();
+        options.username = u"ops"_s;
+        options.password = QString::fromLatin1(redisPassword);
+        return testing::auditRecords(options, count);
     }
 
     QSet<QByteArray> scan(const QString& pattern) const
@@ -242,7 +251,7 @@ private Q_SLOTS:
                                         << QByteArray("{\"patterns\":[\"a*\", 7]}") << true << 400
                                         << u"patterns[1] is not a string"_s;
         QTest::newRow("empty pattern") << QByteArray("POST") << u"/admin/cache/invalidate"_s
-                                       << QByteArray("{\"patterns\":[\"\"]}") << true << 403 << u"empty pattern"_s;
+                                       << QByteArray("{\"patterns\":[\"\"]}") << true << 400 << u"empty pattern"_s;
         QTest::newRow("10k-character pattern")
             << QByteArray("POST") << u"/admin/cache/invalidate"_s
             << QByteArray("{\"patterns\":[\"") + QByteArray(10000, 'a') + QByteArray("\"]}") << true << 400
@@ -255,6 +264,15 @@ private Q_SLOTS:
         QTest::newRow("protected config") << QByteArray("POST") << u"/admin/cache/invalidate"_s
                                           << QByteArray("{\"patterns\":[\"events:*\",\"cachescope:config:*\"]}") << true
                                           << 403 << u"patterns[1] refused"_s;
+        QTest::newRow("lone surrogate") << QByteArray("POST") << u"/admin/cache/invalidate"_s
+                                        << QByteArray(R"({"patterns":["\udc00*"]})") << true << 400
+                                        << u"patterns[0] holds an unpaired UTF-16 surrogate"_s;
+        QTest::newRow("lone high surrogate")
+            << QByteArray("POST") << u"/admin/cache/invalidate"_s << QByteArray(R"({"patterns":["events:\ud800"]})")
+            << true << 400 << u"patterns[0] holds an unpaired UTF-16 surrogate"_s;
+        QTest::newRow("invalid UTF-8") << QByteArray("POST") << u"/admin/cache/invalidate"_s
+                                       << QByteArray("{\"patterns\":[\"events:\xff*\"]}") << true << 400
+                                       << u"the body is not valid JSON"_s;
         QTest::newRow("user protected") << QByteArray("POST") << u"/admin/cache/invalidate"_s
                                         << QByteArray("{\"patterns\":[\"session:*\"]}") << true << 403
                                         << u"protected namespace 'session:*'"_s;
@@ -314,7 +332,13 @@ private Q_SLOTS:
             "{\"patterns\":[\"gateway:response:GET:/api/events/*:venue:v3\"],\"dryRun\":true}", authorized());
         QCOMPARE(dry.status, 200);
         QCOMPARE(dry.json.value(u"matched"_s).toInt(), 60);
-        QCOMPARE(scan(u"*"_s), everything);
+        QSet<QByteArray> afterDryRun = scan(u"*"_s);
+        QVERIFY(afterDryRun.remove("cachescope:audit{cachescope}")); // the dry run is audited…
+        QCOMPARE(afterDryRun, everything); // … and deletes nothing
+        const ops::AuditRecord dryRecord = audit().value(0);
+        QCOMPARE(dryRecord.action, u"invalidate"_s);
+        QCOMPARE(dryRecord.dryRun, true);
+        QCOMPARE(dryRecord.count, 60);
         const Answer done = request("POST", u"/admin/cache/invalidate"_s, body, authorized());
         QCOMPARE(done.status, 200);
         QCOMPARE(done.json.value(u"success"_s).toBool(), true);
@@ -322,10 +346,14 @@ private Q_SLOTS:
         QSet<QByteArray> remaining = scan(u"*"_s);
         remaining.remove("cachescope:audit{cachescope}");
         QCOMPARE(remaining, everything - matched);
-        const QByteArray audit =
-            cli({u"XREVRANGE"_s, u"cachescope:audit{cachescope}"_s, u"+"_s, u"-"_s, u"COUNT"_s, u"1"_s});
-        QVERIFY2(
-            audit.contains("invalidate") && audit.contains(":venue:v3") && audit.contains("60"), audit.constData());
+        const ops::AuditRecord record = audit().value(0);
+        QCOMPARE(record.action, u"invalidate"_s);
+        QCOMPARE(record.dryRun, false);
+        QCOMPARE(record.outcome, u"completed"_s);
+        QCOMPARE(record.target, u"gateway:response:GET:/api/events/*:venue:v3"_s);
+        QCOMPARE(record.count, 60);
+        QVERIFY2(record.actor.startsWith(u"admin-api@"_s) && record.actor.endsWith(u" (127.0.0.1)"_s),
+            qPrintable(record.actor));
     }
 
     // {"tags": [...]}: by the cache manager's tag index, counted in a dry run, exactly its keys deleted.

@@ -1,6 +1,7 @@
 #include "cache/keyspace.h"
 #include "model/gatewaykey.h"
 #include "redisserver.h"
+#include "synccommand.h"
 
 #include <QDateTime>
 #include <QJsonArray>
@@ -172,7 +173,9 @@ private Q_SLOTS:
         QJsonObject json = QJsonDocument::fromJson(dry.out).object();
         QCOMPARE(json[u"dryRun"_s].toBool(), true);
         QCOMPARE(json[u"matched"_s].toInt(), 3);
-        QCOMPARE(m_server.cli({u"DBSIZE"_s}).trimmed(), QByteArray("32")); // nothing deleted
+        // Nothing deleted; one key more: the audit stream, which holds the dry run's record.
+        QCOMPARE(m_server.cli({u"DBSIZE"_s}).trimmed(), QByteArray("33"));
+        QCOMPARE(m_server.cli({u"XLEN"_s, u"cachescope:audit{cachescope}"_s}).trimmed(), QByteArray("1"));
 
         const Run real = cachectl(at() + pattern + QStringList {u"--yes"_s, u"--json"_s, u"--actor"_s, u"oncall"_s});
         QCOMPARE(real.exitCode, 0);
@@ -211,7 +214,9 @@ private Q_SLOTS:
 
         const Run audit = cachectl(at() + QStringList {u"audit"_s, u"--json"_s});
         const QJsonObject newest = QJsonDocument::fromJson(audit.out).array().first().toObject();
-        QCOMPARE(newest[u"action"_s].toString(), u"expire 90s"_s);
+        QCOMPARE(newest[u"action"_s].toString(), u"expire"_s);
+        QCOMPARE(newest[u"detail"_s].toString(), u"ttl 90s"_s);
+        QCOMPARE(newest[u"outcome"_s].toString(), u"completed"_s);
         QCOMPARE(newest[u"count"_s].toInt(), 3);
 
         const Run noTtl = cachectl(at() + QStringList {u"expire"_s, u"events:*"_s});
@@ -259,11 +264,17 @@ private Q_SLOTS:
     void invalidateRefusesProtectedNamespaces()
     {
         QFETCH(QStringList, arguments);
+        m_server.cli({u"DEL"_s, u"cachescope:audit{cachescope}"_s});
         const QByteArray before = m_server.cli({u"DBSIZE"_s});
         const Run run = cachectl(at() + arguments);
         QCOMPARE(run.exitCode, 1);
         QVERIFY2(run.err.contains("refused"), run.err.constData());
-        QCOMPARE(m_server.cli({u"DBSIZE"_s}), before); // nothing at all was deleted
+        // Nothing at all was deleted; the refusal itself is audited.
+        QCOMPARE(m_server.cli({u"DBSIZE"_s}).trimmed().toInt(), before.trimmed().toInt() + 1);
+        const ops::AuditRecord refusal = testing::auditRecords(m_server.connectionOptions(), 1).value(0);
+        QCOMPARE(refusal.action, u"refused"_s);
+        QCOMPARE(refusal.outcome, u"refused"_s);
+        QCOMPARE(refusal.count, 0);
     }
 
     void routesSetShowsTheChangeAndImportValidates()

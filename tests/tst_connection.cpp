@@ -286,6 +286,59 @@ private Q_SLOTS:
         QVERIFY(testing::runCommand(connection, {"PING"}).isStatus("PONG"));
     }
 
+    // The connection's failure path must not run callbacks while it still calls itself Ready: a command issued from
+    // a failure callback (an audit record after a failed invalidation) once reached the dropped socket and crashed.
+    // It now waits for the reconnect and is sent once the server is back — or, with no reconnect, fails typed.
+    void commandFromAFailureCallbackWaitsForTheReconnect_data()
+    {
+        QTest::addColumn<bool>("kill");
+        QTest::addColumn<bool>("autoReconnect");
+        QTest::newRow("frozen past the timeout") << false << true;
+        QTest::newRow("killed") << true << true;
+        QTest::newRow("frozen, no reconnect") << false << false;
+    }
+    void commandFromAFailureCallbackWaitsForTheReconnect()
+    {
+        QFETCH(bool, kill);
+        QFETCH(bool, autoReconnect);
+        testing::RedisServer server;
+        QVERIFY2(server.start(), qPrintable(server.errorString()));
+        auto opts = server.connectionOptions();
+        opts.commandTimeout = milliseconds(400);
+        opts.connectTimeout = milliseconds(400);
+        opts.reconnectInitialDelay = milliseconds(50);
+        opts.reconnectMaxDelay = milliseconds(100);
+        opts.autoReconnect = autoReconnect;
+        Connection connection(opts);
+        QVERIFY(testing::openAndWait(connection));
+        if (kill)
+            server.kill();
+        else
+            server.pause();
+        std::optional<Client::State> stateInFailureCallback;
+        std::optional<Reply> first;
+        std::optional<Reply> followUp;
+        connection.command({"PING"}, this, [&](const Reply& reply) {
+            first = reply;
+            stateInFailureCallback = connection.state();
+            connection.command({"SET", "written-after-the-failure", "1"}, this, [&](const Reply& r) { followUp = r; });
+        });
+        QTRY_VERIFY_WITH_TIMEOUT(first.has_value(), 5000);
+        QVERIFY(first->isError());
+        QVERIFY(stateInFailureCallback != Client::State::Ready);
+        if (kill)
+            QVERIFY(server.restart());
+        else
+            server.resume();
+        QTRY_VERIFY_WITH_TIMEOUT(followUp.has_value(), 5000);
+        if (autoReconnect) {
+            QVERIFY2(followUp->isStatus("OK"), qPrintable(followUp->errorMessage()));
+            QCOMPARE(server.cli({u"GET"_s, u"written-after-the-failure"_s}).trimmed(), QByteArray("1"));
+        } else {
+            QCOMPARE(followUp->errorKind(), ErrorKind::NotConnected);
+        }
+    }
+
     void closeCancelsEverythingPending()
     {
         Connection connection(options());

@@ -1,5 +1,6 @@
 #include "cache/statsreader.h"
 #include "cache/statsrecorder.h"
+#include "ops/audit.h"
 #include "ops/patterninvalidation.h"
 #include "ops/routeconfigstore.h"
 #include "redis/backgroundscan.h"
@@ -9,6 +10,10 @@
 #include "synccommand.h"
 
 #include <QElapsedTimer>
+#include <QJsonDocument>
+#include <QJsonObject>
+#include <QNetworkAccessManager>
+#include <QNetworkReply>
 #include <QProcess>
 #include <QSet>
 #include <QSignalSpy>
@@ -35,12 +40,11 @@ private:
         return options;
     }
 
+    // events:0 … events:N-1, made server-side (one round trip, not one per key).
     static void seed(testing::RedisServer& server, int keys)
     {
-        QByteArray commands;
-        for (int i = 0; i < keys; ++i)
-            commands += "SET events:" + QByteArray::number(i) + " x\n";
-        server.cli({}, commands);
+        server.cli({u"EVAL"_s, u"for i = 0, tonumber(ARGV[1]) - 1 do redis.call('SET', 'events:' .. i, 'x') end"_s,
+            u"0"_s, QString::number(keys)});
     }
 
     struct Cli
@@ -60,6 +64,36 @@ private:
         if (!process.waitForFinished(30000))
             return {};
         return {process.exitCode(), process.readAllStandardOutput(), process.readAllStandardError()};
+    }
+
+    // A server whose acknowledged writes survive SIGKILL (AOF, fsync before each reply), so that after a restart
+    // the keys really gone can be counted and compared with what the tool reported.
+    static testing::RedisServer::Config durable()
+    {
+        testing::RedisServer::Config config;
+        config.extraConfig = {u"appendonly yes"_s, u"appendfsync always"_s};
+        return config;
+    }
+
+    // Keys that are not CacheScope's own (the audit stream comes and goes with the records).
+    static qint64 dataKeys(testing::RedisServer& server)
+    {
+        return server.cli({u"DBSIZE"_s}).trimmed().toLongLong()
+            - server.cli({u"EXISTS"_s, QString::fromLatin1(ops::auditStreamKey)}).trimmed().toLongLong();
+    }
+
+    // Freezes (SIGSTOP past the timeout, then SIGCONT) or kills and restarts the server.
+    static void fault(testing::RedisServer& server, bool kill)
+    {
+        if (kill) {
+            server.kill();
+            QTest::qWait(1500);
+            QVERIFY2(server.restart(), qPrintable(server.errorString()));
+        } else {
+            server.pause();
+            QTest::qWait(2000); // well past the 700 ms command timeout
+            server.resume();
+        }
     }
 
 private Q_SLOTS:
@@ -107,6 +141,169 @@ private Q_SLOTS:
         QVERIFY(!resumed.progress().error);
         // SCAN guarantees every key present for the whole scan: the keys before the cursor went in the first run.
         QCOMPARE(server.cli({u"DBSIZE"_s}).trimmed(), QByteArray("0"));
+    }
+
+    // `cachectl invalidate|expire --yes` when the server freezes past the timeout or is killed mid-run: no crash
+    // (this once ended in SIGSEGV: the audit record was written to a socket already dropped), exit 1 with the
+    // error, a count bracketed by deleted and deleted + unconfirmed, and the audit record written once the server
+    // is back, saying the run failed and what it confirmed.
+    void cachectlWriteWhenTheServerFails_data()
+    {
+        QTest::addColumn<bool>("expire");
+        QTest::addColumn<bool>("kill");
+        QTest::newRow("invalidate, frozen") << false << false;
+        QTest::newRow("invalidate, killed") << false << true;
+        QTest::newRow("expire, frozen") << true << false;
+        QTest::newRow("expire, killed") << true << true;
+    }
+    void cachectlWriteWhenTheServerFails()
+    {
+        QFETCH(bool, expire);
+        QFETCH(bool, kill);
+        testing::RedisServer server(durable());
+        QVERIFY2(server.start(), qPrintable(server.errorString()));
+        constexpr int seeded = 60000;
+        seed(server, seeded);
+        QCOMPARE(dataKeys(server), seeded);
+        QStringList arguments {u"-p"_s, QString::number(server.port()), u"--timeout"_s, u"700"_s,
+            expire ? u"expire"_s : u"invalidate"_s, u"events:*"_s, u"--yes"_s, u"--json"_s, u"--actor"_s,
+            u"fault-test"_s};
+        if (expire)
+            arguments << u"--ttl"_s << u"100000"_s;
+        QProcess process;
+        process.start(QStringLiteral(CACHECTL_PATH), arguments);
+        QVERIFY(process.waitForStarted());
+        // Strike once the run has confirmed some writes, long before it could finish.
+        QTRY_VERIFY_WITH_TIMEOUT(dataKeys(server) < seeded || expire, 10000);
+        if (expire)
+            QTRY_VERIFY_WITH_TIMEOUT(server.cli({u"TTL"_s, u"events:1"_s}).trimmed() != "-1"
+                    || server.cli({u"TTL"_s, u"events:59999"_s}).trimmed() != "-1"
+                    || process.state() == QProcess::NotRunning,
+                10000);
+        QVERIFY2(process.state() == QProcess::Running, "the run ended before the fault: seed more keys");
+        fault(server, kill);
+        QVERIFY(process.waitForFinished(30000));
+        const QByteArray out = process.readAllStandardOutput();
+        const QByteArray err = process.readAllStandardError();
+        QCOMPARE(process.exitStatus(), QProcess::NormalExit); // no crash
+        QCOMPARE(process.exitCode(), 1);
+        QVERIFY2(err.contains(expire ? "cachectl expire: failed: " : "cachectl invalidate: failed: "), err.constData());
+        QVERIFY2(!err.contains("audit record could not be written"), err.constData());
+        const QJsonObject report = QJsonDocument::fromJson(out).object();
+        QCOMPARE(report[u"success"_s].toBool(true), false);
+        const qint64 done = report[expire ? u"expired"_s : u"invalidated"_s].toInteger(-1);
+        const qint64 unconfirmed = report[u"unconfirmed"_s].toInteger(-1);
+        QVERIFY(done > 0 && unconfirmed >= 0);
+        // The truth, counted by the server once it is back.
+        QTest::qWait(200);
+        qint64 truth = 0;
+        if (expire) {
+            const QByteArray script = "local n = 0 for _, k in ipairs(redis.call('KEYS', 'events:*')) do "
+                                      "if redis.call('PTTL', k) > 0 then n = n + 1 end end return n";
+            truth = server.cli({u"EVAL"_s, QString::fromLatin1(script), u"0"_s}).trimmed().toLongLong();
+        } else {
+            truth = seeded - dataKeys(server);
+        }
+        QVERIFY2(done <= truth && truth <= done + unconfirmed,
+            qPrintable(u"reported %1 (+ up to %2 unconfirmed), really %3"_s.arg(done).arg(unconfirmed).arg(truth)));
+        const ops::AuditRecord record = testing::auditRecords(server.connectionOptions(), 1).value(0);
+        QCOMPARE(record.action, expire ? u"expire"_s : u"invalidate"_s);
+        QCOMPARE(record.outcome, u"failed"_s);
+        QCOMPARE(record.actor, u"fault-test"_s);
+        QCOMPARE(record.target, u"events:*"_s);
+        QCOMPARE(record.count, done);
+        QCOMPARE(record.dryRun, false);
+    }
+
+    // The server never comes back: the run still ends (no hang), says the audit record could not be written,
+    // and exits non-zero.
+    void cachectlSaysWhenTheAuditRecordIsLost()
+    {
+        testing::RedisServer server;
+        QVERIFY2(server.start(), qPrintable(server.errorString()));
+        seed(server, 60000);
+        QProcess process;
+        process.start(QStringLiteral(CACHECTL_PATH),
+            {u"-p"_s, QString::number(server.port()), u"--timeout"_s, u"500"_s, u"invalidate"_s, u"events:*"_s,
+                u"--yes"_s});
+        QVERIFY(process.waitForStarted());
+        QTRY_VERIFY_WITH_TIMEOUT(dataKeys(server) < 60000, 10000);
+        server.kill();
+        QVERIFY(process.waitForFinished(30000));
+        const QByteArray err = process.readAllStandardError();
+        QCOMPARE(process.exitStatus(), QProcess::NormalExit);
+        QCOMPARE(process.exitCode(), 1);
+        QVERIFY2(err.contains("cachectl invalidate: the audit record could not be written: invalidate events:*: "),
+            err.constData());
+    }
+
+    // `cachectl serve` during an API invalidation: the caller gets a 502 JSON answer with the confirmed count and
+    // the bound, the audit record is written once Redis is back, and serve keeps answering everyone afterwards.
+    void serveWhenTheServerFailsMidInvalidation_data()
+    {
+        QTest::addColumn<bool>("kill");
+        QTest::newRow("frozen") << false;
+        QTest::newRow("killed") << true;
+    }
+    void serveWhenTheServerFailsMidInvalidation()
+    {
+        QFETCH(bool, kill);
+        testing::RedisServer server(durable());
+        QVERIFY2(server.start(), qPrintable(server.errorString()));
+        constexpr int seeded = 60000;
+        seed(server, seeded);
+        const QByteArray token = "fault-test-token-0123456789";
+        QProcess serve;
+        QProcessEnvironment env = QProcessEnvironment::systemEnvironment();
+        env.insert(u"CACHESCOPE_ADMIN_TOKEN"_s, QString::fromLatin1(token));
+        serve.setProcessEnvironment(env);
+        serve.start(QStringLiteral(CACHECTL_PATH),
+            {u"-p"_s, QString::number(server.port()), u"--timeout"_s, u"700"_s, u"serve"_s, u"--http-port"_s, u"0"_s});
+        QVERIFY(serve.waitForStarted());
+        QTRY_VERIFY_WITH_TIMEOUT(serve.canReadLine(), 10000);
+        const QByteArray line = serve.readLine().trimmed();
+        QVERIFY2(line.startsWith("listening on http://127.0.0.1:"), line.constData());
+        const quint16 port = quint16(line.sliced(line.lastIndexOf(':') + 1).toUInt());
+
+        QNetworkAccessManager http;
+        QNetworkRequest post(QUrl(u"http://127.0.0.1:%1/admin/cache/invalidate"_s.arg(port)));
+        post.setRawHeader("Authorization", "Bearer " + token);
+        post.setRawHeader("Content-Type", "application/json");
+        post.setTransferTimeout(60000);
+        QNetworkReply* reply = http.post(post, QByteArray(R"({"patterns": ["events:*"]})"));
+        QTRY_VERIFY_WITH_TIMEOUT(dataKeys(server) < seeded, 10000);
+        QVERIFY2(!reply->isFinished(), "the invalidation ended before the fault: seed more keys");
+        fault(server, kill);
+        QSignalSpy answered(reply, &QNetworkReply::finished);
+        QVERIFY(reply->isFinished() || answered.wait(30000));
+        QCOMPARE(reply->attribute(QNetworkRequest::HttpStatusCodeAttribute).toInt(), 502);
+        const QJsonObject answer = QJsonDocument::fromJson(reply->readAll()).object();
+        QCOMPARE(answer[u"success"_s].toBool(true), false);
+        QVERIFY(!answer[u"error"_s].toString().isEmpty());
+        QVERIFY(!answer.contains(u"auditError"_s));
+        const qint64 done = answer[u"invalidated"_s].toInteger(-1);
+        const qint64 unconfirmed = answer[u"unconfirmed"_s].toInteger(-1);
+        const qint64 truth = seeded - dataKeys(server);
+        QVERIFY2(done > 0 && done <= truth && truth <= done + unconfirmed,
+            qPrintable(u"reported %1 (+ up to %2 unconfirmed), really %3"_s.arg(done).arg(unconfirmed).arg(truth)));
+        const ops::AuditRecord record = testing::auditRecords(server.connectionOptions(), 1).value(0);
+        QCOMPARE(record.action, u"invalidate"_s);
+        QCOMPARE(record.outcome, u"failed"_s);
+        QCOMPARE(record.count, done);
+
+        // serve is still there for everyone, and the next invalidation finishes the job.
+        QCOMPARE(serve.state(), QProcess::Running);
+        QNetworkReply* health = http.get(QNetworkRequest(QUrl(u"http://127.0.0.1:%1/healthz"_s.arg(port))));
+        QSignalSpy healthDone(health, &QNetworkReply::finished);
+        QVERIFY(healthDone.wait(5000));
+        QCOMPARE(health->attribute(QNetworkRequest::HttpStatusCodeAttribute).toInt(), 200);
+        QNetworkReply* again = http.post(post, QByteArray(R"({"patterns": ["events:*"]})"));
+        QSignalSpy againDone(again, &QNetworkReply::finished);
+        QVERIFY(againDone.wait(30000));
+        QCOMPARE(again->attribute(QNetworkRequest::HttpStatusCodeAttribute).toInt(), 200);
+        QCOMPARE(dataKeys(server), 0);
+        serve.terminate();
+        QVERIFY(serve.waitForFinished(10000));
     }
 
     // Killed, then restarted, during a scan: the scan reports the loss (no hang, no partial "finished"), and the
@@ -307,7 +504,8 @@ private Q_SLOTS:
         exact.start();
         QVERIFY(done.wait(10000));
         QCOMPARE(exact.progress().deleted, 1);
-        QCOMPARE(testing::runCommand(connection, {"DBSIZE"}).integer(), 3);
+        QCOMPARE(testing::runCommand(connection, {"DBSIZE"}).integer(), 4); // 3 keys and the audit stream
+        QCOMPARE(testing::runCommand(connection, {"EXISTS", bigKey}).integer(), 0);
     }
 
     void oddPatternsCountExactlyWhatRedisMatches_data()

@@ -86,7 +86,8 @@ private Q_SLOTS:
         QVERIFY(saved->error.contains(u"read-only"_s));
 
         std::optional<QString> auditError;
-        ops::appendAudit(*m_readOnly, {{}, {}, u"t"_s, u"x"_s, u"y"_s, 1, {}, {}}, this,
+        ops::appendAudit(*m_readOnly,
+            ops::AuditRecord::of(ops::AuditAction::Invalidate, ops::AuditOutcome::Completed, u"t"_s, u"y"_s, 1), this,
             [&auditError](std::optional<QByteArray>, const QString& e) { auditError = e; });
         QTRY_VERIFY(auditError.has_value());
         QVERIFY(!auditError->isEmpty());

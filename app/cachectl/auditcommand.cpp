@@ -32,11 +32,18 @@ void runAuditCommand(
                         {u"action"_s, record.action}, {u"target"_s, record.target}};
                     if (record.count >= 0)
                         object.insert(u"count"_s, record.count);
+                    if (record.dryRun)
+                        object.insert(u"dryRun"_s, true);
+                    if (!record.outcome.isEmpty())
+                        object.insert(u"outcome"_s, record.outcome);
+                    if (!record.detail.isEmpty())
+                        object.insert(u"detail"_s, record.detail);
                     array.append(object);
                     continue;
                 }
                 out << record.at.toLocalTime().toString(u"yyyy-MM-dd HH:mm:ss"_s) << "  "
-                    << record.actor.leftJustified(20) << ' ' << record.action.leftJustified(14) << ' ' << record.target;
+                    << record.actor.leftJustified(20) << ' ' << record.summary().leftJustified(14) << ' '
+                    << record.target;
                 if (record.count >= 0)
                     out << "  (" << record.count << " keys)";
                 out << '\n';

@@ -1,15 +1,18 @@
 #pragma once
 
-#include "ops/keyspaceinvalidation.h"
+#include "ops/invalidationrun.h"
 
 #include <QObject>
 #include <QTextStream>
 
+#include <memory>
+
 namespace cachescope::cli {
 
-// `cachectl invalidate PATTERN…`: a dry run first (exact count and a sample per pattern); with --yes the
-// keys are deleted with SCAN + UNLINK, progress on stderr, and each pattern's result goes to the audit
-// stream. Protected namespaces are refused. `cachectl expire` is the same flow with EXPIRE instead of UNLINK.
+// `cachectl invalidate PATTERN…` and `cachectl expire PATTERN… --ttl N`: presents core's InvalidationRun. A dry
+// run by default (exact count and a sample per pattern); with --yes the keys are deleted (or given the TTL),
+// progress on stderr. Exit: 0 done; 1 refused, failed, or the audit record of a write could not be written;
+// 130 cancelled by the user.
 class InvalidateCommand : public QObject
 {
     Q_OBJECT
@@ -19,8 +22,7 @@ public:
         QList<QByteArray> patterns;
         bool execute = false; // --yes
         bool json = false;
-        QList<QByteArray> protectedPatterns;
-        QString actor;
+        ops::SafetyPolicy safety;
         std::optional<qint64> expireSeconds; // `cachectl expire`: set this TTL instead of deleting
         bool onlyShorten = false;
         int mastersAtOnce = 0; // --masters-at-once: 0, every master of a cluster at once
@@ -34,20 +36,15 @@ Q_SIGNALS:
     void finished(int exitCode);
 
 private:
-    void runNext();
-    void onFinished(const ops::InvalidationProgress& progress);
-    void report();
+    void report(const ops::InvalidationReport& report);
     QString verb() const; // "deleted" or "TTL set", as the report says it
     QString commandName() const;
 
-    redis::Client* m_connection;
     Options m_options;
     QTextStream& m_out;
     QTextStream& m_err;
-    qsizetype m_next = 0;
-    std::unique_ptr<ops::KeyspaceInvalidation> m_job;
-    QList<ops::InvalidationProgress> m_results;
-    bool m_cancelled = false;
+    std::unique_ptr<ops::InvalidationRun> m_run;
+    bool m_progressShown = false;
 };
 
 } // namespace cachescope::cli

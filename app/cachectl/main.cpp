@@ -276,10 +276,11 @@ int main(int argc, char* argv[])
         for (const QString& pattern : positional.sliced(1))
             options.patterns.append(pattern.toUtf8());
         for (const QString& pattern : parser.values(u"protect"_s))
-            options.protectedPatterns.append(pattern.toUtf8());
+            options.safety.protectedPatterns.append(pattern.toUtf8());
+        options.safety.readOnly = connectionOptions.readOnly;
+        options.safety.actor = actor;
         options.execute = parser.isSet(u"yes"_s);
         options.json = json;
-        options.actor = actor;
         options.mastersAtOnce = mastersAtOnce();
         if (!ok)
             return ExitUsage;

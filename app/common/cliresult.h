@@ -8,6 +8,7 @@ enum ExitCode
     ExitOk = 0,
     ExitFailure = 1, // the server said no, or could not be reached
     ExitUsage = 2, // the command line is wrong
+    ExitInterrupted = 130, // stopped by the user (Ctrl-C, SIGTERM), as shells report it: not a server failure
 };
 
 } // namespace cachescope::cli

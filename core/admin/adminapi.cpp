@@ -4,7 +4,7 @@
 #include "cache/keyspace.h"
 #include "cache/statsreader.h"
 #include "ops/audit.h"
-#include "ops/keyspaceinvalidation.h"
+#include "ops/invalidationrun.h"
 #include "ops/nodesinfo.h"
 #include "ops/serverinfo.h"
 #include "redis/connection.h"
@@ -18,17 +18,6 @@
 namespace cachescope::admin {
 
 using namespace Qt::StringLiterals;
-
-struct AdminApi::Invalidation
-{
-    QList<QByteArray> patterns;
-    bool dryRun = false;
-    QString who;
-    AdminHttpServer::Respond respond;
-    qsizetype next = 0;
-    QList<ops::InvalidationProgress> results;
-    std::unique_ptr<ops::KeyspaceInvalidation> job;
-};
 
 namespace {
 QByteArray compact(const QJsonObject& object)
@@ -91,7 +80,7 @@ void AdminApi::handle(const HttpRequest& request, const QHostAddress& peer, Admi
     if (invalidatePath)
         invalidate(request, who, logged);
     else
-        stats(request, who, logged);
+        stats(request, logged);
 }
 
 void AdminApi::health(AdminHttpServer::Respond respond)
@@ -143,34 +132,55 @@ void AdminApi::invalidate(const HttpRequest& request, const QString& who, AdminH
     for (qsizetype i = 0; i < array.size(); ++i) {
         if (!array.at(i).isString())
             return reject(400, u"patterns[%1] is not a string"_s.arg(i));
-        const QByteArray pattern = array.at(i).toString().toUtf8();
+        // A lone surrogate would become '?' in UTF-8, a glob that matches any character: refuse, never guess.
+        const QString text = array.at(i).toString();
+        if (!QStringView(text).isValidUtf16())
+            return reject(400, u"patterns[%1] holds an unpaired UTF-16 surrogate: not a pattern of bytes"_s.arg(i));
+        const QByteArray pattern = text.toUtf8();
         if (pattern.size() > m_options.maxPatternLength)
             return reject(400,
                 u"patterns[%1] is %2 bytes long; at most %3"_s.arg(i)
                     .arg(pattern.size())
                     .arg(m_options.maxPatternLength));
-        // Refused as a whole, before anything runs: one protected pattern among several deletes nothing.
-        if (const auto why = ops::PatternInvalidation::refusal(pattern, m_options.protectedPatterns))
-            return reject(403, u"patterns[%1] refused: %2"_s.arg(i).arg(*why));
         patterns.append(pattern);
     }
     const bool dryRun = body.value(u"dryRun").toBool(false);
-    if (m_options.readOnly && !dryRun)
-        return reject(403, u"this server was started read-only; only {\"dryRun\": true} is allowed"_s);
-    if (m_running)
+    if (m_running || m_tagsRunning)
         return reject(429, u"another invalidation is running; try again when it has finished"_s);
-    m_running = std::make_unique<Invalidation>();
-    m_running->patterns = patterns;
-    m_running->dryRun = dryRun;
-    m_running->who = who;
-    m_running->respond = respond;
-    runNextPattern();
+    ops::SafetyPolicy policy;
+    policy.readOnly = m_options.readOnly;
+    policy.protectedPatterns = m_options.protectedPatterns;
+    policy.actor = who;
+    m_running = std::make_unique<ops::InvalidationRun>(
+        m_connection, policy, ops::InvalidationRequest::forPatterns(patterns, dryRun));
+    connect(m_running.get(), &ops::InvalidationRun::finished, this, [this, respond](const ops::InvalidationReport& r) {
+        int status = 200;
+        if (r.refusal) {
+            using Reason = ops::InvalidationRefusal::Reason;
+            const bool badRequest = r.refusal->reason == Reason::NoTargets || r.refusal->reason == Reason::EmptyPattern;
+            status = badRequest ? 400 : 403;
+        } else if (r.failed()) {
+            status = 502; // Redis failed or went away: a gateway error, with what was done in the body
+        } else if (r.auditFailed()) {
+            status = 500;
+        }
+        QJsonObject answer = r.toJson();
+        if (r.refusal && r.refusal->targetIndex >= 0)
+            answer.insert(
+                u"error"_s, u"patterns[%1] refused: %2"_s.arg(r.refusal->targetIndex).arg(r.refusal->message));
+        m_running.release()->deleteLater(); // we are inside its signal
+        respond(HttpResponse::json(status, compact(answer)));
+    });
+    m_running->start();
 }
 
 void AdminApi::rejectInvalidation(
     const QString& who, const AdminHttpServer::Respond& respond, int status, const QString& message)
 {
-    audit(who, u"admin.invalidate (rejected)"_s, message, 0);
+    auto record = ops::AuditRecord::of(
+        ops::AuditAction::Refused, ops::AuditOutcome::Refused, who, u"POST /admin/cache/invalidate"_s, 0);
+    record.detail = message.left(500);
+    audit(record);
     respond(HttpResponse::error(status, message));
 }
 
@@ -195,24 +205,38 @@ void AdminApi::invalidateTags(const QJsonObject& body, const QString& who, Admin
     const bool dryRun = body.value(u"dryRun").toBool(false);
     if (m_options.readOnly && !dryRun)
         return reject(403, u"this server was started read-only; only {\"dryRun\": true} is allowed"_s);
+    if (m_running || m_tagsRunning)
+        return reject(429, u"another invalidation is running; try again when it has finished"_s);
+    QStringList names;
+    for (const QByteArray& tag : tags)
+        names.append(redis::displayBytes(tag));
     if (dryRun) {
-        m_manager->countTags(tags, this, [respond](std::optional<QList<qint64>> counts, const QString& error) {
-            if (!counts)
-                return respond(HttpResponse::error(502, error));
-            qint64 total = 0;
-            for (qint64 count : *counts)
-                total += count;
-            respond(
-                HttpResponse::json(200, compact({{u"success"_s, true}, {u"dryRun"_s, true}, {u"matched"_s, total}})));
-        });
+        m_manager->countTags(
+            tags, this, [this, who, names, respond](std::optional<QList<qint64>> counts, const QString& error) {
+                qint64 total = 0;
+                for (qint64 count : counts.value_or(QList<qint64>()))
+                    total += count;
+                auto record = ops::AuditRecord::of(ops::AuditAction::InvalidateTags,
+                    counts ? ops::AuditOutcome::Completed : ops::AuditOutcome::Failed, who, names.join(u", "_s), total);
+                record.dryRun = true;
+                record.detail = error.left(500);
+                audit(record);
+                if (!counts)
+                    return respond(HttpResponse::error(502, error));
+                respond(HttpResponse::json(
+                    200, compact({{u"success"_s, true}, {u"dryRun"_s, true}, {u"matched"_s, total}})));
+            });
         return;
     }
+    m_tagsRunning = true;
     m_manager->invalidateTags(
-        tags, this, [this, who, tags, respond](std::optional<qint64> deleted, const QString& error) {
-            QStringList names;
-            for (const QByteArray& tag : tags)
-                names.append(redis::displayBytes(tag));
-            audit(who, u"invalidate tags"_s, names.join(u", "_s), deleted.value_or(-1));
+        tags, this, [this, who, names, respond](std::optional<qint64> deleted, const QString& error) {
+            m_tagsRunning = false;
+            auto record = ops::AuditRecord::of(ops::AuditAction::InvalidateTags,
+                deleted ? ops::AuditOutcome::Completed : ops::AuditOutcome::Failed, who, names.join(u", "_s),
+                deleted.value_or(-1));
+            record.detail = error.left(500);
+            audit(record);
             if (!deleted)
                 return respond(HttpResponse::error(502, error));
             respond(HttpResponse::json(
@@ -220,47 +244,7 @@ void AdminApi::invalidateTags(const QJsonObject& body, const QString& who, Admin
         });
 }
 
-void AdminApi::runNextPattern()
-{
-    Invalidation& run = *m_running;
-    const bool failed = !run.results.isEmpty() && run.results.last().error.has_value();
-    if (run.next >= run.patterns.size() || failed || !m_connection) {
-        qint64 total = 0;
-        QJsonArray perPattern;
-        for (const ops::InvalidationProgress& p : std::as_const(run.results)) {
-            total += run.dryRun ? p.matched : p.deleted;
-            QJsonObject entry {{u"pattern"_s, redis::displayBytes(p.pattern)}, {u"matched"_s, p.matched},
-                {u"deleted"_s, p.deleted}, {u"skippedProtected"_s, p.skippedProtected}};
-            if (p.error)
-                entry.insert(u"error"_s, p.error->errorMessage());
-            if (p.unconfirmed > 0)
-                entry.insert(u"unconfirmed"_s, p.unconfirmed);
-            perPattern.append(entry);
-        }
-        QJsonObject answer {{u"success"_s, !failed}, {run.dryRun ? u"matched"_s : u"invalidated"_s, total},
-            {u"dryRun"_s, run.dryRun}, {u"patterns"_s, perPattern}};
-        if (failed)
-            answer.insert(u"error"_s, run.results.last().error->errorMessage());
-        const AdminHttpServer::Respond respond = run.respond;
-        m_running.reset();
-        respond(HttpResponse::json(failed ? 502 : 200, compact(answer)));
-        return;
-    }
-    ops::PatternInvalidation::Options options;
-    options.dryRun = run.dryRun;
-    options.protectedPatterns = m_options.protectedPatterns;
-    options.sampleSize = 0;
-    run.job = std::make_unique<ops::KeyspaceInvalidation>(m_connection, run.patterns.at(run.next++), options);
-    connect(run.job.get(), &ops::KeyspaceInvalidation::finished, this, [this](const ops::InvalidationProgress& p) {
-        m_running->results.append(p);
-        if (!m_running->dryRun)
-            audit(m_running->who, u"invalidate"_s, redis::displayBytes(p.pattern), p.deleted);
-        QMetaObject::invokeMethod(this, &AdminApi::runNextPattern, Qt::QueuedConnection);
-    });
-    run.job->start();
-}
-
-void AdminApi::stats(const HttpRequest& request, const QString& who, AdminHttpServer::Respond respond)
+void AdminApi::stats(const HttpRequest& request, AdminHttpServer::Respond respond)
 {
     const QUrlQuery query(QString::fromUtf8(request.query));
     qint64 window = 60;
@@ -271,12 +255,10 @@ void AdminApi::stats(const HttpRequest& request, const QString& who, AdminHttpSe
         if (name != u"window" || !ok || window < 1 || window > 86400) {
             const QString message = name == u"window" ? u"window must be 1 to 86400 seconds"_s
                                                       : u"unknown parameter '%1' (known: window)"_s.arg(name.left(100));
-            audit(who, u"admin.stats (rejected)"_s, message, 0);
             respond(HttpResponse::error(400, message));
             return;
         }
     }
-    audit(who, u"admin.stats"_s, u"window %1 s"_s.arg(window), -1);
     struct Gather
     {
         QJsonObject answer;
@@ -341,15 +323,10 @@ void AdminApi::stats(const HttpRequest& request, const QString& who, AdminHttpSe
     }
 }
 
-void AdminApi::audit(const QString& who, const QString& action, const QString& target, qint64 count)
+void AdminApi::audit(const ops::AuditRecord& record)
 {
     if (!m_connection || m_options.readOnly)
         return; // a read-only server writes nothing, not even its audit trail
-    ops::AuditRecord record;
-    record.actor = who;
-    record.action = action;
-    record.target = target.left(1000);
-    record.count = count;
     ops::appendAudit(*m_connection, record, this, nullptr);
 }
 

@@ -1,7 +1,7 @@
 #pragma once
 
 #include "admin/adminhttpserver.h"
-#include "ops/patterninvalidation.h"
+#include "ops/audit.h"
 
 #include <QJsonObject>
 #include <QObject>
@@ -11,6 +11,9 @@
 
 namespace cachescope::redis {
 class Client;
+}
+namespace cachescope::ops {
+class InvalidationRun;
 }
 namespace cachescope::cache {
 class CacheManager;
@@ -26,7 +29,9 @@ namespace cachescope::admin {
 //   GET  /healthz → whether Redis is reachable (no token needed, no data)
 // Every /admin call needs "Authorization: Bearer <token>" (compared in constant time). Bodies are JSON
 // objects with known fields only; pattern count and length are limited; protected namespaces are refused
-// before anything is deleted; one invalidation runs at a time; every authenticated call is audited.
+// before anything is deleted; one invalidation runs at a time; every invalidation, dry runs and refusals included,
+// is audited (reads such as stats are not: they go to the serve command's access log, so they cannot push writes
+// out of the bounded audit stream).
 class AdminApi : public QObject
 {
     Q_OBJECT
@@ -54,21 +59,19 @@ Q_SIGNALS:
     void served(const QString& line);
 
 private:
-    struct Invalidation;
-
     void invalidate(const HttpRequest& request, const QString& who, AdminHttpServer::Respond respond);
     // A refused invalidation: audited with the reason, answered with it.
     void rejectInvalidation(
         const QString& who, const AdminHttpServer::Respond& respond, int status, const QString& message);
     void invalidateTags(const QJsonObject& body, const QString& who, AdminHttpServer::Respond respond);
-    void stats(const HttpRequest& request, const QString& who, AdminHttpServer::Respond respond);
+    void stats(const HttpRequest& request, AdminHttpServer::Respond respond);
     void health(AdminHttpServer::Respond respond);
-    void runNextPattern();
-    void audit(const QString& who, const QString& action, const QString& target, qint64 count);
+    void audit(const ops::AuditRecord& record);
 
     QPointer<redis::Client> m_connection;
     Options m_options;
-    std::unique_ptr<Invalidation> m_running; // at most one at a time
+    std::unique_ptr<ops::InvalidationRun> m_running; // at most one invalidation at a time, by pattern…
+    bool m_tagsRunning = false; // … or by tag
     std::unique_ptr<cache::CacheManager> m_manager; // for invalidation by tag index
 };
 

@@ -11,6 +11,61 @@ namespace cachescope::ops {
 
 using namespace Qt::StringLiterals;
 
+QString auditActionName(AuditAction action)
+{
+    switch (action) {
+    case AuditAction::Invalidate:
+        return u"invalidate"_s;
+    case AuditAction::Expire:
+        return u"expire"_s;
+    case AuditAction::InvalidateTags:
+        return u"invalidate tags"_s;
+    case AuditAction::Refused:
+        return u"refused"_s;
+    case AuditAction::RouteSave:
+        return u"routes.save"_s;
+    }
+    return {};
+}
+
+QString auditOutcomeName(AuditOutcome outcome)
+{
+    switch (outcome) {
+    case AuditOutcome::Completed:
+        return u"completed"_s;
+    case AuditOutcome::Cancelled:
+        return u"cancelled"_s;
+    case AuditOutcome::Failed:
+        return u"failed"_s;
+    case AuditOutcome::Refused:
+        return u"refused"_s;
+    }
+    return {};
+}
+
+AuditRecord AuditRecord::of(AuditAction action, AuditOutcome outcome, QString actor, QString target, qint64 count)
+{
+    AuditRecord record;
+    record.actor = std::move(actor);
+    record.action = auditActionName(action);
+    record.target = std::move(target);
+    record.count = count;
+    record.outcome = auditOutcomeName(outcome);
+    return record;
+}
+
+QString AuditRecord::summary() const
+{
+    QString text = action;
+    if (dryRun)
+        text += u" (dry run)"_s;
+    if (!detail.isEmpty())
+        text += u' ' + detail;
+    if (!outcome.isEmpty() && outcome != auditOutcomeName(AuditOutcome::Completed))
+        text += u" — "_s + outcome;
+    return text;
+}
+
 QList<QByteArray> auditFields(const AuditRecord& record)
 {
     const QDateTime at = record.at.isValid() ? record.at : QDateTime::currentDateTimeUtc();
@@ -22,6 +77,13 @@ QList<QByteArray> auditFields(const AuditRecord& record)
         fields << "before" << record.before;
     if (!record.after.isNull())
         fields << "after" << record.after;
+    if (record.dryRun)
+        fields << "dryRun"
+               << "1";
+    if (!record.outcome.isEmpty())
+        fields << "outcome" << record.outcome.toUtf8();
+    if (!record.detail.isEmpty())
+        fields << "detail" << record.detail.toUtf8();
     return fields;
 }
 
@@ -73,6 +135,12 @@ void readAudit(redis::Client& connection, int count, const QObject* context,
                         record.before = value;
                     else if (name == "after")
                         record.after = value;
+                    else if (name == "dryRun")
+                        record.dryRun = value == "1";
+                    else if (name == "outcome")
+                        record.outcome = QString::fromUtf8(value);
+                    else if (name == "detail")
+                        record.detail = QString::fromUtf8(value);
                 }
                 records.append(std::move(record));
             }

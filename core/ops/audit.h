@@ -16,18 +16,46 @@ class Reply;
 
 namespace cachescope::ops {
 
-// One write done through CacheScope, as kept in the audit stream (a Redis stream of bounded length, so
-// every tool writes and reads the same trail).
+// What was done: every writer names its action with this, never with a hand-typed string.
+enum class AuditAction
+{
+    Invalidate, // "invalidate": keys matching a pattern deleted (or counted, in a dry run)
+    Expire, // "expire": a TTL set on the keys matching a pattern
+    InvalidateTags, // "invalidate tags": the keys of tag indexes
+    Refused, // "refused": a request refused before anything ran (protected pattern, read-only, …)
+    RouteSave, // "routes.save": written by the route-save script beside the configuration
+};
+QString auditActionName(AuditAction action);
+
+// How it ended.
+enum class AuditOutcome
+{
+    Completed,
+    Cancelled,
+    Failed,
+    Refused,
+};
+QString auditOutcomeName(AuditOutcome outcome);
+
+// One write (or dry run of one) done through CacheScope, as kept in the audit stream (a Redis stream of bounded
+// length, so every tool writes and reads the same trail).
 struct AuditRecord
 {
     QByteArray id; // the stream entry id; empty before it is written
     QDateTime at;
     QString actor; // who: user@host, or the profile's name
-    QString action; // "invalidate", "routes.save", "ttl.set", …
-    QString target; // the pattern, route or key acted on
-    qint64 count = -1; // keys affected, when known
+    QString action; // auditActionName(); records of other versions may hold other names
+    QString target; // the pattern (escaped), route or key acted on
+    qint64 count = -1; // keys affected (a dry run: keys that would be), when known
     QByteArray before; // e.g. the previous route configuration
     QByteArray after;
+    bool dryRun = false;
+    QString outcome; // auditOutcomeName(); empty in records of earlier versions
+    QString detail; // e.g. "ttl 90s LT", "unconfirmed 12", the reason of a refusal or failure
+
+    static AuditRecord of(AuditAction action, AuditOutcome outcome, QString actor, QString target, qint64 count);
+    // "invalidate (dry run) ttl 90s — cancelled": the action as a person reads it.
+    QString summary() const;
 };
 
 // Ends in cache::opsHashTag: the route-save script appends to it beside the configuration.

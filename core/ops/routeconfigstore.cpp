@@ -9,7 +9,8 @@ namespace cachescope::ops {
 using namespace Qt::StringLiterals;
 
 namespace {
-// KEYS: config hash, audit stream. ARGV: expected version, json, actor, at, max audit length, channel.
+// KEYS: config hash, audit stream. ARGV: expected version, json, actor, at, max audit length, channel, audit action
+// name, audit outcome name (both from ops/audit.h, so the script matches no hand-typed string).
 constexpr char saveScript[] = R"lua(
 local current = redis.call('HGET', KEYS[1], 'version') or '0'
 if current ~= ARGV[1] then
@@ -18,8 +19,8 @@ end
 local before = redis.call('HGET', KEYS[1], 'json') or ''
 local version = tostring(tonumber(current) + 1)
 redis.call('HSET', KEYS[1], 'json', ARGV[2], 'version', version, 'updatedBy', ARGV[3], 'updatedAt', ARGV[4])
-redis.call('XADD', KEYS[2], 'MAXLEN', '~', ARGV[5], '*', 'at', ARGV[4], 'actor', ARGV[3], 'action', 'routes.save',
-    'target', KEYS[1], 'version', version, 'before', before, 'after', ARGV[2])
+redis.call('XADD', KEYS[2], 'MAXLEN', '~', ARGV[5], '*', 'at', ARGV[4], 'actor', ARGV[3], 'action', ARGV[7],
+    'outcome', ARGV[8], 'target', KEYS[1], 'version', version, 'before', before, 'after', ARGV[2])
 redis.call('PUBLISH', ARGV[6], version)
 return {1, version}
 )lua";
@@ -77,7 +78,8 @@ void RouteConfigStore::save(const model::RouteConfig& config, qint64 expectedVer
     const QByteArray at = QDateTime::currentDateTimeUtc().toString(Qt::ISODateWithMs).toUtf8();
     m_connection->command(
         {"EVAL", saveScript, "2", configKey(), auditStreamKey, QByteArray::number(expectedVersion),
-            model::routeConfigToJson(config), actor.toUtf8(), at, QByteArray::number(auditStreamMaxLength), channel()},
+            model::routeConfigToJson(config), actor.toUtf8(), at, QByteArray::number(auditStreamMaxLength), channel(),
+            auditActionName(AuditAction::RouteSave).toUtf8(), auditOutcomeName(AuditOutcome::Completed).toUtf8()},
         context, [callback = std::move(callback)](const redis::Reply& r) {
             RouteConfigSaveResult result;
             if (r.isError()) {

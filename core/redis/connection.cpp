@@ -272,6 +272,12 @@ void Connection::command(const QList<QByteArray>& arguments, const QObject* cont
 
 void Connection::writeCommand(const QByteArray& encoded, Pending pending)
 {
+    if (!m_socket || m_state == State::Disconnected || m_state == State::Connecting
+        || m_state == State::WaitingToReconnect) {
+        // Never reached while the state is kept first (see transportFailed); if it were, the command waits.
+        m_waiting.push_back({encoded, std::move(pending)});
+        return;
+    }
     if (m_inFlight.empty())
         m_lastProgress = Clock::now();
     m_inFlight.push_back(std::move(pending));
@@ -342,17 +348,26 @@ void Connection::transportFailed(ErrorKind kind, const QString& message, bool re
     m_connectTimer.stop();
     dropSocket();
     setError(kind, message);
+    const bool mayRetry = retryable && m_options.autoReconnect && (m_everReady || m_options.retryInitialConnect)
+        && m_state != State::Disconnected;
+    // State first, callbacks after: a failure callback that issues a command (an audit record, the next page)
+    // must find a connection that is not Ready, so the command waits for the reconnect or fails with a typed
+    // error instead of being written to a socket that is gone.
     QPointer<Connection> self(this);
+    if (mayRetry) {
+        scheduleReconnect();
+    } else {
+        m_reconnectTimer.stop();
+        setState(State::Disconnected);
+    }
+    if (!self)
+        return;
     failInFlight(kind == ErrorKind::NotConnected ? ErrorKind::ConnectionLost : kind,
         message + u" (a command that was sent may or may not have run)"_s);
     if (!self)
         return;
-    const bool mayRetry = retryable && m_options.autoReconnect && (m_everReady || m_options.retryInitialConnect);
-    if (mayRetry && (m_state != State::Disconnected)) {
+    if (mayRetry) {
         Q_EMIT errorOccurred(kind, message);
-        if (!self)
-            return;
-        scheduleReconnect();
         return;
     }
     giveUp(kind == ErrorKind::ConnectionLost ? ErrorKind::NotConnected : kind, message);

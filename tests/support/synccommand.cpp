@@ -1,5 +1,7 @@
 #include "synccommand.h"
 
+#include <QCoreApplication>
+#include <QElapsedTimer>
 #include <QEventLoop>
 #include <QTimer>
 
@@ -52,6 +54,28 @@ QSet<QByteArray> scanAll(redis::Connection& connection, const QByteArray& patter
             keys.insert(key.bytes());
     } while (cursor != "0");
     return keys;
+}
+
+} // namespace cachescope::testing
+
+namespace cachescope::testing {
+
+QList<ops::AuditRecord> auditRecords(const redis::ConnectionOptions& options, int count)
+{
+    redis::Connection connection(options);
+    if (!openAndWait(connection))
+        return {};
+    QList<ops::AuditRecord> records;
+    bool done = false;
+    ops::readAudit(connection, count, nullptr, [&](std::optional<QList<ops::AuditRecord>> read, const QString&) {
+        records = read.value_or(QList<ops::AuditRecord>());
+        done = true;
+    });
+    QElapsedTimer clock;
+    clock.start();
+    while (!done && clock.elapsed() < 10000)
+        QCoreApplication::processEvents(QEventLoop::WaitForMoreEvents, 50);
+    return records;
 }
 
 } // namespace cachescope::testing

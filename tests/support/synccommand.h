@@ -1,5 +1,6 @@
 #pragma once
 
+#include "ops/audit.h"
 #include "redis/client.h"
 #include "redis/connection.h"
 #include "redis/reply.h"
@@ -18,5 +19,13 @@ QSet<QByteArray> scanAll(redis::Connection& connection, const QByteArray& patter
 
 // Opens the connection and waits until it is ready (or has given up); true when ready.
 bool openAndWait(redis::Client& connection, int timeoutMs = 10000);
+
+} // namespace cachescope::testing
+
+namespace cachescope::testing {
+
+// The audit stream's records, newest first, read with core's reader (exact fields, never a substring of the raw
+// reply). Empty when the stream is missing or the read fails.
+QList<ops::AuditRecord> auditRecords(const redis::ConnectionOptions& options, int count = 20);
 
 } // namespace cachescope::testing

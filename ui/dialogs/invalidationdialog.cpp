@@ -1,6 +1,5 @@
 #include "dialogs/invalidationdialog.h"
 
-#include "ops/audit.h"
 #include "redis/connection.h"
 
 #include <QCheckBox>
@@ -162,18 +161,18 @@ void InvalidationDialog::setSelection(const ops::KeySelection& selection)
     m_selectionLabel->show();
 }
 
-QList<InvalidationDialog::Target> InvalidationDialog::targets() const
+QList<ops::InvalidationTarget> InvalidationDialog::targets() const
 {
-    QList<Target> list;
+    QList<ops::InvalidationTarget> list;
     if (m_selection) {
-        list.append({m_selection->scanPattern, m_selection->accepts});
+        list.append({m_selection->scanPattern, m_selection->accepts, m_selection->description});
         return list;
     }
     const QStringList lines = m_patterns->toPlainText().split(u'\n', Qt::SkipEmptyParts);
     for (const QString& line : lines) {
         const QString trimmed = line.trimmed();
         if (!trimmed.isEmpty())
-            list.append({trimmed.toUtf8(), {}});
+            list.append({trimmed.toUtf8(), {}, {}});
     }
     return list;
 }
@@ -185,87 +184,51 @@ bool InvalidationDialog::needsTypedConfirmation() const
 
 void InvalidationDialog::preview()
 {
-    m_queue = targets();
-    if (m_queue.isEmpty() || !m_connection)
+    const QList<ops::InvalidationTarget> list = targets();
+    if (list.isEmpty() || !m_connection)
         return;
     m_results->removeRows(0, m_results->rowCount());
-    for (const Target& target : m_queue) {
+    for (const ops::InvalidationTarget& target : list) {
         QList<QStandardItem*> row {new QStandardItem(redis::displayBytes(target.pattern)), new QStandardItem(),
             new QStandardItem(), new QStandardItem()};
         for (QStandardItem* item : row.sliced(1, 2))
             item->setTextAlignment(Qt::AlignRight | Qt::AlignVCenter);
-        if (const auto why = ops::PatternInvalidation::refusal(target.pattern, m_safety.protectedPatterns)) {
-            row[NoteColumn]->setText(tr("refused: %1").arg(*why));
-            row[NoteColumn]->setToolTip(row[NoteColumn]->text());
-            row[NoteColumn]->setForeground(QColor(0xb7, 0x1c, 0x1c));
-        }
         m_results->appendRow(row);
     }
     m_previewTotal = 0;
-    m_deletedTotal = 0;
-    m_dryRun = true;
-    m_next = 0;
-    m_cancelled = false;
     m_confirm->clear();
-    setPhase(Phase::Previewing);
-    runNext();
+    run(true);
 }
 
 void InvalidationDialog::execute()
 {
-    if (m_phase != Phase::Previewed || m_safety.readOnly || !m_connection)
+    if (m_phase != Phase::Previewed || m_safety.readOnly || !m_connection || m_previewTotal == 0)
         return;
     if (needsTypedConfirmation() && m_confirm->text().trimmed() != QString::number(m_previewTotal))
         return;
-    m_dryRun = false;
-    m_next = 0;
+    m_progress->setRange(0, int(std::min<qint64>(m_previewTotal, std::numeric_limits<int>::max())));
+    m_progress->setValue(0);
+    run(false);
+}
+
+void InvalidationDialog::run(bool dryRun)
+{
+    ops::InvalidationRequest request;
+    request.targets = targets();
+    request.dryRun = dryRun;
+    request.sampleSize = 3;
+    request.maxParallelNodes = m_oneMasterAtATime && m_oneMasterAtATime->isChecked() ? 1 : 0;
+    if (m_ttl) {
+        request.expireSeconds = m_ttl->value();
+        request.onlyShorten = m_onlyShorten->isChecked();
+    }
+    m_dryRun = dryRun;
     m_deletedTotal = 0;
     m_handledTotal = 0;
     m_cancelled = false;
-    m_progress->setRange(0, int(std::min<qint64>(m_previewTotal, std::numeric_limits<int>::max())));
-    m_progress->setValue(0);
-    setPhase(Phase::Deleting);
-    runNext();
-}
-
-void InvalidationDialog::cancel()
-{
-    m_cancelled = true;
-    if (m_job)
-        m_job->cancel();
-}
-
-void InvalidationDialog::runNext()
-{
-    // A refused pattern keeps its row's explanation and is skipped; the others run one after another.
-    while (m_next < m_queue.size()
-        && ops::PatternInvalidation::refusal(m_queue.at(m_next).pattern, m_safety.protectedPatterns))
-        ++m_next;
-    if (m_next >= m_queue.size() || m_cancelled || !m_connection) {
-        m_job.reset();
-        if (m_dryRun) {
-            setPhase(Phase::Previewed);
-            Q_EMIT previewed(m_previewTotal);
-        } else {
-            setPhase(Phase::Done);
-            Q_EMIT executed(m_deletedTotal);
-        }
-        return;
-    }
-    const Target& target = m_queue.at(m_next);
-    ops::PatternInvalidation::Options options;
-    options.dryRun = m_dryRun;
-    options.protectedPatterns = m_safety.protectedPatterns;
-    options.keyFilter = target.filter;
-    options.sampleSize = 3;
-    options.maxParallelNodes = m_oneMasterAtATime && m_oneMasterAtATime->isChecked() ? 1 : 0;
-    if (m_ttl) {
-        options.expireSeconds = m_ttl->value();
-        options.onlyShorten = m_onlyShorten->isChecked();
-    }
-    m_job = std::make_unique<ops::KeyspaceInvalidation>(m_connection, target.pattern, options);
-    const int row = int(m_next);
-    connect(m_job.get(), &ops::KeyspaceInvalidation::progressed, this, [this, row](const ops::InvalidationProgress& p) {
+    m_problem.clear();
+    m_run = std::make_unique<ops::InvalidationRun>(m_connection, m_safety, std::move(request));
+    connect(m_run.get(), &ops::InvalidationRun::progressed, this, [this](int row, const ops::InvalidationProgress& p) {
         if (m_dryRun) {
             m_results->item(row, MatchedColumn)->setText(QLocale().toString(p.matched));
         } else {
@@ -274,13 +237,23 @@ void InvalidationDialog::runNext()
             m_progress->setValue(int(std::min<qint64>(m_progress->maximum(), m_handledTotal + p.matched)));
         }
     });
-    connect(m_job.get(), &ops::KeyspaceInvalidation::finished, this, &InvalidationDialog::onJobFinished);
-    m_job->start();
+    connect(m_run.get(), &ops::InvalidationRun::targetFinished, this, &InvalidationDialog::onTargetFinished);
+    connect(m_run.get(), &ops::InvalidationRun::finished, this, &InvalidationDialog::onRunFinished);
+    setPhase(dryRun ? Phase::Previewing : Phase::Deleting);
+    m_run->start();
+}
+
+void InvalidationDialog::cancel()
+{
+    m_cancelled = true;
+    if (m_run)
+        m_run->cancel();
 }
 
 QString InvalidationDialog::perNodeSummary() const
 {
-    const auto nodes = m_job ? m_job->perNode() : QList<std::pair<QString, ops::InvalidationProgress>>();
+    const ops::KeyspaceInvalidation* job = m_run ? m_run->currentJob() : nullptr;
+    const auto nodes = job ? job->perNode() : QList<std::pair<QString, ops::InvalidationProgress>>();
     if (nodes.size() < 2)
         return {};
     // "host:port (slots …)"; on one host (a test or a small cluster) the port alone tells them apart.
@@ -297,9 +270,8 @@ QString InvalidationDialog::perNodeSummary() const
     return parts.join(u" · "_s) + u"  —  "_s;
 }
 
-void InvalidationDialog::onJobFinished(const ops::InvalidationProgress& progress)
+void InvalidationDialog::onTargetFinished(int row, const ops::InvalidationProgress& progress)
 {
-    const int row = int(m_next);
     QStandardItem* note = m_results->item(row, NoteColumn);
     if (m_dryRun) {
         m_previewTotal += progress.matched;
@@ -323,22 +295,46 @@ void InvalidationDialog::onJobFinished(const ops::InvalidationProgress& progress
             note->setText(tr("cancelled"));
         else
             note->setText(perNodeSummary() + tr("done"));
-        note->setToolTip(note->text());
-        ops::AuditRecord record;
-        record.actor = m_safety.actor;
-        record.action = m_ttl
-            ? u"expire %1s%2"_s.arg(m_ttl->value()).arg(m_onlyShorten->isChecked() ? u" LT"_s : QString())
-            : u"invalidate"_s;
-        if (progress.cancelled)
-            record.action += u" (cancelled)"_s;
-        record.target = m_selection ? m_selection->description : redis::displayBytes(progress.pattern);
-        record.count = progress.deleted;
-        if (m_connection)
-            ops::appendAudit(*m_connection, record, this, nullptr);
     }
     note->setToolTip(note->text());
-    ++m_next;
-    QMetaObject::invokeMethod(this, &InvalidationDialog::runNext, Qt::QueuedConnection);
+}
+
+void InvalidationDialog::onRunFinished(const ops::InvalidationReport& report)
+{
+    m_run.release()->deleteLater(); // we are inside its signal
+    if (report.refusal) {
+        m_problem = tr("Refused as a whole, nothing ran: %1").arg(report.refusal->message);
+        if (report.refusal->targetIndex >= 0 && report.refusal->targetIndex < m_results->rowCount()) {
+            QStandardItem* note = m_results->item(report.refusal->targetIndex, NoteColumn);
+            note->setText(tr("refused: %1").arg(report.refusal->message));
+            note->setToolTip(note->text());
+            note->setForeground(QColor(0xb7, 0x1c, 0x1c));
+        }
+        m_previewTotal = 0;
+        setPhase(m_dryRun ? Phase::Previewed : Phase::Done);
+        Q_EMIT refused(report.refusal->message);
+        return;
+    }
+    for (const QByteArray& pattern : report.notRun) {
+        for (int row = 0; row < m_results->rowCount(); ++row) {
+            if (m_results->item(row, PatternColumn)->text() == redis::displayBytes(pattern)
+                && m_results->item(row, NoteColumn)->text().isEmpty())
+                m_results->item(row, NoteColumn)->setText(tr("not run"));
+        }
+    }
+    QStringList problems;
+    if (!report.error.isEmpty())
+        problems.append(tr("Stopped at a failure: %1").arg(report.error));
+    for (const QString& auditError : report.auditErrors)
+        problems.append(tr("The audit record could not be written: %1").arg(auditError));
+    m_problem = problems.join(u"<br>"_s);
+    if (m_dryRun) {
+        setPhase(Phase::Previewed);
+        Q_EMIT previewed(m_previewTotal);
+    } else {
+        setPhase(Phase::Done);
+        Q_EMIT executed(m_deletedTotal);
+    }
 }
 
 void InvalidationDialog::setPhase(Phase phase)
@@ -352,7 +348,8 @@ void InvalidationDialog::setPhase(Phase phase)
         m_summary->setText(tr("Counting matching keys (SCAN, nothing is changed)…"));
         break;
     case Phase::Previewed:
-        m_summary->setText(m_cancelled
+        m_summary->setText(!m_problem.isEmpty() ? m_problem.toHtmlEscaped().replace(u"&lt;br&gt;"_s, u"<br>"_s)
+                : m_cancelled
                 ? tr("Preview cancelled.")
                 : tr("<b>%L1 keys</b> would be %2. %3")
                       .arg(m_previewTotal)
@@ -366,9 +363,9 @@ void InvalidationDialog::setPhase(Phase phase)
         break;
     case Phase::Done:
         m_summary->setText((m_cancelled ? tr("<b>Cancelled.</b> ") : QString())
-            + tr("<b>%L1 keys %2</b> (counted from the server's replies). The audit trail has the record.")
-                  .arg(m_deletedTotal)
-                  .arg(actionVerb()));
+            + tr("<b>%L1 keys %2</b> (counted from the server's replies).").arg(m_deletedTotal).arg(actionVerb()) + u' '
+            + (m_problem.isEmpty() ? tr("The audit trail has the record.")
+                                   : m_problem.toHtmlEscaped().replace(u"&lt;br&gt;"_s, u"<br>"_s)));
         break;
     }
     const bool confirm = phase == Phase::Previewed && needsTypedConfirmation() && !m_safety.readOnly;

@@ -2,8 +2,8 @@
 
 #include "dialogs/safetyoptions.h"
 
+#include "ops/invalidationrun.h"
 #include "ops/keyselection.h"
-#include "ops/keyspaceinvalidation.h"
 
 #include <QDialog>
 #include <QPointer>
@@ -27,8 +27,9 @@ class Client;
 
 namespace cachescope::ui {
 
-// Pattern invalidation, the safe way: a dry run shows the exact count per pattern and a sample before
-// anything is deleted; protected namespaces are refused; on a production connection a broad deletion needs
+// Pattern invalidation, the safe way (core's InvalidationRun, as cachectl and the admin API use it): a dry run shows
+// the exact count per pattern and a sample before anything is deleted; a batch with a protected pattern is refused
+// whole; on a production connection a broad deletion needs
 // its count typed; deletion shows progress, can be cancelled, reports exactly what was deleted and is
 // audited. Read-only connections can preview but never delete. The same flow sets a TTL on the keys instead
 // (EXPIRE, optionally only shortening), for "set TTL on this node's keys" and "apply a route's new TTL".
@@ -69,6 +70,8 @@ public Q_SLOTS:
 Q_SIGNALS:
     void previewed(qint64 total);
     void executed(qint64 deleted);
+    // The batch was refused before anything ran (a protected pattern among them, or a read-only connection).
+    void refused(const QString& reason);
 
 private:
     // "127.0.0.1:7000: 4 · 127.0.0.1:7001: 5 · …  —  " on a cluster, so a slow or failing master shows itself.
@@ -81,15 +84,10 @@ private:
         Deleting,
         Done
     };
-    struct Target
-    {
-        QByteArray pattern;
-        std::function<bool(const QByteArray&)> filter;
-    };
-
-    QList<Target> targets() const;
-    void runNext();
-    void onJobFinished(const ops::InvalidationProgress& progress);
+    QList<ops::InvalidationTarget> targets() const;
+    void run(bool dryRun);
+    void onTargetFinished(int row, const ops::InvalidationProgress& progress);
+    void onRunFinished(const ops::InvalidationReport& report);
     void setPhase(Phase phase);
     void updateButtons();
     bool needsTypedConfirmation() const;
@@ -115,10 +113,9 @@ private:
     QPushButton* m_deleteButton;
     QPushButton* m_cancelButton;
     QPushButton* m_closeButton;
-    QList<Target> m_queue;
-    qsizetype m_next = 0;
     bool m_dryRun = true;
-    std::unique_ptr<ops::KeyspaceInvalidation> m_job;
+    std::unique_ptr<ops::InvalidationRun> m_run; // presents core's run: refusal, pacing and audit are decided there
+    QString m_problem; // why the last run was refused or failed, for the summary
     qint64 m_previewTotal = 0;
     qint64 m_deletedTotal = 0;
     qint64 m_handledTotal = 0; // keys the write pass has reached (changed or not)

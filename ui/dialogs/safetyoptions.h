@@ -1,19 +1,10 @@
 #pragma once
 
-#include <QByteArray>
-#include <QList>
-#include <QString>
+#include "ops/safetypolicy.h"
 
 namespace cachescope::ui {
 
-// How careful the dashboard must be with this connection.
-struct SafetyOptions
-{
-    bool readOnly = false; // every write action is disabled
-    bool production = false; // broad deletions need the count typed to confirm
-    QList<QByteArray> protectedPatterns; // on top of CacheScope's own config, stats and audit
-    QString actor; // recorded in the audit trail
-    qint64 confirmAbove = 100; // on production, deleting more keys than this needs the typed count
-};
+// The dashboard's name for core's safety policy.
+using SafetyOptions = ops::SafetyPolicy;
 
 } // namespace cachescope::ui

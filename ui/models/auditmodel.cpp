@@ -41,7 +41,7 @@ QVariant AuditModel::data(const QModelIndex& index, int role) const
     case ActorColumn:
         return record.actor;
     case ActionColumn:
-        return record.action;
+        return record.summary();
     case TargetColumn:
         return role == Qt::ToolTipRole ? record.target : record.target.left(300);
     case CountColumn:

@@ -1,0 +1,287 @@
+#include "ops/invalidationrun.h"
+
+#include "redis/client.h"
+
+#include <QJsonArray>
+
+namespace cachescope::ops {
+
+using namespace Qt::StringLiterals;
+using std::chrono::milliseconds;
+
+namespace {
+// The server is gone or not ready: the same record can be written once it is back.
+bool worthRetrying(redis::ErrorKind kind)
+{
+    switch (kind) {
+    case redis::ErrorKind::ConnectionLost:
+    case redis::ErrorKind::Timeout:
+    case redis::ErrorKind::NotConnected:
+    case redis::ErrorKind::Loading:
+    case redis::ErrorKind::Busy:
+    case redis::ErrorKind::MasterDown:
+    case redis::ErrorKind::TryAgain:
+    case redis::ErrorKind::ClusterDown:
+    case redis::ErrorKind::Unroutable:
+        return true;
+    default:
+        return false;
+    }
+}
+
+QString describeTarget(const InvalidationTarget& target)
+{
+    return target.description.isEmpty() ? redis::displayBytes(target.pattern) : target.description;
+}
+} // namespace
+
+InvalidationRequest InvalidationRequest::forPatterns(const QList<QByteArray>& patterns, bool dryRun)
+{
+    InvalidationRequest request;
+    request.dryRun = dryRun;
+    for (const QByteArray& pattern : patterns)
+        request.targets.append({pattern, {}, {}});
+    return request;
+}
+
+qint64 InvalidationReport::sum(qint64 InvalidationProgress::*field) const
+{
+    qint64 total = 0;
+    for (const InvalidationProgress& p : targets)
+        total += p.*field;
+    return total;
+}
+
+QJsonObject InvalidationReport::toJson() const
+{
+    QJsonArray perTarget;
+    for (const InvalidationProgress& p : targets) {
+        QJsonArray sample;
+        for (const QByteArray& key : p.sample)
+            sample.append(redis::displayBytes(key));
+        QJsonObject entry {{u"pattern"_s, redis::displayBytes(p.pattern)}, {u"matched"_s, p.matched},
+            {expire ? u"ttlSet"_s : u"deleted"_s, p.deleted}, {u"skippedProtected"_s, p.skippedProtected},
+            {u"sample"_s, sample}, {u"cancelled"_s, p.cancelled}};
+        if (p.error)
+            entry.insert(u"error"_s, p.error->errorMessage());
+        if (p.unconfirmed > 0)
+            entry.insert(u"unconfirmed"_s, p.unconfirmed);
+        if ((p.cancelled || p.error) && !p.resumeCursor.isEmpty())
+            entry.insert(u"resumeCursor"_s, QString::fromLatin1(p.resumeCursor));
+        perTarget.append(entry);
+    }
+    const QString totalName = dryRun ? u"matched"_s : (expire ? u"expired"_s : u"invalidated"_s);
+    QJsonObject object {{u"success"_s, !failed() && !auditFailed()}, {u"dryRun"_s, dryRun},
+        {totalName, dryRun ? matched() : deleted()}, {u"cancelled"_s, cancelled}, {u"patterns"_s, perTarget}};
+    if (!dryRun)
+        object.insert(u"unconfirmed"_s, unconfirmed());
+    if (!notRun.isEmpty()) {
+        QJsonArray skipped;
+        for (const QByteArray& pattern : notRun)
+            skipped.append(redis::displayBytes(pattern));
+        object.insert(u"notRun"_s, skipped);
+    }
+    if (refusal) {
+        object.insert(u"error"_s, refusal->message);
+        if (refusal->targetIndex >= 0)
+            object.insert(u"refusedIndex"_s, refusal->targetIndex);
+    } else if (!error.isEmpty()) {
+        object.insert(u"error"_s, error);
+    }
+    if (!auditErrors.isEmpty())
+        object.insert(u"auditError"_s, auditErrors.join(u"; "_s));
+    return object;
+}
+
+InvalidationRun::InvalidationRun(
+    redis::Client* client, SafetyPolicy policy, InvalidationRequest request, QObject* parent)
+    : QObject(parent)
+    , m_client(client)
+    , m_policy(std::move(policy))
+    , m_request(std::move(request))
+    , m_auditRetryWindow(std::max(milliseconds(10000), client ? client->options().commandTimeout * 2 : milliseconds(0)))
+{
+    m_report.dryRun = m_request.dryRun;
+    m_report.expire = m_request.expireSeconds.has_value();
+    m_auditRetry.setSingleShot(true);
+    connect(&m_auditRetry, &QTimer::timeout, this, &InvalidationRun::writeNextAudit);
+}
+
+InvalidationRun::~InvalidationRun() = default;
+
+std::optional<InvalidationRefusal> InvalidationRun::refusal(
+    const SafetyPolicy& policy, const InvalidationRequest& request)
+{
+    using Reason = InvalidationRefusal::Reason;
+    if (request.targets.isEmpty())
+        return InvalidationRefusal {Reason::NoTargets, -1, u"no pattern given: nothing to invalidate"_s};
+    if (!request.dryRun && policy.readOnly)
+        return InvalidationRefusal {Reason::ReadOnly, -1, u"this connection is read-only: only a dry run is allowed"_s};
+    for (qsizetype i = 0; i < request.targets.size(); ++i) {
+        const QByteArray& pattern = request.targets.at(i).pattern;
+        if (const auto why = PatternInvalidation::refusal(pattern, policy.protectedPatterns)) {
+            return InvalidationRefusal {pattern.isEmpty() ? Reason::EmptyPattern : Reason::Protected, int(i), *why};
+        }
+    }
+    return std::nullopt;
+}
+
+void InvalidationRun::start()
+{
+    if (m_started)
+        return;
+    m_started = true;
+    if (auto refused = refusal(m_policy, m_request)) {
+        m_report.refusal = refused;
+        QStringList patterns;
+        for (const InvalidationTarget& target : std::as_const(m_request.targets))
+            patterns.append(describeTarget(target));
+        auto record = AuditRecord::of(
+            AuditAction::Refused, AuditOutcome::Refused, m_policy.actor, patterns.join(u", "_s).left(1000), 0);
+        record.dryRun = m_request.dryRun;
+        record.detail = refused->message;
+        queueAudit(std::move(record));
+        m_targetsDone = true;
+        // Never from inside start(): the caller connects to finished() after constructing, before or after start.
+        QMetaObject::invokeMethod(this, &InvalidationRun::finishIfDone, Qt::QueuedConnection);
+        return;
+    }
+    QMetaObject::invokeMethod(this, &InvalidationRun::runNext, Qt::QueuedConnection);
+}
+
+void InvalidationRun::cancel()
+{
+    if (!m_started || m_targetsDone)
+        return;
+    m_report.cancelled = true;
+    if (m_job)
+        m_job->cancel();
+}
+
+void InvalidationRun::runNext()
+{
+    m_job.reset();
+    const bool stop = m_report.cancelled || !m_report.error.isEmpty() || !m_client;
+    if (stop || m_next >= m_request.targets.size()) {
+        for (qsizetype i = m_next; i < m_request.targets.size(); ++i)
+            m_report.notRun.append(m_request.targets.at(i).pattern);
+        if (!m_client && m_report.error.isEmpty() && m_next < m_request.targets.size())
+            m_report.error = u"the connection is gone"_s;
+        m_targetsDone = true;
+        finishIfDone();
+        return;
+    }
+    const int index = int(m_next++);
+    const InvalidationTarget& target = m_request.targets.at(index);
+    PatternInvalidation::Options options;
+    options.dryRun = m_request.dryRun;
+    options.protectedPatterns = m_policy.protectedPatterns;
+    options.keyFilter = target.filter;
+    options.sampleSize = m_request.sampleSize;
+    options.expireSeconds = m_request.expireSeconds;
+    options.onlyShorten = m_request.onlyShorten;
+    options.maxParallelNodes = m_request.maxParallelNodes;
+    m_job = std::make_unique<KeyspaceInvalidation>(m_client, target.pattern, options);
+    connect(m_job.get(), &KeyspaceInvalidation::progressed, this,
+        [this, index](const InvalidationProgress& p) { Q_EMIT progressed(index, p); });
+    connect(m_job.get(), &KeyspaceInvalidation::finished, this, &InvalidationRun::onTargetFinished);
+    Q_EMIT targetStarted(index);
+    m_job->start();
+}
+
+void InvalidationRun::onTargetFinished(const InvalidationProgress& progress)
+{
+    const int index = int(m_next - 1);
+    m_report.targets.append(progress);
+    if (progress.error && m_report.error.isEmpty())
+        m_report.error = progress.error->errorMessage();
+    if (progress.cancelled)
+        m_report.cancelled = true;
+    queueAudit(recordFor(index, progress));
+    Q_EMIT targetFinished(index, progress);
+    // Queued: the job that reported is deleted by runNext().
+    QMetaObject::invokeMethod(this, &InvalidationRun::runNext, Qt::QueuedConnection);
+}
+
+AuditRecord InvalidationRun::recordFor(int index, const InvalidationProgress& progress) const
+{
+    const AuditOutcome outcome = progress.error ? AuditOutcome::Failed
+        : progress.cancelled                    ? AuditOutcome::Cancelled
+                                                : AuditOutcome::Completed;
+    const bool expire = m_request.expireSeconds.has_value();
+    auto record = AuditRecord::of(expire ? AuditAction::Expire : AuditAction::Invalidate, outcome, m_policy.actor,
+        describeTarget(m_request.targets.at(index)).left(1000), m_request.dryRun ? progress.matched : progress.deleted);
+    record.dryRun = m_request.dryRun;
+    QStringList detail;
+    if (expire)
+        detail.append(u"ttl %1s%2"_s.arg(*m_request.expireSeconds).arg(m_request.onlyShorten ? u" LT"_s : QString()));
+    if (progress.unconfirmed > 0)
+        detail.append(u"unconfirmed %1"_s.arg(progress.unconfirmed));
+    if (progress.error)
+        detail.append(progress.error->errorMessage().left(500));
+    record.detail = detail.join(u"; "_s);
+    return record;
+}
+
+void InvalidationRun::queueAudit(AuditRecord record)
+{
+    if (m_policy.readOnly)
+        return; // a read-only connection writes nothing, not even the audit trail (the access log has the call)
+    record.at = QDateTime::currentDateTimeUtc(); // when it happened, not when a retry got through
+    m_auditQueue.push_back(std::move(record));
+    writeNextAudit();
+}
+
+void InvalidationRun::writeNextAudit()
+{
+    if (m_auditWriting || m_auditRetry.isActive() || m_auditQueue.empty())
+        return;
+    if (!m_client) {
+        onAuditWritten(u"the connection is gone"_s);
+        return;
+    }
+    if (m_client->state() == redis::Client::State::Disconnected)
+        m_client->open(); // a client without auto-reconnect gave up: the record is worth a new attempt
+    m_auditWriting = true;
+    QList<QByteArray> command {"XADD", auditStreamKey, "MAXLEN", "~", QByteArray::number(auditStreamMaxLength), "*"};
+    command += auditFields(m_auditQueue.front());
+    m_client->command(command, this, [this](const redis::Reply& reply) {
+        m_auditWriting = false;
+        if (reply.isString()) {
+            onAuditWritten({});
+            return;
+        }
+        const bool dryRun = m_auditQueue.front().dryRun;
+        if (!dryRun && worthRetrying(reply.errorKind())) {
+            if (!m_auditFailingSince.isValid())
+                m_auditFailingSince.start();
+            if (m_auditFailingSince.elapsed() < m_auditRetryWindow.count()) {
+                m_auditRetry.start(200);
+                return;
+            }
+        }
+        onAuditWritten(reply.isError() ? reply.errorMessage() : u"unexpected XADD reply"_s);
+    });
+}
+
+void InvalidationRun::onAuditWritten(const QString& error)
+{
+    const AuditRecord record = std::move(m_auditQueue.front());
+    m_auditQueue.pop_front();
+    m_auditFailingSince.invalidate();
+    // A dry run's record is best effort (a read-only ACL user may not write it); a write's record is not.
+    if (!error.isEmpty() && !record.dryRun)
+        m_report.auditErrors.append(u"%1 %2: %3"_s.arg(record.action, record.target.left(200), error));
+    writeNextAudit();
+    finishIfDone();
+}
+
+void InvalidationRun::finishIfDone()
+{
+    if (m_finished || !m_targetsDone || !m_auditQueue.empty() || m_auditWriting)
+        return;
+    m_finished = true;
+    Q_EMIT finished(m_report);
+}
+
+} // namespace cachescope::ops

@@ -1,0 +1,174 @@
+#pragma once
+
+#include "ops/audit.h"
+#include "ops/keyspaceinvalidation.h"
+#include "ops/safetypolicy.h"
+
+#include <QElapsedTimer>
+#include <QJsonObject>
+#include <QObject>
+#include <QPointer>
+#include <QTimer>
+
+#include <deque>
+#include <functional>
+#include <memory>
+#include <optional>
+
+namespace cachescope::redis {
+class Client;
+}
+
+namespace cachescope::ops {
+
+// One glob to run, optionally narrowed by an exact test (a key-tree node's parsed parts).
+struct InvalidationTarget
+{
+    QByteArray pattern; // the exact bytes handed to SCAN MATCH
+    std::function<bool(const QByteArray& key)> filter;
+    QString description; // for the audit record; empty: the escaped pattern
+};
+
+struct InvalidationRequest
+{
+    QList<InvalidationTarget> targets;
+    bool dryRun = true;
+    std::optional<qint64> expireSeconds; // set: EXPIRE with this TTL instead of UNLINK
+    bool onlyShorten = false; // EXPIRE … LT
+    int maxParallelNodes = 0; // cluster: masters worked on at once (0: all)
+    int sampleSize = 5; // matching keys kept per target for a preview
+
+    static InvalidationRequest forPatterns(const QList<QByteArray>& patterns, bool dryRun);
+};
+
+// Why a request is refused before anything runs. A batch with one refused target is refused whole.
+struct InvalidationRefusal
+{
+    enum class Reason
+    {
+        NoTargets,
+        EmptyPattern,
+        Protected,
+        ReadOnly,
+    };
+    Reason reason;
+    int targetIndex = -1; // the first refused target, or -1 for the whole request
+    QString message;
+};
+
+// What a run did: one shape for the dialog, cachectl and the admin API, with one JSON form.
+struct InvalidationReport
+{
+    bool dryRun = true;
+    bool expire = false;
+    QList<InvalidationProgress> targets; // the targets that ran, in order (the last may have failed)
+    QList<QByteArray> notRun; // patterns after a failed one: the run stops at the first failure
+    std::optional<InvalidationRefusal> refusal;
+    bool cancelled = false;
+    QString error; // the first failure, with the server's or the client's reason
+    QStringList auditErrors; // audit records that could not be written, with why
+
+    bool failed() const
+    {
+        return refusal.has_value() || !error.isEmpty();
+    }
+    bool auditFailed() const
+    {
+        return !auditErrors.isEmpty();
+    }
+    qint64 matched() const
+    {
+        return sum(&InvalidationProgress::matched);
+    }
+    // Keys deleted (or given the TTL), confirmed by the server's replies.
+    qint64 deleted() const
+    {
+        return sum(&InvalidationProgress::deleted);
+    }
+    // Writes whose reply was lost: up to this many more keys may be changed.
+    qint64 unconfirmed() const
+    {
+        return sum(&InvalidationProgress::unconfirmed);
+    }
+    qint64 sum(qint64 InvalidationProgress::*field) const;
+    // {"success", "dryRun", "matched" | "invalidated" | "expired", "unconfirmed", "cancelled", "patterns": […], …}
+    QJsonObject toJson() const;
+};
+
+// The one way CacheScope invalidates by pattern: the dialog, `cachectl invalidate|expire` and the admin API
+// present it. The safety policy is applied once, before anything runs (a batch with a refused pattern is refused
+// whole, and so is a write on a read-only policy); the targets then run one after another on the paced engine
+// (KeyspaceInvalidation); the run stops at the first failed target (its server is unhealthy: the next targets
+// would only pile more work on it) and names those it did not run. Every target that ran, dry runs included, gets
+// one audit record; a record that cannot be written because the server is gone is retried until the server is
+// back or auditRetryWindow has passed, and only then is finished() emitted, with the failure in auditErrors.
+class InvalidationRun : public QObject
+{
+    Q_OBJECT
+public:
+    InvalidationRun(redis::Client* client, SafetyPolicy policy, InvalidationRequest request, QObject* parent = nullptr);
+    ~InvalidationRun() override;
+
+    static std::optional<InvalidationRefusal> refusal(const SafetyPolicy& policy, const InvalidationRequest& request);
+
+    // How long a lost audit record is retried (reconnecting when needed). Default: 10 s, or twice the command
+    // timeout when that is longer.
+    void setAuditRetryWindow(std::chrono::milliseconds window)
+    {
+        m_auditRetryWindow = window;
+    }
+
+    void start();
+    void cancel();
+
+    const InvalidationRequest& request() const
+    {
+        return m_request;
+    }
+    const InvalidationReport& report() const
+    {
+        return m_report;
+    }
+    // The target running now, for a per-node view; null between targets.
+    const KeyspaceInvalidation* currentJob() const
+    {
+        return m_job.get();
+    }
+    bool isRunning() const
+    {
+        return m_started && !m_finished;
+    }
+
+Q_SIGNALS:
+    void targetStarted(int index);
+    void progressed(int index, const cachescope::ops::InvalidationProgress& progress);
+    void targetFinished(int index, const cachescope::ops::InvalidationProgress& progress);
+    void finished(const cachescope::ops::InvalidationReport& report);
+
+private:
+    void runNext();
+    void onTargetFinished(const InvalidationProgress& progress);
+    AuditRecord recordFor(int index, const InvalidationProgress& progress) const;
+    void queueAudit(AuditRecord record);
+    void writeNextAudit();
+    void onAuditWritten(const QString& error);
+    void finishIfDone();
+
+    QPointer<redis::Client> m_client;
+    SafetyPolicy m_policy;
+    InvalidationRequest m_request;
+    InvalidationReport m_report;
+    std::unique_ptr<KeyspaceInvalidation> m_job;
+    qsizetype m_next = 0;
+    bool m_started = false;
+    bool m_targetsDone = false;
+    bool m_finished = false;
+
+    std::deque<AuditRecord> m_auditQueue;
+    bool m_auditWriting = false;
+    QElapsedTimer m_auditFailingSince; // invalid while the head record has not failed yet
+    std::chrono::milliseconds m_auditRetryWindow;
+    QTimer m_auditRetry;
+};
+
+} // namespace cachescope::ops
