@@ -1,3 +1,4 @@
+#include "admin/adminapi.h"
 #include "admin/adminhttpserver.h"
 #include "admin/httprequestparser.h"
 #include "cache/keyspace.h"
@@ -11,10 +12,12 @@
 #include <QNetworkAccessManager>
 #include <QNetworkReply>
 #include <QProcess>
+#include <QRandomGenerator>
 #include <QSet>
 #include <QSignalSpy>
 #include <QTcpSocket>
 #include <QTest>
+#include <QTimer>
 
 using namespace cachescope;
 using namespace Qt::StringLiterals;
@@ -32,6 +35,7 @@ private:
     QProcess m_serve;
     quint16 m_port = 0;
     QNetworkAccessManager m_http;
+    QByteArray m_serveLog; // serve's standard error: one line per call
 
     struct Answer
     {
@@ -141,6 +145,8 @@ private Q_SLOTS:
         QVERIFY2(m_server.start(), qPrintable(m_server.errorString()));
         seed();
         m_serve.setProcessEnvironment(environment(token));
+        connect(&m_serve, &QProcess::readyReadStandardError, this,
+            [this] { m_serveLog += m_serve.readAllStandardError(); });
         m_serve.start(QStringLiteral(CACHECTL_PATH),
             redisArguments() + QStringList {u"serve"_s, u"--http-port"_s, u"0"_s, u"--protect"_s, u"session:*"_s});
         QVERIFY(m_serve.waitForStarted());
@@ -157,7 +163,8 @@ private Q_SLOTS:
         m_serve.terminate();
         QVERIFY(m_serve.waitForFinished(10000));
         // Nothing the server wrote — its log, its answers' audit records — holds the token or Redis's password.
-        const QByteArray written = m_serve.readAllStandardOutput() + m_serve.readAllStandardError();
+        const QByteArray written = m_serve.readAllStandardOutput() + m_serveLog + m_serve.readAllStandardError();
+        QVERIFY2(!written.contains('\x1b') && !written.contains('\x07'), "a control byte reached the log");
         QVERIFY(written.contains("POST /admin/cache/invalidate from 127.0.0.1"));
         QVERIFY2(!written.contains(token) && !written.contains(redisPassword), written.constData());
         const QByteArray audit = cli({u"XRANGE"_s, u"cachescope:audit{cachescope}"_s, u"-"_s, u"+"_s});
@@ -309,7 +316,6 @@ private Q_SLOTS:
         QTest::newRow("empty") << QByteArray();
         QTest::newRow("prefix") << QByteArray(token).chopped(1);
         QTest::newRow("longer") << QByteArray(token) + "x";
-        QTest::newRow("lower case scheme") << QByteArray("bearer ") + token;
     }
     void wrongTokenOfAnyLengthIsRefused()
     {
@@ -421,6 +427,7 @@ private Q_SLOTS:
     void slowClientsAreCutOff()
     {
         admin::AdminHttpServer::Options options;
+        options.headerDeadline = std::chrono::milliseconds(300);
         options.requestDeadline = std::chrono::milliseconds(300);
         int handled = 0;
         admin::AdminHttpServer server(
@@ -438,6 +445,156 @@ private Q_SLOTS:
         QTRY_VERIFY_WITH_TIMEOUT(socket.state() == QAbstractSocket::UnconnectedState, 5000);
         QVERIFY2(answer.startsWith("HTTP/1.1 408 "), answer.constData());
         QCOMPARE(handled, 0);
+    }
+
+    // The token check: a wrong token of the right length, a token differing in its first or last byte only, and
+    // many random tokens are all refused (a comparison of the last byte alone, or of the length, once let one
+    // guess in 256 through); the scheme and the media type are case-insensitive, the token is not.
+    void tokenComparisonRefusesNearMisses_data()
+    {
+        QTest::addColumn<QByteArray>("authorization");
+        QTest::addColumn<int>("status");
+        QByteArray firstByte = token;
+        firstByte[0] = char(firstByte[0] ^ 1);
+        QByteArray lastByte = token;
+        lastByte[lastByte.size() - 1] = char(lastByte[lastByte.size() - 1] ^ 1);
+        QTest::newRow("right token") << QByteArray("Bearer ") + token << 200;
+        QTest::newRow("scheme lower case") << QByteArray("bearer ") + token << 200;
+        QTest::newRow("scheme upper case") << QByteArray("BEARER ") + token << 200;
+        QTest::newRow("token upper case") << QByteArray("Bearer ") + QByteArray(token).toUpper() << 401;
+        QTest::newRow("same length, other bytes") << QByteArray("Bearer ") + QByteArray(qstrlen(token), 'x') << 401;
+        QTest::newRow("first byte differs") << QByteArray("Bearer ") + firstByte << 401;
+        QTest::newRow("last byte differs") << QByteArray("Bearer ") + lastByte << 401;
+        QTest::newRow("prefix") << QByteArray("Bearer ") + QByteArray(token).chopped(1) << 401;
+        QTest::newRow("longer") << QByteArray("Bearer ") + token + "x" << 401;
+        QTest::newRow("empty") << QByteArray("Bearer ") << 401;
+        QTest::newRow("basic scheme") << QByteArray("Basic ") + token << 401;
+    }
+    void tokenComparisonRefusesNearMisses()
+    {
+        QFETCH(QByteArray, authorization);
+        QFETCH(int, status);
+        QCOMPARE(
+            request("GET", u"/admin/cache/stats?window=1"_s, {}, {{"Authorization", authorization}}).status, status);
+    }
+
+    void randomTokensAreRefused()
+    {
+        // In-process, so thousands of guesses take milliseconds: a check of one byte would let ~8 of 2,000 through.
+        for (int i = 0; i < 2000; ++i) {
+            QByteArray guess(qstrlen(token), Qt::Uninitialized);
+            for (char& c : guess)
+                c = char(QRandomGenerator::global()->bounded(256));
+            QVERIFY2(!admin::AdminApi::constantTimeEquals(guess, token), guess.toHex().constData());
+        }
+        QVERIFY(admin::AdminApi::constantTimeEquals(token, token));
+        QVERIFY(!admin::AdminApi::constantTimeEquals({}, {}));
+    }
+
+    void mediaTypeIsCaseInsensitive()
+    {
+        const Answer answer = request("POST", u"/admin/cache/invalidate"_s,
+            R"({"patterns": ["nothing-matches-this:*"], "dryRun": true})",
+            {{"Authorization", QByteArray("Bearer ") + token}, {"Content-Type", "Application/JSON; charset=UTF-8"}});
+        QCOMPARE(answer.status, 200);
+        QCOMPARE(answer.json.value(u"matched"_s).toInt(-1), 0);
+    }
+
+    // Control bytes in a request path are escaped in serve's log: no forged lines, no terminal escapes.
+    void controlBytesInPathsAreEscapedInTheLog()
+    {
+        const QByteArray answer = raw("GET /admin/\x1b[2Jforged\x07\x7f HTTP/1.1\r\nHost: x\r\n\r\n");
+        QVERIFY2(answer.startsWith("HTTP/1.1 404 "), answer.constData());
+        QTRY_VERIFY_WITH_TIMEOUT(m_serveLog.contains("GET /admin/\\x1b[2Jforged\\x07\\x7f from 127.0.0.1"), 5000);
+    }
+
+    // Nobody without the token can lock out those with it (once 32 idle sockets made serve answer 503 to everyone):
+    // 256 idle sockets and 50 slowloris senders, reconnecting whenever serve drops them, while the token holder
+    // asks every 100 ms for 4 s — each of its calls is answered, within 1 s.
+    void idleAndSlowClientsCannotLockOutTheTokenHolder()
+    {
+        std::vector<std::unique_ptr<QTcpSocket>> attackers;
+        const auto connectAttacker = [this](QTcpSocket* socket) {
+            socket->abort();
+            socket->connectToHost(QHostAddress::LocalHost, m_port);
+        };
+        for (int i = 0; i < 306; ++i) {
+            attackers.push_back(std::make_unique<QTcpSocket>());
+            QTcpSocket* socket = attackers.back().get();
+            const bool slowloris = i >= 256;
+            connect(socket, &QTcpSocket::disconnected, this,
+                [socket, connectAttacker] { QTimer::singleShot(10, socket, [=] { connectAttacker(socket); }); });
+            if (slowloris) {
+                connect(socket, &QTcpSocket::connected, this,
+                    [socket] { socket->write("GET /admin/cache/stats HTTP/1.1\r\nX-Slow: "); });
+            }
+            connectAttacker(socket);
+        }
+        QTimer trickle; // the slowloris senders' one byte at a time
+        connect(&trickle, &QTimer::timeout, this, [&attackers] {
+            for (std::size_t i = 256; i < attackers.size(); ++i) {
+                if (attackers[i]->state() == QAbstractSocket::ConnectedState)
+                    attackers[i]->write("a");
+            }
+        });
+        trickle.start(200);
+        QTest::qWait(500); // let them all connect
+
+        int asked = 0;
+        int served = 0;
+        qint64 slowest = 0;
+        QElapsedTimer run;
+        run.start();
+        while (run.elapsed() < 4000) {
+            QElapsedTimer clock;
+            clock.start();
+            const Answer answer = request("GET", u"/admin/cache/stats?window=1"_s, {}, authorized());
+            ++asked;
+            served += answer.status == 200;
+            slowest = std::max(slowest, clock.elapsed());
+            QTest::qWait(100);
+        }
+        trickle.stop();
+        for (auto& socket : attackers)
+            socket->disconnect(this);
+        QVERIFY(asked >= 10);
+        QCOMPARE(served, asked);
+        QVERIFY2(slowest < 1000, qPrintable(u"slowest authenticated call: %1 ms"_s.arg(slowest)));
+        const Answer health = request("GET", u"/healthz"_s);
+        QCOMPARE(health.status, 200);
+    }
+
+    // A thousand authenticated requests at once are all answered (200, or 429 where a rule says so); none dropped.
+    void aThousandConcurrentRequestsAreAllAnswered()
+    {
+        constexpr int clients = 1000;
+        std::vector<std::unique_ptr<QTcpSocket>> sockets;
+        std::vector<QByteArray> answers(clients);
+        int closed = 0;
+        const QByteArray requestBytes =
+            QByteArray("GET /admin/cache/stats?window=1 HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer ") + token
+            + "\r\n\r\n";
+        for (int i = 0; i < clients; ++i) {
+            sockets.push_back(std::make_unique<QTcpSocket>());
+            QTcpSocket* socket = sockets.back().get();
+            connect(socket, &QTcpSocket::connected, this, [socket, requestBytes] { socket->write(requestBytes); });
+            connect(socket, &QTcpSocket::readyRead, this, [socket, &answers, i] { answers[i] += socket->readAll(); });
+            connect(socket, &QTcpSocket::disconnected, this, [&closed] { ++closed; });
+            connect(socket, &QTcpSocket::errorOccurred, this, [socket, &closed](QAbstractSocket::SocketError error) {
+                if (error != QAbstractSocket::RemoteHostClosedError
+                    && socket->state() == QAbstractSocket::UnconnectedState)
+                    ++closed; // refused or reset: counted, and caught below as an empty answer
+            });
+            socket->connectToHost(QHostAddress::LocalHost, m_port);
+        }
+        QTRY_COMPARE_WITH_TIMEOUT(closed, clients, 60000);
+        int ok = 0;
+        int tooMany = 0;
+        for (int i = 0; i < clients; ++i) {
+            ok += answers[i].startsWith("HTTP/1.1 200 ");
+            tooMany += answers[i].startsWith("HTTP/1.1 429 ");
+        }
+        QCOMPARE(ok + tooMany, clients);
     }
 
     // Started --read-only, the API still previews, and refuses to delete.
@@ -473,6 +630,11 @@ private Q_SLOTS:
         QTest::addColumn<QByteArray>("message");
         QTest::newRow("none") << QByteArray() << QByteArray("no token, no start");
         QTest::newRow("too short") << QByteArray("short") << QByteArray("at least 16 characters");
+        QTest::newRow("only spaces") << QByteArray(20, ' ') << QByteArray("no token, no start");
+        QTest::newRow("space inside") << QByteArray("0123456789 abcdefghij") << QByteArray("spaces or control");
+        QTest::newRow("control byte") << QByteArray("0123456789\x01"
+                                                    "ghijklmnopq")
+                                      << QByteArray("spaces or control");
     }
     void noTokenNoStart()
     {

@@ -391,6 +391,33 @@ private Q_SLOTS:
         QCOMPARE(venues->byLabel.value("v1")[StatsEvent::Hit], 1);
         QVERIFY(!hitRate(StatsCounters()));
     }
+
+    // Every event kind is stored and read back exactly, each under its own count (a summation that stopped one
+    // kind short once lost every negative-cache hit without a test noticing).
+    void everyEventKindIsCountedExactly()
+    {
+        QVERIFY(testing::runCommand(*m_connection, {"FLUSHALL"}).isStatus("OK"));
+        StatsRecorder stats(m_connection.get(), {});
+        const StatsLabels labels {"gateway", "GET /api/every-kind", "acme", "v1"};
+        for (int e = 0; e < int(StatsEvent::Count_); ++e) {
+            for (int n = 0; n <= e; ++n) // kind e recorded e + 1 times
+                stats.record(labels, StatsEvent(e), StatsEvent(e) == StatsEvent::Load ? 10 : -1);
+        }
+        stats.flush();
+        QTest::qWait(1100); // the window covers complete seconds only
+        for (const StatsDimension dimension : {StatsDimension::Total, StatsDimension::Route, StatsDimension::Tenant}) {
+            std::optional<StatsWindow> window;
+            readStatsWindow(*m_connection, dimension, 5, this,
+                [&window](std::optional<StatsWindow> w, const QString&) { window = std::move(w); });
+            QTRY_VERIFY(window.has_value());
+            const StatsCounters counters = window->total();
+            for (int e = 0; e < int(StatsEvent::Count_); ++e)
+                QCOMPARE(counters[StatsEvent(e)], qint64(e + 1));
+            QCOMPARE(counters.loadMsTotal, qint64(10 * (int(StatsEvent::Load) + 1)));
+        }
+        QCOMPARE(stats.lifetime(StatsDimension::Route).value("GET /api/every-kind")[StatsEvent::NegativeHit],
+            qint64(int(StatsEvent::NegativeHit) + 1));
+    }
 };
 
 QTEST_GUILESS_MAIN(TestCacheManager)

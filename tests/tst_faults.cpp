@@ -10,6 +10,7 @@
 #include "synccommand.h"
 
 #include <QElapsedTimer>
+
 #include <QJsonDocument>
 #include <QJsonObject>
 #include <QNetworkAccessManager>
@@ -18,6 +19,8 @@
 #include <QSet>
 #include <QSignalSpy>
 #include <QTest>
+#include <csignal>
+#include <sys/types.h>
 
 using namespace cachescope;
 using namespace Qt::StringLiterals;
@@ -213,6 +216,37 @@ private Q_SLOTS:
         QCOMPARE(record.target, u"events:*"_s);
         QCOMPARE(record.count, done);
         QCOMPARE(record.dryRun, false);
+    }
+
+    // Ctrl-C during `cachectl invalidate --yes`: the UNLINKs already sent are waited for, so the count is exact;
+    // the run is audited as cancelled with that count, and the exit code is 130 (the user's doing, not a failure).
+    void cachectlCancelledRunIsExactAndAudited()
+    {
+        testing::RedisServer server;
+        QVERIFY2(server.start(), qPrintable(server.errorString()));
+        constexpr int seeded = 100000;
+        seed(server, seeded);
+        QProcess process;
+        process.start(QStringLiteral(CACHECTL_PATH),
+            {u"-p"_s, QString::number(server.port()), u"invalidate"_s, u"events:*"_s, u"--yes"_s, u"--json"_s,
+                u"--actor"_s, u"ctrl-c"_s});
+        QVERIFY(process.waitForStarted());
+        QTRY_VERIFY_WITH_TIMEOUT(dataKeys(server) < seeded, 10000);
+        ::kill(pid_t(process.processId()), SIGINT);
+        QVERIFY(process.waitForFinished(15000));
+        QCOMPARE(process.exitStatus(), QProcess::NormalExit);
+        QCOMPARE(process.exitCode(), 130);
+        const QJsonObject report = QJsonDocument::fromJson(process.readAllStandardOutput()).object();
+        QCOMPARE(report[u"cancelled"_s].toBool(), true);
+        QCOMPARE(report[u"success"_s].toBool(), true); // nothing failed: it was stopped
+        const qint64 deleted = report[u"invalidated"_s].toInteger(-1);
+        QVERIFY2(deleted > 0 && deleted < seeded, qPrintable(QString::number(deleted)));
+        QCOMPARE(seeded - dataKeys(server), deleted);
+        const ops::AuditRecord record = testing::auditRecords(server.connectionOptions(), 1).value(0);
+        QCOMPARE(record.action, u"invalidate"_s);
+        QCOMPARE(record.outcome, u"cancelled"_s);
+        QCOMPARE(record.actor, u"ctrl-c"_s);
+        QCOMPARE(record.count, deleted);
     }
 
     // The server never comes back: the run still ends (no hang), says the audit record could not be written,

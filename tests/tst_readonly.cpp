@@ -50,6 +50,20 @@ private Q_SLOTS:
         QTest::newRow("FLUSHALL") << QList<QByteArray> {"FLUSHALL"} << false;
         QTest::newRow("CONFIG SET") << QList<QByteArray> {"CONFIG", "SET", "maxmemory", "1"} << false;
         QTest::newRow("CLIENT KILL") << QList<QByteArray> {"CLIENT", "KILL", "ID", "1"} << false;
+        // Every subcommand that is not on the allow-list writes: an allow-list, never a deny-list.
+        QTest::newRow("CONFIG REWRITE") << QList<QByteArray> {"CONFIG", "REWRITE"} << false;
+        QTest::newRow("CONFIG RESETSTAT") << QList<QByteArray> {"CONFIG", "RESETSTAT"} << false;
+        QTest::newRow("config resetstat") << QList<QByteArray> {"config", "resetstat"} << false;
+        QTest::newRow("CONFIG alone") << QList<QByteArray> {"CONFIG"} << false;
+        QTest::newRow("ACL SETUSER") << QList<QByteArray> {"ACL", "SETUSER", "x", "on"} << false;
+        QTest::newRow("ACL DELUSER") << QList<QByteArray> {"ACL", "DELUSER", "x"} << false;
+        QTest::newRow("ACL WHOAMI") << QList<QByteArray> {"ACL", "WHOAMI"} << true;
+        QTest::newRow("CLIENT PAUSE") << QList<QByteArray> {"CLIENT", "PAUSE", "10"} << false;
+        QTest::newRow("CLIENT NO-EVICT") << QList<QByteArray> {"CLIENT", "NO-EVICT", "on"} << false;
+        QTest::newRow("CLIENT LIST") << QList<QByteArray> {"CLIENT", "LIST"} << true;
+        QTest::newRow("SLOWLOG RESET") << QList<QByteArray> {"SLOWLOG", "RESET"} << false;
+        QTest::newRow("SLOWLOG GET") << QList<QByteArray> {"SLOWLOG", "GET"} << true;
+        QTest::newRow("LATENCY RESET") << QList<QByteArray> {"LATENCY", "RESET"} << false;
         QTest::newRow("XADD") << QList<QByteArray> {"XADD", "s", "*", "a", "b"} << false;
         QTest::newRow("unknown") << QList<QByteArray> {"FROBNICATE"} << false;
     }

@@ -298,11 +298,15 @@ int main(int argc, char* argv[])
                 return usage(u"cannot read the token file %1: %2"_s.arg(file.fileName(), file.errorString()));
             token = file.readLine().trimmed();
         }
+        token = token.trimmed();
         if (token.isEmpty())
             return usage(
                 u"serve needs a bearer token: --token-file FILE or CACHESCOPE_ADMIN_TOKEN (no token, no start)"_s);
         if (token.size() < 16)
             return usage(u"the bearer token is too short: use at least 16 characters"_s);
+        // A header value cannot carry spaces or control bytes inside a token: such a token could never match.
+        if (std::any_of(token.cbegin(), token.cend(), [](char c) { return uchar(c) <= 0x20 || uchar(c) == 0x7f; }))
+            return usage(u"the bearer token holds spaces or control characters: use printable characters only"_s);
         options.api.token = token;
         if (parser.isSet(u"bind"_s) && !options.bind.setAddress(parser.value(u"bind"_s)))
             return usage(u"--bind takes an IP address, e.g. 127.0.0.1 or ::1"_s);

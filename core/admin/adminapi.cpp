@@ -51,7 +51,9 @@ bool AdminApi::constantTimeEquals(const QByteArray& given, const QByteArray& exp
 void AdminApi::handle(const HttpRequest& request, const QHostAddress& peer, AdminHttpServer::Respond respond)
 {
     const QString who = u"%1 (%2)"_s.arg(m_options.actor, peer.toString());
-    const QString line = QString::fromLatin1(request.method + ' ' + request.path) + u" from "_s + peer.toString();
+    // Escaped: an unauthenticated caller must not be able to forge log lines or send terminal escapes.
+    const QString line = redis::displayBytes(request.method, 20) + u' ' + redis::displayBytes(request.path, 300)
+        + u" from "_s + peer.toString();
     auto logged = [this, respond, line](const HttpResponse& response) {
         Q_EMIT served(line + u" → "_s + QString::number(response.status));
         respond(response);
@@ -66,7 +68,9 @@ void AdminApi::handle(const HttpRequest& request, const QHostAddress& peer, Admi
     if (!invalidatePath && !statsPath)
         return logged(HttpResponse::error(404, u"no such endpoint: %1"_s.arg(QString::fromUtf8(request.path))));
     const QByteArray authorization = request.header("authorization");
-    if (!authorization.startsWith("Bearer ") || !constantTimeEquals(authorization.sliced(7), m_options.token)) {
+    // The scheme is case-insensitive (RFC 9110 §11.1); the token itself is compared exactly.
+    const bool bearer = authorization.size() > 7 && authorization.first(7).toLower() == "bearer ";
+    if (!bearer || !constantTimeEquals(authorization.sliced(7).trimmed(), m_options.token)) {
         HttpResponse denied = HttpResponse::error(401, u"a valid 'Authorization: Bearer <token>' header is required"_s);
         denied.headers.append(std::pair<QByteArray, QByteArray>("WWW-Authenticate", "Bearer"));
         return logged(denied); // not audited: unauthenticated noise must not push real records out of the stream
@@ -100,7 +104,9 @@ void AdminApi::invalidate(const HttpRequest& request, const QString& who, AdminH
 {
     const auto reject = [this, &who, &respond](
                             int status, const QString& message) { rejectInvalidation(who, respond, status, message); };
-    if (!request.header("content-type").startsWith("application/json"))
+    // The media type is case-insensitive (RFC 9110 §8.3.1); parameters such as charset may follow.
+    const QByteArray mediaType = request.header("content-type").split(';').first().trimmed().toLower();
+    if (mediaType != "application/json")
         return reject(415, u"the body must be JSON (Content-Type: application/json)"_s);
     QJsonParseError parseError;
     const QJsonDocument document = QJsonDocument::fromJson(request.body, &parseError);

@@ -76,53 +76,98 @@ bool AdminHttpServer::listen(const QHostAddress& address, quint16 port)
 
 void AdminHttpServer::onNewConnection()
 {
-    while (QTcpSocket* socket = m_server.nextPendingConnection()) {
-        ++m_open;
-        connect(socket, &QObject::destroyed, this, [this] { --m_open; });
-        connect(socket, &QTcpSocket::disconnected, socket, &QObject::deleteLater);
-        auto answered = std::make_shared<bool>(false);
-        QPointer<QTcpSocket> guard(socket);
-        const Respond respond = [guard, answered](const HttpResponse& response) {
-            if (!guard || *answered)
-                return; // the client left, or was already answered (a deadline and a late handler)
-            *answered = true;
-            QByteArray head = "HTTP/1.1 " + QByteArray::number(response.status) + ' ' + reasonPhrase(response.status)
-                + "\r\nContent-Type: " + response.contentType + "\r\nContent-Length: "
-                + QByteArray::number(response.body.size()) + "\r\nCache-Control: no-store\r\nConnection: close\r\n";
-            for (const auto& [name, value] : response.headers)
-                head += name + ": " + value + "\r\n";
-            guard->write(head + "\r\n" + response.body);
-            guard->disconnectFromHost(); // after the bytes are written
-        };
-        if (m_open > m_options.maxConnections) {
-            respond(HttpResponse::error(503, u"too many connections"_s));
+    while (QTcpSocket* socket = m_server.nextPendingConnection())
+        accept(socket);
+}
+
+bool AdminHttpServer::evictOldestPending(const QHostAddress* peer)
+{
+    for (auto it = m_pending.begin(); it != m_pending.end(); ++it) {
+        if (peer && it->peer != *peer)
             continue;
+        if (it->since.elapsed() < m_options.evictableAfter.count())
+            return false; // the rest are younger still
+        QPointer<QTcpSocket> socket = it->socket;
+        m_pending.erase(it);
+        if (socket) {
+            socket->abort(); // no answer: it has not asked anything yet
+            socket->deleteLater();
         }
-        auto* deadline = new QTimer(socket);
-        deadline->setSingleShot(true);
-        connect(deadline, &QTimer::timeout, socket,
-            [respond] { respond(HttpResponse::error(408, u"the request did not arrive in time"_s)); });
-        deadline->start(m_options.requestDeadline);
-        auto parser = std::make_shared<HttpRequestParser>(m_options.limits);
-        const QHostAddress peer = socket->peerAddress();
-        connect(socket, &QTcpSocket::readyRead, socket, [this, socket, parser, respond, deadline, peer] {
-            if (parser->state() != HttpRequestParser::State::NeedMore) {
-                socket->readAll(); // one request per connection: the rest is ignored
-                return;
-            }
-            switch (parser->feed(socket->readAll())) {
-            case HttpRequestParser::State::NeedMore:
-                return;
-            case HttpRequestParser::State::Failed:
-                respond(HttpResponse::error(parser->errorStatus(), parser->errorMessage()));
-                return;
-            case HttpRequestParser::State::Complete:
-                deadline->stop();
-                m_handler(parser->request(), peer, respond);
-                return;
-            }
-        });
+        return true;
     }
+    return false;
+}
+
+void AdminHttpServer::forgetPending(QTcpSocket* socket)
+{
+    m_pending.remove_if([socket](const Pending& pending) { return pending.socket == socket || !pending.socket; });
+}
+
+void AdminHttpServer::accept(QTcpSocket* socket)
+{
+    const QHostAddress peer = socket->peerAddress();
+    ++m_open;
+    connect(socket, &QObject::destroyed, this, [this, socket] {
+        --m_open;
+        forgetPending(socket);
+    });
+    connect(socket, &QTcpSocket::disconnected, socket, &QObject::deleteLater);
+    auto answered = std::make_shared<bool>(false);
+    QPointer<QTcpSocket> guard(socket);
+    const Respond respond = [this, guard, answered](const HttpResponse& response) {
+        if (!guard || *answered)
+            return; // the client left, or was already answered (a deadline and a late handler)
+        *answered = true;
+        forgetPending(guard);
+        QByteArray head = "HTTP/1.1 " + QByteArray::number(response.status) + ' ' + reasonPhrase(response.status)
+            + "\r\nContent-Type: " + response.contentType + "\r\nContent-Length: "
+            + QByteArray::number(response.body.size()) + "\r\nCache-Control: no-store\r\nConnection: close\r\n";
+        for (const auto& [name, value] : response.headers)
+            head += name + ": " + value + "\r\n";
+        guard->write(head + "\r\n" + response.body);
+        guard->disconnectFromHost(); // after the bytes are written
+    };
+
+    // Make room: first from this address's own unfinished connections, then from anyone's.
+    const auto pendingOfPeer = std::count_if(
+        m_pending.cbegin(), m_pending.cend(), [&peer](const Pending& pending) { return pending.peer == peer; });
+    if (pendingOfPeer >= m_options.maxPendingPerAddress)
+        evictOldestPending(&peer);
+    if (m_open > m_options.maxConnections && !evictOldestPending(nullptr)) {
+        respond(HttpResponse::error(503, u"too many requests in progress; try again shortly"_s));
+        return;
+    }
+    m_pending.push_back({guard, peer, {}});
+    m_pending.back().since.start();
+
+    auto* deadline = new QTimer(socket);
+    deadline->setSingleShot(true);
+    connect(deadline, &QTimer::timeout, socket,
+        [respond] { respond(HttpResponse::error(408, u"the request did not arrive in time"_s)); });
+    deadline->start(m_options.headerDeadline);
+    auto parser = std::make_shared<HttpRequestParser>(m_options.limits);
+    connect(socket, &QTcpSocket::readyRead, socket, [this, socket, parser, respond, deadline, peer] {
+        if (parser->state() != HttpRequestParser::State::NeedMore) {
+            socket->readAll(); // one request per connection: the rest is ignored
+            return;
+        }
+        const bool hadHead = parser->headComplete();
+        const HttpRequestParser::State state = parser->feed(socket->readAll());
+        if (!hadHead && parser->headComplete())
+            deadline->start(m_options.requestDeadline); // the body gets the rest of the request's time
+        switch (state) {
+        case HttpRequestParser::State::NeedMore:
+            return;
+        case HttpRequestParser::State::Failed:
+            respond(HttpResponse::error(parser->errorStatus(), parser->errorMessage()));
+            return;
+        case HttpRequestParser::State::Complete:
+            deadline->stop();
+            forgetPending(socket); // a request in progress is never evicted
+            m_handler(parser->request(), peer, respond);
+            return;
+        }
+    });
 }
 
 } // namespace cachescope::admin

@@ -2,12 +2,16 @@
 
 #include "admin/httprequestparser.h"
 
+#include <QElapsedTimer>
 #include <QHostAddress>
 #include <QObject>
+#include <QPointer>
 #include <QTcpServer>
+#include <QTcpSocket>
 
 #include <chrono>
 #include <functional>
+#include <list>
 
 namespace cachescope::admin {
 
@@ -24,8 +28,14 @@ struct HttpResponse
 };
 
 // A small HTTP/1.1 server for the admin API: one request per connection (answered with Connection: close),
-// sizes bounded by HttpRequestParser before anything is buffered, a deadline for the whole request (a client
-// that trickles bytes is cut off), and a cap on simultaneous connections. Handlers answer asynchronously.
+// sizes bounded by HttpRequestParser before anything is buffered, and handlers that answer asynchronously.
+//
+// Nobody without the token can lock out those with it: a connection must send its request line and headers
+// within headerDeadline and its body within requestDeadline after that (idle and slowloris clients are cut off);
+// the connection cap is high, and when it is reached — or one address holds more than maxPendingPerAddress
+// connections still sending their request — the oldest such unfinished connection is dropped to make room
+// (requests already being handled are never dropped). Only when every connection is a request in progress does
+// a newcomer get 503.
 class AdminHttpServer : public QObject
 {
     Q_OBJECT
@@ -36,8 +46,13 @@ public:
     struct Options
     {
         HttpRequestParser::Limits limits;
+        std::chrono::milliseconds headerDeadline {3000};
         std::chrono::milliseconds requestDeadline {10000};
-        int maxConnections = 32;
+        int maxConnections = 4096;
+        int maxPendingPerAddress = 128;
+        // An unfinished connection younger than this is not dropped for a newcomer: a burst of real clients
+        // whose requests are already in the socket buffers must not evict each other before being read.
+        std::chrono::milliseconds evictableAfter {500};
     };
 
     AdminHttpServer(Handler handler, Options options, QObject* parent = nullptr);
@@ -54,13 +69,30 @@ public:
 
     static QByteArray reasonPhrase(int status);
 
+    int openConnections() const
+    {
+        return m_open;
+    }
+
 private:
+    struct Pending // a connection still sending its request
+    {
+        QPointer<QTcpSocket> socket;
+        QHostAddress peer;
+        QElapsedTimer since;
+    };
+
     void onNewConnection();
+    void accept(QTcpSocket* socket);
+    // Drops the oldest unfinished connection (of `peer` only, when given) old enough to evict; false if none.
+    bool evictOldestPending(const QHostAddress* peer);
+    void forgetPending(QTcpSocket* socket);
 
     Handler m_handler;
     Options m_options;
     QTcpServer m_server;
     int m_open = 0;
+    std::list<Pending> m_pending; // oldest first
 };
 
 } // namespace cachescope::admin

@@ -50,6 +50,11 @@ public:
     {
         return m_state;
     }
+    // The request line and headers have arrived (the body may still be coming).
+    bool headComplete() const
+    {
+        return m_headDone;
+    }
     const HttpRequest& request() const
     {
         return m_request;

@@ -25,8 +25,11 @@ bool isReadOnlyCommand(const QList<QByteArray>& arguments)
         return sub == "WHOAMI" || sub == "LIST" || sub == "USERS" || sub == "CAT";
     if (name == "CLIENT")
         return sub == "SETNAME" || sub == "GETNAME" || sub == "LIST" || sub == "INFO" || sub == "ID";
-    if (name == "SLOWLOG" || name == "LATENCY")
-        return sub != "RESET";
+    if (name == "SLOWLOG")
+        return sub == "GET" || sub == "LEN" || sub == "HELP";
+    if (name == "LATENCY")
+        return sub == "LATEST" || sub == "HISTORY" || sub == "DOCTOR" || sub == "GRAPH" || sub == "HISTOGRAM"
+            || sub == "HELP";
     if (name == "MEMORY")
         return sub == "USAGE" || sub == "STATS" || sub == "DOCTOR";
     if (name == "CLUSTER")
