@@ -597,6 +597,46 @@ private Q_SLOTS:
         QCOMPARE(ok + tooMany, clients);
     }
 
+    // Making room: past the per-address cap, and past the global cap, the oldest unfinished connection is dropped
+    // and the newcomer is served (in-process, with small caps).
+    void oldestUnfinishedConnectionsAreDroppedFirst_data()
+    {
+        QTest::addColumn<int>("maxConnections");
+        QTest::addColumn<int>("perAddress");
+        QTest::newRow("per-address cap") << 1000 << 8;
+        QTest::newRow("global cap") << 8 << 1000;
+    }
+    void oldestUnfinishedConnectionsAreDroppedFirst()
+    {
+        QFETCH(int, maxConnections);
+        QFETCH(int, perAddress);
+        admin::AdminHttpServer::Options options;
+        options.maxConnections = maxConnections;
+        options.maxPendingPerAddress = perAddress;
+        options.evictableAfter = std::chrono::milliseconds(100);
+        admin::AdminHttpServer server(
+            [](const admin::HttpRequest&, const QHostAddress&, admin::AdminHttpServer::Respond respond) {
+                respond(admin::HttpResponse::json(200, "{}"));
+            },
+            options);
+        QVERIFY(server.listen(QHostAddress::LocalHost, 0));
+        std::vector<std::unique_ptr<QTcpSocket>> idle;
+        for (int i = 0; i < 8; ++i) {
+            idle.push_back(std::make_unique<QTcpSocket>());
+            idle.back()->connectToHost(QHostAddress::LocalHost, server.port());
+        }
+        QTRY_COMPARE(server.openConnections(), 8);
+        QTest::qWait(200); // old enough to be dropped
+        QTcpSocket client;
+        QByteArray answer;
+        connect(&client, &QTcpSocket::readyRead, this, [&] { answer += client.readAll(); });
+        connect(&client, &QTcpSocket::connected, this, [&] { client.write("GET /healthz HTTP/1.1\r\n\r\n"); });
+        client.connectToHost(QHostAddress::LocalHost, server.port());
+        QTRY_VERIFY_WITH_TIMEOUT(answer.startsWith("HTTP/1.1 200 "), 5000);
+        QTRY_COMPARE(idle.front()->state(), QAbstractSocket::UnconnectedState); // the oldest went
+        QCOMPARE(idle.back()->state(), QAbstractSocket::ConnectedState); // the others stay
+    }
+
     // Started --read-only, the API still previews, and refuses to delete.
     void readOnlyServerOnlyPreviews()
     {

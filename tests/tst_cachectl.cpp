@@ -71,6 +71,56 @@ private Q_SLOTS:
         seed();
     }
 
+    // Restricted ACL users, as the README documents them: a bare +@read user (no PING, no INFO) can still scan and
+    // preview; the documented read-only user also gets stats; the documented writer invalidates and audits; a user
+    // who may delete but not write the audit stream gets the deletion done and exit 1, never a silent gap.
+    void restrictedAclUsers_data()
+    {
+        QTest::addColumn<QString>("rules");
+        QTest::addColumn<QStringList>("command");
+        QTest::addColumn<int>("exitCode");
+        QTest::addColumn<QString>("field"); // a field of the JSON report, or a line of standard error
+        QTest::addColumn<int>("value");
+        const QStringList preview {u"invalidate"_s, u"events:*"_s, u"--json"_s};
+        QTest::newRow("+@read previews") << u"~* +@read"_s << preview << 0 << u"matched"_s << 25;
+        QTest::newRow("+@read +@connection previews")
+            << u"~* +@read +@connection"_s << preview << 0 << u"matched"_s << 25;
+        QTest::newRow("documented read-only: stats")
+            << u"~* +@read +@connection +info"_s << QStringList {u"stats"_s, u"--json"_s} << 0 << u"keys"_s << -1;
+        QTest::newRow("documented read-only cannot delete")
+            << u"~* +@read +@connection +info"_s
+            << QStringList {u"invalidate"_s, u"events:1*"_s, u"--yes"_s, u"--json"_s} << 1 << u"invalidated"_s << 0;
+        QTest::newRow("documented writer")
+            << u"~* +@read +@connection +info +unlink +expire +xadd"_s
+            << QStringList {u"invalidate"_s, u"events:1*"_s, u"--yes"_s, u"--json"_s} << 0 << u"invalidated"_s << 11;
+        QTest::newRow("writer without the audit stream")
+            << u"~* +@read +@connection +unlink"_s << QStringList {u"invalidate"_s, u"events:2*"_s, u"--yes"_s} << 1
+            << u"cachectl invalidate: the audit record could not be written: invalidate events:2*: "_s << 6;
+    }
+    void restrictedAclUsers()
+    {
+        QFETCH(QString, rules);
+        QFETCH(QStringList, command);
+        QFETCH(int, exitCode);
+        QFETCH(QString, field);
+        QFETCH(int, value);
+        m_server.cli(QStringList {u"ACL"_s, u"SETUSER"_s, u"restricted"_s, u"reset"_s, u"on"_s, u">restricted-pw"_s}
+            + rules.split(u' '));
+        const Run run =
+            cachectl(at() + QStringList {u"--user"_s, u"restricted"_s} + command, {u"REDISCLI_AUTH=restricted-pw"_s});
+        QVERIFY2(run.exitCode == exitCode, run.err.constData());
+        if (field.startsWith(u"cachectl "_s)) {
+            QVERIFY2(run.err.contains(field.toUtf8()), run.err.constData());
+            QCOMPARE(m_server.cli({u"KEYS"_s, u"events:2*"_s}).trimmed(), QByteArray()); // deleted all the same
+        } else if (value >= 0) {
+            QCOMPARE(QJsonDocument::fromJson(run.out).object()[field].toInt(-1), value);
+        } else {
+            QVERIFY2(QJsonDocument::fromJson(run.out).object().contains(field), run.out.constData());
+        }
+        m_server.cli({u"ACL"_s, u"DELUSER"_s, u"restricted"_s});
+        seed();
+    }
+
     void keysCountsByTenantVenueRoute()
     {
         const Run run = cachectl(at() + QStringList {u"keys"_s, u"--json"_s, u"--count"_s, u"7"_s});
@@ -256,6 +306,7 @@ private Q_SLOTS:
     {
         QTest::addColumn<QStringList>("arguments");
         QTest::newRow("config") << QStringList {u"invalidate"_s, u"cachescope:config:*"_s, u"--yes"_s};
+        QTest::newRow("tag indexes") << QStringList {u"invalidate"_s, u"cachescope:tag:*"_s, u"--yes"_s};
         QTest::newRow("audit among others")
             << QStringList {u"invalidate"_s, u"events:*"_s, u"cachescope:audit{cachescope}"_s, u"--yes"_s};
         QTest::newRow("user protected") << QStringList {
@@ -340,6 +391,20 @@ private Q_SLOTS:
         }
         QVERIFY2(written.contains("routes.save") && written.contains("invalidate"), written.constData());
         QVERIFY2(!written.contains("hunter2"), written.constData());
+        // -u with a password warns as -a does.
+        run = cachectl(QStringList {u"-u"_s, url, u"stats"_s});
+        QCOMPARE(run.exitCode, 0);
+        QVERIFY2(run.err.contains("Warning: a password given in -u can be seen by other users"), run.err.constData());
+
+        // A malformed URL is reported without its password, however it is malformed.
+        for (const QString& bad : {u"redis://user:hunter2hunter2@127.0.0.1:99999"_s,
+                 u"redis://user:hunter2hunter2@127.0.0.1:6379/x"_s, u"redis://:hunter2hunter2@[::1"_s,
+                 u"redis://user:hunter2@hunter2@127.0.0.1"_s, u"http://:hunter2hunter2@127.0.0.1"_s}) {
+            run = cachectl(QStringList {u"-u"_s, bad, u"keys"_s});
+            QCOMPARE(run.exitCode, 2);
+            QVERIFY2(run.err.startsWith("cachectl: -u: "), run.err.constData());
+            QVERIFY2(!run.err.contains("hunter2"), run.err.constData());
+        }
     }
 };
 

@@ -317,7 +317,9 @@ private Q_SLOTS:
             "cachescope:audit{cachescope}", "cachescope:auditlog"};
         for (const QByteArray& key : protectedKeys)
             m_connection->command({"SET", key, "keep"}, nullptr, nullptr);
-        m_connection->command({"SET", "cachescope:tag:venue%3Av1", "index is cache too"}, nullptr, nullptr);
+        // A tag index is protected too: deleted by a pattern, invalidation by its tag would silently miss keys. It
+        // expires with its longest-lived entry.
+        m_connection->command({"SET", "cachescope:tag:venue%3Av1", "kept"}, nullptr, nullptr);
         std::optional<qint64> deleted;
         QString error;
         manager.invalidate("*", this, [&](std::optional<qint64> n, const QString& e) {
@@ -325,8 +327,8 @@ private Q_SLOTS:
             error = e;
         });
         QTRY_VERIFY_WITH_TIMEOUT(deleted.has_value() || !error.isEmpty(), 5000);
-        QCOMPARE(deleted, std::optional<qint64>(501));
-        QCOMPARE(testing::runCommand(*m_connection, {"DBSIZE"}).integer(), qint64(protectedKeys.size()));
+        QCOMPARE(deleted, std::optional<qint64>(500));
+        QCOMPARE(testing::runCommand(*m_connection, {"DBSIZE"}).integer(), qint64(protectedKeys.size() + 1));
     }
 
     void redisDownStillLoads()

@@ -251,6 +251,20 @@ private Q_SLOTS:
             QCOMPARE(testing::scanAll(*m_connection, "events:*").size(), 0);
     }
 
+    // A broad pattern never deletes CacheScope's own keys: configuration, stats, audit, and the tag indexes that
+    // invalidation by tag relies on.
+    void everythingSparesCacheScopesOwnKeys()
+    {
+        seed();
+        QVERIFY(testing::runCommand(*m_connection, {"ZADD", "cachescope:tag:venue%3Av1", "1", "events:1"}).isInteger());
+        QVERIFY(testing::runCommand(*m_connection, {"HSET", "cachescope:stats:s:1", "total|all|hit", "1"}).isInteger());
+        const InvalidationProgress p = run("*", {});
+        QVERIFY(!p.error);
+        QCOMPARE(p.skippedProtected, 3);
+        QCOMPARE(allKeys(),
+            (QSet<QByteArray> {"cachescope:config:routes", "cachescope:tag:venue%3Av1", "cachescope:stats:s:1"}));
+    }
+
     void userProtectedNamespacesAreSkipped()
     {
         seed();

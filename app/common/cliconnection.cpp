@@ -1,5 +1,7 @@
 #include "cliconnection.h"
 
+#include <QUrl>
+
 namespace cachescope::cli {
 
 using namespace Qt::StringLiterals;
@@ -43,8 +45,14 @@ ConnectionArguments connectionFromArguments(const QCommandLineParser& parser)
     const QString envUrl = qEnvironmentVariable("REDIS_URL");
     if (!envUrl.isEmpty() && !applyUrl(envUrl, u"REDIS_URL"_s))
         return result;
-    if (parser.isSet(u"url"_s) && !applyUrl(parser.value(u"url"_s), u"-u"_s))
-        return result;
+    if (parser.isSet(u"url"_s)) {
+        const QString before = options.password;
+        if (!applyUrl(parser.value(u"url"_s), u"-u"_s))
+            return result;
+        if (options.password != before || !QUrl(parser.value(u"url"_s)).password().isEmpty())
+            result.warning = u"Warning: a password given in -u can be seen by other users of this machine; "
+                             u"prefer REDISCLI_AUTH or REDIS_URL."_s;
+    }
 
     if (parser.isSet(u"host"_s))
         options.host = parser.value(u"host"_s);

@@ -90,9 +90,10 @@ private:
 
     Handler m_handler;
     Options m_options;
-    QTcpServer m_server;
+    // Before m_server: its accepted sockets are its children, and their destruction updates these.
     int m_open = 0;
     std::list<Pending> m_pending; // oldest first
+    QTcpServer m_server;
 };
 
 } // namespace cachescope::admin

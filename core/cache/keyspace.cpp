@@ -7,7 +7,9 @@ namespace cachescope::cache {
 
 QList<QByteArray> builtinProtectedPatterns()
 {
-    return {QByteArray(configPrefix) + '*', QByteArray(statsPrefix) + '*', QByteArray(auditPrefix) + '*'};
+    // Tag indexes too: deleting one by pattern would silently break invalidation by that tag.
+    return {QByteArray(configPrefix) + '*', QByteArray(statsPrefix) + '*', QByteArray(auditPrefix) + '*',
+        QByteArray(tagPrefix) + '*'};
 }
 
 QByteArray tagKey(const QByteArray& tag)

@@ -162,6 +162,7 @@ void Connection::sendHandshake()
     {
         QList<QByteArray> arguments;
         bool optional; // a failure is ignored (CLIENT SETNAME may be denied to a restricted ACL user)
+        bool answerIsEnough = false; // any reply, even NOPERM, proves the server is there (never for SELECT)
     };
     QList<Step> steps;
     if (!m_options.password.isEmpty()) {
@@ -174,20 +175,25 @@ void Connection::sendHandshake()
         steps.append({{"SELECT", QByteArray::number(m_options.database)}, false});
     if (!m_options.clientName.isEmpty())
         steps.append({{"CLIENT", "SETNAME", m_options.clientName.toUtf8()}, true});
-    // Always end with a round trip, so Ready means the server has answered.
-    steps.append({{"PING"}, false});
+    // Always end with a round trip, so Ready means the server has answered. A restricted ACL user may not be
+    // allowed PING (a +@read user): its NOPERM is an answer too, so it is accepted below.
+    steps.append({{"PING"}, false, true});
 
     m_handshakeRemaining = int(steps.size());
     for (const Step& step : steps) {
         const bool optional = step.optional;
+        const bool answerIsEnough = step.answerIsEnough;
         Pending pending;
         pending.since = Clock::now();
-        pending.callback = [this, optional](const Reply& reply) {
+        pending.callback = [this, optional, answerIsEnough](const Reply& reply) {
             --m_handshakeRemaining;
             if (m_handshakeFailed)
                 return;
-            // NOAUTH is never optional: it means the password is missing, and every command would fail.
-            if (reply.isError() && (!optional || reply.errorKind() == ErrorKind::NoAuth)) {
+            // NOAUTH is never optional: it means the password is missing, and every command would fail. NOPERM to
+            // the closing PING is the server's answer to a user without that command: the connection works for
+            // what the user may do.
+            const bool denied = answerIsEnough && reply.errorKind() == ErrorKind::NoPerm;
+            if (reply.isError() && !denied && (!optional || reply.errorKind() == ErrorKind::NoAuth)) {
                 failHandshake(reply);
                 return;
             }

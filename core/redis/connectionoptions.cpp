@@ -1,5 +1,6 @@
 #include "redis/connectionoptions.h"
 
+#include <QRegularExpression>
 #include <QUrl>
 
 namespace cachescope::redis {
@@ -21,7 +22,14 @@ UrlParseResult parseRedisUrl(const QString& text, const ConnectionOptions& base)
     UrlParseResult result;
     const QUrl url(text, QUrl::StrictMode);
     if (!url.isValid()) {
-        result.error = u"not a valid URL: %1"_s.arg(url.errorString());
+        // Qt's message quotes the URL, password and all: describe the URL with its password masked instead.
+        static const QRegularExpression userInfo(u"^([A-Za-z][A-Za-z0-9+.-]*://[^/@]*?:)[^/]*@"_s);
+        QString masked = text;
+        masked.replace(userInfo, u"\\1***@"_s);
+        const QUrl maskedUrl(masked, QUrl::StrictMode);
+        result.error = maskedUrl.isValid()
+            ? u"not a valid URL: %1 (percent-encode '@', ':' and '/' in a password)"_s.arg(masked)
+            : u"not a valid URL: %1"_s.arg(maskedUrl.errorString());
         return result;
     }
     ConnectionOptions options = base;
