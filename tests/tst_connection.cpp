@@ -126,10 +126,15 @@ private Q_SLOTS:
         QTest::addColumn<QString>("password");
         QTest::addColumn<bool>("ready");
         QTest::addColumn<ErrorKind>("kind");
-        QTest::newRow("right password") << u"alice"_s << u"s3cret"_s << true << ErrorKind::None;
-        QTest::newRow("wrong password") << u"alice"_s << u"wrong"_s << false << ErrorKind::WrongPass;
-        QTest::newRow("unknown user") << u"mallory"_s << u"s3cret"_s << false << ErrorKind::WrongPass;
-        QTest::newRow("no password") << QString() << QString() << false << ErrorKind::NoAuth;
+        QTest::addColumn<int>("database");
+        QTest::newRow("right password") << u"alice"_s << u"s3cret"_s << true << ErrorKind::None << 0;
+        // A restricted user without PING still connects (the NOPERM is the server's answer) …
+        QTest::newRow("reader without PING") << u"reader"_s << u"r3ad"_s << true << ErrorKind::None << 0;
+        // … but one denied SELECT never silently works in database 0 instead of the one asked for.
+        QTest::newRow("denied SELECT") << u"reader"_s << u"r3ad"_s << false << ErrorKind::NoPerm << 3;
+        QTest::newRow("wrong password") << u"alice"_s << u"wrong"_s << false << ErrorKind::WrongPass << 0;
+        QTest::newRow("unknown user") << u"mallory"_s << u"s3cret"_s << false << ErrorKind::WrongPass << 0;
+        QTest::newRow("no password") << QString() << QString() << false << ErrorKind::NoAuth << 0;
     }
     void aclAuthentication()
     {
@@ -137,11 +142,15 @@ private Q_SLOTS:
         QFETCH(QString, password);
         QFETCH(bool, ready);
         QFETCH(ErrorKind, kind);
-        testing::RedisServer server({false, false, {u"user alice on >s3cret ~* &* +@all"_s, u"user default off"_s}});
+        QFETCH(int, database);
+        testing::RedisServer server({false, false,
+            {u"user alice on >s3cret ~* &* +@all"_s, u"user reader on >r3ad ~* +@read +acl|whoami"_s,
+                u"user default off"_s}});
         QVERIFY2(server.start(), qPrintable(server.errorString()));
         ConnectionOptions opts = server.connectionOptions();
         opts.username = user;
         opts.password = password;
+        opts.database = database;
         opts.autoReconnect = true; // wrong credentials must still not loop
         Connection connection(opts);
         std::optional<Reply> queued;
@@ -150,7 +159,7 @@ private Q_SLOTS:
         QTRY_VERIFY_WITH_TIMEOUT(queued.has_value(), 5000);
         QCOMPARE(connection.isReady(), ready);
         if (ready) {
-            QCOMPARE(queued->bytes(), QByteArray("alice"));
+            QCOMPARE(queued->bytes(), user.toUtf8());
             return;
         }
         QCOMPARE(queued->errorKind(), kind);
