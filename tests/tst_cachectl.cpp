@@ -121,6 +121,50 @@ private Q_SLOTS:
         seed();
     }
 
+    // Arguments are bytes: one that is not UTF-8 (typed in a shell) reaches Redis as typed, and redis-cli's quoted
+    // form names bytes a shell cannot pass (NUL). Dry run and real run match the same keys; the audit shows the
+    // exact pattern, escaped.
+    void binaryKeysAndPatternsAreByteExact()
+    {
+        m_server.cli({}, "SET \"bin:\\xff\\xfe\" v1\nSET \"bin:\\x00\\xff\" v2\nSET \"bin:\\xef\\xbf\\xbd\" v3\n");
+        QCOMPARE(m_server.cli({u"EXISTS"_s, u"bin:\uFFFD"_s}).trimmed(), QByteArray("1")); // U+FFFD's own bytes
+        // Through a shell, so argv holds the raw bytes \xff\xfe (QProcess would re-encode them as UTF-8).
+        const auto shell = [this](const QString& script) {
+            QProcess process;
+            process.start(u"/bin/sh"_s,
+                {u"-c"_s, u"exec \"$0\" -p "_s + QString::number(m_server.port()) + u' ' + script,
+                    QStringLiteral(CACHECTL_PATH)});
+            process.waitForFinished(30000);
+            return Run {process.exitCode(), process.readAllStandardOutput(), process.readAllStandardError()};
+        };
+        Run dry = shell(u"invalidate \"$(printf 'bin:\\377*')\" --json"_s);
+        QCOMPARE(dry.exitCode, 0);
+        QJsonObject report = QJsonDocument::fromJson(dry.out).object();
+        QCOMPARE(report[u"matched"_s].toInt(), 1);
+        QCOMPARE(report[u"patterns"_s][0][u"pattern"_s].toString(), u"bin:\\xff*"_s);
+        QCOMPARE(report[u"patterns"_s][0][u"sample"_s][0].toString(), u"bin:\\xff\\xfe"_s);
+        const Run get = shell(u"get \"$(printf 'bin:\\377\\376')\""_s);
+        QCOMPARE(get.exitCode, 0);
+        QVERIFY2(get.out.contains("v1"), get.out.constData());
+
+        // The quoted form: NUL included. Dry run and real run agree, and exactly that key goes.
+        dry = cachectl(at() + QStringList {u"invalidate"_s, u"\"bin:\\x00*\""_s, u"--json"_s});
+        QCOMPARE(QJsonDocument::fromJson(dry.out).object()[u"matched"_s].toInt(), 1);
+        const Run real = cachectl(at() + QStringList {u"invalidate"_s, u"\"bin:\\x00*\""_s, u"--yes"_s, u"--json"_s});
+        QCOMPARE(real.exitCode, 0);
+        QCOMPARE(QJsonDocument::fromJson(real.out).object()[u"invalidated"_s].toInt(), 1);
+        QCOMPARE(m_server.cli({u"--scan"_s, u"--pattern"_s, u"bin:*"_s}).split('\n').size() - 1, 2);
+        const ops::AuditRecord record = testing::auditRecords(m_server.connectionOptions(), 1).value(0);
+        QCOMPARE(record.target, u"bin:\\x00*"_s);
+        QCOMPARE(record.count, 1);
+
+        const Run malformed = cachectl(at() + QStringList {u"invalidate"_s, u"\"bin:\\q\""_s});
+        QCOMPARE(malformed.exitCode, 2);
+        QVERIFY2(malformed.err.contains("unknown escape"), malformed.err.constData());
+        m_server.cli({u"DEL"_s, u"bin:\uFFFD"_s});
+        seed();
+    }
+
     void keysCountsByTenantVenueRoute()
     {
         const Run run = cachectl(at() + QStringList {u"keys"_s, u"--json"_s, u"--count"_s, u"7"_s});

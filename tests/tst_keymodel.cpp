@@ -1,12 +1,14 @@
 #include "model/gatewaykey.h"
 #include "model/keyescaping.h"
 #include "model/keyparser.h"
+#include "model/quotedbytes.h"
 
 #include <QRandomGenerator>
 #include <QSet>
 #include <QTest>
 
 using namespace cachescope::model;
+using namespace Qt::StringLiterals;
 
 namespace {
 GatewayKey key(QByteArray method, QByteArray path, QList<VaryValue> vary = {}, std::optional<QByteArray> user = {},
@@ -290,6 +292,40 @@ private Q_SLOTS:
     void globLiteralEscaping()
     {
         QCOMPARE(escapeGlobLiteral("a*b?c[d]e\\f"), QByteArray("a\\*b\\?c\\[d\\]e\\\\f"));
+    }
+
+    // redis-cli's quoted form, as cachectl reads key and pattern arguments.
+    void quotedBytes_data()
+    {
+        QTest::addColumn<QByteArray>("text");
+        QTest::addColumn<QByteArray>("bytes");
+        QTest::addColumn<QString>("error");
+        QTest::newRow("plain") << QByteArray("events:*") << QByteArray("events:*") << QString();
+        QTest::newRow("binary") << QByteArray("\"bin:\\x00\\xFF\"") << QByteArray("bin:\x00\xff", 6) << QString();
+        QTest::newRow("escapes") << QByteArray("\"a\\\"b\\\\c\\n\\r\\t\\b\\a\"") << QByteArray("a\"b\\c\n\r\t\b\a")
+                                 << QString();
+        QTest::newRow("empty quotes") << QByteArray("\"\"") << QByteArray("") << QString();
+        QTest::newRow("lone quote") << QByteArray("\"") << QByteArray() << u"must end with a double quote"_s;
+        QTest::newRow("unclosed") << QByteArray("\"abc") << QByteArray() << u"must end with a double quote"_s;
+        QTest::newRow("unknown escape") << QByteArray("\"a\\q\"") << QByteArray() << u"unknown escape '\\q'"_s;
+        QTest::newRow("short hex") << QByteArray("\"a\\x4\"") << QByteArray() << u"needs two hex digits"_s;
+        QTest::newRow("bad hex") << QByteArray("\"a\\xg0\"") << QByteArray() << u"needs two hex digits"_s;
+        QTest::newRow("inner quote") << QByteArray("\"a\"b\"") << QByteArray() << u"unescaped double quote"_s;
+        QTest::newRow("trailing backslash") << QByteArray("\"a\\\"") << QByteArray() << u"backslash at the end"_s;
+    }
+    void quotedBytes()
+    {
+        QFETCH(QByteArray, text);
+        QFETCH(QByteArray, bytes);
+        QFETCH(QString, error);
+        const cachescope::model::QuotedBytes parsed = cachescope::model::parseQuotedBytes(text);
+        if (error.isEmpty()) {
+            QVERIFY2(parsed.error.isEmpty(), qPrintable(parsed.error));
+            QCOMPARE(parsed.bytes, std::optional<QByteArray>(bytes));
+        } else {
+            QVERIFY(!parsed.bytes);
+            QVERIFY2(parsed.error.contains(error), qPrintable(parsed.error));
+        }
     }
 };
 

@@ -1,6 +1,7 @@
 // cachectl: the command-line face of CacheScope, for ops engineers and their scripts. It calls the same
 // core as the dashboard.
 
+#include "argumentbytes.h"
 #include "auditcommand.h"
 #include "cliconnection.h"
 #include "cliresult.h"
@@ -123,7 +124,8 @@ int main(int argc, char* argv[])
     });
     parser.addPositionalArgument(u"command"_s, u"See below."_s, u"<command> [args]"_s);
 
-    if (!parser.parse(QCoreApplication::arguments())) {
+    // Arguments keep their bytes: a key or pattern that is not UTF-8 reaches Redis as typed.
+    if (!parser.parse(argumentsKeepingBytes(argc, argv))) {
         err << "cachectl: " << parser.errorText() << "\nTry 'cachectl --help'.\n";
         return ExitUsage;
     }
@@ -158,6 +160,16 @@ int main(int argc, char* argv[])
         if (parser.isSet(u"venue"_s))
             request.venueId = parser.value(u"venue"_s);
         return request;
+    };
+    // The exact bytes of a key or pattern argument (redis-cli's "\x00\xff" form accepted); a malformed quoted
+    // form is a usage error.
+    QString bytesError;
+    auto bytesOf = [&bytesError](const QString& argument) {
+        QString error;
+        const QByteArray bytes = argumentBytes(argument, &error);
+        if (!error.isEmpty() && bytesError.isEmpty())
+            bytesError = u"%1: %2"_s.arg(argument.left(100), error);
+        return bytes;
     };
     const QString command = positional.first();
     const bool json = parser.isSet(u"json"_s);
@@ -199,7 +211,7 @@ int main(int argc, char* argv[])
 
     if (command == u"keys" && positional.size() == 1) {
         KeysCommand::Options options;
-        options.scan.match = parser.value(u"match"_s).toUtf8();
+        options.scan.match = bytesOf(parser.value(u"match"_s));
         options.scan.count = positiveNumber(u"count"_s, 1000);
         options.scan.type = parser.value(u"type"_s).toUtf8();
         options.list = parser.isSet(u"list"_s);
@@ -233,7 +245,10 @@ int main(int argc, char* argv[])
         start = [stats] { stats->start(); };
         runner.reset(stats);
     } else if (command == u"get" && positional.size() == 2) {
-        auto* get = new GetCommand(&connection, positional.at(1).toUtf8(), json, out, err);
+        const QByteArray key = bytesOf(positional.at(1));
+        if (!bytesError.isEmpty())
+            return usage(bytesError);
+        auto* get = new GetCommand(&connection, key, json, out, err);
         QObject::connect(get, &GetCommand::finished, &app, finish);
         start = [get] { get->start(); };
         runner.reset(get);
@@ -255,7 +270,7 @@ int main(int argc, char* argv[])
     } else if (command == u"invalidate" && parser.isSet(u"tag"_s) && positional.size() == 1) {
         TagInvalidateCommand::Options options;
         for (const QString& tag : parser.values(u"tag"_s))
-            options.tags.append(tag.toUtf8());
+            options.tags.append(bytesOf(tag));
         options.execute = parser.isSet(u"yes"_s);
         options.json = json;
         options.actor = actor;
@@ -274,9 +289,9 @@ int main(int argc, char* argv[])
                 return ExitUsage;
         }
         for (const QString& pattern : positional.sliced(1))
-            options.patterns.append(pattern.toUtf8());
+            options.patterns.append(bytesOf(pattern));
         for (const QString& pattern : parser.values(u"protect"_s))
-            options.safety.protectedPatterns.append(pattern.toUtf8());
+            options.safety.protectedPatterns.append(bytesOf(pattern));
         options.safety.readOnly = connectionOptions.readOnly;
         options.safety.actor = actor;
         options.execute = parser.isSet(u"yes"_s);
@@ -318,7 +333,7 @@ int main(int argc, char* argv[])
             options.port = quint16(port);
         }
         for (const QString& pattern : parser.values(u"protect"_s))
-            options.api.protectedPatterns.append(pattern.toUtf8());
+            options.api.protectedPatterns.append(bytesOf(pattern));
         options.api.readOnly = connectionOptions.readOnly;
         options.api.actor = parser.isSet(u"actor"_s) ? actor : u"admin-api@"_s + QSysInfo::machineHostName();
         auto* serve = new ServeCommand(&connection, options, out, err);
@@ -363,6 +378,8 @@ int main(int argc, char* argv[])
     }
     if (!ok)
         return ExitUsage;
+    if (!bytesError.isEmpty())
+        return usage(bytesError);
 
     // Ctrl-C stops a long invalidation cleanly, reporting exactly what was deleted; other commands just end.
     std::signal(SIGINT, onSignal);
