@@ -2,6 +2,9 @@
 #include "admin/adminhttpserver.h"
 #include "admin/httprequestparser.h"
 #include "cache/keyspace.h"
+#include "ops/audit.h"
+#include "ops/routeconfigstore.h"
+#include "redis/connection.h"
 #include "redisserver.h"
 #include "synccommand.h"
 
@@ -31,7 +34,7 @@ class TestAdminApi : public QObject
 private:
     static constexpr auto token = "admin-token-0123456789abcdef";
     static constexpr auto redisPassword = "redis-Pa55-never-printed";
-    testing::RedisServer m_server {{false, false, {u"user ops on >redis-Pa55-never-printed ~* +@all"_s}}};
+    testing::RedisServer m_server {{false, false, {u"user ops on >redis-Pa55-never-printed ~* &* +@all"_s}}};
     QProcess m_serve;
     quint16 m_port = 0;
     QNetworkAccessManager m_http;
@@ -384,6 +387,50 @@ private Q_SLOTS:
         QSet<QByteArray> gone = before - scan(u"*"_s);
         QCOMPARE(gone.size(), 4); // the three keys and the index
         QVERIFY(gone.contains(index.toUtf8()));
+    }
+
+    // Reads stay out of the audit stream, so no number of them can push a write's record out of it (9,000 stats
+    // calls once did): a route save, then 20,000 stats calls, and the save is still the newest record.
+    void readsCannotPushWritesOutOfTheAuditTrail()
+    {
+        redis::ConnectionOptions options = m_server.connectionOptions();
+        options.username = u"ops"_s;
+        options.password = QString::fromLatin1(redisPassword);
+        redis::Connection connection(options);
+        QVERIFY(testing::openAndWait(connection));
+        ops::RouteConfigStore store(&connection);
+        std::optional<ops::RouteConfigSaveResult> saved;
+        store.load(this, [&](std::optional<ops::RouteConfigSnapshot> snapshot, const QString&) {
+            QVERIFY(snapshot);
+            store.save(snapshot->config, snapshot->version, u"route-editor"_s, this,
+                [&](const ops::RouteConfigSaveResult& result) { saved = result; });
+        });
+        QTRY_VERIFY(saved.has_value());
+        QVERIFY2(saved->saved, qPrintable(saved->error));
+        const qint64 length = testing::runCommand(connection, {"XLEN", ops::auditStreamKey}).integer();
+
+        admin::AdminApi api(&connection, {token, {}, 100, 1024, false, u"admin-api"_s});
+        admin::HttpRequest stats;
+        stats.method = "GET";
+        stats.path = "/admin/cache/stats";
+        stats.query = "window=1";
+        stats.headers = {{"authorization", QByteArray("Bearer ") + token}};
+        int answered = 0;
+        int ok = 0;
+        for (int batch = 0; batch < 40; ++batch) { // 500 at a time keeps the pipeline bounded
+            for (int i = 0; i < 500; ++i) {
+                api.handle(stats, QHostAddress::LocalHost, [&](const admin::HttpResponse& response) {
+                    ++answered;
+                    ok += response.status == 200;
+                });
+            }
+            QTRY_COMPARE_WITH_TIMEOUT(answered, (batch + 1) * 500, 30000);
+        }
+        QCOMPARE(ok, 20000);
+        QCOMPARE(testing::runCommand(connection, {"XLEN", ops::auditStreamKey}).integer(), length);
+        const ops::AuditRecord newest = testing::auditRecords(options, 1).value(0);
+        QCOMPARE(newest.action, u"routes.save"_s);
+        QCOMPARE(newest.actor, u"route-editor"_s);
     }
 
     void statsReportServerTotals()
