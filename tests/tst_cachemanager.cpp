@@ -308,6 +308,30 @@ private Q_SLOTS:
         QCOMPARE(*deleted, 1);
     }
 
+    // A big tag is UNLINKed a page (500 keys) at a time, never in one command that would block the server; the
+    // count stays exact and the index goes last.
+    void bigTagsAreUnlinkedInPages()
+    {
+        CacheManager manager(m_connection.get(), options());
+        int stored = 0;
+        CacheManager::SetOptions o;
+        o.tags = {"venue:big"};
+        for (int i = 0; i < 1200; ++i)
+            manager.set("events:big:" + QByteArray::number(i), "v", o, this, [&stored](const QString&) { ++stored; });
+        QTRY_COMPARE_WITH_TIMEOUT(stored, 1200, 10000);
+        QVERIFY(testing::runCommand(*m_connection, {"CONFIG", "RESETSTAT"}).isStatus("OK"));
+        std::optional<qint64> deleted;
+        manager.invalidateTags({"venue:big"}, this, [&deleted](std::optional<qint64> n, const QString&) { deleted = n; });
+        QTRY_VERIFY(deleted.has_value());
+        QCOMPARE(*deleted, 1200);
+        const QByteArray stats = testing::runCommand(*m_connection, {"INFO", "commandstats"}).bytes();
+        const qsizetype at = stats.indexOf("cmdstat_unlink:calls=");
+        QVERIFY(at >= 0);
+        // Three pages (500 + 500 + 200) and the index.
+        QCOMPARE(stats.sliced(at + 21).split(',').first().toInt(), 4);
+        QCOMPARE(testing::runCommand(*m_connection, {"EXISTS", tagKey("venue:big")}).integer(), 0);
+    }
+
     void invalidateEverythingSparesProtectedKeys()
     {
         CacheManager manager(m_connection.get(), options());

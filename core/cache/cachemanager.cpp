@@ -395,24 +395,42 @@ void CacheManager::invalidateTags(const QList<QByteArray>& tags, const QObject* 
                     finishOne();
                     return;
                 }
-                QList<QByteArray> unlink {"UNLINK"};
+                auto keys = std::make_shared<QList<QByteArray>>();
                 for (const redis::Reply& member : members.elements())
-                    unlink.append(member.bytes());
-                if (unlink.size() == 1) {
-                    connection->command({"UNLINK", index}, nullptr, nullptr);
-                    finishOne();
-                    return;
-                }
-                connection->command(unlink, this, [state, finishOne](const redis::Reply& reply) {
-                    if (reply.isInteger())
-                        state->deleted += reply.integer();
-                    else
-                        state->error = reply.errorMessage();
+                    keys->append(member.bytes());
+                unlinkTaggedPage(index, keys, 0, [state, finishOne](qint64 deleted, const QString& error) {
+                    state->deleted += deleted;
+                    if (!error.isEmpty())
+                        state->error = error;
                     finishOne();
                 });
-                connection->command({"UNLINK", index}, nullptr, nullptr);
             });
     }
+}
+
+void CacheManager::unlinkTaggedPage(const QByteArray& index, std::shared_ptr<QList<QByteArray>> keys, qsizetype from,
+    std::function<void(qint64 deleted, QString error)> done)
+{
+    // One page in flight per tag, so a tag with a million entries never sends one huge UNLINK that blocks the
+    // server for everyone (a cluster client splits each page per slot). The index goes last, once every page was
+    // confirmed: after a failure it is kept, so the tag can be invalidated again.
+    if (!m_connection)
+        return done(0, u"no connection"_s);
+    if (from >= keys->size()) {
+        m_connection->command({"UNLINK", index}, nullptr, nullptr);
+        return done(0, {});
+    }
+    const qsizetype count = std::min<qsizetype>(tagUnlinkPageSize, keys->size() - from);
+    QList<QByteArray> unlink {"UNLINK"};
+    unlink += keys->sliced(from, count);
+    m_connection->command(unlink, this, [this, index, keys, from, count, done](const redis::Reply& reply) {
+        if (!reply.isInteger())
+            return done(0, reply.errorMessage());
+        const qint64 deleted = reply.integer();
+        unlinkTaggedPage(index, keys, from + count, [deleted, done](qint64 more, const QString& error) {
+            done(deleted + more, error);
+        });
+    });
 }
 
 } // namespace cachescope::cache

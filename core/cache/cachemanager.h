@@ -151,7 +151,12 @@ private:
         SetOptions options;
     };
 
+    static constexpr qsizetype tagUnlinkPageSize = 500;
+
     void onFlightRead(const QByteArray& key, const redis::Reply& reply);
+    // UNLINKs keys[from…] a page at a time, then the index; `done` gets the confirmed count and the first error.
+    void unlinkTaggedPage(const QByteArray& index, std::shared_ptr<QList<QByteArray>> keys, qsizetype from,
+        std::function<void(qint64 deleted, QString error)> done);
     void load(const QByteArray& key, const Loader& loader, const SetOptions& options,
         const std::optional<CacheEnvelope>& stale, bool earlyRefresh);
     void onLoaded(const QByteArray& key, const SetOptions& options, const std::optional<CacheEnvelope>& stale,
