@@ -321,7 +321,8 @@ private Q_SLOTS:
         QTRY_COMPARE_WITH_TIMEOUT(stored, 1200, 10000);
         QVERIFY(testing::runCommand(*m_connection, {"CONFIG", "RESETSTAT"}).isStatus("OK"));
         std::optional<qint64> deleted;
-        manager.invalidateTags({"venue:big"}, this, [&deleted](std::optional<qint64> n, const QString&) { deleted = n; });
+        manager.invalidateTags(
+            {"venue:big"}, this, [&deleted](std::optional<qint64> n, const QString&) { deleted = n; });
         QTRY_VERIFY(deleted.has_value());
         QCOMPARE(*deleted, 1200);
         const QByteArray stats = testing::runCommand(*m_connection, {"INFO", "commandstats"}).bytes();

@@ -289,6 +289,52 @@ private Q_SLOTS:
         seed(); // put the keys back
     }
 
+    // The dialog while the server freezes past the timeout mid-deletion: no crash, the run ends with the error on
+    // screen, the confirmed count and its bound, the other patterns named as not run, and the audit record written
+    // once the server is back.
+    void invalidationDialogWhenTheServerFreezes()
+    {
+        testing::RedisServer server;
+        QVERIFY2(server.start(), qPrintable(server.errorString()));
+        server.cli({u"EVAL"_s, u"for i = 0, 59999 do redis.call('SET', 'events:' .. i, 'x') end"_s, u"0"_s});
+        redis::ConnectionOptions options = server.connectionOptions();
+        options.commandTimeout = std::chrono::milliseconds(700);
+        options.reconnectInitialDelay = std::chrono::milliseconds(50);
+        options.reconnectMaxDelay = std::chrono::milliseconds(200);
+        redis::Connection connection(options);
+        QVERIFY(testing::openAndWait(connection));
+        ui::SafetyOptions safety;
+        safety.actor = u"frozen-test"_s;
+        ui::InvalidationDialog dialog(&connection, safety);
+        dialog.show();
+        dialog.setPatterns({u"events:*"_s, u"other:*"_s});
+        QSignalSpy previewed(&dialog, &ui::InvalidationDialog::previewed);
+        dialog.preview();
+        QVERIFY(previewed.wait(10000));
+        QCOMPARE(dialog.previewTotal(), 60000);
+        QSignalSpy executed(&dialog, &ui::InvalidationDialog::executed);
+        dialog.execute();
+        const auto remaining = [&server] { return server.cli({u"DBSIZE"_s}).trimmed().toInt(); };
+        QTRY_VERIFY_WITH_TIMEOUT(remaining() < 60000, 10000);
+        QVERIFY2(executed.isEmpty(), "the deletion ended before the fault");
+        server.pause();
+        QTest::qWait(2000);
+        server.resume();
+        QVERIFY(executed.wait(20000) || !executed.isEmpty());
+        QString shown;
+        for (const QLabel* label : dialog.findChildren<QLabel*>())
+            shown += label->text() + u'\n';
+        QVERIFY2(shown.contains(u"Stopped at a failure: no reply from"_s), qPrintable(shown));
+        const qint64 reported = dialog.deletedTotal();
+        const qint64 gone = 60001 - remaining(); // the audit stream came along
+        QVERIFY2(reported > 0 && reported <= gone, qPrintable(u"%1 reported, %2 gone"_s.arg(reported).arg(gone)));
+        save(&dialog, u"dialog-invalidation-server-froze"_s);
+        const ops::AuditRecord record = testing::auditRecords(server.connectionOptions(), 1).value(0);
+        QCOMPARE(record.outcome, u"failed"_s);
+        QCOMPARE(record.count, reported);
+        QCOMPARE(record.actor, u"frozen-test"_s);
+    }
+
     void readOnlyAndProductionGuards()
     {
         redis::Connection connection(m_server.connectionOptions());

@@ -427,9 +427,8 @@ void CacheManager::unlinkTaggedPage(const QByteArray& index, std::shared_ptr<QLi
         if (!reply.isInteger())
             return done(0, reply.errorMessage());
         const qint64 deleted = reply.integer();
-        unlinkTaggedPage(index, keys, from + count, [deleted, done](qint64 more, const QString& error) {
-            done(deleted + more, error);
-        });
+        unlinkTaggedPage(index, keys, from + count,
+            [deleted, done](qint64 more, const QString& error) { done(deleted + more, error); });
     });
 }
 

@@ -65,6 +65,9 @@ InvalidationDialog::InvalidationDialog(redis::Client* connection, SafetyOptions 
     m_table->horizontalHeader()->setStretchLastSection(true);
     m_table->setEditTriggers(QAbstractItemView::NoEditTriggers);
     m_summary->setWordWrap(true);
+    // Room for three lines from the start (a failure's summary takes that many): the table above does not jump.
+    m_summary->setMinimumHeight(m_summary->fontMetrics().lineSpacing() * 3 + 4);
+    m_summary->setAlignment(Qt::AlignLeft | Qt::AlignTop);
     m_confirm->setPlaceholderText(tr("type the number of keys"));
     m_confirm->setMaximumWidth(220);
     m_deleteButton->setStyleSheet(u"QPushButton:enabled { color: #b71c1c; font-weight: bold; }"_s);
@@ -225,6 +228,7 @@ void InvalidationDialog::run(bool dryRun)
     m_dryRun = dryRun;
     m_deletedTotal = 0;
     m_handledTotal = 0;
+    m_unconfirmedTotal = 0;
     m_cancelled = false;
     m_problem.clear();
     m_run = std::make_unique<ops::InvalidationRun>(m_connection, m_safety, std::move(request));
@@ -322,6 +326,7 @@ void InvalidationDialog::onRunFinished(const ops::InvalidationReport& report)
                 m_results->item(row, NoteColumn)->setText(tr("not run"));
         }
     }
+    m_unconfirmedTotal = report.unconfirmed();
     QStringList problems;
     if (!report.error.isEmpty())
         problems.append(tr("Stopped at a failure: %1").arg(report.error));
@@ -363,7 +368,13 @@ void InvalidationDialog::setPhase(Phase phase)
         break;
     case Phase::Done:
         m_summary->setText((m_cancelled ? tr("<b>Cancelled.</b> ") : QString())
-            + tr("<b>%L1 keys %2</b> (counted from the server's replies).").arg(m_deletedTotal).arg(actionVerb()) + u' '
+            + tr("<b>%L1 keys %2</b> (counted from the server's replies).").arg(m_deletedTotal).arg(actionVerb())
+            + (m_unconfirmedTotal > 0
+                    ? tr(" Up to <b>%L1 more</b> may be %2: their writes were sent, the replies lost.")
+                          .arg(m_unconfirmedTotal)
+                          .arg(actionVerb())
+                    : QString())
+            + u' '
             + (m_problem.isEmpty() ? tr("The audit trail has the record.")
                                    : m_problem.toHtmlEscaped().replace(u"&lt;br&gt;"_s, u"<br>"_s)));
         break;

@@ -119,6 +119,7 @@ private:
     qint64 m_previewTotal = 0;
     qint64 m_deletedTotal = 0;
     qint64 m_handledTotal = 0; // keys the write pass has reached (changed or not)
+    qint64 m_unconfirmedTotal = 0; // writes sent whose reply was lost: up to this many more may be changed
     bool m_cancelled = false;
 };
 
