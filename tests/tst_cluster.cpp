@@ -427,6 +427,57 @@ private Q_SLOTS:
         QVERIFY2(actions.contains(u"invalidate tags"_s), qPrintable(actions.join(u", "_s)));
     }
 
+    // The master that holds the audit stream freezes past the timeout mid-invalidation: the run fails with the
+    // bound, exits 1, and the audit record reaches that master once it answers again.
+    void losingTheAuditMasterMidRun()
+    {
+        seed();
+        // Keys in the audit stream's slot ({cachescope}), so the frozen master is the one doing the deleting.
+        int auditNode = -1;
+        for (int i = 0; i < m_cluster.size(); ++i) {
+            const QByteArray answer = m_cluster.node(i).cli(
+                {u"EVAL"_s, u"for i = 0, 59999 do redis.call('SET', 'events:{cachescope}:' .. i, 'x') end"_s, u"1"_s,
+                    u"{cachescope}"_s});
+            if (!answer.contains("MOVED"))
+                auditNode = i;
+        }
+        QVERIFY(auditNode >= 0);
+        testing::RedisServer& master = m_cluster.node(auditNode);
+        const auto remaining = [&master] { return master.cli({u"DBSIZE"_s}).trimmed().toInt(); };
+        const int before = remaining();
+        QVERIFY(before >= 60000);
+        const redis::ConnectionOptions seed = m_cluster.seedOptions();
+        QProcess process;
+        process.start(QStringLiteral(CACHECTL_PATH),
+            {u"-c"_s, u"-p"_s, QString::number(seed.port), u"--timeout"_s, u"700"_s, u"invalidate"_s,
+                u"events:{cachescope}:*"_s, u"--yes"_s, u"--json"_s, u"--actor"_s, u"cluster-fault"_s});
+        QVERIFY(process.waitForStarted());
+        QTRY_VERIFY_WITH_TIMEOUT(remaining() < before, 10000);
+        QVERIFY2(process.state() == QProcess::Running, "the run ended before the fault");
+        master.pause();
+        QTest::qWait(2000);
+        master.resume();
+        QVERIFY(process.waitForFinished(30000));
+        QCOMPARE(process.exitStatus(), QProcess::NormalExit);
+        QCOMPARE(process.exitCode(), 1);
+        const QJsonObject report = QJsonDocument::fromJson(process.readAllStandardOutput()).object();
+        const qint64 done = report[u"invalidated"_s].toInteger(-1);
+        const qint64 unconfirmed = report[u"unconfirmed"_s].toInteger(-1);
+        QTest::qWait(200);
+        const qint64 truth = before - remaining() + 1; // + 1: the audit stream, written since
+        QVERIFY2(done > 0 && done <= truth && truth <= done + unconfirmed,
+            qPrintable(u"reported %1 (+ up to %2), really %3"_s.arg(done).arg(unconfirmed).arg(truth)));
+        QProcess auditRun;
+        auditRun.start(QStringLiteral(CACHECTL_PATH),
+            {u"-c"_s, u"-p"_s, QString::number(seed.port), u"audit"_s, u"--json"_s, u"--count"_s, u"1"_s});
+        QVERIFY(auditRun.waitForFinished(30000));
+        const QJsonArray audit = QJsonDocument::fromJson(auditRun.readAllStandardOutput()).array();
+        const QJsonObject newest = audit.first().toObject();
+        QCOMPARE(newest[u"actor"_s].toString(), u"cluster-fault"_s);
+        QCOMPARE(newest[u"outcome"_s].toString(), u"failed"_s);
+        QCOMPARE(newest[u"count"_s].toInteger(), done);
+    }
+
     // One master at a time, cancelled while the first runs: the others never start, and the count is exact.
     void cancellingOneMasterAtATimeLeavesTheRestAlone()
     {
