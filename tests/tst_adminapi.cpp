@@ -433,6 +433,36 @@ private Q_SLOTS:
         QCOMPARE(newest.actor, u"route-editor"_s);
     }
 
+    // The design's runbook example can never match (it skips the method): alone it answers 422 with the warning and
+    // the pattern that would match, with its count, and deletes nothing; beside a fine pattern it runs with the
+    // warning in its entry; "allowNoMatch" runs it anyway.
+    void unmatchablePatternsAreNotASilentSuccess()
+    {
+        seed();
+        const QByteArray wrong = R"({"patterns": ["gateway:response:/api/events*"]})";
+        Answer answer = request("POST", u"/admin/cache/invalidate"_s, wrong, authorized());
+        QCOMPARE(answer.status, 422);
+        QCOMPARE(answer.json[u"success"_s].toBool(true), false);
+        QCOMPARE(answer.json[u"dryRun"_s].toBool(), true);
+        const QJsonObject warning = answer.json[u"patterns"_s][0][u"warnings"_s][0].toObject();
+        QCOMPARE(warning[u"suggestion"_s].toString(), u"gateway:response:*:/api/events*"_s);
+        QCOMPARE(warning[u"suggestionMatched"_s].toInt(), 300);
+        QCOMPARE(warning[u"unmatchable"_s].toBool(), true);
+        QCOMPARE(scan(u"gateway:response:*"_s).size(), 300); // nothing deleted
+
+        answer = request("POST", u"/admin/cache/invalidate"_s,
+            R"({"patterns": ["gateway:response:/api/events*", "events:1*"], "dryRun": true})", authorized());
+        QCOMPARE(answer.status, 200);
+        QCOMPARE(answer.json[u"patterns"_s][0][u"warnings"_s].toArray().size(), 1);
+        QCOMPARE(answer.json[u"patterns"_s][1][u"warnings"_s].toArray().size(), 0); // a fine pattern: no warning
+        QCOMPARE(answer.json[u"matched"_s].toInt(), 111);
+
+        answer = request("POST", u"/admin/cache/invalidate"_s,
+            R"({"patterns": ["gateway:response:/api/events*"], "allowNoMatch": true})", authorized());
+        QCOMPARE(answer.status, 200);
+        QCOMPARE(answer.json[u"invalidated"_s].toInt(-1), 0);
+    }
+
     void statsReportServerTotals()
     {
         cli({u"GET"_s, u"events:1"_s});

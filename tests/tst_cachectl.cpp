@@ -170,6 +170,25 @@ private Q_SLOTS:
         seed();
     }
 
+    // The design's runbook example, from the shell: the warning and the pattern that would match beside the count,
+    // exit 1 (even with --yes nothing is deleted), and --allow-no-match to run it anyway.
+    void unmatchablePatternsSaySo()
+    {
+        const Run run = cachectl(at() + QStringList {u"invalidate"_s, u"gateway:response:/api/events*"_s, u"--yes"_s});
+        QCOMPARE(run.exitCode, 1);
+        QVERIFY2(run.out.contains("  warning: gateway keys are gateway:response:{METHOD}:{path}"), run.out.constData());
+        QVERIFY2(run.out.contains("  try gateway:response:*:/api/events* (6 matching keys)\n"), run.out.constData());
+        QVERIFY2(run.err.contains("every pattern matches no key the gateway writes"), run.err.constData());
+        QCOMPARE(m_server.cli({u"--scan"_s, u"--pattern"_s, u"gateway:response:*"_s}).split('\n').size() - 1, 6);
+        const Run allowed =
+            cachectl(at() + QStringList {u"invalidate"_s, u"gateway:response:/api/events*"_s, u"--allow-no-match"_s});
+        QCOMPARE(allowed.exitCode, 0);
+        const Run fine = cachectl(at() + QStringList {u"invalidate"_s, u"gateway:response:GET:/api/events*"_s});
+        QCOMPARE(fine.exitCode, 0);
+        QVERIFY2(!fine.out.contains("warning"), fine.out.constData());
+        seed(); // the dry runs' audit records go with it
+    }
+
     void keysCountsByTenantVenueRoute()
     {
         const Run run = cachectl(at() + QStringList {u"keys"_s, u"--json"_s, u"--count"_s, u"7"_s});

@@ -335,6 +335,29 @@ private Q_SLOTS:
         QCOMPARE(record.actor, u"frozen-test"_s);
     }
 
+    // The design's runbook example in the dialog: the preview says why it matches nothing and what would match.
+    void invalidationDialogWarnsAboutUnmatchablePatterns()
+    {
+        redis::Connection connection(m_server.connectionOptions());
+        QVERIFY(testing::openAndWait(connection));
+        ui::InvalidationDialog dialog(&connection, ui::SafetyOptions {});
+        dialog.show();
+        dialog.setPatterns({u"gateway:response:/api/venues*"_s, u"events:1*"_s});
+        QSignalSpy previewed(&dialog, &ui::InvalidationDialog::previewed);
+        dialog.preview();
+        QVERIFY(previewed.wait(10000));
+        const auto* table = dialog.findChild<QTableView*>();
+        QVERIFY(table);
+        const QString note = table->model()->index(0, 3).data().toString();
+        QVERIFY2(note.contains(u": gateway keys are gateway:response:{METHOD}:{path}"_s), qPrintable(note));
+        const int expected =
+            m_server.cli({u"--scan"_s, u"--pattern"_s, u"gateway:response:*:/api/venues*"_s}).split('\n').size() - 1;
+        QVERIFY2(
+            note.startsWith(u"try gateway:response:*:/api/venues* (%L1 keys): "_s.arg(expected)), qPrintable(note));
+        QVERIFY(!table->model()->index(1, 3).data().toString().contains(u"warning"_s));
+        save(&dialog, u"dialog-invalidation-unmatchable"_s);
+    }
+
     void readOnlyAndProductionGuards()
     {
         redis::Connection connection(m_server.connectionOptions());

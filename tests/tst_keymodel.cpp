@@ -1,6 +1,7 @@
 #include "model/gatewaykey.h"
 #include "model/keyescaping.h"
 #include "model/keyparser.h"
+#include "model/patternlint.h"
 #include "model/quotedbytes.h"
 
 #include <QRandomGenerator>
@@ -326,6 +327,50 @@ private Q_SLOTS:
             QVERIFY(!parsed.bytes);
             QVERIFY2(parsed.error.contains(error), qPrintable(parsed.error));
         }
+    }
+
+    // Patterns checked against the key shape: the design's own runbook example skips the method.
+    void lint_data()
+    {
+        QTest::addColumn<QByteArray>("pattern");
+        QTest::addColumn<QString>("message"); // empty: no warning
+        QTest::addColumn<QByteArray>("suggestion");
+        QTest::newRow("design's example") << QByteArray("gateway:response:/api/events*") << u"skips the method"_s
+                                          << QByteArray("gateway:response:*:/api/events*");
+        QTest::newRow("lower-case method")
+            << QByteArray("gateway:response:get:/api/events*") << u"methods are upper case"_s
+            << QByteArray("gateway:response:GET:/api/events*");
+        QTest::newRow("uncached method") << QByteArray("gateway:response:POST:/api/events*")
+                                         << u"GET and HEAD responses only"_s << QByteArray();
+        QTest::newRow("lower-case escape")
+            << QByteArray("gateway:response:GET:/api/search:q:rock%3aroll*") << u"upper case (%3A"_s
+            << QByteArray("gateway:response:GET:/api/search:q:rock%3Aroll*");
+        QTest::newRow("fine: method") << QByteArray("gateway:response:GET:/api/events*") << QString() << QByteArray();
+        QTest::newRow("fine: HEAD") << QByteArray("gateway:response:HEAD:/x") << QString() << QByteArray();
+        QTest::newRow("fine: any method") << QByteArray("gateway:response:*:/api/events*") << QString() << QByteArray();
+        QTest::newRow("fine: partial method") << QByteArray("gateway:response:G*") << QString() << QByteArray();
+        QTest::newRow("fine: escape") << QByteArray("gateway:response:GET:/api/search:q:rock%3Aroll*") << QString()
+                                      << QByteArray();
+        QTest::newRow("fine: everything") << QByteArray("gateway:response:*") << QString() << QByteArray();
+        QTest::newRow("fine: another namespace") << QByteArray("events:*") << QString() << QByteArray();
+        QTest::newRow("fine: glob class") << QByteArray("gateway:response:[GH]*") << QString() << QByteArray();
+    }
+    void lint()
+    {
+        QFETCH(QByteArray, pattern);
+        QFETCH(QString, message);
+        QFETCH(QByteArray, suggestion);
+        const QList<cachescope::model::PatternWarning> warnings = cachescope::model::lintPattern(pattern);
+        if (message.isEmpty()) {
+            QVERIFY2(warnings.isEmpty(), qPrintable(warnings.value(0).message));
+            return;
+        }
+        QCOMPARE(warnings.size(), 1);
+        QVERIFY2(warnings.first().message.contains(message), qPrintable(warnings.first().message));
+        QCOMPARE(warnings.first().suggestion, suggestion);
+        QCOMPARE(warnings.first().unmatchable, true);
+        if (!suggestion.isEmpty())
+            QVERIFY(cachescope::model::lintPattern(suggestion).isEmpty()); // the suggestion itself is fine
     }
 };
 

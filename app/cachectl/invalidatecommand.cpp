@@ -19,6 +19,7 @@ InvalidateCommand::InvalidateCommand(redis::Client* connection, Options options,
     request.expireSeconds = m_options.expireSeconds;
     request.onlyShorten = m_options.onlyShorten;
     request.maxParallelNodes = m_options.mastersAtOnce;
+    request.allowNoMatch = m_options.allowNoMatch;
     m_run = std::make_unique<ops::InvalidationRun>(connection, m_options.safety, std::move(request));
     connect(m_run.get(), &ops::InvalidationRun::progressed, this, [this](int, const ops::InvalidationProgress& p) {
         if (!m_options.execute || m_options.json)
@@ -73,6 +74,15 @@ void InvalidateCommand::report(const ops::InvalidationReport& report)
                 for (const QByteArray& key : p.sample)
                     m_out << "  e.g. " << redis::displayBytes(key, 200) << '\n';
             }
+            for (const ops::TargetWarning& w : report.warnings.value(&p - report.targets.constData())) {
+                m_out << "  warning: " << w.warning.message << '\n';
+                if (!w.warning.suggestion.isEmpty()) {
+                    m_out << "  try " << redis::displayBytes(w.warning.suggestion);
+                    if (w.suggestionMatched >= 0)
+                        m_out << " (" << w.suggestionMatched << " matching keys)";
+                    m_out << '\n';
+                }
+            }
             if (p.error) {
                 m_out << "  error: " << p.error->errorMessage() << '\n';
                 if (p.unconfirmed > 0)
@@ -90,6 +100,10 @@ void InvalidateCommand::report(const ops::InvalidationReport& report)
     }
     if (!report.error.isEmpty())
         m_err << prefix << "failed: " << report.error << '\n';
+    else if (report.noMatch)
+        m_err << prefix
+              << "every pattern matches no key the gateway writes (see the warnings); nothing was changed. "
+                 "--allow-no-match runs them anyway.\n";
     for (const QString& auditError : report.auditErrors)
         m_err << prefix << "the audit record could not be written: " << auditError << '\n';
     if (report.failed() || report.auditFailed())

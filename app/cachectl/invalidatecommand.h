@@ -26,6 +26,7 @@ public:
         std::optional<qint64> expireSeconds; // `cachectl expire`: set this TTL instead of deleting
         bool onlyShorten = false;
         int mastersAtOnce = 0; // --masters-at-once: 0, every master of a cluster at once
+        bool allowNoMatch = false; // --allow-no-match: run patterns that provably match no gateway key
     };
 
     InvalidateCommand(redis::Client* connection, Options options, QTextStream& out, QTextStream& err);

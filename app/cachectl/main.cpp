@@ -114,6 +114,8 @@ int main(int argc, char* argv[])
             u"gentlest where masters share a host)."_s,
             u"n"_s},
         {u"tag"_s, u"invalidate: by a tag index instead of patterns, e.g. venue:v7 (repeatable)."_s, u"tag"_s},
+        {u"allow-no-match"_s,
+            u"invalidate, expire: run even when every pattern provably matches no gateway key (default: refuse)."_s},
         {u"token-file"_s, u"serve: file holding the bearer token (else CACHESCOPE_ADMIN_TOKEN)."_s, u"file"_s},
         {u"bind"_s, u"serve: address to listen on (default 127.0.0.1)."_s, u"address"_s},
         {u"http-port"_s, u"serve: port to listen on (default 8089; 0: any free port)."_s, u"port"_s},
@@ -297,6 +299,7 @@ int main(int argc, char* argv[])
         options.execute = parser.isSet(u"yes"_s);
         options.json = json;
         options.mastersAtOnce = mastersAtOnce();
+        options.allowNoMatch = parser.isSet(u"allow-no-match"_s);
         if (!ok)
             return ExitUsage;
         auto* invalidate = new InvalidateCommand(&connection, options, out, err);

@@ -117,8 +117,9 @@ void AdminApi::invalidate(const HttpRequest& request, const QString& who, AdminH
         return reject(400, u"the body must be a JSON object like {\"patterns\": [\"events:*\"]}"_s);
     const QJsonObject body = document.object();
     for (auto it = body.begin(); it != body.end(); ++it) {
-        if (it.key() != u"patterns" && it.key() != u"tags" && it.key() != u"dryRun")
-            return reject(400, u"unknown field '%1' (known: patterns, tags, dryRun)"_s.arg(it.key().left(100)));
+        if (it.key() != u"patterns" && it.key() != u"tags" && it.key() != u"dryRun" && it.key() != u"allowNoMatch")
+            return reject(
+                400, u"unknown field '%1' (known: patterns, tags, dryRun, allowNoMatch)"_s.arg(it.key().left(100)));
     }
     if (body.contains(u"tags")) {
         if (body.contains(u"patterns"))
@@ -129,6 +130,8 @@ void AdminApi::invalidate(const HttpRequest& request, const QString& who, AdminH
         return reject(400, u"'patterns' must be an array of Redis glob strings"_s);
     if (body.contains(u"dryRun") && !body.value(u"dryRun").isBool())
         return reject(400, u"'dryRun' must be true or false"_s);
+    if (body.contains(u"allowNoMatch") && !body.value(u"allowNoMatch").isBool())
+        return reject(400, u"'allowNoMatch' must be true or false"_s);
     const QJsonArray array = body.value(u"patterns").toArray();
     if (array.isEmpty())
         return reject(400, u"'patterns' is empty: nothing to invalidate"_s);
@@ -157,14 +160,17 @@ void AdminApi::invalidate(const HttpRequest& request, const QString& who, AdminH
     policy.readOnly = m_options.readOnly;
     policy.protectedPatterns = m_options.protectedPatterns;
     policy.actor = who;
-    m_running = std::make_unique<ops::InvalidationRun>(
-        m_connection, policy, ops::InvalidationRequest::forPatterns(patterns, dryRun));
+    ops::InvalidationRequest invalidation = ops::InvalidationRequest::forPatterns(patterns, dryRun);
+    invalidation.allowNoMatch = body.value(u"allowNoMatch").toBool(false);
+    m_running = std::make_unique<ops::InvalidationRun>(m_connection, policy, std::move(invalidation));
     connect(m_running.get(), &ops::InvalidationRun::finished, this, [this, respond](const ops::InvalidationReport& r) {
         int status = 200;
         if (r.refusal) {
             using Reason = ops::InvalidationRefusal::Reason;
             const bool badRequest = r.refusal->reason == Reason::NoTargets || r.refusal->reason == Reason::EmptyPattern;
             status = badRequest ? 400 : 403;
+        } else if (r.noMatch && r.error.isEmpty()) {
+            status = 422; // every pattern provably matches nothing: not a success, and nothing was deleted
         } else if (r.failed()) {
             status = 502; // Redis failed or went away: a gateway error, with what was done in the body
         } else if (r.auditFailed()) {

@@ -52,10 +52,20 @@ qint64 InvalidationReport::sum(qint64 InvalidationProgress::*field) const
     return total;
 }
 
+bool InvalidationReport::everyTargetUnmatchable() const
+{
+    if (warnings.isEmpty())
+        return false;
+    return std::all_of(warnings.cbegin(), warnings.cend(), [](const QList<TargetWarning>& list) {
+        return std::any_of(list.cbegin(), list.cend(), [](const TargetWarning& w) { return w.warning.unmatchable; });
+    });
+}
+
 QJsonObject InvalidationReport::toJson() const
 {
     QJsonArray perTarget;
-    for (const InvalidationProgress& p : targets) {
+    for (qsizetype t = 0; t < targets.size(); ++t) {
+        const InvalidationProgress& p = targets.at(t);
         QJsonArray sample;
         for (const QByteArray& key : p.sample)
             sample.append(redis::displayBytes(key));
@@ -68,6 +78,16 @@ QJsonObject InvalidationReport::toJson() const
             entry.insert(u"unconfirmed"_s, p.unconfirmed);
         if ((p.cancelled || p.error) && !p.resumeCursor.isEmpty())
             entry.insert(u"resumeCursor"_s, QString::fromLatin1(p.resumeCursor));
+        QJsonArray lint;
+        for (const TargetWarning& w : warnings.value(t)) {
+            QJsonObject item {{u"message"_s, w.warning.message}, {u"unmatchable"_s, w.warning.unmatchable}};
+            if (!w.warning.suggestion.isEmpty())
+                item.insert(u"suggestion"_s, redis::displayBytes(w.warning.suggestion));
+            if (w.suggestionMatched >= 0)
+                item.insert(u"suggestionMatched"_s, w.suggestionMatched);
+            lint.append(item);
+        }
+        entry.insert(u"warnings"_s, lint);
         perTarget.append(entry);
     }
     const QString totalName = dryRun ? u"matched"_s : (expire ? u"expired"_s : u"invalidated"_s);
@@ -87,6 +107,10 @@ QJsonObject InvalidationReport::toJson() const
             object.insert(u"refusedIndex"_s, refusal->targetIndex);
     } else if (!error.isEmpty()) {
         object.insert(u"error"_s, error);
+    } else if (noMatch) {
+        object.insert(u"error"_s,
+            u"every pattern matches no key the gateway writes (see each pattern's warnings and suggestion); nothing "
+            u"was changed. To run them anyway, allow no match."_s);
     }
     if (!auditErrors.isEmpty())
         object.insert(u"auditError"_s, auditErrors.join(u"; "_s));
@@ -103,6 +127,12 @@ InvalidationRun::InvalidationRun(
 {
     m_report.dryRun = m_request.dryRun;
     m_report.expire = m_request.expireSeconds.has_value();
+    for (const InvalidationTarget& target : std::as_const(m_request.targets)) {
+        QList<TargetWarning> list;
+        for (const model::PatternWarning& warning : model::lintPattern(target.pattern))
+            list.append({warning, -1});
+        m_report.warnings.append(list);
+    }
     m_auditRetry.setSingleShot(true);
     connect(&m_auditRetry, &QTimer::timeout, this, &InvalidationRun::writeNextAudit);
 }
@@ -145,6 +175,11 @@ void InvalidationRun::start()
         // Never from inside start(): the caller connects to finished() after constructing, before or after start.
         QMetaObject::invokeMethod(this, &InvalidationRun::finishIfDone, Qt::QueuedConnection);
         return;
+    }
+    if (!m_request.allowNoMatch && m_report.everyTargetUnmatchable()) {
+        m_report.noMatch = true;
+        m_request.dryRun = true; // counts what the suggestions would match, deletes nothing
+        m_report.dryRun = true;
     }
     QMetaObject::invokeMethod(this, &InvalidationRun::runNext, Qt::QueuedConnection);
 }
@@ -198,9 +233,40 @@ void InvalidationRun::onTargetFinished(const InvalidationProgress& progress)
     if (progress.cancelled)
         m_report.cancelled = true;
     queueAudit(recordFor(index, progress));
-    Q_EMIT targetFinished(index, progress);
     // Queued: the job that reported is deleted by runNext().
-    QMetaObject::invokeMethod(this, &InvalidationRun::runNext, Qt::QueuedConnection);
+    QMetaObject::invokeMethod(
+        this, [this, index] { countSuggestions(index, 0); }, Qt::QueuedConnection);
+}
+
+void InvalidationRun::countSuggestions(int index, qsizetype warning)
+{
+    QList<TargetWarning>& list = m_report.warnings[index];
+    const InvalidationProgress& done = m_report.targets.last();
+    // Only where the pattern found nothing and the run is still healthy: then the suggestion is the useful answer.
+    while (warning < list.size()
+        && (list.at(warning).warning.suggestion.isEmpty() || done.matched > 0 || done.error || done.cancelled
+            || !m_client))
+        ++warning;
+    if (warning >= list.size()) {
+        m_suggestionJob.reset();
+        Q_EMIT targetFinished(index, done);
+        runNext();
+        return;
+    }
+    PatternInvalidation::Options options;
+    options.dryRun = true;
+    options.protectedPatterns = m_policy.protectedPatterns;
+    options.sampleSize = 0;
+    options.maxParallelNodes = m_request.maxParallelNodes;
+    m_suggestionJob = std::make_unique<KeyspaceInvalidation>(m_client, list.at(warning).warning.suggestion, options);
+    connect(m_suggestionJob.get(), &KeyspaceInvalidation::finished, this,
+        [this, index, warning](const InvalidationProgress& p) {
+            if (!p.error)
+                m_report.warnings[index][warning].suggestionMatched = p.matched;
+            QMetaObject::invokeMethod(
+                this, [this, index, warning] { countSuggestions(index, warning + 1); }, Qt::QueuedConnection);
+        });
+    m_suggestionJob->start();
 }
 
 AuditRecord InvalidationRun::recordFor(int index, const InvalidationProgress& progress) const

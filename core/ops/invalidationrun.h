@@ -1,5 +1,6 @@
 #pragma once
 
+#include "model/patternlint.h"
 #include "ops/audit.h"
 #include "ops/keyspaceinvalidation.h"
 #include "ops/safetypolicy.h"
@@ -37,6 +38,9 @@ struct InvalidationRequest
     bool onlyShorten = false; // EXPIRE … LT
     int maxParallelNodes = 0; // cluster: masters worked on at once (0: all)
     int sampleSize = 5; // matching keys kept per target for a preview
+    // When every target provably matches no gateway key (model::lintPattern), the run is only a dry run and
+    // reports `noMatch` instead of a "success" that did nothing — unless this is set.
+    bool allowNoMatch = false;
 
     static InvalidationRequest forPatterns(const QList<QByteArray>& patterns, bool dryRun);
 };
@@ -56,6 +60,13 @@ struct InvalidationRefusal
     QString message;
 };
 
+// A lint warning on one target, with how many keys its suggested pattern matches (a dry run; -1: not counted).
+struct TargetWarning
+{
+    model::PatternWarning warning;
+    qint64 suggestionMatched = -1;
+};
+
 // What a run did: one shape for the dialog, cachectl and the admin API, with one JSON form.
 struct InvalidationReport
 {
@@ -65,12 +76,17 @@ struct InvalidationReport
     QList<QByteArray> notRun; // patterns after a failed one: the run stops at the first failure
     std::optional<InvalidationRefusal> refusal;
     bool cancelled = false;
+    bool noMatch = false; // every target was unmatchable: run as a dry run only, to count the suggestions
     QString error; // the first failure, with the server's or the client's reason
     QStringList auditErrors; // audit records that could not be written, with why
+    QList<QList<TargetWarning>> warnings; // per target of the request (model::lintPattern), empty when fine
+
+    // Every target provably matches no key the gateway writes: a "success" that would do nothing.
+    bool everyTargetUnmatchable() const;
 
     bool failed() const
     {
-        return refusal.has_value() || !error.isEmpty();
+        return refusal.has_value() || !error.isEmpty() || noMatch;
     }
     bool auditFailed() const
     {
@@ -147,6 +163,8 @@ Q_SIGNALS:
 
 private:
     void runNext();
+    // After a target: counts the keys its warnings' suggested patterns match (dry runs), then runs the next target.
+    void countSuggestions(int index, qsizetype warning);
     void onTargetFinished(const InvalidationProgress& progress);
     AuditRecord recordFor(int index, const InvalidationProgress& progress) const;
     void queueAudit(AuditRecord record);
@@ -159,6 +177,7 @@ private:
     InvalidationRequest m_request;
     InvalidationReport m_report;
     std::unique_ptr<KeyspaceInvalidation> m_job;
+    std::unique_ptr<KeyspaceInvalidation> m_suggestionJob;
     qsizetype m_next = 0;
     bool m_started = false;
     bool m_targetsDone = false;

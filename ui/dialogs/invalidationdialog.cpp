@@ -220,6 +220,7 @@ void InvalidationDialog::run(bool dryRun)
     request.targets = targets();
     request.dryRun = dryRun;
     request.sampleSize = 3;
+    request.allowNoMatch = true; // the dialog shows each pattern's warning beside its count instead
     request.maxParallelNodes = m_oneMasterAtATime && m_oneMasterAtATime->isChecked() ? 1 : 0;
     if (m_ttl) {
         request.expireSeconds = m_ttl->value();
@@ -306,6 +307,7 @@ void InvalidationDialog::onTargetFinished(int row, const ops::InvalidationProgre
 void InvalidationDialog::onRunFinished(const ops::InvalidationReport& report)
 {
     m_run.release()->deleteLater(); // we are inside its signal
+    m_refusedRun = report.refusal.has_value();
     if (report.refusal) {
         m_problem = tr("Refused as a whole, nothing ran: %1").arg(report.refusal->message);
         if (report.refusal->targetIndex >= 0 && report.refusal->targetIndex < m_results->rowCount()) {
@@ -318,6 +320,29 @@ void InvalidationDialog::onRunFinished(const ops::InvalidationReport& report)
         setPhase(m_dryRun ? Phase::Previewed : Phase::Done);
         Q_EMIT refused(report.refusal->message);
         return;
+    }
+    // Beside the count: the pattern that would match (with its count) first, so it shows in a narrow column; why,
+    // after it and in the tooltip. The summary repeats the suggestion where it cannot be missed.
+    QStringList suggestions;
+    for (qsizetype row = 0; row < report.targets.size() && row < m_results->rowCount(); ++row) {
+        QStringList lines;
+        for (const ops::TargetWarning& w : report.warnings.value(row)) {
+            QString line;
+            if (!w.warning.suggestion.isEmpty()) {
+                line = tr("try %1%2: ")
+                           .arg(redis::displayBytes(w.warning.suggestion),
+                               w.suggestionMatched >= 0 ? tr(" (%L1 keys)").arg(w.suggestionMatched) : QString());
+                suggestions.append(tr("%1 matches no gateway key — %2")
+                                       .arg(redis::displayBytes(report.targets.at(row).pattern), line.chopped(2)));
+            }
+            lines.append(line + w.warning.message);
+        }
+        if (lines.isEmpty())
+            continue;
+        QStandardItem* note = m_results->item(int(row), NoteColumn);
+        note->setText(lines.join(u"  "_s));
+        note->setToolTip(lines.join(u"\n"_s));
+        note->setForeground(QColor(0xb7, 0x1c, 0x1c));
     }
     for (const QByteArray& pattern : report.notRun) {
         for (int row = 0; row < m_results->rowCount(); ++row) {
@@ -332,6 +357,7 @@ void InvalidationDialog::onRunFinished(const ops::InvalidationReport& report)
         problems.append(tr("Stopped at a failure: %1").arg(report.error));
     for (const QString& auditError : report.auditErrors)
         problems.append(tr("The audit record could not be written: %1").arg(auditError));
+    problems += suggestions;
     m_problem = problems.join(u"<br>"_s);
     if (m_dryRun) {
         setPhase(Phase::Previewed);
@@ -353,13 +379,16 @@ void InvalidationDialog::setPhase(Phase phase)
         m_summary->setText(tr("Counting matching keys (SCAN, nothing is changed)…"));
         break;
     case Phase::Previewed:
-        m_summary->setText(!m_problem.isEmpty() ? m_problem.toHtmlEscaped().replace(u"&lt;br&gt;"_s, u"<br>"_s)
+        m_summary->setText(m_refusedRun ? m_problem.toHtmlEscaped()
                 : m_cancelled
                 ? tr("Preview cancelled.")
                 : tr("<b>%L1 keys</b> would be %2. %3")
-                      .arg(m_previewTotal)
-                      .arg(actionVerb(),
-                          m_safety.readOnly ? tr("This connection is read-only: writing is disabled.") : QString()));
+                        .arg(m_previewTotal)
+                        .arg(actionVerb(),
+                            m_safety.readOnly ? tr("This connection is read-only: writing is disabled.") : QString())
+                    + (m_problem.isEmpty()
+                            ? QString()
+                            : u"<br>"_s + m_problem.toHtmlEscaped().replace(u"&lt;br&gt;"_s, u"<br>"_s)));
         break;
     case Phase::Deleting:
         m_summary->setText(m_action == Action::Delete

@@ -116,6 +116,7 @@ private:
     bool m_dryRun = true;
     std::unique_ptr<ops::InvalidationRun> m_run; // presents core's run: refusal, pacing and audit are decided there
     QString m_problem; // why the last run was refused or failed, for the summary
+    bool m_refusedRun = false;
     qint64 m_previewTotal = 0;
     qint64 m_deletedTotal = 0;
     qint64 m_handledTotal = 0; // keys the write pass has reached (changed or not)
