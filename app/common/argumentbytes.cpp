@@ -51,7 +51,7 @@ QStringList argumentsKeepingBytes(int argc, char* argv[])
         for (qsizetype i = 0; i < size;) {
             const qsizetype length = utf8SequenceLength(data + i, size - i);
             if (length == 0) {
-                text.append(QChar(char16_t(0xDC00 + data[i]))); // a byte U+DC80..U+DCFF stands for
+                text.append(QChar(char16_t(0xDC00 + data[i]))); // U+DC80..U+DCFF: this byte, kept
                 ++i;
                 continue;
             }
