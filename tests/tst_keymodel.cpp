@@ -303,6 +303,8 @@ private Q_SLOTS:
         QTest::addColumn<QString>("error");
         QTest::newRow("plain") << QByteArray("events:*") << QByteArray("events:*") << QString();
         QTest::newRow("binary") << QByteArray("\"bin:\\x00\\xFF\"") << QByteArray("bin:\x00\xff", 6) << QString();
+        QTest::newRow("hex digit order") << QByteArray("\"\\x1f\\xA0\\x7e\"") << QByteArray("\x1f\xa0\x7e")
+                                         << QString();
         QTest::newRow("escapes") << QByteArray("\"a\\\"b\\\\c\\n\\r\\t\\b\\a\"") << QByteArray("a\"b\\c\n\r\t\b\a")
                                  << QString();
         QTest::newRow("empty quotes") << QByteArray("\"\"") << QByteArray("") << QString();
