@@ -218,6 +218,59 @@ private Q_SLOTS:
         QCOMPARE(record.dryRun, false);
     }
 
+    // `cachectl invalidate --tag … --yes` when the server freezes past the timeout or is killed mid-run: exit 1, the
+    // count bracketed, the index kept (the tag can be invalidated again), the audit record written once it is back.
+    void tagInvalidationWhenTheServerFails_data()
+    {
+        QTest::addColumn<bool>("kill");
+        QTest::newRow("frozen") << false;
+        QTest::newRow("killed") << true;
+    }
+    void tagInvalidationWhenTheServerFails()
+    {
+        QFETCH(bool, kill);
+        testing::RedisServer server(durable());
+        QVERIFY2(server.start(), qPrintable(server.errorString()));
+        constexpr int seeded = 60000;
+        // 60,000 entries in one tag index (scores: expiry in ms, far ahead), as the cache manager writes them.
+        server.cli({u"EVAL"_s,
+            u"for i = 0, tonumber(ARGV[1]) - 1 do redis.call('SET', 'events:' .. i, 'x') "
+            u"redis.call('ZADD', KEYS[1], 99999999999999, 'events:' .. i) end"_s,
+            u"1"_s, u"cachescope:tag:venue%3Abig"_s, QString::number(seeded)});
+        const auto remaining = [&server] {
+            return int(server.cli({u"EVAL"_s, u"return #redis.call('KEYS', 'events:*')"_s, u"0"_s}).trimmed().toInt());
+        };
+        QCOMPARE(remaining(), seeded);
+        QProcess process;
+        process.start(QStringLiteral(CACHECTL_PATH),
+            {u"-p"_s, QString::number(server.port()), u"--timeout"_s, u"700"_s, u"invalidate"_s, u"--tag"_s,
+                u"venue:big"_s, u"--yes"_s, u"--json"_s, u"--actor"_s, u"tag-fault"_s});
+        QVERIFY(process.waitForStarted());
+        QTRY_VERIFY_WITH_TIMEOUT(remaining() < seeded, 10000);
+        QVERIFY2(process.state() == QProcess::Running, "the run ended before the fault: seed more keys");
+        fault(server, kill);
+        QVERIFY(process.waitForFinished(30000));
+        QCOMPARE(process.exitStatus(), QProcess::NormalExit);
+        QCOMPARE(process.exitCode(), 1);
+        const QByteArray err = process.readAllStandardError();
+        QVERIFY2(err.contains("cachectl invalidate --tag: failed: "), err.constData());
+        QVERIFY2(!err.contains("audit record could not be written"), err.constData());
+        const QJsonObject report = QJsonDocument::fromJson(process.readAllStandardOutput()).object();
+        QCOMPARE(report[u"success"_s].toBool(true), false);
+        const qint64 done = report[u"invalidated"_s].toInteger(-1);
+        const qint64 unconfirmed = report[u"unconfirmed"_s].toInteger(-1);
+        QTest::qWait(200);
+        const qint64 truth = seeded - remaining();
+        QVERIFY2(done > 0 && done <= truth && truth <= done + unconfirmed,
+            qPrintable(u"reported %1 (+ up to %2 unconfirmed), really %3"_s.arg(done).arg(unconfirmed).arg(truth)));
+        QCOMPARE(server.cli({u"EXISTS"_s, u"cachescope:tag:venue%3Abig"_s}).trimmed(), QByteArray("1"));
+        const ops::AuditRecord record = testing::auditRecords(server.connectionOptions(), 1).value(0);
+        QCOMPARE(record.action, u"invalidate tags"_s);
+        QCOMPARE(record.outcome, u"failed"_s);
+        QCOMPARE(record.actor, u"tag-fault"_s);
+        QCOMPARE(record.count, done);
+    }
+
     // Ctrl-C during `cachectl invalidate --yes`: the UNLINKs already sent are waited for, so the count is exact;
     // the run is audited as cancelled with that count, and the exit code is 130 (the user's doing, not a failure).
     void cachectlCancelledRunIsExactAndAudited()

@@ -4,6 +4,7 @@
 
 #include "cache/keyspace.h"
 #include "ops/audit.h"
+#include "ops/auditwriter.h"
 #include "redis/client.h"
 
 #include <QJsonArray>
@@ -21,6 +22,7 @@ TagInvalidateCommand::TagInvalidateCommand(
     , m_out(out)
     , m_err(err)
     , m_manager(connection, {})
+    , m_audit(connection)
 {
 }
 
@@ -62,30 +64,40 @@ void TagInvalidateCommand::preview()
 
 void TagInvalidateCommand::execute()
 {
-    m_manager.invalidateTags(m_options.tags, this, [this](std::optional<qint64> deleted, const QString& error) {
-        ops::AuditRecord record;
-        record.actor = m_options.actor;
-        record.action = u"invalidate tags"_s;
-        record.target = cache::describeTags(m_options.tags);
-        record.count = deleted.value_or(-1);
-        if (!deleted) {
-            m_err << "cachectl invalidate --tag: " << error << '\n';
-            Q_EMIT finished(ExitFailure);
-            return;
-        }
-        ops::appendAudit(
-            *m_connection, record, this, [this, deleted](std::optional<QByteArray>, const QString& auditError) {
-                if (!auditError.isEmpty())
-                    m_err << "cachectl invalidate --tag: could not write the audit record: " << auditError << '\n';
+    m_manager.invalidateTagsExactly(
+        m_options.tags, this, [this](const cache::CacheManager::TagInvalidationResult& result) {
+            const bool failed = !result.error.isEmpty();
+            auto record = ops::AuditRecord::of(ops::AuditAction::InvalidateTags,
+                failed ? ops::AuditOutcome::Failed : ops::AuditOutcome::Completed, m_options.actor,
+                cache::describeTags(m_options.tags), result.deleted);
+            QStringList detail;
+            if (result.unconfirmed > 0)
+                detail.append(u"unconfirmed %1"_s.arg(result.unconfirmed));
+            if (failed)
+                detail.append(result.error.left(500));
+            record.detail = detail.join(u"; "_s);
+            // Written (retried while the server comes back) before the report, so the exit code covers it.
+            connect(&m_audit, &ops::AuditWriter::idle, this, [this, result, failed] {
+                QJsonObject report {{u"success"_s, !failed && m_audit.errors().isEmpty()}, {u"dryRun"_s, false},
+                    {u"invalidated"_s, result.deleted}, {u"unconfirmed"_s, result.unconfirmed}};
+                if (failed)
+                    report.insert(u"error"_s, result.error);
                 if (m_options.json)
-                    m_out << QJsonDocument(
-                        QJsonObject {{u"success"_s, true}, {u"dryRun"_s, false}, {u"invalidated"_s, *deleted}})
-                                 .toJson(QJsonDocument::Indented);
+                    m_out << QJsonDocument(report).toJson(QJsonDocument::Indented);
                 else
-                    m_out << *deleted << " deleted (by the tag index)\n";
-                Q_EMIT finished(ExitOk);
+                    m_out << result.deleted << " deleted (by the tag index)"
+                          << (result.unconfirmed > 0
+                                     ? u"; up to %1 more may be gone (no reply)"_s.arg(result.unconfirmed)
+                                     : QString())
+                          << '\n';
+                if (failed)
+                    m_err << "cachectl invalidate --tag: failed: " << result.error << '\n';
+                for (const QString& error : m_audit.errors())
+                    m_err << "cachectl invalidate --tag: the audit record could not be written: " << error << '\n';
+                Q_EMIT finished(failed || !m_audit.errors().isEmpty() ? ExitFailure : ExitOk);
             });
-    });
+            m_audit.write(record);
+        });
 }
 
 } // namespace cachescope::cli

@@ -1,5 +1,7 @@
 #pragma once
 
+#include "ops/auditwriter.h"
+
 #include "cache/cachemanager.h"
 
 #include <QObject>
@@ -37,6 +39,7 @@ private:
     QTextStream& m_out;
     QTextStream& m_err;
     cache::CacheManager m_manager;
+    ops::AuditWriter m_audit;
 };
 
 } // namespace cachescope::cli

@@ -4,6 +4,7 @@
 #include "cache/keyspace.h"
 #include "cache/statsreader.h"
 #include "ops/audit.h"
+#include "ops/auditwriter.h"
 #include "ops/invalidationrun.h"
 #include "ops/nodesinfo.h"
 #include "ops/serverinfo.h"
@@ -32,6 +33,7 @@ AdminApi::AdminApi(redis::Client* connection, Options options, QObject* parent)
     , m_connection(connection)
     , m_options(std::move(options))
     , m_manager(std::make_unique<cache::CacheManager>(connection, cache::CacheManager::Options {}))
+    , m_audit(connection)
 {
 }
 
@@ -241,18 +243,21 @@ void AdminApi::invalidateTags(const QJsonObject& body, const QString& who, Admin
         return;
     }
     m_tagsRunning = true;
-    m_manager->invalidateTags(
-        tags, this, [this, who, names, respond](std::optional<qint64> deleted, const QString& error) {
+    m_manager->invalidateTagsExactly(
+        tags, this, [this, who, names, respond](const cache::CacheManager::TagInvalidationResult& result) {
             m_tagsRunning = false;
+            const bool failed = !result.error.isEmpty();
             auto record = ops::AuditRecord::of(ops::AuditAction::InvalidateTags,
-                deleted ? ops::AuditOutcome::Completed : ops::AuditOutcome::Failed, who, names.join(u", "_s),
-                deleted.value_or(-1));
-            record.detail = error.left(500);
+                failed ? ops::AuditOutcome::Failed : ops::AuditOutcome::Completed, who, names.join(u", "_s),
+                result.deleted);
+            record.detail = (result.unconfirmed > 0 ? u"unconfirmed %1; "_s.arg(result.unconfirmed) : QString())
+                + result.error.left(500);
             audit(record);
-            if (!deleted)
-                return respond(HttpResponse::error(502, error));
-            respond(HttpResponse::json(
-                200, compact({{u"success"_s, true}, {u"dryRun"_s, false}, {u"invalidated"_s, *deleted}})));
+            QJsonObject answer {{u"success"_s, !failed}, {u"dryRun"_s, false}, {u"invalidated"_s, result.deleted},
+                {u"unconfirmed"_s, result.unconfirmed}};
+            if (failed)
+                answer.insert(u"error"_s, result.error);
+            respond(HttpResponse::json(failed ? 502 : 200, compact(answer)));
         });
 }
 
@@ -339,7 +344,7 @@ void AdminApi::audit(const ops::AuditRecord& record)
 {
     if (!m_connection || m_options.readOnly)
         return; // a read-only server writes nothing, not even its audit trail
-    ops::appendAudit(*m_connection, record, this, nullptr);
+    m_audit.write(record); // retried while Redis comes back
 }
 
 } // namespace cachescope::admin

@@ -2,6 +2,7 @@
 
 #include "admin/adminhttpserver.h"
 #include "ops/audit.h"
+#include "ops/auditwriter.h"
 
 #include <QJsonObject>
 #include <QObject>
@@ -73,6 +74,7 @@ private:
     std::unique_ptr<ops::InvalidationRun> m_running; // at most one invalidation at a time, by pattern…
     bool m_tagsRunning = false; // … or by tag
     std::unique_ptr<cache::CacheManager> m_manager; // for invalidation by tag index
+    ops::AuditWriter m_audit; // refusals and tag invalidations (pattern runs write their own)
 };
 
 } // namespace cachescope::admin

@@ -362,18 +362,36 @@ void CacheManager::countTags(const QList<QByteArray>& tags, const QObject* conte
 
 void CacheManager::invalidateTags(const QList<QByteArray>& tags, const QObject* context, CountCallback callback)
 {
+    invalidateTagsExactly(tags, context, [callback = std::move(callback)](const TagInvalidationResult& result) {
+        if (result.error.isEmpty())
+            callback(result.deleted, QString());
+        else
+            callback(std::nullopt, result.error);
+    });
+}
+
+void CacheManager::invalidateTagsExactly(const QList<QByteArray>& tags, const QObject* context,
+    std::function<void(const TagInvalidationResult& result)> callback)
+{
     if (!m_connection || tags.isEmpty()) {
-        callLater(this, context, std::move(callback), std::optional<qint64>(tags.isEmpty() ? 0 : -1),
-            tags.isEmpty() ? QString() : u"no connection"_s);
+        TagInvalidationResult result;
+        result.error = tags.isEmpty() ? QString() : u"no connection"_s;
+        QMetaObject::invokeMethod(
+            this,
+            [guard = QPointer<const QObject>(context), guarded = context != nullptr, callback, result] {
+                if (!guarded || guard)
+                    callback(result);
+            },
+            Qt::QueuedConnection);
         return;
     }
-    // Per tag: read the members, then UNLINK them with the index. Members whose entries already expired
-    // are harmless to UNLINK; the count comes from UNLINK and is exact.
+    // Per tag: read the members, then UNLINK them a page at a time, then the index. Members whose entries already
+    // expired are harmless to UNLINK; the count comes from UNLINK and is exact, and a page whose reply was lost is
+    // counted as unconfirmed.
     struct State
     {
-        qint64 deleted = 0;
+        TagInvalidationResult result;
         int remaining = 0;
-        QString error;
     };
     auto state = std::make_shared<State>();
     state->remaining = int(tags.size());
@@ -381,27 +399,25 @@ void CacheManager::invalidateTags(const QList<QByteArray>& tags, const QObject* 
     auto finishOne = [state, guard = QPointer<const QObject>(context), guarded = context != nullptr, callback]() {
         if (--state->remaining > 0 || (guarded && !guard))
             return;
-        if (state->error.isEmpty())
-            callback(state->deleted, QString());
-        else
-            callback(std::nullopt, state->error);
+        callback(state->result);
     };
     for (const QByteArray& tag : tags) {
         const QByteArray index = tagKey(tag);
         m_connection->command({"ZRANGE", index, "0", "-1"}, this,
             [connection, index, state, finishOne, this](const redis::Reply& members) {
                 if (members.isError() || !connection) {
-                    state->error = members.errorMessage();
+                    state->result.error = members.errorMessage();
                     finishOne();
                     return;
                 }
                 auto keys = std::make_shared<QList<QByteArray>>();
                 for (const redis::Reply& member : members.elements())
                     keys->append(member.bytes());
-                unlinkTaggedPage(index, keys, 0, [state, finishOne](qint64 deleted, const QString& error) {
-                    state->deleted += deleted;
-                    if (!error.isEmpty())
-                        state->error = error;
+                unlinkTaggedPage(index, keys, 0, [state, finishOne](const TagInvalidationResult& page) {
+                    state->result.deleted += page.deleted;
+                    state->result.unconfirmed += page.unconfirmed;
+                    if (!page.error.isEmpty() && state->result.error.isEmpty())
+                        state->result.error = page.error;
                     finishOne();
                 });
             });
@@ -409,26 +425,30 @@ void CacheManager::invalidateTags(const QList<QByteArray>& tags, const QObject* 
 }
 
 void CacheManager::unlinkTaggedPage(const QByteArray& index, std::shared_ptr<QList<QByteArray>> keys, qsizetype from,
-    std::function<void(qint64 deleted, QString error)> done)
+    std::function<void(const TagInvalidationResult&)> done)
 {
     // One page in flight per tag, so a tag with a million entries never sends one huge UNLINK that blocks the
     // server for everyone (a cluster client splits each page per slot). The index goes last, once every page was
     // confirmed: after a failure it is kept, so the tag can be invalidated again.
     if (!m_connection)
-        return done(0, u"no connection"_s);
+        return done({0, 0, u"no connection"_s});
     if (from >= keys->size()) {
         m_connection->command({"UNLINK", index}, nullptr, nullptr);
-        return done(0, {});
+        return done({});
     }
     const qsizetype count = std::min<qsizetype>(tagUnlinkPageSize, keys->size() - from);
     QList<QByteArray> unlink {"UNLINK"};
     unlink += keys->sliced(from, count);
     m_connection->command(unlink, this, [this, index, keys, from, count, done](const redis::Reply& reply) {
-        if (!reply.isInteger())
-            return done(0, reply.errorMessage());
+        if (!reply.isInteger()) {
+            const bool lost =
+                reply.errorKind() == redis::ErrorKind::ConnectionLost || reply.errorKind() == redis::ErrorKind::Timeout;
+            return done({0, lost ? count : 0, reply.errorMessage()});
+        }
         const qint64 deleted = reply.integer();
-        unlinkTaggedPage(index, keys, from + count,
-            [deleted, done](qint64 more, const QString& error) { done(deleted + more, error); });
+        unlinkTaggedPage(index, keys, from + count, [deleted, done](const TagInvalidationResult& rest) {
+            done({deleted + rest.deleted, rest.unconfirmed, rest.error});
+        });
     });
 }
 

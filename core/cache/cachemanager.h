@@ -118,6 +118,15 @@ public:
         ResultCallback callback);
     // Deletes the keys of every given tag (and the tag indexes); counts the keys deleted.
     void invalidateTags(const QList<QByteArray>& tags, const QObject* context, CountCallback callback);
+    // The same, with what was confirmed and the bound when it fails midway: deleted ≤ truth ≤ deleted + unconfirmed.
+    struct TagInvalidationResult
+    {
+        qint64 deleted = 0;
+        qint64 unconfirmed = 0; // keys in pages whose UNLINK reply was lost
+        QString error;
+    };
+    void invalidateTagsExactly(const QList<QByteArray>& tags, const QObject* context,
+        std::function<void(const TagInvalidationResult& result)> callback);
     // How many live entries each tag's index holds (ZCOUNT from now on): the preview of invalidateTags.
     void countTags(const QList<QByteArray>& tags, const QObject* context,
         std::function<void(std::optional<QList<qint64>> counts, QString error)> callback);
@@ -156,7 +165,7 @@ private:
     void onFlightRead(const QByteArray& key, const redis::Reply& reply);
     // UNLINKs keys[from…] a page at a time, then the index; `done` gets the confirmed count and the first error.
     void unlinkTaggedPage(const QByteArray& index, std::shared_ptr<QList<QByteArray>> keys, qsizetype from,
-        std::function<void(qint64 deleted, QString error)> done);
+        std::function<void(const TagInvalidationResult&)> done);
     void load(const QByteArray& key, const Loader& loader, const SetOptions& options,
         const std::optional<CacheEnvelope>& stale, bool earlyRefresh);
     void onLoaded(const QByteArray& key, const SetOptions& options, const std::optional<CacheEnvelope>& stale,

@@ -10,25 +10,6 @@ using namespace Qt::StringLiterals;
 using std::chrono::milliseconds;
 
 namespace {
-// The server is gone or not ready: the same record can be written once it is back.
-bool worthRetrying(redis::ErrorKind kind)
-{
-    switch (kind) {
-    case redis::ErrorKind::ConnectionLost:
-    case redis::ErrorKind::Timeout:
-    case redis::ErrorKind::NotConnected:
-    case redis::ErrorKind::Loading:
-    case redis::ErrorKind::Busy:
-    case redis::ErrorKind::MasterDown:
-    case redis::ErrorKind::TryAgain:
-    case redis::ErrorKind::ClusterDown:
-    case redis::ErrorKind::Unroutable:
-        return true;
-    default:
-        return false;
-    }
-}
-
 QString describeTarget(const InvalidationTarget& target)
 {
     return target.description.isEmpty() ? redis::displayBytes(target.pattern) : target.description;
@@ -123,8 +104,9 @@ InvalidationRun::InvalidationRun(
     , m_client(client)
     , m_policy(std::move(policy))
     , m_request(std::move(request))
-    , m_auditRetryWindow(std::max(milliseconds(10000), client ? client->options().commandTimeout * 2 : milliseconds(0)))
+    , m_audit(client)
 {
+    connect(&m_audit, &AuditWriter::idle, this, &InvalidationRun::finishIfDone);
     m_report.dryRun = m_request.dryRun;
     m_report.expire = m_request.expireSeconds.has_value();
     for (const InvalidationTarget& target : std::as_const(m_request.targets)) {
@@ -133,8 +115,6 @@ InvalidationRun::InvalidationRun(
             list.append({warning, -1});
         m_report.warnings.append(list);
     }
-    m_auditRetry.setSingleShot(true);
-    connect(&m_auditRetry, &QTimer::timeout, this, &InvalidationRun::writeNextAudit);
 }
 
 InvalidationRun::~InvalidationRun() = default;
@@ -293,60 +273,15 @@ void InvalidationRun::queueAudit(AuditRecord record)
 {
     if (m_policy.readOnly)
         return; // a read-only connection writes nothing, not even the audit trail (the access log has the call)
-    record.at = QDateTime::currentDateTimeUtc(); // when it happened, not when a retry got through
-    m_auditQueue.push_back(std::move(record));
-    writeNextAudit();
-}
-
-void InvalidationRun::writeNextAudit()
-{
-    if (m_auditWriting || m_auditRetry.isActive() || m_auditQueue.empty())
-        return;
-    if (!m_client) {
-        onAuditWritten(u"the connection is gone"_s);
-        return;
-    }
-    if (m_client->state() == redis::Client::State::Disconnected)
-        m_client->open(); // a client without auto-reconnect gave up: the record is worth a new attempt
-    m_auditWriting = true;
-    QList<QByteArray> command {"XADD", auditStreamKey, "MAXLEN", "~", QByteArray::number(auditStreamMaxLength), "*"};
-    command += auditFields(m_auditQueue.front());
-    m_client->command(command, this, [this](const redis::Reply& reply) {
-        m_auditWriting = false;
-        if (reply.isString()) {
-            onAuditWritten({});
-            return;
-        }
-        const bool dryRun = m_auditQueue.front().dryRun;
-        if (!dryRun && worthRetrying(reply.errorKind())) {
-            if (!m_auditFailingSince.isValid())
-                m_auditFailingSince.start();
-            if (m_auditFailingSince.elapsed() < m_auditRetryWindow.count()) {
-                m_auditRetry.start(200);
-                return;
-            }
-        }
-        onAuditWritten(reply.isError() ? reply.errorMessage() : u"unexpected XADD reply"_s);
-    });
-}
-
-void InvalidationRun::onAuditWritten(const QString& error)
-{
-    const AuditRecord record = std::move(m_auditQueue.front());
-    m_auditQueue.pop_front();
-    m_auditFailingSince.invalidate();
-    // A dry run's record is best effort (a read-only ACL user may not write it); a write's record is not.
-    if (!error.isEmpty() && !record.dryRun)
-        m_report.auditErrors.append(u"%1 %2: %3"_s.arg(record.action, record.target.left(200), error));
-    writeNextAudit();
-    finishIfDone();
+    m_audit.write(std::move(record));
 }
 
 void InvalidationRun::finishIfDone()
 {
-    if (m_finished || !m_targetsDone || !m_auditQueue.empty() || m_auditWriting)
+    if (m_finished || !m_targetsDone || !m_audit.isIdle())
         return;
     m_finished = true;
+    m_report.auditErrors = m_audit.errors();
     Q_EMIT finished(m_report);
 }
 

@@ -2,6 +2,7 @@
 
 #include "model/patternlint.h"
 #include "ops/audit.h"
+#include "ops/auditwriter.h"
 #include "ops/keyspaceinvalidation.h"
 #include "ops/safetypolicy.h"
 
@@ -131,7 +132,7 @@ public:
     // timeout when that is longer.
     void setAuditRetryWindow(std::chrono::milliseconds window)
     {
-        m_auditRetryWindow = window;
+        m_audit.setRetryWindow(window);
     }
 
     void start();
@@ -168,8 +169,6 @@ private:
     void onTargetFinished(const InvalidationProgress& progress);
     AuditRecord recordFor(int index, const InvalidationProgress& progress) const;
     void queueAudit(AuditRecord record);
-    void writeNextAudit();
-    void onAuditWritten(const QString& error);
     void finishIfDone();
 
     QPointer<redis::Client> m_client;
@@ -183,11 +182,7 @@ private:
     bool m_targetsDone = false;
     bool m_finished = false;
 
-    std::deque<AuditRecord> m_auditQueue;
-    bool m_auditWriting = false;
-    QElapsedTimer m_auditFailingSince; // invalid while the head record has not failed yet
-    std::chrono::milliseconds m_auditRetryWindow;
-    QTimer m_auditRetry;
+    AuditWriter m_audit;
 };
 
 } // namespace cachescope::ops
