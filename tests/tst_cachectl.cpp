@@ -186,6 +186,13 @@ private Q_SLOTS:
         const Run fine = cachectl(at() + QStringList {u"invalidate"_s, u"gateway:response:GET:/api/events*"_s});
         QCOMPARE(fine.exitCode, 0);
         QVERIFY2(!fine.out.contains("warning"), fine.out.constData());
+        // A path no live route rule covers: a warning (keys of earlier rules may exist), not a refusal.
+        const Run misspelt = cachectl(at() + QStringList {u"invalidate"_s, u"gateway:response:GET:/api/evnts*"_s});
+        QCOMPARE(misspelt.exitCode, 0);
+        QVERIFY2(
+            misspelt.out.contains("  warning: no route rule covers the path '/api/evnts'"), misspelt.out.constData());
+        QVERIFY2(misspelt.out.contains("  try gateway:response:GET:/api/events* (6 matching keys)\n"),
+            misspelt.out.constData());
         seed(); // the dry runs' audit records go with it
     }
 

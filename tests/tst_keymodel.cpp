@@ -374,6 +374,50 @@ private Q_SLOTS:
         if (!suggestion.isEmpty())
             QVERIFY(cachescope::model::lintPattern(suggestion).isEmpty()); // the suggestion itself is fine
     }
+
+    // With the route rules: a path no rule covers is flagged (a warning, not a proof: earlier rules may have written
+    // keys) with the closest rule's pattern; a ':' inside a value of a fully literal tail is provably unmatchable.
+    void lintWithRules_data()
+    {
+        QTest::addColumn<QByteArray>("pattern");
+        QTest::addColumn<QString>("message");
+        QTest::addColumn<QByteArray>("suggestion");
+        QTest::addColumn<bool>("unmatchable");
+        QTest::newRow("misspelt route") << QByteArray("gateway:response:GET:/api/evnts*") << u"no route rule covers"_s
+                                        << QByteArray("gateway:response:GET:/api/events*") << false;
+        QTest::newRow("any method, misspelt")
+            << QByteArray("gateway:response:*:/api/venuez/1*") << u"no route rule covers"_s
+            << QByteArray("gateway:response:*:/api/venues*") << false;
+        QTest::newRow("colon in a value") << QByteArray("gateway:response:GET:/api/search:q:rock:roll")
+                                          << u"odd number of parts"_s << QByteArray() << true;
+        QTest::newRow("fine: route prefix")
+            << QByteArray("gateway:response:*:/api/ev*") << QString() << QByteArray() << false;
+        QTest::newRow("fine: under a route")
+            << QByteArray("gateway:response:GET:/api/events/12:tenant:acme") << QString() << QByteArray() << false;
+        QTest::newRow("fine: escaped colon")
+            << QByteArray("gateway:response:GET:/api/search:q:rock%3Aroll") << QString() << QByteArray() << false;
+        QTest::newRow("fine: glob tail") << QByteArray("gateway:response:GET:/api/search:q:*") << QString()
+                                         << QByteArray() << false;
+    }
+    void lintWithRules()
+    {
+        QFETCH(QByteArray, pattern);
+        QFETCH(QString, message);
+        QFETCH(QByteArray, suggestion);
+        QFETCH(bool, unmatchable);
+        const cachescope::model::RouteConfig rules = cachescope::model::RouteConfig::defaults();
+        const QList<cachescope::model::PatternWarning> warnings = cachescope::model::lintPattern(pattern, &rules);
+        if (message.isEmpty()) {
+            QVERIFY2(warnings.isEmpty(), qPrintable(warnings.value(0).message));
+            return;
+        }
+        QCOMPARE(warnings.size(), 1);
+        QVERIFY2(warnings.first().message.contains(message), qPrintable(warnings.first().message));
+        QCOMPARE(warnings.first().suggestion, suggestion);
+        QCOMPARE(warnings.first().unmatchable, unmatchable);
+        if (!suggestion.isEmpty())
+            QVERIFY(cachescope::model::lintPattern(suggestion, &rules).isEmpty());
+    }
 };
 
 QTEST_GUILESS_MAIN(TestKeyModel)

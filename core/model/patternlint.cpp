@@ -2,6 +2,8 @@
 
 #include "model/gatewaykey.h"
 
+#include <algorithm>
+
 namespace cachescope::model {
 
 using namespace Qt::StringLiterals;
@@ -30,7 +32,7 @@ QString shown(const QByteArray& bytes)
 }
 } // namespace
 
-QList<PatternWarning> lintPattern(const QByteArray& pattern)
+QList<PatternWarning> lintPattern(const QByteArray& pattern, const RouteConfig* rules)
 {
     QList<PatternWarning> warnings;
     if (!pattern.startsWith(gatewayKeyPrefix))
@@ -54,6 +56,56 @@ QList<PatternWarning> lintPattern(const QByteArray& pattern)
                 ? u"methods are upper case in gateway keys: %1 never matches"_s.arg(shown(segment))
                 : u"the gateway caches GET and HEAD responses only: no key has the method %1"_s.arg(shown(segment)),
             cacheable ? QByteArray(gatewayKeyPrefix) + upper + rest.sliced(end) : QByteArray(), true});
+    }
+
+    // The path: after a literal method or '*', up to the next ':' or metacharacter.
+    const bool methodKnown = segmentComplete && (segment == "GET" || segment == "HEAD");
+    const bool anyMethod = rest.startsWith("*:");
+    if (methodKnown || anyMethod) {
+        const QByteArray afterMethod = rest.sliced(methodKnown ? end + 1 : 2);
+        qsizetype pathEnd = 0;
+        while (pathEnd < afterMethod.size() && afterMethod.at(pathEnd) != ':' && !isGlobMeta(afterMethod.at(pathEnd)))
+            ++pathEnd;
+        const QByteArray path = afterMethod.first(pathEnd);
+        const bool pathComplete = pathEnd == afterMethod.size() || afterMethod.at(pathEnd) == ':';
+        const QString pathText = QString::fromUtf8(path);
+        if (rules && path.startsWith('/')) {
+            const bool covered = std::any_of(rules->routes.cbegin(), rules->routes.cend(), [&](const RouteRule& rule) {
+                return routePathCovers(rule.path, pathText) || (!pathComplete && rule.path.startsWith(pathText));
+            });
+            if (!covered) {
+                const RouteRule* closest = nullptr;
+                qsizetype best = -1;
+                for (const RouteRule& rule : rules->routes) {
+                    qsizetype common = 0;
+                    while (common < rule.path.size() && common < pathText.size()
+                        && rule.path.at(common) == pathText.at(common))
+                        ++common;
+                    if (common > best) {
+                        best = common;
+                        closest = &rule;
+                    }
+                }
+                QStringList paths;
+                for (const RouteRule& rule : rules->routes)
+                    paths.append(rule.path);
+                warnings.append({u"no route rule covers the path %1 (rules: %2): the gateway caches no such key "
+                                 u"unless an earlier configuration did"_s.arg(shown(path), paths.join(u", "_s)),
+                    closest ? pattern.first(pattern.size() - rest.size() + (rest.size() - afterMethod.size()))
+                            + closest->path.toUtf8() + "*"
+                            : QByteArray(),
+                    false});
+            }
+        }
+        // After the path, name:value pairs: a fully literal tail must have an even number of parts.
+        const QByteArray tail = pathComplete && pathEnd < afterMethod.size() ? afterMethod.sliced(pathEnd + 1) : "";
+        const bool literalTail = std::none_of(tail.cbegin(), tail.cend(), isGlobMeta);
+        if (!tail.isEmpty() && literalTail && tail.count(':') % 2 == 0) {
+            warnings.append(
+                {u"after the path a gateway key holds name:value pairs, and a ':' inside a value is "
+                 u"written %3A; %1 has an odd number of parts, so it matches no gateway key"_s.arg(shown(tail)),
+                    {}, true});
+        }
     }
 
     // Escapes: the builder writes %XX with upper-case hex digits.

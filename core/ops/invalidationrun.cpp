@@ -1,5 +1,6 @@
 #include "ops/invalidationrun.h"
 
+#include "model/gatewaykey.h"
 #include "redis/client.h"
 
 #include <QJsonArray>
@@ -161,7 +162,26 @@ void InvalidationRun::start()
         m_request.dryRun = true; // counts what the suggestions would match, deletes nothing
         m_report.dryRun = true;
     }
-    QMetaObject::invokeMethod(this, &InvalidationRun::runNext, Qt::QueuedConnection);
+    const bool gatewayTargets = std::any_of(m_request.targets.cbegin(), m_request.targets.cend(),
+        [](const InvalidationTarget& target) { return target.pattern.startsWith(model::gatewayKeyPrefix); });
+    if (!gatewayTargets || !m_client) {
+        QMetaObject::invokeMethod(this, &InvalidationRun::runNext, Qt::QueuedConnection);
+        return;
+    }
+    // The live route rules, for the lint's "no rule covers this path" (a warning only; a failed read skips it).
+    m_routes = std::make_unique<RouteConfigStore>(m_client);
+    m_routes->load(this, [this](std::optional<RouteConfigSnapshot> snapshot, const QString&) {
+        if (snapshot) {
+            for (qsizetype t = 0; t < m_request.targets.size(); ++t) {
+                for (const model::PatternWarning& warning :
+                    model::lintPattern(m_request.targets.at(t).pattern, &snapshot->config)) {
+                    if (!warning.unmatchable) // the provable ones are there already
+                        m_report.warnings[t].append({warning, -1});
+                }
+            }
+        }
+        runNext();
+    });
 }
 
 void InvalidationRun::cancel()

@@ -4,6 +4,7 @@
 #include "ops/audit.h"
 #include "ops/auditwriter.h"
 #include "ops/keyspaceinvalidation.h"
+#include "ops/routeconfigstore.h"
 #include "ops/safetypolicy.h"
 
 #include <QElapsedTimer>
@@ -177,6 +178,7 @@ private:
     InvalidationReport m_report;
     std::unique_ptr<KeyspaceInvalidation> m_job;
     std::unique_ptr<KeyspaceInvalidation> m_suggestionJob;
+    std::unique_ptr<RouteConfigStore> m_routes; // reads the live rules for the lint
     qsizetype m_next = 0;
     bool m_started = false;
     bool m_targetsDone = false;
