@@ -1,11 +1,15 @@
 #include "model/keyparser.h"
 #include "redisserver.h"
 
+#include <QDir>
+#include <QFile>
 #include <QJsonArray>
 #include <QJsonDocument>
 #include <QJsonObject>
 #include <QProcess>
 #include <QTest>
+
+#include <csignal>
 
 using namespace cachescope;
 using namespace Qt::StringLiterals;
@@ -62,6 +66,71 @@ private Q_SLOTS:
         QVERIFY(search[u"hits"_s].toInt() + search[u"misses"_s].toInt() > 50);
         QVERIFY(search[u"hitRate"_s].isDouble());
     }
+
+    // Started before its server listens (as the demo starts it), cachesim waits and retries instead of exiting
+    // with "Connection refused", and runs once the server is there.
+    void waitsForAServerThatIsStarting()
+    {
+        testing::RedisServer server;
+        QVERIFY2(server.start(), qPrintable(server.errorString()));
+        server.stop(); // its port is known and nobody listens on it
+        QProcess sim;
+        sim.start(QStringLiteral(CACHESIM_PATH),
+            {u"-p"_s, QString::number(server.port()), u"--rate"_s, u"50"_s, u"--duration"_s, u"1"_s, u"--json"_s});
+        QVERIFY(sim.waitForStarted());
+        QTest::qWait(1500);
+        QCOMPARE(sim.state(), QProcess::Running);
+        QVERIFY2(server.restart(), qPrintable(server.errorString()));
+        QVERIFY(sim.state() == QProcess::NotRunning || sim.waitForFinished(30000));
+        QCOMPARE(sim.exitCode(), 0);
+        QVERIFY(QJsonDocument::fromJson(sim.readAllStandardOutput()).object()[u"requests"_s].toInt() > 0);
+        const QByteArray err = sim.readAllStandardError();
+        QCOMPARE(err.count("(waiting for the server)"), 1); // said once, not once per attempt
+    }
+
+#ifdef CACHESCOPE_PATH
+    // `cachescope --demo` stopped with SIGTERM or SIGINT (Ctrl-C) leaves no redis-server or cachesim behind.
+    void demoStopsItsChildren_data()
+    {
+        QTest::addColumn<int>("signal");
+        QTest::newRow("SIGTERM") << SIGTERM;
+        QTest::newRow("SIGINT") << SIGINT;
+    }
+    void demoStopsItsChildren()
+    {
+        QFETCH(int, signal);
+        QProcess dashboard;
+        QProcessEnvironment env = QProcessEnvironment::systemEnvironment();
+        env.insert(u"QT_QPA_PLATFORM"_s, u"offscreen"_s);
+        env.insert(u"HOME"_s, QDir::tempPath()); // no saved profiles or settings of the user's
+        dashboard.setProcessEnvironment(env);
+        dashboard.start(QStringLiteral(CACHESCOPE_PATH), {u"--demo"_s});
+        QVERIFY(dashboard.waitForStarted());
+        const auto children = [&dashboard] {
+            QFile file(u"/proc/%1/task/%1/children"_s.arg(dashboard.processId()));
+            if (!file.open(QIODevice::ReadOnly))
+                return QList<QByteArray>();
+            QList<QByteArray> pids = file.readAll().trimmed().split(' ');
+            pids.removeAll(QByteArray());
+            return pids;
+        };
+        QTRY_COMPARE_WITH_TIMEOUT(children().size(), 2, 15000); // redis-server and cachesim
+        const QList<QByteArray> started = children();
+        QTest::qWait(500);
+        ::kill(pid_t(dashboard.processId()), signal);
+        QVERIFY(dashboard.state() == QProcess::NotRunning || dashboard.waitForFinished(15000));
+        QCOMPARE(dashboard.exitStatus(), QProcess::NormalExit);
+        for (const QByteArray& pid : started) {
+            // Gone, or at most a zombie waiting for init to reap it: never a running process.
+            QFile status(u"/proc/%1/stat"_s.arg(QString::fromLatin1(pid)));
+            if (!status.open(QIODevice::ReadOnly))
+                continue;
+            const QByteArray stat = status.readAll();
+            const char state = stat.at(stat.lastIndexOf(')') + 2);
+            QVERIFY2(state == 'Z' || state == 'X', stat.constData());
+        }
+    }
+#endif
 
     void badArgumentsAreUsageErrors()
     {

@@ -17,6 +17,9 @@
 #include <QSettings>
 #include <QTimer>
 
+#include <atomic>
+#include <csignal>
+
 using namespace cachescope;
 using namespace Qt::StringLiterals;
 
@@ -56,9 +59,27 @@ ui::MainWindow* openWindow(redis::ConnectionOptions options, const ui::SafetyOpt
 }
 } // namespace
 
+namespace {
+std::atomic<bool> stopRequested {false};
+void onStopSignal(int)
+{
+    stopRequested = true; // only an atomic store here: the event loop acts on it
+}
+} // namespace
+
 int main(int argc, char* argv[])
 {
     QApplication app(argc, argv);
+    // Ctrl-C and SIGTERM close the dashboard like its window would: destructors run, so a demo's redis-server and
+    // cachesim are stopped with it instead of being left behind.
+    std::signal(SIGINT, onStopSignal);
+    std::signal(SIGTERM, onStopSignal);
+    QTimer stopCheck;
+    QObject::connect(&stopCheck, &QTimer::timeout, &app, [] {
+        if (stopRequested.exchange(false))
+            QApplication::quit();
+    });
+    stopCheck.start(100);
     QApplication::setApplicationName(u"CacheScope"_s);
     QApplication::setOrganizationName(u"CacheScope"_s);
     QApplication::setApplicationVersion(u"0.1.0"_s);

@@ -186,11 +186,18 @@ int main(int argc, char* argv[])
         watcher.start();
         simulator.start();
     });
-    QObject::connect(
-        &connection, &redis::Client::errorOccurred, &app, [&started, &err](redis::ErrorKind, const QString& message) {
-            err << "cachesim: " << message << '\n';
-            err.flush();
-            if (!started)
+    bool waitingSaid = false;
+    QObject::connect(&connection, &redis::Client::errorOccurred, &app,
+        [&started, &err, &connection, &waitingSaid](redis::ErrorKind, const QString& message) {
+            // A server that is still starting is waited for (with backoff); only a connection that gave up — wrong
+            // password, TLS refused — ends the run before it started.
+            const bool gaveUp = connection.state() == redis::Client::State::Disconnected;
+            if (started || gaveUp || !waitingSaid) {
+                err << "cachesim: " << message << (started || gaveUp ? "" : " (waiting for the server)") << '\n';
+                err.flush();
+            }
+            waitingSaid = waitingSaid || !started;
+            if (!started && gaveUp)
                 QCoreApplication::exit(cli::ExitFailure);
         });
     std::signal(SIGINT, onSignal);
