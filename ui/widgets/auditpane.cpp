@@ -30,7 +30,8 @@ AuditPane::AuditPane(redis::Client* connection, QWidget* parent)
     m_view->horizontalHeader()->setSectionResizeMode(AuditModel::TargetColumn, QHeaderView::Stretch);
     m_view->horizontalHeader()->setSectionResizeMode(AuditModel::CountColumn, QHeaderView::ResizeToContents);
     m_view->setColumnWidth(AuditModel::ActorColumn, 150);
-    m_view->setColumnWidth(AuditModel::ActionColumn, 120);
+    m_view->setColumnWidth(AuditModel::ActionColumn, 160); // "invalidate (dry run)" fits; the tooltip has the rest
+    m_view->setTextElideMode(Qt::ElideMiddle); // a long pattern keeps its distinctive end
     auto* refreshButton = new QPushButton(tr("Refresh"), this);
     auto* top = new QHBoxLayout;
     top->addWidget(m_status, 1);
