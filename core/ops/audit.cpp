@@ -87,19 +87,25 @@ QList<QByteArray> auditFields(const AuditRecord& record)
     return fields;
 }
 
-void appendAudit(redis::Client& connection, const AuditRecord& record, const QObject* context,
-    std::function<void(std::optional<QByteArray>, QString)> callback)
+QList<QByteArray> auditAppendCommand(const AuditRecord& record)
 {
     QList<QByteArray> command {"XADD", auditStreamKey, "MAXLEN", "~", QByteArray::number(auditStreamMaxLength), "*"};
     command += auditFields(record);
-    connection.command(command, context, [callback = std::move(callback)](const redis::Reply& reply) {
-        if (!callback)
-            return;
-        if (reply.isString())
-            callback(reply.bytes(), QString());
-        else
-            callback(std::nullopt, reply.isError() ? reply.errorMessage() : u"unexpected XADD reply"_s);
-    });
+    return command;
+}
+
+void appendAudit(redis::Client& connection, const AuditRecord& record, const QObject* context,
+    std::function<void(std::optional<QByteArray>, QString)> callback)
+{
+    connection.command(
+        auditAppendCommand(record), context, [callback = std::move(callback)](const redis::Reply& reply) {
+            if (!callback)
+                return;
+            if (reply.isString())
+                callback(reply.bytes(), QString());
+            else
+                callback(std::nullopt, reply.isError() ? reply.errorMessage() : u"unexpected XADD reply"_s);
+        });
 }
 
 void readAudit(redis::Client& connection, int count, const QObject* context,

@@ -65,6 +65,9 @@ inline constexpr int auditStreamMaxLength = 10000;
 // Field names and values for XADD, shared by the Lua route save and appendAudit().
 QList<QByteArray> auditFields(const AuditRecord& record);
 
+// The XADD (MAXLEN ~ auditStreamMaxLength) that appends `record`: the one way every writer adds to the stream.
+QList<QByteArray> auditAppendCommand(const AuditRecord& record);
+
 // XADD with MAXLEN ~ auditStreamMaxLength; the callback gets the entry id, or nothing and the error.
 void appendAudit(redis::Client& connection, const AuditRecord& record, const QObject* context,
     std::function<void(std::optional<QByteArray> id, QString error)> callback);

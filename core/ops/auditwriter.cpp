@@ -55,9 +55,7 @@ void AuditWriter::writeNext()
     if (m_client->state() == redis::Client::State::Disconnected)
         m_client->open(); // a client without auto-reconnect gave up: the record is worth a new attempt
     m_writing = true;
-    QList<QByteArray> command {"XADD", auditStreamKey, "MAXLEN", "~", QByteArray::number(auditStreamMaxLength), "*"};
-    command += auditFields(m_queue.front());
-    m_client->command(command, this, [this](const redis::Reply& reply) {
+    m_client->command(auditAppendCommand(m_queue.front()), this, [this](const redis::Reply& reply) {
         m_writing = false;
         if (reply.isString()) {
             done({});

@@ -8,7 +8,6 @@
 namespace cachescope::ops {
 
 using namespace Qt::StringLiterals;
-using std::chrono::milliseconds;
 
 namespace {
 QString describeTarget(const InvalidationTarget& target)

@@ -7,13 +7,10 @@
 #include "ops/routeconfigstore.h"
 #include "ops/safetypolicy.h"
 
-#include <QElapsedTimer>
 #include <QJsonObject>
 #include <QObject>
 #include <QPointer>
-#include <QTimer>
 
-#include <deque>
 #include <functional>
 #include <memory>
 #include <optional>
