@@ -4,6 +4,7 @@
 #include "cache/statsreader.h"
 #include "cache/statsrecorder.h"
 #include "redis/connection.h"
+#include "redis/ownlookups.h"
 #include "redisserver.h"
 #include "synccommand.h"
 
@@ -407,8 +408,36 @@ private Q_SLOTS:
         QCOMPARE(db.calls, 1);
     }
 
+    static QHash<QByteArray, QByteArray> hashFields(redis::Connection& connection, const QByteArray& key)
+    {
+        const redis::Reply reply = testing::runCommand(connection, {"HGETALL", key});
+        QHash<QByteArray, QByteArray> fields;
+        for (std::size_t i = 0; i + 1 < reply.elements().size(); i += 2)
+            fields.insert(reply.elements()[i].bytes(), reply.elements()[i + 1].bytes());
+        return fields;
+    }
+
+    static std::optional<StatsWindow> readWindow(redis::Client& connection, StatsDimension dimension, qint64 seconds,
+        const QList<StatsTier>& tiers = defaultStatsTiers())
+    {
+        std::optional<StatsWindow> window;
+        bool answered = false;
+        QObject context;
+        readStatsWindow(
+            connection, dimension, seconds, &context,
+            [&](std::optional<StatsWindow> w, const QString&) {
+                window = std::move(w);
+                answered = true;
+            },
+            tiers);
+        for (int waited = 0; !answered && waited < 5000; waited += 10)
+            QTest::qWait(10);
+        return window;
+    }
+
     void statsAreFlushedIntoBuckets()
     {
+        QVERIFY(testing::runCommand(*m_connection, {"FLUSHALL"}).isStatus("OK"));
         StatsRecorder stats(m_connection.get(), {});
         CacheManager manager(m_connection.get(), options());
         manager.setStatsRecorder(&stats);
@@ -418,39 +447,152 @@ private Q_SLOTS:
         getOrSetAndWait(manager, "gateway:response:GET:/api/events:tenant:acme:venue:v1", db.loader(this), o);
         getOrSetAndWait(manager, "gateway:response:GET:/api/events:tenant:acme:venue:v1", db.loader(this), o);
         const qint64 second = QDateTime::currentSecsSinceEpoch();
-        stats.flush();
-        const redis::Reply seconds =
-            testing::runCommand(*m_connection, {"HGETALL", StatsRecorder::secondBucketKey(second)});
-        QHash<QByteArray, QByteArray> fields;
-        for (std::size_t i = 0; i + 1 < seconds.elements().size(); i += 2)
-            fields.insert(seconds.elements()[i].bytes(), seconds.elements()[i + 1].bytes());
-        QCOMPARE(fields.value("total|all|hit"), QByteArray("1"));
-        QCOMPARE(fields.value("total|all|miss"), QByteArray("1"));
-        QCOMPARE(fields.value("route|GET /api/events|hit"), QByteArray("1"));
-        QCOMPARE(fields.value("tenant|acme|load"), QByteArray("1"));
-        QVERIFY(!fields.contains("venue|v1|hit")); // venues are per minute only
-        const redis::Reply minutes =
-            testing::runCommand(*m_connection, {"HGET", StatsRecorder::minuteBucketKey(second / 60), "venue|v1|hit"});
-        QCOMPARE(minutes.bytes(), QByteArray("1"));
-        QVERIFY(testing::runCommand(*m_connection, {"TTL", StatsRecorder::secondBucketKey(second)}).integer() > 86000);
+        bool flushed = false;
+        stats.flush([&flushed](const StatsRecorder::FlushResult& result) { flushed = result.unconfirmed == 0; });
+        QTRY_VERIFY(flushed);
+        const StatsTier seconds = defaultStatsTiers().at(0);
+        const StatsTier minutes = defaultStatsTiers().at(1);
+        QCOMPARE(seconds.name, QByteArray("1s"));
+        const auto total = hashFields(*m_connection, seconds.bucketKey(second, StatsDimension::Total));
+        QCOMPARE(total.value("all|hit"), QByteArray("1"));
+        QCOMPARE(total.value("all|miss"), QByteArray("1"));
+        QCOMPARE(
+            hashFields(*m_connection, seconds.bucketKey(second, StatsDimension::Route)).value("GET /api/events|hit"),
+            QByteArray("1"));
+        QCOMPARE(hashFields(*m_connection, seconds.bucketKey(second, StatsDimension::Tenant)).value("acme|load"),
+            QByteArray("1"));
+        // Venues are not kept per second; per minute they are.
+        QCOMPARE(
+            testing::runCommand(*m_connection, {"EXISTS", seconds.bucketKey(second, StatsDimension::Venue)}).integer(),
+            0);
+        QCOMPARE(hashFields(*m_connection, minutes.bucketKey(second / 60, StatsDimension::Venue)).value("v1|hit"),
+            QByteArray("1"));
+        const qint64 ttl =
+            testing::runCommand(*m_connection, {"TTL", seconds.bucketKey(second, StatsDimension::Total)}).integer();
+        QVERIFY2(ttl > 3590 && ttl <= 3601, QByteArray::number(ttl).constData());
+        QCOMPARE(testing::runCommand(*m_connection, {"ZSCORE", seconds.indexKey(), QByteArray::number(second)})
+                     .bytes()
+                     .toLongLong(),
+            second);
 
-        // Read back as any tool would: the window covers complete seconds only.
+        // Read back as any tool would: a 1 s window covers complete seconds only.
         QTest::qWait(1100);
-        std::optional<StatsWindow> window;
-        readStatsWindow(*m_connection, StatsDimension::Route, 5, this,
-            [&window](std::optional<StatsWindow> w, const QString&) { window = std::move(w); });
-        QTRY_VERIFY(window.has_value());
+        const auto window = readWindow(*m_connection, StatsDimension::Route, 5);
+        QVERIFY(window);
+        QCOMPARE(window->tier, QByteArray("1s"));
         const StatsCounters route = window->byLabel.value("GET /api/events");
         QCOMPARE(route[StatsEvent::Hit], 1);
         QCOMPARE(route[StatsEvent::Miss], 1);
         QCOMPARE(*hitRate(route), 0.5);
-        std::optional<StatsWindow> venues;
-        readStatsWindow(*m_connection, StatsDimension::Venue, 120, this,
-            [&venues](std::optional<StatsWindow> w, const QString&) { venues = std::move(w); });
-        QTRY_VERIFY(venues.has_value());
-        QVERIFY(venues->perMinute);
+        const auto venues = readWindow(*m_connection, StatsDimension::Venue, 120);
+        QVERIFY(venues);
+        QCOMPARE(venues->tier, QByteArray("1m"));
         QCOMPARE(venues->byLabel.value("v1")[StatsEvent::Hit], 1);
         QVERIFY(!hitRate(StatsCounters()));
+    }
+
+    // Which tier a window is read from: never more than maxBucketsPerRead buckets, the finest that holds it.
+    void statsWindowsPickTheirTier_data()
+    {
+        QTest::addColumn<int>("dimension");
+        QTest::addColumn<qint64>("seconds");
+        QTest::addColumn<QByteArray>("tier");
+        QTest::newRow("1 min of routes") << int(StatsDimension::Route) << qint64(60) << QByteArray("1s");
+        QTest::newRow("2 min of routes") << int(StatsDimension::Route) << qint64(120) << QByteArray("1s");
+        QTest::newRow("5 min of routes") << int(StatsDimension::Route) << qint64(300) << QByteArray("1m");
+        QTest::newRow("1 min of venues") << int(StatsDimension::Venue) << qint64(60) << QByteArray("1m");
+        QTest::newRow("1 h") << int(StatsDimension::Total) << qint64(3600) << QByteArray("1m");
+        QTest::newRow("24 h") << int(StatsDimension::Total) << qint64(86400) << QByteArray("1h");
+        QTest::newRow("7 days") << int(StatsDimension::Tenant) << qint64(7 * 86400) << QByteArray("1d");
+        QTest::newRow("30 days") << int(StatsDimension::Venue) << qint64(30 * 86400) << QByteArray("1d");
+        QTest::newRow("a year") << int(StatsDimension::Venue) << qint64(365 * 86400) << QByteArray("1d");
+    }
+    void statsWindowsPickTheirTier()
+    {
+        QFETCH(int, dimension);
+        QFETCH(qint64, seconds);
+        QFETCH(QByteArray, tier);
+        const QList<StatsTier> tiers = defaultStatsTiers();
+        const StatsTier* chosen = tierForWindow(tiers, StatsDimension(dimension), seconds);
+        QVERIFY(chosen);
+        QCOMPARE(chosen->name, tier);
+    }
+
+    // A bucket keeps each process's busiest K labels by name and the rest in "(other)"; when the ranking changes
+    // within a bucket, the counts move, so the bucket's sum stays exact and no stale label is left behind.
+    void statsKeepTheBusiestLabelsAndSumTheRest()
+    {
+        QVERIFY(testing::runCommand(*m_connection, {"FLUSHALL"}).isStatus("OK"));
+        StatsTier hour {"test", std::chrono::hours(1), std::chrono::hours(2), {}};
+        hour.topK[std::size_t(StatsDimension::Tenant)] = 2;
+        StatsRecorder::Options statsOptions;
+        statsOptions.flushInterval = std::chrono::hours(1); // flushed by hand
+        statsOptions.tiers = {hour};
+        StatsRecorder stats(m_connection.get(), statsOptions);
+        auto hits = [&stats](const QByteArray& tenant, int n) {
+            for (int i = 0; i < n; ++i)
+                stats.record({"gateway", "GET /r", tenant, {}}, StatsEvent::Hit);
+        };
+        auto flushAndWait = [&stats] {
+            bool done = false;
+            stats.flush([&done](const StatsRecorder::FlushResult& result) { done = result.unconfirmed == 0; });
+            QTRY_VERIFY(done);
+        };
+        const qint64 bucket = hour.bucketOf(QDateTime::currentSecsSinceEpoch());
+        const QByteArray key = hour.bucketKey(bucket, StatsDimension::Tenant);
+        hits("x", 5);
+        hits("b", 4);
+        hits("c", 1);
+        flushAndWait();
+        QHash<QByteArray, QByteArray> expected {
+            {"x|hit", "5"}, {"b|hit", "4"}, {"(other)|hit", "1"}, {"(other)|labels", "1"}};
+        QCOMPARE(hashFields(*m_connection, key), expected);
+        hits("c", 10); // c is now the busiest: b moves to (other), c's earlier hit comes out of it
+        hits("d", 2);
+        flushAndWait();
+        expected = {{"x|hit", "5"}, {"c|hit", "11"}, {"(other)|hit", "6"}, {"(other)|labels", "2"}};
+        QCOMPARE(hashFields(*m_connection, key), expected);
+        // Equal counts do not make labels trade places (b would sort before x).
+        hits("b", 1);
+        flushAndWait();
+        expected = {{"x|hit", "5"}, {"c|hit", "11"}, {"(other)|hit", "7"}, {"(other)|labels", "2"}};
+        QCOMPARE(hashFields(*m_connection, key), expected);
+        QCOMPARE(hashFields(*m_connection, hour.bucketKey(bucket, StatsDimension::Total)).value("all|hit"),
+            QByteArray("23"));
+        const auto window = readWindow(*m_connection, StatsDimension::Tenant, 3600, {hour});
+        QVERIFY(window);
+        QCOMPARE(window->total()[StatsEvent::Hit], 23);
+        QCOMPARE(window->cutLabels, 2);
+        QCOMPARE(window->byLabel.value(otherLabel)[StatsEvent::Hit], 7);
+    }
+
+    // Reading an empty window costs one lookup (the index), whatever its length; a window with traffic one more
+    // per bucket that exists, never one per second asked for.
+    void readingStatsCostsOneLookupPerBucketThatExists()
+    {
+        QVERIFY(testing::runCommand(*m_connection, {"FLUSHALL"}).isStatus("OK"));
+        redis::Connection connection(m_server.connectionOptions());
+        QVERIFY(testing::openAndWait(connection));
+        const redis::OwnLookupCounter& own = connection.ownLookups();
+        redis::LookupCount before = own.current();
+        QVERIFY(readWindow(connection, StatsDimension::Route, 60));
+        QCOMPARE((own.current() - before).total(), 1);
+        before = own.current();
+        QVERIFY(readWindow(connection, StatsDimension::Venue, 86400));
+        QCOMPARE((own.current() - before).total(), 1);
+
+        StatsRecorder stats(&connection, {});
+        stats.record({"gateway", "GET /r", "acme", "v1"}, StatsEvent::Hit);
+        bool done = false;
+        stats.flush([&done](const StatsRecorder::FlushResult&) { done = true; });
+        QTRY_VERIFY(done);
+        QTest::qWait(1100);
+        before = own.current();
+        const auto window = readWindow(connection, StatsDimension::Route, 60);
+        QVERIFY(window);
+        QCOMPARE(window->bucketsRead, 1);
+        QCOMPARE((own.current() - before).total(), 2);
+        QCOMPARE(window->total()[StatsEvent::Hit], 1);
     }
 
     // Every event kind is stored and read back exactly, each under its own count (a summation that stopped one

@@ -39,6 +39,17 @@ private Q_SLOTS:
             routes.append(route[u"route"_s].toString());
         QVERIFY(routes.contains(u"GET /api/search"_s));
 
+        // The key reads it reports are the server's own count of lookups: nothing else read this server yet.
+        const QByteArray info = server.cli({u"INFO"_s, u"stats"_s});
+        auto infoField = [&info](const QByteArray& name) {
+            const qsizetype at = info.indexOf(QByteArray(name + ':'));
+            return info.mid(at + name.size() + 1, info.indexOf('\r', at) - at - name.size() - 1).toLongLong();
+        };
+        const QJsonObject keyReads = report[u"keyReads"_s].toObject();
+        QCOMPARE(keyReads[u"hits"_s].toInteger(), infoField("keyspace_hits"));
+        QCOMPARE(keyReads[u"misses"_s].toInteger(), infoField("keyspace_misses"));
+        QCOMPARE(report[u"statsUnconfirmedWrites"_s].toInt(), 0);
+
         // What it wrote is shaped like the design's keys, with tenant and venue.
         const QList<QByteArray> keys = server.cli({u"--scan"_s, u"--pattern"_s, u"gateway:response:*"_s}).split('\n');
         int gateway = 0;
@@ -51,13 +62,13 @@ private Q_SLOTS:
             ++gateway;
         }
         QVERIFY(gateway > 50);
-        QVERIFY(!server.cli({u"--scan"_s, u"--pattern"_s, u"cachescope:stats:1s:*"_s}).trimmed().isEmpty());
+        QVERIFY(!server.cli({u"--scan"_s, u"--pattern"_s, u"cachescope:stats:{1s:*"_s}).trimmed().isEmpty());
         QVERIFY(!server.cli({u"--scan"_s, u"--pattern"_s, u"cachescope:tag:*"_s}).trimmed().isEmpty());
 
         // cachectl reads the per-route figures every CacheScope process writes.
         QProcess ctl;
         ctl.start(QStringLiteral(CACHECTL_PATH),
-            {u"-p"_s, QString::number(server.port()), u"stats"_s, u"--by"_s, u"route"_s, u"--window"_s, u"30"_s,
+            {u"-p"_s, QString::number(server.port()), u"stats"_s, u"--by"_s, u"route"_s, u"--window"_s, u"600"_s,
                 u"--json"_s});
         QVERIFY(ctl.waitForFinished(10000));
         QCOMPARE(ctl.exitCode(), 0);
@@ -65,6 +76,13 @@ private Q_SLOTS:
         const QJsonObject search = rows[u"GET /api/search"_s].toObject();
         QVERIFY(search[u"hits"_s].toInt() + search[u"misses"_s].toInt() > 50);
         QVERIFY(search[u"hitRate"_s].isDouble());
+        // What is stored equals what cachesim counted, route by route: the last interval is flushed, and answered,
+        // before it reports; coalesced requests count once each on both sides.
+        for (const QJsonValue& route : report[u"routes"_s].toArray()) {
+            const QJsonObject stored = rows[route[u"route"_s].toString()].toObject();
+            QCOMPARE(stored[u"hits"_s].toInt(), route[u"hits"_s].toInt());
+            QCOMPARE(stored[u"misses"_s].toInt(), route[u"misses"_s].toInt());
+        }
     }
 
     // Started before its server listens (as the demo starts it), cachesim waits and retries instead of exiting

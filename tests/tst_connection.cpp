@@ -94,6 +94,47 @@ private Q_SLOTS:
         QCOMPARE(testing::runCommand(connection, {"STRLEN", key}).integer(), qint64(size));
     }
 
+    // Each read command's own-lookup count equals what the server itself counted in INFO (present key, missing key,
+    // wrong type): the dashboard subtracts these from the hit rate it charts.
+    void ownLookupsMatchTheServersCounters_data()
+    {
+        QTest::addColumn<QList<QByteArray>>("command");
+        const QList<QList<QByteArray>> commands = {{"GET", "s"}, {"GET", "absent"}, {"GET", "h"}, {"TYPE", "s"},
+            {"TYPE", "absent"}, {"PTTL", "s"}, {"PTTL", "absent"}, {"TTL", "absent"}, {"HGETALL", "h"},
+            {"HGETALL", "absent"}, {"HGET", "h", "f"}, {"HGET", "absent", "f"}, {"ZRANGE", "z", "0", "-1"},
+            {"ZRANGE", "absent", "0", "-1"}, {"ZRANGEBYSCORE", "z", "-inf", "+inf"},
+            {"XREVRANGE", "x", "+", "-", "COUNT", "5"}, {"XREVRANGE", "absent", "+", "-"}, {"GETRANGE", "s", "0", "10"},
+            {"GETRANGE", "absent", "0", "10"}, {"STRLEN", "s"}, {"STRLEN", "absent"}, {"HLEN", "h"}, {"LLEN", "absent"},
+            {"SCARD", "st"}, {"ZCARD", "absent"}, {"XLEN", "x"}, {"SMEMBERS", "st"}, {"LRANGE", "l", "0", "-1"},
+            {"EXISTS", "s", "absent", "h", "s"}, {"MGET", "s", "absent", "s"}, {"SET", "s", "v"}, {"DEL", "absent"},
+            {"MEMORY", "USAGE", "s"}, {"SCAN", "0"}, {"EXPIRE", "s", "1000"}, {"HINCRBY", "h", "n", "1"},
+            {"INFO", "stats"}};
+        for (const auto& command : commands)
+            QTest::newRow(command.join(' ').constData()) << command;
+    }
+    void ownLookupsMatchTheServersCounters()
+    {
+        QFETCH(QList<QByteArray>, command);
+        m_server.cli({}, "SET s value\nHSET h f v\nRPUSH l a\nSADD st a\nZADD z 1 a\nXADD x * f v\n");
+        Connection connection(options());
+        QVERIFY(testing::openAndWait(connection));
+        auto serverCounts = [&connection] {
+            const QByteArray info = testing::runCommand(connection, {"INFO", "stats"}).bytes();
+            auto field = [&info](const QByteArray& name) {
+                const qsizetype at = info.indexOf(QByteArray(name + ':'));
+                return info.mid(at + name.size() + 1, info.indexOf('\r', at) - at - name.size() - 1).toLongLong();
+            };
+            return LookupCount {field("keyspace_hits"), field("keyspace_misses")};
+        };
+        const LookupCount serverBefore = serverCounts();
+        const LookupCount ownBefore = connection.ownLookups().current();
+        testing::runCommand(connection, command);
+        const LookupCount server = serverCounts() - serverBefore;
+        const LookupCount own = connection.ownLookups().current() - ownBefore;
+        QCOMPARE(own.hits, server.hits);
+        QCOMPARE(own.misses, server.misses);
+    }
+
     void serverErrorsAreTyped()
     {
         Connection connection(options());

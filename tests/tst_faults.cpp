@@ -521,7 +521,9 @@ private Q_SLOTS:
         QVERIFY(server.start());
         redis::Connection connection(impatient(server));
         QVERIFY(testing::openAndWait(connection));
-        cache::StatsRecorder recorder(&connection, {std::chrono::hours(1), 24h, 24h}); // flushed by hand
+        cache::StatsRecorder::Options statsOptions;
+        statsOptions.flushInterval = std::chrono::hours(1); // flushed by hand
+        cache::StatsRecorder recorder(&connection, statsOptions);
         QSignalSpy failed(&recorder, &cache::StatsRecorder::flushFailed);
         const cache::StatsLabels labels {"events", "/api/events", "acme", "v1"};
         recorder.record(labels, cache::StatsEvent::Hit);

@@ -88,13 +88,14 @@ void StatsCommand::printBreakdown()
                 }
                 m_out << QJsonDocument(
                     QJsonObject {{u"dimension"_s, QString::fromUtf8(cache::statsDimensionName(dimension))},
-                        {u"windowSeconds"_s, window->seconds}, {u"perMinute"_s, window->perMinute}, {u"rows"_s, rows}})
+                        {u"windowSeconds"_s, window->seconds}, {u"source"_s, cache::statsWindowSourceToJson(*window)},
+                        {u"rows"_s, rows}})
                              .toJson(QJsonDocument::Indented);
                 Q_EMIT finished(ExitOk);
                 return;
             }
-            m_out << "Last " << window->seconds << " s by " << cache::statsDimensionName(dimension)
-                  << (window->perMinute ? " (per-minute buckets)" : "") << '\n';
+            m_out << "Last " << window->seconds << " s by " << cache::statsDimensionName(dimension) << " ("
+                  << window->describe() << ")\n";
             m_out << QString(u"label"_s).leftJustified(34)
                   << "    hits  misses  hit rate   loads  fails  stale  avg load\n";
             for (const QByteArray& label : labels) {

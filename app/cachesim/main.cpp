@@ -35,8 +35,16 @@ QString percent(qint64 part, qint64 whole)
     return whole > 0 ? QString::number(100.0 * double(part) / double(whole), 'f', 1) + u'%' : u"-"_s;
 }
 
-void printReport(
-    QTextStream& out, const QMap<QString, sim::GatewaySimulator::RouteCounts>& counts, bool json, double seconds)
+// What the run sent to the server as keyspace lookups (every node), and whether its stats all landed: the figures a
+// dashboard's charted hits and misses, and the stored stats, are checked against.
+struct RunTotals
+{
+    redis::LookupCount keyReads;
+    int statsUnconfirmed = 0;
+};
+
+void printReport(QTextStream& out, const QMap<QString, sim::GatewaySimulator::RouteCounts>& counts, bool json,
+    double seconds, const RunTotals& totals)
 {
     sim::GatewaySimulator::RouteCounts total;
     QJsonArray routes;
@@ -71,7 +79,8 @@ void printReport(
         out << QJsonDocument(
             QJsonObject {{u"seconds"_s, seconds}, {u"requests"_s, total.requests},
                 {u"hitRate"_s, lookups > 0 ? QJsonValue(double(total.hits) / double(lookups)) : QJsonValue()},
-                {u"routes"_s, routes}})
+                {u"keyReads"_s, QJsonObject {{u"hits"_s, totals.keyReads.hits}, {u"misses"_s, totals.keyReads.misses}}},
+                {u"statsUnconfirmedWrites"_s, totals.statsUnconfirmed}, {u"routes"_s, routes}})
                    .toJson(QJsonDocument::Indented);
         return;
     }
@@ -79,7 +88,10 @@ void printReport(
         << QString::number(total.hits).rightJustified(9) << QString::number(total.misses).rightJustified(9)
         << QString::number(total.bypassed).rightJustified(8) << QString::number(total.stale).rightJustified(7)
         << QString::number(total.errors).rightJustified(8) << percent(total.hits, lookups).rightJustified(10) << '\n';
-    out << total.requests << " requests in " << QString::number(seconds, 'f', 1) << " s\n";
+    out << total.requests << " requests in " << QString::number(seconds, 'f', 1)
+        << " s; key reads sent: " << totals.keyReads.hits << " hits, " << totals.keyReads.misses << " misses\n";
+    if (totals.statsUnconfirmed > 0)
+        out << "stats: " << totals.statsUnconfirmed << " writes unconfirmed, the stored figures may be short\n";
 }
 } // namespace
 
@@ -170,11 +182,17 @@ int main(int argc, char* argv[])
     sim::GatewaySimulator simulator(&manager, &policy, options);
     QElapsedTimer clock;
     QObject::connect(&simulator, &sim::GatewaySimulator::finished, &app, [&] {
-        stats.flush();
-        printReport(out, simulator.counts(), parser.isSet(u"json"_s), double(clock.elapsed()) / 1000.0);
-        out.flush();
-        // Let the last stats writes reach the server before leaving.
-        connection.command({"PING"}, &app, [](const redis::Reply&) { QCoreApplication::exit(cli::ExitOk); });
+        const double seconds = double(clock.elapsed()) / 1000.0;
+        // The last interval is written, and answered, before the report: what is stored equals what was counted.
+        stats.flush([&, seconds](const cache::StatsRecorder::FlushResult& flushed) {
+            RunTotals totals;
+            for (const redis::Connection* node : connection.nodes())
+                totals.keyReads += node->ownLookups().current();
+            totals.statsUnconfirmed = flushed.unconfirmed;
+            printReport(out, simulator.counts(), parser.isSet(u"json"_s), seconds, totals);
+            out.flush();
+            QCoreApplication::exit(cli::ExitOk);
+        });
     });
 
     bool started = false;

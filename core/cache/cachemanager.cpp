@@ -175,10 +175,8 @@ void CacheManager::onFlightRead(const QByteArray& key, const redis::Reply& reply
     auto it = m_flights.find(key);
     if (it == m_flights.end())
         return;
-    const StatsLabels& labels = statsLabelsFor(key, it->options.labels); // valid until the flight is taken
     if (reply.isError() && reply.errorKind() != redis::ErrorKind::WrongType) {
         // Redis is unreachable: load anyway, so the service keeps answering without its cache.
-        record(labels, StatsEvent::Miss);
         load(key, it->loader, it->options, std::nullopt, false);
         return;
     }
@@ -191,7 +189,6 @@ void CacheManager::onFlightRead(const QByteArray& key, const redis::Reply& reply
         result.status = envelope->negative ? CacheResult::Status::NegativeHit : CacheResult::Status::Hit;
         if (!envelope->negative)
             result.value = envelope->payload;
-        record(labels, envelope->negative ? StatsEvent::NegativeHit : StatsEvent::Hit);
         const bool outdatedRead = envelope->expiresAtMs < m_refreshedExpiry.value(key, 0);
         const bool refresh = !envelope->negative && !outdatedRead && shouldRefreshEarly(*envelope, now);
         Flight flight = m_flights.take(key);
@@ -201,13 +198,9 @@ void CacheManager::onFlightRead(const QByteArray& key, const redis::Reply& reply
             ++m_earlyRefreshes;
             load(key, flight.loader, flight.options, std::nullopt, true);
         }
-        for (Waiter& waiter : flight.waiters) {
-            if (!waiter.guarded || waiter.context)
-                waiter.callback(result);
-        }
+        deliver(flight.waiters, result, statsLabelsFor(key, flight.options.labels));
         return;
     }
-    record(labels, StatsEvent::Miss);
     const auto refresh = m_refreshing.find(key);
     if (refresh != m_refreshing.end()) {
         // Expired while its early refresh is still loading: wait for that load instead of starting another.
@@ -282,11 +275,7 @@ void CacheManager::onLoaded(const QByteArray& key, const SetOptions& options, co
             m_refreshedExpiry.insert(
                 key, nowMs() + duration_cast<milliseconds>(options.ttl.value_or(m_options.defaultTtl)).count() - 1);
         }
-        const std::vector<Waiter> waiters = m_refreshing.take(key);
-        for (const Waiter& waiter : waiters) {
-            if (!waiter.guarded || waiter.context)
-                waiter.callback(result);
-        }
+        deliver(m_refreshing.take(key), result, labels);
     } else {
         finishFlight(key, result);
     }
@@ -295,9 +284,21 @@ void CacheManager::onLoaded(const QByteArray& key, const SetOptions& options, co
 void CacheManager::finishFlight(const QByteArray& key, const CacheResult& result)
 {
     const Flight flight = m_flights.take(key);
-    for (const Waiter& waiter : flight.waiters) {
-        if (!waiter.guarded || waiter.context)
-            waiter.callback(result);
+    deliver(flight.waiters, result, statsLabelsFor(key, flight.options.labels));
+}
+
+void CacheManager::deliver(const std::vector<Waiter>& waiters, const CacheResult& result, const StatsLabels& labels)
+{
+    // One hit or miss per request answered, coalesced ones included: the stored stats count what callers got,
+    // and equal what a client that counts its own answers (cachesim) reports.
+    const StatsEvent event = result.status == CacheResult::Status::Hit ? StatsEvent::Hit
+        : result.status == CacheResult::Status::NegativeHit            ? StatsEvent::NegativeHit
+                                                                       : StatsEvent::Miss;
+    for (const Waiter& waiter : waiters) {
+        if (waiter.guarded && !waiter.context)
+            continue;
+        record(labels, event);
+        waiter.callback(result);
     }
 }
 

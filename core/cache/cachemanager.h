@@ -171,6 +171,7 @@ private:
     void onLoaded(const QByteArray& key, const SetOptions& options, const std::optional<CacheEnvelope>& stale,
         bool earlyRefresh, qint64 loadMs, LoadResult loaded);
     void finishFlight(const QByteArray& key, const CacheResult& result);
+    void deliver(const std::vector<Waiter>& waiters, const CacheResult& result, const StatsLabels& labels);
     void store(const QByteArray& key, const CacheEnvelope& envelope, const SetOptions& options, const QObject* context,
         std::function<void(QString)> callback);
     bool shouldRefreshEarly(const CacheEnvelope& envelope, qint64 nowMs);

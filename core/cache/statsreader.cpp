@@ -2,7 +2,9 @@
 
 #include "redis/client.h"
 
+#include <QCoreApplication>
 #include <QDateTime>
+#include <QTimer>
 
 #include <memory>
 
@@ -16,6 +18,19 @@ StatsCounters StatsWindow::total() const
     for (const StatsCounters& counters : byLabel)
         sum += counters;
     return sum;
+}
+
+QString StatsWindow::describe() const
+{
+    const QString size = bucketSeconds % 86400 == 0 ? QString::number(bucketSeconds / 86400) + u" d"_s
+        : bucketSeconds % 3600 == 0                 ? QString::number(bucketSeconds / 3600) + u" h"_s
+        : bucketSeconds % 60 == 0                   ? QString::number(bucketSeconds / 60) + u" min"_s
+                                                    : QString::number(bucketSeconds) + u" s"_s;
+    QString text = size + u" buckets from "_s
+        + QDateTime::fromSecsSinceEpoch(from).toString(bucketSeconds >= 3600 ? u"yyyy-MM-dd HH:mm"_s : u"HH:mm:ss"_s);
+    if (cutLabels > 0)
+        text += u", less busy labels summed in (other)"_s;
+    return text;
 }
 
 std::optional<double> hitRate(const StatsCounters& counters)
@@ -36,67 +51,99 @@ std::optional<StatsEvent> eventFromName(const QByteArray& name)
     }
     return std::nullopt;
 }
+
+void addBucket(StatsWindow& window, const redis::Reply& reply)
+{
+    const auto& fields = reply.elements();
+    for (std::size_t i = 0; reply.isArray() && i + 1 < fields.size(); i += 2) {
+        const QByteArray& field = fields[i].bytes();
+        const qsizetype bar = field.lastIndexOf('|');
+        if (bar <= 0)
+            continue;
+        const QByteArray label = field.first(bar);
+        const QByteArray counter = field.sliced(bar + 1);
+        const qint64 value = fields[i + 1].bytes().toLongLong();
+        if (label == otherLabel && counter == "labels") {
+            window.cutLabels += value;
+            continue;
+        }
+        StatsCounters& counters = window.byLabel[label];
+        if (counter == "loadms")
+            counters.loadMsTotal += value;
+        else if (const auto event = eventFromName(counter))
+            counters.events[std::size_t(*event)] += value;
+    }
+}
 } // namespace
 
 void readStatsWindow(redis::Client& connection, StatsDimension dimension, qint64 seconds, const QObject* context,
-    std::function<void(std::optional<StatsWindow>, QString)> callback)
+    std::function<void(std::optional<StatsWindow>, QString)> callback, const QList<StatsTier>& tiers)
 {
+    const StatsTier* found = tierForWindow(tiers, dimension, std::max<qint64>(1, seconds));
+    if (!found) {
+        QTimer::singleShot(0, context ? context : QCoreApplication::instance(), [callback, dimension] {
+            callback(std::nullopt,
+                u"no stats tier keeps %1 figures"_s.arg(QString::fromUtf8(statsDimensionName(dimension))));
+        });
+        return;
+    }
+    const StatsTier tier = *found;
     auto window = std::make_shared<StatsWindow>();
     window->seconds = std::max<qint64>(1, seconds);
-    window->perMinute = dimension == StatsDimension::Venue || window->seconds > 900;
+    window->tier = tier.name;
+    window->bucketSeconds = tier.bucket.count();
     const qint64 now = QDateTime::currentSecsSinceEpoch();
-    QList<QByteArray> buckets;
-    if (window->perMinute) {
-        const qint64 minutes = (window->seconds + 59) / 60;
-        for (qint64 m = now / 60 - minutes + 1; m <= now / 60; ++m)
-            buckets.append(StatsRecorder::minuteBucketKey(m));
-    } else {
-        // The current second is still being written to: the window ends at the last complete second.
-        for (qint64 s = now - window->seconds; s < now; ++s)
-            buckets.append(StatsRecorder::secondBucketKey(s));
-    }
-    const QByteArray prefix = statsDimensionName(dimension) + '|';
-    auto remaining = std::make_shared<qsizetype>(buckets.size());
-    auto error = std::make_shared<QString>();
-    for (const QByteArray& bucket : buckets) {
-        connection.command({"HGETALL", bucket}, context, [=](const redis::Reply& reply) {
-            if (reply.isError())
-                *error = reply.errorMessage();
-            const auto& fields = reply.elements();
-            for (std::size_t i = 0; reply.isArray() && i + 1 < fields.size(); i += 2) {
-                const QByteArray& field = fields[i].bytes();
-                if (!field.startsWith(prefix))
-                    continue;
-                const qsizetype bar = field.lastIndexOf('|');
-                if (bar <= prefix.size())
-                    continue;
-                const QByteArray label = field.sliced(prefix.size(), bar - prefix.size());
-                const QByteArray counter = field.sliced(bar + 1);
-                const qint64 value = fields[i + 1].bytes().toLongLong();
-                StatsCounters& counters = window->byLabel[label];
-                if (counter == "loadms")
-                    counters.loadMsTotal += value;
-                else if (const auto event = eventFromName(counter))
-                    counters.events[std::size_t(*event)] += value;
+    // The current second is still being written to: a 1 s window ends at the last complete second. Coarser
+    // buckets are read up to now, the current one partly filled.
+    const qint64 last = tier.bucket.count() == 1 ? now - 1 : tier.bucketOf(now);
+    const qint64 first = tier.bucket.count() == 1 ? now - window->seconds : tier.bucketOf(now - window->seconds);
+    window->from = first * tier.bucket.count();
+    window->to = now;
+    connection.command({"ZRANGEBYSCORE", tier.indexKey(), QByteArray::number(first), QByteArray::number(last)}, context,
+        [&connection, tier, dimension, window, context, callback](const redis::Reply& index) {
+            if (index.isError()) {
+                callback(std::nullopt, index.errorMessage());
+                return;
             }
-            if (--*remaining == 0) {
-                if (error->isEmpty())
-                    callback(*window, QString());
-                else
-                    callback(std::nullopt, *error);
+            const auto& buckets = index.elements();
+            if (buckets.empty()) {
+                callback(*window, QString());
+                return;
+            }
+            auto remaining = std::make_shared<qsizetype>(qsizetype(buckets.size()));
+            auto error = std::make_shared<QString>();
+            window->bucketsRead = int(buckets.size());
+            for (const redis::Reply& bucket : buckets) {
+                connection.command({"HGETALL", tier.bucketKey(bucket.bytes().toLongLong(), dimension)}, context,
+                    [=](const redis::Reply& reply) {
+                        if (reply.isError() && error->isEmpty())
+                            *error = reply.errorMessage();
+                        addBucket(*window, reply);
+                        if (--*remaining == 0) {
+                            if (error->isEmpty())
+                                callback(*window, QString());
+                            else
+                                callback(std::nullopt, *error);
+                        }
+                    });
             }
         });
-    }
 }
 
 QJsonObject statsCountersToJson(const StatsCounters& counters)
 {
-    using namespace Qt::StringLiterals;
     const auto rate = hitRate(counters);
     return {{u"hits"_s, counters[StatsEvent::Hit] + counters[StatsEvent::NegativeHit]},
         {u"misses"_s, counters[StatsEvent::Miss]}, {u"loads"_s, counters[StatsEvent::Load]},
         {u"loadFailures"_s, counters[StatsEvent::LoadFailure]}, {u"staleServed"_s, counters[StatsEvent::StaleServed]},
         {u"hitRate"_s, rate ? QJsonValue(*rate) : QJsonValue()}};
+}
+
+QJsonObject statsWindowSourceToJson(const StatsWindow& window)
+{
+    auto iso = [](qint64 at) { return QDateTime::fromSecsSinceEpoch(at, Qt::UTC).toString(Qt::ISODate); };
+    return {{u"tier"_s, QString::fromLatin1(window.tier)}, {u"bucketSeconds"_s, window.bucketSeconds},
+        {u"from"_s, iso(window.from)}, {u"to"_s, iso(window.to)}, {u"cutLabels"_s, window.cutLabels}};
 }
 
 } // namespace cachescope::cache

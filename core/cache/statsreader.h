@@ -1,6 +1,7 @@
 #pragma once
 
-#include "cache/statsrecorder.h"
+#include "cache/statscounters.h"
+#include "cache/statstiers.h"
 
 #include <QByteArray>
 #include <QHash>
@@ -16,14 +17,23 @@ class Client;
 
 namespace cachescope::cache {
 
-// Counters summed over a window of the stats buckets every CacheScope process writes (see StatsRecorder).
+// Counters summed over a window of the stats buckets every CacheScope process writes (see StatsTier).
 struct StatsWindow
 {
-    qint64 seconds = 0;
-    bool perMinute = false; // read from minute buckets (venues, or windows over 15 minutes)
-    QHash<QByteArray, StatsCounters> byLabel; // label → counters, for the dimension asked for
+    qint64 seconds = 0; // asked for
+    QByteArray tier; // "1s", "1m"… read from
+    qint64 bucketSeconds = 0;
+    // What the buckets read cover, unix seconds: whole buckets, so a coarse tier may start before the window asked
+    // for; the 1 s tier ends at the last complete second.
+    qint64 from = 0;
+    qint64 to = 0;
+    int bucketsRead = 0; // hashes read, besides the one index lookup
+    qint64 cutLabels = 0; // labels folded into "(other)", summed over writing processes and buckets
+    QHash<QByteArray, StatsCounters> byLabel; // label → counters, for the dimension asked for; "(other)" included
 
     StatsCounters total() const;
+    // "1 s buckets", "1 min buckets from 10:42"…: for the notes under tables.
+    QString describe() const;
 };
 
 // Hit rate of some counters: hits (negative hits included) over lookups; nothing without lookups.
@@ -33,9 +43,14 @@ std::optional<double> hitRate(const StatsCounters& counters);
 // cachectl stats --json and the admin API's stats share. Hits include negative hits, as hitRate() counts them.
 QJsonObject statsCountersToJson(const StatsCounters& counters);
 
-// Reads the last `seconds` of one dimension: per-second buckets for short windows, per-minute buckets for
-// venues and for windows longer than 15 minutes (900 reads at most either way, pipelined).
+// {"tier", "bucketSeconds", "from", "to" (ISO 8601 UTC), "cutLabels"}: where a window's figures come from.
+QJsonObject statsWindowSourceToJson(const StatsWindow& window);
+
+// Reads the last `seconds` of one dimension from the tier tierForWindow() picks: one index lookup (ZRANGEBYSCORE),
+// then one HGETALL per bucket that exists, pipelined — at most maxBucketsPerRead + 1, and a window without traffic
+// costs the index lookup alone.
 void readStatsWindow(redis::Client& connection, StatsDimension dimension, qint64 seconds, const QObject* context,
-    std::function<void(std::optional<StatsWindow>, QString error)> callback);
+    std::function<void(std::optional<StatsWindow>, QString error)> callback,
+    const QList<StatsTier>& tiers = defaultStatsTiers());
 
 } // namespace cachescope::cache

@@ -4,88 +4,70 @@
 
 #include <QDateTime>
 
+#include <algorithm>
+#include <memory>
+
 namespace cachescope::cache {
 
 using namespace std::chrono;
 
-bool StatsCounters::isEmpty() const
-{
-    return std::all_of(events.cbegin(), events.cend(), [](qint64 n) { return n == 0; }) && loadMsTotal == 0;
-}
+namespace {
+// KEYS: one hash per dimension of a bucket; ARGV[1]: seconds to keep it; then, per key, a count n and n
+// field/increment pairs. A field brought to 0 is removed: a label that moved to "(other)" leaves nothing behind.
+// Writes only (HINCRBY, HDEL, EXPIRE): none of them counts as a keyspace hit or miss.
+constexpr char writeBucketScript[] = R"lua(
+local ttl = ARGV[1]
+local at = 2
+for i = 1, #KEYS do
+  local n = tonumber(ARGV[at])
+  at = at + 1
+  for j = 1, n do
+    if redis.call('HINCRBY', KEYS[i], ARGV[at], ARGV[at + 1]) == 0 then
+      redis.call('HDEL', KEYS[i], ARGV[at])
+    end
+    at = at + 2
+  end
+  redis.call('EXPIRE', KEYS[i], ttl)
+end
+return #KEYS
+)lua";
 
-StatsCounters& StatsCounters::operator+=(const StatsCounters& other)
-{
-    for (std::size_t i = 0; i < events.size(); ++i)
-        events[i] += other.events[i];
-    loadMsTotal += other.loadMsTotal;
-    return *this;
-}
+// KEYS[1]: a tier's index; ARGV: the new bucket, the oldest bucket still kept, seconds to keep the index.
+constexpr char indexBucketScript[] = R"lua(
+redis.call('ZADD', KEYS[1], ARGV[1], ARGV[1])
+redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', '(' .. ARGV[2])
+redis.call('EXPIRE', KEYS[1], ARGV[3])
+return 1
+)lua";
 
-QByteArray statsDimensionName(StatsDimension dimension)
+constexpr char cutField[] = "(other)|labels";
+
+void appendDifference(
+    QList<QByteArray>& fields, const QByteArray& label, const StatsCounters& now, const StatsCounters& before)
 {
-    switch (dimension) {
-    case StatsDimension::Total:
-        return "total";
-    case StatsDimension::Namespace:
-        return "ns";
-    case StatsDimension::Route:
-        return "route";
-    case StatsDimension::Tenant:
-        return "tenant";
-    case StatsDimension::Venue:
-        return "venue";
-    case StatsDimension::Count_:
-        break;
+    for (std::size_t e = 0; e < now.events.size(); ++e) {
+        if (const qint64 change = now.events[e] - before.events[e])
+            fields << label + '|' + statsEventName(StatsEvent(e)) << QByteArray::number(change);
     }
-    return "?";
+    if (const qint64 change = now.loadMsTotal - before.loadMsTotal)
+        fields << label + "|loadms" << QByteArray::number(change);
 }
-
-QByteArray statsEventName(StatsEvent event)
-{
-    switch (event) {
-    case StatsEvent::Hit:
-        return "hit";
-    case StatsEvent::Miss:
-        return "miss";
-    case StatsEvent::Set:
-        return "set";
-    case StatsEvent::Load:
-        return "load";
-    case StatsEvent::LoadFailure:
-        return "loadfail";
-    case StatsEvent::StaleServed:
-        return "stale";
-    case StatsEvent::NegativeHit:
-        return "neghit";
-    case StatsEvent::Count_:
-        break;
-    }
-    return "?";
-}
+} // namespace
 
 StatsRecorder::StatsRecorder(redis::Client* connection, Options options, QObject* parent)
     : QObject(parent)
     , m_connection(connection)
-    , m_options(options)
+    , m_options(std::move(options))
+    , m_tiers(m_options.tiers.size())
 {
     m_timer.setInterval(m_options.flushInterval);
-    connect(&m_timer, &QTimer::timeout, this, &StatsRecorder::flush);
+    connect(&m_timer, &QTimer::timeout, this, [this] { flush(); });
     m_timer.start();
 }
 
 StatsRecorder::~StatsRecorder()
 {
     flush(); // the last interval's counts are written while the connection can still take them
-}
-
-QByteArray StatsRecorder::secondBucketKey(qint64 unixSecond)
-{
-    return "cachescope:stats:1s:" + QByteArray::number(unixSecond);
-}
-
-QByteArray StatsRecorder::minuteBucketKey(qint64 unixMinute)
-{
-    return "cachescope:stats:1m:" + QByteArray::number(unixMinute);
 }
 
 void StatsRecorder::record(const StatsLabels& labels, StatsEvent event, qint64 loadMs)
@@ -96,96 +78,155 @@ void StatsRecorder::record(const StatsLabels& labels, StatsEvent event, qint64 l
         counters.loadMsTotal += loadMs;
 }
 
-void StatsRecorder::flush()
+QList<QList<QByteArray>> StatsRecorder::reconcile(const StatsTier& tier, TierState& state, const ByDimension& interval)
+{
+    QList<QList<QByteArray>> fieldsByDimension(qsizetype(StatsDimension::Count_));
+    for (std::size_t d = 0; d < interval.size(); ++d) {
+        const auto dimension = StatsDimension(d);
+        if (interval[d].isEmpty() || !tier.keeps(dimension))
+            continue;
+        Table& counted = state.counted[d];
+        for (auto it = interval[d].cbegin(); it != interval[d].cend(); ++it) {
+            if (counted.contains(it.key()) || counted.size() < m_options.maxRankedLabels)
+                counted[it.key()] += it.value();
+            else
+                state.unranked[d] += it.value();
+        }
+        // What the bucket should hold from this process: the busiest K by name, the rest as "(other)". Ties keep
+        // the labels already written, then go by name, so equal counts do not make labels trade places.
+        Table wanted;
+        qint64 cut = 0;
+        const int keep = dimension == StatsDimension::Total ? 1 : tier.topK[d];
+        if (counted.size() <= keep && state.unranked[d].isEmpty()) {
+            wanted = counted;
+        } else {
+            QList<Table::const_iterator> ranked;
+            ranked.reserve(counted.size());
+            for (auto it = counted.cbegin(); it != counted.cend(); ++it)
+                ranked.append(it);
+            const Table& written = state.written[d];
+            auto busier = [&written](const Table::const_iterator& a, const Table::const_iterator& b) {
+                if (a.value().lookups() != b.value().lookups())
+                    return a.value().lookups() > b.value().lookups();
+                if (written.contains(a.key()) != written.contains(b.key()))
+                    return written.contains(a.key());
+                return a.key() < b.key();
+            };
+            const qsizetype named = std::min<qsizetype>(keep, ranked.size());
+            std::nth_element(ranked.begin(), ranked.begin() + named, ranked.end(), busier);
+            StatsCounters other = state.unranked[d];
+            for (qsizetype i = 0; i < ranked.size(); ++i) {
+                if (i < named)
+                    wanted.insert(ranked[i].key(), ranked[i].value());
+                else
+                    other += ranked[i].value();
+            }
+            cut = ranked.size() - named;
+            if (!other.isEmpty())
+                wanted.insert(otherLabel, other);
+        }
+        QList<QByteArray>& fields = fieldsByDimension[qsizetype(d)];
+        Table& written = state.written[d];
+        for (auto it = wanted.cbegin(); it != wanted.cend(); ++it)
+            appendDifference(fields, it.key(), it.value(), written.value(it.key()));
+        for (auto it = written.cbegin(); it != written.cend(); ++it) {
+            if (!wanted.contains(it.key()))
+                appendDifference(fields, it.key(), StatsCounters(), it.value());
+        }
+        written = std::move(wanted);
+        if (cut != state.writtenCut[d])
+            fields << cutField << QByteArray::number(cut - state.writtenCut[d]);
+        state.writtenCut[d] = cut;
+    }
+    return fieldsByDimension;
+}
+
+void StatsRecorder::flush(std::function<void(const FlushResult&)> done)
 {
     // Spread the label sets over the dimensions: "all", then each label that is set.
-    std::array<Table, std::size_t(StatsDimension::Count_)> byDimension;
+    ByDimension interval;
     for (auto it = m_pending.begin(); it != m_pending.end(); ++it) {
         StatsCounters& counters = it.value();
         if (counters.isEmpty())
             continue;
         const StatsLabels& labels = it.key();
-        byDimension[std::size_t(StatsDimension::Total)]["all"] += counters;
+        interval[std::size_t(StatsDimension::Total)]["all"] += counters;
         const std::pair<StatsDimension, const QByteArray*> parts[] = {{StatsDimension::Namespace, &labels.ns},
             {StatsDimension::Route, &labels.route}, {StatsDimension::Tenant, &labels.tenant},
             {StatsDimension::Venue, &labels.venue}};
         for (const auto& [dimension, label] : parts) {
             if (!label->isEmpty())
-                byDimension[std::size_t(dimension)][*label] += counters;
+                interval[std::size_t(dimension)][*label] += counters;
         }
         counters = StatsCounters(); // keep the entry: no allocation next interval
     }
     if (m_pending.size() > 100000)
         m_pending.clear(); // a long tail of one-off label sets must not grow without bound
+    for (std::size_t d = 0; d < interval.size(); ++d) {
+        for (auto it = interval[d].cbegin(); it != interval[d].cend(); ++it)
+            m_lifetime[d][it.key()] += it.value();
+    }
 
-    const qint64 nowSecond = QDateTime::currentSecsSinceEpoch();
-    const QByteArray second = secondBucketKey(nowSecond);
-    const QByteArray minute = minuteBucketKey(nowSecond / 60);
-    bool anySecond = false;
-    bool anyMinute = false;
-    // One report per flush, not one per increment: how many were not confirmed and the first reason.
-    struct FlushOutcome
+    // One report per flush: how many script calls were not confirmed, and the first reason.
+    struct Outcome
     {
-        int sent = 0;
+        FlushResult result;
         int answered = 0;
-        int unconfirmed = 0;
-        QString firstError;
         bool allSent = false;
+        std::function<void(const FlushResult&)> done;
     };
-    auto outcome = std::make_shared<FlushOutcome>();
-    auto reportIfDone = [this, outcome] {
-        if (!outcome->allSent || outcome->answered < outcome->sent || outcome->unconfirmed == 0)
+    auto outcome = std::make_shared<Outcome>();
+    outcome->done = std::move(done);
+    auto finishIfDone = [this, outcome] {
+        if (!outcome->allSent || outcome->answered < outcome->result.sent)
             return;
-        Q_EMIT flushFailed(outcome->unconfirmed, outcome->sent, outcome->firstError);
+        if (outcome->result.unconfirmed > 0)
+            Q_EMIT flushFailed(outcome->result.unconfirmed, outcome->result.sent, outcome->result.firstError);
+        if (outcome->done)
+            std::exchange(outcome->done, {})(outcome->result);
     };
-    auto write = [this, outcome, reportIfDone](const QByteArray& bucket, const QByteArray& field, qint64 value) {
-        ++outcome->sent;
-        m_connection->command({"HINCRBY", bucket, field, QByteArray::number(value)}, this,
-            [outcome, reportIfDone](const redis::Reply& reply) {
-                ++outcome->answered;
-                if (reply.isError()) {
-                    ++outcome->unconfirmed;
-                    if (outcome->firstError.isEmpty())
-                        outcome->firstError = reply.errorMessage();
-                }
-                reportIfDone();
-            });
+    auto send = [this, outcome, finishIfDone](const QList<QByteArray>& command) {
+        ++outcome->result.sent;
+        m_connection->command(command, this, [outcome, finishIfDone](const redis::Reply& reply) {
+            ++outcome->answered;
+            if (reply.isError()) {
+                ++outcome->result.unconfirmed;
+                if (outcome->result.firstError.isEmpty())
+                    outcome->result.firstError = reply.errorMessage();
+            }
+            finishIfDone();
+        });
     };
-    for (std::size_t d = 0; d < byDimension.size(); ++d) {
-        const auto dimension = StatsDimension(d);
-        const bool perSecond = dimension != StatsDimension::Venue;
-        for (auto it = byDimension[d].cbegin(); it != byDimension[d].cend(); ++it) {
-            const StatsCounters& counters = it.value();
-            m_lifetime[d][it.key()] += counters;
-            if (!m_connection)
+
+    const qint64 now = QDateTime::currentSecsSinceEpoch();
+    for (qsizetype t = 0; t < m_options.tiers.size(); ++t) {
+        const StatsTier& tier = m_options.tiers.at(t);
+        TierState& state = m_tiers[t];
+        const qint64 bucket = tier.bucketOf(now);
+        if (bucket != state.bucket)
+            state = TierState {bucket, {}, {}, {}, {}};
+        const QList<QList<QByteArray>> fields = reconcile(tier, state, interval);
+        QList<QByteArray> command {
+            "EVAL", writeBucketScript, "0", QByteArray::number((tier.retention + tier.bucket).count())};
+        qsizetype keys = 0;
+        for (qsizetype d = 0; d < fields.size(); ++d) {
+            if (fields[d].isEmpty())
                 continue;
-            const QByteArray prefix = statsDimensionName(dimension) + '|' + it.key() + '|';
-            for (std::size_t e = 0; e < counters.events.size(); ++e) {
-                if (counters.events[e] == 0)
-                    continue;
-                const QByteArray field = prefix + statsEventName(StatsEvent(e));
-                if (perSecond)
-                    write(second, field, counters.events[e]);
-                write(minute, field, counters.events[e]);
-            }
-            if (counters.loadMsTotal > 0) {
-                if (perSecond)
-                    write(second, prefix + "loadms", counters.loadMsTotal);
-                write(minute, prefix + "loadms", counters.loadMsTotal);
-            }
-            anySecond = anySecond || perSecond;
-            anyMinute = true;
+            command.insert(3 + keys++, tier.bucketKey(bucket, StatsDimension(d)));
+            command << QByteArray::number(fields[d].size() / 2) << fields[d];
         }
+        if (keys == 0 || !m_connection)
+            continue;
+        command[2] = QByteArray::number(keys);
+        send(command);
+        // Every time, not once per bucket: an index lost to a restart, a FLUSHALL or eviction would hide the
+        // bucket from every reader until the next one.
+        send({"EVAL", indexBucketScript, "1", tier.indexKey(), QByteArray::number(bucket),
+            QByteArray::number(bucket - tier.bucketCount()),
+            QByteArray::number((tier.retention + tier.bucket).count())});
     }
     outcome->allSent = true;
-    if (!m_connection)
-        return;
-    if (anySecond)
-        m_connection->command(
-            {"EXPIRE", second, QByteArray::number(m_options.secondRetention.count())}, nullptr, nullptr);
-    if (anyMinute)
-        m_connection->command(
-            {"EXPIRE", minute, QByteArray::number(m_options.minuteRetention.count() + 60)}, nullptr, nullptr);
+    finishIfDone();
 }
 
 } // namespace cachescope::cache

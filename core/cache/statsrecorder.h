@@ -1,7 +1,8 @@
 #pragma once
 
-#include "cache/cachemanager.h"
+#include "cache/statscounters.h"
 #include "cache/statsevent.h"
+#include "cache/statstiers.h"
 
 #include <QByteArray>
 #include <QHash>
@@ -11,6 +12,7 @@
 
 #include <array>
 #include <chrono>
+#include <functional>
 
 namespace cachescope::redis {
 class Client;
@@ -18,44 +20,15 @@ class Client;
 
 namespace cachescope::cache {
 
-// Counters of one label value (one route, one tenant…) over one flush interval.
-struct StatsCounters
-{
-    std::array<qint64, std::size_t(StatsEvent::Count_)> events {};
-    qint64 loadMsTotal = 0;
-
-    bool isEmpty() const;
-    StatsCounters& operator+=(const StatsCounters& other);
-    qint64 operator[](StatsEvent event) const
-    {
-        return events[std::size_t(event)];
-    }
-};
-
-// Which label a counter belongs to.
-enum class StatsDimension
-{
-    Total,
-    Namespace,
-    Route,
-    Tenant,
-    Venue,
-    Count_
-};
-
-QByteArray statsDimensionName(StatsDimension dimension); // "total", "ns", "route", "tenant", "venue"
-QByteArray statsEventName(StatsEvent event); // "hit", "miss", …
-
-// Aggregates cache events in process and flushes them to Redis once per interval, in time buckets that
-// every CacheScope tool can read. Recording is one hash lookup and an increment: no I/O, no allocation
-// once a label set has been seen.
+// Aggregates cache events in process and writes them to Redis once per interval, into the tiers of StatsTier that
+// every CacheScope tool reads. Recording is one hash lookup and an increment: no I/O, no allocation once a label
+// set has been seen.
 //
-// Layout (all HASHes, fields "<dimension>|<label>|<counter>", counters hit miss set load loadfail stale
-// neghit loadms; HINCRBY, so many processes add into the same buckets):
-//   cachescope:stats:1s:<unix second>   total, ns, route and tenant       kept secondRetention (24 h)
-//   cachescope:stats:1m:<unix minute>   every dimension, venues included  kept minuteRetention (24 h)
-// Per-venue series are per minute only: there can be thousands of venues, and per-second buckets of all
-// of them would cost more memory than the cache they describe.
+// A flush costs two script calls per tier with news (the bucket, its index entry), whatever the number of labels:
+// the first applies HINCRBY to each changed field, and a write does not count as a keyspace lookup, so writing
+// stats never shows in the hit rate. Within a bucket, this process keeps its busiest K labels of each dimension by
+// name and the rest in "(other)"; when the ranking changes, counts move between a label and "(other)" (a
+// negative increment on one, a positive on the other), so every bucket's sum stays exact.
 class StatsRecorder : public QObject
 {
     Q_OBJECT
@@ -63,8 +36,17 @@ public:
     struct Options
     {
         std::chrono::milliseconds flushInterval {1000};
-        std::chrono::seconds secondRetention {24 * 3600};
-        std::chrono::seconds minuteRetention {24 * 3600};
+        QList<StatsTier> tiers = defaultStatsTiers();
+        // Labels of one dimension this process ranks within one bucket; more go to "(other)" unranked.
+        int maxRankedLabels = 100000;
+    };
+
+    // Counts of one flush, for the caller that waits for it (flush(done)).
+    struct FlushResult
+    {
+        int sent = 0; // script calls
+        int unconfirmed = 0; // of them, those with an error or no reply
+        QString firstError;
     };
 
     StatsRecorder(redis::Client* connection, Options options, QObject* parent = nullptr);
@@ -72,33 +54,50 @@ public:
 
     void record(const StatsLabels& labels, StatsEvent event, qint64 loadMs = -1);
 
-    // Writes what was recorded since the last flush (also called by the timer).
-    void flush();
+    // Writes what was recorded since the last flush (also called by the timer); `done`, if given, is called once
+    // every write of this flush was answered (at once when there was nothing to write).
+    void flush(std::function<void(const FlushResult&)> done = {});
 
     // Totals since this recorder started, per dimension and label: for in-process reporting (cachesim).
     const QHash<QByteArray, StatsCounters>& lifetime(StatsDimension dimension) const
     {
         return m_lifetime[std::size_t(dimension)];
     }
-
-    static QByteArray secondBucketKey(qint64 unixSecond);
-    static QByteArray minuteBucketKey(qint64 unixMinute);
+    const Options& options() const
+    {
+        return m_options;
+    }
 
 Q_SIGNALS:
-    // Once per flush that did not fully land: `unconfirmed` of `sent` increments got an error or no reply, so the
-    // stored figures for that interval may be short by up to those increments (never counted twice: nothing is
-    // retried, since a lost reply may hide an increment that did land).
+    // Once per flush that did not fully land: `unconfirmed` of `sent` script calls got an error or no reply, so the
+    // stored figures for that interval may be short by those writes (never counted twice: nothing is retried,
+    // since a lost reply may hide a write that did land).
     void flushFailed(int unconfirmed, int sent, const QString& firstError);
 
 private:
     using Table = QHash<QByteArray, StatsCounters>;
+    using ByDimension = std::array<Table, std::size_t(StatsDimension::Count_)>;
+
+    // What this process counted in, and wrote into, the current bucket of one tier.
+    struct TierState
+    {
+        qint64 bucket = -1;
+        ByDimension counted; // by label, ranked
+        std::array<StatsCounters, std::size_t(StatsDimension::Count_)> unranked; // past maxRankedLabels
+        ByDimension written; // by stored label (a name or "(other)")
+        std::array<qint64, std::size_t(StatsDimension::Count_)> writtenCut {};
+    };
+
+    // The fields to add to each dimension's hash so that the bucket holds this process's busiest K labels.
+    QList<QList<QByteArray>> reconcile(const StatsTier& tier, TierState& state, const ByDimension& interval);
 
     QPointer<redis::Client> m_connection;
     Options m_options;
     QTimer m_timer;
     // One lookup per event, keyed by the whole label set; spread over the dimensions once per flush.
     QHash<StatsLabels, StatsCounters> m_pending;
-    std::array<Table, std::size_t(StatsDimension::Count_)> m_lifetime;
+    QList<TierState> m_tiers;
+    ByDimension m_lifetime;
 };
 
 } // namespace cachescope::cache

@@ -1,9 +1,25 @@
 #include "ops/infosampler.h"
 
 #include "ops/nodesinfo.h"
-#include "redis/client.h"
+#include "redis/connection.h"
+
+#include <algorithm>
 
 namespace cachescope::ops {
+
+namespace {
+// Takes `own` out of the delta's hits and misses, never below zero; returns what is left for the next interval.
+redis::LookupCount takeOutOwnLookups(InfoDelta& delta, redis::LookupCount own)
+{
+    const qint64 hits = std::clamp<qint64>(own.hits, 0, delta.hits);
+    const qint64 misses = std::clamp<qint64>(own.misses, 0, delta.misses);
+    delta.hits -= hits;
+    delta.misses -= misses;
+    delta.ownHits = hits;
+    delta.ownMisses = misses;
+    return {own.hits - hits, own.misses - misses};
+}
+} // namespace
 
 InfoSampler::InfoSampler(redis::Client* connection, QObject* parent)
     : QObject(parent)
@@ -46,8 +62,10 @@ void InfoSampler::finishRound(const NodesInfo& round, qint64 atMs)
         if (!round.infos.at(i))
             continue; // the next good sample of this node starts a new interval
         const ServerInfo& info = *round.infos.at(i);
+        const redis::LookupCount ownNow = round.nodes.at(i)->ownLookups().current();
         const auto previous = m_previous.constFind(round.nodes.at(i));
-        next.insert(round.nodes.at(i), {info, atMs});
+        Previous& kept = next[round.nodes.at(i)];
+        kept = {info, atMs, ownNow, {}};
         if (previous == m_previous.cend()) {
             complete = false;
             continue;
@@ -55,6 +73,8 @@ void InfoSampler::finishRound(const NodesInfo& round, qint64 atMs)
         NodeFigures figures;
         figures.delta =
             infoDelta(previous->info, info, std::chrono::duration<double>(double(atMs - previous->atMs) / 1000.0));
+        if (!figures.delta.countersReset)
+            kept.carried = takeOutOwnLookups(figures.delta, previous->carried + (ownNow - previous->own));
         figures.usedMemory = info.integer("used_memory").value_or(0);
         figures.opsPerSecond = info.integer("instantaneous_ops_per_sec").value_or(0);
         for (qint64 keys : info.keysPerDatabase())

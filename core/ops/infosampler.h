@@ -1,6 +1,7 @@
 #pragma once
 
 #include "ops/serverinfo.h"
+#include "redis/ownlookups.h"
 
 #include <QDateTime>
 #include <QElapsedTimer>
@@ -44,6 +45,11 @@ struct InfoSample
 // Samples INFO on every node of a client at a fixed interval and reports the change between samples: the rates
 // the charts plot. At most one round of INFO is in flight; a sample that comes late is measured over the real
 // elapsed time. A round in which some node failed, or a node is new (a failover), is a gap, not a dip.
+//
+// The hits and misses are the server's without this process's own lookups (key browsing, TTL sampling, stats
+// reads): each node's OwnLookupCounter is read when its INFO answers and the change is taken out. A lookup
+// answered on another connection just before INFO can land one interval early; what cannot be taken out of an
+// interval without going below zero is carried to the next one, so sums over many intervals stay exact.
 class InfoSampler : public QObject
 {
     Q_OBJECT
@@ -68,6 +74,8 @@ private:
     {
         ServerInfo info;
         qint64 atMs = 0;
+        redis::LookupCount own; // the node's own-lookup counter at that sample
+        redis::LookupCount carried; // own lookups not yet taken out of the server's counters
     };
     void finishRound(const NodesInfo& round, qint64 atMs);
 

@@ -111,6 +111,8 @@ InfoDelta& InfoDelta::operator+=(const InfoDelta& next)
     expired += next.expired;
     evicted += next.evicted;
     commands += next.commands;
+    ownHits += next.ownHits;
+    ownMisses += next.ownMisses;
     countersReset = countersReset || next.countersReset;
     return *this;
 }

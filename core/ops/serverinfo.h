@@ -43,6 +43,9 @@ struct InfoDelta
     qint64 expired = 0;
     qint64 evicted = 0;
     qint64 commands = 0;
+    // CacheScope's own lookups in this interval, already taken out of hits and misses (see InfoSampler).
+    qint64 ownHits = 0;
+    qint64 ownMisses = 0;
     bool countersReset = false; // the server restarted (or CONFIG RESETSTAT) between the samples
 
     double hitsPerSecond() const;

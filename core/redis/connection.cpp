@@ -57,6 +57,7 @@ QString millis(milliseconds ms)
 Connection::Connection(ConnectionOptions options, QObject* parent)
     : Client(parent)
     , m_options(std::move(options))
+    , m_ownLookups(&ownLookupsOf(m_options.host + u':' + QString::number(m_options.port), m_options.clientName))
     , m_nextReconnectDelay(m_options.reconnectInitialDelay)
 {
     m_connectTimer.setSingleShot(true);
@@ -266,6 +267,8 @@ void Connection::command(const QList<QByteArray>& arguments, const QObject* cont
         deliverLater(std::move(pending), Reply::clientError(ErrorKind::NotConnected, why));
         return;
     }
+    pending.lookup = lookupKindOf(arguments);
+    pending.argumentCount = int(arguments.size());
     QByteArray encoded = encodeCommand(arguments);
     if (m_state == State::Ready) {
         writeCommand(encoded, std::move(pending));
@@ -320,6 +323,8 @@ void Connection::onReadyRead()
         Pending pending = std::move(m_inFlight.front());
         m_inFlight.pop_front();
         m_lastProgress = Clock::now();
+        if (pending.lookup != LookupKind::None)
+            m_ownLookups->add(lookupsIn(pending.lookup, pending.argumentCount, reply));
         deliver(pending, reply);
         if (!self || generation != m_generation)
             return;

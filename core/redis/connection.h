@@ -2,6 +2,7 @@
 
 #include "redis/client.h"
 #include "redis/connectionoptions.h"
+#include "redis/ownlookups.h"
 #include "redis/reply.h"
 
 #include <QByteArray>
@@ -85,12 +86,20 @@ public:
         m_pushHandler = std::move(handler);
     }
 
+    // The keyspace lookups this process made on this server, over all its connections to it (see ownlookups.h).
+    const OwnLookupCounter& ownLookups() const
+    {
+        return *m_ownLookups;
+    }
+
 private:
     struct Pending
     {
         Callback callback;
         QPointer<const QObject> context;
         bool guarded = false;
+        LookupKind lookup = LookupKind::None;
+        int argumentCount = 0;
         std::chrono::steady_clock::time_point since;
     };
     struct Waiting
@@ -135,6 +144,7 @@ private:
     quint64 m_generation = 0; // bumped whenever the socket is dropped, so loops notice re-entrant closes
     int m_socketSignalDepth = 0; // >0 while inside a slot of m_socket: it must then be deleted later
 
+    OwnLookupCounter* m_ownLookups; // process-wide, never freed
     Callback m_pushHandler;
     std::deque<Pending> m_inFlight;
     std::deque<Waiting> m_waiting;

@@ -73,7 +73,7 @@ void LabelStatsPane::refresh()
             m_note->setText(
                 window->byLabel.isEmpty() ? tr(
                     "No CacheScope-instrumented traffic in this window (cachesim or services using core record it).")
-                                          : (window->perMinute ? tr("per-minute buckets") : QString()));
+                                          : window->describe());
             Q_EMIT refreshed();
         });
 }

@@ -217,6 +217,7 @@ std::optional<ops::NodeFigures> LiveChartPane::figures(const ops::InfoSample& sa
 void LiveChartPane::addSample(const ops::InfoSample& sample)
 {
     m_samples.append(sample);
+    m_ownExcluded += {sample.delta.ownHits, sample.delta.ownMisses};
     if (m_samples.size() > 24 * 3600)
         m_samples.removeFirst();
     const auto shown = figures(sample);
@@ -237,6 +238,14 @@ void LiveChartPane::addSample(const ops::InfoSample& sample)
             .arg(locale.formattedDataSize(now.usedMemory))
             .arg(now.delta.expired)
             .arg(now.delta.evicted));
+    const QString excluded =
+        tr("Hits and misses are the server's minus CacheScope's own reads (key browsing, TTL sampling, stats "
+           "reads), counted per node: %1 hits and %2 misses taken out since the chart started (all nodes), %3 and "
+           "%4 in the last sample.")
+            .arg(locale.toString(m_ownExcluded.hits), locale.toString(m_ownExcluded.misses),
+                locale.toString(now.delta.ownHits), locale.toString(now.delta.ownMisses));
+    m_now->setToolTip(excluded);
+    m_view->setToolTip(excluded);
     if (!m_paused)
         redraw();
 }
@@ -315,7 +324,7 @@ void LiveChartPane::redraw()
 QString LiveChartPane::toCsv() const
 {
     QString csv = u"time,hits_per_second,misses_per_second,hit_rate,commands_per_second,used_memory_bytes,"
-                  "expired_per_second,evicted_per_second\n"_s;
+                  "expired_per_second,evicted_per_second,own_hits_excluded,own_misses_excluded\n"_s;
     for (const ops::InfoSample& sample : m_samples) {
         const auto shown = figures(sample);
         if (!shown)
@@ -328,7 +337,8 @@ QString LiveChartPane::toCsv() const
             + (rate ? QString::number(*rate, 'f', 4) : QString()) + u','
             + QString::number(delta.commandsPerSecond(), 'f', 3) + u',' + QString::number(shown->usedMemory) + u','
             + QString::number(double(delta.expired) * perSecond, 'f', 3) + u','
-            + QString::number(double(delta.evicted) * perSecond, 'f', 3) + u'\n';
+            + QString::number(double(delta.evicted) * perSecond, 'f', 3) + u',' + QString::number(delta.ownHits) + u','
+            + QString::number(delta.ownMisses) + u'\n';
     }
     return csv;
 }

@@ -1,6 +1,7 @@
 #pragma once
 
 #include "ops/infosampler.h"
+#include "redis/ownlookups.h"
 
 #include <QList>
 #include <QWidget>
@@ -65,6 +66,7 @@ private:
     std::optional<ops::NodeFigures> figures(const ops::InfoSample& sample) const;
 
     QList<ops::InfoSample> m_samples; // up to 24 h at 1 s
+    redis::LookupCount m_ownExcluded; // CacheScope's own lookups taken out of the charted figures, all nodes
     bool m_paused = false;
     QChart* m_chart;
     QChartView* m_view;

@@ -1,0 +1,75 @@
+#include "cache/statscounters.h"
+
+#include <algorithm>
+
+namespace cachescope::cache {
+
+bool StatsCounters::isEmpty() const
+{
+    return std::all_of(events.cbegin(), events.cend(), [](qint64 n) { return n == 0; }) && loadMsTotal == 0;
+}
+
+qint64 StatsCounters::lookups() const
+{
+    return (*this)[StatsEvent::Hit] + (*this)[StatsEvent::NegativeHit] + (*this)[StatsEvent::Miss];
+}
+
+StatsCounters& StatsCounters::operator+=(const StatsCounters& other)
+{
+    for (std::size_t i = 0; i < events.size(); ++i)
+        events[i] += other.events[i];
+    loadMsTotal += other.loadMsTotal;
+    return *this;
+}
+
+StatsCounters& StatsCounters::operator-=(const StatsCounters& other)
+{
+    for (std::size_t i = 0; i < events.size(); ++i)
+        events[i] -= other.events[i];
+    loadMsTotal -= other.loadMsTotal;
+    return *this;
+}
+
+QByteArray statsDimensionName(StatsDimension dimension)
+{
+    switch (dimension) {
+    case StatsDimension::Total:
+        return "total";
+    case StatsDimension::Namespace:
+        return "ns";
+    case StatsDimension::Route:
+        return "route";
+    case StatsDimension::Tenant:
+        return "tenant";
+    case StatsDimension::Venue:
+        return "venue";
+    case StatsDimension::Count_:
+        break;
+    }
+    return "?";
+}
+
+QByteArray statsEventName(StatsEvent event)
+{
+    switch (event) {
+    case StatsEvent::Hit:
+        return "hit";
+    case StatsEvent::Miss:
+        return "miss";
+    case StatsEvent::Set:
+        return "set";
+    case StatsEvent::Load:
+        return "load";
+    case StatsEvent::LoadFailure:
+        return "loadfail";
+    case StatsEvent::StaleServed:
+        return "stale";
+    case StatsEvent::NegativeHit:
+        return "neghit";
+    case StatsEvent::Count_:
+        break;
+    }
+    return "?";
+}
+
+} // namespace cachescope::cache

@@ -1,0 +1,123 @@
+#include "redis/ownlookups.h"
+
+#include "redis/reply.h"
+
+#include <QHash>
+#include <QMutex>
+
+#include <memory>
+
+namespace cachescope::redis {
+
+namespace {
+struct NamedKind
+{
+    const char* name;
+    LookupKind kind;
+};
+
+// The read commands CacheScope sends, and those an operator can send through it. tst_connection checks each
+// against a real server's INFO counters.
+constexpr NamedKind namedKinds[] = {
+    {"GET", LookupKind::NilIsMiss},
+    {"HGET", LookupKind::NilIsMiss}, // a missing field of a present hash is a hit; counted as a miss
+    {"LINDEX", LookupKind::NilIsMiss},
+    {"ZSCORE", LookupKind::NilIsMiss},
+    {"TYPE", LookupKind::NoneTypeIsMiss},
+    {"PTTL", LookupKind::MinusTwoIsMiss},
+    {"TTL", LookupKind::MinusTwoIsMiss},
+    {"EXPIRETIME", LookupKind::MinusTwoIsMiss},
+    {"PEXPIRETIME", LookupKind::MinusTwoIsMiss},
+    {"HGETALL", LookupKind::EmptyIsMiss},
+    {"HKEYS", LookupKind::EmptyIsMiss},
+    {"HVALS", LookupKind::EmptyIsMiss},
+    {"SMEMBERS", LookupKind::EmptyIsMiss},
+    {"ZRANGE", LookupKind::EmptyIsMiss}, // an index range past the end of a present set is a hit
+    {"ZRANGEBYSCORE", LookupKind::EmptyIsMiss},
+    {"LRANGE", LookupKind::EmptyIsMiss},
+    {"XRANGE", LookupKind::EmptyIsMiss},
+    {"XREVRANGE", LookupKind::EmptyIsMiss},
+    {"GETRANGE", LookupKind::EmptyIsMiss}, // an empty string value is a hit
+    {"STRLEN", LookupKind::ZeroIsMiss},
+    {"HLEN", LookupKind::ZeroIsMiss},
+    {"LLEN", LookupKind::ZeroIsMiss},
+    {"SCARD", LookupKind::ZeroIsMiss},
+    {"ZCARD", LookupKind::ZeroIsMiss},
+    {"XLEN", LookupKind::ZeroIsMiss},
+    {"HEXISTS", LookupKind::ZeroIsMiss}, // a missing field of a present hash is a hit
+    {"SISMEMBER", LookupKind::ZeroIsMiss},
+    {"EXISTS", LookupKind::ExistsCount},
+    {"MGET", LookupKind::NilPerKey},
+};
+
+LookupCount one(bool miss)
+{
+    return miss ? LookupCount {0, 1} : LookupCount {1, 0};
+}
+} // namespace
+
+LookupKind lookupKindOf(const QList<QByteArray>& arguments)
+{
+    if (arguments.isEmpty())
+        return LookupKind::None;
+    const QByteArray& name = arguments.first();
+    if (name.size() < 3 || name.size() > 13)
+        return LookupKind::None;
+    for (const NamedKind& named : namedKinds) {
+        if (qstrnicmp(name.constData(), name.size(), named.name, -1) == 0)
+            return named.kind;
+    }
+    return LookupKind::None;
+}
+
+LookupCount lookupsIn(LookupKind kind, qsizetype argumentCount, const Reply& reply)
+{
+    if (kind == LookupKind::None)
+        return {};
+    if (reply.isError()) {
+        // The key was found, then its type refused: a hit. Any other error comes before the lookup.
+        if (reply.errorKind() == ErrorKind::WrongType)
+            return kind == LookupKind::ExistsCount || kind == LookupKind::NilPerKey ? LookupCount {} : one(false);
+        return {};
+    }
+    switch (kind) {
+    case LookupKind::None:
+        return {};
+    case LookupKind::NilIsMiss:
+        return one(reply.isNil());
+    case LookupKind::EmptyIsMiss:
+        return one(reply.isNil() || (reply.isArray() && reply.elements().empty())
+            || (reply.isString() && reply.bytes().isEmpty()));
+    case LookupKind::ZeroIsMiss:
+        return one(reply.isInteger() && reply.integer() == 0);
+    case LookupKind::NoneTypeIsMiss:
+        return one(reply.isStatus("none"));
+    case LookupKind::MinusTwoIsMiss:
+        return one(reply.isInteger() && reply.integer() == -2);
+    case LookupKind::ExistsCount: {
+        const qint64 keys = std::max<qint64>(0, argumentCount - 1);
+        const qint64 hits = reply.isInteger() ? std::clamp<qint64>(reply.integer(), 0, keys) : 0;
+        return {hits, keys - hits};
+    }
+    case LookupKind::NilPerKey: {
+        LookupCount count;
+        for (const Reply& element : reply.elements())
+            count += one(element.isNil());
+        return count;
+    }
+    }
+    return {};
+}
+
+OwnLookupCounter& ownLookupsOf(const QString& address, const QString& clientName)
+{
+    static QMutex mutex;
+    static QHash<QString, std::shared_ptr<OwnLookupCounter>> counters;
+    const QMutexLocker lock(&mutex);
+    std::shared_ptr<OwnLookupCounter>& counter = counters[address + u'\n' + clientName];
+    if (!counter)
+        counter = std::make_shared<OwnLookupCounter>();
+    return *counter;
+}
+
+} // namespace cachescope::redis
