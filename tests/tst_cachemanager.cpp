@@ -147,17 +147,29 @@ private Q_SLOTS:
     {
         QFETCH(int, delayMs);
         CacheManager manager(m_connection.get(), options());
+        StatsRecorder::Options statsOptions;
+        statsOptions.flushInterval = std::chrono::hours(1);
+        StatsRecorder stats(nullptr, statsOptions); // counts in process only
+        manager.setStatsRecorder(&stats);
         FakeDatabase db;
         db.delayMs = delayMs;
         int loaded = 0;
+        CacheManager::SetOptions o;
+        o.labels = {"gateway", "GET /api/hot", "acme", "v1"};
         for (int i = 0; i < 100; ++i)
-            manager.getOrSet("events:hot", db.loader(this), {}, this, [&loaded, &db](const CacheResult& r) {
+            manager.getOrSet("events:hot", db.loader(this), o, this, [&loaded, &db](const CacheResult& r) {
                 if (r.status == CacheResult::Status::Loaded && r.value == db.value)
                     ++loaded;
             });
         QTRY_COMPARE_WITH_TIMEOUT(loaded, 100, 5000);
         QCOMPARE(db.calls, 1);
         QCOMPARE(manager.loaderCalls(), 1);
+        // One GET, one load, but a hundred requests answered: the stats count a miss for each, as callers do.
+        stats.flush();
+        const StatsCounters route = stats.lifetime(StatsDimension::Route).value("GET /api/hot");
+        QCOMPARE(route[StatsEvent::Miss], 100);
+        QCOMPARE(route[StatsEvent::Load], 1);
+        QCOMPARE(route[StatsEvent::Set], 1);
     }
 
     // Under steady load, XFetch reloads shortly before expiry, so callers never see a miss after the first.
