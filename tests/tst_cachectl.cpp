@@ -252,6 +252,44 @@ private Q_SLOTS:
         QCOMPARE(QJsonDocument::fromJson(run.out).object()[u"hitRate"_s].toDouble(), 0.75);
     }
 
+    // --footprint counts CacheScope's keys by kind, with MEMORY USAGE's own figures, and costs the server no lookup.
+    void statsFootprintCountsOwnKeysWithoutLookups()
+    {
+        // Two stats tiers' keys with their indexes, a tag index, the audit stream, the route config, a per-second
+        // bucket of an earlier version, and data that is not CacheScope's.
+        m_server.cli({},
+            "HSET cachescope:stats:{1s:100}:total all|hit 1\nHSET cachescope:stats:{1s:100}:route r|hit 1\n"
+            "ZADD cachescope:stats:1s:index 100 100\nHSET cachescope:stats:{1m:7}:venue v|hit 1\n"
+            "ZADD cachescope:stats:1m:index 7 7\nZADD cachescope:tag:venue:v1 1 k\n"
+            "XADD cachescope:audit{cachescope} * a b\nHSET cachescope:config:routes v 1\n"
+            "HSET cachescope:stats:1s:1700000000 total|all|hit 1\n");
+        const QByteArray before = m_server.cli({u"INFO"_s, u"stats"_s});
+        const Run run = cachectl(at() + QStringList {u"stats"_s, u"--footprint"_s, u"--json"_s});
+        QCOMPARE(run.exitCode, 0);
+        const QByteArray after = m_server.cli({u"INFO"_s, u"stats"_s});
+        const redis::LookupCount lookupsBefore = testing::keyspaceLookupsIn(before);
+        QVERIFY(lookupsBefore.hits >= 0 && lookupsBefore.misses >= 0);
+        QCOMPARE(testing::keyspaceLookupsIn(after), lookupsBefore);
+        const QJsonObject answer = QJsonDocument::fromJson(run.out).object();
+        QMap<QString, qint64> keysByKind;
+        qint64 bytes = 0;
+        for (const QJsonValue& part : answer[u"parts"_s].toArray()) {
+            keysByKind.insert(part[u"kind"_s].toString(), part[u"keys"_s].toInteger());
+            bytes += part[u"bytes"_s].toInteger();
+        }
+        const QMap<QString, qint64> expected {{u"stats 1s"_s, 3}, {u"stats 1m"_s, 2}, {u"tag indexes"_s, 1},
+            {u"audit"_s, 1}, {u"route config"_s, 1}, {u"stats (earlier version, expires within 24 h)"_s, 1}};
+        QCOMPARE(keysByKind, expected);
+        QCOMPARE(answer[u"keys"_s].toInteger(), 9);
+        QCOMPARE(answer[u"bytes"_s].toInteger(), bytes);
+        const qint64 auditBytes =
+            m_server.cli({u"MEMORY"_s, u"USAGE"_s, u"cachescope:audit{cachescope}"_s, u"SAMPLES"_s, u"0"_s})
+                .trimmed()
+                .toLongLong();
+        QVERIFY(auditBytes > 0 && bytes > auditBytes);
+        seed(); // the tests after this one expect the seeded keyspace alone
+    }
+
     void failuresHaveExitCodes_data()
     {
         QTest::addColumn<QStringList>("arguments");

@@ -1,5 +1,6 @@
 #include "model/keyparser.h"
 #include "redisserver.h"
+#include "synccommand.h"
 
 #include <QDir>
 #include <QFile>
@@ -40,14 +41,10 @@ private Q_SLOTS:
         QVERIFY(routes.contains(u"GET /api/search"_s));
 
         // The key reads it reports are the server's own count of lookups: nothing else read this server yet.
-        const QByteArray info = server.cli({u"INFO"_s, u"stats"_s});
-        auto infoField = [&info](const QByteArray& name) {
-            const qsizetype at = info.indexOf(QByteArray(name + ':'));
-            return info.mid(at + name.size() + 1, info.indexOf('\r', at) - at - name.size() - 1).toLongLong();
-        };
+        const redis::LookupCount counted = testing::keyspaceLookupsIn(server.cli({u"INFO"_s, u"stats"_s}));
         const QJsonObject keyReads = report[u"keyReads"_s].toObject();
-        QCOMPARE(keyReads[u"hits"_s].toInteger(), infoField("keyspace_hits"));
-        QCOMPARE(keyReads[u"misses"_s].toInteger(), infoField("keyspace_misses"));
+        QCOMPARE(keyReads[u"hits"_s].toInteger(), counted.hits);
+        QCOMPARE(keyReads[u"misses"_s].toInteger(), counted.misses);
         QCOMPARE(report[u"statsUnconfirmedWrites"_s].toInt(), 0);
 
         // What it wrote is shaped like the design's keys, with tenant and venue.

@@ -119,12 +119,7 @@ private Q_SLOTS:
         Connection connection(options());
         QVERIFY(testing::openAndWait(connection));
         auto serverCounts = [&connection] {
-            const QByteArray info = testing::runCommand(connection, {"INFO", "stats"}).bytes();
-            auto field = [&info](const QByteArray& name) {
-                const qsizetype at = info.indexOf(QByteArray(name + ':'));
-                return info.mid(at + name.size() + 1, info.indexOf('\r', at) - at - name.size() - 1).toLongLong();
-            };
-            return LookupCount {field("keyspace_hits"), field("keyspace_misses")};
+            return testing::keyspaceLookupsIn(testing::runCommand(connection, {"INFO", "stats"}).bytes());
         };
         const LookupCount serverBefore = serverCounts();
         const LookupCount ownBefore = connection.ownLookups().current();

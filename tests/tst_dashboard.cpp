@@ -11,6 +11,7 @@
 #include "ops/routeconfigstore.h"
 #include "redis/clusterclient.h"
 #include "redis/connection.h"
+#include "redis/ownlookups.h"
 #include "redisserver.h"
 #include "synccommand.h"
 #include "widgets/auditpane.h"
@@ -23,8 +24,11 @@
 #include <QAbstractItemModelTester>
 #include <QCheckBox>
 #include <QDir>
+#include <QJsonDocument>
+#include <QJsonObject>
 #include <QLabel>
 #include <QLineEdit>
+#include <QProcess>
 #include <QPushButton>
 #include <QSet>
 #include <QSignalSpy>
@@ -94,6 +98,118 @@ private Q_SLOTS:
     {
         QVERIFY2(m_server.start(), qPrintable(m_server.errorString()));
         seed();
+    }
+
+    static redis::LookupCount serverLookups(const testing::RedisServer& server)
+    {
+        return testing::keyspaceLookupsIn(server.cli({u"INFO"_s, u"stats"_s}));
+    }
+
+    static redis::LookupCount charted(const QList<ops::InfoSample>& samples, qsizetype from)
+    {
+        redis::LookupCount sum;
+        for (qsizetype i = from; i < samples.size(); ++i)
+            sum += {samples.at(i).delta.hits, samples.at(i).delta.misses};
+        return sum;
+    }
+
+    // The tree says when it was scanned and how many keys the server holds now (DBSIZE every few seconds), and
+    // rescans on a schedule when asked to.
+    void theTreeSaysHowFreshItIs()
+    {
+        seed();
+        redis::Connection connection(m_server.connectionOptions());
+        ui::KeyBrowser browser(&connection);
+        QSignalSpy scanned(&browser, &ui::KeyBrowser::scanFinished);
+        browser.resize(800, 500);
+        browser.show();
+        connection.open();
+        QTRY_VERIFY(connection.isReady());
+        browser.rescan();
+        QVERIFY(scanned.wait(10000));
+        QVERIFY(browser.scannedAt().isValid());
+        QTRY_COMPARE_WITH_TIMEOUT(browser.serverKeysNow(), 308, 8000);
+        m_server.cli({}, "SET fresh:1 a\nSET fresh:2 b\n");
+        QTRY_COMPARE_WITH_TIMEOUT(browser.serverKeysNow(), 310, 8000);
+        auto* status = browser.findChild<QLabel*>(u"scanStatus"_s);
+        QVERIFY(status);
+        QVERIFY2(status->text().startsWith(u"308 keys, scanned "_s), qPrintable(status->text()));
+        QVERIFY2(status->text().endsWith(u" · the server holds 310 now"_s), qPrintable(status->text()));
+        save(&browser, u"keybrowser-freshness"_s);
+        scanned.clear();
+        browser.setAutoRescanInterval(1);
+        QVERIFY(scanned.wait(10000));
+        QCOMPARE(scanned.first().first().toLongLong(), 310);
+        browser.setAutoRescanInterval(0);
+        m_server.cli({u"DEL"_s, u"fresh:1"_s, u"fresh:2"_s});
+    }
+
+    // Left open on an idle server, the dashboard (charts, per-label stats, key tree) costs the server at most one
+    // lookup per second, and charts none of its own.
+    void anIdleDashboardStaysOutOfTheCounters()
+    {
+        testing::RedisServer server;
+        QVERIFY2(server.start(), qPrintable(server.errorString()));
+        redis::Connection connection(server.connectionOptions());
+        ui::MainWindow window(&connection, {});
+        QSignalSpy scanned(window.keyBrowser(), &ui::KeyBrowser::scanFinished);
+        window.show();
+        connection.open();
+        QVERIFY(scanned.wait(10000));
+        QTRY_VERIFY_WITH_TIMEOUT(window.liveCharts()->sampleCount() >= 2, 10000);
+        const qsizetype firstSample = window.liveCharts()->sampleCount();
+        const redis::LookupCount before = serverLookups(server);
+        QTest::qWait(10000); // two refreshes of the per-label stats, ten chart samples
+        const redis::LookupCount made = serverLookups(server) - before;
+        QVERIFY2(made.total() <= 10, qPrintable(u"%1 lookups in 10 s"_s.arg(made.total())));
+        QCOMPARE(charted(window.liveCharts()->samples(), firstSample), redis::LookupCount());
+    }
+
+    // With a gateway (cachesim, another process) sending a known number of key reads while the dashboard rescans
+    // 50,000 keys and samples their TTLs, the charted hits and misses are the gateway's reads within 1 %.
+    void chartedLookupsAreTheGatewaysAlone()
+    {
+        testing::RedisServer server;
+        QVERIFY2(server.start(), qPrintable(server.errorString()));
+        QByteArray commands;
+        for (int i = 0; i < 50000; ++i)
+            commands += "SET bulk:" + QByteArray::number(i) + " x EX 3600\n";
+        server.cli({}, commands);
+        QCOMPARE(server.cli({u"DBSIZE"_s}).trimmed(), QByteArray("50000"));
+        redis::Connection connection(server.connectionOptions());
+        ui::MainWindow window(&connection, {});
+        QSignalSpy scanned(window.keyBrowser(), &ui::KeyBrowser::scanFinished);
+        window.show();
+        connection.open();
+        QVERIFY(scanned.wait(30000));
+        QTRY_VERIFY_WITH_TIMEOUT(window.liveCharts()->sampleCount() >= 2, 10000);
+        const qsizetype firstSample = window.liveCharts()->sampleCount();
+        const redis::LookupCount serverBefore = serverLookups(server);
+
+        QProcess sim;
+        sim.start(QStringLiteral(CACHESIM_PATH),
+            {u"-p"_s, QString::number(server.port()), u"--rate"_s, u"300"_s, u"--duration"_s, u"8"_s, u"--db-latency"_s,
+                u"2"_s, u"--json"_s});
+        QTest::qWait(2000);
+        scanned.clear();
+        window.keyBrowser()->rescan(); // 50,000 keys again, TTLs and sizes sampled per page
+        QVERIFY(scanned.wait(30000));
+        QVERIFY(sim.state() == QProcess::NotRunning || sim.waitForFinished(30000));
+        QCOMPARE(sim.exitCode(), 0);
+        const QJsonObject keyReads =
+            QJsonDocument::fromJson(sim.readAllStandardOutput()).object()[u"keyReads"_s].toObject();
+        const redis::LookupCount gateway {keyReads[u"hits"_s].toInteger(), keyReads[u"misses"_s].toInteger()};
+        QVERIFY2(gateway.total() > 1500, qPrintable(QString::number(gateway.total())));
+        // Two more samples, so the intervals that hold the gateway's last reads are charted.
+        const qsizetype endSample = window.liveCharts()->sampleCount() + 2;
+        QTRY_VERIFY_WITH_TIMEOUT(window.liveCharts()->sampleCount() >= endSample, 10000);
+        const redis::LookupCount chart = charted(window.liveCharts()->samples(), firstSample);
+        const redis::LookupCount counted = serverLookups(server) - serverBefore;
+        qInfo("gateway %lld hits %lld misses; charted %lld hits %lld misses; server %lld hits %lld misses",
+            gateway.hits, gateway.misses, chart.hits, chart.misses, counted.hits, counted.misses);
+        QVERIFY2(counted.total() > gateway.total() + 1000, "the dashboard's own reads did reach the server");
+        QVERIFY2(std::abs(chart.hits - gateway.hits) <= std::max<qint64>(1, gateway.hits / 100), "hits");
+        QVERIFY2(std::abs(chart.misses - gateway.misses) <= std::max<qint64>(1, gateway.misses / 100), "misses");
     }
 
     void dashboardShowsKeysValuesAndLiveRates()

@@ -43,6 +43,7 @@ Commands:
                          --user-id, --tenant, --venue; rules from --routes FILE, the server (--live) or defaults.
   stats                  Cache figures from INFO (--watch: per interval). --by route|tenant|venue|ns shows
                          CacheScope's own per-label hit rates over --window SECONDS (default 60).
+                         --footprint: what CacheScope's own keys (stats, tags, audit, config) cost.
   invalidate --tag TAG   By the cache manager's tag indexes (venue:…, tenant:…, route:…): cost in proportion
                          to the tagged keys, not the keyspace. Dry run counts; --yes deletes; audited.
   invalidate PATTERN...  Dry run: exact count and a sample per pattern. --yes deletes (SCAN + UNLINK),
@@ -99,6 +100,7 @@ int main(int argc, char* argv[])
         {u"samples"_s, u"stats: stop after this many intervals."_s, u"n"_s},
         {u"by"_s, u"stats: route, tenant, venue or ns."_s, u"dimension"_s},
         {u"window"_s, u"stats --by: seconds to sum (default 60)."_s, u"s"_s},
+        {u"footprint"_s, u"stats: the keys and bytes CacheScope's own data takes in this Redis, by kind."_s},
         {u"yes"_s, u"invalidate, expire: really write (without it, a dry run)."_s},
         {u"protect"_s, u"invalidate, expire: another protected pattern (repeatable)."_s, u"pattern"_s},
         {u"actor"_s, u"Name recorded in the audit trail (default $USER@host)."_s, u"name"_s},
@@ -233,6 +235,9 @@ int main(int argc, char* argv[])
         options.intervalMs = positiveNumber(u"interval"_s, 1000);
         options.samples = parser.isSet(u"samples"_s) ? positiveNumber(u"samples"_s, 0) : 0;
         options.windowSeconds = positiveNumber(u"window"_s, 60);
+        options.footprint = parser.isSet(u"footprint"_s);
+        if (options.footprint && (options.watch || parser.isSet(u"by"_s)))
+            return usage(u"--footprint stands alone: not with --watch, --samples or --by"_s);
         if (parser.isSet(u"by"_s)) {
             const QString by = parser.value(u"by"_s);
             for (int d = 0; d < int(cache::StatsDimension::Count_); ++d) {

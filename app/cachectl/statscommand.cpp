@@ -4,10 +4,13 @@
 
 #include "cache/statsreader.h"
 #include "ops/nodesinfo.h"
+#include "ops/ownfootprint.h"
 #include "redis/client.h"
 
+#include <QJsonArray>
 #include <QJsonDocument>
 #include <QJsonObject>
+#include <QLocale>
 
 namespace cachescope::cli {
 
@@ -37,6 +40,10 @@ StatsCommand::StatsCommand(redis::Client* connection, Options options, QTextStre
 
 void StatsCommand::start()
 {
+    if (m_options.footprint) {
+        printFootprint();
+        return;
+    }
     if (m_options.by) {
         printBreakdown();
         return;
@@ -60,6 +67,36 @@ void StatsCommand::start()
         }
         printTotals(nodes.combined()); // a cluster's masters summed
         Q_EMIT finished(ExitOk);
+    });
+}
+
+void StatsCommand::printFootprint()
+{
+    ops::measureOwnFootprint(*m_connection, this, [this](const ops::OwnFootprint& footprint) {
+        if (m_options.json) {
+            QJsonArray parts;
+            for (const ops::FootprintPart& part : footprint.parts)
+                parts.append(QJsonObject {{u"kind"_s, part.kind}, {u"keys"_s, part.keys}, {u"bytes"_s, part.bytes}});
+            QJsonObject answer {{u"keys"_s, footprint.keys}, {u"bytes"_s, footprint.bytes},
+                {u"unmeasured"_s, footprint.unmeasured}, {u"parts"_s, parts}};
+            if (!footprint.error.isEmpty())
+                answer.insert(u"error"_s, footprint.error);
+            m_out << QJsonDocument(answer).toJson(QJsonDocument::Indented);
+        } else {
+            const QLocale locale;
+            m_out << "CacheScope's own keys in " << m_connection->options().displayName() << '\n';
+            m_out << QString(u"kind"_s).leftJustified(48) << "      keys       bytes\n";
+            for (const ops::FootprintPart& part : footprint.parts)
+                m_out << part.kind.leftJustified(48) << QString::number(part.keys).rightJustified(10)
+                      << locale.formattedDataSize(part.bytes).rightJustified(12) << '\n';
+            m_out << QString(u"all"_s).leftJustified(48) << QString::number(footprint.keys).rightJustified(10)
+                  << locale.formattedDataSize(footprint.bytes).rightJustified(12) << '\n';
+            if (footprint.unmeasured > 0)
+                m_out << footprint.unmeasured << " keys went away before they were measured\n";
+        }
+        if (!footprint.error.isEmpty())
+            m_err << "cachectl stats: the walk stopped early, the figures are partial: " << footprint.error << '\n';
+        Q_EMIT finished(footprint.error.isEmpty() ? ExitOk : ExitFailure);
     });
 }
 

@@ -17,7 +17,8 @@ class Client;
 namespace cachescope::cli {
 
 // `cachectl stats`: the server's cache figures from INFO. Once: lifetime totals. With --watch: one line per
-// interval with the hits, misses and hit rate of that interval (from counter differences, not lifetime).
+// interval with the hits, misses and hit rate of that interval (from counter differences, not lifetime). With
+// --footprint: the keys and bytes CacheScope's own data takes in the server, by kind.
 class StatsCommand : public QObject
 {
     Q_OBJECT
@@ -30,6 +31,7 @@ public:
         int samples = 0; // 0: until interrupted
         std::optional<cache::StatsDimension> by; // per route/tenant/venue/namespace from CacheScope's stats
         int windowSeconds = 60;
+        bool footprint = false; // what CacheScope's own keys cost in this Redis
     };
 
     StatsCommand(redis::Client* connection, Options options, QTextStream& out, QTextStream& err);
@@ -40,6 +42,7 @@ Q_SIGNALS:
 
 private:
     void printBreakdown();
+    void printFootprint();
     void printTotals(const ops::ServerInfo& info);
     void printInterval(const ops::InfoSample& sample);
 

@@ -78,4 +78,16 @@ QList<ops::AuditRecord> auditRecords(const redis::ConnectionOptions& options, in
     return records;
 }
 
+redis::LookupCount keyspaceLookupsIn(const QByteArray& info)
+{
+    auto field = [&info](const QByteArray& name) {
+        const qsizetype at = info.indexOf(QByteArray(name + ':'));
+        if (at < 0)
+            return qint64(-1);
+        const qsizetype from = at + name.size() + 1;
+        return info.mid(from, info.indexOf('\r', from) - from).toLongLong();
+    };
+    return {field("keyspace_hits"), field("keyspace_misses")};
+}
+
 } // namespace cachescope::testing

@@ -3,6 +3,7 @@
 #include "ops/audit.h"
 #include "redis/client.h"
 #include "redis/connection.h"
+#include "redis/ownlookups.h"
 #include "redis/reply.h"
 
 #include <QList>
@@ -19,6 +20,9 @@ QSet<QByteArray> scanAll(redis::Connection& connection, const QByteArray& patter
 
 // Opens the connection and waits until it is ready (or has given up); true when ready.
 bool openAndWait(redis::Client& connection, int timeoutMs = 10000);
+
+// keyspace_hits and keyspace_misses from the text of INFO (or INFO stats).
+redis::LookupCount keyspaceLookupsIn(const QByteArray& info);
 
 } // namespace cachescope::testing
 

@@ -38,6 +38,7 @@ KeyBrowser::KeyBrowser(redis::Client* connection, QWidget* parent)
     , m_status(new QLabel(this))
     , m_cancel(new QPushButton(tr("Cancel"), this))
     , m_rescan(new QPushButton(tr("Rescan"), this))
+    , m_autoRescanChoice(new QComboBox(this))
 {
     m_proxy->setSourceModel(m_model);
     m_proxy->sort(KeyTreeModel::CountColumn, Qt::DescendingOrder);
@@ -69,6 +70,7 @@ KeyBrowser::KeyBrowser(redis::Client* connection, QWidget* parent)
     bottom->addWidget(m_progress, 1);
     bottom->addStretch(0);
     bottom->addWidget(m_cancel);
+    bottom->addWidget(m_autoRescanChoice);
     bottom->addWidget(m_rescan);
     auto* layout = new QVBoxLayout(this);
     layout->setContentsMargins(0, 0, 0, 0);
@@ -94,6 +96,22 @@ KeyBrowser::KeyBrowser(redis::Client* connection, QWidget* parent)
         m_grouping, &QComboBox::currentIndexChanged, this, [this] { setGrouping(m_grouping->currentData().toInt()); });
     connect(m_cancel, &QPushButton::clicked, this, &KeyBrowser::cancelScan);
     connect(m_rescan, &QPushButton::clicked, this, &KeyBrowser::rescan);
+    m_autoRescanChoice->addItem(tr("Auto-rescan off"), 0);
+    m_autoRescanChoice->addItem(tr("Rescan every minute"), 60);
+    m_autoRescanChoice->addItem(tr("Rescan every 5 min"), 300);
+    m_autoRescanChoice->addItem(tr("Rescan every 15 min"), 900);
+    m_autoRescanChoice->setToolTip(tr("Scan the keyspace again on a schedule (a scan reads no key: SCAN, then TTL "
+                                      "and size for a sample, which the charts leave out)"));
+    connect(m_autoRescanChoice, &QComboBox::currentIndexChanged, this,
+        [this] { setAutoRescanInterval(m_autoRescanChoice->currentData().toInt()); });
+    connect(&m_autoRescan, &QTimer::timeout, this, [this] {
+        if (!isScanning())
+            rescan();
+    });
+    // How many keys the server holds now, beside how many the tree holds from its last scan.
+    m_sizePoll.setInterval(5000);
+    connect(&m_sizePoll, &QTimer::timeout, this, &KeyBrowser::pollServerKeys);
+    m_sizePoll.start();
     connect(m_view, &QTreeView::expanded, this, [this](const QModelIndex& index) {
         fetchMetadata(m_model->keysAwaitingMetadata(toSource(index), metadataPerExpansion));
     });
@@ -253,6 +271,7 @@ void KeyBrowser::rescan()
         updateProgress();
     });
     connect(m_scan.get(), &redis::BackgroundScan::finished, this, [this] {
+        m_scannedAt = QDateTime::currentDateTime();
         updateProgress();
         showModel(m_proxy);
         m_view->expandToDepth(0);
@@ -265,6 +284,60 @@ void KeyBrowser::rescan()
     });
     m_scan->start();
     updateProgress();
+}
+
+void KeyBrowser::setAutoRescanInterval(int seconds)
+{
+    const int index = m_autoRescanChoice->findData(seconds);
+    if (index >= 0 && index != m_autoRescanChoice->currentIndex())
+        m_autoRescanChoice->setCurrentIndex(index); // calls back here
+    if (seconds > 0)
+        m_autoRescan.start(seconds * 1000);
+    else
+        m_autoRescan.stop();
+}
+
+void KeyBrowser::pollServerKeys()
+{
+    if (!m_connection || !m_connection->isReady() || m_sizePollInFlight || isScanning())
+        return;
+    const QList<redis::Connection*> nodes = m_connection->nodes();
+    if (nodes.isEmpty())
+        return;
+    struct Round
+    {
+        qsizetype owed = 0;
+        qint64 sum = 0;
+        bool failed = false;
+        QStringList perNode;
+    };
+    auto round = std::make_shared<Round>();
+    round->owed = nodes.size();
+    round->perNode.resize(nodes.size());
+    m_sizePollInFlight = true;
+    for (qsizetype i = 0; i < nodes.size(); ++i) {
+        nodes.at(i)->command({"DBSIZE"}, this, [this, round, i](const redis::Reply& reply) {
+            if (reply.isInteger()) {
+                round->sum += reply.integer();
+                round->perNode[i] = tr("%1: %L2 keys now")
+                                        .arg(m_connection ? m_connection->describeNode(int(i)) : QString())
+                                        .arg(reply.integer());
+            } else {
+                round->failed = true;
+            }
+            if (--round->owed > 0)
+                return;
+            m_sizePollInFlight = false;
+            if (round->failed)
+                return; // a partial sum would look like keys vanishing
+            m_serverKeysPerNode = round->perNode;
+            if (round->sum != m_serverKeysNow) {
+                m_serverKeysNow = round->sum;
+                Q_EMIT serverKeysChanged(m_serverKeysNow);
+            }
+            updateProgress();
+        });
+    }
 }
 
 void KeyBrowser::cancelScan()
@@ -305,6 +378,18 @@ void KeyBrowser::updateProgress()
             m_progress->setRange(0, 0);
             m_status->setText(tr("Scanning… %L1 keys%2").arg(keys).arg(where));
         }
+    } else if (m_scan && m_scannedAt.isValid()) {
+        // How fresh the tree is: a tree scanned an hour ago on a busy cache is mostly gone.
+        const qint64 ago = m_scannedAt.secsTo(QDateTime::currentDateTime());
+        const QString age = ago < 60 ? tr("just now")
+            : ago < 3600             ? tr("%1 min ago").arg(ago / 60)
+                                     : tr("%1 h %2 min ago").arg(ago / 3600).arg(ago % 3600 / 60);
+        QString text = tr("%L1 keys, scanned %2 (%3)").arg(keys).arg(m_scannedAt.toString(u"HH:mm:ss"_s), age);
+        if (m_serverKeysNow >= 0)
+            text += tr(" · the server holds %L1 now").arg(m_serverKeysNow);
+        m_status->setText(text);
+        if (perNode.isEmpty() && m_serverKeysPerNode.size() > 1)
+            m_status->setToolTip(m_serverKeysPerNode.join(u'\n'));
     } else if (m_scan) {
         m_status->setText(tr("%L1 keys").arg(keys));
     } else {

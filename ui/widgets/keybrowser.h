@@ -1,5 +1,6 @@
 #pragma once
 
+#include <QDateTime>
 #include <QPointer>
 #include <QTimer>
 #include <QWidget>
@@ -59,6 +60,22 @@ public Q_SLOTS:
     // Regroups (and rescans): by the cache's key shapes, or by ':' prefixes for keyspaces of unknown shape.
     void setGrouping(int grouping);
 
+    // 0: off (the default). A rescan that would start while one runs is skipped.
+    void setAutoRescanInterval(int seconds);
+
+public:
+    // How fresh the tree is: when the last scan finished, and how many keys the server (all masters) holds now,
+    // from DBSIZE every few seconds (-1 until known). DBSIZE is not a keyspace lookup.
+    QDateTime scannedAt() const
+    {
+        return m_scannedAt;
+    }
+    qint64 serverKeysNow() const
+    {
+        return m_serverKeysNow;
+    }
+
+public Q_SLOTS:
     // The tree node under the cursor (or selected), as a selection of keys, when it has an exact one.
     std::optional<ops::KeySelection> currentSelection() const;
 
@@ -67,9 +84,11 @@ Q_SIGNALS:
     void invalidateRequested(const cachescope::ops::KeySelection& selection);
     void setTtlRequested(const cachescope::ops::KeySelection& selection);
     void scanFinished(qint64 keys);
+    void serverKeysChanged(qint64 keys);
 
 private:
     void updateProgress();
+    void pollServerKeys();
     void fetchMetadata(const QList<QByteArray>& keys);
     // The view shows the model itself while a scan fills it, and the sorting/filtering proxy otherwise.
     void showModel(QAbstractItemModel* model);
@@ -85,7 +104,14 @@ private:
     QLabel* m_status;
     QPushButton* m_cancel;
     QPushButton* m_rescan;
+    QComboBox* m_autoRescanChoice;
     QTimer m_filterDelay;
+    QTimer m_sizePoll;
+    QTimer m_autoRescan;
+    QDateTime m_scannedAt;
+    qint64 m_serverKeysNow = -1;
+    QStringList m_serverKeysPerNode;
+    bool m_sizePollInFlight = false;
     std::unique_ptr<redis::BackgroundScan> m_scan;
     struct NodeScan
     {

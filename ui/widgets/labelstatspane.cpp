@@ -3,6 +3,7 @@
 #include "models/labelstatsmodel.h"
 
 #include "cache/statsreader.h"
+#include "ops/ownfootprint.h"
 #include "redis/client.h"
 
 #include <QComboBox>
@@ -23,6 +24,7 @@ LabelStatsPane::LabelStatsPane(redis::Client* connection, QWidget* parent)
     , m_window(new QComboBox(this))
     , m_note(new QLabel(this))
     , m_table(new QTableView(this))
+    , m_footprint(new QLabel(this))
 {
     m_dimension->addItem(tr("Route"), int(cache::StatsDimension::Route));
     m_dimension->addItem(tr("Tenant"), int(cache::StatsDimension::Tenant));
@@ -32,6 +34,8 @@ LabelStatsPane::LabelStatsPane(redis::Client* connection, QWidget* parent)
     m_window->addItem(tr("last 15 minutes"), 15 * 60);
     m_window->addItem(tr("last hour"), 3600);
     m_window->addItem(tr("last 24 hours"), 24 * 3600);
+    m_window->addItem(tr("last 7 days"), 7 * 24 * 3600);
+    m_window->addItem(tr("last 30 days"), 30 * 24 * 3600);
     auto* proxy = new QSortFilterProxyModel(this);
     proxy->setSourceModel(m_model);
     proxy->setSortRole(LabelStatsModel::SortRole);
@@ -50,16 +54,43 @@ LabelStatsPane::LabelStatsPane(redis::Client* connection, QWidget* parent)
     layout->setContentsMargins(0, 0, 0, 0);
     layout->addLayout(controls);
     layout->addWidget(m_table, 1);
+    layout->addWidget(m_footprint);
+    m_footprint->setWordWrap(true);
+    m_footprint->setText(tr("CacheScope's own keys in this Redis: not measured yet."));
+    m_footprint->setToolTip(tr("Stats in bounded tiers (1 s for an hour, 1 min for a day, 1 h and 1 day for 30 days, "
+                               "the busiest labels by name and the rest as (other)), tag indexes, the audit stream "
+                               "and the route config. Measured with SCAN and MEMORY USAGE, which do not count as "
+                               "keyspace hits or misses. cachectl stats --footprint prints the same."));
+    connect(&m_footprintTimer, &QTimer::timeout, this, &LabelStatsPane::measureFootprint);
+    m_footprintTimer.start(10 * 60 * 1000);
     connect(m_dimension, &QComboBox::currentIndexChanged, this, &LabelStatsPane::refresh);
     connect(m_window, &QComboBox::currentIndexChanged, this, &LabelStatsPane::refresh);
     connect(&m_timer, &QTimer::timeout, this, &LabelStatsPane::refresh);
     m_timer.start(5000);
 }
 
+void LabelStatsPane::measureFootprint()
+{
+    if (!m_connection || m_measuring || !m_connection->isReady())
+        return;
+    m_measuring = true;
+    m_measuredOnce = true;
+    ops::measureOwnFootprint(*m_connection, this, [this](const ops::OwnFootprint& footprint) {
+        m_measuring = false;
+        m_footprint->setText(footprint.error.isEmpty()
+                ? tr("CacheScope's own keys in this Redis: %1").arg(footprint.summary())
+                : tr("CacheScope's own keys could not all be measured (%1): %2")
+                      .arg(footprint.error, footprint.summary()));
+        Q_EMIT footprintMeasured();
+    });
+}
+
 void LabelStatsPane::refresh()
 {
     if (!m_connection || m_loading || !m_connection->isReady())
         return;
+    if (!m_measuredOnce)
+        measureFootprint();
     m_loading = true;
     const auto dimension = cache::StatsDimension(m_dimension->currentData().toInt());
     cache::readStatsWindow(*m_connection, dimension, m_window->currentData().toLongLong(), this,

@@ -33,9 +33,12 @@ public:
 
 public Q_SLOTS:
     void refresh();
+    // Measures what CacheScope's own keys cost in the server (SCAN + MEMORY USAGE: no lookups); also every 10 min.
+    void measureFootprint();
 
 Q_SIGNALS:
     void refreshed();
+    void footprintMeasured();
 
 private:
     QPointer<redis::Client> m_connection;
@@ -44,8 +47,12 @@ private:
     QComboBox* m_window;
     QLabel* m_note;
     QTableView* m_table;
+    QLabel* m_footprint;
     QTimer m_timer;
+    QTimer m_footprintTimer;
     bool m_loading = false;
+    bool m_measuring = false;
+    bool m_measuredOnce = false;
 };
 
 } // namespace cachescope::ui

@@ -33,6 +33,11 @@ public:
     {
         return m_samples.size();
     }
+    // The samples the series are drawn from, oldest first.
+    const QList<ops::InfoSample>& samples() const
+    {
+        return m_samples;
+    }
     QChartView* chartView() const
     {
         return m_view;
