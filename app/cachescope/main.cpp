@@ -4,15 +4,20 @@
 #include "demoenvironment.h"
 #include "dialogs/connectiondialog.h"
 #include "mainwindow.h"
+#include "models/keytreemodel.h"
 #include "profiles/secretstore.h"
 #include "widgets/keybrowser.h"
+#include "widgets/livechartpane.h"
 
 #include "ops/audit.h"
 #include "redis/client.h"
 
 #include <QApplication>
 #include <QCommandLineParser>
+#include <QFile>
 #include <QIcon>
+#include <QJsonDocument>
+#include <QJsonObject>
 #include <QMessageBox>
 #include <QSettings>
 #include <QTimer>
@@ -103,6 +108,10 @@ int main(int argc, char* argv[])
         {u"screenshot"_s, u"Save a screenshot of the window to FILE after --screenshot-delay ms, then quit."_s,
             u"file"_s},
         {u"screenshot-delay"_s, u"Milliseconds before the screenshot (default 8000)."_s, u"ms"_s},
+        {u"state"_s,
+            u"With --screenshot: also write what the window shows then as JSON to FILE (keys in the tree, "
+            "gateway keys, chart samples, charted lookups)."_s,
+            u"file"_s},
     });
     parser.process(app);
 
@@ -141,16 +150,38 @@ int main(int argc, char* argv[])
         options.cluster = parser.isSet(u"cluster"_s);
     }
     ui::MainWindow* window = openWindow(options, safety);
-    if (demo) // the demo's traffic starts from an empty cache: look again once there is something to see
-        QTimer::singleShot(6000, window->keyBrowser(), &ui::KeyBrowser::rescan);
+    if (demo) {
+        // The demo's traffic starts from an empty cache, and on a busy machine later than one would think: look
+        // again every few seconds until the tree holds gateway keys.
+        auto* browser = window->keyBrowser();
+        browser->setAutoRescanInterval(60); // and keep the demo's growing tree fresh
+        QObject::connect(browser, &ui::KeyBrowser::scanFinished, browser, [browser] {
+            if (browser->model()->gatewayKeys() == 0)
+                QTimer::singleShot(3000, browser, &ui::KeyBrowser::rescan);
+        });
+    }
 
     if (parser.isSet(u"screenshot"_s)) {
         const int delay =
             parser.value(u"screenshot-delay"_s).toInt() > 0 ? parser.value(u"screenshot-delay"_s).toInt() : 8000;
-        QTimer::singleShot(delay, window, [window, path = parser.value(u"screenshot"_s)] {
-            window->grab().save(path);
-            QApplication::quit();
-        });
+        QTimer::singleShot(
+            delay, window, [window, path = parser.value(u"screenshot"_s), statePath = parser.value(u"state"_s)] {
+                window->grab().save(path);
+                if (!statePath.isEmpty()) {
+                    qint64 charted = 0;
+                    for (const ops::InfoSample& sample : window->liveCharts()->samples())
+                        charted += sample.delta.hits + sample.delta.misses;
+                    QFile file(statePath);
+                    if (file.open(QIODevice::WriteOnly))
+                        file.write(
+                            QJsonDocument(QJsonObject {{u"treeKeys"_s, window->keyBrowser()->model()->totalKeys()},
+                                              {u"gatewayKeys"_s, window->keyBrowser()->model()->gatewayKeys()},
+                                              {u"chartSamples"_s, window->liveCharts()->sampleCount()},
+                                              {u"chartedLookups"_s, charted}})
+                                .toJson(QJsonDocument::Compact));
+                }
+                QApplication::quit();
+            });
     }
     return app.exec();
 }

@@ -150,6 +150,11 @@ qint64 KeyTreeModel::totalKeys() const
     return m_total;
 }
 
+qint64 KeyTreeModel::gatewayKeys() const
+{
+    return m_gateway ? m_gateway->count : 0;
+}
+
 KeyTreeModel::Node* KeyTreeModel::childFor(Node* parent, NodeKind kind, const std::optional<QByteArray>& label)
 {
     if (Node* existing = label ? parent->groupByLabel.value(*label) : parent->absentChild)

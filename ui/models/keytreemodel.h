@@ -96,6 +96,8 @@ public:
     }
     void clear();
     qint64 totalKeys() const;
+    // Keys of the gateway's response cache (gateway:response:…) in the tree.
+    qint64 gatewayKeys() const;
 
     QModelIndex index(int row, int column, const QModelIndex& parent = {}) const override;
     QModelIndex parent(const QModelIndex& child) const override;

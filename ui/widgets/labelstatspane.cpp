@@ -12,9 +12,12 @@
 #include <QLabel>
 #include <QSortFilterProxyModel>
 #include <QTableView>
+#include <QTime>
 #include <QVBoxLayout>
 
 namespace cachescope::ui {
+
+using namespace Qt::StringLiterals;
 
 LabelStatsPane::LabelStatsPane(redis::Client* connection, QWidget* parent)
     : QWidget(parent)
@@ -74,11 +77,14 @@ void LabelStatsPane::measureFootprint()
     if (!m_connection || m_measuring || !m_connection->isReady())
         return;
     m_measuring = true;
+    if (!m_measuredOnce) // the first figure is often taken before anything was written: look again soon
+        QTimer::singleShot(30000, this, &LabelStatsPane::measureFootprint);
     m_measuredOnce = true;
     ops::measureOwnFootprint(*m_connection, this, [this](const ops::OwnFootprint& footprint) {
         m_measuring = false;
+        const QString at = QTime::currentTime().toString(u"HH:mm"_s);
         m_footprint->setText(footprint.error.isEmpty()
-                ? tr("CacheScope's own keys in this Redis: %1").arg(footprint.summary())
+                ? tr("CacheScope's own keys in this Redis (measured %1): %2").arg(at, footprint.summary())
                 : tr("CacheScope's own keys could not all be measured (%1): %2")
                       .arg(footprint.error, footprint.summary()));
         Q_EMIT footprintMeasured();
