@@ -85,23 +85,25 @@ QVariant LabelStatsModel::data(const QModelIndex& index, int role) const
 
 QVariant LabelStatsModel::headerData(int section, Qt::Orientation orientation, int role) const
 {
-    if (orientation != Qt::Horizontal || role != Qt::DisplayRole)
+    if (orientation != Qt::Horizontal || (role != Qt::DisplayRole && role != Qt::ToolTipRole))
         return {};
+    // Short headers, the whole meaning in the tooltip: the figures must leave the label its room in a narrow pane.
+    const bool tip = role == Qt::ToolTipRole;
     switch (section) {
     case LabelColumn:
-        return tr("Label");
+        return tip ? tr("The route, tenant, venue or namespace; (other) sums the less busy ones") : tr("Label");
     case LookupsColumn:
-        return tr("Lookups");
+        return tip ? tr("Hits and misses") : tr("Lookups");
     case HitRateColumn:
-        return tr("Hit rate");
+        return tip ? tr("Hits over lookups in the window") : tr("Hit rate");
     case LoadsColumn:
-        return tr("Loads");
+        return tip ? tr("Loader calls (misses that went to the database)") : tr("Loads");
     case AverageLoadColumn:
-        return tr("Avg load");
+        return tip ? tr("Average loader time") : tr("Avg load");
     case FailuresColumn:
-        return tr("Load failures");
+        return tip ? tr("Loads that failed") : tr("Fails");
     case StaleColumn:
-        return tr("Stale served");
+        return tip ? tr("Stale values served because a reload failed") : tr("Stale");
     }
     return {};
 }

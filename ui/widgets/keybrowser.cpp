@@ -272,6 +272,8 @@ void KeyBrowser::rescan()
     });
     connect(m_scan.get(), &redis::BackgroundScan::finished, this, [this] {
         m_scannedAt = QDateTime::currentDateTime();
+        // At once (once the scan has let go): the server's figure beside the tree's must be from after the scan.
+        QTimer::singleShot(0, this, &KeyBrowser::pollServerKeys);
         updateProgress();
         showModel(m_proxy);
         m_view->expandToDepth(0);

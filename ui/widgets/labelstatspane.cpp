@@ -10,6 +10,7 @@
 #include <QHBoxLayout>
 #include <QHeaderView>
 #include <QLabel>
+#include <QLocale>
 #include <QSortFilterProxyModel>
 #include <QTableView>
 #include <QTime>
@@ -46,7 +47,11 @@ LabelStatsPane::LabelStatsPane(redis::Client* connection, QWidget* parent)
     m_table->setSortingEnabled(true);
     m_table->sortByColumn(LabelStatsModel::LookupsColumn, Qt::DescendingOrder);
     m_table->verticalHeader()->hide();
+    // Figures as wide as they need, the label the rest: at 1024 px a route must not wrap into "GET /api/" + "events".
+    m_table->horizontalHeader()->setSectionResizeMode(QHeaderView::ResizeToContents);
     m_table->horizontalHeader()->setSectionResizeMode(LabelStatsModel::LabelColumn, QHeaderView::Stretch);
+    m_table->setWordWrap(false);
+    m_table->setTextElideMode(Qt::ElideMiddle);
     m_note->setWordWrap(true);
     auto* controls = new QHBoxLayout;
     controls->addWidget(new QLabel(tr("Hit rate by"), this));
@@ -60,10 +65,11 @@ LabelStatsPane::LabelStatsPane(redis::Client* connection, QWidget* parent)
     layout->addWidget(m_footprint);
     m_footprint->setWordWrap(true);
     m_footprint->setText(tr("CacheScope's own keys in this Redis: not measured yet."));
-    m_footprint->setToolTip(tr("Stats in bounded tiers (1 s for an hour, 1 min for a day, 1 h and 1 day for 30 days, "
+    m_footprintExplained = (tr("Stats in bounded tiers (1 s for an hour, 1 min for a day, 1 h and 1 day for 30 days, "
                                "the busiest labels by name and the rest as (other)), tag indexes, the audit stream "
                                "and the route config. Measured with SCAN and MEMORY USAGE, which do not count as "
                                "keyspace hits or misses. cachectl stats --footprint prints the same."));
+    m_footprint->setToolTip(m_footprintExplained);
     connect(&m_footprintTimer, &QTimer::timeout, this, &LabelStatsPane::measureFootprint);
     m_footprintTimer.start(10 * 60 * 1000);
     connect(m_dimension, &QComboBox::currentIndexChanged, this, &LabelStatsPane::refresh);
@@ -83,10 +89,14 @@ void LabelStatsPane::measureFootprint()
     ops::measureOwnFootprint(*m_connection, this, [this](const ops::OwnFootprint& footprint) {
         m_measuring = false;
         const QString at = QTime::currentTime().toString(u"HH:mm"_s);
-        m_footprint->setText(footprint.error.isEmpty()
-                ? tr("CacheScope's own keys in this Redis (measured %1): %2").arg(at, footprint.summary())
-                : tr("CacheScope's own keys could not all be measured (%1): %2")
-                      .arg(footprint.error, footprint.summary()));
+        // One line, whatever the width: the breakdown by kind is in the tooltip.
+        const QLocale locale;
+        m_footprint->setText(
+            tr("CacheScope's own keys in this Redis: %L1, %2 (measured %3%4)")
+                .arg(footprint.keys)
+                .arg(locale.formattedDataSize(footprint.bytes), at,
+                    footprint.error.isEmpty() ? QString() : tr("; incomplete: %1").arg(footprint.error)));
+        m_footprint->setToolTip(footprint.summary() + u"\n\n"_s + m_footprintExplained);
         Q_EMIT footprintMeasured();
     });
 }

@@ -48,6 +48,7 @@ private:
     QLabel* m_note;
     QTableView* m_table;
     QLabel* m_footprint;
+    QString m_footprintExplained;
     QTimer m_timer;
     QTimer m_footprintTimer;
     bool m_loading = false;

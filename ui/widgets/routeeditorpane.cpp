@@ -56,13 +56,15 @@ RouteEditorPane::RouteEditorPane(redis::Client* connection, QString actor, bool 
     auto* historyView = new QListView(this);
     historyView->setModel(m_history);
     historyView->setEditTriggers(QAbstractItemView::NoEditTriggers);
-    auto* historyBox =
-        new QGroupBox(tr("History of route saves (audit trail; the selected rule's when one is selected)"), this);
+    // A short title: at 1024 px the pane gets about 600 px, and a group box is never narrower than its title.
+    auto* historyBox = new QGroupBox(tr("Route saves (audit trail)"), this);
+    historyBox->setToolTip(tr("Every save of the route rules; the selected rule's only when one is selected"));
     auto* historyLayout = new QVBoxLayout(historyBox);
     historyLayout->addWidget(historyView);
 
     auto* buttons = new QHBoxLayout;
-    buttons->addWidget(m_version, 1);
+    m_version->setWordWrap(true); // on its own row, above the buttons: a long "saved by … at …" must not widen the pane
+    buttons->addStretch(1);
     auto* importButton = new QPushButton(tr("Import JSON…"), this);
     auto* exportButton = new QPushButton(tr("Export JSON…"), this);
     importButton->setEnabled(!m_readOnly);
@@ -85,6 +87,7 @@ RouteEditorPane::RouteEditorPane(redis::Client* connection, QString actor, bool 
             m_message->setText(tr("Could not write %1: %2").arg(path, file.errorString()));
     });
     auto* layout = new QVBoxLayout(this);
+    layout->addWidget(m_version);
     layout->addLayout(buttons);
     layout->addWidget(m_table, 3);
     auto* below = new QHBoxLayout;
