@@ -188,6 +188,9 @@ private Q_SLOTS:
         opts.password = password;
         opts.database = database;
         opts.autoReconnect = true; // wrong credentials must still not loop
+        // As the dashboard and cachectl connect: CLIENT NO-TOUCH, which this 7.0 server refuses as unknown (and a
+        // restricted user could be denied), changes nothing in who connects.
+        opts.noTouch = true;
         Connection connection(opts);
         std::optional<Reply> queued;
         connection.open();

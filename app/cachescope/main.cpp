@@ -53,6 +53,7 @@ ui::MainWindow* openWindow(redis::ConnectionOptions options, const ui::SafetyOpt
     options.retryInitialConnect = true; // the dashboard waits for a server that is starting
     // Read-only is enforced by the connection itself, not only by greyed-out buttons.
     options.readOnly = safety.readOnly;
+    options.noTouch = true; // looking at keys must not make them look recently used (Redis 7.2+)
     redis::Client* connection = redis::Client::create(options).release(); // owned by the window below
     auto* window = new ui::MainWindow(connection, safety);
     window->setAttribute(Qt::WA_DeleteOnClose);

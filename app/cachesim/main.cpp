@@ -158,6 +158,7 @@ int main(int argc, char* argv[])
 
     redis::ConnectionOptions connectionOptions = connectionArguments.options;
     connectionOptions.clientName = u"cachesim"_s;
+    connectionOptions.noTouch = false; // a gateway's reads are what LRU/LFU must see
     connectionOptions.autoReconnect = true; // a long demo run rides out a server restart
     connectionOptions.retryInitialConnect = true; // and may start before its server accepts connections
     const std::unique_ptr<redis::Client> client = redis::Client::create(connectionOptions);

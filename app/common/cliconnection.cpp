@@ -111,6 +111,7 @@ ConnectionArguments connectionFromArguments(const QCommandLineParser& parser)
     if (options.cluster && options.database != 0)
         result.error = u"a Redis Cluster has only database 0 (drop -n/--db)"_s;
     options.clientName = u"cachectl"_s;
+    options.noTouch = true; // looking at keys must not make them look recently used (Redis 7.2+)
     return result;
 }
 

@@ -176,6 +176,8 @@ void Connection::sendHandshake()
         steps.append({{"SELECT", QByteArray::number(m_options.database)}, false});
     if (!m_options.clientName.isEmpty())
         steps.append({{"CLIENT", "SETNAME", m_options.clientName.toUtf8()}, true});
+    if (m_options.noTouch)
+        steps.append({{"CLIENT", "NO-TOUCH", "ON"}, true});
     // Always end with a round trip, so Ready means the server has answered. A restricted ACL user may not be
     // allowed PING (a +@read user): its NOPERM is an answer too, so it is accepted below.
     steps.append({{"PING"}, false, true});

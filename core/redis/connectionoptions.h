@@ -28,6 +28,10 @@ struct ConnectionOptions
     QString clientName = QStringLiteral("cachescope");
     bool cluster = false; // a Redis Cluster: host and port name one node, the others are found from it
     bool readOnly = false; // refuse every command that is not on the read-only allow-list (commandsafety.h)
+    // CLIENT NO-TOUCH ON at connect: this connection's reads leave keys' LRU/LFU clock alone, so browsing does not
+    // reorder what the server evicts. Redis 7.2+; an older server (Debian's 7.0) refuses it and it is skipped.
+    // For the tools that look at a cache, never for the clients that use it.
+    bool noTouch = false;
 
     std::chrono::milliseconds connectTimeout {5000};
     // A connection with commands in flight that receives nothing for this long is considered dead.
