@@ -13,9 +13,9 @@
 // Usage: bench_keyspace [--keys N] [--smoke] [--no-cluster] [--only-cluster]
 
 #include "cache/cachemanager.h"
-#include "cache/keyspace.h"
-#include "models/keyfilterproxymodel.h"
-#include "models/keytreemodel.h"
+#include "itemmodels/keyfilterproxymodel.h"
+#include "itemmodels/keytreemodel.h"
+#include "model/reservedkeys.h"
 #include "ops/keyspaceinvalidation.h"
 #include "redis/backgroundscan.h"
 #include "redis/clusterclient.h"
@@ -129,7 +129,7 @@ bool populate(const Target& target, qint64 keys, const std::function<bool(qint64
         if (i < gatewayKeys) {
             const QByteArray key = gatewayKey(i);
             send(key, resp({"SET", key, value, "EX", "3600"}));
-            const QByteArray index = cache::tagKey("venue:v" + QByteArray::number((i / 4) % venues));
+            const QByteArray index = model::tagKey("venue:v" + QByteArray::number((i / 4) % venues));
             send(index, resp({"ZADD", index, "99999999999999", key})); // scored by expiry in ms
         } else {
             const QByteArray key = "events:" + QByteArray::number(i);

@@ -127,6 +127,7 @@ int main(int argc, char* argv[])
     out << "   all tiers: " << QString::number(double(total) / 1048576.0, 'f', 1)
         << " MiB (goal <= 64 MiB; the old design: ~820 MiB at this scale)\n";
 
+    const QList<cache::StatsTier> tiers = cache::defaultStatsTiers(); // tierForWindow() points into it
     out << "\n3. Reading a window (keys touched: the index, then one hash per bucket that exists)\n";
     for (const auto& [label, window] : QList<std::pair<QString, qint64>> {{u"1 min"_s, 60}, {u"15 min"_s, 900},
              {u"1 h"_s, 3600}, {u"24 h"_s, 86400}, {u"7 d"_s, 7 * 86400}, {u"30 d"_s, 30 * 86400}}) {
@@ -142,7 +143,7 @@ int main(int argc, char* argv[])
             while (!done)
                 QCoreApplication::processEvents(QEventLoop::WaitForMoreEvents, 50);
             const qint64 keysRead = (connection.ownLookups().current() - before).total();
-            const cache::StatsTier* tier = cache::tierForWindow(cache::defaultStatsTiers(), dimension, window);
+            const cache::StatsTier* tier = cache::tierForWindow(tiers, dimension, window);
             const qint64 bound = tier ? (window + tier->bucket.count() - 1) / tier->bucket.count() + 2 : 0;
             out << "   " << label.leftJustified(7)
                 << QString::fromUtf8(cache::statsDimensionName(dimension)).leftJustified(7) << " tier "

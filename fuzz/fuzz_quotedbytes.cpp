@@ -1,6 +1,7 @@
 // redis-cli's quoted form, as cachectl reads key and pattern arguments. Any input is parsed or refused without a
 // crash; whatever bytes come out, written back in the quoted form (the tools' own escaping) and parsed again, are
 // the same bytes; and the bytes of any input, quoted the same way, round-trip too.
+#include "model/displaybytes.h"
 #include "model/quotedbytes.h"
 #include "redis/reply.h"
 
@@ -10,7 +11,7 @@
 namespace {
 void roundTrip(const QByteArray& bytes)
 {
-    const QByteArray quoted = '"' + cachescope::redis::displayBytes(bytes).toLatin1() + '"';
+    const QByteArray quoted = '"' + cachescope::model::displayBytes(bytes).toLatin1() + '"';
     const auto again = cachescope::model::parseQuotedBytes(quoted);
     if (!again.bytes || *again.bytes != bytes)
         std::abort();

@@ -1,5 +1,6 @@
 // Any bytes from a "server": the reader yields replies or a protocol error, never crashes or allocates what a
 // hostile length asks for; feeding the same bytes in two pieces gives the same replies as in one.
+#include "model/displaybytes.h"
 #include "redis/replyreader.h"
 
 #include <QList>
@@ -15,7 +16,7 @@ QList<QByteArray> drain(cachescope::redis::ReplyReader& reader, bool* failed)
     for (;;) {
         const auto status = reader.next(&reply);
         if (status == cachescope::redis::ReplyReader::Status::HaveReply) {
-            shapes.append(cachescope::redis::displayBytes(reply.isString() ? reply.bytes() : QByteArray()).toUtf8()
+            shapes.append(cachescope::model::displayBytes(reply.isString() ? reply.bytes() : QByteArray()).toUtf8()
                 + '/' + QByteArray::number(reply.isArray() ? reply.elements().size() : -1));
             continue;
         }

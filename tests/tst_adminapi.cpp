@@ -1,7 +1,7 @@
 #include "admin/adminapi.h"
 #include "admin/adminhttpserver.h"
 #include "admin/httprequestparser.h"
-#include "cache/keyspace.h"
+#include "model/reservedkeys.h"
 #include "ops/audit.h"
 #include "ops/routeconfigstore.h"
 #include "redis/connection.h"
@@ -369,7 +369,7 @@ private Q_SLOTS:
     void invalidateByTagIndex()
     {
         seed();
-        const QString index = QString::fromUtf8(cache::tagKey("venue:v3"));
+        const QString index = QString::fromUtf8(model::tagKey("venue:v3"));
         const QString future = QString::number(QDateTime::currentMSecsSinceEpoch() + 3600000);
         for (int i : {3, 8, 13})
             cli({u"ZADD"_s, index, future, u"gateway:response:GET:/api/events/%1:venue:v3"_s.arg(i)});

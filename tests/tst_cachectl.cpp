@@ -1,5 +1,5 @@
-#include "cache/keyspace.h"
 #include "model/gatewaykey.h"
+#include "model/reservedkeys.h"
 #include "redisserver.h"
 #include "synccommand.h"
 
@@ -392,7 +392,7 @@ private Q_SLOTS:
     // index), expired index entries are not counted.
     void invalidateByTagIndex()
     {
-        const QByteArray index = cache::tagKey("venue:v1");
+        const QByteArray index = model::tagKey("venue:v1");
         const QByteArray future = QByteArray::number(QDateTime::currentMSecsSinceEpoch() + 3600000);
         for (const char* tenant : {"acme", "globex"})
             m_server.cli({u"ZADD"_s, QString::fromUtf8(index), QString::fromUtf8(future),

@@ -1,8 +1,8 @@
 #include "cache/cacheenvelope.h"
 #include "cache/cachemanager.h"
-#include "cache/keyspace.h"
 #include "cache/statsreader.h"
 #include "cache/statsrecorder.h"
+#include "model/reservedkeys.h"
 #include "redis/connection.h"
 #include "redis/ownlookups.h"
 #include "redisserver.h"
@@ -312,7 +312,7 @@ private Q_SLOTS:
             0);
         QCOMPARE(
             testing::runCommand(*m_connection, {"EXISTS", "gateway:response:GET:/api/events:venue:v2"}).integer(), 1);
-        QCOMPARE(testing::runCommand(*m_connection, {"EXISTS", tagKey("venue:v1")}).integer(), 0);
+        QCOMPARE(testing::runCommand(*m_connection, {"EXISTS", model::tagKey("venue:v1")}).integer(), 0);
         // The other index still lists the deleted member; deleting it again is harmless and not counted.
         deleted.reset();
         manager.invalidateTags(
@@ -343,7 +343,7 @@ private Q_SLOTS:
         QVERIFY(at >= 0);
         // Three pages (500 + 500 + 200) and the index.
         QCOMPARE(stats.sliced(at + 21).split(',').first().toInt(), 4);
-        QCOMPARE(testing::runCommand(*m_connection, {"EXISTS", tagKey("venue:big")}).integer(), 0);
+        QCOMPARE(testing::runCommand(*m_connection, {"EXISTS", model::tagKey("venue:big")}).integer(), 0);
     }
 
     // A page the server refuses (here NOPERM for a key the user may not touch) stops the tag's invalidation: what
@@ -354,7 +354,7 @@ private Q_SLOTS:
         QVERIFY(testing::runCommand(*m_connection,
             {"ACL", "SETUSER", "pager", "reset", "on", ">pager-pw", "~events:paged:a*", "~cachescope:tag:*", "+@all"})
                     .isStatus("OK"));
-        const QByteArray index = tagKey("venue:paged");
+        const QByteArray index = model::tagKey("venue:paged");
         for (int i = 0; i < 1000; ++i) {
             const QByteArray key = "events:paged:a" + QByteArray::number(i);
             m_connection->command({"SET", key, "x"}, nullptr, nullptr);

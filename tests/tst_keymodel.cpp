@@ -1,3 +1,4 @@
+#include "model/displaybytes.h"
 #include "model/gatewaykey.h"
 #include "model/keyescaping.h"
 #include "model/keyparser.h"
@@ -404,6 +405,11 @@ private Q_SLOTS:
         QCOMPARE(warnings.first().unmatchable, unmatchable);
         if (!suggestion.isEmpty())
             QVERIFY(cachescope::model::lintPattern(suggestion, ruleSet).isEmpty());
+    }
+    void displayEscapesBinary()
+    {
+        QCOMPARE(displayBytes(QByteArray("a\x00\xff\"\\", 5)), QStringLiteral("a\\x00\\xff\\\"\\\\"));
+        QCOMPARE(displayBytes("abcdef", 3), QStringLiteral("abc… (3 more bytes)"));
     }
 };
 

@@ -1,6 +1,6 @@
+#include "itemmodels/keyfilterproxymodel.h"
+#include "itemmodels/keytreemodel.h"
 #include "model/gatewaykey.h"
-#include "models/keyfilterproxymodel.h"
-#include "models/keytreemodel.h"
 
 #include <QAbstractItemModelTester>
 #include <QDateTime>

@@ -1,6 +1,6 @@
 #include "dialogs/connectiondialog.h"
+#include "keychain/secretstore.h"
 #include "profiles/connectionprofile.h"
-#include "profiles/secretstore.h"
 #include "redisserver.h"
 
 #include <QDir>

@@ -1,3 +1,4 @@
+#include "model/displaybytes.h"
 #include "model/gatewaykey.h"
 #include "model/redisglob.h"
 #include "redis/connection.h"
@@ -147,7 +148,7 @@ private Q_SLOTS:
                     ours.insert(key);
             }
             if (ours != fromServer) {
-                const QByteArray message = "pattern " + redis::displayBytes(pattern).toUtf8() + ": server "
+                const QByteArray message = "pattern " + model::displayBytes(pattern).toUtf8() + ": server "
                     + QByteArray::number(fromServer.size()) + " keys, ours " + QByteArray::number(ours.size());
                 QFAIL(message.constData());
             }

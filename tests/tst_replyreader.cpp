@@ -150,12 +150,6 @@ private Q_SLOTS:
         static const char expected[] = "*3\r\n$3\r\nSET\r\n$4\r\nk\x00\r\n\r\n$0\r\n\r\n";
         QCOMPARE(encoded, QByteArray(expected, sizeof(expected) - 1));
     }
-
-    void displayEscapesBinary()
-    {
-        QCOMPARE(displayBytes(QByteArray("a\x00\xff\"\\", 5)), QStringLiteral("a\\x00\\xff\\\"\\\\"));
-        QCOMPARE(displayBytes("abcdef", 3), QStringLiteral("abc… (3 more bytes)"));
-    }
 };
 
 QTEST_GUILESS_MAIN(TestReplyReader)

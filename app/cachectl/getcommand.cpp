@@ -2,6 +2,7 @@
 
 #include "cliresult.h"
 
+#include "model/displaybytes.h"
 #include "ops/keyinspection.h"
 #include "redis/client.h"
 
@@ -37,20 +38,20 @@ void GetCommand::start()
 void GetCommand::print(const ops::KeyInspection& inspection)
 {
     if (!inspection.exists()) {
-        m_err << "cachectl get: no such key: " << redis::displayBytes(m_key) << '\n';
+        m_err << "cachectl get: no such key: " << model::displayBytes(m_key) << '\n';
         Q_EMIT finished(ExitFailure);
         return;
     }
     const bool isString = inspection.type == "string";
     if (m_json) {
-        QJsonObject json {{u"key"_s, redis::displayBytes(m_key)}, {u"type"_s, QString::fromUtf8(inspection.type)},
+        QJsonObject json {{u"key"_s, model::displayBytes(m_key)}, {u"type"_s, QString::fromUtf8(inspection.type)},
             {u"pttl"_s, inspection.pttl}, {u"size"_s, inspection.valueSize},
             {u"parsed"_s, ops::describeParsedKey(inspection.parsed)}};
         if (isString)
-            json.insert(u"value"_s, redis::displayBytes(inspection.valuePrefix));
+            json.insert(u"value"_s, model::displayBytes(inspection.valuePrefix));
         m_out << QJsonDocument(json).toJson(QJsonDocument::Indented);
     } else {
-        m_out << "Key:   " << redis::displayBytes(m_key) << '\n';
+        m_out << "Key:   " << model::displayBytes(m_key) << '\n';
         m_out << "Shape: " << ops::describeParsedKey(inspection.parsed) << '\n';
         m_out << "Type:  " << QString::fromUtf8(inspection.type) << " (" << inspection.valueSize
               << (isString ? " bytes" : " elements") << ")\n";

@@ -2,6 +2,7 @@
 
 #include "cliresult.h"
 
+#include "model/displaybytes.h"
 #include "redis/client.h"
 
 #include <QJsonDocument>
@@ -25,7 +26,7 @@ InvalidateCommand::InvalidateCommand(redis::Client* connection, Options options,
         if (!m_options.execute || m_options.json)
             return;
         m_progressShown = true;
-        m_err << "\r" << redis::displayBytes(p.pattern, 200) << ": " << p.deleted << ' ' << verb() << ", " << p.matched
+        m_err << "\r" << model::displayBytes(p.pattern, 200) << ": " << p.deleted << ' ' << verb() << ", " << p.matched
               << " matched so far" << Qt::flush;
     });
     connect(m_run.get(), &ops::InvalidationRun::targetFinished, this, [this] {
@@ -60,7 +61,7 @@ void InvalidateCommand::report(const ops::InvalidationReport& report)
         m_out << QJsonDocument(report.toJson()).toJson(QJsonDocument::Indented);
     } else {
         for (const ops::InvalidationProgress& p : report.targets) {
-            m_out << redis::displayBytes(p.pattern) << ": ";
+            m_out << model::displayBytes(p.pattern) << ": ";
             if (m_options.execute)
                 m_out << p.deleted << ' ' << verb();
             else
@@ -72,12 +73,12 @@ void InvalidateCommand::report(const ops::InvalidationReport& report)
             m_out << '\n';
             if (!m_options.execute) {
                 for (const QByteArray& key : p.sample)
-                    m_out << "  e.g. " << redis::displayBytes(key, 200) << '\n';
+                    m_out << "  e.g. " << model::displayBytes(key, 200) << '\n';
             }
             for (const ops::TargetWarning& w : report.warnings.value(&p - report.targets.constData())) {
                 m_out << "  warning: " << w.warning.message << '\n';
                 if (!w.warning.suggestion.isEmpty()) {
-                    m_out << "  try " << redis::displayBytes(w.warning.suggestion);
+                    m_out << "  try " << model::displayBytes(w.warning.suggestion);
                     if (w.suggestionMatched >= 0)
                         m_out << " (" << w.suggestionMatched << " matching keys)";
                     m_out << '\n';
@@ -90,7 +91,7 @@ void InvalidateCommand::report(const ops::InvalidationReport& report)
             }
         }
         for (const QByteArray& pattern : report.notRun)
-            m_out << redis::displayBytes(pattern) << ": not run (" << (report.cancelled ? "cancelled" : "stopped")
+            m_out << model::displayBytes(pattern) << ": not run (" << (report.cancelled ? "cancelled" : "stopped")
                   << " before it)\n";
         if (!m_options.execute && !report.failed() && !report.cancelled) {
             m_out << "Dry run: nothing was changed. Run again with --yes to "

@@ -3,6 +3,7 @@
 #include "cliresult.h"
 
 #include "cache/responsecachepolicy.h"
+#include "model/displaybytes.h"
 #include "redis/reply.h"
 
 #include <QJsonDocument>
@@ -28,7 +29,7 @@ int printKeyDecision(const model::RouteConfig& rules, const KeyRequest& keyReque
             headerObject.insert(QString::fromUtf8(name), QString::fromUtf8(value));
         QJsonObject object {{u"cached"_s, decision.isLookup()}, {u"headers"_s, headerObject}};
         if (decision.isLookup()) {
-            object.insert(u"key"_s, redis::displayBytes(decision.key));
+            object.insert(u"key"_s, model::displayBytes(decision.key));
             object.insert(u"ttl"_s, decision.ttlSeconds);
             object.insert(u"private"_s, decision.isPrivate);
             object.insert(u"rule"_s, decision.rulePath);
@@ -39,7 +40,7 @@ int printKeyDecision(const model::RouteConfig& rules, const KeyRequest& keyReque
         return ExitOk;
     }
     if (decision.isLookup()) {
-        out << "Key:    " << redis::displayBytes(decision.key) << '\n';
+        out << "Key:    " << model::displayBytes(decision.key) << '\n';
         out << "TTL:    " << decision.ttlSeconds << " s (rule " << decision.rulePath << ")"
             << (decision.isPrivate ? ", private" : "") << (decision.mayStore ? "" : ", read-only (HEAD)") << '\n';
     } else {

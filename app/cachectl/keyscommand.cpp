@@ -1,6 +1,7 @@
 #include "keyscommand.h"
 
 #include "cliresult.h"
+#include "model/displaybytes.h"
 #include "redis/client.h"
 
 #include <QJsonDocument>
@@ -29,7 +30,7 @@ KeysCommand::KeysCommand(redis::Client* connection, Options options, QTextStream
         m_summary.add(keys);
         if (m_options.list && !m_options.json) {
             for (const QByteArray& key : keys)
-                m_out << redis::displayBytes(key) << '\n';
+                m_out << model::displayBytes(key) << '\n';
             m_out.flush();
         }
     });
@@ -67,7 +68,7 @@ void KeysCommand::printSummary()
     auto printRows = [this, limit](const QList<std::pair<QByteArray, qint64>>& rows, const char* indent,
                          const char* what, auto&& printChildren) {
         for (qsizetype i = 0; i < rows.size() && i < limit; ++i) {
-            m_out << indent << what << redis::displayBytes(rows.at(i).first) << ": " << rows.at(i).second << '\n';
+            m_out << indent << what << model::displayBytes(rows.at(i).first) << ": " << rows.at(i).second << '\n';
             printChildren(rows.at(i).first);
         }
         if (rows.size() > limit)
@@ -111,7 +112,7 @@ void KeysCommand::printSummary()
     printRows(namespaces, "  ", "", [](const QByteArray&) {});
     m_out << "Other keys: " << m_summary.otherTotal() << '\n';
     for (const QByteArray& key : m_summary.otherSamples())
-        m_out << "  e.g. " << redis::displayBytes(key, 200) << '\n';
+        m_out << "  e.g. " << model::displayBytes(key, 200) << '\n';
     m_out << "Total: " << m_summary.total() << " keys in " << m_pages << " SCAN pages\n";
 }
 

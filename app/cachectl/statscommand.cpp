@@ -3,6 +3,7 @@
 #include "cliresult.h"
 
 #include "cache/statsreader.h"
+#include "model/displaybytes.h"
 #include "ops/nodesinfo.h"
 #include "ops/ownfootprint.h"
 #include "redis/client.h"
@@ -121,7 +122,7 @@ void StatsCommand::printBreakdown()
             if (m_options.json) {
                 QJsonObject rows;
                 for (const QByteArray& label : labels) {
-                    rows.insert(redis::displayBytes(label), cache::statsCountersToJson(window->byLabel.value(label)));
+                    rows.insert(model::displayBytes(label), cache::statsCountersToJson(window->byLabel.value(label)));
                 }
                 m_out << QJsonDocument(
                     QJsonObject {{u"dimension"_s, QString::fromUtf8(cache::statsDimensionName(dimension))},
@@ -138,7 +139,7 @@ void StatsCommand::printBreakdown()
             for (const QByteArray& label : labels) {
                 const cache::StatsCounters& c = window->byLabel.value(label);
                 const qint64 loads = c[cache::StatsEvent::Load];
-                m_out << redis::displayBytes(label).leftJustified(34)
+                m_out << model::displayBytes(label).leftJustified(34)
                       << QString::number(c[cache::StatsEvent::Hit]).rightJustified(8)
                       << QString::number(c[cache::StatsEvent::Miss]).rightJustified(8)
                       << percent(cache::hitRate(c)).rightJustified(10) << QString::number(loads).rightJustified(8)

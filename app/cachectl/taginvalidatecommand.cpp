@@ -2,7 +2,8 @@
 
 #include "cliresult.h"
 
-#include "cache/keyspace.h"
+#include "model/displaybytes.h"
+#include "model/reservedkeys.h"
 #include "ops/audit.h"
 #include "ops/auditwriter.h"
 #include "redis/client.h"
@@ -47,9 +48,9 @@ void TagInvalidateCommand::preview()
         for (qsizetype i = 0; i < counts->size(); ++i) {
             total += counts->at(i);
             perTag.append(
-                QJsonObject {{u"tag"_s, redis::displayBytes(m_options.tags.at(i))}, {u"matched"_s, counts->at(i)}});
+                QJsonObject {{u"tag"_s, model::displayBytes(m_options.tags.at(i))}, {u"matched"_s, counts->at(i)}});
             if (!m_options.json)
-                m_out << "tag " << redis::displayBytes(m_options.tags.at(i)) << ": " << counts->at(i)
+                m_out << "tag " << model::displayBytes(m_options.tags.at(i)) << ": " << counts->at(i)
                       << " live entries would be deleted\n";
         }
         if (m_options.json)
@@ -69,7 +70,7 @@ void TagInvalidateCommand::execute()
             const bool failed = !result.error.isEmpty();
             auto record = ops::AuditRecord::of(ops::AuditAction::InvalidateTags,
                 failed ? ops::AuditOutcome::Failed : ops::AuditOutcome::Completed, m_options.actor,
-                cache::describeTags(m_options.tags), result.deleted);
+                model::describeTags(m_options.tags), result.deleted);
             QStringList detail;
             if (result.unconfirmed > 0)
                 detail.append(u"unconfirmed %1"_s.arg(result.unconfirmed));

@@ -3,9 +3,9 @@
 
 #include "demoenvironment.h"
 #include "dialogs/connectiondialog.h"
+#include "itemmodels/keytreemodel.h"
+#include "keychain/secretstore.h"
 #include "mainwindow.h"
-#include "models/keytreemodel.h"
-#include "profiles/secretstore.h"
 #include "widgets/keybrowser.h"
 #include "widgets/livechartpane.h"
 

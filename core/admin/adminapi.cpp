@@ -1,8 +1,9 @@
 #include "admin/adminapi.h"
 
 #include "cache/cachemanager.h"
-#include "cache/keyspace.h"
 #include "cache/statsreader.h"
+#include "model/displaybytes.h"
+#include "model/reservedkeys.h"
 #include "ops/audit.h"
 #include "ops/auditwriter.h"
 #include "ops/invalidationrun.h"
@@ -54,7 +55,7 @@ void AdminApi::handle(const HttpRequest& request, const QHostAddress& peer, Admi
 {
     const QString who = u"%1 (%2)"_s.arg(m_options.actor, peer.toString());
     // Escaped: an unauthenticated caller must not be able to forge log lines or send terminal escapes.
-    const QString line = redis::displayBytes(request.method, 20) + u' ' + redis::displayBytes(request.path, 300)
+    const QString line = model::displayBytes(request.method, 20) + u' ' + model::displayBytes(request.path, 300)
         + u" from "_s + peer.toString();
     auto logged = [this, respond, line](const HttpResponse& response) {
         Q_EMIT served(line + u" → "_s + QString::number(response.status));
@@ -223,7 +224,7 @@ void AdminApi::invalidateTags(const QJsonObject& body, const QString& who, Admin
         return reject(429, u"another invalidation is running; try again when it has finished"_s);
     QStringList names;
     for (const QByteArray& tag : tags)
-        names.append(redis::displayBytes(tag));
+        names.append(model::displayBytes(tag));
     if (dryRun) {
         m_manager->countTags(
             tags, this, [this, who, names, respond](std::optional<QList<qint64>> counts, const QString& error) {
@@ -332,7 +333,7 @@ void AdminApi::stats(const HttpRequest& request, AdminHttpServer::Respond respon
                 } else {
                     QJsonObject rows;
                     for (auto it = stats->byLabel.cbegin(); it != stats->byLabel.cend(); ++it)
-                        rows.insert(redis::displayBytes(it.key()), cache::statsCountersToJson(it.value()));
+                        rows.insert(model::displayBytes(it.key()), cache::statsCountersToJson(it.value()));
                     gather->answer.insert(name, rows);
                 }
                 settle();

@@ -1,8 +1,8 @@
 #include "cache/cachemanager.h"
 
-#include "cache/keyspace.h"
 #include "cache/statsrecorder.h"
 #include "model/keyparser.h"
+#include "model/reservedkeys.h"
 #include "ops/keyspaceinvalidation.h"
 #include "redis/client.h"
 
@@ -127,7 +127,7 @@ void CacheManager::store(const QByteArray& key, const CacheEnvelope& envelope, c
     const qint64 goneAt = nowMs() + redisTtlMs;
     // Tag indexes are sorted sets scored by expiry, so members that expired can be pruned by score.
     for (const QByteArray& tag : options.tags) {
-        const QByteArray index = tagKey(tag);
+        const QByteArray index = model::tagKey(tag);
         m_connection->command({"ZADD", index, QByteArray::number(goneAt), key}, nullptr, nullptr);
         m_connection->command({"ZREMRANGEBYSCORE", index, "-inf", QByteArray::number(nowMs())}, nullptr, nullptr);
         m_connection->command({"PEXPIRE", index, QByteArray::number(redisTtlMs), "GT"}, nullptr, nullptr);
@@ -345,8 +345,8 @@ void CacheManager::countTags(const QList<QByteArray>& tags, const QObject* conte
     }
     const QByteArray now = QByteArray::number(nowMs());
     for (qsizetype i = 0; i < tags.size(); ++i) {
-        m_connection->command(
-            {"ZCOUNT", tagKey(tags.at(i)), now, "+inf"}, context, [state, i, callback](const redis::Reply& reply) {
+        m_connection->command({"ZCOUNT", model::tagKey(tags.at(i)), now, "+inf"}, context,
+            [state, i, callback](const redis::Reply& reply) {
                 if (reply.isInteger())
                     state->counts[i] = reply.integer();
                 else
@@ -403,7 +403,7 @@ void CacheManager::invalidateTagsExactly(const QList<QByteArray>& tags, const QO
         callback(state->result);
     };
     for (const QByteArray& tag : tags) {
-        const QByteArray index = tagKey(tag);
+        const QByteArray index = model::tagKey(tag);
         m_connection->command({"ZRANGE", index, "0", "-1"}, this,
             [connection, index, state, finishOne, this](const redis::Reply& members) {
                 if (members.isError() || !connection) {

@@ -58,7 +58,7 @@ struct AuditRecord
     QString summary() const;
 };
 
-// Ends in cache::opsHashTag: the route-save script appends to it beside the configuration.
+// Ends in model::opsHashTag: the route-save script appends to it beside the configuration.
 inline constexpr char auditStreamKey[] = "cachescope:audit{cachescope}";
 inline constexpr int auditStreamMaxLength = 10000;
 

@@ -1,5 +1,6 @@
 #include "ops/invalidationrun.h"
 
+#include "model/displaybytes.h"
 #include "model/gatewaykey.h"
 #include "redis/client.h"
 
@@ -12,7 +13,7 @@ using namespace Qt::StringLiterals;
 namespace {
 QString describeTarget(const InvalidationTarget& target)
 {
-    return target.description.isEmpty() ? redis::displayBytes(target.pattern) : target.description;
+    return target.description.isEmpty() ? model::displayBytes(target.pattern) : target.description;
 }
 } // namespace
 
@@ -49,8 +50,8 @@ QJsonObject InvalidationReport::toJson() const
         const InvalidationProgress& p = targets.at(t);
         QJsonArray sample;
         for (const QByteArray& key : p.sample)
-            sample.append(redis::displayBytes(key));
-        QJsonObject entry {{u"pattern"_s, redis::displayBytes(p.pattern)}, {u"matched"_s, p.matched},
+            sample.append(model::displayBytes(key));
+        QJsonObject entry {{u"pattern"_s, model::displayBytes(p.pattern)}, {u"matched"_s, p.matched},
             {expire ? u"ttlSet"_s : u"deleted"_s, p.deleted}, {u"skippedProtected"_s, p.skippedProtected},
             {u"sample"_s, sample}, {u"cancelled"_s, p.cancelled}};
         if (p.error)
@@ -63,7 +64,7 @@ QJsonObject InvalidationReport::toJson() const
         for (const TargetWarning& w : warnings.value(t)) {
             QJsonObject item {{u"message"_s, w.warning.message}, {u"unmatchable"_s, w.warning.unmatchable}};
             if (!w.warning.suggestion.isEmpty())
-                item.insert(u"suggestion"_s, redis::displayBytes(w.warning.suggestion));
+                item.insert(u"suggestion"_s, model::displayBytes(w.warning.suggestion));
             if (w.suggestionMatched >= 0)
                 item.insert(u"suggestionMatched"_s, w.suggestionMatched);
             lint.append(item);
@@ -79,7 +80,7 @@ QJsonObject InvalidationReport::toJson() const
     if (!notRun.isEmpty()) {
         QJsonArray skipped;
         for (const QByteArray& pattern : notRun)
-            skipped.append(redis::displayBytes(pattern));
+            skipped.append(model::displayBytes(pattern));
         object.insert(u"notRun"_s, skipped);
     }
     if (refusal) {

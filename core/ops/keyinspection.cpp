@@ -1,5 +1,6 @@
 #include "ops/keyinspection.h"
 
+#include "model/displaybytes.h"
 #include "redis/client.h"
 
 #include <QJsonDocument>
@@ -68,21 +69,21 @@ QString describeParsedKey(const model::ParsedKey& parsed)
     switch (parsed.kind) {
     case model::ParsedKey::Kind::GatewayResponse: {
         const auto& g = parsed.gateway;
-        QStringList parts {u"gateway response %1 %2"_s.arg(redis::displayBytes(g.method), redis::displayBytes(g.path))};
+        QStringList parts {u"gateway response %1 %2"_s.arg(model::displayBytes(g.method), model::displayBytes(g.path))};
         for (const auto& vary : g.vary)
             parts.append(u"%1=%2"_s.arg(
-                redis::displayBytes(vary.name), vary.value ? redis::displayBytes(*vary.value) : u"(absent)"_s));
+                model::displayBytes(vary.name), vary.value ? model::displayBytes(*vary.value) : u"(absent)"_s));
         if (g.userId)
-            parts.append(u"user %1"_s.arg(redis::displayBytes(*g.userId)));
+            parts.append(u"user %1"_s.arg(model::displayBytes(*g.userId)));
         if (g.tenantId)
-            parts.append(u"tenant %1"_s.arg(redis::displayBytes(*g.tenantId)));
+            parts.append(u"tenant %1"_s.arg(model::displayBytes(*g.tenantId)));
         if (g.venueId)
-            parts.append(u"venue %1"_s.arg(redis::displayBytes(*g.venueId)));
+            parts.append(u"venue %1"_s.arg(model::displayBytes(*g.venueId)));
         return parts.join(u", "_s);
     }
     case model::ParsedKey::Kind::Service:
         return u"service entry, namespace %1, id %2"_s.arg(
-            redis::displayBytes(parsed.serviceNamespace), redis::displayBytes(parsed.serviceId));
+            model::displayBytes(parsed.serviceNamespace), model::displayBytes(parsed.serviceId));
     case model::ParsedKey::Kind::Other:
         break;
     }
@@ -95,7 +96,7 @@ QString formatValueForDisplay(const QByteArray& value)
     const QJsonDocument document = QJsonDocument::fromJson(value, &error);
     if (error.error == QJsonParseError::NoError && !document.isNull())
         return QString::fromUtf8(document.toJson(QJsonDocument::Indented)).trimmed();
-    return redis::displayBytes(value);
+    return model::displayBytes(value);
 }
 
 QString describePttl(qint64 pttl)

@@ -1,7 +1,8 @@
 #include "ops/keyselection.h"
 
-#include "cache/keyspace.h"
+#include "model/displaybytes.h"
 #include "model/keyescaping.h"
+#include "model/reservedkeys.h"
 #include "redis/reply.h"
 
 namespace cachescope::ops {
@@ -25,14 +26,14 @@ KeySelection selectGatewayKeys(const GatewayScope& scope, const model::RouteConf
     pattern += '*';
     if (scope.tenant) {
         pattern += ":tenant:" + model::escapeGlobLiteral(model::escapeKeyComponent(*scope.tenant));
-        parts.prepend(u"tenant "_s + redis::displayBytes(*scope.tenant));
+        parts.prepend(u"tenant "_s + model::displayBytes(*scope.tenant));
     } else if (scope.noTenant) {
         parts.prepend(u"no tenant"_s);
     }
     if (scope.venue) {
         pattern +=
             (scope.tenant ? ":venue:" : "*:venue:") + model::escapeGlobLiteral(model::escapeKeyComponent(*scope.venue));
-        parts.insert(scope.tenant || scope.noTenant ? 1 : 0, u"venue "_s + redis::displayBytes(*scope.venue));
+        parts.insert(scope.tenant || scope.noTenant ? 1 : 0, u"venue "_s + model::displayBytes(*scope.venue));
     } else if (scope.noVenue) {
         parts.append(u"no venue"_s);
     } else if (scope.tenant) {
@@ -67,7 +68,7 @@ KeySelection selectGatewayKeys(const GatewayScope& scope, const model::RouteConf
 
 KeySelection selectNamespace(const QByteArray& serviceNamespace)
 {
-    return {u"namespace "_s + redis::displayBytes(serviceNamespace), model::escapeGlobLiteral(serviceNamespace) + ":*",
+    return {u"namespace "_s + model::displayBytes(serviceNamespace), model::escapeGlobLiteral(serviceNamespace) + ":*",
         [serviceNamespace](const QByteArray& key) {
             const model::ParsedKey parsed = model::parseKey(key);
             return parsed.kind == model::ParsedKey::Kind::Service && parsed.serviceNamespace == serviceNamespace;
@@ -76,18 +77,18 @@ KeySelection selectNamespace(const QByteArray& serviceNamespace)
 
 KeySelection selectKey(const QByteArray& key)
 {
-    return {u"key "_s + redis::displayBytes(key, 120), model::escapeGlobLiteral(key),
+    return {u"key "_s + model::displayBytes(key, 120), model::escapeGlobLiteral(key),
         [key](const QByteArray& candidate) { return candidate == key; }};
 }
 
 KeySelection selectPrefix(const QByteArray& prefix, bool onlyUnrecognised)
 {
-    return {(onlyUnrecognised ? u"unrecognised keys under "_s : u"keys under "_s) + redis::displayBytes(prefix, 120),
+    return {(onlyUnrecognised ? u"unrecognised keys under "_s : u"keys under "_s) + model::displayBytes(prefix, 120),
         model::escapeGlobLiteral(prefix) + '*', [prefix, onlyUnrecognised](const QByteArray& candidate) {
             return candidate.startsWith(prefix)
                 && (!onlyUnrecognised
                     || (model::parseKey(candidate).kind == model::ParsedKey::Kind::Other
-                        && !candidate.startsWith(cache::internalPrefix)));
+                        && !candidate.startsWith(model::internalPrefix)));
         }};
 }
 

@@ -1,5 +1,6 @@
 #include "ops/keyspacesummary.h"
 
+#include "model/displaybytes.h"
 #include "model/keyparser.h"
 #include "redis/reply.h"
 
@@ -12,7 +13,7 @@ constexpr qsizetype maxOtherSamples = 10;
 
 QString label(const QByteArray& bytes)
 {
-    return redis::displayBytes(bytes);
+    return model::displayBytes(bytes);
 }
 } // namespace
 

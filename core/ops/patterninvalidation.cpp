@@ -1,7 +1,8 @@
 #include "ops/patterninvalidation.h"
 
-#include "cache/keyspace.h"
+#include "model/displaybytes.h"
 #include "model/redisglob.h"
+#include "model/reservedkeys.h"
 #include "redis/connection.h"
 #include "redis/keyslot.h"
 
@@ -14,7 +15,7 @@ using namespace Qt::StringLiterals;
 namespace {
 QList<QByteArray> withBuiltins(QList<QByteArray> patterns)
 {
-    for (const QByteArray& builtin : cache::builtinProtectedPatterns()) {
+    for (const QByteArray& builtin : model::builtinProtectedPatterns()) {
         if (!patterns.contains(builtin))
             patterns.append(builtin);
     }
@@ -33,7 +34,7 @@ std::optional<QString> PatternInvalidation::refusal(
         const QByteArray guardedPrefix = model::redisGlobLiteralPrefix(guarded);
         if (!guardedPrefix.isEmpty() && prefix.startsWith(guardedPrefix))
             return u"'%1' is inside the protected namespace '%2'"_s.arg(
-                redis::displayBytes(pattern), redis::displayBytes(guarded));
+                model::displayBytes(pattern), model::displayBytes(guarded));
     }
     return std::nullopt;
 }

@@ -1,6 +1,6 @@
 #pragma once
 
-#include "cache/keyspace.h"
+#include "model/reservedkeys.h"
 #include "model/routeconfig.h"
 
 #include <QByteArray>
@@ -50,7 +50,7 @@ public:
 
     QByteArray configKey() const
     {
-        return m_prefix + "routes" + cache::opsHashTag; // one slot with the audit stream (keyspace.h)
+        return m_prefix + "routes" + model::opsHashTag; // one slot with the audit stream (keyspace.h)
     }
     QByteArray channel() const
     {

@@ -1,5 +1,7 @@
 #include "redis/reply.h"
 
+#include "model/displaybytes.h"
+
 #include <QList>
 
 #include <array>
@@ -188,27 +190,6 @@ std::optional<Redirect> Reply::redirect() const
     return redirect;
 }
 
-QString displayBytes(const QByteArray& bytes, qsizetype maxBytes)
-{
-    const qsizetype shown = maxBytes < 0 ? bytes.size() : std::min(bytes.size(), maxBytes);
-    QString out;
-    out.reserve(shown);
-    for (qsizetype i = 0; i < shown; ++i) {
-        const auto c = static_cast<unsigned char>(bytes.at(i));
-        if (c == '\\')
-            out += u"\\\\"_s;
-        else if (c == '"')
-            out += u"\\\""_s;
-        else if (c >= 0x20 && c < 0x7f)
-            out += QLatin1Char(char(c));
-        else
-            out += u"\\x%1"_s.arg(uint(c), 2, 16, QLatin1Char('0'));
-    }
-    if (shown < bytes.size())
-        out += u"… (%1 more bytes)"_s.arg(bytes.size() - shown);
-    return out;
-}
-
 QString Reply::toDisplayString() const
 {
     switch (m_type) {
@@ -221,7 +202,7 @@ QString Reply::toDisplayString() const
     case Type::Integer:
         return u"(integer) "_s + QString::number(m_integer);
     case Type::String:
-        return u'"' + displayBytes(m_bytes, 4096) + u'"';
+        return u'"' + model::displayBytes(m_bytes, 4096) + u'"';
     case Type::Array: {
         QStringList items;
         for (const Reply& element : m_elements)

@@ -145,9 +145,6 @@ private:
 // Classifies a server error message by its first word ("WRONGTYPE Operation against…" → WrongType).
 ErrorKind classifyServerError(const QByteArray& message);
 
-// Renders bytes for a person: printable ASCII as is, everything else as \xHH (like redis-cli).
-QString displayBytes(const QByteArray& bytes, qsizetype maxBytes = -1);
-
 } // namespace cachescope::redis
 
 Q_DECLARE_METATYPE(cachescope::redis::ErrorKind)

@@ -1,6 +1,6 @@
 #include "dialogs/connectiondialog.h"
 
-#include "profiles/secretstore.h"
+#include "keychain/secretstore.h"
 
 #include "ops/audit.h"
 

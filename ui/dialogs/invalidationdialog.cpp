@@ -1,5 +1,6 @@
 #include "dialogs/invalidationdialog.h"
 
+#include "model/displaybytes.h"
 #include "redis/connection.h"
 
 #include <QCheckBox>
@@ -192,7 +193,7 @@ void InvalidationDialog::preview()
         return;
     m_results->removeRows(0, m_results->rowCount());
     for (const ops::InvalidationTarget& target : list) {
-        QList<QStandardItem*> row {new QStandardItem(redis::displayBytes(target.pattern)), new QStandardItem(),
+        QList<QStandardItem*> row {new QStandardItem(model::displayBytes(target.pattern)), new QStandardItem(),
             new QStandardItem(), new QStandardItem()};
         for (QStandardItem* item : row.sliced(1, 2))
             item->setTextAlignment(Qt::AlignRight | Qt::AlignVCenter);
@@ -283,7 +284,7 @@ void InvalidationDialog::onTargetFinished(int row, const ops::InvalidationProgre
         m_results->item(row, MatchedColumn)->setText(QLocale().toString(progress.matched));
         QStringList sample;
         for (const QByteArray& key : progress.sample)
-            sample.append(redis::displayBytes(key, 90));
+            sample.append(model::displayBytes(key, 90));
         note->setText(progress.error ? tr("error: %1").arg(progress.error->errorMessage())
                                      : perNodeSummary() + sample.join(u"   "_s));
     } else {
@@ -330,10 +331,10 @@ void InvalidationDialog::onRunFinished(const ops::InvalidationReport& report)
             QString line;
             if (!w.warning.suggestion.isEmpty()) {
                 line = tr("try %1%2: ")
-                           .arg(redis::displayBytes(w.warning.suggestion),
+                           .arg(model::displayBytes(w.warning.suggestion),
                                w.suggestionMatched >= 0 ? tr(" (%L1 keys)").arg(w.suggestionMatched) : QString());
                 suggestions.append(tr("%1 matches no gateway key — %2")
-                                       .arg(redis::displayBytes(report.targets.at(row).pattern), line.chopped(2)));
+                                       .arg(model::displayBytes(report.targets.at(row).pattern), line.chopped(2)));
             }
             lines.append(line + w.warning.message);
         }
@@ -346,7 +347,7 @@ void InvalidationDialog::onRunFinished(const ops::InvalidationReport& report)
     }
     for (const QByteArray& pattern : report.notRun) {
         for (int row = 0; row < m_results->rowCount(); ++row) {
-            if (m_results->item(row, PatternColumn)->text() == redis::displayBytes(pattern)
+            if (m_results->item(row, PatternColumn)->text() == model::displayBytes(pattern)
                 && m_results->item(row, NoteColumn)->text().isEmpty())
                 m_results->item(row, NoteColumn)->setText(tr("not run"));
         }

@@ -1,6 +1,6 @@
 #include "widgets/auditpane.h"
 
-#include "models/auditmodel.h"
+#include "itemmodels/auditmodel.h"
 
 #include "redis/client.h"
 

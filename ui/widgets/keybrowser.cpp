@@ -1,7 +1,7 @@
 #include "widgets/keybrowser.h"
 
-#include "models/keyfilterproxymodel.h"
-#include "models/keytreemodel.h"
+#include "itemmodels/keyfilterproxymodel.h"
+#include "itemmodels/keytreemodel.h"
 
 #include "ops/keymetadata.h"
 #include "redis/backgroundscan.h"

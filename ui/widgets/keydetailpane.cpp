@@ -1,5 +1,6 @@
 #include "widgets/keydetailpane.h"
 
+#include "model/displaybytes.h"
 #include "ops/keyinspection.h"
 #include "redis/client.h"
 
@@ -50,7 +51,7 @@ void KeyDetailPane::showKey(const QByteArray& key)
 {
     m_key = key;
     m_limit = ops::maxInspectedValueBytes;
-    m_keyLabel->setText(redis::displayBytes(key, 400));
+    m_keyLabel->setText(model::displayBytes(key, 400));
     m_shape->clear();
     m_ttl->clear();
     m_value->clear();

@@ -1,6 +1,6 @@
 #include "widgets/labelstatspane.h"
 
-#include "models/labelstatsmodel.h"
+#include "itemmodels/labelstatsmodel.h"
 
 #include "cache/statsreader.h"
 #include "ops/ownfootprint.h"

@@ -1,6 +1,6 @@
 #include "widgets/routeeditorpane.h"
 
-#include "models/routerulesmodel.h"
+#include "itemmodels/routerulesmodel.h"
 
 #include "model/routeconfigdiff.h"
 #include "model/routeconfigjson.h"

@@ -1,4 +1,4 @@
-#include "models/routerulesmodel.h"
+#include "itemmodels/routerulesmodel.h"
 
 #include "model/routeconfigjson.h"
 

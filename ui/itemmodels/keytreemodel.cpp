@@ -1,7 +1,8 @@
-#include "models/keytreemodel.h"
+#include "itemmodels/keytreemodel.h"
 
-#include "cache/keyspace.h"
+#include "model/displaybytes.h"
 #include "model/keyparser.h"
+#include "model/reservedkeys.h"
 #include "redis/reply.h"
 
 #include <QDateTime>
@@ -300,7 +301,7 @@ QList<QByteArray> KeyTreeModel::addKeys(const QList<QByteArray>& keys, int metad
         Node* parent = nullptr;
         if (m_grouping == Grouping::ByDelimiter) {
             parent = prefixParent(m_root.get(), key, nullptr);
-        } else if (key.startsWith(cache::internalPrefix)) {
+        } else if (key.startsWith(model::internalPrefix)) {
             parent = m_internal; // kept apart so they never pass for the application's cache
         } else if (const auto scope = model::parseGatewayScope(key)) { // no copy for nearly every key
             const auto methodAndPath =
@@ -534,8 +535,8 @@ QVariant KeyTreeModel::leafData(const Node* owner, int leaf, int column, int rol
         if (column == MemoryColumn)
             return sampled && metadata->bytes >= 0 ? memoryData(metadata->bytes, 1, 1, true, role) : QVariant();
         if (role == Qt::ToolTipRole)
-            return redis::displayBytes(key);
-        return column == NameColumn ? QVariant(redis::displayBytes(leafLabel(owner, key), 300)) : QVariant();
+            return model::displayBytes(key);
+        return column == NameColumn ? QVariant(model::displayBytes(leafLabel(owner, key), 300)) : QVariant();
     case KeyRole:
         return key;
     case KindRole:
@@ -568,13 +569,13 @@ QVariant KeyTreeModel::groupData(const Node* node, int column, int role) const
             return node->count;
         switch (node->kind) {
         case NodeKind::Tenant:
-            return QString(u"tenant "_s + redis::displayBytes(node->label));
+            return QString(u"tenant "_s + model::displayBytes(node->label));
         case NodeKind::Venue:
-            return QString(u"venue "_s + redis::displayBytes(node->label));
+            return QString(u"venue "_s + model::displayBytes(node->label));
         case NodeKind::Prefix:
-            return QString(redis::displayBytes(node->label, 300) + u':');
+            return QString(model::displayBytes(node->label, 300) + u':');
         default:
-            return redis::displayBytes(node->label, 300);
+            return model::displayBytes(node->label, 300);
         }
     case KindRole:
         return int(node->kind);

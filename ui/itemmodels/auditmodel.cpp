@@ -1,4 +1,4 @@
-#include "models/auditmodel.h"
+#include "itemmodels/auditmodel.h"
 
 namespace cachescope::ui {
 

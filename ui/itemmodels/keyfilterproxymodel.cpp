@@ -1,6 +1,6 @@
-#include "models/keyfilterproxymodel.h"
+#include "itemmodels/keyfilterproxymodel.h"
 
-#include "models/keytreemodel.h"
+#include "itemmodels/keytreemodel.h"
 
 #include "model/redisglob.h"
 

@@ -1,4 +1,4 @@
-#include "profiles/secretstore.h"
+#include "keychain/secretstore.h"
 
 #include <QPointer>
 

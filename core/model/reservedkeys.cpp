@@ -1,9 +1,9 @@
-#include "cache/keyspace.h"
+#include "model/reservedkeys.h"
 
+#include "model/displaybytes.h"
 #include "model/keyescaping.h"
-#include "redis/reply.h"
 
-namespace cachescope::cache {
+namespace cachescope::model {
 
 QList<QByteArray> builtinProtectedPatterns()
 {
@@ -14,15 +14,15 @@ QList<QByteArray> builtinProtectedPatterns()
 
 QByteArray tagKey(const QByteArray& tag)
 {
-    return tagPrefix + model::escapeKeyComponent(tag);
+    return tagPrefix + escapeKeyComponent(tag);
 }
 
 QString describeTags(const QList<QByteArray>& tags)
 {
     QStringList names;
     for (const QByteArray& tag : tags)
-        names.append(redis::displayBytes(tag));
+        names.append(displayBytes(tag));
     return names.join(QStringLiteral(", "));
 }
 
-} // namespace cachescope::cache
+} // namespace cachescope::model

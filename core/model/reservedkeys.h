@@ -4,7 +4,7 @@
 #include <QList>
 #include <QString>
 
-namespace cachescope::cache {
+namespace cachescope::model {
 
 // Where CacheScope keeps its own data in the cache's Redis. Config, stats and audit are protected:
 // invalidation never deletes them, whatever the pattern. Tag indexes are not: they are cache, too.
@@ -25,4 +25,4 @@ QByteArray tagKey(const QByteArray& tag);
 // "venue:v7, tenant:acme": tags as an audit record or a report names them.
 QString describeTags(const QList<QByteArray>& tags);
 
-} // namespace cachescope::cache
+} // namespace cachescope::model

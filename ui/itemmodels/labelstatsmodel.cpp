@@ -1,5 +1,6 @@
-#include "models/labelstatsmodel.h"
+#include "itemmodels/labelstatsmodel.h"
 
+#include "model/displaybytes.h"
 #include "redis/reply.h"
 
 #include <QLocale>
@@ -47,7 +48,7 @@ QVariant LabelStatsModel::data(const QModelIndex& index, int role) const
     if (role == SortRole) {
         switch (index.column()) {
         case LabelColumn:
-            return redis::displayBytes(label);
+            return model::displayBytes(label);
         case LookupsColumn:
             return lookups;
         case HitRateColumn:
@@ -66,7 +67,7 @@ QVariant LabelStatsModel::data(const QModelIndex& index, int role) const
         return {};
     switch (index.column()) {
     case LabelColumn:
-        return redis::displayBytes(label);
+        return model::displayBytes(label);
     case LookupsColumn:
         return QLocale().toString(lookups);
     case HitRateColumn:
