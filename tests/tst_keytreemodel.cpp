@@ -1,6 +1,8 @@
 #include "itemmodels/keyfilterproxymodel.h"
 #include "itemmodels/keytreemodel.h"
+#include "model/displaybytes.h"
 #include "model/gatewaykey.h"
+#include "ops/keyspacesummary.h"
 
 #include <QAbstractItemModelTester>
 #include <QDateTime>
@@ -33,6 +35,73 @@ class TestKeyTreeModel : public QObject
 {
     Q_OBJECT
 private Q_SLOTS:
+    // The dashboard's tree and `cachectl keys` group one keyspace one way (model::KeyGrouping): fed the same keys,
+    // they give the same counts for every tenant, venue, route rule, namespace, CacheScope's own keys and the rest.
+    void theTreeAndCachectlKeysGroupAlike()
+    {
+        QList<QByteArray> keys;
+        for (int i = 0; i < 30; ++i) {
+            const QByteArray tenant = i % 3 == 0 ? QByteArray("acme") : QByteArray("globex");
+            const QByteArray venue = "v" + QByteArray::number(i % 4);
+            keys.append(model::buildGatewayKey(
+                {"GET", "/api/events/" + QByteArray::number(i), {}, {}, tenant, venue})); // one rule
+            keys.append(model::buildGatewayKey({"GET", "/api/search", {}, {}, tenant, venue}));
+            keys.append(model::buildGatewayKey({"GET", "/unruled/a/b/" + QByteArray::number(i), {}, {}, {}, {}}));
+        }
+        keys.append(model::buildGatewayKey({"GET", "/api/events/7", {}, {}, QByteArray("ac:me"), QByteArray("v%1")}));
+        keys << "events:1"
+             << "events:2"
+             << "users:9"
+             << "cachescope:stats:{1s:1}:total"
+             << "cachescope:tag:venue:v1"
+             << "cachescope:audit{cachescope}"
+             << "loose"
+             << "a:b:c:d" << QByteArray("bin\xff:\x00", 7);
+
+        KeyTreeModel tree;
+        tree.addKeys(keys);
+        ops::KeyspaceSummary summary;
+        summary.add(keys);
+
+        auto child = [&tree](const QModelIndex& parent, const QString& name) {
+            for (int row = 0; row < tree.rowCount(parent); ++row) {
+                const QModelIndex index = tree.index(row, 0, parent);
+                if (index.data().toString() == name)
+                    return index;
+            }
+            return QModelIndex();
+        };
+        auto count = [](const QModelIndex& index) { return index.data(KeyTreeModel::CountRole).toLongLong(); };
+        const QModelIndex gateway = child({}, u"Gateway responses"_s);
+        QCOMPARE(count(gateway), summary.gatewayTotal());
+        QCOMPARE(count(child({}, u"Service entries"_s)), summary.serviceTotal());
+        QCOMPARE(count(child({}, u"Other keys"_s)), summary.otherTotal());
+        QCOMPARE(count(child({}, u"CacheScope's own keys (stats, tags, config, audit)"_s)), summary.cacheScopeTotal());
+        QCOMPARE(summary.cacheScopeTotal(), 3);
+        QCOMPARE(summary.otherTotal(), 2); // "loose" and the binary one; "a:b:c:d" is namespace a
+        int routesCompared = 0;
+        for (auto tenant = summary.gateway().cbegin(); tenant != summary.gateway().cend(); ++tenant) {
+            const QString tenantName = u"tenant "_s + model::displayBytes(tenant.key()); // "(none)" too
+            const QModelIndex tenantIndex = child(gateway, tenantName);
+            QVERIFY2(tenantIndex.isValid(), qPrintable(tenantName));
+            for (auto venue = tenant->cbegin(); venue != tenant->cend(); ++venue) {
+                const QString venueName = u"venue "_s + model::displayBytes(venue.key());
+                const QModelIndex venueIndex = child(tenantIndex, venueName);
+                QVERIFY2(venueIndex.isValid(), qPrintable(venueName));
+                for (auto route = venue->cbegin(); route != venue->cend(); ++route) {
+                    const QModelIndex routeIndex = child(venueIndex, model::displayBytes(route.key()));
+                    QVERIFY2(routeIndex.isValid(), route.key().constData());
+                    QCOMPARE(count(routeIndex), route.value());
+                    ++routesCompared;
+                }
+            }
+        }
+        QVERIFY(routesCompared >= 10);
+        // Paths under one rule are one route, in both.
+        QCOMPARE(summary.gateway().value("acme").value("v0").value("GET /api/events"), 3);
+        QCOMPARE(summary.services().value("events"), 2);
+    }
+
     void groupsByTenantVenueRouteAndNamespace()
     {
         KeyTreeModel model;

@@ -110,6 +110,7 @@ void KeysCommand::printSummary()
         namespaces.append({it.key(), it.value()});
     busiestFirst(namespaces);
     printRows(namespaces, "  ", "", [](const QByteArray&) {});
+    m_out << "CacheScope's own keys (stats, tags, config, audit): " << m_summary.cacheScopeTotal() << '\n';
     m_out << "Other keys: " << m_summary.otherTotal() << '\n';
     for (const QByteArray& key : m_summary.otherSamples())
         m_out << "  e.g. " << model::displayBytes(key, 200) << '\n';

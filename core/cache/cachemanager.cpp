@@ -5,6 +5,7 @@
 #include "model/reservedkeys.h"
 #include "ops/keyspaceinvalidation.h"
 #include "redis/client.h"
+#include "redis/gather.h"
 
 #include <QDateTime>
 #include <QElapsedTimer>
@@ -330,35 +331,20 @@ void CacheManager::countTags(const QList<QByteArray>& tags, const QObject* conte
         callLater(this, context, std::move(callback), std::optional<QList<qint64>>(), u"no connection"_s);
         return;
     }
-    struct State
-    {
-        QList<qint64> counts;
-        qsizetype remaining = 0;
-        QString error;
-    };
-    auto state = std::make_shared<State>();
-    state->counts.resize(tags.size());
-    state->remaining = tags.size();
-    if (tags.isEmpty()) {
-        callLater(this, context, std::move(callback), std::optional<QList<qint64>>(QList<qint64>()), QString());
-        return;
-    }
     const QByteArray now = QByteArray::number(nowMs());
-    for (qsizetype i = 0; i < tags.size(); ++i) {
-        m_connection->command({"ZCOUNT", model::tagKey(tags.at(i)), now, "+inf"}, context,
-            [state, i, callback](const redis::Reply& reply) {
-                if (reply.isInteger())
-                    state->counts[i] = reply.integer();
-                else
-                    state->error = reply.errorMessage();
-                if (--state->remaining > 0)
-                    return;
-                if (state->error.isEmpty())
-                    callback(state->counts, QString());
-                else
-                    callback(std::nullopt, state->error);
-            });
-    }
+    QList<redis::AddressedCommand> counts;
+    for (const QByteArray& tag : tags)
+        counts.append({m_connection, {"ZCOUNT", model::tagKey(tag), now, "+inf"}});
+    redis::gatherReplies(counts, context, [callback = std::move(callback)](const std::vector<redis::Reply>& replies) {
+        if (const redis::Reply* error = redis::firstError(replies)) {
+            callback(std::nullopt, error->errorMessage());
+            return;
+        }
+        QList<qint64> result;
+        for (const redis::Reply& reply : replies)
+            result.append(reply.integer());
+        callback(result, QString());
+    });
 }
 
 void CacheManager::invalidateTags(const QList<QByteArray>& tags, const QObject* context, CountCallback callback)

@@ -1,6 +1,7 @@
 #include "cache/statsreader.h"
 
 #include "redis/client.h"
+#include "redis/gather.h"
 
 #include <QCoreApplication>
 #include <QDateTime>
@@ -110,23 +111,19 @@ void readStatsWindow(redis::Client& connection, StatsDimension dimension, qint64
                 callback(*window, QString());
                 return;
             }
-            auto remaining = std::make_shared<qsizetype>(qsizetype(buckets.size()));
-            auto error = std::make_shared<QString>();
             window->bucketsRead = int(buckets.size());
-            for (const redis::Reply& bucket : buckets) {
-                connection.command({"HGETALL", tier.bucketKey(bucket.bytes().toLongLong(), dimension)}, context,
-                    [=](const redis::Reply& reply) {
-                        if (reply.isError() && error->isEmpty())
-                            *error = reply.errorMessage();
-                        addBucket(*window, reply);
-                        if (--*remaining == 0) {
-                            if (error->isEmpty())
-                                callback(*window, QString());
-                            else
-                                callback(std::nullopt, *error);
-                        }
-                    });
-            }
+            QList<redis::AddressedCommand> reads;
+            for (const redis::Reply& bucket : buckets)
+                reads.append({&connection, {"HGETALL", tier.bucketKey(bucket.bytes().toLongLong(), dimension)}});
+            redis::gatherReplies(reads, context, [window, callback](const std::vector<redis::Reply>& replies) {
+                if (const redis::Reply* error = redis::firstError(replies)) {
+                    callback(std::nullopt, error->errorMessage());
+                    return;
+                }
+                for (const redis::Reply& reply : replies)
+                    addBucket(*window, reply);
+                callback(*window, QString());
+            });
         });
 }
 

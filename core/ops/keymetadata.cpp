@@ -1,6 +1,7 @@
 #include "ops/keymetadata.h"
 
 #include "redis/connection.h"
+#include "redis/gather.h"
 
 #include <QDateTime>
 
@@ -13,43 +14,31 @@ using namespace Qt::StringLiterals;
 void fetchKeyMetadata(redis::Client& connection, const QList<QByteArray>& keys, QObject* context,
     std::function<void(const QList<KeyMetadata>& metadata)> done)
 {
-    if (keys.isEmpty()) {
-        QMetaObject::invokeMethod(
-            context, [done] { done({}); }, Qt::QueuedConnection);
-        return;
-    }
-    struct Pending
-    {
-        QList<KeyMetadata> results;
-        qsizetype replies = 0;
-        bool lost = false;
-    };
-    auto pending = std::make_shared<Pending>();
-    pending->results.resize(keys.size());
-    const qsizetype expected = keys.size() * 2;
-    auto settle = [pending, expected, done] {
-        if (++pending->replies < expected)
-            return;
-        done(pending->lost ? QList<KeyMetadata>() : pending->results);
-    };
-    for (qsizetype i = 0; i < keys.size(); ++i) {
-        pending->results[i].key = keys.at(i);
-        connection.command({"PTTL", keys.at(i)}, context, [pending, i, settle](const redis::Reply& reply) {
-            if (reply.isInteger()) {
-                pending->results[i].pttlMs = reply.integer();
-                pending->results[i].fetchedAtMs = QDateTime::currentMSecsSinceEpoch();
-            } else if (reply.errorKind() == redis::ErrorKind::ConnectionLost
-                || reply.errorKind() == redis::ErrorKind::NotConnected) {
-                pending->lost = true;
+    QList<redis::AddressedCommand> commands;
+    for (const QByteArray& key : keys)
+        commands << redis::AddressedCommand {&connection, {"PTTL", key}}
+                 << redis::AddressedCommand {&connection, {"MEMORY", "USAGE", key}};
+    redis::gatherReplies(commands, context, [keys, done = std::move(done)](const std::vector<redis::Reply>& replies) {
+        QList<KeyMetadata> results(keys.size());
+        const qint64 now = QDateTime::currentMSecsSinceEpoch();
+        for (qsizetype i = 0; i < keys.size(); ++i) {
+            const redis::Reply& ttl = replies[std::size_t(2 * i)];
+            const redis::Reply& memory = replies[std::size_t(2 * i + 1)];
+            if (ttl.errorKind() == redis::ErrorKind::ConnectionLost
+                || ttl.errorKind() == redis::ErrorKind::NotConnected) {
+                done({}); // the connection went away: nothing to show
+                return;
             }
-            settle();
-        });
-        connection.command({"MEMORY", "USAGE", keys.at(i)}, context, [pending, i, settle](const redis::Reply& reply) {
-            if (reply.isInteger())
-                pending->results[i].memoryBytes = reply.integer();
-            settle(); // a nil (key gone) or a refused command leaves the size unknown
-        });
-    }
+            results[i].key = keys.at(i);
+            if (ttl.isInteger()) {
+                results[i].pttlMs = ttl.integer();
+                results[i].fetchedAtMs = now;
+            }
+            if (memory.isInteger())
+                results[i].memoryBytes = memory.integer(); // a nil (key gone) or a refused command: unknown
+        }
+        done(results);
+    });
 }
 
 QString describeTtlShort(qint64 pttlMs)

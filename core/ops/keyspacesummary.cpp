@@ -1,7 +1,6 @@
 #include "ops/keyspacesummary.h"
 
 #include "model/displaybytes.h"
-#include "model/keyparser.h"
 #include "redis/reply.h"
 
 #include <QJsonArray>
@@ -22,20 +21,25 @@ const QByteArray KeyspaceSummary::none = "(none)";
 void KeyspaceSummary::add(const QByteArray& key)
 {
     ++m_total;
-    const model::ParsedKey parsed = model::parseKey(key);
-    switch (parsed.kind) {
-    case model::ParsedKey::Kind::GatewayResponse: {
+    const model::KeyPlace place = m_grouping.place(key);
+    switch (place.kind) {
+    case model::KeyPlace::Kind::Gateway: {
         ++m_gatewayTotal;
-        const auto& g = parsed.gateway;
-        const QByteArray route = g.method + ' ' + g.path;
-        ++m_gateway[g.tenantId.value_or(none)][g.venueId.value_or(none)][route];
+        // Deep copies: the place shares the key's bytes, and the map outlives the key.
+        const auto own = [](const std::optional<QByteArray>& label) {
+            return label ? QByteArray(label->constData(), label->size()) : none;
+        };
+        ++m_gateway[own(place.tenant)][own(place.venue)][place.route];
         break;
     }
-    case model::ParsedKey::Kind::Service:
+    case model::KeyPlace::Kind::Service:
         ++m_serviceTotal;
-        ++m_services[parsed.serviceNamespace];
+        ++m_services[QByteArray(place.serviceNamespace.constData(), place.serviceNamespace.size())];
         break;
-    case model::ParsedKey::Kind::Other:
+    case model::KeyPlace::Kind::CacheScope:
+        ++m_cacheScopeTotal;
+        break;
+    case model::KeyPlace::Kind::Other:
         ++m_otherTotal;
         if (m_otherSamples.size() < maxOtherSamples)
             m_otherSamples.append(key);
@@ -74,6 +78,7 @@ QJsonObject KeyspaceSummary::toJson() const
             QJsonObject {{QStringLiteral("total"), m_gatewayTotal}, {QStringLiteral("tenants"), tenants}}},
         {QStringLiteral("services"),
             QJsonObject {{QStringLiteral("total"), m_serviceTotal}, {QStringLiteral("namespaces"), services}}},
+        {QStringLiteral("cachescope"), QJsonObject {{QStringLiteral("total"), m_cacheScopeTotal}}},
         {QStringLiteral("other"),
             QJsonObject {{QStringLiteral("total"), m_otherTotal}, {QStringLiteral("samples"), others}}},
     };

@@ -31,4 +31,17 @@ struct NodesInfo
 // Calls back once every node answered (or failed). A cluster client still reading its slot map is waited for.
 void fetchNodesInfo(redis::Client& client, const QObject* context, std::function<void(const NodesInfo&)> callback);
 
+// How many keys every node holds now (DBSIZE: not a keyspace lookup), for progress bars and the tree's freshness.
+struct NodesKeyCount
+{
+    qint64 total = -1; // -1 unless every node answered: a partial sum would look like keys vanishing
+    QList<qint64> perNode; // -1 where a node failed
+    QStringList names;
+    QString error;
+};
+
+// Calls back once every node answered (or failed), never from inside this call.
+void fetchNodesKeyCount(
+    redis::Client& client, const QObject* context, std::function<void(const NodesKeyCount&)> callback);
+
 } // namespace cachescope::ops

@@ -91,31 +91,17 @@ QByteArray shapeLabel(const model::ParsedKey& parsed, const QByteArray& key)
     return key;
 }
 
-QByteArray routeLabel(const model::GatewayKey& key, const model::RouteConfig& routes)
-{
-    // Group by the route rule that covers the path, as the gateway does, so /api/events/42 and
-    // /api/events/43 fall under one route; paths without a rule by their first two segments.
-    if (const model::RouteRule* rule = routes.match(QString::fromUtf8(key.path)))
-        return key.method + ' ' + rule->path.toUtf8();
-    const QList<QByteArray> segments = key.path.split('/');
-    QByteArray route;
-    for (qsizetype i = 1; i < segments.size() && i <= 2; ++i)
-        route += '/' + segments.at(i);
-    return key.method + ' ' + (route.isEmpty() ? QByteArray("/") : route);
-}
 } // namespace
 
 KeyTreeModel::KeyTreeModel(QObject* parent)
     : QAbstractItemModel(parent)
-    , m_routes(model::RouteConfig::defaults())
 {
     clear();
 }
 
 void KeyTreeModel::setRoutes(model::RouteConfig routes)
 {
-    m_routes = std::move(routes); // applies to keys added from now on: rescan to regroup
-    m_routeLabels.clear();
+    m_places.setRoutes(std::move(routes)); // applies to keys added from now on: rescan to regroup
 }
 
 KeyTreeModel::~KeyTreeModel() = default;
@@ -142,7 +128,6 @@ void KeyTreeModel::clear()
         m_internal = group("CacheScope's own keys (stats, tags, config, audit)");
     }
     m_awaitingMetadata.clear(); // replies still under way find nothing to update
-    m_routeLabels.clear();
     endResetModel();
 }
 
@@ -222,15 +207,15 @@ std::optional<ops::KeySelection> KeyTreeModel::selectionFor(const QModelIndex& i
     switch (node->kind) {
     case NodeKind::Group:
         if (node == m_gateway)
-            return ops::selectGatewayKeys(scope, m_routes);
+            return ops::selectGatewayKeys(scope, m_places.routes());
         return std::nullopt; // "every service key" is a pattern to type, not a click
     case NodeKind::Tenant:
         addTenant(scope, node);
-        return ops::selectGatewayKeys(scope, m_routes);
+        return ops::selectGatewayKeys(scope, m_places.routes());
     case NodeKind::Venue:
         addTenant(scope, node->parent);
         addVenue(scope, node);
-        return ops::selectGatewayKeys(scope, m_routes);
+        return ops::selectGatewayKeys(scope, m_places.routes());
     case NodeKind::Route:
         if (!node->rulePath)
             return std::nullopt; // grouped by path segments, not by a rule: no exact selection to offer
@@ -238,7 +223,7 @@ std::optional<ops::KeySelection> KeyTreeModel::selectionFor(const QModelIndex& i
         addVenue(scope, node->parent);
         scope.method = node->method;
         scope.rulePath = node->rulePath;
-        return ops::selectGatewayKeys(scope, m_routes);
+        return ops::selectGatewayKeys(scope, m_places.routes());
     case NodeKind::Namespace:
         return ops::selectNamespace(node->label);
     case NodeKind::Prefix: {
@@ -253,39 +238,15 @@ std::optional<ops::KeySelection> KeyTreeModel::selectionFor(const QModelIndex& i
     return std::nullopt;
 }
 
-KeyTreeModel::Node* KeyTreeModel::gatewayParent(QByteArrayView method, QByteArrayView path,
-    std::optional<QByteArrayView> tenant, std::optional<QByteArrayView> venue, QByteArrayView methodAndPath)
+KeyTreeModel::Node* KeyTreeModel::gatewayParent(const model::KeyPlace& place)
 {
-    // Lookups by QByteArray::fromRawData(): no allocation unless a group is new.
-    const auto raw = [](std::optional<QByteArrayView> v) {
-        return v ? std::optional<QByteArray>(QByteArray::fromRawData(v->data(), v->size())) : std::nullopt;
-    };
-    Node* tenantNode = childFor(m_gateway, NodeKind::Tenant, raw(tenant));
-    Node* venueNode = childFor(tenantNode, NodeKind::Venue, raw(venue));
-    const auto label = [&] {
-        model::GatewayKey parts;
-        parts.method = method.toByteArray();
-        parts.path = path.toByteArray();
-        return routeLabel(parts, m_routes);
-    };
-    QByteArray route;
-    if (!methodAndPath.isEmpty()) {
-        const QByteArray lookup = QByteArray::fromRawData(methodAndPath.data(), methodAndPath.size());
-        auto known = m_routeLabels.constFind(lookup);
-        if (known == m_routeLabels.cend()) {
-            if (m_routeLabels.size() > 100000)
-                m_routeLabels.clear(); // keys of unbounded path shapes: keep the memory bounded
-            known = m_routeLabels.insert(methodAndPath.toByteArray(), label());
-        }
-        route = *known;
-    } else {
-        route = label();
-    }
-    Node* parent = childFor(venueNode, NodeKind::Route, route);
+    // Lookups by the place's byte arrays, which share the key's bytes: no allocation unless a group is new.
+    Node* tenantNode = childFor(m_gateway, NodeKind::Tenant, place.tenant);
+    Node* venueNode = childFor(tenantNode, NodeKind::Venue, place.venue);
+    Node* parent = childFor(venueNode, NodeKind::Route, place.route);
     if (parent->method.isNull()) {
-        parent->method = method.toByteArray();
-        if (const model::RouteRule* rule = m_routes.match(QString::fromUtf8(path)))
-            parent->rulePath = rule->path;
+        parent->method = QByteArray(place.method.constData(), place.method.size()); // a copy: the key's bytes go
+        parent->rulePath = place.rulePath;
     }
     return parent;
 }
@@ -301,30 +262,19 @@ QList<QByteArray> KeyTreeModel::addKeys(const QList<QByteArray>& keys, int metad
         Node* parent = nullptr;
         if (m_grouping == Grouping::ByDelimiter) {
             parent = prefixParent(m_root.get(), key, nullptr);
-        } else if (key.startsWith(model::internalPrefix)) {
-            parent = m_internal; // kept apart so they never pass for the application's cache
-        } else if (const auto scope = model::parseGatewayScope(key)) { // no copy for nearly every key
-            const auto methodAndPath =
-                QByteArrayView(scope->method.data(), scope->path.data() + scope->path.size() - scope->method.data());
-            parent = gatewayParent(scope->method, scope->path, scope->tenantId, scope->venueId, methodAndPath);
-        } else if (const qsizetype colon = key.indexOf(':'); !key.startsWith(model::gatewayKeyPrefix) && colon > 0
-                   && colon < key.size() - 1 && model::isServiceNamespace(QByteArrayView(key).first(colon))) {
-            // A service entry, as parseKey() classifies it, without copying its namespace for the lookup.
-            parent = childFor(m_services, NodeKind::Namespace, QByteArray::fromRawData(key.constData(), colon));
         } else {
-            const model::ParsedKey parsed = model::parseKey(key);
-            const auto view = [](const std::optional<QByteArray>& bytes) {
-                return bytes ? std::optional<QByteArrayView>(*bytes) : std::nullopt;
-            };
-            switch (parsed.kind) {
-            case model::ParsedKey::Kind::GatewayResponse:
-                parent = gatewayParent(parsed.gateway.method, parsed.gateway.path, view(parsed.gateway.tenantId),
-                    view(parsed.gateway.venueId), {});
+            const model::KeyPlace place = m_places.place(key);
+            switch (place.kind) {
+            case model::KeyPlace::Kind::CacheScope:
+                parent = m_internal; // kept apart so they never pass for the application's cache
                 break;
-            case model::ParsedKey::Kind::Service:
-                parent = childFor(m_services, NodeKind::Namespace, parsed.serviceNamespace);
+            case model::KeyPlace::Kind::Gateway:
+                parent = gatewayParent(place);
                 break;
-            case model::ParsedKey::Kind::Other:
+            case model::KeyPlace::Kind::Service:
+                parent = childFor(m_services, NodeKind::Namespace, place.serviceNamespace);
+                break;
+            case model::KeyPlace::Kind::Other:
                 parent = prefixParent(m_other, key, nullptr); // unknown shapes still group by their prefixes
                 break;
             }

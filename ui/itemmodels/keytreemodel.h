@@ -5,6 +5,7 @@
 #include <QHash>
 #include <QList>
 
+#include "model/keygrouping.h"
 #include "model/routeconfig.h"
 #include "ops/keymetadata.h"
 #include "ops/keyselection.h"
@@ -111,10 +112,8 @@ public:
 
 private:
     Node* childFor(Node* parent, NodeKind kind, const std::optional<QByteArray>& label);
-    // The route group of a gateway key under its tenant and venue. `methodAndPath` is the key's own escaped
-    // "METHOD:path" when it escapes nothing (the label is then remembered), else empty.
-    Node* gatewayParent(QByteArrayView method, QByteArrayView path, std::optional<QByteArrayView> tenant,
-        std::optional<QByteArrayView> venue, QByteArrayView methodAndPath);
+    // The route group of a gateway key under its tenant and venue.
+    Node* gatewayParent(const model::KeyPlace& place);
     // The deepest prefix node for `key` below `under` (created as needed); `rest` gets the label left for the leaf.
     Node* prefixParent(Node* under, const QByteArray& key, QByteArray* rest);
     QModelIndex indexOf(const Node* node, int column = NameColumn) const;
@@ -126,8 +125,7 @@ private:
     static QVariant ttlData(qint64 soonest, qint64 latest, qint32 sampledKeys, bool leaf, int role);
     static QVariant memoryData(qint64 bytes, qint32 sampledKeys, qint64 count, bool leaf, int role);
 
-    model::RouteConfig m_routes;
-    QHash<QByteArray, QByteArray> m_routeLabels; // "METHOD:path" -> route label, so rules are matched once per path
+    model::KeyGrouping m_places; // where each key goes: the one grouping cachectl keys uses too
     Grouping m_grouping = Grouping::ByShape;
     qint64 m_total = 0;
     quint64 m_pagesAdded = 0; // marks the nodes a page changed (Node::changedInPage)

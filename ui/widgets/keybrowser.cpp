@@ -4,6 +4,7 @@
 #include "itemmodels/keytreemodel.h"
 
 #include "ops/keymetadata.h"
+#include "ops/nodesinfo.h"
 #include "redis/backgroundscan.h"
 #include "redis/client.h"
 #include "redis/connection.h"
@@ -227,24 +228,13 @@ void KeyBrowser::rescan()
     m_expectedKeys = -1;
     // Every node's DBSIZE (a cluster's masters each hold part of the keyspace), for the progress bar: known once
     // every master has answered (a slow one would make the sum of the others look like the whole).
-    const QList<redis::Connection*> nodes = m_connection->nodes();
-    auto sizes = std::make_shared<std::pair<qsizetype, qint64>>(nodes.size(), 0); // answers owed, sum so far
     const quint64 generation = ++m_sizeGeneration;
-    for (redis::Connection* node : nodes) {
-        node->command({"DBSIZE"}, this, [this, sizes, generation](const redis::Reply& reply) {
-            if (generation != m_sizeGeneration || sizes->first < 0)
-                return;
-            if (!reply.isInteger()) {
-                sizes->first = -1; // unknown: the bar shows activity instead of a fraction
-                return;
-            }
-            sizes->second += reply.integer();
-            if (--sizes->first == 0) {
-                m_expectedKeys = sizes->second;
-                updateProgress();
-            }
-        });
-    }
+    ops::fetchNodesKeyCount(*m_connection, this, [this, generation](const ops::NodesKeyCount& count) {
+        if (generation != m_sizeGeneration || count.total < 0)
+            return; // unknown: the bar shows activity instead of a fraction
+        m_expectedKeys = count.total;
+        updateProgress();
+    });
     // While the scan fills the tree the view shows the model itself, in scan order: a sorting proxy would keep
     // a sorted mapping up to date for every group on every page. Sorting (and the proxy) come back at the end.
     if (m_filter->text().isEmpty())
@@ -303,43 +293,20 @@ void KeyBrowser::pollServerKeys()
 {
     if (!m_connection || !m_connection->isReady() || m_sizePollInFlight || isScanning())
         return;
-    const QList<redis::Connection*> nodes = m_connection->nodes();
-    if (nodes.isEmpty())
-        return;
-    struct Round
-    {
-        qsizetype owed = 0;
-        qint64 sum = 0;
-        bool failed = false;
-        QStringList perNode;
-    };
-    auto round = std::make_shared<Round>();
-    round->owed = nodes.size();
-    round->perNode.resize(nodes.size());
     m_sizePollInFlight = true;
-    for (qsizetype i = 0; i < nodes.size(); ++i) {
-        nodes.at(i)->command({"DBSIZE"}, this, [this, round, i](const redis::Reply& reply) {
-            if (reply.isInteger()) {
-                round->sum += reply.integer();
-                round->perNode[i] = tr("%1: %L2 keys now")
-                                        .arg(m_connection ? m_connection->describeNode(int(i)) : QString())
-                                        .arg(reply.integer());
-            } else {
-                round->failed = true;
-            }
-            if (--round->owed > 0)
-                return;
-            m_sizePollInFlight = false;
-            if (round->failed)
-                return; // a partial sum would look like keys vanishing
-            m_serverKeysPerNode = round->perNode;
-            if (round->sum != m_serverKeysNow) {
-                m_serverKeysNow = round->sum;
-                Q_EMIT serverKeysChanged(m_serverKeysNow);
-            }
-            updateProgress();
-        });
-    }
+    ops::fetchNodesKeyCount(*m_connection, this, [this](const ops::NodesKeyCount& count) {
+        m_sizePollInFlight = false;
+        if (count.total < 0)
+            return; // a partial sum would look like keys vanishing
+        m_serverKeysPerNode.clear();
+        for (qsizetype i = 0; i < count.perNode.size(); ++i)
+            m_serverKeysPerNode.append(tr("%1: %L2 keys now").arg(count.names.value(i)).arg(count.perNode.at(i)));
+        if (count.total != m_serverKeysNow) {
+            m_serverKeysNow = count.total;
+            Q_EMIT serverKeysChanged(m_serverKeysNow);
+        }
+        updateProgress();
+    });
 }
 
 void KeyBrowser::cancelScan()
