@@ -290,6 +290,21 @@ private Q_SLOTS:
         seed(); // the tests after this one expect the seeded keyspace alone
     }
 
+    // --help lists every command of the table; COMMAND --help that command's own options and no other's.
+    void helpComesFromTheCommandTable()
+    {
+        const Run general = cachectl({u"--help"_s});
+        QCOMPARE(general.exitCode, 0);
+        for (const char* command : {"keys", "get", "key", "stats", "invalidate", "expire", "routes", "audit", "serve"})
+            QVERIFY2(general.out.contains(QByteArray(QByteArray("\n  ") + command + ' ')), command);
+        const Run keys = cachectl({u"keys"_s, u"--help"_s});
+        QCOMPARE(keys.exitCode, 0);
+        QVERIFY(keys.out.contains("--count <n>            SCAN COUNT hint per page (default 1000)."));
+        QVERIFY(!keys.out.contains("--yes"));
+        const Run audit = cachectl({u"audit"_s, u"--help"_s});
+        QVERIFY(audit.out.contains("--count <n>  Records to show (default 20)."));
+    }
+
     void failuresHaveExitCodes_data()
     {
         QTest::addColumn<QStringList>("arguments");
@@ -299,6 +314,12 @@ private Q_SLOTS:
         QTest::newRow("unknown command") << QStringList {u"frobnicate"_s} << 2 << QByteArray("unknown command");
         QTest::newRow("bad port") << QStringList {u"-p"_s, u"99999"_s, u"keys"_s} << 2 << QByteArray("not a port");
         QTest::newRow("bad count") << QStringList {u"keys"_s, u"--count"_s, u"0"_s} << 2 << QByteArray("at least 1");
+        // Options are scoped per command: another command's option is a usage error, not silently ignored.
+        QTest::newRow("another command's option")
+            << QStringList {u"audit"_s, u"--footprint"_s} << 2
+            << QByteArray("--footprint is not an option of audit (cachectl audit --help lists them)");
+        QTest::newRow("a write option on a read command")
+            << QStringList {u"keys"_s, u"--yes"_s} << 2 << QByteArray("--yes is not an option of keys");
         QTest::newRow("tls file without tls")
             << QStringList {u"--cacert"_s, u"x"_s, u"keys"_s} << 2 << QByteArray("need --tls");
         QTest::newRow("bad url") << QStringList {u"-u"_s, u"http://x"_s, u"keys"_s} << 2 << QByteArray("redis://");

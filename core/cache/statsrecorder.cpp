@@ -80,7 +80,7 @@ void StatsRecorder::record(const StatsLabels& labels, StatsEvent event, qint64 l
 
 QList<QList<QByteArray>> StatsRecorder::reconcile(const StatsTier& tier, TierState& state, const ByDimension& interval)
 {
-    QList<QList<QByteArray>> fieldsByDimension(qsizetype(StatsDimension::Count_));
+    auto fieldsByDimension = QList<QList<QByteArray>>(qsizetype(StatsDimension::Count_));
     for (std::size_t d = 0; d < interval.size(); ++d) {
         const auto dimension = StatsDimension(d);
         if (interval[d].isEmpty() || !tier.keeps(dimension))

@@ -114,13 +114,13 @@ BackgroundScan::~BackgroundScan()
 void BackgroundScan::start()
 {
     stopWorker();
-    ++m_generation;
+    m_starts.next();
     m_running = true;
     m_keys = 0;
     m_peakQueued = 0;
     m_thread = std::make_unique<QThread>();
     m_thread->setObjectName(QStringLiteral("keyspace scan"));
-    m_worker = new BackgroundScanWorker(this, m_generation, m_options, m_scanOptions, m_maxParallelNodes);
+    m_worker = new BackgroundScanWorker(this, m_starts.current(), m_options, m_scanOptions, m_maxParallelNodes);
     m_worker->moveToThread(m_thread.get());
     BackgroundScanWorker* worker = m_worker;
     connect(m_thread.get(), &QThread::started, worker, [worker] { worker->run(); });
@@ -136,7 +136,7 @@ void BackgroundScan::cancel()
 
 void BackgroundScan::stopWorker()
 {
-    ++m_generation; // what the old worker already queued is dropped
+    m_starts.dropAll(); // what the old worker already queued is dropped
     m_received.clear();
     m_delivery.stop();
     if (!m_thread)
@@ -151,7 +151,7 @@ void BackgroundScan::stopWorker()
 
 void BackgroundScan::receive(quint64 generation, std::function<void()> event)
 {
-    if (generation != m_generation)
+    if (!m_starts.isCurrent(generation))
         return; // from a worker since stopped
     m_received.push_back(std::move(event));
     if (!m_delivery.isActive())
@@ -162,7 +162,7 @@ void BackgroundScan::deliverReceived()
 {
     QElapsedTimer clock;
     clock.start();
-    const quint64 generation = m_generation;
+    const quint64 generation = m_starts.current();
     while (!m_received.empty()) {
         if (clock.elapsed() >= deliveryBudgetMs) {
             m_delivery.start(); // the rest on the next pass
@@ -172,7 +172,7 @@ void BackgroundScan::deliverReceived()
         m_received.pop_front();
         const QPointer<BackgroundScan> self(this);
         event();
-        if (!self || generation != m_generation)
+        if (!self || !m_starts.isCurrent(generation))
             return; // deleted, cancelled or restarted by the receiver: the rest is dropped
     }
 }

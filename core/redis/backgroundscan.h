@@ -1,6 +1,7 @@
 #pragma once
 
 #include "redis/connectionoptions.h"
+#include "redis/latestrequest.h"
 #include "redis/reply.h"
 #include "redis/scaniterator.h"
 
@@ -81,7 +82,7 @@ private:
     int m_maxParallelNodes = 0;
     std::unique_ptr<QThread> m_thread;
     BackgroundScanWorker* m_worker = nullptr; // lives in m_thread, deletes itself when it ends
-    quint64 m_generation = 0; // a page or signal from an earlier start() is dropped by it
+    LatestRequest m_starts; // a page or signal from an earlier start() is dropped by it
     bool m_running = false;
     qint64 m_keys = 0;
     int m_peakQueued = 0;

@@ -367,12 +367,12 @@ void ConnectionDialog::testConnection()
         showStatus(problems.join(u'\n'), true);
         return;
     }
-    const int generation = ++m_probeGeneration;
+    const quint64 ticket = m_probes.next();
     const redis::ConnectionOptions options = connectionOptions();
     showStatus(tr("Connecting to %1…").arg(options.displayName()), false);
     m_test->setEnabled(false);
-    ops::probeServer(options, this, [this, generation, database = options.database](const ops::ServerProbe& probe) {
-        if (generation != m_probeGeneration)
+    ops::probeServer(options, this, [this, ticket, database = options.database](const ops::ServerProbe& probe) {
+        if (!m_probes.isCurrent(ticket))
             return;
         m_test->setEnabled(true);
         showStatus(

@@ -4,6 +4,7 @@
 
 #include "ops/serverprobe.h"
 #include "profiles/connectionprofile.h"
+#include "redis/latestrequest.h"
 
 #include <QDialog>
 
@@ -82,7 +83,7 @@ private:
     QLabel* m_status;
     QPushButton* m_test;
     QPushButton* m_connect;
-    int m_probeGeneration = 0; // a newer test makes an older one's answer irrelevant
+    redis::LatestRequest m_probes; // a newer test makes an older one's answer irrelevant
 };
 
 } // namespace cachescope::ui

@@ -228,9 +228,9 @@ void KeyBrowser::rescan()
     m_expectedKeys = -1;
     // Every node's DBSIZE (a cluster's masters each hold part of the keyspace), for the progress bar: known once
     // every master has answered (a slow one would make the sum of the others look like the whole).
-    const quint64 generation = ++m_sizeGeneration;
-    ops::fetchNodesKeyCount(*m_connection, this, [this, generation](const ops::NodesKeyCount& count) {
-        if (generation != m_sizeGeneration || count.total < 0)
+    const quint64 ticket = m_sizeRequests.next();
+    ops::fetchNodesKeyCount(*m_connection, this, [this, ticket](const ops::NodesKeyCount& count) {
+        if (!m_sizeRequests.isCurrent(ticket) || count.total < 0)
             return; // unknown: the bar shows activity instead of a fraction
         m_expectedKeys = count.total;
         updateProgress();

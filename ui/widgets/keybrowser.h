@@ -6,6 +6,7 @@
 #include <QWidget>
 
 #include "ops/keyselection.h"
+#include "redis/latestrequest.h"
 
 #include <memory>
 #include <optional>
@@ -121,7 +122,7 @@ private:
     };
     QList<NodeScan> m_scanNodes; // a cluster's masters, walked side by side
     qint64 m_expectedKeys = -1; // DBSIZE when the scan started, for a determinate progress bar
-    quint64 m_sizeGeneration = 0; // DBSIZE answers for an earlier scan are dropped
+    redis::LatestRequest m_sizeRequests; // DBSIZE answers for an earlier scan are dropped
 };
 
 } // namespace cachescope::ui

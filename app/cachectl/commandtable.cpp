@@ -1,0 +1,458 @@
+#include "commandtable.h"
+
+#include "argumentbytes.h"
+#include "auditcommand.h"
+#include "cliconnection.h"
+#include "cliresult.h"
+#include "getcommand.h"
+#include "invalidatecommand.h"
+#include "keycommand.h"
+#include "keyscommand.h"
+#include "routescommand.h"
+#include "servecommand.h"
+#include "statscommand.h"
+#include "taginvalidatecommand.h"
+
+#include "model/routeconfigjson.h"
+#include "ops/audit.h"
+#include "ops/routeconfigstore.h"
+#include "redis/client.h"
+
+#include <QCoreApplication>
+#include <QFile>
+#include <QSysInfo>
+
+#include <algorithm>
+
+namespace cachescope::cli {
+
+using namespace Qt::StringLiterals;
+
+bool CommandInput::json() const
+{
+    return parser.isSet(u"json"_s);
+}
+
+QString CommandInput::actor() const
+{
+    return parser.isSet(u"actor"_s) ? parser.value(u"actor"_s) : ops::defaultActor();
+}
+
+int CommandInput::positive(const QString& option, int fallback)
+{
+    bool ok = true;
+    QString message;
+    QTextStream errors(&message);
+    const int value = intOption(parser, option, fallback, 1, errors, u"cachectl"_s, &ok);
+    if (!ok) {
+        errors.flush();
+        // intOption wrote "cachectl: --x …": keep the reason, the usage message adds the prefix.
+        message = message.trimmed();
+        usage(message.startsWith(u"cachectl: "_s) ? message.sliced(10) : message);
+    }
+    return value;
+}
+
+QByteArray CommandInput::bytes(const QString& argument)
+{
+    QString error;
+    const QByteArray result = argumentBytes(argument, &error);
+    if (!error.isEmpty())
+        usage(u"%1: %2"_s.arg(argument.left(100), error));
+    return result;
+}
+
+void CommandInput::usage(const QString& message)
+{
+    if (usageError.isEmpty())
+        usageError = message;
+}
+
+namespace {
+// The finished(int) signal of a command object ends the run with its exit code.
+template<typename Command>
+PreparedCommand run(Command* command, bool cancellable = false)
+{
+    PreparedCommand prepared;
+    QObject::connect(
+        command, &Command::finished, QCoreApplication::instance(), [](int code) { QCoreApplication::exit(code); });
+    prepared.start = [command] { command->start(); };
+    if constexpr (requires { command->cancel(); }) {
+        if (cancellable)
+            prepared.cancel = [command] { command->cancel(); };
+    }
+    prepared.runner.reset(command);
+    return prepared;
+}
+
+const QCommandLineOption jsonOption {u"json"_s, u"Print JSON."_s};
+const QCommandLineOption actorOption {
+    u"actor"_s, u"Name recorded in the audit trail (default $USER@host)."_s, u"name"_s};
+const QCommandLineOption protectOption {
+    u"protect"_s, u"Another protected pattern, never deleted (repeatable), e.g. 'session:*'."_s, u"pattern"_s};
+const QCommandLineOption mastersOption {u"masters-at-once"_s,
+    u"On a cluster, work on at most n masters at once (default: all; 1 is the gentlest where masters share a "
+    u"host)."_s,
+    u"n"_s};
+const QCommandLineOption yesOption {u"yes"_s, u"Really write (without it, a dry run)."_s};
+const QCommandLineOption allowNoMatchOption {
+    u"allow-no-match"_s, u"Run even when every pattern provably matches no gateway key (default: refuse)."_s};
+
+KeyRequest keyRequest(const CommandInput& input)
+{
+    KeyRequest request {input.arguments.at(0).toUtf8(), input.arguments.at(1), {}, {}, {}};
+    if (input.parser.isSet(u"user-id"_s))
+        request.userId = input.parser.value(u"user-id"_s);
+    if (input.parser.isSet(u"tenant"_s))
+        request.tenantId = input.parser.value(u"tenant"_s);
+    if (input.parser.isSet(u"venue"_s))
+        request.venueId = input.parser.value(u"venue"_s);
+    return request;
+}
+
+PreparedCommand prepareKeys(CommandInput& input)
+{
+    if (!input.arguments.isEmpty()) {
+        input.usage(u"keys takes no arguments (--match PATTERN selects keys)"_s);
+        return {};
+    }
+    KeysCommand::Options options;
+    options.scan.match = input.bytes(input.parser.value(u"match"_s));
+    options.scan.count = input.positive(u"count"_s, 1000);
+    options.scan.type = input.parser.value(u"type"_s).toUtf8();
+    options.list = input.parser.isSet(u"list"_s);
+    options.all = input.parser.isSet(u"all"_s);
+    options.json = input.json();
+    options.mastersAtOnce = input.positive(u"masters-at-once"_s, 0);
+    return run(new KeysCommand(input.connection, options, input.out, input.err));
+}
+
+PreparedCommand prepareStats(CommandInput& input)
+{
+    if (!input.arguments.isEmpty()) {
+        input.usage(u"stats takes no arguments"_s);
+        return {};
+    }
+    const QCommandLineParser& parser = input.parser;
+    StatsCommand::Options options;
+    options.json = input.json();
+    options.watch = parser.isSet(u"watch"_s) || parser.isSet(u"samples"_s);
+    options.intervalMs = input.positive(u"interval"_s, 1000);
+    options.samples = parser.isSet(u"samples"_s) ? input.positive(u"samples"_s, 0) : 0;
+    options.windowSeconds = input.positive(u"window"_s, 60);
+    options.footprint = parser.isSet(u"footprint"_s);
+    if (options.footprint && (options.watch || parser.isSet(u"by"_s)))
+        input.usage(u"--footprint stands alone: not with --watch, --samples or --by"_s);
+    if (parser.isSet(u"by"_s)) {
+        const QString by = parser.value(u"by"_s);
+        for (int d = 0; d < int(cache::StatsDimension::Count_); ++d) {
+            if (QString::fromUtf8(cache::statsDimensionName(cache::StatsDimension(d))) == by)
+                options.by = cache::StatsDimension(d);
+        }
+        if (!options.by || by == u"total")
+            input.usage(u"--by takes route, tenant, venue or ns"_s);
+    }
+    return run(new StatsCommand(input.connection, options, input.out, input.err));
+}
+
+PreparedCommand prepareGet(CommandInput& input)
+{
+    if (input.arguments.size() != 1) {
+        input.usage(u"get takes one KEY"_s);
+        return {};
+    }
+    const QByteArray key = input.bytes(input.arguments.first());
+    return run(new GetCommand(input.connection, key, input.json(), input.out, input.err));
+}
+
+PreparedCommand prepareKey(CommandInput& input)
+{
+    if (input.arguments.size() != 2) {
+        input.usage(u"key takes METHOD and URL, e.g. cachectl key GET '/api/search?q=rock'"_s);
+        return {};
+    }
+    const KeyRequest request = keyRequest(input);
+    const bool json = input.json();
+    PreparedCommand prepared;
+    if (!input.parser.isSet(u"live"_s)) {
+        model::RouteConfig rules = model::RouteConfig::defaults();
+        if (input.parser.isSet(u"routes"_s)) {
+            QFile file(input.parser.value(u"routes"_s));
+            if (!file.open(QIODevice::ReadOnly)) {
+                input.usage(u"cannot read %1: %2"_s.arg(file.fileName(), file.errorString()));
+                return {};
+            }
+            const auto parsed = model::parseRouteConfigJson(file.readAll());
+            if (!parsed.config) {
+                input.usage(file.fileName() + u": "_s + parsed.errors.first().toString());
+                return {};
+            }
+            rules = *parsed.config;
+        }
+        prepared.exitNow = printKeyDecision(rules, request, json, input.out);
+        return prepared;
+    }
+    auto* store = new ops::RouteConfigStore(input.connection);
+    QTextStream& out = input.out;
+    QTextStream& err = input.err;
+    prepared.start = [store, request, json, &out, &err] {
+        store->load(store, [request, json, &out, &err](std::optional<ops::RouteConfigSnapshot> s, const QString& e) {
+            if (!s) {
+                err << "cachectl key: " << e << '\n';
+                QCoreApplication::exit(ExitFailure);
+                return;
+            }
+            QCoreApplication::exit(printKeyDecision(s->config, request, json, out));
+        });
+    };
+    prepared.runner.reset(store);
+    return prepared;
+}
+
+PreparedCommand prepareInvalidateOrExpire(CommandInput& input, bool expire)
+{
+    const QCommandLineParser& parser = input.parser;
+    if (!expire && parser.isSet(u"tag"_s)) {
+        if (!input.arguments.isEmpty()) {
+            input.usage(u"invalidate takes --tag TAG or PATTERNs, not both"_s);
+            return {};
+        }
+        TagInvalidateCommand::Options options;
+        for (const QString& tag : parser.values(u"tag"_s))
+            options.tags.append(input.bytes(tag));
+        options.execute = parser.isSet(u"yes"_s);
+        options.json = input.json();
+        options.actor = input.actor();
+        return run(new TagInvalidateCommand(input.connection, options, input.out, input.err));
+    }
+    if (input.arguments.isEmpty()) {
+        input.usage(
+            expire ? u"expire takes PATTERN... --ttl SECONDS"_s : u"invalidate takes PATTERN... or --tag TAG"_s);
+        return {};
+    }
+    InvalidateCommand::Options options;
+    if (expire) {
+        if (!parser.isSet(u"ttl"_s)) {
+            input.usage(u"expire needs --ttl SECONDS"_s);
+            return {};
+        }
+        options.expireSeconds = input.positive(u"ttl"_s, 0);
+        options.onlyShorten = parser.isSet(u"only-shorten"_s);
+    }
+    for (const QString& pattern : input.arguments)
+        options.patterns.append(input.bytes(pattern));
+    for (const QString& pattern : parser.values(u"protect"_s))
+        options.safety.protectedPatterns.append(input.bytes(pattern));
+    options.safety.readOnly = input.connectionOptions->readOnly;
+    options.safety.actor = input.actor();
+    options.execute = parser.isSet(u"yes"_s);
+    options.json = input.json();
+    options.mastersAtOnce = input.positive(u"masters-at-once"_s, 0);
+    options.allowNoMatch = parser.isSet(u"allow-no-match"_s);
+    return run(new InvalidateCommand(input.connection, options, input.out, input.err), true);
+}
+
+PreparedCommand prepareServe(CommandInput& input)
+{
+    if (!input.arguments.isEmpty()) {
+        input.usage(u"serve takes no arguments"_s);
+        return {};
+    }
+    const QCommandLineParser& parser = input.parser;
+    ServeCommand::Options options;
+    QByteArray token = qgetenv("CACHESCOPE_ADMIN_TOKEN");
+    if (parser.isSet(u"token-file"_s)) {
+        QFile file(parser.value(u"token-file"_s));
+        if (!file.open(QIODevice::ReadOnly)) {
+            input.usage(u"cannot read the token file %1: %2"_s.arg(file.fileName(), file.errorString()));
+            return {};
+        }
+        token = file.readLine().trimmed();
+    }
+    token = token.trimmed();
+    if (token.isEmpty()) {
+        input.usage(u"serve needs a bearer token: --token-file FILE or CACHESCOPE_ADMIN_TOKEN (no token, no start)"_s);
+        return {};
+    }
+    if (token.size() < 16) {
+        input.usage(u"the bearer token is too short: use at least 16 characters"_s);
+        return {};
+    }
+    // A header value cannot carry spaces or control bytes inside a token: such a token could never match.
+    if (std::any_of(token.cbegin(), token.cend(), [](char c) { return uchar(c) <= 0x20 || uchar(c) == 0x7f; })) {
+        input.usage(u"the bearer token holds spaces or control characters: use printable characters only"_s);
+        return {};
+    }
+    options.api.token = token;
+    if (parser.isSet(u"bind"_s) && !options.bind.setAddress(parser.value(u"bind"_s))) {
+        input.usage(u"--bind takes an IP address, e.g. 127.0.0.1 or ::1"_s);
+        return {};
+    }
+    if (parser.isSet(u"http-port"_s)) {
+        bool portOk = false;
+        const uint port = parser.value(u"http-port"_s).toUInt(&portOk);
+        if (!portOk || port > 65535) {
+            input.usage(u"--http-port takes 0 to 65535"_s);
+            return {};
+        }
+        options.port = quint16(port);
+    }
+    for (const QString& pattern : parser.values(u"protect"_s))
+        options.api.protectedPatterns.append(input.bytes(pattern));
+    options.api.readOnly = input.connectionOptions->readOnly;
+    options.api.actor = parser.isSet(u"actor"_s) ? input.actor() : u"admin-api@"_s + QSysInfo::machineHostName();
+    return run(new ServeCommand(input.connection, options, input.out, input.err), true);
+}
+
+PreparedCommand prepareRoutes(CommandInput& input)
+{
+    const QCommandLineParser& parser = input.parser;
+    RoutesCommand::Options options;
+    options.action = input.arguments.value(0);
+    options.json = input.json();
+    options.actor = input.actor();
+    const bool needsArgument = options.action != u"get";
+    if (!QStringList {u"get"_s, u"export"_s, u"import"_s, u"set"_s}.contains(options.action)) {
+        input.usage(u"routes takes get, export FILE, import FILE or set PATH"_s);
+        return {};
+    }
+    if (input.arguments.size() != (needsArgument ? 2 : 1)) {
+        input.usage(u"routes %1 takes %2"_s.arg(options.action, needsArgument ? u"one argument"_s : u"none"_s));
+        return {};
+    }
+    if (needsArgument)
+        options.argument = input.arguments.at(1);
+    if (parser.isSet(u"ttl"_s)) {
+        bool ok = false;
+        options.ttl = parser.value(u"ttl"_s).toInt(&ok);
+        if (!ok) {
+            input.usage(u"--ttl needs a whole number of seconds"_s);
+            return {};
+        }
+    }
+    if (parser.isSet(u"vary"_s))
+        options.varyBy = parser.value(u"vary"_s).split(u',', Qt::SkipEmptyParts);
+    if (parser.isSet(u"private"_s) && parser.isSet(u"shared"_s)) {
+        input.usage(u"--private and --shared contradict each other"_s);
+        return {};
+    }
+    if (parser.isSet(u"private"_s) || parser.isSet(u"shared"_s))
+        options.isPrivate = parser.isSet(u"private"_s);
+    options.remove = parser.isSet(u"remove"_s);
+    return run(new RoutesCommand(input.connection, options, input.out, input.err));
+}
+
+PreparedCommand prepareAudit(CommandInput& input)
+{
+    if (!input.arguments.isEmpty()) {
+        input.usage(u"audit takes no arguments"_s);
+        return {};
+    }
+    const int count = input.positive(u"count"_s, 20);
+    const bool json = input.json();
+    redis::Client* connection = input.connection;
+    QTextStream& out = input.out;
+    QTextStream& err = input.err;
+    PreparedCommand prepared;
+    prepared.start = [connection, count, json, &out, &err] {
+        runAuditCommand(*connection, count, json, out, err, [](int code) { QCoreApplication::exit(code); });
+    };
+    return prepared;
+}
+} // namespace
+
+const QList<CommandSpec>& commandTable()
+{
+    static const QList<CommandSpec> table = {
+        {u"keys"_s,
+            u"Scan keys (SCAN, never KEYS) and count them by tenant, venue and route rule, service namespace,\n"
+            u"CacheScope's own keys, or other (busiest ten per level; --all)."_s,
+            {{u"match"_s, u"SCAN MATCH pattern (Redis glob)."_s, u"pattern"_s},
+                {u"count"_s, u"SCAN COUNT hint per page (default 1000)."_s, u"n"_s},
+                {u"type"_s, u"Only keys of this type (string, hash, …)."_s, u"type"_s},
+                {u"list"_s, u"Print each key instead of counts."_s},
+                {u"all"_s, u"Every tenant, venue and route (default: the busiest ten of each)."_s}, mastersOption,
+                jsonOption},
+            nullptr, prepareKeys},
+        {u"get"_s, u"get KEY: a key's value (JSON pretty-printed, binary escaped), type, TTL and parsed parts."_s,
+            {jsonOption}, nullptr, prepareGet},
+        {u"key"_s,
+            u"key METHOD URL: the gateway's cache decision for a request: key, TTL, headers, or why it bypasses.\n"
+            u"Rules from --routes FILE, the server (--live) or the defaults."_s,
+            {{u"user-id"_s, u"The authenticated user."_s, u"id"_s},
+                {u"tenant"_s, u"The tenant from the auth context."_s, u"id"_s},
+                {u"venue"_s, u"The venue from the auth context."_s, u"id"_s},
+                {u"routes"_s, u"Route rules from this JSON file."_s, u"file"_s},
+                {u"live"_s, u"Route rules from the server."_s}, jsonOption},
+            [](const QCommandLineParser& parser) { return parser.isSet(u"live"_s); }, prepareKey},
+        {u"stats"_s,
+            u"Cache figures from INFO (--watch: per interval). --by route|tenant|venue|ns: CacheScope's own\n"
+            u"per-label hit rates over --window SECONDS. --footprint: what CacheScope's own keys cost."_s,
+            {{u"watch"_s, u"Print the figures of every interval until interrupted."_s},
+                {u"interval"_s, u"Sampling interval in milliseconds (default 1000)."_s, u"ms"_s},
+                {u"samples"_s, u"Stop after this many intervals."_s, u"n"_s},
+                {u"by"_s, u"route, tenant, venue or ns."_s, u"dimension"_s},
+                {u"window"_s, u"With --by: seconds to sum (default 60)."_s, u"s"_s},
+                {u"footprint"_s, u"The keys and bytes CacheScope's own data takes in this Redis, by kind."_s},
+                jsonOption},
+            nullptr, prepareStats},
+        {u"invalidate"_s,
+            u"invalidate PATTERN...: dry run: exact count and a sample per pattern; --yes deletes (SCAN + UNLINK),\n"
+            u"shows progress, writes the audit trail. Protected namespaces are refused.\n"
+            u"invalidate --tag TAG: by the cache manager's tag indexes (venue:…, tenant:…, route:…)."_s,
+            {yesOption, protectOption, actorOption, mastersOption,
+                {u"tag"_s, u"By a tag index instead of patterns, e.g. venue:v7 (repeatable)."_s, u"tag"_s},
+                allowNoMatchOption, jsonOption},
+            nullptr, [](CommandInput& input) { return prepareInvalidateOrExpire(input, false); }},
+        {u"expire"_s,
+            u"expire PATTERN... --ttl N: the same flow, setting a TTL of N seconds (EXPIRE) instead of deleting."_s,
+            {{u"ttl"_s, u"The TTL in seconds."_s, u"s"_s},
+                {u"only-shorten"_s, u"Never lengthen a key's TTL (EXPIRE … LT)."_s}, yesOption, protectOption,
+                actorOption, mastersOption, allowNoMatchOption, jsonOption},
+            nullptr, [](CommandInput& input) { return prepareInvalidateOrExpire(input, true); }},
+        {u"routes"_s,
+            u"routes get|export FILE|import FILE|set PATH: the live route configuration; writes detect\n"
+            u"concurrent edits."_s,
+            {{u"ttl"_s, u"set: TTL in seconds."_s, u"s"_s},
+                {u"vary"_s, u"set: comma-separated vary-by query parameters."_s, u"params"_s},
+                {u"private"_s, u"set: one entry per user."_s}, {u"shared"_s, u"set: one entry for everyone."_s},
+                {u"remove"_s, u"set: delete the rule."_s}, actorOption, jsonOption},
+            nullptr, prepareRoutes},
+        {u"audit"_s, u"The newest audit records."_s,
+            {{u"count"_s, u"Records to show (default 20)."_s, u"n"_s}, jsonOption}, nullptr, prepareAudit},
+        {u"serve"_s,
+            u"The admin HTTP API: POST /admin/cache/invalidate, GET /admin/cache/stats?window=60, GET /healthz.\n"
+            u"Needs a bearer token (--token-file FILE or CACHESCOPE_ADMIN_TOKEN, 16+ characters)."_s,
+            {{u"token-file"_s, u"File holding the bearer token (else CACHESCOPE_ADMIN_TOKEN)."_s, u"file"_s},
+                {u"bind"_s, u"Address to listen on (default 127.0.0.1)."_s, u"address"_s},
+                {u"http-port"_s, u"Port to listen on (default 8089; 0: any free port)."_s, u"port"_s}, protectOption,
+                actorOption},
+            nullptr, prepareServe},
+    };
+    return table;
+}
+
+const CommandSpec* findCommand(const QString& name)
+{
+    for (const CommandSpec& spec : commandTable()) {
+        if (spec.name == name)
+            return &spec;
+    }
+    return nullptr;
+}
+
+QList<QCommandLineOption> allCommandOptions()
+{
+    QList<QCommandLineOption> all;
+    for (const CommandSpec& spec : commandTable()) {
+        for (const QCommandLineOption& option : spec.options) {
+            const bool known = std::any_of(all.cbegin(), all.cend(),
+                [&option](const QCommandLineOption& o) { return o.names() == option.names(); });
+            if (!known)
+                all.append(option);
+        }
+    }
+    return all;
+}
+
+} // namespace cachescope::cli

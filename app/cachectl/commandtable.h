@@ -1,0 +1,69 @@
+#pragma once
+
+#include <QCommandLineOption>
+#include <QCommandLineParser>
+#include <QList>
+#include <QObject>
+#include <QString>
+#include <QStringList>
+#include <QTextStream>
+
+#include <functional>
+#include <memory>
+#include <optional>
+
+namespace cachescope::redis {
+class Client;
+struct ConnectionOptions;
+}
+
+namespace cachescope::cli {
+
+// What a command is given to make itself ready: its arguments (after the command name), the parsed options, the
+// connection (not yet open; nullptr for a command that needs no server) and the streams. Helpers turn options and
+// arguments into values and keep the first usage error.
+struct CommandInput
+{
+    const QCommandLineParser& parser;
+    QStringList arguments;
+    redis::Client* connection = nullptr;
+    const redis::ConnectionOptions* connectionOptions = nullptr;
+    QTextStream& out;
+    QTextStream& err;
+    QString usageError; // the first one; the command is not run
+
+    bool json() const;
+    QString actor() const; // --actor, else $USER@host
+    int positive(const QString& option, int fallback); // ≥ 1, or a usage error
+    QByteArray bytes(const QString& argument); // a key or pattern as typed (redis-cli's "\x00" form too)
+    void usage(const QString& message);
+};
+
+// A command ready to run: `start` once the connection is opening; `cancel` on Ctrl-C (else Ctrl-C exits 130).
+// `exitNow` ends the run at once with that code (a command that needs no server, like `key` without --live).
+struct PreparedCommand
+{
+    std::unique_ptr<QObject> runner;
+    std::function<void()> start;
+    std::function<void()> cancel;
+    std::optional<int> exitNow;
+};
+
+// One row of cachectl's command table: its name, its help, the options only it takes, and how it gets ready. A new
+// command is a file of its own and one row in commandtable.cpp.
+struct CommandSpec
+{
+    QString name;
+    QString help; // the synopsis and what it does, as `cachectl --help` lists it
+    QList<QCommandLineOption> options;
+    std::function<bool(const QCommandLineParser&)> needsServer; // nullptr: always
+    std::function<PreparedCommand(CommandInput&)> prepare; // sets input.usageError instead when it cannot run
+};
+
+const QList<CommandSpec>& commandTable();
+const CommandSpec* findCommand(const QString& name);
+
+// Every command's options, each name once (for the first parse, before the command is known).
+QList<QCommandLineOption> allCommandOptions();
+
+} // namespace cachescope::cli
