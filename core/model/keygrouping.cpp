@@ -29,11 +29,12 @@ void KeyGrouping::setRoutes(RouteConfig routes)
     m_routeByPath.clear();
 }
 
-const KeyGrouping::Route& KeyGrouping::routeOf(QByteArrayView method, QByteArrayView path)
+const KeyGrouping::Route& KeyGrouping::routeOf(QByteArrayView method, QByteArrayView path, QByteArrayView methodAndPath)
 {
-    QByteArray lookup;
-    lookup.reserve(method.size() + 1 + path.size());
-    lookup.append(method).append(' ').append(path);
+    // Looked up by the key's own "METHOD:path" bytes when they are that (no allocation per key), else built.
+    const QByteArray lookup = methodAndPath.isEmpty()
+        ? method.toByteArray() + ':' + path.toByteArray()
+        : QByteArray::fromRawData(methodAndPath.data(), methodAndPath.size());
     auto known = m_routeByPath.constFind(lookup);
     if (known != m_routeByPath.cend())
         return *known;
@@ -52,7 +53,7 @@ const KeyGrouping::Route& KeyGrouping::routeOf(QByteArrayView method, QByteArray
             prefix += '/' + segments.at(i);
         route.label = method.toByteArray() + ' ' + (prefix.isEmpty() ? QByteArray("/") : prefix);
     }
-    return *m_routeByPath.insert(lookup, route);
+    return *m_routeByPath.insert(QByteArray(lookup.constData(), lookup.size()), route); // a deep copy: kept
 }
 
 KeyPlace KeyGrouping::place(const QByteArray& key)
@@ -67,7 +68,10 @@ KeyPlace KeyGrouping::place(const QByteArray& key)
         place.tenant = shared(scope->tenantId);
         place.venue = shared(scope->venueId);
         place.method = shared(scope->method);
-        const Route& route = routeOf(scope->method, scope->path);
+        // The key's bytes from the method to the end of the path: "GET:/api/events/7".
+        const QByteArrayView methodAndPath(
+            scope->method.data(), scope->path.data() + scope->path.size() - scope->method.data());
+        const Route& route = routeOf(scope->method, scope->path, methodAndPath);
         place.route = route.label;
         place.rulePath = route.rulePath;
         return place;
@@ -83,7 +87,7 @@ KeyPlace KeyGrouping::place(const QByteArray& key)
     switch (parsed.kind) {
     case ParsedKey::Kind::GatewayResponse: {
         place.kind = KeyPlace::Kind::Gateway;
-        const Route& route = routeOf(parsed.gateway.method, parsed.gateway.path);
+        const Route& route = routeOf(parsed.gateway.method, parsed.gateway.path, {});
         place.route = route.label;
         place.rulePath = route.rulePath;
         place.tenant = std::move(parsed.gateway.tenantId);

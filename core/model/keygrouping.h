@@ -57,10 +57,10 @@ private:
         QByteArray label;
         std::optional<QString> rulePath;
     };
-    const Route& routeOf(QByteArrayView method, QByteArrayView path);
+    const Route& routeOf(QByteArrayView method, QByteArrayView path, QByteArrayView methodAndPath);
 
     RouteConfig m_routes;
-    QHash<QByteArray, Route> m_routeByPath; // "METHOD path" → its route
+    QHash<QByteArray, Route> m_routeByPath; // "METHOD:path" → its route
 };
 
 } // namespace cachescope::model
