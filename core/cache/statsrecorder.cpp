@@ -1,6 +1,7 @@
 #include "cache/statsrecorder.h"
 
 #include "redis/client.h"
+#include "redis/gather.h"
 
 #include <QDateTime>
 
@@ -167,37 +168,7 @@ void StatsRecorder::flush(std::function<void(const FlushResult&)> done)
             m_lifetime[d][it.key()] += it.value();
     }
 
-    // One report per flush: how many script calls were not confirmed, and the first reason.
-    struct Outcome
-    {
-        FlushResult result;
-        int answered = 0;
-        bool allSent = false;
-        std::function<void(const FlushResult&)> done;
-    };
-    auto outcome = std::make_shared<Outcome>();
-    outcome->done = std::move(done);
-    auto finishIfDone = [this, outcome] {
-        if (!outcome->allSent || outcome->answered < outcome->result.sent)
-            return;
-        if (outcome->result.unconfirmed > 0)
-            Q_EMIT flushFailed(outcome->result.unconfirmed, outcome->result.sent, outcome->result.firstError);
-        if (outcome->done)
-            std::exchange(outcome->done, {})(outcome->result);
-    };
-    auto send = [this, outcome, finishIfDone](const QList<QByteArray>& command) {
-        ++outcome->result.sent;
-        m_connection->command(command, this, [outcome, finishIfDone](const redis::Reply& reply) {
-            ++outcome->answered;
-            if (reply.isError()) {
-                ++outcome->result.unconfirmed;
-                if (outcome->result.firstError.isEmpty())
-                    outcome->result.firstError = reply.errorMessage();
-            }
-            finishIfDone();
-        });
-    };
-
+    QList<redis::AddressedCommand> writes;
     const qint64 now = QDateTime::currentSecsSinceEpoch();
     for (qsizetype t = 0; t < m_options.tiers.size(); ++t) {
         const StatsTier& tier = m_options.tiers.at(t);
@@ -218,15 +189,30 @@ void StatsRecorder::flush(std::function<void(const FlushResult&)> done)
         if (keys == 0 || !m_connection)
             continue;
         command[2] = QByteArray::number(keys);
-        send(command);
+        writes.append({m_connection, command});
         // Every time, not once per bucket: an index lost to a restart, a FLUSHALL or eviction would hide the
         // bucket from every reader until the next one.
-        send({"EVAL", indexBucketScript, "1", tier.indexKey(), QByteArray::number(bucket),
-            QByteArray::number(bucket - tier.bucketCount()),
-            QByteArray::number((tier.retention + tier.bucket).count())});
+        writes.append({m_connection,
+            {"EVAL", indexBucketScript, "1", tier.indexKey(), QByteArray::number(bucket),
+                QByteArray::number(bucket - tier.bucketCount()),
+                QByteArray::number((tier.retention + tier.bucket).count())}});
     }
-    outcome->allSent = true;
-    finishIfDone();
+    // One report per flush, not one per script call: how many were not confirmed, and the first reason.
+    redis::gatherReplies(writes, this, [this, done = std::move(done)](const std::vector<redis::Reply>& replies) {
+        FlushResult result;
+        result.sent = int(replies.size());
+        for (const redis::Reply& reply : replies) {
+            if (!reply.isError())
+                continue;
+            ++result.unconfirmed;
+            if (result.firstError.isEmpty())
+                result.firstError = reply.errorMessage();
+        }
+        if (result.unconfirmed > 0)
+            Q_EMIT flushFailed(result.unconfirmed, result.sent, result.firstError);
+        if (done)
+            done(result);
+    });
 }
 
 } // namespace cachescope::cache

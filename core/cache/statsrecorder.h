@@ -55,7 +55,7 @@ public:
     void record(const StatsLabels& labels, StatsEvent event, qint64 loadMs = -1);
 
     // Writes what was recorded since the last flush (also called by the timer); `done`, if given, is called once
-    // every write of this flush was answered (at once when there was nothing to write).
+    // every write of this flush was answered (on the next turn of the event loop when there was nothing to write).
     void flush(std::function<void(const FlushResult&)> done = {});
 
     // Totals since this recorder started, per dimension and label: for in-process reporting (cachesim).
