@@ -430,7 +430,7 @@ void benchRouteInvalidation(const Target& target, qint64 keys, QTextStream& out)
     Latency serialWorst;
     if (target.isCluster()) {
         LatencyProbes serialProbe(target);
-        ops::PatternInvalidation::Options oneAtATime;
+        ops::PacedInvalidation::Options oneAtATime;
         oneAtATime.maxParallelNodes = 1;
         ops::KeyspaceInvalidation serialJob(target.client, pattern, oneAtATime);
         QObject::connect(&serialJob, &ops::KeyspaceInvalidation::finished, &loop, &QEventLoop::quit);

@@ -587,7 +587,7 @@ private Q_SLOTS:
 
     // Nobody without the token can lock out those with it (once 32 idle sockets made serve answer 503 to everyone):
     // 256 idle sockets and 50 slowloris senders, reconnecting whenever serve drops them, while the token holder
-    // asks every 100 ms for 4 s — each of its calls is answered, within 1 s.
+    // asks every 100 ms for 4 s — each of its calls is answered, within 0.5 s (a full accept queue once cost 1 s).
     void idleAndSlowClientsCannotLockOutTheTokenHolder()
     {
         std::vector<std::unique_ptr<QTcpSocket>> attackers;
@@ -636,7 +636,9 @@ private Q_SLOTS:
             socket->disconnect(this);
         QVERIFY(asked >= 10);
         QCOMPARE(served, asked);
-        QVERIFY2(slowest < 1000, qPrintable(u"slowest authenticated call: %1 ms"_s.arg(slowest)));
+        // Healthy: under 20 ms, under load too. A dropped SYN (a full accept queue) costs a 1 s retransmission.
+        qInfo("slowest authenticated call: %lld ms of %d", slowest, asked);
+        QVERIFY2(slowest < 500, qPrintable(u"slowest authenticated call: %1 ms"_s.arg(slowest)));
         const Answer health = request("GET", u"/healthz"_s);
         QCOMPARE(health.status, 200);
     }

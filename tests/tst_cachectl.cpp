@@ -423,7 +423,14 @@ private Q_SLOTS:
         const Run dry = cachectl(at() + QStringList {u"invalidate"_s, u"--tag"_s, u"venue:v1"_s, u"--json"_s});
         QCOMPARE(dry.exitCode, 0);
         QCOMPARE(QJsonDocument::fromJson(dry.out).object()[u"matched"_s].toInt(), 2);
-        QCOMPARE(m_server.cli({u"DBSIZE"_s}).trimmed(), QByteArray("33")); // + the index
+        // + the index and the audit stream: a tag's dry run is audited like a pattern's (the admin API always did;
+        // cachectl's own tag command did not, before both became the one run).
+        QCOMPARE(m_server.cli({u"DBSIZE"_s}).trimmed(), QByteArray("34"));
+        const ops::AuditRecord dryRecord = testing::auditRecords(m_server.connectionOptions(), 1).value(0);
+        QCOMPARE(dryRecord.action, u"invalidate tags"_s);
+        QCOMPARE(dryRecord.target, u"venue:v1"_s);
+        QCOMPARE(dryRecord.dryRun, true);
+        QCOMPARE(dryRecord.count, 2);
         const Run real =
             cachectl(at() + QStringList {u"invalidate"_s, u"--tag"_s, u"venue:v1"_s, u"--yes"_s, u"--json"_s});
         QCOMPARE(real.exitCode, 0);
@@ -486,16 +493,32 @@ private Q_SLOTS:
         QVERIFY(run.err.contains("needs --ttl"));
     }
 
+    // By pattern or by tag (whose own command once ignored --read-only): refused whole, nothing written, not even
+    // the audit trail; the dry run still counts.
+    void readOnlyFlagRefusesWrites_data()
+    {
+        QTest::addColumn<QStringList>("target");
+        QTest::addColumn<QByteArray>("dryLine");
+        QTest::newRow("pattern") << QStringList {u"events:*"_s} << QByteArray("events:* : 25 would be deleted");
+        QTest::newRow("tag") << QStringList {u"--tag"_s, u"venue:ro"_s}
+                             << QByteArray("tag venue:ro : 3 would be deleted");
+    }
     void readOnlyFlagRefusesWrites()
     {
+        QFETCH(QStringList, target);
+        QFETCH(QByteArray, dryLine);
+        const QString future = QString::number(QDateTime::currentMSecsSinceEpoch() + 3600000);
+        for (const char* key : {"events:1", "events:2", "events:3"})
+            m_server.cli({u"ZADD"_s, QString::fromUtf8(model::tagKey("venue:ro")), future, QString::fromUtf8(key)});
         const QByteArray before = m_server.cli({u"DBSIZE"_s});
-        Run run = cachectl(at() + QStringList {u"--read-only"_s, u"invalidate"_s, u"events:*"_s, u"--yes"_s});
+        Run run = cachectl(at() + QStringList {u"--read-only"_s, u"invalidate"_s} + target + QStringList {u"--yes"_s});
         QCOMPARE(run.exitCode, 1);
         QVERIFY2(run.out.contains("read-only") || run.err.contains("read-only"), run.out.constData());
         QCOMPARE(m_server.cli({u"DBSIZE"_s}), before);
-        run = cachectl(at() + QStringList {u"--read-only"_s, u"invalidate"_s, u"events:*"_s}); // a dry run reads
+        run = cachectl(at() + QStringList {u"--read-only"_s, u"invalidate"_s} + target); // a dry run reads
         QCOMPARE(run.exitCode, 0);
-        QVERIFY(run.out.contains("25 would be deleted"));
+        QVERIFY2(run.out.contains(dryLine.replace(" : ", ": ")), run.out.constData());
+        m_server.cli({u"DEL"_s, QString::fromUtf8(model::tagKey("venue:ro"))});
     }
 
     void passwordOnCommandLineWarnsAndIsNeverPrinted()

@@ -346,40 +346,6 @@ private Q_SLOTS:
         QCOMPARE(testing::runCommand(*m_connection, {"EXISTS", model::tagKey("venue:big")}).integer(), 0);
     }
 
-    // A page the server refuses (here NOPERM for a key the user may not touch) stops the tag's invalidation: what
-    // was confirmed is reported, and the index is kept so the tag can be invalidated again once the cause is fixed.
-    void aFailedTagPageKeepsTheIndex()
-    {
-        QVERIFY(testing::runCommand(*m_connection, {"FLUSHALL"}).isStatus("OK"));
-        QVERIFY(testing::runCommand(*m_connection,
-            {"ACL", "SETUSER", "pager", "reset", "on", ">pager-pw", "~events:paged:a*", "~cachescope:tag:*", "+@all"})
-                    .isStatus("OK"));
-        const QByteArray index = model::tagKey("venue:paged");
-        for (int i = 0; i < 1000; ++i) {
-            const QByteArray key = "events:paged:a" + QByteArray::number(i);
-            m_connection->command({"SET", key, "x"}, nullptr, nullptr);
-            m_connection->command({"ZADD", index, QByteArray::number(i), key}, nullptr, nullptr);
-        }
-        m_connection->command({"SET", "events:paged:b0", "x"}, nullptr, nullptr);
-        QVERIFY(testing::runCommand(*m_connection, {"ZADD", index, "1000", "events:paged:b0"}).isInteger());
-        redis::ConnectionOptions options = m_server.connectionOptions();
-        options.username = u"pager"_s;
-        options.password = u"pager-pw"_s;
-        redis::Connection restricted(options);
-        QVERIFY(testing::openAndWait(restricted));
-        CacheManager manager(&restricted, CacheManager::Options {});
-        std::optional<CacheManager::TagInvalidationResult> result;
-        manager.invalidateTagsExactly(
-            {"venue:paged"}, this, [&result](const CacheManager::TagInvalidationResult& r) { result = r; });
-        QTRY_VERIFY(result.has_value());
-        QVERIFY2(result->error.contains(u"NOPERM"_s), qPrintable(result->error));
-        QCOMPARE(result->deleted, 1000); // the two pages before the refused one
-        QCOMPARE(result->unconfirmed, 0); // a refusal is an answer: nothing is in doubt
-        QTest::qWait(100); // an index UNLINK, had one been sent, would have run by now
-        QCOMPARE(testing::runCommand(*m_connection, {"EXISTS", index, "events:paged:b0"}).integer(), 2);
-        QVERIFY(testing::runCommand(*m_connection, {"ACL", "DELUSER", "pager"}).isInteger());
-    }
-
     void invalidateEverythingSparesProtectedKeys()
     {
         CacheManager manager(m_connection.get(), options());

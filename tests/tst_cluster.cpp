@@ -198,7 +198,7 @@ private Q_SLOTS:
                 matching.insert(key);
         }
         QCOMPARE(matching.size(), 100);
-        ops::PatternInvalidation::Options options;
+        ops::PacedInvalidation::Options options;
         options.dryRun = dryRun;
         options.scanCount = 50;
         options.maxParallelNodes = parallelNodes;
@@ -230,10 +230,10 @@ private Q_SLOTS:
         seed();
         redis::Connection node(m_cluster.node(0).connectionOptions());
         QVERIFY(testing::openAndWait(node));
-        ops::PatternInvalidation::Options options;
+        ops::PacedInvalidation::Options options;
         options.groupBySlot = false;
-        ops::PatternInvalidation job(&node, "events:*", options);
-        QSignalSpy finished(&job, &ops::PatternInvalidation::finished);
+        ops::PacedInvalidation job(&node, "events:*", options);
+        QSignalSpy finished(&job, &ops::PacedInvalidation::finished);
         job.start();
         QVERIFY(finished.wait(5000));
         QVERIFY(job.progress().error.has_value());
@@ -485,7 +485,7 @@ private Q_SLOTS:
         const QSet<QByteArray> before = allKeys();
         redis::ClusterClient client(m_cluster.seedOptions());
         QVERIFY(testing::openAndWait(client));
-        ops::PatternInvalidation::Options options;
+        ops::PacedInvalidation::Options options;
         options.scanCount = 10;
         options.maxParallelNodes = 1;
         ops::KeyspaceInvalidation job(&client, "events:*", options);

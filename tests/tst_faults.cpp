@@ -1,7 +1,7 @@
 #include "cache/statsreader.h"
 #include "cache/statsrecorder.h"
 #include "ops/audit.h"
-#include "ops/patterninvalidation.h"
+#include "ops/pacedinvalidation.h"
 #include "ops/routeconfigstore.h"
 #include "redis/backgroundscan.h"
 #include "redis/connection.h"
@@ -110,12 +110,12 @@ private Q_SLOTS:
         seed(server, 20000);
         redis::Connection connection(impatient(server));
         QVERIFY(testing::openAndWait(connection));
-        ops::PatternInvalidation::Options options;
+        ops::PacedInvalidation::Options options;
         options.scanCount = 200;
-        ops::PatternInvalidation job(&connection, "events:*", options);
-        QSignalSpy finished(&job, &ops::PatternInvalidation::finished);
+        ops::PacedInvalidation job(&connection, "events:*", options);
+        QSignalSpy finished(&job, &ops::PacedInvalidation::finished);
         bool frozen = false;
-        connect(&job, &ops::PatternInvalidation::progressed, this, [&](const ops::InvalidationProgress& p) {
+        connect(&job, &ops::PacedInvalidation::progressed, this, [&](const ops::InvalidationProgress& p) {
             if (!frozen && p.deleted > 0) {
                 frozen = true;
                 server.pause();
@@ -137,8 +137,8 @@ private Q_SLOTS:
             qPrintable(u"deleted %1, unconfirmed %2, really gone %3"_s.arg(p.deleted).arg(p.unconfirmed).arg(gone)));
 
         // Deletes are idempotent: resuming from the saved cursor finishes the job on the reconnected connection.
-        ops::PatternInvalidation resumed(&connection, "events:*", options);
-        QSignalSpy resumedDone(&resumed, &ops::PatternInvalidation::finished);
+        ops::PacedInvalidation resumed(&connection, "events:*", options);
+        QSignalSpy resumedDone(&resumed, &ops::PacedInvalidation::finished);
         resumed.start(p.resumeCursor);
         QVERIFY(resumedDone.wait(15000));
         QVERIFY(!resumed.progress().error);
@@ -591,8 +591,8 @@ private Q_SLOTS:
         QVERIFY(refused.err.contains("empty pattern"));
 
         // The 1 MB key as an exact pattern (escaped) deletes that key and nothing else.
-        ops::PatternInvalidation exact(&connection, bigKey, {});
-        QSignalSpy done(&exact, &ops::PatternInvalidation::finished);
+        ops::PacedInvalidation exact(&connection, bigKey, {});
+        QSignalSpy done(&exact, &ops::PacedInvalidation::finished);
         exact.start();
         QVERIFY(done.wait(10000));
         QCOMPARE(exact.progress().deleted, 1);
@@ -627,10 +627,10 @@ private Q_SLOTS:
         redis::Reply error;
         const QSet<QByteArray> expected = testing::scanAll(connection, pattern, &error);
         QVERIFY2(!error.isError(), qPrintable(error.errorMessage()));
-        ops::PatternInvalidation::Options options;
+        ops::PacedInvalidation::Options options;
         options.dryRun = true;
-        ops::PatternInvalidation dry(&connection, pattern, options);
-        QSignalSpy done(&dry, &ops::PatternInvalidation::finished);
+        ops::PacedInvalidation dry(&connection, pattern, options);
+        QSignalSpy done(&dry, &ops::PacedInvalidation::finished);
         dry.start();
         QVERIFY(done.wait(10000));
         QVERIFY(!dry.progress().error);

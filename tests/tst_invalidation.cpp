@@ -1,11 +1,14 @@
 #include "model/gatewaykey.h"
 #include "model/redisglob.h"
+#include "model/reservedkeys.h"
+#include "ops/invalidationrun.h"
 #include "ops/keyselection.h"
-#include "ops/patterninvalidation.h"
+#include "ops/pacedinvalidation.h"
 #include "redis/connection.h"
 #include "redisserver.h"
 #include "synccommand.h"
 
+#include <QDateTime>
 #include <QSet>
 #include <QSignalSpy>
 #include <QTest>
@@ -42,10 +45,10 @@ private:
         return testing::scanAll(*m_connection);
     }
 
-    InvalidationProgress run(const QByteArray& pattern, PatternInvalidation::Options options)
+    InvalidationProgress run(const QByteArray& pattern, PacedInvalidation::Options options)
     {
-        PatternInvalidation job(m_connection.get(), pattern, options);
-        QSignalSpy finished(&job, &PatternInvalidation::finished);
+        PacedInvalidation job(m_connection.get(), pattern, options);
+        QSignalSpy finished(&job, &PacedInvalidation::finished);
         job.start();
         if (!finished.wait(10000) && finished.isEmpty())
             qWarning("invalidation did not finish");
@@ -81,7 +84,7 @@ private Q_SLOTS:
                 expectedGone.insert(key);
         }
 
-        PatternInvalidation::Options dry;
+        PacedInvalidation::Options dry;
         dry.dryRun = true;
         const InvalidationProgress preview = run(pattern, dry);
         QVERIFY(preview.finished && !preview.error);
@@ -92,7 +95,7 @@ private Q_SLOTS:
             QVERIFY(expectedGone.contains(key));
         QCOMPARE(allKeys(), before); // a dry run deletes nothing
 
-        PatternInvalidation::Options real;
+        PacedInvalidation::Options real;
         real.scanCount = 250;
         const InvalidationProgress done = run(pattern, real);
         QVERIFY(done.finished && !done.error && !done.cancelled);
@@ -166,7 +169,7 @@ private Q_SLOTS:
         }
         const int expectedCounts[] = {6, 4, 2, 1, 1, 6};
         QCOMPARE(expected.size(), expectedCounts[which]);
-        PatternInvalidation::Options options;
+        PacedInvalidation::Options options;
         options.keyFilter = selection.accepts;
         const InvalidationProgress done = run(selection.scanPattern, options);
         QVERIFY2(!done.error, qPrintable(done.error ? done.error->errorMessage() : QString()));
@@ -194,13 +197,13 @@ private Q_SLOTS:
             m_connection->command(
                 {"EXPIRE", "events:" + QByteArray::number(i), i % 3 == 1 ? "30" : "5000"}, nullptr, nullptr);
         }
-        PatternInvalidation::Options preview;
+        PacedInvalidation::Options preview;
         preview.dryRun = true;
         preview.expireSeconds = 600;
         QCOMPARE(run("events:*", preview).matched, 3000);
         QCOMPARE(testing::runCommand(*m_connection, {"TTL", "events:0"}).integer(), -1); // the preview changed nothing
 
-        PatternInvalidation::Options options;
+        PacedInvalidation::Options options;
         options.expireSeconds = 600;
         options.onlyShorten = onlyShorten;
         const InvalidationProgress done = run("events:*", options);
@@ -230,16 +233,16 @@ private Q_SLOTS:
         seed();
         redis::Connection other(m_server.connectionOptions());
         QVERIFY(testing::openAndWait(other));
-        PatternInvalidation::Options options;
+        PacedInvalidation::Options options;
         options.scanCount = 100;
         if (expire) {
             options.expireSeconds = 1000;
             options.onlyShorten = true; // EXPIRE … LT: the second EXPIRE of a key does not shorten it again
         }
-        PatternInvalidation first(m_connection.get(), "events:*", options);
-        PatternInvalidation second(&other, "events:*", options);
-        QSignalSpy firstDone(&first, &PatternInvalidation::finished);
-        QSignalSpy secondDone(&second, &PatternInvalidation::finished);
+        PacedInvalidation first(m_connection.get(), "events:*", options);
+        PacedInvalidation second(&other, "events:*", options);
+        QSignalSpy firstDone(&first, &PacedInvalidation::finished);
+        QSignalSpy secondDone(&second, &PacedInvalidation::finished);
         first.start();
         second.start();
         QVERIFY(firstDone.wait(10000) || !firstDone.isEmpty());
@@ -268,7 +271,7 @@ private Q_SLOTS:
     void userProtectedNamespacesAreSkipped()
     {
         seed();
-        PatternInvalidation::Options options;
+        PacedInvalidation::Options options;
         options.protectedPatterns = {"session:*"};
         const InvalidationProgress done = run("*", options);
         QCOMPARE(done.deleted, 9000);
@@ -293,7 +296,7 @@ private Q_SLOTS:
     {
         QFETCH(QByteArray, pattern);
         QFETCH(bool, refused);
-        QCOMPARE(PatternInvalidation::refusal(pattern, {"session:*"}).has_value(), refused);
+        QCOMPARE(PacedInvalidation::refusal(pattern, {"session:*"}).has_value(), refused);
     }
 
     void refusedPatternDeletesNothing()
@@ -308,11 +311,11 @@ private Q_SLOTS:
     void cancelReportsExactlyWhatWasDeleted()
     {
         seed();
-        PatternInvalidation::Options options;
+        PacedInvalidation::Options options;
         options.scanCount = 100;
-        PatternInvalidation job(m_connection.get(), "*", options);
-        QSignalSpy finished(&job, &PatternInvalidation::finished);
-        connect(&job, &PatternInvalidation::progressed, this, [&job](const InvalidationProgress& p) {
+        PacedInvalidation job(m_connection.get(), "*", options);
+        QSignalSpy finished(&job, &PacedInvalidation::finished);
+        connect(&job, &PacedInvalidation::progressed, this, [&job](const InvalidationProgress& p) {
             if (p.deleted > 0)
                 job.cancel();
         });
@@ -325,11 +328,149 @@ private Q_SLOTS:
         QVERIFY(!done.resumeCursor.isEmpty());
 
         // Resuming from the saved cursor finishes the job; deletes are idempotent.
-        PatternInvalidation resumed(m_connection.get(), "*", options);
-        QSignalSpy resumedFinished(&resumed, &PatternInvalidation::finished);
+        PacedInvalidation resumed(m_connection.get(), "*", options);
+        QSignalSpy resumedFinished(&resumed, &PacedInvalidation::finished);
         resumed.start(done.resumeCursor);
         QVERIFY(resumedFinished.wait(10000));
         QCOMPARE(testing::runCommand(*m_connection, {"DBSIZE"}).integer(), 1);
+    }
+
+    // A tag is walked by the same engine: its index's members, with protected keys skipped (the built-in namespaces
+    // and the policy's own), the dry run counting live entries only, and the index dropped once all are gone.
+    void tagsWalkTheirIndexAndSkipProtectedKeys()
+    {
+        seed();
+        const QByteArray index = model::tagKey("venue:mixed");
+        const QByteArray future = QByteArray::number(QDateTime::currentMSecsSinceEpoch() + 3600000);
+        const QList<QByteArray> entries {
+            "gateway:response:GET:/api/events/1:venue:v1", "gateway:response:GET:/api/events/2:venue:v2", "events:7"};
+        for (const QByteArray& key : entries)
+            m_connection->command({"ZADD", index, future, key}, nullptr, nullptr);
+        m_connection->command({"ZADD", index, future, "cachescope:config:routes"}, nullptr, nullptr);
+        m_connection->command({"ZADD", index, future, "session:abc"}, nullptr, nullptr);
+        QVERIFY(testing::runCommand(*m_connection, {"ZADD", index, "1000", "events:8"}).isInteger()); // expired entry
+        PacedInvalidation::Options options;
+        options.tag = "venue:mixed";
+        options.protectedPatterns = {"session:*"};
+        options.dryRun = true;
+        const InvalidationProgress dry = run({}, options);
+        QVERIFY(!dry.error);
+        QCOMPARE(dry.tag, QByteArray("venue:mixed"));
+        QCOMPARE(dry.matched, 3);
+        QCOMPARE(dry.skippedProtected, 2);
+        QCOMPARE(dry.deleted, 0);
+        QCOMPARE(QSet<QByteArray>(dry.sample.cbegin(), dry.sample.cend()),
+            QSet<QByteArray>(entries.cbegin(), entries.cend()));
+        QCOMPARE(testing::runCommand(*m_connection, {"DBSIZE"}).integer(), 9003); // + the index
+
+        options.dryRun = false;
+        const InvalidationProgress real = run({}, options);
+        QVERIFY(!real.error);
+        QCOMPARE(real.matched, 4); // every member that is not protected: expired entries too (UNLINK counts them 0)
+        QCOMPARE(real.deleted, 4); // events:8 was seeded without a TTL, so it is still there
+        QCOMPARE(real.skippedProtected, 2);
+        QCOMPARE(
+            testing::runCommand(*m_connection, {"EXISTS", entries[0], entries[1], entries[2], "events:8"}).integer(),
+            0);
+        QCOMPARE(
+            testing::runCommand(*m_connection, {"EXISTS", "cachescope:config:routes", "session:abc", index}).integer(),
+            2);
+    }
+
+    // Expire by tag: the members get the TTL, the index stays (its entries are still there for a while).
+    void expireByTagKeepsTheIndex()
+    {
+        seed();
+        const QByteArray index = model::tagKey("venue:soon");
+        const QByteArray future = QByteArray::number(QDateTime::currentMSecsSinceEpoch() + 3600000);
+        for (int i = 0; i < 1200; ++i)
+            m_connection->command({"ZADD", index, future, "events:" + QByteArray::number(i)}, nullptr, nullptr);
+        PacedInvalidation::Options options;
+        options.tag = "venue:soon";
+        options.expireSeconds = 300;
+        const InvalidationProgress done = run({}, options);
+        QVERIFY(!done.error);
+        QCOMPARE(done.deleted, 1200);
+        for (const char* key : {"events:0", "events:599", "events:1199"}) {
+            const qint64 ttl = testing::runCommand(*m_connection, {"TTL", key}).integer();
+            QVERIFY2(ttl > 290 && ttl <= 300, key);
+        }
+        QCOMPARE(testing::runCommand(*m_connection, {"TTL", "events:1200"}).integer(), -1);
+        QCOMPARE(testing::runCommand(*m_connection, {"EXISTS", index}).integer(), 1);
+    }
+
+    // Tags go through the one run and its one policy: a batch with an empty tag, or a write on a read-only policy,
+    // is refused whole before anything is read or deleted.
+    void tagBatchesAreRefusedWhole_data()
+    {
+        QTest::addColumn<QList<QByteArray>>("tags");
+        QTest::addColumn<bool>("readOnly");
+        QTest::addColumn<int>("reason");
+        QTest::addColumn<int>("index");
+        QTest::newRow("empty tag") << QList<QByteArray> {"venue:whole", ""} << false
+                                   << int(InvalidationRefusal::Reason::EmptyPattern) << 1;
+        QTest::newRow("read-only") << QList<QByteArray> {"venue:whole"} << true
+                                   << int(InvalidationRefusal::Reason::ReadOnly) << -1;
+    }
+    void tagBatchesAreRefusedWhole()
+    {
+        QFETCH(QList<QByteArray>, tags);
+        QFETCH(bool, readOnly);
+        QFETCH(int, reason);
+        QFETCH(int, index);
+        seed();
+        const QByteArray future = QByteArray::number(QDateTime::currentMSecsSinceEpoch() + 3600000);
+        QVERIFY(
+            testing::runCommand(*m_connection, {"ZADD", model::tagKey("venue:whole"), future, "events:1"}).isInteger());
+        SafetyPolicy policy;
+        policy.readOnly = readOnly;
+        InvalidationRun run(m_connection.get(), policy, InvalidationRequest::forTags(tags, false));
+        QSignalSpy finished(&run, &InvalidationRun::finished);
+        run.start();
+        QVERIFY(finished.wait(10000));
+        const InvalidationReport report = run.report();
+        QVERIFY(report.refusal);
+        QCOMPARE(int(report.refusal->reason), reason);
+        QCOMPARE(report.refusal->targetIndex, index);
+        QVERIFY(report.targets.isEmpty());
+        QCOMPARE(testing::runCommand(*m_connection, {"EXISTS", "events:1"}).integer(), 1);
+    }
+
+    // A page the server refuses (here NOPERM for a key the user may not touch) stops the tag's invalidation: what
+    // was confirmed is reported, and the index is kept so the tag can be invalidated again once the cause is fixed.
+    void aFailedTagPageKeepsTheIndex()
+    {
+        QVERIFY(testing::runCommand(*m_connection, {"FLUSHALL"}).isStatus("OK"));
+        QVERIFY(testing::runCommand(*m_connection,
+            {"ACL", "SETUSER", "pager", "reset", "on", ">pager-pw", "~events:paged:a*", "~cachescope:tag:*", "+@all"})
+                    .isStatus("OK"));
+        const QByteArray index = model::tagKey("venue:paged");
+        for (int i = 0; i < 1000; ++i) {
+            const QByteArray key = "events:paged:a" + QByteArray::number(i);
+            m_connection->command({"SET", key, "x"}, nullptr, nullptr);
+            m_connection->command({"ZADD", index, QByteArray::number(i), key}, nullptr, nullptr);
+        }
+        m_connection->command({"SET", "events:paged:b0", "x"}, nullptr, nullptr);
+        QVERIFY(testing::runCommand(*m_connection, {"ZADD", index, "1000", "events:paged:b0"}).isInteger());
+        redis::ConnectionOptions options = m_server.connectionOptions();
+        options.username = u"pager"_s;
+        options.password = u"pager-pw"_s;
+        redis::Connection restricted(options);
+        QVERIFY(testing::openAndWait(restricted));
+        PacedInvalidation::Options tagged;
+        tagged.tag = "venue:paged";
+        PacedInvalidation job(&restricted, {}, tagged);
+        QSignalSpy finished(&job, &PacedInvalidation::finished);
+        job.start();
+        QVERIFY(finished.wait(10000));
+        const InvalidationProgress result = job.progress();
+        QVERIFY(result.error);
+        QVERIFY2(result.error->errorMessage().contains(u"NOPERM"_s), qPrintable(result.error->errorMessage()));
+        QCOMPARE(result.deleted, 1000); // the two pages before the refused one
+        QCOMPARE(result.unconfirmed, 0); // a refusal is an answer: nothing is in doubt
+        QTest::qWait(100); // an index UNLINK, had one been sent, would have run by now
+        QCOMPARE(testing::runCommand(*m_connection, {"EXISTS", index, "events:paged:b0"}).integer(), 2);
+        QVERIFY(testing::runCommand(*m_connection, {"ACL", "DELUSER", "pager"}).isInteger());
     }
 
     void serverKilledMidwayIsReportedNotMiscounted()
@@ -343,12 +484,12 @@ private Q_SLOTS:
         for (int i = 0; i < 20000; ++i)
             connection.command({"SET", "k:" + QByteArray::number(i), "x"}, nullptr, nullptr);
         QCOMPARE(testing::runCommand(connection, {"DBSIZE"}).integer(), 20000);
-        PatternInvalidation::Options options;
+        PacedInvalidation::Options options;
         options.scanCount = 50;
-        PatternInvalidation job(&connection, "k:*", options);
-        QSignalSpy finished(&job, &PatternInvalidation::finished);
+        PacedInvalidation job(&connection, "k:*", options);
+        QSignalSpy finished(&job, &PacedInvalidation::finished);
         bool killed = false;
-        connect(&job, &PatternInvalidation::progressed, this, [&](const InvalidationProgress& p) {
+        connect(&job, &PacedInvalidation::progressed, this, [&](const InvalidationProgress& p) {
             if (!killed && p.deleted > 500) {
                 killed = true;
                 doomed.kill();

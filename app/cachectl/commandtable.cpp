@@ -11,7 +11,6 @@
 #include "routescommand.h"
 #include "servecommand.h"
 #include "statscommand.h"
-#include "taginvalidatecommand.h"
 
 #include "model/routeconfigjson.h"
 #include "ops/audit.h"
@@ -95,6 +94,10 @@ const QCommandLineOption mastersOption {u"masters-at-once"_s,
     u"host)."_s,
     u"n"_s};
 const QCommandLineOption yesOption {u"yes"_s, u"Really write (without it, a dry run)."_s};
+const QCommandLineOption tagOption {u"tag"_s,
+    u"By a cache-manager tag index instead of patterns, e.g. venue:v7 (repeatable). Protected keys it lists are "
+    u"skipped."_s,
+    u"tag"_s};
 const QCommandLineOption allowNoMatchOption {
     u"allow-no-match"_s, u"Run even when every pattern provably matches no gateway key (default: refuse)."_s};
 
@@ -212,25 +215,19 @@ PreparedCommand prepareKey(CommandInput& input)
 PreparedCommand prepareInvalidateOrExpire(CommandInput& input, bool expire)
 {
     const QCommandLineParser& parser = input.parser;
-    if (!expire && parser.isSet(u"tag"_s)) {
-        if (!input.arguments.isEmpty()) {
-            input.usage(u"invalidate takes --tag TAG or PATTERNs, not both"_s);
-            return {};
-        }
-        TagInvalidateCommand::Options options;
-        for (const QString& tag : parser.values(u"tag"_s))
-            options.tags.append(input.bytes(tag));
-        options.execute = parser.isSet(u"yes"_s);
-        options.json = input.json();
-        options.actor = input.actor();
-        return run(new TagInvalidateCommand(input.connection, options, input.out, input.err));
+    const QString name = expire ? u"expire"_s : u"invalidate"_s;
+    if (parser.isSet(u"tag"_s) && !input.arguments.isEmpty()) {
+        input.usage(name + u" takes --tag TAG or PATTERNs, not both"_s);
+        return {};
     }
-    if (input.arguments.isEmpty()) {
-        input.usage(
-            expire ? u"expire takes PATTERN... --ttl SECONDS"_s : u"invalidate takes PATTERN... or --tag TAG"_s);
+    if (input.arguments.isEmpty() && !parser.isSet(u"tag"_s)) {
+        input.usage(name
+            + (expire ? u" takes PATTERN... or --tag TAG, and --ttl SECONDS"_s : u" takes PATTERN... or --tag TAG"_s));
         return {};
     }
     InvalidateCommand::Options options;
+    for (const QString& tag : parser.values(u"tag"_s))
+        options.tags.append(input.bytes(tag));
     if (expire) {
         if (!parser.isSet(u"ttl"_s)) {
             input.usage(u"expire needs --ttl SECONDS"_s);
@@ -400,13 +397,12 @@ const QList<CommandSpec>& commandTable()
             u"invalidate PATTERN...: dry run: exact count and a sample per pattern; --yes deletes (SCAN + UNLINK),\n"
             u"shows progress, writes the audit trail. Protected namespaces are refused.\n"
             u"invalidate --tag TAG: by the cache manager's tag indexes (venue:…, tenant:…, route:…)."_s,
-            {yesOption, protectOption, actorOption, mastersOption,
-                {u"tag"_s, u"By a tag index instead of patterns, e.g. venue:v7 (repeatable)."_s, u"tag"_s},
-                allowNoMatchOption, jsonOption},
-            nullptr, [](CommandInput& input) { return prepareInvalidateOrExpire(input, false); }},
+            {yesOption, protectOption, actorOption, mastersOption, tagOption, allowNoMatchOption, jsonOption}, nullptr,
+            [](CommandInput& input) { return prepareInvalidateOrExpire(input, false); }},
         {u"expire"_s,
-            u"expire PATTERN... --ttl N: the same flow, setting a TTL of N seconds (EXPIRE) instead of deleting."_s,
-            {{u"ttl"_s, u"The TTL in seconds."_s, u"s"_s},
+            u"expire PATTERN...|--tag TAG... --ttl N: the same flow, setting a TTL of N seconds (EXPIRE) instead of\n"
+            u"deleting."_s,
+            {{u"ttl"_s, u"The TTL in seconds."_s, u"s"_s}, tagOption,
                 {u"only-shorten"_s, u"Never lengthen a key's TTL (EXPIRE … LT)."_s}, yesOption, protectOption,
                 actorOption, mastersOption, allowNoMatchOption, jsonOption},
             nullptr, [](CommandInput& input) { return prepareInvalidateOrExpire(input, true); }},

@@ -16,7 +16,9 @@ InvalidateCommand::InvalidateCommand(redis::Client* connection, Options options,
     , m_out(out)
     , m_err(err)
 {
-    ops::InvalidationRequest request = ops::InvalidationRequest::forPatterns(m_options.patterns, !m_options.execute);
+    ops::InvalidationRequest request = m_options.tags.isEmpty()
+        ? ops::InvalidationRequest::forPatterns(m_options.patterns, !m_options.execute)
+        : ops::InvalidationRequest::forTags(m_options.tags, !m_options.execute);
     request.expireSeconds = m_options.expireSeconds;
     request.onlyShorten = m_options.onlyShorten;
     request.maxParallelNodes = m_options.mastersAtOnce;
@@ -26,7 +28,7 @@ InvalidateCommand::InvalidateCommand(redis::Client* connection, Options options,
         if (!m_options.execute || m_options.json)
             return;
         m_progressShown = true;
-        m_err << "\r" << model::displayBytes(p.pattern, 200) << ": " << p.deleted << ' ' << verb() << ", " << p.matched
+        m_err << "\r" << p.describeTarget().left(200) << ": " << p.deleted << ' ' << verb() << ", " << p.matched
               << " matched so far" << Qt::flush;
     });
     connect(m_run.get(), &ops::InvalidationRun::targetFinished, this, [this] {
@@ -61,7 +63,7 @@ void InvalidateCommand::report(const ops::InvalidationReport& report)
         m_out << QJsonDocument(report.toJson()).toJson(QJsonDocument::Indented);
     } else {
         for (const ops::InvalidationProgress& p : report.targets) {
-            m_out << model::displayBytes(p.pattern) << ": ";
+            m_out << p.describeTarget() << ": ";
             if (m_options.execute)
                 m_out << p.deleted << ' ' << verb();
             else
@@ -90,9 +92,8 @@ void InvalidateCommand::report(const ops::InvalidationReport& report)
                     m_out << "  up to " << p.unconfirmed << " more keys may have been changed (no reply)\n";
             }
         }
-        for (const QByteArray& pattern : report.notRun)
-            m_out << model::displayBytes(pattern) << ": not run (" << (report.cancelled ? "cancelled" : "stopped")
-                  << " before it)\n";
+        for (const QString& target : report.notRun)
+            m_out << target << ": not run (" << (report.cancelled ? "cancelled" : "stopped") << " before it)\n";
         if (!m_options.execute && !report.failed() && !report.cancelled) {
             m_out << "Dry run: nothing was changed. Run again with --yes to "
                   << (m_options.expireSeconds ? "set the TTL of" : "delete") << " these " << report.matched()
@@ -122,7 +123,7 @@ QString InvalidateCommand::verb() const
 
 QString InvalidateCommand::commandName() const
 {
-    return m_options.expireSeconds ? u"expire"_s : u"invalidate"_s;
+    return (m_options.expireSeconds ? u"expire"_s : u"invalidate"_s) + (m_options.tags.isEmpty() ? u""_s : u" --tag"_s);
 }
 
 } // namespace cachescope::cli

@@ -9,8 +9,8 @@
 
 namespace cachescope::cli {
 
-// `cachectl invalidate PATTERN…` and `cachectl expire PATTERN… --ttl N`: presents core's InvalidationRun. A dry
-// run by default (exact count and a sample per pattern); with --yes the keys are deleted (or given the TTL),
+// `cachectl invalidate PATTERN…|--tag TAG…` and `cachectl expire PATTERN… --ttl N`: presents core's InvalidationRun. A
+// dry run by default (exact count and a sample per pattern); with --yes the keys are deleted (or given the TTL),
 // progress on stderr. Exit: 0 done; 1 refused, failed, or the audit record of a write could not be written;
 // 130 cancelled by the user.
 class InvalidateCommand : public QObject
@@ -20,6 +20,7 @@ public:
     struct Options
     {
         QList<QByteArray> patterns;
+        QList<QByteArray> tags; // --tag: by the cache manager's tag indexes instead of patterns
         bool execute = false; // --yes
         bool json = false;
         ops::SafetyPolicy safety;

@@ -1,6 +1,5 @@
 #include "admin/adminapi.h"
 
-#include "cache/cachemanager.h"
 #include "cache/statsreader.h"
 #include "model/displaybytes.h"
 #include "model/reservedkeys.h"
@@ -33,7 +32,6 @@ AdminApi::AdminApi(redis::Client* connection, Options options, QObject* parent)
     : QObject(parent)
     , m_connection(connection)
     , m_options(std::move(options))
-    , m_manager(std::make_unique<cache::CacheManager>(connection, cache::CacheManager::Options {}))
     , m_audit(connection)
 {
 }
@@ -124,68 +122,74 @@ void AdminApi::invalidate(const HttpRequest& request, const QString& who, AdminH
             return reject(
                 400, u"unknown field '%1' (known: patterns, tags, dryRun, allowNoMatch)"_s.arg(it.key().left(100)));
     }
-    if (body.contains(u"tags")) {
-        if (body.contains(u"patterns"))
-            return reject(400, u"give 'patterns' or 'tags', not both"_s);
-        return invalidateTags(body, who, respond);
-    }
-    if (!body.value(u"patterns").isArray())
-        return reject(400, u"'patterns' must be an array of Redis glob strings"_s);
+    if (body.contains(u"tags") && body.contains(u"patterns"))
+        return reject(400, u"give 'patterns' or 'tags', not both"_s);
     if (body.contains(u"dryRun") && !body.value(u"dryRun").isBool())
         return reject(400, u"'dryRun' must be true or false"_s);
     if (body.contains(u"allowNoMatch") && !body.value(u"allowNoMatch").isBool())
         return reject(400, u"'allowNoMatch' must be true or false"_s);
-    const QJsonArray array = body.value(u"patterns").toArray();
+    // Patterns and tags are read alike: strings of bytes, each checked, the whole batch refused on the first bad one.
+    const bool byTag = body.contains(u"tags");
+    const QString field = byTag ? u"tags"_s : u"patterns"_s;
+    if (!body.value(field).isArray())
+        return reject(400,
+            byTag ? u"'tags' must be an array of tag strings like [\"venue:v7\"]"_s
+                  : u"'patterns' must be an array of Redis glob strings"_s);
+    const QJsonArray array = body.value(field).toArray();
     if (array.isEmpty())
-        return reject(400, u"'patterns' is empty: nothing to invalidate"_s);
+        return reject(400, u"'%1' is empty: nothing to invalidate"_s.arg(field));
     if (array.size() > m_options.maxPatterns)
-        return reject(400, u"%1 patterns; at most %2 per call"_s.arg(array.size()).arg(m_options.maxPatterns));
-    QList<QByteArray> patterns;
+        return reject(400, u"%1 %2; at most %3 per call"_s.arg(array.size()).arg(field).arg(m_options.maxPatterns));
+    QList<QByteArray> items;
     for (qsizetype i = 0; i < array.size(); ++i) {
         if (!array.at(i).isString())
-            return reject(400, u"patterns[%1] is not a string"_s.arg(i));
-        // A lone surrogate would become '?' in UTF-8, a glob that matches any character: refuse, never guess.
+            return reject(400, u"%1[%2] is not a string"_s.arg(field).arg(i));
+        // A lone surrogate would become '?' in UTF-8 (in a glob, any character): refuse, never guess.
         const QString text = array.at(i).toString();
         if (!QStringView(text).isValidUtf16())
-            return reject(400, u"patterns[%1] holds an unpaired UTF-16 surrogate: not a pattern of bytes"_s.arg(i));
-        const QByteArray pattern = text.toUtf8();
-        if (pattern.size() > m_options.maxPatternLength)
+            return reject(400, u"%1[%2] holds an unpaired UTF-16 surrogate: not a string of bytes"_s.arg(field).arg(i));
+        const QByteArray item = text.toUtf8();
+        if (item.size() > m_options.maxPatternLength)
             return reject(400,
-                u"patterns[%1] is %2 bytes long; at most %3"_s.arg(i)
-                    .arg(pattern.size())
+                u"%1[%2] is %3 bytes long; at most %4"_s.arg(field)
+                    .arg(i)
+                    .arg(item.size())
                     .arg(m_options.maxPatternLength));
-        patterns.append(pattern);
+        items.append(item);
     }
     const bool dryRun = body.value(u"dryRun").toBool(false);
-    if (m_running || m_tagsRunning)
+    if (m_running)
         return reject(429, u"another invalidation is running; try again when it has finished"_s);
     ops::SafetyPolicy policy;
     policy.readOnly = m_options.readOnly;
     policy.protectedPatterns = m_options.protectedPatterns;
     policy.actor = who;
-    ops::InvalidationRequest invalidation = ops::InvalidationRequest::forPatterns(patterns, dryRun);
+    ops::InvalidationRequest invalidation =
+        byTag ? ops::InvalidationRequest::forTags(items, dryRun) : ops::InvalidationRequest::forPatterns(items, dryRun);
     invalidation.allowNoMatch = body.value(u"allowNoMatch").toBool(false);
     m_running = std::make_unique<ops::InvalidationRun>(m_connection, policy, std::move(invalidation));
-    connect(m_running.get(), &ops::InvalidationRun::finished, this, [this, respond](const ops::InvalidationReport& r) {
-        int status = 200;
-        if (r.refusal) {
-            using Reason = ops::InvalidationRefusal::Reason;
-            const bool badRequest = r.refusal->reason == Reason::NoTargets || r.refusal->reason == Reason::EmptyPattern;
-            status = badRequest ? 400 : 403;
-        } else if (r.noMatch && r.error.isEmpty()) {
-            status = 422; // every pattern provably matches nothing: not a success, and nothing was deleted
-        } else if (r.failed()) {
-            status = 502; // Redis failed or went away: a gateway error, with what was done in the body
-        } else if (r.auditFailed()) {
-            status = 500;
-        }
-        QJsonObject answer = r.toJson();
-        if (r.refusal && r.refusal->targetIndex >= 0)
-            answer.insert(
-                u"error"_s, u"patterns[%1] refused: %2"_s.arg(r.refusal->targetIndex).arg(r.refusal->message));
-        m_running.release()->deleteLater(); // we are inside its signal
-        respond(HttpResponse::json(status, compact(answer)));
-    });
+    connect(m_running.get(), &ops::InvalidationRun::finished, this,
+        [this, respond, field](const ops::InvalidationReport& r) {
+            int status = 200;
+            if (r.refusal) {
+                using Reason = ops::InvalidationRefusal::Reason;
+                const bool badRequest =
+                    r.refusal->reason == Reason::NoTargets || r.refusal->reason == Reason::EmptyPattern;
+                status = badRequest ? 400 : 403;
+            } else if (r.noMatch && r.error.isEmpty()) {
+                status = 422; // every pattern provably matches nothing: not a success, and nothing was deleted
+            } else if (r.failed()) {
+                status = 502; // Redis failed or went away: a gateway error, with what was done in the body
+            } else if (r.auditFailed()) {
+                status = 500;
+            }
+            QJsonObject answer = r.toJson();
+            if (r.refusal && r.refusal->targetIndex >= 0)
+                answer.insert(
+                    u"error"_s, u"%1[%2] refused: %3"_s.arg(field).arg(r.refusal->targetIndex).arg(r.refusal->message));
+            m_running.release()->deleteLater(); // we are inside its signal
+            respond(HttpResponse::json(status, compact(answer)));
+        });
     m_running->start();
 }
 
@@ -197,69 +201,6 @@ void AdminApi::rejectInvalidation(
     record.detail = message.left(500);
     audit(record);
     respond(HttpResponse::error(status, message));
-}
-
-void AdminApi::invalidateTags(const QJsonObject& body, const QString& who, AdminHttpServer::Respond respond)
-{
-    const auto reject = [this, &who, &respond](
-                            int status, const QString& message) { rejectInvalidation(who, respond, status, message); };
-    if (body.contains(u"dryRun") && !body.value(u"dryRun").isBool())
-        return reject(400, u"'dryRun' must be true or false"_s);
-    const QJsonArray array = body.value(u"tags").toArray();
-    if (!body.value(u"tags").isArray() || array.isEmpty())
-        return reject(400, u"'tags' must be a non-empty array like [\"venue:v7\"]"_s);
-    if (array.size() > m_options.maxPatterns)
-        return reject(400, u"%1 tags; at most %2 per call"_s.arg(array.size()).arg(m_options.maxPatterns));
-    QList<QByteArray> tags;
-    for (qsizetype i = 0; i < array.size(); ++i) {
-        const QByteArray tag = array.at(i).toString().toUtf8();
-        if (!array.at(i).isString() || tag.isEmpty() || tag.size() > m_options.maxPatternLength)
-            return reject(400, u"tags[%1] must be a string of 1 to %2 bytes"_s.arg(i).arg(m_options.maxPatternLength));
-        tags.append(tag);
-    }
-    const bool dryRun = body.value(u"dryRun").toBool(false);
-    if (m_options.readOnly && !dryRun)
-        return reject(403, u"this server was started read-only; only {\"dryRun\": true} is allowed"_s);
-    if (m_running || m_tagsRunning)
-        return reject(429, u"another invalidation is running; try again when it has finished"_s);
-    QStringList names;
-    for (const QByteArray& tag : tags)
-        names.append(model::displayBytes(tag));
-    if (dryRun) {
-        m_manager->countTags(
-            tags, this, [this, who, names, respond](std::optional<QList<qint64>> counts, const QString& error) {
-                qint64 total = 0;
-                for (qint64 count : counts.value_or(QList<qint64>()))
-                    total += count;
-                auto record = ops::AuditRecord::of(ops::AuditAction::InvalidateTags,
-                    counts ? ops::AuditOutcome::Completed : ops::AuditOutcome::Failed, who, names.join(u", "_s), total);
-                record.dryRun = true;
-                record.detail = error.left(500);
-                audit(record);
-                if (!counts)
-                    return respond(HttpResponse::error(502, error));
-                respond(HttpResponse::json(
-                    200, compact({{u"success"_s, true}, {u"dryRun"_s, true}, {u"matched"_s, total}})));
-            });
-        return;
-    }
-    m_tagsRunning = true;
-    m_manager->invalidateTagsExactly(
-        tags, this, [this, who, names, respond](const cache::CacheManager::TagInvalidationResult& result) {
-            m_tagsRunning = false;
-            const bool failed = !result.error.isEmpty();
-            auto record = ops::AuditRecord::of(ops::AuditAction::InvalidateTags,
-                failed ? ops::AuditOutcome::Failed : ops::AuditOutcome::Completed, who, names.join(u", "_s),
-                result.deleted);
-            record.detail = (result.unconfirmed > 0 ? u"unconfirmed %1; "_s.arg(result.unconfirmed) : QString())
-                + result.error.left(500);
-            audit(record);
-            QJsonObject answer {{u"success"_s, !failed}, {u"dryRun"_s, false}, {u"invalidated"_s, result.deleted},
-                {u"unconfirmed"_s, result.unconfirmed}};
-            if (failed)
-                answer.insert(u"error"_s, result.error);
-            respond(HttpResponse::json(failed ? 502 : 200, compact(answer)));
-        });
 }
 
 void AdminApi::stats(const HttpRequest& request, AdminHttpServer::Respond respond)

@@ -16,15 +16,12 @@ class Client;
 namespace cachescope::ops {
 class InvalidationRun;
 }
-namespace cachescope::cache {
-class CacheManager;
-}
 
 namespace cachescope::admin {
 
 // The design's admin endpoints, made real:
 //   POST /admin/cache/invalidate {"patterns": [...], "dryRun": false} → {"success": true, "invalidated": N, …}
-//        or {"tags": ["venue:v7"]}: by the cache manager's tag indexes, in proportion to the tagged keys
+//        or {"tags": ["venue:v7"]}: the same run over the cache manager's tag indexes (protected keys skipped)
 //   GET  /admin/cache/stats?window=60 → hit/miss figures per route, tenant, venue and namespace (from the
 //        stats CacheScope clients record) and the server's totals (INFO)
 //   GET  /healthz → whether Redis is reachable (no token needed, no data)
@@ -64,17 +61,14 @@ private:
     // A refused invalidation: audited with the reason, answered with it.
     void rejectInvalidation(
         const QString& who, const AdminHttpServer::Respond& respond, int status, const QString& message);
-    void invalidateTags(const QJsonObject& body, const QString& who, AdminHttpServer::Respond respond);
     void stats(const HttpRequest& request, AdminHttpServer::Respond respond);
     void health(AdminHttpServer::Respond respond);
     void audit(const ops::AuditRecord& record);
 
     QPointer<redis::Client> m_connection;
     Options m_options;
-    std::unique_ptr<ops::InvalidationRun> m_running; // at most one invalidation at a time, by pattern…
-    bool m_tagsRunning = false; // … or by tag
-    std::unique_ptr<cache::CacheManager> m_manager; // for invalidation by tag index
-    ops::AuditWriter m_audit; // refusals and tag invalidations (pattern runs write their own)
+    std::unique_ptr<ops::InvalidationRun> m_running; // at most one invalidation at a time, by pattern or tag
+    ops::AuditWriter m_audit; // refusals before a run exists (a run writes its own)
 };
 
 } // namespace cachescope::admin

@@ -5,7 +5,6 @@
 #include "model/reservedkeys.h"
 #include "ops/keyspaceinvalidation.h"
 #include "redis/client.h"
-#include "redis/gather.h"
 
 #include <QDateTime>
 #include <QElapsedTimer>
@@ -324,119 +323,37 @@ void CacheManager::invalidate(const QByteArray& pattern, const QObject* context,
     job->start();
 }
 
-void CacheManager::countTags(const QList<QByteArray>& tags, const QObject* context,
-    std::function<void(std::optional<QList<qint64>> counts, QString error)> callback)
-{
-    if (!m_connection) {
-        callLater(this, context, std::move(callback), std::optional<QList<qint64>>(), u"no connection"_s);
-        return;
-    }
-    const QByteArray now = QByteArray::number(nowMs());
-    QList<redis::AddressedCommand> counts;
-    for (const QByteArray& tag : tags)
-        counts.append({m_connection, {"ZCOUNT", model::tagKey(tag), now, "+inf"}});
-    redis::gatherReplies(counts, context, [callback = std::move(callback)](const std::vector<redis::Reply>& replies) {
-        if (const redis::Reply* error = redis::firstError(replies)) {
-            callback(std::nullopt, error->errorMessage());
-            return;
-        }
-        QList<qint64> result;
-        for (const redis::Reply& reply : replies)
-            result.append(reply.integer());
-        callback(result, QString());
-    });
-}
-
 void CacheManager::invalidateTags(const QList<QByteArray>& tags, const QObject* context, CountCallback callback)
 {
-    invalidateTagsExactly(tags, context, [callback = std::move(callback)](const TagInvalidationResult& result) {
-        if (result.error.isEmpty())
-            callback(result.deleted, QString());
-        else
-            callback(std::nullopt, result.error);
-    });
-}
-
-void CacheManager::invalidateTagsExactly(const QList<QByteArray>& tags, const QObject* context,
-    std::function<void(const TagInvalidationResult& result)> callback)
-{
     if (!m_connection || tags.isEmpty()) {
-        TagInvalidationResult result;
-        result.error = tags.isEmpty() ? QString() : u"no connection"_s;
-        QMetaObject::invokeMethod(
-            this,
-            [guard = QPointer<const QObject>(context), guarded = context != nullptr, callback, result] {
-                if (!guarded || guard)
-                    callback(result);
-            },
-            Qt::QueuedConnection);
+        callLater(this, context, std::move(callback), tags.isEmpty() ? std::optional<qint64>(0) : std::nullopt,
+            tags.isEmpty() ? QString() : u"no connection"_s);
         return;
     }
-    // Per tag: read the members, then UNLINK them a page at a time, then the index. Members whose entries already
-    // expired are harmless to UNLINK; the count comes from UNLINK and is exact, and a page whose reply was lost is
-    // counted as unconfirmed.
-    struct State
-    {
-        TagInvalidationResult result;
-        int remaining = 0;
-    };
-    auto state = std::make_shared<State>();
-    state->remaining = int(tags.size());
-    QPointer<redis::Client> connection = m_connection;
-    auto finishOne = [state, guard = QPointer<const QObject>(context), guarded = context != nullptr, callback]() {
-        if (--state->remaining > 0 || (guarded && !guard))
-            return;
-        callback(state->result);
-    };
-    for (const QByteArray& tag : tags) {
-        const QByteArray index = model::tagKey(tag);
-        m_connection->command({"ZRANGE", index, "0", "-1"}, this,
-            [connection, index, state, finishOne, this](const redis::Reply& members) {
-                if (members.isError() || !connection) {
-                    state->result.error = members.errorMessage();
-                    finishOne();
-                    return;
-                }
-                auto keys = std::make_shared<QList<QByteArray>>();
-                for (const redis::Reply& member : members.elements())
-                    keys->append(member.bytes());
-                unlinkTaggedPage(index, keys, 0, [state, finishOne](const TagInvalidationResult& page) {
-                    state->result.deleted += page.deleted;
-                    state->result.unconfirmed += page.unconfirmed;
-                    if (!page.error.isEmpty() && state->result.error.isEmpty())
-                        state->result.error = page.error;
-                    finishOne();
-                });
-            });
-    }
+    invalidateTagsFrom(tags, 0, 0, {context, context != nullptr, std::move(callback)});
 }
 
-void CacheManager::unlinkTaggedPage(const QByteArray& index, std::shared_ptr<QList<QByteArray>> keys, qsizetype from,
-    std::function<void(const TagInvalidationResult&)> done)
+void CacheManager::invalidateTagsFrom(
+    const QList<QByteArray>& tags, qsizetype index, qint64 deletedSoFar, GuardedCountCallback done)
 {
-    // One page in flight per tag, so a tag with a million entries never sends one huge UNLINK that blocks the
-    // server for everyone (a cluster client splits each page per slot). The index goes last, once every page was
-    // confirmed: after a failure it is kept, so the tag can be invalidated again.
-    if (!m_connection)
-        return done({0, 0, u"no connection"_s});
-    if (from >= keys->size()) {
-        m_connection->command({"UNLINK", index}, nullptr, nullptr);
-        return done({});
-    }
-    const qsizetype count = std::min<qsizetype>(tagUnlinkPageSize, keys->size() - from);
-    QList<QByteArray> unlink {"UNLINK"};
-    unlink += keys->sliced(from, count);
-    m_connection->command(unlink, this, [this, index, keys, from, count, done](const redis::Reply& reply) {
-        if (!reply.isInteger()) {
-            const bool lost =
-                reply.errorKind() == redis::ErrorKind::ConnectionLost || reply.errorKind() == redis::ErrorKind::Timeout;
-            return done({0, lost ? count : 0, reply.errorMessage()});
-        }
-        const qint64 deleted = reply.integer();
-        unlinkTaggedPage(index, keys, from + count, [deleted, done](const TagInvalidationResult& rest) {
-            done({deleted + rest.deleted, rest.unconfirmed, rest.error});
+    // One tag after another on the paced engine (ops), which skips protected keys and drops each index last.
+    ops::PacedInvalidation::Options options;
+    options.tag = tags.at(index);
+    auto* job = new ops::KeyspaceInvalidation(m_connection, {}, options, this);
+    connect(job, &ops::KeyspaceInvalidation::finished, this,
+        [this, job, tags, index, deletedSoFar, done](const ops::InvalidationProgress& progress) {
+            job->deleteLater();
+            if (done.guarded && !done.context)
+                return;
+            const qint64 deleted = deletedSoFar + progress.deleted;
+            if (progress.error)
+                done.callback(std::nullopt, progress.error->errorMessage());
+            else if (index + 1 < tags.size() && m_connection)
+                invalidateTagsFrom(tags, index + 1, deleted, done);
+            else
+                done.callback(deleted, m_connection ? QString() : u"no connection"_s);
         });
-    });
+    job->start();
 }
 
 } // namespace cachescope::cache

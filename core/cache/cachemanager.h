@@ -116,20 +116,10 @@ public:
         std::function<void(QString error)> callback);
     void getOrSet(const QByteArray& key, Loader loader, const SetOptions& options, const QObject* context,
         ResultCallback callback);
-    // Deletes the keys of every given tag (and the tag indexes); counts the keys deleted.
+    // Deletes the keys of every given tag (and the tag indexes), one tag after another; counts the keys deleted.
+    // For a service's own use: unaudited. Operators go through ops::InvalidationRun (tags are targets there too),
+    // which adds the safety policy, a dry run, the bounds of a failed run and the audit trail.
     void invalidateTags(const QList<QByteArray>& tags, const QObject* context, CountCallback callback);
-    // The same, with what was confirmed and the bound when it fails midway: deleted ≤ truth ≤ deleted + unconfirmed.
-    struct TagInvalidationResult
-    {
-        qint64 deleted = 0;
-        qint64 unconfirmed = 0; // keys in pages whose UNLINK reply was lost
-        QString error;
-    };
-    void invalidateTagsExactly(const QList<QByteArray>& tags, const QObject* context,
-        std::function<void(const TagInvalidationResult& result)> callback);
-    // How many live entries each tag's index holds (ZCOUNT from now on): the preview of invalidateTags.
-    void countTags(const QList<QByteArray>& tags, const QObject* context,
-        std::function<void(std::optional<QList<qint64>> counts, QString error)> callback);
     // SCAN + UNLINK of a pattern, protected namespaces skipped; counts the keys deleted.
     void invalidate(const QByteArray& pattern, const QObject* context, CountCallback callback);
 
@@ -160,12 +150,16 @@ private:
         SetOptions options;
     };
 
-    static constexpr qsizetype tagUnlinkPageSize = 500;
+    struct GuardedCountCallback
+    {
+        QPointer<const QObject> context;
+        bool guarded = false;
+        CountCallback callback;
+    };
 
     void onFlightRead(const QByteArray& key, const redis::Reply& reply);
-    // UNLINKs keys[from…] a page at a time, then the index; `done` gets the confirmed count and the first error.
-    void unlinkTaggedPage(const QByteArray& index, std::shared_ptr<QList<QByteArray>> keys, qsizetype from,
-        std::function<void(const TagInvalidationResult&)> done);
+    void invalidateTagsFrom(
+        const QList<QByteArray>& tags, qsizetype index, qint64 deletedSoFar, GuardedCountCallback done);
     void load(const QByteArray& key, const Loader& loader, const SetOptions& options,
         const std::optional<CacheEnvelope>& stale, bool earlyRefresh);
     void onLoaded(const QByteArray& key, const SetOptions& options, const std::optional<CacheEnvelope>& stale,

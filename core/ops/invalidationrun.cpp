@@ -10,19 +10,28 @@ namespace cachescope::ops {
 
 using namespace Qt::StringLiterals;
 
-namespace {
-QString describeTarget(const InvalidationTarget& target)
+QString InvalidationTarget::describe() const
 {
-    return target.description.isEmpty() ? model::displayBytes(target.pattern) : target.description;
+    if (!description.isEmpty())
+        return description;
+    return tag ? u"tag "_s + model::displayBytes(*tag) : model::displayBytes(pattern);
 }
-} // namespace
 
 InvalidationRequest InvalidationRequest::forPatterns(const QList<QByteArray>& patterns, bool dryRun)
 {
     InvalidationRequest request;
     request.dryRun = dryRun;
     for (const QByteArray& pattern : patterns)
-        request.targets.append({pattern, {}, {}});
+        request.targets.append({pattern, {}, {}, {}});
+    return request;
+}
+
+InvalidationRequest InvalidationRequest::forTags(const QList<QByteArray>& tags, bool dryRun)
+{
+    InvalidationRequest request;
+    request.dryRun = dryRun;
+    for (const QByteArray& tag : tags)
+        request.targets.append({{}, {}, {}, tag});
     return request;
 }
 
@@ -51,9 +60,10 @@ QJsonObject InvalidationReport::toJson() const
         QJsonArray sample;
         for (const QByteArray& key : p.sample)
             sample.append(model::displayBytes(key));
-        QJsonObject entry {{u"pattern"_s, model::displayBytes(p.pattern)}, {u"matched"_s, p.matched},
-            {expire ? u"ttlSet"_s : u"deleted"_s, p.deleted}, {u"skippedProtected"_s, p.skippedProtected},
-            {u"sample"_s, sample}, {u"cancelled"_s, p.cancelled}};
+        QJsonObject entry {
+            {p.tag.isEmpty() ? u"pattern"_s : u"tag"_s, model::displayBytes(p.tag.isEmpty() ? p.pattern : p.tag)},
+            {u"matched"_s, p.matched}, {expire ? u"ttlSet"_s : u"deleted"_s, p.deleted},
+            {u"skippedProtected"_s, p.skippedProtected}, {u"sample"_s, sample}, {u"cancelled"_s, p.cancelled}};
         if (p.error)
             entry.insert(u"error"_s, p.error->errorMessage());
         if (p.unconfirmed > 0)
@@ -78,10 +88,7 @@ QJsonObject InvalidationReport::toJson() const
     if (!dryRun)
         object.insert(u"unconfirmed"_s, unconfirmed());
     if (!notRun.isEmpty()) {
-        QJsonArray skipped;
-        for (const QByteArray& pattern : notRun)
-            skipped.append(model::displayBytes(pattern));
-        object.insert(u"notRun"_s, skipped);
+        object.insert(u"notRun"_s, QJsonArray::fromStringList(notRun));
     }
     if (refusal) {
         object.insert(u"error"_s, refusal->message);
@@ -112,8 +119,10 @@ InvalidationRun::InvalidationRun(
     m_report.expire = m_request.expireSeconds.has_value();
     for (const InvalidationTarget& target : std::as_const(m_request.targets)) {
         QList<TargetWarning> list;
-        for (const model::PatternWarning& warning : model::lintPattern(target.pattern))
-            list.append({warning, -1});
+        if (!target.tag) { // a tag names keys the cache manager listed: nothing to lint
+            for (const model::PatternWarning& warning : model::lintPattern(target.pattern))
+                list.append({warning, -1});
+        }
         m_report.warnings.append(list);
     }
 }
@@ -129,9 +138,16 @@ std::optional<InvalidationRefusal> InvalidationRun::refusal(
     if (!request.dryRun && policy.readOnly)
         return InvalidationRefusal {Reason::ReadOnly, -1, u"this connection is read-only: only a dry run is allowed"_s};
     for (qsizetype i = 0; i < request.targets.size(); ++i) {
-        const QByteArray& pattern = request.targets.at(i).pattern;
-        if (const auto why = PatternInvalidation::refusal(pattern, policy.protectedPatterns)) {
-            return InvalidationRefusal {pattern.isEmpty() ? Reason::EmptyPattern : Reason::Protected, int(i), *why};
+        const InvalidationTarget& target = request.targets.at(i);
+        // A tag's members are checked one by one as they are walked (protected keys are skipped, not refused).
+        if (target.tag) {
+            if (const auto why = PacedInvalidation::tagRefusal(*target.tag))
+                return InvalidationRefusal {Reason::EmptyPattern, int(i), *why};
+            continue;
+        }
+        if (const auto why = PacedInvalidation::refusal(target.pattern, policy.protectedPatterns)) {
+            return InvalidationRefusal {
+                target.pattern.isEmpty() ? Reason::EmptyPattern : Reason::Protected, int(i), *why};
         }
     }
     return std::nullopt;
@@ -146,7 +162,7 @@ void InvalidationRun::start()
         m_report.refusal = refused;
         QStringList patterns;
         for (const InvalidationTarget& target : std::as_const(m_request.targets))
-            patterns.append(describeTarget(target));
+            patterns.append(target.describe());
         auto record = AuditRecord::of(
             AuditAction::Refused, AuditOutcome::Refused, m_policy.actor, patterns.join(u", "_s).left(1000), 0);
         record.dryRun = m_request.dryRun;
@@ -162,8 +178,10 @@ void InvalidationRun::start()
         m_request.dryRun = true; // counts what the suggestions would match, deletes nothing
         m_report.dryRun = true;
     }
-    const bool gatewayTargets = std::any_of(m_request.targets.cbegin(), m_request.targets.cend(),
-        [](const InvalidationTarget& target) { return target.pattern.startsWith(model::gatewayKeyPrefix); });
+    const bool gatewayTargets =
+        std::any_of(m_request.targets.cbegin(), m_request.targets.cend(), [](const InvalidationTarget& target) {
+            return !target.tag && target.pattern.startsWith(model::gatewayKeyPrefix);
+        });
     if (!gatewayTargets || !m_client) {
         QMetaObject::invokeMethod(this, &InvalidationRun::runNext, Qt::QueuedConnection);
         return;
@@ -173,6 +191,8 @@ void InvalidationRun::start()
     m_routes->load(this, [this](std::optional<RouteConfigSnapshot> snapshot, const QString&) {
         if (snapshot) {
             for (qsizetype t = 0; t < m_request.targets.size(); ++t) {
+                if (m_request.targets.at(t).tag)
+                    continue;
                 for (const model::PatternWarning& warning :
                     model::lintPattern(m_request.targets.at(t).pattern, &snapshot->config)) {
                     if (!warning.unmatchable) // the provable ones are there already
@@ -199,7 +219,7 @@ void InvalidationRun::runNext()
     const bool stop = m_report.cancelled || !m_report.error.isEmpty() || !m_client;
     if (stop || m_next >= m_request.targets.size()) {
         for (qsizetype i = m_next; i < m_request.targets.size(); ++i)
-            m_report.notRun.append(m_request.targets.at(i).pattern);
+            m_report.notRun.append(m_request.targets.at(i).describe());
         if (!m_client && m_report.error.isEmpty() && m_next < m_request.targets.size())
             m_report.error = u"the connection is gone"_s;
         m_targetsDone = true;
@@ -208,7 +228,7 @@ void InvalidationRun::runNext()
     }
     const int index = int(m_next++);
     const InvalidationTarget& target = m_request.targets.at(index);
-    PatternInvalidation::Options options;
+    PacedInvalidation::Options options;
     options.dryRun = m_request.dryRun;
     options.protectedPatterns = m_policy.protectedPatterns;
     options.keyFilter = target.filter;
@@ -216,6 +236,7 @@ void InvalidationRun::runNext()
     options.expireSeconds = m_request.expireSeconds;
     options.onlyShorten = m_request.onlyShorten;
     options.maxParallelNodes = m_request.maxParallelNodes;
+    options.tag = target.tag.value_or(QByteArray());
     m_job = std::make_unique<KeyspaceInvalidation>(m_client, target.pattern, options);
     connect(m_job.get(), &KeyspaceInvalidation::progressed, this,
         [this, index](const InvalidationProgress& p) { Q_EMIT progressed(index, p); });
@@ -253,7 +274,7 @@ void InvalidationRun::countSuggestions(int index, qsizetype warning)
         runNext();
         return;
     }
-    PatternInvalidation::Options options;
+    PacedInvalidation::Options options;
     options.dryRun = true;
     options.protectedPatterns = m_policy.protectedPatterns;
     options.sampleSize = 0;
@@ -275,8 +296,15 @@ AuditRecord InvalidationRun::recordFor(int index, const InvalidationProgress& pr
         : progress.cancelled                    ? AuditOutcome::Cancelled
                                                 : AuditOutcome::Completed;
     const bool expire = m_request.expireSeconds.has_value();
-    auto record = AuditRecord::of(expire ? AuditAction::Expire : AuditAction::Invalidate, outcome, m_policy.actor,
-        describeTarget(m_request.targets.at(index)).left(1000), m_request.dryRun ? progress.matched : progress.deleted);
+    const InvalidationTarget& target = m_request.targets.at(index);
+    // A tag's record names the tag under its own action, as it always has; an expire by tag says "tag …".
+    const AuditAction action = expire ? AuditAction::Expire
+        : target.tag                  ? AuditAction::InvalidateTags
+                                      : AuditAction::Invalidate;
+    const QString subject =
+        target.tag && !expire && target.description.isEmpty() ? model::displayBytes(*target.tag) : target.describe();
+    auto record = AuditRecord::of(
+        action, outcome, m_policy.actor, subject.left(1000), m_request.dryRun ? progress.matched : progress.deleted);
     record.dryRun = m_request.dryRun;
     QStringList detail;
     if (expire)

@@ -21,12 +21,17 @@ class Client;
 
 namespace cachescope::ops {
 
-// One glob to run, optionally narrowed by an exact test (a key-tree node's parsed parts).
+// One glob to run, optionally narrowed by an exact test (a key-tree node's parsed parts); or one cache-manager tag,
+// whose index lists the keys.
 struct InvalidationTarget
 {
     QByteArray pattern; // the exact bytes handed to SCAN MATCH
     std::function<bool(const QByteArray& key)> filter;
-    QString description; // for the audit record; empty: the escaped pattern
+    QString description; // for the audit record; empty: the escaped pattern (or tag)
+    std::optional<QByteArray> tag; // set: the keys of this tag's index (the pattern is unused)
+
+    // "events:*", or "tag venue:v7": how reports and the audit trail name it.
+    QString describe() const;
 };
 
 struct InvalidationRequest
@@ -42,6 +47,7 @@ struct InvalidationRequest
     bool allowNoMatch = false;
 
     static InvalidationRequest forPatterns(const QList<QByteArray>& patterns, bool dryRun);
+    static InvalidationRequest forTags(const QList<QByteArray>& tags, bool dryRun);
 };
 
 // Why a request is refused before anything runs. A batch with one refused target is refused whole.
@@ -50,7 +56,7 @@ struct InvalidationRefusal
     enum class Reason
     {
         NoTargets,
-        EmptyPattern,
+        EmptyPattern, // or an empty tag
         Protected,
         ReadOnly,
     };
@@ -72,7 +78,7 @@ struct InvalidationReport
     bool dryRun = true;
     bool expire = false;
     QList<InvalidationProgress> targets; // the targets that ran, in order (the last may have failed)
-    QList<QByteArray> notRun; // patterns after a failed one: the run stops at the first failure
+    QStringList notRun; // targets after a failed one, described: the run stops at the first failure
     std::optional<InvalidationRefusal> refusal;
     bool cancelled = false;
     bool noMatch = false; // every target was unmatchable: run as a dry run only, to count the suggestions

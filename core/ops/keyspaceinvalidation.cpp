@@ -1,5 +1,6 @@
 #include "ops/keyspaceinvalidation.h"
 
+#include "model/displaybytes.h"
 #include "redis/client.h"
 #include "redis/connection.h"
 
@@ -8,13 +9,14 @@ namespace cachescope::ops {
 using namespace Qt::StringLiterals;
 
 KeyspaceInvalidation::KeyspaceInvalidation(
-    redis::Client* client, QByteArray pattern, PatternInvalidation::Options options, QObject* parent)
+    redis::Client* client, QByteArray pattern, PacedInvalidation::Options options, QObject* parent)
     : QObject(parent)
     , m_client(client)
     , m_pattern(std::move(pattern))
     , m_options(std::move(options))
 {
     m_total.pattern = m_pattern;
+    m_total.tag = m_options.tag;
     m_total.dryRun = m_options.dryRun;
 }
 
@@ -22,7 +24,9 @@ KeyspaceInvalidation::~KeyspaceInvalidation() = default;
 
 void KeyspaceInvalidation::start(const QByteArray& cursor)
 {
-    if (const auto why = PatternInvalidation::refusal(m_pattern, m_options.protectedPatterns)) {
+    const auto why = m_options.tag.isEmpty() ? PacedInvalidation::refusal(m_pattern, m_options.protectedPatterns)
+                                             : PacedInvalidation::tagRefusal(m_options.tag);
+    if (why) {
         finishWith(redis::Reply::clientError(redis::ErrorKind::Generic, *why));
         return;
     }
@@ -53,14 +57,24 @@ void KeyspaceInvalidation::begin(const QByteArray& cursor)
         finishWith(redis::Reply::clientError(redis::ErrorKind::Cancelled, u"cancelled"_s));
         return;
     }
-    PatternInvalidation::Options options = m_options;
+    PacedInvalidation::Options options = m_options;
     options.groupBySlot = m_client->isCluster();
-    const QList<redis::Connection*> nodes = m_client->nodes();
+    // A pattern is SCANned on every node; a tag's index is one key, read through the client, which sends each
+    // member's UNLINK where it lives.
+    QList<redis::Client*> nodes;
+    if (m_options.tag.isEmpty()) {
+        for (redis::Connection* node : m_client->nodes())
+            nodes.append(node);
+        for (qsizetype i = 0; i < nodes.size(); ++i)
+            m_nodeNames.append(m_client->describeNode(int(i)));
+    } else {
+        nodes.append(m_client.data());
+        m_nodeNames.append(u"the index of tag "_s + model::displayBytes(m_options.tag));
+    }
     for (qsizetype i = 0; i < nodes.size(); ++i) {
-        m_nodeNames.append(m_client->describeNode(int(i)));
-        m_jobs.push_back(std::make_unique<PatternInvalidation>(nodes.at(i), m_pattern, options));
-        connect(m_jobs.back().get(), &PatternInvalidation::progressed, this, &KeyspaceInvalidation::update);
-        connect(m_jobs.back().get(), &PatternInvalidation::finished, this, [this] {
+        m_jobs.push_back(std::make_unique<PacedInvalidation>(nodes.at(i), m_pattern, options));
+        connect(m_jobs.back().get(), &PacedInvalidation::progressed, this, &KeyspaceInvalidation::update);
+        connect(m_jobs.back().get(), &PacedInvalidation::finished, this, [this] {
             // The next waiting node, unless cancelled (a node never started reports as finished with nothing).
             if (m_started < m_jobs.size() && !m_cancelled)
                 m_jobs[m_started++]->start();
@@ -102,6 +116,7 @@ void KeyspaceInvalidation::update()
         return;
     InvalidationProgress total;
     total.pattern = m_pattern;
+    total.tag = m_options.tag;
     total.dryRun = m_options.dryRun;
     bool allFinished = true;
     for (std::size_t i = 0; i < m_jobs.size(); ++i) {

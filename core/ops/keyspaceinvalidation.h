@@ -1,6 +1,6 @@
 #pragma once
 
-#include "ops/patterninvalidation.h"
+#include "ops/pacedinvalidation.h"
 
 #include <QMetaObject>
 #include <QPointer>
@@ -14,16 +14,17 @@ class Client;
 
 namespace cachescope::ops {
 
-// Pattern invalidation over a client's whole keyspace: one PatternInvalidation per node, all running at once —
+// Pattern invalidation over a client's whole keyspace: one PacedInvalidation per node, all running at once —
 // on a single server that is just one; on a cluster, one per master, each SCANning its own node and UNLINKing
 // per hash slot (multi-key commands must not cross slots). Progress is the sum over the nodes, and per node for
-// a detailed view; the result is exact, as on a single server.
+// a detailed view; the result is exact, as on a single server. With PacedInvalidation::Options::tag it walks that
+// tag's index instead, once, through the client.
 class KeyspaceInvalidation : public QObject
 {
     Q_OBJECT
 public:
     KeyspaceInvalidation(
-        redis::Client* client, QByteArray pattern, PatternInvalidation::Options options, QObject* parent = nullptr);
+        redis::Client* client, QByteArray pattern, PacedInvalidation::Options options, QObject* parent = nullptr);
     ~KeyspaceInvalidation() override;
 
     // Waits for the client to be ready if it is not yet (a cluster learns its nodes then). On a single server,
@@ -49,11 +50,11 @@ private:
 
     QPointer<redis::Client> m_client;
     QByteArray m_pattern;
-    PatternInvalidation::Options m_options;
-    std::vector<std::unique_ptr<PatternInvalidation>> m_jobs;
+    PacedInvalidation::Options m_options;
+    std::vector<std::unique_ptr<PacedInvalidation>> m_jobs;
     QStringList m_nodeNames;
     bool m_starting = false; // waiting for the client to know its nodes
-    std::size_t m_started = 0; // jobs started so far (PatternInvalidation::Options::maxParallelNodes)
+    std::size_t m_started = 0; // jobs started so far (PacedInvalidation::Options::maxParallelNodes)
     InvalidationProgress m_total;
     bool m_cancelled = false;
 };

@@ -1,6 +1,7 @@
 #include "ops/ownfootprint.h"
 
 #include "redis/client.h"
+#include "redis/gather.h"
 #include "redis/keyspacescan.h"
 
 #include <QLocale>
@@ -50,10 +51,13 @@ QString OwnFootprint::summary() const
 
 void measureOwnFootprint(redis::Client& client, QObject* context, std::function<void(const OwnFootprint&)> done)
 {
+    // Each page's sizes are asked for together (one gather per page); at most a few pages wait for theirs before
+    // the scan pauses, so a large own keyspace never piles commands on the server.
+    constexpr int maxPagesMeasuring = 4;
     struct Walk
     {
         OwnFootprint footprint;
-        qint64 pendingSizes = 0;
+        int pagesMeasuring = 0;
         bool scanDone = false;
         bool reported = false;
         std::function<void(const OwnFootprint&)> done;
@@ -62,7 +66,7 @@ void measureOwnFootprint(redis::Client& client, QObject* context, std::function<
     walk->done = std::move(done);
     auto* scan = new redis::KeyspaceScan(&client, {"cachescope:*", 1000, {}}, context);
     auto finishIfDone = [walk, scan] {
-        if (!walk->scanDone || walk->pendingSizes > 0 || walk->reported)
+        if (!walk->scanDone || walk->pagesMeasuring > 0 || walk->reported)
             return;
         walk->reported = true;
         scan->deleteLater();
@@ -72,30 +76,28 @@ void measureOwnFootprint(redis::Client& client, QObject* context, std::function<
         walk->done(walk->footprint);
     };
     QObject::connect(scan, &redis::KeyspaceScan::page, context,
-        [walk, finishIfDone, &client, context](const QList<QByteArray>& keys) {
+        [walk, scan, finishIfDone, &client, context](const QList<QByteArray>& keys) {
+            QList<redis::AddressedCommand> sizes;
+            QStringList kinds;
             for (const QByteArray& key : keys) {
                 const QString kind = footprintKind(key);
                 if (kind.isEmpty())
                     continue;
-                ++walk->pendingSizes;
-                client.command({"MEMORY", "USAGE", key, "SAMPLES", "0"}, context,
-                    [walk, finishIfDone, kind](const redis::Reply& reply) {
-                        --walk->pendingSizes;
-                        if (!reply.isInteger()) {
-                            ++walk->footprint.unmeasured;
-                        } else {
-                            auto part = std::find_if(walk->footprint.parts.begin(), walk->footprint.parts.end(),
-                                [&kind](const FootprintPart& p) { return p.kind == kind; });
-                            if (part == walk->footprint.parts.end())
-                                part = walk->footprint.parts.insert(walk->footprint.parts.end(), {kind, 0, 0});
-                            ++part->keys;
-                            part->bytes += reply.integer();
-                            ++walk->footprint.keys;
-                            walk->footprint.bytes += reply.integer();
-                        }
-                        finishIfDone();
-                    });
+                sizes.append({&client, {"MEMORY", "USAGE", key, "SAMPLES", "0"}});
+                kinds.append(kind);
             }
+            if (sizes.isEmpty())
+                return;
+            if (++walk->pagesMeasuring >= maxPagesMeasuring)
+                scan->pause();
+            redis::gatherReplies(
+                sizes, context, [walk, scan, finishIfDone, kinds](const std::vector<redis::Reply>& replies) {
+                    for (std::size_t i = 0; i < replies.size(); ++i)
+                        walk->footprint.add(kinds.at(qsizetype(i)), replies[i]);
+                    if (--walk->pagesMeasuring < maxPagesMeasuring && !walk->scanDone)
+                        scan->resume();
+                    finishIfDone();
+                });
         });
     QObject::connect(scan, &redis::KeyspaceScan::finished, context, [walk, finishIfDone] {
         walk->scanDone = true;
@@ -107,6 +109,21 @@ void measureOwnFootprint(redis::Client& client, QObject* context, std::function<
         finishIfDone();
     });
     scan->start();
+}
+
+void OwnFootprint::add(const QString& kind, const redis::Reply& size)
+{
+    if (!size.isInteger()) {
+        ++unmeasured;
+        return;
+    }
+    auto part = std::find_if(parts.begin(), parts.end(), [&kind](const FootprintPart& p) { return p.kind == kind; });
+    if (part == parts.end())
+        part = parts.insert(parts.end(), {kind, 0, 0});
+    ++part->keys;
+    part->bytes += size.integer();
+    ++keys;
+    bytes += size.integer();
 }
 
 } // namespace cachescope::ops

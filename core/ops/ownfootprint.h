@@ -8,6 +8,7 @@
 
 namespace cachescope::redis {
 class Client;
+class Reply;
 }
 
 namespace cachescope::ops {
@@ -29,6 +30,8 @@ struct OwnFootprint
     QString error; // set when the walk failed; the figures are then partial
 
     QString summary() const; // "1,234 keys, 12.3 MiB: stats 1s 3,600 keys 4.1 MiB, …"
+    // Counts one key of `kind` by its MEMORY USAGE reply (an error or a nil: unmeasured).
+    void add(const QString& kind, const redis::Reply& size);
 };
 
 // The kind a key of CacheScope's belongs to; empty for keys that are not CacheScope's.

@@ -96,7 +96,7 @@ private:
 };
 
 BackgroundScan::BackgroundScan(const Client& client, ScanOptions scanOptions, QObject* parent)
-    : QObject(parent)
+    : KeyspaceWalk(parent)
     , m_options(client.options())
     , m_scanOptions(std::move(scanOptions))
 {

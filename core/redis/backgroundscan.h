@@ -1,6 +1,7 @@
 #pragma once
 
 #include "redis/connectionoptions.h"
+#include "redis/keyspacewalk.h"
 #include "redis/latestrequest.h"
 #include "redis/reply.h"
 #include "redis/scaniterator.h"
@@ -24,7 +25,7 @@ class Client;
 // signals. A slow receiver holds the scan back: once maxQueuedPages pages wait to be delivered the worker stops
 // asking the server for more (the pages already asked for, one per node, still come) until the receiver catches
 // up, so memory stays flat however large the keyspace.
-class BackgroundScan : public QObject
+class BackgroundScan : public KeyspaceWalk
 {
     Q_OBJECT
 public:
@@ -45,14 +46,14 @@ public:
     }
 
     // Starts a fresh scan (cancelling one still running): connects, then walks the keyspace.
-    void start();
+    void start() override;
     // No page is delivered after this returns; the worker's connection is closed in its thread.
-    void cancel();
-    bool isRunning() const
+    void cancel() override;
+    bool isRunning() const override
     {
         return m_running;
     }
-    qint64 keysReceived() const
+    qint64 keysReceived() const override
     {
         return m_keys;
     }
@@ -61,13 +62,6 @@ public:
     {
         return m_peakQueued;
     }
-
-Q_SIGNALS:
-    void nodeStarted(int index, int count, const QString& description);
-    void nodeFinished(int index, qint64 keys);
-    void page(const QList<QByteArray>& keys);
-    void finished();
-    void failed(const cachescope::redis::Reply& error);
 
 private:
     friend class BackgroundScanWorker;

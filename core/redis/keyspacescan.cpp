@@ -6,7 +6,7 @@
 namespace cachescope::redis {
 
 KeyspaceScan::KeyspaceScan(Client* client, ScanOptions options, QObject* parent)
-    : QObject(parent)
+    : KeyspaceWalk(parent)
     , m_client(client)
     , m_options(std::move(options))
 {

@@ -1,5 +1,6 @@
 #pragma once
 
+#include "redis/keyspacewalk.h"
 #include "redis/scaniterator.h"
 
 #include <QPointer>
@@ -10,12 +11,13 @@
 namespace cachescope::redis {
 
 class Client;
+class Connection;
 
-// SCAN over the whole keyspace of a client: its one server, or every master of a cluster, with ScanIterator's
-// signals. A cluster's masters are walked side by side (each is its own server, so the scan takes as long as the
-// largest master, not the sum); setMaxParallelNodes() limits how many at once. nodeStarted() and nodeFinished()
-// say which nodes are being walked, for per-node progress.
-class KeyspaceScan : public QObject
+// SCAN over the whole keyspace of a client: its one server, or every master of a cluster, on the caller's thread. A
+// cluster's masters are walked side by side (each is its own server, so the scan takes as long as the largest master,
+// not the sum); setMaxParallelNodes() limits how many at once. nodeStarted() and nodeFinished() say which nodes are
+// being walked, for per-node progress.
+class KeyspaceScan : public KeyspaceWalk
 {
     Q_OBJECT
 public:
@@ -29,13 +31,13 @@ public:
     }
 
     // Waits for the client to be ready if it is not yet (a cluster learns its nodes then).
-    void start();
+    void start() override;
     // Stops after the pages in flight, whose keys are then not reported.
-    void cancel();
+    void cancel() override;
     // Back-pressure for a slow receiver: no node asks for a new page while paused.
     void pause();
     void resume();
-    bool isRunning() const
+    bool isRunning() const override
     {
         return m_running;
     }
@@ -43,7 +45,7 @@ public:
     {
         return m_pages;
     }
-    qint64 keysReceived() const
+    qint64 keysReceived() const override
     {
         return m_keys;
     }
@@ -51,13 +53,6 @@ public:
     {
         return int(m_nodes.size());
     }
-
-Q_SIGNALS:
-    void nodeStarted(int index, int count, const QString& description);
-    void nodeFinished(int index, qint64 keys);
-    void page(const QList<QByteArray>& keys);
-    void finished();
-    void failed(const cachescope::redis::Reply& error);
 
 private:
     void startNextNodes();

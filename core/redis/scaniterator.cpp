@@ -1,13 +1,13 @@
 #include "redis/scaniterator.h"
 
-#include "redis/connection.h"
+#include "redis/client.h"
 
 namespace cachescope::redis {
 
 using namespace Qt::StringLiterals;
 
-ScanIterator::ScanIterator(Connection* connection, ScanOptions options, QObject* parent)
-    : QObject(parent)
+ScanIterator::ScanIterator(Client* connection, ScanOptions options, QObject* parent)
+    : KeyPages(parent)
     , m_connection(connection)
     , m_options(std::move(options))
 {

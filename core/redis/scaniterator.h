@@ -1,5 +1,6 @@
 #pragma once
 
+#include "redis/keypages.h"
 #include "redis/reply.h"
 
 #include <QByteArray>
@@ -9,7 +10,7 @@
 
 namespace cachescope::redis {
 
-class Connection;
+class Client;
 
 struct ScanOptions
 {
@@ -21,24 +22,24 @@ struct ScanOptions
 // Walks the keyspace with SCAN, one page in flight at a time (each page needs the previous cursor),
 // reporting each page as it arrives. Keys can repeat across pages, as SCAN guarantees no better; a key that
 // exists for the whole scan is reported at least once. The cursor can be saved and the scan resumed from it.
-class ScanIterator : public QObject
+class ScanIterator : public KeyPages
 {
     Q_OBJECT
 public:
-    ScanIterator(Connection* connection, ScanOptions options, QObject* parent = nullptr);
+    ScanIterator(Client* connection, ScanOptions options, QObject* parent = nullptr);
 
-    void start(const QByteArray& cursor = "0");
+    void start(const QByteArray& cursor = "0") override;
     // Stops after the page in flight, whose keys are then not reported.
-    void cancel();
+    void cancel() override;
     // Back-pressure: while paused, no new page is asked for (the one in flight still arrives); resume() asks.
-    void pause();
-    void resume();
+    void pause() override;
+    void resume() override;
     // The COUNT hint for the pages asked for from now on (adaptive callers grow and shrink it).
-    void setCount(int count)
+    void setCount(int count) override
     {
         m_options.count = std::max(1, count);
     }
-    int count() const
+    int count() const override
     {
         return m_options.count;
     }
@@ -48,7 +49,7 @@ public:
         return m_running;
     }
     // The cursor to resume from: the one of the next page not yet reported.
-    QByteArray cursor() const
+    QByteArray cursor() const override
     {
         return m_cursor;
     }
@@ -61,16 +62,11 @@ public:
         return m_keys;
     }
 
-Q_SIGNALS:
-    void page(const QList<QByteArray>& keys);
-    void finished();
-    void failed(const cachescope::redis::Reply& error);
-
 private:
     void requestPage();
     void onReply(const Reply& reply);
 
-    QPointer<Connection> m_connection;
+    QPointer<Client> m_connection;
     ScanOptions m_options;
     QByteArray m_cursor = "0";
     bool m_running = false;

@@ -169,14 +169,14 @@ QList<ops::InvalidationTarget> InvalidationDialog::targets() const
 {
     QList<ops::InvalidationTarget> list;
     if (m_selection) {
-        list.append({m_selection->scanPattern, m_selection->accepts, m_selection->description});
+        list.append({m_selection->scanPattern, m_selection->accepts, m_selection->description, {}});
         return list;
     }
     const QStringList lines = m_patterns->toPlainText().split(u'\n', Qt::SkipEmptyParts);
     for (const QString& line : lines) {
         const QString trimmed = line.trimmed();
         if (!trimmed.isEmpty())
-            list.append({trimmed.toUtf8(), {}, {}});
+            list.append({trimmed.toUtf8(), {}, {}, {}});
     }
     return list;
 }
@@ -345,12 +345,10 @@ void InvalidationDialog::onRunFinished(const ops::InvalidationReport& report)
         note->setToolTip(lines.join(u"\n"_s));
         note->setForeground(QColor(0xb7, 0x1c, 0x1c));
     }
-    for (const QByteArray& pattern : report.notRun) {
-        for (int row = 0; row < m_results->rowCount(); ++row) {
-            if (m_results->item(row, PatternColumn)->text() == model::displayBytes(pattern)
-                && m_results->item(row, NoteColumn)->text().isEmpty())
-                m_results->item(row, NoteColumn)->setText(tr("not run"));
-        }
+    // Rows follow the request's targets; those after the last that ran are the report's notRun.
+    for (int row = int(report.targets.size()); !report.notRun.isEmpty() && row < m_results->rowCount(); ++row) {
+        if (m_results->item(row, NoteColumn)->text().isEmpty())
+            m_results->item(row, NoteColumn)->setText(tr("not run"));
     }
     m_unconfirmedTotal = report.unconfirmed();
     QStringList problems;

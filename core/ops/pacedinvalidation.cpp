@@ -1,10 +1,12 @@
-#include "ops/patterninvalidation.h"
+#include "ops/pacedinvalidation.h"
 
 #include "model/displaybytes.h"
 #include "model/redisglob.h"
 #include "model/reservedkeys.h"
-#include "redis/connection.h"
+#include "ops/tagindexpages.h"
+#include "redis/client.h"
 #include "redis/keyslot.h"
+#include "redis/scaniterator.h"
 
 #include <QElapsedTimer>
 
@@ -23,8 +25,7 @@ QList<QByteArray> withBuiltins(QList<QByteArray> patterns)
 }
 } // namespace
 
-std::optional<QString> PatternInvalidation::refusal(
-    const QByteArray& pattern, const QList<QByteArray>& protectedPatterns)
+std::optional<QString> PacedInvalidation::refusal(const QByteArray& pattern, const QList<QByteArray>& protectedPatterns)
 {
     if (pattern.isEmpty())
         return u"an empty pattern matches nothing; use '*' to mean every key"_s;
@@ -39,48 +40,74 @@ std::optional<QString> PatternInvalidation::refusal(
     return std::nullopt;
 }
 
-PatternInvalidation::PatternInvalidation(
-    redis::Connection* connection, QByteArray pattern, Options options, QObject* parent)
-    : QObject(parent)
-    , m_connection(connection)
-    , m_options(std::move(options))
-    , m_scan(connection, {pattern, m_options.scanCount, {}})
+QString InvalidationProgress::describeTarget() const
 {
-    m_options.protectedPatterns = withBuiltins(m_options.protectedPatterns);
-    m_progress.pattern = std::move(pattern);
-    m_progress.dryRun = m_options.dryRun;
-    connect(&m_scan, &redis::ScanIterator::page, this, &PatternInvalidation::onPage);
-    connect(&m_scan, &redis::ScanIterator::finished, this, &PatternInvalidation::onScanDone);
-    connect(&m_scan, &redis::ScanIterator::failed, this, &PatternInvalidation::fail);
+    return tag.isEmpty() ? model::displayBytes(pattern) : u"tag "_s + model::displayBytes(tag);
 }
 
-void PatternInvalidation::start(const QByteArray& cursor)
+std::optional<QString> PacedInvalidation::tagRefusal(const QByteArray& tag)
 {
-    if (const auto why = refusal(m_progress.pattern, m_options.protectedPatterns)) {
+    if (tag.isEmpty())
+        return u"an empty tag names no index"_s;
+    return std::nullopt;
+}
+
+PacedInvalidation::PacedInvalidation(redis::Client* client, QByteArray pattern, Options options, QObject* parent)
+    : QObject(parent)
+    , m_connection(client)
+    , m_options(std::move(options))
+{
+    m_options.protectedPatterns = withBuiltins(m_options.protectedPatterns);
+    m_progress.dryRun = m_options.dryRun;
+    if (m_options.tag.isEmpty()) {
+        m_progress.pattern = std::move(pattern);
+        m_scan = std::make_unique<redis::ScanIterator>(
+            client, redis::ScanOptions {m_progress.pattern, m_options.scanCount, {}});
+    } else {
+        // Fixed pages: the members are in memory already, and a page of this size is a quick UNLINK (bounded in
+        // flight like any other), never one huge command for a tag with a million entries.
+        m_options.scanCount = m_options.minScanCount = m_options.maxScanCount = tagPageSize;
+        m_options.groupBySlot = false; // the client splits per slot, for members may live on any node
+        m_progress.tag = m_options.tag;
+        m_scan = std::make_unique<TagIndexPages>(client, m_options.tag, m_options.dryRun);
+        m_scan->setCount(m_options.scanCount);
+    }
+    connect(m_scan.get(), &redis::KeyPages::page, this, &PacedInvalidation::onPage);
+    connect(m_scan.get(), &redis::KeyPages::finished, this, &PacedInvalidation::onScanDone);
+    connect(m_scan.get(), &redis::KeyPages::failed, this, &PacedInvalidation::fail);
+}
+
+PacedInvalidation::~PacedInvalidation() = default;
+
+void PacedInvalidation::start(const QByteArray& cursor)
+{
+    const auto why =
+        m_options.tag.isEmpty() ? refusal(m_progress.pattern, m_options.protectedPatterns) : tagRefusal(m_options.tag);
+    if (why) {
         fail(redis::Reply::clientError(redis::ErrorKind::Generic, *why));
         return;
     }
-    m_scan.start(cursor);
+    m_scan->start(cursor);
 }
 
-void PatternInvalidation::cancel()
+void PacedInvalidation::cancel()
 {
     if (m_progress.finished)
         return;
-    m_scan.cancel();
+    m_scan->cancel();
     m_progress.cancelled = true;
-    m_progress.resumeCursor = m_scan.cursor();
+    m_progress.resumeCursor = m_scan->cursor();
     m_scanDone = true;
     finishIfDone();
 }
 
-bool PatternInvalidation::isProtected(const QByteArray& key) const
+bool PacedInvalidation::isProtected(const QByteArray& key) const
 {
     return std::any_of(m_options.protectedPatterns.cbegin(), m_options.protectedPatterns.cend(),
         [&key](const QByteArray& guarded) { return model::redisGlobMatches(guarded, key); });
 }
 
-void PatternInvalidation::onPage(const QList<QByteArray>& keys)
+void PacedInvalidation::onPage(const QList<QByteArray>& keys)
 {
     QList<QByteArray> doomed;
     doomed.reserve(keys.size());
@@ -105,7 +132,7 @@ void PatternInvalidation::onPage(const QList<QByteArray>& keys)
             m_progress.sample.append(key);
         doomed.append(key);
     }
-    m_progress.resumeCursor = m_scan.cursor();
+    m_progress.resumeCursor = m_scan->cursor();
     if (!m_options.dryRun && !doomed.isEmpty() && m_connection) {
         if (m_options.expireSeconds)
             sendExpire(doomed);
@@ -115,7 +142,7 @@ void PatternInvalidation::onPage(const QList<QByteArray>& keys)
     Q_EMIT progressed(m_progress);
 }
 
-void PatternInvalidation::sendUnlink(QList<QByteArray> keys)
+void PacedInvalidation::sendUnlink(QList<QByteArray> keys)
 {
     if (m_options.groupBySlot) {
         QHash<int, QList<QByteArray>> bySlot;
@@ -130,7 +157,7 @@ void PatternInvalidation::sendUnlink(QList<QByteArray> keys)
     sendUnlinkBatch(std::move(keys));
 }
 
-void PatternInvalidation::sendUnlinkBatch(QList<QByteArray> keys)
+void PacedInvalidation::sendUnlinkBatch(QList<QByteArray> keys)
 {
     onWriteSent();
     const qint64 sent = keys.size();
@@ -148,25 +175,25 @@ void PatternInvalidation::sendUnlinkBatch(QList<QByteArray> keys)
     });
 }
 
-void PatternInvalidation::onWriteSent()
+void PacedInvalidation::onWriteSent()
 {
     if (++m_writesInFlight >= m_options.maxWritesInFlight)
-        m_scan.pause();
+        m_scan->pause();
 }
 
-void PatternInvalidation::onWriteDone(qint64 latencyNs)
+void PacedInvalidation::onWriteDone(qint64 latencyNs)
 {
     --m_writesInFlight;
     const qint64 guardNs = std::chrono::nanoseconds(m_options.latencyGuard).count();
     if (latencyNs > guardNs)
-        m_scan.setCount(std::max(m_options.minScanCount, m_scan.count() / 2));
+        m_scan->setCount(std::max(m_options.minScanCount, m_scan->count() / 2));
     else if (latencyNs < guardNs / 4)
-        m_scan.setCount(std::min(m_options.maxScanCount, m_scan.count() * 2));
+        m_scan->setCount(std::min(m_options.maxScanCount, m_scan->count() * 2));
     if (m_writesInFlight < m_options.maxWritesInFlight && !m_scanDone)
-        m_scan.resume();
+        m_scan->resume();
 }
 
-void PatternInvalidation::sendExpire(const QList<QByteArray>& keys)
+void PacedInvalidation::sendExpire(const QList<QByteArray>& keys)
 {
     // EXPIRE takes one key: one pipelined command per key, counted as a batch so finishing waits for all.
     onWriteSent();
@@ -192,24 +219,24 @@ void PatternInvalidation::sendExpire(const QList<QByteArray>& keys)
     }
 }
 
-void PatternInvalidation::onWriteFailed(const redis::Reply& reply, qint64 lostWrites)
+void PacedInvalidation::onWriteFailed(const redis::Reply& reply, qint64 lostWrites)
 {
     if (reply.errorKind() == redis::ErrorKind::ConnectionLost || reply.errorKind() == redis::ErrorKind::Timeout)
         m_progress.unconfirmed += lostWrites;
     if (!m_progress.error)
         m_progress.error = reply;
-    m_scan.cancel();
+    m_scan->cancel();
     m_scanDone = true;
 }
 
-void PatternInvalidation::onScanDone()
+void PacedInvalidation::onScanDone()
 {
     m_scanDone = true;
     m_progress.resumeCursor.clear();
     finishIfDone();
 }
 
-void PatternInvalidation::fail(const redis::Reply& error)
+void PacedInvalidation::fail(const redis::Reply& error)
 {
     if (!m_progress.error)
         m_progress.error = error;
@@ -217,10 +244,27 @@ void PatternInvalidation::fail(const redis::Reply& error)
     finishIfDone();
 }
 
-void PatternInvalidation::finishIfDone()
+bool PacedInvalidation::dropsTagIndex() const
+{
+    return !m_options.tag.isEmpty() && !m_options.dryRun && !m_options.expireSeconds && !m_progress.error
+        && !m_progress.cancelled;
+}
+
+void PacedInvalidation::finishIfDone()
 {
     if (!m_scanDone || m_writesInFlight > 0 || m_progress.finished)
         return;
+    if (dropsTagIndex() && !m_indexDropSent && m_connection) {
+        // Last, once every member's UNLINK was confirmed: not counted (it is not an entry), waited for so the run
+        // ends with the index gone. A failure leaves it to expire with its longest-lived entry.
+        m_indexDropSent = true;
+        ++m_writesInFlight;
+        m_connection->command({"UNLINK", model::tagKey(m_options.tag)}, this, [this](const redis::Reply&) {
+            --m_writesInFlight;
+            finishIfDone();
+        });
+        return;
+    }
     m_progress.finished = true;
     Q_EMIT finished(m_progress);
 }

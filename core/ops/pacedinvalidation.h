@@ -1,7 +1,7 @@
 #pragma once
 
+#include "redis/keypages.h"
 #include "redis/reply.h"
-#include "redis/scaniterator.h"
 
 #include <QByteArray>
 #include <QList>
@@ -11,10 +11,11 @@
 
 #include <chrono>
 #include <functional>
+#include <memory>
 #include <optional>
 
 namespace cachescope::redis {
-class Connection;
+class Client;
 }
 
 namespace cachescope::ops {
@@ -22,7 +23,9 @@ namespace cachescope::ops {
 struct InvalidationProgress
 {
     QByteArray pattern;
-    qint64 scanned = 0; // keys SCAN returned that matched the pattern (SCAN MATCH filters server-side)
+    QByteArray tag; // set when the keys came from this tag's index instead of a pattern
+    qint64 scanned = 0; // keys SCAN returned that matched the pattern (SCAN MATCH filters server-side), or the
+                        // members of the tag's index
     qint64 matched = 0; // matching keys that are not protected: distinct in a dry run; in a real run SCAN's
                         // rare repeats count again (deleted stays exact), so memory does not grow with matches
     qint64 deleted = 0; // confirmed by UNLINK's replies (for an expire run: by EXPIRE's): exact
@@ -34,14 +37,18 @@ struct InvalidationProgress
     bool cancelled = false;
     std::optional<redis::Reply> error;
     QByteArray resumeCursor; // where a new run can continue (deletes are idempotent)
+
+    // "events:*" or "tag venue:v7", escaped for display.
+    QString describeTarget() const;
 };
 
-// Deletes (or sets a TTL on) the keys matching a Redis glob with SCAN + UNLINK (or EXPIRE), never KEYS or a
-// blocking script: the next SCAN
-// page is in flight while the previous page's UNLINK runs. Keys in protected namespaces are skipped. A dry
-// run counts exactly (SCAN's duplicates removed) and keeps a sample, deleting nothing. Cancelling stops
-// the scan and waits for the UNLINKs already sent, so the reported count is exact.
-class PatternInvalidation : public QObject
+// The one paced engine under every invalidation: deletes (or sets a TTL on) the keys matching a Redis glob with
+// SCAN + UNLINK (or EXPIRE), or the members of a cache-manager tag index (Options::tag) — never KEYS or a blocking
+// script. The next page is in flight while the previous page's UNLINK runs, and a latency guard sizes the pages.
+// Keys in protected namespaces are skipped, whichever way they were found. A dry run counts exactly (SCAN's
+// duplicates removed) and keeps a sample, deleting nothing. Cancelling stops the walk and waits for the UNLINKs
+// already sent, so the reported count is exact.
+class PacedInvalidation : public QObject
 {
     Q_OBJECT
 public:
@@ -57,6 +64,11 @@ public:
         // keys whose TTL was set. onlyShorten adds EXPIRE's LT: a key that already expires sooner keeps its TTL.
         std::optional<qint64> expireSeconds;
         bool onlyShorten = false;
+        // When set, the keys are this tag's index members (ops::TagIndexPages) and the pattern is unused. The client
+        // may then be a cluster client, which splits each UNLINK per slot. Once every page was confirmed the index
+        // is UNLINKed too; after a failure it is kept, so the tag can be invalidated again. A dry run counts the
+        // live entries only (by the index's scores).
+        QByteArray tag;
         // On a cluster node a multi-key UNLINK must stay within one hash slot: send one per slot.
         bool groupBySlot = false;
         // Latency guard: a write batch that takes longer than this halves the SCAN COUNT, a quick one doubles it
@@ -71,10 +83,16 @@ public:
         int maxParallelNodes = 0;
     };
 
-    PatternInvalidation(redis::Connection* connection, QByteArray pattern, Options options, QObject* parent = nullptr);
+    static constexpr int tagPageSize = 500; // members per UNLINK when walking a tag's index
+
+    // `client` is one node for a pattern (SCAN walks one server); any client for a tag.
+    PacedInvalidation(redis::Client* client, QByteArray pattern, Options options, QObject* parent = nullptr);
+    ~PacedInvalidation() override;
 
     // Why a pattern is refused outright: it is empty, or it aims into a protected namespace.
     static std::optional<QString> refusal(const QByteArray& pattern, const QList<QByteArray>& protectedPatterns);
+    // Why a tag is refused outright: it is empty.
+    static std::optional<QString> tagRefusal(const QByteArray& tag);
 
     void start(const QByteArray& cursor = "0");
     void cancel();
@@ -99,15 +117,17 @@ private:
     void onScanDone();
     void fail(const redis::Reply& error);
     void finishIfDone();
+    bool dropsTagIndex() const;
     bool isProtected(const QByteArray& key) const;
 
-    QPointer<redis::Connection> m_connection;
+    QPointer<redis::Client> m_connection;
     Options m_options;
-    redis::ScanIterator m_scan;
+    std::unique_ptr<redis::KeyPages> m_scan;
     InvalidationProgress m_progress;
     QSet<size_t> m_seen; // hashes of matched keys, for an exact dry-run count in little memory
     int m_writesInFlight = 0; // UNLINKs, or batches of EXPIREs, awaiting replies
     bool m_scanDone = false;
+    bool m_indexDropSent = false;
 };
 
 } // namespace cachescope::ops

@@ -1,0 +1,117 @@
+#include "ops/tagindexpages.h"
+
+#include "model/reservedkeys.h"
+#include "redis/client.h"
+
+#include <QDateTime>
+
+namespace cachescope::ops {
+
+using namespace Qt::StringLiterals;
+
+TagIndexPages::TagIndexPages(redis::Client* client, QByteArray tag, bool liveOnly, QObject* parent)
+    : KeyPages(parent)
+    , m_client(client)
+    , m_tag(std::move(tag))
+    , m_liveOnly(liveOnly)
+{
+}
+
+void TagIndexPages::start(const QByteArray&)
+{
+    m_running = true;
+    m_cancelled = false;
+    m_loaded = false;
+    m_paused = false;
+    m_members.clear();
+    m_next = 0;
+    if (!m_client) {
+        QMetaObject::invokeMethod(
+            this,
+            [this] {
+                m_running = false;
+                Q_EMIT failed(redis::Reply::clientError(redis::ErrorKind::NotConnected, u"the connection is gone"_s));
+            },
+            Qt::QueuedConnection);
+        return;
+    }
+    m_client->command({"ZRANGE", model::tagKey(m_tag), "0", "-1", "WITHSCORES"}, this,
+        [this](const redis::Reply& reply) { onMembers(reply); });
+}
+
+void TagIndexPages::onMembers(const redis::Reply& reply)
+{
+    if (!m_running)
+        return;
+    if (reply.isError()) {
+        m_running = false;
+        Q_EMIT failed(reply);
+        return;
+    }
+    const auto& elements = reply.elements();
+    if (!reply.isArray() || elements.size() % 2 != 0) {
+        m_running = false;
+        Q_EMIT failed(redis::Reply::clientError(
+            redis::ErrorKind::Protocol, u"unexpected ZRANGE reply: "_s + reply.toDisplayString()));
+        return;
+    }
+    const double now = double(QDateTime::currentMSecsSinceEpoch());
+    m_members.reserve(qsizetype(elements.size() / 2));
+    for (std::size_t i = 0; i + 1 < elements.size(); i += 2) {
+        if (m_liveOnly && elements[i + 1].bytes().toDouble() < now)
+            continue;
+        m_members.append(elements[i].bytes());
+    }
+    m_loaded = true;
+    scheduleDelivery();
+}
+
+void TagIndexPages::cancel()
+{
+    m_running = false;
+    m_cancelled = true;
+}
+
+void TagIndexPages::pause()
+{
+    m_paused = true;
+}
+
+void TagIndexPages::resume()
+{
+    m_paused = false;
+    scheduleDelivery();
+}
+
+void TagIndexPages::scheduleDelivery()
+{
+    // One page per event-loop pass, never from inside pause()/resume(): the receiver is mid-call then.
+    if (m_deliveryQueued || !m_loaded || !m_running || m_paused)
+        return;
+    m_deliveryQueued = true;
+    QMetaObject::invokeMethod(this, &TagIndexPages::deliver, Qt::QueuedConnection);
+}
+
+void TagIndexPages::deliver()
+{
+    m_deliveryQueued = false;
+    if (!m_running || m_paused)
+        return;
+    const qsizetype size = std::min<qsizetype>(m_count, m_members.size() - m_next);
+    const QList<QByteArray> keys = m_members.sliced(m_next, size);
+    m_next += size;
+    const bool done = m_next >= m_members.size();
+    if (done)
+        m_running = false;
+    QPointer<TagIndexPages> self(this);
+    if (!keys.isEmpty())
+        Q_EMIT page(keys);
+    if (!self || m_cancelled)
+        return;
+    if (done)
+        Q_EMIT finished();
+    else
+        scheduleDelivery();
+}
+
+} // namespace cachescope::ops

@@ -1,0 +1,60 @@
+#pragma once
+
+#include "redis/keypages.h"
+
+#include <QPointer>
+
+namespace cachescope::redis {
+class Client;
+}
+
+namespace cachescope::ops {
+
+// The members of a cache-manager tag index (model::tagKey), handed out a page at a time like a SCAN, so the
+// paced invalidation engine walks a tag as it walks a pattern. The index is read once (ZRANGE … WITHSCORES: one
+// keyspace lookup, counted like any other) and then paged from memory: paging the live index by rank would skip
+// members whenever a gateway prunes expired ones meanwhile. With liveOnly, members whose score (the entry's expiry)
+// has passed are left out: a dry run counts the entries that are still there; a real run UNLINKs every member,
+// since UNLINK's reply only counts the keys that still exist.
+class TagIndexPages : public redis::KeyPages
+{
+    Q_OBJECT
+public:
+    TagIndexPages(redis::Client* client, QByteArray tag, bool liveOnly, QObject* parent = nullptr);
+
+    void start(const QByteArray& cursor = "0") override;
+    void cancel() override;
+    void pause() override;
+    void resume() override;
+    void setCount(int count) override
+    {
+        m_count = std::max(1, count);
+    }
+    int count() const override
+    {
+        return m_count;
+    }
+    QByteArray cursor() const override
+    {
+        return {}; // a tag is walked whole again: its members are read at once
+    }
+
+private:
+    void onMembers(const redis::Reply& reply);
+    void scheduleDelivery();
+    void deliver();
+
+    QPointer<redis::Client> m_client;
+    QByteArray m_tag;
+    bool m_liveOnly = false;
+    int m_count = 500;
+    QList<QByteArray> m_members;
+    qsizetype m_next = 0;
+    bool m_running = false;
+    bool m_cancelled = false;
+    bool m_loaded = false;
+    bool m_paused = false;
+    bool m_deliveryQueued = false;
+};
+
+} // namespace cachescope::ops
