@@ -1,5 +1,7 @@
+#include "cache/cacheenvelope.h"
 #include "model/gatewaykey.h"
 #include "model/reservedkeys.h"
+#include "redis/connection.h"
 #include "redisserver.h"
 #include "synccommand.h"
 
@@ -239,6 +241,36 @@ private Q_SLOTS:
         const Run missing = cachectl(at() + QStringList {u"get"_s, u"nope"_s});
         QCOMPARE(missing.exitCode, 1);
         QVERIFY(missing.err.contains("no such key"));
+    }
+
+    // A cache-manager entry is decoded: freshness against the key's TTL, load time, compression, and the body
+    // (inflated, JSON in its own key order); --json carries the same.
+    void getDecodesCacheManagerEntries()
+    {
+        cache::CacheEnvelope envelope;
+        envelope.payload = "{\"zone\":\"B\",\"seats\":\"" + QByteArray(2000, 's') + "\"}";
+        envelope.expiresAtMs = QDateTime::currentMSecsSinceEpoch() + 300000;
+        envelope.loadMs = 17;
+        redis::Connection connection(m_server.connectionOptions());
+        QVERIFY(testing::openAndWait(connection));
+        QVERIFY(testing::runCommand(connection, {"SET", "events:enveloped", envelope.encode(100), "PX", "360000"})
+                    .isStatus("OK"));
+        const Run text = cachectl(at() + QStringList {u"get"_s, u"events:enveloped"_s});
+        QCOMPARE(text.exitCode, 0);
+        QVERIFY2(text.out.contains("Entry: fresh for 5m, then stale for 1m of grace\n"), text.out.constData());
+        QVERIFY2(text.out.contains("       zlib-compressed: "), text.out.constData());
+        QVERIFY2(text.out.contains("       loaded in 17 ms\n"), text.out.constData());
+        QVERIFY2(text.out.contains("Value:\n{\n  \"zone\": \"B\",\n  \"seats\": \"sss"), text.out.constData());
+        const Run json = cachectl(at() + QStringList {u"get"_s, u"events:enveloped"_s, u"--json"_s});
+        QCOMPARE(json.exitCode, 0);
+        const QJsonObject view = QJsonDocument::fromJson(json.out).object()[u"view"_s].toObject();
+        const QJsonObject decoded = view[u"envelope"_s].toObject();
+        QCOMPARE(decoded[u"loadMs"_s].toInt(), 17);
+        QCOMPARE(decoded[u"compressed"_s].toBool(), true);
+        QCOMPARE(decoded[u"payloadBytes"_s].toInt(), envelope.payload.size());
+        QCOMPARE(decoded[u"logicalExpiryMs"_s].toInteger(), envelope.expiresAtMs);
+        QVERIFY(view[u"body"_s].toString().startsWith(u"{\n  \"zone\": \"B\""_s));
+        testing::runCommand(connection, {"DEL", "events:enveloped"});
     }
 
     void statsShowNoTrafficThenRates()

@@ -108,7 +108,10 @@ private Q_SLOTS:
             {"SCARD", "st"}, {"ZCARD", "absent"}, {"XLEN", "x"}, {"SMEMBERS", "st"}, {"LRANGE", "l", "0", "-1"},
             {"EXISTS", "s", "absent", "h", "s"}, {"MGET", "s", "absent", "s"}, {"SET", "s", "v"}, {"DEL", "absent"},
             {"MEMORY", "USAGE", "s"}, {"SCAN", "0"}, {"EXPIRE", "s", "1000"}, {"HINCRBY", "h", "n", "1"},
-            {"INFO", "stats"}};
+            {"INFO", "stats"}, {"HSCAN", "h", "0"}, {"HSCAN", "absent", "0"}, {"HSCAN", "s", "0"}, {"SSCAN", "st", "0"},
+            {"SSCAN", "absent", "0"}, {"ZSCAN", "z", "0", "COUNT", "100"}, {"ZSCAN", "absent", "0"},
+            {"XRANGE", "x", "-", "+", "COUNT", "10"}, {"XRANGE", "absent", "-", "+"},
+            {"ZRANGE", "z", "0", "9", "WITHSCORES"}};
         for (const auto& command : commands)
             QTest::newRow(command.join(' ').constData()) << command;
     }

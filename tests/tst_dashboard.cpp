@@ -1,3 +1,4 @@
+#include "cache/cacheenvelope.h"
 #include "cache/cachemanager.h"
 #include "cache/responsecachepolicy.h"
 #include "cache/statsrecorder.h"
@@ -23,6 +24,7 @@
 
 #include <QAbstractItemModelTester>
 #include <QCheckBox>
+#include <QDateTime>
 #include <QDir>
 #include <QJsonDocument>
 #include <QJsonObject>
@@ -58,6 +60,7 @@ private:
     {
         const QString dir = QCoreApplication::applicationDirPath() + u"/screenshots"_s;
         QDir().mkpath(dir);
+        QCoreApplication::processEvents(); // layouts asked for by the last change settle first, as on screen
         QVERIFY(widget->grab().save(dir + u'/' + name + u".png"_s));
     }
 
@@ -756,13 +759,124 @@ private Q_SLOTS:
         QSignalSpy loaded(&pane, &ui::KeyDetailPane::loaded);
         pane.showKey("venues:big-map");
         QVERIFY(loaded.wait(5000));
-        QVERIFY2(pane.valueText().contains(QLocale().toString(65536)), qPrintable(pane.valueText().right(80)));
+        const QString cut =
+            u"… first %1 of %2 bytes"_s.arg(QLocale().formattedDataSize(65536), QLocale().toString(900000));
+        QVERIFY2(pane.valueText().endsWith(cut), qPrintable(pane.valueText().right(80)));
         QVERIFY(pane.valueText().size() < 70000);
         pane.loadMore();
         QVERIFY(loaded.wait(5000));
         QVERIFY(pane.valueText().startsWith(u"seat-map;"_s));
         QCOMPARE(pane.valueText().size(), big.size()); // 900 KB < 1 MiB: all of it now
         testing::runCommand(connection, {"DEL", "venues:big-map"});
+    }
+
+    // The Key pane as an engineer reads it: a cache-manager entry decoded (fresh for…, then stale for… of grace),
+    // its JSON in the order it was written, a TTL that counts down; a hash and a sorted set as member tables, a page
+    // at a time; Delete through the invalidation flow, never on protected keys or a read-only connection; and a key
+    // that vanished says so.
+    void keyPaneReadsEntriesMembersAndVanishedKeys()
+    {
+        redis::Connection connection(m_server.connectionOptions());
+        QVERIFY(testing::openAndWait(connection));
+        cache::CacheEnvelope envelope;
+        envelope.payload = "{\"zone\":\"A\",\"id\":7,\"name\":\"Concert\"}";
+        envelope.expiresAtMs = QDateTime::currentMSecsSinceEpoch() + 90000;
+        envelope.loadMs = 42;
+        const QByteArray entryKey = "events:pane-entry";
+        QVERIFY(testing::runCommand(connection, {"SET", entryKey, envelope.encode(0), "PX", "150000"}).isStatus("OK"));
+        for (int i = 0; i < 250; ++i)
+            connection.command({"HSET", "cachescope:stats:{1m:1}:route",
+                                   "GET /api/events/" + QByteArray::number(i) + "|hit", QByteArray::number(i)},
+                nullptr, nullptr);
+        for (int i = 0; i < 249; ++i)
+            connection.command({"ZADD", "cachescope:tag:venue%3Apane", QByteArray::number(100 + i),
+                                   "events:other-" + QByteArray::number(i)},
+                nullptr, nullptr);
+        QVERIFY(testing::runCommand(connection, {"ZADD", "cachescope:tag:venue%3Apane", "1", "events:pane-entry"})
+                    .isInteger());
+
+        ui::SafetyOptions safety;
+        safety.actor = u"pane-test"_s;
+        ui::MainWindow window(&connection, safety);
+        window.resize(1280, 800);
+        window.show();
+        ui::KeyDetailPane* pane = window.keyDetail();
+        window.tabs()->setCurrentWidget(pane);
+        QSignalSpy loaded(pane, &ui::KeyDetailPane::loaded);
+
+        pane->showKey(entryKey);
+        QVERIFY(loaded.wait(5000));
+        QVERIFY2(pane->entryText().startsWith(u"fresh for 1m "_s)
+                && pane->entryText().contains(u", then stale for 1m"_s) && pane->entryText().contains(u" of grace"_s),
+            qPrintable(pane->entryText()));
+        QVERIFY2(pane->entryText().contains(u"loaded in 42 ms"_s), qPrintable(pane->entryText()));
+        QCOMPARE(pane->valueText(), u"{\n  \"zone\": \"A\",\n  \"id\": 7,\n  \"name\": \"Concert\"\n}"_s);
+        const QString ttlBefore = pane->ttlText();
+        QTRY_VERIFY_WITH_TIMEOUT(pane->ttlText() != ttlBefore, 2500); // it counts down without a new read
+        QVERIFY(pane->canDelete());
+        std::optional<ops::KeySelection> asked;
+        connect(pane, &ui::KeyDetailPane::deleteRequested, this,
+            [&asked](const ops::KeySelection& selection) { asked = selection; });
+        QPushButton* deleteButton = nullptr;
+        for (QPushButton* button : pane->findChildren<QPushButton*>()) {
+            if (button->text() == u"Delete…"_s)
+                deleteButton = button;
+        }
+        QVERIFY(deleteButton && deleteButton->isEnabled());
+        deleteButton->click();
+        QVERIFY(asked.has_value()); // and the window opened its invalidation dialog for exactly this key
+        QVERIFY(asked->accepts(entryKey) && !asked->accepts(entryKey + "x"));
+        auto* dialog = window.findChild<ui::InvalidationDialog*>();
+        QVERIFY(dialog);
+        dialog->close();
+        save(&window, u"key-pane-entry-1280x800"_s);
+
+        // A hash of 250 fields (HSCAN decides the page sizes), all of it on request; CacheScope's own, so not
+        // deletable.
+        pane->showKey("cachescope:stats:{1m:1}:route");
+        QVERIFY(loaded.wait(5000));
+        QVERIFY(!pane->canDelete());
+        while (pane->memberRowsShown() < 250) {
+            pane->loadMore();
+            QVERIFY(loaded.wait(5000));
+        }
+        QCOMPARE(pane->memberRowsShown(), 250);
+        save(&window, u"key-pane-hash-1280x800"_s);
+        window.resize(1024, 640);
+        // A sorted set by rank: 200, then the other 50, in score order.
+        pane->showKey("cachescope:tag:venue%3Apane");
+        QVERIFY(loaded.wait(5000));
+        QCOMPARE(pane->memberRowsShown(), 200);
+        QVERIFY(pane->valueText().startsWith(u"member\tscore\nevents:pane-entry\t1\n"_s));
+        pane->loadMore();
+        QVERIFY(loaded.wait(5000));
+        QCOMPARE(pane->memberRowsShown(), 250);
+        save(&window, u"key-pane-zset-1024x640"_s);
+
+        // Gone meanwhile: said plainly, nothing to delete.
+        pane->showKey(entryKey);
+        QVERIFY(loaded.wait(5000));
+        QVERIFY(testing::runCommand(connection, {"DEL", entryKey}).integer() == 1);
+        pane->refresh();
+        QVERIFY(loaded.wait(5000));
+        QVERIFY(!pane->canDelete());
+        QCOMPARE(pane->ttlText(), u"—"_s);
+        QVERIFY(pane->findChild<QLabel*>() != nullptr);
+        bool saysGone = false;
+        for (QLabel* label : pane->findChildren<QLabel*>())
+            saysGone = saysGone || (!label->isHidden() && label->text().startsWith(u"This key no longer exists"_s));
+        QVERIFY(saysGone);
+        save(&window, u"key-pane-gone-1024x640"_s);
+
+        // Read-only: Delete stays off for any key.
+        QVERIFY(testing::runCommand(connection, {"SET", "events:ro", "x"}).isStatus("OK"));
+        pane->setSafety(true, {});
+        pane->showKey("events:ro");
+        QVERIFY(loaded.wait(5000));
+        QVERIFY(!pane->canDelete());
+        QVERIFY(!deleteButton->isEnabled());
+        testing::runCommand(
+            connection, {"DEL", "events:ro", "cachescope:stats:{1m:1}:route", "cachescope:tag:venue%3Apane"});
     }
 
     void perLabelHitRatesFromCoreStats()

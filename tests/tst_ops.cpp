@@ -1,11 +1,13 @@
 #include "model/gatewaykey.h"
 #include "ops/keymetadata.h"
 #include "ops/keyspacesummary.h"
+#include "ops/memberpages.h"
 #include "ops/serverinfo.h"
 #include "redis/connection.h"
 #include "redisserver.h"
 #include "synccommand.h"
 
+#include <QSet>
 #include <QSignalSpy>
 #include <QTest>
 
@@ -149,6 +151,82 @@ private Q_SLOTS:
         fetchKeyMetadata(connection, {"expiring"}, this, [&result](const QList<KeyMetadata>& m) { result = m; });
         QTRY_VERIFY_WITH_TIMEOUT(result.has_value(), 10000);
         QVERIFY(result->isEmpty());
+    }
+
+    // Every type's members, a page at a time, binary-safe and each exactly once; each page one lookup, counted as the
+    // server counts it (the dashboard takes them out of its charts).
+    void memberPagesReadEveryType_data()
+    {
+        QTest::addColumn<QByteArray>("type");
+        QTest::addColumn<QByteArray>("fill"); // a Lua body; KEYS[1] the key, 450 members, one of them binary
+        QTest::newRow("hash") << QByteArray("hash")
+                              << QByteArray("for i = 1, 449 do redis.call('HSET', KEYS[1], 'f' .. i, 'v' .. i) end "
+                                            "redis.call('HSET', KEYS[1], '\\0\\255', 'bin')");
+        QTest::newRow("set") << QByteArray("set")
+                             << QByteArray("for i = 1, 449 do redis.call('SADD', KEYS[1], 'm' .. i) end "
+                                           "redis.call('SADD', KEYS[1], '\\0\\255')");
+        QTest::newRow("zset") << QByteArray("zset")
+                              << QByteArray("for i = 1, 449 do redis.call('ZADD', KEYS[1], i, 'm' .. i) end "
+                                            "redis.call('ZADD', KEYS[1], 1000, '\\0\\255')");
+        QTest::newRow("list") << QByteArray("list")
+                              << QByteArray("for i = 1, 449 do redis.call('RPUSH', KEYS[1], 'e' .. i) end "
+                                            "redis.call('RPUSH', KEYS[1], '\\0\\255')");
+        QTest::newRow("stream") << QByteArray("stream")
+                                << QByteArray("for i = 1, 449 do redis.call('XADD', KEYS[1], i .. '-1', 'f', i) end "
+                                              "redis.call('XADD', KEYS[1], '450-1', 'f', '\\0\\255')");
+    }
+    void memberPagesReadEveryType()
+    {
+        QFETCH(QByteArray, type);
+        QFETCH(QByteArray, fill);
+        testing::RedisServer server;
+        QVERIFY2(server.start(), qPrintable(server.errorString()));
+        redis::Connection connection(server.connectionOptions());
+        QVERIFY(testing::openAndWait(connection));
+        QVERIFY(!testing::runCommand(connection, {"EVAL", fill, "1", "members"}).isError());
+        const auto serverLookups = [&connection] {
+            return testing::keyspaceLookupsIn(testing::runCommand(connection, {"INFO", "stats"}).bytes());
+        };
+        const redis::LookupCount serverBefore = serverLookups();
+        const redis::LookupCount ownBefore = connection.ownLookups().current();
+        QList<QList<QByteArray>> rows;
+        QByteArray from;
+        int pages = 0;
+        do {
+            std::optional<ops::MemberPage> page;
+            bool answered = false;
+            ops::readMemberPage(connection, "members", type, from, 200, 450, this,
+                [&](std::optional<ops::MemberPage> p, const QString& error) {
+                    QVERIFY2(p, qPrintable(error));
+                    page = p;
+                    answered = true;
+                });
+            QTRY_VERIFY(answered);
+            QVERIFY(page);
+            QCOMPARE(page->columns, ops::memberColumns(type));
+            rows += page->rows;
+            from = page->next;
+            QVERIFY(++pages < 50);
+        } while (!from.isEmpty());
+        QSet<QByteArray> firsts;
+        for (const QList<QByteArray>& row : std::as_const(rows))
+            firsts.insert(row.value(type == "list" ? 1 : 0));
+        QCOMPARE(firsts.size(), 450);
+        QCOMPARE(rows.size(), 450); // no member twice (a scan may repeat one only while the server rehashes)
+        const QByteArray binary("\0\xff", 2);
+        const bool found = std::any_of(rows.cbegin(), rows.cend(), [&binary](const QList<QByteArray>& row) {
+            return row.contains(binary) || row.value(1).endsWith(QByteArray(QByteArray("=") + binary));
+        });
+        QVERIFY(found);
+        if (type == "zset" || type == "list") {
+            QCOMPARE(rows.first().value(type == "zset" ? 0 : 1), QByteArray(type == "zset" ? "m1" : "e1"));
+            QCOMPARE(rows.last().contains(binary), true); // in order: by score, by index
+        }
+        const redis::LookupCount counted = serverLookups() - serverBefore;
+        const redis::LookupCount own = connection.ownLookups().current() - ownBefore;
+        QCOMPARE(own.hits, counted.hits);
+        QCOMPARE(own.misses, counted.misses);
+        QCOMPARE(own.hits, pages); // one lookup per page, each a hit
     }
 };
 

@@ -79,6 +79,9 @@ MainWindow::MainWindow(redis::Client* connection, SafetyOptions safety, QWidget*
         m_detail->showKey(key);
         m_tabs->setCurrentWidget(m_detail);
     });
+    m_detail->setSafety(m_safety.readOnly, m_safety.protectedPatterns);
+    connect(m_detail, &KeyDetailPane::deleteRequested, this,
+        [this](const ops::KeySelection& selection) { openInvalidation(selection); });
     connect(m_browser, &KeyBrowser::invalidateRequested, this,
         [this](const ops::KeySelection& selection) { openInvalidation(selection); });
     connect(m_browser, &KeyBrowser::setTtlRequested, this,
@@ -208,6 +211,7 @@ InvalidationDialog* MainWindow::openKeyOperation(const std::optional<ops::KeySel
             setTtl ? tr("TTL set on %L1 keys").arg(changed) : tr("%L1 keys deleted").arg(changed), 10000);
         m_browser->rescan();
         m_audit->refresh();
+        m_detail->refresh();
     });
     dialog->show();
     if (selection)

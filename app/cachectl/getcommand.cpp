@@ -2,10 +2,13 @@
 
 #include "cliresult.h"
 
+#include "cache/storedvalueview.h"
 #include "model/displaybytes.h"
 #include "ops/keyinspection.h"
+#include "ops/keymetadata.h"
 #include "redis/client.h"
 
+#include <QDateTime>
 #include <QJsonDocument>
 #include <QJsonObject>
 
@@ -46,21 +49,29 @@ void GetCommand::print(const ops::KeyInspection& inspection)
     if (m_json) {
         QJsonObject json {{u"key"_s, model::displayBytes(m_key)}, {u"type"_s, QString::fromUtf8(inspection.type)},
             {u"pttl"_s, inspection.pttl}, {u"size"_s, inspection.valueSize},
-            {u"parsed"_s, ops::describeParsedKey(inspection.parsed)}};
-        if (isString)
+            {u"parsed"_s, ops::describeInspectedKey(inspection)}};
+        if (isString) {
             json.insert(u"value"_s, model::displayBytes(inspection.valuePrefix));
+            json.insert(u"view"_s,
+                cache::viewStoredValue(inspection.valuePrefix, inspection.valueSize)
+                    .toJson(inspection.pttl, QDateTime::currentMSecsSinceEpoch()));
+        }
         m_out << QJsonDocument(json).toJson(QJsonDocument::Indented);
     } else {
         m_out << "Key:   " << model::displayBytes(m_key) << '\n';
-        m_out << "Shape: " << ops::describeParsedKey(inspection.parsed) << '\n';
+        m_out << "Shape: " << ops::describeInspectedKey(inspection) << '\n';
         m_out << "Type:  " << QString::fromUtf8(inspection.type) << " (" << inspection.valueSize
               << (isString ? " bytes" : " elements") << ")\n";
-        m_out << "TTL:   " << ops::describePttl(inspection.pttl) << '\n';
+        m_out << "TTL:   " << ops::describeTtlShort(inspection.pttl) << '\n';
         if (isString) {
-            m_out << "Value:\n" << ops::formatValueForDisplay(inspection.valuePrefix) << '\n';
-            if (inspection.truncated())
-                m_out << "… (first " << inspection.valuePrefix.size() << " of " << inspection.valueSize
-                      << " bytes shown)\n";
+            const cache::StoredValueView view = cache::viewStoredValue(inspection.valuePrefix, inspection.valueSize);
+            QStringList facts = view.facts();
+            const QString freshness = view.freshness(inspection.pttl, QDateTime::currentMSecsSinceEpoch());
+            if (!freshness.isEmpty())
+                facts.prepend(freshness);
+            for (qsizetype i = 0; i < facts.size(); ++i)
+                m_out << (i == 0 ? "Entry: " : "       ") << facts.at(i) << '\n';
+            m_out << "Value:\n" << view.bodyText() << '\n';
         }
     }
     Q_EMIT finished(ExitOk);

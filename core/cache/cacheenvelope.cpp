@@ -29,11 +29,10 @@ QByteArray CacheEnvelope::encode(qsizetype compressionThreshold) const
     return out;
 }
 
-std::optional<CacheEnvelope> CacheEnvelope::decode(const QByteArray& stored)
+std::optional<CacheEnvelope> CacheEnvelope::decodeHeader(const QByteArray& stored, bool* compressed)
 {
     CacheEnvelope envelope;
     if (!stored.startsWith(QByteArrayView(magic, 4))) {
-        envelope.payload = stored;
         envelope.foreign = true;
         return envelope;
     }
@@ -46,13 +45,32 @@ std::optional<CacheEnvelope> CacheEnvelope::decode(const QByteArray& stored)
     envelope.expiresAtMs = qFromBigEndian<qint64>(p + 5);
     envelope.loadMs = qFromBigEndian<quint32>(p + 13);
     envelope.negative = flags & Negative;
+    if (compressed)
+        *compressed = flags & Compressed;
+    return envelope;
+}
+
+std::optional<CacheEnvelope> CacheEnvelope::decode(const QByteArray& stored)
+{
+    bool compressed = false;
+    std::optional<CacheEnvelope> envelope = decodeHeader(stored, &compressed);
+    if (!envelope)
+        return std::nullopt;
+    if (envelope->foreign) {
+        envelope->payload = stored;
+        return envelope;
+    }
     QByteArray body = stored.sliced(headerSize);
-    if (flags & Compressed) {
+    if (compressed) {
+        // qUncompress allocates the size the first 4 bytes claim before inflating: a damaged or hostile value could
+        // claim 4 GiB. Deflate never shrinks data more than about 1032:1, so a larger claim cannot be true.
+        if (body.size() < 4 || qFromBigEndian<quint32>(body.constData()) > quint64(body.size() - 4) * 1032 + 64)
+            return std::nullopt;
         body = qUncompress(body);
         if (body.isEmpty())
             return std::nullopt;
     }
-    envelope.payload = std::move(body);
+    envelope->payload = std::move(body);
     return envelope;
 }
 

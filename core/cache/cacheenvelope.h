@@ -34,6 +34,10 @@ struct CacheEnvelope
     // Nothing when the bytes carry our magic but are damaged (a truncated header, bad compression):
     // those are treated as a miss, never served.
     static std::optional<CacheEnvelope> decode(const QByteArray& stored);
+    // The header alone (the payload left empty), from the first bytes of a value: enough to describe an entry read
+    // only in part. `compressed` tells whether the payload is compressed (qCompress: a 4-byte big-endian size, then
+    // zlib).
+    static std::optional<CacheEnvelope> decodeHeader(const QByteArray& stored, bool* compressed = nullptr);
 
     static constexpr qsizetype headerSize = 4 + 1 + 8 + 4;
 };

@@ -1,7 +1,7 @@
 #include "model/reservedkeys.h"
 
-#include "model/displaybytes.h"
 #include "model/keyescaping.h"
+#include "model/redisglob.h"
 
 namespace cachescope::model {
 
@@ -17,12 +17,12 @@ QByteArray tagKey(const QByteArray& tag)
     return tagPrefix + escapeKeyComponent(tag);
 }
 
-QString describeTags(const QList<QByteArray>& tags)
+bool isProtectedKey(const QByteArray& key, const QList<QByteArray>& protectedPatterns)
 {
-    QStringList names;
-    for (const QByteArray& tag : tags)
-        names.append(displayBytes(tag));
-    return names.join(QStringLiteral(", "));
+    const auto matches = [&key](const QByteArray& guarded) { return redisGlobMatches(guarded, key); };
+    const QList<QByteArray> builtin = builtinProtectedPatterns();
+    return std::any_of(builtin.cbegin(), builtin.cend(), matches)
+        || std::any_of(protectedPatterns.cbegin(), protectedPatterns.cend(), matches);
 }
 
 } // namespace cachescope::model

@@ -6,8 +6,8 @@
 
 namespace cachescope::model {
 
-// Where CacheScope keeps its own data in the cache's Redis. Config, stats and audit are protected:
-// invalidation never deletes them, whatever the pattern. Tag indexes are not: they are cache, too.
+// Where CacheScope keeps its own data in the cache's Redis. Config, stats, audit and tag indexes are protected:
+// invalidation by pattern never deletes them (a tag index goes with its tag's invalidation).
 inline constexpr char internalPrefix[] = "cachescope:";
 inline constexpr char configPrefix[] = "cachescope:config:";
 inline constexpr char statsPrefix[] = "cachescope:stats:";
@@ -22,7 +22,7 @@ inline constexpr char opsHashTag[] = "{cachescope}";
 QList<QByteArray> builtinProtectedPatterns();
 
 QByteArray tagKey(const QByteArray& tag);
-// "venue:v7, tenant:acme": tags as an audit record or a report names them.
-QString describeTags(const QList<QByteArray>& tags);
+// Whether invalidation leaves `key` alone: it is in a built-in protected namespace or matches one of the globs.
+bool isProtectedKey(const QByteArray& key, const QList<QByteArray>& protectedPatterns = {});
 
 } // namespace cachescope::model

@@ -1,5 +1,7 @@
 #include "ops/keyinspection.h"
 
+#include "ops/ownfootprint.h"
+
 #include "model/displaybytes.h"
 #include "redis/client.h"
 
@@ -88,6 +90,12 @@ QString describeParsedKey(const model::ParsedKey& parsed)
         break;
     }
     return u"other (not a gateway or service key)"_s;
+}
+
+QString describeInspectedKey(const KeyInspection& inspection)
+{
+    const QString own = footprintKind(inspection.key);
+    return own.isEmpty() ? describeParsedKey(inspection.parsed) : u"CacheScope's own data: "_s + own;
 }
 
 QString formatValueForDisplay(const QByteArray& value)

@@ -44,6 +44,8 @@ void inspectKey(redis::Client& connection, const QByteArray& key, const QObject*
 
 // "gateway response GET /api/search, q=rock, category=(absent), tenant acme, venue v2", for people.
 QString describeParsedKey(const model::ParsedKey& parsed);
+// The same for an inspected key, CacheScope's own data named as such ("CacheScope's own data: tag indexes").
+QString describeInspectedKey(const KeyInspection& inspection);
 
 // A value for people: indented JSON when it is JSON, else the bytes with non-printables escaped.
 QString formatValueForDisplay(const QByteArray& value);

@@ -48,6 +48,9 @@ constexpr NamedKind namedKinds[] = {
     {"SISMEMBER", LookupKind::ZeroIsMiss},
     {"EXISTS", LookupKind::ExistsCount},
     {"MGET", LookupKind::NilPerKey},
+    {"HSCAN", LookupKind::EmptyScanIsMiss},
+    {"SSCAN", LookupKind::EmptyScanIsMiss},
+    {"ZSCAN", LookupKind::EmptyScanIsMiss},
 };
 
 LookupCount one(bool miss)
@@ -98,6 +101,10 @@ LookupCount lookupsIn(LookupKind kind, qsizetype argumentCount, const Reply& rep
         const qint64 keys = std::max<qint64>(0, argumentCount - 1);
         const qint64 hits = reply.isInteger() ? std::clamp<qint64>(reply.integer(), 0, keys) : 0;
         return {hits, keys - hits};
+    }
+    case LookupKind::EmptyScanIsMiss: {
+        const auto& page = reply.elements();
+        return one(reply.isArray() && page.size() == 2 && page[0].bytes() == "0" && page[1].elements().empty());
     }
     case LookupKind::NilPerKey: {
         LookupCount count;

@@ -49,6 +49,8 @@ enum class LookupKind : quint8
     MinusTwoIsMiss, // PTTL, TTL, EXPIRETIME: -2 is a miss
     ExistsCount, // EXISTS k1…kn: n lookups, the reply counts the hits
     NilPerKey, // MGET k1…kn: n lookups, each nil element a miss
+    EmptyScanIsMiss, // HSCAN, SSCAN, ZSCAN: one lookup; a last page with nothing ("0", []) is a miss — exact from
+                     // cursor 0, where a present key always yields members or a cursor to go on
 };
 
 LookupKind lookupKindOf(const QList<QByteArray>& arguments);

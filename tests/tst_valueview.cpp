@@ -1,0 +1,170 @@
+#include "cache/cacheenvelope.h"
+#include "cache/storedvalueview.h"
+#include "model/jsonindent.h"
+
+#include <QJsonDocument>
+#include <QLocale>
+#include <QTest>
+
+using namespace cachescope;
+using namespace Qt::StringLiterals;
+
+// How stored values read for people: JSON indented in its own key order, the cache manager's envelope decoded,
+// prefixes of large values, and bytes a terminal must not obey.
+class TestValueView : public QObject
+{
+    Q_OBJECT
+private:
+    static QByteArray entry(const QByteArray& payload, qint64 expiresAtMs, quint32 loadMs, qsizetype compressAbove = 0,
+        bool negative = false)
+    {
+        cache::CacheEnvelope envelope;
+        envelope.payload = payload;
+        envelope.expiresAtMs = expiresAtMs;
+        envelope.loadMs = loadMs;
+        envelope.negative = negative;
+        return envelope.encode(compressAbove);
+    }
+
+private Q_SLOTS:
+    void indentKeepsKeyOrder_data()
+    {
+        QTest::addColumn<QByteArray>("text");
+        QTest::addColumn<QByteArray>("expected");
+        QTest::newRow("order") << QByteArray("{\"z\":1,\"a\":[true,null],\"m\":{}}")
+                               << QByteArray("{\n  \"z\": 1,\n  \"a\": [\n    true,\n    null\n  ],\n  \"m\": {}\n}");
+        QTest::newRow("strings hold structure")
+            << QByteArray("{\"k\":\"a,b:{c}[\\\"d\\\"]\"}") << QByteArray("{\n  \"k\": \"a,b:{c}[\\\"d\\\"]\"\n}");
+        QTest::newRow("whitespace") << QByteArray(" [ 1 ,\n 2.5e-3 ] ") << QByteArray("[\n  1,\n  2.5e-3\n]");
+        QTest::newRow("empty array") << QByteArray("[ ]") << QByteArray("[]");
+        QTest::newRow("cut") << QByteArray("{\"a\":{\"b\":[1,2")
+                             << QByteArray("{\n  \"a\": {\n    \"b\": [\n      1,\n      2");
+        QTest::newRow("cut in a string") << QByteArray("[\"abc\\") << QByteArray("[\n  \"abc\\");
+        QTest::newRow("utf-8") << QByteArray("{\"ü\":\"€\"}") << QByteArray("{\n  \"ü\": \"€\"\n}");
+    }
+    void indentKeepsKeyOrder()
+    {
+        QFETCH(QByteArray, text);
+        QFETCH(QByteArray, expected);
+        const auto indented = model::indentJson(text);
+        QVERIFY(indented);
+        QCOMPARE(*indented, expected);
+    }
+
+    void notJsonIsLeftAlone_data()
+    {
+        QTest::addColumn<QByteArray>("text");
+        QTest::newRow("plain") << QByteArray("hello");
+        QTest::newRow("number") << QByteArray("42");
+        QTest::newRow("empty") << QByteArray();
+        QTest::newRow("closes first") << QByteArray("[]]");
+        QTest::newRow("stray bytes") << QByteArray("{\"a\": \x01}");
+    }
+    void notJsonIsLeftAlone()
+    {
+        QFETCH(QByteArray, text);
+        QVERIFY(!model::indentJson(text));
+    }
+
+    // The property the fuzz target checks too: indenting valid JSON never changes what it means.
+    void indentedJsonMeansTheSame()
+    {
+        const QByteArray text =
+            "{\"b\":[1,{\"c\":\"x\\\"y\",\"d\":[]},-0.5e10],\"a\":{\"e\":null,\"f\":false},\"g\":\"\\u00e9\\n\"}";
+        const auto indented = model::indentJson(text);
+        QVERIFY(indented);
+        QCOMPARE(QJsonDocument::fromJson(*indented), QJsonDocument::fromJson(text));
+    }
+
+    void entriesAreDecoded_data()
+    {
+        QTest::addColumn<QByteArray>("stored");
+        QTest::addColumn<qint64>("pttl");
+        QTest::addColumn<QString>("freshness");
+        QTest::addColumn<QStringList>("facts");
+        QTest::addColumn<QString>("body");
+        const qint64 now = 1800000000000;
+        const QString expiry = u"cache-manager entry, logical expiry 2027-01-15 08:07:12 UTC"_s;
+        QTest::newRow("fresh, then grace")
+            << entry("{\"id\":7,\"name\":\"Concert\"}", now + 432000, 42) << qint64(492000)
+            << u"fresh for 7m 12s, then stale for 1m of grace"_s << QStringList {expiry, u"loaded in 42 ms"_s}
+            << u"{\n  \"id\": 7,\n  \"name\": \"Concert\"\n}"_s;
+        QTest::newRow("stale") << entry("x", now - 5000, 3) << qint64(55000)
+                               << u"stale for 5s: served only while a reload runs, gone in 55s"_s
+                               << QStringList {u"cache-manager entry, logical expiry 2027-01-15 07:59:55 UTC"_s,
+                                      u"loaded in 3 ms"_s}
+                               << u"x"_s;
+        QTest::newRow("not found") << entry({}, now + 30000, 9, 0, true) << qint64(30000)
+                                   << u"a cached \"not found\": fresh for 30s, then gone"_s
+                                   << QStringList {u"cache-manager entry, logical expiry 2027-01-15 08:00:30 UTC"_s,
+                                          u"a cached \"not found\": the loader found nothing"_s, u"loaded in 9 ms"_s}
+                                   << u"(empty: a cached \"not found\")"_s;
+        const QByteArray big = QByteArray("{\"seats\":\"") + QByteArray(5000, 'A') + "\"}";
+        const QByteArray compressed = entry(big, now + 60000, 1, 100);
+        QTest::newRow("compressed") << compressed << qint64(-1) << u"fresh for 1m (the key itself never expires)"_s
+                                    << QStringList {u"cache-manager entry, logical expiry 2027-01-15 08:01:00 UTC"_s,
+                                           u"zlib-compressed: %1 bytes stored for %2"_s.arg(
+                                               QLocale().toString(compressed.size()), QLocale().toString(big.size())),
+                                           u"loaded in 1 ms"_s}
+                                    << QString::fromUtf8(*model::indentJson(big));
+        QTest::newRow("someone else's") << QByteArray("plain text") << qint64(1000) << QString() << QStringList()
+                                        << u"plain text"_s;
+        QTest::newRow("damaged") << QByteArray("\0CS1\x01", 5) << qint64(1000) << QString()
+                                 << QStringList {u"starts like a cache-manager entry, but its header or compression "
+                                                 u"is damaged: the cache manager treats it as a miss"_s}
+                                 << u"\\x00CS1\\x01"_s;
+        // Compressed, claiming 4 GiB in 7 bytes: refused before anything is allocated (the fuzz target found it).
+        QTest::newRow("hostile size")
+            << QByteArray("\0CS1\x01\0\0\0\0\0\0\0\0\0\0\0\0\xff\xff\xff\xff"
+                          "abc",
+                   24)
+            << qint64(1000) << QString()
+            << QStringList {u"starts like a cache-manager entry, but its header or "
+                            u"compression is damaged: the cache manager treats it as a miss"_s}
+            << u"\\x00CS1\\x01\\x00\\x00\\x00\\x00\\x00\\x00\\x00\\x00\\x00\\x00\\x00\\x00\\xff\\xff\\xff\\xffabc"_s;
+        QTest::newRow("terminal escapes") << QByteArray("ok\x1b[2Jgone\x07") << qint64(1000) << QString()
+                                          << QStringList() << u"ok\\x1b[2Jgone\\x07"_s;
+        QTest::newRow("C1 control") << QByteArray("a\xc2\x9b"
+                                                  "31m")
+                                    << qint64(1000) << QString() << QStringList() << u"a\\xc2\\x9b31m"_s;
+    }
+    void entriesAreDecoded()
+    {
+        QFETCH(QByteArray, stored);
+        QFETCH(qint64, pttl);
+        QFETCH(QString, freshness);
+        QFETCH(QStringList, facts);
+        QFETCH(QString, body);
+        const qint64 now = 1800000000000; // 2027-01-15 08:00:00 UTC, as in the rows
+        const cache::StoredValueView view = cache::viewStoredValue(stored, stored.size());
+        QCOMPARE(view.freshness(pttl, now), freshness);
+        QCOMPARE(view.facts(), facts);
+        QCOMPARE(view.bodyText(), body);
+    }
+
+    // A value read only in part: the body says how much is shown; a compressed one says the whole is needed; a
+    // character cut in half at the end is dropped, not shown as garbage.
+    void prefixesSayWhatIsShown()
+    {
+        const QByteArray value = QByteArray("é").repeated(40000); // 80,000 bytes
+        const QByteArray prefix = value.left(65535); // ends in half an é
+        const cache::StoredValueView plain = cache::viewStoredValue(prefix, value.size());
+        QVERIFY(!plain.bodyComplete);
+        const QString text = plain.bodyText();
+        const QString tail =
+            u"\n… first %1 of %2 bytes"_s.arg(QLocale().formattedDataSize(65535), QLocale().toString(80000));
+        QVERIFY2(text.endsWith(tail), qPrintable(text.right(60)));
+        QCOMPARE(text.chopped(tail.size()), QString(u"é"_s).repeated(32767));
+
+        const QByteArray compressed = entry(QByteArray("abc").repeated(100000), 1, 1, 10);
+        const cache::StoredValueView cut = cache::viewStoredValue(compressed.left(100), compressed.size());
+        QCOMPARE(cut.kind, cache::StoredValueView::Kind::Entry);
+        QCOMPARE(cut.payloadBytes, 300000);
+        QCOMPARE(cut.bodyText(),
+            u"(compressed: the whole value, %1 bytes, is needed to read it)"_s.arg(
+                QLocale().toString(compressed.size())));
+    }
+};
+
+QTEST_GUILESS_MAIN(TestValueView)
+#include "tst_valueview.moc"
