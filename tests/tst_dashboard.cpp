@@ -23,6 +23,7 @@
 #include "widgets/routeeditorpane.h"
 
 #include <QAbstractItemModelTester>
+#include <QAction>
 #include <QCheckBox>
 #include <QDateTime>
 #include <QDir>
@@ -30,11 +31,17 @@
 #include <QJsonObject>
 #include <QLabel>
 #include <QLineEdit>
+#include <QPlainTextEdit>
 #include <QProcess>
+#include <QProgressBar>
 #include <QPushButton>
+#include <QScrollBar>
 #include <QSet>
+#include <QSettings>
 #include <QSignalSpy>
 #include <QSize>
+#include <QSplitter>
+#include <QStandardPaths>
 #include <QStatusBar>
 #include <QTabWidget>
 #include <QTableView>
@@ -100,6 +107,8 @@ private:
 private Q_SLOTS:
     void initTestCase()
     {
+        QStandardPaths::setTestModeEnabled(true); // window layouts go to a test location, not the user's
+        QSettings().remove(u"layout"_s);
         QVERIFY2(m_server.start(), qPrintable(m_server.errorString()));
         seed();
     }
@@ -877,6 +886,295 @@ private Q_SLOTS:
         QVERIFY(!deleteButton->isEnabled());
         testing::runCommand(
             connection, {"DEL", "events:ro", "cachescope:stats:{1m:1}:route", "cachescope:tag:venue%3Apane"});
+    }
+
+    // A rescan (after an invalidation, on a schedule) keeps what the engineer opened, selected and scrolled to; the
+    // categories keep their order whatever the sort, CacheScope's own keys collapsed and last; write items are off
+    // on protected keys and read-only connections.
+    void theTreeKeepsItsStateAcrossRescans()
+    {
+        seed();
+        m_server.cli({u"SET"_s, u"cachescope:config:routes{cachescope}"_s, u"{}"_s});
+        redis::Connection connection(m_server.connectionOptions());
+        ui::SafetyOptions safety;
+        safety.actor = u"tree-test"_s;
+        ui::MainWindow window(&connection, safety);
+        window.resize(1280, 800);
+        window.show();
+        ui::KeyBrowser* browser = window.keyBrowser();
+        QSignalSpy scanned(browser, &ui::KeyBrowser::scanFinished);
+        connection.open();
+        QVERIFY(scanned.wait(10000));
+        QTreeView* view = browser->view();
+        QAbstractItemModel* model = view->model();
+        const auto topNames = [model] {
+            QStringList names;
+            for (int row = 0; row < model->rowCount(); ++row)
+                names.append(model->index(row, 0).data().toString());
+            return names;
+        };
+        const QStringList categories {u"Gateway responses"_s, u"Service entries"_s, u"Other keys"_s,
+            u"CacheScope's own keys (stats, tags, config, audit)"_s};
+        for (const int column : {int(ui::KeyTreeModel::CountColumn), int(ui::KeyTreeModel::MemoryColumn),
+                 int(ui::KeyTreeModel::NameColumn)}) {
+            for (const Qt::SortOrder order : {Qt::AscendingOrder, Qt::DescendingOrder}) {
+                view->sortByColumn(column, order);
+                QCOMPARE(topNames(), categories);
+            }
+        }
+        const QModelIndex own = model->index(3, 0);
+        QVERIFY(!view->isExpanded(own)); // collapsed on the first look, the others open
+        QVERIFY(view->isExpanded(model->index(0, 0)) && view->isExpanded(model->index(1, 0)));
+
+        const QModelIndex gateway = model->index(0, 0);
+        const QModelIndex acme =
+            model->match(model->index(0, 0, gateway), Qt::DisplayRole, u"tenant acme"_s, 1, Qt::MatchExactly).value(0);
+        QVERIFY(acme.isValid());
+        view->expand(acme);
+        const QModelIndex venue =
+            model->match(model->index(0, 0, acme), Qt::DisplayRole, u"venue v7"_s, 1, Qt::MatchExactly).value(0);
+        QVERIFY(venue.isValid());
+        view->expand(venue);
+        view->setCurrentIndex(venue);
+        view->collapse(model->index(1, 0)); // the engineer closed the service entries
+        QCoreApplication::processEvents();
+        view->verticalScrollBar()->setValue(40);
+        const int scroll = view->verticalScrollBar()->value();
+
+        // Written from outside; a rescan brings it in and leaves everything else as it was.
+        m_server.cli({u"SET"_s, u"gateway:response:GET:/api/events:tenant:acme:venue:v7b"_s, u"x"_s});
+        browser->rescan();
+        QVERIFY(scanned.wait(10000));
+        model = view->model();
+        QCOMPARE(topNames(), categories);
+        const QModelIndex acmeAgain =
+            model->match(model->index(0, 0, model->index(0, 0)), Qt::DisplayRole, u"tenant acme"_s, 1, Qt::MatchExactly)
+                .value(0);
+        QVERIFY(view->isExpanded(model->index(0, 0)));
+        QVERIFY(!view->isExpanded(model->index(1, 0)));
+        QVERIFY(!view->isExpanded(model->index(3, 0)));
+        QVERIFY(view->isExpanded(acmeAgain));
+        QCOMPARE(view->currentIndex().data().toString(), u"venue v7"_s);
+        QCOMPARE(view->currentIndex().parent(), acmeAgain);
+        QVERIFY(view->isExpanded(view->currentIndex()));
+        QTRY_COMPARE(view->verticalScrollBar()->value(), scroll);
+        QCOMPARE(window.tabs()->currentWidget() == window.keyDetail(), false); // putting it back selected no key
+        save(&window, u"tree-after-rescan-1280x800"_s);
+
+        // No write items on CacheScope's own keys; none at all when read-only.
+        QCOMPARE(browser->whyNotWritable(ops::selectKey("cachescope:config:routes{cachescope}")), u"protected"_s);
+        QCOMPARE(browser->whyNotWritable(ops::selectKey("events:1")), std::optional<QString>());
+        browser->setSafety(true, {});
+        QCOMPARE(browser->whyNotWritable(ops::selectKey("events:1")), u"read-only"_s);
+        m_server.cli({u"DEL"_s, u"gateway:response:GET:/api/events:tenant:acme:venue:v7b"_s,
+            u"cachescope:config:routes{cachescope}"_s});
+    }
+
+    // The divider between tree and tabs moves only when dragged: not when another tab, a long key or a refreshed
+    // table asks for more room; it is remembered per server with the window and the tree's columns. Production
+    // and read-only stay in sight whatever the status bar says.
+    void theLayoutStaysPutAndIsRemembered()
+    {
+        redis::Connection connection(m_server.connectionOptions());
+        ui::SafetyOptions production;
+        production.production = true;
+        production.actor = u"layout-test"_s;
+        QList<int> sizes;
+        {
+            ui::MainWindow window(&connection, production);
+            window.resize(1024, 640);
+            window.show();
+            QSignalSpy scanned(window.keyBrowser(), &ui::KeyBrowser::scanFinished);
+            connection.open();
+            QVERIFY(scanned.wait(10000));
+            window.splitter()->setSizes({330, 694});
+            QCoreApplication::processEvents();
+            sizes = window.splitter()->sizes();
+            for (QWidget* tab : {static_cast<QWidget*>(window.routeEditor()), static_cast<QWidget*>(window.auditPane()),
+                     static_cast<QWidget*>(window.keyDetail())}) {
+                window.tabs()->setCurrentWidget(tab);
+                QCoreApplication::processEvents();
+                QCOMPARE(window.splitter()->sizes(), sizes);
+            }
+            QSignalSpy loaded(window.keyDetail(), &ui::KeyDetailPane::loaded);
+            m_server.cli({u"SET"_s, u"events:"_s + QString(u'x').repeated(300), u"{\"a\":1}"_s});
+            window.keyDetail()->showKey("events:" + QByteArray(300, 'x'));
+            QVERIFY(loaded.wait(5000));
+            QSignalSpy refreshed(window.labelStats(), &ui::LabelStatsPane::refreshed);
+            window.labelStats()->refresh();
+            QVERIFY(refreshed.wait(10000));
+            QCoreApplication::processEvents();
+            QCOMPARE(window.splitter()->sizes(), sizes);
+
+            QVERIFY(window.safetyBanner()->isVisible());
+            QVERIFY(window.safetyBanner()->text().startsWith(u"PRODUCTION"_s));
+            window.statusBar()->showMessage(u"12 keys deleted"_s, 10000);
+            QCoreApplication::processEvents();
+            QVERIFY(window.safetyBanner()->isVisible());
+            save(&window, u"layout-production-1024x640"_s);
+            window.close(); // saves the layout
+            m_server.cli({u"DEL"_s, u"events:"_s + QString(u'x').repeated(300)});
+        }
+        ui::MainWindow again(&connection, production);
+        again.show();
+        QCoreApplication::processEvents();
+        QCOMPARE(again.size(), QSize(1024, 640));
+        QCOMPARE(again.splitter()->sizes(), sizes);
+
+        ui::SafetyOptions ordinary;
+        ui::MainWindow plain(&connection, ordinary);
+        QVERIFY(plain.safetyBanner()->isHidden());
+    }
+
+    // Invalidate… from the toolbar opens on typed patterns and offers the tree's node, never using it silently; a
+    // node's glob box looks read-only; a pattern removed after a preview leaves no row behind; Del on a node opens
+    // the dialog on exactly that node.
+    void invalidateActsOnWhatItSays()
+    {
+        seed();
+        redis::Connection connection(m_server.connectionOptions());
+        ui::SafetyOptions safety;
+        safety.actor = u"dialog-test"_s;
+        ui::MainWindow window(&connection, safety);
+        window.show();
+        QSignalSpy scanned(window.keyBrowser(), &ui::KeyBrowser::scanFinished);
+        connection.open();
+        QVERIFY(scanned.wait(10000));
+        QTreeView* view = window.keyBrowser()->view();
+        const QModelIndex services = view->model()->index(1, 0);
+        const QModelIndex events = view->model()->index(0, 0, services);
+        QCOMPARE(events.data().toString(), u"events"_s);
+        view->setCurrentIndex(events);
+
+        QAction* invalidate = nullptr;
+        for (QAction* action : window.findChildren<QAction*>()) {
+            if (action->text() == u"&Invalidate…"_s)
+                invalidate = action;
+        }
+        QVERIFY(invalidate);
+        invalidate->trigger();
+        auto* dialog = window.findChild<ui::InvalidationDialog*>();
+        QVERIFY(dialog);
+        QVERIFY(!dialog->usesSelection());
+        auto* patterns = dialog->findChild<QPlainTextEdit*>();
+        QVERIFY(patterns && !patterns->isReadOnly() && patterns->toPlainText().isEmpty());
+        QPushButton* offer = nullptr;
+        for (QPushButton* button : dialog->findChildren<QPushButton*>()) {
+            if (button->text().startsWith(u"Use the selected node"_s))
+                offer = button;
+        }
+        QVERIFY(offer && !offer->isHidden());
+        QCOMPARE(offer->text(), u"Use the selected node: namespace events"_s);
+        offer->click();
+        QVERIFY(dialog->usesSelection());
+        QVERIFY(patterns->isReadOnly());
+        QVERIFY(offer->isHidden());
+        save(dialog, u"invalidate-offered-node"_s);
+        dialog->setPatterns({u"events:1*"_s, u"events:2*"_s});
+        QSignalSpy previewed(dialog, &ui::InvalidationDialog::previewed);
+        dialog->preview();
+        QVERIFY(previewed.wait(5000));
+        QCOMPARE(dialog->resultRows(), 2);
+        patterns->setPlainText(u"events:1*"_s);
+        QCOMPARE(dialog->resultRows(), 0); // the old rows went with the old patterns
+        QCOMPARE(dialog->previewTotal(), 0);
+        dialog->close();
+        delete dialog;
+
+        window.activateWindow();
+        QVERIFY(QTest::qWaitForWindowActive(&window));
+        view->setFocus();
+        view->setCurrentIndex(events);
+        QTest::keyClick(view, Qt::Key_Delete);
+        auto* nodeDialog = window.findChild<ui::InvalidationDialog*>();
+        QVERIFY(nodeDialog);
+        QVERIFY(nodeDialog->usesSelection());
+        nodeDialog->close();
+        delete nodeDialog;
+    }
+
+    // What a run did against what was previewed: keys written since are named as the difference, the bar ends at
+    // 100 %, and protected keys a pattern matched are counted, not hidden.
+    void invalidationSaysWhatChangedSinceThePreview()
+    {
+        seed();
+        m_server.cli({u"SET"_s, u"cachescope:config:routes{cachescope}"_s, u"{}"_s});
+        redis::Connection connection(m_server.connectionOptions());
+        QVERIFY(testing::openAndWait(connection));
+        ui::SafetyOptions safety;
+        safety.actor = u"difference-test"_s;
+        ui::InvalidationDialog dialog(&connection, safety);
+        dialog.show();
+        const auto summary = [&dialog] {
+            QString text;
+            for (QLabel* label : dialog.findChildren<QLabel*>()) {
+                if (label->text().contains(u"<b>"_s) && label->text().contains(u"keys"_s))
+                    text = label->text();
+            }
+            return text;
+        };
+        dialog.setPatterns({u"*"_s});
+        QSignalSpy previewed(&dialog, &ui::InvalidationDialog::previewed);
+        dialog.preview();
+        QVERIFY(previewed.wait(5000));
+        QVERIFY2(summary().contains(u"1 protected keys"_s) || summary().contains(u"protected keys (CacheScope"_s),
+            qPrintable(summary()));
+
+        dialog.setPatterns({u"events:*"_s});
+        dialog.preview();
+        QVERIFY(previewed.wait(5000));
+        QCOMPARE(dialog.previewTotal(), 200);
+        for (int i = 0; i < 5; ++i)
+            m_server.cli({u"SET"_s, u"events:late-%1"_s.arg(i), u"x"_s});
+        QSignalSpy executed(&dialog, &ui::InvalidationDialog::executed);
+        dialog.execute();
+        QVERIFY(executed.wait(10000));
+        QCOMPARE(executed.first().first().toLongLong(), 205);
+        QVERIFY2(
+            summary().contains(u"That is 5 more than the 200 previewed: keys written since the preview matched too."_s),
+            qPrintable(summary()));
+        auto* bar = dialog.findChild<QProgressBar*>();
+        QVERIFY(bar);
+        QCOMPARE(bar->value(), bar->maximum());
+        save(&dialog, u"invalidation-difference"_s);
+        m_server.cli({u"DEL"_s, u"cachescope:config:routes{cachescope}"_s});
+        seed();
+    }
+
+    // Pause freezes the headline and the chart, says so with a badge that counts what is kept meanwhile, and
+    // freezes the hit-rate table with them; resume shows the newest figures.
+    void pauseFreezesEverythingItSays()
+    {
+        redis::Connection connection(m_server.connectionOptions());
+        ui::MainWindow window(&connection, ui::SafetyOptions {});
+        ui::LiveChartPane* charts = window.liveCharts();
+        const auto sample = [](qint64 hits, qint64 misses, int second) {
+            ops::InfoSample s;
+            s.at = QDateTime::currentDateTime().addSecs(second);
+            s.delta.seconds = 1;
+            s.delta.hits = hits;
+            s.delta.misses = misses;
+            s.keys = 100;
+            return s;
+        };
+        charts->addSample(sample(90, 10, 0));
+        QVERIFY2(charts->headline().startsWith(u"<b>90.0 %</b> hit rate"_s), qPrintable(charts->headline()));
+        charts->setPaused(true);
+        QVERIFY(window.labelStats()->isPaused());
+        charts->addSample(sample(10, 90, 1));
+        charts->addSample(sample(20, 80, 2));
+        QVERIFY2(charts->headline().startsWith(u"<b>90.0 %</b> hit rate"_s), qPrintable(charts->headline()));
+        QLabel* badge = nullptr;
+        for (QLabel* label : charts->findChildren<QLabel*>()) {
+            if (label->text().startsWith(u"PAUSED at "_s))
+                badge = label;
+        }
+        QVERIFY(badge && !badge->isHidden());
+        QVERIFY2(badge->text().endsWith(u" · 2 new samples kept"_s), qPrintable(badge->text()));
+        charts->setPaused(false);
+        QVERIFY(badge->isHidden());
+        QVERIFY(!window.labelStats()->isPaused());
+        QVERIFY2(charts->headline().startsWith(u"<b>20.0 %</b> hit rate"_s), qPrintable(charts->headline()));
     }
 
     void perLabelHitRatesFromCoreStats()

@@ -14,16 +14,21 @@
 #include <QAction>
 #include <QApplication>
 #include <QChartView>
+#include <QCloseEvent>
 #include <QFile>
 #include <QFileDialog>
+#include <QHeaderView>
 #include <QIcon>
 #include <QLabel>
 #include <QMenuBar>
 #include <QMessageBox>
+#include <QSettings>
 #include <QSplitter>
 #include <QStatusBar>
 #include <QTabWidget>
 #include <QToolBar>
+#include <QTreeView>
+#include <QVBoxLayout>
 
 namespace cachescope::ui {
 
@@ -41,6 +46,8 @@ MainWindow::MainWindow(redis::Client* connection, SafetyOptions safety, QWidget*
     , m_audit(new AuditPane(connection, this))
     , m_tabs(new QTabWidget(this))
     , m_sampler(new ops::InfoSampler(connection, this))
+    , m_splitter(new QSplitter(this))
+    , m_banner(new QLabel(this))
     , m_serverLabel(new QLabel(this))
     , m_stateLabel(new QLabel(this))
 {
@@ -64,14 +71,37 @@ MainWindow::MainWindow(redis::Client* connection, SafetyOptions safety, QWidget*
             m_audit->refresh();
     });
     connect(m_routes, &RouteEditorPane::saved, m_audit, &AuditPane::refresh);
-    auto* splitter = new QSplitter(this);
-    splitter->addWidget(m_browser);
-    splitter->addWidget(m_tabs);
-    splitter->setStretchFactor(0, 2);
-    splitter->setStretchFactor(1, 3);
-    splitter->setSizes({600, 680});
-    setCentralWidget(splitter);
-    statusBar()->addWidget(m_serverLabel, 1);
+    m_splitter->addWidget(m_browser);
+    m_splitter->addWidget(m_tabs);
+    m_splitter->setStretchFactor(0, 2);
+    m_splitter->setStretchFactor(1, 3);
+    m_splitter->setChildrenCollapsible(false);
+    // Fixed minimums: QSplitter otherwise follows each pane's minimum size hint, which changes with the tab shown
+    // and the text in it, and moves the divider by itself. Now only a drag (or a window resize) moves it.
+    m_browser->setMinimumWidth(300);
+    m_tabs->setMinimumWidth(420);
+    m_splitter->setSizes({600, 680});
+    // Production and read-only stay in sight whatever the status bar says (a message there hides normal widgets).
+    m_banner->setVisible(m_safety.production || m_safety.readOnly);
+    m_banner->setMargin(4);
+    if (m_safety.production) {
+        m_banner->setText(m_safety.readOnly
+                ? tr("PRODUCTION · read-only: nothing is written")
+                : tr("PRODUCTION · deleting more than %L1 keys asks for the count to be typed")
+                      .arg(m_safety.confirmAbove));
+        m_banner->setStyleSheet(u"QLabel { background: #b71c1c; color: white; font-weight: bold; }"_s);
+    } else if (m_safety.readOnly) {
+        m_banner->setText(tr("Read-only: nothing is written; dry runs still count"));
+        m_banner->setStyleSheet(u"QLabel { background: #37474f; color: white; font-weight: bold; }"_s);
+    }
+    auto* central = new QWidget(this);
+    auto* centralLayout = new QVBoxLayout(central);
+    centralLayout->setContentsMargins(0, 0, 0, 0);
+    centralLayout->setSpacing(0);
+    centralLayout->addWidget(m_banner);
+    centralLayout->addWidget(m_splitter, 1);
+    setCentralWidget(central);
+    statusBar()->addPermanentWidget(m_serverLabel, 1);
     statusBar()->addPermanentWidget(m_stateLabel);
     createActions();
 
@@ -80,6 +110,7 @@ MainWindow::MainWindow(redis::Client* connection, SafetyOptions safety, QWidget*
         m_tabs->setCurrentWidget(m_detail);
     });
     m_detail->setSafety(m_safety.readOnly, m_safety.protectedPatterns);
+    m_browser->setSafety(m_safety.readOnly, m_safety.protectedPatterns);
     connect(m_detail, &KeyDetailPane::deleteRequested, this,
         [this](const ops::KeySelection& selection) { openInvalidation(selection); });
     connect(m_browser, &KeyBrowser::invalidateRequested, this,
@@ -120,6 +151,7 @@ MainWindow::MainWindow(redis::Client* connection, SafetyOptions safety, QWidget*
     }
     updateConnectionStatus();
     resize(1280, 800);
+    restoreLayout(); // the size and divider this server's window had when it was last closed, if any
 }
 
 MainWindow::~MainWindow() = default;
@@ -145,6 +177,8 @@ void MainWindow::createActions()
     pause->setCheckable(true);
     pause->setShortcut(Qt::CTRL | Qt::Key_P);
     connect(pause, &QAction::toggled, m_charts, &LiveChartPane::setPaused);
+    connect(m_charts, &LiveChartPane::pausedChanged, pause, &QAction::setChecked);
+    connect(m_charts, &LiveChartPane::pausedChanged, m_labelStats, &LabelStatsPane::setPaused);
     auto* exportCsv = new QAction(tr("Export chart data as &CSV…"), this);
     connect(exportCsv, &QAction::triggered, this, [this] {
         const QString path =
@@ -163,9 +197,13 @@ void MainWindow::createActions()
             QMessageBox::warning(this, tr("Save failed"), tr("Could not write %1").arg(path));
     });
     auto* invalidate = new QAction(tr("&Invalidate…"), this);
-    invalidate->setShortcut(QKeySequence::Delete);
-    invalidate->setToolTip(tr("Delete the selected node's keys, or keys matching patterns, after a dry run (Del)"));
-    connect(invalidate, &QAction::triggered, this, [this] { openInvalidation(m_browser->currentSelection()); });
+    invalidate->setToolTip(tr("Delete keys matching patterns, or the selected node's keys, after a dry run (Del on "
+                              "a node in the tree)"));
+    // Typed patterns, with the selected node offered, never used silently: it may be deselected or filtered away.
+    connect(invalidate, &QAction::triggered, this, [this] {
+        if (InvalidationDialog* dialog = openInvalidation())
+            dialog->offerSelection(m_browser->currentSelection());
+    });
     auto* connectTo = new QAction(tr("&Connect to…"), this);
     connectTo->setShortcut(QKeySequence::Open);
     connect(connectTo, &QAction::triggered, this, &MainWindow::connectRequested);
@@ -182,6 +220,38 @@ void MainWindow::createActions()
     QMenu* cache = menuBar()->addMenu(tr("&Cache"));
     cache->addAction(invalidate);
     toolbar->addActions({rescan, filter, pause, invalidate});
+}
+
+QString MainWindow::layoutGroup() const
+{
+    return u"layout/"_s + (m_connection ? m_connection->options().displayName() : u"(none)"_s).replace(u'/', u'_');
+}
+
+void MainWindow::saveLayout() const
+{
+    QSettings settings;
+    settings.beginGroup(layoutGroup());
+    settings.setValue(u"geometry"_s, saveGeometry());
+    settings.setValue(u"splitter"_s, m_splitter->saveState());
+    settings.setValue(u"treeColumns"_s, m_browser->view()->header()->saveState());
+}
+
+void MainWindow::restoreLayout()
+{
+    QSettings settings;
+    settings.beginGroup(layoutGroup());
+    if (settings.contains(u"geometry"_s))
+        restoreGeometry(settings.value(u"geometry"_s).toByteArray());
+    if (settings.contains(u"splitter"_s))
+        m_splitter->restoreState(settings.value(u"splitter"_s).toByteArray());
+    if (settings.contains(u"treeColumns"_s))
+        m_browser->view()->header()->restoreState(settings.value(u"treeColumns"_s).toByteArray());
+}
+
+void MainWindow::closeEvent(QCloseEvent* event)
+{
+    saveLayout();
+    QMainWindow::closeEvent(event);
 }
 
 InvalidationDialog* MainWindow::openInvalidation(const std::optional<ops::KeySelection>& selection)

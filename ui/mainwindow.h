@@ -7,6 +7,7 @@
 #include <QPointer>
 
 class QLabel;
+class QSplitter;
 class QTabWidget;
 
 namespace cachescope::redis {
@@ -63,6 +64,20 @@ public:
     {
         return m_tabs;
     }
+    QSplitter* splitter() const
+    {
+        return m_splitter;
+    }
+    // The production / read-only banner above the panes; hidden for an ordinary connection.
+    QLabel* safetyBanner() const
+    {
+        return m_banner;
+    }
+
+    // Window geometry, the tree/tabs splitter and the tree's columns, per connection (QSettings "layout/<name>"):
+    // saved when the window closes, restored when one opens for the same server.
+    void saveLayout() const;
+    void restoreLayout();
 
     // Opens the invalidation dialog for these keys (or for typed patterns when there is no selection).
     InvalidationDialog* openInvalidation(const std::optional<ops::KeySelection>& selection = std::nullopt);
@@ -73,8 +88,12 @@ Q_SIGNALS:
     // File › Connect to…: the application opens the profile dialog and a window for the chosen server.
     void connectRequested();
 
+protected:
+    void closeEvent(QCloseEvent* event) override;
+
 private:
     void createActions();
+    QString layoutGroup() const;
     InvalidationDialog* openKeyOperation(const std::optional<ops::KeySelection>& selection, bool setTtl);
     void updateConnectionStatus();
 
@@ -88,6 +107,8 @@ private:
     AuditPane* m_audit;
     QTabWidget* m_tabs;
     ops::InfoSampler* m_sampler;
+    QSplitter* m_splitter;
+    QLabel* m_banner;
     QLabel* m_serverLabel;
     QLabel* m_stateLabel;
     bool m_scannedOnce = false;

@@ -14,6 +14,7 @@
 #include <QPushButton>
 #include <QSpinBox>
 #include <QStandardItemModel>
+#include <QStyle>
 #include <QTableView>
 #include <QVBoxLayout>
 
@@ -38,6 +39,8 @@ InvalidationDialog::InvalidationDialog(redis::Client* connection, SafetyOptions 
     , m_action(action)
     , m_patterns(new QPlainTextEdit(this))
     , m_selectionLabel(new QLabel(this))
+    , m_useSelection(new QPushButton(this))
+    , m_typePatterns(new QPushButton(tr("Type patterns instead"), this))
     , m_results(new QStandardItemModel(0, 4, this))
     , m_table(new QTableView(this))
     , m_summary(new QLabel(this))
@@ -55,6 +58,16 @@ InvalidationDialog::InvalidationDialog(redis::Client* connection, SafetyOptions 
     m_patterns->setMaximumHeight(90);
     m_selectionLabel->setWordWrap(true);
     m_selectionLabel->hide();
+    m_useSelection->hide();
+    m_typePatterns->hide();
+    // A box that cannot be typed in must look like it (a node's selection is decided by its parts, not the glob).
+    m_patterns->setStyleSheet(
+        u"QPlainTextEdit[readOnly=\"true\"] { background: palette(window); color: palette(mid); }"_s);
+    connect(m_useSelection, &QPushButton::clicked, this, [this] {
+        if (m_offered)
+            setSelection(*m_offered);
+    });
+    connect(m_typePatterns, &QPushButton::clicked, this, [this] { setPatterns({}); });
     m_results->setHorizontalHeaderLabels({tr("Pattern"), tr("Matching keys"),
         action == Action::Delete ? tr("Deleted") : tr("TTL set"), tr("Sample / note")});
     m_table->setModel(m_results);
@@ -89,6 +102,11 @@ InvalidationDialog::InvalidationDialog(redis::Client* connection, SafetyOptions 
     layout->addWidget(new QLabel(tr("Patterns:"), this));
     layout->addWidget(m_patterns);
     layout->addWidget(m_selectionLabel);
+    auto* selectionRow = new QHBoxLayout;
+    selectionRow->addWidget(m_useSelection);
+    selectionRow->addWidget(m_typePatterns);
+    selectionRow->addStretch(1);
+    layout->addLayout(selectionRow);
     if (action == Action::SetTtl) {
         m_ttl = new QSpinBox(this);
         m_ttl->setRange(1, 30 * 24 * 3600);
@@ -123,8 +141,11 @@ InvalidationDialog::InvalidationDialog(redis::Client* connection, SafetyOptions 
     connect(m_closeButton, &QPushButton::clicked, this, &QDialog::reject);
     connect(m_confirm, &QLineEdit::textChanged, this, &InvalidationDialog::updateButtons);
     connect(m_patterns, &QPlainTextEdit::textChanged, this, [this] {
-        if (m_phase == Phase::Previewed || m_phase == Phase::Done)
+        if (m_phase == Phase::Previewed || m_phase == Phase::Done) {
             setPhase(Phase::Editing); // a changed pattern needs a new preview before anything is deleted
+            m_results->removeRows(0, m_results->rowCount()); // no row left for a pattern that is gone
+            m_previewTotal = 0;
+        }
         updateButtons();
     });
     resize(900, 520);
@@ -137,8 +158,24 @@ void InvalidationDialog::setPatterns(const QStringList& patterns)
 {
     m_selection.reset();
     m_selectionLabel->hide();
+    m_typePatterns->hide();
+    m_useSelection->setVisible(m_offered.has_value());
     m_patterns->setReadOnly(false);
     m_patterns->setPlainText(patterns.join(u'\n'));
+    m_patterns->style()->polish(m_patterns);
+}
+
+void InvalidationDialog::offerSelection(const std::optional<ops::KeySelection>& selection)
+{
+    m_offered = selection;
+    if (selection)
+        m_useSelection->setText(tr("Use the selected node: %1").arg(selection->description));
+    m_useSelection->setVisible(selection.has_value() && !m_selection);
+}
+
+int InvalidationDialog::resultRows() const
+{
+    return m_results->rowCount();
 }
 
 void InvalidationDialog::setTtl(qint64 seconds, bool onlyShorten)
@@ -159,6 +196,9 @@ void InvalidationDialog::setSelection(const ops::KeySelection& selection)
     m_patterns->setPlainText(QString::fromUtf8(selection.scanPattern));
     m_selection = selection;
     m_patterns->setReadOnly(true);
+    m_patterns->style()->polish(m_patterns);
+    m_useSelection->hide();
+    m_typePatterns->show();
     m_selectionLabel->setText(tr("Keys of <b>%1</b>: SCAN narrows with this glob, then each key's parsed parts "
                                  "decide, so nothing outside the selection is touched.")
                                   .arg(selection.description.toHtmlEscaped()));
@@ -210,6 +250,7 @@ void InvalidationDialog::execute()
         return;
     if (needsTypedConfirmation() && m_confirm->text().trimmed() != QString::number(m_previewTotal))
         return;
+    m_previewedBeforeRun = m_previewTotal;
     m_progress->setRange(0, int(std::min<qint64>(m_previewTotal, std::numeric_limits<int>::max())));
     m_progress->setValue(0);
     run(false);
@@ -351,6 +392,11 @@ void InvalidationDialog::onRunFinished(const ops::InvalidationReport& report)
             m_results->item(row, NoteColumn)->setText(tr("not run"));
     }
     m_unconfirmedTotal = report.unconfirmed();
+    m_skippedProtected = report.sum(&ops::InvalidationProgress::skippedProtected);
+    if (!m_dryRun && !report.cancelled && report.error.isEmpty()) {
+        m_progress->setMaximum(int(std::min<qint64>(std::max<qint64>(m_deletedTotal, 1), INT_MAX)));
+        m_progress->setValue(m_progress->maximum()); // done is 100 %, whatever the preview counted
+    }
     QStringList problems;
     if (!report.error.isEmpty())
         problems.append(tr("Stopped at a failure: %1").arg(report.error));
@@ -384,7 +430,13 @@ void InvalidationDialog::setPhase(Phase phase)
                 : tr("<b>%L1 keys</b> would be %2. %3")
                         .arg(m_previewTotal)
                         .arg(actionVerb(),
-                            m_safety.readOnly ? tr("This connection is read-only: writing is disabled.") : QString())
+                            (m_skippedProtected > 0
+                                    ? tr("%L1 protected keys (CacheScope's own: stats, tag indexes, config, audit, or "
+                                         "yours) match too and are left alone. ")
+                                          .arg(m_skippedProtected)
+                                    : QString())
+                                + (m_safety.readOnly ? tr("This connection is read-only: writing is disabled.")
+                                                     : QString()))
                     + (m_problem.isEmpty()
                             ? QString()
                             : u"<br>"_s + m_problem.toHtmlEscaped().replace(u"&lt;br&gt;"_s, u"<br>"_s)));
@@ -397,6 +449,14 @@ void InvalidationDialog::setPhase(Phase phase)
     case Phase::Done:
         m_summary->setText((m_cancelled ? tr("<b>Cancelled.</b> ") : QString())
             + tr("<b>%L1 keys %2</b> (counted from the server's replies).").arg(m_deletedTotal).arg(actionVerb())
+            + (m_cancelled || !m_problem.isEmpty() || m_deletedTotal == m_previewedBeforeRun ? QString()
+                    : m_deletedTotal > m_previewedBeforeRun
+                    ? tr(" That is %L1 more than the %L2 previewed: keys written since the preview matched too.")
+                          .arg(m_deletedTotal - m_previewedBeforeRun)
+                          .arg(m_previewedBeforeRun)
+                    : tr(" That is %L1 fewer than the %L2 previewed: keys expired or were deleted since.")
+                          .arg(m_previewedBeforeRun - m_deletedTotal)
+                          .arg(m_previewedBeforeRun))
             + (m_unconfirmedTotal > 0
                     ? tr(" Up to <b>%L1 more</b> may be %2: their writes were sent, the replies lost.")
                           .arg(m_unconfirmedTotal)

@@ -50,6 +50,14 @@ public:
     void setPatterns(const QStringList& patterns);
     // A tree node's keys: its glob narrows the scan, its parts decide exactly.
     void setSelection(const ops::KeySelection& selection);
+    // Offers the tree's selected node with a button ("Use the selected node: tenant acme"), never silently: the
+    // toolbar's Invalidate… opens on typed patterns. Nothing: no offer.
+    void offerSelection(const std::optional<ops::KeySelection>& selection);
+    bool usesSelection() const
+    {
+        return m_selection.has_value();
+    }
+    int resultRows() const;
     // SetTtl only: the TTL to apply, and whether keys that expire sooner keep their TTL (EXPIRE … LT).
     void setTtl(qint64 seconds, bool onlyShorten);
 
@@ -100,6 +108,9 @@ private:
     Phase m_phase = Phase::Editing;
     QPlainTextEdit* m_patterns;
     QLabel* m_selectionLabel;
+    QPushButton* m_useSelection;
+    QPushButton* m_typePatterns;
+    std::optional<ops::KeySelection> m_offered;
     QSpinBox* m_ttl = nullptr;
     QCheckBox* m_onlyShorten = nullptr;
     QCheckBox* m_oneMasterAtATime = nullptr; // clusters only
@@ -120,6 +131,8 @@ private:
     qint64 m_previewTotal = 0;
     qint64 m_deletedTotal = 0;
     qint64 m_handledTotal = 0; // keys the write pass has reached (changed or not)
+    qint64 m_skippedProtected = 0; // keys the patterns matched that protection left alone
+    qint64 m_previewedBeforeRun = 0; // the preview's count, to compare with what the run did
     qint64 m_unconfirmedTotal = 0; // writes sent whose reply was lost: up to this many more may be changed
     bool m_cancelled = false;
 };

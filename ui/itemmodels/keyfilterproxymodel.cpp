@@ -116,6 +116,12 @@ bool KeyFilterProxyModel::lessThan(const QModelIndex& left, const QModelIndex& r
     // Keys among themselves keep the order the scan delivered them: sorted insertion runs for every key that
     // streams in, and comparing a million keys' bytes (or labels) there would make filling the tree crawl.
     // Sorting by the Key column still orders them by name.
+    // The top-level groups keep the model's order (gateway, services, other, CacheScope's own last) whatever the
+    // column or direction: they are categories, not rows to rank, and must not trade places under the cursor.
+    if (!left.parent().isValid() && !right.parent().isValid()
+        && left.data(KeyTreeModel::KindRole).toInt() == int(KeyTreeModel::NodeKind::Group)
+        && right.data(KeyTreeModel::KindRole).toInt() == int(KeyTreeModel::NodeKind::Group))
+        return sortOrder() == Qt::DescendingOrder ? left.row() > right.row() : left.row() < right.row();
     const bool leftIsKey = KeyTreeModel::isKey(left);
     if (leftIsKey && KeyTreeModel::isKey(right) && left.column() != KeyTreeModel::NameColumn)
         return sortOrder() == Qt::DescendingOrder ? left.row() > right.row() : left.row() < right.row();

@@ -96,6 +96,12 @@ public:
         return index.isValid() && (index.internalId() & 1);
     }
     void clear();
+    // The group of CacheScope's own keys (stats, tag indexes, config, audit): collapsed by default, listed last.
+    bool isOwnKeysGroup(const QModelIndex& index) const
+    {
+        return m_internal && index.isValid() && !(index.internalId() & 1)
+            && index.internalId() == reinterpret_cast<quintptr>(m_internal);
+    }
     qint64 totalKeys() const;
     // Keys of the gateway's response cache (gateway:response:…) in the tree.
     qint64 gatewayKeys() const;

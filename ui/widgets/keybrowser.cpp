@@ -5,6 +5,7 @@
 
 #include "ops/keymetadata.h"
 #include "ops/nodesinfo.h"
+#include "ops/pacedinvalidation.h"
 #include "redis/backgroundscan.h"
 #include "redis/client.h"
 #include "redis/connection.h"
@@ -20,6 +21,8 @@
 #include <QMenu>
 #include <QProgressBar>
 #include <QPushButton>
+#include <QScrollBar>
+#include <QShortcut>
 #include <QTreeView>
 #include <QVBoxLayout>
 
@@ -116,16 +119,26 @@ KeyBrowser::KeyBrowser(redis::Client* connection, QWidget* parent)
     connect(m_view, &QTreeView::expanded, this, [this](const QModelIndex& index) {
         fetchMetadata(m_model->keysAwaitingMetadata(toSource(index), metadataPerExpansion));
     });
+    // Del on a node: that node's keys, as its context menu offers (off where that is off).
+    auto* deleteNode = new QShortcut(QKeySequence::Delete, m_view, nullptr, nullptr, Qt::WidgetShortcut);
+    connect(deleteNode, &QShortcut::activated, this, [this] {
+        const auto selection = currentSelection();
+        if (selection && !whyNotWritable(*selection) && m_view->selectionModel()->hasSelection())
+            Q_EMIT invalidateRequested(*selection);
+    });
     m_view->setContextMenuPolicy(Qt::CustomContextMenu);
     connect(m_view, &QTreeView::customContextMenuRequested, this, [this](const QPoint& position) {
         const QModelIndex index = m_view->indexAt(position);
         const auto selection = m_model->selectionFor(toSource(index.siblingAtColumn(0)));
         QMenu menu(this);
+        const std::optional<QString> why = selection ? whyNotWritable(*selection) : std::nullopt;
+        const QString suffix = why ? u" ("_s + *why + u')' : QString();
         QAction* invalidate =
-            menu.addAction(selection ? tr("Invalidate %1…").arg(selection->description) : tr("Invalidate…"));
-        invalidate->setEnabled(selection.has_value());
-        QAction* setTtl = menu.addAction(selection ? tr("Set TTL on %1…").arg(selection->description) : tr("Set TTL…"));
-        setTtl->setEnabled(selection.has_value());
+            menu.addAction((selection ? tr("Invalidate %1…").arg(selection->description) : tr("Invalidate…")) + suffix);
+        invalidate->setEnabled(selection.has_value() && !why);
+        QAction* setTtl =
+            menu.addAction((selection ? tr("Set TTL on %1…").arg(selection->description) : tr("Set TTL…")) + suffix);
+        setTtl->setEnabled(selection.has_value() && !why);
         menu.addSeparator();
         QAction* copy = menu.addAction(tr("Copy key"));
         const QByteArray key = index.siblingAtColumn(0).data(KeyTreeModel::KeyRole).toByteArray();
@@ -179,10 +192,94 @@ void KeyBrowser::showModel(QAbstractItemModel* model)
     if (current.isValid())
         m_view->setCurrentIndex(fromSource(current));
     connect(m_view->selectionModel(), &QItemSelectionModel::currentChanged, this, [this](const QModelIndex& index) {
+        if (m_restoringView)
+            return;
         const QByteArray key = index.siblingAtColumn(0).data(KeyTreeModel::KeyRole).toByteArray();
         if (!key.isNull())
             Q_EMIT keySelected(key);
     });
+}
+
+KeyBrowser::ViewState KeyBrowser::captureViewState() const
+{
+    ViewState state;
+    const QAbstractItemModel* model = m_view->model();
+    const auto pathOf = [](QModelIndex index) {
+        QStringList path;
+        for (; index.isValid(); index = index.parent())
+            path.prepend(index.siblingAtColumn(0).data().toString());
+        return path;
+    };
+    std::function<void(const QModelIndex&)> collect = [&](const QModelIndex& parent) {
+        for (int row = 0; row < model->rowCount(parent); ++row) {
+            const QModelIndex child = model->index(row, 0, parent);
+            if (m_view->isExpanded(child)) {
+                state.expanded.append(pathOf(child));
+                collect(child);
+            }
+        }
+    };
+    if (model)
+        collect({});
+    state.current = pathOf(m_view->currentIndex());
+    state.scroll = m_view->verticalScrollBar()->value();
+    return state;
+}
+
+QModelIndex KeyBrowser::findPath(const QStringList& path) const
+{
+    const QAbstractItemModel* model = m_view->model();
+    QModelIndex node;
+    for (const QString& name : path) {
+        const QModelIndexList found =
+            model->match(model->index(0, 0, node), Qt::DisplayRole, name, 1, Qt::MatchExactly);
+        if (found.isEmpty() || found.first().parent() != node)
+            return {};
+        node = found.first();
+    }
+    return node;
+}
+
+void KeyBrowser::restoreViewState(const ViewState& state)
+{
+    for (const QStringList& path : state.expanded) {
+        const QModelIndex node = findPath(path);
+        if (node.isValid())
+            m_view->expand(node);
+    }
+    const QModelIndex current = state.current.isEmpty() ? QModelIndex() : findPath(state.current);
+    if (current.isValid()) {
+        m_restoringView = true;
+        m_view->selectionModel()->setCurrentIndex(
+            current, QItemSelectionModel::ClearAndSelect | QItemSelectionModel::Rows);
+        m_restoringView = false;
+    }
+    // Once the view has laid out what was expanded.
+    QTimer::singleShot(0, this, [this, scroll = state.scroll] { m_view->verticalScrollBar()->setValue(scroll); });
+}
+
+void KeyBrowser::setSafety(bool readOnly, const QList<QByteArray>& protectedPatterns)
+{
+    m_readOnly = readOnly;
+    m_protectedPatterns = protectedPatterns;
+}
+
+std::optional<QString> KeyBrowser::whyNotWritable(const ops::KeySelection& selection) const
+{
+    if (m_readOnly)
+        return tr("read-only");
+    if (ops::PacedInvalidation::refusal(selection.scanPattern, m_protectedPatterns))
+        return tr("protected");
+    return std::nullopt;
+}
+
+void KeyBrowser::expandDefault()
+{
+    for (int row = 0; row < m_view->model()->rowCount(); ++row) {
+        const QModelIndex group = m_view->model()->index(row, 0);
+        if (!m_model->isOwnKeysGroup(toSource(group)))
+            m_view->expand(group);
+    }
 }
 
 std::optional<ops::KeySelection> KeyBrowser::currentSelection() const
@@ -224,6 +321,8 @@ void KeyBrowser::rescan()
     if (!m_connection)
         return;
     cancelScan();
+    if (m_model->totalKeys() > 0 && !m_keptView)
+        m_keptView = captureViewState();
     m_model->clear();
     m_expectedKeys = -1;
     // Every node's DBSIZE (a cluster's masters each hold part of the keyspace), for the progress bar: known once
@@ -266,12 +365,17 @@ void KeyBrowser::rescan()
         QTimer::singleShot(0, this, &KeyBrowser::pollServerKeys);
         updateProgress();
         showModel(m_proxy);
-        m_view->expandToDepth(0);
+        if (m_keptView)
+            restoreViewState(*std::exchange(m_keptView, std::nullopt));
+        else
+            expandDefault();
         Q_EMIT scanFinished(m_model->totalKeys());
     });
     connect(m_scan.get(), &redis::BackgroundScan::failed, this, [this](const redis::Reply& error) {
         updateProgress();
         showModel(m_proxy);
+        if (m_keptView)
+            restoreViewState(*std::exchange(m_keptView, std::nullopt));
         m_status->setText(tr("Scan stopped: %1").arg(error.errorMessage()));
     });
     m_scan->start();

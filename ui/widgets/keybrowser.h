@@ -53,6 +53,11 @@ public:
         return m_view;
     }
     bool isScanning() const;
+    // Write items of the context menu are off on a read-only connection and on protected keys (CacheScope's own
+    // namespaces and these globs).
+    void setSafety(bool readOnly, const QList<QByteArray>& protectedPatterns);
+    // Why the write items are off for this node, or nothing when they are on.
+    std::optional<QString> whyNotWritable(const ops::KeySelection& selection) const;
 
 public Q_SLOTS:
     void rescan();
@@ -88,6 +93,19 @@ Q_SIGNALS:
     void serverKeysChanged(qint64 keys);
 
 private:
+    // What the engineer opened, selected and scrolled to, by the nodes' names: a rescan (after an invalidation, on
+    // a schedule) puts it back instead of collapsing the tree.
+    struct ViewState
+    {
+        QList<QStringList> expanded;
+        QStringList current;
+        int scroll = 0;
+    };
+    ViewState captureViewState() const;
+    void restoreViewState(const ViewState& state);
+    // The first look: every category open but CacheScope's own keys.
+    void expandDefault();
+    QModelIndex findPath(const QStringList& path) const;
     void updateProgress();
     void pollServerKeys();
     void fetchMetadata(const QList<QByteArray>& keys);
@@ -114,6 +132,10 @@ private:
     QStringList m_serverKeysPerNode;
     bool m_sizePollInFlight = false;
     std::unique_ptr<redis::BackgroundScan> m_scan;
+    std::optional<ViewState> m_keptView; // taken as a rescan starts, put back as it ends
+    bool m_restoringView = false; // the current index put back is not a new selection by the engineer
+    bool m_readOnly = false;
+    QList<QByteArray> m_protectedPatterns;
     struct NodeScan
     {
         QString description;

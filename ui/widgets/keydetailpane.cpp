@@ -16,8 +16,10 @@
 #include <QHBoxLayout>
 #include <QHeaderView>
 #include <QLabel>
+#include <QLineEdit>
 #include <QPlainTextEdit>
 #include <QPushButton>
+#include <QRegularExpression>
 #include <QStackedWidget>
 #include <QTableView>
 #include <QVBoxLayout>
@@ -29,7 +31,7 @@ using namespace Qt::StringLiterals;
 KeyDetailPane::KeyDetailPane(redis::Client* connection, QWidget* parent)
     : QWidget(parent)
     , m_connection(connection)
-    , m_keyLabel(new QLabel(this))
+    , m_keyLabel(new QLineEdit(this))
     , m_shape(new QLabel(this))
     , m_type(new QLabel(this))
     , m_ttl(new QLabel(this))
@@ -58,9 +60,12 @@ KeyDetailPane::KeyDetailPane(redis::Client* connection, QWidget* parent)
     });
     m_refresh->setToolTip(tr("Read the key again"));
     m_delete->setToolTip(tr("Delete this key through the invalidation dialog: dry run, audit trail"));
-    for (QLabel* label : {m_keyLabel, m_shape, m_entry})
+    m_keyLabel->setReadOnly(true);
+    m_keyLabel->setFrame(false);
+    m_keyLabel->setStyleSheet(u"QLineEdit { background: transparent; }"_s);
+    for (QLabel* label : {m_shape, m_entry})
         label->setTextInteractionFlags(Qt::TextSelectableByMouse);
-    for (QLabel* label : {m_keyLabel, m_shape, m_type, m_entry, m_gone})
+    for (QLabel* label : {m_shape, m_type, m_entry, m_gone})
         label->setWordWrap(true);
     m_gone->setStyleSheet(u"QLabel { background: #fff3e0; color: #8a4b00; padding: 6px; border-radius: 3px; }"_s);
     m_gone->hide();
@@ -164,7 +169,8 @@ void KeyDetailPane::showKey(const QByteArray& key)
 {
     m_key = key;
     m_limit = ops::maxInspectedValueBytes;
-    m_keyLabel->setText(model::displayBytes(key, 400));
+    m_keyLabel->setText(model::displayBytes(key, 4096));
+    m_keyLabel->setCursorPosition(0);
     m_shape->clear();
     m_ttl->clear();
     m_entry->clear();
@@ -218,7 +224,11 @@ void KeyDetailPane::show(const ops::KeyInspection& inspection)
 {
     m_inspection = inspection;
     m_inspectedAt.start();
-    m_shape->setText(ops::describeInspectedKey(inspection));
+    // Break points in long runs without spaces (ids, vary values), so the pane never grows past its width.
+    QString shape = ops::describeInspectedKey(inspection);
+    static const QRegularExpression longRun(u"(\\S{40})(?=\\S)"_s);
+    shape.replace(longRun, u"\\1\u200B"_s);
+    m_shape->setText(shape);
     m_gone->setVisible(!inspection.exists());
     m_form->setRowVisible(m_entry, false);
     m_memberModel->reset({});

@@ -15,6 +15,7 @@
 
 class QFormLayout;
 class QLabel;
+class QLineEdit;
 class QPlainTextEdit;
 class QPushButton;
 class QStackedWidget;
@@ -85,7 +86,7 @@ private:
     redis::LatestRequest m_requests; // only the newest selection's answer is shown
     QTimer m_countdown;
 
-    QLabel* m_keyLabel;
+    QLineEdit* m_keyLabel; // one line that scrolls: a key has no spaces to wrap at
     QLabel* m_shape;
     QLabel* m_type;
     QLabel* m_ttl;

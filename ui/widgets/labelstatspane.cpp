@@ -74,7 +74,10 @@ LabelStatsPane::LabelStatsPane(redis::Client* connection, QWidget* parent)
     m_footprintTimer.start(10 * 60 * 1000);
     connect(m_dimension, &QComboBox::currentIndexChanged, this, &LabelStatsPane::refresh);
     connect(m_window, &QComboBox::currentIndexChanged, this, &LabelStatsPane::refresh);
-    connect(&m_timer, &QTimer::timeout, this, &LabelStatsPane::refresh);
+    connect(&m_timer, &QTimer::timeout, this, [this] {
+        if (!m_paused)
+            refresh();
+    });
     m_timer.start(5000);
 }
 
@@ -99,6 +102,11 @@ void LabelStatsPane::measureFootprint()
         m_footprint->setToolTip(footprint.summary() + u"\n\n"_s + m_footprintExplained);
         Q_EMIT footprintMeasured();
     });
+}
+
+void LabelStatsPane::setPaused(bool paused)
+{
+    m_paused = paused;
 }
 
 void LabelStatsPane::refresh()

@@ -33,6 +33,12 @@ public:
 
 public Q_SLOTS:
     void refresh();
+    // While paused (with the charts) the table keeps its rows; refresh() called directly still reads.
+    void setPaused(bool paused);
+    bool isPaused() const
+    {
+        return m_paused;
+    }
     // Measures what CacheScope's own keys cost in the server (SCAN + MEMORY USAGE: no lookups); also every 10 min.
     void measureFootprint();
 
@@ -50,6 +56,7 @@ private:
     QLabel* m_footprint;
     QString m_footprintExplained;
     QTimer m_timer;
+    bool m_paused = false;
     QTimer m_footprintTimer;
     bool m_loading = false;
     bool m_measuring = false;

@@ -40,6 +40,7 @@ LiveChartPane::LiveChartPane(QWidget* parent)
     , m_window(new QComboBox(this))
     , m_pause(new QPushButton(tr("Pause"), this))
     , m_now(new QLabel(this))
+    , m_pausedBadge(new QLabel(this))
 {
     m_hits->setName(tr("hits/s"));
     m_misses->setName(tr("misses/s"));
@@ -105,7 +106,11 @@ LiveChartPane::LiveChartPane(QWidget* parent)
     controls->addWidget(new QLabel(tr("Window:"), this));
     controls->addWidget(m_window);
     controls->addWidget(m_pause);
+    controls->addWidget(m_pausedBadge);
     controls->addStretch(1);
+    m_pausedBadge->setStyleSheet(
+        u"QLabel { background: #fff3e0; color: #8a4b00; font-weight: bold; padding: 2px 6px; border-radius: 3px; }"_s);
+    m_pausedBadge->hide();
     auto* layout = new QVBoxLayout(this);
     layout->setContentsMargins(0, 0, 0, 0);
     layout->addLayout(controls);
@@ -116,8 +121,10 @@ LiveChartPane::LiveChartPane(QWidget* parent)
     m_nodeChoice->setVisible(false);
     m_nodeChoice->setSizeAdjustPolicy(QComboBox::AdjustToContents);
     connect(m_nodeChoice, &QComboBox::currentIndexChanged, this, [this] {
-        if (!m_samples.isEmpty())
-            addSample(m_samples.takeLast()); // refreshes the figures line for the new choice too
+        if (m_samples.isEmpty() || m_paused)
+            return;
+        showHeadline(m_samples.last()); // the figures line for the new choice too
+        redraw();
     });
     connect(m_viewChoice, &QComboBox::currentIndexChanged, this,
         [this] { setView(View(m_viewChoice->currentData().toInt())); });
@@ -174,11 +181,25 @@ qint64 LiveChartPane::windowSeconds() const
 
 void LiveChartPane::setPaused(bool paused)
 {
+    if (paused == m_paused)
+        return;
     m_paused = paused;
     m_pause->setChecked(paused);
     m_pause->setText(paused ? tr("Resume") : tr("Pause"));
-    if (!paused)
+    m_pausedAt = QDateTime::currentDateTime();
+    m_samplesWhilePaused = 0;
+    m_pausedBadge->setText(tr("PAUSED at %1").arg(m_pausedAt.toString(u"HH:mm:ss"_s)));
+    m_pausedBadge->setVisible(paused);
+    if (!paused && !m_samples.isEmpty()) {
+        showHeadline(m_samples.last());
         redraw();
+    }
+    Q_EMIT pausedChanged(paused);
+}
+
+QString LiveChartPane::headline() const
+{
+    return m_now->text();
 }
 
 void LiveChartPane::setNodeNames(const QStringList& names)
@@ -220,6 +241,18 @@ void LiveChartPane::addSample(const ops::InfoSample& sample)
     m_ownExcluded += {sample.delta.ownHits, sample.delta.ownMisses};
     if (m_samples.size() > 24 * 3600)
         m_samples.removeFirst();
+    if (m_paused) {
+        ++m_samplesWhilePaused;
+        m_pausedBadge->setText(tr("PAUSED at %1 · %n new samples kept", nullptr, m_samplesWhilePaused)
+                                   .arg(m_pausedAt.toString(u"HH:mm:ss"_s)));
+        return; // the headline and the chart stay as they were when paused
+    }
+    showHeadline(sample);
+    redraw();
+}
+
+void LiveChartPane::showHeadline(const ops::InfoSample& sample)
+{
     const auto shown = figures(sample);
     if (!shown) {
         m_now->setText(tr("no sample of this node"));
@@ -246,8 +279,6 @@ void LiveChartPane::addSample(const ops::InfoSample& sample)
                 locale.toString(now.delta.ownHits), locale.toString(now.delta.ownMisses));
     m_now->setToolTip(excluded);
     m_view->setToolTip(excluded);
-    if (!m_paused)
-        redraw();
 }
 
 void LiveChartPane::redraw()

@@ -60,12 +60,24 @@ public:
     void showNode(int index);
     int shownNode() const;
 
+    bool isPaused() const
+    {
+        return m_paused;
+    }
+    QString headline() const;
+
 public Q_SLOTS:
     void addSample(const cachescope::ops::InfoSample& sample);
+    // Freezes the chart and the headline (samples are still kept, and drawn on resume), with a badge saying so;
+    // pausedChanged() lets the hit-rate table freeze with them.
     void setPaused(bool paused);
+
+Q_SIGNALS:
+    void pausedChanged(bool paused);
 
 private:
     void redraw();
+    void showHeadline(const ops::InfoSample& sample);
     qint64 windowSeconds() const;
     // The shown node's figures (or the whole keyspace's); nothing when that node was not sampled.
     std::optional<ops::NodeFigures> figures(const ops::InfoSample& sample) const;
@@ -91,6 +103,9 @@ private:
     QComboBox* m_window;
     QPushButton* m_pause;
     QLabel* m_now;
+    QLabel* m_pausedBadge;
+    QDateTime m_pausedAt;
+    int m_samplesWhilePaused = 0;
 };
 
 } // namespace cachescope::ui
