@@ -542,13 +542,24 @@ QVariant KeyTreeModel::groupData(const Node* node, int column, int role) const
     }
 }
 
+QVariant KeyTreeModel::notSampledYet(bool leaf, int role)
+{
+    // An empty cell said nothing; a dash with a reason says the figure is unknown, not zero.
+    if (role == Qt::DisplayRole)
+        return u"–"_s;
+    if (role == Qt::ToolTipRole)
+        return leaf ? tr("Not read yet: expand its group, or select the key")
+                    : tr("No key below was sampled yet: expand the node to read TTL and size");
+    return {};
+}
+
 QVariant KeyTreeModel::ttlData(qint64 soonestExpiry, qint64 latestExpiry, qint32 sampledKeys, bool leaf, int role)
 {
     const auto remaining = [](qint64 expiry) -> qint64 {
         return expiry > 0 ? std::max<qint64>(0, expiry - QDateTime::currentMSecsSinceEpoch()) : expiry;
     };
     if (soonestExpiry == 0)
-        return {};
+        return notSampledYet(leaf, role);
     if (role == TtlRole)
         return remaining(soonestExpiry);
     if (leaf) {
@@ -567,7 +578,7 @@ QVariant KeyTreeModel::ttlData(qint64 soonestExpiry, qint64 latestExpiry, qint32
 QVariant KeyTreeModel::memoryData(qint64 sampledBytes, qint32 sampledKeys, qint64 count, bool leaf, int role)
 {
     if (sampledKeys == 0)
-        return {};
+        return notSampledYet(leaf, role);
     const qint64 bytes = leaf ? sampledBytes : qint64(double(sampledBytes) / sampledKeys * double(count));
     if (role == MemoryRole)
         return bytes;

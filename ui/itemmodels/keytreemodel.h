@@ -128,6 +128,7 @@ private:
     QVariant groupData(const Node* node, int column, int role) const;
     QVariant leafData(const Node* owner, int leaf, int column, int role) const;
     QByteArray leafLabel(const Node* owner, const QByteArray& key) const;
+    static QVariant notSampledYet(bool leaf, int role);
     static QVariant ttlData(qint64 soonest, qint64 latest, qint32 sampledKeys, bool leaf, int role);
     static QVariant memoryData(qint64 bytes, qint32 sampledKeys, qint64 count, bool leaf, int role);
 

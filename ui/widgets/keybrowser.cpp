@@ -23,6 +23,7 @@
 #include <QPushButton>
 #include <QScrollBar>
 #include <QShortcut>
+#include <QStyle>
 #include <QTreeView>
 #include <QVBoxLayout>
 
@@ -61,8 +62,14 @@ KeyBrowser::KeyBrowser(redis::Client* connection, QWidget* parent)
     m_view->header()->setSectionResizeMode(KeyTreeModel::CountColumn, QHeaderView::ResizeToContents);
     m_view->header()->setSectionResizeMode(KeyTreeModel::TtlColumn, QHeaderView::Interactive);
     m_view->header()->setSectionResizeMode(KeyTreeModel::MemoryColumn, QHeaderView::Interactive);
-    m_view->header()->resizeSection(KeyTreeModel::TtlColumn, 80);
-    m_view->header()->resizeSection(KeyTreeModel::MemoryColumn, 90);
+    // Wide enough for the longest value each column shows (a group's TTL range, a memory estimate), so nothing is
+    // cut to "1m 22s – …" at the default size.
+    const QFontMetrics metrics(m_view->font());
+    const int padding = 3 * m_view->style()->pixelMetric(QStyle::PM_HeaderMargin) + 8;
+    m_view->header()->resizeSection(
+        KeyTreeModel::TtlColumn, metrics.horizontalAdvance(u"59m 59s – 59m 59s"_s) + padding);
+    m_view->header()->resizeSection(
+        KeyTreeModel::MemoryColumn, metrics.horizontalAdvance(u"≈ 1,023.99 KiB"_s) + padding);
     m_view->setAlternatingRowColors(true);
     m_progress->setMaximumHeight(14);
     m_progress->setTextVisible(false);

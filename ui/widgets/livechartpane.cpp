@@ -348,8 +348,13 @@ void LiveChartPane::redraw()
     m_expired->replace(expired);
     m_evicted->replace(evicted);
     m_timeAxis->setRange(start, end);
-    m_rateAxis->setRange(0, highest * 1.15);
-    m_memoryAxis->setRange(0, highestMemory * 1.15);
+    // Past an hour the axis spans midnight and days: it says which.
+    m_timeAxis->setFormat(windowSeconds() > 3600 ? u"dd MMM HH:mm"_s : u"HH:mm:ss"_s);
+    // Round ticks (0, 100, 200…), not 0, 80.2, 160.4…
+    m_rateAxis->setRange(0, std::max(highest * 1.1, 1.0));
+    m_rateAxis->applyNiceNumbers();
+    m_memoryAxis->setRange(0, std::max(highestMemory * 1.1, 1.0));
+    m_memoryAxis->applyNiceNumbers();
 }
 
 QString LiveChartPane::toCsv() const
