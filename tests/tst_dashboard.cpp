@@ -2,6 +2,7 @@
 #include "cache/cachemanager.h"
 #include "cache/responsecachepolicy.h"
 #include "cache/statsrecorder.h"
+#include "cache/statstiers.h"
 #include "dialogs/invalidationdialog.h"
 #include "itemmodels/auditmodel.h"
 #include "itemmodels/keytreemodel.h"
@@ -1175,6 +1176,49 @@ private Q_SLOTS:
         QVERIFY(badge->isHidden());
         QVERIFY(!window.labelStats()->isPaused());
         QVERIFY2(charts->headline().startsWith(u"<b>20.0 %</b> hit rate"_s), qPrintable(charts->headline()));
+    }
+
+    // A row of the hit-rate table charts that label's hit rate per bucket over the window, from the stored stats;
+    // a bucket without lookups is a gap in the line, not a straight line across it.
+    void aRowsTrendHasRealGaps()
+    {
+        redis::Connection connection(m_server.connectionOptions());
+        QVERIFY(testing::openAndWait(connection));
+        const cache::StatsTier tier = cache::defaultStatsTiers().first();
+        QCOMPARE(tier.bucket.count(), 1);
+        const qint64 now = QDateTime::currentSecsSinceEpoch();
+        const QByteArray label = "GET /api/trend";
+        for (int i = 1; i <= 10; ++i) {
+            const qint64 bucket = now - 21 + i;
+            if (i == 6)
+                continue; // an idle second
+            const QByteArray key = tier.bucketKey(bucket, cache::StatsDimension::Route);
+            testing::runCommand(connection,
+                {"HSET", key, label + '|' + cache::statsEventName(cache::StatsEvent::Hit), QByteArray::number(i),
+                    label + '|' + cache::statsEventName(cache::StatsEvent::Miss), QByteArray::number(10 - i)});
+            testing::runCommand(
+                connection, {"ZADD", tier.indexKey(), QByteArray::number(bucket), QByteArray::number(bucket)});
+        }
+        ui::LabelStatsPane pane(&connection);
+        pane.resize(700, 500);
+        pane.show();
+        QSignalSpy refreshed(&pane, &ui::LabelStatsPane::refreshed);
+        pane.refresh();
+        QVERIFY(refreshed.wait(5000));
+        pane.showTrend(label);
+        const QList<QList<QPointF>> segments = pane.trendSegments();
+        QCOMPARE(segments.size(), 2);
+        QCOMPARE(segments.at(0).size(), 5);
+        QCOMPARE(segments.at(1).size(), 4);
+        QCOMPARE(segments.at(0).first(), QPointF(double(now - 20) * 1000.0, 10.0));
+        QCOMPARE(segments.at(1).first(), QPointF(double(now - 14) * 1000.0, 70.0));
+        QCOMPARE(segments.at(1).last(), QPointF(double(now - 11) * 1000.0, 100.0));
+        save(&pane, u"label-trend"_s);
+        pane.showTrend({});
+        QVERIFY(pane.trendSegments().isEmpty());
+        for (int i = 1; i <= 10; ++i)
+            testing::runCommand(connection, {"DEL", tier.bucketKey(now - 21 + i, cache::StatsDimension::Route)});
+        testing::runCommand(connection, {"DEL", tier.indexKey()});
     }
 
     void perLabelHitRatesFromCoreStats()

@@ -53,8 +53,10 @@ std::optional<StatsEvent> eventFromName(const QByteArray& name)
     return std::nullopt;
 }
 
-void addBucket(StatsWindow& window, const redis::Reply& reply)
+void addBucket(StatsWindow& window, qint64 start, const redis::Reply& reply)
 {
+    window.buckets.append(StatsWindow::Bucket {start, {}});
+    QHash<QByteArray, StatsCounters>& inBucket = window.buckets.last().byLabel;
     const auto& fields = reply.elements();
     for (std::size_t i = 0; reply.isArray() && i + 1 < fields.size(); i += 2) {
         const QByteArray& field = fields[i].bytes();
@@ -68,11 +70,12 @@ void addBucket(StatsWindow& window, const redis::Reply& reply)
             window.cutLabels += value;
             continue;
         }
-        StatsCounters& counters = window.byLabel[label];
-        if (counter == "loadms")
-            counters.loadMsTotal += value;
-        else if (const auto event = eventFromName(counter))
-            counters.events[std::size_t(*event)] += value;
+        for (StatsCounters* counters : {&window.byLabel[label], &inBucket[label]}) {
+            if (counter == "loadms")
+                counters->loadMsTotal += value;
+            else if (const auto event = eventFromName(counter))
+                counters->events[std::size_t(*event)] += value;
+        }
     }
 }
 } // namespace
@@ -113,18 +116,29 @@ void readStatsWindow(redis::Client& connection, StatsDimension dimension, qint64
             }
             window->bucketsRead = int(buckets.size());
             QList<redis::AddressedCommand> reads;
-            for (const redis::Reply& bucket : buckets)
+            QList<qint64> starts;
+            for (const redis::Reply& bucket : buckets) {
                 reads.append({&connection, {"HGETALL", tier.bucketKey(bucket.bytes().toLongLong(), dimension)}});
-            redis::gatherReplies(reads, context, [window, callback](const std::vector<redis::Reply>& replies) {
+                starts.append(bucket.bytes().toLongLong() * tier.bucket.count());
+            }
+            redis::gatherReplies(reads, context, [window, callback, starts](const std::vector<redis::Reply>& replies) {
                 if (const redis::Reply* error = redis::firstError(replies)) {
                     callback(std::nullopt, error->errorMessage());
                     return;
                 }
-                for (const redis::Reply& reply : replies)
-                    addBucket(*window, reply);
+                for (std::size_t i = 0; i < replies.size(); ++i)
+                    addBucket(*window, starts.at(qsizetype(i)), replies[i]);
                 callback(*window, QString());
             });
         });
+}
+
+QList<std::pair<qint64, StatsCounters>> StatsWindow::trend(const QByteArray& label) const
+{
+    QList<std::pair<qint64, StatsCounters>> points;
+    for (const Bucket& bucket : buckets)
+        points.append({bucket.start, bucket.byLabel.value(label)});
+    return points;
 }
 
 QJsonObject statsCountersToJson(const StatsCounters& counters)

@@ -30,8 +30,17 @@ struct StatsWindow
     int bucketsRead = 0; // hashes read, besides the one index lookup
     qint64 cutLabels = 0; // labels folded into "(other)", summed over writing processes and buckets
     QHash<QByteArray, StatsCounters> byLabel; // label → counters, for the dimension asked for; "(other)" included
+    // The same per bucket, oldest first (only buckets that exist): for a label's trend over the window.
+    struct Bucket
+    {
+        qint64 start = 0; // unix seconds
+        QHash<QByteArray, StatsCounters> byLabel;
+    };
+    QList<Bucket> buckets;
 
     StatsCounters total() const;
+    // One label's counters per bucket that exists, oldest first: (bucket start, counters).
+    QList<std::pair<qint64, StatsCounters>> trend(const QByteArray& label) const;
     // "1 s buckets", "1 min buckets from 10:42"…: for the notes under tables.
     QString describe() const;
 };

@@ -36,6 +36,8 @@ int LabelStatsModel::columnCount(const QModelIndex& parent) const
 
 QVariant LabelStatsModel::data(const QModelIndex& index, int role) const
 {
+    if (role == LabelRole && index.isValid() && index.row() < m_labels.size())
+        return m_labels.at(index.row());
     if (!index.isValid() || index.row() >= m_labels.size())
         return {};
     const QByteArray& label = m_labels.at(index.row());

@@ -26,6 +26,7 @@ public:
     enum Role
     {
         SortRole = Qt::UserRole + 1, // numbers as numbers
+        LabelRole, // the label's raw bytes, for its trend
     };
 
     explicit LabelStatsModel(QObject* parent = nullptr);

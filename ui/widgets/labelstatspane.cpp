@@ -3,18 +3,25 @@
 #include "itemmodels/labelstatsmodel.h"
 
 #include "cache/statsreader.h"
+#include "model/displaybytes.h"
 #include "ops/ownfootprint.h"
 #include "redis/client.h"
 
+#include <QChart>
+#include <QChartView>
 #include <QComboBox>
+#include <QDateTimeAxis>
 #include <QHBoxLayout>
 #include <QHeaderView>
 #include <QLabel>
+#include <QLineSeries>
 #include <QLocale>
+#include <QScatterSeries>
 #include <QSortFilterProxyModel>
 #include <QTableView>
 #include <QTime>
 #include <QVBoxLayout>
+#include <QValueAxis>
 
 namespace cachescope::ui {
 
@@ -29,6 +36,8 @@ LabelStatsPane::LabelStatsPane(redis::Client* connection, QWidget* parent)
     , m_note(new QLabel(this))
     , m_table(new QTableView(this))
     , m_footprint(new QLabel(this))
+    , m_trendChart(new QChart)
+    , m_trendView(new QChartView(m_trendChart, this))
 {
     m_dimension->addItem(tr("Route"), int(cache::StatsDimension::Route));
     m_dimension->addItem(tr("Tenant"), int(cache::StatsDimension::Tenant));
@@ -62,6 +71,18 @@ LabelStatsPane::LabelStatsPane(redis::Client* connection, QWidget* parent)
     layout->setContentsMargins(0, 0, 0, 0);
     layout->addLayout(controls);
     layout->addWidget(m_table, 1);
+    layout->addWidget(m_trendView, 1);
+    m_trendView->hide();
+    m_trendView->setRenderHint(QPainter::Antialiasing);
+    m_trendView->setMinimumHeight(160);
+    m_trendChart->legend()->hide();
+    m_trendChart->setMargins(QMargins(2, 2, 2, 2));
+    m_table->setToolTip(tr("Click a row to chart its hit rate over the window"));
+    connect(m_table, &QTableView::clicked, this, [this](const QModelIndex& index) {
+        const QByteArray label =
+            index.siblingAtColumn(LabelStatsModel::LabelColumn).data(LabelStatsModel::LabelRole).toByteArray();
+        showTrend(label == m_trendLabel ? QByteArray() : label); // a second click on the same row closes it
+    });
     layout->addWidget(m_footprint);
     m_footprint->setWordWrap(true);
     m_footprint->setText(tr("CacheScope's own keys in this Redis: not measured yet."));
@@ -104,6 +125,72 @@ void LabelStatsPane::measureFootprint()
     });
 }
 
+void LabelStatsPane::showTrend(const QByteArray& label)
+{
+    m_trendLabel = label;
+    drawTrend();
+}
+
+QList<QList<QPointF>> LabelStatsPane::trendSegments() const
+{
+    return m_trendSegments;
+}
+
+void LabelStatsPane::drawTrend()
+{
+    m_trendChart->removeAllSeries();
+    for (QAbstractAxis* axis : m_trendChart->axes())
+        m_trendChart->removeAxis(axis);
+    m_trendSegments.clear();
+    m_trendView->setVisible(!m_trendLabel.isEmpty());
+    if (m_trendLabel.isEmpty())
+        return;
+    const cache::StatsWindow& window = m_model->window();
+    // Consecutive buckets with lookups make one line; a bucket missing or without lookups breaks it: a real gap,
+    // not a straight line across an idle stretch.
+    QList<QPointF> run;
+    qint64 previous = std::numeric_limits<qint64>::min();
+    for (const auto& [start, counters] : window.trend(m_trendLabel)) {
+        const auto rate = cache::hitRate(counters);
+        const bool adjacent = start - previous == window.bucketSeconds;
+        if (!rate || !adjacent) {
+            if (!run.isEmpty())
+                m_trendSegments.append(run);
+            run.clear();
+        }
+        if (rate)
+            run.append(QPointF(double(start) * 1000.0, *rate * 100.0));
+        previous = start;
+    }
+    if (!run.isEmpty())
+        m_trendSegments.append(run);
+    auto* time = new QDateTimeAxis;
+    time->setFormat(window.seconds > 3600 ? u"dd MMM HH:mm"_s : u"HH:mm:ss"_s);
+    time->setRange(QDateTime::fromSecsSinceEpoch(window.from), QDateTime::fromSecsSinceEpoch(window.to));
+    time->setTickCount(5);
+    auto* percent = new QValueAxis;
+    percent->setRange(0, 100);
+    percent->setTickCount(5);
+    percent->setLabelFormat(u"%d %%"_s);
+    m_trendChart->addAxis(time, Qt::AlignBottom);
+    m_trendChart->addAxis(percent, Qt::AlignLeft);
+    for (const QList<QPointF>& segment : std::as_const(m_trendSegments)) {
+        // A lone bucket is a dot: a line needs two points.
+        QXYSeries* series = segment.size() == 1 ? static_cast<QXYSeries*>(new QScatterSeries)
+                                                : static_cast<QXYSeries*>(new QLineSeries);
+        if (auto* dots = qobject_cast<QScatterSeries*>(series))
+            dots->setMarkerSize(6);
+        series->append(segment);
+        series->setColor(QColor(0x2e, 0x7d, 0x32));
+        m_trendChart->addSeries(series);
+        series->attachAxis(time);
+        series->attachAxis(percent);
+    }
+    m_trendChart->setTitle(tr("Hit rate of %1, %2%3")
+                               .arg(model::displayBytes(m_trendLabel, 120), window.describe(),
+                                   m_trendSegments.isEmpty() ? tr(": no lookups in this window") : QString()));
+}
+
 void LabelStatsPane::setPaused(bool paused)
 {
     m_paused = paused;
@@ -125,6 +212,7 @@ void LabelStatsPane::refresh()
                 return;
             }
             m_model->setWindow(*window);
+            drawTrend();
             m_note->setText(
                 window->byLabel.isEmpty() ? tr(
                     "No CacheScope-instrumented traffic in this window (cachesim or services using core record it).")

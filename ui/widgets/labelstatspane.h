@@ -2,10 +2,13 @@
 
 #include "cache/statsrecorder.h"
 
+#include <QPointF>
 #include <QPointer>
 #include <QTimer>
 #include <QWidget>
 
+class QChart;
+class QChartView;
 class QComboBox;
 class QLabel;
 class QTableView;
@@ -39,6 +42,10 @@ public Q_SLOTS:
     {
         return m_paused;
     }
+    // Charts this label's hit rate per bucket over the window shown (a row click does it); empty: hides the trend.
+    void showTrend(const QByteArray& label);
+    // The trend shown: (bucket start, hit rate) per bucket with lookups; a bucket without any is a gap.
+    QList<QList<QPointF>> trendSegments() const;
     // Measures what CacheScope's own keys cost in the server (SCAN + MEMORY USAGE: no lookups); also every 10 min.
     void measureFootprint();
 
@@ -47,6 +54,8 @@ Q_SIGNALS:
     void footprintMeasured();
 
 private:
+    void drawTrend();
+
     QPointer<redis::Client> m_connection;
     LabelStatsModel* m_model;
     QComboBox* m_dimension;
@@ -54,6 +63,10 @@ private:
     QLabel* m_note;
     QTableView* m_table;
     QLabel* m_footprint;
+    QByteArray m_trendLabel;
+    QChart* m_trendChart;
+    QChartView* m_trendView;
+    QList<QList<QPointF>> m_trendSegments;
     QString m_footprintExplained;
     QTimer m_timer;
     bool m_paused = false;
