@@ -32,6 +32,8 @@
 #include <QJsonObject>
 #include <QLabel>
 #include <QLineEdit>
+#include <QMenu>
+#include <QMenuBar>
 #include <QPlainTextEdit>
 #include <QProcess>
 #include <QProgressBar>
@@ -1219,6 +1221,45 @@ private Q_SLOTS:
         for (int i = 1; i <= 10; ++i)
             testing::runCommand(connection, {"DEL", tier.bucketKey(now - 21 + i, cache::StatsDimension::Route)});
         testing::runCommand(connection, {"DEL", tier.indexKey()});
+    }
+
+    // The keyboard: Down from the filter into the tree, Ctrl+1…4 for the tabs; the Cache menu holds every cache
+    // action.
+    void keyboardAndCacheMenu()
+    {
+        seed();
+        redis::Connection connection(m_server.connectionOptions());
+        ui::MainWindow window(&connection, ui::SafetyOptions {});
+        window.show();
+        window.activateWindow();
+        QVERIFY(QTest::qWaitForWindowActive(&window));
+        QSignalSpy scanned(window.keyBrowser(), &ui::KeyBrowser::scanFinished);
+        connection.open();
+        QVERIFY(scanned.wait(10000));
+        window.keyBrowser()->focusFilter();
+        auto* filter = window.keyBrowser()->findChild<QLineEdit*>();
+        QVERIFY(filter && filter->hasFocus());
+        QTest::keyClick(filter, Qt::Key_Down);
+        QVERIFY(window.keyBrowser()->view()->hasFocus());
+        QVERIFY(window.keyBrowser()->view()->currentIndex().isValid());
+        const QList<QWidget*> tabs {
+            window.tabs()->widget(0), window.keyDetail(), window.routeEditor(), window.auditPane()};
+        for (int i = 3; i >= 0; --i) {
+            QTest::keyClick(&window, Qt::Key(Qt::Key_1 + i), Qt::ControlModifier);
+            QCOMPARE(window.tabs()->currentWidget(), tabs.at(i));
+        }
+        QStringList cacheActions;
+        for (QMenu* menu : window.menuBar()->findChildren<QMenu*>()) {
+            if (menu->title() == u"&Cache"_s) {
+                for (QAction* action : menu->actions()) {
+                    if (!action->isSeparator())
+                        cacheActions.append(action->text());
+                }
+            }
+        }
+        QCOMPARE(cacheActions,
+            (QStringList {u"&Invalidate…"_s, u"Set &TTL on keys…"_s, u"&Rescan keys"_s, u"Edit &route TTLs"_s,
+                u"&Audit trail"_s, u"&Measure CacheScope's own keys"_s}));
     }
 
     void perLabelHitRatesFromCoreStats()

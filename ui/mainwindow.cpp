@@ -217,8 +217,31 @@ void MainWindow::createActions()
     file->addSeparator();
     file->addAction(quit);
     view->addActions({rescan, filter, cancel, pause});
+    // Ctrl+1…4: the tabs, in their order.
+    view->addSeparator();
+    for (int tab = 0; tab < m_tabs->count(); ++tab) {
+        auto* show = new QAction(tr("Show %1").arg(m_tabs->tabText(tab)), this);
+        show->setShortcut(QKeySequence(Qt::CTRL | Qt::Key(Qt::Key_1 + tab)));
+        connect(show, &QAction::triggered, this, [this, tab] { m_tabs->setCurrentIndex(tab); });
+        view->addAction(show);
+        addAction(show); // works without the menu open, from any pane
+    }
+    auto* setTtl = new QAction(tr("Set &TTL on keys…"), this);
+    connect(setTtl, &QAction::triggered, this, [this] {
+        if (InvalidationDialog* dialog = openSetTtl(std::nullopt, 300))
+            dialog->offerSelection(m_browser->currentSelection());
+    });
+    auto* editRoutes = new QAction(tr("Edit &route TTLs"), this);
+    connect(editRoutes, &QAction::triggered, this, [this] { m_tabs->setCurrentWidget(m_routes); });
+    auto* auditTrail = new QAction(tr("&Audit trail"), this);
+    connect(auditTrail, &QAction::triggered, this, [this] { m_tabs->setCurrentWidget(m_audit); });
+    auto* footprint = new QAction(tr("&Measure CacheScope's own keys"), this);
+    connect(footprint, &QAction::triggered, m_labelStats, &LabelStatsPane::measureFootprint);
+    // Every cache action in one menu, whatever pane or menu it also lives in.
     QMenu* cache = menuBar()->addMenu(tr("&Cache"));
-    cache->addAction(invalidate);
+    cache->addActions({invalidate, setTtl});
+    cache->addSeparator();
+    cache->addActions({rescan, editRoutes, auditTrail, footprint});
     toolbar->addActions({rescan, filter, pause, invalidate});
 }
 

@@ -126,6 +126,13 @@ KeyBrowser::KeyBrowser(redis::Client* connection, QWidget* parent)
     connect(m_view, &QTreeView::expanded, this, [this](const QModelIndex& index) {
         fetchMetadata(m_model->keysAwaitingMetadata(toSource(index), metadataPerExpansion));
     });
+    // Down from the filter goes into the tree, as in a search field with a list under it.
+    auto* intoTree = new QShortcut(QKeySequence(Qt::Key_Down), m_filter, nullptr, nullptr, Qt::WidgetShortcut);
+    connect(intoTree, &QShortcut::activated, this, [this] {
+        m_view->setFocus();
+        if (!m_view->currentIndex().isValid() && m_view->model() && m_view->model()->rowCount() > 0)
+            m_view->setCurrentIndex(m_view->model()->index(0, 0));
+    });
     // Del on a node: that node's keys, as its context menu offers (off where that is off).
     auto* deleteNode = new QShortcut(QKeySequence::Delete, m_view, nullptr, nullptr, Qt::WidgetShortcut);
     connect(deleteNode, &QShortcut::activated, this, [this] {
