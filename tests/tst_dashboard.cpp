@@ -925,6 +925,16 @@ private Q_SLOTS:
                 QCOMPARE(topNames(), categories);
             }
         }
+        // Groups in natural order: venue v2 before venue v12.
+        view->sortByColumn(ui::KeyTreeModel::NameColumn, Qt::AscendingOrder);
+        const QModelIndex acmeVenues =
+            model->match(model->index(0, 0, model->index(0, 0)), Qt::DisplayRole, u"tenant acme"_s, 1, Qt::MatchExactly)
+                .value(0);
+        QStringList venues;
+        for (int row = 0; row < model->rowCount(acmeVenues); ++row)
+            venues.append(model->index(row, 0, acmeVenues).data().toString());
+        QCOMPARE(venues.mid(0, 3), (QStringList {u"venue v1"_s, u"venue v2"_s, u"venue v3"_s}));
+        QCOMPARE(venues.last(), u"venue v12"_s);
         const QModelIndex own = model->index(3, 0);
         QVERIFY(!view->isExpanded(own)); // collapsed on the first look, the others open
         QVERIFY(view->isExpanded(model->index(0, 0)) && view->isExpanded(model->index(1, 0)));

@@ -6,6 +6,44 @@
 
 namespace cachescope::ui {
 
+namespace {
+// Runs of digits compare by value, the rest character by character.
+bool naturalLess(const QString& a, const QString& b)
+{
+    qsizetype i = 0;
+    qsizetype j = 0;
+    while (i < a.size() && j < b.size()) {
+        if (a.at(i).isDigit() && b.at(j).isDigit()) {
+            qsizetype endA = i;
+            qsizetype endB = j;
+            while (endA < a.size() && a.at(endA).isDigit())
+                ++endA;
+            while (endB < b.size() && b.at(endB).isDigit())
+                ++endB;
+            // Without leading zeros, the longer run is the larger number; equal lengths compare as text.
+            QStringView runA = QStringView(a).sliced(i, endA - i);
+            QStringView runB = QStringView(b).sliced(j, endB - j);
+            while (runA.size() > 1 && runA.front() == u'0')
+                runA = runA.sliced(1);
+            while (runB.size() > 1 && runB.front() == u'0')
+                runB = runB.sliced(1);
+            if (runA.size() != runB.size())
+                return runA.size() < runB.size();
+            if (const int order = runA.compare(runB); order != 0)
+                return order < 0;
+            i = endA;
+            j = endB;
+            continue;
+        }
+        if (a.at(i) != b.at(j))
+            return a.at(i) < b.at(j);
+        ++i;
+        ++j;
+    }
+    return a.size() - i < b.size() - j;
+}
+} // namespace
+
 KeyFilterProxyModel::KeyFilterProxyModel(QObject* parent)
     : QSortFilterProxyModel(parent)
 {
@@ -145,7 +183,13 @@ bool KeyFilterProxyModel::lessThan(const QModelIndex& left, const QModelIndex& r
         };
         return value(left) < value(right);
     }
-    return left.data(Qt::DisplayRole).toString() < right.data(Qt::DisplayRole).toString();
+    const QString leftName = left.data(Qt::DisplayRole).toString();
+    const QString rightName = right.data(Qt::DisplayRole).toString();
+    if (leftIsKey)
+        return leftName < rightName; // a million keys: plain comparison
+    // Groups (tenants, venues, routes) in natural order: venue v2 before venue v12. By hand: QCollator's numeric
+    // mode needs ICU and a real locale, which a dashboard started under LANG=C does not have.
+    return naturalLess(leftName, rightName);
 }
 
 } // namespace cachescope::ui
