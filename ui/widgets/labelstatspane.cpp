@@ -21,6 +21,8 @@
 #include <QTableView>
 #include <QTime>
 #include <QVBoxLayout>
+
+#include <optional>
 #include <QValueAxis>
 
 namespace cachescope::ui {
@@ -149,10 +151,10 @@ void LabelStatsPane::drawTrend()
     // Consecutive buckets with lookups make one line; a bucket missing or without lookups breaks it: a real gap,
     // not a straight line across an idle stretch.
     QList<QPointF> run;
-    qint64 previous = std::numeric_limits<qint64>::min();
+    std::optional<qint64> previous;
     for (const auto& [start, counters] : window.trend(m_trendLabel)) {
         const auto rate = cache::hitRate(counters);
-        const bool adjacent = start - previous == window.bucketSeconds;
+        const bool adjacent = previous && start - *previous == window.bucketSeconds;
         if (!rate || !adjacent) {
             if (!run.isEmpty())
                 m_trendSegments.append(run);
