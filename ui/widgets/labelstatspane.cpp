@@ -141,8 +141,10 @@ QList<QList<QPointF>> LabelStatsPane::trendSegments() const
 void LabelStatsPane::drawTrend()
 {
     m_trendChart->removeAllSeries();
-    for (QAbstractAxis* axis : m_trendChart->axes())
-        m_trendChart->removeAxis(axis);
+    for (QAbstractAxis* axis : m_trendChart->axes()) {
+        m_trendChart->removeAxis(axis); // hands the axis back to us (LeakSanitizer caught it)
+        delete axis;
+    }
     m_trendSegments.clear();
     m_trendView->setVisible(!m_trendLabel.isEmpty());
     if (m_trendLabel.isEmpty())
