@@ -5,7 +5,7 @@
 #include "model/displaybytes.h"
 #include "redis/client.h"
 
-#include <QJsonDocument>
+#include <QHash>
 #include <QPointer>
 
 #include <memory>
@@ -96,24 +96,6 @@ QString describeInspectedKey(const KeyInspection& inspection)
 {
     const QString own = footprintKind(inspection.key);
     return own.isEmpty() ? describeParsedKey(inspection.parsed) : u"CacheScope's own data: "_s + own;
-}
-
-QString formatValueForDisplay(const QByteArray& value)
-{
-    QJsonParseError error;
-    const QJsonDocument document = QJsonDocument::fromJson(value, &error);
-    if (error.error == QJsonParseError::NoError && !document.isNull())
-        return QString::fromUtf8(document.toJson(QJsonDocument::Indented)).trimmed();
-    return model::displayBytes(value);
-}
-
-QString describePttl(qint64 pttl)
-{
-    if (pttl == -1)
-        return u"no expiry"_s;
-    if (pttl == -2)
-        return u"key does not exist"_s;
-    return QString::number(double(pttl) / 1000.0, 'f', 3) + u" s"_s;
 }
 
 } // namespace cachescope::ops

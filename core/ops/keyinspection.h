@@ -47,10 +47,4 @@ QString describeParsedKey(const model::ParsedKey& parsed);
 // The same for an inspected key, CacheScope's own data named as such ("CacheScope's own data: tag indexes").
 QString describeInspectedKey(const KeyInspection& inspection);
 
-// A value for people: indented JSON when it is JSON, else the bytes with non-printables escaped.
-QString formatValueForDisplay(const QByteArray& value);
-
-// "12.345 s", "no expiry", "key does not exist".
-QString describePttl(qint64 pttl);
-
 } // namespace cachescope::ops
