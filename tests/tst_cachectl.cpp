@@ -416,7 +416,7 @@ private Q_SLOTS:
             u"expire"_s, u"gateway:response:GET:/api/events:tenant:acme:*"_s, u"--ttl"_s, u"90"_s};
         const Run dry = cachectl(at() + pattern);
         QCOMPARE(dry.exitCode, 0);
-        QVERIFY2(dry.out.contains("3 would get the TTL"), dry.out.constData());
+        QVERIFY2(dry.out.contains(": 3 matched, 3 would get the new TTL\n"), dry.out.constData());
         const QByteArray key = "gateway:response:GET:/api/events:tenant:acme:venue:v1";
         QCOMPARE(m_server.cli({u"TTL"_s, QString::fromUtf8(key)}).trimmed(), QByteArray("-1"));
 

@@ -1,3 +1,5 @@
+#include "cache/cacheenvelope.h"
+#include "ops/entryttl.h"
 #include "redis/backgroundscan.h"
 #include "redis/connection.h"
 #include "redis/scaniterator.h"
@@ -114,6 +116,12 @@ private Q_SLOTS:
             {"ZRANGE", "z", "0", "9", "WITHSCORES"}};
         for (const auto& command : commands)
             QTest::newRow(command.join(' ').constData()) << command;
+        // The TTL script (ops/entryttl.h) reports its own lookups: on an entry, a foreign string, a hash, no key.
+        for (const QByteArray key : {"entry", "s", "h", "absent"}) {
+            for (const bool dryRun : {true, false})
+                QTest::newRow(QByteArray("ttl script on " + key + (dryRun ? " (dry run)" : "")).constData())
+                    << ops::entryTtlCommand(key, {60, false}, dryRun);
+        }
     }
     void ownLookupsMatchTheServersCounters()
     {
@@ -121,6 +129,10 @@ private Q_SLOTS:
         m_server.cli({}, "SET s value\nHSET h f v\nRPUSH l a\nSADD st a\nZADD z 1 a\nXADD x * f v\n");
         Connection connection(options());
         QVERIFY(testing::openAndWait(connection));
+        cache::CacheEnvelope entry;
+        entry.payload = "{}";
+        entry.expiresAtMs = QDateTime::currentMSecsSinceEpoch() + 30000;
+        QVERIFY(testing::runCommand(connection, {"SET", "entry", entry.encode(0), "PX", "90000"}).isStatus("OK"));
         auto serverCounts = [&connection] {
             return testing::keyspaceLookupsIn(testing::runCommand(connection, {"INFO", "stats"}).bytes());
         };

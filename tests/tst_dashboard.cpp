@@ -74,6 +74,19 @@ private:
         QVERIFY(widget->grab().save(dir + u'/' + name + u".png"_s));
     }
 
+    // Selects the rule for `path` in the editor's table; its TTL cell (invalid when there is no such rule).
+    static QModelIndex selectRule(ui::RouteEditorPane* editor, const QString& path)
+    {
+        ui::RouteRulesModel* rules = editor->rulesModel();
+        const QModelIndex rule =
+            rules->match(rules->index(0, ui::RouteRulesModel::PathColumn), Qt::EditRole, path, 1, Qt::MatchExactly)
+                .value(0);
+        if (!rule.isValid())
+            return {};
+        editor->table()->setCurrentIndex(rule);
+        return rule.siblingAtColumn(ui::RouteRulesModel::TtlColumn);
+    }
+
     // The window on its route editor, showing the defaults (nothing stored).
     static ui::RouteEditorPane* showDefaultRoutes(ui::MainWindow& window, redis::Connection& connection)
     {
@@ -702,13 +715,9 @@ private Q_SLOTS:
         ui::RouteEditorPane* editor = showDefaultRoutes(window, connection);
         QVERIFY(editor);
         ui::RouteRulesModel* rules = editor->rulesModel();
-        const QModelIndex eventsRule = rules
-                                           ->match(rules->index(0, ui::RouteRulesModel::PathColumn), Qt::EditRole,
-                                               u"/api/events"_s, 1, Qt::MatchExactly)
-                                           .value(0);
-        QVERIFY(eventsRule.isValid());
-        editor->table()->setCurrentIndex(eventsRule);
-        QVERIFY(rules->setData(eventsRule.siblingAtColumn(ui::RouteRulesModel::TtlColumn), 42));
+        const QModelIndex eventsTtl = selectRule(editor, u"/api/events"_s);
+        QVERIFY(eventsTtl.isValid());
+        QVERIFY(rules->setData(eventsTtl, 42));
         editor->requestApplyTtl(); // unsaved: refused with the reason
         QVERIFY2(editor->message().contains(u"save them first"_s), qPrintable(editor->message()));
         QVERIFY(window.findChildren<ui::InvalidationDialog*>().isEmpty());
@@ -737,7 +746,7 @@ private Q_SLOTS:
         QCOMPARE(m_server.cli({u"TTL"_s, u"events:1"_s}).trimmed(), QByteArray("-1"));
         const ops::AuditRecord record = testing::auditRecords(m_server.connectionOptions(), 1).value(0);
         QCOMPARE(record.action, u"expire"_s);
-        QCOMPARE(record.detail, u"ttl 42s LT"_s);
+        QCOMPARE(record.detail, u"ttl 42s only shorten"_s);
         QCOMPARE(record.outcome, u"completed"_s);
         QCOMPARE(record.dryRun, false);
         dialog->close();
@@ -748,7 +757,7 @@ private Q_SLOTS:
         scope.venue = "v5";
         ui::InvalidationDialog* nodeDialog =
             window.openSetTtl(ops::selectGatewayKeys(scope, model::RouteConfig::defaults()), 120);
-        QTRY_COMPARE_WITH_TIMEOUT(nodeDialog->previewTotal(), 3, 5000);
+        QTRY_COMPARE_WITH_TIMEOUT(nodeDialog->previewTotal(), 2, 5000); // of 3: the events entry expires sooner
         QSignalSpy nodeExecuted(nodeDialog, &ui::InvalidationDialog::executed);
         nodeDialog->execute();
         QVERIFY(nodeExecuted.wait(5000));
@@ -758,6 +767,81 @@ private Q_SLOTS:
         QVERIFY(ttlOf("gateway:response:GET:/api/venues/3:tenant:globex:venue:v6") > 500);
         save(nodeDialog, u"dialog-set-ttl-done"_s);
         nodeDialog->close();
+        seed();
+    }
+
+    // The day-long complaint: after raising a route from 30 to 60 s, "Apply TTL to existing keys" cut entries from
+    // 90 s (30 s + 60 s grace) to 60 s and lengthened none. Now the dialog opens on a raise with "only shorten" off,
+    // warns when it is ticked, previews the exact number that will change, and writes what the cache manager would:
+    // fresh for 60 s from now and the entry's own grace on top.
+    void applyingARaisedRouteTtlLengthensEntriesAndKeepsTheirGrace()
+    {
+        seed();
+        redis::Connection connection(m_server.connectionOptions());
+        QVERIFY(testing::openAndWait(connection));
+        ui::SafetyOptions safety;
+        safety.actor = u"raise@test"_s;
+        ui::MainWindow window(&connection, safety);
+        window.resize(1280, 800);
+        ui::RouteEditorPane* editor = showDefaultRoutes(window, connection);
+        QVERIFY(editor);
+        ui::RouteRulesModel* rules = editor->rulesModel();
+        const QModelIndex eventsTtl = selectRule(editor, u"/api/events"_s);
+        QVERIFY(eventsTtl.isValid());
+        for (const int ttl : {30, 60}) {
+            QVERIFY(rules->setData(eventsTtl, ttl));
+            QSignalSpy saved(editor, &ui::RouteEditorPane::saved);
+            editor->save();
+            QVERIFY(saved.wait(5000));
+        }
+        // The route's 36 entries, as a gateway wrote them under 30 s with 60 s of grace.
+        const QSet<QByteArray> entries = testing::scanAll(connection, "gateway:response:GET:/api/events:*");
+        QCOMPARE(entries.size(), 36);
+        const qint64 writtenAt = QDateTime::currentMSecsSinceEpoch();
+        for (const QByteArray& key : entries) {
+            cache::CacheEnvelope entry;
+            entry.payload = "[]";
+            entry.expiresAtMs = writtenAt + 30000;
+            QVERIFY(testing::runCommand(
+                connection, {"SET", key, entry.encode(0), "PXAT", QByteArray::number(writtenAt + 90000)})
+                        .isStatus("OK"));
+        }
+
+        editor->requestApplyTtl();
+        const auto dialogs = window.findChildren<ui::InvalidationDialog*>();
+        QCOMPARE(dialogs.size(), 1);
+        ui::InvalidationDialog* dialog = dialogs.first();
+        auto* onlyShorten = dialog->findChild<QCheckBox*>(u"onlyShorten"_s);
+        QVERIFY(onlyShorten);
+        QVERIFY(!onlyShorten->isChecked()); // a raise
+        QVERIFY(!dialog->ttlNote().contains(u"goes up"_s));
+        QTRY_COMPARE_WITH_TIMEOUT(dialog->previewTotal(), 36, 5000);
+
+        onlyShorten->setChecked(true);
+        QVERIFY2(dialog->ttlNote().contains(u"The TTL goes up from 30s to 1m, but"_s), qPrintable(dialog->ttlNote()));
+        QCOMPARE(dialog->previewTotal(), 0); // the old preview no longer holds
+        QSignalSpy previewed(dialog, &ui::InvalidationDialog::previewed);
+        dialog->preview();
+        QVERIFY(previewed.wait(5000));
+        QCOMPARE(previewed.last().at(0).toLongLong(), 0); // only shorten: none of them
+        save(dialog, u"dialog-apply-raise-only-shorten"_s);
+
+        onlyShorten->setChecked(false);
+        dialog->preview();
+        QVERIFY(previewed.wait(5000));
+        QCOMPARE(dialog->previewTotal(), 36);
+        QSignalSpy executed(dialog, &ui::InvalidationDialog::executed);
+        dialog->execute();
+        QVERIFY(executed.wait(5000));
+        QCOMPARE(dialog->deletedTotal(), 36);
+        const QByteArray key = "gateway:response:GET:/api/events:tenant:acme:venue:v3";
+        const auto entry = cache::CacheEnvelope::decode(testing::runCommand(connection, {"GET", key}).bytes());
+        QVERIFY(entry);
+        const qint64 fresh = entry->expiresAtMs - QDateTime::currentMSecsSinceEpoch();
+        QVERIFY2(fresh > 57000 && fresh <= 60000, qPrintable(QString::number(fresh)));
+        QCOMPARE(testing::runCommand(connection, {"PEXPIRETIME", key}).integer() - entry->expiresAtMs, 60000);
+        save(dialog, u"dialog-apply-raise-done"_s);
+        dialog->close();
         seed();
     }
 

@@ -1,3 +1,4 @@
+#include "cache/cacheenvelope.h"
 #include "model/gatewaykey.h"
 #include "model/redisglob.h"
 #include "model/reservedkeys.h"
@@ -216,6 +217,97 @@ private Q_SLOTS:
         QVERIFY2(onlyShorten ? shortTtl <= 30 : qAbs(shortTtl - 600) <= 1, qPrintable(QString::number(shortTtl)));
         // Keys outside the pattern keep no TTL.
         QCOMPARE(testing::runCommand(*m_connection, {"TTL", "gateway:response:GET:/api/venues/1"}).integer(), -1);
+    }
+
+    // "Apply TTL to existing keys" writes what the cache manager would: an entry (envelope) gets a new logical expiry
+    // and keeps its grace on top; other values get the TTL as EXPIRE would. The dry run counts exactly the keys the
+    // run then changes, and changes nothing. 1000 entries written with 30 s + 60 s grace, 500 plain keys with 45 s,
+    // 10 plain keys without expiry.
+    void ttlRunsWriteWhatTheCacheManagerWould_data()
+    {
+        QTest::addColumn<qint64>("ttl");
+        QTest::addColumn<bool>("onlyShorten");
+        QTest::addColumn<qint64>("expectedChanged");
+        QTest::addColumn<qint64>("entryLogicalMs"); // from now
+        QTest::addColumn<qint64>("entryKeyMs");
+        QTest::addColumn<qint64>("plainKeyMs");
+        QTest::newRow("raise to 60 s") << qint64(60) << false << qint64(1510) << qint64(60000) << qint64(120000)
+                                       << qint64(60000);
+        QTest::newRow("only shorten keeps a raise from lengthening")
+            << qint64(60) << true << qint64(10) << qint64(30000) << qint64(90000) << qint64(45000);
+        QTest::newRow("cut to 20 s, only shorten")
+            << qint64(20) << true << qint64(1510) << qint64(20000) << qint64(80000) << qint64(20000);
+        QTest::newRow("cut to 20 s") << qint64(20) << false << qint64(1510) << qint64(20000) << qint64(80000)
+                                     << qint64(20000);
+    }
+    void ttlRunsWriteWhatTheCacheManagerWould()
+    {
+        QFETCH(qint64, ttl);
+        QFETCH(bool, onlyShorten);
+        QFETCH(qint64, expectedChanged);
+        QFETCH(qint64, entryLogicalMs);
+        QFETCH(qint64, entryKeyMs);
+        QFETCH(qint64, plainKeyMs);
+        QVERIFY(testing::runCommand(*m_connection, {"FLUSHALL"}).isStatus("OK"));
+        const qint64 writtenAt = QDateTime::currentMSecsSinceEpoch();
+        for (int i = 0; i < 1000; ++i) {
+            cache::CacheEnvelope entry;
+            entry.payload = "{\"n\":" + QByteArray::number(i) + "}";
+            entry.expiresAtMs = writtenAt + 30000;
+            m_connection->command({"SET", "gateway:response:GET:/api/events/" + QByteArray::number(i), entry.encode(0),
+                                      "PXAT", QByteArray::number(writtenAt + 90000)},
+                nullptr, nullptr);
+        }
+        for (int i = 0; i < 500; ++i)
+            m_connection->command(
+                {"SET", "gateway:response:GET:/api/plain/" + QByteArray::number(i), "x", "EX", "45"}, nullptr, nullptr);
+        for (int i = 0; i < 10; ++i)
+            m_connection->command(
+                {"SET", "gateway:response:GET:/api/kept/" + QByteArray::number(i), "x"}, nullptr, nullptr);
+        QCOMPARE(testing::runCommand(*m_connection, {"DBSIZE"}).integer(), 1510);
+        auto logicalIn = [this](const QByteArray& key) {
+            const auto entry = cache::CacheEnvelope::decode(testing::runCommand(*m_connection, {"GET", key}).bytes());
+            return entry ? entry->expiresAtMs - QDateTime::currentMSecsSinceEpoch() : -1;
+        };
+        auto pttl = [this](const QByteArray& key) {
+            return testing::runCommand(*m_connection, {"PTTL", key}).integer();
+        };
+        auto near = [](qint64 got, qint64 expected) { return qAbs(got - expected) <= 2000; };
+
+        PacedInvalidation::Options options;
+        options.expireSeconds = ttl;
+        options.onlyShorten = onlyShorten;
+        options.dryRun = true;
+        const InvalidationProgress preview = run("gateway:response:*", options);
+        QVERIFY2(!preview.error, qPrintable(preview.error ? preview.error->errorMessage() : QString()));
+        QCOMPARE(preview.matched, 1510);
+        QCOMPARE(preview.wouldChange, expectedChanged);
+        QCOMPARE(preview.deleted, 0);
+        QVERIFY(near(logicalIn("gateway:response:GET:/api/events/7"), 30000)); // the preview changed nothing
+        QVERIFY(near(pttl("gateway:response:GET:/api/events/7"), 90000));
+        QCOMPARE(pttl("gateway:response:GET:/api/kept/1"), -1);
+
+        options.dryRun = false;
+        const InvalidationProgress done = run("gateway:response:*", options);
+        QVERIFY(!done.error);
+        QCOMPARE(done.deleted, expectedChanged);
+        QCOMPARE(done.wouldChange, 0);
+        QCOMPARE(testing::runCommand(*m_connection, {"DBSIZE"}).integer(), 1510);
+        const qint64 logical = logicalIn("gateway:response:GET:/api/events/7");
+        QVERIFY2(near(logical, entryLogicalMs), qPrintable(QString::number(logical)));
+        const qint64 entryKey = pttl("gateway:response:GET:/api/events/7");
+        QVERIFY2(near(entryKey, entryKeyMs), qPrintable(QString::number(entryKey)));
+        // The grace is kept exactly: key expiry minus logical expiry, and the payload is untouched.
+        const auto entry = cache::CacheEnvelope::decode(
+            testing::runCommand(*m_connection, {"GET", "gateway:response:GET:/api/events/7"}).bytes());
+        QVERIFY(entry);
+        QCOMPARE(testing::runCommand(*m_connection, {"PEXPIRETIME", "gateway:response:GET:/api/events/7"}).integer()
+                - entry->expiresAtMs,
+            60000);
+        QCOMPARE(entry->payload, QByteArray("{\"n\":7}"));
+        const qint64 plainKey = pttl("gateway:response:GET:/api/plain/3");
+        QVERIFY2(near(plainKey, plainKeyMs), qPrintable(QString::number(plainKey)));
+        QVERIFY(near(pttl("gateway:response:GET:/api/kept/3"), ttl * 1000));
     }
 
     // Keys can vanish between SCAN and UNLINK (expiry, another invalidation): "deleted" counts what UNLINK says it

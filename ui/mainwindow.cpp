@@ -118,7 +118,9 @@ MainWindow::MainWindow(redis::Client* connection, SafetyOptions safety, QWidget*
     connect(m_browser, &KeyBrowser::setTtlRequested, this,
         [this](const ops::KeySelection& selection) { openSetTtl(selection, 300); });
     connect(m_routes, &RouteEditorPane::applyTtlRequested, this,
-        [this](const ops::KeySelection& selection, qint64 seconds) { openSetTtl(selection, seconds); });
+        [this](const ops::KeySelection& selection, qint64 seconds, std::optional<qint64> previous) {
+            openSetTtl(selection, seconds, previous);
+        });
     connect(m_sampler, &ops::InfoSampler::sampled, m_charts, &LiveChartPane::addSample);
     connect(m_sampler, &ops::InfoSampler::failed, this,
         [this](const QString& error) { statusBar()->showMessage(tr("INFO failed: %1").arg(error), 5000); });
@@ -282,15 +284,17 @@ InvalidationDialog* MainWindow::openInvalidation(const std::optional<ops::KeySel
     return openKeyOperation(selection, false);
 }
 
-InvalidationDialog* MainWindow::openSetTtl(const std::optional<ops::KeySelection>& selection, qint64 seconds)
+InvalidationDialog* MainWindow::openSetTtl(
+    const std::optional<ops::KeySelection>& selection, qint64 seconds, std::optional<qint64> previousSeconds)
 {
-    InvalidationDialog* dialog = openKeyOperation(selection, true);
-    if (dialog)
-        dialog->setTtl(seconds, true);
-    return dialog;
+    // A raise is applied to lengthen keys; anything else only shortens unless the user says otherwise.
+    return openKeyOperation(selection, true, [&](InvalidationDialog* dialog) {
+        dialog->setTtl(seconds, !previousSeconds || *previousSeconds >= seconds, previousSeconds);
+    });
 }
 
-InvalidationDialog* MainWindow::openKeyOperation(const std::optional<ops::KeySelection>& selection, bool setTtl)
+InvalidationDialog* MainWindow::openKeyOperation(const std::optional<ops::KeySelection>& selection, bool setTtl,
+    const std::function<void(InvalidationDialog*)>& configure)
 {
     if (!m_connection)
         return nullptr;
@@ -299,6 +303,8 @@ InvalidationDialog* MainWindow::openKeyOperation(const std::optional<ops::KeySel
     dialog->setAttribute(Qt::WA_DeleteOnClose);
     if (selection)
         dialog->setSelection(*selection);
+    if (configure)
+        configure(dialog); // before the first preview, which counts for these settings
     connect(dialog, &InvalidationDialog::executed, this, [this, setTtl](qint64 changed) {
         statusBar()->showMessage(
             setTtl ? tr("TTL set on %L1 keys").arg(changed) : tr("%L1 keys deleted").arg(changed), 10000);

@@ -82,7 +82,8 @@ public:
     // Opens the invalidation dialog for these keys (or for typed patterns when there is no selection).
     InvalidationDialog* openInvalidation(const std::optional<ops::KeySelection>& selection = std::nullopt);
     // The same flow setting a TTL on the keys (a node's keys, or a route's after its TTL changed).
-    InvalidationDialog* openSetTtl(const std::optional<ops::KeySelection>& selection, qint64 seconds);
+    InvalidationDialog* openSetTtl(const std::optional<ops::KeySelection>& selection, qint64 seconds,
+        std::optional<qint64> previousSeconds = std::nullopt);
 
 Q_SIGNALS:
     // File › Connect to…: the application opens the profile dialog and a window for the chosen server.
@@ -94,7 +95,8 @@ protected:
 private:
     void createActions();
     QString layoutGroup() const;
-    InvalidationDialog* openKeyOperation(const std::optional<ops::KeySelection>& selection, bool setTtl);
+    InvalidationDialog* openKeyOperation(const std::optional<ops::KeySelection>& selection, bool setTtl,
+        const std::function<void(InvalidationDialog*)>& configure = {});
     void updateConnectionStatus();
 
     QPointer<redis::Client> m_connection;

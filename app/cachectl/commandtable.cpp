@@ -400,11 +400,12 @@ const QList<CommandSpec>& commandTable()
             {yesOption, protectOption, actorOption, mastersOption, tagOption, allowNoMatchOption, jsonOption}, nullptr,
             [](CommandInput& input) { return prepareInvalidateOrExpire(input, false); }},
         {u"expire"_s,
-            u"expire PATTERN...|--tag TAG... --ttl N: the same flow, setting a TTL of N seconds (EXPIRE) instead of\n"
-            u"deleting."_s,
+            u"expire PATTERN...|--tag TAG... --ttl N: the same flow, setting a TTL of N seconds instead of deleting:\n"
+            u"a cache-manager entry becomes fresh for N s from now and keeps its grace on top (its key lives\n"
+            u"N s + grace); other keys expire in N s. The dry run counts the keys whose TTL would change."_s,
             {{u"ttl"_s, u"The TTL in seconds."_s, u"s"_s}, tagOption,
-                {u"only-shorten"_s, u"Never lengthen a key's TTL (EXPIRE … LT)."_s}, yesOption, protectOption,
-                actorOption, mastersOption, allowNoMatchOption, jsonOption},
+                {u"only-shorten"_s, u"Never lengthen a key's TTL: keys that expire sooner keep theirs."_s}, yesOption,
+                protectOption, actorOption, mastersOption, allowNoMatchOption, jsonOption},
             nullptr, [](CommandInput& input) { return prepareInvalidateOrExpire(input, true); }},
         {u"routes"_s,
             u"routes get|export FILE|import FILE|set PATH: the live route configuration; writes detect\n"

@@ -66,8 +66,10 @@ void InvalidateCommand::report(const ops::InvalidationReport& report)
             m_out << p.describeTarget() << ": ";
             if (m_options.execute)
                 m_out << p.deleted << ' ' << verb();
+            else if (m_options.expireSeconds)
+                m_out << p.matched << " matched, " << p.wouldChange << " would get the new TTL";
             else
-                m_out << p.matched << (m_options.expireSeconds ? " would get the TTL" : " would be deleted");
+                m_out << p.matched << " would be deleted";
             if (p.skippedProtected > 0)
                 m_out << ", " << p.skippedProtected << " protected keys left alone";
             if (p.cancelled)
@@ -96,8 +98,8 @@ void InvalidateCommand::report(const ops::InvalidationReport& report)
             m_out << target << ": not run (" << (report.cancelled ? "cancelled" : "stopped") << " before it)\n";
         if (!m_options.execute && !report.failed() && !report.cancelled) {
             m_out << "Dry run: nothing was changed. Run again with --yes to "
-                  << (m_options.expireSeconds ? "set the TTL of" : "delete") << " these " << report.matched()
-                  << " keys.\n";
+                  << (m_options.expireSeconds ? "set the TTL of" : "delete") << " these "
+                  << (m_options.expireSeconds ? report.wouldChange() : report.matched()) << " keys.\n";
         }
     }
     if (!report.error.isEmpty())

@@ -68,6 +68,8 @@ QJsonObject InvalidationReport::toJson() const
             entry.insert(u"error"_s, p.error->errorMessage());
         if (p.unconfirmed > 0)
             entry.insert(u"unconfirmed"_s, p.unconfirmed);
+        if (dryRun && expire)
+            entry.insert(u"wouldChange"_s, p.wouldChange);
         if ((p.cancelled || p.error) && !p.resumeCursor.isEmpty())
             entry.insert(u"resumeCursor"_s, QString::fromLatin1(p.resumeCursor));
         QJsonArray lint;
@@ -87,6 +89,8 @@ QJsonObject InvalidationReport::toJson() const
         {totalName, dryRun ? matched() : deleted()}, {u"cancelled"_s, cancelled}, {u"patterns"_s, perTarget}};
     if (!dryRun)
         object.insert(u"unconfirmed"_s, unconfirmed());
+    if (dryRun && expire)
+        object.insert(u"wouldChange"_s, wouldChange());
     if (!notRun.isEmpty()) {
         object.insert(u"notRun"_s, QJsonArray::fromStringList(notRun));
     }
@@ -307,8 +311,12 @@ AuditRecord InvalidationRun::recordFor(int index, const InvalidationProgress& pr
         action, outcome, m_policy.actor, subject.left(1000), m_request.dryRun ? progress.matched : progress.deleted);
     record.dryRun = m_request.dryRun;
     QStringList detail;
-    if (expire)
-        detail.append(u"ttl %1s%2"_s.arg(*m_request.expireSeconds).arg(m_request.onlyShorten ? u" LT"_s : QString()));
+    if (expire) {
+        detail.append(
+            u"ttl %1s%2"_s.arg(*m_request.expireSeconds).arg(m_request.onlyShorten ? u" only shorten"_s : QString()));
+        if (m_request.dryRun)
+            detail.append(u"would change %1"_s.arg(progress.wouldChange));
+    }
     if (progress.unconfirmed > 0)
         detail.append(u"unconfirmed %1"_s.arg(progress.unconfirmed));
     if (progress.error)

@@ -39,7 +39,7 @@ struct InvalidationRequest
     QList<InvalidationTarget> targets;
     bool dryRun = true;
     std::optional<qint64> expireSeconds; // set: EXPIRE with this TTL instead of UNLINK
-    bool onlyShorten = false; // EXPIRE … LT
+    bool onlyShorten = false; // keep keys that already expire sooner
     int maxParallelNodes = 0; // cluster: masters worked on at once (0: all)
     int sampleSize = 5; // matching keys kept per target for a preview
     // When every target provably matches no gateway key (model::lintPattern), the run is only a dry run and
@@ -105,6 +105,11 @@ struct InvalidationReport
     qint64 deleted() const
     {
         return sum(&InvalidationProgress::deleted);
+    }
+    // A TTL dry run: the keys whose TTL the run would change.
+    qint64 wouldChange() const
+    {
+        return sum(&InvalidationProgress::wouldChange);
     }
     // Writes whose reply was lost: up to this many more keys may be changed.
     qint64 unconfirmed() const

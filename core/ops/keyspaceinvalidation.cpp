@@ -133,6 +133,7 @@ void KeyspaceInvalidation::update()
         total.deleted += p.deleted;
         total.unconfirmed += p.unconfirmed;
         total.skippedProtected += p.skippedProtected;
+        total.wouldChange += p.wouldChange;
         for (const QByteArray& key : p.sample) {
             if (total.sample.size() < m_options.sampleSize)
                 total.sample.append(key);

@@ -3,6 +3,7 @@
 #include "model/displaybytes.h"
 #include "model/redisglob.h"
 #include "model/reservedkeys.h"
+#include "ops/entryttl.h"
 #include "ops/tagindexpages.h"
 #include "redis/client.h"
 #include "redis/keyslot.h"
@@ -133,10 +134,10 @@ void PacedInvalidation::onPage(const QList<QByteArray>& keys)
         doomed.append(key);
     }
     m_progress.resumeCursor = m_scan->cursor();
-    if (!m_options.dryRun && !doomed.isEmpty() && m_connection) {
+    if (!doomed.isEmpty() && m_connection) {
         if (m_options.expireSeconds)
-            sendExpire(doomed);
-        else
+            sendExpire(doomed); // a dry run too: whether a TTL would change is the server's to say
+        else if (!m_options.dryRun)
             sendUnlink(std::move(doomed));
     }
     Q_EMIT progressed(m_progress);
@@ -195,27 +196,29 @@ void PacedInvalidation::onWriteDone(qint64 latencyNs)
 
 void PacedInvalidation::sendExpire(const QList<QByteArray>& keys)
 {
-    // EXPIRE takes one key: one pipelined command per key, counted as a batch so finishing waits for all.
+    // One key per script: one pipelined command per key, counted as a batch so finishing waits for all.
     onWriteSent();
     auto remaining = std::make_shared<qsizetype>(keys.size());
     QElapsedTimer clock;
     clock.start();
-    const QByteArray seconds = QByteArray::number(*m_options.expireSeconds);
+    const EntryTtlChange change {*m_options.expireSeconds, m_options.onlyShorten};
     for (const QByteArray& key : keys) {
-        QList<QByteArray> args {"EXPIRE", key, seconds};
-        if (m_options.onlyShorten)
-            args.append("LT");
-        m_connection->command(args, this, [this, remaining, clock](const redis::Reply& reply) {
-            if (reply.isInteger())
-                m_progress.deleted += reply.integer(); // 0: the key is gone, or LT kept a shorter TTL
-            else
-                onWriteFailed(reply, 1);
-            if (--*remaining > 0)
-                return;
-            onWriteDone(clock.nsecsElapsed());
-            Q_EMIT progressed(m_progress);
-            finishIfDone();
-        });
+        m_connection->command(
+            entryTtlCommand(key, change, m_options.dryRun), this, [this, remaining, clock](const redis::Reply& reply) {
+                // Not changed: the key is gone, it already had that expiry, or it expires sooner (onlyShorten).
+                if (const auto changed = entryTtlChanged(reply))
+                    (m_options.dryRun ? m_progress.wouldChange : m_progress.deleted) += *changed ? 1 : 0;
+                else
+                    onWriteFailed(reply.isError() ? reply
+                                                  : redis::Reply::clientError(redis::ErrorKind::Protocol,
+                                                      u"unexpected reply to the TTL script"_s),
+                        m_options.dryRun ? 0 : 1);
+                if (--*remaining > 0)
+                    return;
+                onWriteDone(clock.nsecsElapsed());
+                Q_EMIT progressed(m_progress);
+                finishIfDone();
+            });
     }
 }
 

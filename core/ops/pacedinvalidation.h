@@ -31,6 +31,7 @@ struct InvalidationProgress
     qint64 deleted = 0; // confirmed by UNLINK's replies (for an expire run: by EXPIRE's): exact
     qint64 unconfirmed = 0; // writes sent whose reply was lost: up to this many more may be changed
     qint64 skippedProtected = 0;
+    qint64 wouldChange = 0; // a TTL dry run: the matched keys whose TTL the run would change, counted on the server
     QList<QByteArray> sample; // the first few matching keys, for a preview
     bool dryRun = false;
     bool finished = false;
@@ -60,8 +61,9 @@ public:
         QList<QByteArray> protectedPatterns; // globs; the built-in ones are always added
         // When set, only keys it accepts count and are deleted (an exact selection on top of the glob).
         std::function<bool(const QByteArray& key)> keyFilter;
-        // When set, matching keys get this TTL (EXPIRE) instead of being deleted; "deleted" then counts the
-        // keys whose TTL was set. onlyShorten adds EXPIRE's LT: a key that already expires sooner keeps its TTL.
+        // When set, matching keys get this TTL instead of being deleted, as the cache manager would write it (see
+        // ops/entryttl.h: an entry keeps its grace); "deleted" then counts the keys whose TTL changed, and a dry run
+        // counts those it would change (wouldChange). onlyShorten keeps keys that already expire sooner.
         std::optional<qint64> expireSeconds;
         bool onlyShorten = false;
         // When set, the keys are this tag's index members (ops::TagIndexPages) and the pattern is unused. The client

@@ -13,11 +13,11 @@ bool isReadOnlyCommand(const QList<QByteArray>& arguments)
         "HLEN", "HKEYS", "HVALS", "HEXISTS", "HSCAN", "LLEN", "LRANGE", "LINDEX", "SCARD", "SMEMBERS", "SISMEMBER",
         "SSCAN", "ZCARD", "ZRANGE", "ZSCORE", "ZSCAN", "ZCOUNT", "XLEN", "XRANGE", "XREVRANGE", "XINFO", "OBJECT",
         "MEMORY", "SLOWLOG", "LATENCY", "AUTH", "SELECT", "HELLO", "SUBSCRIBE", "UNSUBSCRIBE", "PSUBSCRIBE",
-        "PUNSUBSCRIBE", "CLUSTER", "READONLY", "ASKING", "COMMAND", "ACL", "CONFIG", "CLIENT"};
+        "PUNSUBSCRIBE", "CLUSTER", "READONLY", "ASKING", "COMMAND", "ACL", "CONFIG", "CLIENT", "EVAL_RO", "EVALSHA_RO"};
     const QByteArray name = arguments.first().toUpper();
     if (!readCommands.contains(name))
         return false;
-    // Some of those have writing subcommands.
+    // EVAL_RO: the server refuses any write the script tries. Some of those have writing subcommands.
     const QByteArray sub = arguments.size() > 1 ? arguments.at(1).toUpper() : QByteArray();
     if (name == "CONFIG")
         return sub == "GET";

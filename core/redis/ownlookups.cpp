@@ -51,6 +51,10 @@ constexpr NamedKind namedKinds[] = {
     {"HSCAN", LookupKind::EmptyScanIsMiss},
     {"SSCAN", LookupKind::EmptyScanIsMiss},
     {"ZSCAN", LookupKind::EmptyScanIsMiss},
+    {"EVAL", LookupKind::ScriptReport},
+    {"EVALSHA", LookupKind::ScriptReport},
+    {"EVAL_RO", LookupKind::ScriptReport},
+    {"EVALSHA_RO", LookupKind::ScriptReport},
 };
 
 LookupCount one(bool miss)
@@ -80,7 +84,9 @@ LookupCount lookupsIn(LookupKind kind, qsizetype argumentCount, const Reply& rep
     if (reply.isError()) {
         // The key was found, then its type refused: a hit. Any other error comes before the lookup.
         if (reply.errorKind() == ErrorKind::WrongType)
-            return kind == LookupKind::ExistsCount || kind == LookupKind::NilPerKey ? LookupCount {} : one(false);
+            return kind == LookupKind::ExistsCount || kind == LookupKind::NilPerKey || kind == LookupKind::ScriptReport
+                ? LookupCount {}
+                : one(false);
         return {};
     }
     switch (kind) {
@@ -105,6 +111,13 @@ LookupCount lookupsIn(LookupKind kind, qsizetype argumentCount, const Reply& rep
     case LookupKind::EmptyScanIsMiss: {
         const auto& page = reply.elements();
         return one(reply.isArray() && page.size() == 2 && page[0].bytes() == "0" && page[1].elements().empty());
+    }
+    case LookupKind::ScriptReport: {
+        const auto& elements = reply.elements();
+        if (!reply.isArray() || elements.size() < 3 || elements[0].bytes() != "lookups" || !elements[1].isInteger()
+            || !elements[2].isInteger())
+            return {};
+        return {elements[1].integer(), elements[2].integer()};
     }
     case LookupKind::NilPerKey: {
         LookupCount count;

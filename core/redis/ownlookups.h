@@ -41,7 +41,7 @@ struct LookupCount
 // How a command's reply tells the lookups it made. Decided once from the command name, when it is sent.
 enum class LookupKind : quint8
 {
-    None, // no keyspace lookup (writes, SCAN, INFO, MEMORY USAGE, scripts)
+    None, // no keyspace lookup (writes, SCAN, INFO, MEMORY USAGE)
     NilIsMiss, // GET, HGET, LINDEX…: one lookup, a nil reply is a miss
     EmptyIsMiss, // HGETALL, SMEMBERS, ZRANGE, XREVRANGE, GETRANGE: one lookup, an empty reply is a miss
     ZeroIsMiss, // STRLEN, HLEN, SCARD…: one lookup, 0 is a miss
@@ -51,6 +51,8 @@ enum class LookupKind : quint8
     NilPerKey, // MGET k1…kn: n lookups, each nil element a miss
     EmptyScanIsMiss, // HSCAN, SSCAN, ZSCAN: one lookup; a last page with nothing ("0", []) is a miss — exact from
                      // cursor 0, where a present key always yields members or a cursor to go on
+    ScriptReport, // EVAL, EVALSHA and their _RO forms: a script of ours that reads keys says what it looked up, by
+                  // replying ["lookups", hits, misses, …]; other scripts (and failed ones) count none
 };
 
 LookupKind lookupKindOf(const QList<QByteArray>& arguments);

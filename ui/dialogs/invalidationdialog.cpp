@@ -1,6 +1,7 @@
 #include "dialogs/invalidationdialog.h"
 
 #include "model/displaybytes.h"
+#include "ops/keymetadata.h"
 #include "redis/connection.h"
 
 #include <QCheckBox>
@@ -113,6 +114,7 @@ InvalidationDialog::InvalidationDialog(redis::Client* connection, SafetyOptions 
         m_ttl->setValue(300);
         m_ttl->setSuffix(tr(" s"));
         m_onlyShorten = new QCheckBox(tr("Only shorten (keys that expire sooner keep their TTL)"), this);
+        m_onlyShorten->setObjectName(u"onlyShorten"_s);
         m_onlyShorten->setChecked(true);
         auto* ttlRow = new QHBoxLayout;
         ttlRow->addWidget(new QLabel(tr("New TTL:"), this));
@@ -120,7 +122,22 @@ InvalidationDialog::InvalidationDialog(redis::Client* connection, SafetyOptions 
         ttlRow->addWidget(m_onlyShorten);
         ttlRow->addStretch(1);
         layout->addLayout(ttlRow);
-        connect(m_ttl, &QSpinBox::valueChanged, this, &InvalidationDialog::updateButtons);
+        m_ttlNote = new QLabel(this);
+        m_ttlNote->setObjectName(u"ttlNote"_s);
+        m_ttlNote->setWordWrap(true);
+        layout->addWidget(m_ttlNote);
+        // A preview counts for one TTL and one choice: changing either needs a new one.
+        const auto changed = [this] {
+            m_ttlNote->setText(ttlNote());
+            if (m_phase == Phase::Previewed || m_phase == Phase::Done) {
+                setPhase(Phase::Editing);
+                m_previewTotal = 0;
+            }
+            updateButtons();
+        };
+        connect(m_ttl, &QSpinBox::valueChanged, this, changed);
+        connect(m_onlyShorten, &QCheckBox::toggled, this, changed);
+        m_ttlNote->setText(ttlNote());
     }
     if (m_connection && m_connection->isCluster()) {
         // Every master at once is fastest where each has its own machine; where they share one, it is gentler on the
@@ -178,12 +195,32 @@ int InvalidationDialog::resultRows() const
     return m_results->rowCount();
 }
 
-void InvalidationDialog::setTtl(qint64 seconds, bool onlyShorten)
+void InvalidationDialog::setTtl(qint64 seconds, bool onlyShorten, std::optional<qint64> previousSeconds)
 {
     if (!m_ttl)
         return;
+    m_previousTtl = previousSeconds;
     m_ttl->setValue(int(std::clamp<qint64>(seconds, m_ttl->minimum(), m_ttl->maximum())));
     m_onlyShorten->setChecked(onlyShorten);
+    m_ttlNote->setText(ttlNote());
+}
+
+QString InvalidationDialog::ttlNote() const
+{
+    if (!m_ttl)
+        return {};
+    const QString ttl = ops::describeTtlShort(qint64(m_ttl->value()) * 1000);
+    QString note = tr("Cache-manager entries become fresh for %1 from now (as a write now would make them) and keep "
+                      "their grace on top; other keys expire in %1.")
+                       .arg(ttl);
+    if (m_onlyShorten->isChecked() && m_previousTtl && m_ttl->value() > *m_previousTtl)
+        note += u"<br><span style='color:#b71c1c'>"_s
+            + tr("The TTL goes up from %1 to %2, but \"Only shorten\" keeps every key that expires sooner: no key "
+                 "written under %1 will be lengthened. Untick it to give them the longer TTL.")
+                  .arg(ops::describeTtlShort(*m_previousTtl * 1000), ttl)
+                  .toHtmlEscaped()
+            + u"</span>"_s;
+    return note;
 }
 
 QString InvalidationDialog::actionVerb() const
@@ -240,6 +277,7 @@ void InvalidationDialog::preview()
         m_results->appendRow(row);
     }
     m_previewTotal = 0;
+    m_previewMatched = 0;
     m_confirm->clear();
     run(true);
 }
@@ -251,7 +289,8 @@ void InvalidationDialog::execute()
     if (needsTypedConfirmation() && m_confirm->text().trimmed() != QString::number(m_previewTotal))
         return;
     m_previewedBeforeRun = m_previewTotal;
-    m_progress->setRange(0, int(std::min<qint64>(m_previewTotal, std::numeric_limits<int>::max())));
+    // By keys handled, which a TTL run also counts for keys it rightly leaves unchanged.
+    m_progress->setRange(0, int(std::min<qint64>(m_previewMatched, std::numeric_limits<int>::max())));
     m_progress->setValue(0);
     run(false);
 }
@@ -321,8 +360,11 @@ void InvalidationDialog::onTargetFinished(int row, const ops::InvalidationProgre
 {
     QStandardItem* note = m_results->item(row, NoteColumn);
     if (m_dryRun) {
-        m_previewTotal += progress.matched;
-        m_results->item(row, MatchedColumn)->setText(QLocale().toString(progress.matched));
+        m_previewTotal += m_ttl ? progress.wouldChange : progress.matched;
+        m_previewMatched += progress.matched;
+        m_results->item(row, MatchedColumn)
+            ->setText(m_ttl ? tr("%L1 (%L2 change)").arg(progress.matched).arg(progress.wouldChange)
+                            : QLocale().toString(progress.matched));
         QStringList sample;
         for (const QByteArray& key : progress.sample)
             sample.append(model::displayBytes(key, 90));
@@ -427,8 +469,10 @@ void InvalidationDialog::setPhase(Phase phase)
         m_summary->setText(m_refusedRun ? m_problem.toHtmlEscaped()
                 : m_cancelled
                 ? tr("Preview cancelled.")
-                : tr("<b>%L1 keys</b> would be %2. %3")
-                        .arg(m_previewTotal)
+                : (m_ttl ? tr("<b>%L1 of %L2 matching keys</b> would be %3. %4")
+                               .arg(m_previewTotal)
+                               .arg(m_previewMatched)
+                         : tr("<b>%L1 keys</b> would be %2. %3").arg(m_previewTotal))
                         .arg(actionVerb(),
                             (m_skippedProtected > 0
                                     ? tr("%L1 protected keys (CacheScope's own: stats, tag indexes, config, audit, or "
@@ -444,7 +488,7 @@ void InvalidationDialog::setPhase(Phase phase)
     case Phase::Deleting:
         m_summary->setText(m_action == Action::Delete
                 ? tr("Deleting with SCAN + UNLINK… Cancel stops after the keys already sent.")
-                : tr("Setting TTLs with SCAN + EXPIRE… Cancel stops after the keys already sent."));
+                : tr("Setting TTLs (SCAN, then one short script per key)… Cancel stops after the keys already sent."));
         break;
     case Phase::Done:
         m_summary->setText((m_cancelled ? tr("<b>Cancelled.</b> ") : QString())
@@ -483,6 +527,10 @@ void InvalidationDialog::updateButtons()
     const bool confirmed = !needsTypedConfirmation() || m_confirm->text().trimmed() == QString::number(m_previewTotal);
     m_deleteButton->setEnabled(m_phase == Phase::Previewed && !m_safety.readOnly && m_previewTotal > 0 && confirmed);
     m_cancelButton->setVisible(busy);
+    if (m_ttl) { // a count in flight is for the TTL it started with
+        m_ttl->setEnabled(!busy);
+        m_onlyShorten->setEnabled(!busy);
+    }
     m_closeButton->setEnabled(!busy);
 }
 

@@ -58,8 +58,11 @@ public:
         return m_selection.has_value();
     }
     int resultRows() const;
-    // SetTtl only: the TTL to apply, and whether keys that expire sooner keep their TTL (EXPIRE … LT).
-    void setTtl(qint64 seconds, bool onlyShorten);
+    // SetTtl only: the TTL to apply, and whether keys that expire sooner keep their TTL. `previousSeconds`, when the
+    // TTL replaces a known one (a route's), lets the dialog warn that "only shorten" would undo a raise.
+    void setTtl(qint64 seconds, bool onlyShorten, std::optional<qint64> previousSeconds = std::nullopt);
+    // What the TTL row says about the change (how entries are treated, and any contradiction).
+    QString ttlNote() const;
 
     qint64 previewTotal() const
     {
@@ -113,6 +116,8 @@ private:
     std::optional<ops::KeySelection> m_offered;
     QSpinBox* m_ttl = nullptr;
     QCheckBox* m_onlyShorten = nullptr;
+    QLabel* m_ttlNote = nullptr;
+    std::optional<qint64> m_previousTtl;
     QCheckBox* m_oneMasterAtATime = nullptr; // clusters only
     QStandardItemModel* m_results;
     QTableView* m_table;
@@ -128,7 +133,8 @@ private:
     std::unique_ptr<ops::InvalidationRun> m_run; // presents core's run: refusal, pacing and audit are decided there
     QString m_problem; // why the last run was refused or failed, for the summary
     bool m_refusedRun = false;
-    qint64 m_previewTotal = 0;
+    qint64 m_previewTotal = 0; // keys the run would change: matched (delete), or whose TTL would change (set TTL)
+    qint64 m_previewMatched = 0;
     qint64 m_deletedTotal = 0;
     qint64 m_handledTotal = 0; // keys the write pass has reached (changed or not)
     qint64 m_skippedProtected = 0; // keys the patterns matched that protection left alone

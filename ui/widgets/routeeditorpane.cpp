@@ -182,6 +182,13 @@ void RouteEditorPane::save()
             Q_EMIT saveFailed(result.error, result.conflict);
             return;
         }
+        const QDateTime now = QDateTime::currentDateTimeUtc();
+        for (const model::RouteRule& rule : edited.routes) {
+            for (const model::RouteRule& was : std::as_const(m_live.config.routes)) {
+                if (was.path == rule.path && was.ttlSeconds != rule.ttlSeconds)
+                    m_lastTtlChange.insert(rule.path, {was.ttlSeconds, now});
+            }
+        }
         m_live.config = edited;
         m_live.version = result.version;
         m_message->setText(tr("Saved as version %1; every gateway using this store reloads within a second. Keys "
@@ -237,7 +244,12 @@ void RouteEditorPane::requestApplyTtl()
     }
     ops::GatewayScope scope;
     scope.rulePath = path;
-    Q_EMIT applyTtlRequested(ops::selectGatewayKeys(scope, m_live.config), live->ttlSeconds);
+    // Entries written under the old TTL are all stale once it has passed since the change: no "previous" then.
+    std::optional<qint64> previous;
+    const auto change = m_lastTtlChange.constFind(path);
+    if (change != m_lastTtlChange.cend() && change->at.addSecs(change->before) > QDateTime::currentDateTimeUtc())
+        previous = change->before;
+    Q_EMIT applyTtlRequested(ops::selectGatewayKeys(scope, m_live.config), live->ttlSeconds, previous);
 }
 
 void RouteEditorPane::loadHistory()
@@ -246,16 +258,26 @@ void RouteEditorPane::loadHistory()
         return;
     ops::readAudit(*m_connection, 200, this, [this](std::optional<QList<ops::AuditRecord>> records, const QString&) {
         m_historyEntries.clear();
+        QHash<QString, TtlChange> lastTtlChange;
         for (const ops::AuditRecord& record : records.value_or(QList<ops::AuditRecord>())) {
             if (record.action != u"routes.save")
                 continue;
             const auto before =
                 model::parseRouteConfigJson(record.before).config.value_or(model::RouteConfig::defaults());
             const auto after = model::parseRouteConfigJson(record.after).config;
+            for (const model::RouteRule& rule : after ? after->routes : QList<model::RouteRule>()) {
+                for (const model::RouteRule& was : before.routes) {
+                    if (was.path == rule.path && was.ttlSeconds != rule.ttlSeconds
+                        && !lastTtlChange.contains(rule.path))
+                        lastTtlChange.insert(rule.path, {was.ttlSeconds, record.at}); // newest first: the last change
+                }
+            }
             m_historyEntries.append(
                 {record.at.toLocalTime().toString(u"yyyy-MM-dd HH:mm:ss"_s) + u"  "_s + record.actor,
                     after ? model::describeRouteChanges(before, *after) : QStringList()});
         }
+        if (records)
+            m_lastTtlChange = lastTtlChange;
         showHistory();
     });
 }

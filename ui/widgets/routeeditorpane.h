@@ -3,7 +3,11 @@
 #include "ops/keyselection.h"
 #include "ops/routeconfigstore.h"
 
+#include <QDateTime>
+#include <QHash>
 #include <QWidget>
+
+#include <optional>
 
 class QLabel;
 class QPushButton;
@@ -54,7 +58,9 @@ Q_SIGNALS:
     void loaded();
     void saved(qint64 version);
     void saveFailed(const QString& message, bool conflict);
-    void applyTtlRequested(const cachescope::ops::KeySelection& selection, qint64 seconds);
+    // `previousSeconds`: the rule's TTL before its last save, while entries written under it can still be fresh.
+    void applyTtlRequested(
+        const cachescope::ops::KeySelection& selection, qint64 seconds, std::optional<qint64> previousSeconds);
 
 private:
     void updateDiff();
@@ -68,6 +74,12 @@ private:
         QStringList changes;
     };
     QList<HistoryEntry> m_historyEntries;
+    struct TtlChange
+    {
+        qint64 before = 0;
+        QDateTime at;
+    };
+    QHash<QString, TtlChange> m_lastTtlChange; // by rule path, from the audit stream and this pane's saves
 
     ops::RouteConfigStore m_store;
     QPointer<redis::Client> m_connection;
