@@ -1317,6 +1317,118 @@ private Q_SLOTS:
         testing::runCommand(connection, {"DEL", tier.indexKey()});
     }
 
+    // What happened before you were paged: on open the chart reads the services' recorded lookups (CacheScope's
+    // stats) for the time before its first sample, drawn dashed with a gap where a bucket is missing, and marks the
+    // audit trail's writes (not its dry runs) on the time axis.
+    void theChartOpensWithRecordedHistoryAndAuditMarkers()
+    {
+        redis::Connection connection(m_server.connectionOptions());
+        QVERIFY(testing::openAndWait(connection));
+        testing::runCommand(connection, {"DEL", ops::auditStreamKey});
+        const cache::StatsTier tier = cache::defaultStatsTiers().first();
+        const qint64 now = QDateTime::currentSecsSinceEpoch();
+        QList<QByteArray> written;
+        for (int i = 1; i <= 10; ++i) {
+            const qint64 bucket = now - 50 + i;
+            if (i == 6)
+                continue; // an idle second: no bucket
+            const QByteArray key = tier.bucketKey(bucket, cache::StatsDimension::Total);
+            written.append(key);
+            testing::runCommand(connection,
+                {"HSET", key, "all|" + cache::statsEventName(cache::StatsEvent::Hit), QByteArray::number(i),
+                    "all|" + cache::statsEventName(cache::StatsEvent::Miss), QByteArray::number(10 - i)});
+            testing::runCommand(
+                connection, {"ZADD", tier.indexKey(), QByteArray::number(bucket), QByteArray::number(bucket)});
+        }
+        auto appended = [&connection, this](ops::AuditRecord record) {
+            bool done = false;
+            ops::appendAudit(connection, record, this, [&done](std::optional<QByteArray>, QString) { done = true; });
+            return QTest::qWaitFor([&done] { return done; }, 5000);
+        };
+        auto invalidated = ops::AuditRecord::of(
+            ops::AuditAction::Invalidate, ops::AuditOutcome::Completed, u"alice@ops"_s, u"events:*"_s, 1203);
+        invalidated.at = QDateTime::currentDateTimeUtc().addSecs(-20);
+        QVERIFY(appended(invalidated));
+        auto preview = ops::AuditRecord::of(
+            ops::AuditAction::Invalidate, ops::AuditOutcome::Completed, u"alice@ops"_s, u"events:*"_s, 1203);
+        preview.dryRun = true;
+        preview.at = QDateTime::currentDateTimeUtc().addSecs(-25);
+        QVERIFY(appended(preview));
+
+        ui::MainWindow window(&connection, ui::SafetyOptions {});
+        window.resize(1280, 800);
+        window.show();
+        ui::LiveChartPane* charts = window.liveCharts();
+        QTRY_VERIFY_WITH_TIMEOUT(!charts->segments(5).isEmpty() && charts->shownMarkers().size() == 1, 5000);
+        const QList<QList<QPointF>> recorded = charts->segments(5); // the recorded hit rate
+        QCOMPARE(recorded.size(), 2);
+        QCOMPARE(recorded.at(0).size(), 5);
+        QCOMPARE(recorded.at(1).size(), 4);
+        // A bucket is drawn at its end: the bucket of second now-49 (1 hit, 9 misses) at now-48.
+        QCOMPARE(recorded.at(0).first(), QPointF(double(now - 48) * 1000.0, 10.0));
+        QCOMPARE(recorded.at(1).last(), QPointF(double(now - 39) * 1000.0, 100.0));
+        QCOMPARE(charts->segments(3).size(), 2); // recorded hits/s break at the same gap
+        const ui::ChartMarker marker = charts->shownMarkers().first();
+        QCOMPARE(marker.at, invalidated.at);
+        QCOMPARE(marker.text, u"alice@ops: invalidate events:* (1,203 keys)"_s);
+        auto* note = charts->findChild<QLabel*>(u"chartNote"_s);
+        QVERIFY(note && note->isVisible());
+        const QStringList lines = note->text().split(u'\n');
+        QCOMPARE(lines.size(), 2);
+        // "…, 1 s buckets from HH:mm:ss).": the window's start is the reader's clock
+        QVERIFY2(lines.at(0).startsWith(u"Dashed: the lookups the services recorded before the first sample "
+                                        "(CacheScope's stats, 1 s buckets from "_s)
+                && lines.at(0).endsWith(u")."_s),
+            qPrintable(lines.at(0)));
+        QCOMPARE(lines.at(1),
+            u"Marked (dotted): "_s + invalidated.at.toLocalTime().toString(u"HH:mm:ss"_s) + u"  "_s + marker.text);
+        window.tabs()->setCurrentWidget(charts);
+        save(&window, u"dashboard-chart-history-1280"_s);
+        window.resize(1024, 640);
+        save(&window, u"dashboard-chart-history-1024"_s);
+        for (const QByteArray& key : written)
+            testing::runCommand(connection, {"DEL", key});
+        testing::runCommand(connection, {"DEL", tier.indexKey()});
+    }
+
+    // Live samples: an idle stretch (no lookups) breaks the hit rate, not the rates (they are zero then); a stretch
+    // without samples (the connection was down) breaks every line.
+    void theLiveChartBreaksAtIdleAndMissingSamples()
+    {
+        ui::LiveChartPane charts;
+        charts.resize(900, 500);
+        charts.show();
+        const QDateTime start = QDateTime::currentDateTime().addSecs(-50);
+        const auto sample = [&start](int second, qint64 hits, qint64 misses) {
+            ops::InfoSample s;
+            s.at = start.addSecs(second);
+            s.delta.seconds = 1;
+            s.delta.hits = hits;
+            s.delta.misses = misses;
+            s.delta.commands = hits + misses;
+            s.keys = 100;
+            return s;
+        };
+        for (int second = 0; second < 10; ++second)
+            charts.addSample(sample(second, 80, 20));
+        for (int second = 10; second < 15; ++second)
+            charts.addSample(sample(second, 0, 0)); // idle
+        for (int second = 15; second < 25; ++second)
+            charts.addSample(sample(second, 60, 40));
+        for (int second = 45; second < 50; ++second) // 20 s without a sample
+            charts.addSample(sample(second, 90, 10));
+        const auto sizes = [](const QList<QList<QPointF>>& runs) {
+            QList<qsizetype> counts;
+            for (const QList<QPointF>& run : runs)
+                counts.append(run.size());
+            return counts;
+        };
+        QCOMPARE(sizes(charts.segments(2)), (QList<qsizetype> {10, 10, 5})); // hit rate
+        QCOMPARE(sizes(charts.segments(0)), (QList<qsizetype> {25, 5})); // hits/s
+        QCOMPARE(charts.segments(2).at(1).first().y(), 60.0);
+        save(&charts, u"pane-live-chart-gaps"_s);
+    }
+
     // The keyboard: Down from the filter into the tree, Ctrl+1…4 for the tabs; the Cache menu holds every cache
     // action.
     void keyboardAndCacheMenu()

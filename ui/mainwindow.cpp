@@ -1,6 +1,7 @@
 #include "mainwindow.h"
 
 #include "dialogs/invalidationdialog.h"
+#include "itemmodels/auditmodel.h"
 #include "widgets/auditpane.h"
 #include "widgets/keybrowser.h"
 #include "widgets/keydetailpane.h"
@@ -8,6 +9,8 @@
 #include "widgets/livechartpane.h"
 #include "widgets/routeeditorpane.h"
 
+#include "cache/statsreader.h"
+#include "ops/audit.h"
 #include "ops/infosampler.h"
 #include "redis/connection.h"
 
@@ -122,17 +125,14 @@ MainWindow::MainWindow(redis::Client* connection, SafetyOptions safety, QWidget*
             openSetTtl(selection, seconds, previous);
         });
     connect(m_sampler, &ops::InfoSampler::sampled, m_charts, &LiveChartPane::addSample);
+    connect(m_charts, &LiveChartPane::historyWanted, this, &MainWindow::readChartHistory);
+    connect(m_audit, &AuditPane::refreshed, this, &MainWindow::markAuditedChanges);
     connect(m_sampler, &ops::InfoSampler::failed, this,
         [this](const QString& error) { statusBar()->showMessage(tr("INFO failed: %1").arg(error), 5000); });
     connect(connection, &redis::Client::stateChanged, this, &MainWindow::updateConnectionStatus);
     connect(connection, &redis::Client::ready, this, [this] {
         updateConnectionStatus();
-        if (!m_scannedOnce) {
-            m_scannedOnce = true;
-            m_browser->rescan();
-            m_routes->reload();
-            m_labelStats->refresh();
-        }
+        loadOnce();
         if (!m_sampler->isRunning())
             m_sampler->start();
     });
@@ -146,9 +146,7 @@ MainWindow::MainWindow(redis::Client* connection, SafetyOptions safety, QWidget*
         updateConnectionStatus();
     });
     if (connection->isReady()) {
-        m_scannedOnce = true;
-        m_browser->rescan();
-        m_routes->reload();
+        loadOnce();
         m_sampler->start();
     }
     updateConnectionStatus();
@@ -282,6 +280,44 @@ void MainWindow::closeEvent(QCloseEvent* event)
 InvalidationDialog* MainWindow::openInvalidation(const std::optional<ops::KeySelection>& selection)
 {
     return openKeyOperation(selection, false);
+}
+
+void MainWindow::loadOnce()
+{
+    if (m_scannedOnce)
+        return;
+    m_scannedOnce = true;
+    m_browser->rescan();
+    m_routes->reload();
+    m_labelStats->refresh();
+    m_audit->refresh(); // for the chart's markers too
+    readChartHistory(m_charts->windowSeconds());
+}
+
+void MainWindow::readChartHistory(qint64 seconds)
+{
+    if (!m_connection || !m_connection->isReady())
+        return;
+    cache::readStatsWindow(*m_connection, cache::StatsDimension::Total, seconds, this,
+        [this](std::optional<cache::StatsWindow> window, const QString&) {
+            if (window) // without stats (no service records them) the chart starts at its first sample, as before
+                m_charts->setRecordedHistory(*window);
+        });
+}
+
+void MainWindow::markAuditedChanges()
+{
+    // What changed the cache: runs that wrote (dry runs and refusals did not) and route saves.
+    QList<ChartMarker> markers;
+    for (const ops::AuditRecord& record : m_audit->model()->records()) {
+        if (record.dryRun || record.action == ops::auditActionName(ops::AuditAction::Refused))
+            continue;
+        QString text = record.actor + u": "_s + record.summary() + u' ' + record.target.left(80);
+        if (record.count >= 0 && record.action != ops::auditActionName(ops::AuditAction::RouteSave))
+            text += tr(" (%L1 keys)").arg(record.count);
+        markers.append({record.at, text});
+    }
+    m_charts->setMarkers(markers);
 }
 
 InvalidationDialog* MainWindow::openSetTtl(

@@ -95,6 +95,10 @@ protected:
 private:
     void createActions();
     QString layoutGroup() const;
+    // The first time the connection is ready: scan, and read what every pane shows.
+    void loadOnce();
+    void readChartHistory(qint64 seconds);
+    void markAuditedChanges();
     InvalidationDialog* openKeyOperation(const std::optional<ops::KeySelection>& selection, bool setTtl,
         const std::function<void(InvalidationDialog*)>& configure = {});
     void updateConnectionStatus();

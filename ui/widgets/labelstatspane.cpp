@@ -1,5 +1,6 @@
 #include "widgets/labelstatspane.h"
 
+#include "charts/segmentedseries.h"
 #include "itemmodels/labelstatsmodel.h"
 
 #include "cache/statsreader.h"
@@ -16,14 +17,13 @@
 #include <QLabel>
 #include <QLineSeries>
 #include <QLocale>
-#include <QScatterSeries>
 #include <QSortFilterProxyModel>
 #include <QTableView>
 #include <QTime>
 #include <QVBoxLayout>
 
-#include <optional>
 #include <QValueAxis>
+#include <optional>
 
 namespace cachescope::ui {
 
@@ -152,22 +152,12 @@ void LabelStatsPane::drawTrend()
     const cache::StatsWindow& window = m_model->window();
     // Consecutive buckets with lookups make one line; a bucket missing or without lookups breaks it: a real gap,
     // not a straight line across an idle stretch.
-    QList<QPointF> run;
-    std::optional<qint64> previous;
+    QList<std::pair<double, std::optional<double>>> points;
     for (const auto& [start, counters] : window.trend(m_trendLabel)) {
         const auto rate = cache::hitRate(counters);
-        const bool adjacent = previous && start - *previous == window.bucketSeconds;
-        if (!rate || !adjacent) {
-            if (!run.isEmpty())
-                m_trendSegments.append(run);
-            run.clear();
-        }
-        if (rate)
-            run.append(QPointF(double(start) * 1000.0, *rate * 100.0));
-        previous = start;
+        points.append({double(start) * 1000.0, rate ? std::optional<double>(*rate * 100.0) : std::nullopt});
     }
-    if (!run.isEmpty())
-        m_trendSegments.append(run);
+    m_trendSegments = splitIntoRuns(points, double(window.bucketSeconds) * 1000.0);
     auto* time = new QDateTimeAxis;
     time->setFormat(window.seconds > 3600 ? u"dd MMM HH:mm"_s : u"HH:mm:ss"_s);
     time->setRange(QDateTime::fromSecsSinceEpoch(window.from), QDateTime::fromSecsSinceEpoch(window.to));
@@ -178,18 +168,9 @@ void LabelStatsPane::drawTrend()
     percent->setLabelFormat(u"%d %%"_s);
     m_trendChart->addAxis(time, Qt::AlignBottom);
     m_trendChart->addAxis(percent, Qt::AlignLeft);
-    for (const QList<QPointF>& segment : std::as_const(m_trendSegments)) {
-        // A lone bucket is a dot: a line needs two points.
-        QXYSeries* series = segment.size() == 1 ? static_cast<QXYSeries*>(new QScatterSeries)
-                                                : static_cast<QXYSeries*>(new QLineSeries);
-        if (auto* dots = qobject_cast<QScatterSeries*>(series))
-            dots->setMarkerSize(6);
-        series->append(segment);
-        series->setColor(QColor(0x2e, 0x7d, 0x32));
-        m_trendChart->addSeries(series);
-        series->attachAxis(time);
-        series->attachAxis(percent);
-    }
+    SegmentedSeries line(m_trendChart, tr("hit rate %"), QPen(QColor(0x2e, 0x7d, 0x32), 2.0), {time, percent});
+    line.setInLegend(false); // the title says what it is
+    line.setSegments(m_trendSegments);
     m_trendChart->setTitle(tr("Hit rate of %1, %2%3")
                                .arg(model::displayBytes(m_trendLabel, 120), window.describe(),
                                    m_trendSegments.isEmpty() ? tr(": no lookups in this window") : QString()));

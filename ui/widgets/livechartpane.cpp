@@ -1,5 +1,7 @@
 #include "widgets/livechartpane.h"
 
+#include "charts/segmentedseries.h"
+
 #include <QChart>
 #include <QChartView>
 #include <QComboBox>
@@ -24,17 +26,11 @@ LiveChartPane::LiveChartPane(QWidget* parent)
     : QWidget(parent)
     , m_chart(new QChart)
     , m_view(new QChartView(m_chart, this))
-    , m_hits(new QLineSeries(m_chart))
-    , m_misses(new QLineSeries(m_chart))
-    , m_hitRate(new QLineSeries(m_chart))
-    , m_ops(new QLineSeries(m_chart))
-    , m_memory(new QLineSeries(m_chart))
-    , m_expired(new QLineSeries(m_chart))
-    , m_evicted(new QLineSeries(m_chart))
     , m_timeAxis(new QDateTimeAxis(m_chart))
     , m_rateAxis(new QValueAxis(m_chart))
     , m_percentAxis(new QValueAxis(m_chart))
     , m_memoryAxis(new QValueAxis(m_chart))
+    , m_markerAxis(new QValueAxis(m_chart))
     , m_viewChoice(new QComboBox(this))
     , m_nodeChoice(new QComboBox(this))
     , m_window(new QComboBox(this))
@@ -42,24 +38,6 @@ LiveChartPane::LiveChartPane(QWidget* parent)
     , m_now(new QLabel(this))
     , m_pausedBadge(new QLabel(this))
 {
-    m_hits->setName(tr("hits/s"));
-    m_misses->setName(tr("misses/s"));
-    m_hitRate->setName(tr("hit rate %"));
-    QPen ratePen(QColor(0x2e, 0x7d, 0x32));
-    ratePen.setWidthF(2.0);
-    m_hits->setPen(QPen(QColor(0x1e, 0x88, 0xe5), 1.5));
-    m_misses->setPen(QPen(QColor(0xe5, 0x39, 0x35), 1.5));
-    m_hitRate->setPen(ratePen);
-    m_ops->setName(tr("commands/s"));
-    m_ops->setPen(QPen(QColor(0x5e, 0x35, 0xb1), 1.5));
-    m_memory->setName(tr("used memory MiB"));
-    m_memory->setPen(QPen(QColor(0xef, 0x6c, 0x00), 2.0));
-    m_expired->setName(tr("expired keys/s"));
-    m_expired->setPen(QPen(QColor(0x00, 0x89, 0x7b), 1.5));
-    m_evicted->setName(tr("evicted keys/s"));
-    m_evicted->setPen(QPen(QColor(0xc6, 0x28, 0x28), 1.5));
-    for (QLineSeries* series : {m_hits, m_misses, m_hitRate, m_ops, m_memory, m_expired, m_evicted})
-        m_chart->addSeries(series);
     m_timeAxis->setFormat(u"HH:mm:ss"_s);
     m_timeAxis->setTickCount(7);
     m_rateAxis->setTitleText(tr("lookups per second"));
@@ -75,14 +53,31 @@ LiveChartPane::LiveChartPane(QWidget* parent)
     m_memoryAxis->setLabelFormat(u"%.1f"_s);
     m_memoryAxis->setTickCount(6);
     m_chart->addAxis(m_memoryAxis, Qt::AlignRight);
-    for (QLineSeries* series : {m_hits, m_misses, m_ops, m_expired, m_evicted}) {
-        series->attachAxis(m_timeAxis);
-        series->attachAxis(m_rateAxis);
-    }
-    m_hitRate->attachAxis(m_timeAxis);
-    m_hitRate->attachAxis(m_percentAxis);
-    m_memory->attachAxis(m_timeAxis);
-    m_memory->attachAxis(m_memoryAxis);
+    m_markerAxis->setRange(0, 1);
+    m_markerAxis->setVisible(false);
+    m_chart->addAxis(m_markerAxis, Qt::AlignRight);
+    const QList<QAbstractAxis*> rate {m_timeAxis, m_rateAxis};
+    const auto line = [this](const QString& name, QColor color, double width, const QList<QAbstractAxis*>& axes,
+                          Qt::PenStyle style = Qt::SolidLine) {
+        return std::make_unique<SegmentedSeries>(m_chart, name, QPen(QBrush(color), width, style), axes);
+    };
+    const QColor hitColor(0x1e, 0x88, 0xe5);
+    const QColor missColor(0xe5, 0x39, 0x35);
+    const QColor rateColor(0x2e, 0x7d, 0x32);
+    m_hits = line(tr("hits/s"), hitColor, 1.5, rate);
+    m_misses = line(tr("misses/s"), missColor, 1.5, rate);
+    m_hitRate = line(tr("hit rate %"), rateColor, 2.0, {m_timeAxis, m_percentAxis});
+    m_recordedHits = line(tr("recorded hits/s"), hitColor, 1.5, rate, Qt::DashLine);
+    m_recordedMisses = line(tr("recorded misses/s"), missColor, 1.5, rate, Qt::DashLine);
+    m_recordedHitRate = line(tr("recorded hit rate %"), rateColor, 2.0, {m_timeAxis, m_percentAxis}, Qt::DashLine);
+    m_ops = line(tr("commands/s"), QColor(0x5e, 0x35, 0xb1), 1.5, rate);
+    m_memory = line(tr("used memory MiB"), QColor(0xef, 0x6c, 0x00), 2.0, {m_timeAxis, m_memoryAxis});
+    m_expired = line(tr("expired keys/s"), QColor(0x00, 0x89, 0x7b), 1.5, rate);
+    m_evicted = line(tr("evicted keys/s"), QColor(0xc6, 0x28, 0x28), 1.5, rate);
+    // Same colours as the live lines, dashed; the note under the chart says what they are, so the legend stays short.
+    for (SegmentedSeries* recorded : {m_recordedHits.get(), m_recordedMisses.get(), m_recordedHitRate.get()})
+        recorded->setInLegend(false);
+    m_markerLines = line(tr("audited writes"), QColor(0x61, 0x61, 0x61), 1.0, {m_timeAxis, m_markerAxis}, Qt::DotLine);
     m_chart->legend()->setAlignment(Qt::AlignTop);
     m_chart->setMargins(QMargins(4, 4, 4, 4));
     m_view->setRenderHint(QPainter::Antialiasing);
@@ -116,8 +111,17 @@ LiveChartPane::LiveChartPane(QWidget* parent)
     layout->addLayout(controls);
     layout->addWidget(m_now);
     layout->addWidget(m_view, 1);
+    m_chartNote = new QLabel(this);
+    m_chartNote->setWordWrap(true);
+    m_chartNote->setTextFormat(Qt::PlainText);
+    m_chartNote->setObjectName(u"chartNote"_s);
+    m_chartNote->hide();
+    layout->addWidget(m_chartNote);
 
-    connect(m_window, &QComboBox::currentIndexChanged, this, &LiveChartPane::redraw);
+    connect(m_window, &QComboBox::currentIndexChanged, this, [this] {
+        redraw();
+        Q_EMIT historyWanted(windowSeconds());
+    });
     m_nodeChoice->setVisible(false);
     m_nodeChoice->setSizeAdjustPolicy(QComboBox::AdjustToContents);
     connect(m_nodeChoice, &QComboBox::currentIndexChanged, this, [this] {
@@ -142,17 +146,13 @@ void LiveChartPane::setView(View view)
     const bool lookups = view == View::HitsAndMisses;
     const bool load = view == View::OperationsAndMemory;
     const bool expiry = view == View::ExpiredAndEvicted;
-    const auto show = [this](QLineSeries* series, bool visible) {
-        series->setVisible(visible);
-        for (QLegendMarker* marker : m_chart->legend()->markers(series))
-            marker->setVisible(visible);
-    };
-    for (QLineSeries* series : {m_hits, m_misses, m_hitRate})
-        show(series, lookups);
-    show(m_ops, load);
-    show(m_memory, load);
-    show(m_expired, expiry);
-    show(m_evicted, expiry);
+    for (SegmentedSeries* series : {m_hits.get(), m_misses.get(), m_hitRate.get(), m_recordedHits.get(),
+             m_recordedMisses.get(), m_recordedHitRate.get()})
+        series->setVisible(lookups);
+    m_ops->setVisible(load);
+    m_memory->setVisible(load);
+    m_expired->setVisible(expiry);
+    m_evicted->setVisible(expiry);
     m_percentAxis->setVisible(lookups);
     m_memoryAxis->setVisible(load);
     m_rateAxis->setTitleText(lookups ? tr("lookups per second")
@@ -165,13 +165,28 @@ qsizetype LiveChartPane::pointCount(View view) const
 {
     switch (view) {
     case View::HitsAndMisses:
-        return m_hits->count();
+        return m_hits->pointCount();
     case View::OperationsAndMemory:
-        return m_ops->count();
+        return m_ops->pointCount();
     case View::ExpiredAndEvicted:
-        return m_expired->count();
+        return m_expired->pointCount();
     }
     return 0;
+}
+
+LiveChartPane::~LiveChartPane() = default;
+
+QList<QList<QPointF>> LiveChartPane::segments(int line) const
+{
+    const auto view = View(m_viewChoice->currentData().toInt());
+    const SegmentedSeries* lines[] = {view == View::HitsAndMisses ? m_hits.get()
+            : view == View::OperationsAndMemory                   ? m_ops.get()
+                                                                  : m_expired.get(),
+        view == View::HitsAndMisses             ? m_misses.get()
+            : view == View::OperationsAndMemory ? m_memory.get()
+                                                : m_evicted.get(),
+        m_hitRate.get(), m_recordedHits.get(), m_recordedMisses.get(), m_recordedHitRate.get()};
+    return line >= 0 && line < 6 ? lines[line]->segments() : QList<QList<QPointF>>();
 }
 
 qint64 LiveChartPane::windowSeconds() const
@@ -283,22 +298,23 @@ void LiveChartPane::showHeadline(const ops::InfoSample& sample)
 
 void LiveChartPane::redraw()
 {
-    if (m_samples.isEmpty())
-        return;
-    const QDateTime end = m_samples.last().at;
+    const QDateTime end = m_samples.isEmpty() ? QDateTime::currentDateTime() : m_samples.last().at;
     const QDateTime start = end.addSecs(-windowSeconds());
+    if (m_samples.isEmpty() && !m_recorded && m_markers.isEmpty())
+        return;
     qsizetype first = m_samples.size();
     while (first > 0 && m_samples.at(first - 1).at >= start)
         --first;
     const qsizetype shown = m_samples.size() - first;
     const qsizetype stride = std::max<qsizetype>(1, (shown + maxPoints - 1) / maxPoints);
-    QList<QPointF> hits;
-    QList<QPointF> misses;
-    QList<QPointF> rates;
-    QList<QPointF> ops;
-    QList<QPointF> memory;
-    QList<QPointF> expired;
-    QList<QPointF> evicted;
+    using Points = QList<std::pair<double, std::optional<double>>>;
+    Points hits;
+    Points misses;
+    Points rates;
+    Points ops;
+    Points memory;
+    Points expired;
+    Points evicted;
     const auto view = View(m_viewChoice->currentData().toInt());
     double highest = 8.0; // a quiet server keeps a readable scale instead of 0 … 1
     double highestMemory = 1.0;
@@ -314,14 +330,17 @@ void LiveChartPane::redraw()
                 latest = f;
             }
         }
-        if (!latest)
-            continue; // this node was not sampled then (it joined later): a gap
         const double x = double(m_samples.at(last - 1).at.toMSecsSinceEpoch());
+        if (!latest) { // this node was not sampled then (it joined later): a gap in every line
+            for (Points* points : {&hits, &misses, &rates, &ops, &memory, &expired, &evicted})
+                points->append({x, std::nullopt});
+            continue;
+        }
         const double perSecond = sum.seconds > 0 ? 1.0 / sum.seconds : 0;
         hits.append({x, double(sum.hits) * perSecond});
         misses.append({x, double(sum.misses) * perSecond});
-        if (const auto rate = sum.hitRate())
-            rates.append({x, 100.0 * *rate});
+        const auto rate = sum.hitRate();
+        rates.append({x, rate ? std::optional<double>(100.0 * *rate) : std::nullopt});
         ops.append({x, double(sum.commands) * perSecond});
         const double mebibytes = double(latest->usedMemory) / (1024.0 * 1024.0);
         memory.append({x, mebibytes});
@@ -329,24 +348,37 @@ void LiveChartPane::redraw()
         evicted.append({x, double(sum.evicted) * perSecond});
         switch (view) {
         case View::HitsAndMisses:
-            highest = std::max({highest, hits.last().y(), misses.last().y()});
+            highest = std::max({highest, *hits.last().second, *misses.last().second});
             break;
         case View::OperationsAndMemory:
-            highest = std::max(highest, ops.last().y());
+            highest = std::max(highest, *ops.last().second);
             break;
         case View::ExpiredAndEvicted:
-            highest = std::max({highest, expired.last().y(), evicted.last().y()});
+            highest = std::max({highest, *expired.last().second, *evicted.last().second});
             break;
         }
         highestMemory = std::max(highestMemory, mebibytes);
     }
-    m_hits->replace(hits);
-    m_misses->replace(misses);
-    m_hitRate->replace(rates);
-    m_ops->replace(ops);
-    m_memory->replace(memory);
-    m_expired->replace(expired);
-    m_evicted->replace(evicted);
+    // Samples come every second: a point further from the last than a few strides means samples are missing (the
+    // connection was down, the machine asleep) — a gap.
+    const double maxStep = 2500.0 * double(stride);
+    m_hits->setSegments(splitIntoRuns(hits, maxStep));
+    m_misses->setSegments(splitIntoRuns(misses, maxStep));
+    m_hitRate->setSegments(splitIntoRuns(rates, maxStep));
+    m_ops->setSegments(splitIntoRuns(ops, maxStep));
+    m_memory->setSegments(splitIntoRuns(memory, maxStep));
+    m_expired->setSegments(splitIntoRuns(expired, maxStep));
+    m_evicted->setSegments(splitIntoRuns(evicted, maxStep));
+    highest = std::max(highest, drawRecorded(start, m_samples.isEmpty() ? end : m_samples.at(first).at));
+    drawMarkers(start, end);
+    QStringList notes;
+    if (!m_recordedHits->segments().isEmpty())
+        notes.append(tr("Dashed: the lookups the services recorded before the first sample (CacheScope's stats, %1).")
+                         .arg(m_recorded->describe()));
+    if (!m_markerText.isEmpty())
+        notes.append(m_markerText);
+    m_chartNote->setText(notes.join(u'\n'));
+    m_chartNote->setVisible(!notes.isEmpty());
     m_timeAxis->setRange(start, end);
     // Past an hour the axis spans midnight and days: it says which.
     m_timeAxis->setFormat(windowSeconds() > 3600 ? u"dd MMM HH:mm"_s : u"HH:mm:ss"_s);
@@ -355,6 +387,94 @@ void LiveChartPane::redraw()
     m_rateAxis->applyNiceNumbers();
     m_memoryAxis->setRange(0, std::max(highestMemory * 1.1, 1.0));
     m_memoryAxis->applyNiceNumbers();
+}
+
+double LiveChartPane::drawRecorded(const QDateTime& start, const QDateTime& firstSample)
+{
+    using Points = QList<std::pair<double, std::optional<double>>>;
+    Points hits;
+    Points misses;
+    Points rates;
+    double highest = 0;
+    // Only where no sample covers the time, and only for the whole keyspace (the stats are not per node).
+    if (m_recorded && shownNode() < 0) {
+        const qint64 bucket = m_recorded->bucketSeconds;
+        for (const cache::StatsWindow::Bucket& stored : m_recorded->buckets) {
+            cache::StatsCounters counters; // every label of the dimension read: the whole keyspace
+            for (const cache::StatsCounters& labelled : stored.byLabel)
+                counters += labelled;
+            const QDateTime at = QDateTime::fromSecsSinceEpoch(stored.start + bucket);
+            if (at < start || at > firstSample)
+                continue;
+            const double x = double(at.toMSecsSinceEpoch());
+            const double perSecond = 1.0 / double(std::max<qint64>(1, bucket));
+            const double hitsPerSecond =
+                double(counters[cache::StatsEvent::Hit] + counters[cache::StatsEvent::NegativeHit]) * perSecond;
+            const double missesPerSecond = double(counters[cache::StatsEvent::Miss]) * perSecond;
+            hits.append({x, hitsPerSecond});
+            misses.append({x, missesPerSecond});
+            const auto rate = cache::hitRate(counters);
+            rates.append({x, rate ? std::optional<double>(100.0 * *rate) : std::nullopt});
+            highest = std::max({highest, hitsPerSecond, missesPerSecond});
+        }
+    }
+    // Buckets without lookups are not stored: a missing bucket is a gap.
+    const double maxStep = 1500.0 * double(m_recorded ? m_recorded->bucketSeconds : 1);
+    m_recordedHits->setSegments(splitIntoRuns(hits, maxStep));
+    m_recordedMisses->setSegments(splitIntoRuns(misses, maxStep));
+    m_recordedHitRate->setSegments(splitIntoRuns(rates, maxStep));
+    return highest;
+}
+
+void LiveChartPane::drawMarkers(const QDateTime& start, const QDateTime& end)
+{
+    QList<QList<QPointF>> lines;
+    QStringList notes;
+    for (const ChartMarker& marker : std::as_const(m_markers)) {
+        if (marker.at < start || marker.at > end)
+            continue;
+        const double x = double(marker.at.toMSecsSinceEpoch());
+        lines.append({QPointF(x, 0.0), QPointF(x, 1.0)});
+        notes.append(marker.at.toLocalTime().toString(u"HH:mm:ss"_s) + u"  "_s + marker.text);
+    }
+    m_markerLines->setSegments(lines);
+    // The newest few under the chart, every one in the tooltip.
+    const qsizetype shownNotes = 3;
+    m_markerText = notes.isEmpty()
+        ? QString()
+        : tr("Marked (dotted): %1%2")
+              .arg(notes.mid(std::max<qsizetype>(0, notes.size() - shownNotes)).join(u"  ·  "_s),
+                  notes.size() > shownNotes ? tr("  ·  and %n earlier", nullptr, int(notes.size() - shownNotes))
+                                            : QString());
+    m_chartNote->setToolTip(notes.join(u'\n'));
+}
+
+QList<ChartMarker> LiveChartPane::shownMarkers() const
+{
+    const QDateTime end = m_samples.isEmpty() ? QDateTime::currentDateTime() : m_samples.last().at;
+    const QDateTime start = end.addSecs(-windowSeconds());
+    QList<ChartMarker> shown;
+    for (const ChartMarker& marker : m_markers) {
+        if (marker.at >= start && marker.at <= end)
+            shown.append(marker);
+    }
+    return shown;
+}
+
+void LiveChartPane::setRecordedHistory(const cache::StatsWindow& window)
+{
+    m_recorded = window;
+    if (!m_paused)
+        redraw();
+}
+
+void LiveChartPane::setMarkers(const QList<ChartMarker>& markers)
+{
+    m_markers = markers;
+    std::sort(
+        m_markers.begin(), m_markers.end(), [](const ChartMarker& a, const ChartMarker& b) { return a.at < b.at; });
+    if (!m_paused)
+        redraw();
 }
 
 QString LiveChartPane::toCsv() const

@@ -1,10 +1,14 @@
 #pragma once
 
+#include "cache/statsreader.h"
 #include "ops/infosampler.h"
 #include "redis/ownlookups.h"
 
+#include <QDateTime>
 #include <QList>
 #include <QWidget>
+
+#include <memory>
 
 class QChart;
 class QChartView;
@@ -17,10 +21,22 @@ class QDateTimeAxis;
 
 namespace cachescope::ui {
 
+class SegmentedSeries;
+
+// Something that happened at a time, drawn as a vertical line on the time axis (an invalidation, a route save).
+struct ChartMarker
+{
+    QDateTime at;
+    QString text; // the tooltip: who did what
+};
+
 // Live hit and miss rates from INFO deltas (1 s sampling): hits/s and misses/s, the hit rate of each
 // interval ("no traffic" when there were no lookups, never 100 %); ops/s with used memory; expired and evicted
 // keys per second — three views of one chart, chosen in a combo box.
 // Windows of 1 min to 24 h; long windows are averaged into at most maxPoints points so redraw stays smooth.
+// Idle stretches (no lookups: no hit rate) and stretches without samples are gaps, not lines across. Before the
+// first sample, the window is filled from what the services recorded in CacheScope's stats (dashed), asked for with
+// historyWanted(); invalidations and route saves from the audit trail are marked on the time axis.
 class LiveChartPane : public QWidget
 {
     Q_OBJECT
@@ -28,6 +44,7 @@ public:
     static constexpr int maxPoints = 600;
 
     explicit LiveChartPane(QWidget* parent = nullptr);
+    ~LiveChartPane() override;
 
     qsizetype sampleCount() const
     {
@@ -65,20 +82,34 @@ public:
         return m_paused;
     }
     QString headline() const;
+    qint64 windowSeconds() const;
+    // The runs of one drawn line of the current view: 0 hits/s (ops/s, expired/s), 1 misses/s (memory, evicted/s),
+    // 2 the hit rate; 3, 4, 5 the recorded hits/s, misses/s and hit rate (for tests).
+    QList<QList<QPointF>> segments(int line) const;
+    // The markers inside the shown window, oldest first.
+    QList<ChartMarker> shownMarkers() const;
 
 public Q_SLOTS:
     void addSample(const cachescope::ops::InfoSample& sample);
     // Freezes the chart and the headline (samples are still kept, and drawn on resume), with a badge saying so;
     // pausedChanged() lets the hit-rate table freeze with them.
     void setPaused(bool paused);
+    // The services' recorded lookups (CacheScope's stats, the whole keyspace's "total" figures) for a window: drawn
+    // dashed where no sample covers the time.
+    void setRecordedHistory(const cachescope::cache::StatsWindow& window);
+    void setMarkers(const QList<cachescope::ui::ChartMarker>& markers);
 
 Q_SIGNALS:
     void pausedChanged(bool paused);
+    // The shown window changed (or the pane opened): the recorded stats of the last `seconds` are welcome.
+    void historyWanted(qint64 seconds);
 
 private:
     void redraw();
+    // The recorded series between `start` and the first sample; returns their highest rate, for the axis.
+    double drawRecorded(const QDateTime& start, const QDateTime& firstSample);
+    void drawMarkers(const QDateTime& start, const QDateTime& end);
     void showHeadline(const ops::InfoSample& sample);
-    qint64 windowSeconds() const;
     // The shown node's figures (or the whole keyspace's); nothing when that node was not sampled.
     std::optional<ops::NodeFigures> figures(const ops::InfoSample& sample) const;
 
@@ -87,23 +118,32 @@ private:
     bool m_paused = false;
     QChart* m_chart;
     QChartView* m_view;
-    QLineSeries* m_hits;
-    QLineSeries* m_misses;
-    QLineSeries* m_hitRate;
-    QLineSeries* m_ops;
-    QLineSeries* m_memory;
-    QLineSeries* m_expired;
-    QLineSeries* m_evicted;
     QDateTimeAxis* m_timeAxis;
     QValueAxis* m_rateAxis;
     QValueAxis* m_percentAxis;
     QValueAxis* m_memoryAxis;
+    QValueAxis* m_markerAxis; // 0…1, hidden: the markers' vertical extent
+    std::unique_ptr<SegmentedSeries> m_hits;
+    std::unique_ptr<SegmentedSeries> m_misses;
+    std::unique_ptr<SegmentedSeries> m_hitRate;
+    std::unique_ptr<SegmentedSeries> m_ops;
+    std::unique_ptr<SegmentedSeries> m_memory;
+    std::unique_ptr<SegmentedSeries> m_expired;
+    std::unique_ptr<SegmentedSeries> m_evicted;
+    std::unique_ptr<SegmentedSeries> m_recordedHits;
+    std::unique_ptr<SegmentedSeries> m_recordedMisses;
+    std::unique_ptr<SegmentedSeries> m_recordedHitRate;
+    std::unique_ptr<SegmentedSeries> m_markerLines;
+    std::optional<cache::StatsWindow> m_recorded;
+    QList<ChartMarker> m_markers;
     QComboBox* m_viewChoice;
     QComboBox* m_nodeChoice;
     QComboBox* m_window;
     QPushButton* m_pause;
     QLabel* m_now;
     QLabel* m_pausedBadge;
+    QLabel* m_chartNote = nullptr; // what the dashed and dotted lines are
+    QString m_markerText;
     QDateTime m_pausedAt;
     int m_samplesWhilePaused = 0;
 };
