@@ -507,7 +507,7 @@ private Q_SLOTS:
             + QStringList {
                 u"routes"_s, u"set"_s, u"/api/orders"_s, u"--ttl"_s, u"45"_s, u"--private"_s, u"--vary"_s, u"page"_s});
         QCOMPARE(run.exitCode, 0);
-        QVERIFY2(run.out.contains("+ /api/orders: ttl 45 s, vary by page, private"), run.out.constData());
+        QVERIFY2(run.out.contains("+ /api/orders: ttl 45s, vary by page, private"), run.out.constData());
         run = cachectl(at() + QStringList {u"routes"_s, u"get"_s, u"--json"_s});
         QVERIFY(run.out.contains("/api/orders"));
 

@@ -25,6 +25,7 @@
 
 #include <QAbstractItemModelTester>
 #include <QAction>
+#include <QApplication>
 #include <QCheckBox>
 #include <QDateTime>
 #include <QDir>
@@ -34,6 +35,7 @@
 #include <QLineEdit>
 #include <QMenu>
 #include <QMenuBar>
+#include <QMessageBox>
 #include <QPlainTextEdit>
 #include <QProcess>
 #include <QProgressBar>
@@ -699,7 +701,111 @@ private Q_SLOTS:
         QTRY_VERIFY(stored.has_value());
         QCOMPARE(stored->config.routes[1].ttlSeconds, 99);
         QCOMPARE(stored->config.routes[2].ttlSeconds, 30);
+        // The refused save brings their version with the choice to merge: their two changes (the first rule back
+        // to 600 s, the second to 99 s) and my edit of the third, saved together.
+        QTRY_VERIFY_WITH_TIMEOUT(!editor->incomingSave().isEmpty(), 5000);
+        QVERIFY2(
+            editor->incomingSave().contains(u"someone@else saved version 2 at "_s), qPrintable(editor->incomingSave()));
         save(&window, u"dashboard-route-conflict"_s);
+        editor->mergeIncoming();
+        QVERIFY(editor->incomingSave().isEmpty());
+        QCOMPARE(editor->baseVersion(), 2);
+        QCOMPARE(editor->message(), u"Merged: their changes are in, yours are still unsaved."_s);
+        QCOMPARE(rules->config().routes[0].ttlSeconds, 600);
+        QCOMPARE(rules->config().routes[1].ttlSeconds, 99);
+        QCOMPARE(rules->config().routes[2].ttlSeconds, 15);
+        editor->save();
+        QVERIFY(saved.wait(5000));
+        stored.reset();
+        other.load(this, [&stored](std::optional<ops::RouteConfigSnapshot> s, const QString&) { stored = s; });
+        QTRY_VERIFY(stored.has_value());
+        QCOMPARE(stored->version, 3);
+        QCOMPARE(stored->config.routes[0].ttlSeconds, 600);
+        QCOMPARE(stored->config.routes[1].ttlSeconds, 99);
+        QCOMPARE(stored->config.routes[2].ttlSeconds, 15);
+        save(&window, u"dashboard-route-merged"_s);
+    }
+
+    // Another client's save is shown at once when nothing is edited, announced when something is (keep mine:
+    // saving replaces theirs); Reload and closing the window ask before they discard edits; the namespace TTLs
+    // are shown.
+    void theRouteEditorAnnouncesOtherSavesAndGuardsEdits()
+    {
+        redis::Connection connection(m_server.connectionOptions());
+        QVERIFY(testing::openAndWait(connection));
+        ui::SafetyOptions safety;
+        safety.actor = u"editor@test"_s;
+        ui::MainWindow window(&connection, safety);
+        window.resize(1280, 800);
+        ui::RouteEditorPane* editor = showDefaultRoutes(window, connection);
+        QVERIFY(editor);
+        QCOMPARE(editor->findChild<QLabel*>(u"namespaceTtls"_s)->text(), u"Service namespaces: session 1h"_s);
+        ui::RouteRulesModel* rules = editor->rulesModel();
+        ops::RouteConfigStore other(&connection);
+        const auto theySave = [&](model::RouteConfig config, qint64 expected) {
+            std::optional<ops::RouteConfigSaveResult> result;
+            other.save(config, expected, u"someone@else"_s, this,
+                [&result](const ops::RouteConfigSaveResult& r) { result = r; });
+            return QTest::qWaitFor([&result] { return result.has_value(); }, 5000) && result->saved;
+        };
+
+        model::RouteConfig theirs = model::RouteConfig::defaults();
+        theirs.routes[1].ttlSeconds = 99;
+        theirs.namespaces[0].ttlSeconds = 7200;
+        QVERIFY(theySave(theirs, 0));
+        editor->checkForNewerSave(); // nothing edited: shown at once
+        QTRY_COMPARE_WITH_TIMEOUT(editor->baseVersion(), 1, 5000);
+        QCOMPARE(rules->config().routes[1].ttlSeconds, 99);
+        QVERIFY2(editor->message().startsWith(u"someone@else saved version 1 at "_s), qPrintable(editor->message()));
+        QVERIFY(editor->message().endsWith(u"; it is shown now."_s));
+        QCOMPARE(editor->findChild<QLabel*>(u"namespaceTtls"_s)->text(), u"Service namespaces: session 2h"_s);
+
+        QVERIFY(rules->setData(rules->index(2, ui::RouteRulesModel::TtlColumn), 15)); // my edit
+        theirs.routes[3].ttlSeconds = 77;
+        QVERIFY(theySave(theirs, 1));
+        editor->checkForNewerSave();
+        QTRY_VERIFY_WITH_TIMEOUT(!editor->incomingSave().isEmpty(), 5000);
+        QCOMPARE(editor->baseVersion(), 1); // not taken without asking
+        QCOMPARE(rules->config().routes[2].ttlSeconds, 15);
+        QCOMPARE(rules->config().routes[3].ttlSeconds, 300); // their change waits for the choice
+        QVERIFY2(editor->incomingSave().contains(u"/api/search: ttl 5m, vary by q,category → ttl 1m 17s"_s),
+            qPrintable(editor->incomingSave()));
+        save(&window, u"dashboard-route-incoming-1280"_s);
+        window.resize(1024, 640);
+        save(&window, u"dashboard-route-incoming-1024"_s);
+        editor->keepMine();
+        QCOMPARE(editor->baseVersion(), 2);
+        QCOMPARE(rules->config().routes[2].ttlSeconds, 15);
+
+        // Reload asks; Cancel keeps the edits, Discard drops them. So does closing the window.
+        const auto answer = [](QMessageBox::StandardButton button) {
+            QTimer::singleShot(0, [button] {
+                if (auto* box = qobject_cast<QMessageBox*>(QApplication::activeModalWidget()))
+                    box->button(button)->click();
+            });
+        };
+        auto* reloadButton = [editor] {
+            for (QPushButton* button : editor->findChildren<QPushButton*>()) {
+                if (button->text() == u"Reload"_s)
+                    return button;
+            }
+            return static_cast<QPushButton*>(nullptr);
+        }();
+        QVERIFY(reloadButton);
+        answer(QMessageBox::Cancel);
+        reloadButton->click();
+        QCOMPARE(rules->config().routes[2].ttlSeconds, 15);
+        QVERIFY(editor->hasUnsavedEdits());
+        answer(QMessageBox::Cancel);
+        QVERIFY(!window.close());
+        QVERIFY(window.isVisible());
+        answer(QMessageBox::Discard);
+        QSignalSpy loaded(editor, &ui::RouteEditorPane::loaded);
+        reloadButton->click();
+        QVERIFY(loaded.wait(5000));
+        QVERIFY(!editor->hasUnsavedEdits());
+        QCOMPARE(rules->config().routes[3].ttlSeconds, 77);
+        QVERIFY(window.close());
     }
 
     // A route's new TTL applied to the keys it already cached, and a tree node's keys given a TTL: both after a
@@ -725,7 +831,7 @@ private Q_SLOTS:
         editor->save();
         QVERIFY(saved.wait(5000));
         QTRY_VERIFY(editor->historyLines().size() == 1); // the selected rule's history: this save
-        QVERIFY2(editor->historyLines().first().contains(u"/api/events: ttl 600 s → ttl 42 s"_s),
+        QVERIFY2(editor->historyLines().first().contains(u"/api/events: ttl 10m → ttl 42s"_s),
             qPrintable(editor->historyLines().join(u'\n')));
 
         editor->requestApplyTtl();

@@ -1,4 +1,5 @@
 #include "model/gatewaykey.h"
+#include "model/ttltext.h"
 #include "ops/keymetadata.h"
 #include "ops/keyspacesummary.h"
 #include "ops/memberpages.h"
@@ -117,7 +118,7 @@ private Q_SLOTS:
     {
         QFETCH(qint64, pttl);
         QFETCH(QString, text);
-        QCOMPARE(describeTtlShort(pttl), text);
+        QCOMPARE(model::describeTtlShort(pttl), text);
     }
 
     // TTL and memory for a batch of keys, on a read-only connection (both are reads): a missing key is

@@ -1,10 +1,14 @@
 #include "model/routeconfig.h"
 #include "model/routeconfigjson.h"
+#include "model/routeconfigmerge.h"
 
 #include <QFile>
+#include <QList>
 #include <QTest>
 
 using namespace cachescope::model;
+
+Q_DECLARE_METATYPE(std::function<void(RouteConfig&)>)
 using namespace Qt::StringLiterals;
 
 class TestRouteConfig : public QObject
@@ -138,6 +142,87 @@ private Q_SLOTS:
             qPrintable(u"no error for "_s + field + u", got: "_s
                 + (result.errors.isEmpty() ? u"none"_s : result.errors.first().toString())));
         QVERIFY2(it->message.contains(messagePart), qPrintable(it->toString()));
+    }
+
+    // Someone saved while I was editing: every rule only one side touched takes that side; a rule both changed
+    // differently keeps mine and is named.
+    void mergeKeepsBothSidesChanges_data()
+    {
+        using Edit = std::function<void(RouteConfig&)>;
+        QTest::addColumn<Edit>("editMine");
+        QTest::addColumn<Edit>("editTheirs");
+        QTest::addColumn<Edit>("expectEdits"); // applied to the defaults: the merged configuration
+        QTest::addColumn<QStringList>("conflicts");
+        const auto ttl = [](const QString& path, int seconds) {
+            return [path, seconds](RouteConfig& config) {
+                for (RouteRule& rule : config.routes) {
+                    if (rule.path == path)
+                        rule.ttlSeconds = seconds;
+                }
+            };
+        };
+        const auto both = [](Edit a, Edit b) {
+            return [a, b](RouteConfig& config) {
+                a(config);
+                b(config);
+            };
+        };
+        const auto remove = [](const QString& path) {
+            return [path](RouteConfig& config) {
+                config.routes.removeIf([&path](const RouteRule& rule) { return rule.path == path; });
+            };
+        };
+        const auto add = [](const QString& path, int seconds) {
+            return [path, seconds](RouteConfig& config) { config.routes.append({path, seconds, {}, false, {}}); };
+        };
+        const auto session = [](int seconds) {
+            return [seconds](RouteConfig& config) { config.namespaces[0].ttlSeconds = seconds; };
+        };
+        QTest::newRow("different rules") << Edit(ttl(u"/api/search"_s, 120)) << Edit(ttl(u"/api/events"_s, 60))
+                                         << Edit(both(ttl(u"/api/search"_s, 120), ttl(u"/api/events"_s, 60)))
+                                         << QStringList();
+        QTest::newRow("same rule, differently") << Edit(ttl(u"/api/events"_s, 300)) << Edit(ttl(u"/api/events"_s, 60))
+                                                << Edit(ttl(u"/api/events"_s, 300)) << QStringList {u"/api/events"_s};
+        QTest::newRow("same rule, the same way") << Edit(ttl(u"/api/events"_s, 60)) << Edit(ttl(u"/api/events"_s, 60))
+                                                 << Edit(ttl(u"/api/events"_s, 60)) << QStringList();
+        QTest::newRow("they removed a rule I left")
+            << Edit(ttl(u"/api/search"_s, 120)) << Edit(remove(u"/api/venues"_s))
+            << Edit(both(ttl(u"/api/search"_s, 120), remove(u"/api/venues"_s))) << QStringList();
+        QTest::newRow("they removed a rule I edited")
+            << Edit(ttl(u"/api/venues"_s, 5)) << Edit(remove(u"/api/venues"_s)) << Edit(ttl(u"/api/venues"_s, 5))
+            << QStringList {u"/api/venues"_s};
+        QTest::newRow("both added rules: mine first")
+            << Edit(add(u"/api/mine"_s, 10)) << Edit(add(u"/api/theirs"_s, 20))
+            << Edit(both(add(u"/api/mine"_s, 10), add(u"/api/theirs"_s, 20))) << QStringList();
+        QTest::newRow("a namespace and a rule")
+            << Edit(ttl(u"/api/events"_s, 60)) << Edit(session(7200))
+            << Edit(both(ttl(u"/api/events"_s, 60), session(7200))) << QStringList();
+        QTest::newRow("a namespace, differently")
+            << Edit(session(60)) << Edit(session(7200)) << Edit(session(60)) << QStringList {u"namespace session"_s};
+    }
+    void mergeKeepsBothSidesChanges()
+    {
+        using Edit = std::function<void(RouteConfig&)>;
+        QFETCH(Edit, editMine);
+        QFETCH(Edit, editTheirs);
+        QFETCH(Edit, expectEdits);
+        QFETCH(QStringList, conflicts);
+        const RouteConfig base = RouteConfig::defaults();
+        QCOMPARE(base.namespaces.value(0).name, u"session"_s);
+        RouteConfig mine = base;
+        editMine(mine);
+        RouteConfig theirs = base;
+        editTheirs(theirs);
+        RouteConfig expected = base;
+        expectEdits(expected);
+        const RouteConfigMerge merge = mergeRouteConfigs(base, mine, theirs);
+        QCOMPARE(merge.conflicts, conflicts);
+        QCOMPARE(merge.config.routes.size(), expected.routes.size());
+        for (qsizetype i = 0; i < expected.routes.size(); ++i) {
+            QCOMPARE(merge.config.routes[i].path, expected.routes[i].path);
+            QCOMPARE(merge.config.routes[i].ttlSeconds, expected.routes[i].ttlSeconds);
+        }
+        QVERIFY(merge.config == expected);
     }
 
     void allErrorsAreReportedAtOnce()

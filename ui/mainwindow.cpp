@@ -273,6 +273,13 @@ void MainWindow::restoreLayout()
 
 void MainWindow::closeEvent(QCloseEvent* event)
 {
+    if (m_routes->hasUnsavedEdits()) {
+        m_tabs->setCurrentWidget(m_routes); // the edits the question is about
+        if (!m_routes->confirmDiscard()) {
+            event->ignore();
+            return;
+        }
+    }
     saveLayout();
     QMainWindow::closeEvent(event);
 }

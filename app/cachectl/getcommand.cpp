@@ -4,8 +4,8 @@
 
 #include "cache/storedvalueview.h"
 #include "model/displaybytes.h"
+#include "model/ttltext.h"
 #include "ops/keyinspection.h"
-#include "ops/keymetadata.h"
 #include "redis/client.h"
 
 #include <QDateTime>
@@ -62,7 +62,7 @@ void GetCommand::print(const ops::KeyInspection& inspection)
         m_out << "Shape: " << ops::describeInspectedKey(inspection) << '\n';
         m_out << "Type:  " << QString::fromUtf8(inspection.type) << " (" << inspection.valueSize
               << (isString ? " bytes" : " elements") << ")\n";
-        m_out << "TTL:   " << ops::describeTtlShort(inspection.pttl) << '\n';
+        m_out << "TTL:   " << model::describeTtlShort(inspection.pttl) << '\n';
         if (isString) {
             const cache::StoredValueView view = cache::viewStoredValue(inspection.valuePrefix, inspection.valueSize);
             QStringList facts = view.facts();

@@ -3,7 +3,7 @@
 #include "cache/cacheenvelope.h"
 #include "model/displaybytes.h"
 #include "model/jsonindent.h"
-#include "ops/keymetadata.h"
+#include "model/ttltext.h"
 
 #include <QDateTime>
 #include <QLocale>
@@ -49,7 +49,7 @@ bool isPlainText(const QByteArray& bytes)
 // grace" for a 60 s grace would be noise.
 QString duration(qint64 ms)
 {
-    return ops::describeTtlShort(std::max<qint64>(ms + 500, 0) / 1000 * 1000);
+    return model::describeTtlShort(std::max<qint64>(ms + 500, 0) / 1000 * 1000);
 }
 } // namespace
 

@@ -1,12 +1,14 @@
 #include "model/routeconfigdiff.h"
 
+#include "model/ttltext.h"
+
 namespace cachescope::model {
 
 using namespace Qt::StringLiterals;
 
 QString describeRouteRule(const RouteRule& rule)
 {
-    QString text = u"ttl %1 s"_s.arg(rule.ttlSeconds);
+    QString text = u"ttl "_s + describeTtlShort(qint64(rule.ttlSeconds) * 1000);
     if (!rule.varyBy.isEmpty())
         text += u", vary by "_s + rule.varyBy.join(u',');
     if (rule.isPrivate)

@@ -28,7 +28,4 @@ struct KeyMetadata
 void fetchKeyMetadata(redis::Client& connection, const QList<QByteArray>& keys, QObject* context,
     std::function<void(const QList<KeyMetadata>& metadata)> done);
 
-// A TTL as an engineer reads it at a glance: "45s", "12m 5s", "3h 20m", "2d 4h"; "no expiry", "gone".
-QString describeTtlShort(qint64 pttlMs);
-
 } // namespace cachescope::ops

@@ -1,7 +1,7 @@
 #include "dialogs/invalidationdialog.h"
 
 #include "model/displaybytes.h"
-#include "ops/keymetadata.h"
+#include "model/ttltext.h"
 #include "redis/connection.h"
 
 #include <QCheckBox>
@@ -209,7 +209,7 @@ QString InvalidationDialog::ttlNote() const
 {
     if (!m_ttl)
         return {};
-    const QString ttl = ops::describeTtlShort(qint64(m_ttl->value()) * 1000);
+    const QString ttl = model::describeTtlShort(qint64(m_ttl->value()) * 1000);
     QString note = tr("Cache-manager entries become fresh for %1 from now (as a write now would make them) and keep "
                       "their grace on top; other keys expire in %1.")
                        .arg(ttl);
@@ -217,7 +217,7 @@ QString InvalidationDialog::ttlNote() const
         note += u"<br><span style='color:#b71c1c'>"_s
             + tr("The TTL goes up from %1 to %2, but \"Only shorten\" keeps every key that expires sooner: no key "
                  "written under %1 will be lengthened. Untick it to give them the longer TTL.")
-                  .arg(ops::describeTtlShort(*m_previousTtl * 1000), ttl)
+                  .arg(model::describeTtlShort(*m_previousTtl * 1000), ttl)
                   .toHtmlEscaped()
             + u"</span>"_s;
     return note;

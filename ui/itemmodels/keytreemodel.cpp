@@ -3,6 +3,7 @@
 #include "model/displaybytes.h"
 #include "model/keyparser.h"
 #include "model/reservedkeys.h"
+#include "model/ttltext.h"
 #include "redis/reply.h"
 
 #include <QDateTime>
@@ -565,11 +566,11 @@ QVariant KeyTreeModel::ttlData(qint64 soonestExpiry, qint64 latestExpiry, qint32
     if (leaf) {
         const qint64 left = remaining(soonestExpiry);
         if (role == Qt::ToolTipRole)
-            return tr("TTL when sampled: %1").arg(ops::describeTtlShort(left));
-        return left == 0 ? tr("expired") : ops::describeTtlShort(left);
+            return tr("TTL when sampled: %1").arg(model::describeTtlShort(left));
+        return left == 0 ? tr("expired") : model::describeTtlShort(left);
     }
-    const QString soonest = ops::describeTtlShort(remaining(soonestExpiry));
-    const QString latest = ops::describeTtlShort(remaining(latestExpiry));
+    const QString soonest = model::describeTtlShort(remaining(soonestExpiry));
+    const QString latest = model::describeTtlShort(remaining(latestExpiry));
     if (role == Qt::ToolTipRole)
         return tr("TTLs of the %1 sampled keys below: from %2 to %3").arg(sampledKeys).arg(soonest, latest);
     return soonest == latest ? soonest : QString(soonest + u" – "_s + latest);

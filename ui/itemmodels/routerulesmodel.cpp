@@ -1,6 +1,7 @@
 #include "itemmodels/routerulesmodel.h"
 
 #include "model/routeconfigjson.h"
+#include "model/ttltext.h"
 
 namespace cachescope::ui {
 
@@ -64,7 +65,8 @@ QVariant RouteRulesModel::data(const QModelIndex& index, int role) const
     case PathColumn:
         return rule.path;
     case TtlColumn:
-        return role == Qt::EditRole ? QVariant(rule.ttlSeconds) : QVariant(u"%1 s"_s.arg(rule.ttlSeconds));
+        return role == Qt::EditRole ? QVariant(rule.ttlSeconds)
+                                    : QVariant(model::describeTtlShort(qint64(rule.ttlSeconds) * 1000));
     case VaryColumn:
         return rule.varyBy.join(u", "_s);
     default:
@@ -135,7 +137,11 @@ Qt::ItemFlags RouteRulesModel::flags(const QModelIndex& index) const
 
 QVariant RouteRulesModel::headerData(int section, Qt::Orientation orientation, int role) const
 {
-    if (orientation != Qt::Horizontal || role != Qt::DisplayRole)
+    if (orientation != Qt::Horizontal)
+        return {};
+    if (role == Qt::ToolTipRole && section == VaryColumn)
+        return tr("Query parameters that are part of the key, in key order");
+    if (role != Qt::DisplayRole)
         return {};
     switch (section) {
     case PathColumn:
@@ -143,7 +149,7 @@ QVariant RouteRulesModel::headerData(int section, Qt::Orientation orientation, i
     case TtlColumn:
         return tr("TTL");
     case VaryColumn:
-        return tr("Vary by query parameters");
+        return tr("Vary by");
     case PrivateColumn:
         return tr("Private (per user)");
     default:

@@ -4,7 +4,7 @@
 #include "itemmodels/membertablemodel.h"
 #include "model/displaybytes.h"
 #include "model/reservedkeys.h"
-#include "ops/keymetadata.h"
+#include "model/ttltext.h"
 #include "ops/memberpages.h"
 #include "redis/client.h"
 
@@ -308,7 +308,7 @@ void KeyDetailPane::tick()
         return;
     const qint64 pttl = m_inspection->pttl;
     const qint64 left = pttl < 0 ? pttl : std::max<qint64>(0, pttl - m_inspectedAt.elapsed());
-    m_ttl->setText(pttl >= 0 && left == 0 ? tr("expired (refresh to confirm)") : ops::describeTtlShort(left));
+    m_ttl->setText(pttl >= 0 && left == 0 ? tr("expired (refresh to confirm)") : model::describeTtlShort(left));
     if (m_inspection->type != "string")
         return;
     QStringList facts = m_view.facts();

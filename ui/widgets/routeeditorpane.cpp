@@ -4,20 +4,26 @@
 
 #include "model/routeconfigdiff.h"
 #include "model/routeconfigjson.h"
+#include "model/routeconfigmerge.h"
+#include "model/ttltext.h"
 #include "ops/audit.h"
 #include "redis/client.h"
 
 #include <QFile>
 #include <QFileDialog>
+#include <QFrame>
 #include <QGroupBox>
 #include <QHBoxLayout>
 #include <QHeaderView>
 #include <QLabel>
 #include <QListView>
+#include <QMenu>
+#include <QMessageBox>
 #include <QPushButton>
 #include <QSaveFile>
 #include <QStringListModel>
 #include <QTableView>
+#include <QToolButton>
 #include <QVBoxLayout>
 
 namespace cachescope::ui {
@@ -41,6 +47,9 @@ RouteEditorPane::RouteEditorPane(redis::Client* connection, QString actor, bool 
     , m_save(new QPushButton(tr("Save to Redis"), this))
     , m_applyTtl(new QPushButton(tr("Apply TTL to existing keys…"), this))
     , m_history(new QStringListModel(this))
+    , m_namespaces(new QLabel(this))
+    , m_incomingBanner(new QFrame(this))
+    , m_incomingText(new QLabel(m_incomingBanner))
 {
     m_table->setModel(m_model);
     m_table->horizontalHeader()->setSectionResizeMode(RouteRulesModel::PathColumn, QHeaderView::Stretch);
@@ -65,18 +74,26 @@ RouteEditorPane::RouteEditorPane(redis::Client* connection, QString actor, bool 
     auto* buttons = new QHBoxLayout;
     m_version->setWordWrap(true); // on its own row, above the buttons: a long "saved by … at …" must not widen the pane
     buttons->addStretch(1);
-    auto* importButton = new QPushButton(tr("Import JSON…"), this);
-    auto* exportButton = new QPushButton(tr("Export JSON…"), this);
-    importButton->setEnabled(!m_readOnly);
-    for (QPushButton* button : {importButton, exportButton, m_add, m_remove, m_reload, m_save})
+    // Import and export share one menu button: at 1024 px six buttons in a row cut their own labels.
+    auto* json = new QToolButton(this);
+    json->setText(tr("JSON"));
+    json->setPopupMode(QToolButton::InstantPopup);
+    json->setToolButtonStyle(Qt::ToolButtonTextOnly);
+    auto* jsonMenu = new QMenu(json);
+    QAction* importAction = jsonMenu->addAction(tr("Import rules from JSON…"));
+    QAction* exportAction = jsonMenu->addAction(tr("Export rules as JSON…"));
+    json->setMenu(jsonMenu);
+    importAction->setEnabled(!m_readOnly);
+    buttons->addWidget(json);
+    for (QPushButton* button : {m_add, m_remove, m_reload, m_save})
         buttons->addWidget(button);
-    connect(importButton, &QPushButton::clicked, this, [this] {
+    connect(importAction, &QAction::triggered, this, [this] {
         const QString path =
             QFileDialog::getOpenFileName(this, tr("Import route rules"), QString(), tr("JSON (*.json)"));
         if (!path.isEmpty())
             importFile(path);
     });
-    connect(exportButton, &QPushButton::clicked, this, [this] {
+    connect(exportAction, &QAction::triggered, this, [this] {
         const QString path =
             QFileDialog::getSaveFileName(this, tr("Export route rules"), u"routes.json"_s, tr("JSON (*.json)"));
         QSaveFile file(path);
@@ -86,10 +103,34 @@ RouteEditorPane::RouteEditorPane(redis::Client* connection, QString actor, bool 
             || !file.commit())
             m_message->setText(tr("Could not write %1: %2").arg(path, file.errorString()));
     });
+    // Someone else's save while editing: said where it cannot be missed, with the two ways on.
+    m_incomingBanner->setObjectName(u"incomingSave"_s);
+    m_incomingBanner->setStyleSheet(u"QFrame#incomingSave { background: #fff3e0; border: 1px solid #ffb74d; }"_s);
+    m_incomingText->setWordWrap(true);
+    m_incomingText->setTextFormat(Qt::RichText);
+    auto* mergeButton = new QPushButton(tr("Merge their changes into mine"), m_incomingBanner);
+    auto* keepButton = new QPushButton(tr("Keep mine as they are"), m_incomingBanner);
+    keepButton->setToolTip(tr("Saving then replaces their version of the rules you changed"));
+    auto* bannerButtons = new QHBoxLayout;
+    bannerButtons->addWidget(mergeButton);
+    bannerButtons->addWidget(keepButton);
+    bannerButtons->addStretch(1);
+    auto* bannerLayout = new QVBoxLayout(m_incomingBanner);
+    bannerLayout->addWidget(m_incomingText);
+    bannerLayout->addLayout(bannerButtons);
+    m_incomingBanner->hide();
+    connect(mergeButton, &QPushButton::clicked, this, &RouteEditorPane::mergeIncoming);
+    connect(keepButton, &QPushButton::clicked, this, &RouteEditorPane::keepMine);
+    m_namespaces->setWordWrap(true);
+    m_namespaces->setObjectName(u"namespaceTtls"_s);
+    m_namespaces->setToolTip(tr("The shared cache manager's service namespaces; edit them through JSON › Import"));
+
     auto* layout = new QVBoxLayout(this);
     layout->addWidget(m_version);
     layout->addLayout(buttons);
+    layout->addWidget(m_incomingBanner);
     layout->addWidget(m_table, 3);
+    layout->addWidget(m_namespaces);
     auto* below = new QHBoxLayout;
     below->addWidget(m_diff, 1);
     below->addWidget(m_applyTtl, 0, Qt::AlignTop);
@@ -105,7 +146,18 @@ RouteEditorPane::RouteEditorPane(redis::Client* connection, QString actor, bool 
     }
     connect(m_add, &QPushButton::clicked, this, [this] { m_table->edit(m_model->addRule()); });
     connect(m_remove, &QPushButton::clicked, this, [this] { m_model->removeRule(m_table->currentIndex().row()); });
-    connect(m_reload, &QPushButton::clicked, this, &RouteEditorPane::reload);
+    connect(m_reload, &QPushButton::clicked, this, [this] {
+        if (!hasUnsavedEdits() || confirmDiscard())
+            reload();
+    });
+    // A poll, not a subscription: a subscribed connection can do nothing else, and one read every few seconds
+    // while someone looks is cheap (its lookups are CacheScope's own, kept out of the charts).
+    m_watch.setInterval(std::chrono::seconds(5));
+    connect(&m_watch, &QTimer::timeout, this, [this] {
+        if (isVisible() || hasUnsavedEdits())
+            checkForNewerSave();
+    });
+    m_watch.start();
     connect(m_save, &QPushButton::clicked, this, &RouteEditorPane::save);
     connect(m_applyTtl, &QPushButton::clicked, this, &RouteEditorPane::requestApplyTtl);
     connect(m_table->selectionModel(), &QItemSelectionModel::currentRowChanged, this, &RouteEditorPane::showHistory);
@@ -153,18 +205,126 @@ void RouteEditorPane::reload()
             m_message->setText(u"<span style='color:#b71c1c'>%1</span>"_s.arg(error.toHtmlEscaped()));
             return;
         }
-        m_live = *snapshot;
-        m_model->setConfig(m_live.config);
-        m_version->setText(m_live.version == 0
-                ? tr("Version 0: nothing stored yet, the defaults apply")
-                : tr("Version %1, saved by %2 at %3")
-                      .arg(m_live.version)
-                      .arg(m_live.updatedBy, m_live.updatedAt.toLocalTime().toString(u"yyyy-MM-dd HH:mm:ss"_s)));
         m_message->clear();
-        updateDiff();
-        loadHistory();
+        showSnapshot(*snapshot);
         Q_EMIT loaded();
     });
+}
+
+void RouteEditorPane::showSnapshot(const ops::RouteConfigSnapshot& snapshot)
+{
+    m_live = snapshot;
+    m_incoming.reset();
+    m_incomingBanner->hide();
+    m_model->setConfig(m_live.config);
+    m_version->setText(m_live.version == 0
+            ? tr("Version 0: nothing stored yet, the defaults apply")
+            : tr("Version %1, saved by %2 at %3")
+                  .arg(m_live.version)
+                  .arg(m_live.updatedBy, m_live.updatedAt.toLocalTime().toString(u"yyyy-MM-dd HH:mm:ss"_s)));
+    showNamespaces();
+    updateDiff();
+    loadHistory();
+}
+
+void RouteEditorPane::showNamespaces()
+{
+    QStringList namespaces;
+    for (const model::NamespaceTtl& ns : std::as_const(m_live.config.namespaces))
+        namespaces.append(u"%1 %2"_s.arg(ns.name, model::describeTtlShort(qint64(ns.ttlSeconds) * 1000)));
+    m_namespaces->setText(namespaces.isEmpty() ? tr("Service namespaces: none configured.")
+                                               : tr("Service namespaces: %1").arg(namespaces.join(u" · "_s)));
+}
+
+bool RouteEditorPane::hasUnsavedEdits() const
+{
+    return !(m_model->config() == m_live.config);
+}
+
+QString RouteEditorPane::incomingSave() const
+{
+    return m_incoming ? m_incomingText->text() : QString();
+}
+
+bool RouteEditorPane::confirmDiscard()
+{
+    if (!hasUnsavedEdits())
+        return true;
+    const QStringList changes = model::describeRouteChanges(m_live.config, m_model->config());
+    return QMessageBox::question(this, tr("Discard route edits?"),
+               tr("Your %n unsaved route change(s) will be lost:\n%1", nullptr, int(changes.size()))
+                   .arg(changes.join(u'\n')),
+               QMessageBox::Discard | QMessageBox::Cancel, QMessageBox::Cancel)
+        == QMessageBox::Discard;
+}
+
+void RouteEditorPane::checkForNewerSave()
+{
+    if (!m_connection || m_checking)
+        return;
+    m_checking = true;
+    m_store.load(this, [this](std::optional<ops::RouteConfigSnapshot> snapshot, const QString&) {
+        m_checking = false;
+        if (snapshot) // a failed read says nothing new; the next one may
+            onStored(*snapshot);
+    });
+}
+
+void RouteEditorPane::onStored(const ops::RouteConfigSnapshot& snapshot)
+{
+    if (snapshot.version == m_live.version || (m_incoming && m_incoming->version == snapshot.version))
+        return;
+    const QString who = tr("%1 saved version %2 at %3")
+                            .arg(snapshot.updatedBy.isEmpty() ? tr("Someone") : snapshot.updatedBy)
+                            .arg(snapshot.version)
+                            .arg(snapshot.updatedAt.toLocalTime().toString(u"HH:mm:ss"_s));
+    if (!hasUnsavedEdits()) {
+        showSnapshot(snapshot);
+        m_message->setText(tr("%1; it is shown now.").arg(who).toHtmlEscaped());
+        return;
+    }
+    m_incoming = snapshot;
+    QStringList theirs;
+    for (const QString& change : model::describeRouteChanges(m_live.config, snapshot.config))
+        theirs.append(change.toHtmlEscaped());
+    m_incomingText->setText(
+        tr("<b>%1 while you were editing.</b> Their changes:<br>%2<br>Merge them into your edits, "
+           "or keep yours as they are; then save.")
+            .arg(who.toHtmlEscaped(), theirs.isEmpty() ? tr("(none to the rules)") : theirs.join(u"<br>"_s)));
+    m_incomingBanner->show();
+    m_message->clear(); // an older message would contradict the banner
+    updateDiff();
+}
+
+void RouteEditorPane::mergeIncoming()
+{
+    if (!m_incoming)
+        return;
+    const model::RouteConfigMerge merge =
+        model::mergeRouteConfigs(m_live.config, m_model->config(), m_incoming->config);
+    const ops::RouteConfigSnapshot theirs = *m_incoming;
+    showSnapshot(theirs);
+    m_model->setConfig(merge.config); // my edits, now against their version
+    updateDiff();
+    m_message->setText(
+        (merge.conflicts.isEmpty() ? tr("Merged: their changes are in, yours are still unsaved.")
+                                   : tr("Merged; both of you changed %1: yours were kept, theirs are in the history.")
+                                         .arg(merge.conflicts.join(u", "_s)))
+            .toHtmlEscaped());
+}
+
+void RouteEditorPane::keepMine()
+{
+    if (!m_incoming)
+        return;
+    const model::RouteConfig mine = m_model->config();
+    const ops::RouteConfigSnapshot theirs = *m_incoming;
+    showSnapshot(theirs);
+    m_model->setConfig(mine);
+    updateDiff();
+    m_message->setText(tr("Your edits are kept against version %1: the changes below replace theirs when you save.")
+                           .arg(theirs.version)
+                           .toHtmlEscaped());
 }
 
 void RouteEditorPane::save()
@@ -175,10 +335,10 @@ void RouteEditorPane::save()
     m_store.save(edited, m_live.version, m_actor, this, [this, edited](const ops::RouteConfigSaveResult& result) {
         if (!result.saved) {
             // Never overwrite someone else's change: keep the edits in the table and say what happened.
-            m_message->setText(u"<span style='color:#b71c1c'>%1</span>"_s.arg((result.conflict
-                    ? tr("Not saved: %1. Reload to see their change; note your edits first.").arg(result.error)
-                    : tr("Not saved: %1").arg(result.error))
-                                                                                  .toHtmlEscaped()));
+            m_message->setText(
+                u"<span style='color:#b71c1c'>%1</span>"_s.arg(tr("Not saved: %1").arg(result.error).toHtmlEscaped()));
+            if (result.conflict)
+                checkForNewerSave(); // their version, with the choice to merge it
             Q_EMIT saveFailed(result.error, result.conflict);
             return;
         }
@@ -195,6 +355,7 @@ void RouteEditorPane::save()
                               "already cached keep their TTL: \"Apply TTL to existing keys\" changes them.")
                                .arg(result.version));
         m_version->setText(tr("Version %1, saved by you").arg(result.version));
+        showNamespaces();
         updateDiff();
         loadHistory();
         Q_EMIT saved(result.version);
@@ -204,7 +365,8 @@ void RouteEditorPane::save()
 void RouteEditorPane::updateDiff()
 {
     const QStringList changes = model::describeRouteChanges(m_live.config, m_model->config());
-    m_save->setEnabled(!m_readOnly && !changes.isEmpty());
+    // Not while someone else's save waits for a choice: it would only be refused.
+    m_save->setEnabled(!m_readOnly && !changes.isEmpty() && !m_incoming);
     if (changes.isEmpty()) {
         m_diff->setText(tr("No unsaved changes."));
         return;

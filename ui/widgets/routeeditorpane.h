@@ -5,10 +5,12 @@
 
 #include <QDateTime>
 #include <QHash>
+#include <QTimer>
 #include <QWidget>
 
 #include <optional>
 
+class QFrame;
 class QLabel;
 class QPushButton;
 class QStringListModel;
@@ -23,6 +25,9 @@ class RouteRulesModel;
 // what is live before saving, saving that detects a concurrent edit instead of overwriting it, and the audit
 // history of route saves (of the selected rule, when one is selected). A saved TTL applies to new entries;
 // "Apply TTL to existing keys" asks for the same change on the keys already cached (EXPIRE after a preview).
+// Another client's save is noticed within seconds: shown at once when nothing is being edited, otherwise announced
+// with the choice to merge it into the edits (core's three-way merge) or to keep the edits as they are; a refused
+// save offers the same. Reload asks before it discards edits.
 class RouteEditorPane : public QWidget
 {
     Q_OBJECT
@@ -49,10 +54,19 @@ public:
     {
         return m_table;
     }
+    bool hasUnsavedEdits() const;
+    // Someone else's save, waiting for the user's choice (merge or keep mine); empty when there is none.
+    QString incomingSave() const;
+    // Asks whether to discard the unsaved edits (a no when there are none to lose is not asked).
+    bool confirmDiscard();
+    // Reads the stored version now (otherwise every few seconds while the pane is shown or has edits).
+    void checkForNewerSave();
 
 public Q_SLOTS:
     void reload();
     void save();
+    void mergeIncoming();
+    void keepMine();
 
 Q_SIGNALS:
     void loaded();
@@ -64,6 +78,9 @@ Q_SIGNALS:
 
 private:
     void updateDiff();
+    void showSnapshot(const ops::RouteConfigSnapshot& snapshot);
+    void onStored(const ops::RouteConfigSnapshot& snapshot);
+    void showNamespaces();
     void loadHistory();
     void showHistory();
     QString currentRulePath() const;
@@ -97,6 +114,12 @@ private:
     QPushButton* m_save;
     QPushButton* m_applyTtl;
     QStringListModel* m_history;
+    QLabel* m_namespaces;
+    QFrame* m_incomingBanner;
+    QLabel* m_incomingText;
+    std::optional<ops::RouteConfigSnapshot> m_incoming;
+    QTimer m_watch;
+    bool m_checking = false;
 };
 
 } // namespace cachescope::ui
