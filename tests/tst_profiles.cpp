@@ -3,6 +3,7 @@
 #include "profiles/connectionprofile.h"
 #include "redisserver.h"
 
+#include <QCheckBox>
 #include <QDir>
 #include <QFile>
 #include <QSettings>
@@ -129,6 +130,44 @@ private Q_SLOTS:
         QVERIFY(profiles::loadProfiles(reread).isEmpty());
     }
 
+    // Without a keychain on the machine (as here and in CI), "remember" is off and says why, opening a profile
+    // shows no error, and saving says calmly that the password was not stored.
+    void noKeychainIsSaidCalmly()
+    {
+        const QString path = m_dir.filePath(u"nokeychain.ini"_s);
+        QSettings settings(path, QSettings::IniFormat);
+        profiles::saveProfiles(settings, {aclProfile()});
+        ui::SecretStore secrets;
+        std::optional<bool> available;
+        secrets.checkAvailable(this, [&available](bool a, const QString&) { available = a; });
+        QTRY_VERIFY_WITH_TIMEOUT(available.has_value(), 10000);
+        if (*available)
+            QSKIP("this machine has a keychain");
+        ui::ConnectionDialog dialog(settings, secrets);
+        QSignalSpy loaded(&dialog, &ui::ConnectionDialog::passwordLoaded); // the first profile opens by itself
+        dialog.show();
+        auto* remember = dialog.findChild<QCheckBox*>(u"rememberPassword"_s);
+        QVERIFY(remember);
+        QTRY_VERIFY_WITH_TIMEOUT(!remember->isEnabled(), 10000);
+        QVERIFY(!remember->isChecked());
+        QCOMPARE(remember->text(), u"No system keychain here: the password is used for this session only"_s);
+        QVERIFY(dialog.selectProfile(u"staging (alice)"_s));
+        QTRY_VERIFY_WITH_TIMEOUT(loaded.count() >= 1, 10000);
+        QCOMPARE(dialog.statusText(), QString()); // nothing red on open
+        dialog.setProfile(aclProfile(), QString::fromLatin1(password));
+        QSignalSpy stored(&dialog, &ui::ConnectionDialog::passwordStored);
+        QVERIFY(dialog.saveProfile());
+        QCOMPARE(stored.count(), 1);
+        QCOMPARE(stored.first().first().toBool(), false);
+        QCOMPARE(dialog.statusText(),
+            u"Profile \"staging (alice)\" saved. Its password is not: there is no system keychain here, and it is "
+            "never written to the settings file; type it when you connect."_s);
+        save(&dialog, u"dialog-connection-no-keychain"_s);
+        QFile file(path);
+        QVERIFY(file.open(QIODevice::ReadOnly));
+        QVERIFY(!file.readAll().contains(password));
+    }
+
     void testConnectionSaysWhatHappened_data()
     {
         QTest::addColumn<int>("which");
@@ -139,6 +178,7 @@ private Q_SLOTS:
         QTest::newRow("TLS with its CA") << 3 << u"Connected: Redis 7"_s;
         QTest::newRow("TLS with another CA") << 4 << u"Failed: "_s;
         QTest::newRow("TLS server, TLS off") << 5 << u"Failed: "_s;
+        QTest::newRow("plain server, TLS on") << 6 << u"Failed: "_s;
     }
     void testConnectionSaysWhatHappened()
     {
@@ -156,7 +196,10 @@ private Q_SLOTS:
             QVERIFY(gone.start());
             profile.port = gone.port();
         } // stopped: its port refuses connections
-        if (which >= 3) {
+        if (which == 6) {
+            profile.tls = true;
+            profile.caFile = m_tls.caFile();
+        } else if (which >= 3) {
             profile.port = m_tls.port();
             profile.username.clear();
             secret.clear();
@@ -170,8 +213,9 @@ private Q_SLOTS:
         dialog.testConnection();
         QVERIFY(tested.wait(15000));
         QVERIFY2(dialog.statusText().startsWith(expected), qPrintable(dialog.statusText()));
-        const QString details[] = {
-            u" keys in db 2"_s, u"WRONGPASS"_s, u"refused"_s, u"standalone master"_s, u"untrusted"_s, u"turn TLS on"_s};
+        const QString details[] = {u" keys in db 2"_s, u"WRONGPASS"_s, u"refused"_s, u"standalone master"_s,
+            u"untrusted"_s, u"turn TLS on"_s,
+            u"this port does not seem to speak TLS (turn TLS off, or use the server's tls-port)"_s};
         QVERIFY2(dialog.statusText().contains(details[which]), qPrintable(dialog.statusText()));
         QVERIFY(!dialog.statusText().contains(QString::fromLatin1(password)));
         if (which == 0)

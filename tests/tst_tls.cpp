@@ -88,6 +88,24 @@ private Q_SLOTS:
         QTest::qWait(200);
         QCOMPARE(connection.state(), Connection::State::Disconnected); // a TLS failure is not retried
     }
+
+    // TLS turned on against a plain port: Redis takes the hello for an unfinished inline command and waits, so
+    // only the connect timeout ends it; the message then says what it most likely means.
+    void tlsAgainstAPlainPortSaysSo()
+    {
+        testing::RedisServer plain;
+        QVERIFY2(plain.start(), qPrintable(plain.errorString()));
+        ConnectionOptions options = m_server.connectionOptions();
+        options.port = plain.connectionOptions().port;
+        options.connectTimeout = std::chrono::milliseconds(800);
+        Connection connection(options);
+        QVERIFY(!testing::openAndWait(connection));
+        QCOMPARE(connection.lastErrorKind(), ErrorKind::Timeout);
+        QCOMPARE(connection.lastError(),
+            u"could not connect to %1 within 800 ms: the TCP connection was made but the TLS handshake got no answer "
+            "— this port does not seem to speak TLS (turn TLS off, or use the server's tls-port)"_s.arg(
+                options.displayName()));
+    }
 };
 
 QTEST_GUILESS_MAIN(TestTls)

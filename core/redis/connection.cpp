@@ -64,9 +64,14 @@ Connection::Connection(ConnectionOptions options, QObject* parent)
     m_commandTimer.setSingleShot(true);
     m_reconnectTimer.setSingleShot(true);
     connect(&m_connectTimer, &QTimer::timeout, this, [this] {
-        transportFailed(ErrorKind::Timeout,
-            u"could not connect to %1 within %2"_s.arg(m_options.displayName(), millis(m_options.connectTimeout)),
-            true);
+        QString message =
+            u"could not connect to %1 within %2"_s.arg(m_options.displayName(), millis(m_options.connectTimeout));
+        // A plain Redis port takes the TLS hello for the start of an inline command and waits for the rest: the TCP
+        // connection stands, the handshake never ends. Say what that most likely means.
+        if (m_options.tls.enabled && m_socket && m_socket->state() == QAbstractSocket::ConnectedState)
+            message += u": the TCP connection was made but the TLS handshake got no answer — this port does not "
+                       "seem to speak TLS (turn TLS off, or use the server's tls-port)"_s;
+        transportFailed(ErrorKind::Timeout, message, true);
     });
     connect(&m_commandTimer, &QTimer::timeout, this, &Connection::onCommandTimer);
     connect(&m_reconnectTimer, &QTimer::timeout, this, &Connection::startAttempt);

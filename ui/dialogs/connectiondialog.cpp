@@ -83,7 +83,14 @@ ConnectionDialog::ConnectionDialog(QSettings& settings, SecretStore& secrets, QW
         m_database->setEnabled(!cluster);
     });
     m_password->setEchoMode(QLineEdit::Password);
+    m_rememberPassword->setObjectName(u"rememberPassword"_s);
     m_rememberPassword->setChecked(true);
+    m_secrets.checkAvailable(this, [this](bool available, const QString& why) {
+        if (!available)
+            keychainMissing(why);
+        else
+            m_keychainAvailable = true;
+    });
     m_user->setPlaceholderText(tr("default"));
     m_caFile->setPlaceholderText(tr("system trust store"));
     m_serverName->setPlaceholderText(tr("the host name"));
@@ -263,6 +270,15 @@ void ConnectionDialog::showStatus(const QString& text, bool error)
     m_status->setText(text);
 }
 
+void ConnectionDialog::keychainMissing(const QString& why)
+{
+    m_keychainAvailable = false;
+    m_rememberPassword->setChecked(false);
+    m_rememberPassword->setEnabled(false);
+    m_rememberPassword->setText(tr("No system keychain here: the password is used for this session only"));
+    m_rememberPassword->setToolTip(why);
+}
+
 void ConnectionDialog::updateTlsFields()
 {
     for (QLineEdit* edit : {m_caFile, m_certFile, m_keyFile})
@@ -277,17 +293,27 @@ void ConnectionDialog::loadSelected()
         return;
     const profiles::ConnectionProfile& selected = m_profiles.at(row);
     setProfile(selected, QString());
-    m_password->setPlaceholderText(tr("reading the keychain…"));
     m_status->clear();
-    m_secrets.readPassword(
-        selected.name, this, [this, name = selected.name](std::optional<QString> password, const QString& error) {
+    if (m_keychainAvailable == false) {
+        m_password->setPlaceholderText(tr("no keychain here: type it"));
+        Q_EMIT passwordLoaded();
+        return;
+    }
+    m_password->setPlaceholderText(tr("reading the keychain…"));
+    m_secrets.readPassword(selected.name, this,
+        [this, name = selected.name](std::optional<QString> password, const QString& error, bool noKeychain) {
             if (m_name->text() != name)
                 return; // another profile was selected meanwhile
             if (password)
                 m_password->setText(*password);
-            m_password->setPlaceholderText(error.isEmpty() ? tr("none stored") : tr("not available: type it"));
-            if (!error.isEmpty())
-                showStatus(tr("Password not read: %1.").arg(error), true);
+            if (noKeychain) {
+                keychainMissing(error); // said once, beside the checkbox: nothing went wrong with this profile
+                m_password->setPlaceholderText(tr("no keychain here: type it"));
+            } else {
+                m_password->setPlaceholderText(error.isEmpty() ? tr("none stored") : tr("not available: type it"));
+                if (!error.isEmpty())
+                    showStatus(tr("Password not read: %1.").arg(error), true);
+            }
             Q_EMIT passwordLoaded();
         });
 }
@@ -343,8 +369,17 @@ bool ConnectionDialog::saveProfile()
         m_list->setCurrentIndex(m_names->index(row));
     }
     showStatus(tr("Profile \"%1\" saved.").arg(current.name), false);
+    if (m_keychainAvailable == false && !m_password->text().isEmpty()) {
+        showStatus(tr("Profile \"%1\" saved. Its password is not: there is no system keychain here, and it is never "
+                      "written to the settings file; type it when you connect.")
+                       .arg(current.name),
+            false);
+        Q_EMIT passwordStored(false, tr("no system keychain"));
+        return true;
+    }
     if (!m_rememberPassword->isChecked() || m_password->text().isEmpty()) {
-        m_secrets.removePassword(current.name);
+        if (m_keychainAvailable != false)
+            m_secrets.removePassword(current.name);
         return true;
     }
     m_secrets.writePassword(current.name, m_password->text(), this, [this, name = current.name](const QString& error) {

@@ -58,6 +58,8 @@ private:
     void showStatus(const QString& text, bool error);
     void loadSelected();
     void updateTlsFields();
+    // No keychain here: "remember" is off and says why, instead of failing on every save and open.
+    void keychainMissing(const QString& why);
 
     QSettings& m_settings;
     SecretStore& m_secrets;
@@ -71,6 +73,7 @@ private:
     QLineEdit* m_user;
     QLineEdit* m_password;
     QCheckBox* m_rememberPassword;
+    std::optional<bool> m_keychainAvailable; // unknown until asked
     QCheckBox* m_tls;
     QLineEdit* m_caFile;
     QLineEdit* m_certFile;

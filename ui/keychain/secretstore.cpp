@@ -23,6 +23,12 @@ QString describe(const QKeychain::Job* job)
     }
 }
 
+// No keychain service on this machine (none running, no D-Bus session): as opposed to one that refused.
+bool isMissing(const QKeychain::Job* job)
+{
+    return job->error() == QKeychain::NoBackendAvailable || job->error() == QKeychain::OtherError;
+}
+
 template<typename Job>
 Job* makeJob(const QString& profile)
 {
@@ -45,17 +51,26 @@ QString SecretStore::serviceName()
 }
 
 void SecretStore::readPassword(const QString& profile, QObject* context,
-    std::function<void(std::optional<QString> password, const QString& error)> done)
+    std::function<void(std::optional<QString> password, const QString& error, bool noKeychain)> done)
 {
     auto* job = makeJob<QKeychain::ReadPasswordJob>(profile);
     QObject::connect(job, &QKeychain::Job::finished, context, [job, done](QKeychain::Job*) {
         if (job->error() == QKeychain::NoError)
-            done(job->textData(), QString());
+            done(job->textData(), QString(), false);
         else if (job->error() == QKeychain::EntryNotFound)
-            done(std::nullopt, QString());
+            done(std::nullopt, QString(), false);
         else
-            done(std::nullopt, describe(job));
+            done(std::nullopt, describe(job), isMissing(job));
     });
+    job->start();
+}
+
+void SecretStore::checkAvailable(QObject* context, std::function<void(bool available, const QString& why)> done)
+{
+    // Reading an entry that is not there asks the backend without touching anything.
+    auto* job = makeJob<QKeychain::ReadPasswordJob>(u"(availability check)"_s);
+    QObject::connect(job, &QKeychain::Job::finished, context,
+        [job, done](QKeychain::Job*) { done(!isMissing(job), isMissing(job) ? describe(job) : QString()); });
     job->start();
 }
 
