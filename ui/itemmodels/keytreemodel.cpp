@@ -580,14 +580,23 @@ QVariant KeyTreeModel::memoryData(qint64 sampledBytes, qint32 sampledKeys, qint6
 {
     if (sampledKeys == 0)
         return notSampledYet(leaf, role);
-    const qint64 bytes = leaf ? sampledBytes : qint64(double(sampledBytes) / sampledKeys * double(count));
+    // Every key below measured: the sum is exact, and shown without "≈".
+    const bool everyKey = leaf || sampledKeys >= count;
+    const qint64 bytes = everyKey ? sampledBytes : qint64(double(sampledBytes) / sampledKeys * double(count));
     if (role == MemoryRole)
         return bytes;
     if (leaf)
         return role == Qt::ToolTipRole ? tr("MEMORY USAGE: %L1 bytes").arg(bytes) : QLocale().formattedDataSize(bytes);
+    if (everyKey) {
+        return role == Qt::ToolTipRole ? tr("MEMORY USAGE of all %L1 keys below: %L2 bytes").arg(count).arg(bytes)
+                                       : QLocale().formattedDataSize(bytes);
+    }
     if (role == Qt::ToolTipRole)
-        return tr("Estimated: %L1 keys × the average of %L2 sampled keys (MEMORY USAGE)").arg(count).arg(sampledKeys);
-    return QString(u"≈ "_s + QLocale().formattedDataSize(bytes));
+        return tr("Estimated: %L1 keys × the average of the %L2 measured (MEMORY USAGE); expand the node to measure "
+                  "its keys")
+            .arg(count)
+            .arg(sampledKeys);
+    return tr("≈ %1 · %L2/%L3").arg(QLocale().formattedDataSize(bytes)).arg(sampledKeys).arg(count);
 }
 
 QVariant KeyTreeModel::headerData(int section, Qt::Orientation orientation, int role) const
@@ -599,8 +608,10 @@ QVariant KeyTreeModel::headerData(int section, Qt::Orientation orientation, int 
         case TtlColumn:
             return tr("TTL of sampled keys (PTTL when sampled); groups show the sampled range");
         case MemoryColumn:
-            return tr("MEMORY USAGE of sampled keys; a group's figure is an estimate: its key count × the "
-                      "sampled average");
+            return tr("MEMORY USAGE of measured keys. A group whose keys were all measured shows their exact sum; "
+                      "otherwise an estimate (≈): its key count × the average of those measured (\"· 20/108\": 20 of "
+                      "its 108 keys "
+                      "measured)");
         default:
             return {};
         }
@@ -615,7 +626,7 @@ QVariant KeyTreeModel::headerData(int section, Qt::Orientation orientation, int 
     case TtlColumn:
         return tr("TTL");
     default:
-        return tr("Memory ≈");
+        return tr("Memory");
     }
 }
 

@@ -66,10 +66,13 @@ KeyBrowser::KeyBrowser(redis::Client* connection, QWidget* parent)
     // cut to "1m 22s – …" at the default size.
     const QFontMetrics metrics(m_view->font());
     const int padding = 3 * m_view->style()->pixelMetric(QStyle::PM_HeaderMargin) + 8;
-    m_view->header()->resizeSection(
-        KeyTreeModel::TtlColumn, metrics.horizontalAdvance(u"59m 59s – 59m 59s"_s) + padding);
-    m_view->header()->resizeSection(
-        KeyTreeModel::MemoryColumn, metrics.horizontalAdvance(u"≈ 1,023.99 KiB"_s) + padding);
+    m_ttlWidth = metrics.horizontalAdvance(u"59m 59s – 59m 59s"_s) + padding;
+    m_memoryWidth = metrics.horizontalAdvance(u"≈ 1,023.99 KiB · 20/999"_s) + padding;
+    m_view->header()->resizeSection(KeyTreeModel::TtlColumn, m_ttlWidth);
+    m_view->header()->resizeSection(KeyTreeModel::MemoryColumn, m_memoryWidth);
+    // In a narrow pane the key names come first: the TTL and memory columns give way (their full text is in the
+    // tooltip) rather than squeezing the names to nothing.
+    m_view->viewport()->installEventFilter(this);
     m_view->setAlternatingRowColors(true);
     m_progress->setMaximumHeight(14);
     m_progress->setTextVisible(false);
@@ -482,6 +485,29 @@ void KeyBrowser::updateProgress()
     } else {
         m_status->setText(tr("Not scanned yet"));
     }
+}
+
+bool KeyBrowser::eventFilter(QObject* watched, QEvent* event)
+{
+    if (watched == m_view->viewport() && event->type() == QEvent::Resize)
+        fitColumns();
+    return QWidget::eventFilter(watched, event);
+}
+
+void KeyBrowser::fitColumns()
+{
+    // The names keep at least 45 % of the width; TTL and memory share what is left beyond the count, each down to
+    // a third of its preferred width.
+    QHeaderView* header = m_view->header();
+    const int available = m_view->viewport()->width() - header->sectionSize(KeyTreeModel::CountColumn);
+    const int forColumns = std::max(0, available - m_view->viewport()->width() * 9 / 20);
+    const double scale = std::clamp(double(forColumns) / double(m_ttlWidth + m_memoryWidth), 1.0 / 3.0, 1.0);
+    // With room enough, widths the user dragged stay; only what this squeezed is given back.
+    if (scale >= 1.0 && !m_columnsSqueezed)
+        return;
+    m_columnsSqueezed = scale < 1.0;
+    header->resizeSection(KeyTreeModel::TtlColumn, int(m_ttlWidth * scale));
+    header->resizeSection(KeyTreeModel::MemoryColumn, int(m_memoryWidth * scale));
 }
 
 } // namespace cachescope::ui

@@ -92,7 +92,15 @@ Q_SIGNALS:
     void scanFinished(qint64 keys);
     void serverKeysChanged(qint64 keys);
 
+protected:
+    bool eventFilter(QObject* watched, QEvent* event) override;
+
 private:
+    // The TTL and memory columns at their preferred widths, or less in a narrow pane (see fitColumns()).
+    void fitColumns();
+    int m_ttlWidth = 0;
+    int m_memoryWidth = 0;
+    bool m_columnsSqueezed = false;
     // What the engineer opened, selected and scrolled to, by the nodes' names: a rescan (after an invalidation, on
     // a schedule) puts it back instead of collapsing the tree.
     struct ViewState
