@@ -9,6 +9,7 @@
 #include "itemmodels/labelstatsmodel.h"
 #include "itemmodels/routerulesmodel.h"
 #include "mainwindow.h"
+#include "model/reservedkeys.h"
 #include "ops/audit.h"
 #include "ops/routeconfigstore.h"
 #include "redis/clusterclient.h"
@@ -1230,6 +1231,51 @@ private Q_SLOTS:
         ui::SafetyOptions ordinary;
         ui::MainWindow plain(&connection, ordinary);
         QVERIFY(plain.safetyBanner()->isHidden());
+    }
+
+    // A tag typed in the dialog runs core's tag invalidation: the exact count of live entries, a warning that the
+    // index goes too, the entries and then the index deleted, one audit record under "invalidate tags".
+    void aTagCanBeInvalidatedFromTheDialog()
+    {
+        seed();
+        redis::Connection connection(m_server.connectionOptions());
+        QVERIFY(testing::openAndWait(connection));
+        testing::runCommand(connection, {"DEL", ops::auditStreamKey});
+        const QByteArray index = model::tagKey("venue:v7");
+        const QByteArray future = QByteArray::number(QDateTime::currentMSecsSinceEpoch() + 3600000);
+        const QList<QByteArray> entries {"gateway:response:GET:/api/events:tenant:acme:venue:v7",
+            "gateway:response:GET:/api/venues/3:tenant:acme:venue:v7", "events:7"};
+        for (const QByteArray& key : entries)
+            QVERIFY(testing::runCommand(connection, {"ZADD", index, future, key}).isInteger());
+        ui::SafetyOptions safety;
+        safety.actor = u"tagger@test"_s;
+        ui::InvalidationDialog dialog(&connection, safety);
+        dialog.resize(900, 520);
+        dialog.show();
+        dialog.setTags({u"venue:v7"_s});
+        QVERIFY(dialog.usesTags());
+        QSignalSpy previewed(&dialog, &ui::InvalidationDialog::previewed);
+        dialog.preview();
+        QVERIFY(previewed.wait(5000));
+        QCOMPARE(dialog.previewTotal(), 3);
+        QVERIFY2(
+            dialog.summaryText().contains(u"Each tag's index is deleted too, last, once every entry it lists is"_s),
+            qPrintable(dialog.summaryText()));
+        save(&dialog, u"dialog-invalidate-tag"_s);
+        QSignalSpy executed(&dialog, &ui::InvalidationDialog::executed);
+        dialog.execute();
+        QVERIFY(executed.wait(5000));
+        QCOMPARE(dialog.deletedTotal(), 3);
+        for (const QByteArray& key : entries)
+            QCOMPARE(testing::runCommand(connection, {"EXISTS", key}).integer(), 0);
+        QCOMPARE(testing::runCommand(connection, {"EXISTS", index}).integer(), 0);
+        const ops::AuditRecord record = testing::auditRecords(m_server.connectionOptions(), 1).value(0);
+        QCOMPARE(record.action, u"invalidate tags"_s);
+        QCOMPARE(record.target, u"venue:v7"_s);
+        QCOMPARE(record.count, 3);
+        QCOMPARE(record.actor, u"tagger@test"_s);
+        QCOMPARE(record.dryRun, false);
+        seed();
     }
 
     // Invalidate… from the toolbar opens on typed patterns and offers the tree's node, never using it silently; a

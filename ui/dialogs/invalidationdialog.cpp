@@ -5,6 +5,7 @@
 #include "redis/connection.h"
 
 #include <QCheckBox>
+#include <QComboBox>
 #include <QDialogButtonBox>
 #include <QHBoxLayout>
 #include <QHeaderView>
@@ -40,6 +41,7 @@ InvalidationDialog::InvalidationDialog(redis::Client* connection, SafetyOptions 
     , m_action(action)
     , m_patterns(new QPlainTextEdit(this))
     , m_selectionLabel(new QLabel(this))
+    , m_kind(new QComboBox(this))
     , m_useSelection(new QPushButton(this))
     , m_typePatterns(new QPushButton(tr("Type patterns instead"), this))
     , m_results(new QStandardItemModel(0, 4, this))
@@ -100,7 +102,20 @@ InvalidationDialog::InvalidationDialog(redis::Client* connection, SafetyOptions 
     buttons->addStretch(1);
     buttons->addWidget(m_closeButton);
     auto* layout = new QVBoxLayout(this);
-    layout->addWidget(new QLabel(tr("Patterns:"), this));
+    m_kind->setObjectName(u"targetKind"_s);
+    m_kind->addItem(tr("Keys matching patterns (SCAN MATCH), one per line:"));
+    m_kind->addItem(tr("Keys of cache-manager tags (their indexes), one tag per line:"));
+    connect(m_kind, &QComboBox::currentIndexChanged, this, [this](int kind) {
+        m_patterns->setPlaceholderText(kind == 1
+                ? tr("One tag per line, as the services tag entries, e.g.\nvenue:v7\ntenant:acme")
+                : tr("One Redis glob per line, e.g.\ngateway:response:GET:/api/events*\nevents:*"));
+        m_results->setHeaderData(PatternColumn, Qt::Horizontal, kind == 1 ? tr("Tag") : tr("Pattern"));
+        m_patterns->clear(); // a pattern is no tag: what was typed for one means nothing as the other
+    });
+    auto* kindRow = new QHBoxLayout;
+    kindRow->addWidget(m_kind);
+    kindRow->addStretch(1);
+    layout->addLayout(kindRow);
     layout->addWidget(m_patterns);
     layout->addWidget(m_selectionLabel);
     auto* selectionRow = new QHBoxLayout;
@@ -171,8 +186,22 @@ InvalidationDialog::InvalidationDialog(redis::Client* connection, SafetyOptions 
 
 InvalidationDialog::~InvalidationDialog() = default;
 
+void InvalidationDialog::setTags(const QStringList& tags)
+{
+    setPatterns({});
+    m_kind->setCurrentIndex(1);
+    m_patterns->setPlainText(tags.join(u'\n'));
+}
+
+bool InvalidationDialog::usesTags() const
+{
+    return !m_selection && m_kind->currentIndex() == 1;
+}
+
 void InvalidationDialog::setPatterns(const QStringList& patterns)
 {
+    m_kind->setCurrentIndex(0);
+    m_kind->setEnabled(true);
     m_selection.reset();
     m_selectionLabel->hide();
     m_typePatterns->hide();
@@ -188,6 +217,11 @@ void InvalidationDialog::offerSelection(const std::optional<ops::KeySelection>& 
     if (selection)
         m_useSelection->setText(tr("Use the selected node: %1").arg(selection->description));
     m_useSelection->setVisible(selection.has_value() && !m_selection);
+}
+
+QString InvalidationDialog::summaryText() const
+{
+    return m_summary->text();
 }
 
 int InvalidationDialog::resultRows() const
@@ -230,8 +264,10 @@ QString InvalidationDialog::actionVerb() const
 
 void InvalidationDialog::setSelection(const ops::KeySelection& selection)
 {
-    m_patterns->setPlainText(QString::fromUtf8(selection.scanPattern));
     m_selection = selection;
+    m_kind->setCurrentIndex(0);
+    m_kind->setEnabled(false); // a node is a pattern and its parts
+    m_patterns->setPlainText(QString::fromUtf8(selection.scanPattern)); // after the kind, which clears the box
     m_patterns->setReadOnly(true);
     m_patterns->style()->polish(m_patterns);
     m_useSelection->hide();
@@ -252,7 +288,11 @@ QList<ops::InvalidationTarget> InvalidationDialog::targets() const
     const QStringList lines = m_patterns->toPlainText().split(u'\n', Qt::SkipEmptyParts);
     for (const QString& line : lines) {
         const QString trimmed = line.trimmed();
-        if (!trimmed.isEmpty())
+        if (trimmed.isEmpty())
+            continue;
+        if (usesTags())
+            list.append({{}, {}, {}, trimmed.toUtf8()});
+        else
             list.append({trimmed.toUtf8(), {}, {}, {}});
     }
     return list;
@@ -270,8 +310,9 @@ void InvalidationDialog::preview()
         return;
     m_results->removeRows(0, m_results->rowCount());
     for (const ops::InvalidationTarget& target : list) {
-        QList<QStandardItem*> row {new QStandardItem(model::displayBytes(target.pattern)), new QStandardItem(),
-            new QStandardItem(), new QStandardItem()};
+        QList<QStandardItem*> row {
+            new QStandardItem(target.tag ? model::displayBytes(*target.tag) : model::displayBytes(target.pattern)),
+            new QStandardItem(), new QStandardItem(), new QStandardItem()};
         for (QStandardItem* item : row.sliced(1, 2))
             item->setTextAlignment(Qt::AlignRight | Qt::AlignVCenter);
         m_results->appendRow(row);
@@ -479,6 +520,10 @@ void InvalidationDialog::setPhase(Phase phase)
                                          "yours) match too and are left alone. ")
                                           .arg(m_skippedProtected)
                                     : QString())
+                                + (usesTags() && m_action == Action::Delete
+                                        ? tr("Each tag's index is deleted too, last, once every entry it lists is; "
+                                             "after a failure it is kept, so the tag can be run again. ")
+                                        : QString())
                                 + (m_safety.readOnly ? tr("This connection is read-only: writing is disabled.")
                                                      : QString()))
                     + (m_problem.isEmpty()

@@ -12,6 +12,7 @@
 #include <optional>
 
 class QCheckBox;
+class QComboBox;
 class QLabel;
 class QSpinBox;
 class QLineEdit;
@@ -48,6 +49,9 @@ public:
     ~InvalidationDialog() override;
 
     void setPatterns(const QStringList& patterns);
+    // The keys of cache-manager tags (their indexes list them) instead of patterns: one tag per line.
+    void setTags(const QStringList& tags);
+    bool usesTags() const;
     // A tree node's keys: its glob narrows the scan, its parts decide exactly.
     void setSelection(const ops::KeySelection& selection);
     // Offers the tree's selected node with a button ("Use the selected node: tenant acme"), never silently: the
@@ -58,6 +62,8 @@ public:
         return m_selection.has_value();
     }
     int resultRows() const;
+    // The line under the table: what a preview found, or what a run did (rich text).
+    QString summaryText() const;
     // SetTtl only: the TTL to apply, and whether keys that expire sooner keep their TTL. `previousSeconds`, when the
     // TTL replaces a known one (a route's), lets the dialog warn that "only shorten" would undo a raise.
     void setTtl(qint64 seconds, bool onlyShorten, std::optional<qint64> previousSeconds = std::nullopt);
@@ -111,6 +117,7 @@ private:
     Phase m_phase = Phase::Editing;
     QPlainTextEdit* m_patterns;
     QLabel* m_selectionLabel;
+    QComboBox* m_kind; // patterns or tags
     QPushButton* m_useSelection;
     QPushButton* m_typePatterns;
     std::optional<ops::KeySelection> m_offered;
