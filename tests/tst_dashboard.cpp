@@ -1233,6 +1233,44 @@ private Q_SLOTS:
         QVERIFY(plain.safetyBanner()->isHidden());
     }
 
+    // The production count is confirmed as it is shown ("1,200") or bare ("1200"); any other number keeps Delete off.
+    void theTypedCountIsTheShownOne()
+    {
+        redis::Connection connection(m_server.connectionOptions());
+        QVERIFY(testing::openAndWait(connection));
+        for (int i = 0; i < 1200; ++i)
+            connection.command({"SET", "bulk:" + QByteArray::number(i), "x"}, nullptr, nullptr);
+        QCOMPARE(testing::runCommand(connection, {"EXISTS", "bulk:1199"}).integer(), 1);
+        ui::SafetyOptions production;
+        production.production = true;
+        ui::InvalidationDialog dialog(&connection, production);
+        dialog.show();
+        dialog.setPatterns({u"bulk:*"_s});
+        QSignalSpy previewed(&dialog, &ui::InvalidationDialog::previewed);
+        dialog.preview();
+        QVERIFY(previewed.wait(5000));
+        QCOMPARE(dialog.previewTotal(), 1200);
+        auto* confirm = dialog.findChild<QLineEdit*>();
+        QVERIFY(confirm && confirm->isVisible());
+        QPushButton* del = nullptr;
+        for (QPushButton* button : dialog.findChildren<QPushButton*>()) {
+            if (button->text() == u"&Delete"_s)
+                del = button;
+        }
+        QVERIFY(del);
+        const QString shown = QLocale().toString(1200);
+        for (const QString& typed : {shown, u"1200"_s, u" 1200 "_s, u"120"_s, u"1,201"_s, u"12,00x"_s, QString()}) {
+            confirm->setText(typed);
+            const bool right = typed == shown || typed.trimmed() == u"1200"_s;
+            QVERIFY2(del->isEnabled() == right, qPrintable(typed));
+        }
+        for (int i = 0; i < 1200; i += 100)
+            testing::runCommand(connection,
+                {"EVAL", "for i = 0, 99 do redis.call('DEL', 'bulk:' .. (ARGV[1] + i)) end", "0",
+                    QByteArray::number(i)});
+        QCOMPARE(testing::runCommand(connection, {"EXISTS", "bulk:1199"}).integer(), 0);
+    }
+
     // A tag typed in the dialog runs core's tag invalidation: the exact count of live entries, a warning that the
     // index goes too, the entries and then the index deleted, one audit record under "invalidate tags".
     void aTagCanBeInvalidatedFromTheDialog()

@@ -96,6 +96,27 @@ private Q_SLOTS:
         QVERIFY(records->last().before.isEmpty());
     }
 
+    // The save script reads the stored version (and the configuration it replaces): keyspace lookups, which it
+    // reports so that the dashboard keeps them out of the hit rate it charts. Checked against the server's own
+    // counters for a first save (misses), a save (hits) and a refused one.
+    void saveLookupsAreCountedAsTheServerCountsThem()
+    {
+        RouteConfigStore store(m_connection.get());
+        auto serverCounts = [this] {
+            return testing::keyspaceLookupsIn(testing::runCommand(*m_connection, {"INFO", "stats"}).bytes());
+        };
+        for (const qint64 expected : {qint64(0), qint64(1), qint64(0)}) {
+            const redis::LookupCount serverBefore = serverCounts();
+            const redis::LookupCount ownBefore = m_connection->ownLookups().current();
+            saveNow(store, withEventsTtl(int(100 + expected)), expected);
+            const redis::LookupCount server = serverCounts() - serverBefore;
+            const redis::LookupCount own = m_connection->ownLookups().current() - ownBefore;
+            QVERIFY2(server.total() > 0, "the save made no lookup: the check would prove nothing");
+            QCOMPARE(own.hits, server.hits);
+            QCOMPARE(own.misses, server.misses);
+        }
+    }
+
     void concurrentEditIsRejectedNotOverwritten()
     {
         RouteConfigStore alice(m_connection.get());

@@ -11,18 +11,24 @@ using namespace Qt::StringLiterals;
 namespace {
 // KEYS: config hash, audit stream. ARGV: expected version, json, actor, at, max audit length, channel, audit action
 // name, audit outcome name (both from ops/audit.h, so the script matches no hand-typed string).
+// Replies {"lookups", hits, misses, saved, version}: its HGETs are keyspace lookups (hits when the configuration
+// exists, misses when not), reported so that they stay out of the charted hit rate (redis/ownlookups.h).
 constexpr char saveScript[] = R"lua(
-local current = redis.call('HGET', KEYS[1], 'version') or '0'
+local current = redis.call('HGET', KEYS[1], 'version')
+local lookups = 1
+local found = current and 1 or 0
+current = current or '0'
 if current ~= ARGV[1] then
-    return {0, current}
+    return {'lookups', found * lookups, (1 - found) * lookups, 0, current}
 end
 local before = redis.call('HGET', KEYS[1], 'json') or ''
+lookups = 2
 local version = tostring(tonumber(current) + 1)
 redis.call('HSET', KEYS[1], 'json', ARGV[2], 'version', version, 'updatedBy', ARGV[3], 'updatedAt', ARGV[4])
 redis.call('XADD', KEYS[2], 'MAXLEN', '~', ARGV[5], '*', 'at', ARGV[4], 'actor', ARGV[3], 'action', ARGV[7],
     'outcome', ARGV[8], 'target', KEYS[1], 'version', version, 'before', before, 'after', ARGV[2])
 redis.call('PUBLISH', ARGV[6], version)
-return {1, version}
+return {'lookups', found * lookups, (1 - found) * lookups, 1, version}
 )lua";
 } // namespace
 
@@ -84,10 +90,10 @@ void RouteConfigStore::save(const model::RouteConfig& config, qint64 expectedVer
             RouteConfigSaveResult result;
             if (r.isError()) {
                 result.error = r.errorMessage();
-            } else if (r.isArray() && r.elements().size() == 2) {
-                result.saved = r.elements()[0].integer() == 1;
+            } else if (r.isArray() && r.elements().size() == 5) {
+                result.saved = r.elements()[3].integer() == 1;
                 result.conflict = !result.saved;
-                result.version = r.elements()[1].bytes().toLongLong();
+                result.version = r.elements()[4].bytes().toLongLong();
                 if (result.conflict)
                     result.error =
                         u"the route configuration was changed by someone else (now version %1)"_s.arg(result.version);

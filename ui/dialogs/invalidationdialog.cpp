@@ -11,6 +11,7 @@
 #include <QHeaderView>
 #include <QLabel>
 #include <QLineEdit>
+#include <QLocale>
 #include <QPlainTextEdit>
 #include <QProgressBar>
 #include <QPushButton>
@@ -298,6 +299,14 @@ QList<ops::InvalidationTarget> InvalidationDialog::targets() const
     return list;
 }
 
+bool InvalidationDialog::typedCountMatches() const
+{
+    // As shown ("11,613") or bare ("11613"): the group separators and spaces are not what is confirmed.
+    QString typed = m_confirm->text();
+    typed.remove(QLocale().groupSeparator()).remove(u' ').remove(QChar(0x202f)).remove(QChar(0xa0));
+    return typed == QString::number(m_previewTotal);
+}
+
 bool InvalidationDialog::needsTypedConfirmation() const
 {
     return m_safety.production && m_previewTotal > m_safety.confirmAbove;
@@ -327,7 +336,7 @@ void InvalidationDialog::execute()
 {
     if (m_phase != Phase::Previewed || m_safety.readOnly || !m_connection || m_previewTotal == 0)
         return;
-    if (needsTypedConfirmation() && m_confirm->text().trimmed() != QString::number(m_previewTotal))
+    if (needsTypedConfirmation() && !typedCountMatches())
         return;
     m_previewedBeforeRun = m_previewTotal;
     // By keys handled, which a TTL run also counts for keys it rightly leaves unchanged.
@@ -569,7 +578,7 @@ void InvalidationDialog::updateButtons()
 {
     const bool busy = m_phase == Phase::Previewing || m_phase == Phase::Deleting;
     m_previewButton->setEnabled(!busy && !targets().isEmpty());
-    const bool confirmed = !needsTypedConfirmation() || m_confirm->text().trimmed() == QString::number(m_previewTotal);
+    const bool confirmed = !needsTypedConfirmation() || typedCountMatches();
     m_deleteButton->setEnabled(m_phase == Phase::Previewed && !m_safety.readOnly && m_previewTotal > 0 && confirmed);
     m_cancelButton->setVisible(busy);
     if (m_ttl) { // a count in flight is for the TTL it started with

@@ -108,6 +108,7 @@ private:
     void setPhase(Phase phase);
     void updateButtons();
     bool needsTypedConfirmation() const;
+    bool typedCountMatches() const;
     QString actionVerb() const; // "deleted" / "given the new TTL"
 
     QPointer<redis::Client> m_connection;

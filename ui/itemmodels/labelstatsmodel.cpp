@@ -73,11 +73,11 @@ QVariant LabelStatsModel::data(const QModelIndex& index, int role) const
     case LookupsColumn:
         return QLocale().toString(lookups);
     case HitRateColumn:
-        return rate ? QString::number(*rate * 100.0, 'f', 1) + u" %"_s : tr("no traffic");
+        return rate ? QLocale().toString(*rate * 100.0, 'f', 1) + u" %"_s : tr("no traffic");
     case LoadsColumn:
         return QLocale().toString(loads);
     case AverageLoadColumn:
-        return loads > 0 ? QString::number(counters.loadMsTotal / loads) + u" ms"_s : u"–"_s;
+        return loads > 0 ? QLocale().toString(counters.loadMsTotal / loads) + u" ms"_s : u"–"_s;
     case FailuresColumn:
         return QLocale().toString(counters[StatsEvent::LoadFailure]);
     case StaleColumn:

@@ -278,14 +278,14 @@ void LiveChartPane::showHeadline(const ops::InfoSample& sample)
     const QLocale locale;
     m_now->setText(
         tr("<b>%1</b> hit rate · %2 hits/s · %3 misses/s · %4 ops/s · %5 keys · %6 · %7 expired · %8 evicted")
-            .arg(rate ? QString::number(*rate * 100.0, 'f', 1) + u" %"_s : tr("no traffic"))
-            .arg(now.delta.hitsPerSecond(), 0, 'f', 0)
-            .arg(now.delta.missesPerSecond(), 0, 'f', 0)
-            .arg(now.delta.commandsPerSecond(), 0, 'f', 0)
+            .arg(rate ? locale.toString(*rate * 100.0, 'f', 1) + u" %"_s : tr("no traffic"))
+            .arg(locale.toString(now.delta.hitsPerSecond(), 'f', 0)) // one number format: "14,465", as the keys
+            .arg(locale.toString(now.delta.missesPerSecond(), 'f', 0))
+            .arg(locale.toString(now.delta.commandsPerSecond(), 'f', 0))
             .arg(locale.toString(now.keys))
             .arg(locale.formattedDataSize(now.usedMemory))
-            .arg(now.delta.expired)
-            .arg(now.delta.evicted));
+            .arg(locale.toString(now.delta.expired))
+            .arg(locale.toString(now.delta.evicted)));
     const QString excluded =
         tr("Hits and misses are the server's minus CacheScope's own reads (key browsing, TTL sampling, stats "
            "reads), counted per node: %1 hits and %2 misses taken out since the chart started (all nodes), %3 and "
