@@ -1150,6 +1150,20 @@ private Q_SLOTS:
 
         // Written from outside; a rescan brings it in and leaves everything else as it was.
         m_server.cli({u"SET"_s, u"gateway:response:GET:/api/events:tenant:acme:venue:v7b"_s, u"x"_s});
+        // Enough keys for several SCAN pages: what was open opens again while the scan is still running.
+        m_server.cli({u"EVAL"_s, u"for i = 1, 5000 do redis.call('SET', 'events:bulk:' .. i, 'x') end"_s, u"0"_s});
+        bool acmeOpenedDuringScan = false;
+        const QMetaObject::Connection watch =
+            connect(view, &QTreeView::expanded, this, [&acmeOpenedDuringScan](const QModelIndex& index) {
+                // During the scan the view shows the tree model itself; the sorting proxy comes back at the end.
+                if (index.data().toString() == u"tenant acme"_s && qobject_cast<const ui::KeyTreeModel*>(index.model()))
+                    acmeOpenedDuringScan = true;
+            });
+        browser->rescan();
+        QVERIFY(scanned.wait(10000));
+        disconnect(watch);
+        QVERIFY(acmeOpenedDuringScan);
+        m_server.cli({u"EVAL"_s, u"for i = 1, 5000 do redis.call('DEL', 'events:bulk:' .. i) end"_s, u"0"_s});
         browser->rescan();
         QVERIFY(scanned.wait(10000));
         model = view->model();

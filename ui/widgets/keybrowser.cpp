@@ -275,6 +275,21 @@ void KeyBrowser::restoreViewState(const ViewState& state)
     QTimer::singleShot(0, this, [this, scroll = state.scroll] { m_view->verticalScrollBar()->setValue(scroll); });
 }
 
+void KeyBrowser::expandKeptSoFar()
+{
+    // While a long rescan fills the tree, what was open opens again as soon as its node is back (a few times a
+    // second at most), instead of everything staying collapsed until the end; selection and scroll follow at the
+    // end, once the rows are sorted.
+    if (!m_keptView || (m_lastKeptExpansion.isValid() && m_lastKeptExpansion.elapsed() < 250))
+        return;
+    m_lastKeptExpansion.start();
+    for (const QStringList& path : std::as_const(m_keptView->expanded)) {
+        const QModelIndex node = findPath(path);
+        if (node.isValid() && !m_view->isExpanded(node))
+            m_view->expand(node);
+    }
+}
+
 void KeyBrowser::setSafety(bool readOnly, const QList<QByteArray>& protectedPatterns)
 {
     m_readOnly = readOnly;
@@ -340,6 +355,7 @@ void KeyBrowser::rescan()
     cancelScan();
     if (m_model->totalKeys() > 0 && !m_keptView)
         m_keptView = captureViewState();
+    m_lastKeptExpansion.invalidate();
     m_model->clear();
     m_expectedKeys = -1;
     // Every node's DBSIZE (a cluster's masters each hold part of the keyspace), for the progress bar: known once
@@ -375,6 +391,7 @@ void KeyBrowser::rescan()
     connect(m_scan.get(), &redis::BackgroundScan::page, this, [this](const QList<QByteArray>& keys) {
         fetchMetadata(m_model->addKeys(keys, metadataSamplePerPage));
         updateProgress();
+        expandKeptSoFar();
     });
     connect(m_scan.get(), &redis::BackgroundScan::finished, this, [this] {
         m_scannedAt = QDateTime::currentDateTime();

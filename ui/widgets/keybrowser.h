@@ -1,6 +1,7 @@
 #pragma once
 
 #include <QDateTime>
+#include <QElapsedTimer>
 #include <QPointer>
 #include <QTimer>
 #include <QWidget>
@@ -98,6 +99,8 @@ protected:
 private:
     // The TTL and memory columns at their preferred widths, or less in a narrow pane (see fitColumns()).
     void fitColumns();
+    void expandKeptSoFar();
+    QElapsedTimer m_lastKeptExpansion;
     int m_ttlWidth = 0;
     int m_memoryWidth = 0;
     bool m_columnsSqueezed = false;
