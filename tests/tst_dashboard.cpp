@@ -737,12 +737,24 @@ private Q_SLOTS:
     {
         redis::Connection connection(m_server.connectionOptions());
         QVERIFY(testing::openAndWait(connection));
+        testing::runCommand(connection, {"DEL", ops::auditStreamKey});
         ui::SafetyOptions safety;
         safety.actor = u"editor@test"_s;
         ui::MainWindow window(&connection, safety);
         window.resize(1280, 800);
         ui::RouteEditorPane* editor = showDefaultRoutes(window, connection);
         QVERIFY(editor);
+        // Empty states say what would be there.
+        auto* noHistory = editor->findChild<QLabel*>(u"noHistory"_s);
+        QTRY_VERIFY(noHistory && noHistory->isVisible());
+        QCOMPARE(noHistory->text(),
+            u"No route save in the audit trail yet: the rules shown are the stored ones, or the defaults."_s);
+        QSignalSpy auditRead(window.auditPane(), &ui::AuditPane::refreshed);
+        window.auditPane()->refresh();
+        QVERIFY(auditRead.wait(5000));
+        QCOMPARE(window.auditPane()->findChild<QLabel*>(u"auditStatus"_s)->text(),
+            u"No records yet: every invalidation, TTL run and route save (dry runs and refusals too) is recorded "
+            "here, in the stream cachescope:audit{cachescope}."_s);
         QCOMPARE(editor->findChild<QLabel*>(u"namespaceTtls"_s)->text(), u"Service namespaces: session 1h"_s);
         ui::RouteRulesModel* rules = editor->rulesModel();
         ops::RouteConfigStore other(&connection);

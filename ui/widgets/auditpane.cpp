@@ -40,6 +40,7 @@ AuditPane::AuditPane(redis::Client* connection, QWidget* parent)
     layout->addLayout(top);
     layout->addWidget(m_view, 1);
     connect(refreshButton, &QPushButton::clicked, this, &AuditPane::refresh);
+    m_status->setObjectName(QStringLiteral("auditStatus"));
     m_status->setText(tr("The audit trail (stream %1, newest first).").arg(QString::fromLatin1(ops::auditStreamKey)));
 }
 
@@ -54,10 +55,14 @@ void AuditPane::refresh()
                 return;
             }
             m_model->setRecords(std::move(*records));
-            m_status->setText(tr("%L1 records, newest first (stream %2, bounded to the newest %L3).")
-                                  .arg(m_model->rowCount())
-                                  .arg(QString::fromLatin1(ops::auditStreamKey))
-                                  .arg(ops::auditStreamMaxLength));
+            m_status->setText(m_model->rowCount() == 0
+                    ? tr("No records yet: every invalidation, TTL run and route save (dry runs and refusals too) "
+                         "is recorded here, in the stream %1.")
+                          .arg(QString::fromLatin1(ops::auditStreamKey))
+                    : tr("%L1 records, newest first (stream %2, bounded to the newest %L3).")
+                          .arg(m_model->rowCount())
+                          .arg(QString::fromLatin1(ops::auditStreamKey))
+                          .arg(ops::auditStreamMaxLength));
             Q_EMIT refreshed();
         });
 }

@@ -48,6 +48,7 @@ RouteEditorPane::RouteEditorPane(redis::Client* connection, QString actor, bool 
     , m_applyTtl(new QPushButton(tr("Apply TTL to existing keys…"), this))
     , m_history(new QStringListModel(this))
     , m_namespaces(new QLabel(this))
+    , m_noHistory(new QLabel(this))
     , m_incomingBanner(new QFrame(this))
     , m_incomingText(new QLabel(m_incomingBanner))
 {
@@ -70,6 +71,9 @@ RouteEditorPane::RouteEditorPane(redis::Client* connection, QString actor, bool 
     historyBox->setToolTip(tr("Every save of the route rules; the selected rule's only when one is selected"));
     auto* historyLayout = new QVBoxLayout(historyBox);
     historyLayout->addWidget(historyView);
+    m_noHistory->setObjectName(u"noHistory"_s);
+    m_noHistory->setWordWrap(true);
+    historyLayout->addWidget(m_noHistory);
 
     auto* buttons = new QHBoxLayout;
     m_version->setWordWrap(true); // on its own row, above the buttons: a long "saved by … at …" must not widen the pane
@@ -459,6 +463,11 @@ void RouteEditorPane::showHistory()
         lines.append(entry.when + (changes.isEmpty() ? QString() : u": "_s + changes.join(u"; "_s)));
     }
     m_history->setStringList(lines);
+    // An empty list says what it would hold, and why it holds nothing.
+    m_noHistory->setVisible(lines.isEmpty());
+    m_noHistory->setText(path.isEmpty()
+            ? tr("No route save in the audit trail yet: the rules shown are the stored ones, or the defaults.")
+            : tr("No save changed %1 in the audit trail yet.").arg(path));
 }
 
 QStringList RouteEditorPane::historyLines() const

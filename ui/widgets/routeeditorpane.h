@@ -115,6 +115,7 @@ private:
     QPushButton* m_applyTtl;
     QStringListModel* m_history;
     QLabel* m_namespaces;
+    QLabel* m_noHistory;
     QFrame* m_incomingBanner;
     QLabel* m_incomingText;
     std::optional<ops::RouteConfigSnapshot> m_incoming;
