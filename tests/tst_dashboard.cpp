@@ -686,7 +686,10 @@ private Q_SLOTS:
         QVERIFY(saved.wait(5000));
         QTRY_COMPARE_WITH_TIMEOUT(policy.decide(request).ttlSeconds, 42, 1000);
 
-        // Someone else saves version 2; this editor, still on version 1, must not overwrite it.
+        // Someone else saves version 2 while this editor, on version 1, has an edit open: it must not overwrite it.
+        // (The edit comes first: the editor's own poll may notice their save at any moment, and with nothing edited
+        // it would rightly take it at once.)
+        QVERIFY(rules->setData(rules->index(2, ui::RouteRulesModel::TtlColumn), 15));
         ops::RouteConfigStore other(&connection);
         model::RouteConfig theirs = model::RouteConfig::defaults();
         theirs.routes[1].ttlSeconds = 99;
@@ -694,7 +697,6 @@ private Q_SLOTS:
         other.save(theirs, 1, u"someone@else"_s, this,
             [&theirResult](const ops::RouteConfigSaveResult& r) { theirResult = r; });
         QTRY_VERIFY(theirResult && theirResult->saved);
-        QVERIFY(rules->setData(rules->index(2, ui::RouteRulesModel::TtlColumn), 15));
         QSignalSpy failed(editor, &ui::RouteEditorPane::saveFailed);
         editor->save();
         QVERIFY(failed.wait(5000));
