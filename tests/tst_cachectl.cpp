@@ -128,6 +128,32 @@ private Q_SLOTS:
         seed();
     }
 
+    // Setting TTLs runs one script per key (an entry keeps its grace): the documented ACL rules for it work, and a
+    // user allowed EXPIRE but no scripts is told why it cannot, instead of a run that half happens.
+    void expiryNeedsItsScriptAndSaysSo()
+    {
+        const auto asUser = [this](const QString& rules, const QStringList& command) {
+            m_server.cli(QStringList {u"ACL"_s, u"SETUSER"_s, u"restricted"_s, u"reset"_s, u"on"_s, u">restricted-pw"_s}
+                + rules.split(u' '));
+            const Run run = cachectl(
+                at() + QStringList {u"--user"_s, u"restricted"_s} + command, {u"REDISCLI_AUTH=restricted-pw"_s});
+            m_server.cli({u"ACL"_s, u"DELUSER"_s, u"restricted"_s});
+            return run;
+        };
+        const Run allowed =
+            asUser(u"~* +@read +@connection +info +unlink +xadd +eval +eval_ro +setrange +pexpireat +time"_s,
+                {u"expire"_s, u"events:1*"_s, u"--ttl"_s, u"100"_s, u"--yes"_s, u"--json"_s});
+        QVERIFY2(allowed.exitCode == 0, allowed.err.constData());
+        QCOMPARE(QJsonDocument::fromJson(allowed.out).object()[u"expired"_s].toInt(-1), 11);
+        const Run denied = asUser(u"~* +@read +@connection +info +unlink +expire +xadd"_s,
+            {u"expire"_s, u"events:2*"_s, u"--ttl"_s, u"100"_s, u"--yes"_s});
+        QCOMPARE(denied.exitCode, 1);
+        QVERIFY2(
+            denied.err.contains("cachectl expire: failed: ") && denied.err.contains("'eval'"), denied.err.constData());
+        QCOMPARE(m_server.cli({u"TTL"_s, u"events:2"_s}).trimmed(), QByteArray("-1"));
+        seed();
+    }
+
     // Arguments are bytes: one that is not UTF-8 (typed in a shell) reaches Redis as typed, and redis-cli's quoted
     // form names bytes a shell cannot pass (NUL). Dry run and real run match the same keys; the audit shows the
     // exact pattern, escaped.
