@@ -38,4 +38,19 @@ QStringList describeRouteChanges(const RouteConfig& before, const RouteConfig& a
     return lines;
 }
 
+QHash<QString, int> changedTtls(const RouteConfig& before, const RouteConfig& after)
+{
+    QHash<QString, int> changed;
+    for (const RouteRule& rule : after.routes) {
+        const RouteRule* was = nullptr;
+        for (const RouteRule& candidate : before.routes) {
+            if (candidate.path == rule.path)
+                was = &candidate;
+        }
+        if (was && was->ttlSeconds != rule.ttlSeconds)
+            changed.insert(rule.path, was->ttlSeconds);
+    }
+    return changed;
+}
+
 } // namespace cachescope::model

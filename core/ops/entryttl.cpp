@@ -1,5 +1,6 @@
 #include "ops/entryttl.h"
 
+#include "redis/ownlookups.h"
 #include "redis/reply.h"
 
 namespace cachescope::ops {
@@ -55,7 +56,8 @@ QList<QByteArray> entryTtlCommand(const QByteArray& key, const EntryTtlChange& c
 std::optional<bool> entryTtlChanged(const redis::Reply& reply)
 {
     const auto& elements = reply.elements();
-    if (!reply.isArray() || elements.size() != 4 || elements[0].bytes() != "lookups" || !elements[3].isInteger())
+    if (!reply.isArray() || elements.size() != 4 || elements[0].bytes() != redis::scriptLookupsMarker
+        || !elements[3].isInteger())
         return std::nullopt;
     return elements[3].integer() == 1;
 }

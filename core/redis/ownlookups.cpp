@@ -114,8 +114,8 @@ LookupCount lookupsIn(LookupKind kind, qsizetype argumentCount, const Reply& rep
     }
     case LookupKind::ScriptReport: {
         const auto& elements = reply.elements();
-        if (!reply.isArray() || elements.size() < 3 || elements[0].bytes() != "lookups" || !elements[1].isInteger()
-            || !elements[2].isInteger())
+        if (!reply.isArray() || elements.size() < 3 || elements[0].bytes() != scriptLookupsMarker
+            || !elements[1].isInteger() || !elements[2].isInteger())
             return {};
         return {elements[1].integer(), elements[2].integer()};
     }

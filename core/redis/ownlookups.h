@@ -55,6 +55,9 @@ enum class LookupKind : quint8
                   // replying ["lookups", hits, misses, …]; other scripts (and failed ones) count none
 };
 
+// What a script of ours replies first when it reports its lookups (LookupKind::ScriptReport).
+inline constexpr char scriptLookupsMarker[] = "lookups";
+
 LookupKind lookupKindOf(const QList<QByteArray>& arguments);
 
 // The lookups a server made for a command of `kind` with `arguments` (keys for EXISTS and MGET) that answered

@@ -28,15 +28,6 @@ public:
     void setVisible(bool visible);
     // Out of the legend (a line the chart explains elsewhere).
     void setInLegend(bool inLegend);
-    bool isVisible() const
-    {
-        return m_visible;
-    }
-    // The series carrying the legend entry (always present, empty when there is no data).
-    QLineSeries* legendSeries() const
-    {
-        return m_parts.first();
-    }
 
 private:
     QLineSeries* addPart();

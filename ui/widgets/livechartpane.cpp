@@ -9,8 +9,6 @@
 #include <QDateTimeAxis>
 #include <QHBoxLayout>
 #include <QLabel>
-#include <QLegendMarker>
-#include <QLineSeries>
 #include <QLocale>
 #include <QPushButton>
 #include <QSignalBlocker>
@@ -298,8 +296,7 @@ void LiveChartPane::showHeadline(const ops::InfoSample& sample)
 
 void LiveChartPane::redraw()
 {
-    const QDateTime end = m_samples.isEmpty() ? QDateTime::currentDateTime() : m_samples.last().at;
-    const QDateTime start = end.addSecs(-windowSeconds());
+    const auto [start, end] = shownWindow();
     if (m_samples.isEmpty() && !m_recorded && m_markers.isEmpty())
         return;
     qsizetype first = m_samples.size();
@@ -370,13 +367,12 @@ void LiveChartPane::redraw()
     m_expired->setSegments(splitIntoRuns(expired, maxStep));
     m_evicted->setSegments(splitIntoRuns(evicted, maxStep));
     highest = std::max(highest, drawRecorded(start, m_samples.isEmpty() ? end : m_samples.at(first).at));
-    drawMarkers(start, end);
     QStringList notes;
     if (!m_recordedHits->segments().isEmpty())
         notes.append(tr("Dashed: the lookups the services recorded before the first sample (CacheScope's stats, %1).")
                          .arg(m_recorded->describe()));
-    if (!m_markerText.isEmpty())
-        notes.append(m_markerText);
+    if (const QString marked = drawMarkers(start, end); !marked.isEmpty())
+        notes.append(marked);
     m_chartNote->setText(notes.join(u'\n'));
     m_chartNote->setVisible(!notes.isEmpty());
     m_timeAxis->setRange(start, end);
@@ -426,13 +422,11 @@ double LiveChartPane::drawRecorded(const QDateTime& start, const QDateTime& firs
     return highest;
 }
 
-void LiveChartPane::drawMarkers(const QDateTime& start, const QDateTime& end)
+QString LiveChartPane::drawMarkers(const QDateTime& start, const QDateTime& end)
 {
     QList<QList<QPointF>> lines;
     QStringList notes;
-    for (const ChartMarker& marker : std::as_const(m_markers)) {
-        if (marker.at < start || marker.at > end)
-            continue;
+    for (const ChartMarker& marker : markersBetween(start, end)) {
         const double x = double(marker.at.toMSecsSinceEpoch());
         lines.append({QPointF(x, 0.0), QPointF(x, 1.0)});
         notes.append(marker.at.toLocalTime().toString(u"HH:mm:ss"_s) + u"  "_s + marker.text);
@@ -440,25 +434,34 @@ void LiveChartPane::drawMarkers(const QDateTime& start, const QDateTime& end)
     m_markerLines->setSegments(lines);
     // The newest few under the chart, every one in the tooltip.
     const qsizetype shownNotes = 3;
-    m_markerText = notes.isEmpty()
-        ? QString()
-        : tr("Marked (dotted): %1%2")
-              .arg(notes.mid(std::max<qsizetype>(0, notes.size() - shownNotes)).join(u"  ·  "_s),
-                  notes.size() > shownNotes ? tr("  ·  and %n earlier", nullptr, int(notes.size() - shownNotes))
-                                            : QString());
     m_chartNote->setToolTip(notes.join(u'\n'));
+    if (notes.isEmpty())
+        return {};
+    return tr("Marked (dotted): %1%2")
+        .arg(notes.mid(std::max<qsizetype>(0, notes.size() - shownNotes)).join(u"  ·  "_s),
+            notes.size() > shownNotes ? tr("  ·  and %n earlier", nullptr, int(notes.size() - shownNotes)) : QString());
 }
 
-QList<ChartMarker> LiveChartPane::shownMarkers() const
+std::pair<QDateTime, QDateTime> LiveChartPane::shownWindow() const
 {
     const QDateTime end = m_samples.isEmpty() ? QDateTime::currentDateTime() : m_samples.last().at;
-    const QDateTime start = end.addSecs(-windowSeconds());
+    return {end.addSecs(-windowSeconds()), end};
+}
+
+QList<ChartMarker> LiveChartPane::markersBetween(const QDateTime& start, const QDateTime& end) const
+{
     QList<ChartMarker> shown;
     for (const ChartMarker& marker : m_markers) {
         if (marker.at >= start && marker.at <= end)
             shown.append(marker);
     }
     return shown;
+}
+
+QList<ChartMarker> LiveChartPane::shownMarkers() const
+{
+    const auto [start, end] = shownWindow();
+    return markersBetween(start, end);
 }
 
 void LiveChartPane::setRecordedHistory(const cache::StatsWindow& window)

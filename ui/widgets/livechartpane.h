@@ -14,7 +14,6 @@ class QChart;
 class QChartView;
 class QComboBox;
 class QLabel;
-class QLineSeries;
 class QPushButton;
 class QValueAxis;
 class QDateTimeAxis;
@@ -108,7 +107,11 @@ private:
     void redraw();
     // The recorded series between `start` and the first sample; returns their highest rate, for the axis.
     double drawRecorded(const QDateTime& start, const QDateTime& firstSample);
-    void drawMarkers(const QDateTime& start, const QDateTime& end);
+    // Draws the markers in the window; returns the line naming the newest of them (empty: none there).
+    QString drawMarkers(const QDateTime& start, const QDateTime& end);
+    // The time range shown: the window's length, ending at the newest sample (or now, before any).
+    std::pair<QDateTime, QDateTime> shownWindow() const;
+    QList<ChartMarker> markersBetween(const QDateTime& start, const QDateTime& end) const;
     void showHeadline(const ops::InfoSample& sample);
     // The shown node's figures (or the whole keyspace's); nothing when that node was not sampled.
     std::optional<ops::NodeFigures> figures(const ops::InfoSample& sample) const;
@@ -143,7 +146,6 @@ private:
     QLabel* m_now;
     QLabel* m_pausedBadge;
     QLabel* m_chartNote = nullptr; // what the dashed and dotted lines are
-    QString m_markerText;
     QDateTime m_pausedAt;
     int m_samplesWhilePaused = 0;
 };

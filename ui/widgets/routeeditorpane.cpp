@@ -346,13 +346,11 @@ void RouteEditorPane::save()
             Q_EMIT saveFailed(result.error, result.conflict);
             return;
         }
+        // At once, not only when the history read below comes back: "Apply TTL" may be the very next click.
         const QDateTime now = QDateTime::currentDateTimeUtc();
-        for (const model::RouteRule& rule : edited.routes) {
-            for (const model::RouteRule& was : std::as_const(m_live.config.routes)) {
-                if (was.path == rule.path && was.ttlSeconds != rule.ttlSeconds)
-                    m_lastTtlChange.insert(rule.path, {was.ttlSeconds, now});
-            }
-        }
+        const QHash<QString, int> changed = model::changedTtls(m_live.config, edited);
+        for (auto it = changed.cbegin(); it != changed.cend(); ++it)
+            m_lastTtlChange.insert(it.key(), {it.value(), now});
         m_live.config = edited;
         m_live.version = result.version;
         m_message->setText(tr("Saved as version %1; every gateway using this store reloads within a second. Keys "
@@ -431,12 +429,10 @@ void RouteEditorPane::loadHistory()
             const auto before =
                 model::parseRouteConfigJson(record.before).config.value_or(model::RouteConfig::defaults());
             const auto after = model::parseRouteConfigJson(record.after).config;
-            for (const model::RouteRule& rule : after ? after->routes : QList<model::RouteRule>()) {
-                for (const model::RouteRule& was : before.routes) {
-                    if (was.path == rule.path && was.ttlSeconds != rule.ttlSeconds
-                        && !lastTtlChange.contains(rule.path))
-                        lastTtlChange.insert(rule.path, {was.ttlSeconds, record.at}); // newest first: the last change
-                }
+            const QHash<QString, int> changed = after ? model::changedTtls(before, *after) : QHash<QString, int>();
+            for (auto it = changed.cbegin(); it != changed.cend(); ++it) {
+                if (!lastTtlChange.contains(it.key())) // newest first: the last change
+                    lastTtlChange.insert(it.key(), {it.value(), record.at});
             }
             m_historyEntries.append(
                 {record.at.toLocalTime().toString(u"yyyy-MM-dd HH:mm:ss"_s) + u"  "_s + record.actor,
