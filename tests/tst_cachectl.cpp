@@ -4,6 +4,7 @@
 #include "redis/connection.h"
 #include "redisserver.h"
 #include "synccommand.h"
+#include "toolrun.h"
 
 #include <QDateTime>
 #include <QJsonArray>
@@ -23,26 +24,11 @@ class TestCachectl : public QObject
 private:
     testing::RedisServer m_server;
 
-    struct Run
-    {
-        int exitCode = -1;
-        QByteArray out;
-        QByteArray err;
-    };
+    using Run = testing::ToolRun;
 
-    Run cachectl(const QStringList& arguments, const QStringList& environment = {})
+    static Run cachectl(const QStringList& arguments, const QStringList& environment = {})
     {
-        QProcess process;
-        QProcessEnvironment env = QProcessEnvironment::systemEnvironment();
-        env.remove(u"REDIS_URL"_s);
-        env.remove(u"REDISCLI_AUTH"_s);
-        for (const QString& entry : environment)
-            env.insert(entry.section(u'=', 0, 0), entry.section(u'=', 1));
-        process.setProcessEnvironment(env);
-        process.start(QStringLiteral(CACHECTL_PATH), arguments);
-        if (!process.waitForFinished(30000))
-            return {};
-        return {process.exitCode(), process.readAllStandardOutput(), process.readAllStandardError()};
+        return testing::runTool(QStringLiteral(CACHECTL_PATH), arguments, environment);
     }
 
     QStringList at() const

@@ -8,6 +8,7 @@
 #include "redis/scaniterator.h"
 #include "redisserver.h"
 #include "synccommand.h"
+#include "toolrun.h"
 
 #include <QElapsedTimer>
 
@@ -51,23 +52,10 @@ private:
             u"0"_s, QString::number(keys)});
     }
 
-    struct Cli
-    {
-        int exitCode = -1;
-        QByteArray out;
-        QByteArray err;
-    };
+    using Cli = testing::ToolRun;
     static Cli cachectl(const QStringList& arguments)
     {
-        QProcess process;
-        QProcessEnvironment env = QProcessEnvironment::systemEnvironment();
-        env.remove(u"REDIS_URL"_s);
-        env.remove(u"REDISCLI_AUTH"_s);
-        process.setProcessEnvironment(env);
-        process.start(QStringLiteral(CACHECTL_PATH), arguments);
-        if (!process.waitForFinished(30000))
-            return {};
-        return {process.exitCode(), process.readAllStandardOutput(), process.readAllStandardError()};
+        return testing::runTool(QStringLiteral(CACHECTL_PATH), arguments);
     }
 
     // A server whose acknowledged writes survive SIGKILL (AOF, fsync before each reply), so that after a restart

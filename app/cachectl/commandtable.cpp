@@ -1,5 +1,6 @@
 #include "commandtable.h"
 
+#include "analyzecommand.h"
 #include "argumentbytes.h"
 #include "auditcommand.h"
 #include "cliconnection.h"
@@ -12,6 +13,8 @@
 #include "servecommand.h"
 #include "statscommand.h"
 
+#include "analysis/analysisdiff.h"
+#include "analysis/snapshotstore.h"
 #include "model/routeconfigjson.h"
 #include "ops/audit.h"
 #include "ops/routeconfigstore.h"
@@ -19,6 +22,7 @@
 
 #include <QCoreApplication>
 #include <QFile>
+#include <QJsonDocument>
 #include <QSysInfo>
 
 #include <algorithm>
@@ -339,6 +343,75 @@ PreparedCommand prepareRoutes(CommandInput& input)
     return run(new RoutesCommand(input.connection, options, input.out, input.err));
 }
 
+PreparedCommand prepareAnalyze(CommandInput& input)
+{
+    const QCommandLineParser& parser = input.parser;
+    std::optional<analysis::Dimension> by = analysis::Dimension::Route;
+    if (parser.isSet(u"by"_s)) {
+        by = analysis::dimensionFromName(parser.value(u"by"_s));
+        if (!by) {
+            input.usage(u"--by takes tenant, venue, route or ns"_s);
+            return {};
+        }
+    }
+    const int rows = parser.isSet(u"rows"_s) ? parser.value(u"rows"_s).toInt() : 20;
+    if (parser.isSet(u"json"_s) && parser.isSet(u"csv"_s)) {
+        input.usage(u"--json and --csv: choose one"_s);
+        return {};
+    }
+    const analysis::SnapshotStore store;
+    PreparedCommand prepared;
+    if (parser.isSet(u"saved"_s)) {
+        for (const QString& name : store.names())
+            input.out << name << '\n';
+        prepared.exitNow = ExitOk;
+        return prepared;
+    }
+    if (parser.isSet(u"diff"_s)) {
+        if (input.arguments.size() != 1) {
+            input.usage(u"--diff takes two saved analyses: analyze --diff EARLIER LATER"_s);
+            return {};
+        }
+        QString error;
+        const auto before = store.load(parser.value(u"diff"_s), &error);
+        const auto after = before ? store.load(input.arguments.first(), &error) : std::nullopt;
+        if (!before || !after) {
+            input.err << "cachectl analyze: " << error << '\n';
+            prepared.exitNow = ExitFailure;
+            return prepared;
+        }
+        const analysis::AnalysisDiff diff = analysis::diffAnalyses(*before, *after, *by);
+        if (input.json())
+            input.out << QJsonDocument(diff.toJson()).toJson(QJsonDocument::Indented);
+        else
+            printAnalysisDiff(diff, rows, input.out);
+        prepared.exitNow = ExitOk;
+        return prepared;
+    }
+    if (!input.arguments.isEmpty()) {
+        input.usage(u"analyze takes no arguments (--match PATTERN selects keys)"_s);
+        return {};
+    }
+    AnalyzeCommand::Options options;
+    options.by = *by;
+    options.rows = std::max(0, rows);
+    options.json = input.json();
+    options.csv = parser.isSet(u"csv"_s);
+    options.analysis.match = input.bytes(parser.value(u"match"_s));
+    options.analysis.sampleEvery = input.positive(u"sample"_s, 1);
+    options.analysis.topKeys = input.positive(u"top"_s, 10);
+    options.analysis.scanCount = input.positive(u"count"_s, 1000);
+    options.analysis.mastersAtOnce = input.positive(u"masters-at-once"_s, 0);
+    if (parser.isSet(u"save"_s)) {
+        options.saveAs = parser.value(u"save"_s);
+        if (!analysis::SnapshotStore::isValidName(options.saveAs)) {
+            input.usage(u"--save takes a name of letters, digits, '.', '_' and '-' (at most 64)"_s);
+            return {};
+        }
+    }
+    return run(new AnalyzeCommand(input.connection, options, input.out, input.err), true);
+}
+
 PreparedCommand prepareAudit(CommandInput& input)
 {
     if (!input.arguments.isEmpty()) {
@@ -371,6 +444,23 @@ const QList<CommandSpec>& commandTable()
                 {u"all"_s, u"Every tenant, venue and route (default: the busiest ten of each)."_s}, mastersOption,
                 jsonOption},
             nullptr, prepareKeys},
+        {u"analyze"_s,
+            u"What takes the memory, by --by tenant|venue|route|ns (default route): keys, bytes (MEMORY USAGE,\n"
+            u"every key or --sample N: one in N with a stated error), bytes by when they expire, keys without the\n"
+            u"TTL the rules give, the biggest keys, variant explosion, the last hour's hit rate. Only reads.\n"
+            u"--save NAME keeps it on this machine; --diff EARLIER LATER compares two saved ones (no server)."_s,
+            {{u"match"_s, u"SCAN MATCH pattern (Redis glob)."_s, u"pattern"_s},
+                {u"by"_s, u"tenant, venue, route or ns (default route)."_s, u"dimension"_s},
+                {u"sample"_s, u"Measure one key in n (default 1: every key)."_s, u"n"_s},
+                {u"top"_s, u"Biggest keys kept per group (default 10)."_s, u"n"_s},
+                {u"rows"_s, u"Groups printed, largest first (default 20; 0: all)."_s, u"n"_s},
+                {u"count"_s, u"SCAN COUNT hint per page (default 1000)."_s, u"n"_s},
+                {u"csv"_s, u"Print the groups as CSV."_s},
+                {u"save"_s, u"Save the analysis under this name."_s, u"name"_s},
+                {u"diff"_s, u"Compare the saved analysis EARLIER with the one named after it."_s, u"earlier"_s},
+                {u"saved"_s, u"List the saved analyses."_s}, mastersOption, jsonOption},
+            [](const QCommandLineParser& parser) { return !parser.isSet(u"diff"_s) && !parser.isSet(u"saved"_s); },
+            prepareAnalyze},
         {u"get"_s, u"get KEY: a key's value (JSON pretty-printed, binary escaped), type, TTL and parsed parts."_s,
             {jsonOption}, nullptr, prepareGet},
         {u"key"_s,

@@ -1,0 +1,502 @@
+#include "analysis/analysisdiff.h"
+#include "analysis/keyspaceanalysis.h"
+#include "analysis/snapshotstore.h"
+#include "model/gatewaykey.h"
+#include "redis/connection.h"
+#include "redis/ownlookups.h"
+#include "redisserver.h"
+#include "synccommand.h"
+#include "toolrun.h"
+
+#include <QJsonArray>
+#include <QJsonDocument>
+#include <QProcess>
+#include <QSignalSpy>
+#include <QTemporaryDir>
+#include <QTest>
+
+#include <cmath>
+
+using namespace cachescope;
+using namespace cachescope::analysis;
+using namespace Qt::StringLiterals;
+using namespace std::chrono_literals;
+
+// The keyspace analysis against a real server: exact figures checked against the server's own MEMORY USAGE and
+// PTTL key by key, sampled and partial figures against the truth within the error they state, lookups against INFO,
+// a frozen, killed or refusing server mid-run; snapshots and their comparison; `cachectl analyze`.
+class TestAnalysis : public QObject
+{
+    Q_OBJECT
+private:
+    testing::RedisServer m_server;
+    std::unique_ptr<redis::Connection> m_connection;
+
+    struct Seeded
+    {
+        QByteArray key;
+        QByteArray route; // the analysis's route label; empty: not a gateway key
+        QByteArray tenant;
+        QByteArray ns;
+    };
+    QList<Seeded> m_seeded;
+
+    static QByteArray gatewayKey(const QByteArray& path, const QByteArray& tenant, std::optional<QByteArray> venue,
+        QList<model::VaryValue> vary = {}, std::optional<QByteArray> user = {})
+    {
+        return model::buildGatewayKey({"GET", path, std::move(vary), std::move(user), tenant, std::move(venue)});
+    }
+
+    void set(const QByteArray& key, qsizetype size, qint64 ttlSeconds)
+    {
+        QVERIFY(testing::runCommand(*m_connection, {"SET", key, QByteArray(size, 'x')}).isStatus("OK"));
+        if (ttlSeconds > 0)
+            QCOMPARE(testing::runCommand(*m_connection, {"EXPIRE", key, QByteArray::number(ttlSeconds)}).integer(), 1);
+    }
+
+    // Runs an analysis to its end (or until `stopAfterKeys` keys were counted, then cancels it).
+    static AnalysisReport analyse(redis::Client& client, KeyspaceAnalysis::Options options, qint64 stopAfterKeys = -1)
+    {
+        KeyspaceAnalysis analysis(&client, std::move(options));
+        QSignalSpy finished(&analysis, &KeyspaceAnalysis::finished);
+        if (stopAfterKeys > 0) {
+            QObject::connect(&analysis, &KeyspaceAnalysis::progressed, &analysis, [&analysis, stopAfterKeys] {
+                if (analysis.isRunning() && analysis.report().total.keys >= stopAfterKeys)
+                    analysis.cancel();
+            });
+        }
+        analysis.start();
+        if (!finished.wait(60000))
+            qWarning("the analysis did not finish");
+        return analysis.report();
+    }
+
+    qint64 memoryUsage(const QByteArray& key)
+    {
+        return testing::runCommand(*m_connection, {"MEMORY", "USAGE", key}).integer();
+    }
+
+    static testing::ToolRun cachectl(const QStringList& arguments, const QString& analysesDirectory)
+    {
+        return testing::runTool(
+            QStringLiteral(CACHECTL_PATH), arguments, {u"CACHESCOPE_ANALYSES_DIR="_s + analysesDirectory}, 60000);
+    }
+
+private Q_SLOTS:
+    void initTestCase()
+    {
+        QVERIFY2(m_server.start(), qPrintable(m_server.errorString()));
+        m_connection = std::make_unique<redis::Connection>(m_server.connectionOptions());
+        QVERIFY(testing::openAndWait(*m_connection));
+    }
+
+    void init()
+    {
+        testing::runCommand(*m_connection, {"FLUSHALL"});
+        m_seeded.clear();
+        const qint64 hour = 3600;
+        const auto gateway = [this](const QByteArray& key, qsizetype size, qint64 ttl, const QByteArray& route,
+                                 const QByteArray& tenant) {
+            set(key, size, ttl);
+            m_seeded.append({key, route, tenant, "gateway"});
+        };
+        // Three events of tenant t1 freed within the hour, two of t2 within the day, one of t2 left without the
+        // TTL the gateway always gives (a bug in some writer: "must expire" catches it).
+        gateway(gatewayKey("/api/events/1", "t1", "v1"), 100, 600, "GET /api/events", "t1");
+        gateway(gatewayKey("/api/events/2", "t1", "v1"), 2000, 600, "GET /api/events", "t1");
+        gateway(gatewayKey("/api/events/3", "t1", "v2"), 300, 600, "GET /api/events", "t1");
+        gateway(gatewayKey("/api/events/4", "t2", "v3"), 400, 20 * hour, "GET /api/events", "t2");
+        gateway(gatewayKey("/api/events/5", "t2", "v3"), 500, 20 * hour, "GET /api/events", "t2");
+        gateway(gatewayKey("/api/events/6", "t2", "v3"), 600, 0, "GET /api/events", "t2");
+        // Search varies by q and category: q takes 3 values, category 2 (one absent), within 4 hours.
+        const auto search = [&](const QByteArray& q, std::optional<QByteArray> category, const QByteArray& tenant) {
+            gateway(gatewayKey("/api/search", tenant, "v1", {{"q", q}, {"category", std::move(category)}}), 50,
+                3 * hour, "GET /api/search", tenant);
+        };
+        search("rock", "music", "t1");
+        search("jazz", "music", "t1");
+        search("rock", std::nullopt, "t1");
+        search("\xff\x00 bin"_ba, "sport", "t2");
+        // A private entry, no venue: the user counts as a variant.
+        gateway(gatewayKey("/api/venues/9", "t1", std::nullopt, {}, QByteArray("u42")), 70, 30 * hour,
+            "GET /api/venues", "t1");
+        // Service entries: session has a namespace TTL (must expire), events has none.
+        set("session:a", 10, 0);
+        m_seeded.append({"session:a", {}, {}, "session"});
+        set("events:9", 10, 0);
+        m_seeded.append({"events:9", {}, {}, "events"});
+        // A key of unknown shape with bytes that are not text, and CacheScope's own.
+        set("\x01odd\xfe"_ba, 5, 0);
+        m_seeded.append({"\x01odd\xfe"_ba, {}, {}, "other"});
+        set("cachescope:test", 5, 0);
+        m_seeded.append({"cachescope:test", {}, {}, "cachescope"});
+    }
+
+    void exactFiguresAreTheServersOwn()
+    {
+        const AnalysisReport report = analyse(*m_connection, {});
+        QVERIFY2(report.complete, qPrintable(report.error));
+        QCOMPARE(report.keyspaceSize, m_seeded.size());
+        QCOMPARE(report.total.keys, m_seeded.size());
+        QCOMPARE(report.total.measured, m_seeded.size());
+        QCOMPARE(report.unmeasured, 0);
+
+        // Every group's keys and bytes: the server's MEMORY USAGE summed over exactly the keys that belong to it.
+        QMap<QByteArray, std::pair<qint64, qint64>> routes, tenants, namespaces;
+        qint64 totalBytes = 0;
+        for (const Seeded& seeded : m_seeded) {
+            const qint64 bytes = memoryUsage(seeded.key);
+            totalBytes += bytes;
+            const QByteArray route = seeded.route.isEmpty() ? "(not a gateway response)" : seeded.route;
+            const QByteArray tenant = seeded.tenant.isEmpty() ? "(not a gateway response)" : seeded.tenant;
+            routes[route].first += 1;
+            routes[route].second += bytes;
+            tenants[tenant].first += 1;
+            tenants[tenant].second += bytes;
+            namespaces[seeded.ns].first += 1;
+            namespaces[seeded.ns].second += bytes;
+        }
+        const auto check = [&report](Dimension dimension, const QMap<QByteArray, std::pair<qint64, qint64>>& truth) {
+            QCOMPARE(report.by(dimension).keys(), truth.keys());
+            for (auto it = truth.cbegin(); it != truth.cend(); ++it) {
+                const GroupFigures& group = report.by(dimension).value(it.key());
+                QCOMPARE(group.keys, it->first);
+                QCOMPARE(group.bytes, it->second);
+                const Estimate bytes = report.bytesEstimate(group);
+                QVERIFY(bytes.exact());
+                QCOMPARE(qint64(bytes.value), it->second);
+            }
+        };
+        check(Dimension::Route, routes);
+        check(Dimension::Tenant, tenants);
+        check(Dimension::Namespace, namespaces);
+        QCOMPARE(report.total.bytes, totalBytes);
+
+        // When memory comes back: by the PTTL each key had.
+        const GroupFigures& events = report.by(Dimension::Route).value("GET /api/events");
+        QCOMPARE(events.ttlKeys, (std::array<qint64, ttlBucketCount> {3, 0, 2, 0, 1}));
+        const GroupFigures& search = report.by(Dimension::Route).value("GET /api/search");
+        QCOMPARE(search.ttlKeys, (std::array<qint64, ttlBucketCount> {0, 4, 0, 0, 0}));
+        QCOMPARE(report.by(Dimension::Route).value("GET /api/venues").ttlKeys,
+            (std::array<qint64, ttlBucketCount> {0, 0, 0, 1, 0}));
+        QCOMPARE(events.ttlBytes[std::size_t(TtlBucket::Never)], memoryUsage(gatewayKey("/api/events/6", "t2", "v3")));
+
+        // Must expire but does not: the TTL-less gateway entry and the session; not events:9 (no rule for it), not
+        // the odd key, not CacheScope's own.
+        QCOMPARE(report.total.persistentAgainstRules, 2);
+        QCOMPARE(events.persistentAgainstRules, 1);
+        QCOMPARE(report.by(Dimension::Namespace).value("session").persistentAgainstRules, 1);
+        QCOMPARE(QSet<QByteArray>(report.persistentSamples.cbegin(), report.persistentSamples.cend()),
+            (QSet<QByteArray> {gatewayKey("/api/events/6", "t2", "v3"), "session:a"}));
+
+        // The biggest keys, largest first, with their TTL.
+        QCOMPARE(events.biggest.size(), 6);
+        QCOMPARE(events.biggest.first().key, gatewayKey("/api/events/2", "t1", "v1"));
+        QCOMPARE(events.biggest.first().bytes, memoryUsage(gatewayKey("/api/events/2", "t1", "v1")));
+        QVERIFY(events.biggest.first().pttlMs > 590000 && events.biggest.first().pttlMs <= 600000);
+        QCOMPARE(events.biggest.at(1).key, gatewayKey("/api/events/6", "t2", "v3"));
+        QCOMPARE(events.biggest.at(1).pttlMs, -1);
+
+        // Variant explosion: distinct values per vary-by parameter, per route and per tenant.
+        QCOMPARE(search.variants.value("q").count, 3);
+        QCOMPARE(search.variants.value("category").count, 3); // music, sport, and absent
+        QCOMPARE(report.by(Dimension::Tenant).value("t1").variants.value("q").count, 2);
+        QCOMPARE(report.by(Dimension::Tenant).value("t2").variants.value("q").count, 1);
+        QCOMPARE(report.by(Dimension::Route).value("GET /api/venues").variants.value("user").count, 1);
+        QCOMPARE(report.by(Dimension::Venue).value("(none)").keys, 1);
+    }
+
+    void aKeyGoneBeforeItsMeasurementIsNotCounted_data()
+    {
+        QTest::addColumn<redis::Reply>("memory");
+        QTest::addColumn<redis::Reply>("pttl");
+        QTest::addColumn<qint64>("bytes"); // -1: not measured
+        QTest::addColumn<qint64>("pttlMs");
+        QTest::newRow("present, expiring")
+            << redis::Reply::integer(72) << redis::Reply::integer(5000) << 72LL << 5000LL;
+        QTest::newRow("present, no expiry") << redis::Reply::integer(72) << redis::Reply::integer(-1) << 72LL << -1LL;
+        QTest::newRow("deleted before both") << redis::Reply::nil() << redis::Reply::integer(-2) << -1LL << 0LL;
+        // MEMORY USAGE finds a key past its TTL that the server has not reclaimed yet; PTTL says it is gone.
+        QTest::newRow("expired, not reclaimed")
+            << redis::Reply::integer(72) << redis::Reply::integer(-2) << -1LL << 0LL;
+        QTest::newRow("deleted between the two") << redis::Reply::nil() << redis::Reply::integer(500) << -1LL << 0LL;
+    }
+    void aKeyGoneBeforeItsMeasurementIsNotCounted()
+    {
+        QFETCH(redis::Reply, memory);
+        QFETCH(redis::Reply, pttl);
+        QFETCH(qint64, bytes);
+        QFETCH(qint64, pttlMs);
+        const auto measured = KeyspaceAnalysis::measurementOf(memory, pttl);
+        QCOMPARE(measured.has_value(), bytes >= 0);
+        if (measured) {
+            QCOMPARE(measured->bytes, bytes);
+            QCOMPARE(measured->pttlMs, pttlMs);
+        }
+    }
+
+    void readOnlyConnectionsAnalyseAndTheirLookupsAreTheirOwn()
+    {
+        redis::ConnectionOptions options = m_server.connectionOptions();
+        options.readOnly = true;
+        options.clientName = u"cachescope-analysis-test"_s;
+        redis::Connection readOnly(options);
+        QVERIFY(testing::openAndWait(readOnly));
+        const redis::LookupCount ownBefore =
+            redis::ownLookupsOf(options.host + u':' + QString::number(options.port), options.clientName).current();
+        const redis::LookupCount serverBefore =
+            testing::keyspaceLookupsIn(testing::runCommand(*m_connection, {"INFO", "stats"}).bytes());
+        const AnalysisReport report = analyse(readOnly, {});
+        QVERIFY2(report.complete, qPrintable(report.error));
+        const redis::LookupCount serverAfter =
+            testing::keyspaceLookupsIn(testing::runCommand(*m_connection, {"INFO", "stats"}).bytes());
+        const redis::LookupCount own =
+            redis::ownLookupsOf(options.host + u':' + QString::number(options.port), options.clientName).current()
+            - ownBefore;
+        // One PTTL per key, every one a hit; MEMORY USAGE, SCAN and DBSIZE are none. INFO itself is no lookup.
+        QCOMPARE(own, (redis::LookupCount {m_seeded.size(), 0}));
+        QCOMPARE(serverAfter - serverBefore, own);
+    }
+
+    void sampledFiguresHoldTheTruthWithinTheirError()
+    {
+        // 30,000 events of sizes 10…2,000 bytes over 3 tenants, made server-side.
+        testing::runCommand(*m_connection, {"FLUSHALL"});
+        m_server.cli({u"EVAL"_s,
+            u"for i = 0, 29999 do redis.call('SET', 'gateway:response:GET:/api/events/' .. i .. ':tenant:t' .. (i % 3)"
+            u" .. ':venue:v' .. (i % 7), string.rep('x', 10 + (i * 7919) % 1990), 'EX', 600) end"_s,
+            u"0"_s});
+        const AnalysisReport exact = analyse(*m_connection, {});
+        QVERIFY(exact.complete);
+        QCOMPARE(exact.total.keys, 30000);
+        KeyspaceAnalysis::Options sampled;
+        sampled.sampleEvery = 20;
+        const AnalysisReport estimate = analyse(*m_connection, sampled);
+        QVERIFY(estimate.complete);
+        QCOMPARE(estimate.total.keys, 30000); // counts stay exact: SCAN sees every key
+        QVERIFY2(estimate.total.measured > 1200 && estimate.total.measured < 1800,
+            qPrintable(QString::number(estimate.total.measured)));
+        int within = 0;
+        int groups = 0;
+        for (Dimension dimension : {Dimension::Tenant, Dimension::Venue}) {
+            for (auto it = exact.by(dimension).cbegin(); it != exact.by(dimension).cend(); ++it) {
+                const Estimate bytes = estimate.bytesEstimate(estimate.by(dimension).value(it.key()));
+                QVERIFY(bytes.error && *bytes.error > 0);
+                // Twice the stated 95 % half-width (about four standard errors): a right estimate stays inside it,
+                // and the key choice is a fixed hash, so it does run after run.
+                QVERIFY2(std::abs(bytes.value - double(it->bytes)) <= 2 * *bytes.error,
+                    qPrintable(u"%1: %2 ± %3 against %4"_s.arg(QString::fromUtf8(it.key()))
+                                   .arg(bytes.value)
+                                   .arg(*bytes.error)
+                                   .arg(it->bytes)));
+                QVERIFY(*bytes.error < 0.15 * double(it->bytes)); // and useful: tight enough to act on
+                within += std::abs(bytes.value - double(it->bytes)) <= *bytes.error ? 1 : 0;
+                ++groups;
+            }
+        }
+        // Most groups inside the stated interval itself: a stated error far too small would put many outside.
+        QVERIFY2(within >= groups - 2, qPrintable(u"%1 of %2"_s.arg(within).arg(groups)));
+    }
+
+    void aPartialScanProjectsEveryGroupWithinItsError()
+    {
+        testing::runCommand(*m_connection, {"FLUSHALL"});
+        // 40,000 keys of 4 namespaces in proportions 1:2:3:4.
+        m_server.cli({u"EVAL"_s,
+            u"local ns = {'a','b','b','c','c','c','d','d','d','d'} for i = 0, 39999 do"
+            u" redis.call('SET', ns[(i % 10) + 1] .. ':' .. i, 'x') end"_s,
+            u"0"_s});
+        KeyspaceAnalysis::Options options;
+        options.scanCount = 200;
+        const AnalysisReport partial = analyse(*m_connection, options, 8000);
+        QVERIFY(!partial.complete);
+        QCOMPARE(partial.error, u"cancelled"_s);
+        QVERIFY(partial.scannedFraction() > 0.1 && partial.scannedFraction() < 0.6);
+        const QMap<QByteArray, qint64> truth {{"a", 4000}, {"b", 8000}, {"c", 12000}, {"d", 16000}};
+        for (auto it = truth.cbegin(); it != truth.cend(); ++it) {
+            const Estimate keys = partial.keysEstimate(partial.by(Dimension::Namespace).value(it.key()));
+            QVERIFY(keys.error && *keys.error > 0);
+            // SCAN's order follows the server's randomly seeded hash: allow twice the stated 95 % half-width, which
+            // a correct estimate misses about once in ten thousand runs; a wrong projection misses by far more.
+            QVERIFY2(std::abs(keys.value - double(*it)) <= 2 * *keys.error,
+                qPrintable(u"%1: %2 ± %3 against %4"_s.arg(QString::fromUtf8(it.key()))
+                               .arg(keys.value)
+                               .arg(*keys.error)
+                               .arg(*it)));
+        }
+    }
+
+    void aFrozenOrKilledServerEndsItWithTheReason_data()
+    {
+        QTest::addColumn<bool>("freeze");
+        QTest::newRow("frozen past the timeout") << true;
+        QTest::newRow("killed") << false;
+    }
+    void aFrozenOrKilledServerEndsItWithTheReason()
+    {
+        QFETCH(bool, freeze);
+        testing::RedisServer server;
+        QVERIFY(server.start());
+        server.cli({u"EVAL"_s, u"for i = 0, 59999 do redis.call('SET', 'events:' .. i, 'x') end"_s, u"0"_s});
+        redis::ConnectionOptions options = server.connectionOptions();
+        options.commandTimeout = 700ms;
+        options.autoReconnect = false;
+        redis::Connection connection(options);
+        QVERIFY(testing::openAndWait(connection));
+        KeyspaceAnalysis::Options analysisOptions;
+        analysisOptions.scanCount = 100;
+        KeyspaceAnalysis analysis(&connection, analysisOptions);
+        QSignalSpy finished(&analysis, &KeyspaceAnalysis::finished);
+        bool struck = false;
+        connect(&analysis, &KeyspaceAnalysis::progressed, this, [&] {
+            if (!struck && analysis.report().total.keys > 1000) {
+                struck = true;
+                freeze ? server.pause() : server.kill();
+            }
+        });
+        analysis.start();
+        QVERIFY(finished.wait(20000));
+        if (freeze)
+            server.resume();
+        QVERIFY(struck);
+        QCOMPARE(finished.size(), 1);
+        const AnalysisReport& report = analysis.report();
+        QVERIFY(!report.complete);
+        QVERIFY2(!report.error.isEmpty(), "no reason given");
+        QVERIFY(report.total.keys < 60000);
+        QVERIFY(report.total.measured <= report.total.keys);
+    }
+
+    void aRefusedMeasurementEndsItWithTheServersWords()
+    {
+        testing::RedisServer::Config config;
+        config.extraConfig = {u"user nomemory on >secret ~* +@read +scan +dbsize -memory +ping +client +hello"_s};
+        testing::RedisServer server(config);
+        QVERIFY(server.start());
+        server.cli({u"SET"_s, u"events:1"_s, u"x"_s});
+        redis::ConnectionOptions options = server.connectionOptions();
+        options.username = u"nomemory"_s;
+        options.password = u"secret"_s;
+        redis::Connection connection(options);
+        QVERIFY(testing::openAndWait(connection));
+        const AnalysisReport report = analyse(connection, {});
+        QVERIFY(!report.complete);
+        QVERIFY2(report.error.startsWith(u"MEMORY USAGE failed: NOPERM"_s), qPrintable(report.error));
+        QCOMPARE(report.total.measured, 0);
+    }
+
+    void snapshotsRoundTripEveryByte()
+    {
+        const AnalysisReport report = analyse(*m_connection, {});
+        QVERIFY(report.complete);
+        QTemporaryDir directory;
+        SnapshotStore store(directory.path());
+        QString error;
+        QVERIFY2(store.save(u"before-fix"_s, report, &error), qPrintable(error));
+        QCOMPARE(store.names(), QStringList {u"before-fix"_s});
+        const auto loaded = store.load(u"before-fix"_s, &error);
+        QVERIFY2(loaded, qPrintable(error));
+        QCOMPARE(loaded->toJson(), report.toJson());
+        // The odd key's bytes and the search value that is not text came back exactly.
+        QVERIFY(loaded->by(Dimension::Namespace).contains("other"));
+        QCOMPARE(loaded->by(Dimension::Namespace).value("other").biggest.first().key, "\x01odd\xfe"_ba);
+        QCOMPARE(loaded->by(Dimension::Route).value("GET /api/search").variants.value("q").count, 3);
+
+        for (const QString& bad : {u""_s, u"../x"_s, u".hidden"_s, u"a/b"_s, u"x"_s.repeated(65), u"caf\u00e9"_s}) {
+            QVERIFY2(!store.save(bad, report, &error), qPrintable(bad));
+            QVERIFY(!store.load(bad, &error));
+        }
+        QFile damaged(directory.filePath(u"damaged.json"_s));
+        QVERIFY(damaged.open(QIODevice::WriteOnly));
+        damaged.write(R"({"format": 1, "startedAt": "nonsense"})");
+        damaged.close();
+        QVERIFY(!store.load(u"damaged"_s, &error));
+        QCOMPARE(error,
+            directory.filePath(u"damaged.json"_s) + u" is not a snapshot: the start time or the totals are missing"_s);
+        QVERIFY(!store.load(u"missing"_s, &error));
+        QCOMPARE(error, u"no snapshot named \"missing\" in "_s + directory.path());
+    }
+
+    void aDiffNamesGrowthNewVanishedAndTtlRegressions()
+    {
+        const AnalysisReport before = analyse(*m_connection, {});
+        // Events grow by one big entry without TTL; venues vanish; a new route appears.
+        set(gatewayKey("/api/events/7", "t1", "v1"), 50000, 0);
+        testing::runCommand(
+            *m_connection, {"DEL", gatewayKey("/api/venues/9", "t1", std::nullopt, {}, QByteArray("u42"))});
+        set(model::buildGatewayKey({"GET", "/api/orders/1", {}, {}, "t1", "v1"}), 100, 60);
+        const AnalysisReport after = analyse(*m_connection, {});
+        const AnalysisDiff diff = diffAnalyses(before, after, Dimension::Route);
+        QCOMPARE(diff.caveat, QString());
+        QCOMPARE(diff.groups.first().label, "GET /api/events");
+        const GroupChange& events = diff.groups.first();
+        QCOMPARE(events.presence, GroupChange::Presence::Both);
+        QCOMPARE(events.keysBefore, 6.0);
+        QCOMPARE(events.keysAfter, 7.0);
+        QCOMPARE(events.bytesGrowth(), double(memoryUsage(gatewayKey("/api/events/7", "t1", "v1"))));
+        QVERIFY(events.ttlRegression);
+        QCOMPARE(events.persistentBefore, 1);
+        QCOMPARE(events.persistentAfter, 2);
+        QMap<QByteArray, GroupChange::Presence> presence;
+        for (const GroupChange& change : diff.groups)
+            presence.insert(change.label, change.presence);
+        QCOMPARE(presence.value("GET /api/venues"), GroupChange::Presence::Vanished);
+        QCOMPARE(presence.value("GET /api/orders"), GroupChange::Presence::New);
+        QCOMPARE(presence.value("GET /api/search"), GroupChange::Presence::Both);
+        for (const GroupChange& change : diff.groups) {
+            if (change.label == "GET /api/search")
+                QVERIFY(!change.ttlRegression);
+        }
+        AnalysisReport sampled = after;
+        sampled.sampleEvery = 5;
+        QCOMPARE(diffAnalyses(before, sampled, Dimension::Route).caveat, u"different sampling (1 in 1, 1 in 5)"_s);
+    }
+
+    void cachectlAnalyzesSavesAndCompares()
+    {
+        QTemporaryDir directory;
+        const QStringList server {u"-p"_s, QString::number(m_server.port())};
+        testing::ToolRun run =
+            cachectl(server + QStringList {u"analyze"_s, u"--json"_s, u"--save"_s, u"first"_s}, directory.path());
+        QCOMPARE(run.exitCode, 0);
+        const QJsonObject json = QJsonDocument::fromJson(run.out).object();
+        QCOMPARE(json.value(u"complete"_s).toBool(), true);
+        QCOMPARE(json.value(u"total"_s).toObject().value(u"keys"_s).toInteger(), m_seeded.size());
+        const QJsonObject events =
+            json.value(u"groups"_s).toObject().value(u"route"_s).toObject().value(u"GET /api/events"_s).toObject();
+        QCOMPARE(events.value(u"keys"_s).toInteger(), 6);
+        QCOMPARE(events.value(u"bytesError"_s).toDouble(), 0.0);
+        QVERIFY(QFile::exists(directory.filePath(u"first.json"_s)));
+
+        set(gatewayKey("/api/events/8", "t1", "v1"), 10000, 600);
+        run = cachectl(
+            server + QStringList {u"analyze"_s, u"--save"_s, u"second"_s, u"--by"_s, u"tenant"_s}, directory.path());
+        QCOMPARE(run.exitCode, 0);
+        QVERIFY2(run.out.contains("\nt1 "), run.out.constData());
+
+        // The comparison needs no server: the port given is closed.
+        run = cachectl(
+            {u"-p"_s, u"1"_s, u"analyze"_s, u"--diff"_s, u"first"_s, u"second"_s, u"--json"_s}, directory.path());
+        QCOMPARE(run.exitCode, 0);
+        const QJsonObject diff = QJsonDocument::fromJson(run.out).object();
+        const QJsonObject top = diff.value(u"groups"_s).toArray().first().toObject();
+        QCOMPARE(top.value(u"label"_s).toString(), u"GET /api/events"_s);
+        QCOMPARE(top.value(u"keysAfter"_s).toDouble() - top.value(u"keysBefore"_s).toDouble(), 1.0);
+        QCOMPARE(qint64(top.value(u"bytesAfter"_s).toDouble() - top.value(u"bytesBefore"_s).toDouble()),
+            memoryUsage(gatewayKey("/api/events/8", "t1", "v1")));
+
+        run = cachectl({u"analyze"_s, u"--saved"_s}, directory.path());
+        QCOMPARE(run.out, "first\nsecond\n");
+        run = cachectl(server + QStringList {u"analyze"_s, u"--by"_s, u"planet"_s}, directory.path());
+        QCOMPARE(run.exitCode, 2);
+        QVERIFY2(run.err.contains("--by takes tenant, venue, route or ns"), run.err.constData());
+        run = cachectl(server + QStringList {u"analyze"_s, u"--save"_s, u"../../etc/x"_s}, directory.path());
+        QCOMPARE(run.exitCode, 2);
+        run = cachectl({u"analyze"_s, u"--diff"_s, u"first"_s, u"nope"_s}, directory.path());
+        QCOMPARE(run.exitCode, 1);
+        QCOMPARE(run.err, "cachectl analyze: no snapshot named \"nope\" in " + directory.path().toUtf8() + "\n");
+    }
+};
+
+QTEST_GUILESS_MAIN(TestAnalysis)
+#include "tst_analysis.moc"
