@@ -85,7 +85,8 @@ std::optional<qint64> instructionsOf(const QStringList& childArguments)
 {
     QProcess valgrind;
     valgrind.start(u"valgrind"_s,
-        QStringList{u"--tool=callgrind"_s, u"--callgrind-out-file=/dev/null"_s, QCoreApplication::applicationFilePath()}
+        QStringList {
+            u"--tool=callgrind"_s, u"--callgrind-out-file=/dev/null"_s, QCoreApplication::applicationFilePath()}
             + childArguments);
     if (!valgrind.waitForFinished(600000) || valgrind.exitCode() != 0)
         return std::nullopt;

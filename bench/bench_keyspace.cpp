@@ -12,6 +12,7 @@
 // keys, 300-byte values, loaded with `redis-cli --pipe`.
 // Usage: bench_keyspace [--keys N] [--smoke] [--no-cluster] [--only-cluster]
 
+#include "benchsupport.h"
 #include "cache/cachemanager.h"
 #include "itemmodels/keyfilterproxymodel.h"
 #include "itemmodels/keytreemodel.h"
@@ -42,201 +43,7 @@ using namespace cachescope;
 using namespace Qt::StringLiterals;
 
 namespace {
-constexpr int venues = 500;
-const char* const routes[] = {"/api/events", "/api/venues/7", "/api/tickets/availability/3", "/api/search"};
-
-QByteArray resp(const QList<QByteArray>& arguments)
-{
-    QByteArray command = '*' + QByteArray::number(arguments.size()) + "\r\n";
-    for (const QByteArray& argument : arguments)
-        command += '$' + QByteArray::number(argument.size()) + "\r\n" + argument + "\r\n";
-    return command;
-}
-
-QByteArray gatewayKey(qint64 i)
-{
-    const int route = int(i % 4);
-    const qint64 venue = (i / 4) % venues;
-    QByteArray key = "gateway:response:GET:" + QByteArray(routes[route]);
-    if (route == 3)
-        key += ":q:term" + QByteArray::number(i % 997);
-    else
-        key += ":page:" + QByteArray::number(i / (4 * venues));
-    return key + ":tenant:t" + QByteArray::number(i % 5) + ":venue:v" + QByteArray::number(venue);
-}
-
-// Where a round of benchmarks runs: one server, or the masters of a cluster.
-struct Target
-{
-    QString title;
-    std::vector<const testing::RedisServer*> masters;
-    redis::Client* client = nullptr;
-
-    bool isCluster() const
-    {
-        return masters.size() > 1;
-    }
-    // The master that serves a key, as the cluster's slot map says.
-    std::size_t ownerOf(const QByteArray& key) const
-    {
-        if (!isCluster())
-            return 0;
-        const quint16 port =
-            static_cast<redis::ClusterClient*>(client)->nodeForSlot(redis::keySlot(key))->options().port;
-        for (std::size_t i = 0; i < masters.size(); ++i) {
-            if (masters[i]->port() == port)
-                return i;
-        }
-        qFatal("no master serves %s", key.constData());
-    }
-    qint64 dbsize() const
-    {
-        qint64 total = 0;
-        for (const testing::RedisServer* master : masters)
-            total += master->cli({u"DBSIZE"_s}).trimmed().toLongLong();
-        return total;
-    }
-};
-
-// Streams SETs (and, for gateway keys, their venue tag index entries) into one `redis-cli --pipe` per master,
-// each command to the master serving its key. `only` restricts to keys whose number satisfies it (to reload one
-// route between runs).
-bool populate(const Target& target, qint64 keys, const std::function<bool(qint64)>& only = {})
-{
-    std::vector<std::unique_ptr<QProcess>> pipes;
-    for (const testing::RedisServer* master : target.masters) {
-        pipes.push_back(std::make_unique<QProcess>());
-        pipes.back()->start(u"redis-cli"_s, master->cliArguments() + QStringList {u"--pipe"_s});
-        if (!pipes.back()->waitForStarted())
-            return false;
-    }
-    std::vector<QByteArray> chunks(pipes.size());
-    const auto send = [&](const QByteArray& key, const QByteArray& command) {
-        const std::size_t to = target.ownerOf(key);
-        chunks[to] += command;
-        if (chunks[to].size() > (1 << 20)) {
-            pipes[to]->write(chunks[to]);
-            chunks[to].clear();
-            while (pipes[to]->bytesToWrite() > (4 << 20))
-                pipes[to]->waitForBytesWritten(1000);
-        }
-    };
-    const QByteArray value(300, 'v');
-    const qint64 gatewayKeys = keys * 7 / 10;
-    for (qint64 i = 0; i < keys; ++i) {
-        if (only && !only(i))
-            continue;
-        if (i < gatewayKeys) {
-            const QByteArray key = gatewayKey(i);
-            send(key, resp({"SET", key, value, "EX", "3600"}));
-            const QByteArray index = model::tagKey("venue:v" + QByteArray::number((i / 4) % venues));
-            send(index, resp({"ZADD", index, "99999999999999", key})); // scored by expiry in ms
-        } else {
-            const QByteArray key = "events:" + QByteArray::number(i);
-            send(key, resp({"SET", key, value}));
-        }
-    }
-    bool ok = true;
-    for (std::size_t i = 0; i < pipes.size(); ++i) {
-        pipes[i]->write(chunks[i]);
-        pipes[i]->closeWriteChannel();
-        ok = pipes[i]->waitForFinished(600000) && pipes[i]->exitCode() == 0 && ok;
-    }
-    return ok;
-}
-
-double seconds(const QElapsedTimer& clock)
-{
-    return double(clock.nsecsElapsed()) / 1e9;
-}
-
-double timeProcess(const QString& program, const QStringList& arguments)
-{
-    QProcess process;
-    process.setStandardOutputFile(QProcess::nullDevice());
-    QElapsedTimer clock;
-    clock.start();
-    process.start(program, arguments);
-    process.waitForFinished(-1);
-    return seconds(clock);
-}
-
-// PING round trips another client saw: the worst, and the 99th percentile (on a shared 2-core VM a single
-// scheduling hiccup of the probe thread itself can make the worst; the percentile shows whether it was one).
-struct Latency
-{
-    double worstMs = 0;
-    double p99Ms = 0;
-    QString text() const
-    {
-        return u"%1 ms (p99 %2 ms)"_s.arg(QString::number(worstMs, 'f', 1), QString::number(p99Ms, 'f', 1));
-    }
-};
-
-// Pings a server from its own thread and connection, keeping every round trip.
-class LatencyProbe
-{
-public:
-    explicit LatencyProbe(quint16 port)
-    {
-        m_thread = QThread::create([this, port] {
-            redisContext* context = redisConnect("127.0.0.1", port);
-            while (!m_stop.load()) {
-                QElapsedTimer clock;
-                clock.start();
-                auto* reply = static_cast<redisReply*>(redisCommand(context, "PING"));
-                freeReplyObject(reply);
-                m_samplesNs.push_back(clock.nsecsElapsed()); // read only after the thread ended
-                QThread::usleep(500);
-            }
-            redisFree(context);
-        });
-        m_thread->start();
-    }
-    std::vector<qint64> stop()
-    {
-        m_stop = true;
-        m_thread->wait();
-        delete m_thread;
-        return std::move(m_samplesNs);
-    }
-
-private:
-    QThread* m_thread = nullptr;
-    std::atomic<bool> m_stop {false};
-    std::vector<qint64> m_samplesNs;
-};
-
-// One probe per master; the figures over all of them.
-class LatencyProbes
-{
-public:
-    explicit LatencyProbes(const Target& target)
-    {
-        for (const testing::RedisServer* master : target.masters)
-            m_probes.push_back(std::make_unique<LatencyProbe>(master->port()));
-    }
-    Latency stop()
-    {
-        std::vector<qint64> all;
-        for (const auto& probe : m_probes) {
-            const std::vector<qint64> samples = probe->stop();
-            all.insert(all.end(), samples.cbegin(), samples.cend());
-        }
-        if (all.empty())
-            return {};
-        std::sort(all.begin(), all.end());
-        return {double(all.back()) / 1e6, double(all[std::size_t(double(all.size() - 1) * 0.99)]) / 1e6};
-    }
-
-private:
-    std::vector<std::unique_ptr<LatencyProbe>> m_probes;
-};
-
-qint64 heapInUse()
-{
-    return qint64(mallinfo2().uordblks);
-}
+using namespace cachescope::bench;
 
 void benchScan(const Target& target, QTextStream& out)
 {
@@ -508,15 +315,12 @@ int main(int argc, char* argv[])
 {
     QCoreApplication app(argc, argv);
     const QStringList args = app.arguments();
-    const bool smoke = args.contains(u"--smoke"_s);
-    qint64 keys = smoke ? 20000 : 1000000;
-    if (const qsizetype at = args.indexOf(u"--keys"_s); at >= 0 && at + 1 < args.size())
-        keys = args.at(at + 1).toLongLong();
+    const qint64 keys = keyCountArgument(args);
     QTextStream out(stdout);
     out << "CacheScope keyspace benchmark\n\n";
 
     if (!args.contains(u"--only-cluster"_s)) {
-        testing::RedisServer server({false, false, {u"save \"\""_s, u"appendonly no"_s}});
+        testing::RedisServer server(benchServerConfig());
         if (!server.start())
             qFatal("redis-server: %s", qPrintable(server.errorString()));
         redis::ConnectionOptions options = server.connectionOptions();

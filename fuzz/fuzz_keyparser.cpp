@@ -24,8 +24,13 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size)
             return a.has_value() == b.has_value() && (!a || *a == *b);
         };
         if (!full || full->method != scope->method || full->path != scope->path
-            || !same(full->tenantId, scope->tenantId) || !same(full->venueId, scope->venueId))
+            || !same(full->tenantId, scope->tenantId) || !same(full->venueId, scope->venueId)
+            || !same(full->userId, scope->userId) || full->vary.size() != scope->vary.size())
             std::abort();
+        for (qsizetype i = 0; i < full->vary.size(); ++i) {
+            if (full->vary.at(i).name != scope->vary[i].first || !same(full->vary.at(i).value, scope->vary[i].second))
+                std::abort();
+        }
     } else if (full && !key.contains('%')) {
         std::abort(); // the fast path must not leave out a plain key
     }

@@ -236,6 +236,14 @@ private Q_SLOTS:
             QCOMPARE(scope->tenantId->toByteArray(), *full->tenantId);
         if (full->venueId)
             QCOMPARE(scope->venueId->toByteArray(), *full->venueId);
+        QCOMPARE(scope->userId.has_value(), full->userId.has_value());
+        if (full->userId)
+            QCOMPARE(scope->userId->toByteArray(), *full->userId);
+        QCOMPARE(scope->vary.size(), full->vary.size());
+        for (qsizetype i = 0; i < full->vary.size(); ++i) {
+            QCOMPARE(scope->vary[i].first.toByteArray(), full->vary.at(i).name);
+            QCOMPARE(scope->vary[i].second.toByteArray(), full->vary.at(i).value.value_or("(absent)"));
+        }
     }
 
     void classifyAnyKey_data()

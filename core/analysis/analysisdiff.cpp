@@ -100,6 +100,7 @@ AnalysisDiff diffAnalyses(const AnalysisReport& before, const AnalysisReport& af
         if (!was.contains(it.key()))
             labels.append(it.key());
     }
+    std::sort(labels.begin(), labels.end()); // ties in growth keep the labels' order, run after run
     for (const QByteArray& label : labels) {
         GroupChange change;
         change.label = label;

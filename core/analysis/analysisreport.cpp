@@ -147,7 +147,7 @@ void DistinctValues::add(QByteArrayView value)
     if (capped)
         return;
     hashes.insert(qHash(value, size_t(0x5eed)));
-    count = hashes.size();
+    count = hashes.size(); // a 64-bit hash: two values colliding among 50,000 is a chance of about 1 in 10^10
     if (count >= cap) {
         capped = true;
         hashes = {}; // the bound is what is kept: memory stays flat however many values follow
@@ -349,7 +349,10 @@ QByteArray AnalysisReport::toCsv(Dimension dimension) const
     for (int b = 0; b < ttlBucketCount; ++b)
         csv += ",bytes_expiring_" + ttlBucketName(TtlBucket(b)).toLatin1();
     csv += ",persistent_against_rules,most_varied_parameter,distinct_values\r\n";
-    for (auto it = by(dimension).cbegin(); it != by(dimension).cend(); ++it) {
+    QList<QByteArray> labels = by(dimension).keys();
+    std::sort(labels.begin(), labels.end());
+    for (const QByteArray& label : labels) {
+        const auto it = by(dimension).constFind(label);
         const Estimate keys = keysEstimate(*it);
         const Estimate bytes = bytesEstimate(*it);
         auto number = [](double value) { return QByteArray::number(qint64(std::llround(value))); };

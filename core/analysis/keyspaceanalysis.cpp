@@ -14,15 +14,23 @@ using namespace Qt::StringLiterals;
 namespace {
 constexpr int minBatch = 25;
 constexpr int maxBatchesInFlight = 2;
-constexpr int progressIntervalMs = 250;
 constexpr qsizetype maxPersistentSamples = 10;
 const QByteArray noLabel = "(none)";
 const QByteArray notGateway = "(not a gateway response)";
 
-QByteArray ownCopy(const std::optional<QByteArray>& label)
-{
-    return label ? QByteArray(label->constData(), label->size()) : noLabel;
-}
+// KEYS: the batch's keys. Replies {"lookups", hits, misses, memory1, pttl1, memory2, pttl2, …}: PTTL is a keyspace
+// lookup (-2: a miss), MEMORY USAGE is none. A missing key's MEMORY USAGE is false, which reaches us as a nil.
+const QByteArray measureScript = QByteArrayLiteral("#!lua flags=no-writes\n"
+                                                   "local r = {'lookups', 0, 0}\n"
+                                                   "for i, k in ipairs(KEYS) do\n"
+                                                   "  local m = redis.call('MEMORY', 'USAGE', k)\n"
+                                                   "  local t = redis.call('PTTL', k)\n"
+                                                   "  if t == -2 then r[3] = r[3] + 1 else r[2] = r[2] + 1 end\n"
+                                                   "  r[2 * i + 2] = m\n"
+                                                   "  r[2 * i + 3] = t\n"
+                                                   "end\n"
+                                                   "return r\n");
+
 } // namespace
 
 KeyspaceAnalysis::KeyspaceAnalysis(redis::Client* client, Options options, QObject* parent)
@@ -74,6 +82,7 @@ void KeyspaceAnalysis::start()
     m_batchesInFlight = 0;
     m_scanDone = false;
     m_scanPaused = false;
+    m_useScript = m_options.useScript && !m_client->isCluster();
     m_running = true;
     m_sinceProgress.start();
     const quint64 generation = ++m_generation;
@@ -125,40 +134,58 @@ void KeyspaceAnalysis::onPage(const QList<QByteArray>& keys)
     reportProgress();
 }
 
+GroupFigures& KeyspaceAnalysis::group(Dimension dimension, QByteArrayView label)
+{
+    // Found without copying the label (it is a view into the key); copied once, when the group is new.
+    auto& groups = m_report.groups[std::size_t(dimension)];
+    const auto found = groups.find(QByteArray::fromRawData(label.data(), label.size()));
+    if (found != groups.end())
+        return *found;
+    return groups[label.toByteArray()];
+}
+
 void KeyspaceAnalysis::count(const QByteArray& key)
 {
     ++m_report.total.keys;
     const model::KeyPlace place = m_grouping.place(key);
-    auto group = [this](Dimension dimension, const QByteArray& label) -> GroupFigures& {
-        return m_report.groups[std::size_t(dimension)][label];
+    auto variant = [](GroupFigures& figures, QByteArrayView name, QByteArrayView value) {
+        const auto found = figures.variants.find(QByteArray::fromRawData(name.data(), name.size()));
+        (found != figures.variants.end() ? *found : figures.variants[name.toByteArray()]).add(value);
     };
     switch (place.kind) {
     case model::KeyPlace::Kind::Gateway: {
-        GroupFigures& tenant = group(Dimension::Tenant, ownCopy(place.tenant));
-        GroupFigures& venue = group(Dimension::Venue, ownCopy(place.venue));
-        GroupFigures& route = group(Dimension::Route, QByteArray(place.route.constData(), place.route.size()));
+        GroupFigures& tenant = group(Dimension::Tenant, place.tenant ? QByteArrayView(*place.tenant) : noLabel);
+        GroupFigures& route = group(Dimension::Route, place.route);
         ++tenant.keys;
-        ++venue.keys;
         ++route.keys;
+        ++group(Dimension::Venue, place.venue ? QByteArrayView(*place.venue) : noLabel).keys;
         ++group(Dimension::Namespace, "gateway").keys;
         // Variant explosion: how many distinct values each vary-by parameter (and the user, on private routes)
-        // takes, per route and per tenant.
-        if (const auto parsed = model::parseGatewayKey(key)) {
+        // takes, per route and per tenant. Nearly every key is read in place; one with escaped bytes is decoded.
+        if (const auto& view = place.scope) {
+            for (const auto& [name, value] : view->vary) {
+                variant(route, name, value);
+                variant(tenant, name, value);
+            }
+            if (view->userId) {
+                variant(route, "user", *view->userId);
+                variant(tenant, "user", *view->userId);
+            }
+        } else if (const auto parsed = model::parseGatewayKey(key)) {
             for (const model::VaryValue& vary : parsed->vary) {
-                const QByteArrayView value = vary.value ? QByteArrayView(*vary.value) : QByteArrayView("\0none", 5);
-                route.variants[vary.name].add(value);
-                tenant.variants[vary.name].add(value);
+                const QByteArrayView value = vary.value ? QByteArrayView(*vary.value) : QByteArrayView("%none");
+                variant(route, vary.name, value);
+                variant(tenant, vary.name, value);
             }
             if (parsed->userId) {
-                route.variants["user"].add(*parsed->userId);
-                tenant.variants["user"].add(*parsed->userId);
+                variant(route, "user", *parsed->userId);
+                variant(tenant, "user", *parsed->userId);
             }
         }
         return;
     }
     case model::KeyPlace::Kind::Service:
-        ++group(Dimension::Namespace, QByteArray(place.serviceNamespace.constData(), place.serviceNamespace.size()))
-              .keys;
+        ++group(Dimension::Namespace, place.serviceNamespace).keys;
         break;
     case model::KeyPlace::Kind::CacheScope:
         ++group(Dimension::Namespace, "cachescope").keys;
@@ -177,28 +204,70 @@ void KeyspaceAnalysis::sendBatches()
 {
     while (m_running && m_client && m_batchesInFlight < maxBatchesInFlight && !m_waiting.empty()) {
         QList<QByteArray> keys;
-        QList<redis::AddressedCommand> commands;
         const qsizetype size = std::min(qsizetype(m_batch), qsizetype(m_waiting.size()));
         keys.reserve(size);
-        commands.reserve(2 * size);
         for (qsizetype i = 0; i < size; ++i) {
             keys.append(std::move(m_waiting.front()));
             m_waiting.pop_front();
-            commands.append({m_client, {"MEMORY", "USAGE", keys.constLast()}});
-            commands.append({m_client, {"PTTL", keys.constLast()}});
         }
         ++m_batchesInFlight;
-        QElapsedTimer sent;
-        sent.start();
-        redis::gatherReplies(
-            commands, this, [this, generation = m_generation, keys, sent](const std::vector<redis::Reply>& replies) {
-                onBatch(generation, keys, replies, sent.elapsed());
-            });
+        m_useScript ? sendScriptBatch(keys) : sendPipelinedBatch(keys);
     }
     if (m_scanPaused && qsizetype(m_waiting.size()) <= qsizetype(m_options.scanCount)) {
         m_scanPaused = false;
         m_scan.resume();
     }
+}
+
+void KeyspaceAnalysis::sendScriptBatch(const QList<QByteArray>& keys)
+{
+    static const QByteArray evalRo = QByteArrayLiteral("EVAL_RO");
+    QList<QByteArray> command;
+    command.reserve(keys.size() + 3);
+    command << evalRo << measureScript << QByteArray::number(keys.size()) << keys;
+    QElapsedTimer sent;
+    sent.start();
+    m_client->command(command, this, [this, generation = m_generation, keys, sent](const redis::Reply& reply) {
+        if (generation != m_generation || !m_running)
+            return;
+        const auto& elements = reply.elements();
+        if (reply.isArray() && qsizetype(elements.size()) == 3 + 2 * keys.size()) {
+            onBatch(generation, keys, std::vector<redis::Reply>(elements.begin() + 3, elements.end()), sent.elapsed());
+            return;
+        }
+        const redis::ErrorKind kind = reply.errorKind();
+        if (kind == redis::ErrorKind::Timeout || kind == redis::ErrorKind::ConnectionLost
+            || kind == redis::ErrorKind::NotConnected || kind == redis::ErrorKind::Cancelled) {
+            fail(u"MEMORY USAGE failed: "_s + reply.errorMessage());
+            return;
+        }
+        // Refused (no +eval_ro, scripting off, a proxy without EVAL_RO): the same reads as commands, from this batch
+        // on; a refusal of the reads themselves then speaks for itself.
+        m_useScript = false;
+        --m_batchesInFlight;
+        for (auto key = keys.crbegin(); key != keys.crend(); ++key)
+            m_waiting.push_front(*key);
+        sendBatches();
+    });
+}
+
+void KeyspaceAnalysis::sendPipelinedBatch(const QList<QByteArray>& keys)
+{
+    static const QByteArray memory = QByteArrayLiteral("MEMORY");
+    static const QByteArray usage = QByteArrayLiteral("USAGE");
+    static const QByteArray pttl = QByteArrayLiteral("PTTL");
+    QList<redis::AddressedCommand> commands;
+    commands.reserve(2 * keys.size());
+    for (const QByteArray& key : keys) {
+        commands.append({m_client, {memory, usage, key}});
+        commands.append({m_client, {pttl, key}});
+    }
+    QElapsedTimer sent;
+    sent.start();
+    redis::gatherReplies(
+        commands, this, [this, generation = m_generation, keys, sent](const std::vector<redis::Reply>& replies) {
+            onBatch(generation, keys, replies, sent.elapsed());
+        });
 }
 
 void KeyspaceAnalysis::onBatch(
@@ -239,20 +308,16 @@ void KeyspaceAnalysis::measure(const QByteArray& key, qint64 bytes, qint64 pttlM
     const int top = m_options.topKeys;
     m_report.total.addMeasured(key, bytes, pttlMs, top);
     const model::KeyPlace place = m_grouping.place(key);
-    auto group = [this](Dimension dimension, const QByteArray& label) -> GroupFigures& {
-        return m_report.groups[std::size_t(dimension)][label];
-    };
     const bool persistentAgainstRules = pttlMs == -1 && mustExpire(place);
-    QList<GroupFigures*> groups;
+    QVarLengthArray<GroupFigures*, 4> groups;
     switch (place.kind) {
     case model::KeyPlace::Kind::Gateway:
-        groups = {&group(Dimension::Tenant, ownCopy(place.tenant)), &group(Dimension::Venue, ownCopy(place.venue)),
-            &group(Dimension::Route, QByteArray(place.route.constData(), place.route.size())),
-            &group(Dimension::Namespace, "gateway")};
+        groups = {&group(Dimension::Tenant, place.tenant ? QByteArrayView(*place.tenant) : noLabel),
+            &group(Dimension::Venue, place.venue ? QByteArrayView(*place.venue) : noLabel),
+            &group(Dimension::Route, place.route), &group(Dimension::Namespace, "gateway")};
         break;
     case model::KeyPlace::Kind::Service:
-        groups = {&group(
-            Dimension::Namespace, QByteArray(place.serviceNamespace.constData(), place.serviceNamespace.size()))};
+        groups = {&group(Dimension::Namespace, place.serviceNamespace)};
         break;
     case model::KeyPlace::Kind::CacheScope:
         groups = {&group(Dimension::Namespace, "cachescope")};
@@ -321,7 +386,7 @@ void KeyspaceAnalysis::end()
 
 void KeyspaceAnalysis::reportProgress(bool force)
 {
-    if (!force && m_sinceProgress.elapsed() < progressIntervalMs)
+    if (!force && m_sinceProgress.elapsed() < m_options.progressInterval.count())
         return;
     m_sinceProgress.restart();
     Q_EMIT progressed();

@@ -24,8 +24,13 @@ namespace cachescope::analysis {
 // keyspace lookup; PTTL makes one per key, which the connection counts as its own so the dashboard's charts leave
 // it out (redis::OwnLookupCounter). Only reads: allowed on read-only connections.
 //
+// On a single server a batch is one read-only script (EVAL_RO, `no-writes`) that runs MEMORY USAGE and PTTL for each
+// of its keys and reports its lookups: the server skips parsing and answering each command apart, so the TTLs cost
+// little more than the memory alone. Where scripts are refused (an ACL without +eval_ro, scripting disabled) or on a
+// cluster (a batch's keys span nodes), the same reads go as pipelined commands.
+//
 // Pacing: at most two batches of measurements are in flight; a batch that takes longer than the latency guard
-// halves the next ones, a quick one doubles them (up to 1,000 keys), so other clients wait at most about one small
+// halves the next ones, a quick one doubles them (up to maxBatch keys), so other clients wait at most about one small
 // batch for the server. The scan pauses while keys wait to be measured, so memory does not grow with the keyspace.
 class KeyspaceAnalysis : public QObject
 {
@@ -39,8 +44,10 @@ public:
         int scanCount = 1000;
         int mastersAtOnce = 0; // 0: every master of a cluster at once
         std::chrono::milliseconds latencyGuard {10};
-        int maxBatch = 1000;
+        int maxBatch = 500; // keys per batch at most: a script batch holds the server for about 2 ms
         model::RouteConfig routes = model::RouteConfig::defaults();
+        bool useScript = true; // on a single server; false: pipelined commands only
+        std::chrono::milliseconds progressInterval {250}; // progressed() at most this often (0: after every page)
     };
 
     KeyspaceAnalysis(redis::Client* client, Options options, QObject* parent = nullptr);
@@ -62,6 +69,11 @@ public:
     {
         return m_batch;
     }
+    // True while batches go as one script each (see above); false once refused, and on a cluster.
+    bool measuresByScript() const
+    {
+        return m_useScript;
+    }
     // A key's bytes and PTTL from its MEMORY USAGE and PTTL replies (neither an error); nothing when the key was gone
     // by then. MEMORY USAGE does not check expiry, so a key past its TTL but not yet reclaimed still has a size:
     // PTTL's -2 says it is gone.
@@ -75,13 +87,17 @@ public:
     static bool isSampled(const QByteArray& key, int sampleEvery);
 
 Q_SIGNALS:
-    void progressed(); // new figures, at most four times a second
+    void progressed(); // new figures, at most once per progressInterval
     void finished(); // once; report().complete, or report().error says why not
 
 private:
     void onPage(const QList<QByteArray>& keys);
+    GroupFigures& group(Dimension dimension, QByteArrayView label);
     void count(const QByteArray& key);
     void sendBatches();
+    void sendScriptBatch(const QList<QByteArray>& keys);
+    void sendPipelinedBatch(const QList<QByteArray>& keys);
+    // Each key's MEMORY USAGE and PTTL replies, in key order (2 per key).
     void onBatch(
         quint64 generation, const QList<QByteArray>& keys, const std::vector<redis::Reply>& replies, qint64 elapsedMs);
     void measure(const QByteArray& key, qint64 bytes, qint64 pttlMs);
@@ -102,6 +118,7 @@ private:
     bool m_running = false;
     bool m_scanDone = false;
     bool m_scanPaused = false;
+    bool m_useScript = true;
     quint64 m_generation = 0; // replies of an earlier start() or of a cancelled run are dropped
     QElapsedTimer m_sinceProgress;
 };

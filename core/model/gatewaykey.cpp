@@ -1,5 +1,7 @@
 #include "model/gatewaykey.h"
 
+#include <cstring>
+
 #include "model/keyescaping.h"
 
 #include <QVarLengthArray>
@@ -115,6 +117,17 @@ std::optional<GatewayKey> parseGatewayKey(const QByteArray& key)
     return result;
 }
 
+namespace {
+// The scope markers as views, in scopeMarkers' order, compared inline: this runs for every key of a scan.
+constexpr std::array<QByteArrayView, 3> scopeMarkerViews = {
+    QByteArrayView("user", 4), QByteArrayView("tenant", 6), QByteArrayView("venue", 5)};
+
+bool sameBytes(QByteArrayView a, QByteArrayView b)
+{
+    return a.size() == b.size() && std::memcmp(a.data(), b.data(), std::size_t(a.size())) == 0;
+}
+} // namespace
+
 std::optional<GatewayScopeView> parseGatewayScope(QByteArrayView key)
 {
     constexpr qsizetype prefixLength = sizeof(gatewayKeyPrefix) - 1;
@@ -137,19 +150,19 @@ std::optional<GatewayScopeView> parseGatewayScope(QByteArrayView key)
     view.method = parts[0];
     view.path = parts[1];
     qsizetype end = parts.size();
-    std::optional<QByteArrayView> user;
-    std::optional<QByteArrayView>* fields[] = {&user, &view.tenantId, &view.venueId}; // scopeMarkers' order
-    for (std::size_t m = scopeMarkers.size(); m-- > 0;) {
-        if (end - 2 < 2 || parts[end - 2] != QByteArrayView(scopeMarkers[m].name))
+    std::optional<QByteArrayView>* fields[] = {&view.userId, &view.tenantId, &view.venueId}; // scopeMarkers' order
+    for (std::size_t m = scopeMarkerViews.size(); m-- > 0;) {
+        if (end - 2 < 2 || !sameBytes(parts[end - 2], scopeMarkerViews[m]))
             continue;
         *fields[m] = parts[end - 1];
         end -= 2;
     }
     for (qsizetype i = 2; i < end; i += 2) {
-        for (const auto& marker : scopeMarkers) {
-            if (parts[i] == QByteArrayView(marker.name))
+        for (QByteArrayView marker : scopeMarkerViews) {
+            if (sameBytes(parts[i], marker))
                 return std::nullopt; // as unescapeVaryName(): never written in the vary part
         }
+        view.vary.append({parts[i], parts[i + 1]});
     }
     return view;
 }

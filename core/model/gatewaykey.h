@@ -3,6 +3,7 @@
 #include <QByteArray>
 #include <QByteArrayView>
 #include <QList>
+#include <QVarLengthArray>
 
 #include <optional>
 
@@ -53,6 +54,8 @@ struct GatewayScopeView
     QByteArrayView path;
     std::optional<QByteArrayView> tenantId;
     std::optional<QByteArrayView> venueId;
+    std::optional<QByteArrayView> userId;
+    QVarLengthArray<std::pair<QByteArrayView, QByteArrayView>, 4> vary; // name, value (never "%none": that has a '%')
 };
 
 // For keys without an escaped byte ('%'), which is nearly all of them: the same method, path, tenant and venue

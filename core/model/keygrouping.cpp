@@ -63,7 +63,7 @@ KeyPlace KeyGrouping::place(const QByteArray& key)
         place.kind = KeyPlace::Kind::CacheScope;
         return place;
     }
-    if (const auto scope = parseGatewayScope(key)) { // nearly every gateway key: no copy
+    if (auto scope = parseGatewayScope(key)) { // nearly every gateway key: no copy
         place.kind = KeyPlace::Kind::Gateway;
         place.tenant = shared(scope->tenantId);
         place.venue = shared(scope->venueId);
@@ -74,6 +74,7 @@ KeyPlace KeyGrouping::place(const QByteArray& key)
         const Route& route = routeOf(scope->method, scope->path, methodAndPath);
         place.route = route.label;
         place.rulePath = route.rulePath;
+        place.scope = std::move(scope);
         return place;
     }
     if (const qsizetype colon = key.indexOf(':'); !key.startsWith(gatewayKeyPrefix) && colon > 0

@@ -1,5 +1,6 @@
 #pragma once
 
+#include "model/gatewaykey.h"
 #include "model/routeconfig.h"
 
 #include <QByteArray>
@@ -32,6 +33,9 @@ struct KeyPlace
     std::optional<QString> rulePath;
     // Service: the namespace.
     QByteArray serviceNamespace;
+    // Gateway keys without an escaped byte (nearly all): the key's parts as views into it, vary values and user
+    // included, so a caller that needs them does not parse the key again.
+    std::optional<GatewayScopeView> scope;
 };
 
 // Places keys by the route rules it is given (the design's table by default). Built for millions of keys: for the
