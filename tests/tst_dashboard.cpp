@@ -1,9 +1,11 @@
+#include "analysis/snapshotstore.h"
 #include "cache/cacheenvelope.h"
 #include "cache/cachemanager.h"
 #include "cache/responsecachepolicy.h"
 #include "cache/statsrecorder.h"
 #include "cache/statstiers.h"
 #include "dialogs/invalidationdialog.h"
+#include "itemmodels/analysismodel.h"
 #include "itemmodels/auditmodel.h"
 #include "itemmodels/keytreemodel.h"
 #include "itemmodels/labelstatsmodel.h"
@@ -17,6 +19,7 @@
 #include "redis/ownlookups.h"
 #include "redisserver.h"
 #include "synccommand.h"
+#include "widgets/analysispane.h"
 #include "widgets/auditpane.h"
 #include "widgets/keybrowser.h"
 #include "widgets/keydetailpane.h"
@@ -223,6 +226,148 @@ private Q_SLOTS:
             QByteArray());
         rescanAndCompare();
         save(&window, name + u"-after-invalidation"_s);
+    }
+
+    // The Analysis tab on a gateway's real traffic: what it shows is what the server says key by key (MEMORY USAGE
+    // summed by redis-cli's own scan), sortable, charted and detailed; a tree node analysed alone; a snapshot saved and
+    // compared after the keyspace grew; and while it runs the charted hits and misses stay the gateway's (none here).
+    // Screenshots at both sizes, after the analysis and after the comparison.
+    void theAnalysisPaneShowsWhatTakesTheMemory_data()
+    {
+        QTest::addColumn<QSize>("size");
+        QTest::newRow("1280x800") << QSize(1280, 800);
+        QTest::newRow("1024x640") << QSize(1024, 640);
+    }
+    void theAnalysisPaneShowsWhatTakesTheMemory()
+    {
+        QFETCH(QSize, size);
+        QTemporaryDir snapshots;
+        qputenv("CACHESCOPE_ANALYSES_DIR", snapshots.path().toLocal8Bit());
+        testing::RedisServer server;
+        QVERIFY2(server.start(), qPrintable(server.errorString()));
+        QProcess sim;
+        sim.start(QStringLiteral(CACHESIM_PATH),
+            {u"-p"_s, QString::number(server.port()), u"--rate"_s, u"1500"_s, u"--duration"_s, u"3"_s, u"--tenants"_s,
+                u"20"_s, u"--venues"_s, u"500"_s, u"--db-latency"_s, u"1"_s});
+        QVERIFY(sim.waitForFinished(30000));
+        QCOMPARE(sim.exitCode(), 0);
+        // An entry someone wrote without the TTL the gateway always gives.
+        server.cli({u"SET"_s, u"gateway:response:GET:/api/events/999:tenant:tenant-1:venue:v1"_s, u"{}"_s});
+
+        redis::Connection connection(server.connectionOptions());
+        ui::MainWindow window(&connection, {});
+        window.resize(size);
+        window.show();
+        QSignalSpy scanned(window.keyBrowser(), &ui::KeyBrowser::scanFinished);
+        connection.open();
+        QVERIFY(scanned.wait(20000));
+        QTRY_VERIFY_WITH_TIMEOUT(window.liveCharts()->sampleCount() >= 2, 10000);
+        const qsizetype firstSample = window.liveCharts()->sampleCount();
+        const redis::LookupCount serverBefore = serverLookups(server);
+
+        ui::AnalysisPane* pane = window.analysisPane();
+        QAbstractItemModelTester tester(pane->model(), QAbstractItemModelTester::FailureReportingMode::QtTest);
+        window.tabs()->setCurrentWidget(pane);
+        QSignalSpy finished(pane, &ui::AnalysisPane::finished);
+        pane->analyze();
+        QVERIFY(finished.wait(30000));
+        const analysis::AnalysisReport& report = pane->model()->report();
+        QVERIFY2(report.complete, qPrintable(report.error));
+        QVERIFY2(pane->statusText().contains(u"every key measured"_s), qPrintable(pane->statusText()));
+
+        // The events route (TTL 10 min: nothing expires meanwhile): its keys and bytes as the server reports them.
+        const QByteArray eventsTruth = server.cli({u"EVAL"_s,
+            u"local c, n, b = '0', 0, 0 repeat local r = redis.call('SCAN', c, 'MATCH', ARGV[1], 'COUNT', 1000) "
+            "c = r[1] for _, k in ipairs(r[2]) do n = n + 1 b = b + redis.call('MEMORY', 'USAGE', k) end "
+            "until c == '0' return {n, b}"_s,
+            u"0"_s, u"gateway:response:GET:/api/events*"_s});
+        const QList<QByteArray> truth = eventsTruth.trimmed().split('\n');
+        QCOMPARE(truth.size(), 2);
+        const analysis::GroupFigures& events = report.by(analysis::Dimension::Route).value("GET /api/events");
+        QCOMPARE(events.keys, truth.at(0).toLongLong());
+        QCOMPARE(events.bytes, truth.at(1).toLongLong());
+        QCOMPARE(events.persistentAgainstRules, 1);
+        // The table, sorted by memory, largest first; the model shows the same figures the report holds.
+        QAbstractItemModel* table = pane->table()->model();
+        QVERIFY(table->rowCount() >= 4);
+        QVERIFY(table->index(0, pane->model()->columnOf(ui::AnalysisModel::MemoryColumn))
+                    .data(ui::AnalysisModel::SortRole)
+                    .toDouble()
+            >= table->index(1, pane->model()->columnOf(ui::AnalysisModel::MemoryColumn))
+                   .data(ui::AnalysisModel::SortRole)
+                   .toDouble());
+        int eventsRow = -1;
+        for (int row = 0; row < table->rowCount(); ++row) {
+            if (table->index(row, 0).data(ui::AnalysisModel::LabelRole).toByteArray() == "GET /api/events")
+                eventsRow = row;
+        }
+        QVERIFY(eventsRow >= 0);
+        QCOMPARE(table->index(eventsRow, pane->model()->columnOf(ui::AnalysisModel::MemoryColumn)).data().toString(),
+            QLocale().formattedDataSize(truth.at(1).toLongLong()));
+        QCOMPARE(
+            table->index(eventsRow, pane->model()->columnOf(ui::AnalysisModel::MustExpireColumn)).data().toString(),
+            u"1"_s);
+        pane->table()->setCurrentIndex(table->index(eventsRow, 0));
+        QVERIFY(pane->detailText().startsWith(u"GET /api/events\nBiggest keys (of "_s));
+        QVERIFY(pane->detailText().contains(QString::fromUtf8(events.biggest.first().key)));
+        // The chart: the largest groups, largest first, each bar the group's memory split by when it is freed.
+        const auto bars = pane->chartedGroups();
+        QVERIFY(!bars.isEmpty());
+        QCOMPARE(bars.first().first, table->index(0, 0).data().toString());
+        double chartedBytes = 0;
+        for (double bytes : bars.first().second)
+            chartedBytes += bytes;
+        QCOMPARE(qRound64(chartedBytes),
+            qRound64(table->index(0, pane->model()->columnOf(ui::AnalysisModel::MemoryColumn))
+                         .data(ui::AnalysisModel::SortRole)
+                         .toDouble()));
+        save(&window, u"analysis-%1x%2"_s.arg(size.width()).arg(size.height()));
+
+        // Looking did not show in the charted hit rate: no gateway ran, so nothing is charted.
+        const qsizetype endSample = window.liveCharts()->sampleCount() + 2;
+        QTRY_VERIFY_WITH_TIMEOUT(window.liveCharts()->sampleCount() >= endSample, 10000);
+        QVERIFY2((serverLookups(server) - serverBefore).hits >= report.total.keys, "the PTTLs reached the server");
+        QCOMPARE(charted(window.liveCharts()->samples(), firstSample), redis::LookupCount());
+
+        // Saved, then the keyspace grows by one big events entry, then compared.
+        QVERIFY(pane->saveSnapshot(u"before"_s));
+        QVERIFY(QFile::exists(snapshots.filePath(u"before.json"_s)));
+        server.cli({u"SET"_s, u"gateway:response:GET:/api/events/1000:tenant:tenant-2:venue:v2"_s, QString(50000, u'x'),
+            u"EX"_s, u"600"_s});
+        const qint64 bigBytes =
+            server.cli({u"MEMORY"_s, u"USAGE"_s, u"gateway:response:GET:/api/events/1000:tenant:tenant-2:venue:v2"_s})
+                .trimmed()
+                .toLongLong();
+        finished.clear();
+        pane->analyze();
+        QVERIFY(finished.wait(30000));
+        QVERIFY(pane->compareWith(u"before"_s));
+        QCOMPARE(pane->model()->columnCount(), 12);
+        QCOMPARE(pane->model()->columnOf(ui::AnalysisModel::ChangeColumn), 2);
+        QCOMPARE(table->index(0, 0).data(ui::AnalysisModel::LabelRole).toByteArray(), "GET /api/events");
+        const double growth = table->index(0, pane->model()->columnOf(ui::AnalysisModel::ChangeColumn))
+                                  .data(ui::AnalysisModel::SortRole)
+                                  .toDouble();
+        // Other entries may have expired meanwhile (availability lives 30 s): the change is at most the new entry.
+        QVERIFY2(growth <= double(bigBytes) && growth > 0.9 * double(bigBytes),
+            qPrintable(u"%1 against %2"_s.arg(growth).arg(bigBytes)));
+        QVERIFY(pane->statusText().contains(u"compared with \"before\""_s));
+        save(&window, u"analysis-compared-%1x%2"_s.arg(size.width()).arg(size.height()));
+
+        // One tenant alone, as its tree node's context menu asks: exactly that tenant's gateway keys.
+        finished.clear();
+        pane->compareWith({});
+        pane->analyze(
+            ops::selectGatewayKeys({QByteArray("tenant-3"), false, {}, false, {}, {}}, model::RouteConfig::defaults()));
+        QVERIFY(finished.wait(30000));
+        const qint64 tenantKeys = server.cli({u"--scan"_s, u"--pattern"_s, u"gateway:response:*:tenant:tenant-3:*"_s})
+                                      .trimmed()
+                                      .split('\n')
+                                      .size();
+        QCOMPARE(pane->model()->report().scope, u"tenant tenant-3"_s);
+        QCOMPARE(pane->model()->report().total.keys, tenantKeys);
+        QCOMPARE(pane->model()->report().by(analysis::Dimension::Tenant).keys(), QList<QByteArray> {"tenant-3"});
+        qunsetenv("CACHESCOPE_ANALYSES_DIR");
     }
 
     // The tree says when it was scanned and how many keys the server holds now (DBSIZE every few seconds), and
@@ -1669,9 +1814,9 @@ private Q_SLOTS:
         QTest::keyClick(filter, Qt::Key_Down);
         QVERIFY(window.keyBrowser()->view()->hasFocus());
         QVERIFY(window.keyBrowser()->view()->currentIndex().isValid());
-        const QList<QWidget*> tabs {
-            window.tabs()->widget(0), window.keyDetail(), window.routeEditor(), window.auditPane()};
-        for (int i = 3; i >= 0; --i) {
+        const QList<QWidget*> tabs {window.tabs()->widget(0), window.keyDetail(), window.routeEditor(),
+            window.auditPane(), window.analysisPane()};
+        for (int i = 4; i >= 0; --i) {
             QTest::keyClick(&window, Qt::Key(Qt::Key_1 + i), Qt::ControlModifier);
             QCOMPARE(window.tabs()->currentWidget(), tabs.at(i));
         }
@@ -1686,7 +1831,7 @@ private Q_SLOTS:
         }
         QCOMPARE(cacheActions,
             (QStringList {u"&Invalidate…"_s, u"Set &TTL on keys…"_s, u"&Rescan keys"_s, u"Edit &route TTLs"_s,
-                u"&Audit trail"_s, u"&Measure CacheScope's own keys"_s}));
+                u"&Audit trail"_s, u"&Analyze keyspace"_s, u"&Measure CacheScope's own keys"_s}));
     }
 
     void perLabelHitRatesFromCoreStats()

@@ -2,6 +2,7 @@
 
 #include "dialogs/invalidationdialog.h"
 #include "itemmodels/auditmodel.h"
+#include "widgets/analysispane.h"
 #include "widgets/auditpane.h"
 #include "widgets/keybrowser.h"
 #include "widgets/keydetailpane.h"
@@ -47,6 +48,7 @@ MainWindow::MainWindow(redis::Client* connection, SafetyOptions safety, QWidget*
     , m_labelStats(new LabelStatsPane(connection, this))
     , m_routes(new RouteEditorPane(connection, m_safety.actor, m_safety.readOnly, this))
     , m_audit(new AuditPane(connection, this))
+    , m_analysis(new AnalysisPane(connection, this))
     , m_tabs(new QTabWidget(this))
     , m_sampler(new ops::InfoSampler(connection, this))
     , m_splitter(new QSplitter(this))
@@ -69,6 +71,7 @@ MainWindow::MainWindow(redis::Client* connection, SafetyOptions safety, QWidget*
     m_tabs->addTab(m_detail, tr("Key"));
     m_tabs->addTab(m_routes, tr("Route TTLs"));
     m_tabs->addTab(m_audit, tr("Audit"));
+    m_tabs->addTab(m_analysis, tr("Analysis"));
     connect(m_tabs, &QTabWidget::currentChanged, this, [this] {
         if (m_tabs->currentWidget() == m_audit)
             m_audit->refresh();
@@ -118,6 +121,11 @@ MainWindow::MainWindow(redis::Client* connection, SafetyOptions safety, QWidget*
         [this](const ops::KeySelection& selection) { openInvalidation(selection); });
     connect(m_browser, &KeyBrowser::invalidateRequested, this,
         [this](const ops::KeySelection& selection) { openInvalidation(selection); });
+    connect(m_browser, &KeyBrowser::analyzeRequested, this, [this](const ops::KeySelection& selection) {
+        m_tabs->setCurrentWidget(m_analysis);
+        m_analysis->analyze(selection);
+    });
+    connect(m_routes, &RouteEditorPane::loaded, this, [this] { m_analysis->setRoutes(m_routes->liveConfig()); });
     connect(m_browser, &KeyBrowser::setTtlRequested, this,
         [this](const ops::KeySelection& selection) { openSetTtl(selection, 300); });
     connect(m_routes, &RouteEditorPane::applyTtlRequested, this,
@@ -217,7 +225,7 @@ void MainWindow::createActions()
     file->addSeparator();
     file->addAction(quit);
     view->addActions({rescan, filter, cancel, pause});
-    // Ctrl+1…4: the tabs, in their order.
+    // Ctrl+1…5: the tabs, in their order.
     view->addSeparator();
     for (int tab = 0; tab < m_tabs->count(); ++tab) {
         auto* show = new QAction(tr("Show %1").arg(m_tabs->tabText(tab)), this);
@@ -235,13 +243,20 @@ void MainWindow::createActions()
     connect(editRoutes, &QAction::triggered, this, [this] { m_tabs->setCurrentWidget(m_routes); });
     auto* auditTrail = new QAction(tr("&Audit trail"), this);
     connect(auditTrail, &QAction::triggered, this, [this] { m_tabs->setCurrentWidget(m_audit); });
+    auto* analyze = new QAction(tr("&Analyze keyspace"), this);
+    analyze->setToolTip(tr("What takes the memory, by route, tenant, venue or namespace (a node: its context menu)"));
+    connect(analyze, &QAction::triggered, this, [this] {
+        m_tabs->setCurrentWidget(m_analysis);
+        if (!m_analysis->isRunning())
+            m_analysis->analyze();
+    });
     auto* footprint = new QAction(tr("&Measure CacheScope's own keys"), this);
     connect(footprint, &QAction::triggered, m_labelStats, &LabelStatsPane::measureFootprint);
     // Every cache action in one menu, whatever pane or menu it also lives in.
     QMenu* cache = menuBar()->addMenu(tr("&Cache"));
     cache->addActions({invalidate, setTtl});
     cache->addSeparator();
-    cache->addActions({rescan, editRoutes, auditTrail, footprint});
+    cache->addActions({rescan, editRoutes, auditTrail, analyze, footprint});
     toolbar->addActions({rescan, filter, pause, invalidate});
 }
 

@@ -19,6 +19,7 @@ class InfoSampler;
 
 namespace cachescope::ui {
 
+class AnalysisPane;
 class AuditPane;
 class InvalidationDialog;
 class KeyBrowser;
@@ -59,6 +60,10 @@ public:
     AuditPane* auditPane() const
     {
         return m_audit;
+    }
+    AnalysisPane* analysisPane() const
+    {
+        return m_analysis;
     }
     QTabWidget* tabs() const
     {
@@ -111,6 +116,7 @@ private:
     LabelStatsPane* m_labelStats;
     RouteEditorPane* m_routes;
     AuditPane* m_audit;
+    AnalysisPane* m_analysis;
     QTabWidget* m_tabs;
     ops::InfoSampler* m_sampler;
     QSplitter* m_splitter;

@@ -117,8 +117,8 @@ AnalysisDiff diffAnalyses(const AnalysisReport& before, const AnalysisReport& af
     QStringList caveats;
     if (before.server != after.server)
         caveats << u"different servers (%1, %2)"_s.arg(before.server, after.server);
-    if (before.match != after.match)
-        caveats << u"different patterns"_s;
+    if (before.match != after.match || before.scope != after.scope)
+        caveats << u"different selections"_s;
     if (before.sampleEvery != after.sampleEvery)
         caveats << u"different sampling (1 in %1, 1 in %2)"_s.arg(before.sampleEvery).arg(after.sampleEvery);
     if (!before.complete || !after.complete)

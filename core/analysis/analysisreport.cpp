@@ -199,7 +199,7 @@ double AnalysisReport::scannedFraction() const
 {
     if (complete)
         return 1;
-    if (keyspaceSize <= 0 || !match.isEmpty())
+    if (keyspaceSize <= 0 || !match.isEmpty() || !scope.isEmpty())
         return 0; // with a pattern SCAN says nothing of how much it walked
     return std::min(1.0, double(total.keys) / double(keyspaceSize));
 }
@@ -210,7 +210,7 @@ Estimate AnalysisReport::keysEstimate(const GroupFigures& group) const
         return {double(group.keys), 0.0};
     const double seen = double(total.keys);
     const double whole = double(keyspaceSize);
-    if (!match.isEmpty() || seen <= 0 || whole <= seen)
+    if (!match.isEmpty() || !scope.isEmpty() || seen <= 0 || whole <= seen)
         return {double(group.keys), std::nullopt};
     // The scanned part as a uniform sample without replacement of the keyspace: a binomial proportion, with the
     // finite-population correction that makes it exact at the end.
@@ -275,6 +275,7 @@ QJsonObject AnalysisReport::toJson() const
         {u"format"_s, formatVersion},
         {u"server"_s, server},
         {u"match"_s, bytesToJson(match)},
+        {u"scope"_s, scope},
         {u"sampleEvery"_s, sampleEvery},
         {u"topKeys"_s, topKeys},
         {u"startedAt"_s, startedAt.toUTC().toString(Qt::ISODateWithMs)},
@@ -317,6 +318,7 @@ std::optional<AnalysisReport> AnalysisReport::fromJson(const QJsonObject& json, 
     if (!match)
         return fail(u"the pattern is not readable"_s);
     report.match = *match;
+    report.scope = json.value(u"scope"_s).toString();
     const QJsonObject groups = json.value(u"groups"_s).toObject();
     const QJsonObject rates = json.value(u"hitRates"_s).toObject();
     for (int d = 0; d < dimensionCount; ++d) {

@@ -101,6 +101,7 @@ struct AnalysisReport
 
     QString server; // "127.0.0.1:6379", or the seed node of a cluster
     QByteArray match; // SCAN MATCH pattern; empty: every key
+    QString scope; // what was analysed when it was narrower than the pattern says ("tenant acme"); empty: the pattern
     int sampleEvery = 1; // 1: every key measured
     int topKeys = 10;
     QDateTime startedAt;
@@ -129,7 +130,7 @@ struct AnalysisReport
     Estimate bytesEstimate(const GroupFigures& group) const;
     // Bytes by when they expire, scaled like bytesEstimate().
     double ttlBytesEstimate(const GroupFigures& group, TtlBucket bucket) const;
-    double scannedFraction() const; // keys seen over keyspaceSize, at most 1
+    double scannedFraction() const; // keys seen over keyspaceSize, at most 1 (0 with a pattern or scope: unknown)
 
     QJsonObject toJson() const;
     static std::optional<AnalysisReport> fromJson(const QJsonObject& json, QString* error);

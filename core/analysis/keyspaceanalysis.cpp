@@ -16,7 +16,21 @@ constexpr int minBatch = 25;
 constexpr int maxBatchesInFlight = 2;
 constexpr qsizetype maxPersistentSamples = 10;
 const QByteArray noLabel = "(none)";
-const QByteArray notGateway = "(not a gateway response)";
+// Keys that are no gateway response have no tenant, venue or route: in those tables one row per kind says what they
+// are, so each table adds up to the total and CacheScope's own keys (tag indexes can outweigh the entries) stand apart.
+QByteArrayView notGatewayLabel(model::KeyPlace::Kind kind)
+{
+    switch (kind) {
+    case model::KeyPlace::Kind::Service:
+        return "(service entries)";
+    case model::KeyPlace::Kind::CacheScope:
+        return "(CacheScope's own keys)";
+    case model::KeyPlace::Kind::Gateway:
+    case model::KeyPlace::Kind::Other:
+        break;
+    }
+    return "(other keys)";
+}
 
 // KEYS: the batch's keys. Replies {"lookups", hits, misses, memory1, pttl1, memory2, pttl2, …}: PTTL is a keyspace
 // lookup (-2: a miss), MEMORY USAGE is none. A missing key's MEMORY USAGE is false, which reaches us as a nil.
@@ -56,8 +70,19 @@ KeyspaceAnalysis::~KeyspaceAnalysis() = default;
 
 bool KeyspaceAnalysis::isSampled(const QByteArray& key, int sampleEvery)
 {
-    // A fixed seed: the same keys are chosen in every run, so two sampled analyses compare like with like.
-    return sampleEvery <= 1 || qHash(key, size_t(0xa11a1)) % size_t(sampleEvery) == 0;
+    if (sampleEvery <= 1)
+        return true;
+    // The same keys in every run and process, so two sampled analyses compare like with like: FNV-1a, then
+    // splitmix64's finaliser to spread it (qHash mixes in a seed chosen per process).
+    quint64 hash = 0xcbf29ce484222325ULL;
+    for (const char byte : key) {
+        hash ^= quint8(byte);
+        hash *= 0x100000001b3ULL;
+    }
+    hash = (hash ^ (hash >> 30)) * 0xbf58476d1ce4e5b9ULL;
+    hash = (hash ^ (hash >> 27)) * 0x94d049bb133111ebULL;
+    hash ^= hash >> 31;
+    return hash % quint64(sampleEvery) == 0;
 }
 
 std::optional<KeyspaceAnalysis::Measurement> KeyspaceAnalysis::measurementOf(
@@ -75,6 +100,7 @@ void KeyspaceAnalysis::start()
     m_report = AnalysisReport {};
     m_report.server = m_client->options().host + u':' + QString::number(m_client->options().port);
     m_report.match = m_options.match;
+    m_report.scope = m_options.scope;
     m_report.sampleEvery = m_options.sampleEvery;
     m_report.topKeys = m_options.topKeys;
     m_report.startedAt = QDateTime::currentDateTimeUtc();
@@ -121,6 +147,8 @@ void KeyspaceAnalysis::cancel()
 void KeyspaceAnalysis::onPage(const QList<QByteArray>& keys)
 {
     for (const QByteArray& key : keys) {
+        if (m_options.accepts && !m_options.accepts(key))
+            continue;
         count(key);
         if (isSampled(key, m_options.sampleEvery))
             m_waiting.push_back(key);
@@ -194,10 +222,8 @@ void KeyspaceAnalysis::count(const QByteArray& key)
         ++group(Dimension::Namespace, "other").keys;
         break;
     }
-    // Keys that are no gateway response have no tenant, venue or route: one row says so in those tables, so each
-    // table adds up to the total.
     for (Dimension dimension : {Dimension::Tenant, Dimension::Venue, Dimension::Route})
-        ++group(dimension, notGateway).keys;
+        ++group(dimension, notGatewayLabel(place.kind)).keys;
 }
 
 void KeyspaceAnalysis::sendBatches()
@@ -328,7 +354,7 @@ void KeyspaceAnalysis::measure(const QByteArray& key, qint64 bytes, qint64 pttlM
     }
     if (place.kind != model::KeyPlace::Kind::Gateway) {
         for (Dimension dimension : {Dimension::Tenant, Dimension::Venue, Dimension::Route})
-            groups.append(&group(dimension, notGateway));
+            groups.append(&group(dimension, notGatewayLabel(place.kind)));
     }
     for (GroupFigures* figures : groups) {
         figures->addMeasured(key, bytes, pttlMs, top);

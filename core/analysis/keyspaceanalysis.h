@@ -11,6 +11,7 @@
 
 #include <chrono>
 #include <deque>
+#include <functional>
 
 namespace cachescope::redis {
 class Client;
@@ -39,6 +40,10 @@ public:
     struct Options
     {
         QByteArray match; // SCAN MATCH; empty: every key
+        // Of the keys SCAN MATCH returns, those analysed (nothing: all): a key tree node's exact selection, whose
+        // glob only narrows (ops::KeySelection). `scope` names it in the report ("tenant acme").
+        std::function<bool(const QByteArray& key)> accepts;
+        QString scope;
         int sampleEvery = 1; // measure one key in this many (chosen by a hash of the key); 1: every key
         int topKeys = 10; // biggest keys kept per group
         int scanCount = 1000;

@@ -156,6 +156,9 @@ KeyBrowser::KeyBrowser(redis::Client* connection, QWidget* parent)
         QAction* setTtl =
             menu.addAction((selection ? tr("Set TTL on %1…").arg(selection->description) : tr("Set TTL…")) + suffix);
         setTtl->setEnabled(selection.has_value() && !why);
+        // Reading only: offered on read-only connections and protected keys too.
+        QAction* analyze = menu.addAction(selection ? tr("Analyze %1").arg(selection->description) : tr("Analyze…"));
+        analyze->setEnabled(selection.has_value());
         menu.addSeparator();
         QAction* copy = menu.addAction(tr("Copy key"));
         const QByteArray key = index.siblingAtColumn(0).data(KeyTreeModel::KeyRole).toByteArray();
@@ -165,6 +168,8 @@ KeyBrowser::KeyBrowser(redis::Client* connection, QWidget* parent)
             Q_EMIT invalidateRequested(*selection);
         else if (chosen == setTtl && selection)
             Q_EMIT setTtlRequested(*selection);
+        else if (chosen == analyze && selection)
+            Q_EMIT analyzeRequested(*selection);
         else if (chosen == copy)
             QGuiApplication::clipboard()->setText(QString::fromUtf8(key));
     });

@@ -90,6 +90,7 @@ Q_SIGNALS:
     void keySelected(const QByteArray& key);
     void invalidateRequested(const cachescope::ops::KeySelection& selection);
     void setTtlRequested(const cachescope::ops::KeySelection& selection);
+    void analyzeRequested(const cachescope::ops::KeySelection& selection);
     void scanFinished(qint64 keys);
     void serverKeysChanged(qint64 keys);
 

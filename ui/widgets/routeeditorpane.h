@@ -42,6 +42,11 @@ public:
     {
         return m_live.version;
     }
+    // The rules as last loaded from the server (the defaults until then).
+    const model::RouteConfig& liveConfig() const
+    {
+        return m_live.config;
+    }
     QString message() const;
     // Loads rules from a JSON file into the table as unsaved edits; false (with the reasons shown) when the
     // file cannot be read or is not a valid configuration.
