@@ -378,6 +378,33 @@ private Q_SLOTS:
                 .object();
         QVERIFY2(!byRoute[u"rows"_s].toObject().isEmpty(), QJsonDocument(byRoute).toJson().constData());
 
+        // The analysis walks every master (pipelined reads routed per key: a script batch would span nodes) and
+        // counts what the masters hold; entries may expire meanwhile, so between DBSIZE after and before.
+        const QJsonObject analysed =
+            QJsonDocument::fromJson(run(cachectl, at + QStringList {u"analyze"_s, u"--json"_s})).object();
+        qint64 dbsizeAfter = 0;
+        for (int i = 0; i < m_cluster.size(); ++i)
+            dbsizeAfter += m_cluster.node(i).cli({u"DBSIZE"_s}).trimmed().toLongLong();
+        const qint64 analysedKeys = analysed[u"total"_s].toObject()[u"keys"_s].toInteger();
+        QVERIFY2(analysed[u"complete"_s].toBool() && analysedKeys <= dbsize && analysedKeys >= dbsizeAfter,
+            qPrintable(u"%1 analysed, %2 then %3 held"_s.arg(analysedKeys).arg(dbsize).arg(dbsizeAfter)));
+        QCOMPARE(analysed[u"total"_s].toObject()[u"measured"_s].toInteger() + analysed[u"unmeasured"_s].toInteger(),
+            analysedKeys);
+
+        // The slow log of every master, merged, each entry naming its node.
+        for (int i = 0; i < m_cluster.size(); ++i)
+            m_cluster.node(i).cli({u"CONFIG"_s, u"SET"_s, u"slowlog-log-slower-than"_s, u"0"_s});
+        run(cachectl, at + QStringList {u"keys"_s});
+        const QJsonObject slow =
+            QJsonDocument::fromJson(run(cachectl, at + QStringList {u"slowlog"_s, u"--count"_s, u"200"_s, u"--json"_s}))
+                .object();
+        QSet<QString> slowNodes;
+        for (const QJsonValue& entry : slow[u"entries"_s].toArray())
+            slowNodes.insert(entry[u"node"_s].toString());
+        QCOMPARE(slowNodes.size(), m_cluster.size());
+        for (int i = 0; i < m_cluster.size(); ++i)
+            m_cluster.node(i).cli({u"CONFIG"_s, u"SET"_s, u"slowlog-log-slower-than"_s, u"10000"_s});
+
         QByteArray entry;
         for (const QByteArray& key : keys) {
             if (key.startsWith("gateway:response:"))

@@ -2,8 +2,10 @@
 #include "model/ttltext.h"
 #include "ops/keymetadata.h"
 #include "ops/keyspacesummary.h"
+#include "ops/latencyreport.h"
 #include "ops/memberpages.h"
 #include "ops/serverinfo.h"
+#include "ops/slowlog.h"
 #include "redis/connection.h"
 #include "redisserver.h"
 #include "synccommand.h"
@@ -15,6 +17,7 @@
 using namespace cachescope;
 using namespace cachescope::ops;
 using namespace std::chrono_literals;
+using namespace Qt::StringLiterals;
 
 class TestOps : public QObject
 {
@@ -228,6 +231,116 @@ private Q_SLOTS:
         QCOMPARE(own.hits, counted.hits);
         QCOMPARE(own.misses, counted.misses);
         QCOMPARE(own.hits, pages); // one lookup per page, each a hit
+    }
+
+    // The slow log as the server keeps it, newest first, exact arguments (bytes that are not text included), on a
+    // read-only connection; a server frozen past the timeout is an error that says so, not an empty log.
+    void slowLogIsTheServersNewestFirst()
+    {
+        testing::RedisServer server;
+        QVERIFY(server.start());
+        server.cli({u"CONFIG"_s, u"SET"_s, u"slowlog-log-slower-than"_s, u"0"_s});
+        server.cli({u"SLOWLOG"_s, u"RESET"_s});
+        redis::Connection writer(server.connectionOptions());
+        QVERIFY(testing::openAndWait(writer));
+        testing::runCommand(writer, {"SET", "events:1", "a"});
+        testing::runCommand(writer,
+            {"SET",
+                QByteArray("\xff\x00"
+                           "bin",
+                    5),
+                "b"});
+        redis::ConnectionOptions options = server.connectionOptions();
+        options.readOnly = true;
+        options.commandTimeout = 700ms;
+        options.autoReconnect = false;
+        redis::Connection reader(options);
+        QVERIFY(testing::openAndWait(reader));
+        std::optional<ops::SlowLog> log;
+        ops::readSlowLog(reader, 50, &reader, [&log](const ops::SlowLog& read) { log = read; });
+        QTRY_VERIFY(log.has_value());
+        QCOMPARE(log->error, QString());
+        QCOMPARE(log->nodes, QStringList {reader.describeNode(0)});
+        QList<QList<QByteArray>> commands;
+        for (const ops::SlowLogEntry& entry : log->entries) {
+            if (entry.arguments.value(0) == "SET")
+                commands.append(entry.arguments);
+        }
+        // Newest first: the binary key's SET before the other.
+        QCOMPARE(commands,
+            (QList<QList<QByteArray>> {{"SET",
+                                           QByteArray("\xff\x00"
+                                                      "bin",
+                                               5),
+                                           "b"},
+                {"SET", "events:1", "a"}}));
+        for (qsizetype i = 1; i < log->entries.size(); ++i)
+            QVERIFY(log->entries.at(i - 1).at >= log->entries.at(i).at);
+
+        server.pause();
+        log.reset();
+        ops::readSlowLog(reader, 50, &reader, [&log](const ops::SlowLog& read) { log = read; });
+        QTRY_VERIFY_WITH_TIMEOUT(log.has_value(), 5000);
+        server.resume();
+        QVERIFY2(log->error.contains(u"no reply"_s) || log->error.contains(u"timed out"_s, Qt::CaseInsensitive),
+            qPrintable(log->error));
+        QVERIFY(log->entries.isEmpty());
+    }
+
+    void latencyPercentilesAreParsedAsTheServerWritesThem()
+    {
+        const QList<ops::CommandLatency> commands = ops::parseLatencyStats(
+            "# Latencystats\r\nlatency_percentiles_usec_get:p50=1.003,p99=2.007,p99.9=5.023\r\n"
+            "latency_percentiles_usec_memory|usage:p50=0.501,p99=12.031,p99.9=40.191\r\nbogus:line\r\n",
+            u"n1"_s);
+        QCOMPARE(commands.size(), 2);
+        QCOMPARE(commands.at(0).command, u"get"_s);
+        QCOMPARE(commands.at(0).p50Us, std::optional<double>(1.003));
+        QCOMPARE(commands.at(0).p999Us, std::optional<double>(5.023));
+        QCOMPARE(commands.at(1).command, u"memory|usage"_s);
+        QCOMPARE(commands.at(1).p99Us, std::optional<double>(12.031));
+        QCOMPARE(commands.at(1).node, u"n1"_s);
+    }
+
+    // A real latency event (a script that keeps the server busy past the monitor's threshold) with its history, and
+    // the command percentiles of INFO latencystats; a user refused CONFIG GET still gets both, the threshold unknown.
+    void latencyEventsAndPercentilesFromTheServer()
+    {
+        testing::RedisServer::Config config;
+        config.extraConfig = {u"latency-monitor-threshold 20"_s,
+            u"user nocfg on >secret ~* +@read +@connection +info +latency +eval -config"_s};
+        testing::RedisServer server(config);
+        QVERIFY(server.start());
+        server.cli({u"EVAL"_s,
+            u"local t = redis.call('TIME') local s = t[1] * 1000000 + t[2] "
+            "repeat local n = redis.call('TIME') until n[1] * 1000000 + n[2] - s > 60000"_s,
+            u"0"_s});
+        redis::Connection connection(server.connectionOptions());
+        QVERIFY(testing::openAndWait(connection));
+        std::optional<ops::LatencyReport> report;
+        ops::readLatency(connection, &connection, [&report](const ops::LatencyReport& read) { report = read; });
+        QTRY_VERIFY(report.has_value());
+        QCOMPARE(report->error, QString());
+        QCOMPARE(report->monitorThresholdMs, std::optional<qint64>(20));
+        QCOMPARE(report->events.size(), 1);
+        QCOMPARE(report->events.first().event, u"command"_s);
+        QVERIFY2(report->events.first().maxMs >= 60, qPrintable(QString::number(report->events.first().maxMs)));
+        QCOMPARE(report->events.first().history.size(), 1);
+        QCOMPARE(report->events.first().history.first().second, report->events.first().latestMs);
+        QVERIFY(std::any_of(report->commands.cbegin(), report->commands.cend(),
+            [](const ops::CommandLatency& c) { return c.command == u"eval"_s && c.p99Us && *c.p99Us >= 60000; }));
+
+        redis::ConnectionOptions restricted = server.connectionOptions();
+        restricted.username = u"nocfg"_s;
+        restricted.password = u"secret"_s;
+        redis::Connection limited(restricted);
+        QVERIFY(testing::openAndWait(limited));
+        report.reset();
+        ops::readLatency(limited, &limited, [&report](const ops::LatencyReport& read) { report = read; });
+        QTRY_VERIFY(report.has_value());
+        QCOMPARE(report->error, QString());
+        QCOMPARE(report->monitorThresholdMs, std::nullopt);
+        QCOMPARE(report->events.size(), 1);
     }
 };
 

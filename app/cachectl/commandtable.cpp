@@ -11,6 +11,7 @@
 #include "keyscommand.h"
 #include "routescommand.h"
 #include "servecommand.h"
+#include "slowlogcommand.h"
 #include "statscommand.h"
 
 #include "analysis/analysisdiff.h"
@@ -412,22 +413,53 @@ PreparedCommand prepareAnalyze(CommandInput& input)
     return run(new AnalyzeCommand(input.connection, options, input.out, input.err), true);
 }
 
-PreparedCommand prepareAudit(CommandInput& input)
+// A command that is one function of the connection and the streams, ending with its exit code.
+using CommandFunction =
+    std::function<void(redis::Client& connection, QTextStream& out, QTextStream& err, std::function<void(int)> done)>;
+
+PreparedCommand runFunction(CommandInput& input, const QString& name, CommandFunction function)
 {
     if (!input.arguments.isEmpty()) {
-        input.usage(u"audit takes no arguments"_s);
+        input.usage(name + u" takes no arguments"_s);
         return {};
     }
-    const int count = input.positive(u"count"_s, 20);
-    const bool json = input.json();
     redis::Client* connection = input.connection;
     QTextStream& out = input.out;
     QTextStream& err = input.err;
     PreparedCommand prepared;
-    prepared.start = [connection, count, json, &out, &err] {
-        runAuditCommand(*connection, count, json, out, err, [](int code) { QCoreApplication::exit(code); });
+    prepared.start = [connection, &out, &err, function = std::move(function)] {
+        function(*connection, out, err, [](int code) { QCoreApplication::exit(code); });
     };
     return prepared;
+}
+
+PreparedCommand prepareAudit(CommandInput& input)
+{
+    const int count = input.positive(u"count"_s, 20);
+    const bool json = input.json();
+    return runFunction(input, u"audit"_s,
+        [count, json](redis::Client& connection, QTextStream& out, QTextStream& err, std::function<void(int)> done) {
+            runAuditCommand(connection, count, json, out, err, std::move(done));
+        });
+}
+
+PreparedCommand prepareSlowLog(CommandInput& input)
+{
+    const int count = input.positive(u"count"_s, 20);
+    const bool json = input.json();
+    return runFunction(input, u"slowlog"_s,
+        [count, json](redis::Client& connection, QTextStream& out, QTextStream& err, std::function<void(int)> done) {
+            runSlowLogCommand(connection, count, json, out, err, std::move(done));
+        });
+}
+
+PreparedCommand prepareLatency(CommandInput& input)
+{
+    const bool json = input.json();
+    return runFunction(input, u"latency"_s,
+        [json](redis::Client& connection, QTextStream& out, QTextStream& err, std::function<void(int)> done) {
+            runLatencyCommand(connection, json, out, err, std::move(done));
+        });
 }
 } // namespace
 
@@ -507,6 +539,13 @@ const QList<CommandSpec>& commandTable()
             nullptr, prepareRoutes},
         {u"audit"_s, u"The newest audit records."_s,
             {{u"count"_s, u"Records to show (default 20)."_s, u"n"_s}, jsonOption}, nullptr, prepareAudit},
+        {u"slowlog"_s,
+            u"The newest SLOWLOG entries of every node, merged newest first (a node column on a cluster). Only reads."_s,
+            {{u"count"_s, u"Entries to show (default 20)."_s, u"n"_s}, jsonOption}, nullptr, prepareSlowLog},
+        {u"latency"_s,
+            u"The latency monitor's events (LATENCY LATEST and HISTORY) and each command's p50/p99/p99.9\n"
+            u"(INFO latencystats), per node. Only reads."_s,
+            {jsonOption}, nullptr, prepareLatency},
         {u"serve"_s,
             u"The admin HTTP API: POST /admin/cache/invalidate, GET /admin/cache/stats?window=60, GET /healthz.\n"
             u"Needs a bearer token (--token-file FILE or CACHESCOPE_ADMIN_TOKEN, 16+ characters)."_s,
