@@ -1,7 +1,10 @@
 #include "analysis/analysisdiff.h"
+#include "analysis/keyeventwatch.h"
 #include "analysis/keyspaceanalysis.h"
 #include "analysis/snapshotstore.h"
 #include "model/gatewaykey.h"
+#include "ops/audit.h"
+#include "ops/serverinfo.h"
 #include "redis/connection.h"
 #include "redis/ownlookups.h"
 #include "redisserver.h"
@@ -490,6 +493,176 @@ private Q_SLOTS:
         AnalysisReport sampled = after;
         sampled.sampleEvery = 5;
         QCOMPARE(diffAnalyses(before, sampled, Dimension::Route).caveat, u"different sampling (1 in 1, 1 in 5)"_s);
+    }
+
+    // Expiries and evictions, each attributed to its group: the totals are the server's own counters exactly, the
+    // setting is changed only with consent, restored, and both changes audited with their exact values.
+    void evictionsAndExpiriesAreAttributedAndTheSettingRestored()
+    {
+        testing::RedisServer::Config config;
+        config.extraConfig = {u"maxmemory 3mb"_s, u"maxmemory-policy volatile-lru"_s};
+        testing::RedisServer server(config);
+        QVERIFY(server.start());
+        redis::Connection connection(server.connectionOptions());
+        QVERIFY(testing::openAndWait(connection));
+        KeyEventWatch::Options options;
+        options.mayChangeConfig = true;
+        options.actor = u"watch-test"_s;
+        KeyEventWatch watch(&connection, options);
+        QSignalSpy started(&watch, &KeyEventWatch::started);
+        QSignalSpy finished(&watch, &KeyEventWatch::finished);
+        watch.start();
+        QVERIFY(started.wait(5000));
+        QCOMPARE(server.cli({u"CONFIG"_s, u"GET"_s, u"notify-keyspace-events"_s}).split('\n').value(1), "xeE");
+        // 50 sessions that expire in 200 ms (the session namespace), then gateway entries (TTL 1 h) until volatile-lru
+        // evicts: only keys with a TTL are evicted, so every expiry is a session's.
+        server.cli({u"EVAL"_s, u"for i = 1, 50 do redis.call('SET', 'session:' .. i, 'x', 'PX', 200) end"_s, u"0"_s});
+        QTRY_COMPARE_WITH_TIMEOUT(
+            server.cli({u"--scan"_s, u"--pattern"_s, u"session:*"_s}).trimmed(), QByteArray(), 5000);
+        server.cli({u"EVAL"_s,
+            u"for i = 1, 1500 do redis.call('SET', 'gateway:response:GET:/api/events/' .. i .. ':tenant:t' .. (i % 3), "
+            "string.rep('v', 4000), 'EX', 3600) end"_s,
+            u"0"_s});
+        // The server evicts a little at a time, on later commands and on a timer: wait until it is done.
+        QTRY_VERIFY_WITH_TIMEOUT(
+            ops::ServerInfo::parse(server.cli({u"INFO"_s, u"memory"_s})).integer("used_memory").value_or(1 << 30)
+                <= 3 * 1024 * 1024,
+            10000);
+        QTest::qWait(300);
+        watch.stop();
+        QVERIFY(finished.wait(5000));
+        const KeyEventWatch::Report& report = watch.report();
+        QCOMPARE(report.error, QString());
+        QVERIFY(report.serverDelta.has_value());
+        QVERIFY2(report.total.evicted > 100, qPrintable(QString::number(report.total.evicted)));
+        QCOMPARE(report.total.expired, report.serverDelta->expired);
+        QCOMPARE(report.total.evicted, report.serverDelta->evicted);
+        QCOMPARE(report.unattributed, 0);
+        const auto& namespaces = report.groups[std::size_t(Dimension::Namespace)];
+        QCOMPARE(namespaces.value("session").expired, report.total.expired);
+        QCOMPARE(report.total.expired + namespaces.value("session").evicted, 50);
+        qint64 evictedByTenant = 0;
+        for (const auto& counts : report.groups[std::size_t(Dimension::Tenant)])
+            evictedByTenant += counts.evicted;
+        QCOMPARE(evictedByTenant + namespaces.value("session").evicted, report.total.evicted);
+        QCOMPARE(report.groups[std::size_t(Dimension::Route)].value("GET /api/events").evictedShare(), 1.0);
+
+        // Restored exactly, both changes audited with the values.
+        QCOMPARE(report.configBefore, QStringList {QString()});
+        QCOMPARE(report.configNote, u"notify-keyspace-events restored to \"\""_s);
+        QCOMPARE(server.cli({u"CONFIG"_s, u"GET"_s, u"notify-keyspace-events"_s}).split('\n').value(1), QByteArray());
+        const QList<ops::AuditRecord> records = testing::auditRecords(server.connectionOptions());
+        QCOMPARE(records.size(), 2);
+        QCOMPARE(records.at(1).action, u"config.keyspace-events"_s);
+        QCOMPARE(records.at(1).actor, u"watch-test"_s);
+        QCOMPARE(records.at(1).before, QByteArray());
+        QCOMPARE(records.at(1).after, QByteArray("Exe"));
+        QCOMPARE(records.at(0).before, QByteArray("Exe"));
+        QCOMPARE(records.at(0).after, QByteArray());
+        QCOMPARE(records.at(0).detail, u"notify-keyspace-events restored to \"\""_s);
+    }
+
+    void theSettingIsChangedOnlyWithConsent_data()
+    {
+        QTest::addColumn<bool>("consent");
+        QTest::addColumn<bool>("readOnly");
+        QTest::addColumn<QString>("error");
+        QTest::newRow("no consent") << false << false
+                                    << u"the server does not publish expiries and evictions (notify-keyspace-events is "
+                                       u"\"\"); with consent (--enable-events) the watch sets it to \"Exe\" while it "
+                                       u"runs, restores it afterwards and audits both"_s;
+        QTest::newRow("read-only, even with consent")
+            << true << true
+            << u"the server does not publish expiries and evictions (notify-keyspace-events is \"\"), and this "
+               u"connection is read-only: it never changes the server's settings"_s;
+    }
+    void theSettingIsChangedOnlyWithConsent()
+    {
+        QFETCH(bool, consent);
+        QFETCH(bool, readOnly);
+        QFETCH(QString, error);
+        testing::RedisServer server;
+        QVERIFY(server.start());
+        redis::ConnectionOptions connectionOptions = server.connectionOptions();
+        connectionOptions.readOnly = readOnly;
+        redis::Connection connection(connectionOptions);
+        QVERIFY(testing::openAndWait(connection));
+        KeyEventWatch::Options options;
+        options.mayChangeConfig = consent;
+        KeyEventWatch watch(&connection, options);
+        QSignalSpy started(&watch, &KeyEventWatch::started);
+        QSignalSpy finished(&watch, &KeyEventWatch::finished);
+        watch.start();
+        QVERIFY(finished.wait(5000));
+        QCOMPARE(started.size(), 0);
+        QCOMPARE(watch.report().error, error);
+        QCOMPARE(watch.report().configChanged, false);
+        QCOMPARE(server.cli({u"CONFIG"_s, u"GET"_s, u"notify-keyspace-events"_s}).split('\n').value(1), QByteArray());
+        QCOMPARE(testing::auditRecords(server.connectionOptions()).size(), 0);
+    }
+
+    void aSettingChangedMeanwhileOrAServerKilledIsSaid_data()
+    {
+        QTest::addColumn<bool>("kill");
+        QTest::newRow("changed by someone else meanwhile") << false;
+        QTest::newRow("killed mid-watch") << true;
+    }
+    void aSettingChangedMeanwhileOrAServerKilledIsSaid()
+    {
+        QFETCH(bool, kill);
+        testing::RedisServer server;
+        QVERIFY(server.start());
+        redis::ConnectionOptions connectionOptions = server.connectionOptions();
+        connectionOptions.commandTimeout = 700ms;
+        connectionOptions.autoReconnect = false;
+        redis::Connection connection(connectionOptions);
+        QVERIFY(testing::openAndWait(connection));
+        KeyEventWatch::Options options;
+        options.mayChangeConfig = true;
+        KeyEventWatch watch(&connection, options);
+        QSignalSpy started(&watch, &KeyEventWatch::started);
+        QSignalSpy finished(&watch, &KeyEventWatch::finished);
+        watch.start();
+        QVERIFY(started.wait(5000));
+        if (kill) {
+            server.kill();
+            QVERIFY(finished.wait(10000));
+            QCOMPARE(finished.size(), 1);
+            QVERIFY2(
+                watch.report().error.startsWith(u"the subscription was lost: "_s), qPrintable(watch.report().error));
+            // Said with the exact command that puts it back (and that its audit record could not be written either).
+            QVERIFY2(watch.report().configNote.startsWith(u"notify-keyspace-events could not be restored ("_s)
+                    && watch.report().configNote.contains(
+                        u"): set it back with CONFIG SET notify-keyspace-events \"\""_s),
+                qPrintable(watch.report().configNote));
+            return;
+        }
+        server.cli({u"CONFIG"_s, u"SET"_s, u"notify-keyspace-events"_s, u"Kx"_s});
+        watch.stop();
+        QVERIFY(finished.wait(5000));
+        QCOMPARE(watch.report().configNote,
+            u"notify-keyspace-events was changed by someone else meanwhile (now \"xK\"); left as they set it"_s);
+        QCOMPARE(server.cli({u"CONFIG"_s, u"GET"_s, u"notify-keyspace-events"_s}).split('\n').value(1), "xK");
+    }
+
+    void cachectlEvictionsAsksBeforeChangingTheServer()
+    {
+        testing::RedisServer server;
+        QVERIFY(server.start());
+        const QStringList at {u"-p"_s, QString::number(server.port())};
+        testing::ToolRun run = cachectl(at + QStringList {u"evictions"_s, u"--seconds"_s, u"1"_s}, {});
+        QCOMPARE(run.exitCode, 1);
+        QCOMPARE(run.out, QByteArray());
+        QVERIFY2(run.err.startsWith("cachectl evictions: the server does not publish expiries and evictions"),
+            run.err.constData());
+        run =
+            cachectl(at + QStringList {u"evictions"_s, u"--seconds"_s, u"1"_s, u"--enable-events"_s, u"--json"_s}, {});
+        QCOMPARE(run.exitCode, 0);
+        const QJsonObject json = QJsonDocument::fromJson(run.out).object();
+        QCOMPARE(json.value(u"configChanged"_s).toBool(), true);
+        QCOMPARE(json.value(u"config"_s).toString(), u"notify-keyspace-events restored to \"\""_s);
+        QCOMPARE(json.value(u"error"_s).toString(), QString());
+        QCOMPARE(server.cli({u"CONFIG"_s, u"GET"_s, u"notify-keyspace-events"_s}).split('\n').value(1), QByteArray());
     }
 
     void cachectlAnalyzesSavesAndCompares()

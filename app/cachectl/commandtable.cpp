@@ -5,6 +5,7 @@
 #include "auditcommand.h"
 #include "cliconnection.h"
 #include "cliresult.h"
+#include "evictionscommand.h"
 #include "getcommand.h"
 #include "invalidatecommand.h"
 #include "keycommand.h"
@@ -344,17 +345,23 @@ PreparedCommand prepareRoutes(CommandInput& input)
     return run(new RoutesCommand(input.connection, options, input.out, input.err));
 }
 
+// --by tenant|venue|route|ns for the analysis and the eviction watch (route when not given); a usage error else.
+std::optional<analysis::Dimension> dimensionOption(CommandInput& input)
+{
+    if (!input.parser.isSet(u"by"_s))
+        return analysis::Dimension::Route;
+    const auto by = analysis::dimensionFromName(input.parser.value(u"by"_s));
+    if (!by)
+        input.usage(u"--by takes tenant, venue, route or ns"_s);
+    return by;
+}
+
 PreparedCommand prepareAnalyze(CommandInput& input)
 {
     const QCommandLineParser& parser = input.parser;
-    std::optional<analysis::Dimension> by = analysis::Dimension::Route;
-    if (parser.isSet(u"by"_s)) {
-        by = analysis::dimensionFromName(parser.value(u"by"_s));
-        if (!by) {
-            input.usage(u"--by takes tenant, venue, route or ns"_s);
-            return {};
-        }
-    }
+    const std::optional<analysis::Dimension> by = dimensionOption(input);
+    if (!by)
+        return {};
     const int rows = parser.isSet(u"rows"_s) ? parser.value(u"rows"_s).toInt() : 20;
     if (parser.isSet(u"json"_s) && parser.isSet(u"csv"_s)) {
         input.usage(u"--json and --csv: choose one"_s);
@@ -411,6 +418,26 @@ PreparedCommand prepareAnalyze(CommandInput& input)
         }
     }
     return run(new AnalyzeCommand(input.connection, options, input.out, input.err), true);
+}
+
+PreparedCommand prepareEvictions(CommandInput& input)
+{
+    if (!input.arguments.isEmpty()) {
+        input.usage(u"evictions takes no arguments"_s);
+        return {};
+    }
+    const QCommandLineParser& parser = input.parser;
+    EvictionsCommand::Options options;
+    options.seconds = input.positive(u"seconds"_s, 60);
+    options.rows = parser.isSet(u"rows"_s) ? std::max(0, parser.value(u"rows"_s).toInt()) : 20;
+    options.json = input.json();
+    options.watch.mayChangeConfig = parser.isSet(u"enable-events"_s);
+    options.watch.actor = input.actor();
+    const auto by = dimensionOption(input);
+    if (!by)
+        return {};
+    options.by = *by;
+    return run(new EvictionsCommand(input.connection, options, input.out, input.err), true);
 }
 
 // A command that is one function of the connection and the streams, ending with its exit code.
@@ -539,6 +566,16 @@ const QList<CommandSpec>& commandTable()
             nullptr, prepareRoutes},
         {u"audit"_s, u"The newest audit records."_s,
             {{u"count"_s, u"Records to show (default 20)."_s, u"n"_s}, jsonOption}, nullptr, prepareAudit},
+        {u"evictions"_s,
+            u"Expired and evicted keys by --by route|tenant|venue|ns over --seconds (keyevent notifications on every\n"
+            u"master): the share each lost to eviction before its TTL. Needs notify-keyspace-events with E, x and e;\n"
+            u"--enable-events sets them for the watch, restores the old value afterwards and audits both."_s,
+            {{u"seconds"_s, u"How long to watch (default 60)."_s, u"s"_s},
+                {u"by"_s, u"tenant, venue, route or ns (default route)."_s, u"dimension"_s},
+                {u"rows"_s, u"Groups printed (default 20; 0: all)."_s, u"n"_s},
+                {u"enable-events"_s, u"Consent to change notify-keyspace-events while watching (restored after)."_s},
+                actorOption, jsonOption},
+            nullptr, prepareEvictions},
         {u"slowlog"_s,
             u"The newest SLOWLOG entries of every node, merged newest first (a node column on a cluster). Only reads."_s,
             {{u"count"_s, u"Entries to show (default 20)."_s, u"n"_s}, jsonOption}, nullptr, prepareSlowLog},

@@ -24,6 +24,8 @@ QString auditActionName(AuditAction action)
         return u"refused"_s;
     case AuditAction::RouteSave:
         return u"routes.save"_s;
+    case AuditAction::KeyspaceEvents:
+        return u"config.keyspace-events"_s;
     }
     return {};
 }

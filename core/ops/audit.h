@@ -24,6 +24,7 @@ enum class AuditAction
     InvalidateTags, // "invalidate tags": the keys of tag indexes
     Refused, // "refused": a request refused before anything ran (protected pattern, read-only, …)
     RouteSave, // "routes.save": written by the route-save script beside the configuration
+    KeyspaceEvents, // "config.keyspace-events": notify-keyspace-events changed for a watch of evictions, or restored
 };
 QString auditActionName(AuditAction action);
 

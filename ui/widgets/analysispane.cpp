@@ -328,8 +328,10 @@ void AnalysisPane::updateChart()
 {
     const auto charted = chartedGroups();
     m_chart->removeAllSeries();
-    for (QAbstractAxis* axis : m_chart->axes())
+    for (QAbstractAxis* axis : m_chart->axes()) {
         m_chart->removeAxis(axis);
+        delete axis; // removeAxis hands it back, it does not delete it
+    }
     if (charted.isEmpty())
         return;
     // Bytes in the unit of the largest bar, so the axis reads "MiB" and not millions.

@@ -1,0 +1,121 @@
+#pragma once
+
+#include "analysis/analysisreport.h"
+#include "model/keygrouping.h"
+
+#include <QDateTime>
+#include <QElapsedTimer>
+#include <QHash>
+#include <QObject>
+#include <QPointer>
+#include <QTimer>
+
+#include <functional>
+#include <memory>
+#include <vector>
+
+namespace cachescope::redis {
+class Client;
+class Connection;
+class Reply;
+}
+
+namespace cachescope::analysis {
+
+// Expired and evicted keys by route, tenant, venue and namespace: "route X lost 40 % of its entries to eviction
+// before their TTL". Subscribes to the server's keyevent notifications (__keyevent@DB__:expired and :evicted) on
+// every master and places each key with the key tree's grouping.
+//
+// The server publishes them only when notify-keyspace-events holds E, x and e. When it does not, the watch changes
+// the setting only with consent (Options::mayChangeConfig), never on a read-only connection; it adds just those
+// flags to what was set, audits the change, and puts the old value back when it stops (audited too) — unless someone
+// changed it meanwhile, which is then said instead of overwritten. Placing keys is rate-limited: beyond
+// maxAttributedPerSecond the events are counted in the totals but not placed (`unattributed`).
+class KeyEventWatch : public QObject
+{
+    Q_OBJECT
+public:
+    struct Options
+    {
+        bool mayChangeConfig = false;
+        QString actor; // for the audit records of a change
+        int maxAttributedPerSecond = 50000;
+        model::RouteConfig routes = model::RouteConfig::defaults();
+    };
+    struct Counts
+    {
+        qint64 expired = 0;
+        qint64 evicted = 0;
+        double evictedShare() const // of the entries that left: how many were pushed out before their TTL
+        {
+            return expired + evicted > 0 ? double(evicted) / double(expired + evicted) : 0;
+        }
+    };
+    struct Report
+    {
+        QDateTime startedAt;
+        QDateTime endedAt;
+        Counts total; // every event received
+        qint64 unattributed = 0; // received over the rate limit: in the totals, not in the groups
+        std::array<QHash<QByteArray, Counts>, dimensionCount> groups;
+        // The server's own counters over the watch (INFO expired_keys / evicted_keys), summed over the masters: what
+        // the totals can be checked against (a slow subscriber the server drops loses events). Read just before
+        // subscribing and just after the subscriptions are drained, so they cover a little more than the watch:
+        // the totals are at most these.
+        std::optional<Counts> serverDelta;
+        QStringList configBefore; // notify-keyspace-events per node as found
+        bool configChanged = false;
+        QString configNote; // how the setting was left ("restored", or why it was not)
+        QString error;
+    };
+
+    KeyEventWatch(redis::Client* client, Options options, QObject* parent = nullptr);
+    ~KeyEventWatch() override;
+
+    void start();
+    // Stops listening, restores the setting if it was changed, and finishes.
+    void stop();
+    bool isRunning() const
+    {
+        return m_running;
+    }
+    const Report& report() const
+    {
+        return m_report;
+    }
+    // The flags notify-keyspace-events needs added to `current` for keyevent expired and evicted ('A' covers x and
+    // e); `current` itself when nothing is missing.
+    static QByteArray withKeyEvents(const QByteArray& current);
+
+Q_SIGNALS:
+    void started(); // listening on every master
+    void finished(); // once; report().error says what went wrong, report().configNote how the setting was left
+
+private:
+    void readConfig();
+    void changeConfig(const QList<QByteArray>& wanted);
+    void subscribe();
+    void listening();
+    void onEvent(const redis::Reply& message);
+    void fail(const QString& error);
+    void finish();
+    void restoreConfig();
+    void readServerCounters(std::function<void(std::optional<Counts>)> done);
+    void audit(
+        const QString& detail, const QByteArray& before, const QByteArray& after, std::function<void()> written = {});
+
+    QPointer<redis::Client> m_client;
+    Options m_options;
+    model::KeyGrouping m_grouping;
+    Report m_report;
+    std::vector<std::unique_ptr<redis::Connection>> m_subscribers;
+    QList<QByteArray> m_configAfter; // what was set, per node (to tell whether someone changed it meanwhile)
+    std::optional<Counts> m_serverBefore;
+    QTimer m_heartbeat; // a PING a second on each subscriber: a frozen server is noticed in the command timeout
+    int m_attributedThisSecond = 0;
+    bool m_running = false;
+    bool m_stopping = false;
+    bool m_drained = false; // the subscriptions were drained at the end: later messages are not counted
+};
+
+} // namespace cachescope::analysis
