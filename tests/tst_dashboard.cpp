@@ -10,6 +10,7 @@
 #include "itemmodels/keytreemodel.h"
 #include "itemmodels/labelstatsmodel.h"
 #include "itemmodels/routerulesmodel.h"
+#include "itemmodels/slowlogmodel.h"
 #include "mainwindow.h"
 #include "model/reservedkeys.h"
 #include "ops/audit.h"
@@ -26,6 +27,7 @@
 #include "widgets/labelstatspane.h"
 #include "widgets/livechartpane.h"
 #include "widgets/routeeditorpane.h"
+#include "widgets/serverpane.h"
 
 #include <QAbstractItemModelTester>
 #include <QAction>
@@ -368,6 +370,53 @@ private Q_SLOTS:
         QCOMPARE(pane->model()->report().total.keys, tenantKeys);
         QCOMPARE(pane->model()->report().by(analysis::Dimension::Tenant).keys(), QList<QByteArray> {"tenant-3"});
         qunsetenv("CACHESCOPE_ANALYSES_DIR");
+    }
+
+    // The Server tab: the slow log with a script that held the server for 60 ms at the top by duration, the latency
+    // monitor's event for it, and the command percentiles charted slowest first; read when the tab is shown.
+    void theServerTabShowsTheSlowLogAndLatency_data()
+    {
+        QTest::addColumn<QSize>("size");
+        QTest::newRow("1280x800") << QSize(1280, 800);
+        QTest::newRow("1024x640") << QSize(1024, 640);
+    }
+    void theServerTabShowsTheSlowLogAndLatency()
+    {
+        QFETCH(QSize, size);
+        testing::RedisServer::Config config;
+        config.extraConfig = {u"latency-monitor-threshold 20"_s, u"slowlog-log-slower-than 0"_s};
+        testing::RedisServer server(config);
+        QVERIFY(server.start());
+        QProcess sim;
+        sim.start(QStringLiteral(CACHESIM_PATH),
+            {u"-p"_s, QString::number(server.port()), u"--rate"_s, u"500"_s, u"--duration"_s, u"2"_s});
+        QVERIFY(sim.waitForFinished(20000));
+        server.cli({u"EVAL"_s,
+            u"local t = redis.call('TIME') local s = t[1] * 1000000 + t[2] "
+            "repeat local n = redis.call('TIME') until n[1] * 1000000 + n[2] - s > 60000"_s,
+            u"0"_s});
+        redis::Connection connection(server.connectionOptions());
+        ui::MainWindow window(&connection, {});
+        window.resize(size);
+        window.show();
+        connection.open();
+        QVERIFY(testing::openAndWait(connection));
+        ui::ServerPane* pane = window.serverPane();
+        QAbstractItemModelTester tester(pane->slowLog(), QAbstractItemModelTester::FailureReportingMode::QtTest);
+        QSignalSpy refreshed(pane, &ui::ServerPane::refreshed);
+        window.tabs()->setCurrentWidget(pane);
+        QVERIFY(refreshed.wait(10000));
+        const ops::SlowLog& log = pane->slowLog()->log();
+        QCOMPARE(log.error, QString());
+        const auto slowest = std::max_element(log.entries.cbegin(), log.entries.cend(),
+            [](const ops::SlowLogEntry& a, const ops::SlowLogEntry& b) { return a.durationUs < b.durationUs; });
+        QVERIFY(slowest != log.entries.cend());
+        QCOMPARE(slowest->arguments.value(0).toUpper(), QByteArray("EVAL"));
+        QVERIFY2(slowest->durationUs >= 60000, qPrintable(QString::number(slowest->durationUs)));
+        QVERIFY2(pane->eventsText().startsWith(u"command: latest "_s), qPrintable(pane->eventsText()));
+        QCOMPARE(pane->chartedCommands().value(0).first, u"eval"_s);
+        QVERIFY(pane->chartedCommands().value(0).second.second >= 60000);
+        save(&window, u"server-%1x%2"_s.arg(size.width()).arg(size.height()));
     }
 
     // The tree says when it was scanned and how many keys the server holds now (DBSIZE every few seconds), and
@@ -1815,8 +1864,8 @@ private Q_SLOTS:
         QVERIFY(window.keyBrowser()->view()->hasFocus());
         QVERIFY(window.keyBrowser()->view()->currentIndex().isValid());
         const QList<QWidget*> tabs {window.tabs()->widget(0), window.keyDetail(), window.routeEditor(),
-            window.auditPane(), window.analysisPane()};
-        for (int i = 4; i >= 0; --i) {
+            window.auditPane(), window.analysisPane(), window.serverPane()};
+        for (int i = 5; i >= 0; --i) {
             QTest::keyClick(&window, Qt::Key(Qt::Key_1 + i), Qt::ControlModifier);
             QCOMPARE(window.tabs()->currentWidget(), tabs.at(i));
         }

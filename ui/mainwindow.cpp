@@ -9,6 +9,7 @@
 #include "widgets/labelstatspane.h"
 #include "widgets/livechartpane.h"
 #include "widgets/routeeditorpane.h"
+#include "widgets/serverpane.h"
 
 #include "cache/statsreader.h"
 #include "ops/audit.h"
@@ -49,6 +50,7 @@ MainWindow::MainWindow(redis::Client* connection, SafetyOptions safety, QWidget*
     , m_routes(new RouteEditorPane(connection, m_safety.actor, m_safety.readOnly, this))
     , m_audit(new AuditPane(connection, this))
     , m_analysis(new AnalysisPane(connection, this))
+    , m_server(new ServerPane(connection, this))
     , m_tabs(new QTabWidget(this))
     , m_sampler(new ops::InfoSampler(connection, this))
     , m_splitter(new QSplitter(this))
@@ -72,9 +74,12 @@ MainWindow::MainWindow(redis::Client* connection, SafetyOptions safety, QWidget*
     m_tabs->addTab(m_routes, tr("Route TTLs"));
     m_tabs->addTab(m_audit, tr("Audit"));
     m_tabs->addTab(m_analysis, tr("Analysis"));
+    m_tabs->addTab(m_server, tr("Server"));
     connect(m_tabs, &QTabWidget::currentChanged, this, [this] {
         if (m_tabs->currentWidget() == m_audit)
             m_audit->refresh();
+        if (m_tabs->currentWidget() == m_server)
+            m_server->refresh();
     });
     connect(m_routes, &RouteEditorPane::saved, m_audit, &AuditPane::refresh);
     m_splitter->addWidget(m_browser);
@@ -225,7 +230,7 @@ void MainWindow::createActions()
     file->addSeparator();
     file->addAction(quit);
     view->addActions({rescan, filter, cancel, pause});
-    // Ctrl+1…5: the tabs, in their order.
+    // Ctrl+1…6: the tabs, in their order.
     view->addSeparator();
     for (int tab = 0; tab < m_tabs->count(); ++tab) {
         auto* show = new QAction(tr("Show %1").arg(m_tabs->tabText(tab)), this);

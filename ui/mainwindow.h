@@ -21,6 +21,7 @@ namespace cachescope::ui {
 
 class AnalysisPane;
 class AuditPane;
+class ServerPane;
 class InvalidationDialog;
 class KeyBrowser;
 class KeyDetailPane;
@@ -64,6 +65,10 @@ public:
     AnalysisPane* analysisPane() const
     {
         return m_analysis;
+    }
+    ServerPane* serverPane() const
+    {
+        return m_server;
     }
     QTabWidget* tabs() const
     {
@@ -117,6 +122,7 @@ private:
     RouteEditorPane* m_routes;
     AuditPane* m_audit;
     AnalysisPane* m_analysis;
+    ServerPane* m_server;
     QTabWidget* m_tabs;
     ops::InfoSampler* m_sampler;
     QSplitter* m_splitter;

@@ -1,5 +1,7 @@
 #include "widgets/analysispane.h"
 
+#include "charts/clearchart.h"
+
 #include "charts/ttlbardelegate.h"
 #include "itemmodels/analysismodel.h"
 
@@ -327,11 +329,7 @@ QList<std::pair<QString, QList<double>>> AnalysisPane::chartedGroups() const
 void AnalysisPane::updateChart()
 {
     const auto charted = chartedGroups();
-    m_chart->removeAllSeries();
-    for (QAbstractAxis* axis : m_chart->axes()) {
-        m_chart->removeAxis(axis);
-        delete axis; // removeAxis hands it back, it does not delete it
-    }
+    clearChart(m_chart);
     if (charted.isEmpty())
         return;
     // Bytes in the unit of the largest bar, so the axis reads "MiB" and not millions.

@@ -1,5 +1,7 @@
 #include "widgets/labelstatspane.h"
 
+#include "charts/clearchart.h"
+
 #include "charts/segmentedseries.h"
 #include "itemmodels/labelstatsmodel.h"
 
@@ -139,11 +141,7 @@ QList<QList<QPointF>> LabelStatsPane::trendSegments() const
 
 void LabelStatsPane::drawTrend()
 {
-    m_trendChart->removeAllSeries();
-    for (QAbstractAxis* axis : m_trendChart->axes()) {
-        m_trendChart->removeAxis(axis); // hands the axis back to us (LeakSanitizer caught it)
-        delete axis;
-    }
+    clearChart(m_trendChart);
     m_trendSegments.clear();
     m_trendView->setVisible(!m_trendLabel.isEmpty());
     if (m_trendLabel.isEmpty())
