@@ -7,7 +7,7 @@
 //  3. the first estimate: how soon the first projected figures come, and whether every route, tenant and namespace
 //     count lies within its stated error of the exact count; the process's RSS at the end.
 // The keyspace is bench_keyspace's: 70 % gateway responses (4 routes, 5 tenants, 500 venues), 30 % service keys.
-// Usage: bench_analysis [--keys N] [--smoke] [--max-batch N (the analysis's, default 500)] [--detail (each group's
+// Usage: bench_analysis [--keys N] [--smoke] [--max-batch N (the analysis's, default 250)] [--detail (each group's
 // first estimate)]
 
 #include "analysis/keyspaceanalysis.h"

@@ -49,7 +49,7 @@ public:
         int scanCount = 1000;
         int mastersAtOnce = 0; // 0: every master of a cluster at once
         std::chrono::milliseconds latencyGuard {10};
-        int maxBatch = 500; // keys per batch at most: a script batch holds the server for about 2 ms
+        int maxBatch = 250; // keys per batch at most: a script batch holds the server for about 1 ms
         model::RouteConfig routes = model::RouteConfig::defaults();
         bool useScript = true; // on a single server; false: pipelined commands only
         std::chrono::milliseconds progressInterval {250}; // progressed() at most this often (0: after every page)
