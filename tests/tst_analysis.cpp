@@ -227,6 +227,43 @@ private Q_SLOTS:
         QCOMPARE(KeyspaceAnalysis::isSampled("anything", 1), true);
     }
 
+    // Without TTLs: the same bytes exactly, no keyspace lookup at all, and no TTL figure pretending to be one.
+    void withoutTtlsTheBytesAreTheSameAndNothingIsLookedUp_data()
+    {
+        QTest::addColumn<bool>("script");
+        QTest::newRow("by script") << true;
+        QTest::newRow("by commands") << false;
+    }
+    void withoutTtlsTheBytesAreTheSameAndNothingIsLookedUp()
+    {
+        QFETCH(bool, script);
+        const AnalysisReport withTtls = analyse(*m_connection, {});
+        KeyspaceAnalysis::Options options;
+        options.measureTtl = false;
+        options.useScript = script;
+        const redis::LookupCount before =
+            testing::keyspaceLookupsIn(testing::runCommand(*m_connection, {"INFO", "stats"}).bytes());
+        const AnalysisReport report = analyse(*m_connection, options);
+        const redis::LookupCount after =
+            testing::keyspaceLookupsIn(testing::runCommand(*m_connection, {"INFO", "stats"}).bytes());
+        QVERIFY2(report.complete, qPrintable(report.error));
+        QCOMPARE(report.ttlMeasured, false);
+        QCOMPARE(after - before, redis::LookupCount());
+        QCOMPARE(report.total.keys, withTtls.total.keys);
+        QCOMPARE(report.total.measured, withTtls.total.measured);
+        QCOMPARE(report.total.bytes, withTtls.total.bytes);
+        QCOMPARE(report.by(Dimension::Route).value("GET /api/events").bytes,
+            withTtls.by(Dimension::Route).value("GET /api/events").bytes);
+        QCOMPARE(report.total.ttlKeys, (std::array<qint64, ttlBucketCount> {}));
+        QCOMPARE(report.total.persistentAgainstRules, 0);
+        QCOMPARE(report.ttlBytesEstimate(report.total, TtlBucket::WithinHour), 0.0);
+        QCOMPARE(report.total.biggest.first().pttlMs, KeyspaceAnalysis::ttlNotRead);
+        QCOMPARE(diffAnalyses(withTtls, report, Dimension::Route).caveat,
+            u"TTLs not read in one of them (no TTL comparison)"_s);
+        QString error;
+        QCOMPARE(AnalysisReport::fromJson(report.toJson(), &error)->ttlMeasured, false);
+    }
+
     void aKeyGoneBeforeItsMeasurementIsNotCounted_data()
     {
         QTest::addColumn<redis::Reply>("memory");

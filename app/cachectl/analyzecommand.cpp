@@ -122,12 +122,17 @@ void printAnalysis(const AnalysisReport& report, Dimension by, int rows, QTextSt
     if (report.sampleEvery > 1)
         out << " (1 in " << report.sampleEvery << "; memory ≈ with its 95 % interval)";
     out << ", " << QString::number(seconds, 'f', 1) << " s\n";
-    out << "Memory: " << analysis::describeBytesEstimate(report.bytesEstimate(report.total)) << "; freed within 1 h "
-        << analysis::describeBytes(report.ttlBytesEstimate(report.total, TtlBucket::WithinHour)) << ", 4 h "
-        << analysis::describeBytes(report.ttlBytesEstimate(report.total, TtlBucket::WithinFourHours)) << ", 24 h "
-        << analysis::describeBytes(report.ttlBytesEstimate(report.total, TtlBucket::WithinDay)) << ", later "
-        << analysis::describeBytes(report.ttlBytesEstimate(report.total, TtlBucket::Later)) << ", never "
-        << analysis::describeBytes(report.ttlBytesEstimate(report.total, TtlBucket::Never)) << '\n';
+    if (!report.ttlMeasured)
+        out << "Memory: " << analysis::describeBytesEstimate(report.bytesEstimate(report.total))
+            << "; TTLs not read (--no-ttl): no figures for when it is freed or for missing TTLs\n";
+    else
+        out << "Memory: " << analysis::describeBytesEstimate(report.bytesEstimate(report.total))
+            << "; freed within 1 h "
+            << analysis::describeBytes(report.ttlBytesEstimate(report.total, TtlBucket::WithinHour)) << ", 4 h "
+            << analysis::describeBytes(report.ttlBytesEstimate(report.total, TtlBucket::WithinFourHours)) << ", 24 h "
+            << analysis::describeBytes(report.ttlBytesEstimate(report.total, TtlBucket::WithinDay)) << ", later "
+            << analysis::describeBytes(report.ttlBytesEstimate(report.total, TtlBucket::Later)) << ", never "
+            << analysis::describeBytes(report.ttlBytesEstimate(report.total, TtlBucket::Never)) << '\n';
     if (report.unmeasured > 0)
         out << locale.toString(report.unmeasured) << " keys were gone before they could be measured\n";
     out << '\n';
@@ -150,7 +155,9 @@ void printAnalysis(const AnalysisReport& report, Dimension by, int rows, QTextSt
             << cell(analysis::describeCountEstimate(report.keysEstimate(group)), 12)
             << cell(analysis::describeBytesEstimate(report.bytesEstimate(group)), 22);
         for (int b = 0; b < analysis::ttlBucketCount; ++b)
-            out << cell(bytes > 0 ? percent(report.ttlBytesEstimate(group, TtlBucket(b)) / bytes) : u"–"_s, 6);
+            out << cell(bytes > 0 && report.ttlMeasured ? percent(report.ttlBytesEstimate(group, TtlBucket(b)) / bytes)
+                                                        : u"–"_s,
+                6);
         const auto rate = rates.constFind(groups.at(i).first);
         out << cell(locale.toString(group.persistentAgainstRules), 12)
             << cell(rateText(rate == rates.cend() ? std::nullopt : std::optional<double>(*rate)), 9) << '\n';
@@ -163,7 +170,8 @@ void printAnalysis(const AnalysisReport& report, Dimension by, int rows, QTextSt
     for (qsizetype i = 0; i < std::min<qsizetype>(5, shown); ++i) {
         for (const analysis::BigKey& big : groups.at(i).second->biggest.mid(0, 3))
             out << "  " << cell(analysis::describeBytes(double(big.bytes)), 10) << "  "
-                << cell(model::describeTtlShort(big.pttlMs), 9) << "  " << model::displayBytes(big.key, 120) << '\n';
+                << cell((big.pttlMs < -2 ? u"–"_s : model::describeTtlShort(big.pttlMs)), 9) << "  "
+                << model::displayBytes(big.key, 120) << '\n';
     }
 
     struct Offender

@@ -407,6 +407,7 @@ PreparedCommand prepareAnalyze(CommandInput& input)
     options.csv = parser.isSet(u"csv"_s);
     options.analysis.match = input.bytes(parser.value(u"match"_s));
     options.analysis.sampleEvery = input.positive(u"sample"_s, 1);
+    options.analysis.measureTtl = !parser.isSet(u"no-ttl"_s);
     options.analysis.topKeys = input.positive(u"top"_s, 10);
     options.analysis.scanCount = input.positive(u"count"_s, 1000);
     options.analysis.mastersAtOnce = input.positive(u"masters-at-once"_s, 0);
@@ -514,6 +515,7 @@ const QList<CommandSpec>& commandTable()
                 {u"top"_s, u"Biggest keys kept per group (default 10)."_s, u"n"_s},
                 {u"rows"_s, u"Groups printed, largest first (default 20; 0: all)."_s, u"n"_s},
                 {u"count"_s, u"SCAN COUNT hint per page (default 1000)."_s, u"n"_s},
+                {u"no-ttl"_s, u"MEMORY USAGE alone: no PTTL, no keyspace lookup, no TTL figures (faster)."_s},
                 {u"csv"_s, u"Print the groups as CSV."_s},
                 {u"save"_s, u"Save the analysis under this name."_s, u"name"_s},
                 {u"diff"_s, u"Compare the saved analysis EARLIER with the one named after it."_s, u"earlier"_s},

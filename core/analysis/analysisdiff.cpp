@@ -38,7 +38,7 @@ void fill(GroupChange& change, const AnalysisReport& before, const GroupFigures*
     change.presence = !was ? GroupChange::Presence::New
         : !is              ? GroupChange::Presence::Vanished
                            : GroupChange::Presence::Both;
-    change.ttlRegression = was && is
+    change.ttlRegression = was && is && before.ttlMeasured && after.ttlMeasured
         && (change.neverShareAfter - change.neverShareBefore >= regressionPoints
             || change.persistentAfter > change.persistentBefore);
 }
@@ -121,6 +121,8 @@ AnalysisDiff diffAnalyses(const AnalysisReport& before, const AnalysisReport& af
         caveats << u"different selections"_s;
     if (before.sampleEvery != after.sampleEvery)
         caveats << u"different sampling (1 in %1, 1 in %2)"_s.arg(before.sampleEvery).arg(after.sampleEvery);
+    if (!before.ttlMeasured || !after.ttlMeasured)
+        caveats << u"TTLs not read in one of them (no TTL comparison)"_s;
     if (!before.complete || !after.complete)
         caveats << u"an analysis that did not complete"_s;
     diff.caveat = caveats.join(u"; "_s);

@@ -159,9 +159,11 @@ void GroupFigures::addMeasured(const QByteArray& key, qint64 keyBytes, qint64 pt
     ++measured;
     bytes += keyBytes;
     bytesSquared += double(keyBytes) * double(keyBytes);
-    const auto bucket = std::size_t(ttlBucketOf(pttlMs));
-    ++ttlKeys[bucket];
-    ttlBytes[bucket] += keyBytes;
+    if (pttlMs >= -1) {
+        const auto bucket = std::size_t(ttlBucketOf(pttlMs));
+        ++ttlKeys[bucket];
+        ttlBytes[bucket] += keyBytes;
+    }
     if (topKeys <= 0 || (biggest.size() >= topKeys && keyBytes <= biggest.constLast().bytes))
         return;
     const auto at = std::upper_bound(
@@ -241,7 +243,7 @@ Estimate AnalysisReport::bytesEstimate(const GroupFigures& group) const
 double AnalysisReport::ttlBytesEstimate(const GroupFigures& group, TtlBucket bucket) const
 {
     const double bucketBytes = double(group.ttlBytes[std::size_t(bucket)]);
-    if (group.bytes == 0)
+    if (group.bytes == 0 || !ttlMeasured)
         return 0;
     return bytesEstimate(group).value * bucketBytes / double(group.bytes);
 }
@@ -277,6 +279,7 @@ QJsonObject AnalysisReport::toJson() const
         {u"match"_s, bytesToJson(match)},
         {u"scope"_s, scope},
         {u"sampleEvery"_s, sampleEvery},
+        {u"ttlMeasured"_s, ttlMeasured},
         {u"topKeys"_s, topKeys},
         {u"startedAt"_s, startedAt.toUTC().toString(Qt::ISODateWithMs)},
         {u"finishedAt"_s, finishedAt.isValid() ? finishedAt.toUTC().toString(Qt::ISODateWithMs) : QString()},
@@ -303,6 +306,7 @@ std::optional<AnalysisReport> AnalysisReport::fromJson(const QJsonObject& json, 
     AnalysisReport report;
     report.server = json.value(u"server"_s).toString();
     report.sampleEvery = std::max(1, json.value(u"sampleEvery"_s).toInt(1));
+    report.ttlMeasured = json.value(u"ttlMeasured"_s).toBool(true);
     report.topKeys = json.value(u"topKeys"_s).toInt(10);
     report.startedAt = QDateTime::fromString(json.value(u"startedAt"_s).toString(), Qt::ISODateWithMs);
     report.finishedAt = QDateTime::fromString(json.value(u"finishedAt"_s).toString(), Qt::ISODateWithMs);

@@ -86,7 +86,7 @@ struct GroupFigures
     QList<BigKey> biggest; // the largest measured keys, largest first, at most the analysis's topKeys
     QMap<QByteArray, DistinctValues> variants; // vary-by parameter ("user" for private routes) → distinct values
 
-    void addMeasured(const QByteArray& key, qint64 bytes, qint64 pttlMs, int topKeys);
+    void addMeasured(const QByteArray& key, qint64 bytes, qint64 pttlMs, int topKeys); // pttlMs < -2: not read
     void merge(const GroupFigures& other, int topKeys);
 };
 
@@ -103,6 +103,7 @@ struct AnalysisReport
     QByteArray match; // SCAN MATCH pattern; empty: every key
     QString scope; // what was analysed when it was narrower than the pattern says ("tenant acme"); empty: the pattern
     int sampleEvery = 1; // 1: every key measured
+    bool ttlMeasured = true; // false: MEMORY USAGE alone; the TTL buckets and "TTL missing" are then empty
     int topKeys = 10;
     QDateTime startedAt;
     QDateTime finishedAt;

@@ -44,6 +44,13 @@ const QByteArray measureScript = QByteArrayLiteral("#!lua flags=no-writes\n"
                                                    "  r[2 * i + 3] = t\n"
                                                    "end\n"
                                                    "return r\n");
+// The same without the TTLs (Options::measureTtl off): {"lookups", 0, 0, memory1, memory2, …}, no lookup at all.
+const QByteArray memoryOnlyScript = QByteArrayLiteral("#!lua flags=no-writes\n"
+                                                      "local r = {'lookups', 0, 0}\n"
+                                                      "for i, k in ipairs(KEYS) do\n"
+                                                      "  r[i + 3] = redis.call('MEMORY', 'USAGE', k)\n"
+                                                      "end\n"
+                                                      "return r\n");
 
 } // namespace
 
@@ -88,6 +95,8 @@ bool KeyspaceAnalysis::isSampled(const QByteArray& key, int sampleEvery)
 std::optional<KeyspaceAnalysis::Measurement> KeyspaceAnalysis::measurementOf(
     const redis::Reply& memory, const redis::Reply& pttl)
 {
+    if (pttl.type() == redis::Reply::Type::Nil && memory.isInteger())
+        return Measurement {memory.integer(), ttlNotRead}; // measured without its TTL (measureTtl off)
     if (!memory.isInteger() || !pttl.isInteger() || pttl.integer() == -2)
         return std::nullopt;
     return Measurement {memory.integer(), pttl.integer()};
@@ -101,6 +110,7 @@ void KeyspaceAnalysis::start()
     m_report.server = m_client->options().host + u':' + QString::number(m_client->options().port);
     m_report.match = m_options.match;
     m_report.scope = m_options.scope;
+    m_report.ttlMeasured = m_options.measureTtl;
     m_report.sampleEvery = m_options.sampleEvery;
     m_report.topKeys = m_options.topKeys;
     m_report.startedAt = QDateTime::currentDateTimeUtc();
@@ -250,14 +260,15 @@ void KeyspaceAnalysis::sendScriptBatch(const QList<QByteArray>& keys)
     static const QByteArray evalRo = QByteArrayLiteral("EVAL_RO");
     QList<QByteArray> command;
     command.reserve(keys.size() + 3);
-    command << evalRo << measureScript << QByteArray::number(keys.size()) << keys;
+    command << evalRo << (m_options.measureTtl ? measureScript : memoryOnlyScript) << QByteArray::number(keys.size())
+            << keys;
     QElapsedTimer sent;
     sent.start();
     m_client->command(command, this, [this, generation = m_generation, keys, sent](const redis::Reply& reply) {
         if (generation != m_generation || !m_running)
             return;
         const auto& elements = reply.elements();
-        if (reply.isArray() && qsizetype(elements.size()) == 3 + 2 * keys.size()) {
+        if (reply.isArray() && qsizetype(elements.size()) == 3 + (m_options.measureTtl ? 2 : 1) * keys.size()) {
             onBatch(generation, keys, std::vector<redis::Reply>(elements.begin() + 3, elements.end()), sent.elapsed());
             return;
         }
@@ -286,7 +297,8 @@ void KeyspaceAnalysis::sendPipelinedBatch(const QList<QByteArray>& keys)
     commands.reserve(2 * keys.size());
     for (const QByteArray& key : keys) {
         commands.append({m_client, {memory, usage, key}});
-        commands.append({m_client, {pttl, key}});
+        if (m_options.measureTtl)
+            commands.append({m_client, {pttl, key}});
     }
     QElapsedTimer sent;
     sent.start();
@@ -302,9 +314,11 @@ void KeyspaceAnalysis::onBatch(
     if (generation != m_generation || !m_running)
         return;
     --m_batchesInFlight;
+    const std::size_t stride = m_options.measureTtl ? 2 : 1;
+    static const redis::Reply notRead = redis::Reply::nil();
     for (qsizetype i = 0; i < keys.size(); ++i) {
-        const redis::Reply& memory = replies[std::size_t(2 * i)];
-        const redis::Reply& ttl = replies[std::size_t(2 * i + 1)];
+        const redis::Reply& memory = replies[stride * std::size_t(i)];
+        const redis::Reply& ttl = m_options.measureTtl ? replies[stride * std::size_t(i) + 1] : notRead;
         for (const redis::Reply* reply : {&memory, &ttl}) {
             // A refusal (NOPERM, an unknown command) or a lost connection ends the analysis with the server's
             // words: figures that silently skip keys would lie.

@@ -393,7 +393,8 @@ void AnalysisPane::updateDetail()
     text += tr("Biggest keys (of %L1 measured):\n").arg(group->measured);
     for (const analysis::BigKey& big : group->biggest)
         text += u"  %1  %2  %3\n"_s.arg(locale.formattedDataSize(big.bytes).rightJustified(10),
-            model::describeTtlShort(big.pttlMs).rightJustified(9), model::displayBytes(big.key, 160));
+            (big.pttlMs < -2 ? u"–"_s : model::describeTtlShort(big.pttlMs)).rightJustified(9),
+            model::displayBytes(big.key, 160));
     if (!group->variants.isEmpty()) {
         QList<std::pair<qint64, QByteArray>> varied;
         for (auto it = group->variants.cbegin(); it != group->variants.cend(); ++it)
