@@ -32,6 +32,20 @@ QByteArrayView notGatewayLabel(model::KeyPlace::Kind kind)
     return "(other keys)";
 }
 
+// The group a key belongs to in each dimension, as views into the place (valid while it lives): a gateway key by its
+// tenant, venue and route, every other key by its kind in those three; the namespace for all.
+std::array<QByteArrayView, dimensionCount> labelsOf(const model::KeyPlace& place)
+{
+    if (place.kind == model::KeyPlace::Kind::Gateway)
+        return {place.tenant ? QByteArrayView(*place.tenant) : noLabel,
+            place.venue ? QByteArrayView(*place.venue) : noLabel, place.route, QByteArrayView("gateway")};
+    const QByteArrayView apart = notGatewayLabel(place.kind);
+    const QByteArrayView ns = place.kind == model::KeyPlace::Kind::Service ? QByteArrayView(place.serviceNamespace)
+        : place.kind == model::KeyPlace::Kind::CacheScope                  ? QByteArrayView("cachescope")
+                                                                           : QByteArrayView("other");
+    return {apart, apart, apart, ns};
+}
+
 // KEYS: the batch's keys. Replies {"lookups", hits, misses, memory1, pttl1, memory2, pttl2, …}: PTTL is a keyspace
 // lookup (-2: a miss), MEMORY USAGE is none. A missing key's MEMORY USAGE is false, which reaches us as a nil.
 const QByteArray measureScript = QByteArrayLiteral("#!lua flags=no-writes\n"
@@ -186,54 +200,43 @@ void KeyspaceAnalysis::count(const QByteArray& key)
 {
     ++m_report.total.keys;
     const model::KeyPlace place = m_grouping.place(key);
+    const auto labels = labelsOf(place);
+    std::array<GroupFigures*, dimensionCount> groups {};
+    for (int d = 0; d < dimensionCount; ++d) {
+        groups[std::size_t(d)] = &group(Dimension(d), labels[std::size_t(d)]);
+        ++groups[std::size_t(d)]->keys;
+    }
+    if (place.kind != model::KeyPlace::Kind::Gateway)
+        return;
     auto variant = [](GroupFigures& figures, QByteArrayView name, QByteArrayView value) {
         const auto found = figures.variants.find(QByteArray::fromRawData(name.data(), name.size()));
         (found != figures.variants.end() ? *found : figures.variants[name.toByteArray()]).add(value);
     };
-    switch (place.kind) {
-    case model::KeyPlace::Kind::Gateway: {
-        GroupFigures& tenant = group(Dimension::Tenant, place.tenant ? QByteArrayView(*place.tenant) : noLabel);
-        GroupFigures& route = group(Dimension::Route, place.route);
-        ++tenant.keys;
-        ++route.keys;
-        ++group(Dimension::Venue, place.venue ? QByteArrayView(*place.venue) : noLabel).keys;
-        ++group(Dimension::Namespace, "gateway").keys;
-        // Variant explosion: how many distinct values each vary-by parameter (and the user, on private routes)
-        // takes, per route and per tenant. Nearly every key is read in place; one with escaped bytes is decoded.
-        if (const auto& view = place.scope) {
-            for (const auto& [name, value] : view->vary) {
-                variant(route, name, value);
-                variant(tenant, name, value);
-            }
-            if (view->userId) {
-                variant(route, "user", *view->userId);
-                variant(tenant, "user", *view->userId);
-            }
-        } else if (const auto parsed = model::parseGatewayKey(key)) {
-            for (const model::VaryValue& vary : parsed->vary) {
-                const QByteArrayView value = vary.value ? QByteArrayView(*vary.value) : QByteArrayView("%none");
-                variant(route, vary.name, value);
-                variant(tenant, vary.name, value);
-            }
-            if (parsed->userId) {
-                variant(route, "user", *parsed->userId);
-                variant(tenant, "user", *parsed->userId);
-            }
+    // Each dimension has a hash of its own, so these stay valid while the others grow.
+    GroupFigures& tenant = *groups[std::size_t(Dimension::Tenant)];
+    GroupFigures& route = *groups[std::size_t(Dimension::Route)];
+    // Variant explosion: how many distinct values each vary-by parameter (and the user, on private routes)
+    // takes, per route and per tenant. Nearly every key is read in place; one with escaped bytes is decoded.
+    if (const auto& view = place.scope) {
+        for (const auto& [name, value] : view->vary) {
+            variant(route, name, value);
+            variant(tenant, name, value);
         }
-        return;
+        if (view->userId) {
+            variant(route, "user", *view->userId);
+            variant(tenant, "user", *view->userId);
+        }
+    } else if (const auto parsed = model::parseGatewayKey(key)) {
+        for (const model::VaryValue& vary : parsed->vary) {
+            const QByteArrayView value = vary.value ? QByteArrayView(*vary.value) : QByteArrayView("%none");
+            variant(route, vary.name, value);
+            variant(tenant, vary.name, value);
+        }
+        if (parsed->userId) {
+            variant(route, "user", *parsed->userId);
+            variant(tenant, "user", *parsed->userId);
+        }
     }
-    case model::KeyPlace::Kind::Service:
-        ++group(Dimension::Namespace, place.serviceNamespace).keys;
-        break;
-    case model::KeyPlace::Kind::CacheScope:
-        ++group(Dimension::Namespace, "cachescope").keys;
-        break;
-    case model::KeyPlace::Kind::Other:
-        ++group(Dimension::Namespace, "other").keys;
-        break;
-    }
-    for (Dimension dimension : {Dimension::Tenant, Dimension::Venue, Dimension::Route})
-        ++group(dimension, notGatewayLabel(place.kind)).keys;
 }
 
 void KeyspaceAnalysis::sendBatches()
@@ -349,27 +352,10 @@ void KeyspaceAnalysis::measure(const QByteArray& key, qint64 bytes, qint64 pttlM
     m_report.total.addMeasured(key, bytes, pttlMs, top);
     const model::KeyPlace place = m_grouping.place(key);
     const bool persistentAgainstRules = pttlMs == -1 && mustExpire(place);
-    QVarLengthArray<GroupFigures*, 4> groups;
-    switch (place.kind) {
-    case model::KeyPlace::Kind::Gateway:
-        groups = {&group(Dimension::Tenant, place.tenant ? QByteArrayView(*place.tenant) : noLabel),
-            &group(Dimension::Venue, place.venue ? QByteArrayView(*place.venue) : noLabel),
-            &group(Dimension::Route, place.route), &group(Dimension::Namespace, "gateway")};
-        break;
-    case model::KeyPlace::Kind::Service:
-        groups = {&group(Dimension::Namespace, place.serviceNamespace)};
-        break;
-    case model::KeyPlace::Kind::CacheScope:
-        groups = {&group(Dimension::Namespace, "cachescope")};
-        break;
-    case model::KeyPlace::Kind::Other:
-        groups = {&group(Dimension::Namespace, "other")};
-        break;
-    }
-    if (place.kind != model::KeyPlace::Kind::Gateway) {
-        for (Dimension dimension : {Dimension::Tenant, Dimension::Venue, Dimension::Route})
-            groups.append(&group(dimension, notGatewayLabel(place.kind)));
-    }
+    const auto labels = labelsOf(place);
+    std::array<GroupFigures*, dimensionCount> groups {};
+    for (int d = 0; d < dimensionCount; ++d)
+        groups[std::size_t(d)] = &group(Dimension(d), labels[std::size_t(d)]);
     for (GroupFigures* figures : groups) {
         figures->addMeasured(key, bytes, pttlMs, top);
         if (persistentAgainstRules)
