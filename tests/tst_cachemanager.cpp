@@ -112,6 +112,12 @@ private Q_SLOTS:
         QCOMPARE(decoded->expiresAtMs, 1234567890123);
         QCOMPARE(decoded->loadMs, 42u);
         QVERIFY(!decoded->foreign);
+        // The payload shares the stored bytes: still '\0'-terminated, and writing to it leaves them alone.
+        QCOMPARE(decoded->payload.constData()[decoded->payload.size()], '\0');
+        QByteArray written = decoded->payload;
+        written.append("tail");
+        written[0] = 'X';
+        QCOMPARE(CacheEnvelope::decode(stored)->payload, payload);
         // Damaged envelopes are never served.
         QVERIFY(!CacheEnvelope::decode(stored.first(10)));
         QByteArray badFlags = stored;

@@ -150,6 +150,37 @@ private Q_SLOTS:
         static const char expected[] = "*3\r\n$3\r\nSET\r\n$4\r\nk\x00\r\n\r\n$0\r\n\r\n";
         QCOMPARE(encoded, QByteArray(expected, sizeof(expected) - 1));
     }
+
+    // Lengths are written digit by digit: each row crosses a place where the number of digits changes.
+    void encoderWritesEveryLength_data()
+    {
+        QTest::addColumn<int>("argumentCount");
+        QTest::addColumn<int>("argumentSize");
+        QTest::addColumn<QByteArray>("header"); // "*<count>\r\n$<size>\r\n", as written by hand
+        QTest::newRow("one empty") << 1 << 0 << QByteArray("*1\r\n$0\r\n");
+        QTest::newRow("9 of 9") << 9 << 9 << QByteArray("*9\r\n$9\r\n");
+        QTest::newRow("10 of 10") << 10 << 10 << QByteArray("*10\r\n$10\r\n");
+        QTest::newRow("99 of 99") << 99 << 99 << QByteArray("*99\r\n$99\r\n");
+        QTest::newRow("100 of 100") << 100 << 100 << QByteArray("*100\r\n$100\r\n");
+        QTest::newRow("2 of 1000000") << 2 << 1000000 << QByteArray("*2\r\n$1000000\r\n");
+    }
+
+    void encoderWritesEveryLength()
+    {
+        QFETCH(int, argumentCount);
+        QFETCH(int, argumentSize);
+        QFETCH(QByteArray, header);
+        QList<QByteArray> arguments;
+        for (int i = 0; i < argumentCount; ++i)
+            arguments.append(QByteArray(argumentSize, char('a' + i % 26)));
+        QByteArray expected = header.left(header.indexOf('$'));
+        for (const QByteArray& argument : arguments)
+            expected += header.mid(header.indexOf('$')) + argument + "\r\n";
+        QCOMPARE(encodeCommand(arguments), expected);
+        QByteArray appended("*1\r\n$4\r\nPING\r\n"); // a command already in the buffer stays as it was
+        appendCommand(appended, arguments);
+        QCOMPARE(appended, "*1\r\n$4\r\nPING\r\n" + expected);
+    }
 };
 
 QTEST_GUILESS_MAIN(TestReplyReader)

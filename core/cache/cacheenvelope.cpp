@@ -2,6 +2,8 @@
 
 #include <QtEndian>
 
+#include <cstring>
+
 namespace cachescope::cache {
 
 namespace {
@@ -32,7 +34,7 @@ QByteArray CacheEnvelope::encode(qsizetype compressionThreshold) const
 std::optional<CacheEnvelope> CacheEnvelope::decodeHeader(const QByteArray& stored, bool* compressed)
 {
     CacheEnvelope envelope;
-    if (!stored.startsWith(QByteArrayView(magic, 4))) {
+    if (stored.size() < 4 || memcmp(stored.constData(), magic, 4) != 0) {
         envelope.foreign = true;
         return envelope;
     }
@@ -60,7 +62,11 @@ std::optional<CacheEnvelope> CacheEnvelope::decode(const QByteArray& stored)
         envelope->payload = stored;
         return envelope;
     }
-    QByteArray body = stored.sliced(headerSize);
+    // The payload shares the stored bytes instead of copying them: it runs to their end, so it stays
+    // '\0'-terminated like any QByteArray, and writing to it detaches as usual.
+    QByteArray body = stored;
+    body.data_ptr().ptr += headerSize;
+    body.data_ptr().size -= headerSize;
     if (compressed) {
         // qUncompress allocates the size the first 4 bytes claim before inflating: a damaged or hostile value could
         // claim 4 GiB. Deflate never shrinks data more than about 1032:1, so a larger claim cannot be true.

@@ -11,6 +11,7 @@
 #include <QTimer>
 
 #include <cmath>
+#include <cstring>
 #include <memory>
 
 namespace cachescope::cache {
@@ -45,23 +46,67 @@ CacheManager::CacheManager(redis::Client* connection, Options options, QObject* 
 {
 }
 
-const StatsLabels& CacheManager::statsLabelsFor(const QByteArray& key, const StatsLabels& given) const
+CacheManager::~CacheManager()
 {
-    if (!given.ns.isEmpty() || !given.route.isEmpty())
-        return given;
-    // This runs on every operation: the namespace (what precedes the first ':') is found among the label
-    // sets made before and returned by reference, so nothing is allocated or copied.
+    qDeleteAll(m_flights);
+}
+
+CacheManager::Flight* CacheManager::startFlight(const QByteArray& key)
+{
+    std::unique_ptr<Flight> flight;
+    if (m_spareFlights.empty()) {
+        flight = std::make_unique<Flight>();
+    } else {
+        flight = std::move(m_spareFlights.back());
+        m_spareFlights.pop_back();
+    }
+    flight->key = key;
+    return flight.release();
+}
+
+void CacheManager::endFlight(Flight* flight)
+{
+    // Out of m_flights already; kept for the next getOrSet (as many as were ever in flight at once, up to a bound).
+    // The callbacks and the loader go now, with whatever they hold; the key and options are only bytes, replaced
+    // when the flight is used again.
+    std::unique_ptr<Flight> owned(flight);
+    if (m_spareFlights.size() >= 4096)
+        return;
+    owned->waiters.clear();
+    owned->loader = nullptr;
+    m_spareFlights.push_back(std::move(owned));
+}
+
+const StatsLabels& CacheManager::namespaceLabelsFor(const QByteArray& key) const
+{
+    if (m_lastNamespace.labels && key.size() > m_lastNamespace.length && key.constData()[m_lastNamespace.length] == ':'
+        && QByteArrayView(key.constData(), m_lastNamespace.length) == m_lastNamespace.labels->ns)
+        return *m_lastNamespace.labels; // a namespace longer than 8 bytes, or a key shorter than 8
     const qsizetype colon = key.indexOf(':');
     const QByteArrayView ns = colon > 0 ? QByteArrayView(key.constData(), colon) : QByteArrayView("(none)");
     for (const StatsLabels& known : m_namespaceLabels) {
         if (known.ns == ns)
-            return known;
+            return rememberNamespace(known);
     }
     if (m_namespaceLabels.size() >= 256) // keys of unbounded shapes: count the rest together
         return m_namespaceLabels.back();
     m_namespaceLabels.push_back(
         StatsLabels {m_namespaceLabels.size() == 255 ? QByteArray("(other)") : ns.toByteArray(), {}, {}, {}});
-    return m_namespaceLabels.back();
+    return m_namespaceLabels.size() == 256 ? m_namespaceLabels.back() : rememberNamespace(m_namespaceLabels.back());
+}
+
+const StatsLabels& CacheManager::rememberNamespace(const StatsLabels& labels) const
+{
+    const qsizetype length = labels.ns.size();
+    m_lastNamespace.labels = length > 0 ? &labels : nullptr; // "(none)" has no ':' after it: never matched
+    m_lastNamespace.length = length;
+    m_lastNamespace.word = 0;
+    m_lastNamespace.mask = 0;
+    if (length <= 8) {
+        memcpy(&m_lastNamespace.word, labels.ns.constData(), size_t(length));
+        memset(&m_lastNamespace.mask, 0xff, size_t(length));
+    }
+    return labels;
 }
 
 void CacheManager::record(const StatsLabels& labels, StatsEvent event, qint64 loadMs)
@@ -77,8 +122,8 @@ void CacheManager::get(const QByteArray& key, const QObject* context, ResultCall
             CacheResult {CacheResult::Status::Error, std::nullopt, u"no connection"_s});
         return;
     }
-    m_connection->command(
-        {"GET", key}, context, [this, key, given, callback = std::move(callback)](const redis::Reply& r) {
+    m_connection->command({QByteArrayLiteral("GET"), key}, context,
+        [this, key, given, callback = std::move(callback)](const redis::Reply& r) {
             CacheResult result;
             if (r.isError()) {
                 result.status = CacheResult::Status::Error;
@@ -144,40 +189,54 @@ void CacheManager::store(const QByteArray& key, const CacheEnvelope& envelope, c
 void CacheManager::getOrSet(
     const QByteArray& key, Loader loader, const SetOptions& options, const QObject* context, ResultCallback callback)
 {
-    auto existing = m_flights.find(key);
-    if (existing != m_flights.end()) {
-        existing->waiters.push_back({context, context != nullptr, std::move(callback)});
+    Flight*& slot = m_flights[key]; // one lookup to join a flight or to start one
+    if (slot) {
+        slot->waiters.push_back({context, context != nullptr, std::move(callback)});
         return;
     }
     if (!m_connection) {
+        m_flights.remove(key);
         callLater(this, context, std::move(callback),
             CacheResult {CacheResult::Status::Error, std::nullopt, u"no connection"_s});
         return;
     }
-    Flight& flight = m_flights[key];
-    flight.waiters.push_back({context, context != nullptr, std::move(callback)});
-    flight.loader = std::move(loader);
-    flight.options = options;
-    m_connection->command({"GET", key}, this, [this, key](const redis::Reply& reply) { onFlightRead(key, reply); });
+    Flight* flight = startFlight(key);
+    slot = flight;
+    flight->waiters.push_back({context, context != nullptr, std::move(callback)});
+    flight->loader = std::move(loader);
+    flight->options = options;
+    // The flight lives until its GET is answered (it ends in onFlightRead or after the load that follows), and the
+    // callback is not called once this manager is gone: the pointer is safe to keep. The arguments' list is reused
+    // (command() encodes or copies them before it returns), so the GET allocates no list of its own.
+    m_getArguments[1] = key;
+    m_connection->command(
+        m_getArguments, this, [this, flight](const redis::Reply& reply) { onFlightRead(flight, reply); });
+    m_getArguments[1] = QByteArray();
 }
 
 bool CacheManager::shouldRefreshEarly(const CacheEnvelope& envelope, qint64 now)
 {
     if (m_options.xfetchBeta <= 0 || envelope.foreign || envelope.loadMs == 0)
         return false;
+    // The draw below is at least the smallest normal double, so the gap is at most loadMs * beta * 708.4: a value
+    // further than that from its expiry cannot be refreshed, and the draw (a log and a random number on every hit)
+    // is skipped. The outcome is the same; only fewer random numbers are used.
+    static const double largestMinusLog = -std::log(std::numeric_limits<double>::min());
+    const double largestGap = double(envelope.loadMs) * m_options.xfetchBeta * largestMinusLog;
+    if (double(now) + largestGap < double(envelope.expiresAtMs))
+        return false;
     std::uniform_real_distribution<double> uniform(std::numeric_limits<double>::min(), 1.0);
     const double gap = -double(envelope.loadMs) * m_options.xfetchBeta * std::log(uniform(m_random));
     return double(now) + gap >= double(envelope.expiresAtMs);
 }
 
-void CacheManager::onFlightRead(const QByteArray& key, const redis::Reply& reply)
+void CacheManager::onFlightRead(Flight* flight, const redis::Reply& reply)
 {
-    auto it = m_flights.find(key);
-    if (it == m_flights.end())
-        return;
+    const QByteArray& key = flight->key;
+    Q_ASSERT(m_flights.value(key) == flight);
     if (reply.isError() && reply.errorKind() != redis::ErrorKind::WrongType) {
         // Redis is unreachable: load anyway, so the service keeps answering without its cache.
-        load(key, it->loader, it->options, std::nullopt, false);
+        load(key, flight->loader, flight->options, std::nullopt, false);
         return;
     }
     const qint64 now = nowMs();
@@ -191,28 +250,30 @@ void CacheManager::onFlightRead(const QByteArray& key, const redis::Reply& reply
             result.value = envelope->payload;
         const bool outdatedRead = envelope->expiresAtMs < m_refreshedExpiry.value(key, 0);
         const bool refresh = !envelope->negative && !outdatedRead && shouldRefreshEarly(*envelope, now);
-        Flight flight = m_flights.take(key);
+        m_flights.remove(key);
         if (refresh && !m_refreshing.contains(key)) {
             // Early refresh in the background: callers keep getting the current value meanwhile.
             m_refreshing.insert(key, {});
             ++m_earlyRefreshes;
-            load(key, flight.loader, flight.options, std::nullopt, true);
+            load(key, flight->loader, flight->options, std::nullopt, true);
         }
-        deliver(flight.waiters, result, statsLabelsFor(key, flight.options.labels));
+        deliver(flight->waiters, result, key, flight->options.labels);
+        endFlight(flight);
         return;
     }
     const auto refresh = m_refreshing.find(key);
     if (refresh != m_refreshing.end()) {
         // Expired while its early refresh is still loading: wait for that load instead of starting another.
-        Flight flight = m_flights.take(key);
-        for (Waiter& waiter : flight.waiters)
+        m_flights.remove(key);
+        for (Waiter& waiter : flight->waiters)
             refresh->push_back(std::move(waiter));
+        endFlight(flight);
         return;
     }
     std::optional<CacheEnvelope> stale; // expired but within grace: served if the reload fails
     if (envelope && !envelope->negative)
         stale = envelope;
-    load(key, it->loader, it->options, stale, false);
+    load(key, flight->loader, flight->options, stale, false);
 }
 
 void CacheManager::load(const QByteArray& key, const Loader& loader, const SetOptions& options,
@@ -275,7 +336,7 @@ void CacheManager::onLoaded(const QByteArray& key, const SetOptions& options, co
             m_refreshedExpiry.insert(
                 key, nowMs() + duration_cast<milliseconds>(options.ttl.value_or(m_options.defaultTtl)).count() - 1);
         }
-        deliver(m_refreshing.take(key), result, labels);
+        deliver(m_refreshing.take(key), result, key, options.labels);
     } else {
         finishFlight(key, result);
     }
@@ -283,21 +344,27 @@ void CacheManager::onLoaded(const QByteArray& key, const SetOptions& options, co
 
 void CacheManager::finishFlight(const QByteArray& key, const CacheResult& result)
 {
-    const Flight flight = m_flights.take(key);
-    deliver(flight.waiters, result, statsLabelsFor(key, flight.options.labels));
+    Flight* flight = m_flights.take(key);
+    if (!flight)
+        return;
+    deliver(flight->waiters, result, key, flight->options.labels);
+    endFlight(flight);
 }
 
-void CacheManager::deliver(const std::vector<Waiter>& waiters, const CacheResult& result, const StatsLabels& labels)
+void CacheManager::deliver(
+    const std::vector<Waiter>& waiters, const CacheResult& result, const QByteArray& key, const StatsLabels& given)
 {
     // One hit or miss per request answered, coalesced ones included: the stored stats count what callers got,
     // and equal what a client that counts its own answers (cachesim) reports.
     const StatsEvent event = result.status == CacheResult::Status::Hit ? StatsEvent::Hit
         : result.status == CacheResult::Status::NegativeHit            ? StatsEvent::NegativeHit
                                                                        : StatsEvent::Miss;
+    const StatsLabels* labels = m_stats ? &statsLabelsFor(key, given) : nullptr; // only when they are recorded
     for (const Waiter& waiter : waiters) {
         if (waiter.guarded && !waiter.context)
             continue;
-        record(labels, event);
+        if (labels && m_stats)
+            m_stats->record(*labels, event);
         waiter.callback(result);
     }
 }

@@ -11,8 +11,10 @@
 #include <QString>
 
 #include <chrono>
+#include <cstring>
 #include <deque>
 #include <functional>
+#include <memory>
 #include <optional>
 #include <random>
 #include <vector>
@@ -101,6 +103,7 @@ public:
     };
 
     CacheManager(redis::Client* connection, Options options, QObject* parent = nullptr);
+    ~CacheManager() override;
 
     void setStatsRecorder(StatsRecorder* recorder)
     {
@@ -124,7 +127,26 @@ public:
     void invalidate(const QByteArray& pattern, const QObject* context, CountCallback callback);
 
     // The labels an operation on `key` is counted under: `given`, or the key's namespace.
-    const StatsLabels& statsLabelsFor(const QByteArray& key, const StatsLabels& given) const;
+    //
+    // Inline: this runs on every operation, and with stats on it must stay a small part of a cached getOrSet. The
+    // namespace (what precedes the first ':') is found among the label sets made before and returned by reference,
+    // so nothing is allocated or copied. The one found last is tried first: most operations in a row share a
+    // namespace, and a namespace holds no ':', so a key that starts with it and a ':' has it as its namespace. A
+    // namespace of up to 8 bytes is compared as one masked word.
+    const StatsLabels& statsLabelsFor(const QByteArray& key, const StatsLabels& given) const
+    {
+        if (!given.ns.isEmpty() || !given.route.isEmpty())
+            return given;
+        const LastNamespace& last = m_lastNamespace;
+        if (last.labels && last.length <= 8 && key.size() >= 8 && key.size() > last.length) {
+            const char* bytes = key.constData();
+            quint64 word;
+            memcpy(&word, bytes, 8);
+            if ((word & last.mask) == last.word && bytes[last.length] == ':')
+                return *last.labels;
+        }
+        return namespaceLabelsFor(key);
+    }
 
     // Loader calls so far, and how many of them were early (XFetch) refreshes: for tests and stats.
     qint64 loaderCalls() const
@@ -143,9 +165,12 @@ private:
         bool guarded = false;
         ResultCallback callback;
     };
+    // A getOrSet in progress for one key. Flights are reused (m_spareFlights), so a cached getOrSet allocates no
+    // flight and no waiter list, and the GET's callback captures only two pointers (no allocation either).
     struct Flight
     {
-        std::vector<Waiter> waiters;
+        QByteArray key;
+        std::vector<Waiter> waiters; // keeps its capacity from one use to the next
         Loader loader;
         SetOptions options;
     };
@@ -157,7 +182,9 @@ private:
         CountCallback callback;
     };
 
-    void onFlightRead(const QByteArray& key, const redis::Reply& reply);
+    Flight* startFlight(const QByteArray& key); // a spare flight if there is one; not in m_flights yet
+    void endFlight(Flight* flight);
+    void onFlightRead(Flight* flight, const redis::Reply& reply);
     void invalidateTagsFrom(
         const QList<QByteArray>& tags, qsizetype index, qint64 deletedSoFar, GuardedCountCallback done);
     void load(const QByteArray& key, const Loader& loader, const SetOptions& options,
@@ -165,7 +192,9 @@ private:
     void onLoaded(const QByteArray& key, const SetOptions& options, const std::optional<CacheEnvelope>& stale,
         bool earlyRefresh, qint64 loadMs, LoadResult loaded);
     void finishFlight(const QByteArray& key, const CacheResult& result);
-    void deliver(const std::vector<Waiter>& waiters, const CacheResult& result, const StatsLabels& labels);
+    // Answers the waiters, each counted under the labels of `key` (statsLabelsFor) when stats are recorded.
+    void deliver(
+        const std::vector<Waiter>& waiters, const CacheResult& result, const QByteArray& key, const StatsLabels& given);
     void store(const QByteArray& key, const CacheEnvelope& envelope, const SetOptions& options, const QObject* context,
         std::function<void(QString)> callback);
     bool shouldRefreshEarly(const CacheEnvelope& envelope, qint64 nowMs);
@@ -174,7 +203,9 @@ private:
     QPointer<redis::Client> m_connection;
     Options m_options;
     StatsRecorder* m_stats = nullptr;
-    QHash<QByteArray, Flight> m_flights; // getOrSet in progress per key
+    QHash<QByteArray, Flight*> m_flights; // getOrSet in progress per key, owned
+    QList<QByteArray> m_getArguments {QByteArrayLiteral("GET"), QByteArray()};
+    std::vector<std::unique_ptr<Flight>> m_spareFlights;
     // Early refreshes in progress, with the callers that found the value expired before the refresh ended.
     QHash<QByteArray, std::vector<Waiter>> m_refreshing;
     // The expiry each recent refresh wrote: a read sent before the refresh landed shows the old value and
@@ -182,6 +213,17 @@ private:
     QHash<QByteArray, qint64> m_refreshedExpiry;
     std::mt19937_64 m_random;
     mutable std::deque<StatsLabels> m_namespaceLabels; // stable addresses: returned by reference
+    // The namespace labels found last, with their first 8 bytes as a word and a mask (see statsLabelsFor).
+    struct LastNamespace
+    {
+        const StatsLabels* labels = nullptr;
+        qsizetype length = 0;
+        quint64 word = 0;
+        quint64 mask = 0;
+    };
+    mutable LastNamespace m_lastNamespace;
+    const StatsLabels& rememberNamespace(const StatsLabels& labels) const;
+    const StatsLabels& namespaceLabelsFor(const QByteArray& key) const; // statsLabelsFor, the rest
     qint64 m_loaderCalls = 0;
     qint64 m_earlyRefreshes = 0;
 };

@@ -6,6 +6,7 @@
 #include <QDateTime>
 
 #include <algorithm>
+#include <cstring>
 #include <memory>
 
 namespace cachescope::cache {
@@ -71,12 +72,20 @@ StatsRecorder::~StatsRecorder()
     flush(); // the last interval's counts are written while the connection can still take them
 }
 
-void StatsRecorder::record(const StatsLabels& labels, StatsEvent event, qint64 loadMs)
+void StatsRecorder::forgetRecent()
 {
-    StatsCounters& counters = m_pending[labels];
-    ++counters.events[std::size_t(event)];
-    if (loadMs > 0)
-        counters.loadMsTotal += loadMs;
+    for (RecentLabels& recent : m_recent)
+        recent.counters = nullptr;
+}
+
+StatsCounters* StatsRecorder::countersFor(const StatsLabels& labels, RecentLabels& recent)
+{
+    const qsizetype before = m_pending.size();
+    StatsCounters* counters = &m_pending[labels];
+    if (m_pending.size() != before)
+        forgetRecent(); // an insertion may have moved the entries the others point to
+    recent = {&labels, labels, counters};
+    return counters;
 }
 
 QList<QList<QByteArray>> StatsRecorder::reconcile(const StatsTier& tier, TierState& state, const ByDimension& interval)
@@ -161,8 +170,10 @@ void StatsRecorder::flush(std::function<void(const FlushResult&)> done)
         }
         counters = StatsCounters(); // keep the entry: no allocation next interval
     }
-    if (m_pending.size() > 100000)
+    if (m_pending.size() > 100000) {
         m_pending.clear(); // a long tail of one-off label sets must not grow without bound
+        forgetRecent();
+    }
     for (std::size_t d = 0; d < interval.size(); ++d) {
         for (auto it = interval[d].cbegin(); it != interval[d].cend(); ++it)
             m_lifetime[d][it.key()] += it.value();

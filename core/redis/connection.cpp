@@ -9,6 +9,8 @@
 #include <QSslSocket>
 #include <QTcpSocket>
 
+#include <utility>
+
 namespace cachescope::redis {
 
 using namespace Qt::StringLiterals;
@@ -255,7 +257,6 @@ void Connection::command(const QList<QByteArray>& arguments, const QObject* cont
     pending.callback = std::move(callback);
     pending.context = context;
     pending.guarded = context != nullptr;
-    pending.since = Clock::now();
 
     if (arguments.isEmpty()) {
         deliverLater(std::move(pending), Reply::clientError(ErrorKind::Generic, u"empty command"_s));
@@ -276,11 +277,16 @@ void Connection::command(const QList<QByteArray>& arguments, const QObject* cont
     }
     pending.lookup = lookupKindOf(arguments);
     pending.argumentCount = int(arguments.size());
-    QByteArray encoded = encodeCommand(arguments);
-    if (m_state == State::Ready) {
-        writeCommand(encoded, std::move(pending));
+    if (m_state == State::Ready && m_socket) {
+        // The hot path: encoded straight into the outgoing buffer, no QByteArray of its own.
+        if (m_inFlight.empty())
+            m_lastProgress = Clock::now();
+        m_inFlight.push_back(std::move(pending));
+        appendCommand(m_outgoing, arguments);
+        scheduleFlush();
     } else {
-        m_waiting.push_back({std::move(encoded), std::move(pending)});
+        pending.since = Clock::now();
+        m_waiting.push_back({encodeCommand(arguments), std::move(pending)});
     }
     if (!m_commandTimer.isActive())
         rearmCommandTimer();
@@ -291,13 +297,38 @@ void Connection::writeCommand(const QByteArray& encoded, Pending pending)
     if (!m_socket || m_state == State::Disconnected || m_state == State::Connecting
         || m_state == State::WaitingToReconnect) {
         // Never reached while the state is kept first (see transportFailed); if it were, the command waits.
+        if (pending.since == Clock::time_point())
+            pending.since = Clock::now();
         m_waiting.push_back({encoded, std::move(pending)});
         return;
     }
     if (m_inFlight.empty())
         m_lastProgress = Clock::now();
     m_inFlight.push_back(std::move(pending));
-    m_socket->write(encoded);
+    m_outgoing.append(encoded);
+    scheduleFlush();
+}
+
+void Connection::scheduleFlush()
+{
+    // Commands issued in one pass of the event loop (typically from the callbacks of one read) leave in one write:
+    // one copy into the socket and one send instead of one per command. All writes go through m_outgoing, so the
+    // bytes leave in the order of m_inFlight.
+    if (m_flushQueued)
+        return;
+    m_flushQueued = true;
+    QMetaObject::invokeMethod(this, &Connection::flushOutgoing, Qt::QueuedConnection);
+}
+
+void Connection::flushOutgoing()
+{
+    m_flushQueued = false;
+    if (!m_socket || m_outgoing.isEmpty())
+        return;
+    SignalDepthGuard guard(this, m_socketSignalDepth); // a failing write may signal an error synchronously
+    m_socket->write(std::exchange(m_outgoing, QByteArray()));
+    if (m_socket)
+        m_socket->flush();
 }
 
 void Connection::onReadyRead()
@@ -306,8 +337,7 @@ void Connection::onReadyRead()
     const auto generation = m_generation;
     QPointer<Connection> self(this);
 
-    const QByteArray data = m_socket->readAll();
-    m_reader->feed(data.constData(), data.size());
+    m_reader->feed(m_socket->readAll());
     for (;;) {
         Reply reply;
         const auto status = m_reader->next(&reply);
@@ -421,6 +451,7 @@ void Connection::scheduleReconnect()
 void Connection::dropSocket()
 {
     ++m_generation;
+    m_outgoing.clear(); // commands for the socket that is gone; their callbacks are failed by the caller
     if (!m_socket)
         return;
     m_socket->disconnect(this);

@@ -100,7 +100,7 @@ private:
         bool guarded = false;
         LookupKind lookup = LookupKind::None;
         int argumentCount = 0;
-        std::chrono::steady_clock::time_point since;
+        std::chrono::steady_clock::time_point since; // set when it starts waiting (m_waiting)
     };
     struct Waiting
     {
@@ -114,6 +114,8 @@ private:
     void onSocketError();
     void onCommandTimer();
     void writeCommand(const QByteArray& encoded, Pending pending);
+    void scheduleFlush();
+    void flushOutgoing();
     void sendHandshake();
     void becomeReady();
     void failHandshake(const Reply& reply);
@@ -148,6 +150,8 @@ private:
     Callback m_pushHandler;
     std::deque<Pending> m_inFlight;
     std::deque<Waiting> m_waiting;
+    QByteArray m_outgoing; // encoded commands of m_inFlight not yet written to the socket
+    bool m_flushQueued = false;
     int m_handshakeRemaining = 0;
     bool m_handshakeFailed = false;
     bool m_everReady = false;

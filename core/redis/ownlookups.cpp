@@ -1,5 +1,7 @@
 #include "redis/ownlookups.h"
 
+#include <string_view>
+
 #include "redis/reply.h"
 
 #include <QHash>
@@ -12,7 +14,7 @@ namespace cachescope::redis {
 namespace {
 struct NamedKind
 {
-    const char* name;
+    std::string_view name;
     LookupKind kind;
 };
 
@@ -63,6 +65,21 @@ LookupCount one(bool miss)
 }
 } // namespace
 
+namespace {
+// ASCII only, like the server's own command lookup; `upper` is one of the upper-case names above.
+bool sameNameIgnoringCase(const char* given, std::string_view upper)
+{
+    for (std::size_t i = 0; i < upper.size(); ++i) {
+        char c = given[i];
+        if (c >= 'a' && c <= 'z')
+            c = char(c - 'a' + 'A');
+        if (c != upper[i])
+            return false;
+    }
+    return true;
+}
+} // namespace
+
 LookupKind lookupKindOf(const QList<QByteArray>& arguments)
 {
     if (arguments.isEmpty())
@@ -71,7 +88,8 @@ LookupKind lookupKindOf(const QList<QByteArray>& arguments)
     if (name.size() < 3 || name.size() > 13)
         return LookupKind::None;
     for (const NamedKind& named : namedKinds) {
-        if (qstrnicmp(name.constData(), name.size(), named.name, -1) == 0)
+        // Every command sent asks this: the length rules out all but a few names before any comparison.
+        if (qsizetype(named.name.size()) == name.size() && sameNameIgnoringCase(name.constData(), named.name))
             return named.kind;
     }
     return LookupKind::None;

@@ -2,6 +2,7 @@
 
 #include <hiredis/read.h>
 
+#include <algorithm>
 #include <new>
 
 namespace cachescope::redis {
@@ -11,7 +12,8 @@ using namespace Qt::StringLiterals;
 namespace {
 
 // A child is built in place inside its parent's pre-sized element vector, so the pointer hiredis keeps for
-// a nested array stays valid; only the root is heap-allocated and later freed by hiredis or by next().
+// a nested array stays valid; only the root is on the heap, freed by hiredis or handed back by next() to be
+// reused for the next reply (the reader's privdata points to that spare), so a reply costs no allocation of its own.
 void* place(const redisReadTask* task, Reply&& reply) noexcept
 {
     try {
@@ -20,6 +22,11 @@ void* place(const redisReadTask* task, Reply&& reply) noexcept
             Reply& slot = parent->elements()[static_cast<std::size_t>(task->idx)];
             slot = std::move(reply);
             return &slot;
+        }
+        if (auto* spare = static_cast<std::unique_ptr<Reply>*>(task->privdata); spare && *spare) {
+            Reply* root = spare->release();
+            *root = std::move(reply);
+            return root;
         }
         return new Reply(std::move(reply));
     } catch (const std::bad_alloc&) {
@@ -84,26 +91,52 @@ ReplyReader::ReplyReader()
 {
     if (!m_reader)
         throw std::bad_alloc();
+    m_reader->privdata = &m_spareRoot;
 }
 
 ReplyReader::~ReplyReader() = default;
 
 void ReplyReader::feed(const char* data, qsizetype size)
 {
-    // On failure the reader records the error and next() reports it.
-    redisReaderFeed(m_reader.get(), data, static_cast<size_t>(size));
+    if (m_unfedFrom > 0) {
+        m_unfed.remove(0, m_unfedFrom);
+        m_unfedFrom = 0;
+    }
+    m_unfed.append(data, size);
+}
+
+void ReplyReader::feed(QByteArray bytes)
+{
+    if (m_unfedFrom >= m_unfed.size()) {
+        m_unfed = std::move(bytes);
+        m_unfedFrom = 0;
+    } else {
+        feed(bytes.constData(), bytes.size());
+    }
 }
 
 ReplyReader::Status ReplyReader::next(Reply* reply)
 {
-    void* object = nullptr;
-    if (redisReaderGetReply(m_reader.get(), &object) != REDIS_OK)
-        return Status::Error;
-    if (!object)
-        return Status::NeedMoreData;
-    std::unique_ptr<Reply> owned(static_cast<Reply*>(object));
-    *reply = std::move(*owned);
-    return Status::HaveReply;
+    for (;;) {
+        void* object = nullptr;
+        if (redisReaderGetReply(m_reader.get(), &object) != REDIS_OK)
+            return Status::Error;
+        if (object) {
+            std::unique_ptr<Reply> owned(static_cast<Reply*>(object));
+            *reply = std::move(*owned);
+            m_spareRoot = std::move(owned);
+            return Status::HaveReply;
+        }
+        if (m_unfedFrom >= m_unfed.size()) {
+            m_unfed.clear();
+            m_unfedFrom = 0;
+            return Status::NeedMoreData;
+        }
+        const qsizetype slice = std::min(feedSlice, m_unfed.size() - m_unfedFrom);
+        // On failure the reader records the error and the next redisReaderGetReply reports it.
+        redisReaderFeed(m_reader.get(), m_unfed.constData() + m_unfedFrom, static_cast<size_t>(slice));
+        m_unfedFrom += slice;
+    }
 }
 
 QString ReplyReader::errorString() const
