@@ -102,6 +102,7 @@ const StatsLabels& CacheManager::rememberNamespace(const StatsLabels& labels) co
     m_lastNamespace.length = length;
     m_lastNamespace.word = 0;
     m_lastNamespace.mask = 0;
+    m_lastNamespace.handle = {};
     if (length <= 8) {
         memcpy(&m_lastNamespace.word, labels.ns.constData(), size_t(length));
         memset(&m_lastNamespace.mask, 0xff, size_t(length));
@@ -359,12 +360,10 @@ void CacheManager::deliver(
     const StatsEvent event = result.status == CacheResult::Status::Hit ? StatsEvent::Hit
         : result.status == CacheResult::Status::NegativeHit            ? StatsEvent::NegativeHit
                                                                        : StatsEvent::Miss;
-    const StatsLabels* labels = m_stats ? &statsLabelsFor(key, given) : nullptr; // only when they are recorded
     for (const Waiter& waiter : waiters) {
         if (waiter.guarded && !waiter.context)
             continue;
-        if (labels && m_stats)
-            m_stats->record(*labels, event);
+        recordAnswer(key, given, event);
         waiter.callback(result);
     }
 }

@@ -2,6 +2,7 @@
 
 #include "cache/cacheenvelope.h"
 #include "cache/statsevent.h"
+#include "cache/statsrecorder.h"
 
 #include <QByteArray>
 #include <QHash>
@@ -25,8 +26,6 @@ class Reply;
 }
 
 namespace cachescope::cache {
-
-class StatsRecorder;
 
 // What a loader produced: a value, "nothing there" (cached as a negative entry when enabled), or an error.
 struct LoadResult
@@ -148,6 +147,19 @@ public:
         return namespaceLabelsFor(key);
     }
 
+    // Counts one answer for `key` in the stats, when they are recorded: what a getOrSet does for each caller it
+    // answers (public for bench_cachemanager, which measures it alone).
+    void recordAnswer(const QByteArray& key, const StatsLabels& given, StatsEvent event)
+    {
+        if (!m_stats)
+            return;
+        const StatsLabels& labels = statsLabelsFor(key, given);
+        if (&labels == m_lastNamespace.labels)
+            m_stats->record(m_lastNamespace.handle, labels, event);
+        else
+            m_stats->record(labels, event);
+    }
+
     // Loader calls so far, and how many of them were early (XFetch) refreshes: for tests and stats.
     qint64 loaderCalls() const
     {
@@ -220,6 +232,7 @@ private:
         qsizetype length = 0;
         quint64 word = 0;
         quint64 mask = 0;
+        StatsRecorder::Handle handle; // where the recorder counts these labels
     };
     mutable LastNamespace m_lastNamespace;
     const StatsLabels& rememberNamespace(const StatsLabels& labels) const;

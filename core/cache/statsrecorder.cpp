@@ -6,6 +6,7 @@
 #include <QDateTime>
 
 #include <algorithm>
+#include <atomic>
 #include <cstring>
 #include <memory>
 
@@ -62,6 +63,8 @@ StatsRecorder::StatsRecorder(redis::Client* connection, Options options, QObject
     , m_options(std::move(options))
     , m_tiers(m_options.tiers.size())
 {
+    static std::atomic<quint64> nextGenerations {1};
+    m_generation = nextGenerations.fetch_add(quint64(1) << 32); // 2^32 changes apart from any other recorder
     m_timer.setInterval(m_options.flushInterval);
     connect(&m_timer, &QTimer::timeout, this, [this] { flush(); });
     m_timer.start();
@@ -74,6 +77,7 @@ StatsRecorder::~StatsRecorder()
 
 void StatsRecorder::forgetRecent()
 {
+    ++m_generation;
     for (RecentLabels& recent : m_recent)
         recent.counters = nullptr;
 }

@@ -53,6 +53,27 @@ public:
     StatsRecorder(redis::Client* connection, Options options, QObject* parent = nullptr);
     ~StatsRecorder() override;
 
+    // For a caller that records under one label set again and again (the cache manager, under a key's namespace):
+    // the counters found the first time, used while this recorder's entries stay where they are. Generations are
+    // unique across recorders, so a handle never finds another recorder's counters.
+    struct Handle
+    {
+        quint64 generation = 0;
+        StatsCounters* counters = nullptr;
+    };
+
+    // Inline, like the one below: every cache operation calls it. `labels` must be the labels `handle` was used
+    // with (or a handle not used yet).
+    void record(Handle& handle, const StatsLabels& labels, StatsEvent event)
+    {
+        if (handle.generation != m_generation) {
+            RecentLabels& recent = m_recent[(quintptr(&labels) >> 4) % m_recent.size()];
+            handle.counters = countersFor(labels, recent);
+            handle.generation = m_generation;
+        }
+        ++handle.counters->events[std::size_t(event)];
+    }
+
     // Inline: every cache operation calls it, and it must stay a small part of a cached getOrSet.
     void record(const StatsLabels& labels, StatsEvent event, qint64 loadMs = -1)
     {
@@ -118,6 +139,7 @@ private:
         StatsCounters* counters = nullptr;
     };
     std::array<RecentLabels, 8> m_recent;
+    quint64 m_generation; // changes whenever m_pending may have moved its entries
     StatsCounters* countersFor(const StatsLabels& labels, RecentLabels& recent); // looked up, and remembered
     void forgetRecent();
     static bool sameBytes(const QByteArray& a, const QByteArray& b)

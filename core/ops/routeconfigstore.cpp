@@ -134,9 +134,15 @@ void RouteConfigWatcher::subscribe()
     reload(); // whatever changed while the subscription was down
 }
 
+void RouteConfigWatcher::stop()
+{
+    m_stopped = true;
+    m_poll.stop();
+}
+
 void RouteConfigWatcher::reload()
 {
-    if (!m_commands)
+    if (!m_commands || m_stopped)
         return;
     if (m_loading) {
         m_reloadAgain = true;

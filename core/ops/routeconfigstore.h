@@ -79,6 +79,9 @@ public:
     ~RouteConfigWatcher() override;
 
     void start(std::chrono::milliseconds pollInterval = std::chrono::milliseconds(1000));
+    // No more reads from here on (a load already sent still lands): for a tool that is about to report what it
+    // read from the server, so that no poll slips in after its last command.
+    void stop();
     const std::optional<RouteConfigSnapshot>& current() const
     {
         return m_current;
@@ -98,6 +101,7 @@ private:
     QTimer m_poll;
     std::optional<RouteConfigSnapshot> m_current;
     bool m_loading = false;
+    bool m_stopped = false;
     bool m_reloadAgain = false; // a change was announced while a load was in flight
 };
 

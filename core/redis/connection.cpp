@@ -323,6 +323,11 @@ void Connection::scheduleFlush()
 void Connection::flushOutgoing()
 {
     m_flushQueued = false;
+    writeOutgoing();
+}
+
+void Connection::writeOutgoing()
+{
     if (!m_socket || m_outgoing.isEmpty())
         return;
     SignalDepthGuard guard(this, m_socketSignalDepth); // a failing write may signal an error synchronously
@@ -338,6 +343,7 @@ void Connection::onReadyRead()
     QPointer<Connection> self(this);
 
     m_reader->feed(m_socket->readAll());
+    m_lastProgress = Clock::now(); // once per read: replies arrived
     for (;;) {
         Reply reply;
         const auto status = m_reader->next(&reply);
@@ -359,13 +365,20 @@ void Connection::onReadyRead()
         }
         Pending pending = std::move(m_inFlight.front());
         m_inFlight.pop_front();
-        m_lastProgress = Clock::now();
         if (pending.lookup != LookupKind::None)
             m_ownLookups->add(lookupsIn(pending.lookup, pending.argumentCount, reply));
         deliver(pending, reply);
         if (!self || generation != m_generation)
             return;
+        if (m_outgoing.size() >= midReadFlushBytes) {
+            // Callbacks that answer with new commands (a service under load) get them to the server while the
+            // rest of this read is handled: the server works in parallel instead of waiting for the whole read.
+            writeOutgoing();
+            if (!self || generation != m_generation)
+                return;
+        }
     }
+    m_lastProgress = Clock::now(); // handling the read may have taken a while: the timeout counts from now
     rearmCommandTimer();
 }
 

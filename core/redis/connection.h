@@ -115,7 +115,9 @@ private:
     void onCommandTimer();
     void writeCommand(const QByteArray& encoded, Pending pending);
     void scheduleFlush();
-    void flushOutgoing();
+    void flushOutgoing(); // queued by scheduleFlush()
+    void writeOutgoing();
+    static constexpr qsizetype midReadFlushBytes = 2048;
     void sendHandshake();
     void becomeReady();
     void failHandshake(const Reply& reply);
