@@ -44,6 +44,10 @@ CacheManager::CacheManager(redis::Client* connection, Options options, QObject* 
     , m_options(options)
     , m_random(options.randomSeed ? options.randomSeed : std::random_device {}())
 {
+    // Room for 1,024 flights before the table grows: erasing from a fuller table moves (and rehashes) the entries
+    // after the erased one, and a service keeps a few hundred in flight. A table that had grown that large was 270
+    // instructions a call cheaper than a fresh one (bench_cachemanager, 256 in flight).
+    m_flights.reserve(1024);
 }
 
 CacheManager::~CacheManager()
