@@ -107,9 +107,11 @@ const StatsLabels& CacheManager::rememberNamespace(const StatsLabels& labels) co
     m_lastNamespace.word = 0;
     m_lastNamespace.mask = 0;
     m_lastNamespace.handle = {};
-    if (length <= 8) {
+    m_lastNamespace.wordKeySize = std::numeric_limits<qsizetype>::max();
+    if (length > 0 && length <= 8) {
         memcpy(&m_lastNamespace.word, labels.ns.constData(), size_t(length));
         memset(&m_lastNamespace.mask, 0xff, size_t(length));
+        m_lastNamespace.wordKeySize = std::max<qsizetype>(8, length + 1);
     }
     return labels;
 }
@@ -194,13 +196,13 @@ void CacheManager::store(const QByteArray& key, const CacheEnvelope& envelope, c
 void CacheManager::getOrSet(
     const QByteArray& key, Loader loader, const SetOptions& options, const QObject* context, ResultCallback callback)
 {
-    Flight*& slot = m_flights[key]; // one lookup to join a flight or to start one
+    Flight*& slot = m_flights[FlightKey {key}]; // one lookup to join a flight or to start one
     if (slot) {
         slot->waiters.push_back({context, context != nullptr, std::move(callback)});
         return;
     }
     if (!m_connection) {
-        m_flights.remove(key);
+        m_flights.remove(FlightKey {key});
         callLater(this, context, std::move(callback),
             CacheResult {CacheResult::Status::Error, std::nullopt, u"no connection"_s});
         return;
@@ -238,7 +240,7 @@ bool CacheManager::shouldRefreshEarly(const CacheEnvelope& envelope, qint64 now)
 void CacheManager::onFlightRead(Flight* flight, const redis::Reply& reply)
 {
     const QByteArray& key = flight->key;
-    Q_ASSERT(m_flights.value(key) == flight);
+    Q_ASSERT(m_flights.value(FlightKey {key}) == flight);
     if (reply.isError() && reply.errorKind() != redis::ErrorKind::WrongType) {
         // Redis is unreachable: load anyway, so the service keeps answering without its cache.
         load(key, flight->loader, flight->options, std::nullopt, false);
@@ -255,7 +257,7 @@ void CacheManager::onFlightRead(Flight* flight, const redis::Reply& reply)
             result.value = envelope->payload;
         const bool outdatedRead = envelope->expiresAtMs < m_refreshedExpiry.value(key, 0);
         const bool refresh = !envelope->negative && !outdatedRead && shouldRefreshEarly(*envelope, now);
-        m_flights.remove(key);
+        m_flights.remove(FlightKey {key});
         if (refresh && !m_refreshing.contains(key)) {
             // Early refresh in the background: callers keep getting the current value meanwhile.
             m_refreshing.insert(key, {});
@@ -269,7 +271,7 @@ void CacheManager::onFlightRead(Flight* flight, const redis::Reply& reply)
     const auto refresh = m_refreshing.find(key);
     if (refresh != m_refreshing.end()) {
         // Expired while its early refresh is still loading: wait for that load instead of starting another.
-        m_flights.remove(key);
+        m_flights.remove(FlightKey {key});
         for (Waiter& waiter : flight->waiters)
             refresh->push_back(std::move(waiter));
         endFlight(flight);
@@ -349,7 +351,7 @@ void CacheManager::onLoaded(const QByteArray& key, const SetOptions& options, co
 
 void CacheManager::finishFlight(const QByteArray& key, const CacheResult& result)
 {
-    Flight* flight = m_flights.take(key);
+    Flight* flight = m_flights.take(FlightKey {key});
     if (!flight)
         return;
     deliver(flight->waiters, result, key, flight->options.labels);
