@@ -143,6 +143,42 @@ private Q_SLOTS:
         QVERIFY2(pttl > 85000 && pttl <= 90000, QByteArray::number(pttl).constData());
     }
 
+    // A caller may destroy the manager from its callback (a service shutting down): the callers after it in the same
+    // delivery are dropped, as every pending call is when the manager goes, and nothing touches the manager again.
+    // Both ways a delivery ends: a hit (the GET's answer) and a load.
+    void aCallbackMayDestroyTheManager_data()
+    {
+        QTest::addColumn<bool>("cached");
+        QTest::newRow("hit") << true;
+        QTest::newRow("loaded") << false;
+    }
+    void aCallbackMayDestroyTheManager()
+    {
+        QFETCH(bool, cached);
+        const QByteArray key = cached ? "events:destroy-hit" : "events:destroy-load";
+        FakeDatabase db;
+        db.delayMs = 0;
+        auto* manager = new CacheManager(m_connection.get(), options());
+        StatsRecorder::Options statsOptions;
+        statsOptions.flushInterval = std::chrono::hours(1);
+        StatsRecorder stats(nullptr, statsOptions);
+        manager->setStatsRecorder(&stats); // counted after each answer: the manager is read after every callback
+        if (cached)
+            QCOMPARE(getOrSetAndWait(*manager, key, db.loader(this)).status, CacheResult::Status::Loaded);
+        int answered = 0;
+        for (int i = 0; i < 3; ++i) { // one flight, three callers: the first destroys the manager
+            manager->getOrSet(key, db.loader(this), {}, this, [&](const CacheResult&) {
+                ++answered;
+                delete manager;
+                manager = nullptr;
+            });
+        }
+        QTRY_COMPARE(answered, 1);
+        QTest::qWait(50);
+        QCOMPARE(answered, 1);
+        QCOMPARE(manager, nullptr);
+    }
+
     void concurrentMissesShareOneLoad_data()
     {
         QTest::addColumn<int>("delayMs");

@@ -13,6 +13,7 @@
 #include <cmath>
 #include <cstring>
 #include <memory>
+#include <utility>
 
 namespace cachescope::cache {
 
@@ -52,6 +53,8 @@ CacheManager::CacheManager(redis::Client* connection, Options options, QObject* 
 
 CacheManager::~CacheManager()
 {
+    if (m_destroyed)
+        *m_destroyed = true; // a callback is destroying the manager: the delivery stops (see deliver)
     qDeleteAll(m_flights);
 }
 
@@ -264,8 +267,10 @@ void CacheManager::onFlightRead(Flight* flight, const redis::Reply& reply)
             ++m_earlyRefreshes;
             load(key, flight->loader, flight->options, std::nullopt, true);
         }
-        deliver(flight->waiters, result, key, flight->options.labels);
-        endFlight(flight);
+        if (deliver(flight->waiters, result, key, flight->options.labels))
+            endFlight(flight);
+        else
+            delete flight; // out of m_flights, so the manager's destructor did not
         return;
     }
     const auto refresh = m_refreshing.find(key);
@@ -354,13 +359,20 @@ void CacheManager::finishFlight(const QByteArray& key, const CacheResult& result
     Flight* flight = m_flights.take(FlightKey {key});
     if (!flight)
         return;
-    deliver(flight->waiters, result, key, flight->options.labels);
-    endFlight(flight);
+    if (deliver(flight->waiters, result, key, flight->options.labels))
+        endFlight(flight);
+    else
+        delete flight; // out of m_flights, so the manager's destructor did not
 }
 
-void CacheManager::deliver(
+bool CacheManager::deliver(
     const std::vector<Waiter>& waiters, const CacheResult& result, const QByteArray& key, const StatsLabels& given)
 {
+    // A callback may destroy the manager (a service shutting down): the destructor sets `destroyed`, and nothing of
+    // the manager is touched after that. Deliveries can nest (a loader that answers at once, called from a
+    // callback), so the flag of the delivery around this one is kept and told too.
+    bool destroyed = false;
+    bool* const outer = std::exchange(m_destroyed, &destroyed);
     // One hit or miss per request answered, coalesced ones included: the stored stats count what callers got,
     // and equal what a client that counts its own answers (cachesim) reports.
     const StatsEvent event = result.status == CacheResult::Status::Hit ? StatsEvent::Hit
@@ -371,7 +383,14 @@ void CacheManager::deliver(
             continue;
         recordAnswer(key, given, event);
         waiter.callback(result);
+        if (destroyed) {
+            if (outer)
+                *outer = true;
+            return false;
+        }
     }
+    m_destroyed = outer;
+    return true;
 }
 
 void CacheManager::invalidate(const QByteArray& pattern, const QObject* context, CountCallback callback)

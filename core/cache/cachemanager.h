@@ -206,8 +206,9 @@ private:
     void onLoaded(const QByteArray& key, const SetOptions& options, const std::optional<CacheEnvelope>& stale,
         bool earlyRefresh, qint64 loadMs, LoadResult loaded);
     void finishFlight(const QByteArray& key, const CacheResult& result);
-    // Answers the waiters, each counted under the labels of `key` (statsLabelsFor) when stats are recorded.
-    void deliver(
+    // Answers the waiters, each counted under the labels of `key` (statsLabelsFor) when stats are recorded. False
+    // when a callback destroyed the manager: the caller must then return without touching it.
+    bool deliver(
         const std::vector<Waiter>& waiters, const CacheResult& result, const QByteArray& key, const StatsLabels& given);
     void store(const QByteArray& key, const CacheEnvelope& envelope, const SetOptions& options, const QObject* context,
         std::function<void(QString)> callback);
@@ -234,6 +235,7 @@ private:
     QHash<FlightKey, Flight*> m_flights; // getOrSet in progress per key, owned
     QList<QByteArray> m_getArguments {QByteArrayLiteral("GET"), QByteArray()};
     std::vector<std::unique_ptr<Flight>> m_spareFlights;
+    bool* m_destroyed = nullptr; // while delivering: set by the destructor (see deliver)
     // Early refreshes in progress, with the callers that found the value expired before the refresh ended.
     QHash<QByteArray, std::vector<Waiter>> m_refreshing;
     // The expiry each recent refresh wrote: a read sent before the refresh landed shows the old value and
