@@ -358,6 +358,11 @@ private Q_SLOTS:
         QTest::newRow("unknown command") << QStringList {u"frobnicate"_s} << 2 << QByteArray("unknown command");
         QTest::newRow("bad port") << QStringList {u"-p"_s, u"99999"_s, u"keys"_s} << 2 << QByteArray("not a port");
         QTest::newRow("bad count") << QStringList {u"keys"_s, u"--count"_s, u"0"_s} << 2 << QByteArray("at least 1");
+        // --rows was read with toInt(): "abc" printed every group, as 0 does.
+        QTest::newRow("rows not a number") << QStringList {u"analyze"_s, u"--rows"_s, u"abc"_s} << 2
+                                           << QByteArray("--rows needs a whole number of at least 0, got 'abc'");
+        QTest::newRow("rows negative") << QStringList {u"evictions"_s, u"--rows"_s, u"-1"_s} << 2
+                                       << QByteArray("--rows needs a whole number of at least 0, got '-1'");
         // Options are scoped per command: another command's option is a usage error, not silently ignored.
         QTest::newRow("another command's option")
             << QStringList {u"audit"_s, u"--footprint"_s} << 2

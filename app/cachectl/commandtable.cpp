@@ -45,10 +45,20 @@ QString CommandInput::actor() const
 
 int CommandInput::positive(const QString& option, int fallback)
 {
+    return atLeast(option, fallback, 1);
+}
+
+int CommandInput::rows()
+{
+    return atLeast(u"rows"_s, 20, 0);
+}
+
+int CommandInput::atLeast(const QString& option, int fallback, int minimum)
+{
     bool ok = true;
     QString message;
     QTextStream errors(&message);
-    const int value = intOption(parser, option, fallback, 1, errors, u"cachectl"_s, &ok);
+    const int value = intOption(parser, option, fallback, minimum, errors, u"cachectl"_s, &ok);
     if (!ok) {
         errors.flush();
         // intOption wrote "cachectl: --x …": keep the reason, the usage message adds the prefix.
@@ -362,7 +372,7 @@ PreparedCommand prepareAnalyze(CommandInput& input)
     const std::optional<analysis::Dimension> by = dimensionOption(input);
     if (!by)
         return {};
-    const int rows = parser.isSet(u"rows"_s) ? parser.value(u"rows"_s).toInt() : 20;
+    const int rows = input.rows();
     if (parser.isSet(u"json"_s) && parser.isSet(u"csv"_s)) {
         input.usage(u"--json and --csv: choose one"_s);
         return {};
@@ -402,7 +412,7 @@ PreparedCommand prepareAnalyze(CommandInput& input)
     }
     AnalyzeCommand::Options options;
     options.by = *by;
-    options.rows = std::max(0, rows);
+    options.rows = rows;
     options.json = input.json();
     options.csv = parser.isSet(u"csv"_s);
     options.analysis.match = input.bytes(parser.value(u"match"_s));
@@ -430,7 +440,7 @@ PreparedCommand prepareEvictions(CommandInput& input)
     const QCommandLineParser& parser = input.parser;
     EvictionsCommand::Options options;
     options.seconds = input.positive(u"seconds"_s, 60);
-    options.rows = parser.isSet(u"rows"_s) ? std::max(0, parser.value(u"rows"_s).toInt()) : 20;
+    options.rows = input.rows();
     options.json = input.json();
     options.watch.mayChangeConfig = parser.isSet(u"enable-events"_s);
     options.watch.actor = input.actor();

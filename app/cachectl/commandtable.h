@@ -35,6 +35,8 @@ struct CommandInput
     bool json() const;
     QString actor() const; // --actor, else $USER@host
     int positive(const QString& option, int fallback); // ≥ 1, or a usage error
+    int atLeast(const QString& option, int fallback, int minimum); // a whole number ≥ minimum, or a usage error
+    int rows(); // --rows: groups printed, 20 unless given, 0 for all
     QByteArray bytes(const QString& argument); // a key or pattern as typed (redis-cli's "\x00" form too)
     void usage(const QString& message);
 };
