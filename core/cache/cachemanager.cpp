@@ -267,10 +267,7 @@ void CacheManager::onFlightRead(Flight* flight, const redis::Reply& reply)
             ++m_earlyRefreshes;
             load(key, flight->loader, flight->options, std::nullopt, true);
         }
-        if (deliver(flight->waiters, result, key, flight->options.labels))
-            endFlight(flight);
-        else
-            delete flight; // out of m_flights, so the manager's destructor did not
+        answerFlight(flight, result);
         return;
     }
     const auto refresh = m_refreshing.find(key);
@@ -356,10 +353,13 @@ void CacheManager::onLoaded(const QByteArray& key, const SetOptions& options, co
 
 void CacheManager::finishFlight(const QByteArray& key, const CacheResult& result)
 {
-    Flight* flight = m_flights.take(FlightKey {key});
-    if (!flight)
-        return;
-    if (deliver(flight->waiters, result, key, flight->options.labels))
+    if (Flight* flight = m_flights.take(FlightKey {key}))
+        answerFlight(flight, result);
+}
+
+void CacheManager::answerFlight(Flight* flight, const CacheResult& result)
+{
+    if (deliver(flight->waiters, result, flight->key, flight->options.labels))
         endFlight(flight);
     else
         delete flight; // out of m_flights, so the manager's destructor did not

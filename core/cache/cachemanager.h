@@ -198,6 +198,8 @@ private:
 
     Flight* startFlight(const QByteArray& key); // a spare flight if there is one; not in m_flights yet
     void endFlight(Flight* flight);
+    // Answers a flight already out of m_flights, then ends it (or frees it, if a callback destroyed the manager).
+    void answerFlight(Flight* flight, const CacheResult& result);
     void onFlightRead(Flight* flight, const redis::Reply& reply);
     void invalidateTagsFrom(
         const QList<QByteArray>& tags, qsizetype index, qint64 deletedSoFar, GuardedCountCallback done);
