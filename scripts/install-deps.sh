@@ -8,6 +8,7 @@ packages=(
     libhiredis-dev
     redis-server redis-tools openssl
     clang libclang-rt-14-dev
+    prometheus
 )
 
 missing=()

@@ -409,7 +409,7 @@ private Q_SLOTS:
         QVERIFY2(saved->saved, qPrintable(saved->error));
         const qint64 length = testing::runCommand(connection, {"XLEN", ops::auditStreamKey}).integer();
 
-        admin::AdminApi api(&connection, {token, {}, 100, 1024, false, u"admin-api"_s});
+        admin::AdminApi api(&connection, {token, {}, 100, 1024, false, u"admin-api"_s, {}});
         admin::HttpRequest stats;
         stats.method = "GET";
         stats.path = "/admin/cache/stats";

@@ -265,6 +265,35 @@ PreparedCommand prepareInvalidateOrExpire(CommandInput& input, bool expire)
     return run(new InvalidateCommand(input.connection, options, input.out, input.err), true);
 }
 
+// A token from `fileOption`'s file, else the environment; empty when neither gives one, nothing (after a usage
+// error) when the file cannot be read or the token cannot work.
+std::optional<QByteArray> readToken(
+    CommandInput& input, const QString& fileOption, const char* environment, const QString& what)
+{
+    QByteArray token = qgetenv(environment);
+    if (input.parser.isSet(fileOption)) {
+        QFile file(input.parser.value(fileOption));
+        if (!file.open(QIODevice::ReadOnly)) {
+            input.usage(u"cannot read the token file %1: %2"_s.arg(file.fileName(), file.errorString()));
+            return std::nullopt;
+        }
+        token = file.readLine().trimmed();
+    }
+    token = token.trimmed();
+    if (token.isEmpty())
+        return token;
+    if (token.size() < 16) {
+        input.usage(u"%1 is too short: use at least 16 characters"_s.arg(what));
+        return std::nullopt;
+    }
+    // A header value cannot carry spaces or control bytes inside a token: such a token could never match.
+    if (std::any_of(token.cbegin(), token.cend(), [](char c) { return uchar(c) <= 0x20 || uchar(c) == 0x7f; })) {
+        input.usage(u"%1 holds spaces or control characters: use printable characters only"_s.arg(what));
+        return std::nullopt;
+    }
+    return token;
+}
+
 PreparedCommand prepareServe(CommandInput& input)
 {
     if (!input.arguments.isEmpty()) {
@@ -273,30 +302,30 @@ PreparedCommand prepareServe(CommandInput& input)
     }
     const QCommandLineParser& parser = input.parser;
     ServeCommand::Options options;
-    QByteArray token = qgetenv("CACHESCOPE_ADMIN_TOKEN");
-    if (parser.isSet(u"token-file"_s)) {
-        QFile file(parser.value(u"token-file"_s));
-        if (!file.open(QIODevice::ReadOnly)) {
-            input.usage(u"cannot read the token file %1: %2"_s.arg(file.fileName(), file.errorString()));
-            return {};
-        }
-        token = file.readLine().trimmed();
-    }
-    token = token.trimmed();
-    if (token.isEmpty()) {
+    const std::optional<QByteArray> token =
+        readToken(input, u"token-file"_s, "CACHESCOPE_ADMIN_TOKEN", u"the bearer token"_s);
+    if (!token)
+        return {};
+    if (token->isEmpty()) {
         input.usage(u"serve needs a bearer token: --token-file FILE or CACHESCOPE_ADMIN_TOKEN (no token, no start)"_s);
         return {};
     }
-    if (token.size() < 16) {
-        input.usage(u"the bearer token is too short: use at least 16 characters"_s);
+    const std::optional<QByteArray> metricsToken =
+        readToken(input, u"metrics-token-file"_s, "CACHESCOPE_METRICS_TOKEN", u"the metrics token"_s);
+    if (!metricsToken)
+        return {};
+    if (!metricsToken->isEmpty() && *metricsToken == *token) {
+        input.usage(u"the metrics token must differ from the admin token: it is meant for a Prometheus server"_s);
         return {};
     }
-    // A header value cannot carry spaces or control bytes inside a token: such a token could never match.
-    if (std::any_of(token.cbegin(), token.cend(), [](char c) { return uchar(c) <= 0x20 || uchar(c) == 0x7f; })) {
-        input.usage(u"the bearer token holds spaces or control characters: use printable characters only"_s);
-        return {};
-    }
-    options.api.token = token;
+    options.api.metricsToken = *metricsToken;
+    options.metrics = !parser.isSet(u"no-metrics"_s);
+    options.collector.maxLabels = input.atLeast(u"metrics-labels"_s, options.collector.maxLabels, 1);
+    options.collector.footprintInterval = std::chrono::seconds(
+        input.positive(u"footprint-interval"_s, int(options.collector.footprintInterval.count())));
+    options.collector.footprintBudgetBytes =
+        qint64(input.positive(u"footprint-budget-mib"_s, int(options.collector.footprintBudgetBytes >> 20))) << 20;
+    options.api.token = *token;
     if (parser.isSet(u"bind"_s) && !options.bind.setAddress(parser.value(u"bind"_s))) {
         input.usage(u"--bind takes an IP address, e.g. 127.0.0.1 or ::1"_s);
         return {};
@@ -596,9 +625,19 @@ const QList<CommandSpec>& commandTable()
             u"(INFO latencystats), per node. Only reads."_s,
             {jsonOption}, nullptr, prepareLatency},
         {u"serve"_s,
-            u"The admin HTTP API: POST /admin/cache/invalidate, GET /admin/cache/stats?window=60, GET /healthz.\n"
+            u"The admin HTTP API: POST /admin/cache/invalidate, GET /admin/cache/stats?window=60, GET /healthz,\n"
+            u"and GET /metrics for Prometheus (per route, tenant and venue; read every second in the background).\n"
             u"Needs a bearer token (--token-file FILE or CACHESCOPE_ADMIN_TOKEN, 16+ characters)."_s,
             {{u"token-file"_s, u"File holding the bearer token (else CACHESCOPE_ADMIN_TOKEN)."_s, u"file"_s},
+                {u"metrics-token-file"_s,
+                    u"File holding a token that opens GET /metrics only (else CACHESCOPE_METRICS_TOKEN)."_s, u"file"_s},
+                {u"metrics-labels"_s, u"Label values per dimension kept by name in /metrics (default 20)."_s, u"k"_s},
+                {u"footprint-budget-mib"_s,
+                    u"What CacheScope's own keys may take, exported for the alert (default 64)."_s, u"mib"_s},
+                {u"footprint-interval"_s,
+                    u"Seconds between measures of CacheScope's own keys (a SCAN MATCH walk; default 300)."_s,
+                    u"seconds"_s},
+                {u"no-metrics"_s, u"No /metrics, and no background reads."_s},
                 {u"bind"_s, u"Address to listen on (default 127.0.0.1)."_s, u"address"_s},
                 {u"http-port"_s, u"Port to listen on (default 8089; 0: any free port)."_s, u"port"_s}, protectOption,
                 actorOption},

@@ -1,6 +1,7 @@
 #include "servecommand.h"
 
 #include "cliresult.h"
+#include "metrics/metricsexposition.h"
 
 #include <QDateTime>
 
@@ -17,6 +18,10 @@ ServeCommand::ServeCommand(redis::Client* connection, Options options, QTextStre
                    admin::AdminHttpServer::Respond respond) { m_api.handle(request, peer, std::move(respond)); },
           {})
 {
+    if (m_options.metrics) {
+        m_metrics = std::make_unique<metrics::MetricsCollector>(connection, m_options.collector);
+        m_api.setMetrics([collector = m_metrics.get()] { return metrics::renderMetrics(*collector); });
+    }
     connect(&m_api, &admin::AdminApi::served, this, [this](const QString& line) {
         m_err << QDateTime::currentDateTimeUtc().toString(Qt::ISODate) << ' ' << line << '\n' << Qt::flush;
     });
@@ -37,9 +42,12 @@ void ServeCommand::start()
     const QString host = m_options.bind.protocol() == QAbstractSocket::IPv6Protocol
         ? u"[%1]"_s.arg(m_options.bind.toString())
         : m_options.bind.toString();
+    if (m_metrics)
+        m_metrics->start();
     m_out << "listening on http://" << host << ':' << m_server.port() << '\n' << Qt::flush;
     m_err << "cachectl serve: POST /admin/cache/invalidate, GET /admin/cache/stats, GET /healthz"
-          << (m_options.api.readOnly ? " (read-only: dry runs only)" : "") << '\n'
+          << (m_metrics ? ", GET /metrics" : "") << (m_options.api.readOnly ? " (read-only: dry runs only)" : "")
+          << '\n'
           << Qt::flush;
 }
 

@@ -1,6 +1,7 @@
 #pragma once
 
 #include "admin/adminapi.h"
+#include "metrics/metricscollector.h"
 
 #include <QHostAddress>
 #include <QObject>
@@ -21,6 +22,8 @@ public:
         QHostAddress bind = QHostAddress::LocalHost;
         quint16 port = 8089; // 0: any free port
         admin::AdminApi::Options api;
+        bool metrics = true; // GET /metrics, read in the background
+        metrics::MetricsCollector::Options collector;
     };
 
     ServeCommand(redis::Client* connection, Options options, QTextStream& out, QTextStream& err);
@@ -34,6 +37,7 @@ private:
     Options m_options;
     QTextStream& m_out;
     QTextStream& m_err;
+    std::unique_ptr<metrics::MetricsCollector> m_metrics;
     admin::AdminApi m_api;
     admin::AdminHttpServer m_server;
 };

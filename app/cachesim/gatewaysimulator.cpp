@@ -131,13 +131,16 @@ void GatewaySimulator::sendOne()
     RouteCounts& counts = m_counts[routeLabel];
     ++counts.requests;
     const cache::CacheDecision decision = m_policy->decide(request);
+    const cache::StatsLabels labels {"gateway", routeLabel.toUtf8(), request.tenantId.value_or(QString()).toUtf8(),
+        request.venueId.value_or(QString()).toUtf8()};
     if (!decision.isLookup()) {
         ++counts.bypassed;
+        m_manager->recordBypass(labels);
         return;
     }
     cache::CacheManager::SetOptions options;
     options.ttl = std::chrono::seconds(decision.ttlSeconds);
-    options.labels = {"gateway", routeLabel.toUtf8(), request.tenantId->toUtf8(), request.venueId->toUtf8()};
+    options.labels = labels;
     // Indexes for invalidating a venue, a tenant or a route at a cost in proportion to its own keys.
     options.tags = {
         "venue:" + request.venueId->toUtf8(), "tenant:" + request.tenantId->toUtf8(), "route:" + routeLabel.toUtf8()};

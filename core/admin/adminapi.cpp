@@ -1,6 +1,7 @@
 #include "admin/adminapi.h"
 
 #include "cache/statsreader.h"
+#include "metrics/prometheustext.h"
 #include "model/displaybytes.h"
 #include "model/reservedkeys.h"
 #include "ops/audit.h"
@@ -66,15 +67,27 @@ void AdminApi::handle(const HttpRequest& request, const QHostAddress& peer, Admi
     }
     const bool invalidatePath = request.path == "/admin/cache/invalidate";
     const bool statsPath = request.path == "/admin/cache/stats";
-    if (!invalidatePath && !statsPath)
+    const bool metricsPath = request.path == "/metrics" && m_renderMetrics;
+    if (!invalidatePath && !statsPath && !metricsPath)
         return logged(HttpResponse::error(404, u"no such endpoint: %1"_s.arg(QString::fromUtf8(request.path))));
     const QByteArray authorization = request.header("authorization");
     // The scheme is case-insensitive (RFC 9110 §11.1); the token itself is compared exactly.
     const bool bearer = authorization.size() > 7 && authorization.first(7).toLower() == "bearer ";
-    if (!bearer || !constantTimeEquals(authorization.sliced(7).trimmed(), m_options.token)) {
+    const QByteArray given = bearer ? authorization.sliced(7).trimmed() : QByteArray();
+    // Both comparisons always run, so the time taken does not tell which token was close.
+    const bool adminToken = constantTimeEquals(given, m_options.token);
+    const bool metricsToken = constantTimeEquals(given, m_options.metricsToken);
+    if (metricsToken && !adminToken && !metricsPath)
+        return logged(HttpResponse::error(403, u"the metrics token opens GET /metrics only"_s));
+    if (!bearer || !(adminToken || (metricsPath && metricsToken))) {
         HttpResponse denied = HttpResponse::error(401, u"a valid 'Authorization: Bearer <token>' header is required"_s);
         denied.headers.append(std::pair<QByteArray, QByteArray>("WWW-Authenticate", "Bearer"));
         return logged(denied); // not audited: unauthenticated noise must not push real records out of the stream
+    }
+    if (metricsPath) {
+        if (request.method != "GET")
+            return logged({405, R"({"success":false,"error":"use GET"})", "application/json", {{"Allow", "GET"}}});
+        return logged({200, m_renderMetrics(), metrics::PrometheusText::contentType, {}});
     }
     if (invalidatePath && request.method != "POST")
         return logged({405, R"({"success":false,"error":"use POST"})", "application/json", {{"Allow", "POST"}}});
@@ -86,6 +99,11 @@ void AdminApi::handle(const HttpRequest& request, const QHostAddress& peer, Admi
         invalidate(request, who, logged);
     else
         stats(request, logged);
+}
+
+void AdminApi::setMetrics(std::function<QByteArray()> render)
+{
+    m_renderMetrics = std::move(render);
 }
 
 void AdminApi::health(AdminHttpServer::Respond respond)

@@ -8,6 +8,7 @@
 #include <QObject>
 #include <QPointer>
 
+#include <functional>
 #include <memory>
 
 namespace cachescope::redis {
@@ -24,6 +25,7 @@ namespace cachescope::admin {
 //        or {"tags": ["venue:v7"]}: the same run over the cache manager's tag indexes (protected keys skipped)
 //   GET  /admin/cache/stats?window=60 → hit/miss figures per route, tenant, venue and namespace (from the
 //        stats CacheScope clients record) and the server's totals (INFO)
+//   GET  /metrics → Prometheus text (see metrics/metricsexposition.h), with the admin or the metrics token
 //   GET  /healthz → whether Redis is reachable (no token needed, no data)
 // Every /admin call needs "Authorization: Bearer <token>" (compared in constant time). Bodies are JSON
 // objects with known fields only; pattern count and length are limited; protected namespaces are refused
@@ -42,10 +44,15 @@ public:
         int maxPatternLength = 1024;
         bool readOnly = false; // invalidations answer 403 (a dry run still works)
         QString actor = QStringLiteral("admin-api"); // audit records say "<actor> (<peer address>)"
+        // Opens GET /metrics only (the admin token opens it too), so a Prometheus credential cannot invalidate.
+        QByteArray metricsToken;
     };
 
     AdminApi(redis::Client* connection, Options options, QObject* parent = nullptr);
     ~AdminApi() override;
+
+    // Serves GET /metrics with what `render` returns (Prometheus text); without it, /metrics is 404.
+    void setMetrics(std::function<QByteArray()> render);
 
     void handle(const HttpRequest& request, const QHostAddress& peer, AdminHttpServer::Respond respond);
 
@@ -67,6 +74,7 @@ private:
 
     QPointer<redis::Client> m_connection;
     Options m_options;
+    std::function<QByteArray()> m_renderMetrics;
     std::unique_ptr<ops::InvalidationRun> m_running; // at most one invalidation at a time, by pattern or tag
     ops::AuditWriter m_audit; // refusals before a run exists (a run writes its own)
 };

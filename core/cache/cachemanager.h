@@ -162,6 +162,14 @@ public:
             m_stats->record(labels, event);
     }
 
+    // Counts a request the gateway's policy neither read nor stored (CacheDecision::Action::Bypass) under `labels`,
+    // so the stats show bypasses beside hits and misses.
+    void recordBypass(const StatsLabels& labels)
+    {
+        if (m_stats)
+            m_stats->record(labels, StatsEvent::Bypass);
+    }
+
     // Loader calls so far, and how many of them were early (XFetch) refreshes: for tests and stats.
     qint64 loaderCalls() const
     {

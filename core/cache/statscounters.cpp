@@ -66,6 +66,14 @@ QByteArray statsEventName(StatsEvent event)
         return "stale";
     case StatsEvent::NegativeHit:
         return "neghit";
+    case StatsEvent::Bypass:
+        return "bypass";
+    case StatsEvent::LoadWithin10ms:
+        return "load10ms";
+    case StatsEvent::LoadWithin100ms:
+        return "load100ms";
+    case StatsEvent::LoadWithin1s:
+        return "load1s";
     case StatsEvent::Count_:
         break;
     }

@@ -40,7 +40,22 @@ enum class StatsEvent
     LoadFailure,
     StaleServed,
     NegativeHit,
+    Bypass, // the gateway's policy neither read nor stored (not a lookup)
+    // A load's duration (successful or failed) in bins, for a histogram: at most 10 ms, 100 ms, 1 s; longer loads
+    // are the rest of Load + LoadFailure.
+    LoadWithin10ms,
+    LoadWithin100ms,
+    LoadWithin1s,
     Count_
 };
+
+// The bin of a load that took `loadMs`, if it has one.
+inline constexpr StatsEvent loadDurationBin(qint64 loadMs)
+{
+    return loadMs <= 10  ? StatsEvent::LoadWithin10ms
+        : loadMs <= 100  ? StatsEvent::LoadWithin100ms
+        : loadMs <= 1000 ? StatsEvent::LoadWithin1s
+                         : StatsEvent::Count_;
+}
 
 } // namespace cachescope::cache

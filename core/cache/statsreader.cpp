@@ -55,10 +55,18 @@ std::optional<StatsEvent> eventFromName(const QByteArray& name)
 
 void addBucket(StatsWindow& window, qint64 start, const redis::Reply& reply)
 {
-    window.buckets.append(StatsWindow::Bucket {start, {}});
-    QHash<QByteArray, StatsCounters>& inBucket = window.buckets.last().byLabel;
-    const auto& fields = reply.elements();
-    for (std::size_t i = 0; reply.isArray() && i + 1 < fields.size(); i += 2) {
+    QHash<QByteArray, StatsCounters> inBucket = parseStatsBucket(reply, &window.cutLabels);
+    for (auto it = inBucket.cbegin(); it != inBucket.cend(); ++it)
+        window.byLabel[it.key()] += it.value();
+    window.buckets.append(StatsWindow::Bucket {start, std::move(inBucket)});
+}
+} // namespace
+
+QHash<QByteArray, StatsCounters> parseStatsBucket(const redis::Reply& hash, qint64* cutLabels)
+{
+    QHash<QByteArray, StatsCounters> byLabel;
+    const auto& fields = hash.elements();
+    for (std::size_t i = 0; hash.isArray() && i + 1 < fields.size(); i += 2) {
         const QByteArray& field = fields[i].bytes();
         const qsizetype bar = field.lastIndexOf('|');
         if (bar <= 0)
@@ -67,18 +75,17 @@ void addBucket(StatsWindow& window, qint64 start, const redis::Reply& reply)
         const QByteArray counter = field.sliced(bar + 1);
         const qint64 value = fields[i + 1].bytes().toLongLong();
         if (label == otherLabel && counter == "labels") {
-            window.cutLabels += value;
+            if (cutLabels)
+                *cutLabels += value;
             continue;
         }
-        for (StatsCounters* counters : {&window.byLabel[label], &inBucket[label]}) {
-            if (counter == "loadms")
-                counters->loadMsTotal += value;
-            else if (const auto event = eventFromName(counter))
-                counters->events[std::size_t(*event)] += value;
-        }
+        if (counter == "loadms")
+            byLabel[label].loadMsTotal += value;
+        else if (const auto event = eventFromName(counter))
+            byLabel[label].events[std::size_t(*event)] += value;
     }
+    return byLabel;
 }
-} // namespace
 
 void readStatsWindow(redis::Client& connection, StatsDimension dimension, qint64 seconds, const QObject* context,
     std::function<void(std::optional<StatsWindow>, QString)> callback, const QList<StatsTier>& tiers)

@@ -13,6 +13,7 @@
 
 namespace cachescope::redis {
 class Client;
+class Reply;
 }
 
 namespace cachescope::cache {
@@ -54,6 +55,10 @@ QJsonObject statsCountersToJson(const StatsCounters& counters);
 
 // {"tier", "bucketSeconds", "from", "to" (ISO 8601 UTC), "cutLabels"}: where a window's figures come from.
 QJsonObject statsWindowSourceToJson(const StatsWindow& window);
+
+// The counters in one bucket's hash (an HGETALL reply), by stored label ("(other)" included); "(other)|labels" is
+// added to `cutLabels`. Fields of unknown counters (a later version's) are skipped.
+QHash<QByteArray, StatsCounters> parseStatsBucket(const redis::Reply& hash, qint64* cutLabels = nullptr);
 
 // Reads the last `seconds` of one dimension from the tier tierForWindow() picks: one index lookup (ZRANGEBYSCORE),
 // then one HGETALL per bucket that exists, pipelined — at most maxBucketsPerRead + 1, and a window without traffic

@@ -82,8 +82,11 @@ public:
             ? recent.counters
             : countersFor(labels, recent);
         ++counters->events[std::size_t(event)];
-        if (loadMs > 0)
+        if (loadMs > 0) {
             counters->loadMsTotal += loadMs;
+            if (const StatsEvent bin = loadDurationBin(loadMs); bin != StatsEvent::Count_)
+                ++counters->events[std::size_t(bin)];
+        }
     }
 
     // Writes what was recorded since the last flush (also called by the timer); `done`, if given, is called once

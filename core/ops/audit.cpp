@@ -110,6 +110,44 @@ void appendAudit(redis::Client& connection, const AuditRecord& record, const QOb
         });
 }
 
+QList<AuditRecord> auditRecordsIn(const redis::Reply& entries)
+{
+    QList<AuditRecord> records;
+    for (const redis::Reply& entry : entries.elements()) {
+        if (!entry.isArray() || entry.elements().size() != 2)
+            continue;
+        AuditRecord record;
+        record.id = entry.elements()[0].bytes();
+        const auto& fields = entry.elements()[1].elements();
+        for (std::size_t i = 0; i + 1 < fields.size(); i += 2) {
+            const QByteArray& name = fields[i].bytes();
+            const QByteArray& value = fields[i + 1].bytes();
+            if (name == "at")
+                record.at = QDateTime::fromString(QString::fromUtf8(value), Qt::ISODateWithMs);
+            else if (name == "actor")
+                record.actor = QString::fromUtf8(value);
+            else if (name == "action")
+                record.action = QString::fromUtf8(value);
+            else if (name == "target")
+                record.target = QString::fromUtf8(value);
+            else if (name == "count")
+                record.count = value.toLongLong();
+            else if (name == "before")
+                record.before = value;
+            else if (name == "after")
+                record.after = value;
+            else if (name == "dryRun")
+                record.dryRun = value == "1";
+            else if (name == "outcome")
+                record.outcome = QString::fromUtf8(value);
+            else if (name == "detail")
+                record.detail = QString::fromUtf8(value);
+        }
+        records.append(std::move(record));
+    }
+    return records;
+}
+
 void readAudit(redis::Client& connection, int count, const QObject* context,
     std::function<void(std::optional<QList<AuditRecord>>, QString)> callback)
 {
@@ -119,40 +157,7 @@ void readAudit(redis::Client& connection, int count, const QObject* context,
                 callback(std::nullopt, reply.isError() ? reply.errorMessage() : u"unexpected XREVRANGE reply"_s);
                 return;
             }
-            QList<AuditRecord> records;
-            for (const redis::Reply& entry : reply.elements()) {
-                if (!entry.isArray() || entry.elements().size() != 2)
-                    continue;
-                AuditRecord record;
-                record.id = entry.elements()[0].bytes();
-                const auto& fields = entry.elements()[1].elements();
-                for (std::size_t i = 0; i + 1 < fields.size(); i += 2) {
-                    const QByteArray& name = fields[i].bytes();
-                    const QByteArray& value = fields[i + 1].bytes();
-                    if (name == "at")
-                        record.at = QDateTime::fromString(QString::fromUtf8(value), Qt::ISODateWithMs);
-                    else if (name == "actor")
-                        record.actor = QString::fromUtf8(value);
-                    else if (name == "action")
-                        record.action = QString::fromUtf8(value);
-                    else if (name == "target")
-                        record.target = QString::fromUtf8(value);
-                    else if (name == "count")
-                        record.count = value.toLongLong();
-                    else if (name == "before")
-                        record.before = value;
-                    else if (name == "after")
-                        record.after = value;
-                    else if (name == "dryRun")
-                        record.dryRun = value == "1";
-                    else if (name == "outcome")
-                        record.outcome = QString::fromUtf8(value);
-                    else if (name == "detail")
-                        record.detail = QString::fromUtf8(value);
-                }
-                records.append(std::move(record));
-            }
-            callback(records, QString());
+            callback(auditRecordsIn(reply), QString());
         });
 }
 

@@ -73,6 +73,9 @@ QList<QByteArray> auditAppendCommand(const AuditRecord& record);
 void appendAudit(redis::Client& connection, const AuditRecord& record, const QObject* context,
     std::function<void(std::optional<QByteArray> id, QString error)> callback);
 
+// The records in an XRANGE or XREVRANGE reply, in its order.
+QList<AuditRecord> auditRecordsIn(const redis::Reply& entries);
+
 // The newest `count` records, newest first.
 void readAudit(redis::Client& connection, int count, const QObject* context,
     std::function<void(std::optional<QList<AuditRecord>> records, QString error)> callback);

@@ -1,0 +1,522 @@
+#include "cache/statscounters.h"
+#include "cache/statstiers.h"
+#include "metrics/prometheustext.h"
+#include "metrics/statsfold.h"
+#include "redisserver.h"
+
+#include <QDateTime>
+#include <QDir>
+#include <QFile>
+#include <QJsonArray>
+#include <QJsonDocument>
+#include <QJsonObject>
+#include <QNetworkAccessManager>
+#include <QNetworkReply>
+#include <QProcess>
+#include <QRegularExpression>
+#include <QSignalSpy>
+#include <QTcpServer>
+#include <QTemporaryDir>
+#include <QTest>
+#include <QUrlQuery>
+
+#include <memory>
+
+using namespace cachescope;
+using namespace Qt::StringLiterals;
+
+// Prometheus metrics: the fold of stats buckets into counters that only grow, the text format with hostile label
+// bytes, then `cachectl serve`'s GET /metrics against a real redis-server and cachesim, checked by a real promtool
+// and scraped by a real prometheus — exact against cachesim's own counts, through a frozen and a restarted server.
+class TestMetrics : public QObject
+{
+    Q_OBJECT
+private:
+    static constexpr auto adminToken = "admin-token-0123456789abcdef";
+    static constexpr auto metricsToken = "metrics-token-0123456789abcd";
+    testing::RedisServer m_server;
+    QTemporaryDir m_dir;
+    QNetworkAccessManager m_http;
+
+    using Samples = QHash<QByteArray, double>; // "name{labels}" as written → value
+
+    struct Serve
+    {
+        std::unique_ptr<QProcess> process;
+        quint16 port = 0;
+    };
+
+    QString writeFile(const QString& name, const QByteArray& contents)
+    {
+        QFile file(m_dir.filePath(name));
+        if (!file.open(QIODevice::WriteOnly))
+            return {};
+        file.write(contents);
+        return file.fileName();
+    }
+
+    static quint16 freePort()
+    {
+        QTcpServer probe;
+        probe.listen(QHostAddress::LocalHost, 0);
+        return probe.serverPort();
+    }
+
+    // `cachectl serve` on a free port, with the metrics token; returns once /metrics has a complete round.
+    Serve startServe(const QStringList& extra = {})
+    {
+        Serve serve;
+        serve.process = std::make_unique<QProcess>();
+        QProcessEnvironment env = QProcessEnvironment::systemEnvironment();
+        env.remove(u"REDIS_URL"_s);
+        env.remove(u"REDISCLI_AUTH"_s);
+        env.remove(u"CACHESCOPE_METRICS_TOKEN"_s);
+        env.insert(u"CACHESCOPE_ADMIN_TOKEN"_s, QString::fromLatin1(adminToken));
+        serve.process->setProcessEnvironment(env);
+        serve.process->setProcessChannelMode(QProcess::ForwardedErrorChannel);
+        serve.process->start(QStringLiteral(CACHECTL_PATH),
+            QStringList {u"-p"_s, QString::number(m_server.port()), u"--timeout"_s, u"1000"_s, u"serve"_s,
+                u"--http-port"_s, u"0"_s, u"--metrics-token-file"_s,
+                writeFile(u"metrics.token"_s, QByteArray(metricsToken) + '\n')}
+                + extra);
+        if (!serve.process->waitForStarted() || !serve.process->waitForReadyRead(10000))
+            return serve;
+        const QByteArray line = serve.process->readLine().trimmed();
+        serve.port = quint16(line.sliced(line.lastIndexOf(':') + 1).toUInt());
+        QElapsedTimer clock;
+        clock.start();
+        while (clock.elapsed() < 10000
+            && !scrape(serve).contains("cachescope_metrics_last_complete_round_timestamp_seconds"))
+            QTest::qWait(100);
+        return serve;
+    }
+
+    struct Answer
+    {
+        int status = 0;
+        QByteArray body;
+        QByteArray contentType;
+    };
+
+    Answer get(const QUrl& url, const QByteArray& token)
+    {
+        QNetworkRequest request(url);
+        if (!token.isEmpty())
+            request.setRawHeader("Authorization", "Bearer " + token);
+        QNetworkReply* reply = m_http.get(request);
+        QSignalSpy done(reply, &QNetworkReply::finished);
+        if (!reply->isFinished() && !done.wait(15000))
+            return {};
+        Answer answer {reply->attribute(QNetworkRequest::HttpStatusCodeAttribute).toInt(), reply->readAll(),
+            reply->header(QNetworkRequest::ContentTypeHeader).toByteArray()};
+        reply->deleteLater();
+        return answer;
+    }
+
+    QByteArray scrape(const Serve& serve)
+    {
+        return get(QUrl(u"http://127.0.0.1:%1/metrics"_s.arg(serve.port)), metricsToken).body;
+    }
+
+    static Samples samplesOf(const QByteArray& text)
+    {
+        Samples samples;
+        for (const QByteArray& line : text.split('\n')) {
+            if (line.isEmpty() || line.startsWith('#'))
+                continue;
+            const qsizetype space = line.lastIndexOf(' ');
+            samples.insert(line.first(space), line.sliced(space + 1).toDouble());
+        }
+        return samples;
+    }
+
+    // cachesim against the server; its JSON report.
+    QJsonObject simulate(const QStringList& extra)
+    {
+        QProcess sim;
+        sim.setProcessChannelMode(QProcess::ForwardedErrorChannel);
+        sim.start(QStringLiteral(CACHESIM_PATH),
+            QStringList {u"-p"_s, QString::number(m_server.port()), u"--json"_s} + extra);
+        if (!sim.waitForFinished(120000) || sim.exitCode() != 0)
+            return {};
+        return QJsonDocument::fromJson(sim.readAllStandardOutput()).object();
+    }
+
+    // Waits until every route's figures on /metrics equal cachesim's (the fold lags the writers by a round).
+    bool settlesOnTheSimulation(const Serve& serve, const QJsonObject& report, QByteArray* lastText)
+    {
+        QElapsedTimer clock;
+        clock.start();
+        while (clock.elapsed() < 20000) {
+            *lastText = scrape(serve);
+            const Samples samples = samplesOf(*lastText);
+            bool equal = true;
+            for (const QJsonValue& value : report.value(u"routes"_s).toArray()) {
+                const QJsonObject route = value.toObject();
+                const QByteArray name = route.value(u"route"_s).toString().toUtf8();
+                const auto count = [&](const char* result) {
+                    return samples.value(
+                        "cachescope_route_requests_total{route=\"" + name + "\",result=\"" + result + "\"}");
+                };
+                equal = equal && count("hit") == route.value(u"hits"_s).toDouble()
+                    && count("miss") == route.value(u"misses"_s).toDouble()
+                    && count("bypass") == route.value(u"bypassed"_s).toDouble();
+            }
+            if (equal)
+                return true;
+            QTest::qWait(250);
+        }
+        return false;
+    }
+
+    static QByteArray promtool(const QStringList& arguments, const QByteArray& input, int* exitCode)
+    {
+        QProcess tool;
+        tool.setProcessChannelMode(QProcess::MergedChannels);
+        tool.start(QStringLiteral(PROMTOOL_PATH), arguments);
+        tool.write(input);
+        tool.closeWriteChannel();
+        tool.waitForFinished(60000);
+        *exitCode = tool.exitStatus() == QProcess::NormalExit ? tool.exitCode() : -1;
+        return tool.readAll();
+    }
+
+    // The Hit counter of labels in a compact form: "a=10 (other)=3".
+    static QHash<QByteArray, cache::StatsCounters> hits(const QByteArray& text)
+    {
+        QHash<QByteArray, cache::StatsCounters> byLabel;
+        for (const QByteArray& pair : text.split(' ')) {
+            if (pair.isEmpty())
+                continue;
+            const qsizetype equals = pair.lastIndexOf('=');
+            byLabel[pair.first(equals)].events[std::size_t(cache::StatsEvent::Hit)] =
+                pair.sliced(equals + 1).toLongLong();
+        }
+        return byLabel;
+    }
+
+private Q_SLOTS:
+    void initTestCase()
+    {
+        QVERIFY(m_dir.isValid());
+        QVERIFY2(m_server.start(), qPrintable(m_server.errorString()));
+    }
+
+    void init()
+    {
+        m_server.cli({u"FLUSHALL"_s});
+    }
+
+    // Reads of one bucket, one per ';', each "label=hits …"; the first read is a baseline when `baseline`.
+    void foldCountsWhatEachReadAdds_data()
+    {
+        QTest::addColumn<int>("maxLabels");
+        QTest::addColumn<QByteArray>("admitFirst");
+        QTest::addColumn<bool>("baseline");
+        QTest::addColumn<QByteArray>("reads");
+        QTest::addColumn<QByteArray>("expected");
+        QTest::newRow("baseline: only growth after it") << 10 << QByteArray() << true << "a=10 b=5;a=12 b=5;a=15 b=9"_ba
+                                                        << "a=5 b=4"_ba;
+        QTest::newRow("a new bucket counts whole") << 10 << QByteArray() << false << "a=10 b=5;a=12 b=5"_ba
+                                                   << "a=12 b=5"_ba;
+        QTest::newRow("a label moved into (other): not counted twice")
+            << 10 << QByteArray() << false << "a=10 b=5;b=5 (other)=13"_ba
+            << "a=10 b=5 (other)=3"_ba;
+        QTest::newRow("a label moved out of (other)")
+            << 10 << QByteArray() << false << "a=10 (other)=20;a=10 b=13 (other)=10"_ba
+            << "a=10 b=3 (other)=20"_ba;
+        QTest::newRow("the bucket was emptied: counted again from zero")
+            << 10 << QByteArray() << false << "a=100 b=4;a=5"_ba
+            << "a=105 b=4"_ba;
+        QTest::newRow("past the budget: (other)") << 2 << QByteArray() << false << "a=1 b=2 c=3 d=4"_ba
+                                                  << "c=3 d=4 (other)=3"_ba;
+        QTest::newRow("ranked first keep their names") << 2 << "b a"_ba << false << "a=1 b=2 c=3 d=4"_ba
+                                                       << "a=1 b=2 (other)=7"_ba;
+        QTest::newRow("an unchanged read adds nothing") << 10 << QByteArray() << false << "a=3;a=3;a=3"_ba
+                                                        << "a=3"_ba;
+    }
+
+    void foldCountsWhatEachReadAdds()
+    {
+        QFETCH(int, maxLabels);
+        QFETCH(QByteArray, admitFirst);
+        QFETCH(bool, baseline);
+        QFETCH(QByteArray, reads);
+        QFETCH(QByteArray, expected);
+        metrics::StatsFold fold(maxLabels);
+        QList<QByteArray> ranked = admitFirst.split(' ');
+        ranked.removeAll(QByteArray());
+        fold.admitFirst(ranked);
+        QHash<QByteArray, cache::StatsCounters> previous;
+        for (const QByteArray& read : reads.split(';')) {
+            fold.fold(7, hits(read), baseline);
+            // No label's counter ever goes down.
+            for (auto it = previous.cbegin(); it != previous.cend(); ++it)
+                QVERIFY(fold.totals().value(it.key())[cache::StatsEvent::Hit] >= it.value()[cache::StatsEvent::Hit]);
+            previous = fold.totals();
+        }
+        QHash<QByteArray, cache::StatsCounters> got = fold.totals();
+        for (auto it = got.begin(); it != got.end();) // labels admitted before they had counts
+            it = it.value().isEmpty() ? got.erase(it) : std::next(it);
+        QCOMPARE(got, hits(expected));
+    }
+
+    void foldForgetsOldBuckets()
+    {
+        metrics::StatsFold fold(10);
+        fold.fold(1, hits("a=4"), false);
+        fold.forgetBefore(2);
+        fold.fold(1, hits("a=6"), false); // read again after being forgotten: a new bucket, counted whole
+        QCOMPARE(fold.totals().value("a")[cache::StatsEvent::Hit], 10);
+    }
+
+    void labelText_data()
+    {
+        QTest::addColumn<QByteArray>("bytes");
+        QTest::addColumn<QByteArray>("expected");
+        QTest::newRow("ascii") << "GET /api/events"_ba
+                               << "GET /api/events"_ba;
+        QTest::newRow("utf-8 kept") << "caf\xc3\xa9 \xe2\x82\xac \xf0\x9f\x8e\xab"_ba
+                                    << "caf\xc3\xa9 \xe2\x82\xac \xf0\x9f\x8e\xab"_ba;
+        QTest::newRow("not utf-8") << "t\xff\xfe"_ba
+                                   << "t\\xff\\xfe"_ba;
+        QTest::newRow("lone surrogate (CESU)") << "a\xed\xa0\x80"_ba
+                                               << "a\\xed\\xa0\\x80"_ba;
+        QTest::newRow("overlong slash") << "\xc0\xaf"_ba
+                                        << "\\xc0\\xaf"_ba;
+        QTest::newRow("truncated sequence") << "x\xe2\x82"_ba
+                                            << "x\\xe2\\x82"_ba;
+        QTest::newRow("control bytes") << "a\nb\r\x01\x7f"_ba
+                                       << "a\\x0ab\\x0d\\x01\\x7f"_ba;
+        QTest::newRow("C1 control") << "\xc2\x85"_ba
+                                    << "\\xc2\\x85"_ba;
+        QTest::newRow("backslash: never like an escape") << "a\\xff"_ba
+                                                         << "a\\\\xff"_ba;
+        QTest::newRow("quote kept for the format's own escape") << "a\"b"_ba
+                                                                << "a\"b"_ba;
+        QTest::newRow("empty") << QByteArray() << QByteArray();
+    }
+
+    void labelText()
+    {
+        QFETCH(QByteArray, bytes);
+        QFETCH(QByteArray, expected);
+        QCOMPARE(metrics::PrometheusText::labelText(bytes), expected);
+    }
+
+    void hostileLabelsPassPromtool()
+    {
+        metrics::PrometheusText text;
+        text.family("cachescope_route_requests_total", "counter", "Requests.");
+        const QList<QByteArray> labels {"\xff\xfe"_ba, "a\nb"_ba, "q\"uote"_ba, "back\\slash"_ba, "\xed\xa0\x80"_ba,
+            QByteArray(), QByteArray(5000, 'x'), "caf\xc3\xa9"_ba, "\x1b[31mred"_ba};
+        for (const QByteArray& label : labels)
+            text.sample("cachescope_route_requests_total", {{"route", label}, {"result", "hit"}}, qint64(1));
+        text.family("cachescope_load_duration_seconds", "histogram", "Loads.");
+        text.sample("cachescope_load_duration_seconds_bucket", {{"le", "+Inf"}}, qint64(0));
+        text.sample("cachescope_load_duration_seconds_sum", {}, 0.0);
+        text.sample("cachescope_load_duration_seconds_count", {}, qint64(0));
+        int exitCode = 0;
+        const QByteArray output = promtool({u"check"_s, u"metrics"_s}, text.text(), &exitCode);
+        QVERIFY2(exitCode == 0, output.constData());
+        QVERIFY(text.text().contains("route=\"a\\\\x0ab\""));
+        QVERIFY(text.text().contains("route=\"q\\\"uote\""));
+        QVERIFY(text.text().contains("route=\"back\\\\\\\\slash\""));
+    }
+
+    // The route figures on /metrics equal cachesim's own counts, request for request; promtool accepts the output;
+    // each token opens what it should and nothing else.
+    void metricsMatchTheSimulation()
+    {
+        Serve serve = startServe();
+        QVERIFY(serve.port > 0);
+        const QJsonObject report = simulate({u"--duration"_s, u"4"_s, u"--rate"_s, u"400"_s});
+        QVERIFY(!report.isEmpty());
+        QByteArray text;
+        QVERIFY2(settlesOnTheSimulation(serve, report, &text), text.constData());
+        const Samples samples = samplesOf(text);
+        QCOMPARE(samples.value("cachescope_requests_total{result=\"hit\"}")
+                + samples.value("cachescope_requests_total{result=\"miss\"}")
+                + samples.value("cachescope_requests_total{result=\"bypass\"}"),
+            report.value(u"requests"_s).toDouble());
+        QVERIFY(samples.value("cachescope_route_requests_total{route=\"GET /api/orders\",result=\"bypass\"}") > 0);
+        QCOMPARE(samples.value("cachescope_redis_up{node=\"127.0.0.1:%1\"}"_ba.replace(
+                     "%1", QByteArray::number(m_server.port()))),
+            1.0);
+        int exitCode = 0;
+        const QByteArray output = promtool({u"check"_s, u"metrics"_s}, text, &exitCode);
+        QVERIFY2(exitCode == 0, output.constData());
+
+        const QString base = u"http://127.0.0.1:%1"_s.arg(serve.port);
+        const Answer viaMetricsToken = get(QUrl(base + u"/metrics"_s), metricsToken);
+        QCOMPARE(viaMetricsToken.status, 200);
+        QCOMPARE(viaMetricsToken.contentType, QByteArray(metrics::PrometheusText::contentType));
+        QCOMPARE(get(QUrl(base + u"/metrics"_s), adminToken).status, 200);
+        QCOMPARE(get(QUrl(base + u"/metrics"_s), {}).status, 401);
+        QCOMPARE(get(QUrl(base + u"/metrics"_s), "metrics-token-0123456789abcX").status, 401);
+        QCOMPARE(get(QUrl(base + u"/admin/cache/stats"_s), metricsToken).status, 403);
+        QNetworkRequest invalidate(QUrl(base + u"/admin/cache/invalidate"_s));
+        invalidate.setRawHeader("Authorization", "Bearer "_ba + metricsToken);
+        invalidate.setRawHeader("Content-Type", "application/json");
+        QNetworkReply* reply = m_http.post(invalidate, "{\"patterns\":[\"gateway:*\"]}");
+        QSignalSpy done(reply, &QNetworkReply::finished);
+        QVERIFY(reply->isFinished() || done.wait(15000));
+        QCOMPARE(reply->attribute(QNetworkRequest::HttpStatusCodeAttribute).toInt(), 403);
+        reply->deleteLater();
+        QVERIFY(!m_server.cli({u"--scan"_s, u"--pattern"_s, u"gateway:*"_s}).isEmpty()); // nothing deleted
+        serve.process->terminate();
+        QVERIFY(serve.process->waitForFinished(10000));
+    }
+
+    // More tenants than the budget: K by name, the rest in "(other)", and nothing lost in the sum.
+    void labelsAreBounded()
+    {
+        Serve serve = startServe({u"--metrics-labels"_s, u"3"_s});
+        const QJsonObject report = simulate({u"--duration"_s, u"3"_s, u"--tenants"_s, u"12"_s, u"--rate"_s, u"300"_s});
+        QVERIFY(!report.isEmpty());
+        // Routes are past the budget too: wait for the total of requests.
+        const auto requests = [](const Samples& samples) {
+            double sum = 0;
+            for (const char* result : {"hit", "negative_hit", "miss", "bypass"})
+                sum += samples.value("cachescope_requests_total{result=\"" + QByteArray(result) + "\"}");
+            return sum;
+        };
+        QTRY_COMPARE_WITH_TIMEOUT(requests(samplesOf(scrape(serve))), report.value(u"requests"_s).toDouble(), 20000);
+        const Samples samples = samplesOf(scrape(serve));
+        QSet<QByteArray> tenants;
+        double hitsByTenant = 0;
+        static const QRegularExpression tenant(
+            u"^cachescope_tenant_requests_total\\{tenant=\"([^\"]*)\",result=\"hit\"\\}$"_s);
+        for (auto it = samples.cbegin(); it != samples.cend(); ++it) {
+            const auto match = tenant.match(QString::fromUtf8(it.key()));
+            if (match.hasMatch()) {
+                tenants.insert(match.captured(1).toUtf8());
+                hitsByTenant += it.value();
+            }
+        }
+        QCOMPARE(tenants.size(), 4);
+        qsizetype routeSeries = 0;
+        for (auto it = samples.cbegin(); it != samples.cend(); ++it)
+            routeSeries +=
+                it.key().startsWith("cachescope_route_requests_total{") && it.key().endsWith("result=\"hit\"}");
+        QCOMPARE(routeSeries, 4); // 5 routes: 3 by name and "(other)"
+        QVERIFY(tenants.contains("(other)"));
+        QCOMPARE(hitsByTenant, samples.value("cachescope_requests_total{result=\"hit\"}"));
+        serve.process->terminate();
+        QVERIFY(serve.process->waitForFinished(10000));
+    }
+
+    // Labels from the server are bytes: whatever a writer stored, the exposition stays valid and says which bytes.
+    void hostileLabelsFromTheServer()
+    {
+        Serve serve = startServe();
+        const cache::StatsTier tier = cache::defaultStatsTiers().at(1);
+        QCOMPARE(tier.name, QByteArray("1m"));
+        // The open bucket: serve has read it once already, so what is added now is counted.
+        const qint64 bucket = tier.bucketOf(QDateTime::currentSecsSinceEpoch());
+        const QByteArray key = tier.bucketKey(bucket, cache::StatsDimension::Route);
+        QByteArray commands;
+        commands += "HINCRBY \"" + key + "\" \"r\\xff\\n\\\"x|hit\" 7\n";
+        m_server.cli({}, commands);
+        QElapsedTimer clock;
+        clock.start();
+        QByteArray text;
+        while (clock.elapsed() < 10000
+            && !text.contains("cachescope_route_requests_total{route=\"r\\\\xff\\\\x0a\\\"x\",result=\"hit\"} 7")) {
+            QTest::qWait(500);
+            text = scrape(serve);
+        }
+        QVERIFY2(text.contains("cachescope_route_requests_total{route=\"r\\\\xff\\\\x0a\\\"x\",result=\"hit\"} 7"),
+            text.constData());
+        int exitCode = 0;
+        const QByteArray output = promtool({u"check"_s, u"metrics"_s}, text, &exitCode);
+        QVERIFY2(exitCode == 0, output.constData());
+        serve.process->terminate();
+        QVERIFY(serve.process->waitForFinished(10000));
+    }
+
+    // Frozen past the timeout: /metrics still answers at once from memory, says the node is down and counts the
+    // failed reads; after it thaws, and after a restart that lost every key, no counter has gone down.
+    void frozenServer()
+    {
+        Serve serve = startServe();
+        const QJsonObject report = simulate({u"--duration"_s, u"2"_s, u"--rate"_s, u"300"_s});
+        QByteArray text;
+        QVERIFY2(settlesOnTheSimulation(serve, report, &text), text.constData());
+        const Samples before = samplesOf(text);
+        const QByteArray up = "cachescope_redis_up{node=\"127.0.0.1:" + QByteArray::number(m_server.port()) + "\"}";
+
+        m_server.pause();
+        QTest::qWait(3000); // three times the serve's 1 s timeout
+        QElapsedTimer clock;
+        clock.start();
+        const Samples frozen = samplesOf(scrape(serve));
+        QVERIFY2(clock.elapsed() < 1000, "a scrape waited for the frozen server");
+        QCOMPARE(frozen.value(up), 0.0);
+        QVERIFY(frozen.value("cachescope_metrics_failed_reads_total") > 0);
+        m_server.resume();
+        QTRY_COMPARE_WITH_TIMEOUT(samplesOf(scrape(serve)).value(up), 1.0, 10000);
+        const Samples after = samplesOf(scrape(serve));
+        for (auto it = before.cbegin(); it != before.cend(); ++it) {
+            if (it.key().contains("_total"))
+                QVERIFY2(after.value(it.key()) >= it.value(), it.key().constData());
+        }
+        serve.process->terminate();
+        QVERIFY(serve.process->waitForFinished(10000));
+    }
+
+    // Killed and restarted, having lost every key or back from a snapshot older than what was read: the counts
+    // go on from where they were, never counted twice, and no counter goes down.
+    void restartedServer_data()
+    {
+        QTest::addColumn<bool>("fromSnapshot");
+        QTest::newRow("every key lost") << false;
+        QTest::newRow("from an older snapshot") << true;
+    }
+
+    void restartedServer()
+    {
+        QFETCH(bool, fromSnapshot);
+        QFile::remove(m_server.directory() + u"/dump.rdb"_s);
+        Serve serve = startServe();
+        const auto figure = [this, &serve](const char* result) {
+            return samplesOf(scrape(serve)).value("cachescope_requests_total{result=\"" + QByteArray(result) + "\"}");
+        };
+        const auto sum = [](const QJsonObject& report, const QString& field) {
+            double total = 0;
+            for (const QJsonValue& route : report.value(u"routes"_s).toArray())
+                total += route.toObject().value(field).toDouble();
+            return total;
+        };
+        const QJsonObject first = simulate({u"--duration"_s, u"2"_s, u"--rate"_s, u"300"_s});
+        QTRY_COMPARE_WITH_TIMEOUT(figure("hit"), sum(first, u"hits"_s), 20000);
+        if (fromSnapshot)
+            m_server.cli({u"SAVE"_s});
+        const QJsonObject second = simulate({u"--duration"_s, u"2"_s, u"--rate"_s, u"300"_s});
+        QTRY_COMPARE_WITH_TIMEOUT(figure("hit"), sum(first, u"hits"_s) + sum(second, u"hits"_s), 20000);
+        const Samples before = samplesOf(scrape(serve));
+
+        m_server.kill();
+        QVERIFY2(m_server.restart(), qPrintable(m_server.errorString()));
+        QTRY_COMPARE_WITH_TIMEOUT(
+            samplesOf(scrape(serve)).value("cachescope_metrics_server_restarts_total"), 1.0, 15000);
+        const QJsonObject third = simulate({u"--duration"_s, u"2"_s, u"--rate"_s, u"300"_s});
+        QVERIFY(!third.isEmpty());
+        const double hits = before.value("cachescope_requests_total{result=\"hit\"}") + sum(third, u"hits"_s);
+        QTRY_COMPARE_WITH_TIMEOUT(figure("hit"), hits, 20000);
+        QTest::qWait(2500); // two more rounds: nothing else arrives
+        const Samples after = samplesOf(scrape(serve));
+        QCOMPARE(after.value("cachescope_requests_total{result=\"hit\"}"), hits);
+        QCOMPARE(after.value("cachescope_requests_total{result=\"miss\"}"),
+            before.value("cachescope_requests_total{result=\"miss\"}") + sum(third, u"misses"_s));
+        for (auto it = before.cbegin(); it != before.cend(); ++it) {
+            if (it.key().contains("_total") && !it.key().startsWith("cachescope_redis_"))
+                QVERIFY2(after.value(it.key()) >= it.value(), it.key().constData());
+        }
+        serve.process->terminate();
+        QVERIFY(serve.process->waitForFinished(10000));
+    }
+};
+
+QTEST_GUILESS_MAIN(TestMetrics)
+#include "tst_metrics.moc"
