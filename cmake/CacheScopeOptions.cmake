@@ -20,4 +20,5 @@ target_compile_definitions(cachescope_options INTERFACE
     QT_NO_KEYWORDS
     QT_USE_QSTRINGBUILDER
     QT_STRICT_ITERATORS
-    QT_DISABLE_DEPRECATED_BEFORE=0x060400)
+    QT_DISABLE_DEPRECATED_BEFORE=0x060400
+    CACHESCOPE_VERSION="${PROJECT_VERSION}") # every tool's --version, from project()

@@ -7,6 +7,7 @@
 #include "toolrun.h"
 
 #include <QDateTime>
+#include <QFile>
 #include <QJsonArray>
 #include <QJsonDocument>
 #include <QJsonObject>
@@ -347,6 +348,55 @@ private Q_SLOTS:
         QVERIFY(!keys.out.contains("--yes"));
         const Run audit = cachectl({u"audit"_s, u"--help"_s});
         QVERIFY(audit.out.contains("--count <n>  Records to show (default 20)."));
+    }
+
+    // The bash completion cachectl writes from its command table, run by bash with bash-completion's helpers:
+    // the words typed, then what a Tab offers.
+    void bashCompletion_data()
+    {
+        QTest::addColumn<QStringList>("words");
+        QTest::addColumn<QStringList>("offered");
+        QTest::newRow("a command") << QStringList {u"cachectl"_s, u"inv"_s} << QStringList {u"invalidate"_s};
+        QTest::newRow("after connection options")
+            << QStringList {u"cachectl"_s, u"-p"_s, u"6379"_s, u"rou"_s} << QStringList {u"routes"_s};
+        QTest::newRow("a command's own option")
+            << QStringList {u"cachectl"_s, u"serve"_s, u"--metrics-t"_s} << QStringList {u"--metrics-token-file"_s};
+        QTest::newRow("not another command's option")
+            << QStringList {u"cachectl"_s, u"keys"_s, u"--metrics-t"_s} << QStringList {};
+        QTest::newRow("connection options after a command")
+            << QStringList {u"cachectl"_s, u"keys"_s, u"--tl"_s} << QStringList {u"--tls"_s};
+        QTest::newRow("--by values") << QStringList {u"cachectl"_s, u"analyze"_s, u"--by"_s, u"t"_s}
+                                     << QStringList {u"tenant"_s};
+        QTest::newRow("routes' verbs") << QStringList {u"cachectl"_s, u"routes"_s, u"ex"_s}
+                                       << QStringList {u"export"_s};
+        QTest::newRow("a value is not completed")
+            << QStringList {u"cachectl"_s, u"keys"_s, u"--match"_s, u"g"_s} << QStringList {};
+    }
+
+    void bashCompletion()
+    {
+        QFETCH(QStringList, words);
+        QFETCH(QStringList, offered);
+        QVERIFY(QFile::exists(u"/usr/share/bash-completion/bash_completion"_s));
+        const testing::ToolRun script = testing::runTool(QStringLiteral(CACHECTL_PATH), {u"--bash-completion"_s});
+        QCOMPARE(script.exitCode, 0);
+        QTemporaryDir dir;
+        QFile file(dir.filePath(u"cachectl"_s));
+        QVERIFY(file.open(QIODevice::WriteOnly));
+        file.write(script.out);
+        file.close();
+        QProcess bash;
+        bash.start(u"bash"_s,
+            QStringList {u"-c"_s,
+                u"source /usr/share/bash-completion/bash_completion; source \"$0\"; COMP_WORDS=(\"$@\"); "
+                u"COMP_CWORD=$((${#COMP_WORDS[@]} - 1)); COMP_LINE=\"$*\"; COMP_POINT=${#COMP_LINE}; _cachectl; "
+                u"printf '%s\\n' \"${COMPREPLY[@]}\""_s,
+                file.fileName()}
+                + words);
+        QVERIFY(bash.waitForFinished(10000));
+        QCOMPARE(bash.readAllStandardError(), QByteArray());
+        QStringList got = QString::fromUtf8(bash.readAllStandardOutput()).split(u'\n', Qt::SkipEmptyParts);
+        QCOMPARE(got, offered);
     }
 
     void failuresHaveExitCodes_data()

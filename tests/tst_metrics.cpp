@@ -20,6 +20,7 @@
 #include <QTest>
 #include <QUrlQuery>
 
+#include <functional>
 #include <memory>
 
 using namespace cachescope;
@@ -364,6 +365,159 @@ private Q_SLOTS:
         QCOMPARE(reply->attribute(QNetworkRequest::HttpStatusCodeAttribute).toInt(), 403);
         reply->deleteLater();
         QVERIFY(!m_server.cli({u"--scan"_s, u"--pattern"_s, u"gateway:*"_s}).isEmpty()); // nothing deleted
+        serve.process->terminate();
+        QVERIFY(serve.process->waitForFinished(10000));
+    }
+
+    // A real Prometheus scrapes serve with the metrics token while cachesim runs; the per-route hit rate it
+    // computes equals cachesim's own.
+    void prometheusComputesTheRouteHitRate()
+    {
+        Serve serve = startServe();
+        const quint16 prometheusPort = freePort();
+        const QString tokenFile = writeFile(u"prometheus.token"_s, metricsToken);
+        const QString config = writeFile(u"prometheus.yml"_s,
+            "global: {scrape_interval: 1s, evaluation_interval: 1s}\n"
+            "scrape_configs:\n"
+            "  - job_name: cachescope\n"
+            "    authorization: {type: Bearer, credentials_file: '"
+                + tokenFile.toUtf8()
+                + "'}\n    static_configs: [{targets: ['127.0.0.1:" + QByteArray::number(serve.port) + "']}]\n");
+        QProcess prometheus;
+        prometheus.setProcessChannelMode(QProcess::MergedChannels);
+        prometheus.start(QStringLiteral(PROMETHEUS_PATH),
+            {u"--config.file="_s + config, u"--storage.tsdb.path="_s + m_dir.filePath(u"tsdb"_s),
+                u"--web.listen-address=127.0.0.1:%1"_s.arg(prometheusPort), u"--log.level=warn"_s});
+        QVERIFY(prometheus.waitForStarted());
+        const QString api = u"http://127.0.0.1:%1"_s.arg(prometheusPort);
+        QTRY_COMPARE_WITH_TIMEOUT(get(QUrl(api + u"/-/ready"_s), {}).status, 200, 30000);
+
+        const QJsonObject report = simulate({u"--duration"_s, u"4"_s, u"--rate"_s, u"400"_s});
+        QVERIFY(!report.isEmpty());
+        QByteArray text;
+        QVERIFY2(settlesOnTheSimulation(serve, report, &text), text.constData());
+        const QString expression =
+            u"sum by (route) (cachescope_route_requests_total{result=~\"hit|negative_hit\"})"
+            u" / sum by (route) (cachescope_route_requests_total{result=~\"hit|negative_hit|miss\"})"_s;
+        QHash<QString, double> expected;
+        for (const QJsonValue& value : report.value(u"routes"_s).toArray()) {
+            const QJsonObject route = value.toObject();
+            if (!route.value(u"hitRate"_s).isNull())
+                expected.insert(route.value(u"route"_s).toString(), route.value(u"hitRate"_s).toDouble());
+        }
+        QVERIFY(expected.size() >= 3);
+        QHash<QString, double> got;
+        QElapsedTimer clock;
+        clock.start();
+        while (clock.elapsed() < 20000) {
+            QUrlQuery query;
+            query.addQueryItem(u"query"_s, expression);
+            QUrl url(api + u"/api/v1/query"_s);
+            url.setQuery(query);
+            const QJsonObject answer = QJsonDocument::fromJson(get(url, {}).body).object();
+            got.clear();
+            for (const QJsonValue& series : answer.value(u"data"_s).toObject().value(u"result"_s).toArray()) {
+                const QJsonObject object = series.toObject();
+                got.insert(object.value(u"metric"_s).toObject().value(u"route"_s).toString(),
+                    object.value(u"value"_s).toArray().at(1).toString().toDouble());
+            }
+            bool equal = true;
+            for (auto it = expected.cbegin(); it != expected.cend(); ++it)
+                equal = equal && got.contains(it.key()) && qAbs(got.value(it.key()) - it.value()) < 1e-12;
+            if (equal)
+                break;
+            QTest::qWait(500);
+        }
+        for (auto it = expected.cbegin(); it != expected.cend(); ++it) {
+            QVERIFY2(got.contains(it.key()), qPrintable(it.key()));
+            QVERIFY2(qAbs(got.value(it.key()) - it.value()) < 1e-12,
+                qPrintable(u"%1: prometheus %2, cachesim %3"_s.arg(it.key()).arg(got.value(it.key())).arg(it.value())));
+        }
+        prometheus.terminate();
+        QVERIFY(prometheus.waitForFinished(15000));
+        serve.process->terminate();
+        QVERIFY(serve.process->waitForFinished(10000));
+    }
+
+    // Every metric the shipped Grafana dashboard and alert rules query is one that /metrics serves, and every
+    // dashboard expression is valid PromQL (promtool, with Grafana's variables filled in).
+    void shippedDashboardAndRulesQueryExistingMetrics()
+    {
+        const QString packaging = qEnvironmentVariable("CACHESCOPE_SOURCE_DIR") + u"/packaging/"_s;
+        QFile dashboardFile(packaging + u"grafana/cachescope-dashboard.json"_s);
+        QVERIFY(dashboardFile.open(QIODevice::ReadOnly));
+        QStringList expressions;
+        std::function<void(const QJsonValue&)> collect = [&](const QJsonValue& value) {
+            if (value.isArray()) {
+                for (const QJsonValue& element : value.toArray())
+                    collect(element);
+            } else if (value.isObject()) {
+                const QJsonObject object = value.toObject();
+                for (auto it = object.begin(); it != object.end(); ++it) {
+                    if ((it.key() == u"expr" || it.key() == u"query") && it.value().isString())
+                        expressions.append(it.value().toString());
+                    else
+                        collect(it.value());
+                }
+            }
+        };
+        collect(QJsonDocument::fromJson(dashboardFile.readAll()).object());
+        expressions.removeAll(u"prometheus"_s); // the data source variable's type
+        QVERIFY(expressions.size() >= 12);
+        QFile rulesFile(packaging + u"prometheus/cachescope-alerts.yml"_s);
+        QVERIFY(rulesFile.open(QIODevice::ReadOnly));
+        const QString rules = QString::fromUtf8(rulesFile.readAll());
+
+        // PromQL checked by promtool: each dashboard expression as a recording rule.
+        QByteArray asRules = "groups:\n  - name: dashboard\n    rules:\n";
+        for (qsizetype i = 0; i < expressions.size(); ++i) {
+            QString expression = expressions.at(i);
+            expression.replace(u"$__rate_interval"_s, u"5m"_s).replace(u"$job"_s, u".*"_s);
+            if (expression.startsWith(u"label_values("_s))
+                expression = expression.sliced(13).section(u',', 0, 0); // the metric it lists labels of
+            asRules += "      - record: dashboard:expression" + QByteArray::number(i) + "\n        expr: "
+                + QJsonDocument(QJsonArray {expression}).toJson(QJsonDocument::Compact).sliced(1).chopped(1) + '\n';
+        }
+        int exitCode = 0;
+        const QByteArray checked =
+            promtool({u"check"_s, u"rules"_s, writeFile(u"dashboard-rules.yml"_s, asRules)}, {}, &exitCode);
+        QVERIFY2(exitCode == 0, QByteArray(checked + asRules).constData());
+
+        Serve serve = startServe({u"--footprint-interval"_s, u"1"_s});
+        QVERIFY(!simulate({u"--duration"_s, u"1"_s}).isEmpty());
+        m_server.cli({u"XADD"_s, u"cachescope:audit{cachescope}"_s, u"*"_s, u"action"_s, u"invalidate"_s, u"outcome"_s,
+            u"completed"_s, u"count"_s, u"3"_s, u"dryRun"_s, u"0"_s});
+        QSet<QString> served;
+        QElapsedTimer clock;
+        clock.start();
+        while (clock.elapsed() < 15000) {
+            const QByteArray text = scrape(serve);
+            served.clear();
+            for (const QByteArray& line : text.split('\n')) {
+                if (!line.startsWith("# TYPE "))
+                    continue;
+                const QList<QByteArray> words = line.split(' ');
+                served.insert(QString::fromUtf8(words.at(2)));
+                if (words.at(3) == "histogram") {
+                    for (const char* suffix : {"_bucket", "_sum", "_count"})
+                        served.insert(QString::fromUtf8(words.at(2) + suffix));
+                }
+            }
+            if (text.contains("cachescope_invalidated_keys_total{action=\"invalidate\"} 3")
+                && text.contains("cachescope_footprint_bytes{"))
+                break;
+            QTest::qWait(250);
+        }
+        static const QRegularExpression metric(u"\\bcachescope_[a-z0-9_]+"_s);
+        QSet<QString> queried;
+        for (const QString& text : expressions + QStringList {rules}) {
+            for (auto it = metric.globalMatch(text); it.hasNext();)
+                queried.insert(it.next().captured());
+        }
+        queried.remove(u"cachescope_api_cache"_s); // not a metric: the dashboard's uid
+        QVERIFY(queried.size() >= 15);
+        for (const QString& name : std::as_const(queried))
+            QVERIFY2(served.contains(name), qPrintable(name + u" is queried but not served"_s));
         serve.process->terminate();
         QVERIFY(serve.process->waitForFinished(10000));
     }

@@ -2,6 +2,7 @@
 // core as the dashboard.
 
 #include "argumentbytes.h"
+#include "bashcompletion.h"
 #include "cliconnection.h"
 #include "cliresult.h"
 #include "commandtable.h"
@@ -56,7 +57,7 @@ int main(int argc, char* argv[])
 {
     QCoreApplication app(argc, argv);
     QCoreApplication::setApplicationName(u"cachectl"_s);
-    QCoreApplication::setApplicationVersion(u"0.1.0"_s);
+    QCoreApplication::setApplicationVersion(QStringLiteral(CACHESCOPE_VERSION));
     QTextStream out(stdout);
     QTextStream err(stderr);
 
@@ -76,6 +77,11 @@ int main(int argc, char* argv[])
         return int(ExitUsage);
     };
 
+    // For the package's build: not an option a person uses, so not in --help.
+    if (argc == 2 && qstrcmp(argv[1], "--bash-completion") == 0) {
+        out << bashCompletionScript(commandTable(), connectionOptions());
+        return ExitOk;
+    }
     // Arguments keep their bytes: a key or pattern that is not UTF-8 reaches Redis as typed.
     if (!parser.parse(argumentsKeepingBytes(argc, argv))) {
         err << "cachectl: " << parser.errorText() << "\nTry 'cachectl --help'.\n";

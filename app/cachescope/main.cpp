@@ -88,7 +88,7 @@ int main(int argc, char* argv[])
     stopCheck.start(100);
     QApplication::setApplicationName(u"CacheScope"_s);
     QApplication::setOrganizationName(u"CacheScope"_s);
-    QApplication::setApplicationVersion(u"0.1.0"_s);
+    QApplication::setApplicationVersion(QStringLiteral(CACHESCOPE_VERSION));
     QApplication::setDesktopFileName(u"cachescope"_s);
     QApplication::setWindowIcon(QIcon(u":/icons/cachescope.svg"_s));
 

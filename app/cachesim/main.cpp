@@ -99,6 +99,7 @@ int main(int argc, char* argv[])
 {
     QCoreApplication app(argc, argv);
     QCoreApplication::setApplicationName(u"cachesim"_s);
+    QCoreApplication::setApplicationVersion(QStringLiteral(CACHESCOPE_VERSION));
     QTextStream out(stdout);
     QTextStream err(stderr);
 
@@ -107,6 +108,7 @@ int main(int argc, char* argv[])
         u"Simulates a busy ticketing gateway against Redis: Zipf-distributed routes, venues, users and search "
         u"terms through the gateway's response cache, with database-like loaders. Prints the hit rate per route."_s);
     parser.addOption({u"help"_s, u"Show this help."_s});
+    parser.addVersionOption();
     cli::addConnectionOptions(parser);
     parser.addOptions({
         {u"rate"_s, u"Requests per second (default 500)."_s, u"n"_s},
@@ -128,6 +130,8 @@ int main(int argc, char* argv[])
         out << parser.helpText();
         return cli::ExitOk;
     }
+    if (parser.isSet(u"version"_s))
+        parser.showVersion(); // exits
     const cli::ConnectionArguments connectionArguments = cli::connectionFromArguments(parser);
     if (!connectionArguments.error.isEmpty()) {
         err << "cachesim: " << connectionArguments.error << '\n';

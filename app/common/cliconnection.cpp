@@ -8,7 +8,12 @@ using namespace Qt::StringLiterals;
 
 void addConnectionOptions(QCommandLineParser& parser)
 {
-    parser.addOptions({
+    parser.addOptions(connectionOptions());
+}
+
+QList<QCommandLineOption> connectionOptions()
+{
+    return {
         {{u"h"_s, u"host"_s}, u"Server hostname (default 127.0.0.1)."_s, u"host"_s},
         {{u"p"_s, u"port"_s}, u"Server port (default 6379)."_s, u"port"_s},
         {{u"a"_s, u"pass"_s}, u"Password (prefer the REDISCLI_AUTH environment variable)."_s, u"password"_s},
@@ -24,7 +29,7 @@ void addConnectionOptions(QCommandLineParser& parser)
         {u"timeout"_s, u"Connect and command timeout in milliseconds (default 5000)."_s, u"ms"_s},
         {u"read-only"_s, u"Refuse every command that could write, in the client itself."_s},
         {{u"c"_s, u"cluster"_s}, u"The server is a Redis Cluster node: find every master and route by hash slot."_s},
-    });
+    };
 }
 
 ConnectionArguments connectionFromArguments(const QCommandLineParser& parser)

@@ -11,6 +11,7 @@ namespace cachescope::cli {
 // The connection options redis-cli users know (-h -p -a --user -n -u --tls --cacert --cert --key --sni),
 // plus REDIS_URL and REDISCLI_AUTH from the environment. Precedence: defaults, REDIS_URL, -u, then flags.
 void addConnectionOptions(QCommandLineParser& parser);
+QList<QCommandLineOption> connectionOptions(); // what addConnectionOptions() adds
 
 struct ConnectionArguments
 {

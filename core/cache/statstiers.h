@@ -18,10 +18,13 @@ namespace cachescope::cache {
 // The braces put a bucket's dimensions in one cluster slot, so one script call writes them all.
 //
 // A bucket holds the busiest topK labels of each dimension by name (per writing process), and the rest summed as
-// "(other)", so its size does not grow with the number of tenants or venues: with K ≤ 15 a dimension's hash stays
-// within Redis's compact listpack encoding (128 fields). Steady-state size, per tier:
+// "(other)", so its size does not grow with the number of tenants or venues: with K ≤ 15 a dimension's hash holds
+// at most 12 × 16 + 1 = 193 fields, within Redis's compact listpack encoding (hash-max-listpack-entries, 512 by
+// default; labels up to ~50 bytes keep fields within hash-max-listpack-value, 64). Steady-state size, per tier:
 //   (retention / bucket) × Σ over kept dimensions of (~90 B + fields × (field length + ~4 B)),
-//   fields ≤ 8 × (K + 1) + 1 per dimension and writing process. bench/bench_statsfootprint measures it.
+//   fields ≤ 12 × (K + 1) + 1 per dimension and writing process: 12 counters per label (StatsEvent and the load
+//   time), a field written only once its counter moves (a cached route writes 6 to 8: hit, miss, set, load, loadms
+//   and one or two duration bins). bench/bench_statsfootprint measures it.
 struct StatsTier
 {
     QByteArray name; // "1s", "1m", "1h", "1d"
