@@ -1,5 +1,6 @@
 #include "cache/cacheenvelope.h"
 #include "cache/cachemanager.h"
+#include "cache/hitratealerts.h"
 #include "cache/statsreader.h"
 #include "cache/statsrecorder.h"
 #include "model/reservedkeys.h"
@@ -617,6 +618,62 @@ private Q_SLOTS:
 
     // Every event kind is stored and read back exactly, each under its own count (a summation that stopped one
     // kind short once lost every negative-cache hit without a test noticing).
+    // Which labels a hit-rate alert flags, from 1 min buckets: "recent" (the last 5 min) against the hour before.
+    // Each row: label=recent hits/lookups, baseline hits/lookups, and whether it is flagged (and why).
+    void hitRateAlertRules_data()
+    {
+        QTest::addColumn<qint64>("recentHits");
+        QTest::addColumn<qint64>("recentLookups");
+        QTest::addColumn<qint64>("baselineHits");
+        QTest::addColumn<qint64>("baselineLookups");
+        QTest::addColumn<double>("floor");
+        QTest::addColumn<QString>("expected"); // "", "baseline" or "floor"
+        QTest::newRow("a drop below 70 % of its hour") << 20LL << 100LL << 800LL << 1000LL << 0.0 << u"baseline"_s;
+        QTest::newRow("just above 70 % of its hour") << 57LL << 100LL << 800LL << 1000LL << 0.0 << QString();
+        QTest::newRow("too few lookups to judge") << 0LL << 49LL << 800LL << 1000LL << 0.0 << QString();
+        QTest::newRow("exactly the minimum") << 0LL << 50LL << 800LL << 1000LL << 0.0 << u"baseline"_s;
+        QTest::newRow("no baseline: only the floor") << 10LL << 100LL << 0LL << 0LL << 0.0 << QString();
+        QTest::newRow("no baseline, below the floor") << 10LL << 100LL << 0LL << 0LL << 0.5 << u"floor"_s;
+        QTest::newRow("steady and low") << 30LL << 100LL << 300LL << 1000LL << 0.0 << QString();
+        QTest::newRow("the floor wins over a low baseline") << 30LL << 100LL << 300LL << 1000LL << 0.4 << u"floor"_s;
+    }
+
+    void hitRateAlertRules()
+    {
+        QFETCH(qint64, recentHits);
+        QFETCH(qint64, recentLookups);
+        QFETCH(qint64, baselineHits);
+        QFETCH(qint64, baselineLookups);
+        QFETCH(double, floor);
+        QFETCH(QString, expected);
+        const qint64 now = 1'800'000'000 + 30; // 30 s into a minute
+        StatsWindow window;
+        const auto bucket = [](qint64 start, const QByteArray& label, qint64 hits, qint64 lookups) {
+            StatsWindow::Bucket b {start, {}};
+            b.byLabel[label].events[std::size_t(StatsEvent::Hit)] = hits;
+            b.byLabel[label].events[std::size_t(StatsEvent::Miss)] = lookups - hits;
+            b.byLabel[otherLabel].events[std::size_t(StatsEvent::Miss)] = 1000; // never flagged itself
+            return b;
+        };
+        const qint64 minute = now - now % 60;
+        window.buckets.append(bucket(minute - 65 * 60, "GET /api/old", 0, 1000)); // before the baseline: ignored
+        window.buckets.append(bucket(minute - 30 * 60, "GET /api/x", baselineHits, baselineLookups));
+        window.buckets.append(bucket(minute - 2 * 60, "GET /api/x", recentHits, recentLookups));
+        HitRateAlertRule rule;
+        rule.floor = floor;
+        const QList<HitRateAlert> alerts = evaluateHitRateAlerts(StatsDimension::Route, window, rule, now);
+        if (expected.isEmpty()) {
+            QVERIFY(alerts.isEmpty());
+            return;
+        }
+        QCOMPARE(alerts.size(), 1);
+        QCOMPARE(alerts.first().label, QByteArray("GET /api/x"));
+        QCOMPARE(alerts.first().reason,
+            expected == u"floor" ? HitRateAlert::Reason::BelowFloor : HitRateAlert::Reason::BelowBaseline);
+        QCOMPARE(alerts.first().lookups, recentLookups);
+        QCOMPARE(alerts.first().recent, double(recentHits) / double(recentLookups));
+    }
+
     void everyEventKindIsCountedExactly()
     {
         QVERIFY(testing::runCommand(*m_connection, {"FLUSHALL"}).isStatus("OK"));

@@ -1,6 +1,7 @@
 #include "analysis/snapshotstore.h"
 #include "cache/cacheenvelope.h"
 #include "cache/cachemanager.h"
+#include "cache/hitratealerts.h"
 #include "cache/responsecachepolicy.h"
 #include "cache/statsrecorder.h"
 #include "cache/statstiers.h"
@@ -20,6 +21,7 @@
 #include "redis/ownlookups.h"
 #include "redisserver.h"
 #include "synccommand.h"
+#include "toolrun.h"
 #include "widgets/analysispane.h"
 #include "widgets/auditpane.h"
 #include "widgets/keybrowser.h"
@@ -35,6 +37,7 @@
 #include <QCheckBox>
 #include <QDateTime>
 #include <QDir>
+#include <QJsonArray>
 #include <QJsonDocument>
 #include <QJsonObject>
 #include <QLabel>
@@ -59,6 +62,7 @@
 #include <QTemporaryDir>
 #include <QTest>
 #include <QTimer>
+#include <QToolButton>
 #include <QTreeView>
 
 #include <numeric>
@@ -1881,6 +1885,111 @@ private Q_SLOTS:
         QCOMPARE(cacheActions,
             (QStringList {u"&Invalidate…"_s, u"Set &TTL on keys…"_s, u"&Rescan keys"_s, u"Edit &route TTLs"_s,
                 u"&Audit trail"_s, u"&Analyze keyspace"_s, u"&Measure CacheScope's own keys"_s}));
+    }
+
+    // cachesim's normal traffic sets each route's rate for the hour before (written as that hour's stats), then
+    // it runs again with every search unique: the search route alone is flagged — its row tinted, counted in the
+    // status bar — and the alert leads to its trend and its keys. Screenshots at both sizes.
+    void hitRateAlertsFlagADegradedRoute_data()
+    {
+        QTest::addColumn<QSize>("size");
+        QTest::newRow("1280x800") << QSize(1280, 800);
+        QTest::newRow("1024x640") << QSize(1024, 640);
+    }
+    void hitRateAlertsFlagADegradedRoute()
+    {
+        QFETCH(QSize, size);
+        testing::RedisServer server;
+        QVERIFY2(server.start(), qPrintable(server.errorString()));
+        const QStringList common {u"-p"_s, QString::number(server.port()), u"--rate"_s, u"300"_s, u"--json"_s};
+        const testing::ToolRun normal =
+            testing::runTool(QStringLiteral(CACHESIM_PATH), common + QStringList {u"--duration"_s, u"3"_s});
+        QCOMPARE(normal.exitCode, 0);
+        const QJsonArray normalRoutes = QJsonDocument::fromJson(normal.out).object().value(u"routes"_s).toArray();
+        // The hour before: each route at the rate it just had, 55 one-minute buckets, 6 to 60 minutes ago.
+        const cache::StatsTier tier = cache::defaultStatsTiers().at(1);
+        const qint64 current = tier.bucketOf(QDateTime::currentSecsSinceEpoch());
+        QByteArray history;
+        for (qint64 bucket = current - 60; bucket <= current - 6; ++bucket) {
+            const QByteArray key = tier.bucketKey(bucket, cache::StatsDimension::Route);
+            for (const QJsonValue& value : normalRoutes) {
+                const QJsonObject route = value.toObject();
+                for (const auto& [field, counter] : {std::pair {u"hits"_s, "hit"}, std::pair {u"misses"_s, "miss"}}) {
+                    history += "HINCRBY \"" + key + "\" \"" + route.value(u"route"_s).toString().toUtf8() + '|'
+                        + counter + "\" " + QByteArray::number(route.value(field).toInteger()) + '\n';
+                }
+            }
+            history +=
+                "ZADD " + tier.indexKey() + ' ' + QByteArray::number(bucket) + ' ' + QByteArray::number(bucket) + '\n';
+        }
+        server.cli({}, history);
+        const testing::ToolRun degraded = testing::runTool(
+            QStringLiteral(CACHESIM_PATH), common + QStringList {u"--duration"_s, u"5"_s, u"--degrade-search"_s});
+        QCOMPARE(degraded.exitCode, 0);
+        const auto routeCounts = [](const QByteArray& report, const QString& name) {
+            for (const QJsonValue& value : QJsonDocument::fromJson(report).object().value(u"routes"_s).toArray()) {
+                if (value.toObject().value(u"route"_s).toString() == name)
+                    return std::pair {
+                        value.toObject().value(u"hits"_s).toInteger(), value.toObject().value(u"misses"_s).toInteger()};
+            }
+            return std::pair<qint64, qint64> {0, 0};
+        };
+        const auto [normalHits, normalMisses] = routeCounts(normal.out, u"GET /api/search"_s);
+        const auto [degradedHits, degradedMisses] = routeCounts(degraded.out, u"GET /api/search"_s);
+        QVERIFY(normalHits > 0);
+
+        redis::Connection connection(server.connectionOptions());
+        ui::MainWindow window(&connection, {});
+        window.resize(size);
+        window.show();
+        connection.open();
+        QTRY_VERIFY_WITH_TIMEOUT(!window.hitRateWatch()->alerts().isEmpty(), 15000);
+        const QList<cache::HitRateAlert> alerts = window.hitRateWatch()->alerts();
+        QCOMPARE(alerts.size(), 1);
+        const cache::HitRateAlert& alert = alerts.first();
+        QCOMPARE(alert.dimension, cache::StatsDimension::Route);
+        QCOMPARE(alert.label, QByteArray("GET /api/search"));
+        QCOMPARE(alert.reason, cache::HitRateAlert::Reason::BelowBaseline);
+        QCOMPARE(alert.lookups, normalHits + normalMisses + degradedHits + degradedMisses);
+        QCOMPARE(alert.recent, double(normalHits + degradedHits) / double(alert.lookups));
+        QVERIFY(alert.baseline.has_value());
+        QCOMPARE(*alert.baseline, double(normalHits) / double(normalHits + normalMisses));
+        QVERIFY(window.alertButton()->isVisible());
+        QCOMPARE(window.alertButton()->text(), u"1 hit-rate alert"_s);
+        QCOMPARE(window.alertButton()->menu()->actions().size(), 1);
+
+        QSignalSpy refreshed(window.labelStats(), &ui::LabelStatsPane::refreshed);
+        window.labelStats()->refresh();
+        QVERIFY(refreshed.wait(10000));
+        ui::LabelStatsModel* model = window.labelStats()->model();
+        QAbstractItemModelTester tester(model, QAbstractItemModelTester::FailureReportingMode::QtTest);
+        int flagged = 0;
+        for (int row = 0; row < model->rowCount(); ++row) {
+            const bool search = model->index(row, 0).data().toString() == u"GET /api/search"_s;
+            QCOMPARE(model->isAlerted(row), search);
+            QCOMPARE(model->index(row, 0).data(Qt::BackgroundRole).isValid(), search);
+            flagged += model->isAlerted(row);
+        }
+        QCOMPARE(flagged, 1);
+        const QString name = u"hit-rate-alert-%1x%2"_s.arg(size.width()).arg(size.height());
+        save(&window, name);
+
+        window.alertButton()->menu()->actions().first()->trigger();
+        QCOMPARE(window.labelStats()->dimension(), cache::StatsDimension::Route);
+        QCOMPARE(window.keyBrowser()->filterText(), u"gateway:response:GET:/api/search*"_s);
+        // The tree shows the route's keys: as many as the server holds.
+        QList<QByteArray> searchKeys =
+            server.cli({u"--scan"_s, u"--pattern"_s, u"gateway:response:GET:/api/search*"_s}).split('\n');
+        searchKeys.removeAll(QByteArray());
+        QAbstractItemModel* tree = window.keyBrowser()->view()->model();
+        QTRY_COMPARE_WITH_TIMEOUT(tree->index(0, ui::KeyTreeModel::CountColumn).data(Qt::DisplayRole).toString(),
+            QLocale().toString(searchKeys.size()), 5000);
+        // The trend over the last hour: the baseline written for it, then the drop.
+        QTRY_VERIFY_WITH_TIMEOUT(window.labelStats()->model()->window().seconds == 3600, 10000);
+        QVERIFY(window.labelStats()->trendSegments().size() >= 1);
+        QVERIFY(window.labelStats()->trendSegments().first().size() >= 50);
+        QVERIFY(window.width() <= size.width());
+        save(&window, name + u"-trend"_s);
     }
 
     void perLabelHitRatesFromCoreStats()

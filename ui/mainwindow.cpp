@@ -12,6 +12,7 @@
 #include "widgets/serverpane.h"
 
 #include "cache/statsreader.h"
+#include "model/keyescaping.h"
 #include "ops/audit.h"
 #include "ops/infosampler.h"
 #include "redis/connection.h"
@@ -25,13 +26,17 @@
 #include <QHeaderView>
 #include <QIcon>
 #include <QLabel>
+#include <QMenu>
 #include <QMenuBar>
 #include <QMessageBox>
 #include <QSettings>
 #include <QSplitter>
 #include <QStatusBar>
+#include <QStyle>
+#include <QSystemTrayIcon>
 #include <QTabWidget>
 #include <QToolBar>
+#include <QToolButton>
 #include <QTreeView>
 #include <QVBoxLayout>
 
@@ -57,6 +62,8 @@ MainWindow::MainWindow(redis::Client* connection, SafetyOptions safety, QWidget*
     , m_banner(new QLabel(this))
     , m_serverLabel(new QLabel(this))
     , m_stateLabel(new QLabel(this))
+    , m_hitRates(new cache::HitRateWatch(connection, {}, this))
+    , m_alertButton(new QToolButton(this))
 {
     QString title = tr("CacheScope — %1").arg(connection->options().displayName());
     if (m_safety.production)
@@ -113,7 +120,24 @@ MainWindow::MainWindow(redis::Client* connection, SafetyOptions safety, QWidget*
     centralLayout->addWidget(m_splitter, 1);
     setCentralWidget(central);
     statusBar()->addPermanentWidget(m_serverLabel, 1);
+    statusBar()->addPermanentWidget(m_alertButton);
     statusBar()->addPermanentWidget(m_stateLabel);
+    m_alertButton->setPopupMode(QToolButton::InstantPopup);
+    m_alertButton->setToolButtonStyle(Qt::ToolButtonTextBesideIcon);
+    m_alertButton->setIcon(style()->standardIcon(QStyle::SP_MessageBoxWarning));
+    m_alertButton->setAutoRaise(true);
+    m_alertButton->setMenu(new QMenu(m_alertButton));
+    m_alertButton->hide();
+    connect(m_hitRates, &cache::HitRateWatch::alertsChanged, this, &MainWindow::updateAlerts);
+    connect(m_hitRates, &cache::HitRateWatch::raised, this, &MainWindow::notify);
+    if (QSystemTrayIcon::isSystemTrayAvailable()) {
+        m_tray = new QSystemTrayIcon(windowIcon(), this);
+        m_tray->setToolTip(windowTitle());
+        connect(m_tray, &QSystemTrayIcon::messageClicked, this, [this] {
+            if (m_notified)
+                showAlert(*m_notified);
+        });
+    }
     createActions();
 
     connect(m_browser, &KeyBrowser::keySelected, this, [this](const QByteArray& key) {
@@ -317,8 +341,60 @@ void MainWindow::loadOnce()
     m_browser->rescan();
     m_routes->reload();
     m_labelStats->refresh();
+    m_hitRates->start();
     m_audit->refresh(); // for the chart's markers too
     readChartHistory(m_charts->windowSeconds());
+}
+
+void MainWindow::setHitRateAlertRule(const cache::HitRateAlertRule& rule)
+{
+    if (rule == m_hitRates->rule())
+        return;
+    m_hitRates->setRule(rule);
+}
+
+void MainWindow::updateAlerts()
+{
+    const QList<cache::HitRateAlert>& alerts = m_hitRates->alerts();
+    m_labelStats->setAlerts(alerts);
+    QMenu* menu = m_alertButton->menu();
+    menu->clear();
+    for (const cache::HitRateAlert& alert : alerts) {
+        const QString dimension = alert.dimension == cache::StatsDimension::Tenant ? tr("tenant") : tr("route");
+        QAction* action = menu->addAction(u"%1 %2 — %3"_s.arg(
+            dimension, alert.summary(), tr("since %1").arg(alert.since.toLocalTime().toString(u"HH:mm"_s))));
+        connect(action, &QAction::triggered, this, [this, alert] { showAlert(alert); });
+    }
+    m_alertButton->setText(alerts.size() == 1 ? tr("1 hit-rate alert") : tr("%L1 hit-rate alerts").arg(alerts.size()));
+    m_alertButton->setToolTip(tr("Routes and tenants whose hit rate over 5 minutes fell below their own last hour "
+                                 "(or the profile's floor). Click one to see its trend and keys."));
+    m_alertButton->setVisible(!alerts.isEmpty());
+    if (m_tray)
+        m_tray->setVisible(!alerts.isEmpty());
+}
+
+void MainWindow::notify(const cache::HitRateAlert& alert)
+{
+    m_notified = alert;
+    if (m_tray && m_tray->isVisible())
+        m_tray->showMessage(tr("Hit rate dropped"), alert.summary(), QSystemTrayIcon::Warning);
+}
+
+void MainWindow::showAlert(const cache::HitRateAlert& alert)
+{
+    m_tabs->setCurrentIndex(0); // Live: the charts and the stats table under them
+    // The last hour: the label's own baseline and the drop, side by side.
+    m_labelStats->showLabel(alert.dimension, alert.label, 3600);
+    if (alert.dimension == cache::StatsDimension::Route) {
+        // A route label is "METHOD /path": its keys are gateway:response:METHOD:/path… (escaped components hold no
+        // glob character).
+        const qsizetype space = alert.label.indexOf(' ');
+        if (space > 0)
+            m_browser->setFilterText(u"gateway:response:"_s + QString::fromUtf8(alert.label.first(space)) + u':'
+                + QString::fromUtf8(model::escapeKeyComponent(alert.label.sliced(space + 1))) + u'*');
+    } else {
+        m_browser->setFilterText(u"*:tenant:"_s + QString::fromUtf8(model::escapeKeyComponent(alert.label)) + u'*');
+    }
 }
 
 void MainWindow::readChartHistory(qint64 seconds)

@@ -1,5 +1,6 @@
 #pragma once
 
+#include "cache/hitratealerts.h"
 #include "dialogs/safetyoptions.h"
 #include "ops/keyselection.h"
 
@@ -7,6 +8,8 @@
 #include <QPointer>
 
 class QLabel;
+class QSystemTrayIcon;
+class QToolButton;
 class QSplitter;
 class QTabWidget;
 
@@ -84,6 +87,21 @@ public:
         return m_banner;
     }
 
+    // The profile's hit-rate alerts (read every 30 s once connected): flagged rows in the stats table, a count in
+    // the status bar, a desktop notification where a system tray exists.
+    void setHitRateAlertRule(const cache::HitRateAlertRule& rule);
+    cache::HitRateWatch* hitRateWatch() const
+    {
+        return m_hitRates;
+    }
+    // The status bar's alert button: hidden without alerts, its menu lists them.
+    QToolButton* alertButton() const
+    {
+        return m_alertButton;
+    }
+    // Shows an alert's label: its hit-rate trend in the stats table and, for a route, its keys in the tree.
+    void showAlert(const cache::HitRateAlert& alert);
+
     // Window geometry, the tree/tabs splitter and the tree's columns, per connection (QSettings "layout/<name>"):
     // saved when the window closes, restored when one opens for the same server.
     void saveLayout() const;
@@ -112,6 +130,8 @@ private:
     InvalidationDialog* openKeyOperation(const std::optional<ops::KeySelection>& selection, bool setTtl,
         const std::function<void(InvalidationDialog*)>& configure = {});
     void updateConnectionStatus();
+    void updateAlerts();
+    void notify(const cache::HitRateAlert& alert);
 
     QPointer<redis::Client> m_connection;
     SafetyOptions m_safety;
@@ -129,6 +149,10 @@ private:
     QLabel* m_banner;
     QLabel* m_serverLabel;
     QLabel* m_stateLabel;
+    cache::HitRateWatch* m_hitRates;
+    QToolButton* m_alertButton;
+    QSystemTrayIcon* m_tray = nullptr; // only where a system tray exists
+    std::optional<cache::HitRateAlert> m_notified; // what the last notification was about, for its click
     bool m_scannedOnce = false;
 };
 

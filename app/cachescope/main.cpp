@@ -30,7 +30,8 @@ using namespace Qt::StringLiterals;
 
 namespace {
 // One window per server; the window owns its connection (its last child, so the panes go first).
-ui::MainWindow* openWindow(redis::ConnectionOptions options, const ui::SafetyOptions& safety);
+ui::MainWindow* openWindow(
+    redis::ConnectionOptions options, const ui::SafetyOptions& safety, const cache::HitRateAlertRule& alerts = {});
 
 // The profile dialog; accepted, it opens a window for the chosen server. `autoConnect` connects at once when
 // the profile exists (--profile NAME) once its password has been read from the keychain.
@@ -41,13 +42,14 @@ void chooseConnection(QWidget* parent, const QString& profileName = {})
     auto* dialog = new ui::ConnectionDialog(settings, secrets, parent);
     dialog->setAttribute(Qt::WA_DeleteOnClose);
     QObject::connect(dialog, &QDialog::accepted, dialog,
-        [dialog] { openWindow(dialog->connectionOptions(), dialog->safetyOptions()); });
+        [dialog] { openWindow(dialog->connectionOptions(), dialog->safetyOptions(), dialog->hitRateAlertRule()); });
     if (!profileName.isEmpty() && dialog->selectProfile(profileName))
         QObject::connect(dialog, &ui::ConnectionDialog::passwordLoaded, dialog, &QDialog::accept);
     dialog->show();
 }
 
-ui::MainWindow* openWindow(redis::ConnectionOptions options, const ui::SafetyOptions& safety)
+ui::MainWindow* openWindow(
+    redis::ConnectionOptions options, const ui::SafetyOptions& safety, const cache::HitRateAlertRule& alerts)
 {
     options.autoReconnect = true;
     options.retryInitialConnect = true; // the dashboard waits for a server that is starting
@@ -56,6 +58,7 @@ ui::MainWindow* openWindow(redis::ConnectionOptions options, const ui::SafetyOpt
     options.noTouch = true; // looking at keys must not make them look recently used (Redis 7.2+)
     redis::Client* connection = redis::Client::create(options).release(); // owned by the window below
     auto* window = new ui::MainWindow(connection, safety);
+    window->setHitRateAlertRule(alerts);
     window->setAttribute(Qt::WA_DeleteOnClose);
     connection->setParent(window);
     QObject::connect(window, &ui::MainWindow::connectRequested, window, [window] { chooseConnection(window); });

@@ -76,7 +76,7 @@ cache::GatewayRequest GatewaySimulator::makeRequest(QString* routeLabel)
         *routeLabel = u"GET /api/tickets/availability"_s;
         break;
     case 2: {
-        const int term = m_terms(m_random);
+        const int term = m_options.degradeSearch ? 1000000 + int(m_sent % 1000000000) : m_terms(m_random);
         url = u"/api/search?q=%1+%2&category=%3"_s.arg(searchWords.at(term % searchWords.size()))
                   .arg(term / searchWords.size())
                   .arg(categories.at(term % categories.size()));

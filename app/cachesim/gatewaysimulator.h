@@ -33,6 +33,9 @@ public:
         int searchTerms = 200;
         int databaseLatencyMs = 20; // mean; exponentially distributed
         double loaderFailureRate = 0.0;
+        // Every search asks for a term never asked before (a client that adds a unique value to a vary-by
+        // parameter): the search route's hit rate collapses while the others keep theirs.
+        bool degradeSearch = false;
     };
 
     struct RouteCounts

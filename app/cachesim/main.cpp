@@ -120,6 +120,8 @@ int main(int argc, char* argv[])
         {u"db-latency"_s, u"Mean loader latency in ms (default 20)."_s, u"ms"_s},
         {u"fail-rate"_s, u"Fraction of loads that fail, 0 to 1 (default 0)."_s, u"f"_s},
         {u"grace"_s, u"Seconds a stale value is served when its reload fails (default 60)."_s, u"s"_s},
+        {u"degrade-search"_s,
+            u"Every search asks for a term never asked before: its hit rate collapses (to try alerts)."_s},
         {u"json"_s, u"Print the report as JSON."_s},
     });
     if (!parser.parse(QCoreApplication::arguments())) {
@@ -150,6 +152,7 @@ int main(int argc, char* argv[])
     options.users = number(u"users"_s, options.users, 1);
     options.databaseLatencyMs = number(u"db-latency"_s, options.databaseLatencyMs, 0);
     const int grace = number(u"grace"_s, 60, 0);
+    options.degradeSearch = parser.isSet(u"degrade-search"_s);
     if (parser.isSet(u"fail-rate"_s)) {
         options.loaderFailureRate = parser.value(u"fail-rate"_s).toDouble(&ok);
         if (!ok || options.loaderFailureRate < 0 || options.loaderFailureRate > 1) {

@@ -1,5 +1,7 @@
 #include "profiles/connectionprofile.h"
 
+#include <algorithm>
+
 #include <QSettings>
 
 namespace cachescope::profiles {
@@ -77,6 +79,9 @@ QList<ConnectionProfile> loadProfiles(QSettings& settings)
         profile.cluster = settings.value(u"cluster"_s, false).toBool();
         profile.readOnly = settings.value(u"readOnly"_s, false).toBool();
         profile.production = settings.value(u"production"_s, false).toBool();
+        profile.alertDropPercent = std::clamp(settings.value(u"alertDropPercent"_s, 70).toInt(), 0, 100);
+        profile.alertFloorPercent = std::clamp(settings.value(u"alertFloorPercent"_s, 0).toInt(), 0, 100);
+        profile.alertMinLookups = std::max(1, settings.value(u"alertMinLookups"_s, 50).toInt());
         const QStringList patterns = settings.value(u"protectedPatterns"_s).toStringList();
         for (const QString& pattern : patterns)
             profile.protectedPatterns.append(pattern.toUtf8());
@@ -102,6 +107,9 @@ void saveProfiles(QSettings& settings, const QList<ConnectionProfile>& profiles)
         settings.setValue(u"cluster"_s, profile.cluster);
         settings.setValue(u"readOnly"_s, profile.readOnly);
         settings.setValue(u"production"_s, profile.production);
+        settings.setValue(u"alertDropPercent"_s, profile.alertDropPercent);
+        settings.setValue(u"alertFloorPercent"_s, profile.alertFloorPercent);
+        settings.setValue(u"alertMinLookups"_s, profile.alertMinLookups);
         QStringList patterns;
         for (const QByteArray& pattern : profile.protectedPatterns)
             patterns.append(QString::fromUtf8(pattern));

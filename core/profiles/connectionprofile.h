@@ -29,6 +29,11 @@ struct ConnectionProfile
     bool readOnly = false;
     bool production = false;
     QList<QByteArray> protectedPatterns; // on top of CacheScope's own namespaces
+    // Hit-rate alerts of the dashboard: a route or tenant is flagged below this share of its own last hour, or
+    // below the floor (0: none), once it has the lookups to judge (see cache::HitRateAlertRule).
+    int alertDropPercent = 70;
+    int alertFloorPercent = 0;
+    int alertMinLookups = 50;
 
     redis::ConnectionOptions toOptions(const QString& password) const;
     // What is wrong with it, field by field ("port: must be 1–65535"); empty when it can be used.

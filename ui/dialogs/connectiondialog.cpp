@@ -66,6 +66,8 @@ ConnectionDialog::ConnectionDialog(QSettings& settings, SecretStore& secrets, QW
     , m_readOnly(new QCheckBox(tr("Read-only: every write is refused, in the client itself"), this))
     , m_production(new QCheckBox(tr("Production: broad deletions need the count typed"), this))
     , m_protected(new QLineEdit(this))
+    , m_alertDrop(new QSpinBox(this))
+    , m_alertFloor(new QSpinBox(this))
     , m_status(new QLabel(this))
     , m_test(new QPushButton(tr("&Test connection"), this))
     , m_connect(new QPushButton(tr("&Connect"), this))
@@ -121,6 +123,21 @@ ConnectionDialog::ConnectionDialog(QSettings& settings, SecretStore& secrets, QW
     safetyForm->addRow(m_readOnly);
     safetyForm->addRow(m_production);
     safetyForm->addRow(tr("Protected patterns:"), m_protected);
+    // Hit-rate alerts: relative to each route's and tenant's own last hour, and an optional floor.
+    m_alertDrop->setRange(0, 100);
+    m_alertDrop->setSuffix(tr(" % of its last hour"));
+    m_alertDrop->setSpecialValueText(tr("off"));
+    m_alertDrop->setToolTip(tr("Flag a route or tenant whose hit rate over 5 minutes falls below this share of its "
+                               "own rate over the hour before (with at least 50 lookups in the 5 minutes)."));
+    m_alertFloor->setRange(0, 100);
+    m_alertFloor->setSuffix(tr(" %"));
+    m_alertFloor->setPrefix(tr("or below "));
+    m_alertFloor->setSpecialValueText(tr("no floor"));
+    m_alertFloor->setToolTip(tr("Also flag any route or tenant whose hit rate over 5 minutes is below this."));
+    auto* alertRow = new QHBoxLayout;
+    alertRow->addWidget(m_alertDrop, 1);
+    alertRow->addWidget(m_alertFloor, 1);
+    safetyForm->addRow(tr("Hit-rate alerts:"), alertRow);
 
     auto* newButton = new QPushButton(tr("&New"), this);
     auto* deleteButton = new QPushButton(tr("De&lete"), this);
@@ -212,6 +229,8 @@ void ConnectionDialog::setProfile(const profiles::ConnectionProfile& profile, co
     m_cluster->setChecked(profile.cluster);
     m_readOnly->setChecked(profile.readOnly);
     m_production->setChecked(profile.production);
+    m_alertDrop->setValue(profile.alertDropPercent);
+    m_alertFloor->setValue(profile.alertFloorPercent);
     QStringList patterns;
     for (const QByteArray& pattern : profile.protectedPatterns)
         patterns.append(QString::fromUtf8(pattern));
@@ -235,6 +254,8 @@ profiles::ConnectionProfile ConnectionDialog::profile() const
     profile.cluster = m_cluster->isChecked();
     profile.readOnly = m_readOnly->isChecked();
     profile.production = m_production->isChecked();
+    profile.alertDropPercent = m_alertDrop->value();
+    profile.alertFloorPercent = m_alertFloor->value();
     const QStringList patterns = m_protected->text().split(u',', Qt::SkipEmptyParts);
     for (const QString& pattern : patterns) {
         if (!pattern.trimmed().isEmpty())
@@ -257,6 +278,16 @@ SafetyOptions ConnectionDialog::safetyOptions() const
     safety.protectedPatterns = current.protectedPatterns;
     safety.actor = ops::defaultActor();
     return safety;
+}
+
+cache::HitRateAlertRule ConnectionDialog::hitRateAlertRule() const
+{
+    const profiles::ConnectionProfile current = profile();
+    cache::HitRateAlertRule rule;
+    rule.dropBelow = current.alertDropPercent / 100.0;
+    rule.floor = current.alertFloorPercent / 100.0;
+    rule.minLookups = current.alertMinLookups;
+    return rule;
 }
 
 QString ConnectionDialog::statusText() const

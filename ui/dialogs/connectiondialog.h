@@ -1,5 +1,6 @@
 #pragma once
 
+#include "cache/hitratealerts.h"
 #include "dialogs/safetyoptions.h"
 
 #include "ops/serverprobe.h"
@@ -36,6 +37,8 @@ public:
     profiles::ConnectionProfile profile() const; // as the form shows it
     redis::ConnectionOptions connectionOptions() const;
     SafetyOptions safetyOptions() const;
+    // The chosen profile's hit-rate alerts.
+    cache::HitRateAlertRule hitRateAlertRule() const;
     QString statusText() const;
     QStringList profileNames() const;
 
@@ -83,6 +86,8 @@ private:
     QCheckBox* m_readOnly;
     QCheckBox* m_production;
     QLineEdit* m_protected;
+    QSpinBox* m_alertDrop;
+    QSpinBox* m_alertFloor;
     QLabel* m_status;
     QPushButton* m_test;
     QPushButton* m_connect;

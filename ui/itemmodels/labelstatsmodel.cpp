@@ -3,6 +3,7 @@
 #include "model/displaybytes.h"
 #include "redis/reply.h"
 
+#include <QColor>
 #include <QLocale>
 
 namespace cachescope::ui {
@@ -32,6 +33,20 @@ int LabelStatsModel::rowCount(const QModelIndex& parent) const
 int LabelStatsModel::columnCount(const QModelIndex& parent) const
 {
     return parent.isValid() ? 0 : ColumnCount;
+}
+
+void LabelStatsModel::setAlerts(const QHash<QByteArray, QString>& alerts)
+{
+    if (alerts == m_alerts)
+        return;
+    m_alerts = alerts;
+    if (!m_labels.isEmpty())
+        Q_EMIT dataChanged(index(0, 0), index(int(m_labels.size()) - 1, ColumnCount - 1));
+}
+
+bool LabelStatsModel::isAlerted(int row) const
+{
+    return row >= 0 && row < m_labels.size() && m_alerts.contains(m_labels.at(row));
 }
 
 QVariant LabelStatsModel::data(const QModelIndex& index, int role) const
@@ -64,6 +79,16 @@ QVariant LabelStatsModel::data(const QModelIndex& index, int role) const
         case StaleColumn:
             return counters[StatsEvent::StaleServed];
         }
+    }
+    if (const auto alert = m_alerts.constFind(label); alert != m_alerts.cend()) {
+        if (role == Qt::BackgroundRole)
+            return QColor(0xff, 0xcd, 0xd2); // light red, dark text stays readable
+        if (role == Qt::ForegroundRole)
+            return QColor(0x21, 0x21, 0x21);
+        if (role == Qt::ToolTipRole)
+            return *alert;
+        if (role == Qt::DecorationRole && index.column() == LabelColumn)
+            return QColor(0xc6, 0x28, 0x28);
     }
     if (role != Qt::DisplayRole)
         return {};

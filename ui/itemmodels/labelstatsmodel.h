@@ -32,6 +32,9 @@ public:
     explicit LabelStatsModel(QObject* parent = nullptr);
 
     void setWindow(const cache::StatsWindow& window);
+    // Labels flagged by a hit-rate alert, with the alert's text: tinted rows, a warning icon, the text as tooltip.
+    void setAlerts(const QHash<QByteArray, QString>& alerts);
+    bool isAlerted(int row) const;
     const cache::StatsWindow& window() const
     {
         return m_window;
@@ -45,6 +48,7 @@ public:
 private:
     cache::StatsWindow m_window;
     QList<QByteArray> m_labels;
+    QHash<QByteArray, QString> m_alerts;
 };
 
 } // namespace cachescope::ui

@@ -347,6 +347,16 @@ void KeyBrowser::setGrouping(int grouping)
     rescan();
 }
 
+QString KeyBrowser::filterText() const
+{
+    return m_filter->text();
+}
+
+void KeyBrowser::setFilterText(const QString& text)
+{
+    m_filter->setText(text); // filtered after the usual short delay
+}
+
 void KeyBrowser::focusFilter()
 {
     m_filter->setFocus();

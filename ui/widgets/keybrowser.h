@@ -54,6 +54,7 @@ public:
         return m_view;
     }
     bool isScanning() const;
+    QString filterText() const;
     // Write items of the context menu are off on a read-only connection and on protected keys (CacheScope's own
     // namespaces and these globs).
     void setSafety(bool readOnly, const QList<QByteArray>& protectedPatterns);
@@ -64,6 +65,8 @@ public Q_SLOTS:
     void rescan();
     void cancelScan();
     void focusFilter();
+    // Filters the tree as if the text had been typed (a glob or a substring).
+    void setFilterText(const QString& text);
     // Regroups (and rescans): by the cache's key shapes, or by ':' prefixes for keyspaces of unknown shape.
     void setGrouping(int grouping);
 

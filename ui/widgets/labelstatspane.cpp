@@ -128,6 +128,50 @@ void LabelStatsPane::measureFootprint()
     });
 }
 
+void LabelStatsPane::setAlerts(const QList<cache::HitRateAlert>& alerts)
+{
+    m_alerts = alerts;
+    applyAlerts();
+}
+
+void LabelStatsPane::applyAlerts()
+{
+    QHash<QByteArray, QString> flagged;
+    for (const cache::HitRateAlert& alert : std::as_const(m_alerts)) {
+        if (alert.dimension == dimension())
+            flagged.insert(alert.label, alert.summary());
+    }
+    m_model->setAlerts(flagged);
+}
+
+cache::StatsDimension LabelStatsPane::dimension() const
+{
+    return cache::StatsDimension(m_dimension->currentData().toInt());
+}
+
+void LabelStatsPane::showLabel(cache::StatsDimension dimension, const QByteArray& label, qint64 windowSeconds)
+{
+    m_trendLabel = label; // before the refreshes the changes below start, which chart and select it
+    if (windowSeconds > 0 && m_window->findData(windowSeconds) >= 0)
+        m_window->setCurrentIndex(m_window->findData(windowSeconds));
+    m_dimension->setCurrentIndex(m_dimension->findData(int(dimension)));
+    applyAlerts();
+    showTrend(label);
+    selectTrendRow();
+}
+
+void LabelStatsPane::selectTrendRow()
+{
+    if (m_trendLabel.isEmpty())
+        return;
+    const QModelIndexList found = m_table->model()->match(m_table->model()->index(0, LabelStatsModel::LabelColumn),
+        LabelStatsModel::LabelRole, m_trendLabel, 1, Qt::MatchExactly);
+    if (found.isEmpty())
+        return;
+    m_table->selectRow(found.first().row());
+    m_table->scrollTo(found.first());
+}
+
 void LabelStatsPane::showTrend(const QByteArray& label)
 {
     m_trendLabel = label;
@@ -194,6 +238,8 @@ void LabelStatsPane::refresh()
                 return;
             }
             m_model->setWindow(*window);
+            applyAlerts();
+            selectTrendRow();
             drawTrend();
             m_note->setText(
                 window->byLabel.isEmpty() ? tr(

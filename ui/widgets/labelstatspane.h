@@ -1,5 +1,6 @@
 #pragma once
 
+#include "cache/hitratealerts.h"
 #include "cache/statsrecorder.h"
 
 #include <QPointF>
@@ -46,6 +47,12 @@ public Q_SLOTS:
     void showTrend(const QByteArray& label);
     // The trend shown: (bucket start, hit rate) per bucket with lookups; a bucket without any is a gap.
     QList<QList<QPointF>> trendSegments() const;
+    // Flags the rows of these alerts (those of the dimension shown).
+    void setAlerts(const QList<cache::HitRateAlert>& alerts);
+    // Shows `dimension` over the window of `windowSeconds` (one of the choices; 0: the one chosen), with the row of
+    // `label` selected and its trend charted.
+    void showLabel(cache::StatsDimension dimension, const QByteArray& label, qint64 windowSeconds = 0);
+    cache::StatsDimension dimension() const;
     // Measures what CacheScope's own keys cost in the server (SCAN + MEMORY USAGE: no lookups); also every 10 min.
     void measureFootprint();
 
@@ -70,6 +77,9 @@ private:
     QString m_footprintExplained;
     QTimer m_timer;
     bool m_paused = false;
+    QList<cache::HitRateAlert> m_alerts;
+    void applyAlerts();
+    void selectTrendRow();
     QTimer m_footprintTimer;
     bool m_loading = false;
     bool m_measuring = false;
