@@ -12,6 +12,8 @@
 #include <QJsonDocument>
 #include <QJsonObject>
 #include <QProcess>
+#include <QRegularExpression>
+#include <QSet>
 #include <QTemporaryDir>
 #include <QTest>
 
@@ -348,6 +350,110 @@ private Q_SLOTS:
         QVERIFY(!keys.out.contains("--yes"));
         const Run audit = cachectl({u"audit"_s, u"--help"_s});
         QVERIFY(audit.out.contains("--count <n>  Records to show (default 20)."));
+    }
+
+private:
+    // docs/json-output.md: per command heading, the fields always there and every field it may hold.
+    struct DocumentedShape
+    {
+        QSet<QString> always;
+        QSet<QString> all;
+    };
+    static QHash<QString, DocumentedShape> documentedShapes()
+    {
+        QFile file(qEnvironmentVariable("CACHESCOPE_SOURCE_DIR") + u"/docs/json-output.md"_s);
+        if (!file.open(QIODevice::ReadOnly))
+            return {};
+        QHash<QString, DocumentedShape> shapes;
+        QString heading;
+        QString condition; // of the bullet being read: "always", "dry run"…; empty outside a bullet
+        static const QRegularExpression quoted(u"`([^`]+)`"_s);
+        for (const QString& line : QString::fromUtf8(file.readAll()).split(u'\n')) {
+            QString fieldsText;
+            if (line.startsWith(u"### "_s)) {
+                heading = quoted.match(line).captured(1);
+                condition.clear();
+            } else if (line.startsWith(u"- "_s) && !heading.isEmpty()) {
+                condition = line.section(u':', 0, 0).sliced(2);
+                fieldsText = line.section(u':', 1);
+            } else if (line.startsWith(u"  "_s) && !condition.isEmpty()) {
+                fieldsText = line; // the bullet goes on
+            } else {
+                condition.clear();
+            }
+            for (auto it = quoted.globalMatch(fieldsText); it.hasNext();) {
+                const QString field = it.next().captured(1);
+                shapes[heading].all.insert(field);
+                if (condition == u"always")
+                    shapes[heading].always.insert(field);
+            }
+        }
+        return shapes;
+    }
+
+private Q_SLOTS:
+    // Each command's --json output has the shape docs/json-output.md gives it: every field it says is always
+    // there is, and no field it does not name appears.
+    void jsonShapesAreTheDocumentedOnes_data()
+    {
+        QTest::addColumn<QString>("heading");
+        QTest::addColumn<QStringList>("arguments");
+        const QString key = QString::fromUtf8(model::buildGatewayKey({"GET", "/api/events", {}, {}, "acme", "v1"}));
+        const auto row = [](const char* name, const QString& heading, const QStringList& arguments) {
+            QTest::newRow(name) << heading << arguments;
+        };
+        row("keys", u"cachectl keys --json"_s, {u"keys"_s, u"--json"_s});
+        row("analyze", u"cachectl analyze --json"_s, {u"analyze"_s, u"--json"_s});
+        row("get", u"cachectl get KEY --json"_s, {u"get"_s, key, u"--json"_s});
+        row("key, cached", u"cachectl key METHOD URL --json"_s, {u"key"_s, u"GET"_s, u"/api/events/1"_s, u"--json"_s});
+        row("key, bypassed", u"cachectl key METHOD URL --json"_s, {u"key"_s, u"POST"_s, u"/api/events"_s, u"--json"_s});
+        row("stats", u"cachectl stats --json"_s, {u"stats"_s, u"--json"_s});
+        row("stats by route", u"cachectl stats --by DIMENSION --json"_s,
+            {u"stats"_s, u"--by"_s, u"route"_s, u"--json"_s});
+        row("footprint", u"cachectl stats --footprint --json"_s, {u"stats"_s, u"--footprint"_s, u"--json"_s});
+        row("invalidate, dry run", u"cachectl invalidate PATTERN…|--tag TAG… --json"_s,
+            {u"invalidate"_s, u"events:*"_s, u"--json"_s});
+        row("invalidate, refused", u"cachectl invalidate PATTERN…|--tag TAG… --json"_s,
+            {u"invalidate"_s, u"cachescope:stats:*"_s, u"--json"_s});
+        row("expire, dry run", u"cachectl expire PATTERN…|--tag TAG… --ttl N --json"_s,
+            {u"expire"_s, u"events:*"_s, u"--ttl"_s, u"60"_s, u"--json"_s});
+        row("routes", u"cachectl routes get --json"_s, {u"routes"_s, u"get"_s, u"--json"_s});
+        row("audit", u"cachectl audit --json"_s, {u"audit"_s, u"--json"_s});
+        row("evictions", u"cachectl evictions --json"_s, {u"evictions"_s, u"--seconds"_s, u"1"_s, u"--json"_s});
+        row("slowlog", u"cachectl slowlog --json"_s, {u"slowlog"_s, u"--json"_s});
+        row("latency", u"cachectl latency --json"_s, {u"latency"_s, u"--json"_s});
+    }
+
+    void jsonShapesAreTheDocumentedOnes()
+    {
+        QFETCH(QString, heading);
+        QFETCH(QStringList, arguments);
+        const QHash<QString, DocumentedShape> shapes = documentedShapes();
+        QVERIFY2(shapes.contains(heading), qPrintable(u"not documented: "_s + heading));
+        const DocumentedShape shape = shapes.value(heading);
+        if (arguments.first() == u"audit")
+            cachectl(at() + QStringList {u"invalidate"_s, u"events:*"_s}); // a record to show (a dry run's)
+        const Run run = cachectl(at() + arguments);
+        seed(); // dry runs write audit records: the tests after this one start from the seeded keys alone
+        QJsonParseError error;
+        const QJsonDocument document = QJsonDocument::fromJson(run.out, &error);
+        QVERIFY2(error.error == QJsonParseError::NoError, run.out.constData());
+        QList<QJsonObject> objects;
+        if (document.isArray()) {
+            for (const QJsonValue& element : document.array())
+                objects.append(element.toObject());
+            QVERIFY(!objects.isEmpty());
+        } else {
+            objects.append(document.object());
+        }
+        for (const QJsonObject& object : std::as_const(objects)) {
+            const QStringList keys = object.keys();
+            const QSet<QString> fields(keys.cbegin(), keys.cend());
+            for (const QString& field : shape.always)
+                QVERIFY2(fields.contains(field), qPrintable(u"missing: "_s + field));
+            for (const QString& field : fields)
+                QVERIFY2(shape.all.contains(field), qPrintable(u"not documented: "_s + field));
+        }
     }
 
     // The bash completion cachectl writes from its command table, run by bash with bash-completion's helpers:

@@ -11,6 +11,8 @@
 #include <QJsonArray>
 #include <QJsonDocument>
 #include <QJsonObject>
+#include <QNetworkAccessManager>
+#include <QNetworkReply>
 #include <QProcess>
 #include <QSet>
 #include <QSignalSpy>
@@ -529,6 +531,85 @@ private Q_SLOTS:
         QCOMPARE(qint64((before - allKeys()).size()), p.deleted);
         const auto nodes = job.perNode();
         QCOMPARE(nodes.at(1).second.deleted + nodes.at(2).second.deleted, 0); // never started
+    }
+
+    // cachectl serve's /metrics on a cluster: the stats buckets (one slot per bucket, on whichever master holds
+    // it) fold to cachesim's exact counts, every master is a node series, and an invalidation by another
+    // cachectl process shows up in the audit-trail counters.
+    void metricsOnACluster()
+    {
+        for (int i = 0; i < m_cluster.size(); ++i)
+            m_cluster.node(i).cli({u"FLUSHALL"_s});
+        const QStringList at {
+            u"-c"_s, u"-h"_s, m_cluster.node(1).host(), u"-p"_s, QString::number(m_cluster.node(1).port())};
+        QProcess serve;
+        QProcessEnvironment env = QProcessEnvironment::systemEnvironment();
+        env.insert(u"CACHESCOPE_ADMIN_TOKEN"_s, u"admin-token-0123456789abcdef"_s);
+        serve.setProcessEnvironment(env);
+        serve.setProcessChannelMode(QProcess::ForwardedErrorChannel);
+        serve.start(QStringLiteral(CACHECTL_PATH), at + QStringList {u"serve"_s, u"--http-port"_s, u"0"_s});
+        QVERIFY(serve.waitForStarted());
+        QTRY_VERIFY_WITH_TIMEOUT(serve.canReadLine(), 10000);
+        const QByteArray line = serve.readLine().trimmed();
+        const QUrl url(
+            u"http://127.0.0.1:%1/metrics"_s.arg(QString::fromLatin1(line.sliced(line.lastIndexOf(':') + 1))));
+        QNetworkAccessManager http;
+        const auto scrape = [&http, &url] {
+            QNetworkRequest request(url);
+            request.setRawHeader("Authorization", "Bearer admin-token-0123456789abcdef");
+            QNetworkReply* reply = http.get(request);
+            QSignalSpy done(reply, &QNetworkReply::finished);
+            if (!reply->isFinished())
+                done.wait(10000);
+            const QByteArray body = reply->readAll();
+            reply->deleteLater();
+            return body;
+        };
+        const auto value = [](const QByteArray& text, const QByteArray& series) {
+            for (const QByteArray& l : text.split('\n')) {
+                if (l.startsWith(QByteArray(series + ' ')))
+                    return l.sliced(series.size() + 1).toDouble();
+            }
+            return -1.0;
+        };
+        QTRY_VERIFY_WITH_TIMEOUT(scrape().contains("cachescope_metrics_last_complete_round_timestamp_seconds"), 15000);
+
+        QProcess sim;
+        sim.start(QStringLiteral(CACHESIM_PATH),
+            at + QStringList {u"--rate"_s, u"300"_s, u"--duration"_s, u"3"_s, u"--venues"_s, u"20"_s, u"--json"_s});
+        QTRY_COMPARE_WITH_TIMEOUT(sim.state(), QProcess::NotRunning, 60000); // serve keeps reading meanwhile
+        QCOMPARE(sim.exitCode(), 0);
+        const QJsonObject report = QJsonDocument::fromJson(sim.readAllStandardOutput()).object();
+        double hits = 0;
+        double misses = 0;
+        for (const QJsonValue& route : report.value(u"routes"_s).toArray()) {
+            hits += route.toObject().value(u"hits"_s).toDouble();
+            misses += route.toObject().value(u"misses"_s).toDouble();
+        }
+        QVERIFY(hits > 0);
+        QTRY_COMPARE_WITH_TIMEOUT(value(scrape(), "cachescope_requests_total{result=\"hit\"}"), hits, 15000);
+        QTRY_COMPARE_WITH_TIMEOUT(value(scrape(), "cachescope_requests_total{result=\"miss\"}"), misses, 5000);
+        const QByteArray text = scrape();
+        for (int i = 0; i < m_cluster.size(); ++i) {
+            const QByteArray node = "127.0.0.1:" + QByteArray::number(m_cluster.node(i).port());
+            QCOMPARE(value(text, "cachescope_redis_up{node=\"" + node + "\"}"), 1.0);
+        }
+
+        QProcess invalidate;
+        invalidate.start(QStringLiteral(CACHECTL_PATH),
+            at + QStringList {u"invalidate"_s, u"gateway:response:GET:/api/venues*"_s, u"--yes"_s, u"--json"_s});
+        QVERIFY(invalidate.waitForFinished(60000));
+        QCOMPARE(invalidate.exitCode(), 0);
+        const qint64 deleted =
+            QJsonDocument::fromJson(invalidate.readAllStandardOutput()).object().value(u"invalidated"_s).toInteger();
+        QVERIFY(deleted > 0);
+        QTRY_COMPARE_WITH_TIMEOUT(
+            value(scrape(), "cachescope_invalidated_keys_total{action=\"invalidate\"}"), double(deleted), 10000);
+        QCOMPARE(value(scrape(),
+                     "cachescope_audit_records_total{action=\"invalidate\",outcome=\"completed\",dry_run=\"false\"}"),
+            1.0);
+        serve.terminate();
+        QVERIFY(serve.waitForFinished(10000));
     }
 
     void protectedNamespacesAreRefusedOnClustersToo()

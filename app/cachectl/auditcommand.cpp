@@ -27,17 +27,15 @@ void runAuditCommand(
             QJsonArray array;
             for (const ops::AuditRecord& record : *records) {
                 if (json) {
-                    QJsonObject object {{u"id"_s, QString::fromUtf8(record.id)},
+                    // Every field in every record (one shape, docs/json-output.md): null where a record of an
+                    // earlier version did not say.
+                    const QJsonObject object {{u"id"_s, QString::fromUtf8(record.id)},
                         {u"at"_s, record.at.toString(Qt::ISODateWithMs)}, {u"actor"_s, record.actor},
-                        {u"action"_s, record.action}, {u"target"_s, record.target}};
-                    if (record.count >= 0)
-                        object.insert(u"count"_s, record.count);
-                    if (record.dryRun)
-                        object.insert(u"dryRun"_s, true);
-                    if (!record.outcome.isEmpty())
-                        object.insert(u"outcome"_s, record.outcome);
-                    if (!record.detail.isEmpty())
-                        object.insert(u"detail"_s, record.detail);
+                        {u"action"_s, record.action}, {u"target"_s, record.target},
+                        {u"count"_s, record.count >= 0 ? QJsonValue(record.count) : QJsonValue()},
+                        {u"dryRun"_s, record.dryRun},
+                        {u"outcome"_s, record.outcome.isEmpty() ? QJsonValue() : QJsonValue(record.outcome)},
+                        {u"detail"_s, record.detail}};
                     array.append(object);
                     continue;
                 }

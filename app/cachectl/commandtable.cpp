@@ -24,6 +24,7 @@
 
 #include <QCoreApplication>
 #include <QFile>
+#include <QJsonArray>
 #include <QJsonDocument>
 #include <QSysInfo>
 
@@ -321,8 +322,8 @@ PreparedCommand prepareServe(CommandInput& input)
     options.api.metricsToken = *metricsToken;
     options.metrics = !parser.isSet(u"no-metrics"_s);
     options.collector.maxLabels = input.atLeast(u"metrics-labels"_s, options.collector.maxLabels, 1);
-    options.collector.footprintInterval = std::chrono::seconds(
-        input.positive(u"footprint-interval"_s, int(options.collector.footprintInterval.count())));
+    options.collector.footprintInterval =
+        std::chrono::seconds(input.positive(u"footprint-interval"_s, int(options.collector.footprintInterval.count())));
     options.collector.footprintBudgetBytes =
         qint64(input.positive(u"footprint-budget-mib"_s, int(options.collector.footprintBudgetBytes >> 20))) << 20;
     options.api.token = *token;
@@ -409,8 +410,12 @@ PreparedCommand prepareAnalyze(CommandInput& input)
     const analysis::SnapshotStore store;
     PreparedCommand prepared;
     if (parser.isSet(u"saved"_s)) {
-        for (const QString& name : store.names())
-            input.out << name << '\n';
+        if (input.json())
+            input.out << QJsonDocument(QJsonArray::fromStringList(store.names())).toJson();
+        else {
+            for (const QString& name : store.names())
+                input.out << name << '\n';
+        }
         prepared.exitNow = ExitOk;
         return prepared;
     }

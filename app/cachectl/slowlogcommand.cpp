@@ -1,4 +1,5 @@
 #include "slowlogcommand.h"
+#include "model/optionaljson.h"
 
 #include "cliresult.h"
 
@@ -17,10 +18,6 @@ namespace cachescope::cli {
 using namespace Qt::StringLiterals;
 
 namespace {
-QJsonValue optionalNumber(const std::optional<double>& value)
-{
-    return value ? QJsonValue(*value) : QJsonValue();
-}
 
 QString microseconds(const std::optional<double>& value)
 {
@@ -88,13 +85,12 @@ void runLatencyCommand(
                 QJsonArray commands;
                 for (const ops::CommandLatency& command : report.commands)
                     commands.append(QJsonObject {{u"node"_s, command.node}, {u"command"_s, command.command},
-                        {u"p50Us"_s, optionalNumber(command.p50Us)}, {u"p99Us"_s, optionalNumber(command.p99Us)},
-                        {u"p999Us"_s, optionalNumber(command.p999Us)}});
-                out << QJsonDocument(
-                    QJsonObject {{u"events"_s, events}, {u"commands"_s, commands},
-                        {u"monitorThresholdMs"_s,
-                            report.monitorThresholdMs ? QJsonValue(*report.monitorThresholdMs) : QJsonValue()},
-                        {u"error"_s, report.error}})
+                        {u"p50Us"_s, model::optionalNumber(command.p50Us)},
+                        {u"p99Us"_s, model::optionalNumber(command.p99Us)},
+                        {u"p999Us"_s, model::optionalNumber(command.p999Us)}});
+                out << QJsonDocument(QJsonObject {{u"events"_s, events}, {u"commands"_s, commands},
+                                         {u"monitorThresholdMs"_s, model::optionalNumber(report.monitorThresholdMs)},
+                                         {u"error"_s, report.error}})
                            .toJson(QJsonDocument::Indented);
             } else {
                 const bool cluster = report.nodes.size() > 1;

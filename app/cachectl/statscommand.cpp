@@ -1,4 +1,5 @@
 #include "statscommand.h"
+#include "model/optionaljson.h"
 
 #include "cliresult.h"
 
@@ -169,7 +170,7 @@ void StatsCommand::printTotals(const ops::ServerInfo& info)
             {u"redisVersion"_s, QString::fromUtf8(info.text("redis_version"))},
             {u"keyspaceHits"_s, hits},
             {u"keyspaceMisses"_s, misses},
-            {u"hitRate"_s, rate ? QJsonValue(*rate) : QJsonValue()},
+            {u"hitRate"_s, model::optionalNumber(rate)},
             {u"expiredKeys"_s, info.integer("expired_keys").value_or(0)},
             {u"evictedKeys"_s, info.integer("evicted_keys").value_or(0)},
             {u"opsPerSecond"_s, info.integer("instantaneous_ops_per_sec").value_or(0)},
@@ -207,7 +208,7 @@ void StatsCommand::printInterval(const ops::InfoSample& sample)
             {u"seconds"_s, delta.seconds},
             {u"hitsPerSecond"_s, delta.hitsPerSecond()},
             {u"missesPerSecond"_s, delta.missesPerSecond()},
-            {u"hitRate"_s, delta.hitRate() ? QJsonValue(*delta.hitRate()) : QJsonValue()},
+            {u"hitRate"_s, model::optionalNumber(delta.hitRate())},
             {u"opsPerSecond"_s, delta.commandsPerSecond()},
             {u"expired"_s, delta.expired},
             {u"evicted"_s, delta.evicted},

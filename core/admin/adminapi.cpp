@@ -1,4 +1,5 @@
 #include "admin/adminapi.h"
+#include "model/optionaljson.h"
 
 #include "cache/statsreader.h"
 #include "metrics/prometheustext.h"
@@ -271,7 +272,7 @@ void AdminApi::stats(const HttpRequest& request, AdminHttpServer::Respond respon
                 keys += n;
             gather->answer.insert(u"server"_s,
                 QJsonObject {{u"keyspaceHits"_s, hits}, {u"keyspaceMisses"_s, misses},
-                    {u"hitRate"_s, rate ? QJsonValue(*rate) : QJsonValue()}, {u"keys"_s, keys},
+                    {u"hitRate"_s, model::optionalNumber(rate)}, {u"keys"_s, keys},
                     {u"usedMemory"_s, info.integer("used_memory").value_or(0)},
                     {u"expiredKeys"_s, info.integer("expired_keys").value_or(0)},
                     {u"evictedKeys"_s, info.integer("evicted_keys").value_or(0)},

@@ -1,4 +1,5 @@
 #include "analysis/analysisdiff.h"
+#include "model/optionaljson.h"
 
 #include "model/displaybytes.h"
 
@@ -50,11 +51,6 @@ std::optional<double> rateOf(const AnalysisReport& report, Dimension dimension, 
     return it == rates.cend() ? std::nullopt : std::optional<double>(*it);
 }
 
-QJsonValue optionalNumber(const std::optional<double>& value)
-{
-    return value ? QJsonValue(*value) : QJsonValue();
-}
-
 QString presenceName(GroupChange::Presence presence)
 {
     switch (presence) {
@@ -81,8 +77,8 @@ QJsonObject changeToJson(const GroupChange& change)
         {u"neverExpiringShareAfter"_s, change.neverShareAfter},
         {u"persistentAgainstRulesBefore"_s, change.persistentBefore},
         {u"persistentAgainstRulesAfter"_s, change.persistentAfter},
-        {u"hitRateBefore"_s, optionalNumber(change.hitRateBefore)},
-        {u"hitRateAfter"_s, optionalNumber(change.hitRateAfter)},
+        {u"hitRateBefore"_s, model::optionalNumber(change.hitRateBefore)},
+        {u"hitRateAfter"_s, model::optionalNumber(change.hitRateAfter)},
         {u"ttlRegression"_s, change.ttlRegression},
     };
 }

@@ -1,4 +1,5 @@
 #include "cache/statsreader.h"
+#include "model/optionaljson.h"
 
 #include "redis/client.h"
 #include "redis/gather.h"
@@ -154,7 +155,7 @@ QJsonObject statsCountersToJson(const StatsCounters& counters)
     return {{u"hits"_s, counters[StatsEvent::Hit] + counters[StatsEvent::NegativeHit]},
         {u"misses"_s, counters[StatsEvent::Miss]}, {u"loads"_s, counters[StatsEvent::Load]},
         {u"loadFailures"_s, counters[StatsEvent::LoadFailure]}, {u"staleServed"_s, counters[StatsEvent::StaleServed]},
-        {u"hitRate"_s, rate ? QJsonValue(*rate) : QJsonValue()}};
+        {u"hitRate"_s, model::optionalNumber(rate)}};
 }
 
 QJsonObject statsWindowSourceToJson(const StatsWindow& window)
