@@ -35,6 +35,7 @@
 #include <QAction>
 #include <QApplication>
 #include <QCheckBox>
+#include <QComboBox>
 #include <QDateTime>
 #include <QDir>
 #include <QJsonArray>
@@ -421,6 +422,30 @@ private Q_SLOTS:
         QCOMPARE(pane->chartedCommands().value(0).first, u"eval"_s);
         QVERIFY(pane->chartedCommands().value(0).second.second >= 60000);
         save(&window, u"server-%1x%2"_s.arg(size.width()).arg(size.height()));
+
+        // The latency history chart: the event's samples exactly as LATENCY HISTORY gives them.
+        QCOMPARE(pane->chartChoice()->count(), 1 + pane->latency().events.size());
+        QCOMPARE(pane->chartChoice()->itemText(1), u"History: command"_s);
+        pane->chartChoice()->setCurrentIndex(1);
+        QList<QByteArray> lines = server.cli({u"LATENCY"_s, u"HISTORY"_s, u"command"_s}).split('\n');
+        lines.removeAll(QByteArray());
+        QList<std::pair<QDateTime, qint64>> expected;
+        for (qsizetype i = 0; i + 1 < lines.size(); i += 2)
+            expected.append(
+                {QDateTime::fromSecsSinceEpoch(lines.at(i).toLongLong(), Qt::UTC), lines.at(i + 1).toLongLong()});
+        QVERIFY(!expected.isEmpty());
+        QCOMPARE(pane->chartedHistory(), expected);
+        QVERIFY(expected.last().second >= 60);
+        QTest::qWait(100); // the chart's old axes are deleted later, as on screen
+        save(&window, u"server-history-%1x%2"_s.arg(size.width()).arg(size.height()));
+        // A refresh keeps the chosen chart; the commands come back with the first choice.
+        pane->refresh();
+        QVERIFY(refreshed.wait(10000));
+        QCOMPARE(pane->chartChoice()->currentIndex(), 1);
+        QCOMPARE(pane->chartedHistory(), expected);
+        pane->chartChoice()->setCurrentIndex(0);
+        QVERIFY(pane->chartedHistory().isEmpty());
+        QCOMPARE(pane->chartedCommands().value(0).first, u"eval"_s);
     }
 
     // The tree says when it was scanned and how many keys the server holds now (DBSIZE every few seconds), and

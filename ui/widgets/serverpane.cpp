@@ -11,13 +11,18 @@
 #include <QBarSet>
 #include <QChart>
 #include <QChartView>
+#include <QComboBox>
+#include <QDateTimeAxis>
 #include <QHBoxLayout>
 #include <QHeaderView>
 #include <QHorizontalBarSeries>
 #include <QLabel>
+#include <QLineSeries>
 #include <QLocale>
 #include <QPlainTextEdit>
 #include <QPushButton>
+#include <QScatterSeries>
+#include <QSignalBlocker>
 #include <QSortFilterProxyModel>
 #include <QSplitter>
 #include <QTableView>
@@ -41,6 +46,7 @@ ServerPane::ServerPane(redis::Client* connection, QWidget* parent)
     , m_status(new QLabel(this))
     , m_table(new QTableView(this))
     , m_events(new QPlainTextEdit(this))
+    , m_chartChoice(new QComboBox(this))
     , m_chart(new QChart)
     , m_chartView(new QChartView(m_chart, this))
 {
@@ -73,9 +79,24 @@ ServerPane::ServerPane(redis::Client* connection, QWidget* parent)
     auto* controls = new QHBoxLayout;
     controls->addWidget(new QLabel(tr("Slow log and latency, as the server records them"), this), 1);
     controls->addWidget(m_refresh);
+    // Which chart: above it, so that the title row keeps its room at any width.
+    auto* chartArea = new QWidget(this);
+    auto* chartLayout = new QVBoxLayout(chartArea);
+    chartLayout->setContentsMargins(0, 0, 0, 0);
+    auto* chartControls = new QHBoxLayout;
+    chartControls->addWidget(new QLabel(tr("Chart:"), chartArea));
+    chartControls->addWidget(m_chartChoice);
+    chartControls->addStretch(1);
+    chartLayout->addLayout(chartControls);
+    chartLayout->addWidget(m_chartView, 1);
+    m_chartChoice->setSizeAdjustPolicy(QComboBox::AdjustToContents);
+    m_chartChoice->setToolTip(tr("The commands' p99 (INFO latencystats), or the history of a latency monitor "
+                                 "event (LATENCY HISTORY: each spike above the threshold, up to the last 160)"));
+    m_chartChoice->addItem(tr("Command p99"));
+    connect(m_chartChoice, &QComboBox::currentIndexChanged, this, &ServerPane::drawChart);
     auto* body = new QSplitter(Qt::Vertical, this);
     body->addWidget(m_table);
-    body->addWidget(m_chartView);
+    body->addWidget(chartArea);
     body->setSizes({300, 220});
     body->setChildrenCollapsible(false);
     auto* layout = new QVBoxLayout(this);
@@ -148,6 +169,22 @@ void ServerPane::showLatency(const ops::LatencyReport& report)
         lines << tr("No event above %L1 ms recorded.").arg(*report.monitorThresholdMs);
     m_events->setPlainText(lines.join(u'\n'));
 
+    // The charted choice survives a refresh when its event is still there (by name and node).
+    const QString chosen = m_chartChoice->currentIndex() > 0 ? m_chartChoice->currentData().toString() : QString();
+    {
+        const QSignalBlocker quiet(m_chartChoice);
+        while (m_chartChoice->count() > 1)
+            m_chartChoice->removeItem(1);
+        for (const ops::LatencyEvent& event : report.events) {
+            const QString id = event.event + u'\n' + event.node;
+            m_chartChoice->addItem(
+                tr("History: %1").arg(event.event) + (cluster ? u" · "_s + event.node : QString()), id);
+            if (id == chosen)
+                m_chartChoice->setCurrentIndex(m_chartChoice->count() - 1);
+        }
+        if (!chosen.isEmpty() && m_chartChoice->currentData().toString() != chosen)
+            m_chartChoice->setCurrentIndex(0);
+    }
     // The commands with the slowest p99, each with its p50 beside it.
     m_charted.clear();
     for (const ops::CommandLatency& command : report.commands) {
@@ -157,7 +194,70 @@ void ServerPane::showLatency(const ops::LatencyReport& report)
             m_charted.append({command.command + (cluster ? u" · "_s + command.node.section(u' ', 0, 0) : QString()),
                 {command.p50Us.value_or(0), *command.p99Us}});
     }
+    drawChart();
+}
+
+void ServerPane::drawChart()
+{
+    const int choice = m_chartChoice->currentIndex();
+    if (choice > 0 && choice - 1 < m_latency.events.size())
+        drawHistory(m_latency.events.at(choice - 1));
+    else
+        drawCommands();
+}
+
+void ServerPane::drawHistory(const ops::LatencyEvent& event)
+{
     clearChart(m_chart);
+    m_chartedHistory = event.history;
+    if (event.history.isEmpty())
+        return;
+    // Each sample is one spike: points joined by a line, so that a burst reads as one, and a point alone still shows.
+    auto* line = new QLineSeries;
+    auto* points = new QScatterSeries;
+    points->setMarkerSize(7);
+    const QColor colour(0xc6, 0x28, 0x28);
+    line->setColor(colour);
+    points->setColor(colour);
+    points->setBorderColor(colour);
+    qint64 largest = 0;
+    for (const auto& [at, ms] : event.history) {
+        line->append(double(at.toMSecsSinceEpoch()), double(ms));
+        points->append(double(at.toMSecsSinceEpoch()), double(ms));
+        largest = std::max(largest, ms);
+    }
+    m_chart->addSeries(line);
+    m_chart->addSeries(points);
+    auto* time = new QDateTimeAxis;
+    const QDateTime first = event.history.first().first.toLocalTime();
+    const QDateTime last = event.history.last().first.toLocalTime();
+    // A single sample, or samples within a second, still get an axis wide enough to read.
+    time->setRange(first.addSecs(-30), last.addSecs(30));
+    time->setFormat(first.secsTo(last) > 20 * 3600 ? u"dd MMM HH:mm"_s : u"HH:mm:ss"_s);
+    time->setTickCount(5);
+    auto* millis = new QValueAxis;
+    millis->setRange(0, double(largest) * 1.15);
+    millis->applyNiceNumbers();
+    millis->setLabelFormat(u"%.0f"_s);
+    millis->setTitleText(tr("ms"));
+    m_chart->setTitle(tr("%1: each spike over the threshold (LATENCY HISTORY)").arg(event.event));
+    QFont small = millis->labelsFont();
+    small.setPointSizeF(small.pointSizeF() * 0.85);
+    millis->setLabelsFont(small);
+    time->setLabelsFont(small);
+    m_chart->addAxis(time, Qt::AlignBottom);
+    m_chart->addAxis(millis, Qt::AlignLeft);
+    for (QAbstractSeries* series : {static_cast<QAbstractSeries*>(line), static_cast<QAbstractSeries*>(points)}) {
+        series->attachAxis(time);
+        series->attachAxis(millis);
+    }
+}
+
+void ServerPane::drawCommands()
+{
+    clearChart(m_chart);
+    m_chart->setTitle(QString());
+    m_chartedHistory.clear();
     if (m_charted.isEmpty())
         return;
     // p99 alone, each bar labelled with its value: one slow command dwarfs the rest, whose figures still read.

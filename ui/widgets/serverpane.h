@@ -7,6 +7,7 @@
 
 class QChart;
 class QChartView;
+class QComboBox;
 class QLabel;
 class QPlainTextEdit;
 class QPushButton;
@@ -44,6 +45,17 @@ public:
         return m_charted;
     }
 
+    // What the chart shows: 0 the commands' p99; 1 + i the history of latency event i (newest first).
+    QComboBox* chartChoice() const
+    {
+        return m_chartChoice;
+    }
+    // The history charted: (when, ms) per sample, oldest first; empty while the commands are charted.
+    QList<std::pair<QDateTime, qint64>> chartedHistory() const
+    {
+        return m_chartedHistory;
+    }
+
 public Q_SLOTS:
     void refresh();
 
@@ -52,15 +64,20 @@ Q_SIGNALS:
 
 private:
     void showLatency(const ops::LatencyReport& report);
+    void drawChart();
+    void drawCommands();
+    void drawHistory(const ops::LatencyEvent& event);
 
     QPointer<redis::Client> m_connection;
     SlowLogModel* m_slowLog;
     ops::LatencyReport m_latency;
     QList<std::pair<QString, std::pair<double, double>>> m_charted;
+    QList<std::pair<QDateTime, qint64>> m_chartedHistory;
     QPushButton* m_refresh;
     QLabel* m_status;
     QTableView* m_table;
     QPlainTextEdit* m_events;
+    QComboBox* m_chartChoice;
     QChart* m_chart;
     QChartView* m_chartView;
     int m_pending = 0;
