@@ -2,6 +2,7 @@
 #include "analysis/keyeventwatch.h"
 #include "analysis/keyspaceanalysis.h"
 #include "analysis/snapshotstore.h"
+#include "keyevents.h"
 #include "model/gatewaykey.h"
 #include "ops/audit.h"
 #include "ops/serverinfo.h"
@@ -551,20 +552,8 @@ private Q_SLOTS:
         watch.start();
         QVERIFY(started.wait(5000));
         QCOMPARE(server.cli({u"CONFIG"_s, u"GET"_s, u"notify-keyspace-events"_s}).split('\n').value(1), "xeE");
-        // 50 sessions that expire in 200 ms (the session namespace), then gateway entries (TTL 1 h) until volatile-lru
-        // evicts: only keys with a TTL are evicted, so every expiry is a session's.
-        server.cli({u"EVAL"_s, u"for i = 1, 50 do redis.call('SET', 'session:' .. i, 'x', 'PX', 200) end"_s, u"0"_s});
-        QTRY_COMPARE_WITH_TIMEOUT(
-            server.cli({u"--scan"_s, u"--pattern"_s, u"session:*"_s}).trimmed(), QByteArray(), 5000);
-        server.cli({u"EVAL"_s,
-            u"for i = 1, 1500 do redis.call('SET', 'gateway:response:GET:/api/events/' .. i .. ':tenant:t' .. (i % 3), "
-            "string.rep('v', 4000), 'EX', 3600) end"_s,
-            u"0"_s});
-        // The server evicts a little at a time, on later commands and on a timer: wait until it is done.
-        QTRY_VERIFY_WITH_TIMEOUT(
-            ops::ServerInfo::parse(server.cli({u"INFO"_s, u"memory"_s})).integer("used_memory").value_or(1 << 30)
-                <= 3 * 1024 * 1024,
-            10000);
+        // 50 sessions that expire, then gateway entries until volatile-lru evicts (every expiry is a session's).
+        QVERIFY(testing::causeExpiriesAndEvictions(server));
         QTest::qWait(300);
         watch.stop();
         QVERIFY(finished.wait(5000));

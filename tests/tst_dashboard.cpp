@@ -1,3 +1,4 @@
+#include "analysis/keyeventwatch.h"
 #include "analysis/snapshotstore.h"
 #include "cache/cacheenvelope.h"
 #include "cache/cachemanager.h"
@@ -5,13 +6,16 @@
 #include "cache/responsecachepolicy.h"
 #include "cache/statsrecorder.h"
 #include "cache/statstiers.h"
+#include "dialogs/evictionwatchdialog.h"
 #include "dialogs/invalidationdialog.h"
 #include "itemmodels/analysismodel.h"
 #include "itemmodels/auditmodel.h"
+#include "itemmodels/evictionmodel.h"
 #include "itemmodels/keytreemodel.h"
 #include "itemmodels/labelstatsmodel.h"
 #include "itemmodels/routerulesmodel.h"
 #include "itemmodels/slowlogmodel.h"
+#include "keyevents.h"
 #include "mainwindow.h"
 #include "model/reservedkeys.h"
 #include "ops/audit.h"
@@ -1909,7 +1913,8 @@ private Q_SLOTS:
         }
         QCOMPARE(cacheActions,
             (QStringList {u"&Invalidate…"_s, u"Set &TTL on keys…"_s, u"&Rescan keys"_s, u"Edit &route TTLs"_s,
-                u"&Audit trail"_s, u"&Analyze keyspace"_s, u"&Measure CacheScope's own keys"_s}));
+                u"&Audit trail"_s, u"&Analyze keyspace"_s, u"Watch &expiries and evictions…"_s,
+                u"&Measure CacheScope's own keys"_s}));
     }
 
     // cachesim's normal traffic sets each route's rate for the hour before (written as that hour's stats), then
@@ -2015,6 +2020,95 @@ private Q_SLOTS:
         QVERIFY(window.labelStats()->trendSegments().first().size() >= 50);
         QVERIFY(window.width() <= size.width());
         save(&window, name + u"-trend"_s);
+    }
+
+    // Cache › Watch expiries and evictions: with consent, the setting is turned on, what leaves is placed by
+    // route and namespace and agrees with the server's own counters, and closing restores the setting. Without
+    // consent nothing is changed; on a read-only connection the box cannot be ticked. Screenshots at both sizes.
+    void theEvictionWatchShowsWhatLeftAndRestoresTheSetting_data()
+    {
+        QTest::addColumn<QSize>("size");
+        QTest::newRow("1280x800") << QSize(1280, 800);
+        QTest::newRow("1024x640") << QSize(1024, 640);
+    }
+    void theEvictionWatchShowsWhatLeftAndRestoresTheSetting()
+    {
+        QFETCH(QSize, size);
+        testing::RedisServer::Config config;
+        config.extraConfig = {u"maxmemory 3mb"_s, u"maxmemory-policy volatile-lru"_s};
+        testing::RedisServer server(config);
+        QVERIFY(server.start());
+        redis::Connection connection(server.connectionOptions());
+        ui::SafetyOptions safety;
+        safety.actor = u"evictions-test"_s;
+        ui::MainWindow window(&connection, safety);
+        window.resize(size);
+        window.show();
+        connection.open();
+        QVERIFY(testing::openAndWait(connection));
+        ui::EvictionWatchDialog* dialog = window.openEvictionWatch();
+        QAbstractItemModelTester tester(dialog->model(), QAbstractItemModelTester::FailureReportingMode::QtTest);
+        QVERIFY(dialog->consent()->isEnabled());
+
+        // Without consent: the watch says why it cannot run and changes nothing.
+        QSignalSpy finished(dialog, &ui::EvictionWatchDialog::finished);
+        dialog->start();
+        QVERIFY(finished.wait(5000));
+        QVERIFY2(dialog->statusText().contains(u"notify-keyspace-events"_s), qPrintable(dialog->statusText()));
+        QCOMPARE(server.cli({u"CONFIG"_s, u"GET"_s, u"notify-keyspace-events"_s}).split('\n').value(1), QByteArray());
+
+        dialog->consent()->setChecked(true);
+        QSignalSpy started(dialog, &ui::EvictionWatchDialog::started);
+        dialog->start();
+        QVERIFY(started.wait(5000));
+        QCOMPARE(server.cli({u"CONFIG"_s, u"GET"_s, u"notify-keyspace-events"_s}).split('\n').value(1), "xeE");
+        QVERIFY(testing::causeExpiriesAndEvictions(server));
+        // Live: the table fills while it watches.
+        QTRY_VERIFY_WITH_TIMEOUT(dialog->model()->rowOf("GET /api/events") >= 0, 5000);
+        QTest::qWait(300);
+        const QString name = u"evictions-%1x%2"_s.arg(size.width()).arg(size.height());
+        save(dialog, name + u"-watching"_s);
+
+        // Closing stops the watch and puts the setting back before the dialog goes.
+        dialog->close();
+        QVERIFY(finished.wait(5000));
+        QVERIFY(!dialog->isVisible());
+        QCOMPARE(server.cli({u"CONFIG"_s, u"GET"_s, u"notify-keyspace-events"_s}).split('\n').value(1), QByteArray());
+        const analysis::KeyEventWatch::Report& report = *dialog->report();
+        QCOMPARE(report.error, QString());
+        QVERIFY(report.serverDelta.has_value());
+        QVERIFY2(report.total.evicted > 100, qPrintable(QString::number(report.total.evicted)));
+        QCOMPARE(report.total.evicted, report.serverDelta->evicted);
+        QCOMPARE(report.total.expired, report.serverDelta->expired);
+        const int events = dialog->model()->rowOf("GET /api/events");
+        QVERIFY(events >= 0);
+        QCOMPARE(dialog->model()->countsAt(events).expired, 0);
+        QCOMPARE(dialog->model()->index(events, ui::EvictionModel::EvictedShareColumn).data().toString(),
+            QLocale().toString(100.0, 'f', 0) + u" %"_s);
+        QCOMPARE(dialog->totalsText(),
+            u"In all: %L1 expired, %L2 evicted (%3 % of what left was evicted); the server counted %L1 and %L2 "
+            "(INFO, read around the watch)."_s.arg(report.total.expired)
+                .arg(report.total.evicted)
+                .arg(QLocale().toString(report.total.evictedShare() * 100.0, 'f', 0)));
+        dialog->dimension()->setCurrentIndex(dialog->dimension()->findText(u"Namespace"_s));
+        const int sessions = dialog->model()->rowOf("session");
+        QVERIFY(sessions >= 0);
+        QCOMPARE(dialog->model()->countsAt(sessions).expired, report.total.expired);
+        dialog->show();
+        save(dialog, name + u"-after"_s);
+        const QList<ops::AuditRecord> records = testing::auditRecords(server.connectionOptions());
+        QCOMPARE(records.size(), 2); // turned on, restored
+        QCOMPARE(records.at(1).actor, u"evictions-test"_s);
+        QCOMPARE(records.at(0).after, QByteArray());
+
+        // Read-only: the box cannot be ticked.
+        ui::SafetyOptions readOnly;
+        readOnly.readOnly = true;
+        ui::MainWindow viewer(&connection, readOnly);
+        QVERIFY(!viewer.openEvictionWatch()->consent()->isEnabled());
+        QVERIFY(!viewer.openEvictionWatch()->consent()->isChecked());
+        viewer.openEvictionWatch()->close();
+        dialog->close();
     }
 
     void perLabelHitRatesFromCoreStats()

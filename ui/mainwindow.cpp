@@ -1,5 +1,6 @@
 #include "mainwindow.h"
 
+#include "dialogs/evictionwatchdialog.h"
 #include "dialogs/invalidationdialog.h"
 #include "itemmodels/auditmodel.h"
 #include "widgets/analysispane.h"
@@ -279,13 +280,17 @@ void MainWindow::createActions()
         if (!m_analysis->isRunning())
             m_analysis->analyze();
     });
+    auto* evictions = new QAction(tr("Watch &expiries and evictions…"), this);
+    evictions->setToolTip(tr("What leaves the cache by route, tenant, venue or namespace, and how much of it was "
+                             "evicted before its TTL"));
+    connect(evictions, &QAction::triggered, this, &MainWindow::openEvictionWatch);
     auto* footprint = new QAction(tr("&Measure CacheScope's own keys"), this);
     connect(footprint, &QAction::triggered, m_labelStats, &LabelStatsPane::measureFootprint);
     // Every cache action in one menu, whatever pane or menu it also lives in.
     QMenu* cache = menuBar()->addMenu(tr("&Cache"));
     cache->addActions({invalidate, setTtl});
     cache->addSeparator();
-    cache->addActions({rescan, editRoutes, auditTrail, analyze, footprint});
+    cache->addActions({rescan, editRoutes, auditTrail, analyze, evictions, footprint});
     toolbar->addActions({rescan, filter, pause, invalidate});
 }
 
@@ -344,6 +349,15 @@ void MainWindow::loadOnce()
     m_hitRates->start();
     m_audit->refresh(); // for the chart's markers too
     readChartHistory(m_charts->windowSeconds());
+}
+
+EvictionWatchDialog* MainWindow::openEvictionWatch()
+{
+    if (!m_evictionWatch) // the routes the tree groups by, as live now
+        m_evictionWatch = new EvictionWatchDialog(m_connection, m_safety, m_routes->liveConfig(), this);
+    m_evictionWatch->show();
+    m_evictionWatch->raise();
+    return m_evictionWatch;
 }
 
 void MainWindow::setHitRateAlertRule(const cache::HitRateAlertRule& rule)

@@ -24,6 +24,7 @@ namespace cachescope::ui {
 
 class AnalysisPane;
 class AuditPane;
+class EvictionWatchDialog;
 class ServerPane;
 class InvalidationDialog;
 class KeyBrowser;
@@ -99,6 +100,8 @@ public:
     {
         return m_alertButton;
     }
+    // Cache › Watch expiries and evictions: one dialog per window, reused.
+    EvictionWatchDialog* openEvictionWatch();
     // Shows an alert's label: its hit-rate trend in the stats table and, for a route, its keys in the tree.
     void showAlert(const cache::HitRateAlert& alert);
 
@@ -152,6 +155,7 @@ private:
     cache::HitRateWatch* m_hitRates;
     QToolButton* m_alertButton;
     QSystemTrayIcon* m_tray = nullptr; // only where a system tray exists
+    QPointer<EvictionWatchDialog> m_evictionWatch;
     std::optional<cache::HitRateAlert> m_notified; // what the last notification was about, for its click
     bool m_scannedOnce = false;
 };
