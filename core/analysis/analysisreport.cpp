@@ -1,5 +1,7 @@
 #include "analysis/analysisreport.h"
 
+#include "model/keygrouping.h"
+
 #include "model/displaybytes.h"
 #include "model/quotedbytes.h"
 
@@ -107,6 +109,38 @@ std::optional<GroupFigures> groupFromJson(const QJsonObject& json)
 QString describeBytes(double bytes)
 {
     return QLocale().formattedDataSize(qint64(std::llround(bytes)));
+}
+
+namespace {
+const QByteArray noLabel = "(none)";
+// Keys that are no gateway response have no tenant, venue or route: in those tables one row per kind says what they
+// are, so each table adds up to the total and CacheScope's own keys (tag indexes can outweigh the entries) stand apart.
+QByteArrayView notGatewayLabel(model::KeyPlace::Kind kind)
+{
+    switch (kind) {
+    case model::KeyPlace::Kind::Service:
+        return "(service entries)";
+    case model::KeyPlace::Kind::CacheScope:
+        return "(CacheScope's own keys)";
+    case model::KeyPlace::Kind::Gateway:
+    case model::KeyPlace::Kind::Other:
+        break;
+    }
+    return "(other keys)";
+}
+
+} // namespace
+
+std::array<QByteArrayView, dimensionCount> groupLabelsOf(const model::KeyPlace& place)
+{
+    if (place.kind == model::KeyPlace::Kind::Gateway)
+        return {place.tenant ? QByteArrayView(*place.tenant) : noLabel,
+            place.venue ? QByteArrayView(*place.venue) : noLabel, place.route, QByteArrayView("gateway")};
+    const QByteArrayView apart = notGatewayLabel(place.kind);
+    const QByteArrayView ns = place.kind == model::KeyPlace::Kind::Service ? QByteArrayView(place.serviceNamespace)
+        : place.kind == model::KeyPlace::Kind::CacheScope                  ? QByteArrayView("cachescope")
+                                                                           : QByteArrayView("other");
+    return {apart, apart, apart, ns};
 }
 
 QString dimensionName(Dimension dimension)

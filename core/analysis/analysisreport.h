@@ -12,6 +12,10 @@
 #include <array>
 #include <optional>
 
+namespace cachescope::model {
+struct KeyPlace;
+}
+
 namespace cachescope::analysis {
 
 // How an analysis groups keys, as the key tree and the stats do: gateway responses by tenant, venue and route
@@ -26,6 +30,12 @@ enum class Dimension
 };
 inline constexpr int dimensionCount = int(Dimension::Count_);
 QString dimensionName(Dimension dimension); // "tenant", "venue", "route", "ns"
+
+// The group a key belongs to in each dimension (indexed by Dimension), as views into `place` (valid while it lives):
+// a gateway key by its tenant, venue ("(none)" when the key has none) and route, every other key by its kind in those
+// three ("(service entries)", "(CacheScope's own keys)", "(other keys)"), so that each dimension adds up to the
+// total; the namespace for all. The analysis and the expiry/eviction watch both group by it.
+std::array<QByteArrayView, dimensionCount> groupLabelsOf(const model::KeyPlace& place);
 std::optional<Dimension> dimensionFromName(QStringView name);
 
 // When a key's memory is given back by expiry: within 1 h, 4 h, 24 h, later, or never (no TTL).

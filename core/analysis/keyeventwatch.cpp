@@ -197,26 +197,11 @@ void KeyEventWatch::onEvent(const redis::Reply& message)
     ++m_attributedThisSecond;
     const QByteArray& key = parts[2].bytes();
     const model::KeyPlace place = m_grouping.place(key);
-    const auto add = [this, evicted](Dimension dimension, const QByteArray& label) {
-        Counts& counts = m_report.groups[std::size_t(dimension)][QByteArray(label.constData(), label.size())];
+    // Grouped as the analysis groups: every dimension adds up to the events placed.
+    const auto labels = groupLabelsOf(place);
+    for (int d = 0; d < dimensionCount; ++d) {
+        Counts& counts = m_report.groups[std::size_t(d)][labels[std::size_t(d)].toByteArray()];
         (evicted ? counts.evicted : counts.expired) += 1;
-    };
-    switch (place.kind) {
-    case model::KeyPlace::Kind::Gateway:
-        add(Dimension::Route, place.route);
-        add(Dimension::Tenant, place.tenant.value_or("(none)"));
-        add(Dimension::Venue, place.venue.value_or("(none)"));
-        add(Dimension::Namespace, "gateway");
-        break;
-    case model::KeyPlace::Kind::Service:
-        add(Dimension::Namespace, place.serviceNamespace);
-        break;
-    case model::KeyPlace::Kind::CacheScope:
-        add(Dimension::Namespace, "cachescope");
-        break;
-    case model::KeyPlace::Kind::Other:
-        add(Dimension::Namespace, "other");
-        break;
     }
 }
 

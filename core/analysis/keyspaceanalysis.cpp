@@ -15,37 +15,6 @@ namespace {
 constexpr int minBatch = 25;
 constexpr int maxBatchesInFlight = 2;
 constexpr qsizetype maxPersistentSamples = 10;
-const QByteArray noLabel = "(none)";
-// Keys that are no gateway response have no tenant, venue or route: in those tables one row per kind says what they
-// are, so each table adds up to the total and CacheScope's own keys (tag indexes can outweigh the entries) stand apart.
-QByteArrayView notGatewayLabel(model::KeyPlace::Kind kind)
-{
-    switch (kind) {
-    case model::KeyPlace::Kind::Service:
-        return "(service entries)";
-    case model::KeyPlace::Kind::CacheScope:
-        return "(CacheScope's own keys)";
-    case model::KeyPlace::Kind::Gateway:
-    case model::KeyPlace::Kind::Other:
-        break;
-    }
-    return "(other keys)";
-}
-
-// The group a key belongs to in each dimension, as views into the place (valid while it lives): a gateway key by its
-// tenant, venue and route, every other key by its kind in those three; the namespace for all.
-std::array<QByteArrayView, dimensionCount> labelsOf(const model::KeyPlace& place)
-{
-    if (place.kind == model::KeyPlace::Kind::Gateway)
-        return {place.tenant ? QByteArrayView(*place.tenant) : noLabel,
-            place.venue ? QByteArrayView(*place.venue) : noLabel, place.route, QByteArrayView("gateway")};
-    const QByteArrayView apart = notGatewayLabel(place.kind);
-    const QByteArrayView ns = place.kind == model::KeyPlace::Kind::Service ? QByteArrayView(place.serviceNamespace)
-        : place.kind == model::KeyPlace::Kind::CacheScope                  ? QByteArrayView("cachescope")
-                                                                           : QByteArrayView("other");
-    return {apart, apart, apart, ns};
-}
-
 // KEYS: the batch's keys. Replies {"lookups", hits, misses, memory1, pttl1, memory2, pttl2, …}: PTTL is a keyspace
 // lookup (-2: a miss), MEMORY USAGE is none. A missing key's MEMORY USAGE is false, which reaches us as a nil.
 const QByteArray measureScript = QByteArrayLiteral("#!lua flags=no-writes\n"
@@ -200,7 +169,7 @@ void KeyspaceAnalysis::count(const QByteArray& key)
 {
     ++m_report.total.keys;
     const model::KeyPlace place = m_grouping.place(key);
-    const auto labels = labelsOf(place);
+    const auto labels = groupLabelsOf(place);
     std::array<GroupFigures*, dimensionCount> groups {};
     for (int d = 0; d < dimensionCount; ++d) {
         groups[std::size_t(d)] = &group(Dimension(d), labels[std::size_t(d)]);
@@ -352,7 +321,7 @@ void KeyspaceAnalysis::measure(const QByteArray& key, qint64 bytes, qint64 pttlM
     m_report.total.addMeasured(key, bytes, pttlMs, top);
     const model::KeyPlace place = m_grouping.place(key);
     const bool persistentAgainstRules = pttlMs == -1 && mustExpire(place);
-    const auto labels = labelsOf(place);
+    const auto labels = groupLabelsOf(place);
     std::array<GroupFigures*, dimensionCount> groups {};
     for (int d = 0; d < dimensionCount; ++d)
         groups[std::size_t(d)] = &group(Dimension(d), labels[std::size_t(d)]);
