@@ -106,6 +106,9 @@ private Q_SLOTS:
             }
             dialog.show();
             save(&dialog, u"dialog-connection-saved"_s);
+            // It fits the smallest screen we ship for (1024×640), title bar and panel aside.
+            QVERIFY2(dialog.minimumSizeHint().height() <= 600 && dialog.minimumSizeHint().width() <= 1000,
+                qPrintable(u"%1×%2"_s.arg(dialog.minimumSizeHint().width()).arg(dialog.minimumSizeHint().height())));
         }
         QFile file(path);
         QVERIFY(file.open(QIODevice::ReadOnly));

@@ -15,12 +15,33 @@
 #include <QListView>
 #include <QPointer>
 #include <QPushButton>
+#include <QScrollArea>
+#include <QScrollBar>
 #include <QSettings>
 #include <QSpinBox>
 #include <QStringListModel>
 #include <QVBoxLayout>
 
 namespace cachescope::ui {
+
+namespace {
+// A scroll area that asks for its content's whole size (QScrollArea asks for at most 24 lines), and can still be
+// made as small as a few lines.
+class FittingScrollArea : public QScrollArea
+{
+public:
+    using QScrollArea::QScrollArea;
+    QSize sizeHint() const override
+    {
+        return widget() ? widget()->sizeHint() + QSize(verticalScrollBar()->sizeHint().width(), 0)
+                        : QScrollArea::sizeHint();
+    }
+    QSize minimumSizeHint() const override
+    {
+        return {widget() ? widget()->minimumSizeHint().width() : 0, 160};
+    }
+};
+} // namespace
 
 using namespace Qt::StringLiterals;
 
@@ -152,10 +173,22 @@ ConnectionDialog::ConnectionDialog(QSettings& settings, SecretStore& secrets, QW
     listButtons->addWidget(newButton);
     listButtons->addWidget(deleteButton);
     left->addLayout(listButtons);
+    // The settings scroll when the screen is short (1024×640 leaves less than the form's height); on a larger one
+    // the dialog opens as tall as the form.
+    auto* form = new QWidget(this);
+    auto* formLayout = new QVBoxLayout(form);
+    formLayout->setContentsMargins(0, 0, 0, 0);
+    formLayout->addWidget(server);
+    formLayout->addWidget(tls);
+    formLayout->addWidget(safety);
+    formLayout->addStretch(1);
+    auto* scroll = new FittingScrollArea(this);
+    scroll->setWidget(form);
+    scroll->setWidgetResizable(true);
+    scroll->setFrameShape(QFrame::NoFrame);
+    scroll->setHorizontalScrollBarPolicy(Qt::ScrollBarAlwaysOff);
     auto* right = new QVBoxLayout;
-    right->addWidget(server);
-    right->addWidget(tls);
-    right->addWidget(safety);
+    right->addWidget(scroll, 1);
     right->addWidget(m_status);
     auto* columns = new QHBoxLayout;
     columns->addLayout(left);
