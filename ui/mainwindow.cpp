@@ -13,7 +13,6 @@
 #include "widgets/serverpane.h"
 
 #include "cache/statsreader.h"
-#include "model/keyescaping.h"
 #include "ops/audit.h"
 #include "ops/infosampler.h"
 #include "redis/connection.h"
@@ -399,16 +398,19 @@ void MainWindow::showAlert(const cache::HitRateAlert& alert)
     m_tabs->setCurrentIndex(0); // Live: the charts and the stats table under them
     // The last hour: the label's own baseline and the drop, side by side.
     m_labelStats->showLabel(alert.dimension, alert.label, 3600);
+    // Its keys, narrowed by the same glob a selection of that route or tenant scans with. A route label is
+    // "METHOD /rule-path".
+    ops::GatewayScope scope;
     if (alert.dimension == cache::StatsDimension::Route) {
-        // A route label is "METHOD /path": its keys are gateway:response:METHOD:/path… (escaped components hold no
-        // glob character).
         const qsizetype space = alert.label.indexOf(' ');
-        if (space > 0)
-            m_browser->setFilterText(u"gateway:response:"_s + QString::fromUtf8(alert.label.first(space)) + u':'
-                + QString::fromUtf8(model::escapeKeyComponent(alert.label.sliced(space + 1))) + u'*');
+        if (space <= 0)
+            return;
+        scope.method = alert.label.first(space);
+        scope.rulePath = QString::fromUtf8(alert.label.sliced(space + 1));
     } else {
-        m_browser->setFilterText(u"*:tenant:"_s + QString::fromUtf8(model::escapeKeyComponent(alert.label)) + u'*');
+        scope.tenant = alert.label;
     }
+    m_browser->setFilterText(QString::fromUtf8(ops::selectGatewayKeys(scope, m_routes->liveConfig()).scanPattern));
 }
 
 void MainWindow::readChartHistory(qint64 seconds)
