@@ -14,6 +14,11 @@ qint64 StatsCounters::lookups() const
     return (*this)[StatsEvent::Hit] + (*this)[StatsEvent::NegativeHit] + (*this)[StatsEvent::Miss];
 }
 
+qint64 StatsCounters::requests() const
+{
+    return lookups() + (*this)[StatsEvent::Bypass];
+}
+
 StatsCounters& StatsCounters::operator+=(const StatsCounters& other)
 {
     for (std::size_t i = 0; i < events.size(); ++i)

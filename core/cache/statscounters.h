@@ -17,6 +17,8 @@ struct StatsCounters
     bool isEmpty() const;
     // Hits (negative hits included) and misses: what the busiest labels are ranked by.
     qint64 lookups() const;
+    // Lookups and bypasses: every request answered under the label (what /metrics ranks labels by).
+    qint64 requests() const;
     StatsCounters& operator+=(const StatsCounters& other);
     StatsCounters& operator-=(const StatsCounters& other);
     friend bool operator==(const StatsCounters&, const StatsCounters&) = default;

@@ -100,7 +100,7 @@ void MetricsCollector::rankLabels()
                     QList<std::pair<qint64, QByteArray>> ranked;
                     for (auto it = window->byLabel.cbegin(); it != window->byLabel.cend(); ++it) {
                         if (it.key() != cache::otherLabel)
-                            ranked.append({-(it.value().lookups() + it.value()[cache::StatsEvent::Bypass]), it.key()});
+                            ranked.append({-it.value().requests(), it.key()});
                     }
                     std::sort(ranked.begin(), ranked.end());
                     QList<QByteArray> labels;
@@ -194,9 +194,16 @@ void MetricsCollector::readNodes()
 {
     ops::fetchNodesInfo(*m_connection, this, [this](const ops::NodesInfo& info) {
         QList<NodeFigures> nodes;
+        // A node that restarted lost the counts written since its last save, or all of them: what its buckets
+        // hold now is the new starting point (writes between the restart and this read are not counted; never
+        // counted twice).
+        bool restarted = false;
         for (qsizetype i = 0; i < info.names.size(); ++i) {
             NodeFigures figures;
             figures.node = info.names.at(i).section(u' ', 0, 0).toUtf8();
+            const auto previous = std::find_if(m_nodes.cbegin(), m_nodes.cend(),
+                [&figures](const NodeFigures& known) { return known.node == figures.node; });
+            const bool known = previous != m_nodes.cend();
             if (i < info.nodes.size() && info.nodes.at(i)) {
                 const redis::LookupCount own = info.nodes.at(i)->ownLookups().current();
                 figures.ownHits = own.hits;
@@ -215,31 +222,17 @@ void MetricsCollector::readNodes()
                 figures.evictedKeys = server.integer("evicted_keys").value_or(0);
                 figures.expiredKeys = server.integer("expired_keys").value_or(0);
                 figures.commandsProcessed = server.integer("total_commands_processed").value_or(0);
-            } else {
+                restarted = restarted || (known && !previous->runId.isEmpty() && previous->runId != figures.runId);
+            } else if (known) {
                 // Down: the last figures stay (a counter must not drop to 0), marked as not up.
-                for (const NodeFigures& previous : std::as_const(m_nodes)) {
-                    if (previous.node == figures.node) {
-                        const qint64 ownHits = figures.ownHits;
-                        const qint64 ownMisses = figures.ownMisses;
-                        figures = previous;
-                        figures.up = false;
-                        figures.ownHits = std::max(ownHits, previous.ownHits);
-                        figures.ownMisses = std::max(ownMisses, previous.ownMisses);
-                    }
-                }
+                const qint64 ownHits = figures.ownHits;
+                const qint64 ownMisses = figures.ownMisses;
+                figures = *previous;
+                figures.up = false;
+                figures.ownHits = std::max(ownHits, previous->ownHits);
+                figures.ownMisses = std::max(ownMisses, previous->ownMisses);
             }
             nodes.append(figures);
-        }
-        // A node that restarted lost the counts written since its last save, or all of them: what its buckets
-        // hold now is the new starting point (writes between the restart and this read are not counted; never
-        // counted twice).
-        bool restarted = false;
-        for (const NodeFigures& figures : std::as_const(nodes)) {
-            for (const NodeFigures& previous : std::as_const(m_nodes)) {
-                if (previous.node == figures.node && figures.up && !previous.runId.isEmpty()
-                    && previous.runId != figures.runId)
-                    restarted = true;
-            }
         }
         if (restarted) {
             ++m_health.serverRestarts;

@@ -92,8 +92,8 @@ void StatsFold::fold(qint64 bucket, const QHash<QByteArray, StatsCounters>& now,
         const bool bOther = b.first == cache::otherLabel;
         if (aOther != bOther)
             return aOther;
-        const qint64 aSize = a.second.lookups() + a.second[cache::StatsEvent::Bypass];
-        const qint64 bSize = b.second.lookups() + b.second[cache::StatsEvent::Bypass];
+        const qint64 aSize = a.second.requests();
+        const qint64 bSize = b.second.requests();
         return aSize != bSize ? aSize > bSize : a.first < b.first;
     });
     for (auto& [label, change] : changes) {
