@@ -10,7 +10,10 @@
 //     thread per master, side by side as ours walks them).
 // The keyspace is shaped like the design's: 70 % gateway responses over 4 routes x 500 venues, 30 % service
 // keys, 300-byte values, loaded with `redis-cli --pipe`.
-// Usage: bench_keyspace [--keys N] [--smoke] [--no-cluster] [--only-cluster]
+//  5. on one server, the tree in aggregate mode (the browser above its threshold): the fill against the bare loop,
+//     memory, the first estimate's accuracy, and a filter run on the server against a bare SCAN MATCH loop.
+// Usage: bench_keyspace [--keys N] [--smoke] [--no-cluster] [--only-cluster] [--only-tree]
+//   --only-tree: one server, section 5 alone (for 10,000,000 keys and more)
 
 #include "benchsupport.h"
 #include "cache/cachemanager.h"
@@ -28,6 +31,7 @@
 #include <QCoreApplication>
 #include <QElapsedTimer>
 #include <QEventLoop>
+#include <QFile>
 #include <QProcess>
 #include <QTextStream>
 #include <QThread>
@@ -44,6 +48,187 @@ using namespace Qt::StringLiterals;
 
 namespace {
 using namespace cachescope::bench;
+
+// The bare hiredis loop: SCAN [MATCH pattern] COUNT 1000 to the end; the keys it saw.
+qint64 bareScanLoop(quint16 port, const QByteArray& match)
+{
+    qint64 seen = 0;
+    redisContext* context = redisConnect("127.0.0.1", port);
+    QByteArray cursor = "0";
+    do {
+        auto* reply = static_cast<redisReply*>(match.isEmpty()
+                ? redisCommand(context, "SCAN %b COUNT 1000", cursor.constData(), size_t(cursor.size()))
+                : redisCommand(context, "SCAN %b MATCH %b COUNT 1000", cursor.constData(), size_t(cursor.size()),
+                    match.constData(), size_t(match.size())));
+        cursor = QByteArray(reply->element[0]->str, qsizetype(reply->element[0]->len));
+        seen += qint64(reply->element[1]->elements);
+        freeReplyObject(reply);
+    } while (cursor != "0");
+    redisFree(context);
+    return seen;
+}
+
+qint64 residentBytes()
+{
+    QFile status(u"/proc/self/status"_s);
+    if (!status.open(QIODevice::ReadOnly))
+        return -1;
+    for (const QByteArray& line : status.readAll().split('\n')) {
+        if (line.startsWith("VmRSS:"))
+            return line.mid(6).trimmed().split(' ').value(0).toLongLong() * 1024;
+    }
+    return -1;
+}
+
+// A 5 ms timer on the event loop; the longest gap between its ticks is the longest the loop was busy.
+struct StallProbe
+{
+    QTimer timer;
+    QElapsedTimer sinceTick;
+    qint64 worstNs = 0;
+    StallProbe()
+    {
+        QObject::connect(&timer, &QTimer::timeout, [this] {
+            worstNs = std::max(worstNs, sinceTick.nsecsElapsed());
+            sinceTick.restart();
+        });
+        timer.start(5);
+        sinceTick.start();
+    }
+    double worstMs() const
+    {
+        return double(worstNs) / 1e6;
+    }
+};
+
+// The browser above its aggregate threshold (KeyBrowser): counts for every group with a sample of 100 keys listed
+// per group, counts projected onto DBSIZE while the scan runs; then a filter, run on the server with SCAN MATCH
+// into a tree of its own. One server only (the projection's base is one DBSIZE).
+void benchAggregateTree(const Target& target, QTextStream& out)
+{
+    const qint64 whole = target.dbsize();
+    const qint64 heapBefore = heapInUse();
+    auto model = std::make_unique<ui::KeyTreeModel>();
+    model->setListedKeysPerGroup(100);
+    model->setProjection(whole);
+    redis::BackgroundScan scan(*target.client, {{}, 1000, {}});
+    struct Projected
+    {
+        QModelIndex index;
+        double value;
+        double error;
+        int depth;
+    };
+    std::vector<Projected> firstEstimate;
+    double firstAt = 0;
+    qint64 seenAtFirst = 0;
+    qint64 inModelNs = 0;
+    QElapsedTimer clock;
+    const auto groups = [&model](auto&& self, const QModelIndex& parent, int depth, auto&& visit) -> void {
+        for (int row = 0; row < model->rowCount(parent); ++row) {
+            const QModelIndex index = model->index(row, 0, parent);
+            if (ui::KeyTreeModel::isKey(index))
+                break; // groups come first
+            visit(index, depth);
+            self(self, index, depth + 1, visit);
+        }
+    };
+    QObject::connect(&scan, &redis::BackgroundScan::page, model.get(), [&](const QList<QByteArray>& page) {
+        QElapsedTimer inModel;
+        inModel.start();
+        model->addKeys(page, 20);
+        inModelNs += inModel.nsecsElapsed();
+        if (firstEstimate.empty() && clock.elapsed() >= 1000) {
+            // What the tree shows a second in: every group's projected count and its stated error.
+            firstAt = seconds(clock);
+            seenAtFirst = model->totalKeys();
+            groups(groups, {}, 0, [&](const QModelIndex& index, int depth) {
+                const QModelIndex count = index.siblingAtColumn(ui::KeyTreeModel::CountColumn);
+                // A group's index stays valid: groups are only appended, before the keys.
+                firstEstimate.push_back({index, count.data(ui::KeyTreeModel::CountEstimateRole).toDouble(),
+                    count.data(ui::KeyTreeModel::CountErrorRole).toDouble(), depth});
+            });
+        }
+    });
+    QEventLoop loop;
+    QObject::connect(&scan, &redis::BackgroundScan::finished, &loop, &QEventLoop::quit);
+    QObject::connect(&scan, &redis::BackgroundScan::failed, &loop, &QEventLoop::quit);
+    std::optional<StallProbe> probe(std::in_place);
+    clock.start();
+    scan.start();
+    loop.exec();
+    model->setProjection(std::nullopt);
+    const double ours = seconds(clock);
+    const double fillStall = probe->worstMs();
+    const qint64 heapAfter = heapInUse();
+    qint64 groupCount = 0;
+    qint64 listed = 0;
+    groups(groups, {}, 0, [&](const QModelIndex& index, int) {
+        ++groupCount;
+        listed += index.data(ui::KeyTreeModel::ListedKeysRole).toLongLong();
+    });
+    // Every group's first estimate against its exact count at the end; the overview is the top two levels
+    // (categories; tenants and service namespaces).
+    int within = 0;
+    int overview = 0;
+    int overviewWithin = 0;
+    double worst = 0;
+    for (const Projected& first : firstEstimate) {
+        const double exact = double(first.index.data(ui::KeyTreeModel::CountRole).toLongLong());
+        const bool ok = std::abs(first.value - exact) <= first.error;
+        within += ok;
+        if (first.error > 0)
+            worst = std::max(worst, std::abs(first.value - exact) / first.error);
+        if (first.depth <= 1) {
+            ++overview;
+            overviewWithin += ok;
+        }
+    }
+    clock.restart();
+    bareScanLoop(target.masters.front()->port(), {});
+    const double bare = seconds(clock);
+
+    // A filter in aggregate mode: SCAN MATCH on the server into a tree of its own, as the browser runs it.
+    const QByteArray glob = "*:venue:v12";
+    auto matches = std::make_unique<ui::KeyTreeModel>();
+    matches->setListedKeysPerGroup(100);
+    redis::BackgroundScan filter(*target.client, {glob, 1000, {}});
+    QObject::connect(&filter, &redis::BackgroundScan::page, matches.get(),
+        [&](const QList<QByteArray>& page) { matches->addKeys(page, 20); });
+    QObject::connect(&filter, &redis::BackgroundScan::finished, &loop, &QEventLoop::quit);
+    QObject::connect(&filter, &redis::BackgroundScan::failed, &loop, &QEventLoop::quit);
+    probe.emplace();
+    clock.restart();
+    filter.start();
+    loop.exec();
+    const double filtered = seconds(clock);
+    const double filterStall = probe->worstMs();
+    probe.reset();
+    clock.restart();
+    const qint64 bareMatches = bareScanLoop(target.masters.front()->port(), glob);
+    const double bareFilter = seconds(clock);
+
+    out << "5. The tree in aggregate mode (the browser above its threshold: every key counted, 100 listed per group), "
+        << model->totalKeys() << " keys\n"
+        << "   CacheScope:                      " << QString::number(ours, 'f', 2) << " s\n"
+        << "   hiredis SCAN COUNT 1000 loop:    " << QString::number(bare, 'f', 2) << " s -> ratio "
+        << QString::number(bare / ours, 'f', 2) << " (goal >= 0.9)\n"
+        << "   time in the model: " << QString::number(double(inModelNs) / 1e9, 'f', 2) << " s\n"
+        << "   longest event-loop stall while filling: " << QString::number(fillStall, 'f', 1) << " ms (goal < 50)\n"
+        << "   memory: " << groupCount << " groups, " << listed << " keys listed; heap "
+        << QString::number(double(heapAfter - heapBefore) / 1048576.0, 'f', 0) << " MiB, process RSS "
+        << QString::number(double(residentBytes()) / 1048576.0, 'f', 0) << " MiB (goal <= 1.5 GB)\n"
+        << "   first estimate at " << QString::number(firstAt, 'f', 2) << " s (goal <= 1.5), from "
+        << QString::number(100.0 * double(seenAtFirst) / double(whole), 'f', 1) << " % of the keyspace: overview "
+        << overviewWithin << " of " << overview << " groups within their stated 95 % error of the exact count; all "
+        << within << " of " << firstEstimate.size() << " groups (worst " << QString::number(worst, 'f', 2)
+        << "x its error)\n"
+        << "   filter " << glob << " on the server (SCAN MATCH): " << QString::number(filtered, 'f', 2) << " s, "
+        << matches->totalKeys() << " keys; hiredis SCAN MATCH loop " << QString::number(bareFilter, 'f', 2) << " s, "
+        << bareMatches << " keys -> ratio " << QString::number(bareFilter / filtered, 'f', 2) << "; longest stall "
+        << QString::number(filterStall, 'f', 1) << " ms (goal < 50)\n\n"
+        << Qt::flush;
+}
 
 void benchScan(const Target& target, QTextStream& out)
 {
@@ -64,16 +249,7 @@ void benchScan(const Target& target, QTextStream& out)
     QEventLoop loop;
     QObject::connect(&scan, &redis::BackgroundScan::finished, &loop, &QEventLoop::quit);
     QObject::connect(&scan, &redis::BackgroundScan::failed, &loop, &QEventLoop::quit);
-    // The probe: a 5 ms timer; the longest gap between its ticks is the longest the event loop was busy.
-    QTimer probe;
-    QElapsedTimer sinceTick;
-    qint64 worstGapNs = 0;
-    QObject::connect(&probe, &QTimer::timeout, &loop, [&] {
-        worstGapNs = std::max(worstGapNs, sinceTick.nsecsElapsed());
-        sinceTick.restart();
-    });
-    probe.start(5);
-    sinceTick.start();
+    std::optional<StallProbe> probe(std::in_place);
     QElapsedTimer clock;
     clock.start();
     scan.start();
@@ -85,9 +261,9 @@ void benchScan(const Target& target, QTextStream& out)
     proxy.sort(ui::KeyTreeModel::CountColumn, Qt::DescendingOrder);
     for (int row = 0; row < proxy.rowCount(); ++row)
         proxy.rowCount(proxy.index(row, 0));
-    worstGapNs = std::max(worstGapNs, attach.nsecsElapsed());
+    const double worstGapMs = std::max(probe->worstMs(), double(attach.nsecsElapsed()) / 1e6);
     const double ours = seconds(clock);
-    probe.stop();
+    probe.reset();
     const qint64 heapAfter = heapInUse();
     const qint64 modelKeys = model->totalKeys();
 
@@ -110,20 +286,7 @@ void benchScan(const Target& target, QTextStream& out)
     double cliScan = 0;
     for (const testing::RedisServer* master : target.masters)
         cliScan += timeProcess(u"redis-cli"_s, master->cliArguments() + QStringList {u"--scan"_s});
-    const auto bareScan = [](quint16 port) {
-        qint64 seen = 0;
-        redisContext* context = redisConnect("127.0.0.1", port);
-        QByteArray cursor = "0";
-        do {
-            auto* reply = static_cast<redisReply*>(
-                redisCommand(context, "SCAN %b COUNT 1000", cursor.constData(), size_t(cursor.size())));
-            cursor = QByteArray(reply->element[0]->str, qsizetype(reply->element[0]->len));
-            seen += qint64(reply->element[1]->elements);
-            freeReplyObject(reply);
-        } while (cursor != "0");
-        redisFree(context);
-        return seen;
-    };
+    const auto bareScan = [](quint16 port) { return bareScanLoop(port, {}); };
     clock.restart();
     qint64 seen = 0;
     for (const testing::RedisServer* master : target.masters)
@@ -169,8 +332,7 @@ void benchScan(const Target& target, QTextStream& out)
         << QString::number(keyAverage, 'f', 0) << " bytes on average = " << QString::number(perKey / keyAverage, 'f', 2)
         << "x the key bytes (goal well under 3x)\n"
         << "   time in the model and proxy: " << QString::number(double(inModelNs) / 1e9, 'f', 2) << " s\n"
-        << "   longest event-loop stall while filling: " << QString::number(double(worstGapNs) / 1e6, 'f', 1)
-        << " ms (goal < 50)\n"
+        << "   longest event-loop stall while filling: " << QString::number(worstGapMs, 'f', 1) << " ms (goal < 50)\n"
         << "   filtering the filled tree: glob *:venue:v12 " << QString::number(globFilterMs, 'f', 0)
         << " ms, glob *:venue:v12? " << QString::number(otherGlobFilterMs, 'f', 0) << " ms, text "
         << QString::number(textFilterMs, 'f', 0) << " ms\n\n"
@@ -295,7 +457,7 @@ void benchVenueInvalidation(const Target& target, QTextStream& out)
         << Qt::flush;
 }
 
-void runAll(const Target& target, qint64 keys, QTextStream& out)
+void runAll(const Target& target, qint64 keys, QTextStream& out, bool onlyTree)
 {
     QElapsedTimer clock;
     clock.start();
@@ -305,7 +467,12 @@ void runAll(const Target& target, qint64 keys, QTextStream& out)
     out << "== " << target.title << ": " << keys << " keys (+" << (total - keys) << " venue indexes), loaded in "
         << QString::number(seconds(clock), 'f', 1) << " s with redis-cli --pipe\n\n"
         << Qt::flush;
-    benchScan(target, out);
+    if (!onlyTree)
+        benchScan(target, out);
+    if (!target.isCluster())
+        benchAggregateTree(target, out);
+    if (onlyTree)
+        return;
     benchRouteInvalidation(target, keys, out);
     benchVenueInvalidation(target, out);
 }
@@ -328,9 +495,9 @@ int main(int argc, char* argv[])
         redis::Connection connection(options);
         if (!testing::openAndWait(connection))
             qFatal("cannot connect");
-        runAll({u"One server"_s, {&server}, &connection}, keys, out);
+        runAll({u"One server"_s, {&server}, &connection}, keys, out, args.contains(u"--only-tree"_s));
     }
-    if (!args.contains(u"--no-cluster"_s)) {
+    if (!args.contains(u"--no-cluster"_s) && !args.contains(u"--only-tree"_s)) {
         testing::RedisCluster cluster;
         if (!cluster.start())
             qFatal("cluster: %s", qPrintable(cluster.errorString()));
@@ -344,7 +511,7 @@ int main(int argc, char* argv[])
         Target target {u"4. The same on a 3-master Redis Cluster"_s, {}, &client};
         for (int i = 0; i < cluster.size(); ++i)
             target.masters.push_back(&cluster.node(i));
-        runAll(target, keys, out);
+        runAll(target, keys, out, false);
     }
     return 0;
 }

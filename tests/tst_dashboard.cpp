@@ -483,6 +483,124 @@ private Q_SLOTS:
         m_server.cli({u"DEL"_s, u"fresh:1"_s, u"fresh:2"_s});
     }
 
+    // Above its aggregate threshold the tree counts every key and lists a sample per group; opening a group lists its
+    // keys with SCAN MATCH, and a filter runs on the server into a tree of its own: every count equals redis-cli's.
+    // A server frozen past the timeout in the middle of a filter stops it with a clear message, and the browser
+    // goes on serving.
+    void aHugeKeyspaceIsBrowsedInAggregateMode()
+    {
+        testing::RedisServer server;
+        QVERIFY2(server.start(), qPrintable(server.errorString()));
+        QByteArray commands;
+        for (int venue = 1; venue <= 20; ++venue) {
+            for (int event = 0; event < 300; ++event) {
+                commands += "SET gateway:response:GET:/api/events/" + QByteArray::number(event) + ":tenant:acme:venue:v"
+                    + QByteArray::number(venue) + " x\n";
+            }
+        }
+        for (int i = 0; i < 1000; ++i)
+            commands += "SET events:" + QByteArray::number(i) + " x\n";
+        server.cli({}, commands);
+        QCOMPARE(server.cli({u"DBSIZE"_s}).trimmed(), QByteArray("7000"));
+        const auto serverCount = [&server](const QString& pattern) {
+            return qint64(server.cli({u"--scan"_s, u"--pattern"_s, pattern}).count('\n'));
+        };
+
+        redis::ConnectionOptions options = server.connectionOptions();
+        options.commandTimeout = std::chrono::milliseconds(1000);
+        redis::Connection connection(options);
+        ui::KeyBrowser browser(&connection);
+        browser.setAggregateAbove(5000);
+        QSignalSpy scanned(&browser, &ui::KeyBrowser::scanFinished);
+        browser.resize(1280, 800);
+        browser.show();
+        connection.open();
+        QTRY_VERIFY(connection.isReady());
+        browser.rescan();
+        QVERIFY(scanned.wait(10000));
+        QCOMPARE(scanned.first().first().toLongLong(), 7000);
+        QVERIFY(browser.isAggregated());
+        QCOMPARE(browser.model()->projection(), std::nullopt);
+
+        QTreeView* view = browser.view();
+        const auto childNamed = [view](const QModelIndex& parent, const QString& name) {
+            for (int row = 0; row < view->model()->rowCount(parent); ++row) {
+                const QModelIndex index = view->model()->index(row, 0, parent);
+                if (index.data().toString() == name)
+                    return index;
+            }
+            return QModelIndex();
+        };
+        const QModelIndex route =
+            childNamed(childNamed(childNamed(childNamed({}, u"Gateway responses"_s), u"tenant acme"_s), u"venue v7"_s),
+                u"GET /api/events"_s);
+        QVERIFY(route.isValid());
+        QCOMPARE(route.data(ui::KeyTreeModel::CountRole).toLongLong(), serverCount(u"*:venue:v7"_s));
+        QCOMPARE(view->model()->rowCount(route), ui::KeyBrowser::listedPerGroupWhenAggregated);
+        QCOMPARE(route.siblingAtColumn(1).data().toString(), u"300 (100 listed)"_s);
+        save(&browser, u"keybrowser-aggregate"_s);
+
+        // Opening the group lists exactly its keys.
+        view->expand(route.parent());
+        view->expand(route);
+        QVERIFY(browser.isListingGroup());
+        QTRY_VERIFY_WITH_TIMEOUT(!browser.isListingGroup(), 10000);
+        QTRY_COMPARE(view->model()->rowCount(route), 300);
+        QSet<QByteArray> listed;
+        for (int row = 0; row < view->model()->rowCount(route); ++row)
+            listed.insert(view->model()->index(row, 0, route).data(ui::KeyTreeModel::KeyRole).toByteArray());
+        const QList<QByteArray> onServer = server.cli({u"--scan"_s, u"--pattern"_s, u"*:venue:v7"_s}).split('\n');
+        QSet<QByteArray> expected(onServer.cbegin(), onServer.cend());
+        expected.remove({});
+        QCOMPARE(listed, expected);
+        QCOMPARE(route.siblingAtColumn(1).data().toString(), u"300"_s);
+        save(&browser, u"keybrowser-aggregate-group-listed"_s);
+
+        // Filters run on the server: a glob and a substring.
+        const auto filter = [&](const QString& text) {
+            browser.setFilterText(text);
+            if (!QTest::qWaitFor([&] { return browser.serverFilter() == text; }, 5000)
+                || !QTest::qWaitFor([&] { return !browser.isFilteringOnServer(); }, 10000))
+                return qint64(-1);
+            return browser.shownTree()->totalKeys();
+        };
+        QCOMPARE(filter(u"*:venue:v1?"_s), serverCount(u"*:venue:v1?"_s));
+        QCOMPARE(filter(u"events/29"_s), serverCount(u"*events/29*"_s));
+        QCOMPARE(browser.shownTree()->totalKeys(), 20 * 11); // 29 and 290–299 in each of 20 venues
+        auto* status = browser.findChild<QLabel*>(u"scanStatus"_s);
+        QCOMPARE(status->text(),
+            u"220 keys match “events/29” (SCAN MATCH on the server; the tree of all 7,000 keys lists a sample per "
+            "group)"_s);
+        // The TTL and size of a sample of the matches, as for the whole tree.
+        QTRY_VERIFY(browser.shownTree()->index(0, 0).data(ui::KeyTreeModel::SampledKeysRole).toInt() > 0);
+        browser.resize(1024, 640);
+        save(&browser, u"keybrowser-aggregate-filtered"_s);
+        browser.resize(1280, 800);
+
+        // Cleared: the whole tree is back, without a rescan.
+        scanned.clear();
+        browser.setFilterText({});
+        QTRY_COMPARE(browser.shownTree(), browser.model());
+        QCOMPARE(browser.shownTree()->totalKeys(), 7000);
+        QCOMPARE(view->model()->rowCount(), 4);
+        QCOMPARE(scanned.size(), 0);
+
+        // Frozen past the timeout (1 s) while a filter runs: its SCAN gets no answer.
+        server.pause();
+        browser.setFilterText(u"*:venue:v3"_s);
+        QTRY_VERIFY_WITH_TIMEOUT(browser.isFilteringOnServer(), 5000);
+        QTest::qWait(2500);
+        server.resume();
+        QTRY_VERIFY_WITH_TIMEOUT(!browser.isFilteringOnServer(), 10000);
+        if (status->text().startsWith(u"Filter stopped: "_s)) {
+            // Another filter works once the server answers again.
+            QTRY_VERIFY(connection.isReady());
+            QCOMPARE(filter(u"*:venue:v4"_s), serverCount(u"*:venue:v4"_s));
+        } else {
+            QFAIL(qPrintable(u"the filter outlived a frozen server: "_s + status->text()));
+        }
+    }
+
     // Left open on an idle server, the dashboard (charts, per-label stats, key tree) costs the server at most one
     // lookup per second, and charts none of its own.
     void anIdleDashboardStaysOutOfTheCounters()

@@ -292,6 +292,85 @@ private Q_SLOTS:
             !underOther && prefix == "gateway:response:");
     }
 
+    // Aggregate mode: every key counted, at most N listed per group; the listed ones are the first the scan met,
+    // the only ones offered for TTL and memory; opening a group lists more of its keys (and only its keys).
+    void aggregateModeCountsEveryKeyAndListsASample()
+    {
+        KeyTreeModel model;
+        QAbstractItemModelTester tester(&model, QAbstractItemModelTester::FailureReportingMode::QtTest);
+        model.setListedKeysPerGroup(5);
+        QList<QByteArray> firstPage;
+        QList<QByteArray> secondPage;
+        for (int i = 0; i < 8; ++i)
+            firstPage.append(gateway(QByteArray("/api/events/" + QByteArray::number(i)).constData(), "acme", "v1"));
+        for (int i = 8; i < 12; ++i)
+            secondPage.append(gateway(QByteArray("/api/events/" + QByteArray::number(i)).constData(), "acme", "v1"));
+        secondPage.append("events:1");
+        const QList<QByteArray> sampled = model.addKeys(firstPage, 8);
+        model.addKeys(secondPage, 5);
+        QCOMPARE(model.totalKeys(), 13);
+        const QModelIndex route = child(model,
+            child(model, child(model, child(model, {}, u"Gateway responses"_s), u"tenant acme"_s), u"venue v1"_s),
+            u"GET /api/events"_s);
+        QCOMPARE(route.data(KeyTreeModel::CountRole).toLongLong(), 12);
+        QCOMPARE(model.rowCount(route), 5);
+        QCOMPARE(route.data(KeyTreeModel::ListedKeysRole).toLongLong(), 5);
+        QCOMPARE(route.data(KeyTreeModel::UnlistedKeysRole).toLongLong(), 7);
+        QCOMPARE(model.unlistedKeys(route), 7);
+        QCOMPARE(route.siblingAtColumn(KeyTreeModel::CountColumn).data().toString(), u"12 (5 listed)"_s);
+        QCOMPARE(sampled, firstPage.mid(0, 5)); // only listed keys are sampled
+        for (int row = 0; row < 5; ++row)
+            QCOMPARE(model.index(row, 0, route).data(KeyTreeModel::KeyRole).toByteArray(), firstPage.at(row));
+
+        // Listing the group: keys of other groups and keys already listed are passed over, up to the limit.
+        QList<QByteArray> fetched = firstPage + secondPage;
+        fetched.prepend(gateway("/api/events/1", "acme", "v2"));
+        QCOMPARE(model.addListedKeys(route, fetched, 10), 5);
+        QCOMPARE(model.rowCount(route), 10);
+        QCOMPARE(model.addListedKeys(route, fetched, 100), 2);
+        QCOMPARE(model.rowCount(route), 12);
+        QCOMPARE(model.unlistedKeys(route), 0);
+        QCOMPARE(route.siblingAtColumn(KeyTreeModel::CountColumn).data().toString(), u"12"_s);
+        QSet<QByteArray> listed;
+        for (int row = 0; row < model.rowCount(route); ++row)
+            listed.insert(model.index(row, 0, route).data(KeyTreeModel::KeyRole).toByteArray());
+        QCOMPARE(listed, QSet<QByteArray>(fetched.cbegin() + 1, fetched.cend() - 1));
+        QVERIFY(!child(model, child(model, child(model, {}, u"Gateway responses"_s), u"tenant acme"_s),
+            u"venue v2"_s)
+                     .isValid()); // looking for a key's group made none
+        // A key written since the scan counted the group: listed and counted.
+        QCOMPARE(model.addListedKeys(route, {gateway("/api/events/99", "acme", "v1")}, 100), 1);
+        QCOMPARE(route.data(KeyTreeModel::CountRole).toLongLong(), 13);
+        QCOMPARE(model.totalKeys(), 14);
+    }
+
+    // While a scan runs the counts are projected onto DBSIZE with the analysis's 95 % error; exact after.
+    void countsAreProjectedWhileTheScanRuns()
+    {
+        KeyTreeModel model;
+        QAbstractItemModelTester tester(&model, QAbstractItemModelTester::FailureReportingMode::QtTest);
+        QList<QByteArray> keys;
+        for (int i = 0; i < 100; ++i)
+            keys.append(i < 25 ? gateway(QByteArray("/api/events/" + QByteArray::number(i)).constData(), "acme", "v1")
+                               : QByteArray("events:" + QByteArray::number(i)));
+        model.addKeys(keys);
+        QSignalSpy changed(&model, &QAbstractItemModel::dataChanged);
+        model.setProjection(1000);
+        QCOMPARE(changed.size(), 1);
+        const QModelIndex gatewayCount = child(model, {}, u"Gateway responses"_s).siblingAtColumn(1);
+        // 25 of 100 seen, of 1,000: 250 ± 1.96 · 1000 · sqrt(0.25 · 0.75 / 100 · 0.9) = 250 ± 80.5
+        QCOMPARE(gatewayCount.data(KeyTreeModel::CountEstimateRole).toDouble(), 250.0);
+        QCOMPARE(std::round(gatewayCount.data(KeyTreeModel::CountErrorRole).toDouble() * 10), 805.0);
+        QCOMPARE(gatewayCount.data().toString(), u"≈ 250 ± 81"_s);
+        QCOMPARE(gatewayCount.data(KeyTreeModel::CountRole).toLongLong(), 25); // as seen, for sorting
+        QVERIFY(gatewayCount.data(Qt::ToolTipRole).toString().contains(u"95 % between 169 and 331"_s));
+        model.setProjection(std::nullopt);
+        QCOMPARE(gatewayCount.data().toString(), u"25"_s);
+        QCOMPARE(gatewayCount.data(KeyTreeModel::CountErrorRole).toDouble(), 0.0);
+        model.setProjection(50); // more keys seen than DBSIZE said: no projection, no error claimed
+        QCOMPARE(gatewayCount.data().toString(), u"≈ 25"_s);
+    }
+
     void clearResets()
     {
         KeyTreeModel model;

@@ -30,8 +30,8 @@ using namespace Qt::StringLiterals;
 
 namespace {
 // One window per server; the window owns its connection (its last child, so the panes go first).
-ui::MainWindow* openWindow(
-    redis::ConnectionOptions options, const ui::SafetyOptions& safety, const cache::HitRateAlertRule& alerts = {});
+ui::MainWindow* openWindow(redis::ConnectionOptions options, const ui::SafetyOptions& safety,
+    const cache::HitRateAlertRule& alerts = {}, qint64 treeAggregateAbove = ui::KeyBrowser::defaultAggregateAbove);
 
 // The profile dialog; accepted, it opens a window for the chosen server. `autoConnect` connects at once when
 // the profile exists (--profile NAME) once its password has been read from the keychain.
@@ -41,15 +41,17 @@ void chooseConnection(QWidget* parent, const QString& profileName = {})
     static ui::SecretStore secrets;
     auto* dialog = new ui::ConnectionDialog(settings, secrets, parent);
     dialog->setAttribute(Qt::WA_DeleteOnClose);
-    QObject::connect(dialog, &QDialog::accepted, dialog,
-        [dialog] { openWindow(dialog->connectionOptions(), dialog->safetyOptions(), dialog->hitRateAlertRule()); });
+    QObject::connect(dialog, &QDialog::accepted, dialog, [dialog] {
+        openWindow(dialog->connectionOptions(), dialog->safetyOptions(), dialog->hitRateAlertRule(),
+            dialog->treeAggregateAbove());
+    });
     if (!profileName.isEmpty() && dialog->selectProfile(profileName))
         QObject::connect(dialog, &ui::ConnectionDialog::passwordLoaded, dialog, &QDialog::accept);
     dialog->show();
 }
 
-ui::MainWindow* openWindow(
-    redis::ConnectionOptions options, const ui::SafetyOptions& safety, const cache::HitRateAlertRule& alerts)
+ui::MainWindow* openWindow(redis::ConnectionOptions options, const ui::SafetyOptions& safety,
+    const cache::HitRateAlertRule& alerts, qint64 treeAggregateAbove)
 {
     options.autoReconnect = true;
     options.retryInitialConnect = true; // the dashboard waits for a server that is starting
@@ -59,6 +61,7 @@ ui::MainWindow* openWindow(
     redis::Client* connection = redis::Client::create(options).release(); // owned by the window below
     auto* window = new ui::MainWindow(connection, safety);
     window->setHitRateAlertRule(alerts);
+    window->keyBrowser()->setAggregateAbove(treeAggregateAbove);
     window->setAttribute(Qt::WA_DeleteOnClose);
     connection->setParent(window);
     QObject::connect(window, &ui::MainWindow::connectRequested, window, [window] { chooseConnection(window); });
@@ -109,6 +112,10 @@ int main(int argc, char* argv[])
         {u"read-only"_s, u"Disable every write action."_s},
         {u"production"_s, u"Mark the connection as production: broad deletions need the count typed."_s},
         {u"protect"_s, u"Another protected key pattern, never deleted (repeatable), e.g. 'session:*'."_s, u"pattern"_s},
+        {u"tree-aggregate-above"_s,
+            u"Above N keys the key tree counts every key and lists a sample per group; a group's keys are listed "
+            "when it is opened and a filter runs on the server (default 1000000; 0: always)."_s,
+            u"n"_s},
         {u"screenshot"_s, u"Save a screenshot of the window to FILE after --screenshot-delay ms, then quit."_s,
             u"file"_s},
         {u"screenshot-delay"_s, u"Milliseconds before the screenshot (default 8000)."_s, u"ms"_s},
@@ -153,7 +160,17 @@ int main(int argc, char* argv[])
         options = *parsed.options;
         options.cluster = parser.isSet(u"cluster"_s);
     }
-    ui::MainWindow* window = openWindow(options, safety);
+    bool aggregateOk = true;
+    const qint64 aggregateAbove = parser.isSet(u"tree-aggregate-above"_s)
+        ? parser.value(u"tree-aggregate-above"_s).toLongLong(&aggregateOk)
+        : ui::KeyBrowser::defaultAggregateAbove;
+    if (!aggregateOk || aggregateAbove < 0) {
+        QMessageBox::critical(nullptr, u"CacheScope"_s,
+            u"--tree-aggregate-above needs a number of keys, 0 or more; got '%1'"_s.arg(
+                parser.value(u"tree-aggregate-above"_s)));
+        return 2;
+    }
+    ui::MainWindow* window = openWindow(options, safety, {}, aggregateAbove);
     if (demo) {
         // The demo's traffic starts from an empty cache, and on a busy machine later than one would think: look
         // again every few seconds until the tree holds gateway keys.

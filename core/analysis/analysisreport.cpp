@@ -244,15 +244,9 @@ Estimate AnalysisReport::keysEstimate(const GroupFigures& group) const
 {
     if (complete)
         return {double(group.keys), 0.0};
-    const double seen = double(total.keys);
-    const double whole = double(keyspaceSize);
-    if (!match.isEmpty() || !scope.isEmpty() || seen <= 0 || whole <= seen)
+    if (!match.isEmpty() || !scope.isEmpty())
         return {double(group.keys), std::nullopt};
-    // The scanned part as a uniform sample without replacement of the keyspace: a binomial proportion, with the
-    // finite-population correction that makes it exact at the end.
-    const double share = double(group.keys) / seen;
-    const double halfWidth = z95 * whole * std::sqrt(share * (1 - share) / seen * (1 - seen / whole));
-    return {share * whole, halfWidth};
+    return projectScannedCount(group.keys, total.keys, keyspaceSize);
 }
 
 Estimate AnalysisReport::bytesEstimate(const GroupFigures& group) const
@@ -424,16 +418,6 @@ QString describeBytesEstimate(const Estimate& estimate)
         text += percent < 1 ? u" ± <1 %"_s : u" ± %1 %"_s.arg(std::round(percent));
     }
     return text;
-}
-
-QString describeCountEstimate(const Estimate& estimate)
-{
-    const QString count = QLocale().toString(qint64(std::llround(estimate.value)));
-    if (estimate.exact())
-        return count;
-    if (estimate.error)
-        return u"≈ %1 ± %2"_s.arg(count, QLocale().toString(qint64(std::llround(*estimate.error))));
-    return u"≈ "_s + count;
 }
 
 } // namespace cachescope::analysis

@@ -1,5 +1,7 @@
 #pragma once
 
+#include "analysis/estimate.h"
+
 #include <QByteArray>
 #include <QDateTime>
 #include <QHash>
@@ -71,18 +73,6 @@ struct DistinctValues
     void add(QByteArrayView value);
 };
 
-// A value computed from measured keys, scaled to every key of the group when only some were measured, with the
-// half-width of its 95 % confidence interval (0 when every key was measured; nothing when too few were).
-struct Estimate
-{
-    double value = 0;
-    std::optional<double> error;
-    bool exact() const
-    {
-        return error && *error == 0;
-    }
-};
-
 // The figures of one group (or of everything analysed).
 struct GroupFigures
 {
@@ -152,6 +142,5 @@ struct AnalysisReport
 QString describeBytes(double bytes); // "1.21 GiB", as the key tree writes sizes
 // "≈ 1.2 GiB ± 3 %", "14.6 KiB" (exact), "≈ 1.2 GiB" (error unknown).
 QString describeBytesEstimate(const Estimate& estimate);
-QString describeCountEstimate(const Estimate& estimate);
 
 } // namespace cachescope::analysis

@@ -82,6 +82,8 @@ QList<ConnectionProfile> loadProfiles(QSettings& settings)
         profile.alertDropPercent = std::clamp(settings.value(u"alertDropPercent"_s, 70).toInt(), 0, 100);
         profile.alertFloorPercent = std::clamp(settings.value(u"alertFloorPercent"_s, 0).toInt(), 0, 100);
         profile.alertMinLookups = std::max(1, settings.value(u"alertMinLookups"_s, 50).toInt());
+        profile.treeAggregateAbove =
+            std::max<qint64>(0, settings.value(u"treeAggregateAbove"_s, 1'000'000).toLongLong());
         const QStringList patterns = settings.value(u"protectedPatterns"_s).toStringList();
         for (const QString& pattern : patterns)
             profile.protectedPatterns.append(pattern.toUtf8());
@@ -110,6 +112,7 @@ void saveProfiles(QSettings& settings, const QList<ConnectionProfile>& profiles)
         settings.setValue(u"alertDropPercent"_s, profile.alertDropPercent);
         settings.setValue(u"alertFloorPercent"_s, profile.alertFloorPercent);
         settings.setValue(u"alertMinLookups"_s, profile.alertMinLookups);
+        settings.setValue(u"treeAggregateAbove"_s, profile.treeAggregateAbove);
         QStringList patterns;
         for (const QByteArray& pattern : profile.protectedPatterns)
             patterns.append(QString::fromUtf8(pattern));

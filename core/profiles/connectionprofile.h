@@ -34,6 +34,8 @@ struct ConnectionProfile
     int alertDropPercent = 70;
     int alertFloorPercent = 0;
     int alertMinLookups = 50;
+    // Above this many keys the dashboard's key tree counts every key and lists a sample per group (aggregate mode).
+    qint64 treeAggregateAbove = 1'000'000;
 
     redis::ConnectionOptions toOptions(const QString& password) const;
     // What is wrong with it, field by field ("port: must be 1–65535"); empty when it can be used.

@@ -89,6 +89,7 @@ ConnectionDialog::ConnectionDialog(QSettings& settings, SecretStore& secrets, QW
     , m_protected(new QLineEdit(this))
     , m_alertDrop(new QSpinBox(this))
     , m_alertFloor(new QSpinBox(this))
+    , m_treeAggregateAbove(new QSpinBox(this))
     , m_status(new QLabel(this))
     , m_test(new QPushButton(tr("&Test connection"), this))
     , m_connect(new QPushButton(tr("&Connect"), this))
@@ -159,6 +160,16 @@ ConnectionDialog::ConnectionDialog(QSettings& settings, SecretStore& secrets, QW
     alertRow->addWidget(m_alertDrop, 1);
     alertRow->addWidget(m_alertFloor, 1);
     safetyForm->addRow(tr("Hit-rate alerts:"), alertRow);
+    m_treeAggregateAbove->setRange(0, 2'000'000'000);
+    m_treeAggregateAbove->setSingleStep(100'000);
+    m_treeAggregateAbove->setGroupSeparatorShown(true);
+    m_treeAggregateAbove->setPrefix(tr("above "));
+    m_treeAggregateAbove->setSuffix(tr(" keys"));
+    m_treeAggregateAbove->setSpecialValueText(tr("always"));
+    m_treeAggregateAbove->setToolTip(tr("Above this many keys the key tree counts every key but lists a sample of "
+                                        "each group (its keys are listed when it is opened), and a filter runs on the "
+                                        "server: memory stays bounded and the window never freezes."));
+    safetyForm->addRow(tr("Key tree counts only:"), m_treeAggregateAbove);
 
     auto* newButton = new QPushButton(tr("&New"), this);
     auto* deleteButton = new QPushButton(tr("De&lete"), this);
@@ -264,6 +275,7 @@ void ConnectionDialog::setProfile(const profiles::ConnectionProfile& profile, co
     m_production->setChecked(profile.production);
     m_alertDrop->setValue(profile.alertDropPercent);
     m_alertFloor->setValue(profile.alertFloorPercent);
+    m_treeAggregateAbove->setValue(int(std::min<qint64>(profile.treeAggregateAbove, 2'000'000'000)));
     QStringList patterns;
     for (const QByteArray& pattern : profile.protectedPatterns)
         patterns.append(QString::fromUtf8(pattern));
@@ -289,6 +301,7 @@ profiles::ConnectionProfile ConnectionDialog::profile() const
     profile.production = m_production->isChecked();
     profile.alertDropPercent = m_alertDrop->value();
     profile.alertFloorPercent = m_alertFloor->value();
+    profile.treeAggregateAbove = m_treeAggregateAbove->value();
     const QStringList patterns = m_protected->text().split(u',', Qt::SkipEmptyParts);
     for (const QString& pattern : patterns) {
         if (!pattern.trimmed().isEmpty())
@@ -311,6 +324,11 @@ SafetyOptions ConnectionDialog::safetyOptions() const
     safety.protectedPatterns = current.protectedPatterns;
     safety.actor = ops::defaultActor();
     return safety;
+}
+
+qint64 ConnectionDialog::treeAggregateAbove() const
+{
+    return profile().treeAggregateAbove;
 }
 
 cache::HitRateAlertRule ConnectionDialog::hitRateAlertRule() const

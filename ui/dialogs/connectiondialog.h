@@ -39,6 +39,8 @@ public:
     SafetyOptions safetyOptions() const;
     // The chosen profile's hit-rate alerts.
     cache::HitRateAlertRule hitRateAlertRule() const;
+    // Above how many keys the key tree aggregates (KeyBrowser::setAggregateAbove).
+    qint64 treeAggregateAbove() const;
     QString statusText() const;
     QStringList profileNames() const;
 
@@ -88,6 +90,7 @@ private:
     QLineEdit* m_protected;
     QSpinBox* m_alertDrop;
     QSpinBox* m_alertFloor;
+    QSpinBox* m_treeAggregateAbove;
     QLabel* m_status;
     QPushButton* m_test;
     QPushButton* m_connect;

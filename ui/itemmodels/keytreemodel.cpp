@@ -34,6 +34,7 @@ struct KeyTreeModel::Node
     QByteArray method; // route nodes
     std::optional<QString> rulePath; // route nodes grouped by a route rule
     qint64 count = 0; // keys at or below this node
+    qint64 ownKeys = 0; // keys directly below, listed or not
     // TTL and memory of the sampled keys at or below this node (see LeafMetadata for the expiry encoding).
     qint64 soonestExpiry = 0;
     qint64 latestExpiry = 0;
@@ -46,6 +47,7 @@ struct KeyTreeModel::Node
     QByteArray leafBytes;
     std::vector<quint32> leafEnds;
     QHash<quint32, LeafMetadata> leafMetadata; // sampled keys only
+    std::unique_ptr<QSet<QByteArray>> listedSet; // the listed keys, once an opened group fetches more
     // Scratch for addKeys(), empty between pages (kept, with its capacity, so a page allocates nothing here).
     std::vector<qsizetype> pageKeys; // positions in the page of the keys that go below this node
     std::vector<qsizetype> pageSampled; // of those, the ones to ask metadata for
@@ -121,6 +123,7 @@ void KeyTreeModel::clear()
         return raw;
     };
     m_total = 0;
+    m_projection.reset();
     m_gateway = m_services = m_other = m_internal = nullptr;
     if (m_grouping == Grouping::ByShape) {
         m_gateway = group("Gateway responses");
@@ -142,10 +145,15 @@ qint64 KeyTreeModel::gatewayKeys() const
     return m_gateway ? m_gateway->count : 0;
 }
 
-KeyTreeModel::Node* KeyTreeModel::childFor(Node* parent, NodeKind kind, const std::optional<QByteArray>& label)
+KeyTreeModel::Node* KeyTreeModel::childFor(
+    Node* parent, NodeKind kind, const std::optional<QByteArray>& label, bool create)
 {
+    if (!parent)
+        return nullptr;
     if (Node* existing = label ? parent->groupByLabel.value(*label) : parent->absentChild)
         return existing;
+    if (!create)
+        return nullptr;
     auto node = std::make_unique<Node>();
     node->parent = parent;
     node->kind = kind;
@@ -165,7 +173,7 @@ KeyTreeModel::Node* KeyTreeModel::childFor(Node* parent, NodeKind kind, const st
     return raw;
 }
 
-KeyTreeModel::Node* KeyTreeModel::prefixParent(Node* under, const QByteArray& key, QByteArray* rest)
+KeyTreeModel::Node* KeyTreeModel::prefixParent(Node* under, const QByteArray& key, QByteArray* rest, bool create)
 {
     Node* parent = under;
     qsizetype start = 0;
@@ -173,7 +181,9 @@ KeyTreeModel::Node* KeyTreeModel::prefixParent(Node* under, const QByteArray& ke
         const qsizetype colon = key.indexOf(':', start);
         if (colon < 0)
             break;
-        parent = childFor(parent, NodeKind::Prefix, key.mid(start, colon - start));
+        parent = childFor(parent, NodeKind::Prefix, key.mid(start, colon - start), create);
+        if (!parent)
+            return nullptr;
         if (parent->prefix.isNull())
             parent->prefix = key.left(colon); // the whole prefix, for "invalidate keys under it"
         start = colon + 1;
@@ -239,17 +249,98 @@ std::optional<ops::KeySelection> KeyTreeModel::selectionFor(const QModelIndex& i
     return std::nullopt;
 }
 
-KeyTreeModel::Node* KeyTreeModel::gatewayParent(const model::KeyPlace& place)
+KeyTreeModel::Node* KeyTreeModel::gatewayParent(const model::KeyPlace& place, bool create)
 {
     // Lookups by the place's byte arrays, which share the key's bytes: no allocation unless a group is new.
-    Node* tenantNode = childFor(m_gateway, NodeKind::Tenant, place.tenant);
-    Node* venueNode = childFor(tenantNode, NodeKind::Venue, place.venue);
-    Node* parent = childFor(venueNode, NodeKind::Route, place.route);
-    if (parent->method.isNull()) {
+    Node* tenantNode = childFor(m_gateway, NodeKind::Tenant, place.tenant, create);
+    Node* venueNode = childFor(tenantNode, NodeKind::Venue, place.venue, create);
+    Node* parent = childFor(venueNode, NodeKind::Route, place.route, create);
+    if (parent && parent->method.isNull()) {
         parent->method = QByteArray(place.method.constData(), place.method.size()); // a copy: the key's bytes go
         parent->rulePath = place.rulePath;
     }
     return parent;
+}
+
+KeyTreeModel::Node* KeyTreeModel::parentFor(const QByteArray& key, bool create)
+{
+    if (m_grouping == Grouping::ByDelimiter)
+        return prefixParent(m_root.get(), key, nullptr, create);
+    const model::KeyPlace place = m_places.place(key);
+    switch (place.kind) {
+    case model::KeyPlace::Kind::CacheScope:
+        return m_internal; // kept apart so they never pass for the application's cache
+    case model::KeyPlace::Kind::Gateway:
+        return gatewayParent(place, create);
+    case model::KeyPlace::Kind::Service:
+        return childFor(m_services, NodeKind::Namespace, place.serviceNamespace, create);
+    case model::KeyPlace::Kind::Other:
+        break;
+    }
+    return prefixParent(m_other, key, nullptr, create); // unknown shapes still group by their prefixes
+}
+
+void KeyTreeModel::setProjection(std::optional<qint64> keyspaceKeys)
+{
+    if (keyspaceKeys == m_projection)
+        return;
+    m_projection = keyspaceKeys;
+    // Every count shown changes; views repaint what they show from one change of the top rows.
+    if (m_root->rows() > 0)
+        Q_EMIT dataChanged(index(0, CountColumn), index(m_root->rows() - 1, MemoryColumn),
+            {Qt::DisplayRole, Qt::ToolTipRole, MemoryRole, CountEstimateRole, CountErrorRole});
+}
+
+qint64 KeyTreeModel::unlistedKeys(const QModelIndex& group) const
+{
+    if (!group.isValid() || group.model() != this || isKey(group))
+        return 0;
+    const Node* node = reinterpret_cast<const Node*>(group.internalId());
+    return std::max<qint64>(0, node->ownKeys - qint64(node->leafEnds.size()));
+}
+
+int KeyTreeModel::addListedKeys(const QModelIndex& group, const QList<QByteArray>& keys, int limit)
+{
+    if (!group.isValid() || group.model() != this || isKey(group))
+        return 0;
+    Node* node = reinterpret_cast<Node*>(group.internalId());
+    if (!node->listedSet) {
+        node->listedSet = std::make_unique<QSet<QByteArray>>();
+        for (std::size_t leaf = 0; leaf < node->leafEnds.size(); ++leaf)
+            node->listedSet->insert(node->leafKey(leaf));
+    }
+    QList<QByteArray> fresh;
+    for (const QByteArray& key : keys) {
+        if (qsizetype(node->leafEnds.size()) + fresh.size() >= limit)
+            break;
+        if (parentFor(key, false) != node || node->listedSet->contains(key))
+            continue;
+        node->listedSet->insert(key);
+        fresh.append(key);
+    }
+    if (fresh.isEmpty())
+        return 0;
+    const int first = node->rows();
+    beginInsertRows(indexOf(node), first, first + int(fresh.size()) - 1);
+    for (const QByteArray& key : std::as_const(fresh)) {
+        node->leafBytes.append(key);
+        node->leafEnds.push_back(quint32(node->leafBytes.size()));
+    }
+    endInsertRows();
+    // A key written since the scan counted the group: the counts follow what is listed.
+    const qint64 beyond = qint64(node->leafEnds.size()) - node->ownKeys;
+    if (beyond > 0) {
+        node->ownKeys += beyond;
+        m_total += beyond;
+        std::vector<Node*> touched;
+        for (Node* above = node; above && above != m_root.get(); above = above->parent) {
+            above->count += beyond;
+            touched.push_back(above);
+        }
+        emitChanged(touched, CountColumn, MemoryColumn, {Qt::DisplayRole, CountRole, MemoryRole});
+    }
+    emitChanged({node}, CountColumn, CountColumn, {Qt::DisplayRole, Qt::ToolTipRole, ListedKeysRole, UnlistedKeysRole});
+    return int(fresh.size());
 }
 
 QList<QByteArray> KeyTreeModel::addKeys(const QList<QByteArray>& keys, int metadataSample)
@@ -260,30 +351,15 @@ QList<QByteArray> KeyTreeModel::addKeys(const QList<QByteArray>& keys, int metad
     std::vector<Node*> parentsInOrder;
     for (qsizetype position = 0; position < keys.size(); ++position) {
         const QByteArray& key = keys.at(position);
-        Node* parent = nullptr;
-        if (m_grouping == Grouping::ByDelimiter) {
-            parent = prefixParent(m_root.get(), key, nullptr);
-        } else {
-            const model::KeyPlace place = m_places.place(key);
-            switch (place.kind) {
-            case model::KeyPlace::Kind::CacheScope:
-                parent = m_internal; // kept apart so they never pass for the application's cache
-                break;
-            case model::KeyPlace::Kind::Gateway:
-                parent = gatewayParent(place);
-                break;
-            case model::KeyPlace::Kind::Service:
-                parent = childFor(m_services, NodeKind::Namespace, place.serviceNamespace);
-                break;
-            case model::KeyPlace::Kind::Other:
-                parent = prefixParent(m_other, key, nullptr); // unknown shapes still group by their prefixes
-                break;
-            }
-        }
+        Node* parent = parentFor(key, true);
         if (parent->pageKeys.empty())
             parentsInOrder.push_back(parent);
+        // Only listed keys are sampled: a key's TTL and memory are kept with its row.
+        const bool listed =
+            m_listedPerGroup <= 0 || parent->leafEnds.size() + parent->pageKeys.size() < std::size_t(m_listedPerGroup);
         parent->pageKeys.push_back(position);
-        if (stride && position % stride == 0 && sample.size() < metadataSample && !m_awaitingMetadata.contains(key)) {
+        if (listed && stride && position % stride == 0 && sample.size() < metadataSample
+            && !m_awaitingMetadata.contains(key)) {
             parent->pageSampled.push_back(position);
             sample.append(key);
         }
@@ -295,19 +371,28 @@ QList<QByteArray> KeyTreeModel::addKeys(const QList<QByteArray>& keys, int metad
         const int first = parent->rows();
         const int added = int(parent->pageKeys.size());
         const std::size_t firstLeaf = parent->leafEnds.size();
-        beginInsertRows(indexOf(parent), first, first + added - 1);
-        parent->leafEnds.reserve(firstLeaf + parent->pageKeys.size());
-        auto sampled = parent->pageSampled.cbegin();
-        for (std::size_t i = 0; i < parent->pageKeys.size(); ++i) {
-            const QByteArray& key = keys.at(parent->pageKeys[i]);
-            parent->leafBytes.append(key);
-            parent->leafEnds.push_back(quint32(parent->leafBytes.size()));
-            if (sampled != parent->pageSampled.cend() && *sampled == parent->pageKeys[i]) {
-                m_awaitingMetadata.insert(key, {parent, quint32(firstLeaf + i)});
-                ++sampled;
+        const std::size_t listed = m_listedPerGroup > 0
+            ? std::min<std::size_t>(parent->pageKeys.size(),
+                std::size_t(m_listedPerGroup) - std::min(firstLeaf, std::size_t(m_listedPerGroup)))
+            : parent->pageKeys.size();
+        if (listed > 0) {
+            beginInsertRows(indexOf(parent), first, first + int(listed) - 1);
+            parent->leafEnds.reserve(firstLeaf + listed);
+            auto sampled = parent->pageSampled.cbegin();
+            for (std::size_t i = 0; i < listed; ++i) {
+                const QByteArray& key = keys.at(parent->pageKeys[i]);
+                parent->leafBytes.append(key);
+                parent->leafEnds.push_back(quint32(parent->leafBytes.size()));
+                if (parent->listedSet)
+                    parent->listedSet->insert(key);
+                if (sampled != parent->pageSampled.cend() && *sampled == parent->pageKeys[i]) {
+                    m_awaitingMetadata.insert(key, {parent, quint32(firstLeaf + i)});
+                    ++sampled;
+                }
             }
+            endInsertRows();
         }
-        endInsertRows();
+        parent->ownKeys += added;
         m_total += added;
         parent->pageKeys.clear();
         parent->pageSampled.clear();
@@ -513,11 +598,11 @@ QVariant KeyTreeModel::groupData(const Node* node, int column, int role) const
         if (column == TtlColumn)
             return ttlData(node->soonestExpiry, node->latestExpiry, node->sampledKeys, false, role);
         if (column == MemoryColumn)
-            return memoryData(node->sampledBytes, node->sampledKeys, node->count, false, role);
+            return memoryData(node->sampledBytes, node->sampledKeys, shownCount(node), false, role);
+        if (column == CountColumn)
+            return countData(node, role);
         if (role == Qt::ToolTipRole)
             return {};
-        if (column == CountColumn)
-            return node->count;
         switch (node->kind) {
         case NodeKind::Tenant:
             return QString(u"tenant "_s + model::displayBytes(node->label));
@@ -535,9 +620,71 @@ QVariant KeyTreeModel::groupData(const Node* node, int column, int role) const
     case TtlRole:
         return ttlData(node->soonestExpiry, node->latestExpiry, node->sampledKeys, false, role);
     case MemoryRole:
-        return memoryData(node->sampledBytes, node->sampledKeys, node->count, false, role);
+        return memoryData(node->sampledBytes, node->sampledKeys, shownCount(node), false, role);
     case SampledKeysRole:
         return node->sampledKeys;
+    case CountEstimateRole:
+    case CountErrorRole:
+        return countData(node, role);
+    case ListedKeysRole:
+        return qint64(node->leafEnds.size());
+    case UnlistedKeysRole:
+        return std::max<qint64>(0, node->ownKeys - qint64(node->leafEnds.size()));
+    default:
+        return {};
+    }
+}
+
+qint64 KeyTreeModel::shownCount(const Node* node) const
+{
+    if (!m_projection)
+        return node->count;
+    return std::max(
+        node->count, qint64(std::llround(analysis::projectScannedCount(node->count, m_total, *m_projection).value)));
+}
+
+QVariant KeyTreeModel::countData(const Node* node, int role) const
+{
+    const analysis::Estimate estimate = m_projection
+        ? analysis::projectScannedCount(node->count, m_total, *m_projection)
+        : analysis::Estimate {double(node->count), 0.0};
+    const qint64 unlisted = std::max<qint64>(0, node->ownKeys - qint64(node->leafEnds.size()));
+    switch (role) {
+    case CountEstimateRole:
+        return estimate.value;
+    case CountErrorRole:
+        return estimate.error ? QVariant(*estimate.error) : QVariant();
+    case Qt::DisplayRole:
+        if (m_projection)
+            return analysis::describeCountEstimate(estimate);
+        if (unlisted > 0)
+            return tr("%1 (%2 listed)").arg(node->count).arg(node->leafEnds.size()); // as plain as the other counts
+        return node->count;
+    case Qt::ToolTipRole: {
+        QStringList lines;
+        if (m_projection && !estimate.exact()) {
+            const double share = *m_projection > 0 ? 100.0 * double(m_total) / double(*m_projection) : 0;
+            lines << (estimate.error
+                    ? tr("Projected from the %1 % of the keyspace scanned so far (%L2 of %L3 keys): %L4 seen here; "
+                         "95 % between %L5 and %L6. Exact when the scan ends.")
+                          .arg(std::min(100.0, share), 0, 'f', 1)
+                          .arg(m_total)
+                          .arg(*m_projection)
+                          .arg(node->count)
+                          .arg(std::max(double(node->count), estimate.value - *estimate.error), 0, 'f', 0)
+                          .arg(estimate.value + *estimate.error, 0, 'f', 0)
+                    : tr("%L1 seen so far; the keyspace has grown since the scan started, so no projection")
+                          .arg(node->count));
+        }
+        if (unlisted > 0)
+            lines << tr("Lists %L1 of the %L2 keys directly below, the first the scan met (a near-uniform sample): "
+                        "the tree counts every key but lists at most %L3 per group in a keyspace this large. "
+                        "Open the group to list its keys.")
+                         .arg(node->leafEnds.size())
+                         .arg(node->ownKeys)
+                         .arg(m_listedPerGroup);
+        return lines.isEmpty() ? QVariant() : QVariant(lines.join(u'\n'));
+    }
     default:
         return {};
     }

@@ -5,6 +5,7 @@
 #include <QHash>
 #include <QList>
 
+#include "analysis/estimate.h"
 #include "model/keygrouping.h"
 #include "model/routeconfig.h"
 #include "ops/keymetadata.h"
@@ -62,6 +63,10 @@ public:
         TtlRole, // leaves: remaining milliseconds (-1 no expiry); groups: the soonest sampled; null when unknown
         MemoryRole, // leaves: bytes; groups: estimated bytes from the sampled keys; null when unknown
         SampledKeysRole, // how many keys at or below the node have TTL and memory
+        CountEstimateRole, // groups: keys below projected onto the whole keyspace while a scan runs, as double
+        CountErrorRole, // groups: the projection's 95 % half-width (0 once exact); null when unknown
+        ListedKeysRole, // groups: keys directly below that the tree lists as rows
+        UnlistedKeysRole, // groups: keys directly below that are counted but not listed (aggregate mode)
     };
 
     explicit KeyTreeModel(QObject* parent = nullptr);
@@ -69,6 +74,10 @@ public:
 
     // Gateway keys are grouped under the route rule that covers their path (defaults: the design's table).
     void setRoutes(model::RouteConfig routes);
+    const model::RouteConfig& routes() const
+    {
+        return m_places.routes();
+    }
     // Applies from the next clear(): regrouping means rescanning.
     void setGrouping(Grouping grouping)
     {
@@ -78,6 +87,30 @@ public:
     {
         return m_grouping;
     }
+    // Aggregate mode, for huge keyspaces: a group lists at most `keys` of the keys directly below it (the first the
+    // scan brings, a near-uniform sample since SCAN walks hash buckets) and only counts the rest, so memory is
+    // bounded by the number of groups. 0 (the default): every key listed. Applies to keys added from now on.
+    void setListedKeysPerGroup(int keys)
+    {
+        m_listedPerGroup = keys;
+    }
+    int listedKeysPerGroup() const
+    {
+        return m_listedPerGroup;
+    }
+    // While a scan runs: group counts are shown projected onto a keyspace of `keyspaceKeys` (DBSIZE when the scan
+    // started) from the part scanned so far, with their 95 % error; nothing: the counts as scanned.
+    void setProjection(std::optional<qint64> keyspaceKeys);
+    std::optional<qint64> projection() const
+    {
+        return m_projection;
+    }
+    // Keys directly below a group that it counts but does not list (aggregate mode).
+    qint64 unlistedKeys(const QModelIndex& group) const;
+    // Keys fetched for an opened group (SCAN MATCH of its selection): those that belong directly below it and are
+    // not listed yet become rows, until it lists `limit`. Keys of other groups are passed over (a pattern can match
+    // more than the group). Returns how many were added.
+    int addListedKeys(const QModelIndex& group, const QList<QByteArray>& keys, int limit);
     // Adds a page of keys; returns up to `metadataSample` of them, spread over the page, whose TTL and memory the
     // caller should fetch and hand to setMetadata.
     QList<QByteArray> addKeys(const QList<QByteArray>& keys, int metadataSample = 0);
@@ -117,11 +150,17 @@ public:
     struct LeafMetadata;
 
 private:
-    Node* childFor(Node* parent, NodeKind kind, const std::optional<QByteArray>& label);
+    // With `create` false, nothing is added: null when the group does not exist.
+    Node* childFor(Node* parent, NodeKind kind, const std::optional<QByteArray>& label, bool create = true);
     // The route group of a gateway key under its tenant and venue.
-    Node* gatewayParent(const model::KeyPlace& place);
-    // The deepest prefix node for `key` below `under` (created as needed); `rest` gets the label left for the leaf.
-    Node* prefixParent(Node* under, const QByteArray& key, QByteArray* rest);
+    Node* gatewayParent(const model::KeyPlace& place, bool create);
+    // The deepest prefix node for `key` below `under`; `rest` gets the label left for the leaf.
+    Node* prefixParent(Node* under, const QByteArray& key, QByteArray* rest, bool create = true);
+    // The group a key goes directly below.
+    Node* parentFor(const QByteArray& key, bool create);
+    QVariant countData(const Node* node, int role) const;
+    // A group's count as the columns show it: projected while a scan runs.
+    qint64 shownCount(const Node* node) const;
     QModelIndex indexOf(const Node* node, int column = NameColumn) const;
     // One dataChanged per parent, spanning the rows of its changed children: views repaint once per page.
     void emitChanged(const std::vector<Node*>& nodes, int firstColumn, int lastColumn, const QList<int>& roles);
@@ -135,6 +174,8 @@ private:
     model::KeyGrouping m_places; // where each key goes: the one grouping cachectl keys uses too
     Grouping m_grouping = Grouping::ByShape;
     qint64 m_total = 0;
+    int m_listedPerGroup = 0;
+    std::optional<qint64> m_projection;
     quint64 m_pagesAdded = 0; // marks the nodes a page changed (Node::changedInPage)
     std::unique_ptr<Node> m_root;
     Node* m_gateway = nullptr;

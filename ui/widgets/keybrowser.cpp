@@ -3,6 +3,8 @@
 #include "itemmodels/keyfilterproxymodel.h"
 #include "itemmodels/keytreemodel.h"
 
+#include "model/keyescaping.h"
+#include "model/redisglob.h"
 #include "ops/keymetadata.h"
 #include "ops/nodesinfo.h"
 #include "ops/pacedinvalidation.h"
@@ -99,13 +101,7 @@ KeyBrowser::KeyBrowser(redis::Client* connection, QWidget* parent)
     m_filterDelay.setSingleShot(true);
     m_filterDelay.setInterval(300); // re-filtering a large tree on every keystroke would stutter
     connect(m_filter, &QLineEdit::textChanged, &m_filterDelay, qOverload<>(&QTimer::start));
-    connect(&m_filterDelay, &QTimer::timeout, this, [this] {
-        m_proxy->setKeyFilter(m_filter->text());
-        if (!m_filter->text().isEmpty()) {
-            showModel(m_proxy); // filtering needs the proxy, even while a scan fills the tree
-            m_view->expandAll();
-        }
-    });
+    connect(&m_filterDelay, &QTimer::timeout, this, &KeyBrowser::applyFilter);
     connect(
         m_grouping, &QComboBox::currentIndexChanged, this, [this] { setGrouping(m_grouping->currentData().toInt()); });
     connect(m_cancel, &QPushButton::clicked, this, &KeyBrowser::cancelScan);
@@ -127,7 +123,10 @@ KeyBrowser::KeyBrowser(redis::Client* connection, QWidget* parent)
     connect(&m_sizePoll, &QTimer::timeout, this, &KeyBrowser::pollServerKeys);
     m_sizePoll.start();
     connect(m_view, &QTreeView::expanded, this, [this](const QModelIndex& index) {
-        fetchMetadata(m_model->keysAwaitingMetadata(toSource(index), metadataPerExpansion));
+        const QModelIndex source = toSource(index);
+        fetchMetadata(shownTree(), shownTree()->keysAwaitingMetadata(source, metadataPerExpansion));
+        if (shownTree()->unlistedKeys(source) > 0)
+            listGroup(source);
     });
     // Down from the filter goes into the tree, as in a search field with a list under it.
     auto* intoTree = new QShortcut(QKeySequence(Qt::Key_Down), m_filter, nullptr, nullptr, Qt::WidgetShortcut);
@@ -146,7 +145,7 @@ KeyBrowser::KeyBrowser(redis::Client* connection, QWidget* parent)
     m_view->setContextMenuPolicy(Qt::CustomContextMenu);
     connect(m_view, &QTreeView::customContextMenuRequested, this, [this](const QPoint& position) {
         const QModelIndex index = m_view->indexAt(position);
-        const auto selection = m_model->selectionFor(toSource(index.siblingAtColumn(0)));
+        const auto selection = shownTree()->selectionFor(toSource(index.siblingAtColumn(0)));
         QMenu menu(this);
         const std::optional<QString> why = selection ? whyNotWritable(*selection) : std::nullopt;
         const QString suffix = why ? u" ("_s + *why + u')' : QString();
@@ -202,7 +201,7 @@ void KeyBrowser::showModel(QAbstractItemModel* model)
         collect({});
     const QPersistentModelIndex current = m_view->model() ? toSource(m_view->currentIndex()) : QModelIndex();
     if (model == m_proxy)
-        m_proxy->setSourceModel(m_model); // a fresh, lazy mapping: built only for the nodes a view opens
+        m_proxy->setSourceModel(shownTree()); // a fresh, lazy mapping: built only for the nodes a view opens
     m_view->setModel(model);
     if (model != m_proxy)
         m_proxy->setSourceModel(nullptr); // detached while the scan fills the tree: no mapping upkeep per page
@@ -314,22 +313,175 @@ void KeyBrowser::expandDefault()
 {
     for (int row = 0; row < m_view->model()->rowCount(); ++row) {
         const QModelIndex group = m_view->model()->index(row, 0);
-        if (!m_model->isOwnKeysGroup(toSource(group)))
+        if (!shownTree()->isOwnKeysGroup(toSource(group)))
             m_view->expand(group);
     }
 }
 
 std::optional<ops::KeySelection> KeyBrowser::currentSelection() const
 {
-    return m_model->selectionFor(toSource(m_view->currentIndex().siblingAtColumn(0)));
+    return shownTree()->selectionFor(toSource(m_view->currentIndex().siblingAtColumn(0)));
 }
 
-void KeyBrowser::fetchMetadata(const QList<QByteArray>& keys)
+KeyTreeModel* KeyBrowser::shownTree() const
+{
+    return m_matches ? m_matches : m_model;
+}
+
+bool KeyBrowser::isAggregated() const
+{
+    return m_model->listedKeysPerGroup() > 0;
+}
+
+bool KeyBrowser::isFilteringOnServer() const
+{
+    return m_matchScan && m_matchScan->isRunning();
+}
+
+bool KeyBrowser::isListingGroup() const
+{
+    return m_groupScan && m_groupScan->isRunning();
+}
+
+void KeyBrowser::fetchMetadata(KeyTreeModel* tree, const QList<QByteArray>& keys)
 {
     if (keys.isEmpty() || !m_connection)
         return;
     ops::fetchKeyMetadata(
-        *m_connection, keys, this, [this](const QList<ops::KeyMetadata>& metadata) { m_model->setMetadata(metadata); });
+        *m_connection, keys, this, [tree = QPointer<KeyTreeModel>(tree)](const QList<ops::KeyMetadata>& metadata) {
+            if (tree)
+                tree->setMetadata(metadata);
+        });
+}
+
+void KeyBrowser::adoptKeyspaceSize(qint64 keys)
+{
+    if (keys > m_aggregateAbove && !isAggregated())
+        m_model->setListedKeysPerGroup(listedPerGroupWhenAggregated);
+    if (isScanning() && keys > 0)
+        m_model->setProjection(keys);
+}
+
+void KeyBrowser::applyFilter()
+{
+    const QString text = m_filter->text();
+    if (isAggregated() && !text.isEmpty()) {
+        // Filtering millions of keys on the GUI thread would freeze it, and the tree lists only a sample: the
+        // server walks them instead.
+        if (text != m_matchText || !m_matches)
+            startServerFilter(text);
+        return;
+    }
+    stopServerFilter();
+    m_proxy->setKeyFilter(text);
+    if (!text.isEmpty()) {
+        showModel(m_proxy); // filtering needs the proxy, even while a scan fills the tree
+        m_view->expandAll();
+    }
+}
+
+void KeyBrowser::startServerFilter(const QString& text)
+{
+    stopServerFilter();
+    stopListingGroup();
+    if (!m_connection)
+        return;
+    const QByteArray typed = text.toUtf8();
+    // As the proxy reads it: a glob when it has glob characters, otherwise a substring of the key.
+    const QByteArray pattern =
+        model::redisGlobIsLiteral(typed) ? QByteArray('*' + model::escapeGlobLiteral(typed) + '*') : typed;
+    m_matchText = text;
+    m_matchScanFailed = false;
+    m_proxy->setKeyFilter({}); // every key of m_matches matches: the server filtered them
+    auto* matches = new KeyTreeModel(this);
+    matches->setRoutes(m_model->routes());
+    matches->setGrouping(m_model->grouping());
+    matches->clear();
+    matches->setListedKeysPerGroup(listedPerGroupWhenAggregated);
+    m_matches = matches;
+    showModel(m_matches); // the proxy lets go of the whole tree
+    m_matchScan = std::make_unique<redis::BackgroundScan>(*m_connection, redis::ScanOptions {pattern, 1000, {}});
+    connect(m_matchScan.get(), &redis::BackgroundScan::page, this, [this](const QList<QByteArray>& keys) {
+        fetchMetadata(m_matches, m_matches->addKeys(keys, metadataSamplePerPage));
+        updateProgress();
+    });
+    connect(m_matchScan.get(), &redis::BackgroundScan::finished, this, [this] {
+        showModel(m_proxy);
+        m_view->expandAll();
+        updateProgress();
+    });
+    connect(m_matchScan.get(), &redis::BackgroundScan::failed, this, [this](const redis::Reply& error) {
+        m_matchScanFailed = true;
+        showModel(m_proxy);
+        updateProgress();
+        m_status->setText(tr("Filter stopped: %1 (%L2 matching keys listed before)")
+                              .arg(error.errorMessage())
+                              .arg(m_matches->totalKeys()));
+    });
+    m_matchScan->start();
+    updateProgress();
+}
+
+void KeyBrowser::stopServerFilter()
+{
+    if (!m_matches)
+        return;
+    m_matchScan.reset(); // cancels and waits for its thread
+    m_matchText.clear();
+    const std::unique_ptr<KeyTreeModel> gone(std::exchange(m_matches, nullptr)); // once the view has let go
+    showModel(m_model); // the proxy lets go of the filter's tree
+    if (!isScanning()) {
+        showModel(m_proxy);
+        expandDefault();
+    }
+    updateProgress();
+}
+
+void KeyBrowser::listGroup(const QModelIndex& sourceGroup)
+{
+    if (isScanning() && shownTree() == m_model)
+        return; // the scan is still counting it; open it again when the scan is done
+    const auto selection = shownTree()->selectionFor(sourceGroup);
+    if (!selection || !m_connection)
+        return; // no pattern selects exactly its keys: the sample stays (the row's tooltip says so)
+    stopListingGroup();
+    m_listedGroup = sourceGroup;
+    m_listedGroupName = selection->description;
+    m_groupScan =
+        std::make_unique<redis::BackgroundScan>(*m_connection, redis::ScanOptions {selection->scanPattern, 1000, {}});
+    connect(m_groupScan.get(), &redis::BackgroundScan::page, this, [this](const QList<QByteArray>& keys) {
+        auto* tree = qobject_cast<KeyTreeModel*>(const_cast<QAbstractItemModel*>(m_listedGroup.model()));
+        if (!m_listedGroup.isValid() || !tree) {
+            stopListingGroup();
+            return;
+        }
+        tree->addListedKeys(m_listedGroup, keys, listedPerOpenedGroup);
+        if (m_listedGroup.data(KeyTreeModel::ListedKeysRole).toLongLong() >= listedPerOpenedGroup) {
+            stopListingGroup(); // enough to browse; the filter finds any one key
+            return;
+        }
+        updateProgress();
+    });
+    const auto ended = [this] {
+        m_groupScan.release()->deleteLater(); // not from inside its own signal
+        updateProgress();
+    };
+    connect(m_groupScan.get(), &redis::BackgroundScan::finished, this, ended);
+    connect(m_groupScan.get(), &redis::BackgroundScan::failed, this, [this, ended](const redis::Reply& error) {
+        ended();
+        m_status->setText(tr("Listing %1 stopped: %2").arg(m_listedGroupName, error.errorMessage()));
+    });
+    m_groupScan->start();
+    updateProgress();
+}
+
+void KeyBrowser::stopListingGroup()
+{
+    if (m_groupScan) {
+        m_groupScan->cancel();
+        m_groupScan.release()->deleteLater();
+    }
+    updateProgress();
 }
 
 bool KeyBrowser::isScanning() const
@@ -368,10 +520,14 @@ void KeyBrowser::rescan()
     if (!m_connection)
         return;
     cancelScan();
+    stopListingGroup();
+    stopServerFilter();
     if (m_model->totalKeys() > 0 && !m_keptView)
         m_keptView = captureViewState();
     m_lastKeptExpansion.invalidate();
     m_model->clear();
+    // As large as it last was, until DBSIZE says otherwise.
+    m_model->setListedKeysPerGroup(m_serverKeysNow > m_aggregateAbove ? listedPerGroupWhenAggregated : 0);
     m_expectedKeys = -1;
     // Every node's DBSIZE (a cluster's masters each hold part of the keyspace), for the progress bar: known once
     // every master has answered (a slow one would make the sum of the others look like the whole).
@@ -380,6 +536,7 @@ void KeyBrowser::rescan()
         if (!m_sizeRequests.isCurrent(ticket) || count.total < 0)
             return; // unknown: the bar shows activity instead of a fraction
         m_expectedKeys = count.total;
+        adoptKeyspaceSize(count.total);
         updateProgress();
     });
     // While the scan fills the tree the view shows the model itself, in scan order: a sorting proxy would keep
@@ -404,7 +561,9 @@ void KeyBrowser::rescan()
         updateProgress();
     });
     connect(m_scan.get(), &redis::BackgroundScan::page, this, [this](const QList<QByteArray>& keys) {
-        fetchMetadata(m_model->addKeys(keys, metadataSamplePerPage));
+        if (!isAggregated() && m_model->totalKeys() + keys.size() > m_aggregateAbove)
+            m_model->setListedKeysPerGroup(listedPerGroupWhenAggregated); // DBSIZE not known (yet)
+        fetchMetadata(m_model, m_model->addKeys(keys, metadataSamplePerPage));
         updateProgress();
         expandKeptSoFar();
     });
@@ -412,12 +571,15 @@ void KeyBrowser::rescan()
         m_scannedAt = QDateTime::currentDateTime();
         // At once (once the scan has let go): the server's figure beside the tree's must be from after the scan.
         QTimer::singleShot(0, this, &KeyBrowser::pollServerKeys);
+        m_model->setProjection(std::nullopt); // every count is exact now
         updateProgress();
         showModel(m_proxy);
         if (m_keptView)
             restoreViewState(*std::exchange(m_keptView, std::nullopt));
         else
             expandDefault();
+        if (isAggregated() && !m_filter->text().isEmpty() && !m_matches)
+            applyFilter(); // a filter typed before the tree knew how large it is
         Q_EMIT scanFinished(m_model->totalKeys());
     });
     connect(m_scan.get(), &redis::BackgroundScan::failed, this, [this](const redis::Reply& error) {
@@ -464,17 +626,29 @@ void KeyBrowser::pollServerKeys()
 
 void KeyBrowser::cancelScan()
 {
+    stopListingGroup();
+    if (isFilteringOnServer()) {
+        m_matchScan->cancel();
+        m_matchScanFailed = true;
+        showModel(m_proxy);
+        updateProgress();
+        m_status->setText(tr("Filter cancelled: %L1 matching keys listed so far").arg(m_matches->totalKeys()));
+    }
     if (isScanning()) {
         m_scan->cancel();
         showModel(m_proxy);
         updateProgress();
-        m_status->setText(tr("%L1 keys (scan cancelled)").arg(m_model->totalKeys()));
+        m_status->setText(m_model->projection()
+                ? tr("%L1 keys seen (scan cancelled; the counts are projected onto the %L2 keys of the keyspace)")
+                      .arg(m_model->totalKeys())
+                      .arg(*m_model->projection())
+                : tr("%L1 keys (scan cancelled)").arg(m_model->totalKeys()));
     }
 }
 
 void KeyBrowser::updateProgress()
 {
-    const bool scanning = isScanning();
+    const bool scanning = isScanning() || isFilteringOnServer() || isListingGroup();
     m_cancel->setVisible(scanning);
     m_progress->setVisible(scanning);
     const qint64 keys = m_model->totalKeys();
@@ -491,6 +665,31 @@ void KeyBrowser::updateProgress()
                                   : tr("%1: scanning").arg(node.description));
     }
     m_status->setToolTip(perNode.join(u'\n'));
+    QString listing;
+    if (isListingGroup()) {
+        listing = tr(" · listing %1: %L2 of %L3 keys")
+                      .arg(m_listedGroupName)
+                      .arg(m_listedGroup.data(KeyTreeModel::ListedKeysRole).toLongLong())
+                      .arg(m_listedGroup.data(KeyTreeModel::ListedKeysRole).toLongLong()
+                          + m_listedGroup.data(KeyTreeModel::UnlistedKeysRole).toLongLong());
+    }
+    if (m_matches) {
+        m_progress->setRange(0, 0);
+        const QString text = isFilteringOnServer()
+            ? tr("Filtering on the server (SCAN MATCH)… %L1 keys match so far").arg(m_matches->totalKeys())
+            : tr("%L1 keys match “%2” (SCAN MATCH on the server; the tree of all %L3 keys lists a sample per group)")
+                  .arg(m_matches->totalKeys())
+                  .arg(m_matchText)
+                  .arg(m_model->totalKeys());
+        if (!m_matchScanFailed || isFilteringOnServer())
+            m_status->setText(text + listing);
+        return;
+    }
+    if (isListingGroup() && !isScanning()) {
+        m_progress->setRange(0, 0);
+        m_status->setText(tr("%L1 keys").arg(keys) + listing);
+        return;
+    }
     if (scanning) {
         if (m_expectedKeys > 0) {
             m_progress->setRange(0, 1000);

@@ -2,6 +2,7 @@
 
 #include <QDateTime>
 #include <QElapsedTimer>
+#include <QPersistentModelIndex>
 #include <QPointer>
 #include <QTimer>
 #include <QWidget>
@@ -41,13 +42,37 @@ public:
     // node when it is expanded (what the engineer looks at), never for the whole keyspace.
     static constexpr int metadataSamplePerPage = 20;
     static constexpr int metadataPerExpansion = 300;
+    // Above `aggregateAbove` keys (DBSIZE, all masters) the tree counts every key but lists a sample per group
+    // (KeyTreeModel::setListedKeysPerGroup), a group's keys are listed with SCAN MATCH when it is opened, and a
+    // filter runs on the server (SCAN MATCH) into a tree of its own: memory stays bounded and nothing walks
+    // millions of keys on the GUI thread.
+    static constexpr qint64 defaultAggregateAbove = 1'000'000;
+    static constexpr int listedPerGroupWhenAggregated = 100;
+    static constexpr int listedPerOpenedGroup = 10'000;
 
     explicit KeyBrowser(redis::Client* connection, QWidget* parent = nullptr);
     ~KeyBrowser() override;
 
+    // The whole keyspace's tree.
     KeyTreeModel* model() const
     {
         return m_model;
+    }
+    // What the view shows: the whole tree, or the tree of a filter that ran on the server (aggregate mode).
+    KeyTreeModel* shownTree() const;
+    // Keyspaces larger than this are browsed in aggregate mode; applies from the next scan.
+    void setAggregateAbove(qint64 keys)
+    {
+        m_aggregateAbove = keys;
+    }
+    bool isAggregated() const;
+    // A filter running on the server, or a group's keys being listed.
+    bool isFilteringOnServer() const;
+    bool isListingGroup() const;
+    // The filter the shown tree was listed for on the server; empty when the whole tree is shown.
+    QString serverFilter() const
+    {
+        return m_matches ? m_matchText : QString();
     }
     QTreeView* view() const
     {
@@ -123,13 +148,30 @@ private:
     QModelIndex findPath(const QStringList& path) const;
     void updateProgress();
     void pollServerKeys();
-    void fetchMetadata(const QList<QByteArray>& keys);
+    void fetchMetadata(KeyTreeModel* tree, const QList<QByteArray>& keys);
+    void applyFilter();
+    // Aggregate mode: the keys matching `text` (a glob, or a substring) listed by SCAN MATCH into m_matches.
+    void startServerFilter(const QString& text);
+    void stopServerFilter();
+    // Aggregate mode: an opened group's keys, by SCAN MATCH of its selection, up to listedPerOpenedGroup.
+    void listGroup(const QModelIndex& sourceGroup);
+    void stopListingGroup();
+    // Aggregate mode when the keyspace is large enough, and counts projected while the scan runs.
+    void adoptKeyspaceSize(qint64 keys);
     // The view shows the model itself while a scan fills it, and the sorting/filtering proxy otherwise.
     void showModel(QAbstractItemModel* model);
     QModelIndex toSource(const QModelIndex& viewIndex) const;
 
     QPointer<redis::Client> m_connection;
     KeyTreeModel* m_model;
+    KeyTreeModel* m_matches = nullptr; // the server-side filter's tree (aggregate mode), owned
+    std::unique_ptr<redis::BackgroundScan> m_matchScan;
+    QString m_matchText; // the filter m_matches was listed for
+    bool m_matchScanFailed = false;
+    std::unique_ptr<redis::BackgroundScan> m_groupScan;
+    QPersistentModelIndex m_listedGroup; // the group m_groupScan lists
+    QString m_listedGroupName;
+    qint64 m_aggregateAbove = defaultAggregateAbove;
     KeyFilterProxyModel* m_proxy;
     QLineEdit* m_filter;
     QComboBox* m_grouping;
