@@ -2140,6 +2140,30 @@ private Q_SLOTS:
         save(&window, name + u"-trend"_s);
     }
 
+    // Closing the window while the eviction watch runs puts the server's setting back before the window goes.
+    void closingTheWindowRestoresTheEvictionSetting()
+    {
+        testing::RedisServer server;
+        QVERIFY(server.start());
+        redis::Connection connection(server.connectionOptions());
+        ui::SafetyOptions safety;
+        safety.actor = u"evictions-test"_s;
+        ui::MainWindow window(&connection, safety);
+        window.show();
+        connection.open();
+        QVERIFY(testing::openAndWait(connection));
+        ui::EvictionWatchDialog* dialog = window.openEvictionWatch();
+        dialog->consent()->setChecked(true);
+        QSignalSpy started(dialog, &ui::EvictionWatchDialog::started);
+        dialog->start();
+        QVERIFY(started.wait(5000));
+        QCOMPARE(server.cli({u"CONFIG"_s, u"GET"_s, u"notify-keyspace-events"_s}).split('\n').value(1), "xeE");
+        window.close();
+        QVERIFY(window.isVisible()); // not before the setting is back
+        QTRY_VERIFY_WITH_TIMEOUT(!window.isVisible(), 5000);
+        QCOMPARE(server.cli({u"CONFIG"_s, u"GET"_s, u"notify-keyspace-events"_s}).split('\n').value(1), QByteArray());
+    }
+
     // Cache › Watch expiries and evictions: with consent, the setting is turned on, what leaves is placed by
     // route and namespace and agrees with the server's own counters, and closing restores the setting. Without
     // consent nothing is changed; on a read-only connection the box cannot be ticked. Screenshots at both sizes.

@@ -328,6 +328,13 @@ void MainWindow::closeEvent(QCloseEvent* event)
             return;
         }
     }
+    if (m_evictionWatch && m_evictionWatch->isWatching()) {
+        // The server's notify-keyspace-events goes back first: the window closes once the watch has restored it.
+        connect(m_evictionWatch, &EvictionWatchDialog::finished, this, &QWidget::close, Qt::SingleShotConnection);
+        m_evictionWatch->close();
+        event->ignore();
+        return;
+    }
     saveLayout();
     QMainWindow::closeEvent(event);
 }

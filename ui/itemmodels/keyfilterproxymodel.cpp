@@ -4,6 +4,8 @@
 
 #include "model/redisglob.h"
 
+#include <QLocale>
+
 namespace cachescope::ui {
 
 namespace {
@@ -123,8 +125,10 @@ QVariant KeyFilterProxyModel::data(const QModelIndex& index, int role) const
         && (role == Qt::DisplayRole || role == KeyTreeModel::CountRole)) {
         const QModelIndex source = mapToSource(index).siblingAtColumn(0);
         QByteArray holder;
-        if (!keyAt(source, &holder))
-            return matchingKeysBelow(source);
+        if (!keyAt(source, &holder)) {
+            const qint64 matching = matchingKeysBelow(source);
+            return role == Qt::DisplayRole ? QVariant(QLocale().toString(matching)) : QVariant(matching);
+        }
     }
     return QSortFilterProxyModel::data(index, role);
 }

@@ -658,8 +658,8 @@ QVariant KeyTreeModel::countData(const Node* node, int role) const
         if (m_projection)
             return analysis::describeCountEstimate(estimate);
         if (unlisted > 0)
-            return tr("%1 (%2 listed)").arg(node->count).arg(node->leafEnds.size()); // as plain as the other counts
-        return node->count;
+            return tr("%L1 (%L2 listed)").arg(node->count).arg(node->leafEnds.size());
+        return QLocale().toString(node->count); // "2,100,000", as while the scan runs
     case Qt::ToolTipRole: {
         QStringList lines;
         if (m_projection && !estimate.exact()) {

@@ -694,7 +694,14 @@ void KeyBrowser::updateProgress()
         if (m_expectedKeys > 0) {
             m_progress->setRange(0, 1000);
             m_progress->setValue(int(std::min<qint64>(1000, keys * 1000 / m_expectedKeys)));
-            m_status->setText(tr("Scanning… %L1 of about %L2 keys%3").arg(keys).arg(m_expectedKeys).arg(where));
+            // While it scans the counts are projections (≈ n ± error); say so once, here.
+            const QString how = m_model->projection()
+                ? (isAggregated() ? tr(" · counts projected (≈ ± 95 %); every key counted, %L1 listed per group")
+                                        .arg(m_model->listedKeysPerGroup())
+                                  : tr(" · counts projected (≈ ± 95 %)"))
+                : QString();
+            m_status->setText(
+                tr("Scanning… %L1 of about %L2 keys%3").arg(keys).arg(m_expectedKeys).arg(where) + how);
         } else {
             m_progress->setRange(0, 0);
             m_status->setText(tr("Scanning… %L1 keys%2").arg(keys).arg(where));
@@ -706,6 +713,9 @@ void KeyBrowser::updateProgress()
             : ago < 3600             ? tr("%1 min ago").arg(ago / 60)
                                      : tr("%1 h %2 min ago").arg(ago / 3600).arg(ago % 3600 / 60);
         QString text = tr("%L1 keys, scanned %2 (%3)").arg(keys).arg(m_scannedAt.toString(u"HH:mm:ss"_s), age);
+        if (isAggregated())
+            text += tr(" · %L1 listed per group: open one to list its keys, filters run on the server")
+                        .arg(m_model->listedKeysPerGroup());
         if (m_serverKeysNow >= 0)
             text += tr(" · the server holds %L1 now").arg(m_serverKeysNow);
         m_status->setText(text);
