@@ -1,5 +1,7 @@
+#include "cache/hitratealerts.h"
 #include "cache/statsreader.h"
 #include "cache/statsrecorder.h"
+#include "cache/statstiers.h"
 #include "ops/audit.h"
 #include "ops/pacedinvalidation.h"
 #include "ops/routeconfigstore.h"
@@ -505,6 +507,67 @@ private Q_SLOTS:
         QTRY_VERIFY_WITH_TIMEOUT(retry.has_value(), 5000);
         QCOMPARE(retry->saved, stored->version == 0); // a save that did land makes the retry a conflict
         QCOMPARE(retry->conflict, stored->version == 1);
+    }
+
+    // The dashboard's hit-rate alerts with the server frozen past the timeout, then killed: each check that cannot
+    // read says so (failed), the alerts shown stay as they were (never cleared by a failed read, never doubled), no
+    // check stacks on one still waiting, and once the server answers again the alerts are read afresh.
+    void hitRateWatchWhenTheServerFails()
+    {
+        testing::RedisServer server;
+        QVERIFY(server.start());
+        // GET /x: 90 % hits for the hour before, 10 % in the last five minutes.
+        const cache::StatsTier tier = cache::defaultStatsTiers().at(1);
+        const qint64 current = tier.bucketOf(QDateTime::currentSecsSinceEpoch());
+        QByteArray history;
+        for (qint64 bucket = current - 60; bucket <= current; ++bucket) {
+            const bool recent = bucket > current - 5;
+            const QByteArray key = tier.bucketKey(bucket, cache::StatsDimension::Route);
+            history += "HINCRBY \"" + key + "\" \"GET /x|hit\" " + (recent ? "10" : "90") + "\n";
+            history += "HINCRBY \"" + key + "\" \"GET /x|miss\" " + (recent ? "90" : "10") + "\n";
+            history +=
+                "ZADD " + tier.indexKey() + ' ' + QByteArray::number(bucket) + ' ' + QByteArray::number(bucket) + '\n';
+        }
+        server.cli({}, history);
+        redis::Connection connection(impatient(server));
+        QVERIFY(testing::openAndWait(connection));
+        cache::HitRateWatch watch(&connection, {});
+        QSignalSpy changed(&watch, &cache::HitRateWatch::alertsChanged);
+        QSignalSpy failed(&watch, &cache::HitRateWatch::failed);
+        watch.check();
+        QVERIFY(changed.wait(5000));
+        QCOMPARE(watch.alerts().size(), 1);
+        QCOMPARE(watch.alerts().first().label, QByteArray("GET /x"));
+
+        server.pause();
+        watch.check();
+        watch.check(); // still waiting for the first: not a second read
+        QVERIFY(failed.wait(5000));
+        QTest::qWait(1000); // past the timeout again: one failure for the one check
+        QCOMPARE(failed.size(), 1);
+        QCOMPARE(watch.alerts().size(), 1);
+        server.resume();
+        QTRY_VERIFY_WITH_TIMEOUT(connection.isReady(), 10000);
+        // The route recovers meanwhile: the next check reads it, so checking was not left stuck by the freeze.
+        server.cli({u"HINCRBY"_s, QString::fromUtf8(tier.bucketKey(current, cache::StatsDimension::Route)),
+            u"GET /x|hit"_s, u"5000"_s});
+        changed.clear();
+        failed.clear();
+        watch.check();
+        QVERIFY(changed.wait(5000));
+        QCOMPARE(failed.size(), 0);
+        QCOMPARE(watch.alerts().size(), 0);
+        server.cli({u"HINCRBY"_s, QString::fromUtf8(tier.bucketKey(current, cache::StatsDimension::Route)),
+            u"GET /x|miss"_s, u"50000"_s});
+        watch.check();
+        QVERIFY(changed.wait(5000));
+        QCOMPARE(watch.alerts().size(), 1);
+
+        server.stop();
+        QTRY_VERIFY_WITH_TIMEOUT(!connection.isReady(), 5000);
+        watch.check(); // not ready: nothing sent, nothing cleared
+        QTest::qWait(300);
+        QCOMPARE(watch.alerts().size(), 1);
     }
 
     // Stats flushed to a dead server: one report for the flush, saying how many increments are unconfirmed;

@@ -9,6 +9,8 @@
 #include <QSettings>
 #include <QSignalSpy>
 #include <QTemporaryDir>
+#include <QScrollArea>
+#include <QScrollBar>
 #include <QTest>
 
 using namespace cachescope;
@@ -42,6 +44,11 @@ private:
         profile.username = u"alice"_s;
         profile.production = true;
         profile.protectedPatterns = {"session:*", "payments:*"};
+        // Not the defaults, so that a field the dialog or the settings drop shows.
+        profile.alertDropPercent = 60;
+        profile.alertFloorPercent = 20;
+        profile.alertMinLookups = 200;
+        profile.treeAggregateAbove = 2'500'000;
         return profile;
     }
 
@@ -106,6 +113,9 @@ private Q_SLOTS:
             }
             dialog.show();
             save(&dialog, u"dialog-connection-saved"_s);
+            for (QScrollArea* area : dialog.findChildren<QScrollArea*>())
+                area->verticalScrollBar()->setValue(area->verticalScrollBar()->maximum());
+            save(&dialog, u"dialog-connection-saved-safety"_s); // the alert and key tree rows
             // It fits the smallest screen we ship for (1024×640), title bar and panel aside.
             QVERIFY2(dialog.minimumSizeHint().height() <= 600 && dialog.minimumSizeHint().width() <= 1000,
                 qPrintable(u"%1×%2"_s.arg(dialog.minimumSizeHint().width()).arg(dialog.minimumSizeHint().height())));
@@ -125,6 +135,8 @@ private Q_SLOTS:
         QCOMPARE(again.profileNames(), QStringList {u"staging (alice)"_s});
         QVERIFY(again.selectProfile(u"staging (alice)"_s));
         QCOMPARE(again.safetyOptions().production, true);
+        QCOMPARE(again.hitRateAlertRule().minLookups, 200);
+        QCOMPARE(again.treeAggregateAbove(), 2'500'000);
         QCOMPARE(again.safetyOptions().protectedPatterns, (QList<QByteArray> {"session:*", "payments:*"}));
         QCOMPARE(again.connectionOptions().database, 2);
 

@@ -89,6 +89,7 @@ ConnectionDialog::ConnectionDialog(QSettings& settings, SecretStore& secrets, QW
     , m_protected(new QLineEdit(this))
     , m_alertDrop(new QSpinBox(this))
     , m_alertFloor(new QSpinBox(this))
+    , m_alertMinLookups(new QSpinBox(this))
     , m_treeAggregateAbove(new QSpinBox(this))
     , m_status(new QLabel(this))
     , m_test(new QPushButton(tr("&Test connection"), this))
@@ -150,7 +151,8 @@ ConnectionDialog::ConnectionDialog(QSettings& settings, SecretStore& secrets, QW
     m_alertDrop->setSuffix(tr(" % of its last hour"));
     m_alertDrop->setSpecialValueText(tr("off"));
     m_alertDrop->setToolTip(tr("Flag a route or tenant whose hit rate over 5 minutes falls below this share of its "
-                               "own rate over the hour before (with at least 50 lookups in the 5 minutes)."));
+                               "own rate over the hour before (with at least the lookups set beside it in the 5 "
+                               "minutes)."));
     m_alertFloor->setRange(0, 100);
     m_alertFloor->setSuffix(tr(" %"));
     m_alertFloor->setPrefix(tr("or below "));
@@ -159,6 +161,13 @@ ConnectionDialog::ConnectionDialog(QSettings& settings, SecretStore& secrets, QW
     auto* alertRow = new QHBoxLayout;
     alertRow->addWidget(m_alertDrop, 1);
     alertRow->addWidget(m_alertFloor, 1);
+    m_alertMinLookups->setRange(1, 1'000'000);
+    m_alertMinLookups->setPrefix(tr("with ≥ "));
+    m_alertMinLookups->setSuffix(tr(" lookups"));
+    m_alertMinLookups->setGroupSeparatorShown(true);
+    m_alertMinLookups->setToolTip(tr("A route or tenant is judged once it has this many lookups in the 5 minutes: "
+                                     "fewer say too little to flag it."));
+    alertRow->addWidget(m_alertMinLookups, 1);
     safetyForm->addRow(tr("Hit-rate alerts:"), alertRow);
     m_treeAggregateAbove->setRange(0, 2'000'000'000);
     m_treeAggregateAbove->setSingleStep(100'000);
@@ -169,7 +178,7 @@ ConnectionDialog::ConnectionDialog(QSettings& settings, SecretStore& secrets, QW
     m_treeAggregateAbove->setToolTip(tr("Above this many keys the key tree counts every key but lists a sample of "
                                         "each group (its keys are listed when it is opened), and a filter runs on the "
                                         "server: memory stays bounded and the window never freezes."));
-    safetyForm->addRow(tr("Key tree counts only:"), m_treeAggregateAbove);
+    safetyForm->addRow(tr("Key tree samples groups:"), m_treeAggregateAbove);
 
     auto* newButton = new QPushButton(tr("&New"), this);
     auto* deleteButton = new QPushButton(tr("De&lete"), this);
@@ -275,6 +284,7 @@ void ConnectionDialog::setProfile(const profiles::ConnectionProfile& profile, co
     m_production->setChecked(profile.production);
     m_alertDrop->setValue(profile.alertDropPercent);
     m_alertFloor->setValue(profile.alertFloorPercent);
+    m_alertMinLookups->setValue(profile.alertMinLookups);
     m_treeAggregateAbove->setValue(int(std::min<qint64>(profile.treeAggregateAbove, 2'000'000'000)));
     QStringList patterns;
     for (const QByteArray& pattern : profile.protectedPatterns)
@@ -301,6 +311,7 @@ profiles::ConnectionProfile ConnectionDialog::profile() const
     profile.production = m_production->isChecked();
     profile.alertDropPercent = m_alertDrop->value();
     profile.alertFloorPercent = m_alertFloor->value();
+    profile.alertMinLookups = m_alertMinLookups->value();
     profile.treeAggregateAbove = m_treeAggregateAbove->value();
     const QStringList patterns = m_protected->text().split(u',', Qt::SkipEmptyParts);
     for (const QString& pattern : patterns) {

@@ -90,6 +90,7 @@ private:
     QLineEdit* m_protected;
     QSpinBox* m_alertDrop;
     QSpinBox* m_alertFloor;
+    QSpinBox* m_alertMinLookups;
     QSpinBox* m_treeAggregateAbove;
     QLabel* m_status;
     QPushButton* m_test;
