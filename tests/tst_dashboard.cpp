@@ -2430,6 +2430,51 @@ private Q_SLOTS:
             QVERIFY(key.startsWith("gateway:response:GET:/api/venues/3:"));
         QVERIFY(everyKey().contains(ops::auditStreamKey)); // audited, on the master serving its slot
         dialog->close();
+
+        // Aggregate mode on a cluster: the masters' DBSIZEs summed decide it, an opened group is listed from every
+        // master, and a filter on the server counts what every master's SCAN MATCH finds.
+        ui::KeyBrowser* browser = window.keyBrowser();
+        browser->setAggregateAbove(100);
+        scanned.clear();
+        browser->rescan();
+        QVERIFY(scanned.wait(10000));
+        QVERIFY(browser->isAggregated());
+        const auto onMasters = [&cluster](const QString& pattern) {
+            QSet<QByteArray> keys;
+            for (int i = 0; i < cluster.size(); ++i) {
+                QList<QByteArray> lines = cluster.node(i).cli({u"--scan"_s, u"--pattern"_s, pattern}).split('\n');
+                lines.removeAll(QByteArray());
+                keys.unite(QSet<QByteArray>(lines.cbegin(), lines.cend()));
+            }
+            return keys;
+        };
+        QTreeView* view = browser->view();
+        QModelIndex namespaceRow;
+        const QModelIndex services =
+            view->model()
+                ->match(view->model()->index(0, 0), Qt::DisplayRole, u"Service entries"_s, 1, Qt::MatchExactly)
+                .value(0);
+        for (int row = 0; row < view->model()->rowCount(services); ++row) {
+            if (view->model()->index(row, 0, services).data().toString() == u"events"_s)
+                namespaceRow = view->model()->index(row, 0, services);
+        }
+        QVERIFY(namespaceRow.isValid());
+        QCOMPARE(namespaceRow.data(ui::KeyTreeModel::CountRole).toLongLong(), 200);
+        QCOMPARE(view->model()->rowCount(namespaceRow), ui::KeyBrowser::listedPerGroupWhenAggregated);
+        view->expand(services);
+        view->expand(namespaceRow);
+        QTRY_VERIFY_WITH_TIMEOUT(!browser->isListingGroup(), 10000);
+        QTRY_COMPARE(view->model()->rowCount(namespaceRow), 200);
+        QSet<QByteArray> listed;
+        for (int row = 0; row < view->model()->rowCount(namespaceRow); ++row)
+            listed.insert(view->model()->index(row, 0, namespaceRow).data(ui::KeyTreeModel::KeyRole).toByteArray());
+        QCOMPARE(listed, onMasters(u"events:*"_s));
+        browser->setFilterText(u"*:venue:v1?"_s);
+        QTRY_COMPARE_WITH_TIMEOUT(browser->serverFilter(), u"*:venue:v1?"_s, 5000);
+        QTRY_VERIFY_WITH_TIMEOUT(!browser->isFilteringOnServer(), 10000);
+        QCOMPARE(browser->shownTree()->totalKeys(), onMasters(u"*:venue:v1?"_s).size());
+        browser->setFilterText({});
+        QTRY_COMPARE(browser->shownTree(), browser->model());
     }
 
     void serverGoingAwayShowsInTheStatusBar()
