@@ -344,6 +344,56 @@ private Q_SLOTS:
         QCOMPARE(model.totalKeys(), 14);
     }
 
+    // A hostile keyspace (every key its own prefix, or more venues than anyone can browse) cannot grow the tree
+    // without end: past the group budget a key is counted with the deepest group that exists, so every count stays
+    // exact; past the listed budget nothing more is listed.
+    void budgetsBoundTheTreeWhateverTheKeys()
+    {
+        KeyTreeModel model;
+        QAbstractItemModelTester tester(&model, QAbstractItemModelTester::FailureReportingMode::QtTest);
+        model.setListedKeysPerGroup(3);
+        model.setBudgets(6, 8);
+        QList<QByteArray> keys;
+        for (int i = 0; i < 20; ++i)
+            keys.append("u" + QByteArray::number(i) + ":session:x"); // a service namespace per key
+        for (int i = 0; i < 5; ++i)
+            keys.append(gateway("/api/events/1", "acme", QByteArray("v" + QByteArray::number(i)).constData()));
+        const QList<QByteArray> sampled = model.addKeys(keys, 25);
+        QCOMPARE(model.totalKeys(), 25);
+        // Six namespaces got a group (the budget); the other 14 keys are counted with "Service entries" itself.
+        const QModelIndex services = child(model, {}, u"Service entries"_s);
+        QCOMPARE(services.data(KeyTreeModel::CountRole).toLongLong(), 20);
+        QCOMPARE(model.rowCount(services), 6 + 2); // six groups, then two of its own keys: the listed budget ran out
+        QCOMPARE(services.data(KeyTreeModel::UnlistedKeysRole).toLongLong(), 12);
+        QVERIFY(services.siblingAtColumn(KeyTreeModel::CountColumn)
+                    .data(Qt::ToolTipRole)
+                    .toString()
+                    .startsWith(u"14 of its keys belong to groups below it that the tree has no room for"_s));
+        // No room for a tenant either, nor for a listed key: the gateway's keys are counted, none listed.
+        const QModelIndex gatewayGroup = child(model, {}, u"Gateway responses"_s);
+        QCOMPARE(gatewayGroup.data(KeyTreeModel::CountRole).toLongLong(), 5);
+        QCOMPARE(model.rowCount(gatewayGroup), 0);
+        QCOMPARE(gatewayGroup.data(KeyTreeModel::UnlistedKeysRole).toLongLong(), 5);
+        qint64 listed = 0;
+        std::function<void(const QModelIndex&)> sum = [&](const QModelIndex& parent) {
+            for (int row = 0; row < model.rowCount(parent); ++row) {
+                const QModelIndex index = model.index(row, 0, parent);
+                if (KeyTreeModel::isKey(index))
+                    ++listed;
+                else
+                    sum(index);
+            }
+        };
+        sum({});
+        QCOMPARE(listed, 8);
+        QCOMPARE(sampled.size(), 8); // only listed keys are sampled, whatever the budget
+        model.addKeys({"u99:session:y"});
+        QCOMPARE(services.data(KeyTreeModel::CountRole).toLongLong(), 21);
+        QCOMPARE(model.totalKeys(), 26);
+        // Listing "Service entries" takes only the keys counted with it, not those of its groups.
+        QCOMPARE(model.addListedKeys(services, keys.mid(0, 20), 100), 12);
+    }
+
     // While a scan runs the counts are projected onto DBSIZE with the analysis's 95 % error; exact after.
     void countsAreProjectedWhileTheScanRuns()
     {

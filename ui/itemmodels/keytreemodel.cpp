@@ -35,6 +35,7 @@ struct KeyTreeModel::Node
     std::optional<QString> rulePath; // route nodes grouped by a route rule
     qint64 count = 0; // keys at or below this node
     qint64 ownKeys = 0; // keys directly below, listed or not
+    qint64 roomlessKeys = 0; // of those, keys whose own group below had no room (the group budget was spent)
     // TTL and memory of the sampled keys at or below this node (see LeafMetadata for the expiry encoding).
     qint64 soonestExpiry = 0;
     qint64 latestExpiry = 0;
@@ -51,6 +52,7 @@ struct KeyTreeModel::Node
     // Scratch for addKeys(), empty between pages (kept, with its capacity, so a page allocates nothing here).
     std::vector<qsizetype> pageKeys; // positions in the page of the keys that go below this node
     std::vector<qsizetype> pageSampled; // of those, the ones to ask metadata for
+    std::size_t pageListed = 0; // of those, how many (the first ones) become rows
     quint64 changedInPage = 0; // the page that last changed this node's count
 
     int rows() const
@@ -123,6 +125,8 @@ void KeyTreeModel::clear()
         return raw;
     };
     m_total = 0;
+    m_groups = 0;
+    m_listedTotal = 0;
     m_projection.reset();
     m_gateway = m_services = m_other = m_internal = nullptr;
     if (m_grouping == Grouping::ByShape) {
@@ -154,6 +158,11 @@ KeyTreeModel::Node* KeyTreeModel::childFor(
         return existing;
     if (!create)
         return nullptr;
+    if (m_groupBudget > 0 && m_groups >= m_groupBudget) {
+        m_outOfRoom = true; // the key stays with the deepest group that exists
+        return nullptr;
+    }
+    ++m_groups;
     auto node = std::make_unique<Node>();
     node->parent = parent;
     node->kind = kind;
@@ -181,9 +190,10 @@ KeyTreeModel::Node* KeyTreeModel::prefixParent(Node* under, const QByteArray& ke
         const qsizetype colon = key.indexOf(':', start);
         if (colon < 0)
             break;
-        parent = childFor(parent, NodeKind::Prefix, key.mid(start, colon - start), create);
-        if (!parent)
-            return nullptr;
+        Node* child = childFor(parent, NodeKind::Prefix, key.mid(start, colon - start), create);
+        if (!child)
+            break;
+        parent = child;
         if (parent->prefix.isNull())
             parent->prefix = key.left(colon); // the whole prefix, for "invalidate keys under it"
         start = colon + 1;
@@ -253,9 +263,15 @@ KeyTreeModel::Node* KeyTreeModel::gatewayParent(const model::KeyPlace& place, bo
 {
     // Lookups by the place's byte arrays, which share the key's bytes: no allocation unless a group is new.
     Node* tenantNode = childFor(m_gateway, NodeKind::Tenant, place.tenant, create);
+    if (!tenantNode)
+        return m_gateway;
     Node* venueNode = childFor(tenantNode, NodeKind::Venue, place.venue, create);
+    if (!venueNode)
+        return tenantNode;
     Node* parent = childFor(venueNode, NodeKind::Route, place.route, create);
-    if (parent && parent->method.isNull()) {
+    if (!parent)
+        return venueNode;
+    if (parent->method.isNull()) {
         parent->method = QByteArray(place.method.constData(), place.method.size()); // a copy: the key's bytes go
         parent->rulePath = place.rulePath;
     }
@@ -273,7 +289,9 @@ KeyTreeModel::Node* KeyTreeModel::parentFor(const QByteArray& key, bool create)
     case model::KeyPlace::Kind::Gateway:
         return gatewayParent(place, create);
     case model::KeyPlace::Kind::Service:
-        return childFor(m_services, NodeKind::Namespace, place.serviceNamespace, create);
+        if (Node* space = childFor(m_services, NodeKind::Namespace, place.serviceNamespace, create))
+            return space;
+        return m_services;
     case model::KeyPlace::Kind::Other:
         break;
     }
@@ -349,14 +367,22 @@ QList<QByteArray> KeyTreeModel::addKeys(const QList<QByteArray>& keys, int metad
     const qsizetype stride = metadataSample > 0 ? std::max<qsizetype>(1, keys.size() / metadataSample) : 0;
     // Phase 1: find or make each key's parent, collecting the page's keys per parent (in the parents' scratch).
     std::vector<Node*> parentsInOrder;
+    qint64 listedInPage = 0;
     for (qsizetype position = 0; position < keys.size(); ++position) {
         const QByteArray& key = keys.at(position);
+        m_outOfRoom = false;
         Node* parent = parentFor(key, true);
+        if (m_outOfRoom)
+            ++parent->roomlessKeys;
         if (parent->pageKeys.empty())
             parentsInOrder.push_back(parent);
-        // Only listed keys are sampled: a key's TTL and memory are kept with its row.
-        const bool listed =
-            m_listedPerGroup <= 0 || parent->leafEnds.size() + parent->pageKeys.size() < std::size_t(m_listedPerGroup);
+        // Only listed keys are sampled: a key's TTL and memory are kept with its row. A group's listed keys are the
+        // first of its page (the budgets only ever run out).
+        const bool listed = m_listedPerGroup <= 0
+            || (parent->leafEnds.size() + parent->pageKeys.size() < std::size_t(m_listedPerGroup)
+                && (m_listedBudget <= 0 || m_listedTotal + listedInPage < m_listedBudget));
+        listedInPage += listed;
+        parent->pageListed += listed;
         parent->pageKeys.push_back(position);
         if (listed && stride && position % stride == 0 && sample.size() < metadataSample
             && !m_awaitingMetadata.contains(key)) {
@@ -371,10 +397,8 @@ QList<QByteArray> KeyTreeModel::addKeys(const QList<QByteArray>& keys, int metad
         const int first = parent->rows();
         const int added = int(parent->pageKeys.size());
         const std::size_t firstLeaf = parent->leafEnds.size();
-        const std::size_t listed = m_listedPerGroup > 0
-            ? std::min<std::size_t>(parent->pageKeys.size(),
-                std::size_t(m_listedPerGroup) - std::min(firstLeaf, std::size_t(m_listedPerGroup)))
-            : parent->pageKeys.size();
+        const std::size_t listed = std::exchange(parent->pageListed, 0);
+        m_listedTotal += qint64(listed);
         if (listed > 0) {
             beginInsertRows(indexOf(parent), first, first + int(listed) - 1);
             parent->leafEnds.reserve(firstLeaf + listed);
@@ -676,6 +700,11 @@ QVariant KeyTreeModel::countData(const Node* node, int role) const
                     : tr("%L1 seen so far; the keyspace has grown since the scan started, so no projection")
                           .arg(node->count));
         }
+        if (node->roomlessKeys > 0)
+            lines << tr("%L1 of its keys belong to groups below it that the tree has no room for (it holds at most "
+                        "%L2 groups in a keyspace this large): they are counted here, so every count stays exact.")
+                         .arg(node->roomlessKeys)
+                         .arg(m_groupBudget);
         if (unlisted > 0)
             lines << tr("Lists %L1 of the %L2 keys directly below, the first the scan met (a near-uniform sample): "
                         "the tree counts every key but lists at most %L3 per group in a keyspace this large. "

@@ -98,6 +98,15 @@ public:
     {
         return m_listedPerGroup;
     }
+    // Also for huge keyspaces, so that no keyspace (millions of distinct prefixes, of venues) can make the tree
+    // grow without end: at most `groups` groups, and at most `listedKeys` keys listed in all by addKeys(). A key
+    // whose group has no room is counted with the deepest group that exists (exact totals, a coarser breakdown,
+    // said in that group's tooltip). 0: no bound. Counted since the last clear().
+    void setBudgets(qint64 groups, qint64 listedKeys)
+    {
+        m_groupBudget = groups;
+        m_listedBudget = listedKeys;
+    }
     // While a scan runs: group counts are shown projected onto a keyspace of `keyspaceKeys` (DBSIZE when the scan
     // started) from the part scanned so far, with their 95 % error; nothing: the counts as scanned.
     void setProjection(std::optional<qint64> keyspaceKeys);
@@ -175,6 +184,11 @@ private:
     Grouping m_grouping = Grouping::ByShape;
     qint64 m_total = 0;
     int m_listedPerGroup = 0;
+    qint64 m_groupBudget = 0;
+    qint64 m_listedBudget = 0;
+    qint64 m_groups = 0; // made by childFor()
+    qint64 m_listedTotal = 0; // listed by addKeys()
+    bool m_outOfRoom = false; // childFor() refused a group for lack of room, since parentFor() began
     std::optional<qint64> m_projection;
     quint64 m_pagesAdded = 0; // marks the nodes a page changed (Node::changedInPage)
     std::unique_ptr<Node> m_root;

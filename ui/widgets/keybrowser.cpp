@@ -357,9 +357,15 @@ void KeyBrowser::fetchMetadata(KeyTreeModel* tree, const QList<QByteArray>& keys
 void KeyBrowser::adoptKeyspaceSize(qint64 keys)
 {
     if (keys > m_aggregateAbove && !isAggregated())
-        m_model->setListedKeysPerGroup(listedPerGroupWhenAggregated);
+        aggregate(m_model, true);
     if (isScanning() && keys > 0)
         m_model->setProjection(keys);
+}
+
+void KeyBrowser::aggregate(KeyTreeModel* tree, bool on)
+{
+    tree->setListedKeysPerGroup(on ? listedPerGroupWhenAggregated : 0);
+    tree->setBudgets(on ? groupBudgetWhenAggregated : 0, on ? listedBudgetWhenAggregated : 0);
 }
 
 void KeyBrowser::applyFilter()
@@ -397,7 +403,7 @@ void KeyBrowser::startServerFilter(const QString& text)
     matches->setRoutes(m_model->routes());
     matches->setGrouping(m_model->grouping());
     matches->clear();
-    matches->setListedKeysPerGroup(listedPerGroupWhenAggregated);
+    aggregate(matches, true);
     m_matches = matches;
     showModel(m_matches); // the proxy lets go of the whole tree
     m_matchScan = std::make_unique<redis::BackgroundScan>(*m_connection, redis::ScanOptions {pattern, 1000, {}});
@@ -527,7 +533,7 @@ void KeyBrowser::rescan()
     m_lastKeptExpansion.invalidate();
     m_model->clear();
     // As large as it last was, until DBSIZE says otherwise.
-    m_model->setListedKeysPerGroup(m_serverKeysNow > m_aggregateAbove ? listedPerGroupWhenAggregated : 0);
+    aggregate(m_model, m_serverKeysNow > m_aggregateAbove);
     m_expectedKeys = -1;
     // Every node's DBSIZE (a cluster's masters each hold part of the keyspace), for the progress bar: known once
     // every master has answered (a slow one would make the sum of the others look like the whole).
@@ -562,7 +568,7 @@ void KeyBrowser::rescan()
     });
     connect(m_scan.get(), &redis::BackgroundScan::page, this, [this](const QList<QByteArray>& keys) {
         if (!isAggregated() && m_model->totalKeys() + keys.size() > m_aggregateAbove)
-            m_model->setListedKeysPerGroup(listedPerGroupWhenAggregated); // DBSIZE not known (yet)
+            aggregate(m_model, true); // DBSIZE not known (yet)
         fetchMetadata(m_model, m_model->addKeys(keys, metadataSamplePerPage));
         updateProgress();
         expandKeptSoFar();
@@ -700,8 +706,7 @@ void KeyBrowser::updateProgress()
                                         .arg(m_model->listedKeysPerGroup())
                                   : tr(" · counts projected (≈ ± 95 %)"))
                 : QString();
-            m_status->setText(
-                tr("Scanning… %L1 of about %L2 keys%3").arg(keys).arg(m_expectedKeys).arg(where) + how);
+            m_status->setText(tr("Scanning… %L1 of about %L2 keys%3").arg(keys).arg(m_expectedKeys).arg(where) + how);
         } else {
             m_progress->setRange(0, 0);
             m_status->setText(tr("Scanning… %L1 keys%2").arg(keys).arg(where));

@@ -49,6 +49,10 @@ public:
     static constexpr qint64 defaultAggregateAbove = 1'000'000;
     static constexpr int listedPerGroupWhenAggregated = 100;
     static constexpr int listedPerOpenedGroup = 10'000;
+    // And whatever the keyspace's shapes (millions of distinct prefixes), at most this many groups and listed keys:
+    // about 100 MB at the most.
+    static constexpr qint64 groupBudgetWhenAggregated = 50'000;
+    static constexpr qint64 listedBudgetWhenAggregated = 1'000'000;
 
     explicit KeyBrowser(redis::Client* connection, QWidget* parent = nullptr);
     ~KeyBrowser() override;
@@ -158,6 +162,7 @@ private:
     void stopListingGroup();
     // Aggregate mode when the keyspace is large enough, and counts projected while the scan runs.
     void adoptKeyspaceSize(qint64 keys);
+    static void aggregate(KeyTreeModel* tree, bool on);
     // The view shows the model itself while a scan fills it, and the sorting/filtering proxy otherwise.
     void showModel(QAbstractItemModel* model);
     QModelIndex toSource(const QModelIndex& viewIndex) const;
