@@ -577,6 +577,24 @@ private Q_SLOTS:
         save(&browser, u"keybrowser-aggregate-filtered"_s);
         browser.resize(1280, 800);
 
+        // A group of the filter's tree lists only the keys that match the filter, not every key of the group.
+        QCOMPARE(filter(u"events/1"_s), serverCount(u"*events/1*"_s)); // 1, 10–19, 100–199 in each venue
+        const QModelIndex matchedRoute =
+            childNamed(childNamed(childNamed(childNamed({}, u"Gateway responses"_s), u"tenant acme"_s), u"venue v7"_s),
+                u"GET /api/events"_s);
+        QVERIFY(matchedRoute.isValid());
+        QCOMPARE(matchedRoute.data(ui::KeyTreeModel::CountRole).toLongLong(), 111);
+        QCOMPARE(view->model()->rowCount(matchedRoute), ui::KeyBrowser::listedPerGroupWhenAggregated);
+        browser.listKeysOf(matchedRoute);
+        QVERIFY(browser.isListingGroup());
+        QTRY_VERIFY_WITH_TIMEOUT(!browser.isListingGroup(), 10000);
+        QCOMPARE(view->model()->rowCount(matchedRoute), 111);
+        for (int row = 0; row < 111; ++row) {
+            const QByteArray key =
+                view->model()->index(row, 0, matchedRoute).data(ui::KeyTreeModel::KeyRole).toByteArray();
+            QVERIFY2(key.contains("events/1") && key.endsWith(":venue:v7"), key.constData());
+        }
+
         // Cleared: the whole tree is back, without a rescan.
         scanned.clear();
         browser.setFilterText({});

@@ -158,6 +158,13 @@ KeyBrowser::KeyBrowser(redis::Client* connection, QWidget* parent)
         // Reading only: offered on read-only connections and protected keys too.
         QAction* analyze = menu.addAction(selection ? tr("Analyze %1").arg(selection->description) : tr("Analyze…"));
         analyze->setEnabled(selection.has_value());
+        // Aggregate mode: a group lists a sample; this lists the rest (also when it is open already).
+        const qint64 unlisted = shownTree()->unlistedKeys(toSource(index.siblingAtColumn(0)));
+        QAction* listAll = nullptr;
+        if (unlisted > 0) {
+            listAll = menu.addAction(tr("List the %L1 keys not listed here (SCAN MATCH)").arg(unlisted));
+            listAll->setEnabled(selection.has_value() && !isListingGroup());
+        }
         menu.addSeparator();
         QAction* copy = menu.addAction(tr("Copy key"));
         const QByteArray key = index.siblingAtColumn(0).data(KeyTreeModel::KeyRole).toByteArray();
@@ -169,6 +176,8 @@ KeyBrowser::KeyBrowser(redis::Client* connection, QWidget* parent)
             Q_EMIT setTtlRequested(*selection);
         else if (chosen == analyze && selection)
             Q_EMIT analyzeRequested(*selection);
+        else if (chosen && chosen == listAll)
+            listKeysOf(index);
         else if (chosen == copy)
             QGuiApplication::clipboard()->setText(QString::fromUtf8(key));
     });
@@ -397,6 +406,7 @@ void KeyBrowser::startServerFilter(const QString& text)
     const QByteArray pattern =
         model::redisGlobIsLiteral(typed) ? QByteArray('*' + model::escapeGlobLiteral(typed) + '*') : typed;
     m_matchText = text;
+    m_matchGlob.emplace(pattern);
     m_matchScanFailed = false;
     m_proxy->setKeyFilter({}); // every key of m_matches matches: the server filtered them
     auto* matches = new KeyTreeModel(this);
@@ -434,6 +444,7 @@ void KeyBrowser::stopServerFilter()
         return;
     m_matchScan.reset(); // cancels and waits for its thread
     m_matchText.clear();
+    m_matchGlob.reset();
     const std::unique_ptr<KeyTreeModel> gone(std::exchange(m_matches, nullptr)); // once the view has let go
     showModel(m_model); // the proxy lets go of the filter's tree
     if (!isScanning()) {
@@ -461,7 +472,17 @@ void KeyBrowser::listGroup(const QModelIndex& sourceGroup)
             stopListingGroup();
             return;
         }
-        tree->addListedKeys(m_listedGroup, keys, listedPerOpenedGroup);
+        if (tree == m_matches && m_matchGlob) {
+            // The group's pattern selects all of its keys; the filter's tree shows only those that match.
+            QList<QByteArray> matching;
+            for (const QByteArray& key : keys) {
+                if (m_matchGlob->matches(key))
+                    matching.append(key);
+            }
+            tree->addListedKeys(m_listedGroup, matching, listedPerOpenedGroup);
+        } else {
+            tree->addListedKeys(m_listedGroup, keys, listedPerOpenedGroup);
+        }
         if (m_listedGroup.data(KeyTreeModel::ListedKeysRole).toLongLong() >= listedPerOpenedGroup) {
             stopListingGroup(); // enough to browse; the filter finds any one key
             return;
@@ -479,6 +500,13 @@ void KeyBrowser::listGroup(const QModelIndex& sourceGroup)
     });
     m_groupScan->start();
     updateProgress();
+}
+
+void KeyBrowser::listKeysOf(const QModelIndex& viewIndex)
+{
+    const QModelIndex source = toSource(viewIndex.siblingAtColumn(0));
+    if (shownTree()->unlistedKeys(source) > 0)
+        listGroup(source);
 }
 
 void KeyBrowser::stopListingGroup()

@@ -7,6 +7,7 @@
 #include <QTimer>
 #include <QWidget>
 
+#include "model/redisglob.h"
 #include "ops/keyselection.h"
 #include "redis/latestrequest.h"
 
@@ -98,6 +99,9 @@ public Q_SLOTS:
     void setFilterText(const QString& text);
     // Regroups (and rescans): by the cache's key shapes, or by ':' prefixes for keyspaces of unknown shape.
     void setGrouping(int grouping);
+    // Aggregate mode: lists the keys of the group at `viewIndex` (a row of view()) that it does not list yet, with
+    // SCAN MATCH; as opening a group does.
+    void listKeysOf(const QModelIndex& viewIndex);
 
     // 0: off (the default). A rescan that would start while one runs is skipped.
     void setAutoRescanInterval(int seconds);
@@ -172,6 +176,8 @@ private:
     KeyTreeModel* m_matches = nullptr; // the server-side filter's tree (aggregate mode), owned
     std::unique_ptr<redis::BackgroundScan> m_matchScan;
     QString m_matchText; // the filter m_matches was listed for
+    std::optional<model::RedisGlob>
+        m_matchGlob; // its SCAN MATCH pattern: a group opened in m_matches lists only matches
     bool m_matchScanFailed = false;
     std::unique_ptr<redis::BackgroundScan> m_groupScan;
     QPersistentModelIndex m_listedGroup; // the group m_groupScan lists
