@@ -476,6 +476,48 @@ private Q_SLOTS:
         QVERIFY(second.pagesReceived() > 1);
     }
 
+    // The share walked comes from the cursor alone, so it is known with MATCH too: it only grows, ends at exactly 1,
+    // and tracks the share of keys seen (SCAN's buckets hold the keys near-uniformly). A background scan hands it out
+    // with each page.
+    void theWalkedShareComesFromTheCursor()
+    {
+        Connection connection(options());
+        QVERIFY(testing::openAndWait(connection));
+        for (int i = 0; i < 20000; ++i)
+            connection.command({"SET", "share:" + QByteArray::number(i), "1"}, nullptr, nullptr);
+        const double total = double(testing::runCommand(connection, {"DBSIZE"}).integer()); // with other tests' keys
+        ScanIterator all(&connection, {{}, 100, {}});
+        QCOMPARE(all.walkedShare(), 0.0);
+        double last = 0;
+        double worstGap = 0;
+        bool monotone = true;
+        connect(&all, &ScanIterator::page, this, [&](const QList<QByteArray>&) {
+            const double share = all.walkedShare();
+            monotone = monotone && share >= last;
+            last = share;
+            worstGap = std::max(worstGap, std::abs(share - double(all.keysReceived()) / total));
+        });
+        QSignalSpy finished(&all, &ScanIterator::finished);
+        all.start();
+        QVERIFY(finished.wait(10000));
+        QVERIFY(monotone);
+        QCOMPARE(all.walkedShare(), 1.0);
+        QVERIFY2(worstGap < 0.05, qPrintable(QString::number(worstGap)));
+
+        // With MATCH: almost nothing is returned, the share still says how far the walk is.
+        BackgroundScan matching(connection, {"share:1234?", 100, {}});
+        QList<double> shares;
+        connect(&matching, &BackgroundScan::page, this,
+            [&](const QList<QByteArray>&) { shares.append(matching.walkedShare()); });
+        QSignalSpy matchingFinished(&matching, &BackgroundScan::finished);
+        matching.start();
+        QVERIFY(matchingFinished.wait(10000));
+        QVERIFY(shares.size() > 10);
+        QVERIFY(std::is_sorted(shares.cbegin(), shares.cend()));
+        QVERIFY(shares.at(shares.size() / 2) > 0.2 && shares.at(shares.size() / 2) < 0.8);
+        QCOMPARE(matching.walkedShare(), 1.0);
+    }
+
     // Back-pressure: a paused scan asks for nothing more (the page in flight still arrives), resume() goes on
     // from where it stopped, and a changed COUNT applies to the next pages.
     void scanPausesAndResumes()

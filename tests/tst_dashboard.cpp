@@ -607,6 +607,9 @@ private Q_SLOTS:
         server.pause();
         browser.setFilterText(u"*:venue:v3"_s);
         QTRY_VERIFY_WITH_TIMEOUT(browser.isFilteringOnServer(), 5000);
+        QCOMPARE(
+            status->text(), u"Filtering on the server (SCAN MATCH)… 0 % of the keyspace walked, 0 keys match so far"_s);
+        save(&browser, u"keybrowser-aggregate-filtering-frozen"_s);
         QTest::qWait(2500);
         server.resume();
         QTRY_VERIFY_WITH_TIMEOUT(!browser.isFilteringOnServer(), 10000);

@@ -419,6 +419,11 @@ private Q_SLOTS:
         QCOMPARE(gatewayCount.data(KeyTreeModel::CountErrorRole).toDouble(), 0.0);
         model.setProjection(50); // more keys seen than DBSIZE said: no projection, no error claimed
         QCOMPARE(gatewayCount.data().toString(), u"≈ 25"_s);
+        // A tree of SCAN MATCH results: its 25 matches came from a walk over 400 of the 1,000 keys.
+        model.setProjection(1000, 400);
+        QCOMPARE(gatewayCount.data(KeyTreeModel::CountEstimateRole).toDouble(), 62.5);
+        // 1.96 · 1000 · sqrt(0.0625 · 0.9375 / 400 · 0.6) = 18.375
+        QVERIFY(std::abs(gatewayCount.data(KeyTreeModel::CountErrorRole).toDouble() - 18.375) < 1e-9);
     }
 
     void clearResets()

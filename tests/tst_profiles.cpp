@@ -6,11 +6,11 @@
 #include <QCheckBox>
 #include <QDir>
 #include <QFile>
+#include <QScrollArea>
+#include <QScrollBar>
 #include <QSettings>
 #include <QSignalSpy>
 #include <QTemporaryDir>
-#include <QScrollArea>
-#include <QScrollBar>
 #include <QTest>
 
 using namespace cachescope;

@@ -42,7 +42,9 @@ public:
             const int queued = ++m_queued;
             if (queued >= BackgroundScan::maxQueuedPages)
                 m_scan->pause();
-            post([receiver, keys, queued] { receiver->handOutPage(keys, queued); });
+            post([receiver, keys, queued, walked = m_scan->walkedShare()] {
+                receiver->handOutPage(keys, queued, walked);
+            });
         });
         connect(m_scan.get(), &KeyspaceScan::finished, this,
             [this, receiver] { post([receiver] { receiver->handOutEnd(std::nullopt); }); });
@@ -117,6 +119,7 @@ void BackgroundScan::start()
     m_starts.next();
     m_running = true;
     m_keys = 0;
+    m_walkedShare = 0;
     m_peakQueued = 0;
     m_thread = std::make_unique<QThread>();
     m_thread->setObjectName(QStringLiteral("keyspace scan"));
@@ -177,8 +180,9 @@ void BackgroundScan::deliverReceived()
     }
 }
 
-void BackgroundScan::handOutPage(const QList<QByteArray>& keys, int queued)
+void BackgroundScan::handOutPage(const QList<QByteArray>& keys, int queued, double walkedShare)
 {
+    m_walkedShare = std::max(m_walkedShare, walkedShare); // never backwards, should the table be resized meanwhile
     m_peakQueued = std::max(m_peakQueued, queued);
     m_keys += keys.size();
     BackgroundScanWorker* worker = m_worker;
@@ -190,6 +194,8 @@ void BackgroundScan::handOutPage(const QList<QByteArray>& keys, int queued)
 void BackgroundScan::handOutEnd(const std::optional<Reply>& error)
 {
     m_running = false;
+    if (!error)
+        m_walkedShare = 1.0;
     stopWorker();
     if (error)
         Q_EMIT failed(*error);

@@ -57,6 +57,11 @@ public:
     {
         return m_keys;
     }
+    // As of the last page delivered.
+    double walkedShare() const override
+    {
+        return m_walkedShare;
+    }
     // The most pages that were ever queued and not yet delivered (for tests of the back-pressure).
     int peakQueuedPages() const
     {
@@ -68,7 +73,7 @@ private:
     void stopWorker();
     void receive(quint64 generation, std::function<void()> event);
     void deliverReceived();
-    void handOutPage(const QList<QByteArray>& keys, int queued);
+    void handOutPage(const QList<QByteArray>& keys, int queued, double walkedShare);
     void handOutEnd(const std::optional<Reply>& error);
 
     ConnectionOptions m_options;
@@ -78,6 +83,7 @@ private:
     BackgroundScanWorker* m_worker = nullptr; // lives in m_thread, deletes itself when it ends
     LatestRequest m_starts; // a page or signal from an earlier start() is dropped by it
     bool m_running = false;
+    double m_walkedShare = 0;
     qint64 m_keys = 0;
     int m_peakQueued = 0;
     std::deque<std::function<void()>> m_received; // pages and node events come in, not handed out yet

@@ -64,6 +64,16 @@ void KeyspaceScan::resume()
     }
 }
 
+double KeyspaceScan::walkedShare() const
+{
+    if (m_nodes.isEmpty())
+        return 0.0;
+    double sum = 0;
+    for (const auto& scan : m_scans)
+        sum += scan ? scan->walkedShare() : 0.0; // one not started yet has walked nothing
+    return std::min(1.0, sum / double(m_nodes.size()));
+}
+
 void KeyspaceScan::startNextNodes()
 {
     const int limit = m_maxParallelNodes > 0 ? m_maxParallelNodes : int(m_nodes.size());

@@ -45,6 +45,7 @@ public:
     {
         return m_pages;
     }
+    double walkedShare() const override;
     qint64 keysReceived() const override
     {
         return m_keys;

@@ -23,6 +23,9 @@ public:
     virtual void cancel() = 0;
     virtual bool isRunning() const = 0;
     virtual qint64 keysReceived() const = 0;
+    // The share of the keyspace walked so far, 0 to 1: the nodes' shares (ScanIterator::walkedShare) averaged, a
+    // finished node counting 1. With MATCH it is the only measure of progress.
+    virtual double walkedShare() const = 0;
 
 Q_SIGNALS:
     void nodeStarted(int index, int count, const QString& description);

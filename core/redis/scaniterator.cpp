@@ -1,5 +1,7 @@
 #include "redis/scaniterator.h"
 
+#include <cmath>
+
 #include "redis/client.h"
 
 namespace cachescope::redis {
@@ -86,6 +88,7 @@ void ScanIterator::onReply(const Reply& reply)
     ++m_pages;
     m_keys += keys.size();
     const bool done = m_cursor == "0";
+    m_walkedAll = done;
     // Ask for the next page before handing this one out, so the server works while the receiver does.
     if (!done && m_paused)
         m_pageOwed = true;
@@ -100,6 +103,20 @@ void ScanIterator::onReply(const Reply& reply)
         return;
     if (done && request == m_request)
         Q_EMIT finished();
+}
+
+double ScanIterator::walkedShare() const
+{
+    if (m_walkedAll)
+        return 1.0;
+    bool ok = false;
+    quint64 cursor = m_cursor.toULongLong(&ok);
+    if (!ok)
+        return 0.0;
+    quint64 reversed = 0;
+    for (int bit = 0; bit < 64; ++bit, cursor >>= 1)
+        reversed = (reversed << 1) | (cursor & 1);
+    return std::ldexp(double(reversed), -64);
 }
 
 } // namespace cachescope::redis

@@ -57,6 +57,10 @@ public:
     {
         return m_pages;
     }
+    // How much of the node's keyspace the walk has covered, 0 to 1, from the cursor: SCAN counts through the hash
+    // table's buckets in reversed-bit order, so the cursor's bits reversed, over 2^64, are the share of buckets
+    // visited (Redis 7.0: one table per database). Known with MATCH too, where the keys returned say nothing.
+    double walkedShare() const;
     qint64 keysReceived() const
     {
         return m_keys;
@@ -69,6 +73,7 @@ private:
     QPointer<Client> m_connection;
     ScanOptions m_options;
     QByteArray m_cursor = "0";
+    bool m_walkedAll = false;
     bool m_running = false;
     bool m_paused = false;
     bool m_pageOwed = false; // a page is due but was held back by pause()

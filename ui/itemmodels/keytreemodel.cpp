@@ -128,6 +128,7 @@ void KeyTreeModel::clear()
     m_groups = 0;
     m_listedTotal = 0;
     m_projection.reset();
+    m_projectionSeen.reset();
     m_gateway = m_services = m_other = m_internal = nullptr;
     if (m_grouping == Grouping::ByShape) {
         m_gateway = group("Gateway responses");
@@ -298,11 +299,12 @@ KeyTreeModel::Node* KeyTreeModel::parentFor(const QByteArray& key, bool create)
     return prefixParent(m_other, key, nullptr, create); // unknown shapes still group by their prefixes
 }
 
-void KeyTreeModel::setProjection(std::optional<qint64> keyspaceKeys)
+void KeyTreeModel::setProjection(std::optional<qint64> keyspaceKeys, std::optional<qint64> seenKeys)
 {
-    if (keyspaceKeys == m_projection)
+    if (keyspaceKeys == m_projection && seenKeys == m_projectionSeen)
         return;
     m_projection = keyspaceKeys;
+    m_projectionSeen = seenKeys;
     // Every count shown changes; views repaint what they show from one change of the top rows.
     if (m_root->rows() > 0)
         Q_EMIT dataChanged(index(0, CountColumn), index(m_root->rows() - 1, MemoryColumn),
@@ -663,14 +665,14 @@ qint64 KeyTreeModel::shownCount(const Node* node) const
 {
     if (!m_projection)
         return node->count;
-    return std::max(
-        node->count, qint64(std::llround(analysis::projectScannedCount(node->count, m_total, *m_projection).value)));
+    return std::max(node->count,
+        qint64(std::llround(analysis::projectScannedCount(node->count, projectionSeen(), *m_projection).value)));
 }
 
 QVariant KeyTreeModel::countData(const Node* node, int role) const
 {
     const analysis::Estimate estimate = m_projection
-        ? analysis::projectScannedCount(node->count, m_total, *m_projection)
+        ? analysis::projectScannedCount(node->count, projectionSeen(), *m_projection)
         : analysis::Estimate {double(node->count), 0.0};
     const qint64 unlisted = std::max<qint64>(0, node->ownKeys - qint64(node->leafEnds.size()));
     switch (role) {
@@ -687,12 +689,12 @@ QVariant KeyTreeModel::countData(const Node* node, int role) const
     case Qt::ToolTipRole: {
         QStringList lines;
         if (m_projection && !estimate.exact()) {
-            const double share = *m_projection > 0 ? 100.0 * double(m_total) / double(*m_projection) : 0;
+            const double share = *m_projection > 0 ? 100.0 * double(projectionSeen()) / double(*m_projection) : 0;
             lines << (estimate.error
                     ? tr("Projected from the %1 % of the keyspace scanned so far (%L2 of %L3 keys): %L4 seen here; "
                          "95 % between %L5 and %L6. Exact when the scan ends.")
                           .arg(std::min(100.0, share), 0, 'f', 1)
-                          .arg(m_total)
+                          .arg(projectionSeen())
                           .arg(*m_projection)
                           .arg(node->count)
                           .arg(std::max(double(node->count), estimate.value - *estimate.error), 0, 'f', 0)

@@ -109,7 +109,9 @@ public:
     }
     // While a scan runs: group counts are shown projected onto a keyspace of `keyspaceKeys` (DBSIZE when the scan
     // started) from the part scanned so far, with their 95 % error; nothing: the counts as scanned.
-    void setProjection(std::optional<qint64> keyspaceKeys);
+    // A tree of SCAN MATCH results holds only the matches: `seenKeys` says how many keys the walk went over (its
+    // walked share of the keyspace).
+    void setProjection(std::optional<qint64> keyspaceKeys, std::optional<qint64> seenKeys = std::nullopt);
     std::optional<qint64> projection() const
     {
         return m_projection;
@@ -190,6 +192,11 @@ private:
     qint64 m_listedTotal = 0; // listed by addKeys()
     bool m_outOfRoom = false; // childFor() refused a group for lack of room, since parentFor() began
     std::optional<qint64> m_projection;
+    std::optional<qint64> m_projectionSeen;
+    qint64 projectionSeen() const
+    {
+        return m_projectionSeen.value_or(m_total);
+    }
     quint64 m_pagesAdded = 0; // marks the nodes a page changed (Node::changedInPage)
     std::unique_ptr<Node> m_root;
     Node* m_gateway = nullptr;

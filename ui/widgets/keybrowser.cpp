@@ -419,9 +419,16 @@ void KeyBrowser::startServerFilter(const QString& text)
     m_matchScan = std::make_unique<redis::BackgroundScan>(*m_connection, redis::ScanOptions {pattern, 1000, {}});
     connect(m_matchScan.get(), &redis::BackgroundScan::page, this, [this](const QList<QByteArray>& keys) {
         fetchMetadata(m_matches, m_matches->addKeys(keys, metadataSamplePerPage));
+        // The matches so far, projected from the share the walk has covered (its cursor says, though SCAN MATCH
+        // returns only matches) onto the keyspace.
+        const qint64 keyspace = m_serverKeysNow > 0 ? m_serverKeysNow : m_model->totalKeys();
+        const double walked = m_matchScan->walkedShare();
+        if (keyspace > 0 && walked > 0 && walked < 1)
+            m_matches->setProjection(keyspace, qint64(walked * double(keyspace)));
         updateProgress();
     });
     connect(m_matchScan.get(), &redis::BackgroundScan::finished, this, [this] {
+        m_matches->setProjection(std::nullopt);
         showModel(m_proxy);
         m_view->expandAll();
         updateProgress();
@@ -707,10 +714,17 @@ void KeyBrowser::updateProgress()
                       .arg(m_listedGroup.data(KeyTreeModel::ListedKeysRole).toLongLong()
                           + m_listedGroup.data(KeyTreeModel::UnlistedKeysRole).toLongLong());
     }
+    const auto showWalked = [this](const redis::BackgroundScan& walk) {
+        m_progress->setRange(0, 1000);
+        m_progress->setValue(int(1000 * walk.walkedShare()));
+    };
     if (m_matches) {
-        m_progress->setRange(0, 0);
+        if (isFilteringOnServer())
+            showWalked(*m_matchScan);
         const QString text = isFilteringOnServer()
-            ? tr("Filtering on the server (SCAN MATCH)… %L1 keys match so far").arg(m_matches->totalKeys())
+            ? tr("Filtering on the server (SCAN MATCH)… %1 % of the keyspace walked, %L2 keys match so far")
+                  .arg(QLocale().toString(100.0 * m_matchScan->walkedShare(), 'f', 0))
+                  .arg(m_matches->totalKeys())
             : tr("%L1 keys match “%2” (SCAN MATCH on the server; the tree of all %L3 keys lists a sample per group)")
                   .arg(m_matches->totalKeys())
                   .arg(m_matchText)
@@ -720,7 +734,7 @@ void KeyBrowser::updateProgress()
         return;
     }
     if (isListingGroup() && !isScanning()) {
-        m_progress->setRange(0, 0);
+        showWalked(*m_groupScan);
         m_status->setText(tr("%L1 keys").arg(keys) + listing);
         return;
     }
