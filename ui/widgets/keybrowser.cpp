@@ -449,6 +449,8 @@ void KeyBrowser::stopServerFilter()
 {
     if (!m_matches)
         return;
+    if (m_listedGroup.model() == m_matches)
+        stopListingGroup(); // a group of the filter's tree, which goes
     m_matchScan.reset(); // cancels and waits for its thread
     m_matchText.clear();
     m_matchGlob.reset();
