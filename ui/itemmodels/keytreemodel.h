@@ -107,6 +107,11 @@ public:
         m_groupBudget = groups;
         m_listedBudget = listedKeys;
     }
+    // Groups made since the last clear() (not counting the four categories).
+    qint64 groupCount() const
+    {
+        return m_groups;
+    }
     // While a scan runs: group counts are shown projected onto a keyspace of `keyspaceKeys` (DBSIZE when the scan
     // started) from the part scanned so far, with their 95 % error; nothing: the counts as scanned.
     // A tree of SCAN MATCH results holds only the matches: `seenKeys` says how many keys the walk went over (its

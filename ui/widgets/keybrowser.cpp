@@ -430,7 +430,12 @@ void KeyBrowser::startServerFilter(const QString& text)
     connect(m_matchScan.get(), &redis::BackgroundScan::finished, this, [this] {
         m_matches->setProjection(std::nullopt);
         showModel(m_proxy);
-        m_view->expandAll();
+        // Every group open shows the matches at a glance; past a few thousand groups, laying them all out at once
+        // would hold the GUI thread, so the first two levels only.
+        if (m_matches->groupCount() <= maxGroupsOpenedAtOnce)
+            m_view->expandAll();
+        else
+            m_view->expandToDepth(1);
         updateProgress();
     });
     connect(m_matchScan.get(), &redis::BackgroundScan::failed, this, [this](const redis::Reply& error) {

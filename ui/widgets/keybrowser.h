@@ -54,6 +54,7 @@ public:
     // about 100 MB at the most.
     static constexpr qint64 groupBudgetWhenAggregated = 50'000;
     static constexpr qint64 listedBudgetWhenAggregated = 1'000'000;
+    static constexpr qint64 maxGroupsOpenedAtOnce = 2'000; // a filter's tree opens every group up to this many
 
     explicit KeyBrowser(redis::Client* connection, QWidget* parent = nullptr);
     ~KeyBrowser() override;
