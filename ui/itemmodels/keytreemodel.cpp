@@ -55,6 +55,11 @@ struct KeyTreeModel::Node
     std::size_t pageListed = 0; // of those, how many (the first ones) become rows
     quint64 changedInPage = 0; // the page that last changed this node's count
 
+    // Keys directly below that are counted but not listed (aggregate mode).
+    qint64 unlisted() const
+    {
+        return std::max<qint64>(0, ownKeys - qint64(leafEnds.size()));
+    }
     int rows() const
     {
         return int(groups.size() + leafEnds.size());
@@ -316,7 +321,7 @@ qint64 KeyTreeModel::unlistedKeys(const QModelIndex& group) const
     if (!group.isValid() || group.model() != this || isKey(group))
         return 0;
     const Node* node = reinterpret_cast<const Node*>(group.internalId());
-    return std::max<qint64>(0, node->ownKeys - qint64(node->leafEnds.size()));
+    return node->unlisted();
 }
 
 int KeyTreeModel::addListedKeys(const QModelIndex& group, const QList<QByteArray>& keys, int limit)
@@ -655,7 +660,7 @@ QVariant KeyTreeModel::groupData(const Node* node, int column, int role) const
     case ListedKeysRole:
         return qint64(node->leafEnds.size());
     case UnlistedKeysRole:
-        return std::max<qint64>(0, node->ownKeys - qint64(node->leafEnds.size()));
+        return node->unlisted();
     default:
         return {};
     }
@@ -674,7 +679,7 @@ QVariant KeyTreeModel::countData(const Node* node, int role) const
     const analysis::Estimate estimate = m_projection
         ? analysis::projectScannedCount(node->count, projectionSeen(), *m_projection)
         : analysis::Estimate {double(node->count), 0.0};
-    const qint64 unlisted = std::max<qint64>(0, node->ownKeys - qint64(node->leafEnds.size()));
+    const qint64 unlisted = node->unlisted();
     switch (role) {
     case CountEstimateRole:
         return estimate.value;
