@@ -324,6 +324,55 @@ private Q_SLOTS:
         QVERIFY(states.contains(QVariantList {QVariant::fromValue(Connection::State::WaitingToReconnect)}));
     }
 
+    // A busy event loop (a GUI thread laying out a big tree) is not a silent server: with the thread blocked for three
+    // command timeouts while the server answers at once, every command gets its reply, nothing reconnects. Blocked
+    // before the commands left (the flush was still queued) and after (the replies wait in the kernel's buffer).
+    void aBusyEventLoopIsNotASilentServer_data()
+    {
+        QTest::addColumn<bool>("sentBeforeTheBlock");
+        QTest::addColumn<int>("commands");
+        QTest::newRow("replies in the kernel, one command") << true << 1;
+        QTest::newRow("replies in the kernel, 2000 pipelined") << true << 2000;
+        QTest::newRow("not even sent, one command") << false << 1;
+        QTest::newRow("not even sent, 2000 pipelined") << false << 2000;
+    }
+    void aBusyEventLoopIsNotASilentServer()
+    {
+        QFETCH(bool, sentBeforeTheBlock);
+        QFETCH(int, commands);
+        testing::RedisServer server;
+        QVERIFY2(server.start(), qPrintable(server.errorString()));
+        ConnectionOptions opts = server.connectionOptions();
+        opts.commandTimeout = milliseconds(300);
+        Connection connection(opts);
+        QVERIFY(testing::openAndWait(connection));
+        QSignalSpy states(&connection, &Connection::stateChanged);
+        QSignalSpy errors(&connection, &Connection::errorOccurred);
+        int answered = 0;
+        QStringList failures;
+        for (int i = 0; i < commands; ++i) {
+            connection.command({"PING"}, this, [&](const Reply& reply) {
+                ++answered;
+                if (!reply.isStatus("PONG"))
+                    failures.append(reply.toDisplayString());
+            });
+        }
+        if (sentBeforeTheBlock) // the queued write runs, nothing else: the replies are left for the blocked loop
+            QCoreApplication::sendPostedEvents(&connection, QEvent::MetaCall);
+        QThread::msleep(3 * 300); // the event loop is held past the timeout; the server answers meanwhile
+        // A starved loop gets to its timers before the socket's notification (forced here: timers and posted events
+        // only, for a while); the replies wait in the kernel meanwhile.
+        QElapsedTimer starved;
+        starved.start();
+        while (starved.elapsed() < 100)
+            QCoreApplication::processEvents(QEventLoop::ExcludeSocketNotifiers, 10);
+        QTRY_COMPARE_WITH_TIMEOUT(answered, commands, 3000);
+        QVERIFY2(failures.isEmpty(), qPrintable(failures.join(u"; "_s)));
+        QCOMPARE(states.size(), 0); // never dropped and reopened
+        QCOMPARE(errors.size(), 0);
+        QVERIFY(connection.isReady());
+    }
+
     // SIGSTOP: the socket stays open but nothing answers. The command times out, the client reconnects
     // once the server answers again.
     void pausedServerTimesOutThenRecovers()

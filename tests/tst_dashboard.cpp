@@ -1621,6 +1621,30 @@ private Q_SLOTS:
         QCoreApplication::processEvents();
         QCOMPARE(again.size(), QSize(1024, 640));
         QCOMPARE(again.splitter()->sizes(), sizes);
+        again.close();
+        {
+            // A size saved on a larger screen (1600×1000 here, on a 1280×800 one) opens inside the available area:
+            // the status bar and the alerts are never off the bottom.
+            ui::MainWindow large(&connection, production);
+            large.resize(1600, 1000);
+            large.move(200, 100);
+            large.saveLayout();
+        }
+        ui::MainWindow fitted(&connection, production);
+        fitted.show();
+        QCoreApplication::processEvents();
+        const QRect available = fitted.screen()->availableGeometry();
+        QVERIFY2(available.contains(fitted.frameGeometry()),
+            qPrintable(u"%1,%2 %3x%4 in %5x%6"_s.arg(fitted.frameGeometry().x())
+                           .arg(fitted.frameGeometry().y())
+                           .arg(fitted.frameGeometry().width())
+                           .arg(fitted.frameGeometry().height())
+                           .arg(available.width())
+                           .arg(available.height())));
+        QVERIFY(fitted.statusBar()->isVisible());
+        QVERIFY(available.contains(fitted.statusBar()->mapToGlobal(QPoint(0, fitted.statusBar()->height() - 1))));
+        fitted.resize(1024, 640);
+        fitted.saveLayout(); // as the rest of this test expects it
 
         ui::SafetyOptions ordinary;
         ui::MainWindow plain(&connection, ordinary);
@@ -2514,9 +2538,14 @@ private Q_SLOTS:
         QTRY_COMPARE_WITH_TIMEOUT(connection.state(), redis::Connection::State::WaitingToReconnect, 5000);
         QTest::qWait(100);
         save(&window, u"dashboard-reconnecting"_s);
+        // Since when and why, and that it retries: not a bare "reconnecting…".
+        const QString said = window.connectionText();
+        QVERIFY2(said.startsWith(u"lost since "_s), qPrintable(said));
+        QVERIFY2(said.contains(u"Connection refused"_s) || said.contains(u"closed"_s), qPrintable(said));
+        QVERIFY2(said.contains(u"retrying every 5 s at most"_s), qPrintable(said));
         const QList<QLabel*> labels = window.statusBar()->findChildren<QLabel*>();
         const bool shown = std::any_of(labels.cbegin(), labels.cend(),
-            [](const QLabel* label) { return label->text().contains(u"reconnecting"_s); });
+            [&said](const QLabel* label) { return label->text().contains(said.toHtmlEscaped()); });
         QVERIFY(shown);
     }
 };

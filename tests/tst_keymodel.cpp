@@ -392,6 +392,17 @@ private Q_SLOTS:
                                              << QString() << QByteArray() << false << true;
         QTest::newRow("fine: glob tail") << QByteArray("gateway:response:GET:/api/search:q:*") << QString()
                                          << QByteArray() << false << true;
+        // The globs the tree's own nodes select with: the '*' takes the method and the path, the pairs follow.
+        QTest::newRow("fine: a venue node's selection")
+            << QByteArray("gateway:response:*:tenant:tenant-3:venue:v83") << QString() << QByteArray() << false << true;
+        QTest::newRow("fine: a tenant node's selection")
+            << QByteArray("gateway:response:*:tenant:tenant-3:*") << QString() << QByteArray() << false << true;
+        QTest::newRow("any method, colon in a value")
+            << QByteArray("gateway:response:*:q:rock:roll") << u"odd number of parts"_s << QByteArray() << true << true;
+        // An escape in the pattern's last bytes is checked like any other.
+        QTest::newRow("lower-case escape at the end")
+            << QByteArray("gateway:response:GET:/api/search:q:rock%3a") << u"upper case (%3A"_s
+            << QByteArray("gateway:response:GET:/api/search:q:rock%3A") << true << false;
     }
     void lint()
     {

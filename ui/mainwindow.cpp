@@ -16,6 +16,7 @@
 #include "ops/audit.h"
 #include "ops/infosampler.h"
 #include "redis/connection.h"
+#include "redis/connectionhealth.h"
 
 #include <QAction>
 #include <QApplication>
@@ -29,7 +30,9 @@
 #include <QMenu>
 #include <QMenuBar>
 #include <QMessageBox>
+#include <QScreen>
 #include <QSettings>
+#include <QShowEvent>
 #include <QSplitter>
 #include <QStatusBar>
 #include <QStyle>
@@ -62,6 +65,8 @@ MainWindow::MainWindow(redis::Client* connection, SafetyOptions safety, QWidget*
     , m_banner(new QLabel(this))
     , m_serverLabel(new QLabel(this))
     , m_stateLabel(new QLabel(this))
+    , m_health(new redis::ConnectionHealth(connection, this))
+    , m_lossTick(new QTimer(this))
     , m_hitRates(new cache::HitRateWatch(connection, {}, this))
     , m_alertButton(new QToolButton(this))
 {
@@ -119,9 +124,11 @@ MainWindow::MainWindow(redis::Client* connection, SafetyOptions safety, QWidget*
     centralLayout->addWidget(m_banner);
     centralLayout->addWidget(m_splitter, 1);
     setCentralWidget(central);
-    statusBar()->addPermanentWidget(m_serverLabel, 1);
+    // The connection's state takes the room it needs ("lost since 03:34:52 (35 s): Connection refused · retrying …").
+    statusBar()->addPermanentWidget(m_serverLabel);
     statusBar()->addPermanentWidget(m_alertButton);
-    statusBar()->addPermanentWidget(m_stateLabel);
+    statusBar()->addPermanentWidget(m_stateLabel, 1);
+    m_stateLabel->setAlignment(Qt::AlignRight | Qt::AlignVCenter);
     m_alertButton->setPopupMode(QToolButton::InstantPopup);
     m_alertButton->setToolButtonStyle(Qt::ToolButtonTextBesideIcon);
     m_alertButton->setIcon(style()->standardIcon(QStyle::SP_MessageBoxWarning));
@@ -166,15 +173,25 @@ MainWindow::MainWindow(redis::Client* connection, SafetyOptions safety, QWidget*
     connect(m_audit, &AuditPane::refreshed, this, &MainWindow::markAuditedChanges);
     connect(m_sampler, &ops::InfoSampler::failed, this,
         [this](const QString& error) { statusBar()->showMessage(tr("INFO failed: %1").arg(error), 5000); });
-    connect(connection, &redis::Client::stateChanged, this, &MainWindow::updateConnectionStatus);
+    connect(m_health, &redis::ConnectionHealth::changed, this, &MainWindow::updateConnectionStatus);
+    connect(m_health, &redis::ConnectionHealth::lost, this, &MainWindow::markStale);
+    connect(m_health, &redis::ConnectionHealth::restored, this, &MainWindow::refreshAfterLoss);
+    m_lossTick->setInterval(1000);
+    connect(m_lossTick, &QTimer::timeout, this, [this] {
+        updateConnectionStatus();
+        markStale();
+    });
     connect(connection, &redis::Client::ready, this, [this] {
         updateConnectionStatus();
         loadOnce();
         if (!m_sampler->isRunning())
             m_sampler->start();
     });
-    connect(connection, &redis::Client::errorOccurred, this,
-        [this](redis::ErrorKind, const QString& message) { statusBar()->showMessage(message, 10000); });
+    // The reason is in the status label (with since when) for as long as it holds; a message would hide it.
+    connect(connection, &redis::Client::errorOccurred, this, [this](redis::ErrorKind, const QString& message) {
+        if (m_health->isLive())
+            statusBar()->showMessage(message, 10000);
+    });
     connect(connection, &redis::Client::nodesChanged, this, [this] {
         QStringList names;
         for (int i = 0; i < m_connection->nodes().size(); ++i)
@@ -313,10 +330,82 @@ void MainWindow::restoreLayout()
     settings.beginGroup(layoutGroup());
     if (settings.contains(u"geometry"_s))
         restoreGeometry(settings.value(u"geometry"_s).toByteArray());
+    fitIntoScreen();
     if (settings.contains(u"splitter"_s))
         m_splitter->restoreState(settings.value(u"splitter"_s).toByteArray());
     if (settings.contains(u"treeColumns"_s))
         m_browser->view()->header()->restoreState(settings.value(u"treeColumns"_s).toByteArray());
+}
+
+void MainWindow::fitIntoScreen()
+{
+    // A size saved on a larger screen (1280×800 restored on 1024×640) would put the status bar and the alerts off
+    // the bottom: the window is kept inside the screen's available area.
+    const QScreen* screen = this->screen() ? this->screen() : QGuiApplication::primaryScreen();
+    if (!screen)
+        return;
+    const QRect available = screen->availableGeometry();
+    const QRect frame = frameGeometry();
+    const QSize decoration = frame.size() - geometry().size();
+    const QSize fits(std::min(width(), available.width() - decoration.width()),
+        std::min(height(), available.height() - decoration.height()));
+    if (fits != size())
+        resize(fits.expandedTo(minimumSizeHint().boundedTo(fits)));
+    QRect placed = frameGeometry();
+    if (!available.contains(placed)) {
+        placed.moveLeft(std::clamp(
+            placed.left(), available.left(), std::max(available.left(), available.right() - placed.width() + 1)));
+        placed.moveTop(std::clamp(
+            placed.top(), available.top(), std::max(available.top(), available.bottom() - placed.height() + 1)));
+        move(placed.topLeft());
+    }
+}
+
+void MainWindow::showEvent(QShowEvent* event)
+{
+    QMainWindow::showEvent(event);
+    if (!event->spontaneous())
+        fitIntoScreen(); // now that the frame's size is known
+}
+
+QString MainWindow::connectionText() const
+{
+    return m_health->describe();
+}
+
+void MainWindow::markStale()
+{
+    if (m_health->isLive()) {
+        m_lossTick->stop();
+        return;
+    }
+    if (!m_lossTick->isActive())
+        m_lossTick->start();
+    // Short where space is short: the status bar says why and since when in full.
+    const QString since = tr("server unreachable since %1").arg(m_health->lostSince()->toString(u"HH:mm:ss"_s));
+    m_browser->setConnectionLost(since);
+    m_charts->setConnectionLost(m_health->describe());
+    m_labelStats->setConnectionLost(since);
+}
+
+void MainWindow::refreshAfterLoss()
+{
+    m_lossTick->stop();
+    m_charts->setConnectionLive();
+    m_labelStats->setConnectionLive();
+    // The server may have restarted and lost its keys, its route configuration, its audit trail: everything read
+    // from it is read again; the tree too (a rescan asked for while it was down runs now, or one starts).
+    const bool waiting = m_browser->isRescanWaiting();
+    m_browser->setConnectionLive();
+    if (!waiting)
+        m_browser->rescan();
+    m_routes->reload();
+    m_labelStats->refresh();
+    m_labelStats->measureFootprint();
+    m_audit->refresh();
+    m_hitRates->start();
+    readChartHistory(m_charts->windowSeconds());
+    updateConnectionStatus();
 }
 
 void MainWindow::closeEvent(QCloseEvent* event)
@@ -493,28 +582,26 @@ void MainWindow::updateConnectionStatus()
     if (m_safety.readOnly)
         server += tr(" · read-only");
     m_serverLabel->setText(server);
-    QString state;
+    const QString state = m_health->describe();
     QString color;
     switch (m_connection->state()) {
     case redis::Client::State::Ready:
-        state = tr("connected");
         color = u"#2e7d32"_s;
         break;
     case redis::Client::State::Connecting:
     case redis::Client::State::Handshaking:
-        state = tr("connecting…");
-        color = u"#f9a825"_s;
-        break;
     case redis::Client::State::WaitingToReconnect:
-        state = tr("reconnecting…");
-        color = u"#f9a825"_s;
+        color = m_health->lostSince() ? u"#c62828"_s : u"#f9a825"_s;
         break;
     case redis::Client::State::Disconnected:
-        state = m_connection->lastError().isEmpty() ? tr("disconnected")
-                                                    : tr("disconnected: %1").arg(m_connection->lastError());
         color = u"#c62828"_s;
         break;
     }
+    m_stateLabel->setToolTip(m_health->isLive()
+            ? tr("The figures shown are live.")
+            : tr("%1\n\nEvery figure shown is the last one read, marked with its time; the tree is kept, and "
+                 "everything is read again (the tree rescanned) as soon as the server answers.")
+                  .arg(state));
     m_stateLabel->setText(u"<span style='color:%1'>●</span> %2"_s.arg(color, state.toHtmlEscaped()));
 }
 

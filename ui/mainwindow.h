@@ -6,6 +6,7 @@
 
 #include <QMainWindow>
 #include <QPointer>
+#include <QTimer>
 
 class QLabel;
 class QSystemTrayIcon;
@@ -15,6 +16,7 @@ class QTabWidget;
 
 namespace cachescope::redis {
 class Client;
+class ConnectionHealth;
 }
 namespace cachescope::ops {
 class InfoSampler;
@@ -82,6 +84,13 @@ public:
     {
         return m_splitter;
     }
+    // Live, or lost since when and why: the one account every pane presents.
+    redis::ConnectionHealth* connectionHealth() const
+    {
+        return m_health;
+    }
+    // The status bar's connection text, as shown.
+    QString connectionText() const;
     // The production / read-only banner above the panes; hidden for an ordinary connection.
     QLabel* safetyBanner() const
     {
@@ -109,6 +118,8 @@ public:
     // saved when the window closes, restored when one opens for the same server.
     void saveLayout() const;
     void restoreLayout();
+    // Keeps the window inside its screen's available area (a layout saved on a larger screen).
+    void fitIntoScreen();
 
     // Opens the invalidation dialog for these keys (or for typed patterns when there is no selection).
     InvalidationDialog* openInvalidation(const std::optional<ops::KeySelection>& selection = std::nullopt);
@@ -122,6 +133,7 @@ Q_SIGNALS:
 
 protected:
     void closeEvent(QCloseEvent* event) override;
+    void showEvent(QShowEvent* event) override;
 
 private:
     void createActions();
@@ -133,6 +145,10 @@ private:
     InvalidationDialog* openKeyOperation(const std::optional<ops::KeySelection>& selection, bool setTtl,
         const std::function<void(InvalidationDialog*)>& configure = {});
     void updateConnectionStatus();
+    // The connection was lost: every pane keeps its last figures and says they are not live.
+    void markStale();
+    // It is back: what went stale is read again, the tree rescanned, without a click.
+    void refreshAfterLoss();
     void updateAlerts();
     void notify(const cache::HitRateAlert& alert);
 
@@ -152,6 +168,8 @@ private:
     QLabel* m_banner;
     QLabel* m_serverLabel;
     QLabel* m_stateLabel;
+    redis::ConnectionHealth* m_health;
+    QTimer* m_lossTick; // while lost: the age in every stale label moves on
     cache::HitRateWatch* m_hitRates;
     QToolButton* m_alertButton;
     QSystemTrayIcon* m_tray = nullptr; // only where a system tray exists

@@ -8,6 +8,7 @@
 #include "mainwindow.h"
 #include "widgets/keybrowser.h"
 #include "widgets/livechartpane.h"
+#include "widgets/routeeditorpane.h"
 
 #include "ops/audit.h"
 #include "redis/client.h"
@@ -20,6 +21,7 @@
 #include <QJsonObject>
 #include <QMessageBox>
 #include <QSettings>
+#include <QTextDocumentFragment>
 #include <QTimer>
 
 #include <atomic>
@@ -79,26 +81,10 @@ void onStopSignal(int)
 }
 } // namespace
 
-int main(int argc, char* argv[])
+namespace {
+// Every option, for the dashboard and for --help/--version (answered before any display is needed).
+void describeOptions(QCommandLineParser& parser)
 {
-    QApplication app(argc, argv);
-    // Ctrl-C and SIGTERM close the dashboard like its window would: destructors run, so a demo's redis-server and
-    // cachesim are stopped with it instead of being left behind.
-    std::signal(SIGINT, onStopSignal);
-    std::signal(SIGTERM, onStopSignal);
-    QTimer stopCheck;
-    QObject::connect(&stopCheck, &QTimer::timeout, &app, [] {
-        if (stopRequested.exchange(false))
-            QApplication::quit();
-    });
-    stopCheck.start(100);
-    QApplication::setApplicationName(u"CacheScope"_s);
-    QApplication::setOrganizationName(u"CacheScope"_s);
-    QApplication::setApplicationVersion(QStringLiteral(CACHESCOPE_VERSION));
-    QApplication::setDesktopFileName(u"cachescope"_s);
-    QApplication::setWindowIcon(QIcon(u":/icons/cachescope.svg"_s));
-
-    QCommandLineParser parser;
     parser.setApplicationDescription(u"Browse, chart and safely invalidate a Redis-backed API cache. Without "
                                      "--connect, --profile or --demo (and without REDIS_URL) it opens the saved "
                                      "connection profiles."_s);
@@ -124,6 +110,51 @@ int main(int argc, char* argv[])
             "gateway keys, chart samples, charted lookups)."_s,
             u"file"_s},
     });
+}
+
+bool asksForHelpOrVersion(int argc, char* argv[])
+{
+    for (int i = 1; i < argc; ++i) {
+        const QByteArrayView argument(argv[i]);
+        if (argument == "-h" || argument == "--help" || argument == "--help-all" || argument == "-v"
+            || argument == "--version" || argument == "-?")
+            return true;
+    }
+    return false;
+}
+} // namespace
+
+int main(int argc, char* argv[])
+{
+    if (asksForHelpOrVersion(argc, argv)) {
+        // No display needed to say how to start: a QCoreApplication answers and exits.
+        QCoreApplication core(argc, argv);
+        QCoreApplication::setApplicationName(u"CacheScope"_s);
+        QCoreApplication::setApplicationVersion(QStringLiteral(CACHESCOPE_VERSION));
+        QCommandLineParser parser;
+        describeOptions(parser);
+        parser.process(core);
+        return 0;
+    }
+    QApplication app(argc, argv);
+    // Ctrl-C and SIGTERM close the dashboard like its window would: destructors run, so a demo's redis-server and
+    // cachesim are stopped with it instead of being left behind.
+    std::signal(SIGINT, onStopSignal);
+    std::signal(SIGTERM, onStopSignal);
+    QTimer stopCheck;
+    QObject::connect(&stopCheck, &QTimer::timeout, &app, [] {
+        if (stopRequested.exchange(false))
+            QApplication::quit();
+    });
+    stopCheck.start(100);
+    QApplication::setApplicationName(u"CacheScope"_s);
+    QApplication::setOrganizationName(u"CacheScope"_s);
+    QApplication::setApplicationVersion(QStringLiteral(CACHESCOPE_VERSION));
+    QApplication::setDesktopFileName(u"cachescope"_s);
+    QApplication::setWindowIcon(QIcon(u":/icons/cachescope.svg"_s));
+
+    QCommandLineParser parser;
+    describeOptions(parser);
     parser.process(app);
 
     ui::SafetyOptions safety;
@@ -192,14 +223,20 @@ int main(int argc, char* argv[])
                     qint64 charted = 0;
                     for (const ops::InfoSample& sample : window->liveCharts()->samples())
                         charted += sample.delta.hits + sample.delta.misses;
+                    // What an engineer reads at that moment, beside the figures behind it.
+                    const ui::KeyBrowser* browser = window->keyBrowser();
+                    QJsonObject state {{u"treeKeys"_s, browser->model()->totalKeys()},
+                        {u"gatewayKeys"_s, browser->model()->gatewayKeys()},
+                        {u"chartSamples"_s, window->liveCharts()->sampleCount()}, {u"chartedLookups"_s, charted},
+                        {u"connection"_s, window->connectionText()},
+                        {u"headline"_s,
+                            QTextDocumentFragment::fromHtml(window->liveCharts()->headline()).toPlainText()},
+                        {u"headlineStale"_s, window->liveCharts()->isHeadlineStale()},
+                        {u"treeStatus"_s, browser->statusText()}, {u"goneRows"_s, browser->shownTree()->goneKeys()},
+                        {u"filter"_s, browser->filterText()}, {u"routeConfig"_s, window->routeEditor()->statusText()}};
                     QFile file(statePath);
                     if (file.open(QIODevice::WriteOnly))
-                        file.write(
-                            QJsonDocument(QJsonObject {{u"treeKeys"_s, window->keyBrowser()->model()->totalKeys()},
-                                              {u"gatewayKeys"_s, window->keyBrowser()->model()->gatewayKeys()},
-                                              {u"chartSamples"_s, window->liveCharts()->sampleCount()},
-                                              {u"chartedLookups"_s, charted}})
-                                .toJson(QJsonDocument::Compact));
+                        file.write(QJsonDocument(state).toJson(QJsonDocument::Compact));
                 }
                 QApplication::quit();
             });

@@ -63,8 +63,12 @@ QList<PatternWarning> lintPattern(const QByteArray& pattern, const RouteConfig* 
     const bool anyMethod = rest.startsWith("*:");
     if (methodKnown || anyMethod) {
         const QByteArray afterMethod = rest.sliced(methodKnown ? end + 1 : 2);
+        // After "*:" comes the path only when it looks like one: the '*' may as well have taken the method and the
+        // path ("*:tenant:t1:venue:v83", as a tree node's selection is written), and then the pairs follow.
+        const bool pathFollows = methodKnown || afterMethod.startsWith('/');
         qsizetype pathEnd = 0;
-        while (pathEnd < afterMethod.size() && afterMethod.at(pathEnd) != ':' && !isGlobMeta(afterMethod.at(pathEnd)))
+        while (pathFollows && pathEnd < afterMethod.size() && afterMethod.at(pathEnd) != ':'
+            && !isGlobMeta(afterMethod.at(pathEnd)))
             ++pathEnd;
         const QByteArray path = afterMethod.first(pathEnd);
         const bool pathComplete = pathEnd == afterMethod.size() || afterMethod.at(pathEnd) == ':';
@@ -98,7 +102,9 @@ QList<PatternWarning> lintPattern(const QByteArray& pattern, const RouteConfig* 
             }
         }
         // After the path, name:value pairs: a fully literal tail must have an even number of parts.
-        const QByteArray tail = pathComplete && pathEnd < afterMethod.size() ? afterMethod.sliced(pathEnd + 1) : "";
+        const QByteArray tail = !pathFollows               ? afterMethod
+            : pathComplete && pathEnd < afterMethod.size() ? afterMethod.sliced(pathEnd + 1)
+                                                           : QByteArray();
         const bool literalTail = std::none_of(tail.cbegin(), tail.cend(), isGlobMeta);
         if (!tail.isEmpty() && literalTail && tail.count(':') % 2 == 0) {
             warnings.append(

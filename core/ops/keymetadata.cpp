@@ -30,6 +30,7 @@ void fetchKeyMetadata(redis::Client& connection, const QList<QByteArray>& keys, 
                 return;
             }
             results[i].key = keys.at(i);
+            results[i].answered = ttl.isInteger();
             if (ttl.isInteger()) {
                 results[i].pttlMs = ttl.integer();
                 results[i].fetchedAtMs = now;

@@ -21,6 +21,8 @@ struct KeyMetadata
     qint64 pttlMs = -2; // -1: no expiry, -2: the key is gone
     std::optional<qint64> memoryBytes; // nothing when the server refused MEMORY USAGE
     qint64 fetchedAtMs = 0; // QDateTime::currentMSecsSinceEpoch() when the reply came
+    // False when PTTL got no answer (a timeout, a refusal): pttlMs says nothing then, and the key is not "gone".
+    bool answered = true;
 };
 
 // PTTL and MEMORY USAGE for each key, pipelined on the connection; `done` gets one entry per key in order

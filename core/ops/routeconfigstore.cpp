@@ -10,7 +10,8 @@ using namespace Qt::StringLiterals;
 
 namespace {
 // KEYS: config hash, audit stream. ARGV: expected version, json, actor, at, max audit length, channel, audit action
-// name, audit outcome name (both from ops/audit.h, so the script matches no hand-typed string).
+// name, audit outcome name (both from ops/audit.h, so the script matches no hand-typed string), the audit record's
+// detail (empty: none), the lowest version to write (a restore continues past the version that was lost).
 // Replies {"lookups", hits, misses, saved, version}: its HGETs are keyspace lookups (hits when the configuration
 // exists, misses when not), reported so that they stay out of the charted hit rate (redis/ownlookups.h).
 constexpr char saveScript[] = R"lua(
@@ -23,10 +24,15 @@ if current ~= ARGV[1] then
 end
 local before = redis.call('HGET', KEYS[1], 'json') or ''
 lookups = 2
-local version = tostring(tonumber(current) + 1)
+local version = tostring(math.max(tonumber(current) + 1, tonumber(ARGV[10])))
 redis.call('HSET', KEYS[1], 'json', ARGV[2], 'version', version, 'updatedBy', ARGV[3], 'updatedAt', ARGV[4])
-redis.call('XADD', KEYS[2], 'MAXLEN', '~', ARGV[5], '*', 'at', ARGV[4], 'actor', ARGV[3], 'action', ARGV[7],
-    'outcome', ARGV[8], 'target', KEYS[1], 'version', version, 'before', before, 'after', ARGV[2])
+if ARGV[9] ~= '' then
+    redis.call('XADD', KEYS[2], 'MAXLEN', '~', ARGV[5], '*', 'at', ARGV[4], 'actor', ARGV[3], 'action', ARGV[7],
+        'outcome', ARGV[8], 'target', KEYS[1], 'version', version, 'before', before, 'after', ARGV[2], 'detail', ARGV[9])
+else
+    redis.call('XADD', KEYS[2], 'MAXLEN', '~', ARGV[5], '*', 'at', ARGV[4], 'actor', ARGV[3], 'action', ARGV[7],
+        'outcome', ARGV[8], 'target', KEYS[1], 'version', version, 'before', before, 'after', ARGV[2])
+end
 redis.call('PUBLISH', ARGV[6], version)
 return {'lookups', found * lookups, (1 - found) * lookups, 1, version}
 )lua";
@@ -73,6 +79,22 @@ void RouteConfigStore::load(
 void RouteConfigStore::save(const model::RouteConfig& config, qint64 expectedVersion, const QString& actor,
     const QObject* context, std::function<void(const RouteConfigSaveResult&)> callback)
 {
+    write(config, expectedVersion, actor, {}, 0, context, std::move(callback));
+}
+
+void RouteConfigStore::restore(const RouteConfigSnapshot& lost, qint64 currentVersion, const QString& actor,
+    const QObject* context, std::function<void(const RouteConfigSaveResult&)> callback)
+{
+    const QString detail = u"restore of version %1 (saved by %2 at %3), lost from the server"_s.arg(lost.version)
+                               .arg(lost.updatedBy.isEmpty() ? u"unknown"_s : lost.updatedBy,
+                                   lost.updatedAt.toUTC().toString(Qt::ISODate));
+    write(lost.config, currentVersion, actor, detail, lost.version + 1, context, std::move(callback));
+}
+
+void RouteConfigStore::write(const model::RouteConfig& config, qint64 expectedVersion, const QString& actor,
+    const QString& detail, qint64 versionFloor, const QObject* context,
+    std::function<void(const RouteConfigSaveResult&)> callback)
+{
     const QList<model::ConfigError> errors = model::validateRouteConfig(config);
     if (!errors.isEmpty()) {
         RouteConfigSaveResult result;
@@ -85,7 +107,8 @@ void RouteConfigStore::save(const model::RouteConfig& config, qint64 expectedVer
     m_connection->command(
         {"EVAL", saveScript, "2", configKey(), auditStreamKey, QByteArray::number(expectedVersion),
             model::routeConfigToJson(config), actor.toUtf8(), at, QByteArray::number(auditStreamMaxLength), channel(),
-            auditActionName(AuditAction::RouteSave).toUtf8(), auditOutcomeName(AuditOutcome::Completed).toUtf8()},
+            auditActionName(AuditAction::RouteSave).toUtf8(), auditOutcomeName(AuditOutcome::Completed).toUtf8(),
+            detail.toUtf8(), QByteArray::number(versionFloor)},
         context, [callback = std::move(callback)](const redis::Reply& r) {
             RouteConfigSaveResult result;
             if (r.isError()) {

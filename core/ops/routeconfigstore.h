@@ -60,8 +60,15 @@ public:
     void load(const QObject* context, std::function<void(std::optional<RouteConfigSnapshot>, QString error)> callback);
     void save(const model::RouteConfig& config, qint64 expectedVersion, const QString& actor, const QObject* context,
         std::function<void(const RouteConfigSaveResult&)> callback);
+    // Puts back a configuration the server lost (see routeconfigloss.h), as a save based on what the server holds now
+    // (`currentVersion`), numbered past the lost version, audited as a restore of it.
+    void restore(const RouteConfigSnapshot& lost, qint64 currentVersion, const QString& actor, const QObject* context,
+        std::function<void(const RouteConfigSaveResult&)> callback);
 
 private:
+    void write(const model::RouteConfig& config, qint64 expectedVersion, const QString& actor, const QString& detail,
+        qint64 versionFloor, const QObject* context, std::function<void(const RouteConfigSaveResult&)> callback);
+
     QPointer<redis::Client> m_connection;
     QByteArray m_prefix;
 };

@@ -11,6 +11,9 @@
 
 #include <utility>
 
+#include <poll.h>
+#include <sys/ioctl.h>
+
 namespace cachescope::redis {
 
 using namespace Qt::StringLiterals;
@@ -50,6 +53,22 @@ bool isPushMessage(const Reply& reply)
     return kind == "message" || kind == "pmessage";
 }
 
+// Bytes the kernel holds for the socket that nobody has read yet.
+bool socketHasUnreadBytes(qintptr descriptor)
+{
+    int pending = 0;
+    return descriptor >= 0 && ::ioctl(int(descriptor), FIONREAD, &pending) == 0 && pending > 0;
+}
+
+// A non-blocking connect that the kernel has finished (made, or failed), whether or not Qt has noticed yet.
+bool socketConnectFinished(qintptr descriptor)
+{
+    if (descriptor < 0)
+        return false;
+    pollfd ready {int(descriptor), POLLOUT, 0};
+    return ::poll(&ready, 1, 0) == 1;
+}
+
 QString millis(milliseconds ms)
 {
     return QString::number(ms.count()) + u" ms"_s;
@@ -66,6 +85,20 @@ Connection::Connection(ConnectionOptions options, QObject* parent)
     m_commandTimer.setSingleShot(true);
     m_reconnectTimer.setSingleShot(true);
     connect(&m_connectTimer, &QTimer::timeout, this, [this] {
+        // A busy event loop may not have seen the connection made or the handshake answered: look first.
+        if (m_socket && m_socket->state() == QAbstractSocket::ConnectingState
+            && socketConnectFinished(m_socket->socketDescriptor())) {
+            m_connectTimer.start(m_options.connectTimeout); // the socket's notification tells how it went
+            return;
+        }
+        if (m_state == State::Handshaking && readWhatTheSocketHolds()) {
+            if (m_state != State::Ready && m_socket)
+                m_connectTimer.start(m_options.connectTimeout);
+            return;
+        }
+        if (!m_socket || m_state == State::Ready || m_state == State::WaitingToReconnect
+            || m_state == State::Disconnected)
+            return;
         QString message =
             u"could not connect to %1 within %2"_s.arg(m_options.displayName(), millis(m_options.connectTimeout));
         // A plain Redis port takes the TLS hello for the start of an inline command and waits for the rest: the TCP
@@ -283,6 +316,7 @@ void Connection::command(const QList<QByteArray>& arguments, const QObject* cont
             m_lastProgress = Clock::now();
         m_inFlight.push_back(std::move(pending));
         appendCommand(m_outgoing, arguments);
+        ++m_outgoingCommands;
         scheduleFlush();
     } else {
         pending.since = Clock::now();
@@ -306,6 +340,7 @@ void Connection::writeCommand(const QByteArray& encoded, Pending pending)
         m_lastProgress = Clock::now();
     m_inFlight.push_back(std::move(pending));
     m_outgoing.append(encoded);
+    ++m_outgoingCommands;
     scheduleFlush();
 }
 
@@ -330,6 +365,11 @@ void Connection::writeOutgoing()
 {
     if (!m_socket || m_outgoing.isEmpty())
         return;
+    // The oldest command waiting for a reply leaves only now (the loop was busy since it was issued): the server's
+    // time to answer starts now.
+    if (m_outgoingCommands >= qsizetype(m_inFlight.size()))
+        m_lastProgress = Clock::now();
+    m_outgoingCommands = 0;
     SignalDepthGuard guard(this, m_socketSignalDepth); // a failing write may signal an error synchronously
     m_socket->write(std::exchange(m_outgoing, QByteArray()));
     if (m_socket)
@@ -465,6 +505,7 @@ void Connection::dropSocket()
 {
     ++m_generation;
     m_outgoing.clear(); // commands for the socket that is gone; their callbacks are failed by the caller
+    m_outgoingCommands = 0;
     if (!m_socket)
         return;
     m_socket->disconnect(this);
@@ -476,10 +517,49 @@ void Connection::dropSocket()
         delete socket;
 }
 
+bool Connection::readWhatTheSocketHolds()
+{
+    // The timer fires on the event loop that also reads the socket: after a long stretch of other work (a busy GUI
+    // thread) it can come before the socket's own notification, with the replies already in the kernel's buffer.
+    // Those bytes are the server's answer: it is not silent. (Qt's waitFor…(0) would report its own zero wait as a
+    // socket error, so the kernel is asked directly.)
+    if (!m_socket || m_socketSignalDepth > 0)
+        return false;
+    const auto generation = m_generation;
+    const auto before = m_lastProgress;
+    QPointer<Connection> self(this);
+    // Commands the starved loop never got to send have not been waited for yet (writeOutgoing() restarts the wait
+    // when the oldest one leaves). Bytes merely handed to the kernel are no answer: a frozen server takes them too.
+    if (!m_outgoing.isEmpty())
+        writeOutgoing();
+    if (!self || generation != m_generation || !m_socket)
+        return false;
+    if (m_socket->bytesAvailable() > 0) {
+        onReadyRead();
+        return self && generation == m_generation && m_lastProgress != before;
+    }
+    if (socketHasUnreadBytes(m_socket->socketDescriptor())) {
+        m_lastProgress = Clock::now(); // read when the loop gets to the socket's notification
+        return true;
+    }
+    return m_lastProgress != before;
+}
+
 void Connection::onCommandTimer()
 {
-    const auto now = Clock::now();
+    auto now = Clock::now();
     const auto timeout = m_options.commandTimeout;
+    if (!m_inFlight.empty() && now - m_lastProgress >= timeout) {
+        // Silent only once what the socket holds has been read: a busy event loop may be slow, never wrong.
+        QPointer<Connection> self(this);
+        const auto generation = m_generation;
+        if (readWhatTheSocketHolds() || !self || generation != m_generation) {
+            if (self && generation == m_generation)
+                rearmCommandTimer();
+            return;
+        }
+        now = Clock::now();
+    }
     if (!m_inFlight.empty() && now - m_lastProgress >= timeout) {
         // A reply that comes late would be matched to the wrong command, so the connection is given up.
         transportFailed(

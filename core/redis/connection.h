@@ -113,6 +113,8 @@ private:
     void onReadyRead();
     void onSocketError();
     void onCommandTimer();
+    // Reads what the socket already holds; true when that brought replies (progress).
+    bool readWhatTheSocketHolds();
     void writeCommand(const QByteArray& encoded, Pending pending);
     void scheduleFlush();
     void flushOutgoing(); // queued by scheduleFlush()
@@ -153,6 +155,7 @@ private:
     std::deque<Pending> m_inFlight;
     std::deque<Waiting> m_waiting;
     QByteArray m_outgoing; // encoded commands of m_inFlight not yet written to the socket
+    qsizetype m_outgoingCommands = 0; // how many commands m_outgoing holds
     bool m_flushQueued = false;
     int m_handshakeRemaining = 0;
     bool m_handshakeFailed = false;

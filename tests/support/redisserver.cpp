@@ -1,5 +1,7 @@
 #include "redisserver.h"
 
+#include <QTemporaryDir>
+
 #include <QDeadlineTimer>
 #include <QFile>
 #include <QHostAddress>
@@ -8,6 +10,16 @@
 #include <QThread>
 
 #include <csignal>
+
+namespace {
+// What the tools remember of a server between runs (the route configuration they saw) belongs to this test process
+// alone: another run on a reused port must not find it.
+const bool stateDirIsPrivate = [] {
+    static QTemporaryDir directory;
+    qputenv("CACHESCOPE_STATE_DIR", directory.path().toUtf8());
+    return true;
+}();
+} // namespace
 
 namespace cachescope::testing {
 

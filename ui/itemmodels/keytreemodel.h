@@ -7,6 +7,7 @@
 
 #include "analysis/estimate.h"
 #include "model/keygrouping.h"
+#include "model/redisglob.h"
 #include "model/routeconfig.h"
 #include "ops/keymetadata.h"
 #include "ops/keyselection.h"
@@ -152,6 +153,10 @@ public:
             && index.internalId() == reinterpret_cast<quintptr>(m_internal);
     }
     qint64 totalKeys() const;
+    // The listed keys (rows) that `glob` matches, in tree order: what a filter typed during a scan starts from.
+    QList<QByteArray> listedKeysMatching(const model::RedisGlob& glob) const;
+    // Listed keys whose sampled TTL said they were gone (PTTL -2) when read.
+    qint64 goneKeys() const;
     // Keys of the gateway's response cache (gateway:response:…) in the tree.
     qint64 gatewayKeys() const;
 

@@ -98,6 +98,9 @@ KeyBrowser::KeyBrowser(redis::Client* connection, QWidget* parent)
     layout->addWidget(m_status);
     layout->addLayout(bottom);
 
+    m_ingest.setSingleShot(true);
+    m_ingest.setInterval(0);
+    connect(&m_ingest, &QTimer::timeout, this, &KeyBrowser::ingestPending);
     m_filterDelay.setSingleShot(true);
     m_filterDelay.setInterval(300); // re-filtering a large tree on every keystroke would stutter
     connect(m_filter, &QLineEdit::textChanged, &m_filterDelay, qOverload<>(&QTimer::start));
@@ -377,9 +380,73 @@ void KeyBrowser::aggregate(KeyTreeModel* tree, bool on)
     tree->setBudgets(on ? groupBudgetWhenAggregated : 0, on ? listedBudgetWhenAggregated : 0);
 }
 
+QByteArray KeyBrowser::filterPattern(const QString& text)
+{
+    const QByteArray typed = text.toUtf8();
+    // As the proxy reads it: a glob when it has glob characters, otherwise a substring of the key.
+    return model::redisGlobIsLiteral(typed) ? QByteArray('*' + model::escapeGlobLiteral(typed) + '*') : typed;
+}
+
+KeyTreeModel* KeyBrowser::newFilterTree()
+{
+    auto* matches = new KeyTreeModel(this);
+    matches->setRoutes(m_model->routes());
+    matches->setGrouping(m_model->grouping());
+    matches->clear();
+    aggregate(matches, true); // bounded whatever the filter matches
+    return matches;
+}
+
+void KeyBrowser::presentFilterTree()
+{
+    showModel(m_proxy);
+    // Every group open shows the matches at a glance; past a few thousand groups, laying them all out at once
+    // would hold the GUI thread, so the first two levels only.
+    if (m_matches->groupCount() <= maxGroupsOpenedAtOnce)
+        m_view->expandAll();
+    else
+        m_view->expandToDepth(1);
+    updateProgress();
+}
+
+void KeyBrowser::startScanFilter(const QString& text)
+{
+    stopServerFilter();
+    stopListingGroup();
+    m_matchText = text;
+    m_matchGlob.emplace(filterPattern(text));
+    m_matchScanFailed = false;
+    m_matchOnServer = false;
+    // In aggregate mode the tree lists a sample of what was scanned so far: the matches among the rest are only
+    // found by the server filter that follows the scan.
+    m_matchesComplete = !isAggregated() || m_model->totalKeys() == 0;
+    m_proxy->setKeyFilter({});
+    m_matches = newFilterTree();
+    showModel(m_matches);
+    addScanMatches(m_model->listedKeysMatching(*m_matchGlob));
+}
+
+void KeyBrowser::addScanMatches(const QList<QByteArray>& keys)
+{
+    QList<QByteArray> matching;
+    for (const QByteArray& key : keys) {
+        if (m_matchGlob->matches(key))
+            matching.append(key);
+    }
+    if (!matching.isEmpty())
+        fetchMetadata(m_matches, m_matches->addKeys(matching, metadataSamplePerPage));
+    if (m_model->projection())
+        m_matches->setProjection(*m_model->projection(), m_model->totalKeys());
+}
+
 void KeyBrowser::applyFilter()
 {
     const QString text = m_filter->text();
+    if (isScanning() && !text.isEmpty()) {
+        if (text != m_matchText || !m_matches)
+            startScanFilter(text);
+        return;
+    }
     if (isAggregated() && !text.isEmpty()) {
         // Filtering millions of keys on the GUI thread would freeze it, and the tree lists only a sample: the
         // server walks them instead.
@@ -401,20 +468,14 @@ void KeyBrowser::startServerFilter(const QString& text)
     stopListingGroup();
     if (!m_connection)
         return;
-    const QByteArray typed = text.toUtf8();
-    // As the proxy reads it: a glob when it has glob characters, otherwise a substring of the key.
-    const QByteArray pattern =
-        model::redisGlobIsLiteral(typed) ? QByteArray('*' + model::escapeGlobLiteral(typed) + '*') : typed;
+    const QByteArray pattern = filterPattern(text);
     m_matchText = text;
     m_matchGlob.emplace(pattern);
     m_matchScanFailed = false;
+    m_matchOnServer = true;
+    m_matchesComplete = true;
     m_proxy->setKeyFilter({}); // every key of m_matches matches: the server filtered them
-    auto* matches = new KeyTreeModel(this);
-    matches->setRoutes(m_model->routes());
-    matches->setGrouping(m_model->grouping());
-    matches->clear();
-    aggregate(matches, true);
-    m_matches = matches;
+    m_matches = newFilterTree();
     showModel(m_matches); // the proxy lets go of the whole tree
     m_matchScan = std::make_unique<redis::BackgroundScan>(*m_connection, redis::ScanOptions {pattern, 1000, {}});
     connect(m_matchScan.get(), &redis::BackgroundScan::page, this, [this](const QList<QByteArray>& keys) {
@@ -429,14 +490,7 @@ void KeyBrowser::startServerFilter(const QString& text)
     });
     connect(m_matchScan.get(), &redis::BackgroundScan::finished, this, [this] {
         m_matches->setProjection(std::nullopt);
-        showModel(m_proxy);
-        // Every group open shows the matches at a glance; past a few thousand groups, laying them all out at once
-        // would hold the GUI thread, so the first two levels only.
-        if (m_matches->groupCount() <= maxGroupsOpenedAtOnce)
-            m_view->expandAll();
-        else
-            m_view->expandToDepth(1);
-        updateProgress();
+        presentFilterTree();
     });
     connect(m_matchScan.get(), &redis::BackgroundScan::failed, this, [this](const redis::Reply& error) {
         m_matchScanFailed = true;
@@ -458,6 +512,8 @@ void KeyBrowser::stopServerFilter()
         stopListingGroup(); // a group of the filter's tree, which goes
     m_matchScan.reset(); // cancels and waits for its thread
     m_matchText.clear();
+    m_matchOnServer = true;
+    m_matchesComplete = true;
     m_matchGlob.reset();
     const std::unique_ptr<KeyTreeModel> gone(std::exchange(m_matches, nullptr)); // once the view has let go
     showModel(m_model); // the proxy lets go of the filter's tree
@@ -534,7 +590,7 @@ void KeyBrowser::stopListingGroup()
 
 bool KeyBrowser::isScanning() const
 {
-    return m_scan && m_scan->isRunning();
+    return (m_scan && m_scan->isRunning()) || !m_pending.empty() || bool(m_afterIngest);
 }
 
 void KeyBrowser::setGrouping(int grouping)
@@ -567,10 +623,18 @@ void KeyBrowser::rescan()
 {
     if (!m_connection)
         return;
+    if (!m_live) {
+        // Clearing the tree now would leave nothing to look at: the last known tree stays until the server answers.
+        m_rescanWaiting = true;
+        updateProgress();
+        return;
+    }
+    m_rescanWaiting = false;
     cancelScan();
     stopListingGroup();
     stopServerFilter();
-    if (m_model->totalKeys() > 0 && !m_keptView)
+    // What the engineer opened in the whole tree, not what a filter's tree opened (every group of it).
+    if (m_model->totalKeys() > 0 && !m_keptView && m_filter->text().isEmpty())
         m_keptView = captureViewState();
     m_lastKeptExpansion.invalidate();
     m_model->clear();
@@ -591,6 +655,9 @@ void KeyBrowser::rescan()
     // a sorted mapping up to date for every group on every page. Sorting (and the proxy) come back at the end.
     if (m_filter->text().isEmpty())
         showModel(m_model);
+    else
+        startScanFilter(m_filter->text()); // the filter's tree fills page by page, beside the whole tree
+    m_scanEnd = ScanEnd::None;
     m_scan = std::make_unique<redis::BackgroundScan>(*m_connection, redis::ScanOptions {{}, 1000, {}});
     m_scanNodes.clear();
     connect(m_scan.get(), &redis::BackgroundScan::nodeStarted, this,
@@ -609,36 +676,99 @@ void KeyBrowser::rescan()
         updateProgress();
     });
     connect(m_scan.get(), &redis::BackgroundScan::page, this, [this](const QList<QByteArray>& keys) {
-        if (!isAggregated() && m_model->totalKeys() + keys.size() > m_aggregateAbove)
-            aggregate(m_model, true); // DBSIZE not known (yet)
-        fetchMetadata(m_model, m_model->addKeys(keys, metadataSamplePerPage));
-        updateProgress();
-        expandKeptSoFar();
+        m_pending.push_back(keys);
+        if (!m_ingest.isActive())
+            m_ingest.start();
     });
     connect(m_scan.get(), &redis::BackgroundScan::finished, this, [this] {
-        m_scannedAt = QDateTime::currentDateTime();
-        // At once (once the scan has let go): the server's figure beside the tree's must be from after the scan.
-        QTimer::singleShot(0, this, &KeyBrowser::pollServerKeys);
-        m_model->setProjection(std::nullopt); // every count is exact now
-        updateProgress();
-        showModel(m_proxy);
-        if (m_keptView)
-            restoreViewState(*std::exchange(m_keptView, std::nullopt));
-        else
-            expandDefault();
-        if (isAggregated() && !m_filter->text().isEmpty() && !m_matches)
-            applyFilter(); // a filter typed before the tree knew how large it is
-        Q_EMIT scanFinished(m_model->totalKeys());
+        afterIngest([this] {
+            m_scannedAt = QDateTime::currentDateTime();
+            m_scanEnd = ScanEnd::Complete;
+            m_scanEndedAt = m_scannedAt;
+            // At once (once the scan has let go): the server's figure beside the tree's must be from after the scan.
+            QTimer::singleShot(0, this, &KeyBrowser::pollServerKeys);
+            m_model->setProjection(std::nullopt); // every count is exact now
+            if (isFilteredFromScan()) {
+                m_matches->setProjection(std::nullopt);
+                if (m_matchesComplete) {
+                    presentFilterTree();
+                } else {
+                    startServerFilter(m_matchText); // typed mid-scan in aggregate mode: the server finds the rest
+                }
+                m_keptView.reset();
+            } else {
+                updateProgress();
+                showModel(m_proxy);
+                if (m_keptView)
+                    restoreViewState(*std::exchange(m_keptView, std::nullopt));
+                else
+                    expandDefault();
+                if (isAggregated() && !m_filter->text().isEmpty() && !m_matches)
+                    applyFilter(); // a filter typed before the tree knew how large it is
+                fetchOpenedMetadata();
+            }
+            Q_EMIT scanFinished(m_model->totalKeys());
+        });
     });
     connect(m_scan.get(), &redis::BackgroundScan::failed, this, [this](const redis::Reply& error) {
-        updateProgress();
-        showModel(m_proxy);
-        if (m_keptView)
-            restoreViewState(*std::exchange(m_keptView, std::nullopt));
-        m_status->setText(tr("Scan stopped: %1").arg(error.errorMessage()));
+        afterIngest([this, message = error.errorMessage()] {
+            m_scanEnd = ScanEnd::Failed;
+            m_scanEndedAt = QDateTime::currentDateTime();
+            m_scanError = message;
+            showModel(m_proxy);
+            if (m_keptView && !m_matches)
+                restoreViewState(*std::exchange(m_keptView, std::nullopt));
+            updateProgress();
+        });
     });
     m_scan->start();
     updateProgress();
+}
+
+void KeyBrowser::ingestKeys(const QList<QByteArray>& keys)
+{
+    if (!isAggregated() && m_model->totalKeys() + keys.size() > m_aggregateAbove)
+        aggregate(m_model, true); // DBSIZE not known (yet)
+    // With a filter's tree shown, the whole tree's sample is not what the engineer looks at.
+    const QList<QByteArray> sample = m_model->addKeys(keys, keys.size() * metadataSamplePerPage / 1000 + 1);
+    if (isFilteredFromScan())
+        addScanMatches(keys);
+    else
+        fetchMetadata(m_model, sample);
+}
+
+void KeyBrowser::ingestPending()
+{
+    QElapsedTimer slice;
+    slice.start();
+    while (!m_pending.empty() && slice.elapsed() < ingestSliceMs) {
+        const QList<QByteArray>& page = m_pending.front();
+        const qsizetype take = std::min<qsizetype>(ingestSliceKeys, page.size() - m_pendingOffset);
+        ingestKeys(m_pendingOffset == 0 && take == page.size() ? page : page.sliced(m_pendingOffset, take));
+        m_pendingOffset += take;
+        if (m_pendingOffset >= page.size()) {
+            m_pending.pop_front();
+            m_pendingOffset = 0;
+        }
+    }
+    updateProgress();
+    if (!m_matches)
+        expandKeptSoFar();
+    if (!m_pending.empty()) {
+        m_ingest.start(); // the rest after the loop has seen to everything else
+        return;
+    }
+    if (m_afterIngest)
+        std::exchange(m_afterIngest, {})();
+}
+
+void KeyBrowser::afterIngest(std::function<void()> step)
+{
+    if (m_pending.empty() && !m_ingest.isActive()) {
+        step();
+        return;
+    }
+    m_afterIngest = std::move(step);
 }
 
 void KeyBrowser::setAutoRescanInterval(int seconds)
@@ -684,14 +814,67 @@ void KeyBrowser::cancelScan()
     }
     if (isScanning()) {
         m_scan->cancel();
+        m_pending.clear(); // pages not taken yet are dropped with the scan; what the tree holds is what it says
+        m_pendingOffset = 0;
+        m_ingest.stop();
+        m_afterIngest = {};
+        m_scanEnd = ScanEnd::Cancelled;
+        m_scanEndedAt = QDateTime::currentDateTime();
         showModel(m_proxy);
         updateProgress();
-        m_status->setText(m_model->projection()
-                ? tr("%L1 keys seen (scan cancelled; the counts are projected onto the %L2 keys of the keyspace)")
-                      .arg(m_model->totalKeys())
-                      .arg(*m_model->projection())
-                : tr("%L1 keys (scan cancelled)").arg(m_model->totalKeys()));
     }
+}
+
+void KeyBrowser::fetchOpenedMetadata()
+{
+    // A rescan starts every key unmeasured; the rows the engineer has open are measured again at once.
+    QAbstractItemModel* model = m_view->model();
+    if (!model)
+        return;
+    int budget = 4 * metadataPerExpansion;
+    std::function<void(const QModelIndex&)> walk = [&](const QModelIndex& parent) {
+        for (int row = 0; row < model->rowCount(parent) && budget > 0; ++row) {
+            const QModelIndex child = model->index(row, 0, parent);
+            if (!m_view->isExpanded(child))
+                continue;
+            const QList<QByteArray> keys =
+                shownTree()->keysAwaitingMetadata(toSource(child), std::min(budget, metadataPerExpansion));
+            budget -= int(keys.size());
+            fetchMetadata(shownTree(), keys);
+            walk(child);
+        }
+    };
+    walk({});
+}
+
+void KeyBrowser::setConnectionLost(const QString& why)
+{
+    m_lostWhy = why;
+    if (m_live) {
+        m_live = false;
+        QPalette greyed = m_view->palette();
+        greyed.setColor(QPalette::Text, greyed.color(QPalette::Disabled, QPalette::Text));
+        m_view->setPalette(greyed);
+    }
+    updateProgress();
+}
+
+void KeyBrowser::setConnectionLive()
+{
+    if (m_live)
+        return;
+    m_live = true;
+    m_lostWhy.clear();
+    m_view->setPalette(QPalette());
+    m_serverKeysNow = -1; // the server's figure from before the loss may be from another life of it
+    updateProgress();
+    if (m_rescanWaiting)
+        rescan();
+}
+
+QString KeyBrowser::statusText() const
+{
+    return m_status->text();
 }
 
 void KeyBrowser::updateProgress()
@@ -713,6 +896,17 @@ void KeyBrowser::updateProgress()
                                   : tr("%1: scanning").arg(node.description));
     }
     m_status->setToolTip(perNode.join(u'\n'));
+    // Whatever the line says, a tree the server cannot confirm now says so first.
+    const auto show = [this](QString text) {
+        if (!m_live) {
+            text = tr("Last known — %1 · %2; kept, rescanned when it answers").arg(text, m_lostWhy);
+            if (m_rescanWaiting)
+                text += tr(" · a rescan waits for it");
+        }
+        m_status->setText(text);
+        // As tall as the wrapped text: a layout asked only for one line cut the second in half.
+        m_status->setMinimumHeight(m_status->heightForWidth(std::max(100, m_status->width())));
+    };
     QString listing;
     if (isListingGroup()) {
         listing = tr(" · listing %1: %L2 of %L3 keys")
@@ -725,10 +919,51 @@ void KeyBrowser::updateProgress()
         m_progress->setRange(0, 1000);
         m_progress->setValue(int(1000 * walk.walkedShare()));
     };
+    const auto showScanned = [this, keys] {
+        if (m_expectedKeys > 0) {
+            m_progress->setRange(0, 1000);
+            m_progress->setValue(int(std::min<qint64>(1000, keys * 1000 / m_expectedKeys)));
+        } else {
+            m_progress->setRange(0, 0);
+        }
+    };
+    const QString scannedAt = m_scanEndedAt.isValid() ? m_scanEndedAt.toString(u"HH:mm:ss"_s) : QString();
     if (m_matches) {
+        QString text;
+        if (!m_matchOnServer) {
+            if (isScanning()) {
+                showScanned();
+                text = m_expectedKeys > 0 ? tr("Scanning… %L1 of about %L2 keys · %L3 match “%4” so far")
+                                                .arg(keys)
+                                                .arg(m_expectedKeys)
+                                                .arg(m_matches->totalKeys())
+                                                .arg(m_matchText)
+                                          : tr("Scanning… %L1 keys · %L2 match “%3” so far")
+                                                .arg(keys)
+                                                .arg(m_matches->totalKeys())
+                                                .arg(m_matchText);
+            } else if (m_scanEnd == ScanEnd::Complete && m_matchesComplete) {
+                text = tr("%L1 keys match “%2” of the %L3 keys scanned at %4")
+                           .arg(m_matches->totalKeys())
+                           .arg(m_matchText)
+                           .arg(keys)
+                           .arg(scannedAt);
+            } else {
+                text =
+                    tr("%L1 keys match “%2” among the %L3 keys seen before the scan %4 at %5 — not the whole "
+                       "keyspace")
+                        .arg(m_matches->totalKeys())
+                        .arg(m_matchText)
+                        .arg(keys)
+                        .arg(m_scanEnd == ScanEnd::Failed ? tr("stopped (%1)").arg(m_scanError) : tr("was cancelled"))
+                        .arg(scannedAt);
+            }
+            show(text + listing);
+            return;
+        }
         if (isFilteringOnServer())
             showWalked(*m_matchScan);
-        const QString text = isFilteringOnServer()
+        text = isFilteringOnServer()
             ? tr("Filtering on the server (SCAN MATCH)… %1 % of the keyspace walked, %L2 keys match so far")
                   .arg(QLocale().toString(100.0 * m_matchScan->walkedShare(), 'f', 0))
                   .arg(m_matches->totalKeys())
@@ -737,48 +972,61 @@ void KeyBrowser::updateProgress()
                   .arg(m_matchText)
                   .arg(m_model->totalKeys());
         if (!m_matchScanFailed || isFilteringOnServer())
-            m_status->setText(text + listing);
+            show(text + listing);
         return;
     }
     if (isListingGroup() && !isScanning()) {
         showWalked(*m_groupScan);
-        m_status->setText(tr("%L1 keys").arg(keys) + listing);
+        show(tr("%L1 keys").arg(keys) + listing);
         return;
     }
     if (scanning) {
+        showScanned();
         if (m_expectedKeys > 0) {
-            m_progress->setRange(0, 1000);
-            m_progress->setValue(int(std::min<qint64>(1000, keys * 1000 / m_expectedKeys)));
             // While it scans the counts are projections (≈ n ± error); say so once, here.
             const QString how = m_model->projection()
                 ? (isAggregated() ? tr(" · counts projected (≈ ± 95 %); every key counted, %L1 listed per group")
                                         .arg(m_model->listedKeysPerGroup())
                                   : tr(" · counts projected (≈ ± 95 %)"))
                 : QString();
-            m_status->setText(tr("Scanning… %L1 of about %L2 keys%3").arg(keys).arg(m_expectedKeys).arg(where) + how);
+            show(tr("Scanning… %L1 of about %L2 keys%3").arg(keys).arg(m_expectedKeys).arg(where) + how);
         } else {
-            m_progress->setRange(0, 0);
-            m_status->setText(tr("Scanning… %L1 keys%2").arg(keys).arg(where));
+            show(tr("Scanning… %L1 keys%2").arg(keys).arg(where));
         }
+        return;
+    }
+    const auto ageOf = [](const QDateTime& at) {
+        const qint64 ago = at.secsTo(QDateTime::currentDateTime());
+        return ago < 60  ? tr("just now")
+            : ago < 3600 ? tr("%1 min ago").arg(ago / 60)
+                         : tr("%1 h %2 min ago").arg(ago / 3600).arg(ago % 3600 / 60);
+    };
+    if (m_scanEnd == ScanEnd::Cancelled || m_scanEnd == ScanEnd::Failed) {
+        // A partial tree says it is one, with its own time; a complete scan from before is named apart.
+        QString text = m_scanEnd == ScanEnd::Cancelled
+            ? tr("%L1 keys seen before the scan was cancelled at %2").arg(keys).arg(scannedAt)
+            : tr("%L1 keys seen before the scan stopped at %2: %3").arg(keys).arg(scannedAt, m_scanError);
+        if (m_model->projection())
+            text += tr(" (the counts are projected onto the %L1 keys of the keyspace)").arg(*m_model->projection());
+        if (m_scannedAt.isValid())
+            text += tr(" · the last complete scan was at %1").arg(m_scannedAt.toString(u"HH:mm:ss"_s));
+        show(text);
     } else if (m_scan && m_scannedAt.isValid()) {
         // How fresh the tree is: a tree scanned an hour ago on a busy cache is mostly gone.
-        const qint64 ago = m_scannedAt.secsTo(QDateTime::currentDateTime());
-        const QString age = ago < 60 ? tr("just now")
-            : ago < 3600             ? tr("%1 min ago").arg(ago / 60)
-                                     : tr("%1 h %2 min ago").arg(ago / 3600).arg(ago % 3600 / 60);
-        QString text = tr("%L1 keys, scanned %2 (%3)").arg(keys).arg(m_scannedAt.toString(u"HH:mm:ss"_s), age);
+        QString text =
+            tr("%L1 keys, scanned %2 (%3)").arg(keys).arg(m_scannedAt.toString(u"HH:mm:ss"_s), ageOf(m_scannedAt));
         if (isAggregated())
             text += tr(" · %L1 listed per group: open one to list its keys, filters run on the server")
                         .arg(m_model->listedKeysPerGroup());
-        if (m_serverKeysNow >= 0)
+        if (m_serverKeysNow >= 0 && m_live)
             text += tr(" · the server holds %L1 now").arg(m_serverKeysNow);
-        m_status->setText(text);
-        if (perNode.isEmpty() && m_serverKeysPerNode.size() > 1)
+        show(text);
+        if (perNode.isEmpty() && m_serverKeysPerNode.size() > 1 && m_live)
             m_status->setToolTip(m_serverKeysPerNode.join(u'\n'));
     } else if (m_scan) {
-        m_status->setText(tr("%L1 keys").arg(keys));
+        show(tr("%L1 keys").arg(keys));
     } else {
-        m_status->setText(tr("Not scanned yet"));
+        show(tr("Not scanned yet"));
     }
 }
 

@@ -11,6 +11,8 @@
 #include "ops/keyselection.h"
 #include "redis/latestrequest.h"
 
+#include <deque>
+#include <functional>
 #include <memory>
 #include <optional>
 
@@ -91,6 +93,26 @@ public:
     void setSafety(bool readOnly, const QList<QByteArray>& protectedPatterns);
     // Why the write items are off for this node, or nothing when they are on.
     std::optional<QString> whyNotWritable(const ops::KeySelection& selection) const;
+    // While the server cannot be reached the tree is the last known one: greyed, said so under it, kept by F5 (the
+    // rescan waits for the server). `why` is the connection's own account ("lost since 03:34:52: …").
+    void setConnectionLost(const QString& why);
+    // The server answers again: a rescan asked for while it did not runs now.
+    void setConnectionLive();
+    bool isLive() const
+    {
+        return m_live;
+    }
+    bool isRescanWaiting() const
+    {
+        return m_rescanWaiting;
+    }
+    // The line under the tree, as the engineer reads it.
+    QString statusText() const;
+    // The filter's tree was fed from the scan's own pages (a filter typed while a scan runs), not by SCAN MATCH.
+    bool isFilteredFromScan() const
+    {
+        return m_matches && !m_matchOnServer;
+    }
 
 public Q_SLOTS:
     void rescan();
@@ -156,11 +178,36 @@ private:
     void expandDefault();
     QModelIndex findPath(const QStringList& path) const;
     void updateProgress();
+    // Pages from the scan's thread are taken in slices of at most a few milliseconds of model work each, so that
+    // the GUI thread (its timers, its sockets, the engineer's typing) is never held long by a page; what follows the
+    // scan's end waits until the last slice is in.
+    static constexpr int ingestSliceMs = 8;
+    static constexpr int ingestSliceKeys = 250;
+    void ingestPending();
+    void ingestKeys(const QList<QByteArray>& keys);
+    void afterIngest(std::function<void()> step);
+    std::deque<QList<QByteArray>> m_pending;
+    qsizetype m_pendingOffset = 0; // keys of m_pending.front() already taken
+    QTimer m_ingest;
+    std::function<void()> m_afterIngest;
     void pollServerKeys();
     void fetchMetadata(KeyTreeModel* tree, const QList<QByteArray>& keys);
     void applyFilter();
     // Aggregate mode: the keys matching `text` (a glob, or a substring) listed by SCAN MATCH into m_matches.
     void startServerFilter(const QString& text);
+    // A filter set while a scan runs: the keys the tree holds that match, then each page's matches, go into
+    // m_matches — work in proportion to the page, never to the whole tree (a filtering proxy over a tree that
+    // grows re-checks every group's keys on every page).
+    void startScanFilter(const QString& text);
+    void addScanMatches(const QList<QByteArray>& keys);
+    // A new, empty tree for a filter's matches, grouped as the whole tree.
+    KeyTreeModel* newFilterTree();
+    // A filter's tree is complete: sorted, opened.
+    void presentFilterTree();
+    // The pattern a filter's text stands for: a glob as typed, a text as *text* (escaped).
+    static QByteArray filterPattern(const QString& text);
+    // The TTL and memory of the keys in the nodes the view shows open (after a rescan put them back).
+    void fetchOpenedMetadata();
     void stopServerFilter();
     // Aggregate mode: an opened group's keys, by SCAN MATCH of its selection, up to listedPerOpenedGroup.
     void listGroup(const QModelIndex& sourceGroup);
@@ -180,6 +227,8 @@ private:
     std::optional<model::RedisGlob>
         m_matchGlob; // its SCAN MATCH pattern: a group opened in m_matches lists only matches
     bool m_matchScanFailed = false;
+    bool m_matchOnServer = true; // m_matches from SCAN MATCH; false: from the scan's pages
+    bool m_matchesComplete = true; // a scan filter started from a tree that listed every key seen so far
     std::unique_ptr<redis::BackgroundScan> m_groupScan;
     QPersistentModelIndex m_listedGroup; // the group m_groupScan lists
     QString m_listedGroupName;
@@ -197,6 +246,20 @@ private:
     QTimer m_sizePoll;
     QTimer m_autoRescan;
     QDateTime m_scannedAt;
+    // How the last scan ended, for a status line that never mixes a cancelled count with another scan's time.
+    enum class ScanEnd
+    {
+        None,
+        Complete,
+        Cancelled,
+        Failed,
+    };
+    ScanEnd m_scanEnd = ScanEnd::None;
+    QDateTime m_scanEndedAt;
+    QString m_scanError;
+    bool m_live = true;
+    bool m_rescanWaiting = false;
+    QString m_lostWhy;
     qint64 m_serverKeysNow = -1;
     QStringList m_serverKeysPerNode;
     bool m_sizePollInFlight = false;

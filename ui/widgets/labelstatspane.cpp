@@ -9,6 +9,7 @@
 #include "model/displaybytes.h"
 #include "ops/ownfootprint.h"
 #include "redis/client.h"
+#include "redis/connectionhealth.h"
 
 #include <QChart>
 #include <QChartView>
@@ -124,8 +125,39 @@ void LabelStatsPane::measureFootprint()
                 .arg(locale.formattedDataSize(footprint.bytes), at,
                     footprint.error.isEmpty() ? QString() : tr("; incomplete: %1").arg(footprint.error)));
         m_footprint->setToolTip(footprint.summary() + u"\n\n"_s + m_footprintExplained);
+        m_footprintAt = QDateTime::currentDateTime();
         Q_EMIT footprintMeasured();
     });
+}
+
+void LabelStatsPane::setConnectionLost(const QString& why)
+{
+    m_lostWhy = why;
+    showStaleness();
+}
+
+void LabelStatsPane::setConnectionLive()
+{
+    m_lostWhy.clear();
+    showStaleness();
+}
+
+void LabelStatsPane::showStaleness()
+{
+    const bool stale = !m_lostWhy.isEmpty();
+    QPalette palette;
+    if (stale)
+        palette.setColor(QPalette::Text, palette.color(QPalette::Disabled, QPalette::Text));
+    m_table->setPalette(palette);
+    m_footprint->setEnabled(!stale);
+    if (!stale) {
+        if (!m_noteText.isEmpty())
+            m_note->setText(m_noteText);
+        return;
+    }
+    m_note->setText(tr("Last known, read %1 · %2")
+                        .arg(m_readAt.isValid() ? m_readAt.toString(u"HH:mm:ss"_s) : tr("never"), m_lostWhy));
+    m_note->setToolTip(m_noteText);
 }
 
 void LabelStatsPane::setAlerts(const QList<cache::HitRateAlert>& alerts)
@@ -241,10 +273,12 @@ void LabelStatsPane::refresh()
             applyAlerts();
             selectTrendRow();
             drawTrend();
-            m_note->setText(
-                window->byLabel.isEmpty() ? tr(
-                    "No CacheScope-instrumented traffic in this window (cachesim or services using core record it).")
-                                          : window->describe());
+            m_readAt = QDateTime::currentDateTime();
+            m_noteText = window->byLabel.isEmpty()
+                ? tr("No CacheScope-instrumented traffic in this window (cachesim or services using core record it).")
+                : window->describe();
+            m_note->setText(m_noteText);
+            showStaleness();
             Q_EMIT refreshed();
         });
 }

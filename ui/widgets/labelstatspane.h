@@ -3,6 +3,7 @@
 #include "cache/hitratealerts.h"
 #include "cache/statsrecorder.h"
 
+#include <QDateTime>
 #include <QPointF>
 #include <QPointer>
 #include <QTimer>
@@ -55,6 +56,9 @@ public Q_SLOTS:
     cache::StatsDimension dimension() const;
     // Measures what CacheScope's own keys cost in the server (SCAN + MEMORY USAGE: no lookups); also every 10 min.
     void measureFootprint();
+    // The server cannot be reached: the table and the footprint are the last read, greyed and said so.
+    void setConnectionLost(const QString& why);
+    void setConnectionLive();
 
 Q_SIGNALS:
     void refreshed();
@@ -62,6 +66,11 @@ Q_SIGNALS:
 
 private:
     void drawTrend();
+    void showStaleness();
+    QDateTime m_readAt; // when the table was last read
+    QDateTime m_footprintAt;
+    QString m_lostWhy;
+    QString m_noteText; // the note as last read, before any staleness prefix
 
     QPointer<redis::Client> m_connection;
     LabelStatsModel* m_model;

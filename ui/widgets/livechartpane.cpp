@@ -2,6 +2,8 @@
 
 #include "charts/segmentedseries.h"
 
+#include "redis/connectionhealth.h"
+
 #include <QChart>
 #include <QChartView>
 #include <QComboBox>
@@ -132,6 +134,9 @@ LiveChartPane::LiveChartPane(QWidget* parent)
         [this] { setView(View(m_viewChoice->currentData().toInt())); });
     connect(m_pause, &QPushButton::toggled, this, &LiveChartPane::setPaused);
     m_now->setText(tr("Waiting for the first two INFO samples…"));
+    m_staleCheck = new QTimer(this);
+    connect(m_staleCheck, &QTimer::timeout, this, &LiveChartPane::checkStaleness);
+    m_staleCheck->start(500);
     const QDateTime now = QDateTime::currentDateTime();
     m_timeAxis->setRange(now.addSecs(-windowSeconds()), now);
     m_rateAxis->setRange(0, 10);
@@ -251,6 +256,7 @@ std::optional<ops::NodeFigures> LiveChartPane::figures(const ops::InfoSample& sa
 void LiveChartPane::addSample(const ops::InfoSample& sample)
 {
     m_samples.append(sample);
+    m_stale = !m_lostWhy.isEmpty();
     m_ownExcluded += {sample.delta.ownHits, sample.delta.ownMisses};
     if (m_samples.size() > 24 * 3600)
         m_samples.removeFirst();
@@ -274,7 +280,13 @@ void LiveChartPane::showHeadline(const ops::InfoSample& sample)
     const ops::NodeFigures& now = *shown;
     const auto rate = now.delta.hitRate();
     const QLocale locale;
-    m_now->setText(
+    QString stalePrefix;
+    if (m_stale) {
+        stalePrefix = tr("<b style='color:#8a4b00'>%1</b>%2 — ")
+                          .arg(redis::ConnectionHealth::staleLabel(sample.at).toHtmlEscaped(),
+                              m_lostWhy.isEmpty() ? tr(" (no sample since)") : QString());
+    }
+    const QString figuresText =
         tr("<b>%1</b> hit rate · %2 hits/s · %3 misses/s · %4 ops/s · %5 keys · %6 · %7 expired · %8 evicted")
             .arg(rate ? locale.toString(*rate * 100.0, 'f', 1) + u" %"_s : tr("no traffic"))
             .arg(locale.toString(now.delta.hitsPerSecond(), 'f', 0)) // one number format: "14,465", as the keys
@@ -283,7 +295,10 @@ void LiveChartPane::showHeadline(const ops::InfoSample& sample)
             .arg(locale.toString(now.keys))
             .arg(locale.formattedDataSize(now.usedMemory))
             .arg(locale.toString(now.delta.expired))
-            .arg(locale.toString(now.delta.evicted)));
+            .arg(locale.toString(now.delta.evicted));
+    m_now->setText(
+        m_stale ? stalePrefix + u"<span style='color:#808080'>"_s + figuresText + u"</span>"_s : figuresText);
+    m_now->setMinimumHeight(m_now->heightForWidth(std::max(100, m_now->width()))); // every wrapped line shown
     const QString excluded =
         tr("Hits and misses are the server's minus CacheScope's own reads (key browsing, TTL sampling, stats "
            "reads), counted per node: %1 hits and %2 misses taken out since the chart started (all nodes), %3 and "
@@ -378,6 +393,10 @@ void LiveChartPane::redraw()
     m_timeAxis->setRange(start, end);
     // Past an hour the axis spans midnight and days: it says which.
     m_timeAxis->setFormat(windowSeconds() > 3600 ? u"dd MMM HH:mm"_s : u"HH:mm:ss"_s);
+    // As many time labels as fit whole: "03:2…" tells nobody when.
+    const int labelWidth =
+        fontMetrics().horizontalAdvance(windowSeconds() > 3600 ? u"00 MMM 00:00"_s : u"00:00:00"_s) + 28;
+    m_timeAxis->setTickCount(std::clamp(int(m_chart->plotArea().width()) / labelWidth + 1, 2, 7));
     // Round ticks (0, 100, 200…), not 0, 80.2, 160.4…
     m_rateAxis->setRange(0, std::max(highest * 1.1, 1.0));
     m_rateAxis->applyNiceNumbers();
@@ -442,9 +461,44 @@ QString LiveChartPane::drawMarkers(const QDateTime& start, const QDateTime& end)
             notes.size() > shownNotes ? tr("  ·  and %n earlier", nullptr, int(notes.size() - shownNotes)) : QString());
 }
 
+void LiveChartPane::resizeEvent(QResizeEvent* event)
+{
+    QWidget::resizeEvent(event);
+    redraw(); // the number of time labels follows the width
+}
+
+void LiveChartPane::setConnectionLost(const QString& why)
+{
+    m_lostWhy = why;
+    checkStaleness();
+}
+
+void LiveChartPane::setConnectionLive()
+{
+    m_lostWhy.clear();
+    checkStaleness();
+}
+
+void LiveChartPane::checkStaleness()
+{
+    if (m_samples.isEmpty())
+        return;
+    const QDateTime now = QDateTime::currentDateTime();
+    const bool stale = !m_lostWhy.isEmpty() || m_samples.last().at.msecsTo(now) > staleAfter.count();
+    if (!stale && !m_stale)
+        return;
+    m_stale = stale;
+    if (m_paused)
+        return; // paused: frozen on purpose, and says so
+    showHeadline(m_samples.last()); // the age in it moves on
+    redraw(); // and the time axis with it
+}
+
 std::pair<QDateTime, QDateTime> LiveChartPane::shownWindow() const
 {
-    const QDateTime end = m_samples.isEmpty() ? QDateTime::currentDateTime() : m_samples.last().at;
+    // Stale: the axis runs on to now, so the time without samples is a gap at the right, not a frozen axis.
+    const QDateTime end =
+        m_samples.isEmpty() || (m_stale && !m_paused) ? QDateTime::currentDateTime() : m_samples.last().at;
     return {end.addSecs(-windowSeconds()), end};
 }
 

@@ -6,7 +6,10 @@
 
 #include <QDateTime>
 #include <QList>
+#include <QTimer>
 #include <QWidget>
+
+#include <chrono>
 
 #include <memory>
 
@@ -81,6 +84,13 @@ public:
         return m_paused;
     }
     QString headline() const;
+    // The headline's figures are not live: no sample for staleAfter, or the connection is lost. They are then greyed
+    // and say "last known 14:02:11, 35 s ago", and the time axis runs on to now, so the loss shows as a gap.
+    static constexpr std::chrono::milliseconds staleAfter {2500};
+    bool isHeadlineStale() const
+    {
+        return m_stale;
+    }
     qint64 windowSeconds() const;
     // The runs of one drawn line of the current view: 0 hits/s (ops/s, expired/s), 1 misses/s (memory, evicted/s),
     // 2 the hit rate; 3, 4, 5 the recorded hits/s, misses/s and hit rate (for tests).
@@ -97,11 +107,18 @@ public Q_SLOTS:
     // dashed where no sample covers the time.
     void setRecordedHistory(const cachescope::cache::StatsWindow& window);
     void setMarkers(const QList<cachescope::ui::ChartMarker>& markers);
+    // The connection's own account of a loss ("lost since 03:34:52: connection refused …"), shown with the stale
+    // headline; setConnectionLive() when it is back.
+    void setConnectionLost(const QString& why);
+    void setConnectionLive();
 
 Q_SIGNALS:
     void pausedChanged(bool paused);
     // The shown window changed (or the pane opened): the recorded stats of the last `seconds` are welcome.
     void historyWanted(qint64 seconds);
+
+protected:
+    void resizeEvent(QResizeEvent* event) override;
 
 private:
     void redraw();
@@ -113,6 +130,7 @@ private:
     std::pair<QDateTime, QDateTime> shownWindow() const;
     QList<ChartMarker> markersBetween(const QDateTime& start, const QDateTime& end) const;
     void showHeadline(const ops::InfoSample& sample);
+    void checkStaleness();
     // The shown node's figures (or the whole keyspace's); nothing when that node was not sampled.
     std::optional<ops::NodeFigures> figures(const ops::InfoSample& sample) const;
 
@@ -147,6 +165,9 @@ private:
     QLabel* m_pausedBadge;
     QLabel* m_chartNote = nullptr; // what the dashed and dotted lines are
     QDateTime m_pausedAt;
+    QTimer* m_staleCheck;
+    bool m_stale = false;
+    QString m_lostWhy;
     int m_samplesWhilePaused = 0;
 };
 

@@ -51,7 +51,30 @@ RouteEditorPane::RouteEditorPane(redis::Client* connection, QString actor, bool 
     , m_noHistory(new QLabel(this))
     , m_incomingBanner(new QFrame(this))
     , m_incomingText(new QLabel(m_incomingBanner))
+    , m_memory(connection->options().displayName())
+    , m_lostBanner(new QFrame(this))
+    , m_lostText(new QLabel(m_lostBanner))
+    , m_restore(new QPushButton(m_lostBanner))
 {
+    // Lost state named as such, with the way back.
+    m_lostBanner->setObjectName(u"lostConfig"_s);
+    m_lostBanner->setStyleSheet(u"QFrame#lostConfig { background: #ffebee; border: 1px solid #e57373; }"_s);
+    m_lostText->setWordWrap(true);
+    m_lostText->setTextFormat(Qt::PlainText);
+    auto* acceptButton = new QPushButton(tr("Keep what the server holds"), m_lostBanner);
+    acceptButton->setToolTip(tr("Forget the lost version; the defaults (or what is stored now) stay"));
+    m_restore->setEnabled(!m_readOnly);
+    acceptButton->setEnabled(!m_readOnly);
+    auto* lostButtons = new QHBoxLayout;
+    lostButtons->addWidget(m_restore);
+    lostButtons->addWidget(acceptButton);
+    lostButtons->addStretch(1);
+    auto* lostLayout = new QVBoxLayout(m_lostBanner);
+    lostLayout->addWidget(m_lostText);
+    lostLayout->addLayout(lostButtons);
+    m_lostBanner->hide();
+    connect(m_restore, &QPushButton::clicked, this, &RouteEditorPane::restoreLost);
+    connect(acceptButton, &QPushButton::clicked, this, &RouteEditorPane::acceptLoss);
     m_table->setModel(m_model);
     m_table->horizontalHeader()->setSectionResizeMode(RouteRulesModel::PathColumn, QHeaderView::Stretch);
     m_table->horizontalHeader()->setSectionResizeMode(RouteRulesModel::VaryColumn, QHeaderView::Stretch);
@@ -132,6 +155,7 @@ RouteEditorPane::RouteEditorPane(redis::Client* connection, QString actor, bool 
     auto* layout = new QVBoxLayout(this);
     layout->addWidget(m_version);
     layout->addLayout(buttons);
+    layout->addWidget(m_lostBanner);
     layout->addWidget(m_incomingBanner);
     layout->addWidget(m_table, 3);
     layout->addWidget(m_namespaces);
@@ -210,9 +234,65 @@ void RouteEditorPane::reload()
             return;
         }
         m_message->clear();
+        checkLoss(*snapshot);
         showSnapshot(*snapshot);
         Q_EMIT loaded();
     });
+}
+
+bool RouteEditorPane::checkLoss(const ops::RouteConfigSnapshot& snapshot)
+{
+    std::optional<ops::RouteConfigSnapshot> seen = m_memory.lastSeen();
+    if (m_live.version > 0 && (!seen || seen->version < m_live.version))
+        seen = m_live; // this window saw it, whatever the file could keep
+    m_loss = ops::routeConfigLoss(snapshot, seen);
+    m_lostBanner->setVisible(m_loss.has_value());
+    if (!m_loss) {
+        m_memory.remember(snapshot);
+        return false;
+    }
+    m_lostText->setText(m_loss->describe());
+    m_restore->setText(tr("Restore version %1").arg(m_loss->lastSeen.version));
+    m_restore->setToolTip(tr("Saves the lost rules back, as version %1, audited as a restore of version %2")
+                              .arg(std::max(m_loss->versionNow + 1, m_loss->lastSeen.version + 1))
+                              .arg(m_loss->lastSeen.version));
+    return true;
+}
+
+QString RouteEditorPane::statusText() const
+{
+    return m_loss ? m_loss->describe() : m_version->text();
+}
+
+void RouteEditorPane::restoreLost()
+{
+    if (!m_loss || m_readOnly || !m_connection)
+        return;
+    const ops::RouteConfigLoss loss = *m_loss;
+    m_store.restore(loss.lastSeen, loss.versionNow, m_actor, this, [this, loss](const ops::RouteConfigSaveResult& r) {
+        if (!r.saved) {
+            m_message->setText(tr("Restore failed: %1").arg(r.error).toHtmlEscaped());
+            return;
+        }
+        m_message->setText(tr("Version %1 restored as version %2 (audited as a restore).")
+                               .arg(loss.lastSeen.version)
+                               .arg(r.version)
+                               .toHtmlEscaped());
+        m_loss.reset();
+        m_lostBanner->hide();
+        reload();
+        Q_EMIT saved(r.version);
+    });
+}
+
+void RouteEditorPane::acceptLoss()
+{
+    if (!m_loss)
+        return;
+    m_memory.forget();
+    m_loss.reset();
+    m_lostBanner->hide();
+    m_memory.remember(m_live);
 }
 
 void RouteEditorPane::showSnapshot(const ops::RouteConfigSnapshot& snapshot)
@@ -276,6 +356,15 @@ void RouteEditorPane::checkForNewerSave()
 
 void RouteEditorPane::onStored(const ops::RouteConfigSnapshot& snapshot)
 {
+    if (snapshot.version < m_live.version || (m_loss && snapshot.version == m_loss->versionNow)) {
+        // Versions only grow: a lower one is lost state, not a save.
+        if (checkLoss(snapshot) && snapshot.version != m_live.version) {
+            if (!hasUnsavedEdits())
+                showSnapshot(snapshot); // what the gateways use now
+            m_message->clear();
+        }
+        return;
+    }
     if (snapshot.version == m_live.version || (m_incoming && m_incoming->version == snapshot.version))
         return;
     const QString who = tr("%1 saved version %2 at %3")
@@ -353,6 +442,9 @@ void RouteEditorPane::save()
             m_lastTtlChange.insert(it.key(), {it.value(), now});
         m_live.config = edited;
         m_live.version = result.version;
+        m_live.updatedBy = m_actor;
+        m_live.updatedAt = now;
+        m_memory.remember(m_live);
         m_message->setText(tr("Saved as version %1; every gateway using this store reloads within a second. Keys "
                               "already cached keep their TTL: \"Apply TTL to existing keys\" changes them.")
                                .arg(result.version));

@@ -1,6 +1,7 @@
 #pragma once
 
 #include "ops/keyselection.h"
+#include "ops/routeconfigloss.h"
 #include "ops/routeconfigstore.h"
 
 #include <QDateTime>
@@ -66,12 +67,24 @@ public:
     bool confirmDiscard();
     // Reads the stored version now (otherwise every few seconds while the pane is shown or has edits).
     void checkForNewerSave();
+    // The server lost the configuration this machine saw (a restart without persistence): said in a banner with a
+    // restore, never as somebody's save. Nothing when it holds what was seen or newer.
+    const std::optional<ops::RouteConfigLoss>& loss() const
+    {
+        return m_loss;
+    }
+    // What the tab says of the stored configuration, as an engineer reads it.
+    QString statusText() const;
 
 public Q_SLOTS:
     void reload();
     void save();
     void mergeIncoming();
     void keepMine();
+    // Saves the lost configuration back (audited as a restore of that version).
+    void restoreLost();
+    // Takes what the server holds now as the configuration: the lost one is forgotten.
+    void acceptLoss();
 
 Q_SIGNALS:
     void loaded();
@@ -85,6 +98,8 @@ private:
     void updateDiff();
     void showSnapshot(const ops::RouteConfigSnapshot& snapshot);
     void onStored(const ops::RouteConfigSnapshot& snapshot);
+    // Every snapshot read from the server goes through here: a loss is named, anything else remembered.
+    bool checkLoss(const ops::RouteConfigSnapshot& snapshot);
     void showNamespaces();
     void loadHistory();
     void showHistory();
@@ -125,6 +140,11 @@ private:
     QLabel* m_incomingText;
     std::optional<ops::RouteConfigSnapshot> m_incoming;
     QTimer m_watch;
+    ops::RouteConfigMemory m_memory;
+    std::optional<ops::RouteConfigLoss> m_loss;
+    QFrame* m_lostBanner;
+    QLabel* m_lostText;
+    QPushButton* m_restore;
     bool m_checking = false;
 };
 
