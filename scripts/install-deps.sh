@@ -5,7 +5,7 @@ set -euo pipefail
 packages=(
     cmake ninja-build g++ pkg-config
     qt6-base-dev qt6-charts-dev libqt6opengl6-dev libgl-dev libqt6svg6 qtkeychain-qt6-dev
-    libhiredis-dev
+    libhiredis-dev zlib1g-dev
     redis-server redis-tools openssl
     clang libclang-rt-14-dev
     prometheus

@@ -1,4 +1,5 @@
 #include "cache/cacheenvelope.h"
+#include "hostiledata.h"
 #include "model/gatewaykey.h"
 #include "model/reservedkeys.h"
 #include "redis/connection.h"
@@ -286,6 +287,28 @@ private Q_SLOTS:
         QCOMPARE(decoded[u"logicalExpiryMs"_s].toInteger(), envelope.expiresAtMs);
         QVERIFY(view[u"body"_s].toString().startsWith(u"{\n  \"zone\": \"B\""_s));
         testing::runCommand(connection, {"DEL", "events:enveloped"});
+    }
+
+    // 60 KB stored that inflates to 60 MiB of zeros: `get` prints at most 64 KiB (here the first 16 KiB of the inflated
+    // body, escaped four characters a byte) and says so, text and JSON (it printed 251 MB at 1.3 GB of memory before).
+    void getShowsADecompressionBombInPart()
+    {
+        const QByteArray bomb = testing::compressedBombEntry(60 * 1024 * 1024);
+        redis::Connection connection(m_server.connectionOptions());
+        QVERIFY(testing::openAndWait(connection));
+        QVERIFY(testing::runCommand(connection, {"SET", "events:bomb", bomb, "EX", "600"}).isStatus("OK"));
+        const Run text = cachectl(at() + QStringList {u"get"_s, u"events:bomb"_s});
+        QCOMPARE(text.exitCode, 0);
+        QVERIFY2(text.out.size() < 64 * 1024 + 2048, qPrintable(QString::number(text.out.size())));
+        const QByteArray note = QByteArray("… first ") + QLocale().formattedDataSize(16 * 1024).toUtf8() + " of "
+            + QLocale().toString(60 * 1024 * 1024).toUtf8() + " bytes";
+        QVERIFY2(text.out.trimmed().endsWith(note), text.out.right(200).constData());
+        const Run json = cachectl(at() + QStringList {u"get"_s, u"events:bomb"_s, u"--json"_s});
+        QCOMPARE(json.exitCode, 0);
+        QVERIFY2(json.out.size() < 3 * 64 * 1024, qPrintable(QString::number(json.out.size())));
+        const QJsonObject view = QJsonDocument::fromJson(json.out).object()[u"view"_s].toObject();
+        QCOMPARE(view[u"bodyComplete"_s].toBool(true), false);
+        testing::runCommand(connection, {"DEL", "events:bomb"});
     }
 
     void statsShowNoTrafficThenRates()
@@ -696,6 +719,77 @@ private Q_SLOTS:
         run = cachectl(at() + QStringList {u"routes"_s, u"set"_s, u"/api/new"_s});
         QCOMPARE(run.exitCode, 2);
         QVERIFY(run.err.contains("needs --ttl"));
+    }
+
+    // A restart without persistence took the route configuration: `routes get` says it was lost (stderr, exit 3)
+    // instead of showing the defaults as if nothing had been saved, and `routes restore` puts the version this
+    // machine saw back, numbered past it and audited as a restore.
+    void routesLostByTheServerAreNamedAndRestored()
+    {
+        m_server.cli({u"DEL"_s, u"cachescope:config:routes{cachescope}"_s});
+        Run run = cachectl(at()
+            + QStringList {u"--actor"_s, u"ana@ops"_s, u"routes"_s, u"set"_s, u"/api/lost"_s, u"--ttl"_s, u"77"_s});
+        QCOMPARE(run.exitCode, 0);
+        QVERIFY2(run.out.startsWith("Saved version 1:"), run.out.constData());
+        run = cachectl(at() + QStringList {u"routes"_s, u"get"_s});
+        QCOMPARE(run.exitCode, 0);
+        QCOMPARE(run.err, QByteArray());
+
+        m_server.cli({u"DEL"_s, u"cachescope:config:routes{cachescope}"_s}); // what a restart without data does
+        run = cachectl(at() + QStringList {u"routes"_s, u"get"_s});
+        QCOMPARE(run.exitCode, 3);
+        QVERIFY2(run.out.startsWith("Route configuration version 0 (nothing stored: the defaults apply)"),
+            run.out.constData());
+        QVERIFY2(run.err.startsWith("cachectl routes: The route configuration was lost from the server: it holds no "
+                                    "configuration now (the defaults apply) where version 1 was, saved by ana@ops at "),
+            run.err.constData());
+        QVERIFY2(run.err.trimmed().endsWith("`cachectl routes restore` puts version 1 back."), run.err.constData());
+
+        run = cachectl(at() + QStringList {u"--actor"_s, u"oncall@ops"_s, u"routes"_s, u"restore"_s});
+        QCOMPARE(run.exitCode, 0);
+        QCOMPARE(run.out, QByteArray("Restored version 1 as version 2 (audited as a restore).\n"));
+        const ops::AuditRecord restore = testing::auditRecords(m_server.connectionOptions(), 1).value(0);
+        QCOMPARE(restore.actor, u"oncall@ops"_s);
+        QCOMPARE(restore.action, u"routes.save"_s);
+        QVERIFY2(
+            restore.detail.startsWith(u"restore of version 1 (saved by ana@ops at "_s), qPrintable(restore.detail));
+        run = cachectl(at() + QStringList {u"routes"_s, u"get"_s});
+        QCOMPARE(run.exitCode, 0);
+        QVERIFY2(run.out.contains("/api/lost"), run.out.constData());
+        run = cachectl(at() + QStringList {u"routes"_s, u"restore"_s});
+        QCOMPARE(run.exitCode, 0);
+        QVERIFY2(run.out.startsWith("Nothing to restore: the server holds version 2"), run.out.constData());
+        m_server.cli({u"DEL"_s, u"cachescope:config:routes{cachescope}"_s});
+    }
+
+    // Text other writers stored (an audit record's fields, a route save's updatedBy) never reaches the terminal raw:
+    // OSC 52 would write the operator's clipboard, ESC[2J clear the screen, bidi controls reorder the line.
+    void storedTextNeverReachesTheTerminalRaw()
+    {
+        const QString osc52 = u"A\x1b]52;c;cHduZWQ=\x07"_s;
+        const QString clear = u"\x1b[2J\u202e"_s;
+        m_server.cli({u"XADD"_s, u"cachescope:audit{cachescope}"_s, u"*"_s, u"at"_s, u"2026-12-06T03:00:00Z"_s,
+            u"actor"_s, osc52, u"action"_s, u"invalidate\x1b[31m"_s, u"target"_s, clear, u"count"_s, u"3"_s,
+            u"detail"_s, QString(QChar(0x9b)) + u"2J"_s, u"outcome"_s, u"completed"_s});
+        Run run = cachectl(at() + QStringList {u"audit"_s, u"--count"_s, u"1"_s});
+        QCOMPARE(run.exitCode, 0);
+        QCOMPARE(run.out.count('\x1b'), 0);
+        QCOMPARE(run.out.count('\x07'), 0);
+        QVERIFY(!run.out.contains("\xc2\x9b")); // C1 CSI, as UTF-8
+        QVERIFY(!run.out.contains("\xe2\x80\xae")); // RIGHT-TO-LEFT OVERRIDE, as UTF-8
+        QVERIFY2(run.out.contains("A\\x1b]52;c;cHduZWQ=\\x07"), run.out.constData());
+        QVERIFY2(run.out.contains("\\x1b[2J\\u{202e}"), run.out.constData());
+        QVERIFY2(run.out.contains("\\x9b2J"), run.out.constData());
+
+        m_server.cli({u"DEL"_s, u"cachescope:config:routes{cachescope}"_s});
+        run = cachectl(
+            at() + QStringList {u"--actor"_s, osc52, u"routes"_s, u"set"_s, u"/api/esc"_s, u"--ttl"_s, u"5"_s});
+        QCOMPARE(run.exitCode, 0);
+        run = cachectl(at() + QStringList {u"routes"_s, u"get"_s});
+        QCOMPARE(run.exitCode, 0);
+        QCOMPARE(run.out.count('\x1b'), 0);
+        QVERIFY2(run.out.contains("saved by A\\x1b]52;c;cHduZWQ=\\x07 at "), run.out.constData());
+        m_server.cli({u"DEL"_s, u"cachescope:config:routes{cachescope}"_s});
     }
 
     // By pattern or by tag (whose own command once ignored --read-only): refused whole, nothing written, not even

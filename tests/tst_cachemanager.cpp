@@ -3,6 +3,7 @@
 #include "cache/hitratealerts.h"
 #include "cache/statsreader.h"
 #include "cache/statsrecorder.h"
+#include "hostiledata.h"
 #include "model/reservedkeys.h"
 #include "redis/connection.h"
 #include "redis/ownlookups.h"
@@ -12,6 +13,7 @@
 #include <QElapsedTimer>
 #include <QTest>
 #include <QTimer>
+#include <QtEndian>
 
 using namespace cachescope;
 using namespace cachescope::cache;
@@ -279,6 +281,61 @@ private Q_SLOTS:
         const CacheResult failed = getOrSetAndWait(manager, "venues:10", db.loader(this));
         QCOMPARE(failed.status, CacheResult::Status::Error);
         QVERIFY(!failed.value);
+    }
+
+    // A cached "not found" past its TTL whose reload fails: an error, never the negative entry served as stale
+    // (grace is for values, and "not found" is no value to fall back on).
+    void anExpiredNotFoundIsNotServedStale()
+    {
+        CacheManager::Options o = options(1s, 10s);
+        o.negativeTtl = 1s;
+        CacheManager manager(m_connection.get(), o);
+        FakeDatabase db;
+        db.empty = true;
+        QCOMPARE(getOrSetAndWait(manager, "events:gone", db.loader(this)).status, CacheResult::Status::LoadedNotFound);
+        QCOMPARE(getOrSetAndWait(manager, "events:gone", db.loader(this)).status, CacheResult::Status::NegativeHit);
+        QTest::qWait(1100);
+        db.empty = false;
+        db.failing = true;
+        const CacheResult failed = getOrSetAndWait(manager, "events:gone", db.loader(this));
+        QCOMPARE(failed.status, CacheResult::Status::Error);
+        QVERIFY(!failed.value);
+        QCOMPARE(db.calls, 2);
+    }
+
+    // Decompression bombs under a key the service reads (1 MB stored, 1 GiB inflated; the size prefix honest or
+    // lying): a miss, counted, the loader called and its value written over the bomb; the inflated body is never
+    // held (the process's peak memory barely moves).
+    void aDecompressionBombIsAMissNotAHit_data()
+    {
+        QTest::addColumn<bool>("lyingPrefix");
+        QTest::newRow("prefix says 1 GiB") << false;
+        QTest::newRow("prefix says 100 bytes") << true;
+    }
+    void aDecompressionBombIsAMissNotAHit()
+    {
+        QFETCH(bool, lyingPrefix);
+        QByteArray bomb = testing::compressedBombEntry(qint64(1) << 30);
+        QVERIFY(bomb.size() < 2 * 1024 * 1024);
+        if (lyingPrefix)
+            qToBigEndian<quint32>(100, bomb.data() + CacheEnvelope::headerSize);
+        testing::runCommand(*m_connection, {"SET", "events:bomb", bomb});
+        const qint64 peakBefore = testing::peakResidentBytes();
+        CacheManager manager(m_connection.get(), options());
+        std::optional<CacheResult> got;
+        manager.get("events:bomb", this, [&got](const CacheResult& r) { got = r; });
+        QTRY_VERIFY(got.has_value());
+        QCOMPARE(got->status, CacheResult::Status::Miss);
+        QVERIFY(!got->value);
+        QCOMPARE(manager.oversizedEntries(), 1);
+        QVERIFY2(got->error.contains(u"inflates to more than"_s), qPrintable(got->error));
+        FakeDatabase db;
+        QCOMPARE(getOrSetAndWait(manager, "events:bomb", db.loader(this)).status, CacheResult::Status::Loaded);
+        QCOMPARE(db.calls, 1);
+        QCOMPARE(manager.oversizedEntries(), 2);
+        QCOMPARE(getOrSetAndWait(manager, "events:bomb", db.loader(this)).status, CacheResult::Status::Hit);
+        const qint64 grown = testing::peakResidentBytes() - peakBefore;
+        QVERIFY2(grown < 64 * 1024 * 1024, qPrintable(u"peak memory grew by %1 bytes"_s.arg(grown)));
     }
 
     void negativeCachingIsOptIn()

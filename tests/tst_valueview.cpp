@@ -2,6 +2,8 @@
 #include "cache/storedvalueview.h"
 #include "model/jsonindent.h"
 
+#include "hostiledata.h"
+
 #include <QJsonDocument>
 #include <QLocale>
 #include <QTest>
@@ -140,6 +142,63 @@ private Q_SLOTS:
         QCOMPARE(view.freshness(pttl, now), freshness);
         QCOMPARE(view.facts(), facts);
         QCOMPARE(view.bodyText(), body);
+    }
+
+    // A compressed entry of 60 KB stored that inflates to 60 MiB: inflated up to 64 KiB only, said so; the rest is
+    // never produced (the Key pane and cachectl get share this view).
+    void aDecompressionBombIsShownInPart()
+    {
+        const QByteArray bomb = testing::compressedBombEntry(60 * 1024 * 1024);
+        QVERIFY(bomb.size() < 100 * 1024);
+        const cache::StoredValueView view = cache::viewStoredValue(bomb, bomb.size());
+        QCOMPARE(view.kind, cache::StoredValueView::Kind::Entry);
+        QCOMPARE(view.body.size(), cache::maxShownPayloadBytes);
+        QVERIFY(!view.bodyComplete);
+        QCOMPARE(view.payloadBytes, 60 * 1024 * 1024);
+        // Zeros are shown escaped, four characters a byte: as many as fit in 64 KiB of text.
+        const QString tail = u"\n… first %1 of %2 bytes"_s.arg(
+            QLocale().formattedDataSize(cache::maxShownPayloadBytes / 4), QLocale().toString(60 * 1024 * 1024));
+        QVERIFY2(view.bodyText().endsWith(tail), qPrintable(view.bodyText().right(80)));
+        // Exactly at the limit is whole; one byte past it is cut.
+        for (const qsizetype size :
+            {cache::maxShownPayloadBytes - 1, cache::maxShownPayloadBytes, cache::maxShownPayloadBytes + 1}) {
+            const QByteArray stored = testing::compressedBombEntry(size);
+            const cache::StoredValueView at = cache::viewStoredValue(stored, stored.size());
+            QCOMPARE(at.body.size(), std::min(size, cache::maxShownPayloadBytes));
+            QCOMPARE(at.bodyComplete, size <= cache::maxShownPayloadBytes);
+        }
+    }
+
+    // Every length of an entry, from nothing to the whole: below the magic it is someone else's value, from the
+    // magic to the full header it is damaged (never served), and a compressed body cut anywhere is damaged too.
+    void everyTruncationOfAnEntryIsRefused()
+    {
+        const QByteArray payload = QByteArray("{\"seat\":\"A1\"}").repeated(200);
+        cache::CacheEnvelope envelope;
+        envelope.payload = payload;
+        envelope.expiresAtMs = 1800000000000;
+        const QByteArray whole = envelope.encode(64);
+        QVERIFY(whole.at(4) & cache::CacheEnvelope::Compressed);
+        for (qsizetype length = 0; length < whole.size(); ++length) {
+            const QByteArray cut = whole.left(length);
+            const std::optional<cache::CacheEnvelope> decoded = cache::CacheEnvelope::decode(cut);
+            if (length < 4) {
+                QVERIFY2(decoded && decoded->foreign, qPrintable(QString::number(length)));
+                continue;
+            }
+            QVERIFY2(!decoded, qPrintable(u"a cut of %1 of %2 bytes was decoded"_s.arg(length).arg(whole.size())));
+            QCOMPARE(bool(cache::CacheEnvelope::decodeHeader(cut)), length >= cache::CacheEnvelope::headerSize);
+        }
+        const std::optional<cache::CacheEnvelope> decoded = cache::CacheEnvelope::decode(whole);
+        QVERIFY(decoded);
+        QCOMPARE(decoded->payload, payload);
+        QCOMPARE(decoded->expiresAtMs, 1800000000000);
+        // The payload limit: at it, decoded; one byte under it, refused as too large.
+        bool tooLarge = true;
+        QVERIFY(cache::CacheEnvelope::decode(whole, payload.size(), &tooLarge));
+        QVERIFY(!tooLarge);
+        QVERIFY(!cache::CacheEnvelope::decode(whole, payload.size() - 1, &tooLarge));
+        QVERIFY(tooLarge);
     }
 
     // A value read only in part: the body says how much is shown; a compressed one says the whole is needed; a

@@ -1,4 +1,5 @@
 #include "mainwindow.h"
+#include "model/displaybytes.h"
 
 #include "dialogs/evictionwatchdialog.h"
 #include "dialogs/invalidationdialog.h"
@@ -527,7 +528,8 @@ void MainWindow::markAuditedChanges()
     for (const ops::AuditRecord& record : m_audit->model()->records()) {
         if (record.dryRun || record.action == ops::auditActionName(ops::AuditAction::Refused))
             continue;
-        QString text = record.actor + u": "_s + record.summary() + u' ' + record.target.left(80);
+        QString text = model::displayText(record.actor) + u": "_s + model::displayText(record.summary()) + u' '
+            + model::displayText(record.target, 80);
         if (record.count >= 0 && record.action != ops::auditActionName(ops::AuditAction::RouteSave))
             text += tr(" (%L1 keys)").arg(record.count);
         markers.append({record.at, text});

@@ -1,4 +1,5 @@
 #include "auditcommand.h"
+#include "model/displaybytes.h"
 
 #include "cliresult.h"
 
@@ -39,9 +40,11 @@ void runAuditCommand(
                     array.append(object);
                     continue;
                 }
+                // Every field came from whoever could XADD: escaped, so no stored byte reaches the terminal raw.
                 out << record.at.toLocalTime().toString(u"yyyy-MM-dd HH:mm:ss"_s) << "  "
-                    << record.actor.leftJustified(20) << ' ' << record.summary().leftJustified(14) << ' '
-                    << record.target;
+                    << model::displayText(record.actor).leftJustified(20) << ' '
+                    << model::displayText(record.summary()).leftJustified(14) << ' '
+                    << model::displayText(record.target);
                 if (record.count >= 0)
                     out << "  (" << record.count << " keys)";
                 out << '\n';

@@ -79,7 +79,7 @@ _cachectl()
     if [[ "$cur" == -* ]]; then
         COMPREPLY=($(compgen -W "$options %3" -- "$cur"))
     elif [[ "$command" == routes && $((cword - i)) -eq 1 ]]; then
-        COMPREPLY=($(compgen -W "get export import set" -- "$cur"))
+        COMPREPLY=($(compgen -W "get export import set restore" -- "$cur"))
     fi
 }
 complete -F _cachectl cachectl

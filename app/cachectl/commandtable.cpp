@@ -354,9 +354,9 @@ PreparedCommand prepareRoutes(CommandInput& input)
     options.action = input.arguments.value(0);
     options.json = input.json();
     options.actor = input.actor();
-    const bool needsArgument = options.action != u"get";
-    if (!QStringList {u"get"_s, u"export"_s, u"import"_s, u"set"_s}.contains(options.action)) {
-        input.usage(u"routes takes get, export FILE, import FILE or set PATH"_s);
+    const bool needsArgument = options.action != u"get" && options.action != u"restore";
+    if (!QStringList {u"get"_s, u"export"_s, u"import"_s, u"set"_s, u"restore"_s}.contains(options.action)) {
+        input.usage(u"routes takes get, export FILE, import FILE, set PATH or restore"_s);
         return {};
     }
     if (input.arguments.size() != (needsArgument ? 2 : 1)) {
@@ -603,8 +603,8 @@ const QList<CommandSpec>& commandTable()
                 protectOption, actorOption, mastersOption, allowNoMatchOption, jsonOption},
             nullptr, [](CommandInput& input) { return prepareInvalidateOrExpire(input, true); }},
         {u"routes"_s,
-            u"routes get|export FILE|import FILE|set PATH: the live route configuration; writes detect\n"
-            u"concurrent edits."_s,
+            u"routes get|export FILE|import FILE|set PATH|restore: the live route configuration; writes detect\n"
+            u"concurrent edits; a configuration the server lost is said (exit 3) and restore puts it back."_s,
             {{u"ttl"_s, u"set: TTL in seconds."_s, u"s"_s},
                 {u"vary"_s, u"set: comma-separated vary-by query parameters."_s, u"params"_s},
                 {u"private"_s, u"set: one entry per user."_s}, {u"shared"_s, u"set: one entry for everyone."_s},

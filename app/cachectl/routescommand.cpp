@@ -1,9 +1,11 @@
 #include "routescommand.h"
+#include "model/displaybytes.h"
 
 #include "cliresult.h"
 
 #include "model/routeconfigdiff.h"
 #include "model/routeconfigjson.h"
+#include "redis/client.h"
 
 #include <QFile>
 #include <QSaveFile>
@@ -14,6 +16,7 @@ using namespace Qt::StringLiterals;
 
 RoutesCommand::RoutesCommand(redis::Client* connection, Options options, QTextStream& out, QTextStream& err)
     : m_store(connection)
+    , m_memory(connection->options().displayName())
     , m_options(std::move(options))
     , m_out(out)
     , m_err(err)
@@ -42,7 +45,8 @@ void RoutesCommand::printConfig(const ops::RouteConfigSnapshot& snapshot)
     if (snapshot.version == 0)
         m_out << " (nothing stored: the defaults apply)";
     else
-        m_out << ", saved by " << snapshot.updatedBy << " at " << snapshot.updatedAt.toString(Qt::ISODate);
+        m_out << ", saved by " << model::displayText(snapshot.updatedBy) << " at "
+              << snapshot.updatedAt.toString(Qt::ISODate);
     m_out << '\n';
     for (const model::RouteRule& rule : snapshot.config.routes)
         m_out << "  " << rule.path.leftJustified(30) << ' ' << model::describeRouteRule(rule) << '\n';
@@ -53,9 +57,40 @@ void RoutesCommand::printConfig(const ops::RouteConfigSnapshot& snapshot)
 void RoutesCommand::onLoaded(const ops::RouteConfigSnapshot& snapshot)
 {
     const QString& action = m_options.action;
+    m_loss = ops::routeConfigLoss(snapshot, m_memory.lastSeen());
+    if (!m_loss)
+        m_memory.remember(snapshot);
+    if (action == u"restore") {
+        if (!m_loss) {
+            m_out << "Nothing to restore: the server holds version " << snapshot.version
+                  << ", no older than this machine last saw.\n";
+            Q_EMIT finished(ExitOk);
+            return;
+        }
+        m_store.restore(m_loss->lastSeen, m_loss->versionNow, m_options.actor, this,
+            [this](const ops::RouteConfigSaveResult& result) {
+                if (!result.saved) {
+                    m_err << "cachectl routes restore: not restored: " << result.error << '\n';
+                    Q_EMIT finished(ExitFailure);
+                    return;
+                }
+                ops::RouteConfigSnapshot restored = m_loss->lastSeen;
+                restored.version = result.version;
+                restored.updatedBy = m_options.actor;
+                m_memory.forget();
+                m_memory.remember(restored);
+                m_out << "Restored version " << m_loss->lastSeen.version << " as version " << result.version
+                      << " (audited as a restore).\n";
+                Q_EMIT finished(ExitOk);
+            });
+        return;
+    }
+    if (m_loss) // said on stderr, so a script reading stdout still gets what the server holds now
+        m_err << "cachectl routes: " << m_loss->describe() << " `cachectl routes restore` puts version "
+              << m_loss->lastSeen.version << " back.\n";
     if (action == u"get") {
         printConfig(snapshot);
-        Q_EMIT finished(ExitOk);
+        Q_EMIT finished(m_loss ? ExitLostState : ExitOk);
         return;
     }
     if (action == u"export") {
@@ -140,6 +175,8 @@ void RoutesCommand::save(const model::RouteConfig& config, qint64 baseVersion, c
             Q_EMIT finished(ExitFailure);
             return;
         }
+        if (m_loss)
+            m_memory.forget(); // a new configuration was chosen over the lost one
         m_out << "Saved version " << result.version << ":\n";
         for (const QString& line : changes)
             m_out << "  " << line << '\n';

@@ -1,5 +1,6 @@
 #pragma once
 
+#include "ops/routeconfigloss.h"
 #include "ops/routeconfigstore.h"
 
 #include <QObject>
@@ -7,15 +8,17 @@
 
 namespace cachescope::cli {
 
-// `cachectl routes get|export FILE|import FILE|set PATH --ttl N …`: the live route configuration.
-// Writes are based on the version read, so a concurrent edit is reported instead of overwritten.
+// `cachectl routes get|export FILE|import FILE|set PATH --ttl N …|restore`: the live route configuration.
+// Writes are based on the version read, so a concurrent edit is reported instead of overwritten. A configuration the
+// server lost (a lower version than this machine saw: a restart without persistence) is said on stderr with exit
+// status 3 (ExitLostState), and `restore` puts back the version last seen, audited as a restore.
 class RoutesCommand : public QObject
 {
     Q_OBJECT
 public:
     struct Options
     {
-        QString action; // get, export, import, set
+        QString action; // get, export, import, set, restore
         QString argument; // the file or the route path
         std::optional<int> ttl;
         std::optional<QStringList> varyBy;
@@ -37,6 +40,8 @@ private:
     void printConfig(const ops::RouteConfigSnapshot& snapshot);
 
     ops::RouteConfigStore m_store;
+    ops::RouteConfigMemory m_memory;
+    std::optional<ops::RouteConfigLoss> m_loss;
     Options m_options;
     QTextStream& m_out;
     QTextStream& m_err;

@@ -2,7 +2,12 @@
 
 #include <QtEndian>
 
+#include <QScopeGuard>
+
+#include <zlib.h>
+
 #include <cstring>
+#include <limits>
 
 namespace cachescope::cache {
 
@@ -52,8 +57,62 @@ std::optional<CacheEnvelope> CacheEnvelope::decodeHeader(const QByteArray& store
     return envelope;
 }
 
-std::optional<CacheEnvelope> CacheEnvelope::decode(const QByteArray& stored)
+std::optional<QByteArray> CacheEnvelope::inflate(QByteArrayView compressed, qsizetype maxOutput, bool* cut)
 {
+    if (cut)
+        *cut = false;
+    if (compressed.size() < 4)
+        return std::nullopt;
+    const quint32 claimed = qFromBigEndian<quint32>(compressed.constData());
+    z_stream stream {};
+    if (inflateInit(&stream) != Z_OK)
+        return std::nullopt;
+    const auto end = qScopeGuard([&stream] { inflateEnd(&stream); });
+    stream.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(compressed.constData() + 4));
+    stream.avail_in = uInt(std::min<qsizetype>(compressed.size() - 4, std::numeric_limits<uInt>::max()));
+    // Grown as the output comes, never past the limit: the claimed size only sizes the first step.
+    QByteArray out;
+    qsizetype capacity = std::min<qsizetype>(std::max<qsizetype>(qsizetype(claimed), 256), maxOutput);
+    out.resize(std::max<qsizetype>(capacity, 1));
+    qsizetype produced = 0;
+    for (;;) {
+        if (produced == out.size()) {
+            if (out.size() >= maxOutput) {
+                // Full: one more byte tells whether there was more.
+                char probe = 0;
+                stream.next_out = reinterpret_cast<Bytef*>(&probe);
+                stream.avail_out = 1;
+                const int status = ::inflate(&stream, Z_NO_FLUSH);
+                if (stream.avail_out == 0) { // there was more
+                    if (cut)
+                        *cut = true;
+                    break;
+                }
+                if (status == Z_STREAM_END)
+                    break; // it ended exactly at the limit
+                return std::nullopt; // no byte and no end: damaged or truncated
+            }
+            out.resize(std::min<qsizetype>(out.size() * 2, maxOutput));
+        }
+        stream.next_out = reinterpret_cast<Bytef*>(out.data() + produced);
+        stream.avail_out = uInt(out.size() - produced);
+        const int status = ::inflate(&stream, Z_NO_FLUSH);
+        produced = out.size() - qsizetype(stream.avail_out);
+        if (status == Z_STREAM_END)
+            break;
+        if (status != Z_OK && !(status == Z_BUF_ERROR && stream.avail_out == 0))
+            return std::nullopt; // damaged, or the input ended before the stream did
+        if (status == Z_OK && stream.avail_in == 0 && stream.avail_out != 0)
+            return std::nullopt; // truncated
+    }
+    out.truncate(produced);
+    return out;
+}
+
+std::optional<CacheEnvelope> CacheEnvelope::decode(const QByteArray& stored, qsizetype maxPayloadBytes, bool* tooLarge)
+{
+    if (tooLarge)
+        *tooLarge = false;
     bool compressed = false;
     std::optional<CacheEnvelope> envelope = decodeHeader(stored, &compressed);
     if (!envelope)
@@ -68,13 +127,22 @@ std::optional<CacheEnvelope> CacheEnvelope::decode(const QByteArray& stored)
     body.data_ptr().ptr += headerSize;
     body.data_ptr().size -= headerSize;
     if (compressed) {
-        // qUncompress allocates the size the first 4 bytes claim before inflating: a damaged or hostile value could
-        // claim 4 GiB. Deflate never shrinks data more than about 1032:1, so a larger claim cannot be true.
+        // Deflate never shrinks data more than about 1032:1: a larger claim is damage. A claim over the limit is
+        // refused before any work; a claim that lies is stopped by the inflate's own limit.
         if (body.size() < 4 || qFromBigEndian<quint32>(body.constData()) > quint64(body.size() - 4) * 1032 + 64)
             return std::nullopt;
-        body = qUncompress(body);
-        if (body.isEmpty())
+        if (qsizetype(qFromBigEndian<quint32>(body.constData())) > maxPayloadBytes) {
+            if (tooLarge)
+                *tooLarge = true;
             return std::nullopt;
+        }
+        bool cut = false;
+        std::optional<QByteArray> inflated = inflate(body, maxPayloadBytes, &cut);
+        if (cut && tooLarge)
+            *tooLarge = true;
+        if (!inflated || cut || inflated->isEmpty())
+            return std::nullopt;
+        body = std::move(*inflated);
     }
     envelope->payload = std::move(body);
     return envelope;

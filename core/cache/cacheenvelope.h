@@ -31,9 +31,15 @@ struct CacheEnvelope
     // Compresses the payload (zlib) when it is at least `compressionThreshold` bytes and it pays off;
     // a threshold <= 0 disables compression.
     QByteArray encode(qsizetype compressionThreshold) const;
-    // Nothing when the bytes carry our magic but are damaged (a truncated header, bad compression):
-    // those are treated as a miss, never served.
-    static std::optional<CacheEnvelope> decode(const QByteArray& stored);
+    // Nothing when the bytes carry our magic but are damaged (a truncated header, bad compression) or inflate to more
+    // than `maxPayloadBytes` (`tooLarge` says which): those are treated as a miss, never served. A megabyte of
+    // zlib can inflate to a gigabyte; the inflate stops at the limit, whatever the stored size prefix claims.
+    static constexpr qsizetype defaultMaxPayloadBytes = 16 * 1024 * 1024;
+    static std::optional<CacheEnvelope> decode(
+        const QByteArray& stored, qsizetype maxPayloadBytes = defaultMaxPayloadBytes, bool* tooLarge = nullptr);
+    // Inflates a qCompress body (a 4-byte big-endian size, then zlib) into at most `maxOutput` bytes, streaming:
+    // `cut` is set when there was more. Nothing when the stream is damaged.
+    static std::optional<QByteArray> inflate(QByteArrayView compressed, qsizetype maxOutput, bool* cut = nullptr);
     // The header alone (the payload left empty), from the first bytes of a value: enough to describe an entry read
     // only in part. `compressed` tells whether the payload is compressed (qCompress: a 4-byte big-endian size, then
     // zlib).

@@ -141,7 +141,13 @@ void CacheManager::get(const QByteArray& key, const QObject* context, ResultCall
             } else if (r.isNil()) {
                 result.status = CacheResult::Status::Miss;
             } else {
-                const auto envelope = CacheEnvelope::decode(r.bytes());
+                bool tooLarge = false;
+                const auto envelope = CacheEnvelope::decode(r.bytes(), m_options.maxPayloadBytes, &tooLarge);
+                if (tooLarge) {
+                    ++m_oversizedEntries;
+                    result.error =
+                        u"the entry inflates to more than %1 bytes: treated as a miss"_s.arg(m_options.maxPayloadBytes);
+                }
                 if (!envelope || (!envelope->foreign && envelope->expiresAtMs <= nowMs())) {
                     result.status = CacheResult::Status::Miss; // damaged, or expired and only kept for grace
                 } else if (envelope->negative) {
@@ -251,8 +257,11 @@ void CacheManager::onFlightRead(Flight* flight, const redis::Reply& reply)
     }
     const qint64 now = nowMs();
     std::optional<CacheEnvelope> envelope;
-    if (reply.isString())
-        envelope = CacheEnvelope::decode(reply.bytes());
+    if (reply.isString()) {
+        bool tooLarge = false;
+        envelope = CacheEnvelope::decode(reply.bytes(), m_options.maxPayloadBytes, &tooLarge);
+        m_oversizedEntries += tooLarge ? 1 : 0; // a miss: loaded again, and the load writes over it
+    }
     if (envelope && (envelope->foreign || envelope->expiresAtMs > now)) {
         CacheResult result;
         result.status = envelope->negative ? CacheResult::Status::NegativeHit : CacheResult::Status::Hit;

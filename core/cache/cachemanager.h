@@ -88,6 +88,9 @@ public:
         double xfetchBeta = 1.0; // 0 disables early recomputation
         std::chrono::seconds negativeTtl {0}; // 0: "not found" is not cached
         qsizetype compressionThreshold = 16 * 1024; // bytes; <= 0 disables
+        // An entry that inflates to more is a miss (counted in oversizedEntries()), never served nor held in memory
+        // whole: another writer's value, or a decompression bomb.
+        qsizetype maxPayloadBytes = CacheEnvelope::defaultMaxPayloadBytes;
         quint64 randomSeed = 0; // 0: random; fixed in tests
     };
 
@@ -174,6 +177,11 @@ public:
     qint64 loaderCalls() const
     {
         return m_loaderCalls;
+    }
+    // Entries read that inflated past Options::maxPayloadBytes: each was a miss (and is reloaded over).
+    qint64 oversizedEntries() const
+    {
+        return m_oversizedEntries;
     }
     qint64 earlyRefreshes() const
     {
@@ -270,6 +278,7 @@ private:
     const StatsLabels& namespaceLabelsFor(const QByteArray& key) const; // statsLabelsFor, the rest
     qint64 m_loaderCalls = 0;
     qint64 m_earlyRefreshes = 0;
+    qint64 m_oversizedEntries = 0;
 };
 
 } // namespace cachescope::cache

@@ -100,14 +100,17 @@ StoredValueView viewStoredValue(const QByteArray& prefix, qint64 storedBytes)
         view.bodyComplete = false; // a cut zlib stream cannot be read
         return view;
     }
-    const std::optional<CacheEnvelope> entry = CacheEnvelope::decode(prefix);
-    if (!entry) {
+    bool cut = false;
+    std::optional<QByteArray> inflated = CacheEnvelope::inflate(stored, maxShownPayloadBytes, &cut);
+    if (!inflated) {
         view.kind = StoredValueView::Kind::Damaged;
         view.body = prefix;
         return view;
     }
-    view.body = entry->payload;
-    view.payloadBytes = entry->payload.size();
+    view.body = std::move(*inflated);
+    view.bodyComplete = !cut;
+    if (!cut)
+        view.payloadBytes = view.body.size(); // else the size prefix's claim, said as a claim by facts()
     return view;
 }
 
@@ -162,14 +165,20 @@ QStringList StoredValueView::facts() const
 QString StoredValueView::bodyText() const
 {
     const QLocale locale;
-    if (kind == Kind::Entry && compressed && !bodyComplete)
+    if (kind == Kind::Entry && compressed && !bodyComplete && body.isEmpty())
         return u"(compressed: the whole value, %1 bytes, is needed to read it)"_s.arg(locale.toString(storedBytes));
     if (kind == Kind::Entry && negative && body.isEmpty())
         return u"(empty: a cached \"not found\")"_s;
     QString text = textForPeople(body, !bodyComplete);
-    if (!bodyComplete) {
+    qsizetype shownBytes = body.size();
+    if (text.size() > maxShownPayloadBytes) {
+        // Escaped bytes take up to four characters each: as many bytes as fit in the same bound are shown.
+        shownBytes = maxShownPayloadBytes / 4;
+        text = textForPeople(body.first(shownBytes), true);
+    }
+    if (!bodyComplete || shownBytes < body.size()) {
         const qint64 total = payloadBytes >= 0 ? payloadBytes : storedBytes;
-        text += u"\n… first %1 of %2 bytes"_s.arg(locale.formattedDataSize(body.size()), locale.toString(total));
+        text += u"\n… first %1 of %2 bytes"_s.arg(locale.formattedDataSize(shownBytes), locale.toString(total));
     }
     return text;
 }

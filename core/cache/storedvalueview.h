@@ -39,6 +39,10 @@ struct StoredValueView
     QJsonObject toJson(qint64 pttlMs, qint64 nowMs) const;
 };
 
+// A compressed entry is inflated up to this many bytes for people to read (the Key pane, cachectl get): 60 KiB of
+// zlib can hold 60 MiB.
+inline constexpr qsizetype maxShownPayloadBytes = 64 * 1024;
+
 // `prefix`: the first bytes of the value (all of it when prefix.size() == storedBytes).
 StoredValueView viewStoredValue(const QByteArray& prefix, qint64 storedBytes);
 

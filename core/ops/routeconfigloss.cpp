@@ -1,4 +1,5 @@
 #include "ops/routeconfigloss.h"
+#include "model/displaybytes.h"
 
 #include "model/routeconfigjson.h"
 
@@ -25,7 +26,7 @@ QString RouteConfigLoss::describe() const
     return u"The route configuration was lost from the server: it %1 where version %2 was, saved by %3 at %4. "
            "Lost state (a restart without persistence, a flush), not a save."_s.arg(now)
                .arg(lastSeen.version)
-               .arg(lastSeen.updatedBy.isEmpty() ? u"someone unknown"_s : lastSeen.updatedBy,
+               .arg(lastSeen.updatedBy.isEmpty() ? u"someone unknown"_s : model::displayText(lastSeen.updatedBy),
                    lastSeen.updatedAt.isValid() ? lastSeen.updatedAt.toLocalTime().toString(u"yyyy-MM-dd HH:mm:ss"_s)
                                                 : u"an unknown time"_s);
 }

@@ -1,4 +1,5 @@
 #include "itemmodels/auditmodel.h"
+#include "model/displaybytes.h"
 
 namespace cachescope::ui {
 
@@ -39,11 +40,11 @@ QVariant AuditModel::data(const QModelIndex& index, int role) const
     case TimeColumn:
         return record.at.toLocalTime().toString(u"yyyy-MM-dd HH:mm:ss"_s);
     case ActorColumn:
-        return record.actor;
+        return model::displayText(record.actor);
     case ActionColumn:
-        return record.summary();
+        return model::displayText(record.summary());
     case TargetColumn:
-        return role == Qt::ToolTipRole ? record.target : record.target.left(300);
+        return role == Qt::ToolTipRole ? model::displayText(record.target) : model::displayText(record.target, 300);
     case CountColumn:
         return record.count >= 0 ? QVariant(record.count) : QVariant();
     default:

@@ -1,4 +1,5 @@
 #include "widgets/routeeditorpane.h"
+#include "model/displaybytes.h"
 
 #include "itemmodels/routerulesmodel.h"
 
@@ -99,6 +100,7 @@ RouteEditorPane::RouteEditorPane(redis::Client* connection, QString actor, bool 
     historyLayout->addWidget(m_noHistory);
 
     auto* buttons = new QHBoxLayout;
+    m_version->setTextFormat(Qt::PlainText); // what another writer stored in updatedBy is text, never markup
     m_version->setWordWrap(true); // on its own row, above the buttons: a long "saved by … at …" must not widen the pane
     buttons->addStretch(1);
     // Import and export share one menu button: at 1024 px six buttons in a row cut their own labels.
@@ -305,7 +307,8 @@ void RouteEditorPane::showSnapshot(const ops::RouteConfigSnapshot& snapshot)
             ? tr("Version 0: nothing stored yet, the defaults apply")
             : tr("Version %1, saved by %2 at %3")
                   .arg(m_live.version)
-                  .arg(m_live.updatedBy, m_live.updatedAt.toLocalTime().toString(u"yyyy-MM-dd HH:mm:ss"_s)));
+                  .arg(model::displayText(m_live.updatedBy),
+                      m_live.updatedAt.toLocalTime().toString(u"yyyy-MM-dd HH:mm:ss"_s)));
     showNamespaces();
     updateDiff();
     loadHistory();
@@ -368,7 +371,7 @@ void RouteEditorPane::onStored(const ops::RouteConfigSnapshot& snapshot)
     if (snapshot.version == m_live.version || (m_incoming && m_incoming->version == snapshot.version))
         return;
     const QString who = tr("%1 saved version %2 at %3")
-                            .arg(snapshot.updatedBy.isEmpty() ? tr("Someone") : snapshot.updatedBy)
+                            .arg(snapshot.updatedBy.isEmpty() ? tr("Someone") : model::displayText(snapshot.updatedBy))
                             .arg(snapshot.version)
                             .arg(snapshot.updatedAt.toLocalTime().toString(u"HH:mm:ss"_s));
     if (!hasUnsavedEdits()) {
@@ -526,9 +529,9 @@ void RouteEditorPane::loadHistory()
                 if (!lastTtlChange.contains(it.key())) // newest first: the last change
                     lastTtlChange.insert(it.key(), {it.value(), record.at});
             }
-            m_historyEntries.append(
-                {record.at.toLocalTime().toString(u"yyyy-MM-dd HH:mm:ss"_s) + u"  "_s + record.actor,
-                    after ? model::describeRouteChanges(before, *after) : QStringList()});
+            m_historyEntries.append({record.at.toLocalTime().toString(u"yyyy-MM-dd HH:mm:ss"_s) + u"  "_s
+                    + model::displayText(record.actor),
+                after ? model::describeRouteChanges(before, *after) : QStringList()});
         }
         if (records)
             m_lastTtlChange = lastTtlChange;
