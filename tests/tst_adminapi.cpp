@@ -203,6 +203,15 @@ private Q_SLOTS:
         QTest::newRow("bare LF") << QByteArray("GET / HTTP/1.1\nHost: x\n\r\n\r\n") << failed << 400;
         QTest::newRow("endless headers") << QByteArray("GET / HTTP/1.1\r\n") + QByteArray("X-A: b\r\n").repeated(3000)
                                          << failed << 431;
+        // A complete header block (terminator and all) at the limit and either side of it.
+        const qsizetype limit = admin::HttpRequestParser::Limits().maxHeaderBytes;
+        const auto headOf = [](qsizetype length) -> QByteArray {
+            QByteArray head = "GET / HTTP/1.1\r\nHost: x\r\nX-Pad: ";
+            return head + QByteArray(length - head.size(), 'p') + "\r\n\r\n";
+        };
+        QTest::newRow("complete head, limit - 1") << headOf(limit - 1) << done << 0;
+        QTest::newRow("complete head, at the limit") << headOf(limit) << done << 0;
+        QTest::newRow("complete head, limit + 1") << headOf(limit + 1) << failed << 431;
     }
     void parser()
     {
@@ -226,6 +235,32 @@ private Q_SLOTS:
             QCOMPARE(whole.request().query, QByteArray("b=1"));
             QCOMPARE(whole.request().header("host"), QByteArray("x"));
         }
+    }
+
+    // GET /metrics exists only where metrics are served: without them, 404 (never a call into nothing); with them,
+    // the rendered text, for the admin token.
+    void metricsOffIsNotFound()
+    {
+        redis::ConnectionOptions options = m_server.connectionOptions();
+        options.username = u"ops"_s;
+        options.password = QString::fromUtf8(redisPassword);
+        redis::Connection connection(options);
+        QVERIFY(testing::openAndWait(connection));
+        admin::AdminApi api(&connection, {token, {}, 100, 1024, false, u"test"_s, {}});
+        admin::HttpRequest request;
+        request.method = "GET";
+        request.target = request.path = "/metrics";
+        request.headers = {{"authorization", QByteArray("Bearer ") + token}};
+        std::optional<admin::HttpResponse> answer;
+        api.handle(request, QHostAddress::LocalHost, [&answer](const admin::HttpResponse& r) { answer = r; });
+        QTRY_VERIFY(answer.has_value());
+        QCOMPARE(answer->status, 404);
+        api.setMetrics([] { return QByteArray("cachescope_up 1\n"); });
+        answer.reset();
+        api.handle(request, QHostAddress::LocalHost, [&answer](const admin::HttpResponse& r) { answer = r; });
+        QTRY_VERIFY(answer.has_value());
+        QCOMPARE(answer->status, 200);
+        QCOMPARE(answer->body, QByteArray("cachescope_up 1\n"));
     }
 
     void badRequestsGetClearErrors_data()

@@ -1,4 +1,5 @@
 #include "analysis/analysisdiff.h"
+#include "analysis/estimate.h"
 #include "analysis/keyeventwatch.h"
 #include "analysis/keyspaceanalysis.h"
 #include "analysis/snapshotstore.h"
@@ -134,6 +135,39 @@ private Q_SLOTS:
         m_seeded.append({"\x01odd\xfe"_ba, {}, {}, "other"});
         set("cachescope:test", 5, 0);
         m_seeded.append({"cachescope:test", {}, {}, "cachescope"});
+    }
+
+    // The projection at its edges: nothing scanned yet (0/0) gives a finite count and no claimed error, everything
+    // scanned is exact, and any projection lies between 0 and the whole.
+    void projectionAtTheEdges_data()
+    {
+        QTest::addColumn<qint64>("group");
+        QTest::addColumn<qint64>("seen");
+        QTest::addColumn<qint64>("whole");
+        QTest::addColumn<double>("value");
+        QTest::addColumn<bool>("withError"); // a projection claims a 95 % error; a count as seen claims none
+        QTest::newRow("nothing scanned") << qint64(0) << qint64(0) << qint64(1000) << 0.0 << false;
+        QTest::newRow("nothing at all") << qint64(0) << qint64(0) << qint64(0) << 0.0 << false;
+        QTest::newRow("all scanned") << qint64(10) << qint64(10) << qint64(10) << 10.0 << false;
+        QTest::newRow("more seen than the whole") << qint64(12) << qint64(12) << qint64(10) << 12.0 << false;
+        QTest::newRow("a tenth scanned") << qint64(3) << qint64(10) << qint64(100) << 30.0 << true;
+        QTest::newRow("the group is everything") << qint64(10) << qint64(10) << qint64(100) << 100.0 << true;
+        QTest::newRow("one key of one seen") << qint64(1) << qint64(1) << qint64(1000000) << 1000000.0 << true;
+    }
+    void projectionAtTheEdges()
+    {
+        QFETCH(qint64, group);
+        QFETCH(qint64, seen);
+        QFETCH(qint64, whole);
+        QFETCH(double, value);
+        QFETCH(bool, withError);
+        const analysis::Estimate estimate = analysis::projectScannedCount(group, seen, whole);
+        QVERIFY(std::isfinite(estimate.value));
+        QCOMPARE(estimate.value, value);
+        QCOMPARE(estimate.error.has_value(), withError);
+        QVERIFY(estimate.value >= 0 && estimate.value <= double(std::max(whole, seen)));
+        if (estimate.error)
+            QVERIFY(std::isfinite(*estimate.error) && *estimate.error >= 0);
     }
 
     void exactFiguresAreTheServersOwn()

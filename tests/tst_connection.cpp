@@ -6,6 +6,7 @@
 #include "redisserver.h"
 #include "synccommand.h"
 
+#include <QElapsedTimer>
 #include <QRandomGenerator>
 #include <QSet>
 #include <QSignalSpy>
@@ -322,6 +323,39 @@ private Q_SLOTS:
         QTRY_VERIFY_WITH_TIMEOUT(queued.has_value(), 5000);
         QVERIFY2(queued->isStatus("OK"), qPrintable(queued->toDisplayString()));
         QVERIFY(states.contains(QVariantList {QVariant::fromValue(Connection::State::WaitingToReconnect)}));
+    }
+
+    // The back-off grows while the server is away and starts again from its initial delay after a success: a server
+    // that went away once for long must not make the next short drop wait the longest delay.
+    void theBackOffStartsAgainAfterASuccess()
+    {
+        testing::RedisServer server;
+        QVERIFY2(server.start(), qPrintable(server.errorString()));
+        ConnectionOptions opts = server.connectionOptions();
+        opts.reconnectInitialDelay = milliseconds(50);
+        opts.reconnectMaxDelay = milliseconds(3000);
+        opts.connectTimeout = milliseconds(500);
+        Connection connection(opts);
+        QVERIFY(testing::openAndWait(connection));
+        server.kill();
+        QSignalSpy attempts(&connection, &Connection::stateChanged);
+        QTest::qWait(3000); // attempts at about 50, 100, 200, 400, 800 ms…: the next delay is 1.6 s or more now
+        QVERIFY2(server.restart(), qPrintable(server.errorString()));
+        QTRY_VERIFY_WITH_TIMEOUT(connection.isReady(), 8000);
+        QVERIFY(testing::runCommand(connection, {"PING"}).isStatus("PONG"));
+        // The next attempt (Connecting) after the loss (WaitingToReconnect), timed as the states come.
+        QElapsedTimer sinceLoss;
+        qint64 retryAfter = -1;
+        const auto watch = connect(&connection, &Connection::stateChanged, this, [&](Connection::State state) {
+            if (state == Connection::State::WaitingToReconnect && !sinceLoss.isValid())
+                sinceLoss.start();
+            else if (state == Connection::State::Connecting && sinceLoss.isValid() && retryAfter < 0)
+                retryAfter = sinceLoss.elapsed();
+        });
+        server.kill();
+        QTRY_VERIFY_WITH_TIMEOUT(retryAfter >= 0, 5000);
+        disconnect(watch);
+        QVERIFY2(retryAfter < 400, qPrintable(u"the first retry after a success came after %1 ms"_s.arg(retryAfter)));
     }
 
     // A busy event loop (a GUI thread laying out a big tree) is not a silent server: with the thread blocked for three

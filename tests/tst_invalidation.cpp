@@ -104,6 +104,40 @@ private Q_SLOTS:
         QCOMPARE(allKeys(), before - expectedGone);
     }
 
+    // A venue invalidated by pattern (as the tree's venue node does): its keys leave the venue's and the tenant's tag
+    // indexes too, so an index never holds members whose keys are gone; members of other venues stay.
+    void patternRunsEmptyTheTagIndexesOfWhatTheyDelete()
+    {
+        const QString future = QString::number(QDateTime::currentMSecsSinceEpoch() + 3600000);
+        QList<QByteArray> v83;
+        for (int i = 0; i < 63; ++i) {
+            const QByteArray key =
+                "gateway:response:GET:/api/events/" + QByteArray::number(i) + ":tenant:tenant-3:venue:v83";
+            v83.append(key);
+            testing::runCommand(*m_connection, {"SET", key, "{}"});
+            for (const QByteArray& tag : model::gatewayTagsOf(*model::parseGatewayKey(key)))
+                testing::runCommand(*m_connection, {"ZADD", model::tagKey(tag), future.toUtf8(), key});
+        }
+        const QByteArray other = "gateway:response:GET:/api/events/1:tenant:tenant-3:venue:v84";
+        testing::runCommand(*m_connection, {"SET", other, "{}"});
+        testing::runCommand(*m_connection, {"ZADD", model::tagKey("tenant:tenant-3"), future.toUtf8(), other});
+        QCOMPARE(testing::runCommand(*m_connection, {"ZCARD", model::tagKey("venue:v83")}).integer(), 63);
+        QCOMPARE(testing::runCommand(*m_connection, {"ZCARD", model::tagKey("tenant:tenant-3")}).integer(), 64);
+
+        PacedInvalidation::Options real;
+        const InvalidationProgress done = run("gateway:response:*:tenant:tenant-3:venue:v83", real);
+        QVERIFY(done.finished && !done.error);
+        QCOMPARE(done.deleted, 63);
+        QTRY_COMPARE(testing::runCommand(*m_connection, {"ZCARD", model::tagKey("venue:v83")}).integer(), 0);
+        QCOMPARE(testing::runCommand(*m_connection, {"ZCARD", model::tagKey("tenant:tenant-3")}).integer(), 1);
+        QCOMPARE(testing::runCommand(*m_connection, {"ZRANGE", model::tagKey("tenant:tenant-3"), "0", "-1"})
+                     .elements()
+                     .at(0)
+                     .bytes(),
+            other);
+        testing::runCommand(*m_connection, {"DEL", other, model::tagKey("tenant:tenant-3")});
+    }
+
     // Selections by tenant, venue, route and namespace delete exactly the keys whose parts match, even when a
     // vary value spells out another tenant's or venue's marker.
     void selectionsAreExact_data()

@@ -108,6 +108,13 @@ private Q_SLOTS:
         QCOMPARE(ipv6.redirect()->host, QByteArray("::1"));
         QVERIFY(!Reply::serverError("MOVED nonsense").redirect());
         QVERIFY(!Reply::serverError("MOVED 99999 h:1").redirect());
+        // The slot table's own bounds: its last slot is taken, one past it (which would be written outside the
+        // table) and one below its first are not.
+        QCOMPARE(Reply::serverError("MOVED 16383 h:1").redirect()->slot, 16383);
+        QCOMPARE(Reply::serverError("ASK 0 h:1").redirect()->slot, 0);
+        QVERIFY(!Reply::serverError("MOVED 16384 h:1").redirect());
+        QVERIFY(!Reply::serverError("MOVED -1 h:1").redirect());
+        QVERIFY(!Reply::serverError("MOVED 1 h:65536").redirect());
     }
 
     void malformedInputIsAnErrorNotACrash_data()

@@ -1,5 +1,7 @@
 #include "gatewaysimulator.h"
 
+#include "model/gatewaykey.h"
+
 #include <QJsonDocument>
 #include <QJsonObject>
 
@@ -142,8 +144,10 @@ void GatewaySimulator::sendOne()
     options.ttl = std::chrono::seconds(decision.ttlSeconds);
     options.labels = labels;
     // Indexes for invalidating a venue, a tenant or a route at a cost in proportion to its own keys.
-    options.tags = {
-        "venue:" + request.venueId->toUtf8(), "tenant:" + request.tenantId->toUtf8(), "route:" + routeLabel.toUtf8()};
+    // (The venue's and tenant's as core names them for this key, so an invalidation by pattern keeps them exact.)
+    const std::optional<model::GatewayKey> parts = model::parseGatewayKey(decision.key);
+    options.tags = parts ? model::gatewayTagsOf(*parts) : QList<QByteArray>();
+    options.tags.append("route:" + routeLabel.toUtf8());
     ++m_inFlight;
     QElapsedTimer started;
     started.start();

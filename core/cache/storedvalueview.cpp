@@ -171,8 +171,9 @@ QString StoredValueView::bodyText() const
         return u"(empty: a cached \"not found\")"_s;
     QString text = textForPeople(body, !bodyComplete);
     qsizetype shownBytes = body.size();
-    if (text.size() > maxShownPayloadBytes) {
-        // Escaped bytes take up to four characters each: as many bytes as fit in the same bound are shown.
+    if (compressed && text.size() > maxShownPayloadBytes) {
+        // An inflated body is shown within 64 KiB of text (a stored value's own size is what the reader chose to read):
+        // escaped bytes take up to four characters each, so as many bytes as fit in the same bound are shown.
         shownBytes = maxShownPayloadBytes / 4;
         text = textForPeople(body.first(shownBytes), true);
     }

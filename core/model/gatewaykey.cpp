@@ -49,6 +49,16 @@ std::optional<QByteArray> unescapeVaryName(const QByteArray& escaped)
 }
 } // namespace
 
+QList<QByteArray> gatewayTagsOf(const GatewayKey& key)
+{
+    QList<QByteArray> tags;
+    if (key.venueId)
+        tags.append("venue:" + *key.venueId);
+    if (key.tenantId)
+        tags.append("tenant:" + *key.tenantId);
+    return tags;
+}
+
 QByteArray buildGatewayKey(const GatewayKey& key)
 {
     QByteArray out(gatewayKeyPrefix);

@@ -1,6 +1,7 @@
 #include "ops/pacedinvalidation.h"
 
 #include "model/displaybytes.h"
+#include "model/gatewaykey.h"
 #include "model/redisglob.h"
 #include "model/reservedkeys.h"
 #include "ops/entryttl.h"
@@ -158,17 +159,39 @@ void PacedInvalidation::sendUnlink(QList<QByteArray> keys)
     sendUnlinkBatch(std::move(keys));
 }
 
+QList<QList<QByteArray>> gatewayTagRemovals(const QList<QByteArray>& keys)
+{
+    QHash<QByteArray, QList<QByteArray>> members; // index key → the deleted keys it may hold
+    for (const QByteArray& key : keys) {
+        const std::optional<model::GatewayKey> parsed = model::parseGatewayKey(key);
+        if (!parsed)
+            continue;
+        for (const QByteArray& tag : model::gatewayTagsOf(*parsed))
+            members[model::tagKey(tag)].append(key);
+    }
+    QList<QList<QByteArray>> commands;
+    for (auto it = members.begin(); it != members.end(); ++it)
+        commands.append(QList<QByteArray> {"ZREM", it.key()} + it.value());
+    return commands;
+}
+
 void PacedInvalidation::sendUnlinkBatch(QList<QByteArray> keys)
 {
     onWriteSent();
     const qint64 sent = keys.size();
+    // The venue's and tenant's tag indexes lose the members whose keys this run deletes (a tag run drops its whole
+    // index at the end instead). Not on a cluster's node connection: an index may live on another master.
+    const QList<QList<QByteArray>> tagRemovals =
+        m_options.tag.isEmpty() && !m_options.groupBySlot ? gatewayTagRemovals(keys) : QList<QList<QByteArray>>();
     keys.prepend("UNLINK");
     QElapsedTimer clock;
     clock.start();
-    m_connection->command(keys, this, [this, sent, clock](const redis::Reply& reply) {
-        if (reply.isInteger())
+    m_connection->command(keys, this, [this, sent, clock, tagRemovals](const redis::Reply& reply) {
+        if (reply.isInteger()) {
             m_progress.deleted += reply.integer();
-        else
+            for (const QList<QByteArray>& removal : tagRemovals)
+                m_connection->command(removal, nullptr, nullptr); // best effort: a stale member is pruned later
+        } else
             onWriteFailed(reply, sent);
         onWriteDone(clock.nsecsElapsed());
         Q_EMIT progressed(m_progress);
