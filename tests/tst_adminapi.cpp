@@ -9,6 +9,8 @@
 #include "synccommand.h"
 
 #include <QDateTime>
+#include <QElapsedTimer>
+#include <QFile>
 #include <QJsonArray>
 #include <QJsonDocument>
 #include <QJsonObject>
@@ -19,6 +21,7 @@
 #include <QSet>
 #include <QSignalSpy>
 #include <QTcpSocket>
+#include <QTemporaryDir>
 #include <QTest>
 #include <QTimer>
 
@@ -184,9 +187,16 @@ private Q_SLOTS:
         const int done = int(admin::HttpRequestParser::State::Complete);
         const int failed = int(admin::HttpRequestParser::State::Failed);
         QTest::newRow("GET") << QByteArray("GET /a?b=1 HTTP/1.1\r\nHost: x\r\n\r\n") << done << 0;
-        QTest::newRow("POST with body") << QByteArray("POST /a HTTP/1.1\r\nContent-Length: 2\r\n\r\n{}") << done << 0;
+        QTest::newRow("POST with body") << QByteArray("POST /a HTTP/1.1\r\nHost: x\r\nContent-Length: 2\r\n\r\n{}")
+                                        << done << 0;
         QTest::newRow("body still coming")
-            << QByteArray("POST /a HTTP/1.1\r\nContent-Length: 9\r\n\r\n{}") << more << 0;
+            << QByteArray("POST /a HTTP/1.1\r\nHost: x\r\nContent-Length: 9\r\n\r\n{}") << more << 0;
+        QTest::newRow("HTTP/1.1 without Host") << QByteArray("GET /a HTTP/1.1\r\nX-A: b\r\n\r\n") << failed << 400;
+        QTest::newRow("HTTP/1.0 without Host") << QByteArray("GET /a HTTP/1.0\r\n\r\n") << done << 0;
+        QTest::newRow("two Hosts") << QByteArray("GET /a HTTP/1.1\r\nHost: x\r\nHost: y\r\n\r\n") << failed << 400;
+        QTest::newRow("two Authorization headers")
+            << QByteArray("GET /a HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer a\r\nAuthorization: Bearer b\r\n\r\n")
+            << failed << 400;
         QTest::newRow("headers still coming") << QByteArray("GET /a HTTP/1.1\r\nHost:") << more << 0;
         QTest::newRow("huge Content-Length")
             << QByteArray("POST /a HTTP/1.1\r\nContent-Length: 99999999999\r\n\r\n") << failed << 413;
@@ -744,7 +754,8 @@ private Q_SLOTS:
         QTcpSocket client;
         QByteArray answer;
         connect(&client, &QTcpSocket::readyRead, this, [&] { answer += client.readAll(); });
-        connect(&client, &QTcpSocket::connected, this, [&] { client.write("GET /healthz HTTP/1.1\r\n\r\n"); });
+        connect(
+            &client, &QTcpSocket::connected, this, [&] { client.write("GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n"); });
         client.connectToHost(QHostAddress::LocalHost, server.port());
         QTRY_VERIFY_WITH_TIMEOUT(answer.startsWith("HTTP/1.1 200 "), 5000);
         QTRY_COMPARE(idle.front()->state(), QAbstractSocket::UnconnectedState); // the oldest went
@@ -801,6 +812,58 @@ private Q_SLOTS:
         QVERIFY(process.waitForFinished(10000));
         QCOMPARE(process.exitCode(), 2);
         QVERIFY2(process.readAllStandardError().contains(message), message.constData());
+    }
+
+    // A token file others can read is no secret (refused, as ssh refuses such keys); one that is no regular file
+    // (/dev/zero, a FIFO) would hold serve for good reading it: refused at once. The owner's own file starts.
+    void tokenFilesMustBeTheOwnersAndRegular_data()
+    {
+        QTest::addColumn<QString>("path"); // empty: a file written here with `mode`
+        QTest::addColumn<int>("mode");
+        QTest::addColumn<int>("exitCode");
+        QTest::addColumn<QByteArray>("message");
+        QTest::newRow("0644") << QString() << 0644 << 2 << QByteArray("can be read or written by others: chmod 600 it");
+        QTest::newRow("0640") << QString() << 0640 << 2 << QByteArray("can be read or written by others: chmod 600 it");
+        QTest::newRow("0600") << QString() << 0600 << 0 << QByteArray("listening on http://127.0.0.1:");
+        QTest::newRow("/dev/zero") << u"/dev/zero"_s << 0 << 2 << QByteArray("is not a regular file");
+    }
+    void tokenFilesMustBeTheOwnersAndRegular()
+    {
+        QFETCH(QString, path);
+        QFETCH(int, mode);
+        QFETCH(int, exitCode);
+        QFETCH(QByteArray, message);
+        QTemporaryDir dir;
+        if (path.isEmpty()) {
+            path = dir.filePath(u"admin.token"_s);
+            QFile file(path);
+            QVERIFY(file.open(QIODevice::WriteOnly));
+            file.write(QByteArray(token) + '\n');
+            file.close();
+            QFile::Permissions permissions = QFile::ReadOwner | QFile::WriteOwner;
+            if (mode & 0040)
+                permissions |= QFile::ReadGroup;
+            if (mode & 0004)
+                permissions |= QFile::ReadOther;
+            QVERIFY(QFile::setPermissions(path, permissions));
+        }
+        QProcess process;
+        process.setProcessEnvironment(environment({}));
+        QElapsedTimer clock;
+        clock.start();
+        process.start(QStringLiteral(CACHECTL_PATH),
+            redisArguments() + QStringList {u"serve"_s, u"--http-port"_s, u"0"_s, u"--token-file"_s, path});
+        if (exitCode != 0) {
+            QVERIFY(process.waitForFinished(10000));
+            QVERIFY2(clock.elapsed() < 5000, "refused only after a long read");
+            QCOMPARE(process.exitCode(), exitCode);
+            QVERIFY2(process.readAllStandardError().contains(message), message.constData());
+            return;
+        }
+        QTRY_VERIFY_WITH_TIMEOUT(process.canReadLine(), 10000);
+        QVERIFY(process.readLine().startsWith(message));
+        process.terminate();
+        QVERIFY(process.waitForFinished(10000));
     }
 };
 

@@ -53,6 +53,7 @@ private:
         if (!file.open(QIODevice::WriteOnly))
             return {};
         file.write(contents);
+        file.setPermissions(QFile::ReadOwner | QFile::WriteOwner); // a secret: serve refuses one others can read
         return file.fileName();
     }
 

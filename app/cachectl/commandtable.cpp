@@ -24,6 +24,7 @@
 
 #include <QCoreApplication>
 #include <QFile>
+#include <QFileInfo>
 #include <QJsonArray>
 #include <QJsonDocument>
 #include <QSysInfo>
@@ -274,11 +275,23 @@ std::optional<QByteArray> readToken(
     QByteArray token = qgetenv(environment);
     if (input.parser.isSet(fileOption)) {
         QFile file(input.parser.value(fileOption));
+        const QFileInfo info(file);
+        // A regular file only (a FIFO or /dev/zero would hold serve for good), and, as ssh asks of its keys, one that
+        // only its owner can read: a token others can read is not a secret.
+        if (info.exists() && !info.isFile()) {
+            input.usage(u"the token file %1 is not a regular file"_s.arg(file.fileName()));
+            return std::nullopt;
+        }
+        constexpr auto others = QFile::ReadGroup | QFile::WriteGroup | QFile::ReadOther | QFile::WriteOther;
+        if (info.exists() && (info.permissions() & others)) {
+            input.usage(u"the token file %1 can be read or written by others: chmod 600 it"_s.arg(file.fileName()));
+            return std::nullopt;
+        }
         if (!file.open(QIODevice::ReadOnly)) {
             input.usage(u"cannot read the token file %1: %2"_s.arg(file.fileName(), file.errorString()));
             return std::nullopt;
         }
-        token = file.readLine().trimmed();
+        token = file.readLine(4096).trimmed(); // a token is a line of a few dozen bytes
     }
     token = token.trimmed();
     if (token.isEmpty())

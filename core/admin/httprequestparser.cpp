@@ -95,6 +95,8 @@ HttpRequestParser::State HttpRequestParser::parseHead(const QByteArray& head)
     m_request.query = question < 0 ? QByteArray() : m_request.target.sliced(question + 1);
 
     bool sawLength = false;
+    int hosts = 0;
+    int authorizations = 0;
     for (qsizetype i = 1; i < lines.size(); ++i) {
         QByteArray line = lines.at(i);
         if (!line.endsWith('\r') && i + 1 < lines.size())
@@ -119,8 +121,16 @@ HttpRequestParser::State HttpRequestParser::parseHead(const QByteArray& head)
             m_contentLength = qsizetype(length);
             sawLength = true;
         }
+        hosts += name == "host" ? 1 : 0;
+        authorizations += name == "authorization" ? 1 : 0;
         m_request.headers.append({name, value});
     }
+    // RFC 9112 §3.2: an HTTP/1.1 request without Host, or with two, is answered 400. Two Authorization headers would
+    // leave which one counts to whoever reads them: refused too.
+    if (hosts > 1 || (hosts == 0 && parts.at(2) == "HTTP/1.1"))
+        return fail(400, hosts ? u"more than one Host header"_s : u"an HTTP/1.1 request needs a Host header"_s);
+    if (authorizations > 1)
+        return fail(400, u"more than one Authorization header"_s);
     return m_state;
 }
 
