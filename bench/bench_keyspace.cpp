@@ -482,8 +482,27 @@ int main(int argc, char* argv[])
 {
     QCoreApplication app(argc, argv);
     const QStringList args = app.arguments();
-    const qint64 keys = keyCountArgument(args);
     QTextStream out(stdout);
+    const QStringList known {u"--keys"_s, u"--smoke"_s, u"--no-cluster"_s, u"--only-cluster"_s, u"--only-tree"_s};
+    const char* usage = "Usage: bench_keyspace [--keys N] [--smoke] [--no-cluster] [--only-cluster] [--only-tree]\n"
+                        "  --keys N        keys to write (default 1,000,000)\n"
+                        "  --smoke         a small, quick run (for CI)\n"
+                        "  --no-cluster    the single server only\n"
+                        "  --only-cluster  the 3-master cluster only\n"
+                        "  --only-tree     one server, the key tree section alone (10,000,000 keys and more)\n";
+    for (qsizetype i = 1; i < args.size(); ++i) {
+        // Usage, and nothing started: no server, no keys written.
+        if (args.at(i) == u"--help"_s || args.at(i) == u"-h"_s) {
+            out << usage;
+            return 0;
+        }
+        const bool count = i > 1 && args.at(i - 1) == u"--keys"_s;
+        if (!count && !known.contains(args.at(i))) {
+            QTextStream(stderr) << "bench_keyspace: unknown option " << args.at(i) << '\n' << usage;
+            return 2;
+        }
+    }
+    const qint64 keys = keyCountArgument(args);
     out << "CacheScope keyspace benchmark\n\n";
 
     if (!args.contains(u"--only-cluster"_s)) {

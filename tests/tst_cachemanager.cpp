@@ -387,6 +387,43 @@ private Q_SLOTS:
         QCOMPARE(got->status, CacheResult::Status::Miss);
     }
 
+    // A tag index lives as long as its longest-lived member (TTL + grace), whatever order they were written in: an
+    // index that expired first would lose every member still cached, silently.
+    void aTagIndexOutlivesEveryMember_data()
+    {
+        QTest::addColumn<bool>("longFirst");
+        QTest::newRow("long-lived member first") << true;
+        QTest::newRow("short-lived member first") << false;
+    }
+    void aTagIndexOutlivesEveryMember()
+    {
+        QFETCH(bool, longFirst);
+        CacheManager manager(m_connection.get(), options(60s, 30s));
+        const QByteArray index = model::tagKey("venue:lifetimes");
+        testing::runCommand(*m_connection, {"DEL", index});
+        const auto setWith = [&](const QByteArray& key, std::chrono::seconds ttl) {
+            CacheManager::SetOptions set;
+            set.ttl = ttl;
+            set.tags = {"venue:lifetimes"};
+            std::optional<QString> error;
+            manager.set(key, "{}", set, this, [&error](const QString& e) { error = e; });
+            QTRY_VERIFY(error.has_value());
+        };
+        if (longFirst) {
+            setWith("events:long", 600s);
+            setWith("events:short", 5s);
+        } else {
+            setWith("events:short", 5s);
+            setWith("events:long", 600s);
+        }
+        const qint64 indexTtl = testing::runCommand(*m_connection, {"PTTL", index}).integer();
+        const qint64 longest = testing::runCommand(*m_connection, {"PTTL", "events:long"}).integer();
+        QVERIFY2(indexTtl >= longest && longest > 600000,
+            qPrintable(u"index %1 ms, member %2 ms"_s.arg(indexTtl).arg(longest)));
+        QCOMPARE(testing::runCommand(*m_connection, {"ZCARD", index}).integer(), 2);
+        testing::runCommand(*m_connection, {"DEL", index, "events:long", "events:short"});
+    }
+
     void tagsInvalidateOnlyTheirKeys()
     {
         CacheManager manager(m_connection.get(), options());
