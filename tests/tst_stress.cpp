@@ -2,6 +2,7 @@
 // killed and restarted with its state lost. A busy GUI may be slow, never wrong; stale is shown as stale.
 #include "itemmodels/keytreemodel.h"
 #include "mainwindow.h"
+#include "widgets/auditpane.h"
 #include "widgets/keybrowser.h"
 #include "widgets/labelstatspane.h"
 #include "widgets/livechartpane.h"
@@ -276,6 +277,11 @@ private Q_SLOTS:
         QCOMPARE(window.connectionText(), u"connected"_s);
         QVERIFY2(browser->statusText().startsWith(u"%L1 keys, scanned "_s.arg(browser->model()->totalKeys())),
             qPrintable(browser->statusText()));
+
+        // So is the audit trail: the two route saves read before are gone with the stream.
+        QTRY_VERIFY_WITH_TIMEOUT(window.auditPane()->statusText().startsWith(
+                                     u"The audit trail was lost from the server: the 2 records read before"_s),
+            5000);
 
         // The route configuration the server lost is named as lost, never as somebody's save of version 0.
         if (routesLoaded.isEmpty())

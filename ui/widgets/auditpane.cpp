@@ -13,6 +13,8 @@
 
 namespace cachescope::ui {
 
+using namespace Qt::StringLiterals;
+
 AuditPane::AuditPane(redis::Client* connection, QWidget* parent)
     : QWidget(parent)
     , m_connection(connection)
@@ -54,17 +56,37 @@ void AuditPane::refresh()
                 m_status->setText(tr("Could not read the audit trail: %1").arg(error));
                 return;
             }
+            // Stream ids only grow: the newest record seen before, missing from a read that is not even full, was
+            // lost with the stream (a restart without persistence, a deleted key) — said, never passed over.
+            const bool lost = !m_newestSeen.isEmpty() && records->size() < shownRecords
+                && std::none_of(records->cbegin(), records->cend(),
+                    [this](const ops::AuditRecord& record) { return record.id == m_newestSeen; });
+            const QString lostText = lost
+                ? tr("The audit trail was lost from the server: the %L1 records read before, the newest of %2, are "
+                     "gone (a restart without persistence, or the stream deleted). ")
+                      .arg(m_recordsSeen)
+                      .arg(m_newestSeenAt.toLocalTime().toString(u"yyyy-MM-dd HH:mm:ss"_s))
+                : QString();
+            m_newestSeen = records->isEmpty() ? QByteArray() : records->first().id;
+            m_newestSeenAt = records->isEmpty() ? QDateTime() : records->first().at;
+            m_recordsSeen = records->size();
             m_model->setRecords(std::move(*records));
-            m_status->setText(m_model->rowCount() == 0
-                    ? tr("No records yet: every invalidation, TTL run and route save (dry runs and refusals too) "
-                         "is recorded here, in the stream %1.")
-                          .arg(QString::fromLatin1(ops::auditStreamKey))
-                    : tr("%L1 records, newest first (stream %2, bounded to the newest %L3).")
-                          .arg(m_model->rowCount())
-                          .arg(QString::fromLatin1(ops::auditStreamKey))
-                          .arg(ops::auditStreamMaxLength));
+            m_status->setText(lostText
+                + (m_model->rowCount() == 0
+                        ? tr("No records yet: every invalidation, TTL run and route save (dry runs and refusals too) "
+                             "is recorded here, in the stream %1.")
+                              .arg(QString::fromLatin1(ops::auditStreamKey))
+                        : tr("%L1 records, newest first (stream %2, bounded to the newest %L3).")
+                              .arg(m_model->rowCount())
+                              .arg(QString::fromLatin1(ops::auditStreamKey))
+                              .arg(ops::auditStreamMaxLength)));
             Q_EMIT refreshed();
         });
+}
+
+QString AuditPane::statusText() const
+{
+    return m_status->text();
 }
 
 } // namespace cachescope::ui

@@ -1,5 +1,6 @@
 #pragma once
 
+#include <QDateTime>
 #include <QPointer>
 #include <QWidget>
 
@@ -28,6 +29,8 @@ public:
     {
         return m_model;
     }
+    // The line above the table, as the engineer reads it.
+    QString statusText() const;
 
 public Q_SLOTS:
     void refresh();
@@ -40,6 +43,9 @@ private:
     AuditModel* m_model;
     QTableView* m_view;
     QLabel* m_status;
+    QByteArray m_newestSeen; // the newest record's id at the last read: gone from a later read means a lost trail
+    QDateTime m_newestSeenAt;
+    qsizetype m_recordsSeen = 0;
 };
 
 } // namespace cachescope::ui
