@@ -335,7 +335,9 @@ private Q_SLOTS:
         QCOMPARE(manager.oversizedEntries(), 2);
         QCOMPARE(getOrSetAndWait(manager, "events:bomb", db.loader(this)).status, CacheResult::Status::Hit);
         const qint64 grown = testing::peakResidentBytes() - peakBefore;
-        QVERIFY2(grown < 64 * 1024 * 1024, qPrintable(u"peak memory grew by %1 bytes"_s.arg(grown)));
+        // The bound for a 1 GiB bomb: well under 256 MB (about 40 MB here; under ASan, whose quarantine keeps
+        // the freed steps of the bounded inflate, about 100 MB). Inflating it whole would take over 1 GB.
+        QVERIFY2(grown < 200 * 1024 * 1024, qPrintable(u"peak memory grew by %1 bytes"_s.arg(grown)));
     }
 
     void negativeCachingIsOptIn()

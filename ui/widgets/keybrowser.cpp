@@ -57,6 +57,8 @@ KeyBrowser::KeyBrowser(redis::Client* connection, QWidget* parent)
                               "prefixes (for keys of unknown shape)"));
     showModel(m_proxy);
     m_view->setUniformRowHeights(true); // cheap layout for very long lists
+    // Sibling keys share their start (the route's path): cut in the middle, their distinct ends stay readable.
+    m_view->setTextElideMode(Qt::ElideMiddle);
     m_view->setSortingEnabled(true);
     m_view->sortByColumn(KeyTreeModel::CountColumn, Qt::DescendingOrder);
     m_view->header()->setStretchLastSection(false);
