@@ -186,13 +186,16 @@ void CacheManager::store(const QByteArray& key, const CacheEnvelope& envelope, c
     const seconds ttl = envelope.negative ? m_options.negativeTtl : options.ttl.value_or(m_options.defaultTtl);
     const qint64 redisTtlMs = duration_cast<milliseconds>(ttl + m_options.grace).count();
     const qint64 goneAt = nowMs() + redisTtlMs;
-    // Tag indexes are sorted sets scored by expiry, so members that expired can be pruned by score.
+    // Tag indexes are sorted sets scored by expiry, so members that expired can be pruned by score. An index outlives
+    // its longest-lived member by a second: its expiry is set before the member's SET, which would otherwise make it
+    // expire a moment before the entry it lists.
+    const QByteArray indexTtlMs = QByteArray::number(redisTtlMs + 1000);
     for (const QByteArray& tag : options.tags) {
         const QByteArray index = model::tagKey(tag);
         m_connection->command({"ZADD", index, QByteArray::number(goneAt), key}, nullptr, nullptr);
         m_connection->command({"ZREMRANGEBYSCORE", index, "-inf", QByteArray::number(nowMs())}, nullptr, nullptr);
-        m_connection->command({"PEXPIRE", index, QByteArray::number(redisTtlMs), "GT"}, nullptr, nullptr);
-        m_connection->command({"PEXPIRE", index, QByteArray::number(redisTtlMs), "NX"}, nullptr, nullptr);
+        m_connection->command({"PEXPIRE", index, indexTtlMs, "GT"}, nullptr, nullptr);
+        m_connection->command({"PEXPIRE", index, indexTtlMs, "NX"}, nullptr, nullptr);
     }
     m_connection->command(
         {"SET", key, envelope.encode(m_options.compressionThreshold), "PX", QByteArray::number(redisTtlMs)}, context,
