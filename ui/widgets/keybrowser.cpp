@@ -26,12 +26,28 @@
 #include <QScrollBar>
 #include <QShortcut>
 #include <QStyle>
+#include <QStyledItemDelegate>
 #include <QTreeView>
 #include <QVBoxLayout>
 
 namespace cachescope::ui {
 
 using namespace Qt::StringLiterals;
+
+namespace {
+class MiddleElidingDelegate : public QStyledItemDelegate
+{
+public:
+    using QStyledItemDelegate::QStyledItemDelegate;
+
+protected:
+    void initStyleOption(QStyleOptionViewItem* option, const QModelIndex& index) const override
+    {
+        QStyledItemDelegate::initStyleOption(option, index);
+        option->textElideMode = Qt::ElideMiddle;
+    }
+};
+} // namespace
 
 KeyBrowser::KeyBrowser(redis::Client* connection, QWidget* parent)
     : QWidget(parent)
@@ -57,8 +73,9 @@ KeyBrowser::KeyBrowser(redis::Client* connection, QWidget* parent)
                               "prefixes (for keys of unknown shape)"));
     showModel(m_proxy);
     m_view->setUniformRowHeights(true); // cheap layout for very long lists
-    // Sibling keys share their start (the route's path): cut in the middle, their distinct ends stay readable.
-    m_view->setTextElideMode(Qt::ElideMiddle);
+    // Sibling keys share their start (the route's path): their names are cut in the middle, so the distinct ends stay
+    // readable. (The other columns keep their start: "1m 22s – …".)
+    m_view->setItemDelegateForColumn(KeyTreeModel::NameColumn, new MiddleElidingDelegate(m_view));
     m_view->setSortingEnabled(true);
     m_view->sortByColumn(KeyTreeModel::CountColumn, Qt::DescendingOrder);
     m_view->header()->setStretchLastSection(false);
@@ -408,6 +425,7 @@ void KeyBrowser::presentFilterTree()
         m_view->expandAll();
     else
         m_view->expandToDepth(1);
+    fetchOpenedMetadata(); // expandAll() opens without expanded(): the rows shown are measured here
     updateProgress();
 }
 
