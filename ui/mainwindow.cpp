@@ -376,9 +376,9 @@ QString MainWindow::connectionText() const
 
 void MainWindow::markStale()
 {
-    if (m_health->isLive()) {
+    if (m_health->isLive() || !m_health->lostSince()) {
         m_lossTick->stop();
-        return;
+        return; // live, or never connected: nothing shown is stale
     }
     if (!m_lossTick->isActive())
         m_lossTick->start();

@@ -77,8 +77,7 @@ void RoutesCommand::onLoaded(const ops::RouteConfigSnapshot& snapshot)
                 ops::RouteConfigSnapshot restored = m_loss->lastSeen;
                 restored.version = result.version;
                 restored.updatedBy = m_options.actor;
-                m_memory.forget();
-                m_memory.remember(restored);
+                m_memory.remember(restored); // numbered past the lost version, so it replaces it
                 m_out << "Restored version " << m_loss->lastSeen.version << " as version " << result.version
                       << " (audited as a restore).\n";
                 Q_EMIT finished(ExitOk);

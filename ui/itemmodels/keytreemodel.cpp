@@ -11,7 +11,6 @@
 #include <QSet>
 #include <QThreadPool>
 
-#include <functional>
 #include <unordered_map>
 
 namespace cachescope::ui {
@@ -157,31 +156,36 @@ qint64 KeyTreeModel::totalKeys() const
     return m_total;
 }
 
+namespace {
+// Every node of a tree, depth first.
+template<typename Node, typename Visit>
+void forEachNode(const Node* node, const Visit& visit)
+{
+    visit(node);
+    for (const auto& group : node->groups)
+        forEachNode(group.get(), visit);
+}
+} // namespace
+
 QList<QByteArray> KeyTreeModel::listedKeysMatching(const model::RedisGlob& glob) const
 {
     QList<QByteArray> keys;
-    std::function<void(const Node*)> walk = [&](const Node* node) {
+    forEachNode(m_root.get(), [&](const Node* node) {
         for (std::size_t leaf = 0; leaf < node->leafEnds.size(); ++leaf) {
             if (glob.matches(node->leafView(leaf)))
                 keys.append(node->leafKey(leaf));
         }
-        for (const auto& group : node->groups)
-            walk(group.get());
-    };
-    walk(m_root.get());
+    });
     return keys;
 }
 
 qint64 KeyTreeModel::goneKeys() const
 {
     qint64 gone = 0;
-    std::function<void(const Node*)> walk = [&](const Node* node) {
+    forEachNode(m_root.get(), [&gone](const Node* node) {
         for (const LeafMetadata& metadata : node->leafMetadata)
             gone += metadata.expiry == -2 ? 1 : 0;
-        for (const auto& group : node->groups)
-            walk(group.get());
-    };
-    walk(m_root.get());
+    });
     return gone;
 }
 
