@@ -1562,6 +1562,27 @@ private Q_SLOTS:
         QCOMPARE(window.tabs()->currentWidget() == window.keyDetail(), false); // putting it back selected no key
         save(&window, u"tree-after-rescan-1280x800"_s);
 
+        // A filter (typed, or set by an alert) opens every group it matches; cleared, the tree is as the engineer left
+        // it, and a later rescan does not reopen what the filter opened.
+        const auto tenantNode = [&view](const QString& name) {
+            const QAbstractItemModel* shown = view->model();
+            return shown->match(shown->index(0, 0, shown->index(0, 0)), Qt::DisplayRole, name, 1, Qt::MatchExactly)
+                .value(0);
+        };
+        browser->setFilterText(u"venue:v12"_s);
+        QTRY_VERIFY(view->isExpanded(tenantNode(u"tenant globex"_s)));
+        browser->setFilterText({});
+        QTRY_VERIFY(!view->isExpanded(tenantNode(u"tenant globex"_s)));
+        for (int pass = 0; pass < 2; ++pass) {
+            QVERIFY(view->isExpanded(tenantNode(u"tenant acme"_s)));
+            QVERIFY(!view->isExpanded(tenantNode(u"tenant initech"_s)));
+            QVERIFY(!view->isExpanded(view->model()->index(1, 0)));
+            QCOMPARE(view->currentIndex().data().toString(), u"venue v7"_s);
+            QVERIFY(view->isExpanded(view->currentIndex()));
+            browser->rescan();
+            QVERIFY(scanned.wait(10000));
+        }
+
         // No write items on CacheScope's own keys; none at all when read-only.
         QCOMPARE(browser->whyNotWritable(ops::selectKey("cachescope:config:routes{cachescope}")), u"protected"_s);
         QCOMPARE(browser->whyNotWritable(ops::selectKey("events:1")), std::optional<QString>());

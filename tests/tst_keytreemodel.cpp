@@ -5,6 +5,7 @@
 #include "ops/keyspacesummary.h"
 
 #include <QAbstractItemModelTester>
+#include <QColor>
 #include <QDateTime>
 #include <QSignalSpy>
 #include <QTest>
@@ -243,6 +244,46 @@ private Q_SLOTS:
         changed.clear();
         model.setMetadata({{"events:1", 5000, 10, now}}); // a reply after a rescan started
         QVERIFY(changed.isEmpty());
+    }
+
+    // A rescan keeps what was measured: each key that comes back shows its TTL and memory (greyed, not in the groups'
+    // figures) until it is measured again; a key seen gone or expired is not carried.
+    void aRescanKeepsWhatWasMeasured()
+    {
+        KeyTreeModel model;
+        QAbstractItemModelTester tester(&model, QAbstractItemModelTester::FailureReportingMode::QtTest);
+        model.addKeys({"events:1", "events:2", "events:3", "events:4"}, 0);
+        const QModelIndex services = child(model, {}, u"Service entries"_s);
+        QCOMPARE(model.keysAwaitingMetadata(child(model, services, u"events"_s), 10).size(), 4);
+        const qint64 now = QDateTime::currentMSecsSinceEpoch();
+        model.setMetadata({{"events:1", 1'633'000, 168, now}, {"events:2", -2, std::nullopt, now},
+            {"events:3", 10, 50, now - 1000}, {"events:4", -1, 70, now}});
+        model.clear();
+        model.addKeys({"events:4", "events:3", "events:2", "events:1"}, 0);
+        const QModelIndex events = child(model, child(model, {}, u"Service entries"_s), u"events"_s);
+        const auto row = [&](const QByteArray& key) {
+            for (int r = 0; r < model.rowCount(events); ++r) {
+                if (model.index(r, 0, events).data(KeyTreeModel::KeyRole).toByteArray() == key)
+                    return r;
+            }
+            return -1;
+        };
+        const QModelIndex ttl1 = model.index(row("events:1"), KeyTreeModel::TtlColumn, events);
+        QCOMPARE(ttl1.data().toString(), u"27m 13s"_s);
+        QCOMPARE(ttl1.siblingAtColumn(KeyTreeModel::MemoryColumn).data(KeyTreeModel::MemoryRole).toLongLong(), 168);
+        QCOMPARE(ttl1.data(Qt::ForegroundRole).value<QColor>(), QColor(Qt::gray));
+        QVERIFY(ttl1.data(Qt::ToolTipRole).toString().contains(u"Measured before the rescan"_s));
+        QCOMPARE(model.index(row("events:4"), KeyTreeModel::TtlColumn, events).data().toString(), u"no expiry"_s);
+        QVERIFY(!model.index(row("events:2"), KeyTreeModel::TtlColumn, events).data().isValid()); // was gone
+        QVERIFY(!model.index(row("events:3"), KeyTreeModel::TtlColumn, events).data().isValid()); // expired since
+        QCOMPARE(model.goneKeys(), 0);
+        QCOMPARE(events.data(KeyTreeModel::SampledKeysRole).toInt(), 0); // the groups count fresh measurements only
+        // Asked again, like the unmeasured ones; the fresh answer replaces the old one and counts.
+        QCOMPARE(model.keysAwaitingMetadata(events, 10).size(), 4);
+        model.setMetadata({{"events:1", 5000, 200, QDateTime::currentMSecsSinceEpoch()}});
+        QCOMPARE(ttl1.data(Qt::ForegroundRole), QVariant());
+        QCOMPARE(ttl1.siblingAtColumn(KeyTreeModel::MemoryColumn).data(KeyTreeModel::MemoryRole).toLongLong(), 200);
+        QCOMPARE(events.data(KeyTreeModel::SampledKeysRole).toInt(), 1);
     }
 
     void groupsByDelimiter_data()

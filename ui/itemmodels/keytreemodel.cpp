@@ -6,6 +6,7 @@
 #include "model/ttltext.h"
 #include "redis/reply.h"
 
+#include <QColor>
 #include <QDateTime>
 #include <QLocale>
 #include <QSet>
@@ -22,7 +23,15 @@ struct KeyTreeModel::LeafMetadata
 {
     qint64 expiry = 0;
     qint64 bytes = -1; // -1: MEMORY USAGE gave nothing
+    // Measured by the tree before a rescan: shown (a rescan must not blank what was measured) but not counted in the
+    // groups' figures, and asked for again like an unmeasured key.
+    bool beforeRescan = false;
 };
+
+namespace {
+// At most this many measurements cross a rescan (each a key and 16 bytes): the keys an engineer opened, bounded.
+constexpr qsizetype maxMeasuredAcrossRescan = 50'000;
+} // namespace
 
 struct KeyTreeModel::Node
 {
@@ -120,6 +129,8 @@ KeyTreeModel::~KeyTreeModel() = default;
 void KeyTreeModel::clear()
 {
     beginResetModel();
+    if (m_root)
+        keepMeasuredForRescan();
     std::unique_ptr<Node> old = std::exchange(m_root, std::make_unique<Node>());
     if (m_total > 10'000) {
         // Freeing a tree of 400,000 keys takes the GUI thread ~90 ms: it is done on a pool thread (nothing refers
@@ -187,6 +198,24 @@ qint64 KeyTreeModel::goneKeys() const
             gone += metadata.expiry == -2 ? 1 : 0;
     });
     return gone;
+}
+
+void KeyTreeModel::keepMeasuredForRescan()
+{
+    // Only what is still true as far as we know: a key seen gone, or past its expiry, is not carried.
+    m_measuredBefore.clear();
+    const qint64 now = QDateTime::currentMSecsSinceEpoch();
+    forEachNode(m_root.get(), [&](const Node* node) {
+        for (auto it = node->leafMetadata.cbegin(); it != node->leafMetadata.cend(); ++it) {
+            if (m_measuredBefore.size() >= maxMeasuredAcrossRescan)
+                return;
+            if (it->expiry == -2 || (it->expiry > 0 && it->expiry <= now))
+                continue;
+            LeafMetadata kept = *it;
+            kept.beforeRescan = true;
+            m_measuredBefore.insert(node->leafKey(it.key()), kept);
+        }
+    });
 }
 
 qint64 KeyTreeModel::gatewayKeys() const
@@ -455,6 +484,12 @@ QList<QByteArray> KeyTreeModel::addKeys(const QList<QByteArray>& keys, int metad
                 parent->leafEnds.push_back(quint32(parent->leafBytes.size()));
                 if (parent->listedSet)
                     parent->listedSet->insert(key);
+                if (!m_measuredBefore.isEmpty()) {
+                    if (const auto before = m_measuredBefore.constFind(key); before != m_measuredBefore.cend()) {
+                        parent->leafMetadata.insert(quint32(firstLeaf + i), *before);
+                        m_measuredBefore.erase(before);
+                    }
+                }
                 if (sampled != parent->pageSampled.cend() && *sampled == parent->pageKeys[i]) {
                     m_awaitingMetadata.insert(key, {parent, quint32(firstLeaf + i)});
                     ++sampled;
@@ -503,7 +538,8 @@ QList<QByteArray> KeyTreeModel::keysAwaitingMetadata(const QModelIndex& parent, 
         return keys;
     Node* node = reinterpret_cast<Node*>(parent.internalId());
     for (std::size_t leaf = 0; leaf < node->leafEnds.size() && keys.size() < limit; ++leaf) {
-        if (node->leafMetadata.contains(quint32(leaf)))
+        if (const auto known = node->leafMetadata.constFind(quint32(leaf));
+            known != node->leafMetadata.cend() && !known->beforeRescan)
             continue;
         const QByteArray key = node->leafKey(leaf);
         if (m_awaitingMetadata.contains(key))
@@ -638,6 +674,10 @@ QVariant KeyTreeModel::leafData(const Node* owner, int leaf, int column, int rol
     switch (role) {
     case Qt::DisplayRole:
     case Qt::ToolTipRole:
+        if (role == Qt::ToolTipRole && sampled && metadata->beforeRescan && (column == TtlColumn || column == MemoryColumn))
+            return tr("%1\nMeasured before the rescan; measured again when its group is opened.")
+                .arg(column == TtlColumn ? ttlData(metadata->expiry, metadata->expiry, 1, true, role).toString()
+                                         : memoryData(metadata->bytes, 1, 1, true, role).toString());
         if (column == TtlColumn)
             return sampled ? ttlData(metadata->expiry, metadata->expiry, 1, true, role) : QVariant();
         if (column == MemoryColumn)
@@ -645,6 +685,10 @@ QVariant KeyTreeModel::leafData(const Node* owner, int leaf, int column, int rol
         if (role == Qt::ToolTipRole)
             return model::displayBytes(key);
         return column == NameColumn ? QVariant(model::displayBytes(leafLabel(owner, key), 300)) : QVariant();
+    case Qt::ForegroundRole: // a measurement from before the rescan is shown, greyed, until asked again
+        return sampled && metadata->beforeRescan && (column == TtlColumn || column == MemoryColumn)
+            ? QVariant(QColor(Qt::gray))
+            : QVariant();
     case KeyRole:
         return key;
     case KindRole:

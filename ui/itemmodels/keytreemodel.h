@@ -189,6 +189,7 @@ private:
     QVariant leafData(const Node* owner, int leaf, int column, int role) const;
     QByteArray leafLabel(const Node* owner, const QByteArray& key) const;
     static QVariant notSampledYet(bool leaf, int role);
+    void keepMeasuredForRescan();
     static QVariant ttlData(qint64 soonest, qint64 latest, qint32 sampledKeys, bool leaf, int role);
     static QVariant memoryData(qint64 bytes, qint32 sampledKeys, qint64 count, bool leaf, int role);
 
@@ -214,6 +215,8 @@ private:
     Node* m_other = nullptr;
     Node* m_internal = nullptr;
     QHash<QByteArray, std::pair<Node*, quint32>> m_awaitingMetadata; // keys whose TTL and memory were asked for
+    // What the tree before the last clear() had measured: shown again when the key comes back, until asked anew.
+    QHash<QByteArray, LeafMetadata> m_measuredBefore;
 };
 
 } // namespace cachescope::ui

@@ -462,6 +462,10 @@ void KeyBrowser::addScanMatches(const QList<QByteArray>& keys)
 void KeyBrowser::applyFilter()
 {
     const QString text = m_filter->text();
+    if (!text.isEmpty() && m_appliedFilter.isEmpty() && !m_viewBeforeFilter && m_model->totalKeys() > 0)
+        m_viewBeforeFilter = m_keptView ? *m_keptView : captureViewState();
+    const bool cleared = text.isEmpty() && !m_appliedFilter.isEmpty();
+    m_appliedFilter = text;
     if (isScanning() && !text.isEmpty()) {
         if (text != m_matchText || !m_matches)
             startScanFilter(text);
@@ -479,7 +483,26 @@ void KeyBrowser::applyFilter()
     if (!text.isEmpty()) {
         showModel(m_proxy); // filtering needs the proxy, even while a scan fills the tree
         m_view->expandAll();
+    } else if (cleared) {
+        reopenViewBeforeFilter();
     }
+}
+
+void KeyBrowser::reopenViewBeforeFilter()
+{
+    m_view->collapseAll();
+    std::optional<ViewState> before = std::exchange(m_viewBeforeFilter, std::nullopt);
+    if (isScanning()) { // put back as the scan brings the nodes in, and at its end
+        if (!m_keptView)
+            m_keptView = std::move(before);
+        m_lastKeptExpansion.invalidate();
+        expandKeptSoFar();
+        return;
+    }
+    if (before)
+        restoreViewState(*before);
+    else
+        expandDefault();
 }
 
 void KeyBrowser::startServerFilter(const QString& text)

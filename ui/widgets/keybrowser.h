@@ -193,6 +193,7 @@ private:
     void pollServerKeys();
     void fetchMetadata(KeyTreeModel* tree, const QList<QByteArray>& keys);
     void applyFilter();
+    void reopenViewBeforeFilter();
     // Aggregate mode: the keys matching `text` (a glob, or a substring) listed by SCAN MATCH into m_matches.
     void startServerFilter(const QString& text);
     // A filter set while a scan runs: the keys the tree holds that match, then each page's matches, go into
@@ -265,6 +266,10 @@ private:
     bool m_sizePollInFlight = false;
     std::unique_ptr<redis::BackgroundScan> m_scan;
     std::optional<ViewState> m_keptView; // taken as a rescan starts, put back as it ends
+    // What the engineer had open before a filter (typed, or set by an alert) opened every matching group: put back
+    // when the filter is cleared, so the filter's openings do not stay open and reopen on every later rescan.
+    std::optional<ViewState> m_viewBeforeFilter;
+    QString m_appliedFilter;
     bool m_restoringView = false; // the current index put back is not a new selection by the engineer
     bool m_readOnly = false;
     QList<QByteArray> m_protectedPatterns;
