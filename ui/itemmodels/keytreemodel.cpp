@@ -674,7 +674,8 @@ QVariant KeyTreeModel::leafData(const Node* owner, int leaf, int column, int rol
     switch (role) {
     case Qt::DisplayRole:
     case Qt::ToolTipRole:
-        if (role == Qt::ToolTipRole && sampled && metadata->beforeRescan && (column == TtlColumn || column == MemoryColumn))
+        if (role == Qt::ToolTipRole && sampled && metadata->beforeRescan
+            && (column == TtlColumn || column == MemoryColumn))
             return tr("%1\nMeasured before the rescan; measured again when its group is opened.")
                 .arg(column == TtlColumn ? ttlData(metadata->expiry, metadata->expiry, 1, true, role).toString()
                                          : memoryData(metadata->bytes, 1, 1, true, role).toString());
