@@ -15,6 +15,7 @@
 #include "redisserver.h"
 #include "synccommand.h"
 
+#include <QColor>
 #include <QElapsedTimer>
 #include <QLabel>
 #include <QProcess>
@@ -22,6 +23,7 @@
 #include <QSettings>
 #include <QSignalSpy>
 #include <QStandardPaths>
+#include <QTabBar>
 #include <QTest>
 #include <QTimer>
 #include <QTreeView>
@@ -254,6 +256,9 @@ private Q_SLOTS:
         QVERIFY2(browser->statusText().startsWith(u"Last known — 1,002 keys, scanned "_s),
             qPrintable(browser->statusText()));
         QVERIFY2(!browser->statusText().contains(u"the server holds"_s), qPrintable(browser->statusText()));
+        QVERIFY2(window.staleTabsText().startsWith(u"Last known — server unreachable since "_s),
+            qPrintable(window.staleTabsText()));
+        QCOMPARE(window.tabs()->tabBar()->tabTextColor(2), QColor(Qt::gray));
         save(window, u"stress-server-down"_s);
 
         browser->rescan(); // F5 while down: the last known tree stays
@@ -275,6 +280,7 @@ private Q_SLOTS:
         QVERIFY(browser->isLive());
         QCOMPARE(browser->model()->totalKeys(), qint64(server.cli({u"DBSIZE"_s}).trimmed().toLongLong()));
         QCOMPARE(window.connectionText(), u"connected"_s);
+        QCOMPARE(window.staleTabsText(), QString());
         QVERIFY2(browser->statusText().startsWith(u"%L1 keys, scanned "_s.arg(browser->model()->totalKeys())),
             qPrintable(browser->statusText()));
 

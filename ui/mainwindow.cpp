@@ -38,6 +38,7 @@
 #include <QStatusBar>
 #include <QStyle>
 #include <QSystemTrayIcon>
+#include <QTabBar>
 #include <QTabWidget>
 #include <QToolBar>
 #include <QToolButton>
@@ -64,6 +65,7 @@ MainWindow::MainWindow(redis::Client* connection, SafetyOptions safety, QWidget*
     , m_sampler(new ops::InfoSampler(connection, this))
     , m_splitter(new QSplitter(this))
     , m_banner(new QLabel(this))
+    , m_staleTabs(new QLabel(this))
     , m_serverLabel(new QLabel(this))
     , m_stateLabel(new QLabel(this))
     , m_health(new redis::ConnectionHealth(connection, this))
@@ -95,8 +97,19 @@ MainWindow::MainWindow(redis::Client* connection, SafetyOptions safety, QWidget*
             m_server->refresh();
     });
     connect(m_routes, &RouteEditorPane::saved, m_audit, &AuditPane::refresh);
+    // Above every tab, while the server is away: what they show was read before (the tabs do not each say it).
+    m_staleTabs->setVisible(false);
+    m_staleTabs->setWordWrap(true);
+    m_staleTabs->setMargin(4);
+    m_staleTabs->setStyleSheet(u"QLabel { background: #eceff1; color: #37474f; border-bottom: 1px solid #b0bec5; }"_s);
+    auto* tabsColumn = new QWidget(this);
+    auto* tabsLayout = new QVBoxLayout(tabsColumn);
+    tabsLayout->setContentsMargins(0, 0, 0, 0);
+    tabsLayout->setSpacing(0);
+    tabsLayout->addWidget(m_staleTabs);
+    tabsLayout->addWidget(m_tabs, 1);
     m_splitter->addWidget(m_browser);
-    m_splitter->addWidget(m_tabs);
+    m_splitter->addWidget(tabsColumn);
     m_splitter->setStretchFactor(0, 2);
     m_splitter->setStretchFactor(1, 3);
     m_splitter->setChildrenCollapsible(false);
@@ -387,11 +400,26 @@ void MainWindow::markStale()
     m_browser->setConnectionLost(since);
     m_charts->setConnectionLost(m_health->describe());
     m_labelStats->setConnectionLost(since);
+    m_staleTabs->setText(
+        tr("Last known — %1 (%2): every tab shows what was read before; each is read again when "
+           "the server answers.")
+            .arg(since, redis::ConnectionHealth::ageText(m_health->lostSince()->secsTo(QDateTime::currentDateTime()))));
+    m_staleTabs->setVisible(true);
+    for (int tab = 0; tab < m_tabs->count(); ++tab)
+        m_tabs->tabBar()->setTabTextColor(tab, QColor(Qt::gray));
+}
+
+QString MainWindow::staleTabsText() const
+{
+    return m_staleTabs->isHidden() ? QString() : m_staleTabs->text();
 }
 
 void MainWindow::refreshAfterLoss()
 {
     m_lossTick->stop();
+    m_staleTabs->setVisible(false);
+    for (int tab = 0; tab < m_tabs->count(); ++tab)
+        m_tabs->tabBar()->setTabTextColor(tab, QColor());
     m_charts->setConnectionLive();
     m_labelStats->setConnectionLive();
     // The server may have restarted and lost its keys, its route configuration, its audit trail: everything read

@@ -91,6 +91,8 @@ public:
     }
     // The status bar's connection text, as shown.
     QString connectionText() const;
+    // The line above the tabs while the server is away (empty while it answers).
+    QString staleTabsText() const;
     // The production / read-only banner above the panes; hidden for an ordinary connection.
     QLabel* safetyBanner() const
     {
@@ -166,6 +168,7 @@ private:
     ops::InfoSampler* m_sampler;
     QSplitter* m_splitter;
     QLabel* m_banner;
+    QLabel* m_staleTabs;
     QLabel* m_serverLabel;
     QLabel* m_stateLabel;
     redis::ConnectionHealth* m_health;

@@ -233,7 +233,8 @@ int main(int argc, char* argv[])
                             QTextDocumentFragment::fromHtml(window->liveCharts()->headline()).toPlainText()},
                         {u"headlineStale"_s, window->liveCharts()->isHeadlineStale()},
                         {u"treeStatus"_s, browser->statusText()}, {u"goneRows"_s, browser->shownTree()->goneKeys()},
-                        {u"filter"_s, browser->filterText()}, {u"routeConfig"_s, window->routeEditor()->statusText()}};
+                        {u"filter"_s, browser->filterText()}, {u"routeConfig"_s, window->routeEditor()->statusText()},
+                        {u"tabs"_s, window->staleTabsText()}};
                     QFile file(statePath);
                     if (file.open(QIODevice::WriteOnly))
                         file.write(QJsonDocument(state).toJson(QJsonDocument::Compact));
