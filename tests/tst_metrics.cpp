@@ -633,7 +633,19 @@ private Q_SLOTS:
     {
         QFETCH(bool, fromSnapshot);
         QFile::remove(m_server.directory() + u"/dump.rdb"_s);
+        // A saved route configuration (version 1, one audit record) for the restart to lose, or keep in a snapshot.
+        m_server.cli({u"DEL"_s, u"cachescope:config:routes{cachescope}"_s, u"cachescope:audit{cachescope}"_s});
+        QProcess routes;
+        routes.start(QStringLiteral(CACHECTL_PATH),
+            {u"-p"_s, QString::number(m_server.port()), u"routes"_s, u"set"_s, u"/api/metrics-test"_s, u"--ttl"_s,
+                u"45"_s});
+        QVERIFY(routes.waitForFinished(10000));
+        QCOMPARE(routes.exitCode(), 0);
         Serve serve = startServe();
+        const Samples atStart = samplesOf(scrape(serve));
+        QCOMPARE(atStart.value("cachescope_route_config_version"), 1.0);
+        QCOMPARE(atStart.value("cachescope_route_config_lost"), 0.0);
+        QCOMPARE(atStart.value("cachescope_audit_trail_losses_total"), 0.0);
         const auto figure = [this, &serve](const char* result) {
             return samplesOf(scrape(serve)).value("cachescope_requests_total{result=\"" + QByteArray(result) + "\"}");
         };
@@ -655,6 +667,13 @@ private Q_SLOTS:
         QVERIFY2(m_server.restart(), qPrintable(m_server.errorString()));
         QTRY_COMPARE_WITH_TIMEOUT(
             samplesOf(scrape(serve)).value("cachescope_metrics_server_restarts_total"), 1.0, 15000);
+        // What the restart lost is named: the route configuration (a gauge, with the lost version) and the audit trail.
+        QTRY_COMPARE_WITH_TIMEOUT(
+            samplesOf(scrape(serve)).value("cachescope_route_config_version"), fromSnapshot ? 1.0 : 0.0, 5000);
+        const Samples restarted = samplesOf(scrape(serve));
+        QCOMPARE(restarted.value("cachescope_route_config_lost"), fromSnapshot ? 0.0 : 1.0);
+        QCOMPARE(restarted.value("cachescope_route_config_lost_version", -1), fromSnapshot ? -1.0 : 1.0);
+        QCOMPARE(restarted.value("cachescope_audit_trail_losses_total"), fromSnapshot ? 0.0 : 1.0);
         const QJsonObject third = simulate({u"--duration"_s, u"2"_s, u"--rate"_s, u"300"_s});
         QVERIFY(!third.isEmpty());
         const double hits = before.value("cachescope_requests_total{result=\"hit\"}") + sum(third, u"hits"_s);

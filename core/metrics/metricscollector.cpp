@@ -5,6 +5,7 @@
 #include "ops/nodesinfo.h"
 #include "redis/client.h"
 #include "redis/connection.h"
+#include "redis/connectionoptions.h"
 #include "redis/gather.h"
 
 #include <algorithm>
@@ -66,6 +67,10 @@ MetricsCollector::MetricsCollector(redis::Client* connection, Options options, Q
     }
     m_timer.setInterval(m_options.interval);
     connect(&m_timer, &QTimer::timeout, this, &MetricsCollector::startRound);
+    if (m_connection) {
+        m_routeStore = std::make_unique<ops::RouteConfigStore>(m_connection);
+        m_routeMemory = std::make_unique<ops::RouteConfigMemory>(m_connection->options().displayName());
+    }
 }
 
 MetricsCollector::~MetricsCollector() = default;
@@ -134,6 +139,29 @@ void MetricsCollector::startRound()
         && (!m_footprintAt.isValid()
             || m_footprintAt.secsTo(QDateTime::currentDateTimeUtc()) >= m_options.footprintInterval.count()))
         measureFootprint();
+    if (!m_routeConfigReading
+        && (!m_routeConfigReadAt.isValid()
+            || m_routeConfigReadAt.secsTo(QDateTime::currentDateTimeUtc()) >= m_options.routeConfigInterval.count()))
+        readRouteConfig();
+}
+
+void MetricsCollector::readRouteConfig()
+{
+    if (!m_routeStore)
+        return;
+    m_routeConfigReading = true;
+    m_routeStore->load(this, [this](std::optional<ops::RouteConfigSnapshot> snapshot, const QString&) {
+        m_routeConfigReading = false;
+        if (!snapshot) {
+            ++m_health.failedReads; // read again next round
+            return;
+        }
+        m_routeConfigReadAt = QDateTime::currentDateTimeUtc();
+        m_routeConfigVersion = snapshot->version;
+        m_routeConfigLoss = ops::routeConfigLoss(*snapshot, m_routeMemory->lastSeen());
+        if (!m_routeConfigLoss)
+            m_routeMemory->remember(*snapshot);
+    });
 }
 
 void MetricsCollector::partDone(bool ok)
@@ -236,6 +264,8 @@ void MetricsCollector::readNodes()
         }
         if (restarted) {
             ++m_health.serverRestarts;
+            m_restartSinceAuditRead = true;
+            m_routeConfigReadAt = {}; // read this round: a restart may have lost it
             m_startBucket = m_tier->bucketOf(QDateTime::currentSecsSinceEpoch());
             for (auto& fold : m_folds) {
                 if (fold)
@@ -256,6 +286,24 @@ void MetricsCollector::readNodes()
 
 void MetricsCollector::readAudit()
 {
+    if (m_auditAfter && std::exchange(m_restartSinceAuditRead, false)) {
+        // Stream ids only grow: a stream whose newest record is older than the last one read lost its records.
+        m_connection->command(
+            {"XREVRANGE", ops::auditStreamKey, "+", "-", "COUNT", "1"}, this, [this](const redis::Reply& reply) {
+                if (!reply.isArray()) {
+                    m_restartSinceAuditRead = true;
+                    return partDone(false);
+                }
+                const QList<ops::AuditRecord> newest = ops::auditRecordsIn(reply);
+                const QByteArray newestId = newest.isEmpty() ? QByteArray("0-0") : newest.first().id;
+                if (ops::streamIdBefore(newestId, *m_auditAfter)) {
+                    ++m_health.auditTrailLosses;
+                    m_auditAfter = newestId;
+                }
+                partDone(true);
+            });
+        return;
+    }
     if (!m_auditAfter) {
         // Counting starts now: the newest entry is where the next read begins.
         m_connection->command(

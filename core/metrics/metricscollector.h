@@ -4,6 +4,7 @@
 #include "cache/statstiers.h"
 #include "metrics/statsfold.h"
 #include "ops/ownfootprint.h"
+#include "ops/routeconfigloss.h"
 
 #include <QByteArray>
 #include <QDateTime>
@@ -47,6 +48,9 @@ public:
         // A bucket is read this long after it ends, for writers that flush late; later additions are not seen.
         std::chrono::seconds settle {10};
         std::chrono::seconds rankingWindow {3600}; // the busiest labels of this window are kept by name first
+        // The route configuration is read this often (one GET, a lookup counted as CacheScope's own) and after every
+        // restart seen, to say when the server lost it.
+        std::chrono::seconds routeConfigInterval {30};
     };
 
     struct NodeFigures
@@ -111,11 +115,22 @@ public:
         qint64 failedReads = 0; // bucket, INFO, audit or footprint reads that failed
         qint64 skippedRounds = 0; // rounds not started because the previous one had not finished (a slow server)
         qint64 serverRestarts = 0; // a node's run id changed: the buckets' counts were taken as a new start
+        qint64 auditTrailLosses = 0; // after a restart the audit stream ended before the last record read
         QDateTime lastCompleteRound; // every read of the round answered
     };
     const Health& health() const
     {
         return m_health;
+    }
+    // The stored route configuration as last read: its version (0: nothing stored), and whether it is older than one
+    // this machine saw before (ops::RouteConfigMemory, shared with cachectl and the dashboard). Unset until read.
+    std::optional<qint64> routeConfigVersion() const
+    {
+        return m_routeConfigVersion;
+    }
+    const std::optional<ops::RouteConfigLoss>& routeConfigLoss() const
+    {
+        return m_routeConfigLoss;
     }
 
 Q_SIGNALS:
@@ -128,6 +143,7 @@ private:
     void readNodes();
     void readAudit();
     void measureFootprint();
+    void readRouteConfig();
     void partDone(bool ok);
 
     QPointer<redis::Client> m_connection;
@@ -143,6 +159,13 @@ private:
     std::optional<ops::OwnFootprint> m_footprint;
     QDateTime m_footprintAt;
     bool m_footprintRunning = false;
+    std::unique_ptr<ops::RouteConfigStore> m_routeStore;
+    std::unique_ptr<ops::RouteConfigMemory> m_routeMemory;
+    std::optional<qint64> m_routeConfigVersion;
+    std::optional<ops::RouteConfigLoss> m_routeConfigLoss;
+    QDateTime m_routeConfigReadAt;
+    bool m_routeConfigReading = false;
+    bool m_restartSinceAuditRead = false;
     int m_pendingParts = 0;
     bool m_roundFailed = false;
     Health m_health;

@@ -170,6 +170,22 @@ void writeHealth(PrometheusText& out, const MetricsCollector& collector)
     out.family("cachescope_metrics_server_restarts_total", "counter",
         "Restarts of a node seen (its run id changed); writes between a restart and the next read are not counted.");
     out.sample("cachescope_metrics_server_restarts_total", {}, health.serverRestarts);
+    out.family("cachescope_audit_trail_losses_total", "counter",
+        "Restarts after which the audit stream ended before the last record read: its records were lost.");
+    out.sample("cachescope_audit_trail_losses_total", {}, health.auditTrailLosses);
+    if (const std::optional<qint64> version = collector.routeConfigVersion()) {
+        out.family("cachescope_route_config_version", "gauge",
+            "The stored route configuration's version (0: none stored, the defaults apply).");
+        out.sample("cachescope_route_config_version", {}, *version);
+        out.family("cachescope_route_config_lost", "gauge",
+            "1 while the server holds an older route configuration than one seen before (a restart without "
+            "persistence, a FLUSHALL, a deleted key): `cachectl routes restore` puts it back.");
+        out.sample("cachescope_route_config_lost", {}, qint64(collector.routeConfigLoss() ? 1 : 0));
+        if (const auto& loss = collector.routeConfigLoss()) {
+            out.family("cachescope_route_config_lost_version", "gauge", "The version the server lost.");
+            out.sample("cachescope_route_config_lost_version", {}, loss->lastSeen.version);
+        }
+    }
     if (health.lastCompleteRound.isValid()) {
         out.family("cachescope_metrics_last_complete_round_timestamp_seconds", "gauge",
             "When every read of a round last succeeded.");

@@ -110,6 +110,19 @@ void appendAudit(redis::Client& connection, const AuditRecord& record, const QOb
         });
 }
 
+bool streamIdBefore(const QByteArray& a, const QByteArray& b)
+{
+    const auto parts = [](const QByteArray& id) {
+        const qsizetype dash = id.indexOf('-');
+        bool msOk = false;
+        bool seqOk = false;
+        const quint64 ms = id.left(dash).toULongLong(&msOk);
+        const quint64 seq = dash < 0 ? 0 : id.mid(dash + 1).toULongLong(&seqOk);
+        return msOk && (dash < 0 || seqOk) ? std::pair(ms, seq) : std::pair(quint64(0), quint64(0));
+    };
+    return parts(a) < parts(b);
+}
+
 QList<AuditRecord> auditRecordsIn(const redis::Reply& entries)
 {
     QList<AuditRecord> records;

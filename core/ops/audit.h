@@ -76,6 +76,9 @@ void appendAudit(redis::Client& connection, const AuditRecord& record, const QOb
 // The records in an XRANGE or XREVRANGE reply, in its order.
 QList<AuditRecord> auditRecordsIn(const redis::Reply& entries);
 
+// Stream ids ("<ms>-<seq>") in the order the server gives them; an id that does not parse sorts first.
+bool streamIdBefore(const QByteArray& a, const QByteArray& b);
+
 // The newest `count` records, newest first.
 void readAudit(redis::Client& connection, int count, const QObject* context,
     std::function<void(std::optional<QList<AuditRecord>> records, QString error)> callback);
