@@ -545,9 +545,26 @@ private Q_SLOTS:
         QVERIFY(answer.contains("Connection: close"));
     }
 
-    // A client that never finishes its request is cut off at the deadline (in-process, with a short one).
+    // A client that never finishes its request is cut off at the deadline (in-process, with a short one); what is
+    // refused before reaching the handler is in the access log all the same, its bytes escaped.
+    void slowClientsAreCutOff_data()
+    {
+        QTest::addColumn<QByteArray>("bytes");
+        QTest::addColumn<int>("status");
+        QTest::addColumn<QString>("logged");
+        QTest::newRow("head unfinished") << "GET /healthz HTTP/1.1\r\nHost:"_ba << 408
+                                         << u"GET /healthz from 127.0.0.1 → 408"_s;
+        QTest::newRow("nothing sent") << QByteArray() << 408 << u"(no request line) from 127.0.0.1 → 408"_s;
+        QTest::newRow("escape bytes in the path")
+            << "GET /\x1b[2J\x07 HTTP/1.1\r\n"_ba << 408 << u"GET /\\x1b[2J\\x07 from 127.0.0.1 → 408"_s;
+        QTest::newRow("a header over the limit") << "GET /x HTTP/1.1\r\nX: "_ba + QByteArray(20000, 'a') + "\r\n\r\n"
+                                                 << 431 << u"GET /x from 127.0.0.1 → 431"_s;
+    }
     void slowClientsAreCutOff()
     {
+        QFETCH(QByteArray, bytes);
+        QFETCH(int, status);
+        QFETCH(QString, logged);
         admin::AdminHttpServer::Options options;
         options.headerDeadline = std::chrono::milliseconds(300);
         options.requestDeadline = std::chrono::milliseconds(300);
@@ -558,15 +575,18 @@ private Q_SLOTS:
                 respond(admin::HttpResponse::json(200, "{}"));
             },
             options);
+        QSignalSpy refused(&server, &admin::AdminHttpServer::refused);
         QVERIFY(server.listen(QHostAddress::LocalHost, 0));
         QTcpSocket socket; // driven by this thread's event loop, which the server needs too
         QByteArray answer;
         connect(&socket, &QTcpSocket::readyRead, this, [&] { answer += socket.readAll(); });
         socket.connectToHost(QHostAddress::LocalHost, server.port());
-        socket.write("GET /healthz HTTP/1.1\r\nHost:");
+        socket.write(bytes);
         QTRY_VERIFY_WITH_TIMEOUT(socket.state() == QAbstractSocket::UnconnectedState, 5000);
-        QVERIFY2(answer.startsWith("HTTP/1.1 408 "), answer.constData());
+        QVERIFY2(answer.startsWith(QByteArray("HTTP/1.1 " + QByteArray::number(status) + ' ')), answer.constData());
         QCOMPARE(handled, 0);
+        QCOMPARE(refused.size(), 1);
+        QCOMPARE(refused.first().first().toString(), logged);
     }
 
     // The token check: a wrong token of the right length, a token differing in its first or last byte only, and

@@ -1,4 +1,5 @@
 #include "cache/statscounters.h"
+#include "cache/statsreader.h"
 #include "cache/statstiers.h"
 #include "metrics/prometheustext.h"
 #include "metrics/statsfold.h"
@@ -261,6 +262,65 @@ private Q_SLOTS:
         for (auto it = got.begin(); it != got.end();) // labels admitted before they had counts
             it = it.value().isEmpty() ? got.erase(it) : std::next(it);
         QCOMPARE(got, hits(expected));
+    }
+
+    // Counts other writers stored are distrusted: a count is a decimal integer from 0; a larger one than 2^40 is held
+    // there; anything else is left out. Each is flagged.
+    void storedCountsAreDistrusted_data()
+    {
+        QTest::addColumn<QByteArray>("stored");
+        QTest::addColumn<qint64>("counted"); // -1: left out
+        QTest::addColumn<qint64>("rejected");
+        QTest::newRow("a count") << "12"_ba << qint64(12) << qint64(0);
+        QTest::newRow("zero") << "0"_ba << qint64(0) << qint64(0);
+        QTest::newRow("at the bound") << QByteArray::number(cache::maxStatsCount) << cache::maxStatsCount << qint64(0);
+        QTest::newRow("one past the bound: held")
+            << QByteArray::number(cache::maxStatsCount + 1) << cache::maxStatsCount << qint64(1);
+        QTest::newRow("INT64_MAX: held") << "9223372036854775807"_ba << cache::maxStatsCount << qint64(1);
+        QTest::newRow("past qint64: held") << "18446744073709551615"_ba << cache::maxStatsCount << qint64(1);
+        QTest::newRow("past quint64: left out") << "99999999999999999999"_ba << qint64(-1) << qint64(1);
+        QTest::newRow("negative") << "-2"_ba << qint64(-1) << qint64(1);
+        QTest::newRow("INT64_MIN") << "-9223372036854775808"_ba << qint64(-1) << qint64(1);
+        QTest::newRow("not a number") << "abc"_ba << qint64(-1) << qint64(1);
+        QTest::newRow("empty") << QByteArray() << qint64(-1) << qint64(1);
+        QTest::newRow("a fraction") << "1.5"_ba << qint64(-1) << qint64(1);
+    }
+    void storedCountsAreDistrusted()
+    {
+        QFETCH(QByteArray, stored);
+        QFETCH(qint64, counted);
+        QFETCH(qint64, rejected);
+        const cache::StatsBucketRead read =
+            cache::parseStatsFields({{"r|hit", stored}, {"r|miss", "3"}, {"r|unknown-counter", "-5"}});
+        QCOMPARE(read.rejectedValues, rejected);
+        QCOMPARE(read.byLabel.value("r")[cache::StatsEvent::Hit], std::max<qint64>(counted, 0));
+        QCOMPARE(read.byLabel.value("r")[cache::StatsEvent::Miss], 3);
+        QCOMPARE(read.fieldsRead, 3);
+        const auto rate = cache::hitRate(read.byLabel.value("r"));
+        QVERIFY(rate && *rate >= 0 && *rate <= 1);
+    }
+
+    // Sums of counts hold at the largest value instead of overflowing (undefined behaviour), and a fold of held
+    // counts never goes down.
+    void sumsSaturate()
+    {
+        cache::StatsCounters big;
+        big.events[std::size_t(cache::StatsEvent::Hit)] = std::numeric_limits<qint64>::max() - 1;
+        big.events[std::size_t(cache::StatsEvent::Miss)] = std::numeric_limits<qint64>::max();
+        cache::StatsCounters sum = big;
+        sum += big;
+        QCOMPARE(sum[cache::StatsEvent::Hit], std::numeric_limits<qint64>::max());
+        QCOMPARE(big.lookups(), std::numeric_limits<qint64>::max());
+        QCOMPARE(big.requests(), std::numeric_limits<qint64>::max());
+        metrics::StatsFold fold(10);
+        qint64 last = 0;
+        for (qint64 bucket = 1; bucket <= 3; ++bucket) {
+            fold.fold(bucket, {{"a", big}}, false);
+            const qint64 now = fold.totals().value("a")[cache::StatsEvent::Hit];
+            QVERIFY(now >= last);
+            last = now;
+        }
+        QCOMPARE(last, std::numeric_limits<qint64>::max());
     }
 
     void foldForgetsOldBuckets()
@@ -586,6 +646,130 @@ private Q_SLOTS:
         int exitCode = 0;
         const QByteArray output = promtool({u"check"_s, u"metrics"_s}, text, &exitCode);
         QVERIFY2(exitCode == 0, output.constData());
+        serve.process->terminate();
+        QVERIFY(serve.process->waitForFinished(10000));
+    }
+
+    // A bucket other writers made fat (100,000 tenants in the open minute) holds neither the server nor the API:
+    // /metrics, a one-hour /admin/cache/stats and /healthz asked at once each answer within a second, no command of
+    // CacheScope's is in the server's slow log over 20 ms, and what was not read or listed is said.
+    void aFatBucketHoldsNeitherServerNorApi()
+    {
+        const cache::StatsTier tier = cache::defaultStatsTiers().at(1);
+        const qint64 bucket = tier.bucketOf(QDateTime::currentSecsSinceEpoch());
+        const QByteArray key = tier.bucketKey(bucket, cache::StatsDimension::Tenant);
+        m_server.cli({u"EVAL"_s,
+            u"for i = 1, 100000 do redis.call('HSET', KEYS[1], 'tenant-' .. i .. '|hit', i % 7, 'tenant-' .. i .. "
+            "'|miss', 1) end redis.call('ZADD', KEYS[2], ARGV[1], ARGV[1]) return 1"_s,
+            u"2"_s, QString::fromUtf8(key), QString::fromUtf8(tier.indexKey()), QString::number(bucket)});
+        QCOMPARE(m_server.cli({u"HLEN"_s, QString::fromUtf8(key)}).trimmed(), QByteArray("200000"));
+        m_server.cli({u"CONFIG"_s, u"SET"_s, u"slowlog-log-slower-than"_s, u"20000"_s});
+        m_server.cli({u"SLOWLOG"_s, u"RESET"_s});
+        Serve serve = startServe();
+        QVERIFY(serve.port != 0);
+        const QString base = u"http://127.0.0.1:%1"_s.arg(serve.port);
+        struct Asked
+        {
+            QString path;
+            QByteArray token;
+            QNetworkReply* reply = nullptr;
+            qint64 tookMs = -1;
+        };
+        std::vector<Asked> asked {
+            {u"/metrics"_s, metricsToken}, {u"/admin/cache/stats?window=3600"_s, adminToken}, {u"/healthz"_s, {}}};
+        for (int round = 0; round < 3; ++round) {
+            QElapsedTimer clock;
+            clock.start();
+            for (Asked& one : asked) {
+                QNetworkRequest request(QUrl(base + one.path));
+                if (!one.token.isEmpty())
+                    request.setRawHeader("Authorization", "Bearer " + one.token);
+                one.reply = m_http.get(request);
+                one.tookMs = -1;
+                connect(one.reply, &QNetworkReply::finished, this, [&one, &clock] { one.tookMs = clock.elapsed(); });
+            }
+            QTRY_VERIFY_WITH_TIMEOUT(
+                std::all_of(asked.cbegin(), asked.cend(), [](const Asked& a) { return a.tookMs >= 0; }), 15000);
+            for (Asked& one : asked) {
+                qInfo("round %d: %s answered in %lld ms", round, qPrintable(one.path), one.tookMs);
+                QVERIFY2(one.tookMs < 1000, qPrintable(u"%1 took %2 ms"_s.arg(one.path).arg(one.tookMs)));
+                QCOMPARE(one.reply->attribute(QNetworkRequest::HttpStatusCodeAttribute).toInt(), 200);
+                if (one.path.startsWith(u"/admin"_s)) {
+                    const QJsonObject answer = QJsonDocument::fromJson(one.reply->readAll()).object();
+                    QCOMPARE(answer.value(u"tenants"_s).toObject().size(), 1000); // the busiest, listed
+                    const QJsonObject source = answer.value(u"sources"_s).toObject().value(u"tenants"_s).toObject();
+                    QCOMPARE(source.value(u"truncatedBuckets"_s).toInt(), 1);
+                    QVERIFY(source.value(u"unreadFields"_s).toDouble() > 0);
+                    QCOMPARE(
+                        source.value(u"labelsNotListed"_s).toDouble() + 1000, source.value(u"labels"_s).toDouble());
+                }
+                one.reply->deleteLater();
+            }
+            QTest::qWait(1000); // the collector's next round reads the bucket again
+        }
+        const Samples samples = samplesOf(scrape(serve));
+        QVERIFY(samples.value("cachescope_stats_unread_fields_total") > 0);
+        // Nothing of CacheScope's held the server: the slow log is empty (the seeding EVAL came before the reset).
+        const QByteArray slow = m_server.cli({u"SLOWLOG"_s, u"GET"_s, u"100"_s});
+        QVERIFY2(slow.trimmed().isEmpty(), slow.constData());
+        m_server.cli({u"CONFIG"_s, u"SET"_s, u"slowlog-log-slower-than"_s, u"10000"_s});
+        serve.process->terminate();
+        QVERIFY(serve.process->waitForFinished(10000));
+
+        // cachectl lists the busiest and sums the rest in one line.
+        QProcess stats;
+        stats.start(QStringLiteral(CACHECTL_PATH),
+            {u"-p"_s, QString::number(m_server.port()), u"stats"_s, u"--by"_s, u"tenant"_s, u"--window"_s, u"3600"_s,
+                u"--top"_s, u"5"_s});
+        QVERIFY(stats.waitForFinished(30000));
+        QCOMPARE(stats.exitCode(), 0);
+        const QList<QByteArray> lines = stats.readAllStandardOutput().trimmed().split('\n');
+        QCOMPARE(lines.size(), 1 + 1 + 5 + 1 + 1); // the source, the header, 5 rows, the rest, the note
+        QVERIFY2(lines.first().contains("1 of 1 buckets too large to read whole"), lines.first().constData());
+        QVERIFY2(lines.at(7).startsWith("("), lines.at(7).constData());
+        QVERIFY2(lines.at(7).contains(" more labels)"), lines.at(7).constData());
+    }
+
+    // Negative and overflowing counts in two buckets: the API's figures stay counts (no negative hits, a hit rate
+    // between 0 and 1), the bad values are flagged, and no /metrics counter goes down.
+    void hostileCountsNeverTakeCountersDown()
+    {
+        Serve serve = startServe();
+        const cache::StatsTier tier = cache::defaultStatsTiers().at(1);
+        const qint64 bucket = tier.bucketOf(QDateTime::currentSecsSinceEpoch());
+        const Samples before = samplesOf(scrape(serve));
+        QByteArray commands;
+        for (const qint64 b : {bucket - 1, bucket}) {
+            const QByteArray total = tier.bucketKey(b, cache::StatsDimension::Total);
+            const QByteArray route = tier.bucketKey(b, cache::StatsDimension::Route);
+            commands += "HSET " + total + " all|hit -2 all|miss 5\n";
+            commands += "HSET " + route + " a|hit 9223372036854775807 b|hit -100 b|miss 3\n";
+            commands += "ZADD " + tier.indexKey() + " " + QByteArray::number(b) + " " + QByteArray::number(b) + "\n";
+        }
+        m_server.cli({}, commands);
+        QTest::qWait(2500); // two rounds of the collector
+        const Samples after = samplesOf(scrape(serve));
+        for (auto it = before.cbegin(); it != before.cend(); ++it) {
+            if (it.key().contains("_total"))
+                QVERIFY2(after.value(it.key()) >= it.value(), it.key().constData());
+        }
+        QVERIFY(after.value("cachescope_stats_rejected_values_total") > 0);
+        for (auto it = after.cbegin(); it != after.cend(); ++it)
+            QVERIFY2(it.value() >= 0, it.key().constData());
+        const Answer answer =
+            get(QUrl(u"http://127.0.0.1:%1/admin/cache/stats?window=3600"_s.arg(serve.port)), adminToken);
+        QCOMPARE(answer.status, 200);
+        const QJsonObject stats = QJsonDocument::fromJson(answer.body).object();
+        const QJsonObject cacheTotals = stats.value(u"cache"_s).toObject();
+        QCOMPARE(cacheTotals.value(u"hits"_s).toDouble(), 0.0);
+        QCOMPARE(cacheTotals.value(u"misses"_s).toDouble(), 10.0);
+        QCOMPARE(cacheTotals.value(u"hitRate"_s).toDouble(), 0.0);
+        const QJsonObject routes = stats.value(u"routes"_s).toObject();
+        QCOMPARE(routes.value(u"a"_s).toObject().value(u"hits"_s).toDouble(), double(2 * cache::maxStatsCount));
+        QCOMPARE(routes.value(u"b"_s).toObject().value(u"hits"_s).toDouble(), 0.0);
+        QCOMPARE(routes.value(u"b"_s).toObject().value(u"hitRate"_s).toDouble(), 0.0);
+        QCOMPARE(
+            stats.value(u"sources"_s).toObject().value(u"routes"_s).toObject().value(u"rejectedValues"_s).toInt(), 4);
         serve.process->terminate();
         QVERIFY(serve.process->waitForFinished(10000));
     }

@@ -161,6 +161,7 @@ PreparedCommand prepareStats(CommandInput& input)
     options.intervalMs = input.positive(u"interval"_s, 1000);
     options.samples = parser.isSet(u"samples"_s) ? input.positive(u"samples"_s, 0) : 0;
     options.windowSeconds = input.positive(u"window"_s, 60);
+    options.top = input.positive(u"top"_s, 50);
     options.footprint = parser.isSet(u"footprint"_s);
     if (options.footprint && (options.watch || parser.isSet(u"by"_s)))
         input.usage(u"--footprint stands alone: not with --watch, --samples or --by"_s);
@@ -598,6 +599,7 @@ const QList<CommandSpec>& commandTable()
                 {u"samples"_s, u"Stop after this many intervals."_s, u"n"_s},
                 {u"by"_s, u"route, tenant, venue or ns."_s, u"dimension"_s},
                 {u"window"_s, u"With --by: seconds to sum (default 60)."_s, u"s"_s},
+                {u"top"_s, u"With --by: the busiest labels listed (default 50); the rest are summed."_s, u"n"_s},
                 {u"footprint"_s, u"The keys and bytes CacheScope's own data takes in this Redis, by kind."_s},
                 jsonOption},
             nullptr, prepareStats},

@@ -22,9 +22,11 @@ ServeCommand::ServeCommand(redis::Client* connection, Options options, QTextStre
         m_metrics = std::make_unique<metrics::MetricsCollector>(connection, m_options.collector);
         m_api.setMetrics([collector = m_metrics.get()] { return metrics::renderMetrics(*collector); });
     }
-    connect(&m_api, &admin::AdminApi::served, this, [this](const QString& line) {
+    const auto log = [this](const QString& line) {
         m_err << QDateTime::currentDateTimeUtc().toString(Qt::ISODate) << ' ' << line << '\n' << Qt::flush;
-    });
+    };
+    connect(&m_api, &admin::AdminApi::served, this, log);
+    connect(&m_server, &admin::AdminHttpServer::refused, this, log);
 }
 
 void ServeCommand::start()

@@ -112,45 +112,58 @@ void StatsCommand::printBreakdown()
                 Q_EMIT finished(ExitFailure);
                 return;
             }
-            QList<QByteArray> labels = window->byLabel.keys();
-            // Busiest first: what an engineer on call looks at.
-            std::sort(labels.begin(), labels.end(), [&window](const QByteArray& a, const QByteArray& b) {
-                const auto lookups = [](const cache::StatsCounters& c) {
-                    return c[cache::StatsEvent::Hit] + c[cache::StatsEvent::Miss];
-                };
-                return lookups(window->byLabel.value(a)) > lookups(window->byLabel.value(b));
-            });
+            // Busiest first (what an engineer on call looks at), at most --top: other writers decide how many
+            // labels there are.
+            const cache::StatsWindow::Ranked ranked = window->ranked(m_options.top);
             if (m_options.json) {
                 QJsonObject rows;
-                for (const QByteArray& label : labels) {
-                    rows.insert(model::displayBytes(label), cache::statsCountersToJson(window->byLabel.value(label)));
-                }
-                m_out << QJsonDocument(
-                    QJsonObject {{u"dimension"_s, QString::fromUtf8(cache::statsDimensionName(dimension))},
-                        {u"windowSeconds"_s, window->seconds}, {u"source"_s, cache::statsWindowSourceToJson(*window)},
-                        {u"rows"_s, rows}})
-                             .toJson(QJsonDocument::Indented);
+                for (const auto& [label, counters] : ranked.rows)
+                    rows.insert(model::displayBytes(label), cache::statsCountersToJson(counters));
+                QJsonObject answer {{u"dimension"_s, QString::fromUtf8(cache::statsDimensionName(dimension))},
+                    {u"windowSeconds"_s, window->seconds}, {u"source"_s, cache::statsWindowSourceToJson(*window)},
+                    {u"rows"_s, rows}, {u"labelsNotListed"_s, ranked.otherLabels}};
+                if (ranked.otherLabels > 0)
+                    answer.insert(u"notListed"_s, cache::statsCountersToJson(ranked.other));
+                m_out << QJsonDocument(answer).toJson(QJsonDocument::Indented);
                 Q_EMIT finished(ExitOk);
                 return;
             }
             m_out << "Last " << window->seconds << " s by " << cache::statsDimensionName(dimension) << " ("
                   << window->describe() << ")\n";
-            m_out << QString(u"label"_s).leftJustified(34)
-                  << "    hits  misses  hit rate   loads  fails  stale  avg load\n";
-            for (const QByteArray& label : labels) {
-                const cache::StatsCounters& c = window->byLabel.value(label);
-                const qint64 loads = c[cache::StatsEvent::Load];
-                m_out << model::displayBytes(label).leftJustified(34)
-                      << QString::number(c[cache::StatsEvent::Hit]).rightJustified(8)
-                      << QString::number(c[cache::StatsEvent::Miss]).rightJustified(8)
-                      << percent(cache::hitRate(c)).rightJustified(10) << QString::number(loads).rightJustified(8)
-                      << QString::number(c[cache::StatsEvent::LoadFailure]).rightJustified(7)
-                      << QString::number(c[cache::StatsEvent::StaleServed]).rightJustified(7)
-                      << (loads > 0 ? QString::number(c.loadMsTotal / loads) + u" ms"_s : u"-"_s).rightJustified(10)
-                      << '\n';
-            }
-            if (labels.isEmpty())
+            if (ranked.rows.isEmpty()) {
                 m_out << "No cache activity recorded by CacheScope clients in this window.\n";
+                Q_EMIT finished(ExitOk);
+                return;
+            }
+            QList<QStringList> table {
+                {u"label"_s, u"hits"_s, u"misses"_s, u"hit rate"_s, u"loads"_s, u"fails"_s, u"stale"_s, u"avg load"_s}};
+            const auto row = [](const QString& label, const cache::StatsCounters& c) {
+                const qint64 loads = c[cache::StatsEvent::Load];
+                return QStringList {label, QString::number(c[cache::StatsEvent::Hit]),
+                    QString::number(c[cache::StatsEvent::Miss]), percent(cache::hitRate(c)), QString::number(loads),
+                    QString::number(c[cache::StatsEvent::LoadFailure]),
+                    QString::number(c[cache::StatsEvent::StaleServed]),
+                    loads > 0 ? QString::number(c.loadMsTotal / loads) + u" ms"_s : u"-"_s};
+            };
+            for (const auto& [label, counters] : ranked.rows)
+                table.append(row(model::displayBytes(label, 60), counters));
+            if (ranked.otherLabels > 0)
+                table.append(row(u"(%1 more labels)"_s.arg(ranked.otherLabels), ranked.other));
+            // Each column as wide as its widest cell, two spaces apart: no figure runs into the next.
+            QList<qsizetype> widths(table.first().size(), 0);
+            for (const QStringList& cells : table) {
+                for (qsizetype c = 0; c < cells.size(); ++c)
+                    widths[c] = std::max(widths[c], cells.at(c).size());
+            }
+            for (const QStringList& cells : table) {
+                QString line = cells.first().leftJustified(widths.first());
+                for (qsizetype c = 1; c < cells.size(); ++c)
+                    line += u"  "_s + cells.at(c).rightJustified(widths.at(c));
+                m_out << line << '\n';
+            }
+            if (ranked.otherLabels > 0)
+                m_out << "The busiest " << ranked.rows.size() << " of " << window->byLabel.size()
+                      << " labels are listed (--top N lists more).\n";
             Q_EMIT finished(ExitOk);
         });
 }

@@ -31,6 +31,7 @@ public:
         int samples = 0; // 0: until interrupted
         std::optional<cache::StatsDimension> by; // per route/tenant/venue/namespace from CacheScope's stats
         int windowSeconds = 60;
+        int top = 50; // with `by`: the busiest labels listed, the rest summed in one line
         bool footprint = false; // what CacheScope's own keys cost in this Redis
     };
 

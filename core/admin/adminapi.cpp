@@ -23,6 +23,9 @@ namespace cachescope::admin {
 using namespace Qt::StringLiterals;
 
 namespace {
+// Labels listed per dimension in a stats answer, busiest first; the rest are summed in sources.<dimension>.notListed.
+constexpr qsizetype statsLabelsAnswered = 1000;
+
 QByteArray compact(const QJsonObject& object)
 {
     return QJsonDocument(object).toJson(QJsonDocument::Compact);
@@ -291,10 +294,20 @@ void AdminApi::stats(const HttpRequest& request, AdminHttpServer::Respond respon
                 } else if (dimension == cache::StatsDimension::Total) {
                     gather->answer.insert(u"cache"_s, cache::statsCountersToJson(stats->total()));
                 } else {
+                    // The busiest labels only: other writers decide how many labels there are, not the answer's size.
+                    const cache::StatsWindow::Ranked ranked = stats->ranked(statsLabelsAnswered);
                     QJsonObject rows;
-                    for (auto it = stats->byLabel.cbegin(); it != stats->byLabel.cend(); ++it)
-                        rows.insert(model::displayBytes(it.key()), cache::statsCountersToJson(it.value()));
+                    for (const auto& [label, counters] : ranked.rows)
+                        rows.insert(model::displayBytes(label), cache::statsCountersToJson(counters));
                     gather->answer.insert(name, rows);
+                    QJsonObject source = cache::statsWindowSourceToJson(*stats);
+                    source.insert(u"labels"_s, qint64(stats->byLabel.size()));
+                    source.insert(u"labelsNotListed"_s, ranked.otherLabels);
+                    if (ranked.otherLabels > 0)
+                        source.insert(u"notListed"_s, cache::statsCountersToJson(ranked.other));
+                    QJsonObject sources = gather->answer.value(u"sources"_s).toObject();
+                    sources.insert(name, source);
+                    gather->answer.insert(u"sources"_s, sources);
                 }
                 settle();
             });

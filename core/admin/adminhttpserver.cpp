@@ -1,5 +1,7 @@
 #include "admin/adminhttpserver.h"
 
+#include "model/displaybytes.h"
+
 #include <QJsonDocument>
 #include <QJsonObject>
 #include <QPointer>
@@ -139,8 +141,17 @@ void AdminHttpServer::accept(QTcpSocket* socket)
         m_pending.cbegin(), m_pending.cend(), [&peer](const Pending& pending) { return pending.peer == peer; });
     if (pendingOfPeer >= m_options.maxPendingPerAddress)
         evictOldestPending(&peer);
+    auto parser = std::make_shared<HttpRequestParser>(m_options.limits);
+    // Answered here, never reaching the handler: logged all the same (an access log without its 4xx hides probes).
+    const Respond refuse = [this, respond, parser, peer](const HttpResponse& response) {
+        const auto [method, path] = parser->methodAndPathSoFar();
+        const QString what = method.isEmpty() ? u"(no request line)"_s
+                                              : model::displayBytes(method, 20) + u' ' + model::displayBytes(path, 300);
+        Q_EMIT refused(what + u" from "_s + peer.toString() + u" → "_s + QString::number(response.status));
+        respond(response);
+    };
     if (m_open > m_options.maxConnections && !evictOldestPending(nullptr)) {
-        respond(HttpResponse::error(503, u"too many requests in progress; try again shortly"_s));
+        refuse(HttpResponse::error(503, u"too many requests in progress; try again shortly"_s));
         return;
     }
     m_pending.push_back({guard, peer, {}});
@@ -149,10 +160,9 @@ void AdminHttpServer::accept(QTcpSocket* socket)
     auto* deadline = new QTimer(socket);
     deadline->setSingleShot(true);
     connect(deadline, &QTimer::timeout, socket,
-        [respond] { respond(HttpResponse::error(408, u"the request did not arrive in time"_s)); });
+        [refuse] { refuse(HttpResponse::error(408, u"the request did not arrive in time"_s)); });
     deadline->start(m_options.headerDeadline);
-    auto parser = std::make_shared<HttpRequestParser>(m_options.limits);
-    connect(socket, &QTcpSocket::readyRead, socket, [this, socket, parser, respond, deadline, peer] {
+    connect(socket, &QTcpSocket::readyRead, socket, [this, socket, parser, respond, refuse, deadline, peer] {
         if (parser->state() != HttpRequestParser::State::NeedMore) {
             socket->readAll(); // one request per connection: the rest is ignored
             return;
@@ -165,7 +175,7 @@ void AdminHttpServer::accept(QTcpSocket* socket)
         case HttpRequestParser::State::NeedMore:
             return;
         case HttpRequestParser::State::Failed:
-            respond(HttpResponse::error(parser->errorStatus(), parser->errorMessage()));
+            refuse(HttpResponse::error(parser->errorStatus(), parser->errorMessage()));
             return;
         case HttpRequestParser::State::Complete:
             deadline->stop();

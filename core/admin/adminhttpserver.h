@@ -74,6 +74,11 @@ public:
         return m_open;
     }
 
+Q_SIGNALS:
+    // A request answered here, without reaching the handler (400, 408, 413, 431, 501, 503…): for the access log,
+    // as "GET /path from 10.0.0.5 → 431" (what was read of the request line, escaped) or "(no request line) …".
+    void refused(const QString& line);
+
 private:
     struct Pending // a connection still sending its request
     {

@@ -1,5 +1,7 @@
 #include "admin/httprequestparser.h"
 
+#include <tuple>
+
 namespace cachescope::admin {
 
 using namespace Qt::StringLiterals;
@@ -44,6 +46,8 @@ HttpRequestParser::State HttpRequestParser::fail(int status, const QString& mess
     m_state = State::Failed;
     m_errorStatus = status;
     m_errorMessage = message;
+    if (m_request.method.isEmpty()) // kept for the log: what of the request line came
+        std::tie(m_request.method, m_request.path) = methodAndPathSoFar();
     m_buffer.clear();
     return m_state;
 }
@@ -74,6 +78,21 @@ HttpRequestParser::State HttpRequestParser::feed(const QByteArray& bytes)
     m_buffer.remove(0, m_contentLength);
     m_state = State::Complete;
     return m_state;
+}
+
+std::pair<QByteArray, QByteArray> HttpRequestParser::methodAndPathSoFar() const
+{
+    if (!m_request.method.isEmpty())
+        return {m_request.method, m_request.path};
+    QByteArray line = m_buffer.first(std::min<qsizetype>(m_buffer.size(), 1024));
+    const qsizetype end = line.indexOf('\r') >= 0 ? line.indexOf('\r') : line.indexOf('\n');
+    if (end >= 0)
+        line.truncate(end);
+    const QList<QByteArray> parts = line.split(' ');
+    QByteArray target = parts.value(1);
+    if (const qsizetype question = target.indexOf('?'); question >= 0)
+        target.truncate(question);
+    return {parts.value(0), target};
 }
 
 HttpRequestParser::State HttpRequestParser::parseHead(const QByteArray& head)

@@ -59,6 +59,9 @@ public:
     {
         return m_request;
     }
+    // Method and path as far as they arrived (for the log of a request refused before it was complete): from the
+    // parsed request line, else from the first bytes of an unfinished one; empty when nothing came.
+    std::pair<QByteArray, QByteArray> methodAndPathSoFar() const;
     int errorStatus() const
     {
         return m_errorStatus;

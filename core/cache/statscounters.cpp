@@ -1,6 +1,7 @@
 #include "cache/statscounters.h"
 
 #include <algorithm>
+#include <limits>
 
 namespace cachescope::cache {
 
@@ -9,29 +10,39 @@ bool StatsCounters::isEmpty() const
     return std::all_of(events.cbegin(), events.cend(), [](qint64 n) { return n == 0; }) && loadMsTotal == 0;
 }
 
+qint64 saturatingAdd(qint64 a, qint64 b)
+{
+    qint64 sum = 0;
+    if (!__builtin_add_overflow(a, b, &sum))
+        return sum;
+    return b > 0 ? std::numeric_limits<qint64>::max() : std::numeric_limits<qint64>::min();
+}
+
 qint64 StatsCounters::lookups() const
 {
-    return (*this)[StatsEvent::Hit] + (*this)[StatsEvent::NegativeHit] + (*this)[StatsEvent::Miss];
+    return saturatingAdd(
+        saturatingAdd((*this)[StatsEvent::Hit], (*this)[StatsEvent::NegativeHit]), (*this)[StatsEvent::Miss]);
 }
 
 qint64 StatsCounters::requests() const
 {
-    return lookups() + (*this)[StatsEvent::Bypass];
+    return saturatingAdd(lookups(), (*this)[StatsEvent::Bypass]);
 }
 
 StatsCounters& StatsCounters::operator+=(const StatsCounters& other)
 {
     for (std::size_t i = 0; i < events.size(); ++i)
-        events[i] += other.events[i];
-    loadMsTotal += other.loadMsTotal;
+        events[i] = saturatingAdd(events[i], other.events[i]);
+    loadMsTotal = saturatingAdd(loadMsTotal, other.loadMsTotal);
     return *this;
 }
 
 StatsCounters& StatsCounters::operator-=(const StatsCounters& other)
 {
+    // Counters are never negative (parseStatsFields), so negating one cannot overflow.
     for (std::size_t i = 0; i < events.size(); ++i)
-        events[i] -= other.events[i];
-    loadMsTotal -= other.loadMsTotal;
+        events[i] = saturatingAdd(events[i], -other.events[i]);
+    loadMsTotal = saturatingAdd(loadMsTotal, -other.loadMsTotal);
     return *this;
 }
 

@@ -8,6 +8,10 @@
 
 namespace cachescope::cache {
 
+// a + b, held at the type's bounds instead of overflowing (undefined behaviour for qint64): counts from other
+// writers may be as large as they like.
+qint64 saturatingAdd(qint64 a, qint64 b);
+
 // Counters of one label value (one route, one tenant…) over some time.
 struct StatsCounters
 {

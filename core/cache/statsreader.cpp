@@ -6,8 +6,10 @@
 
 #include <QCoreApplication>
 #include <QDateTime>
+#include <QPointer>
 #include <QTimer>
 
+#include <algorithm>
 #include <memory>
 
 namespace cachescope::cache {
@@ -32,6 +34,12 @@ QString StatsWindow::describe() const
         + QDateTime::fromSecsSinceEpoch(from).toString(bucketSeconds >= 3600 ? u"yyyy-MM-dd HH:mm"_s : u"HH:mm:ss"_s);
     if (cutLabels > 0)
         text += u", less busy labels summed in (other)"_s;
+    if (unreadFields > 0)
+        text += u"; %1 of %2 buckets too large to read whole: %3 fields not read, their counts missing"_s.arg(
+            QString::number(truncatedBuckets), QString::number(bucketsRead), QString::number(unreadFields));
+    if (rejectedValues > 0)
+        text += u"; %1 stored values were no count (negative or not a number: left out; too large: held)"_s.arg(
+            rejectedValues);
     return text;
 }
 
@@ -54,38 +62,136 @@ std::optional<StatsEvent> eventFromName(const QByteArray& name)
     return std::nullopt;
 }
 
-void addBucket(StatsWindow& window, qint64 start, const redis::Reply& reply)
+void addBucket(StatsWindow& window, qint64 start, StatsBucketRead read)
 {
-    QHash<QByteArray, StatsCounters> inBucket = parseStatsBucket(reply, &window.cutLabels);
-    for (auto it = inBucket.cbegin(); it != inBucket.cend(); ++it)
+    window.cutLabels = saturatingAdd(window.cutLabels, read.cutLabels);
+    window.rejectedValues += read.rejectedValues;
+    window.unreadFields += read.unreadFields;
+    window.truncatedBuckets += read.unreadFields > 0 ? 1 : 0;
+    for (auto it = read.byLabel.cbegin(); it != read.byLabel.cend(); ++it)
         window.byLabel[it.key()] += it.value();
-    window.buckets.append(StatsWindow::Bucket {start, std::move(inBucket)});
+    window.buckets.append(StatsWindow::Bucket {start, std::move(read.byLabel)});
+}
+
+// A count as other writers stored it: a decimal integer, 0 up to maxStatsCount (larger ones held at it).
+std::optional<qint64> countFrom(const QByteArray& stored, bool* held)
+{
+    bool ok = false;
+    const qint64 value = stored.toLongLong(&ok);
+    if (!ok) {
+        const quint64 huge = stored.toULongLong(&ok); // past qint64: still a count, held
+        if (!ok || huge == 0)
+            return std::nullopt;
+        *held = true;
+        return maxStatsCount;
+    }
+    if (value < 0)
+        return std::nullopt;
+    *held = value > maxStatsCount;
+    return std::min(value, maxStatsCount);
 }
 } // namespace
 
-QHash<QByteArray, StatsCounters> parseStatsBucket(const redis::Reply& hash, qint64* cutLabels)
+StatsBucketRead parseStatsFields(const QHash<QByteArray, QByteArray>& fields)
 {
-    QHash<QByteArray, StatsCounters> byLabel;
-    const auto& fields = hash.elements();
-    for (std::size_t i = 0; hash.isArray() && i + 1 < fields.size(); i += 2) {
-        const QByteArray& field = fields[i].bytes();
+    StatsBucketRead read;
+    read.fieldsRead = fields.size();
+    for (auto it = fields.cbegin(); it != fields.cend(); ++it) {
+        const QByteArray& field = it.key();
         const qsizetype bar = field.lastIndexOf('|');
         if (bar <= 0)
             continue;
         const QByteArray label = field.first(bar);
         const QByteArray counter = field.sliced(bar + 1);
-        const qint64 value = fields[i + 1].bytes().toLongLong();
-        if (label == otherLabel && counter == "labels") {
-            if (cutLabels)
-                *cutLabels += value;
+        const std::optional<StatsEvent> event = eventFromName(counter);
+        const bool cutCount = label == otherLabel && counter == "labels";
+        if (!event && counter != "loadms" && !cutCount)
             continue;
-        }
-        if (counter == "loadms")
-            byLabel[label].loadMsTotal += value;
-        else if (const auto event = eventFromName(counter))
-            byLabel[label].events[std::size_t(*event)] += value;
+        bool held = false;
+        const std::optional<qint64> value = countFrom(it.value(), &held);
+        read.rejectedValues += !value || held ? 1 : 0;
+        if (!value)
+            continue;
+        if (cutCount)
+            read.cutLabels = *value;
+        else if (event)
+            read.byLabel[label].events[std::size_t(*event)] = *value;
+        else
+            read.byLabel[label].loadMsTotal = *value;
     }
-    return byLabel;
+    return read;
+}
+
+QHash<QByteArray, StatsCounters> parseStatsBucket(const redis::Reply& hash, qint64* cutLabels)
+{
+    QHash<QByteArray, QByteArray> fields;
+    const auto& elements = hash.elements();
+    for (std::size_t i = 0; hash.isArray() && i + 1 < elements.size(); i += 2)
+        fields.insert(elements[i].bytes(), elements[i + 1].bytes());
+    StatsBucketRead read = parseStatsFields(fields);
+    if (cutLabels)
+        *cutLabels = saturatingAdd(*cutLabels, read.cutLabels);
+    return std::move(read.byLabel);
+}
+
+namespace {
+// One HSCAN walk over a bucket's hash; it keeps itself alive through the command in flight.
+struct BucketWalk : std::enable_shared_from_this<BucketWalk>
+{
+    redis::Client* connection = nullptr;
+    QByteArray key;
+    qint64 fieldLimit = 0;
+    QPointer<const QObject> context;
+    std::function<void(StatsBucketRead)> callback;
+    QHash<QByteArray, QByteArray> fields; // by name: HSCAN may return a field twice while the hash grows
+
+    void next(const QByteArray& cursor)
+    {
+        connection->command({"HSCAN", key, cursor, "COUNT", "1000"}, context,
+            [self = shared_from_this()](const redis::Reply& reply) { self->page(reply); });
+    }
+
+    void page(const redis::Reply& reply)
+    {
+        const auto& parts = reply.elements();
+        if (!reply.isArray() || parts.size() != 2 || !parts[1].isArray()) {
+            StatsBucketRead failed;
+            failed.error = reply.isError() ? reply.errorMessage() : u"unexpected HSCAN reply"_s;
+            callback(std::move(failed));
+            return;
+        }
+        const auto& found = parts[1].elements();
+        for (std::size_t i = 0; i + 1 < found.size() && fields.size() < fieldLimit; i += 2)
+            fields.insert(found[i].bytes(), found[i + 1].bytes());
+        const QByteArray cursor = parts[0].bytes();
+        if (cursor == "0") {
+            callback(parseStatsFields(fields));
+            return;
+        }
+        if (fields.size() < fieldLimit) {
+            next(cursor);
+            return;
+        }
+        // Cut at the limit: HLEN says how much was left unread.
+        connection->command({"HLEN", key}, context, [self = shared_from_this()](const redis::Reply& length) {
+            StatsBucketRead read = parseStatsFields(self->fields);
+            read.unreadFields = std::max<qint64>(1, (length.isInteger() ? length.integer() : 0) - read.fieldsRead);
+            self->callback(std::move(read));
+        });
+    }
+};
+} // namespace
+
+void readStatsBucket(redis::Client& connection, const QByteArray& key, qint64 fieldLimit, const QObject* context,
+    std::function<void(StatsBucketRead)> callback)
+{
+    auto walk = std::make_shared<BucketWalk>();
+    walk->connection = &connection;
+    walk->key = key;
+    walk->fieldLimit = std::max<qint64>(1, fieldLimit);
+    walk->context = context;
+    walk->callback = std::move(callback);
+    walk->next("0");
 }
 
 void readStatsWindow(redis::Client& connection, StatsDimension dimension, qint64 seconds, const QObject* context,
@@ -123,22 +229,60 @@ void readStatsWindow(redis::Client& connection, StatsDimension dimension, qint64
                 return;
             }
             window->bucketsRead = int(buckets.size());
-            QList<redis::AddressedCommand> reads;
-            QList<qint64> starts;
-            for (const redis::Reply& bucket : buckets) {
-                reads.append({&connection, {"HGETALL", tier.bucketKey(bucket.bytes().toLongLong(), dimension)}});
-                starts.append(bucket.bytes().toLongLong() * tier.bucket.count());
+            const qint64 perBucket =
+                std::clamp<qint64>(statsWindowFieldBudget / qint64(buckets.size()), 4096, statsBucketFieldLimit);
+            struct Gathered
+            {
+                std::vector<qint64> starts;
+                std::vector<StatsBucketRead> reads;
+                std::size_t pending = 0;
+                QString error;
+            };
+            auto gathered = std::make_shared<Gathered>();
+            gathered->reads.resize(buckets.size());
+            gathered->pending = buckets.size();
+            for (std::size_t i = 0; i < buckets.size(); ++i) {
+                const qint64 bucket = buckets[i].bytes().toLongLong();
+                gathered->starts.push_back(bucket * tier.bucket.count());
+                readStatsBucket(connection, tier.bucketKey(bucket, dimension), perBucket, context,
+                    [window, callback, gathered, i](StatsBucketRead read) {
+                        if (!read.error.isEmpty())
+                            gathered->error = read.error;
+                        gathered->reads[i] = std::move(read);
+                        if (--gathered->pending > 0)
+                            return;
+                        if (!gathered->error.isEmpty()) {
+                            callback(std::nullopt, gathered->error);
+                            return;
+                        }
+                        for (std::size_t b = 0; b < gathered->reads.size(); ++b)
+                            addBucket(*window, gathered->starts[b], std::move(gathered->reads[b]));
+                        callback(*window, QString());
+                    });
             }
-            redis::gatherReplies(reads, context, [window, callback, starts](const std::vector<redis::Reply>& replies) {
-                if (const redis::Reply* error = redis::firstError(replies)) {
-                    callback(std::nullopt, error->errorMessage());
-                    return;
-                }
-                for (std::size_t i = 0; i < replies.size(); ++i)
-                    addBucket(*window, starts.at(qsizetype(i)), replies[i]);
-                callback(*window, QString());
-            });
         });
+}
+
+StatsWindow::Ranked StatsWindow::ranked(qsizetype limit) const
+{
+    QList<std::pair<QByteArray, StatsCounters>> all;
+    all.reserve(byLabel.size());
+    for (auto it = byLabel.cbegin(); it != byLabel.cend(); ++it)
+        all.append({it.key(), it.value()});
+    const auto busier = [](const auto& a, const auto& b) {
+        const qint64 aRequests = a.second.requests();
+        const qint64 bRequests = b.second.requests();
+        return aRequests != bRequests ? aRequests > bRequests : a.first < b.first;
+    };
+    Ranked ranked;
+    const qsizetype kept = std::clamp<qsizetype>(limit, 0, all.size());
+    std::partial_sort(all.begin(), all.begin() + kept, all.end(), busier);
+    ranked.rows = all.first(kept);
+    for (qsizetype i = kept; i < all.size(); ++i) {
+        ranked.other += all.at(i).second;
+        ++ranked.otherLabels;
+    }
+    return ranked;
 }
 
 QList<std::pair<qint64, StatsCounters>> StatsWindow::trend(const QByteArray& label) const
@@ -162,7 +306,9 @@ QJsonObject statsWindowSourceToJson(const StatsWindow& window)
 {
     auto iso = [](qint64 at) { return QDateTime::fromSecsSinceEpoch(at, Qt::UTC).toString(Qt::ISODate); };
     return {{u"tier"_s, QString::fromLatin1(window.tier)}, {u"bucketSeconds"_s, window.bucketSeconds},
-        {u"from"_s, iso(window.from)}, {u"to"_s, iso(window.to)}, {u"cutLabels"_s, window.cutLabels}};
+        {u"from"_s, iso(window.from)}, {u"to"_s, iso(window.to)}, {u"cutLabels"_s, window.cutLabels},
+        {u"rejectedValues"_s, window.rejectedValues}, {u"unreadFields"_s, window.unreadFields},
+        {u"truncatedBuckets"_s, window.truncatedBuckets}};
 }
 
 } // namespace cachescope::cache

@@ -190,32 +190,51 @@ void MetricsCollector::readBuckets()
         qint64 bucket;
     };
     QList<Read> reads;
-    QList<redis::AddressedCommand> commands;
     for (int d = 0; d < int(StatsDimension::Count_); ++d) {
         if (!m_folds[std::size_t(d)])
             continue;
-        for (qint64 bucket = first; bucket <= current; ++bucket) {
+        for (qint64 bucket = first; bucket <= current; ++bucket)
             reads.append({StatsDimension(d), bucket});
-            commands.append({m_connection.data(), {"HGETALL", m_tier->bucketKey(bucket, StatsDimension(d))}});
-        }
     }
-    redis::gatherReplies(commands, this, [this, reads, first](const std::vector<redis::Reply>& replies) {
-        bool ok = true;
-        for (std::size_t i = 0; i < replies.size(); ++i) {
-            const Read& read = reads.at(qsizetype(i));
-            if (replies[i].isError() || !replies[i].isArray()) {
-                ok = false; // the next read of the bucket, if any, adds what this one missed
-                continue;
-            }
-            m_folds[std::size_t(read.dimension)]->fold(
-                read.bucket, cache::parseStatsBucket(replies[i]), read.bucket <= m_startBucket);
-        }
-        for (auto& fold : m_folds) {
-            if (fold)
-                fold->forgetBefore(first);
-        }
-        partDone(ok);
-    });
+    if (reads.isEmpty())
+        return partDone(true);
+    // Each bucket paged with HSCAN (a fat bucket other writers made holds the server for many short commands, not
+    // one long HGETALL); folded once every read of the round is in.
+    struct Round
+    {
+        std::vector<cache::StatsBucketRead> results;
+        qsizetype pending = 0;
+    };
+    auto round = std::make_shared<Round>();
+    round->results.resize(std::size_t(reads.size()));
+    round->pending = reads.size();
+    for (qsizetype i = 0; i < reads.size(); ++i) {
+        const Read read = reads.at(i);
+        cache::readStatsBucket(*m_connection, m_tier->bucketKey(read.bucket, read.dimension),
+            cache::statsBucketFieldLimit, this, [this, round, reads, first, i](cache::StatsBucketRead result) {
+                round->results[std::size_t(i)] = std::move(result);
+                if (--round->pending > 0)
+                    return;
+                bool ok = true;
+                for (qsizetype r = 0; r < reads.size(); ++r) {
+                    cache::StatsBucketRead& bucket = round->results[std::size_t(r)];
+                    if (!bucket.error.isEmpty()) {
+                        ok = false; // the next read of the bucket, if any, adds what this one missed
+                        continue;
+                    }
+                    m_health.rejectedValues += bucket.rejectedValues;
+                    m_health.unreadFields += bucket.unreadFields;
+                    const Read& which = reads.at(r);
+                    m_folds[std::size_t(which.dimension)]->fold(
+                        which.bucket, bucket.byLabel, which.bucket <= m_startBucket);
+                }
+                for (auto& fold : m_folds) {
+                    if (fold)
+                        fold->forgetBefore(first);
+                }
+                partDone(ok);
+            });
+    }
 }
 
 void MetricsCollector::readNodes()

@@ -116,6 +116,10 @@ public:
         qint64 skippedRounds = 0; // rounds not started because the previous one had not finished (a slow server)
         qint64 serverRestarts = 0; // a node's run id changed: the buckets' counts were taken as a new start
         qint64 auditTrailLosses = 0; // after a restart the audit stream ended before the last record read
+        // Bucket reads: stored values that were no count (left out) or too large (held), and fields past a fat
+        // bucket's read limit (their counts missing from the counters).
+        qint64 rejectedValues = 0;
+        qint64 unreadFields = 0;
         QDateTime lastCompleteRound; // every read of the round answered
     };
     const Health& health() const

@@ -170,6 +170,12 @@ void writeHealth(PrometheusText& out, const MetricsCollector& collector)
     out.family("cachescope_metrics_server_restarts_total", "counter",
         "Restarts of a node seen (its run id changed); writes between a restart and the next read are not counted.");
     out.sample("cachescope_metrics_server_restarts_total", {}, health.serverRestarts);
+    out.family("cachescope_stats_rejected_values_total", "counter",
+        "Stats bucket values read that were no count (negative, not a number: left out) or too large (held at 2^40).");
+    out.sample("cachescope_stats_rejected_values_total", {}, health.rejectedValues);
+    out.family("cachescope_stats_unread_fields_total", "counter",
+        "Stats bucket fields past a bucket's read limit (32,768 fields): their counts are missing from the counters.");
+    out.sample("cachescope_stats_unread_fields_total", {}, health.unreadFields);
     out.family("cachescope_audit_trail_losses_total", "counter",
         "Restarts after which the audit stream ended before the last record read: its records were lost.");
     out.sample("cachescope_audit_trail_losses_total", {}, health.auditTrailLosses);
