@@ -85,6 +85,53 @@ private Q_SLOTS:
 
     // Started before its server listens (as the demo starts it), cachesim waits and retries instead of exiting
     // with "Connection refused", and runs once the server is there.
+    // Under OOM (maxmemory with noeviction) the writes the server refuses are said as refused — the cache entries
+    // not stored, the stats short — never as merely unconfirmed, with the server's reason; a stored route
+    // configuration that cannot be used is said on stderr.
+    void refusedWritesAndAnUnusableConfigAreSaid()
+    {
+        testing::RedisServer server;
+        QVERIFY2(server.start(), qPrintable(server.errorString()));
+        server.cli({u"SET"_s, u"cachescope:config:routes{cachescope}"_s, u"x"_s}); // not even a hash
+        server.cli({u"DEL"_s, u"cachescope:config:routes{cachescope}"_s});
+        server.cli({u"HSET"_s, u"cachescope:config:routes{cachescope}"_s, u"json"_s, u"{\"routes\": 5}"_s, u"version"_s,
+            u"3"_s});
+        server.cli({u"CONFIG"_s, u"SET"_s, u"maxmemory-policy"_s, u"noeviction"_s});
+        server.cli({u"CONFIG"_s, u"SET"_s, u"maxmemory"_s, u"1"_s}); // every write is refused from now on
+        QProcess sim;
+        sim.start(QStringLiteral(CACHESIM_PATH),
+            {u"-p"_s, QString::number(server.port()), u"--rate"_s, u"200"_s, u"--duration"_s, u"2"_s, u"--json"_s});
+        QVERIFY(sim.waitForFinished(30000));
+        server.cli({u"CONFIG"_s, u"SET"_s, u"maxmemory"_s, u"0"_s});
+        QCOMPARE(sim.exitCode(), 0);
+        const QByteArray errors = sim.readAllStandardError();
+        QVERIFY2(errors.contains("cachesim: the route configuration could not be used, the previous one stays in use: "
+                                 "the stored route configuration is invalid: routes: "),
+            errors.constData());
+        const QJsonObject report = QJsonDocument::fromJson(sim.readAllStandardOutput()).object();
+        QVERIFY(report[u"requests"_s].toInt() > 100);
+        QVERIFY2(report[u"failedStores"_s].toInt() > 50, QJsonDocument(report).toJson().constData());
+        QVERIFY(report[u"statsRefusedWrites"_s].toInt() > 0);
+        QCOMPARE(report[u"statsRefusedWrites"_s].toInt(), report[u"statsUnconfirmedWrites"_s].toInt());
+        QVERIFY2(
+            report[u"firstError"_s].toString().startsWith(u"OOM "_s), qPrintable(report[u"firstError"_s].toString()));
+        QCOMPARE(server.cli({u"DBSIZE"_s}).trimmed(), QByteArray("1")); // the configuration alone: nothing was stored
+
+        // The text report says the same in words.
+        server.cli({u"CONFIG"_s, u"SET"_s, u"maxmemory"_s, u"1"_s});
+        QProcess text;
+        text.start(QStringLiteral(CACHESIM_PATH),
+            {u"-p"_s, QString::number(server.port()), u"--rate"_s, u"100"_s, u"--duration"_s, u"1"_s});
+        QVERIFY(text.waitForFinished(30000));
+        server.cli({u"CONFIG"_s, u"SET"_s, u"maxmemory"_s, u"0"_s});
+        const QByteArray out = text.readAllStandardOutput();
+        QVERIFY2(out.contains("entry writes failed (first: OOM command not allowed when used memory > 'maxmemory'."),
+            out.constData());
+        QVERIFY2(out.contains("): those requests were answered, not cached\n"), out.constData());
+        QVERIFY2(out.contains(" writes refused by the server (first: OOM "), out.constData());
+        QVERIFY2(!out.contains("unanswered"), out.constData());
+    }
+
     void waitsForAServerThatIsStarting()
     {
         testing::RedisServer server;

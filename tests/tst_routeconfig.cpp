@@ -144,6 +144,67 @@ private Q_SLOTS:
         QVERIFY2(it->message.contains(messagePart), qPrintable(it->toString()));
     }
 
+    // Every size limit at limit and limit + 1 (a configuration is parsed by every gateway on every change): at the
+    // limit it is read, past it refused with the limit named.
+    void sizeLimits_data()
+    {
+        QTest::addColumn<QByteArray>("json");
+        QTest::addColumn<QString>("field"); // empty: valid
+        QTest::addColumn<QString>("messagePart");
+        const auto routes = [](qsizetype count, const QByteArray& extra = {}) -> QByteArray {
+            QByteArray json = "{\"routes\":[";
+            for (qsizetype i = 0; i < count; ++i)
+                json +=
+                    QByteArray(i ? "," : "") + "{\"path\":\"/r" + QByteArray::number(i) + "\",\"ttl\":5" + extra + '}';
+            return json + "]}";
+        };
+        const auto varyBy = [&routes](qsizetype count, qsizetype nameLength) -> QByteArray {
+            QByteArray list;
+            for (qsizetype i = 0; i < count; ++i)
+                list +=
+                    QByteArray(i ? "," : "") + '"' + QByteArray(nameLength - 1, 'p') + QByteArray::number(i % 10) + '"';
+            return routes(1, ",\"varyBy\":[" + list + ']');
+        };
+        const auto path = [](qsizetype length) -> QByteArray {
+            return "{\"routes\":[{\"path\":\"/" + QByteArray(length - 1, 'a') + "\",\"ttl\":5}]}";
+        };
+        QTest::newRow("rules at the limit") << routes(maxRouteRules) << QString() << QString();
+        QTest::newRow("one rule more") << routes(maxRouteRules + 1) << u"routes"_s
+                                       << u"at most 1000 rules (got 1001)"_s;
+        QTest::newRow("path at the limit") << path(maxRoutePathLength) << QString() << QString();
+        QTest::newRow("path one longer") << path(maxRoutePathLength + 1) << u"routes[0].path"_s
+                                         << u"at most 512 characters (got 513)"_s;
+        QTest::newRow("parameters at the limit") << varyBy(10, 64) << QString() << QString();
+        QTest::newRow("a name one longer") << varyBy(1, 65) << u"routes[0].varyBy[0]"_s << u"at most 64 characters"_s;
+        QByteArray many;
+        for (qsizetype i = 0; i < maxParametersPerList + 1; ++i)
+            many += QByteArray(i ? "," : "") + "\"q" + QByteArray::number(i) + '"';
+        QTest::newRow("parameters at the count limit")
+            << routes(1, ",\"varyBy\":[" + many.first(many.lastIndexOf(',')) + ']') << QString() << QString();
+        QTest::newRow("one parameter more")
+            << routes(1, ",\"varyBy\":[" + many + ']') << u"routes[0].varyBy"_s << u"at most 32 parameters (got 33)"_s;
+        QByteArray padded = routes(1);
+        padded.insert(1, QByteArray(maxRouteConfigBytes - padded.size(), ' '));
+        QTest::newRow("document at the limit") << padded << QString() << QString();
+        QTest::newRow("document one byte over")
+            << padded + ' ' << u"(document)"_s << u"is 262145 bytes; a route configuration is at most 262144"_s;
+    }
+    void sizeLimits()
+    {
+        QFETCH(QByteArray, json);
+        QFETCH(QString, field);
+        QFETCH(QString, messagePart);
+        const auto result = parseRouteConfigJson(json);
+        if (field.isEmpty()) {
+            QVERIFY2(result.config.has_value(), qPrintable(result.errors.value(0).toString()));
+            return;
+        }
+        QVERIFY(!result.config.has_value());
+        QCOMPARE(result.errors.size(), 1);
+        QCOMPARE(result.errors.first().field, field);
+        QVERIFY2(result.errors.first().message.contains(messagePart), qPrintable(result.errors.first().toString()));
+    }
+
     // Someone saved while I was editing: every rule only one side touched takes that side; a rule both changed
     // differently keeps mine and is named.
     void mergeKeepsBothSidesChanges_data()

@@ -6,6 +6,7 @@
 #include "gatewaysimulator.h"
 
 #include "cache/statsrecorder.h"
+#include "model/displaybytes.h"
 #include "ops/routeconfigstore.h"
 #include "redis/connection.h"
 
@@ -40,7 +41,9 @@ QString percent(qint64 part, qint64 whole)
 struct RunTotals
 {
     redis::LookupCount keyReads;
-    int statsUnconfirmed = 0;
+    cache::StatsRecorder::FlushResult statsFlush;
+    qint64 failedStores = 0; // entry writes the server refused or left unanswered
+    QString firstStoreError;
 };
 
 void printReport(QTextStream& out, const QMap<QString, sim::GatewaySimulator::RouteCounts>& counts, bool json,
@@ -80,7 +83,11 @@ void printReport(QTextStream& out, const QMap<QString, sim::GatewaySimulator::Ro
             QJsonObject {{u"seconds"_s, seconds}, {u"requests"_s, total.requests},
                 {u"hitRate"_s, lookups > 0 ? QJsonValue(double(total.hits) / double(lookups)) : QJsonValue()},
                 {u"keyReads"_s, QJsonObject {{u"hits"_s, totals.keyReads.hits}, {u"misses"_s, totals.keyReads.misses}}},
-                {u"statsUnconfirmedWrites"_s, totals.statsUnconfirmed}, {u"routes"_s, routes}})
+                {u"statsUnconfirmedWrites"_s, totals.statsFlush.unconfirmed},
+                {u"statsRefusedWrites"_s, totals.statsFlush.refused}, {u"failedStores"_s, totals.failedStores},
+                {u"firstError"_s,
+                    totals.firstStoreError.isEmpty() ? totals.statsFlush.firstError : totals.firstStoreError},
+                {u"routes"_s, routes}})
                    .toJson(QJsonDocument::Indented);
         return;
     }
@@ -90,8 +97,19 @@ void printReport(QTextStream& out, const QMap<QString, sim::GatewaySimulator::Ro
         << QString::number(total.errors).rightJustified(8) << percent(total.hits, lookups).rightJustified(10) << '\n';
     out << total.requests << " requests in " << QString::number(seconds, 'f', 1)
         << " s; key reads sent: " << totals.keyReads.hits << " hits, " << totals.keyReads.misses << " misses\n";
-    if (totals.statsUnconfirmed > 0)
-        out << "stats: " << totals.statsUnconfirmed << " writes unconfirmed, the stored figures may be short\n";
+    // Refused writes are known not to be stored; unanswered ones may or may not be.
+    if (totals.failedStores > 0)
+        out << "cache: " << totals.failedStores
+            << " entry writes failed (first: " << model::displayText(totals.firstStoreError)
+            << "): those requests were answered, not cached\n";
+    const int statsRefused = totals.statsFlush.refused;
+    const int statsUnanswered = totals.statsFlush.unconfirmed - statsRefused;
+    if (statsRefused > 0)
+        out << "stats: " << statsRefused << " of " << totals.statsFlush.sent
+            << " writes refused by the server (first: " << model::displayText(totals.statsFlush.firstError)
+            << "): the stored figures are short\n";
+    if (statsUnanswered > 0)
+        out << "stats: " << statsUnanswered << " writes unanswered, the stored figures may be short\n";
 }
 } // namespace
 
@@ -187,6 +205,12 @@ int main(int argc, char* argv[])
             err << "cachesim: route configuration version " << snapshot.version << " in use\n";
             err.flush();
         });
+    // A stored configuration that cannot be used is said: the traffic runs on the last one in use (or the defaults).
+    QObject::connect(&watcher, &ops::RouteConfigWatcher::loadFailed, &app, [&err](const QString& error) {
+        err << "cachesim: the route configuration could not be used, the previous one stays in use: "
+            << model::displayText(error) << '\n';
+        err.flush();
+    });
     sim::GatewaySimulator simulator(&manager, &policy, options);
     QElapsedTimer clock;
     QObject::connect(&simulator, &sim::GatewaySimulator::finished, &app, [&] {
@@ -199,7 +223,9 @@ int main(int argc, char* argv[])
             RunTotals totals;
             for (const redis::Connection* node : connection.nodes())
                 totals.keyReads += node->ownLookups().current();
-            totals.statsUnconfirmed = flushed.unconfirmed;
+            totals.statsFlush = flushed;
+            totals.failedStores = manager.failedStores();
+            totals.firstStoreError = manager.firstStoreError();
             printReport(out, simulator.counts(), parser.isSet(u"json"_s), seconds, totals);
             out.flush();
             QCoreApplication::exit(cli::ExitOk);

@@ -8,6 +8,7 @@
 
 #include <QDateTime>
 #include <QElapsedTimer>
+#include <QPointer>
 #include <QTimer>
 
 #include <cmath>
@@ -199,7 +200,12 @@ void CacheManager::store(const QByteArray& key, const CacheEnvelope& envelope, c
     }
     m_connection->command(
         {"SET", key, envelope.encode(m_options.compressionThreshold), "PX", QByteArray::number(redisTtlMs)}, context,
-        [callback = std::move(callback)](const redis::Reply& reply) {
+        [self = QPointer<CacheManager>(this), callback = std::move(callback)](const redis::Reply& reply) {
+            if (reply.isError() && self) {
+                ++self->m_failedStores;
+                if (self->m_firstStoreError.isEmpty())
+                    self->m_firstStoreError = reply.errorMessage();
+            }
             if (callback)
                 callback(reply.isError() ? reply.errorMessage() : QString());
         });

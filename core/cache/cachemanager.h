@@ -187,6 +187,16 @@ public:
     {
         return m_earlyRefreshes;
     }
+    // Entry writes (SET) that failed: the server refused them (OOM under maxmemory with noeviction, READONLY…) or
+    // did not answer. The request was still answered from the load; the next one misses again.
+    qint64 failedStores() const
+    {
+        return m_failedStores;
+    }
+    const QString& firstStoreError() const
+    {
+        return m_firstStoreError;
+    }
 
 private:
     struct Waiter
@@ -279,6 +289,8 @@ private:
     qint64 m_loaderCalls = 0;
     qint64 m_earlyRefreshes = 0;
     qint64 m_oversizedEntries = 0;
+    qint64 m_failedStores = 0;
+    QString m_firstStoreError;
 };
 
 } // namespace cachescope::cache

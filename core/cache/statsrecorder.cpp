@@ -220,6 +220,7 @@ void StatsRecorder::flush(std::function<void(const FlushResult&)> done)
             if (!reply.isError())
                 continue;
             ++result.unconfirmed;
+            result.refused += reply.errorKind() < redis::ErrorKind::NotConnected ? 1 : 0; // the server's own errors
             if (result.firstError.isEmpty())
                 result.firstError = reply.errorMessage();
         }

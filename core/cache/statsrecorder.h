@@ -47,6 +47,7 @@ public:
     {
         int sent = 0; // script calls
         int unconfirmed = 0; // of them, those with an error or no reply
+        int refused = 0; // of those, the ones the server answered with an error (OOM, READONLY…): not written
         QString firstError;
     };
 

@@ -10,6 +10,14 @@ namespace cachescope::model {
 
 inline constexpr int minTtlSeconds = 1;
 inline constexpr int maxTtlSeconds = 30 * 24 * 3600;
+// Sizes a route configuration may have: every gateway process parses it on every change, and every tool prints it.
+// A real API has tens of rules; these leave room while keeping a stored configuration to a few hundred KiB.
+inline constexpr qsizetype maxRouteConfigBytes = 256 * 1024; // the JSON document
+inline constexpr qsizetype maxRouteRules = 1000;
+inline constexpr qsizetype maxServiceNamespaces = 200;
+inline constexpr qsizetype maxRoutePathLength = 512; // characters
+inline constexpr qsizetype maxParametersPerList = 32; // varyBy, requireQuery, skipIfQuery
+inline constexpr qsizetype maxParameterNameLength = 64;
 
 // When a matching request may be cached at all: the design's `condition: (req) => bool`, made declarative so
 // it can be stored, edited and audited.

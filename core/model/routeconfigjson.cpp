@@ -166,6 +166,10 @@ public:
 
 bool isValidRoutePath(const QString& path, QString* why)
 {
+    if (path.size() > maxRoutePathLength) {
+        *why = u"must be at most %1 characters (got %2)"_s.arg(maxRoutePathLength).arg(path.size());
+        return false;
+    }
     if (!path.startsWith(u'/')) {
         *why = u"must start with '/'"_s;
         return false;
@@ -199,10 +203,16 @@ void validateTtl(QList<ConfigError>& errors, const QString& field, int ttl)
 
 void validateParameterNames(QList<ConfigError>& errors, const QString& field, const QStringList& names)
 {
+    if (names.size() > maxParametersPerList) {
+        errors.append({field, u"at most %1 parameters (got %2)"_s.arg(maxParametersPerList).arg(names.size())});
+        return;
+    }
     QSet<QString> seen;
     for (qsizetype i = 0; i < names.size(); ++i) {
         const QString& name = names.at(i);
-        if (name.isEmpty() || std::any_of(name.begin(), name.end(), [](QChar c) { return c.isSpace(); }))
+        if (name.size() > maxParameterNameLength)
+            errors.append({indexed(field, i), u"must be at most %1 characters"_s.arg(maxParameterNameLength)});
+        else if (name.isEmpty() || std::any_of(name.begin(), name.end(), [](QChar c) { return c.isSpace(); }))
             errors.append({indexed(field, i), u"must be a non-empty query parameter name without spaces"_s});
         else if (seen.contains(name))
             errors.append({indexed(field, i), u"duplicate parameter '%1'"_s.arg(name)});
@@ -220,6 +230,13 @@ QString ConfigError::toString() const
 QList<ConfigError> validateRouteConfig(const RouteConfig& config)
 {
     QList<ConfigError> errors;
+    if (config.routes.size() > maxRouteRules)
+        errors.append({u"routes"_s, u"at most %1 rules (got %2)"_s.arg(maxRouteRules).arg(config.routes.size())});
+    if (config.namespaces.size() > maxServiceNamespaces)
+        errors.append({u"namespaces"_s,
+            u"at most %1 namespaces (got %2)"_s.arg(maxServiceNamespaces).arg(config.namespaces.size())});
+    if (!errors.isEmpty())
+        return errors; // not each of thousands of rules checked and reported
     QHash<QString, qsizetype> firstByPath;
     for (qsizetype i = 0; i < config.routes.size(); ++i) {
         const RouteRule& rule = config.routes.at(i);
@@ -257,6 +274,11 @@ QList<ConfigError> validateRouteConfig(const RouteConfig& config)
 RouteConfigParseResult parseRouteConfigJson(const QByteArray& json)
 {
     RouteConfigParseResult result;
+    if (json.size() > maxRouteConfigBytes) { // refused before it is parsed: its size is what other writers chose
+        result.errors.append({u"(document)"_s,
+            u"is %1 bytes; a route configuration is at most %2"_s.arg(json.size()).arg(maxRouteConfigBytes)});
+        return result;
+    }
     QJsonParseError parseError;
     const QJsonDocument document = QJsonDocument::fromJson(json, &parseError);
     if (parseError.error != QJsonParseError::NoError) {
