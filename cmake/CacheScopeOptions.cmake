@@ -10,6 +10,13 @@ target_compile_options(cachescope_options INTERFACE
     -Wall -Wextra -Wpedantic -Wshadow -Wnon-virtual-dtor -Wold-style-cast -Wcast-align
     -Woverloaded-virtual -Wimplicit-fallthrough)
 
+# Off for a local build (a newer compiler's new warning must not stop someone building), on in CI (scripts/test.sh):
+# a warning there fails the build, as hiredis does.
+option(CACHESCOPE_WARNINGS_AS_ERRORS "Treat compiler warnings as errors" OFF)
+if(CACHESCOPE_WARNINGS_AS_ERRORS)
+    target_compile_options(cachescope_options INTERFACE -Werror)
+endif()
+
 target_compile_definitions(cachescope_options INTERFACE
     QT_NO_CAST_FROM_ASCII
     QT_NO_CAST_TO_ASCII

@@ -10,7 +10,7 @@ scripts/install-deps.sh
 jobs=$(nproc)
 for preset in dev asan fuzz; do
     echo "=== $preset: configure and build" >&2
-    cmake --preset "$preset" >/dev/null
+    cmake --preset "$preset" -DCACHESCOPE_WARNINGS_AS_ERRORS=ON >/dev/null
     cmake --build --preset "$preset" -j "$jobs"
     echo "=== $preset: test" >&2
     ctest --preset "$preset" -j "$jobs"
