@@ -9,6 +9,7 @@ packages=(
     redis-server redis-tools openssl
     clang libclang-rt-14-dev
     prometheus
+    nodejs node-redis
     help2man bash-completion systemd lintian
 )
 

@@ -138,6 +138,10 @@ int main(int argc, char* argv[])
         {u"db-latency"_s, u"Mean loader latency in ms (default 20)."_s, u"ms"_s},
         {u"fail-rate"_s, u"Fraction of loads that fail, 0 to 1 (default 0)."_s, u"f"_s},
         {u"grace"_s, u"Seconds a stale value is served when its reload fails (default 60)."_s, u"s"_s},
+        {u"plain"_s,
+            u"Namespaces written plain, for services that JSON.parse what they GET (comma-separated, e.g. "
+            "gateway,events; docs/wire-format.md)."_s,
+            u"ns,…"_s},
         {u"degrade-search"_s,
             u"Every search asks for a term never asked before: its hit rate collapses (to try alerts)."_s},
         {u"json"_s, u"Print the report as JSON."_s},
@@ -193,6 +197,8 @@ int main(int argc, char* argv[])
 
     cache::CacheManager::Options managerOptions;
     managerOptions.grace = std::chrono::seconds(grace);
+    for (const QString& ns : parser.value(u"plain"_s).split(u',', Qt::SkipEmptyParts))
+        managerOptions.plainNamespaces.append(ns.trimmed().toUtf8());
     cache::CacheManager manager(&connection, managerOptions);
     cache::StatsRecorder stats(&connection, {});
     manager.setStatsRecorder(&stats);

@@ -11,6 +11,7 @@
 #include <QPointer>
 #include <QTimer>
 
+#include <algorithm>
 #include <cmath>
 #include <cstring>
 #include <memory>
@@ -143,7 +144,7 @@ void CacheManager::get(const QByteArray& key, const QObject* context, ResultCall
                 result.status = CacheResult::Status::Miss;
             } else {
                 bool tooLarge = false;
-                const auto envelope = CacheEnvelope::decode(r.bytes(), m_options.maxPayloadBytes, &tooLarge);
+                const auto envelope = decodeStored(key, r.bytes(), &tooLarge);
                 if (tooLarge) {
                     ++m_oversizedEntries;
                     result.error =
@@ -185,7 +186,8 @@ void CacheManager::store(const QByteArray& key, const CacheEnvelope& envelope, c
         return;
     }
     const seconds ttl = envelope.negative ? m_options.negativeTtl : options.ttl.value_or(m_options.defaultTtl);
-    const qint64 redisTtlMs = duration_cast<milliseconds>(ttl + m_options.grace).count();
+    const bool plain = isPlain(key);
+    const qint64 redisTtlMs = duration_cast<milliseconds>(ttl + (plain ? seconds(0) : m_options.grace)).count();
     const qint64 goneAt = nowMs() + redisTtlMs;
     // Tag indexes are sorted sets scored by expiry, so members that expired can be pruned by score. An index outlives
     // its longest-lived member by a second: its expiry is set before the member's SET, which would otherwise make it
@@ -198,8 +200,10 @@ void CacheManager::store(const QByteArray& key, const CacheEnvelope& envelope, c
         m_connection->command({"PEXPIRE", index, indexTtlMs, "GT"}, nullptr, nullptr);
         m_connection->command({"PEXPIRE", index, indexTtlMs, "NX"}, nullptr, nullptr);
     }
-    m_connection->command(
-        {"SET", key, envelope.encode(m_options.compressionThreshold), "PX", QByteArray::number(redisTtlMs)}, context,
+    const QByteArray stored = !plain ? envelope.encode(m_options.compressionThreshold)
+        : envelope.negative          ? QByteArrayLiteral("null")
+                                     : envelope.payload;
+    m_connection->command({"SET", key, stored, "PX", QByteArray::number(redisTtlMs)}, context,
         [self = QPointer<CacheManager>(this), callback = std::move(callback)](const redis::Reply& reply) {
             if (reply.isError() && self) {
                 ++self->m_failedStores;
@@ -209,6 +213,30 @@ void CacheManager::store(const QByteArray& key, const CacheEnvelope& envelope, c
             if (callback)
                 callback(reply.isError() ? reply.errorMessage() : QString());
         });
+}
+
+bool CacheManager::isPlain(const QByteArray& key) const
+{
+    if (m_options.plainNamespaces.isEmpty())
+        return false;
+    const qsizetype colon = key.indexOf(':');
+    if (colon <= 0)
+        return false;
+    const QByteArrayView ns(key.constData(), colon);
+    return std::any_of(m_options.plainNamespaces.cbegin(), m_options.plainNamespaces.cend(),
+        [ns](const QByteArray& plainNamespace) { return ns == plainNamespace; });
+}
+
+std::optional<CacheEnvelope> CacheManager::decodeStored(
+    const QByteArray& key, const QByteArray& stored, bool* tooLarge) const
+{
+    std::optional<CacheEnvelope> envelope = CacheEnvelope::decode(stored, m_options.maxPayloadBytes, tooLarge);
+    // A plain namespace's cached "not found" is the JSON literal null (what a plain reader's JSON.parse gives).
+    if (envelope && envelope->foreign && stored == "null" && isPlain(key)) {
+        envelope->negative = true;
+        envelope->payload.clear();
+    }
+    return envelope;
 }
 
 void CacheManager::getOrSet(
@@ -268,7 +296,7 @@ void CacheManager::onFlightRead(Flight* flight, const redis::Reply& reply)
     std::optional<CacheEnvelope> envelope;
     if (reply.isString()) {
         bool tooLarge = false;
-        envelope = CacheEnvelope::decode(reply.bytes(), m_options.maxPayloadBytes, &tooLarge);
+        envelope = decodeStored(key, reply.bytes(), &tooLarge);
         m_oversizedEntries += tooLarge ? 1 : 0; // a miss: loaded again, and the load writes over it
     }
     if (envelope && (envelope->foreign || envelope->expiresAtMs > now)) {

@@ -92,6 +92,12 @@ public:
         // whole: another writer's value, or a decompression bomb.
         qsizetype maxPayloadBytes = CacheEnvelope::defaultMaxPayloadBytes;
         quint64 randomSeed = 0; // 0: random; fixed in tests
+        // Namespaces (what precedes a key's first ':', e.g. "events", "gateway") shared with services that read
+        // the value as plain text, like the seed's Node services (GET, then JSON.parse): written as the body alone,
+        // never compressed, with the Redis TTL the logical TTL (no grace: a plain reader cannot tell stale from
+        // fresh, so nothing stale is left for it to serve); a cached "not found" is the JSON literal `null`. Read
+        // back as fresh, without XFetch (there is no load time to weigh). docs/wire-format.md.
+        QList<QByteArray> plainNamespaces;
     };
 
     using LoadDone = std::function<void(LoadResult)>;
@@ -289,6 +295,9 @@ private:
     qint64 m_loaderCalls = 0;
     qint64 m_earlyRefreshes = 0;
     qint64 m_oversizedEntries = 0;
+    // Whether `key` is in one of Options::plainNamespaces; decodes a stored value the way its namespace writes it.
+    bool isPlain(const QByteArray& key) const;
+    std::optional<CacheEnvelope> decodeStored(const QByteArray& key, const QByteArray& stored, bool* tooLarge) const;
     qint64 m_failedStores = 0;
     QString m_firstStoreError;
 };
