@@ -35,6 +35,7 @@
 #include "widgets/routeeditorpane.h"
 #include "widgets/serverpane.h"
 
+#include <QAbstractButton>
 #include <QAbstractItemModelTester>
 #include <QAction>
 #include <QApplication>
@@ -42,6 +43,7 @@
 #include <QComboBox>
 #include <QDateTime>
 #include <QDir>
+#include <QHeaderView>
 #include <QJsonArray>
 #include <QJsonDocument>
 #include <QJsonObject>
@@ -62,6 +64,8 @@
 #include <QSplitter>
 #include <QStandardPaths>
 #include <QStatusBar>
+#include <QStyle>
+#include <QTabBar>
 #include <QTabWidget>
 #include <QTableView>
 #include <QTemporaryDir>
@@ -89,6 +93,55 @@ private:
         QDir().mkpath(dir);
         QCoreApplication::processEvents(); // layouts asked for by the last change settle first, as on screen
         QVERIFY(widget->grab().save(dir + u'/' + name + u".png"_s));
+    }
+
+    // Text a person needs that does not fit where it is shown, in every visible widget under `root`: labels (one
+    // line, plain text), buttons, combo boxes, tab titles and column headers. "Label 'Matching keys' needs 90 px,
+    // has 72". Text cut on purpose with its whole in a tooltip (the tree's names) is not looked at here.
+    static QStringList cutTexts(QWidget* root)
+    {
+        QStringList cut;
+        const auto check = [&cut](const QString& what, const QString& text, int needed, int has) {
+            if (!text.isEmpty() && needed > has + 1)
+                cut.append(u"%1 '%2' needs %3 px, has %4"_s.arg(what, text.left(60)).arg(needed).arg(has));
+        };
+        for (QWidget* widget : root->findChildren<QWidget*>()) {
+            if (!widget->isVisibleTo(root) || widget->width() <= 0)
+                continue;
+            // Inside a scroll area the text is reached by scrolling, not cut.
+            const QFontMetrics metrics = widget->fontMetrics();
+            if (auto* label = qobject_cast<QLabel*>(widget)) {
+                const QString text = label->text();
+                if (label->wordWrap() || text.contains(u'<') || !label->pixmap().isNull())
+                    continue;
+                int widest = 0;
+                for (const QString& line : text.split(u'\n'))
+                    widest = std::max(widest, metrics.horizontalAdvance(line));
+                check(u"label"_s, text, widest, label->contentsRect().width() - 2 * label->margin() - label->indent());
+            } else if (auto* button = qobject_cast<QAbstractButton*>(widget)) {
+                if (!button->text().isEmpty() && !qobject_cast<QCheckBox*>(button))
+                    check(u"button"_s, button->text(), button->sizeHint().width(), button->width());
+            } else if (auto* combo = qobject_cast<QComboBox*>(widget)) {
+                if (!combo->isEditable())
+                    check(u"combo box"_s, combo->currentText(), metrics.horizontalAdvance(combo->currentText()) + 28,
+                        combo->width());
+            } else if (auto* tabs = qobject_cast<QTabBar*>(widget)) {
+                for (int tab = 0; tab < tabs->count(); ++tab)
+                    check(u"tab"_s, tabs->tabText(tab), metrics.horizontalAdvance(tabs->tabText(tab)) + 8,
+                        tabs->tabRect(tab).width());
+            } else if (auto* header = qobject_cast<QHeaderView*>(widget)) {
+                if (!header->model() || header->orientation() != Qt::Horizontal)
+                    continue;
+                const int margins = 2 * header->style()->pixelMetric(QStyle::PM_HeaderMargin);
+                for (int section = 0; section < header->count(); ++section) {
+                    if (header->isSectionHidden(section) || header->sectionSize(section) == 0)
+                        continue;
+                    const QString text = header->model()->headerData(section, Qt::Horizontal).toString();
+                    check(u"column"_s, text, metrics.horizontalAdvance(text) + margins, header->sectionSize(section));
+                }
+            }
+        }
+        return cut;
     }
 
     // Selects the rule for `path` in the editor's table; its TTL cell (invalid when there is no such rule).
@@ -221,6 +274,21 @@ private Q_SLOTS:
         QVERIFY(window.labelStats()->model()->rowCount() > 0);
         const QString name = u"with-gateway-%1x%2"_s.arg(size.width()).arg(size.height());
         save(&window, name + u"-rescan"_s);
+        // Nothing an engineer reads is cut, on any tab, at either size.
+        const auto nothingCut = [&window] {
+            QStringList cut;
+            for (int tab = 0; tab < window.tabs()->count(); ++tab) {
+                window.tabs()->setCurrentIndex(tab);
+                QCoreApplication::processEvents();
+                for (const QString& text : cutTexts(&window))
+                    cut.append(window.tabs()->tabText(tab) + u": "_s + text);
+            }
+            window.tabs()->setCurrentIndex(0);
+            cut.removeDuplicates();
+            return cut;
+        };
+        QStringList cut = nothingCut();
+        QVERIFY2(cut.isEmpty(), qPrintable(cut.join(u"\n"_s)));
 
         ui::InvalidationDialog* dialog = window.openInvalidation();
         dialog->setPatterns({u"gateway:response:*:tenant:tenant-1:*"_s});
@@ -237,6 +305,8 @@ private Q_SLOTS:
             QByteArray());
         rescanAndCompare();
         save(&window, name + u"-after-invalidation"_s);
+        cut = nothingCut();
+        QVERIFY2(cut.isEmpty(), qPrintable(cut.join(u"\n"_s)));
     }
 
     // The Analysis tab on a gateway's real traffic: what it shows is what the server says key by key (MEMORY USAGE

@@ -11,6 +11,8 @@
 #include <QTableView>
 #include <QVBoxLayout>
 
+#include <algorithm>
+
 namespace cachescope::ui {
 
 using namespace Qt::StringLiterals;
@@ -43,7 +45,21 @@ AuditPane::AuditPane(redis::Client* connection, QWidget* parent)
     layout->addWidget(m_view, 1);
     connect(refreshButton, &QPushButton::clicked, this, &AuditPane::refresh);
     m_status->setObjectName(QStringLiteral("auditStatus"));
+    m_status->setWordWrap(true); // the empty trail and a lost one are explained in a sentence or two
     m_status->setText(tr("The audit trail (stream %1, newest first).").arg(QString::fromLatin1(ops::auditStreamKey)));
+}
+
+void AuditPane::resizeEvent(QResizeEvent* event)
+{
+    QWidget::resizeEvent(event);
+    // The target (a pattern, a rule) keeps at least half of what the time and count leave: in a narrow pane the
+    // actor and action columns give way, down to a readable minimum (their full text is in the tooltip).
+    QHeaderView* header = m_view->horizontalHeader();
+    const int available = m_view->viewport()->width() - header->sectionSize(AuditModel::TimeColumn)
+        - header->sectionSize(AuditModel::CountColumn);
+    const int forWhoAndWhat = std::max(0, available / 2);
+    header->resizeSection(AuditModel::ActorColumn, std::clamp(forWhoAndWhat * 45 / 100, 70, 150));
+    header->resizeSection(AuditModel::ActionColumn, std::clamp(forWhoAndWhat * 55 / 100, 90, 160));
 }
 
 void AuditPane::refresh()

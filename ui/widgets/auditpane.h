@@ -38,6 +38,9 @@ public Q_SLOTS:
 Q_SIGNALS:
     void refreshed();
 
+protected:
+    void resizeEvent(QResizeEvent* event) override;
+
 private:
     QPointer<redis::Client> m_connection;
     AuditModel* m_model;
