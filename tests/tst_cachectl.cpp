@@ -1,4 +1,5 @@
 #include "cache/cacheenvelope.h"
+#include "cache/statstiers.h"
 #include "hostiledata.h"
 #include "model/gatewaykey.h"
 #include "model/reservedkeys.h"
@@ -790,6 +791,56 @@ private Q_SLOTS:
         QCOMPARE(run.out.count('\x1b'), 0);
         QVERIFY2(run.out.contains("saved by A\\x1b]52;c;cHduZWQ=\\x07 at "), run.out.constData());
         m_server.cli({u"DEL"_s, u"cachescope:config:routes{cachescope}"_s});
+    }
+
+    // Every command that prints what other writers stored, with escape bytes in each such field: key names, values,
+    // stats labels, audit fields, a route save's author, slow-log arguments. Nothing reaches the terminal raw (no ESC,
+    // BEL, C1 CSI, RIGHT-TO-LEFT OVERRIDE); each is shown escaped.
+    void everyCommandEscapesWhatOtherWritersStored_data()
+    {
+        QTest::addColumn<QStringList>("command");
+        QTest::newRow("keys --list") << QStringList {u"keys"_s, u"--list"_s};
+        QTest::newRow("get, the key's value") << QStringList {u"get"_s, u"\"evil:\\x1b]52;c;eA==\\x07\""_s};
+        QTest::newRow("stats --by route") << QStringList {u"stats"_s, u"--by"_s, u"route"_s, u"--window"_s, u"3600"_s};
+        QTest::newRow("audit") << QStringList {u"audit"_s};
+        QTest::newRow("routes get") << QStringList {u"routes"_s, u"get"_s};
+        QTest::newRow("slowlog") << QStringList {u"slowlog"_s};
+        QTest::newRow("analyze") << QStringList {u"analyze"_s, u"--by"_s, u"route"_s};
+    }
+    void everyCommandEscapesWhatOtherWritersStored()
+    {
+        QFETCH(QStringList, command);
+        const QByteArray hostile = "\x1b]52;c;eA==\x07\x1b[2J\xc2\x9b"
+                                   "2J\xe2\x80\xae";
+        // A key, a value, a gateway key whose route carries the bytes, a stats label, an audit record, a route save.
+        m_server.cli({u"SET"_s, u"evil:\x1b]52;c;eA==\x07"_s, QString::fromUtf8(hostile)});
+        m_server.cli(
+            {u"SET"_s, QString::fromUtf8("gateway:response:GET:/api/" + hostile + ":tenant:t:venue:v"), u"{}"_s});
+        const cache::StatsTier tier = cache::defaultStatsTiers().at(1);
+        const qint64 bucket = tier.bucketOf(QDateTime::currentSecsSinceEpoch());
+        m_server.cli({u"HSET"_s, QString::fromUtf8(tier.bucketKey(bucket, cache::StatsDimension::Route)),
+            QString::fromUtf8("GET /api/" + hostile + "|hit"), u"3"_s});
+        m_server.cli({u"ZADD"_s, QString::fromUtf8(tier.indexKey()), QString::number(bucket), QString::number(bucket)});
+        m_server.cli({u"XADD"_s, u"cachescope:audit{cachescope}"_s, u"*"_s, u"at"_s, u"2026-12-06T03:00:00Z"_s,
+            u"actor"_s, QString::fromUtf8(hostile), u"action"_s, QString::fromUtf8("invalidate" + hostile), u"target"_s,
+            QString::fromUtf8(hostile), u"count"_s, u"3"_s, u"detail"_s, QString::fromUtf8(hostile), u"outcome"_s,
+            QString::fromUtf8("completed" + hostile)});
+        QCOMPARE(cachectl(at()
+                     + QStringList {u"--actor"_s, QString::fromUtf8(hostile), u"routes"_s, u"set"_s, u"/api/esc"_s,
+                         u"--ttl"_s, u"5"_s})
+                     .exitCode,
+            0);
+        m_server.cli({u"CONFIG"_s, u"SET"_s, u"slowlog-log-slower-than"_s, u"0"_s});
+        m_server.cli({u"ECHO"_s, QString::fromUtf8(hostile)});
+        m_server.cli({u"CONFIG"_s, u"SET"_s, u"slowlog-log-slower-than"_s, u"10000"_s});
+        const Run run = cachectl(at() + command);
+        m_server.cli({u"SLOWLOG"_s, u"RESET"_s});
+        seed();
+        QVERIFY2(run.exitCode == 0, run.err.constData());
+        for (const QByteArray& raw : {"\x1b"_ba, "\x07"_ba, "\xc2\x9b"_ba, "\xe2\x80\xae"_ba})
+            QVERIFY2(
+                !run.out.contains(raw) && !run.err.contains(raw), QByteArray(raw.toHex() + ": " + run.out).constData());
+        QVERIFY2(run.out.contains("\\x1b]52;c;eA==\\x07"), run.out.constData()); // shown, escaped
     }
 
     // By pattern or by tag (whose own command once ignored --read-only): refused whole, nothing written, not even
