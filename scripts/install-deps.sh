@@ -9,7 +9,7 @@ packages=(
     redis-server redis-tools openssl
     clang libclang-rt-14-dev
     prometheus
-    nodejs node-redis
+    nodejs node-redis librapidcheck-dev
     help2man bash-completion systemd lintian
 )
 
