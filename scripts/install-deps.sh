@@ -10,7 +10,7 @@ packages=(
     clang libclang-rt-14-dev
     prometheus
     nodejs node-redis librapidcheck-dev
-    help2man bash-completion systemd lintian
+    help2man bash-completion systemd lintian python3
 )
 
 missing=()
