@@ -50,10 +50,11 @@ private Q_SLOTS:
         QTest::addColumn<qint64>("missesAfter");
         QTest::addColumn<double>("hitRate"); // -1: no traffic
         QTest::addColumn<double>("hitsPerSecond");
-        QTest::newRow("mixed") << 100LL << 100LL << 130LL << 110LL << 0.75 << 15.0;
-        QTest::newRow("no traffic is not 100%") << 100LL << 100LL << 100LL << 100LL << -1.0 << 0.0;
-        QTest::newRow("only misses") << 0LL << 0LL << 0LL << 8LL << 0.0 << 0.0;
-        QTest::newRow("restart counts from zero") << 1000LL << 10LL << 6LL << 2LL << 0.75 << 3.0;
+        QTest::addColumn<double>("missesPerSecond");
+        QTest::newRow("mixed") << 100LL << 100LL << 130LL << 110LL << 0.75 << 15.0 << 5.0;
+        QTest::newRow("no traffic is not 100%") << 100LL << 100LL << 100LL << 100LL << -1.0 << 0.0 << 0.0;
+        QTest::newRow("only misses") << 0LL << 0LL << 0LL << 8LL << 0.0 << 0.0 << 4.0;
+        QTest::newRow("restart counts from zero") << 1000LL << 10LL << 6LL << 2LL << 0.75 << 3.0 << 1.0;
     }
     void deltaRates()
     {
@@ -63,11 +64,13 @@ private Q_SLOTS:
         QFETCH(qint64, missesAfter);
         QFETCH(double, hitRate);
         QFETCH(double, hitsPerSecond);
+        QFETCH(double, missesPerSecond);
         const InfoDelta delta = infoDelta(info(hitsBefore, missesBefore), info(hitsAfter, missesAfter), 2s);
         QCOMPARE(delta.hitRate().has_value(), hitRate >= 0);
         if (hitRate >= 0)
             QCOMPARE(*delta.hitRate(), hitRate);
         QCOMPARE(delta.hitsPerSecond(), hitsPerSecond);
+        QCOMPARE(delta.missesPerSecond(), missesPerSecond); // a mutant swapping its arguments survived the suite
         QCOMPARE(delta.countersReset, hitsAfter < hitsBefore);
     }
 
