@@ -323,6 +323,34 @@ private Q_SLOTS:
         QCOMPARE(last, std::numeric_limits<qint64>::max());
     }
 
+    // The tiers every writer and reader shares, as HACKING.md documents them: a change here changes every writer's
+    // keys and sizes, so it is a decision, not an accident (a generated mutant changing one K survived the suite).
+    void defaultTiersAreTheDocumentedOnes()
+    {
+        const QList<cache::StatsTier> tiers = cache::defaultStatsTiers();
+        QCOMPARE(tiers.size(), 4);
+        struct Expected
+        {
+            QByteArray name;
+            qint64 bucketSeconds;
+            qint64 retentionSeconds;
+            int tenants;
+            int venues;
+        };
+        const Expected expected[] = {{"1s", 1, 3600, 10, 0}, {"1m", 60, 86400, 15, 15},
+            {"1h", 3600, 30 * 86400, 15, 15}, {"1d", 86400, 30 * 86400, 15, 15}};
+        for (qsizetype i = 0; i < tiers.size(); ++i) {
+            const cache::StatsTier& tier = tiers.at(i);
+            QCOMPARE(tier.name, expected[i].name);
+            QCOMPARE(qint64(tier.bucket.count()), expected[i].bucketSeconds);
+            QCOMPARE(qint64(tier.retention.count()), expected[i].retentionSeconds);
+            QCOMPARE(tier.topK[std::size_t(cache::StatsDimension::Namespace)], 15);
+            QCOMPARE(tier.topK[std::size_t(cache::StatsDimension::Route)], 15);
+            QCOMPARE(tier.topK[std::size_t(cache::StatsDimension::Tenant)], expected[i].tenants);
+            QCOMPARE(tier.topK[std::size_t(cache::StatsDimension::Venue)], expected[i].venues);
+        }
+    }
+
     void foldForgetsOldBuckets()
     {
         metrics::StatsFold fold(10);

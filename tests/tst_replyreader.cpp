@@ -140,6 +140,26 @@ private Q_SLOTS:
         QVERIFY(!reader.errorString().isEmpty());
     }
 
+    // The array length bound at the limit (taken: the elements are awaited) and one past it (refused before any
+    // allocation); a generated mutant moving the bound by one survived the suite.
+    void arrayLengthLimit_data()
+    {
+        QTest::addColumn<qint64>("length");
+        QTest::addColumn<bool>("refused");
+        QTest::newRow("limit") << qint64(ReplyReader::maxArrayElements) << false;
+        QTest::newRow("limit + 1") << qint64(ReplyReader::maxArrayElements) + 1 << true;
+    }
+    void arrayLengthLimit()
+    {
+        QFETCH(qint64, length);
+        QFETCH(bool, refused);
+        ReplyReader reader;
+        const QByteArray header = '*' + QByteArray::number(length) + "\r\n";
+        reader.feed(header.constData(), header.size());
+        Reply reply;
+        QCOMPARE(reader.next(&reply), refused ? ReplyReader::Status::Error : ReplyReader::Status::NeedMoreData);
+    }
+
     void partialReplyWaits()
     {
         ReplyReader reader;
