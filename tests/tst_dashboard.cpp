@@ -129,6 +129,16 @@ private:
                 for (int tab = 0; tab < tabs->count(); ++tab)
                     check(u"tab"_s, tabs->tabText(tab), metrics.horizontalAdvance(tabs->tabText(tab)) + 8,
                         tabs->tabRect(tab).width());
+            } else if (auto* table = qobject_cast<QTableView*>(widget)) {
+                // A table's first column names its rows (a route, a label, a time): never cut.
+                const QAbstractItemModel* model = table->model();
+                if (!model || table->isColumnHidden(0))
+                    continue;
+                for (int row = 0; row < std::min(model->rowCount(), 30); ++row) {
+                    const QString text = model->index(row, 0).data().toString();
+                    check(u"first column"_s, text, table->fontMetrics().horizontalAdvance(text) + 8,
+                        table->columnWidth(0));
+                }
             } else if (auto* header = qobject_cast<QHeaderView*>(widget)) {
                 if (!header->model() || header->orientation() != Qt::Horizontal)
                     continue;

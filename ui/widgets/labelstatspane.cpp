@@ -60,9 +60,10 @@ LabelStatsPane::LabelStatsPane(redis::Client* connection, QWidget* parent)
     m_table->setSortingEnabled(true);
     m_table->sortByColumn(LabelStatsModel::LookupsColumn, Qt::DescendingOrder);
     m_table->verticalHeader()->hide();
-    // Figures as wide as they need, the label the rest: at 1024 px a route must not wrap into "GET /api/" + "events".
+    // Every column as wide as it needs, the label first: a route is never cut to "GET /ap…ability" (rows must be told
+    // apart); in a narrow pane the last figures scroll instead. The last column takes what is left over.
     m_table->horizontalHeader()->setSectionResizeMode(QHeaderView::ResizeToContents);
-    m_table->horizontalHeader()->setSectionResizeMode(LabelStatsModel::LabelColumn, QHeaderView::Stretch);
+    m_table->horizontalHeader()->setStretchLastSection(true);
     m_table->setWordWrap(false);
     m_table->setTextElideMode(Qt::ElideMiddle);
     m_note->setWordWrap(true);

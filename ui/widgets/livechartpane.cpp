@@ -78,6 +78,9 @@ LiveChartPane::LiveChartPane(QWidget* parent)
     for (SegmentedSeries* recorded : {m_recordedHits.get(), m_recordedMisses.get(), m_recordedHitRate.get()})
         recorded->setInLegend(false);
     m_markerLines = line(tr("audited writes"), QColor(0x61, 0x61, 0x61), 1.0, {m_timeAxis, m_markerAxis}, Qt::DotLine);
+    // Said by the note under the chart ("Marked (dotted): …"). As a legend entry that appears with the first audited
+    // write, Qt Charts laid it over the others at 1024 px instead of making room.
+    m_markerLines->setInLegend(false);
     m_chart->legend()->setAlignment(Qt::AlignTop);
     m_chart->setMargins(QMargins(4, 4, 4, 4));
     m_view->setRenderHint(QPainter::Antialiasing);

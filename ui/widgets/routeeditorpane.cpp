@@ -77,7 +77,8 @@ RouteEditorPane::RouteEditorPane(redis::Client* connection, QString actor, bool 
     connect(m_restore, &QPushButton::clicked, this, &RouteEditorPane::restoreLost);
     connect(acceptButton, &QPushButton::clicked, this, &RouteEditorPane::acceptLoss);
     m_table->setModel(m_model);
-    m_table->horizontalHeader()->setSectionResizeMode(RouteRulesModel::PathColumn, QHeaderView::Stretch);
+    // The path names the rule: as wide as the longest (never cut); the vary list takes what is left.
+    m_table->horizontalHeader()->setSectionResizeMode(RouteRulesModel::PathColumn, QHeaderView::ResizeToContents);
     m_table->horizontalHeader()->setSectionResizeMode(RouteRulesModel::VaryColumn, QHeaderView::Stretch);
     m_table->horizontalHeader()->setSectionResizeMode(RouteRulesModel::PrivateColumn, QHeaderView::ResizeToContents);
     m_table->verticalHeader()->hide();
