@@ -27,6 +27,12 @@
 using namespace cachescope;
 using namespace Qt::StringLiterals;
 
+#if defined(__SANITIZE_ADDRESS__)
+constexpr qint64 sanitizerSlowdown = 6;
+#else
+constexpr qint64 sanitizerSlowdown = 1;
+#endif
+
 // Prometheus metrics: the fold of stats buckets into counters that only grow, the text format with hostile label
 // bytes, then `cachectl serve`'s GET /metrics against a real redis-server and cachesim, checked by a real promtool
 // and scraped by a real prometheus — exact against cachesim's own counts, through a frozen and a restarted server.
@@ -720,7 +726,10 @@ private Q_SLOTS:
                 std::all_of(asked.cbegin(), asked.cend(), [](const Asked& a) { return a.tookMs >= 0; }), 15000);
             for (Asked& one : asked) {
                 qInfo("round %d: %s answered in %lld ms", round, qPrintable(one.path), one.tookMs);
-                QVERIFY2(one.tookMs < 1000, qPrintable(u"%1 took %2 ms"_s.arg(one.path).arg(one.tookMs)));
+                // The one-hour stats answer reads 32,768 fields in 33 pages: under a second here (about 250 ms on the
+                // debug build), while the others answer at once; ASan's build runs that parse 5-6 times slower.
+                const qint64 bound = one.path.startsWith(u"/admin"_s) ? sanitizerSlowdown * 1000 : 1000;
+                QVERIFY2(one.tookMs < bound, qPrintable(u"%1 took %2 ms"_s.arg(one.path).arg(one.tookMs)));
                 QCOMPARE(one.reply->attribute(QNetworkRequest::HttpStatusCodeAttribute).toInt(), 200);
                 if (one.path.startsWith(u"/admin"_s)) {
                     const QJsonObject answer = QJsonDocument::fromJson(one.reply->readAll()).object();
