@@ -246,6 +246,30 @@ private Q_SLOTS:
         QVERIFY(changed.isEmpty());
     }
 
+    // While a scan fills the tree, rows added are signalled but changed counts are not (the view repaints instead);
+    // switched back on, the top rows are announced changed and the counts read are the whole ones.
+    void countSignalsCanBeHeldDuringAScan()
+    {
+        KeyTreeModel model;
+        QAbstractItemModelTester tester(&model, QAbstractItemModelTester::FailureReportingMode::QtTest);
+        model.addKeys({"events:1"});
+        QSignalSpy changed(&model, &QAbstractItemModel::dataChanged);
+        QSignalSpy inserted(&model, &QAbstractItemModel::rowsInserted);
+        model.setCountSignals(false);
+        model.addKeys({"events:2", "events:3", "gateway:response:GET:/api/events:tenant:t:venue:v"});
+        QCOMPARE(changed.size(), 0);
+        QVERIFY(inserted.size() > 0);
+        model.setCountSignals(true);
+        QCOMPARE(changed.size(), 1);
+        QCOMPARE(changed.first().at(0).value<QModelIndex>(), model.index(0, 0));
+        QCOMPARE(changed.first().at(1).value<QModelIndex>(),
+            model.index(model.rowCount() - 1, KeyTreeModel::ColumnCount - 1));
+        const QModelIndex services = child(model, {}, u"Service entries"_s);
+        QCOMPARE(services.siblingAtColumn(KeyTreeModel::CountColumn).data(KeyTreeModel::CountRole).toLongLong(), 3);
+        model.addKeys({"events:4"});
+        QVERIFY(changed.size() > 1); // signalled again
+    }
+
     // A rescan keeps what was measured: each key that comes back shows its TTL and memory (greyed, not in the groups'
     // figures) until it is measured again; a key seen gone or expired is not carried.
     void aRescanKeepsWhatWasMeasured()

@@ -509,8 +509,18 @@ QList<QByteArray> KeyTreeModel::addKeys(const QList<QByteArray>& keys, int metad
             }
         }
     }
-    emitChanged(touched, CountColumn, MemoryColumn, {Qt::DisplayRole, CountRole, MemoryRole});
+    if (m_countSignals)
+        emitChanged(touched, CountColumn, MemoryColumn, {Qt::DisplayRole, CountRole, MemoryRole});
     return sample;
+}
+
+void KeyTreeModel::setCountSignals(bool on)
+{
+    if (m_countSignals == on)
+        return;
+    m_countSignals = on;
+    if (on && m_root && !m_root->groups.empty())
+        Q_EMIT dataChanged(index(0, 0), index(int(m_root->groups.size()) - 1, ColumnCount - 1));
 }
 
 void KeyTreeModel::emitChanged(

@@ -406,9 +406,17 @@ QByteArray KeyBrowser::filterPattern(const QString& text)
     return model::redisGlobIsLiteral(typed) ? QByteArray('*' + model::escapeGlobLiteral(typed) + '*') : typed;
 }
 
+void KeyBrowser::countSignalsOn()
+{
+    m_model->setCountSignals(true);
+    if (m_matches)
+        m_matches->setCountSignals(true);
+}
+
 KeyTreeModel* KeyBrowser::newFilterTree()
 {
     auto* matches = new KeyTreeModel(this);
+    matches->setCountSignals(!isScanning()); // filled page by page beside the scan: repainted as the tree is
     matches->setRoutes(m_model->routes());
     matches->setGrouping(m_model->grouping());
     matches->clear();
@@ -681,6 +689,7 @@ void KeyBrowser::rescan()
         m_keptView = captureViewState();
     m_lastKeptExpansion.invalidate();
     m_model->clear();
+    m_model->setCountSignals(false); // the view repaints once a slice instead (ingestPending); on again at the end
     // As large as it last was, until DBSIZE says otherwise.
     aggregate(m_model, m_serverKeysNow > m_aggregateAbove);
     m_expectedKeys = -1;
@@ -725,6 +734,7 @@ void KeyBrowser::rescan()
     });
     connect(m_scan.get(), &redis::BackgroundScan::finished, this, [this] {
         afterIngest([this] {
+            countSignalsOn();
             m_scannedAt = QDateTime::currentDateTime();
             m_scanEnd = ScanEnd::Complete;
             m_scanEndedAt = m_scannedAt;
@@ -755,6 +765,7 @@ void KeyBrowser::rescan()
     });
     connect(m_scan.get(), &redis::BackgroundScan::failed, this, [this](const redis::Reply& error) {
         afterIngest([this, message = error.errorMessage()] {
+            countSignalsOn();
             m_scanEnd = ScanEnd::Failed;
             m_scanEndedAt = QDateTime::currentDateTime();
             m_scanError = message;
@@ -795,6 +806,7 @@ void KeyBrowser::ingestPending()
         }
     }
     updateProgress();
+    m_view->viewport()->update(); // the counts changed: the rows shown are read again
     if (!m_matches)
         expandKeptSoFar();
     if (!m_pending.empty()) {
@@ -861,6 +873,7 @@ void KeyBrowser::cancelScan()
         m_pendingOffset = 0;
         m_ingest.stop();
         m_afterIngest = {};
+        countSignalsOn();
         m_scanEnd = ScanEnd::Cancelled;
         m_scanEndedAt = QDateTime::currentDateTime();
         showModel(m_proxy);

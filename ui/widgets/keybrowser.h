@@ -194,6 +194,7 @@ private:
     void fetchMetadata(KeyTreeModel* tree, const QList<QByteArray>& keys);
     void applyFilter();
     void reopenViewBeforeFilter();
+    void countSignalsOn();
     // Aggregate mode: the keys matching `text` (a glob, or a substring) listed by SCAN MATCH into m_matches.
     void startServerFilter(const QString& text);
     // A filter set while a scan runs: the keys the tree holds that match, then each page's matches, go into
