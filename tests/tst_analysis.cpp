@@ -170,6 +170,48 @@ private Q_SLOTS:
             QVERIFY(std::isfinite(*estimate.error) && *estimate.error >= 0);
     }
 
+    // The share of entries pushed out before their TTL, down to a single event (a generated mutant that called one
+    // event "no events" survived the suite).
+    void evictedShareCountsEveryEvent_data()
+    {
+        QTest::addColumn<qint64>("expired");
+        QTest::addColumn<qint64>("evicted");
+        QTest::addColumn<double>("share");
+        QTest::newRow("none") << qint64(0) << qint64(0) << 0.0;
+        QTest::newRow("one eviction") << qint64(0) << qint64(1) << 1.0;
+        QTest::newRow("one expiry") << qint64(1) << qint64(0) << 0.0;
+        QTest::newRow("one of each") << qint64(1) << qint64(1) << 0.5;
+        QTest::newRow("3 of 4 evicted") << qint64(1) << qint64(3) << 0.75;
+    }
+    void evictedShareCountsEveryEvent()
+    {
+        QFETCH(qint64, expired);
+        QFETCH(qint64, evicted);
+        QFETCH(double, share);
+        QCOMPARE((KeyEventWatch::Counts {expired, evicted}.evictedShare()), share);
+    }
+
+    // At most 10 keys are kept as samples of "must expire but does not", whatever their number (limit and past
+    // it: a generated mutant letting an eleventh in survived the suite); every one is counted.
+    void persistentSamplesAreBounded_data()
+    {
+        QTest::addColumn<int>("persistent"); // added to the two the seed holds
+        QTest::newRow("10 in all, the bound") << 8;
+        QTest::newRow("11 in all, one past") << 9;
+    }
+    void persistentSamplesAreBounded()
+    {
+        QFETCH(int, persistent);
+        for (int i = 0; i < persistent; ++i)
+            testing::runCommand(*m_connection, {"SET", "session:bound" + QByteArray::number(i), "x"});
+        const AnalysisReport report = analyse(*m_connection, {});
+        for (int i = 0; i < persistent; ++i)
+            testing::runCommand(*m_connection, {"DEL", "session:bound" + QByteArray::number(i)});
+        QVERIFY2(report.complete, qPrintable(report.error));
+        QCOMPARE(report.total.persistentAgainstRules, persistent + 2);
+        QCOMPARE(report.persistentSamples.size(), 10);
+    }
+
     void exactFiguresAreTheServersOwn()
     {
         const AnalysisReport report = analyse(*m_connection, {});

@@ -793,6 +793,36 @@ private Q_SLOTS:
         m_server.cli({u"DEL"_s, u"cachescope:config:routes{cachescope}"_s});
     }
 
+    // `get` says each type's size the way its type counts it: bytes of a string, fields, elements, members,
+    // entries (a generated mutant that skipped the collections' own size command survived the suite).
+    void getSaysEachTypesSize_data()
+    {
+        QTest::addColumn<QStringList>("create");
+        QTest::addColumn<QString>("type");
+        QTest::addColumn<int>("size");
+        QTest::newRow("string") << QStringList {u"SET"_s, u"size:k"_s, u"hello"_s} << u"string"_s << 5;
+        QTest::newRow("hash") << QStringList {u"HSET"_s, u"size:k"_s, u"a"_s, u"1"_s, u"b"_s, u"2"_s, u"c"_s, u"3"_s}
+                              << u"hash"_s << 3;
+        QTest::newRow("list") << QStringList {u"RPUSH"_s, u"size:k"_s, u"a"_s, u"b"_s} << u"list"_s << 2;
+        QTest::newRow("set") << QStringList {u"SADD"_s, u"size:k"_s, u"a"_s, u"b"_s, u"c"_s, u"d"_s} << u"set"_s << 4;
+        QTest::newRow("zset") << QStringList {u"ZADD"_s, u"size:k"_s, u"1"_s, u"a"_s} << u"zset"_s << 1;
+        QTest::newRow("stream") << QStringList {u"XADD"_s, u"size:k"_s, u"*"_s, u"f"_s, u"v"_s} << u"stream"_s << 1;
+    }
+    void getSaysEachTypesSize()
+    {
+        QFETCH(QStringList, create);
+        QFETCH(QString, type);
+        QFETCH(int, size);
+        m_server.cli({u"DEL"_s, u"size:k"_s});
+        m_server.cli(create);
+        const Run run = cachectl(at() + QStringList {u"get"_s, u"size:k"_s, u"--json"_s});
+        m_server.cli({u"DEL"_s, u"size:k"_s});
+        QCOMPARE(run.exitCode, 0);
+        const QJsonObject answer = QJsonDocument::fromJson(run.out).object();
+        QCOMPARE(answer.value(u"type"_s).toString(), type);
+        QCOMPARE(answer.value(u"size"_s).toInt(), size);
+    }
+
     // Every command that prints what other writers stored, with escape bytes in each such field: key names, values,
     // stats labels, audit fields, a route save's author, slow-log arguments. Nothing reaches the terminal raw (no ESC,
     // BEL, C1 CSI, RIGHT-TO-LEFT OVERRIDE); each is shown escaped.
