@@ -122,18 +122,6 @@ StatsBucketRead parseStatsFields(const QHash<QByteArray, QByteArray>& fields)
     return read;
 }
 
-QHash<QByteArray, StatsCounters> parseStatsBucket(const redis::Reply& hash, qint64* cutLabels)
-{
-    QHash<QByteArray, QByteArray> fields;
-    const auto& elements = hash.elements();
-    for (std::size_t i = 0; hash.isArray() && i + 1 < elements.size(); i += 2)
-        fields.insert(elements[i].bytes(), elements[i + 1].bytes());
-    StatsBucketRead read = parseStatsFields(fields);
-    if (cutLabels)
-        *cutLabels = saturatingAdd(*cutLabels, read.cutLabels);
-    return std::move(read.byLabel);
-}
-
 namespace {
 // One HSCAN walk over a bucket's hash; it keeps itself alive through the command in flight.
 struct BucketWalk : std::enable_shared_from_this<BucketWalk>

@@ -93,8 +93,6 @@ struct StatsBucketRead
 // The counters in a bucket's fields ("<label>|<counter>" → count). Fields of unknown counters (a later version's)
 // are skipped.
 StatsBucketRead parseStatsFields(const QHash<QByteArray, QByteArray>& fields);
-// The same for an HGETALL reply (a field named twice counts once).
-QHash<QByteArray, StatsCounters> parseStatsBucket(const redis::Reply& hash, qint64* cutLabels = nullptr);
 
 // Reads one bucket's hash with HSCAN, 1,000 fields a command, at most `fieldLimit` fields (then one HLEN says how
 // many were left). Each command holds the server for about a millisecond whatever the bucket's size, and the

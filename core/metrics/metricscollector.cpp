@@ -305,32 +305,22 @@ void MetricsCollector::readNodes()
 
 void MetricsCollector::readAudit()
 {
-    if (m_auditAfter && std::exchange(m_restartSinceAuditRead, false)) {
-        // Stream ids only grow: a stream whose newest record is older than the last one read lost its records.
-        m_connection->command(
-            {"XREVRANGE", ops::auditStreamKey, "+", "-", "COUNT", "1"}, this, [this](const redis::Reply& reply) {
-                if (!reply.isArray()) {
-                    m_restartSinceAuditRead = true;
-                    return partDone(false);
-                }
-                const QList<ops::AuditRecord> newest = ops::auditRecordsIn(reply);
-                const QByteArray newestId = newest.isEmpty() ? QByteArray("0-0") : newest.first().id;
-                if (ops::streamIdBefore(newestId, *m_auditAfter)) {
-                    ++m_health.auditTrailLosses;
-                    m_auditAfter = newestId;
-                }
-                partDone(true);
-            });
-        return;
-    }
-    if (!m_auditAfter) {
-        // Counting starts now: the newest entry is where the next read begins.
+    if (!m_auditAfter || m_restartSinceAuditRead) {
+        // The newest record: where counting starts, and after a restart whether the stream lost records (ids only
+        // grow: a newest record older than the last one read means the records were lost).
         m_connection->command(
             {"XREVRANGE", ops::auditStreamKey, "+", "-", "COUNT", "1"}, this, [this](const redis::Reply& reply) {
                 if (!reply.isArray())
-                    return partDone(false);
+                    return partDone(false); // asked again next round
                 const QList<ops::AuditRecord> newest = ops::auditRecordsIn(reply);
-                m_auditAfter = newest.isEmpty() ? QByteArray("0-0") : newest.first().id;
+                const QByteArray newestId = newest.isEmpty() ? QByteArray("0-0") : newest.first().id;
+                if (!m_auditAfter) {
+                    m_auditAfter = newestId;
+                } else if (ops::streamIdBefore(newestId, *m_auditAfter)) {
+                    ++m_health.auditTrailLosses;
+                    m_auditAfter = newestId;
+                }
+                m_restartSinceAuditRead = false;
                 partDone(true);
             });
         return;

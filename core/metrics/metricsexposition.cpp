@@ -138,9 +138,8 @@ void writeAudit(PrometheusText& out, const MetricsCollector& collector)
 
 void writeOwnFootprint(PrometheusText& out, const MetricsCollector& collector)
 {
-    out.family("cachescope_footprint_budget_bytes", "gauge",
-        "The size CacheScope's own keys may take in the monitored Redis (--footprint-budget).");
-    out.sample("cachescope_footprint_budget_bytes", {}, collector.options().footprintBudgetBytes);
+    out.single("cachescope_footprint_budget_bytes", "gauge",
+        "The size CacheScope's own keys may take in the monitored Redis (--footprint-budget).", collector.options().footprintBudgetBytes);
     const auto& footprint = collector.footprint();
     if (!footprint)
         return;
@@ -159,37 +158,27 @@ void writeOwnFootprint(PrometheusText& out, const MetricsCollector& collector)
 void writeHealth(PrometheusText& out, const MetricsCollector& collector)
 {
     const MetricsCollector::Health& health = collector.health();
-    out.family("cachescope_metrics_rounds_total", "counter", "Background reads of stats, INFO and audit finished.");
-    out.sample("cachescope_metrics_rounds_total", {}, health.rounds);
-    out.family("cachescope_metrics_failed_reads_total", "counter",
-        "Reads that failed (a stats bucket, INFO, the audit trail or the footprint); figures may lag or be short.");
-    out.sample("cachescope_metrics_failed_reads_total", {}, health.failedReads);
-    out.family("cachescope_metrics_skipped_rounds_total", "counter",
-        "Rounds not started because the previous one had not finished (a slow or frozen server).");
-    out.sample("cachescope_metrics_skipped_rounds_total", {}, health.skippedRounds);
-    out.family("cachescope_metrics_server_restarts_total", "counter",
-        "Restarts of a node seen (its run id changed); writes between a restart and the next read are not counted.");
-    out.sample("cachescope_metrics_server_restarts_total", {}, health.serverRestarts);
-    out.family("cachescope_stats_rejected_values_total", "counter",
-        "Stats bucket values read that were no count (negative, not a number: left out) or too large (held at 2^40).");
-    out.sample("cachescope_stats_rejected_values_total", {}, health.rejectedValues);
-    out.family("cachescope_stats_unread_fields_total", "counter",
-        "Stats bucket fields past a bucket's read limit (32,768 fields): their counts are missing from the counters.");
-    out.sample("cachescope_stats_unread_fields_total", {}, health.unreadFields);
-    out.family("cachescope_audit_trail_losses_total", "counter",
-        "Restarts after which the audit stream ended before the last record read: its records were lost.");
-    out.sample("cachescope_audit_trail_losses_total", {}, health.auditTrailLosses);
+    out.single("cachescope_metrics_rounds_total", "counter", "Background reads of stats, INFO and audit finished.", health.rounds);
+    out.single("cachescope_metrics_failed_reads_total", "counter",
+        "Reads that failed (a stats bucket, INFO, the audit trail or the footprint); figures may lag or be short.", health.failedReads);
+    out.single("cachescope_metrics_skipped_rounds_total", "counter",
+        "Rounds not started because the previous one had not finished (a slow or frozen server).", health.skippedRounds);
+    out.single("cachescope_metrics_server_restarts_total", "counter",
+        "Restarts of a node seen (its run id changed); writes between a restart and the next read are not counted.", health.serverRestarts);
+    out.single("cachescope_stats_rejected_values_total", "counter",
+        "Stats bucket values read that were no count (negative, not a number: left out) or too large (held at 2^40).", health.rejectedValues);
+    out.single("cachescope_stats_unread_fields_total", "counter",
+        "Stats bucket fields past a bucket's read limit (32,768 fields): their counts are missing from the counters.", health.unreadFields);
+    out.single("cachescope_audit_trail_losses_total", "counter",
+        "Restarts after which the audit stream ended before the last record read: its records were lost.", health.auditTrailLosses);
     if (const std::optional<qint64> version = collector.routeConfigVersion()) {
-        out.family("cachescope_route_config_version", "gauge",
-            "The stored route configuration's version (0: none stored, the defaults apply).");
-        out.sample("cachescope_route_config_version", {}, *version);
-        out.family("cachescope_route_config_lost", "gauge",
+        out.single("cachescope_route_config_version", "gauge",
+            "The stored route configuration's version (0: none stored, the defaults apply).", *version);
+        out.single("cachescope_route_config_lost", "gauge",
             "1 while the server holds an older route configuration than one seen before (a restart without "
-            "persistence, a FLUSHALL, a deleted key): `cachectl routes restore` puts it back.");
-        out.sample("cachescope_route_config_lost", {}, qint64(collector.routeConfigLoss() ? 1 : 0));
+            "persistence, a FLUSHALL, a deleted key): `cachectl routes restore` puts it back.", qint64(collector.routeConfigLoss() ? 1 : 0));
         if (const auto& loss = collector.routeConfigLoss()) {
-            out.family("cachescope_route_config_lost_version", "gauge", "The version the server lost.");
-            out.sample("cachescope_route_config_lost_version", {}, loss->lastSeen.version);
+            out.single("cachescope_route_config_lost_version", "gauge", "The version the server lost.", loss->lastSeen.version);
         }
     }
     if (health.lastCompleteRound.isValid()) {

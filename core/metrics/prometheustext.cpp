@@ -91,6 +91,12 @@ void PrometheusText::writeSampleStart(const QByteArray& name, const Labels& labe
     m_text += ' ';
 }
 
+void PrometheusText::single(const QByteArray& name, const char* type, const char* help, qint64 value)
+{
+    family(name, type, help);
+    sample(name, {}, value);
+}
+
 void PrometheusText::sample(const QByteArray& name, const Labels& labels, qint64 value)
 {
     writeSampleStart(name, labels);

@@ -20,6 +20,8 @@ public:
     void family(const QByteArray& name, const char* type, const char* help);
     void sample(const QByteArray& name, const Labels& labels, qint64 value);
     void sample(const QByteArray& name, const Labels& labels, double value);
+    // A family of one sample without labels: the HELP and TYPE lines, then the sample.
+    void single(const QByteArray& name, const char* type, const char* help, qint64 value);
 
     const QByteArray& text() const
     {
