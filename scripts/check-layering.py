@@ -18,7 +18,7 @@ ALLOWED = {
     "core/redis": {"model"},
     "core/ops": {"model", "redis"},
     "core/cache": {"model", "redis", "ops"},
-    "core/metrics": {"model", "redis", "ops", "cache"},
+    "core/metrics": {"model", "redis", "ops", "cache", "analysis"},
     "core/admin": {"model", "redis", "ops", "cache", "metrics"},
     "core/analysis": {"model", "redis", "ops", "cache"},
     "core/profiles": {"model", "redis"},

@@ -110,15 +110,15 @@ GUARDS = {
     "core/cache": ["tst_responsecache", "tst_valueview", "tst_properties", "tst_nodefleet", "tst_cachemanager",
                    "tst_metrics", "tst_cachesim"],
     "core/ops": ["tst_ops", "tst_routeconfigstore", "tst_readonly", "tst_invalidation", "tst_cachectl",
-                 "tst_faults", "tst_cluster"],
+                 "tst_faults", "tst_cluster", "tst_misses", "tst_analysis"],
     "core/admin": ["tst_properties", "tst_adminapi", "tst_metrics"],
     "core/metrics": ["tst_properties", "tst_metrics"],
-    "core/analysis": ["tst_properties", "tst_analysis", "tst_cachectl"],
+    "core/analysis": ["tst_properties", "tst_analysis", "tst_misses", "tst_cachectl"],
 }
 ALL_TESTS = ["tst_keymodel", "tst_routeconfig", "tst_redisglob", "tst_replyreader", "tst_properties",
              "tst_connection", "tst_tls", "tst_ops", "tst_responsecache", "tst_valueview", "tst_cachemanager",
              "tst_nodefleet", "tst_invalidation", "tst_routeconfigstore", "tst_readonly", "tst_clusterclient",
-             "tst_cluster", "tst_cachectl", "tst_analysis", "tst_adminapi", "tst_faults", "tst_cachesim",
+             "tst_cluster", "tst_cachectl", "tst_analysis", "tst_misses", "tst_adminapi", "tst_faults", "tst_cachesim",
              "tst_metrics", "tst_keytreemodel"]
 
 RELATIONAL = {"<": "<=", "<=": "<", ">": ">=", ">=": ">", "==": "!=", "!=": "=="}

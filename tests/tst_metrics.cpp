@@ -3,7 +3,10 @@
 #include "cache/statstiers.h"
 #include "metrics/prometheustext.h"
 #include "metrics/statsfold.h"
+#include "model/gatewaykey.h"
+#include "redis/connection.h"
 #include "redisserver.h"
+#include "synccommand.h"
 
 #include <QDateTime>
 #include <QDir>
@@ -910,6 +913,47 @@ private Q_SLOTS:
         }
         serve.process->terminate();
         QVERIFY(serve.process->waitForFinished(10000));
+    }
+    // `serve --watch-misses`: each miss by reason and route on /metrics, accepted by promtool; the setting widened
+    // for the watch is put back when serve is stopped.
+    void theMissWatchCountsMissesByReasonAndRoute()
+    {
+        Serve serve = startServe({u"--watch-misses"_s, u"--enable-events"_s});
+        QTRY_VERIFY_WITH_TIMEOUT(samplesOf(scrape(serve)).value("cachescope_miss_watch_up") == 1.0, 10000);
+        QCOMPARE(m_server.cli({u"CONFIG"_s, u"GET"_s, u"notify-keyspace-events"_s}).split('\n').value(1), "g$xeEm");
+        redis::Connection other(m_server.connectionOptions());
+        QVERIFY(testing::openAndWait(other));
+        for (int i = 0; i < 3; ++i) {
+            const QByteArray key = model::buildGatewayKey(
+                {"GET", "/api/events/miss" + QByteArray::number(i), {}, {}, QByteArray("t1"), QByteArray("v1")});
+            testing::runCommand(other, {"SET", key, "v"});
+            testing::runCommand(other, {"DEL", key});
+            QVERIFY(testing::runCommand(other, {"GET", key}).isNil());
+        }
+        const QByteArray expiring =
+            model::buildGatewayKey({"GET", "/api/venues/9", {}, {}, QByteArray("t1"), QByteArray("v1")});
+        testing::runCommand(other, {"SET", expiring, "v", "PX", "50"});
+        QTest::qWait(300);
+        QVERIFY(testing::runCommand(other, {"GET", expiring}).isNil());
+        const auto sample = [&](const char* reason, const char* route) {
+            return samplesOf(scrape(serve))
+                .value("cachescope_misses_total{reason=\"" + QByteArray(reason) + "\",route=\"" + route + "\"}");
+        };
+        QTRY_COMPARE_WITH_TIMEOUT(sample("invalidated", "GET /api/events"), 3.0, 5000);
+        QCOMPARE(sample("expired", "GET /api/venues"), 1.0);
+        QCOMPARE(sample("cold", "GET /api/events"), 0.0);
+        const QByteArray text = scrape(serve);
+        QCOMPARE(samplesOf(text).value(
+                     "cachescope_expired_miss_lateness_total{lateness=\"0-1s\",route=\"GET /api/venues\"}"),
+            1.0);
+        QCOMPARE(samplesOf(text).value("cachescope_miss_watch_gaps_total", -1), 0.0);
+        int exitCode = -1;
+        const QByteArray output = promtool({u"check"_s, u"metrics"_s}, text, &exitCode);
+        QVERIFY2(exitCode == 0, output.constData());
+        serve.process->terminate();
+        QVERIFY(serve.process->waitForFinished(10000));
+        QCOMPARE(serve.process->exitCode(), 0);
+        QCOMPARE(m_server.cli({u"CONFIG"_s, u"GET"_s, u"notify-keyspace-events"_s}).split('\n').value(1), QByteArray());
     }
 };
 

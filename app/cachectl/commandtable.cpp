@@ -10,6 +10,7 @@
 #include "invalidatecommand.h"
 #include "keycommand.h"
 #include "keyscommand.h"
+#include "missescommand.h"
 #include "routescommand.h"
 #include "servecommand.h"
 #include "slowlogcommand.h"
@@ -335,6 +336,15 @@ PreparedCommand prepareServe(CommandInput& input)
     }
     options.api.metricsToken = *metricsToken;
     options.metrics = !parser.isSet(u"no-metrics"_s);
+    options.watchMisses = parser.isSet(u"watch-misses"_s);
+    if (options.watchMisses && !options.metrics) {
+        input.usage(u"--watch-misses fills /metrics: it cannot go with --no-metrics"_s);
+        return {};
+    }
+    options.misses.mayChangeConfig = parser.isSet(u"enable-events"_s);
+    options.misses.actor = input.actor();
+    options.misses.readStats = false;
+    options.misses.sizeSamplesPerRoute = 0;
     options.collector.maxLabels = input.atLeast(u"metrics-labels"_s, options.collector.maxLabels, 1);
     options.collector.footprintInterval =
         std::chrono::seconds(input.positive(u"footprint-interval"_s, int(options.collector.footprintInterval.count())));
@@ -477,6 +487,29 @@ PreparedCommand prepareAnalyze(CommandInput& input)
         }
     }
     return run(new AnalyzeCommand(input.connection, options, input.out, input.err), true);
+}
+
+PreparedCommand prepareMisses(CommandInput& input)
+{
+    if (!input.arguments.isEmpty()) {
+        input.usage(u"misses takes no arguments"_s);
+        return {};
+    }
+    const QCommandLineParser& parser = input.parser;
+    MissesCommand::Options options;
+    options.seconds = input.positive(u"seconds"_s, 60);
+    options.rows = input.rows();
+    options.json = input.json();
+    options.whatIf = parser.isSet(u"what-if"_s);
+    options.restore = parser.isSet(u"restore"_s);
+    options.watch.mayChangeConfig = parser.isSet(u"enable-events"_s);
+    options.watch.actor = input.actor();
+    options.watch.anatomy.graceMs = qint64(input.positive(u"grace"_s, 60)) * 1000;
+    const auto by = dimensionOption(input);
+    if (!by)
+        return {};
+    options.by = *by;
+    return run(new MissesCommand(input.connection, options, input.out, input.err), true);
 }
 
 PreparedCommand prepareEvictions(CommandInput& input)
@@ -637,6 +670,21 @@ const QList<CommandSpec>& commandTable()
                 {u"enable-events"_s, u"Consent to change notify-keyspace-events while watching (restored after)."_s},
                 actorOption, jsonOption},
             nullptr, prepareEvictions},
+        {u"misses"_s,
+            u"Why lookups miss, by --by route|tenant|venue|ns over --seconds: expired (and how late it was asked\n"
+            u"for), evicted, invalidated (by which CacheScope run, or another client), cold, unknown. From keyspace\n"
+            u"notifications alone (no keyspace lookup); --enable-events adds m, x, e, g and $ for the watch and\n"
+            u"restores them. --what-if: each route's hit rate and memory at \u00bd\u00d7 to 10\u00d7 its TTL.\n"
+            u"--restore: put back a setting a watch that died left widened."_s,
+            {{u"seconds"_s, u"How long to watch (default 60)."_s, u"s"_s},
+                {u"by"_s, u"tenant, venue, route or ns (default route)."_s, u"dimension"_s},
+                {u"rows"_s, u"Groups printed (default 20; 0: all)."_s, u"n"_s},
+                {u"enable-events"_s, u"Consent to change notify-keyspace-events while watching (restored after)."_s},
+                {u"what-if"_s, u"Predict each route's hit rate and memory at other TTLs."_s},
+                {u"grace"_s, u"Seconds the cache manager keeps entries past their TTL (default 60)."_s, u"s"_s},
+                {u"restore"_s, u"Put back notify-keyspace-events left widened by a watch that died."_s}, actorOption,
+                jsonOption},
+            nullptr, prepareMisses},
         {u"slowlog"_s,
             u"The newest SLOWLOG entries of every node, merged newest first (a node column on a cluster). Only reads."_s,
             {{u"count"_s, u"Entries to show (default 20)."_s, u"n"_s}, jsonOption}, nullptr, prepareSlowLog},
@@ -658,6 +706,9 @@ const QList<CommandSpec>& commandTable()
                     u"Seconds between measures of CacheScope's own keys (a SCAN MATCH walk; default 300)."_s,
                     u"seconds"_s},
                 {u"no-metrics"_s, u"No /metrics, and no background reads."_s},
+                {u"watch-misses"_s,
+                    u"cachescope_misses_total{reason,route} on /metrics: a miss watch while serving."_s},
+                {u"enable-events"_s, u"Consent to change notify-keyspace-events while watching (restored after)."_s},
                 {u"bind"_s, u"Address to listen on (default 127.0.0.1)."_s, u"address"_s},
                 {u"http-port"_s, u"Port to listen on (default 8089; 0: any free port)."_s, u"port"_s}, protectOption,
                 actorOption},

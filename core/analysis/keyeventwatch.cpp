@@ -1,6 +1,6 @@
 #include "analysis/keyeventwatch.h"
 
-#include "ops/audit.h"
+#include "ops/keyspaceeventssetting.h"
 #include "ops/serverinfo.h"
 #include "redis/client.h"
 #include "redis/connection.h"
@@ -14,14 +14,6 @@ using namespace Qt::StringLiterals;
 
 namespace {
 constexpr auto heartbeatInterval = std::chrono::seconds(1);
-
-// The server keeps the flags in an order of its own ("Exe" reads back as "xeE").
-bool sameFlags(QByteArray a, QByteArray b)
-{
-    std::sort(a.begin(), a.end());
-    std::sort(b.begin(), b.end());
-    return a == b;
-}
 
 QByteArray channelPrefix(int database)
 {
@@ -37,6 +29,8 @@ KeyEventWatch::KeyEventWatch(redis::Client* client, Options options, QObject* pa
 {
     connect(&m_heartbeat, &QTimer::timeout, this, [this] {
         m_attributedThisSecond = 0;
+        if (m_setting)
+            m_setting->renew();
         for (const auto& subscriber : m_subscribers) {
             subscriber->command({"PING"}, this, [this](const redis::Reply& reply) {
                 if (reply.isError())
@@ -47,19 +41,6 @@ KeyEventWatch::KeyEventWatch(redis::Client* client, Options options, QObject* pa
 }
 
 KeyEventWatch::~KeyEventWatch() = default;
-
-QByteArray KeyEventWatch::withKeyEvents(const QByteArray& current)
-{
-    QByteArray flags = current;
-    const bool all = flags.contains('A'); // A: every class of event, x and e among them
-    if (!flags.contains('E'))
-        flags += 'E';
-    if (!all && !flags.contains('x'))
-        flags += 'x';
-    if (!all && !flags.contains('e'))
-        flags += 'e';
-    return flags;
-}
 
 void KeyEventWatch::start()
 {
@@ -75,69 +56,30 @@ void KeyEventWatch::start()
         if (!error.isEmpty())
             fail(error);
         else
-            readConfig();
+            acquireSetting();
     });
 }
 
-void KeyEventWatch::readConfig()
+void KeyEventWatch::acquireSetting()
 {
-    QList<redis::AddressedCommand> commands;
-    for (redis::Connection* node : m_client->nodes())
-        commands.append({node, {"CONFIG", "GET", "notify-keyspace-events"}});
-    redis::gatherReplies(commands, this, [this](const std::vector<redis::Reply>& replies) {
-        if (const redis::Reply* refused = redis::firstError(replies)) {
-            fail(u"CONFIG GET notify-keyspace-events failed: "_s + refused->errorMessage());
-            return;
-        }
-        QList<QByteArray> wanted;
-        bool missing = false;
-        for (const redis::Reply& reply : replies) {
-            const QByteArray current = reply.elements().size() == 2 ? reply.elements()[1].bytes() : QByteArray();
-            m_report.configBefore.append(QString::fromUtf8(current));
-            wanted.append(withKeyEvents(current));
-            missing = missing || wanted.constLast() != current;
-        }
-        if (!missing) {
-            m_report.configNote = u"notify-keyspace-events already publishes expiries and evictions; left as it was"_s;
-            subscribe();
-            return;
-        }
-        const QString current = m_report.configBefore.value(0);
-        const QString needed = QString::fromUtf8(wanted.value(0));
-        if (m_client->options().readOnly) {
-            fail(u"the server does not publish expiries and evictions (notify-keyspace-events is \"%1\"), and this "
-                 u"connection is read-only: it never changes the server's settings"_s.arg(current));
-            return;
-        }
-        if (!m_options.mayChangeConfig) {
-            fail(
-                u"the server does not publish expiries and evictions (notify-keyspace-events is \"%1\"); with consent "
-                u"(--enable-events) the watch sets it to \"%2\" while it runs, restores it afterwards and audits both"_s
-                    .arg(current, needed));
-            return;
-        }
-        changeConfig(wanted);
-    });
-}
-
-void KeyEventWatch::changeConfig(const QList<QByteArray>& wanted)
-{
-    QList<redis::AddressedCommand> commands;
-    const QList<redis::Connection*> nodes = m_client->nodes();
-    for (int i = 0; i < nodes.size(); ++i)
-        commands.append({nodes.at(i), {"CONFIG", "SET", "notify-keyspace-events", wanted.at(i)}});
-    redis::gatherReplies(commands, this, [this, wanted](const std::vector<redis::Reply>& replies) {
-        // Whatever was set on some node is put back, even when another node refused.
-        m_configAfter = wanted;
-        m_report.configChanged = true;
-        audit(u"set for a watch of expiries and evictions"_s, m_report.configBefore.join(u',').toUtf8(),
-            QByteArray(wanted.join(',')));
-        if (const redis::Reply* refused = redis::firstError(replies)) {
-            fail(u"CONFIG SET notify-keyspace-events failed: "_s + refused->errorMessage());
-            return;
-        }
+    ops::KeyspaceEventsSetting::Options options;
+    options.mayChangeConfig = m_options.mayChangeConfig;
+    options.actor = m_options.actor;
+    options.purpose = u"expiries and evictions"_s;
+    options.flags = "xe";
+    m_setting = std::make_unique<ops::KeyspaceEventsSetting>(m_client, options);
+    connect(m_setting.get(), &ops::KeyspaceEventsSetting::ready, this, [this] {
+        m_report.configBefore = m_setting->before();
+        m_report.configChanged = m_setting->changed();
+        m_report.configNote = m_setting->note();
         subscribe();
     });
+    connect(m_setting.get(), &ops::KeyspaceEventsSetting::failed, this, [this](const QString& message) {
+        m_report.configBefore = m_setting->before();
+        m_report.configChanged = m_setting->changed();
+        fail(message);
+    });
+    m_setting->acquire();
 }
 
 void KeyEventWatch::listening()
@@ -253,51 +195,18 @@ void KeyEventWatch::finish()
 void KeyEventWatch::restoreConfig()
 {
     const auto done = [this] {
+        if (m_setting) {
+            m_report.configChanged = m_setting->changed();
+            if (m_setting->changed() || !m_setting->note().isEmpty())
+                m_report.configNote = m_setting->note();
+        }
         m_running = false;
         Q_EMIT finished();
     };
-    if (!m_report.configChanged || !m_client) {
+    if (!m_setting)
         done();
-        return;
-    }
-    // Put back only what is still ours: a value someone set meanwhile is theirs to keep.
-    const QList<redis::Connection*> nodes = m_client->nodes();
-    QList<redis::AddressedCommand> reads;
-    for (redis::Connection* node : nodes)
-        reads.append({node, {"CONFIG", "GET", "notify-keyspace-events"}});
-    redis::gatherReplies(reads, this, [this, nodes, done](const std::vector<redis::Reply>& now) {
-        QList<redis::AddressedCommand> writes;
-        QStringList changedMeanwhile;
-        for (int i = 0; i < nodes.size(); ++i) {
-            const redis::Reply& reply = now[std::size_t(i)];
-            const QByteArray current = reply.elements().size() == 2 ? reply.elements()[1].bytes() : QByteArray();
-            if (reply.isError())
-                continue;
-            if (!sameFlags(current, m_configAfter.value(i))) {
-                changedMeanwhile.append(QString::fromUtf8(current));
-                continue;
-            }
-            writes.append(
-                {nodes.at(i), {"CONFIG", "SET", "notify-keyspace-events", m_report.configBefore.at(i).toUtf8()}});
-        }
-        redis::gatherReplies(writes, this, [this, now, changedMeanwhile, done](const std::vector<redis::Reply>& set) {
-            const redis::Reply* failed = redis::firstError(set);
-            if (!failed)
-                failed = redis::firstError(now);
-            const QString before = m_report.configBefore.value(0);
-            if (failed) {
-                m_report.configNote = u"notify-keyspace-events could not be restored (%1): set it back with CONFIG SET "
-                                      u"notify-keyspace-events \"%2\""_s.arg(failed->errorMessage(), before);
-            } else if (!changedMeanwhile.isEmpty()) {
-                m_report.configNote = u"notify-keyspace-events was changed by someone else meanwhile (now \"%1\"); "
-                                      u"left as they set it"_s.arg(changedMeanwhile.first());
-            } else {
-                m_report.configNote = u"notify-keyspace-events restored to \"%1\""_s.arg(before);
-            }
-            audit(m_report.configNote, QByteArray(m_configAfter.join(',')), m_report.configBefore.join(u',').toUtf8(),
-                done);
-        });
-    });
+    else
+        m_setting->release(done);
 }
 
 void KeyEventWatch::readServerCounters(std::function<void(std::optional<Counts>)> done)
@@ -318,28 +227,6 @@ void KeyEventWatch::readServerCounters(std::function<void(std::optional<Counts>)
         }
         done(counts);
     });
-}
-
-void KeyEventWatch::audit(
-    const QString& detail, const QByteArray& before, const QByteArray& after, std::function<void()> written)
-{
-    if (!m_client) {
-        if (written)
-            written();
-        return;
-    }
-    ops::AuditRecord record = ops::AuditRecord::of(ops::AuditAction::KeyspaceEvents, ops::AuditOutcome::Completed,
-        m_options.actor.isEmpty() ? ops::defaultActor() : m_options.actor, u"notify-keyspace-events"_s, -1);
-    record.before = before;
-    record.after = after;
-    record.detail = detail;
-    ops::appendAudit(*m_client, record, this,
-        [this, written = std::move(written)](std::optional<QByteArray> id, const QString& error) {
-            if (!id)
-                m_report.configNote += u" (the audit record could not be written: %1)"_s.arg(error);
-            if (written)
-                written();
-        });
 }
 
 } // namespace cachescope::analysis

@@ -20,17 +20,19 @@ class Connection;
 class Reply;
 }
 
+namespace cachescope::ops {
+class KeyspaceEventsSetting;
+}
+
 namespace cachescope::analysis {
 
 // Expired and evicted keys by route, tenant, venue and namespace: "route X lost 40 % of its entries to eviction
 // before their TTL". Subscribes to the server's keyevent notifications (__keyevent@DB__:expired and :evicted) on
 // every master and places each key with the key tree's grouping.
 //
-// The server publishes them only when notify-keyspace-events holds E, x and e. When it does not, the watch changes
-// the setting only with consent (Options::mayChangeConfig), never on a read-only connection; it adds just those
-// flags to what was set, audits the change, and puts the old value back when it stops (audited too) — unless someone
-// changed it meanwhile, which is then said instead of overwritten. Placing keys is rate-limited: beyond
-// maxAttributedPerSecond the events are counted in the totals but not placed (`unattributed`).
+// The server publishes them only when notify-keyspace-events holds E, x and e: ops::KeyspaceEventsSetting widens it
+// with consent and puts it back (audited, and recovered after a watch that died). Placing keys is rate-limited:
+// beyond maxAttributedPerSecond the events are counted in the totals but not placed (`unattributed`).
 class KeyEventWatch : public QObject
 {
     Q_OBJECT
@@ -83,17 +85,12 @@ public:
     {
         return m_report;
     }
-    // The flags notify-keyspace-events needs added to `current` for keyevent expired and evicted ('A' covers x and
-    // e); `current` itself when nothing is missing.
-    static QByteArray withKeyEvents(const QByteArray& current);
-
 Q_SIGNALS:
     void started(); // listening on every master
     void finished(); // once; report().error says what went wrong, report().configNote how the setting was left
 
 private:
-    void readConfig();
-    void changeConfig(const QList<QByteArray>& wanted);
+    void acquireSetting();
     void subscribe();
     void listening();
     void onEvent(const redis::Reply& message);
@@ -101,15 +98,13 @@ private:
     void finish();
     void restoreConfig();
     void readServerCounters(std::function<void(std::optional<Counts>)> done);
-    void audit(
-        const QString& detail, const QByteArray& before, const QByteArray& after, std::function<void()> written = {});
 
     QPointer<redis::Client> m_client;
     Options m_options;
     model::KeyGrouping m_grouping;
     Report m_report;
+    std::unique_ptr<ops::KeyspaceEventsSetting> m_setting;
     std::vector<std::unique_ptr<redis::Connection>> m_subscribers;
-    QList<QByteArray> m_configAfter; // what was set, per node (to tell whether someone changed it meanwhile)
     std::optional<Counts> m_serverBefore;
     QTimer m_heartbeat; // a PING a second on each subscriber: a frozen server is noticed in the command timeout
     int m_attributedThisSecond = 0;

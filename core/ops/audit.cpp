@@ -86,6 +86,12 @@ QList<QByteArray> auditFields(const AuditRecord& record)
         fields << "outcome" << record.outcome.toUtf8();
     if (!record.detail.isEmpty())
         fields << "detail" << record.detail.toUtf8();
+    if (record.startedAt.isValid())
+        fields << "started" << record.startedAt.toUTC().toString(Qt::ISODateWithMs).toUtf8();
+    if (!record.pattern.isEmpty())
+        fields << "pattern" << record.pattern;
+    if (!record.tag.isEmpty())
+        fields << "tag" << record.tag;
     return fields;
 }
 
@@ -155,6 +161,12 @@ QList<AuditRecord> auditRecordsIn(const redis::Reply& entries)
                 record.outcome = QString::fromUtf8(value);
             else if (name == "detail")
                 record.detail = QString::fromUtf8(value);
+            else if (name == "started")
+                record.startedAt = QDateTime::fromString(QString::fromUtf8(value), Qt::ISODateWithMs);
+            else if (name == "pattern")
+                record.pattern = value.left(4096);
+            else if (name == "tag")
+                record.tag = value.left(4096);
         }
         records.append(std::move(record));
     }

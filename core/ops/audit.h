@@ -53,6 +53,11 @@ struct AuditRecord
     bool dryRun = false;
     QString outcome; // auditOutcomeName(); empty in records of earlier versions
     QString detail; // e.g. "ttl 90s LT", "unconfirmed 12", the reason of a refusal or failure
+    // An invalidation's run as the miss watch tells its deletions from other clients': when it began, and the exact
+    // pattern or tag it deleted by (the target may be a description). Empty in other records and earlier versions.
+    QDateTime startedAt;
+    QByteArray pattern;
+    QByteArray tag;
 
     static AuditRecord of(AuditAction action, AuditOutcome outcome, QString actor, QString target, qint64 count);
     // "invalidate (dry run) ttl 90s — cancelled": the action as a person reads it.

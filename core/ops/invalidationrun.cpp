@@ -245,6 +245,7 @@ void InvalidationRun::runNext()
     connect(m_job.get(), &KeyspaceInvalidation::progressed, this,
         [this, index](const InvalidationProgress& p) { Q_EMIT progressed(index, p); });
     connect(m_job.get(), &KeyspaceInvalidation::finished, this, &InvalidationRun::onTargetFinished);
+    m_targetStartedAt = QDateTime::currentDateTimeUtc();
     Q_EMIT targetStarted(index);
     m_job->start();
 }
@@ -310,6 +311,11 @@ AuditRecord InvalidationRun::recordFor(int index, const InvalidationProgress& pr
     auto record = AuditRecord::of(
         action, outcome, m_policy.actor, subject.left(1000), m_request.dryRun ? progress.matched : progress.deleted);
     record.dryRun = m_request.dryRun;
+    record.startedAt = m_targetStartedAt;
+    if (target.tag)
+        record.tag = target.tag->left(1000);
+    else
+        record.pattern = target.pattern.left(1000);
     QStringList detail;
     if (expire) {
         detail.append(

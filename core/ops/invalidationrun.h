@@ -7,6 +7,7 @@
 #include "ops/routeconfigstore.h"
 #include "ops/safetypolicy.h"
 
+#include <QDateTime>
 #include <QJsonObject>
 #include <QObject>
 #include <QPointer>
@@ -188,6 +189,7 @@ private:
     std::unique_ptr<KeyspaceInvalidation> m_suggestionJob;
     std::unique_ptr<RouteConfigStore> m_routes; // reads the live rules for the lint
     qsizetype m_next = 0;
+    QDateTime m_targetStartedAt;
     bool m_started = false;
     bool m_targetsDone = false;
     bool m_finished = false;

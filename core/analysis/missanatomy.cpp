@@ -1,0 +1,503 @@
+#include "analysis/missanatomy.h"
+
+#include <QJsonArray>
+
+#include <algorithm>
+#include <cmath>
+#include <vector>
+
+namespace cachescope::analysis {
+
+using namespace Qt::StringLiterals;
+
+namespace {
+constexpr qint64 attributionSlackMs = 2'000; // clocks of the watcher and the run's machine differ a little
+constexpr int pendingLimit = 16'384;
+constexpr qint64 fineFirstEdgeMs = 100;
+constexpr double fineRatio = 1.25;
+constexpr int fineBuckets = 72; // the last edge is past a week
+const QByteArray otherLabel = QByteArrayLiteral("(other)");
+
+quint64 keyHash(const QByteArray& key)
+{
+    return quint64(qHash(key, size_t(0x9e3779b97f4a7c15ULL)));
+}
+
+int latenessBucketOf(qint64 ms)
+{
+    int bucket = 0;
+    while (bucket < int(latenessEdgesMs.size()) && ms >= latenessEdgesMs[std::size_t(bucket)])
+        ++bucket;
+    return bucket;
+}
+
+int fineBucketOf(qint64 ms)
+{
+    for (int i = 0; i < fineBuckets; ++i) {
+        if (ms < MissAnatomy::fineEdgeMs(i))
+            return i;
+    }
+    return fineBuckets; // the open bucket past the last edge
+}
+
+// Keys by hash, forgotten a generation at a time: when the newer generation is full, or when the older holds
+// nothing younger than the horizon, the older goes. What went is said by dropped() and droppedUpToMs().
+template<typename T>
+class Generations
+{
+public:
+    Generations(int capacity, qint64 horizonMs)
+        : m_generationSize(std::max(1, capacity / 2))
+        , m_horizonMs(horizonMs)
+    {
+    }
+    void insert(quint64 hash, const T& value, qint64 atMs)
+    {
+        age(atMs);
+        m_previous.remove(hash);
+        m_current.insert(hash, value);
+        m_currentNewestMs = std::max(m_currentNewestMs, atMs);
+        if (m_current.size() >= m_generationSize) {
+            drop();
+            m_previous = std::move(m_current);
+            m_previousNewestMs = m_currentNewestMs;
+            m_current = {};
+        }
+    }
+    const T* find(quint64 hash) const
+    {
+        if (auto it = m_current.constFind(hash); it != m_current.cend())
+            return &*it;
+        if (auto it = m_previous.constFind(hash); it != m_previous.cend())
+            return &*it;
+        return nullptr;
+    }
+    void age(qint64 nowMs)
+    {
+        if (!m_previous.isEmpty() && nowMs - m_previousNewestMs > m_horizonMs) {
+            drop();
+            m_previous = {};
+        }
+    }
+    qint64 dropped() const
+    {
+        return m_dropped;
+    }
+    qint64 size() const
+    {
+        return m_current.size() + m_previous.size();
+    }
+    qint64 bytes() const
+    {
+        // A QHash node of a 64-bit key and T, and the span's offset byte per bucket (half full at worst).
+        return qint64(m_current.capacity() + m_previous.capacity()) * qint64(sizeof(quint64) + sizeof(T) + 2);
+    }
+
+private:
+    void drop()
+    {
+        m_dropped += m_previous.size();
+    }
+    QHash<quint64, T> m_current;
+    QHash<quint64, T> m_previous;
+    qint64 m_currentNewestMs = 0;
+    qint64 m_previousNewestMs = 0;
+    qint64 m_dropped = 0;
+    int m_generationSize;
+    qint64 m_horizonMs;
+};
+
+// Every key written or removed while watched, as a Bloom filter of fixed size: "never seen" is certain (the miss may
+// be called cold), "seen" may be a false positive (the miss is then unknown, never wrongly cold).
+class SeenFilter
+{
+public:
+    static constexpr quint64 bits = quint64(1) << 24; // 2 MiB: under 0.3 % false positives at a million keys
+    SeenFilter()
+        : m_words(bits / 64, 0)
+    {
+    }
+    void add(quint64 hash)
+    {
+        for (int i = 0; i < 4; ++i) {
+            const quint64 bit = probe(hash, i);
+            m_words[bit / 64] |= quint64(1) << (bit % 64);
+        }
+    }
+    bool mayContain(quint64 hash) const
+    {
+        for (int i = 0; i < 4; ++i) {
+            const quint64 bit = probe(hash, i);
+            if (!(m_words[bit / 64] & (quint64(1) << (bit % 64))))
+                return false;
+        }
+        return true;
+    }
+    qint64 bytes() const
+    {
+        return qint64(m_words.size() * sizeof(quint64));
+    }
+
+private:
+    static quint64 probe(quint64 hash, int i)
+    {
+        const quint64 second = (hash >> 32) | 1;
+        return (hash + quint64(i) * second * 0x9e3779b97f4a7c15ULL) % bits;
+    }
+    std::vector<quint64> m_words;
+};
+
+struct RemovedKey
+{
+    qint64 atMs = 0;
+    qint64 expiryMs = 0; // expired: when it left, the write's time plus its TTL where the write was seen
+    MissAnatomy::Removal removal = MissAnatomy::Removal::Expired;
+    bool expiryFromWrite = false;
+};
+
+struct PendingDeletion
+{
+    QByteArray key;
+    qint64 deletedMs = 0;
+};
+} // namespace
+
+QString missReasonName(MissReason reason)
+{
+    switch (reason) {
+    case MissReason::Expired:
+        return u"expired"_s;
+    case MissReason::Evicted:
+        return u"evicted"_s;
+    case MissReason::Invalidated:
+        return u"invalidated"_s;
+    case MissReason::Cold:
+        return u"cold"_s;
+    case MissReason::Unknown:
+    case MissReason::Count_:
+        break;
+    }
+    return u"unknown"_s;
+}
+
+QString latenessBucketName(int bucket)
+{
+    static const QStringList names {u"0-1s"_s, u"1-10s"_s, u"10-60s"_s, u"1-10min"_s, u"later"_s};
+    return names.value(bucket);
+}
+
+void MissCounts::add(const MissCounts& other)
+{
+    misses += other.misses;
+    for (int i = 0; i < missReasonCount; ++i)
+        reasons[std::size_t(i)] += other.reasons[std::size_t(i)];
+    for (int i = 0; i < latenessBucketCount; ++i)
+        lateness[std::size_t(i)] += other.lateness[std::size_t(i)];
+    latenessLowerBounds += other.latenessLowerBounds;
+}
+
+struct MissAnatomy::Impl
+{
+    Impl(Options o, qint64 started)
+        : options(std::move(o))
+        , grouping(options.routes)
+        , startedMs(started)
+        , knownSinceMs(started)
+        , removedKeys(options.rememberedKeys, options.horizonMs)
+        , writtenKeys(options.rememberedKeys, options.horizonMs)
+    {
+    }
+
+    // The TTL a key is stored with in the server (the rule's, plus the grace the cache manager keeps), -1 unknown.
+    qint64 storedTtlMs(const model::KeyPlace& place)
+    {
+        qint64 seconds = -1;
+        if (place.kind == model::KeyPlace::Kind::Gateway && place.rulePath) {
+            for (const model::RouteRule& rule : options.routes.routes) {
+                if (rule.path == *place.rulePath) {
+                    seconds = rule.ttlSeconds;
+                    break;
+                }
+            }
+        } else if (place.kind == model::KeyPlace::Kind::Service) {
+            for (const model::NamespaceTtl& ns : options.routes.namespaces) {
+                if (ns.name.toUtf8() == place.serviceNamespace) {
+                    seconds = ns.ttlSeconds;
+                    break;
+                }
+            }
+        }
+        return seconds > 0 ? seconds * 1000 + options.graceMs : -1;
+    }
+
+    template<typename T>
+    T& bounded(QHash<QByteArray, T>& table, QByteArrayView label)
+    {
+        const QByteArray key = label.toByteArray();
+        if (auto it = table.find(key); it != table.end())
+            return *it;
+        return table[table.size() >= options.maxLabels ? otherLabel : key];
+    }
+
+    RouteFigures& routeOf(const model::KeyPlace& place)
+    {
+        const auto labels = groupLabelsOf(place);
+        RouteFigures& route = bounded(routes, labels[std::size_t(Dimension::Route)]);
+        if (route.ttlMs < 0)
+            route.ttlMs = storedTtlMs(place) >= 0 ? storedTtlMs(place) - options.graceMs : -1;
+        return route;
+    }
+
+    void count(const model::KeyPlace& place, MissReason reason, std::optional<qint64> latenessMs, bool lowerBound)
+    {
+        MissCounts one;
+        one.misses = 1;
+        one.reasons[std::size_t(reason)] = 1;
+        if (latenessMs) {
+            one.lateness[std::size_t(latenessBucketOf(*latenessMs))] = 1;
+            one.latenessLowerBounds = lowerBound ? 1 : 0;
+        }
+        total.add(one);
+        const auto labels = groupLabelsOf(place);
+        for (int d = 0; d < dimensionCount; ++d)
+            bounded(groups[std::size_t(d)], labels[std::size_t(d)]).add(one);
+        if (latenessMs) {
+            RouteFigures& route = routeOf(place);
+            if (route.fineLateness.isEmpty())
+                route.fineLateness.resize(fineBuckets + 1);
+            route.fineLateness[fineBucketOf(*latenessMs)] += 1;
+        }
+    }
+
+    bool attribute(const QByteArray& key, qint64 deletedMs)
+    {
+        for (Attribution& attribution : attributions) {
+            const InvalidationRecordRef& record = attribution.record;
+            if (deletedMs >= record.startedMs - attributionSlackMs && deletedMs <= record.endedMs + attributionSlackMs
+                && record.matches && record.matches(key)) {
+                ++attribution.misses;
+                return true;
+            }
+        }
+        return false;
+    }
+
+    Options options;
+    model::KeyGrouping grouping;
+    qint64 startedMs;
+    qint64 knownSinceMs;
+    Generations<RemovedKey> removedKeys;
+    Generations<qint64> writtenKeys;
+    SeenFilter seen;
+    MissCounts total;
+    qint64 ownKeys = 0;
+    std::array<QHash<QByteArray, MissCounts>, dimensionCount> groups;
+    QHash<QByteArray, RouteFigures> routes;
+    QList<Attribution> attributions;
+    QList<PendingDeletion> pending;
+    qint64 pendingOverflow = 0;
+};
+
+MissAnatomy::MissAnatomy(Options options, qint64 startedMs)
+    : d(std::make_unique<Impl>(std::move(options), startedMs))
+{
+}
+
+MissAnatomy::~MissAnatomy() = default;
+
+void MissAnatomy::written(const QByteArray& key, qint64 atMs)
+{
+    const model::KeyPlace place = d->grouping.place(key);
+    if (place.kind == model::KeyPlace::Kind::CacheScope)
+        return;
+    const quint64 hash = keyHash(key);
+    d->writtenKeys.insert(hash, atMs, atMs);
+    d->seen.add(hash);
+    d->routeOf(place).writes += 1;
+}
+
+void MissAnatomy::removed(const QByteArray& key, Removal removal, qint64 atMs)
+{
+    const model::KeyPlace place = d->grouping.place(key);
+    if (place.kind == model::KeyPlace::Kind::CacheScope)
+        return;
+    const quint64 hash = keyHash(key);
+    RemovedKey entry;
+    entry.atMs = atMs;
+    entry.removal = removal;
+    entry.expiryMs = atMs;
+    if (removal == Removal::Expired) {
+        // The server publishes an expiry when it notices it (its sweep, or the lookup that found it late): the
+        // write's time plus the TTL is when the key really left, where the write was seen and it fits.
+        const qint64 ttl = d->storedTtlMs(place);
+        if (const qint64* writtenAt = d->writtenKeys.find(hash); writtenAt && ttl > 0 && *writtenAt + ttl <= atMs) {
+            entry.expiryMs = *writtenAt + ttl;
+            entry.expiryFromWrite = true;
+        }
+    }
+    d->removedKeys.insert(hash, entry, atMs);
+    d->seen.add(hash);
+    RouteFigures& route = d->routeOf(place);
+    (removal == Removal::Expired ? route.expired : removal == Removal::Evicted ? route.evicted : route.deleted) += 1;
+}
+
+void MissAnatomy::missed(const QByteArray& key, qint64 atMs)
+{
+    const model::KeyPlace place = d->grouping.place(key);
+    if (place.kind == model::KeyPlace::Kind::CacheScope) {
+        ++d->ownKeys;
+        return;
+    }
+    d->removedKeys.age(atMs);
+    d->writtenKeys.age(atMs);
+    const quint64 hash = keyHash(key);
+    const RemovedKey* removed = d->removedKeys.find(hash);
+    const qint64* writtenAt = d->writtenKeys.find(hash);
+    if (removed && (!writtenAt || *writtenAt <= removed->atMs)) {
+        switch (removed->removal) {
+        case Removal::Expired:
+            d->count(
+                place, MissReason::Expired, std::max<qint64>(0, atMs - removed->expiryMs), !removed->expiryFromWrite);
+            return;
+        case Removal::Evicted:
+            d->count(place, MissReason::Evicted, std::nullopt, false);
+            return;
+        case Removal::Deleted:
+            d->count(place, MissReason::Invalidated, std::nullopt, false);
+            if (!d->attribute(key, removed->atMs)) {
+                if (d->pending.size() < pendingLimit)
+                    d->pending.append({key, removed->atMs});
+                else
+                    ++d->pendingOverflow;
+            }
+            return;
+        }
+    }
+    // Nothing remembered: cold only when the key was certainly neither written nor removed while watched, and the
+    // watch has seen it absent for longer than it lives (else it may have left just before the watch began).
+    const qint64 ttl = d->storedTtlMs(place);
+    const qint64 coldAfter = ttl > 0 ? ttl : d->options.coldAfterWithoutTtlMs;
+    const bool cold = !writtenAt && !d->seen.mayContain(hash) && atMs - d->knownSinceMs >= coldAfter;
+    d->count(place, cold ? MissReason::Cold : MissReason::Unknown, std::nullopt, false);
+}
+
+void MissAnatomy::lostEventsUntil(qint64 atMs)
+{
+    d->knownSinceMs = std::max(d->knownSinceMs, atMs);
+}
+
+void MissAnatomy::addInvalidationRecord(InvalidationRecordRef record)
+{
+    for (const Attribution& known : d->attributions) {
+        if (known.record.auditId == record.auditId)
+            return;
+    }
+    d->attributions.append({std::move(record), 0});
+    d->pending.removeIf(
+        [this](const PendingDeletion& deletion) { return d->attribute(deletion.key, deletion.deletedMs); });
+}
+
+MissAnatomy::Report MissAnatomy::report(qint64 nowMs, bool final) const
+{
+    Report report;
+    report.startedMs = d->startedMs;
+    report.endedMs = nowMs;
+    report.total = d->total;
+    report.ownKeys = d->ownKeys;
+    report.groups = d->groups;
+    report.routes = d->routes;
+    for (const Attribution& attribution : d->attributions) {
+        if (attribution.misses > 0)
+            report.invalidatedByRuns.append(attribution);
+    }
+    report.invalidatedPending = d->pendingOverflow + (final ? 0 : d->pending.size());
+    const qint64 attributed = [&] {
+        qint64 sum = 0;
+        for (const Attribution& attribution : d->attributions)
+            sum += attribution.misses;
+        return sum;
+    }();
+    report.invalidatedByOthers =
+        d->total.reasons[std::size_t(MissReason::Invalidated)] - attributed - report.invalidatedPending;
+    report.droppedRemovals = d->removedKeys.dropped();
+    qint64 labels = 0;
+    for (const auto& group : d->groups)
+        labels += group.size();
+    report.stateBytes = d->removedKeys.bytes() + d->writtenKeys.bytes() + d->seen.bytes()
+        + labels * qint64(sizeof(MissCounts) + 64) + d->routes.size() * qint64(sizeof(RouteFigures) + 8 * 73 + 64)
+        + d->pending.size() * 160;
+    return report;
+}
+
+qint64 MissAnatomy::fineEdgeMs(int bucket)
+{
+    return qint64(double(fineFirstEdgeMs) * std::pow(fineRatio, bucket));
+}
+
+int MissAnatomy::fineBucketCount()
+{
+    return fineBuckets + 1;
+}
+
+double MissAnatomy::missesWithin(const QList<qint64>& fine, qint64 deltaMs)
+{
+    double sum = 0;
+    for (int i = 0; i < fineBuckets && i < fine.size(); ++i) {
+        const qint64 low = i == 0 ? 0 : fineEdgeMs(i - 1);
+        const qint64 high = fineEdgeMs(i);
+        if (deltaMs >= high) {
+            sum += double(fine.at(i));
+        } else {
+            if (deltaMs > low)
+                sum += double(fine.at(i)) * double(deltaMs - low) / double(high - low);
+            break;
+        }
+    }
+    return sum;
+}
+
+QList<TtlWhatIf> ttlWhatIf(const MissAnatomy::RouteFigures& route, qint64 watchedMs, std::optional<qint64> hits,
+    std::optional<qint64> misses, std::optional<double> meanEntryBytes)
+{
+    QList<TtlWhatIf> rows;
+    if (route.ttlMs <= 0 || watchedMs <= 0)
+        return rows;
+    const qint64 lookups = hits && misses ? *hits + *misses : 0;
+    for (const double factor : {0.5, 1.0, 2.0, 4.0, 10.0}) {
+        TtlWhatIf row;
+        row.ttlSeconds = std::max<qint64>(1, qint64(std::llround(double(route.ttlMs) * factor / 1000.0)));
+        row.current = factor == 1.0;
+        const qint64 deltaMs = row.ttlSeconds * 1000 - route.ttlMs;
+        if (deltaMs >= 0) {
+            row.missesAvoided = MissAnatomy::missesWithin(route.fineLateness, deltaMs);
+            if (lookups > 0)
+                row.hitRate = (double(*hits) + *row.missesAvoided) / double(lookups);
+            else
+                row.needs = u"the route's lookups (gateways recording CacheScope stats)"_s;
+            // Entries that expired would each be held deltaMs longer (evicted or deleted ones would not).
+            if (meanEntryBytes)
+                row.extraBytes = double(route.expired) / double(watchedMs) * double(deltaMs) * *meanEntryBytes;
+        } else {
+            // Shortening turns into misses the hits on entries older than the new TTL: only their ages tell.
+            row.needs = u"hit ages (gateways using the core cache manager)"_s;
+            if (meanEntryBytes)
+                row.extraBytes = double(route.writes) / double(watchedMs) * double(deltaMs) * *meanEntryBytes;
+        }
+        rows.append(row);
+    }
+    return rows;
+}
+
+QJsonObject missCountsToJson(const MissCounts& counts)
+{
+    QJsonObject reasons;
+    for (int i = 0; i < missReasonCount; ++i)
+        reasons.insert(missReasonName(MissReason(i)), counts.reasons[std::size_t(i)]);
+    QJsonObject lateness;
+    for (int i = 0; i < latenessBucketCount; ++i)
+        lateness.insert(latenessBucketName(i), counts.lateness[std::size_t(i)]);
+    return QJsonObject {{u"misses"_s, counts.misses}, {u"reasons"_s, reasons}, {u"lateness"_s, lateness},
+        {u"latenessLowerBounds"_s, counts.latenessLowerBounds}};
+}
+
+} // namespace cachescope::analysis

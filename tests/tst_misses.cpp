@@ -1,0 +1,554 @@
+// Miss anatomy: why each lookup missed, told from keyspace notifications, and what a TTL change would do.
+#include "analysis/missanatomy.h"
+#include "analysis/misswatch.h"
+#include "model/gatewaykey.h"
+#include "ops/audit.h"
+#include "ops/invalidationrun.h"
+#include "ops/keyspaceeventssetting.h"
+#include "redis/connection.h"
+#include "support/redisserver.h"
+#include "support/synccommand.h"
+#include "support/toolrun.h"
+
+#include <QJsonDocument>
+#include <QJsonObject>
+#include <QProcess>
+#include <QSignalSpy>
+#include <QTest>
+
+#include <csignal>
+
+using namespace cachescope;
+using namespace cachescope::analysis;
+using namespace Qt::StringLiterals;
+using namespace std::chrono_literals;
+
+namespace {
+QByteArray gatewayKey(const QByteArray& path, const QByteArray& tenant = "t1", const QByteArray& venue = "v1")
+{
+    return model::buildGatewayKey({"GET", path, {}, {}, tenant, venue});
+}
+
+// One rule: /api/events lives 1 s (no grace), so "a TTL" is short enough to test.
+model::RouteConfig oneSecondEvents()
+{
+    model::RouteConfig config;
+    config.routes.append({u"/api/events"_s, 1, {}, false, {}});
+    return config;
+}
+
+MissAnatomy::Options shortOptions()
+{
+    MissAnatomy::Options options;
+    options.routes = oneSecondEvents();
+    options.graceMs = 0;
+    options.coldAfterWithoutTtlMs = 10'000;
+    return options;
+}
+
+// "w@100 x@1300 m@1600": written, expired, missed (e evicted, d deleted, g events lost until then), in ms.
+void feed(MissAnatomy& anatomy, const QByteArray& key, const QString& events)
+{
+    for (const QString& token : events.split(u' ', Qt::SkipEmptyParts)) {
+        const QChar kind = token.at(0);
+        const qint64 at = token.mid(2).toLongLong();
+        if (kind == u'w')
+            anatomy.written(key, at);
+        else if (kind == u'x')
+            anatomy.removed(key, MissAnatomy::Removal::Expired, at);
+        else if (kind == u'e')
+            anatomy.removed(key, MissAnatomy::Removal::Evicted, at);
+        else if (kind == u'd')
+            anatomy.removed(key, MissAnatomy::Removal::Deleted, at);
+        else if (kind == u'm')
+            anatomy.missed(key, at);
+        else if (kind == u'g')
+            anatomy.lostEventsUntil(at);
+    }
+}
+
+QByteArray configValue(const testing::RedisServer& server)
+{
+    return server.cli({u"CONFIG"_s, u"GET"_s, u"notify-keyspace-events"_s}).split('\n').value(1);
+}
+} // namespace
+
+class TestMisses : public QObject
+{
+    Q_OBJECT
+
+private Q_SLOTS:
+    void eachReasonIsToldFromTheEvents_data()
+    {
+        QTest::addColumn<QByteArray>("path");
+        QTest::addColumn<QString>("events");
+        QTest::addColumn<QString>("reason");
+        QTest::addColumn<int>("latenessBucket"); // -1: none
+        QTest::addColumn<bool>("lowerBound");
+        // The server noticed the expiry 200 ms late; the write's time plus the TTL says when it left.
+        QTest::newRow("expired, half a second late")
+            << QByteArray("/api/events/1") << u"w@100 x@1300 m@1600"_s << u"expired"_s << 0 << false;
+        QTest::newRow("expired, 2 s late")
+            << QByteArray("/api/events/1") << u"w@100 x@1100 m@3100"_s << u"expired"_s << 1 << false;
+        QTest::newRow("expired at the lookup (lazily), 999 ms late")
+            << QByteArray("/api/events/1") << u"w@0 x@1999 m@1999"_s << u"expired"_s << 0 << false;
+        QTest::newRow("expired at the lookup (lazily), 1 s late")
+            << QByteArray("/api/events/1") << u"w@0 x@2000 m@2000"_s << u"expired"_s << 1 << false;
+        QTest::newRow("expired, written before the watch: from the notification")
+            << QByteArray("/api/events/1") << u"x@1100 m@13100"_s << u"expired"_s << 2 << true;
+        QTest::newRow("expired 10 min late")
+            << QByteArray("/api/events/1") << u"w@0 x@1000 m@601000"_s << u"expired"_s << 4 << false;
+        QTest::newRow("evicted") << QByteArray("/api/events/1") << u"w@0 e@500 m@600"_s << u"evicted"_s << -1 << false;
+        QTest::newRow("deleted") << QByteArray("/api/events/1") << u"w@0 d@500 m@600"_s << u"invalidated"_s << -1
+                                 << false;
+        QTest::newRow("rewritten after a removal, then gone unseen")
+            << QByteArray("/api/events/1") << u"w@0 e@100 w@200 m@300"_s << u"unknown"_s << -1 << false;
+        QTest::newRow("written and gone without a removal (FLUSHALL)")
+            << QByteArray("/api/events/1") << u"w@0 m@5000"_s << u"unknown"_s << -1 << false;
+        QTest::newRow("absent for a TTL: cold")
+            << QByteArray("/api/events/1") << u"m@1000"_s << u"cold"_s << -1 << false;
+        QTest::newRow("absent for less than a TTL: unknown")
+            << QByteArray("/api/events/1") << u"m@999"_s << u"unknown"_s << -1 << false;
+        QTest::newRow("a gap starts the count again")
+            << QByteArray("/api/events/1") << u"g@1000 m@1999"_s << u"unknown"_s << -1 << false;
+        QTest::newRow("a TTL after the gap: cold")
+            << QByteArray("/api/events/1") << u"g@1000 m@2000"_s << u"cold"_s << -1 << false;
+        QTest::newRow("no rule: cold only after the longer wait")
+            << QByteArray("/api/orders/1") << u"m@9999"_s << u"unknown"_s << -1 << false;
+        QTest::newRow("no rule, after the longer wait")
+            << QByteArray("/api/orders/1") << u"m@10000"_s << u"cold"_s << -1 << false;
+    }
+    void eachReasonIsToldFromTheEvents()
+    {
+        QFETCH(QByteArray, path);
+        QFETCH(QString, events);
+        QFETCH(QString, reason);
+        QFETCH(int, latenessBucket);
+        QFETCH(bool, lowerBound);
+        MissAnatomy anatomy(shortOptions(), 0);
+        feed(anatomy, gatewayKey(path), events);
+        const MissAnatomy::Report report = anatomy.report(700'000, true);
+        QCOMPARE(report.total.misses, 1);
+        for (int i = 0; i < missReasonCount; ++i)
+            QCOMPARE(report.total.reasons[std::size_t(i)], missReasonName(MissReason(i)) == reason ? 1 : 0);
+        for (int b = 0; b < latenessBucketCount; ++b)
+            QCOMPARE(report.total.lateness[std::size_t(b)], b == latenessBucket ? 1 : 0);
+        QCOMPARE(report.total.latenessLowerBounds, lowerBound ? 1 : 0);
+        // Every dimension adds up to the total.
+        for (int d = 0; d < dimensionCount; ++d) {
+            MissCounts sum;
+            for (const MissCounts& counts : report.groups[std::size_t(d)])
+                sum.add(counts);
+            QCOMPARE(sum.misses, 1);
+            QCOMPARE(sum.reasons, report.total.reasons);
+        }
+    }
+
+    // A removal the bounded memory let go is never taken for cold: the key may have been written while watched.
+    void forgottenRemovalsAreUnknownNeverCold()
+    {
+        MissAnatomy::Options options = shortOptions();
+        options.rememberedKeys = 4; // generations of two
+        MissAnatomy anatomy(options, 0);
+        for (int i = 0; i < 10; ++i)
+            anatomy.removed(gatewayKey("/api/events/" + QByteArray::number(i)), MissAnatomy::Removal::Evicted, 10 + i);
+        anatomy.missed(gatewayKey("/api/events/0"), 5000);
+        anatomy.missed(gatewayKey("/api/events/9"), 5000);
+        anatomy.missed(gatewayKey("/api/events/never"), 5000);
+        const MissAnatomy::Report report = anatomy.report(5000, true);
+        QCOMPARE(report.droppedRemovals, 8);
+        QCOMPARE(report.total.reasons[std::size_t(MissReason::Unknown)], 1);
+        QCOMPARE(report.total.reasons[std::size_t(MissReason::Evicted)], 1);
+        QCOMPARE(report.total.reasons[std::size_t(MissReason::Cold)], 1);
+        QVERIFY(report.stateBytes > 0);
+    }
+
+    void removalsOlderThanTheHorizonAreForgotten()
+    {
+        MissAnatomy::Options options = shortOptions();
+        options.rememberedKeys = 4;
+        options.horizonMs = 60'000;
+        MissAnatomy anatomy(options, 0);
+        anatomy.removed(gatewayKey("/api/events/1"), MissAnatomy::Removal::Evicted, 0);
+        anatomy.removed(gatewayKey("/api/events/2"), MissAnatomy::Removal::Evicted, 1);
+        anatomy.missed(gatewayKey("/api/events/1"), 60'001); // the horizon is kept to
+        anatomy.missed(gatewayKey("/api/events/2"), 60'002); // one past it
+        const MissAnatomy::Report report = anatomy.report(60'002, true);
+        QCOMPARE(report.total.reasons[std::size_t(MissReason::Evicted)], 1);
+        QCOMPARE(report.total.reasons[std::size_t(MissReason::Unknown)], 1);
+        QCOMPARE(report.droppedRemovals, 2);
+    }
+
+    // A deletion is a CacheScope run's when its record covers the time and the key; else another client's once no
+    // record can come any more. A record read after the miss still claims it.
+    void invalidationsNameTheirRun()
+    {
+        MissAnatomy anatomy(shortOptions(), 0);
+        const QByteArray byRun = gatewayKey("/api/events/1", "t1", "v83");
+        const QByteArray otherVenue = gatewayKey("/api/events/2", "t1", "v84");
+        const QByteArray afterRun = gatewayKey("/api/events/3", "t1", "v83");
+        const QByteArray byTag = gatewayKey("/api/events/4", "t2", "v9");
+        anatomy.removed(byRun, MissAnatomy::Removal::Deleted, 1500);
+        anatomy.removed(otherVenue, MissAnatomy::Removal::Deleted, 1500);
+        anatomy.removed(afterRun, MissAnatomy::Removal::Deleted, 4001); // past the end and its 2 s of slack
+        anatomy.removed(byTag, MissAnatomy::Removal::Deleted, 1000);
+        for (const QByteArray& key : {byRun, otherVenue, afterRun, byTag})
+            anatomy.missed(key, 5000);
+        QCOMPARE(anatomy.report(5000, false).invalidatedPending, 4);
+        InvalidationRecordRef run {"1700000000000-0", u"alice@ops"_s, u"gateway:response:*:venue:v83"_s, 1000, 2000,
+            [](const QByteArray& key) { return key.endsWith(":venue:v83"); }};
+        anatomy.addInvalidationRecord(run);
+        anatomy.addInvalidationRecord(run); // read twice: counted once
+        InvalidationRecordRef tag {"1700000000001-0", u"bob@ops"_s, u"tenant:t2"_s, 900, 1100,
+            [](const QByteArray& key) { return key.contains(":tenant:t2:"); }};
+        anatomy.addInvalidationRecord(tag);
+        const MissAnatomy::Report live = anatomy.report(5000, false);
+        QCOMPARE(live.invalidatedPending, 2);
+        QCOMPARE(live.invalidatedByOthers, 0);
+        const MissAnatomy::Report report = anatomy.report(5000, true);
+        QCOMPARE(report.total.reasons[std::size_t(MissReason::Invalidated)], 4);
+        QCOMPARE(report.invalidatedByRuns.size(), 2);
+        QCOMPARE(report.invalidatedByRuns.at(0).record.auditId, QByteArray("1700000000000-0"));
+        QCOMPARE(report.invalidatedByRuns.at(0).misses, 1);
+        QCOMPARE(report.invalidatedByRuns.at(1).record.actor, u"bob@ops"_s);
+        QCOMPARE(report.invalidatedByRuns.at(1).misses, 1);
+        QCOMPARE(report.invalidatedByOthers, 2);
+        QCOMPARE(report.invalidatedPending, 0);
+    }
+
+    void ownKeysStayOut()
+    {
+        MissAnatomy anatomy(shortOptions(), 0);
+        anatomy.missed("cachescope:config:routes{cachescope}", 5000);
+        anatomy.written("cachescope:tag:venue%3Av1", 5000);
+        const MissAnatomy::Report report = anatomy.report(5000, true);
+        QCOMPARE(report.ownKeys, 1);
+        QCOMPARE(report.total.misses, 0);
+        QVERIFY(report.routes.isEmpty());
+    }
+
+    void labelsPastTheBoundAreOther()
+    {
+        MissAnatomy::Options options = shortOptions();
+        options.maxLabels = 3;
+        MissAnatomy anatomy(options, 0);
+        for (int i = 0; i < 5; ++i)
+            anatomy.missed(gatewayKey("/api/events/1", "t" + QByteArray::number(i)), 5000);
+        const auto& tenants = anatomy.report(5000, true).groups[std::size_t(Dimension::Tenant)];
+        QCOMPARE(tenants.size(), 4);
+        QCOMPARE(tenants.value("(other)").misses, 2);
+        QCOMPARE(tenants.value("t0").misses, 1);
+    }
+
+    // The what-if counts the expired misses that came within the longer TTL: exact where whole fine buckets lie
+    // below the change, interpolated within the one it falls in.
+    void aLongerTtlSavesTheMissesThatCameWithinIt()
+    {
+        MissAnatomy::Options options = shortOptions();
+        options.routes.routes[0].ttlSeconds = 10;
+        MissAnatomy anatomy(options, 0);
+        int n = 0;
+        const auto expireAndMiss = [&](qint64 latenessMs, int count) {
+            for (int i = 0; i < count; ++i) {
+                const QByteArray key = gatewayKey("/api/events/" + QByteArray::number(n++));
+                anatomy.written(key, 0);
+                anatomy.removed(key, MissAnatomy::Removal::Expired, 10'000);
+                anatomy.missed(key, 10'000 + latenessMs);
+            }
+        };
+        expireAndMiss(2'000, 10);
+        expireAndMiss(15'000, 5);
+        expireAndMiss(300'000, 5);
+        const MissAnatomy::Report report = anatomy.report(100'000, true);
+        const MissAnatomy::RouteFigures& route = report.routes.value("GET /api/events");
+        QCOMPARE(route.ttlMs, 10'000);
+        QCOMPARE(route.expired, 20);
+        QCOMPARE(route.writes, 20);
+        // 100 lookups on the route, 80 hits: 20 s saves the 2 s ones, 40 s and 100 s the 15 s ones too.
+        const QList<TtlWhatIf> rows = ttlWhatIf(route, 100'000, 80, 20, 1000.0);
+        QCOMPARE(rows.size(), 5);
+        QCOMPARE(rows.at(0).ttlSeconds, 5);
+        QVERIFY(!rows.at(0).hitRate.has_value());
+        QVERIFY(!rows.at(0).missesAvoided.has_value());
+        QCOMPARE(rows.at(0).needs, u"hit ages (gateways using the core cache manager)"_s);
+        QCOMPARE(*rows.at(0).extraBytes, -20.0 / 100'000 * 5'000 * 1000); // the writes held 5 s less
+        QCOMPARE(rows.at(1).ttlSeconds, 10);
+        QVERIFY(rows.at(1).current);
+        QCOMPARE(*rows.at(1).hitRate, 0.8);
+        QCOMPARE(*rows.at(2).hitRate, 0.9);
+        QCOMPARE(*rows.at(2).extraBytes, 20.0 / 100'000 * 10'000 * 1000); // the expired ones held 10 s more
+        QCOMPARE(*rows.at(3).hitRate, 0.95);
+        QCOMPARE(rows.at(4).ttlSeconds, 100);
+        QCOMPARE(*rows.at(4).missesAvoided, 15.0);
+        // Without the route's lookups: what it saves, and what would tell the hit rate.
+        const QList<TtlWhatIf> unknown = ttlWhatIf(route, 100'000, std::nullopt, std::nullopt, std::nullopt);
+        QCOMPARE(*unknown.at(2).missesAvoided, 10.0);
+        QVERIFY(!unknown.at(2).hitRate.has_value());
+        QVERIFY(!unknown.at(2).extraBytes.has_value());
+        QCOMPARE(unknown.at(2).needs, u"the route's lookups (gateways recording CacheScope stats)"_s);
+
+        // Within one fine bucket the count is spread evenly.
+        QList<qint64> fine(MissAnatomy::fineBucketCount());
+        fine[10] = 10; // [fineEdgeMs(9), fineEdgeMs(10))
+        const qint64 low = MissAnatomy::fineEdgeMs(9);
+        const qint64 high = MissAnatomy::fineEdgeMs(10);
+        QCOMPARE(MissAnatomy::missesWithin(fine, low), 0.0);
+        QCOMPARE(MissAnatomy::missesWithin(fine, high), 10.0);
+        QCOMPARE(MissAnatomy::missesWithin(fine, (low + high) / 2),
+            10.0 * double((low + high) / 2 - low) / double(high - low));
+    }
+
+    // A scripted workload whose every miss has a known reason, against a real server: cold keys, keys requested
+    // 0.5 s and 2 s after they expired, keys deleted by a CacheScope run and by another client, keys evicted by
+    // maxmemory. Every miss gets its true reason, the run's deletions name its audit record, and the setting is
+    // put back exactly.
+    void aScriptedWorkloadGetsItsTrueReasons()
+    {
+        testing::RedisServer::Config config;
+        config.extraConfig = {u"maxmemory 4mb"_s, u"maxmemory-policy volatile-lru"_s};
+        testing::RedisServer server(config);
+        QVERIFY(server.start());
+        redis::Connection connection(server.connectionOptions());
+        QVERIFY(testing::openAndWait(connection));
+        redis::Connection other(server.connectionOptions());
+        QVERIFY(testing::openAndWait(other));
+
+        MissWatch::Options options;
+        options.mayChangeConfig = true;
+        options.actor = u"miss-test"_s;
+        options.anatomy = shortOptions();
+        options.readStats = false;
+        MissWatch watch(&connection, options);
+        QSignalSpy started(&watch, &MissWatch::started);
+        QSignalSpy finished(&watch, &MissWatch::finished);
+        watch.start();
+        QVERIFY(started.wait(5000));
+        QCOMPARE(configValue(server), "g$xeEm");
+
+        const auto get = [&](const QByteArray& key) { return testing::runCommand(other, {"GET", key}); };
+        // Cold: asked for after the watch has run longer than the route's TTL.
+        QTest::qWait(1100);
+        for (int i = 0; i < 20; ++i)
+            QVERIFY(get(gatewayKey("/api/events/cold" + QByteArray::number(i))).isNil());
+        // Expired: written with the route's TTL, asked for about 0.5 s and 2 s after they left.
+        for (int i = 0; i < 10; ++i)
+            testing::runCommand(other, {"SET", gatewayKey("/api/events/x" + QByteArray::number(i)), "v", "PX", "1000"});
+        QTest::qWait(1500);
+        for (int i = 0; i < 5; ++i)
+            QVERIFY(get(gatewayKey("/api/events/x" + QByteArray::number(i))).isNil());
+        QTest::qWait(1500);
+        for (int i = 5; i < 10; ++i)
+            QVERIFY(get(gatewayKey("/api/events/x" + QByteArray::number(i))).isNil());
+        // Invalidated by a CacheScope run, and by another client.
+        for (int i = 0; i < 8; ++i)
+            testing::runCommand(other, {"SET", gatewayKey("/api/events/i" + QByteArray::number(i), "t1", "vInv"), "v"});
+        ops::SafetyPolicy policy;
+        policy.actor = u"runner@test"_s;
+        ops::InvalidationRun run(
+            &connection, policy, ops::InvalidationRequest::forPatterns({"gateway:response:*:venue:vInv"}, false));
+        QSignalSpy ran(&run, &ops::InvalidationRun::finished);
+        run.start();
+        QVERIFY(ran.wait(10000));
+        QCOMPARE(run.report().deleted(), 8);
+        for (int i = 0; i < 8; ++i)
+            QVERIFY(get(gatewayKey("/api/events/i" + QByteArray::number(i), "t1", "vInv")).isNil());
+        for (int i = 0; i < 6; ++i) {
+            const QByteArray key = gatewayKey("/api/events/d" + QByteArray::number(i), "t1", "vDel");
+            testing::runCommand(other, {"SET", key, "v"});
+            testing::runCommand(other, {"DEL", key});
+            QVERIFY(get(key).isNil());
+        }
+        // Evicted: 400 entries of 20 KB in 4 MB; the ones gone are the evicted ones.
+        const QByteArray big(20'000, 'x');
+        for (int i = 0; i < 400; ++i)
+            testing::runCommand(
+                other, {"SET", gatewayKey("/api/venues/e" + QByteArray::number(i)), big, "PX", "600000"});
+        int evicted = 0;
+        for (int i = 0; i < 400; ++i)
+            evicted += get(gatewayKey("/api/venues/e" + QByteArray::number(i))).isNil() ? 1 : 0;
+        QVERIFY2(evicted > 100, qPrintable(QString::number(evicted)));
+
+        QTest::qWait(200);
+        watch.stop();
+        QVERIFY(finished.wait(10000));
+        const MissWatch::Report report = watch.report();
+        QCOMPARE(report.error, QString());
+        const MissCounts& total = report.anatomy.total;
+        QCOMPARE(total.reasons[std::size_t(MissReason::Cold)], 20);
+        QCOMPARE(total.reasons[std::size_t(MissReason::Expired)], 10);
+        QCOMPARE(total.reasons[std::size_t(MissReason::Invalidated)], 14);
+        QCOMPARE(total.reasons[std::size_t(MissReason::Evicted)], evicted);
+        QCOMPARE(total.reasons[std::size_t(MissReason::Unknown)], 0);
+        QCOMPARE(total.misses, 44 + evicted);
+        QCOMPARE(total.lateness, (std::array<qint64, latenessBucketCount> {5, 5, 0, 0, 0}));
+        QCOMPARE(total.latenessLowerBounds, 0);
+        // The server's own count: every miss told, plus CacheScope's own (its reads of its keys).
+        QVERIFY(report.serverMisses.has_value());
+        QCOMPARE(*report.serverMisses, total.misses + report.anatomy.ownKeys);
+        // The run's deletions name its audit record; the other client's are said to be another client's.
+        const QList<ops::AuditRecord> records = testing::auditRecords(server.connectionOptions());
+        const auto runRecord = std::find_if(
+            records.cbegin(), records.cend(), [](const ops::AuditRecord& r) { return r.action == u"invalidate"_s; });
+        QVERIFY(runRecord != records.cend());
+        QCOMPARE(runRecord->pattern, QByteArray("gateway:response:*:venue:vInv"));
+        QVERIFY(runRecord->startedAt.isValid());
+        QCOMPARE(report.anatomy.invalidatedByRuns.size(), 1);
+        QCOMPARE(report.anatomy.invalidatedByRuns.at(0).record.auditId, runRecord->id);
+        QCOMPARE(report.anatomy.invalidatedByRuns.at(0).record.actor, u"runner@test"_s);
+        QCOMPARE(report.anatomy.invalidatedByRuns.at(0).misses, 8);
+        QCOMPARE(report.anatomy.invalidatedByOthers, 6);
+        QCOMPARE(report.anatomy.groups[std::size_t(Dimension::Venue)].value("vInv").misses, 8);
+        QCOMPARE(report.anatomy.groups[std::size_t(Dimension::Route)].value("GET /api/events").misses, 44);
+        // Put back exactly, the hash that remembered it gone, both changes audited.
+        QCOMPARE(report.configNote, u"notify-keyspace-events restored to \"\""_s);
+        QCOMPARE(configValue(server), QByteArray());
+        QCOMPARE(testing::runCommand(other, {"EXISTS", ops::KeyspaceEventsSetting::reservedKey}).integer(), 0);
+        QCOMPARE(records.at(0).action, u"config.keyspace-events"_s);
+        QCOMPARE(records.at(0).before, QByteArray("Emxeg$"));
+        QCOMPARE(records.at(0).after, QByteArray());
+        const auto setRecord = std::find_if(records.cbegin(), records.cend(), [](const ops::AuditRecord& r) {
+            return r.detail == u"set for a watch of misses, expiries, evictions, deletions and writes"_s;
+        });
+        QVERIFY(setRecord != records.cend());
+        QCOMPARE(setRecord->before, QByteArray());
+        QCOMPARE(setRecord->after, QByteArray("Emxeg$"));
+    }
+
+    // A watcher killed with SIGKILL leaves the setting widened and the original in the server: `--restore` refuses
+    // while its lease may still be renewed, then puts it back (audited); a later watch ends with the original too.
+    void aKilledWatcherIsPutRightAfterwards_data()
+    {
+        QTest::addColumn<bool>("byRestore");
+        QTest::newRow("cachectl misses --restore") << true;
+        QTest::newRow("the next watch") << false;
+    }
+    void aKilledWatcherIsPutRightAfterwards()
+    {
+        QFETCH(bool, byRestore);
+        testing::RedisServer server;
+        QVERIFY(server.start());
+        server.cli({u"CONFIG"_s, u"SET"_s, u"notify-keyspace-events"_s, u"Kl"_s});
+        const QStringList at {u"-p"_s, QString::number(server.port())};
+        QProcess watcher;
+        watcher.start(QStringLiteral(CACHECTL_PATH),
+            at + QStringList {u"misses"_s, u"--seconds"_s, u"60"_s, u"--enable-events"_s});
+        QVERIFY(watcher.waitForStarted());
+        QTRY_VERIFY_WITH_TIMEOUT(configValue(server) != "lK", 5000);
+        QCOMPARE(configValue(server), "g$lxeKEm");
+        ::kill(pid_t(watcher.processId()), SIGKILL);
+        QVERIFY(watcher.waitForFinished());
+        QCOMPARE(configValue(server), "g$lxeKEm");
+
+        testing::ToolRun run =
+            testing::runTool(QStringLiteral(CACHECTL_PATH), at + QStringList {u"misses"_s, u"--restore"_s});
+        QCOMPARE(run.exitCode, 1);
+        QCOMPARE(run.err,
+            QByteArray("cachectl misses --restore: 1 watch(es) still running (their lease is renewed "
+                       "every second); nothing restored\n"));
+        QTest::qWait(int(ops::KeyspaceEventsSetting::leaseMs) + 500);
+        if (byRestore) {
+            run = testing::runTool(QStringLiteral(CACHECTL_PATH), at + QStringList {u"misses"_s, u"--restore"_s});
+            QCOMPARE(run.exitCode, 0);
+            QCOMPARE(run.out,
+                QByteArray("notify-keyspace-events restored to \"lK\" (a watch had ended without "
+                           "putting it back)\n"));
+            run = testing::runTool(QStringLiteral(CACHECTL_PATH), at + QStringList {u"misses"_s, u"--restore"_s});
+            QCOMPARE(run.out, QByteArray("nothing to restore: no watch left notify-keyspace-events changed\n"));
+        } else {
+            run = testing::runTool(QStringLiteral(CACHECTL_PATH),
+                at + QStringList {u"misses"_s, u"--seconds"_s, u"1"_s, u"--enable-events"_s, u"--json"_s});
+            QCOMPARE(run.exitCode, 0);
+            QCOMPARE(QJsonDocument::fromJson(run.out).object().value(u"config"_s).toString(),
+                u"notify-keyspace-events restored to \"lK\""_s);
+        }
+        QCOMPARE(configValue(server), "lK");
+        QCOMPARE(
+            server.cli({u"EXISTS"_s, QString::fromLatin1(ops::KeyspaceEventsSetting::reservedKey)}).trimmed(), "0");
+        const QList<ops::AuditRecord> records = testing::auditRecords(server.connectionOptions());
+        QCOMPARE(records.at(0).action, u"config.keyspace-events"_s);
+        QCOMPARE(records.at(0).before, QByteArray("lKEmxeg$"));
+        QCOMPARE(records.at(0).after, QByteArray("lK"));
+    }
+
+    // The server frozen past the timeout, then restarted without its settings: each is a gap the watch says,
+    // reopens after, and widens the setting again for; the misses after it are told; the setting is put back.
+    void aFrozenOrRestartedServerIsAGapNotAnEnd()
+    {
+        testing::RedisServer server;
+        QVERIFY(server.start());
+        redis::ConnectionOptions connectionOptions = server.connectionOptions();
+        connectionOptions.commandTimeout = 700ms;
+        redis::Connection connection(connectionOptions);
+        QVERIFY(testing::openAndWait(connection));
+        MissWatch::Options options;
+        options.mayChangeConfig = true;
+        options.anatomy = shortOptions();
+        options.readStats = false;
+        MissWatch watch(&connection, options);
+        QSignalSpy started(&watch, &MissWatch::started);
+        QSignalSpy gapStarted(&watch, &MissWatch::gapStarted);
+        QSignalSpy gapEnded(&watch, &MissWatch::gapEnded);
+        QSignalSpy finished(&watch, &MissWatch::finished);
+        watch.start();
+        QVERIFY(started.wait(5000));
+
+        server.pause();
+        QVERIFY(gapStarted.wait(5000));
+        QTest::qWait(500);
+        server.resume();
+        QVERIFY(gapEnded.wait(10000));
+
+        QVERIFY(server.restart()); // without persistence: the setting is the configuration file's again
+        QVERIFY(gapStarted.wait(5000));
+        QVERIFY(gapEnded.wait(15000));
+        QCOMPARE(configValue(server), "g$xeEm");
+        redis::Connection other(server.connectionOptions());
+        QVERIFY(testing::openAndWait(other));
+        const QByteArray key = gatewayKey("/api/events/after");
+        testing::runCommand(other, {"SET", key, "v"});
+        testing::runCommand(other, {"DEL", key});
+        QVERIFY(testing::runCommand(other, {"GET", key}).isNil());
+        QTest::qWait(200);
+        watch.stop();
+        QVERIFY(finished.wait(10000));
+        const MissWatch::Report report = watch.report();
+        QCOMPARE(report.error, QString());
+        QCOMPARE(report.gaps.size(), 2);
+        for (const MissWatch::Gap& gap : report.gaps)
+            QVERIFY(gap.toMs > gap.fromMs);
+        QVERIFY(!report.serverMisses.has_value()); // the restart started the server's counters over
+        QCOMPARE(report.anatomy.total.reasons[std::size_t(MissReason::Invalidated)], 1);
+        QCOMPARE(report.anatomy.total.misses, 1);
+        QCOMPARE(report.configNote, u"notify-keyspace-events restored to \"\""_s);
+        QCOMPARE(configValue(server), QByteArray());
+    }
+
+    void cachectlMissesPrintsTheDocumentedJson()
+    {
+        testing::RedisServer server;
+        QVERIFY(server.start());
+        const QStringList at {u"-p"_s, QString::number(server.port())};
+        testing::ToolRun run =
+            testing::runTool(QStringLiteral(CACHECTL_PATH), at + QStringList {u"misses"_s, u"--seconds"_s, u"1"_s});
+        QCOMPARE(run.exitCode, 1);
+        QCOMPARE(run.out, QByteArray());
+        QVERIFY2(run.err.startsWith("cachectl misses: the server does not publish misses, expiries, evictions, "
+                                    "deletions and writes (notify-keyspace-events is \"\"); with consent"),
+            run.err.constData());
+        run = testing::runTool(QStringLiteral(CACHECTL_PATH),
+            at + QStringList {u"misses"_s, u"--seconds"_s, u"2"_s, u"--enable-events"_s, u"--json"_s, u"--what-if"_s});
+        QCOMPARE(run.exitCode, 0);
+        const QJsonObject json = QJsonDocument::fromJson(run.out).object();
+        QCOMPARE(json.value(u"misses"_s).toInteger(), 0);
+        QCOMPARE(json.value(u"reasons"_s).toObject().keys(),
+            (QStringList {u"cold"_s, u"evicted"_s, u"expired"_s, u"invalidated"_s, u"unknown"_s}));
+        QCOMPARE(
+            json.value(u"groups"_s).toObject().keys(), (QStringList {u"ns"_s, u"route"_s, u"tenant"_s, u"venue"_s}));
+        QVERIFY(json.value(u"whatIf"_s).toObject().contains(u"route"_s));
+        QCOMPARE(json.value(u"config"_s).toString(), u"notify-keyspace-events restored to \"\""_s);
+        QCOMPARE(json.value(u"error"_s).toString(), QString());
+    }
+};
+
+QTEST_GUILESS_MAIN(TestMisses)
+#include "tst_misses.moc"
