@@ -1,10 +1,7 @@
 #include "analysis/keyeventwatch.h"
 
 #include "ops/keyspaceeventssetting.h"
-#include "ops/serverinfo.h"
 #include "redis/client.h"
-#include "redis/connection.h"
-#include "redis/gather.h"
 
 #include <algorithm>
 
@@ -12,32 +9,22 @@ namespace cachescope::analysis {
 
 using namespace Qt::StringLiterals;
 
-namespace {
-constexpr auto heartbeatInterval = std::chrono::seconds(1);
-
-QByteArray channelPrefix(int database)
-{
-    return "__keyevent@" + QByteArray::number(database) + "__:";
-}
-} // namespace
-
 KeyEventWatch::KeyEventWatch(redis::Client* client, Options options, QObject* parent)
     : QObject(parent)
     , m_client(client)
     , m_options(std::move(options))
     , m_grouping(m_options.routes)
+    , m_feed(client, {"expired", "evicted"},
+          [this](QByteArrayView event, const QByteArray& key) { onEvent(event == "evicted", key); })
 {
     connect(&m_heartbeat, &QTimer::timeout, this, [this] {
         m_attributedThisSecond = 0;
         if (m_setting)
             m_setting->renew();
-        for (const auto& subscriber : m_subscribers) {
-            subscriber->command({"PING"}, this, [this](const redis::Reply& reply) {
-                if (reply.isError())
-                    fail(u"the subscription was lost: "_s + reply.errorMessage());
-            });
-        }
     });
+    connect(&m_feed, &KeyeventFeed::listening, this, &KeyEventWatch::listening);
+    connect(&m_feed, &KeyeventFeed::lost, this,
+        [this](const QString& reason) { fail(u"the subscription was lost: "_s + reason); });
 }
 
 KeyEventWatch::~KeyEventWatch() = default;
@@ -50,8 +37,6 @@ void KeyEventWatch::start()
     m_report.startedAt = QDateTime::currentDateTimeUtc();
     m_running = true;
     m_stopping = false;
-    m_drained = false;
-    m_subscribers.clear();
     redis::whenNodesKnown(m_client, this, [this](const QString& error) {
         if (!error.isEmpty())
             fail(error);
@@ -84,7 +69,7 @@ void KeyEventWatch::acquireSetting()
 
 void KeyEventWatch::listening()
 {
-    m_heartbeat.start(heartbeatInterval);
+    m_heartbeat.start(std::chrono::seconds(1));
     Q_EMIT started();
 }
 
@@ -94,42 +79,14 @@ void KeyEventWatch::subscribe()
     // cover holds the one watched: the totals received are at most the server's, never more.
     readServerCounters([this](std::optional<Counts> before) {
         m_serverBefore = before;
-        const QList<redis::Connection*> nodes = m_client->nodes();
-        auto remaining = std::make_shared<int>(2 * int(nodes.size()));
-        for (redis::Connection* node : nodes) {
-            redis::ConnectionOptions options = node->options();
-            options.autoReconnect = false; // a lost subscription loses events: said, never papered over
-            options.readOnly = true;
-            auto subscriber = std::make_unique<redis::Connection>(options);
-            subscriber->setPushHandler([this](const redis::Reply& message) { onEvent(message); });
-            connect(subscriber.get(), &redis::Connection::errorOccurred, this,
-                [this](redis::ErrorKind, const QString& message) { fail(u"the subscription was lost: "_s + message); });
-            const QByteArray prefix = channelPrefix(options.database);
-            subscriber->open(); // the SUBSCRIBE waits for the handshake
-            // One channel per SUBSCRIBE: the server confirms each channel with a reply of its own.
-            for (const char* event : {"expired", "evicted"}) {
-                subscriber->command({"SUBSCRIBE", prefix + event}, this, [this, remaining](const redis::Reply& reply) {
-                    if (reply.isError()) {
-                        fail(u"SUBSCRIBE failed: "_s + reply.errorMessage());
-                        return;
-                    }
-                    if (--*remaining == 0 && m_running)
-                        listening();
-                });
-            }
-            m_subscribers.push_back(std::move(subscriber));
-        }
+        if (m_running && !m_stopping)
+            m_feed.open();
     });
 }
 
-void KeyEventWatch::onEvent(const redis::Reply& message)
+void KeyEventWatch::onEvent(bool evicted, const QByteArray& key)
 {
-    const auto& parts = message.elements();
-    if (!m_running || m_drained || parts.size() != 3)
-        return;
-    const QByteArray& channel = parts[1].bytes();
-    const bool evicted = channel.endsWith(":evicted");
-    if (!evicted && !channel.endsWith(":expired"))
+    if (!m_running)
         return;
     (evicted ? m_report.total.evicted : m_report.total.expired) += 1;
     if (m_attributedThisSecond >= m_options.maxAttributedPerSecond) {
@@ -137,7 +94,6 @@ void KeyEventWatch::onEvent(const redis::Reply& message)
         return;
     }
     ++m_attributedThisSecond;
-    const QByteArray& key = parts[2].bytes();
     const model::KeyPlace place = m_grouping.place(key);
     // Grouped as the analysis groups: every dimension adds up to the events placed.
     const auto labels = groupLabelsOf(place);
@@ -166,30 +122,15 @@ void KeyEventWatch::finish()
     m_stopping = true;
     m_heartbeat.stop();
     m_report.endedAt = QDateTime::currentDateTimeUtc();
-    const auto drained = [this] {
-        // Nothing published after the drain is counted; the server's counters are read after it.
-        m_drained = true;
-        for (const auto& subscriber : m_subscribers)
-            subscriber->close();
+    // Nothing published after the drain is counted; the server's counters are read after it.
+    m_feed.drain([this] {
         readServerCounters([this](std::optional<Counts> after) {
             if (m_serverBefore && after)
                 m_report.serverDelta =
                     Counts {after->expired - m_serverBefore->expired, after->evicted - m_serverBefore->evicted};
             restoreConfig();
         });
-    };
-    // A PING on each subscription answers after every event the server published before it.
-    auto remaining = std::make_shared<int>(int(m_subscribers.size()));
-    if (*remaining == 0 || !m_report.error.isEmpty()) {
-        drained();
-        return;
-    }
-    for (const auto& subscriber : m_subscribers) {
-        subscriber->command({"PING"}, this, [remaining, drained](const redis::Reply&) {
-            if (--*remaining == 0)
-                drained();
-        });
-    }
+    });
 }
 
 void KeyEventWatch::restoreConfig()
@@ -211,22 +152,10 @@ void KeyEventWatch::restoreConfig()
 
 void KeyEventWatch::readServerCounters(std::function<void(std::optional<Counts>)> done)
 {
-    QList<redis::AddressedCommand> commands;
-    for (redis::Connection* node : m_client ? m_client->nodes() : QList<redis::Connection*> {})
-        commands.append({node, {"INFO", "stats"}});
-    redis::gatherReplies(commands, this, [done = std::move(done)](const std::vector<redis::Reply>& replies) {
-        if (replies.empty() || redis::firstError(replies)) {
-            done(std::nullopt);
-            return;
-        }
-        Counts counts;
-        for (const redis::Reply& reply : replies) {
-            const ops::ServerInfo info = ops::ServerInfo::parse(reply.bytes());
-            counts.expired += info.integer("expired_keys").value_or(0);
-            counts.evicted += info.integer("evicted_keys").value_or(0);
-        }
-        done(counts);
-    });
+    readInfoStatsSum(
+        m_client, {"expired_keys", "evicted_keys"}, this, [done = std::move(done)](std::optional<QList<qint64>> sums) {
+            done(sums ? std::optional(Counts {sums->at(0), sums->at(1)}) : std::nullopt);
+        });
 }
 
 } // namespace cachescope::analysis

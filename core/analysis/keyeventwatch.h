@@ -1,6 +1,7 @@
 #pragma once
 
 #include "analysis/analysisreport.h"
+#include "analysis/keyeventfeed.h"
 #include "model/keygrouping.h"
 
 #include <QDateTime>
@@ -93,7 +94,7 @@ private:
     void acquireSetting();
     void subscribe();
     void listening();
-    void onEvent(const redis::Reply& message);
+    void onEvent(bool evicted, const QByteArray& key);
     void fail(const QString& error);
     void finish();
     void restoreConfig();
@@ -104,13 +105,12 @@ private:
     model::KeyGrouping m_grouping;
     Report m_report;
     std::unique_ptr<ops::KeyspaceEventsSetting> m_setting;
-    std::vector<std::unique_ptr<redis::Connection>> m_subscribers;
+    KeyeventFeed m_feed;
     std::optional<Counts> m_serverBefore;
-    QTimer m_heartbeat; // a PING a second on each subscriber: a frozen server is noticed in the command timeout
+    QTimer m_heartbeat; // renews the setting's lease and the rate limit's second
     int m_attributedThisSecond = 0;
     bool m_running = false;
     bool m_stopping = false;
-    bool m_drained = false; // the subscriptions were drained at the end: later messages are not counted
 };
 
 } // namespace cachescope::analysis

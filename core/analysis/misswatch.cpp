@@ -5,10 +5,7 @@
 #include "model/redisglob.h"
 #include "ops/audit.h"
 #include "ops/keyspaceeventssetting.h"
-#include "ops/serverinfo.h"
 #include "redis/client.h"
-#include "redis/connection.h"
-#include "redis/gather.h"
 
 #include <cmath>
 
@@ -81,18 +78,15 @@ MissWatch::MissWatch(redis::Client* client, Options options, QObject* parent)
     , m_client(client)
     , m_options(std::move(options))
     , m_grouping(m_options.anatomy.routes)
+    , m_feed(client, channels, [this](QByteArrayView event, const QByteArray& key) { onEvent(event, key); })
 {
     connect(&m_heartbeat, &QTimer::timeout, this, [this] {
         if (m_setting)
             m_setting->renew();
-        for (const auto& subscriber : m_subscribers) {
-            subscriber->command({"PING"}, this, [this](const redis::Reply& reply) {
-                if (reply.isError())
-                    lose(reply.errorMessage());
-            });
-        }
         readAudit();
     });
+    connect(&m_feed, &KeyeventFeed::listening, this, &MissWatch::listening);
+    connect(&m_feed, &KeyeventFeed::lost, this, &MissWatch::lose);
     m_retry.setSingleShot(true);
     connect(&m_retry, &QTimer::timeout, this, [this] {
         if (m_running && !m_stopping)
@@ -114,7 +108,6 @@ void MissWatch::start()
     m_auditAfter = QByteArray::number(nowMs() - 5'000) + "-0";
     m_running = true;
     m_stopping = false;
-    m_drained = false;
     m_listening = false;
     redis::whenNodesKnown(m_client, this, [this](const QString& error) {
         if (!error.isEmpty())
@@ -159,58 +152,34 @@ void MissWatch::subscribe()
     readServerMisses([this](std::optional<qint64> before) {
         if (!m_serverBefore)
             m_serverBefore = before;
-        if (!m_running || m_stopping)
-            return;
-        m_subscribers.clear();
-        const QList<redis::Connection*> nodes = m_client->nodes();
-        m_subscriptionsPending = int(nodes.size() * channels.size());
-        for (redis::Connection* node : nodes) {
-            redis::ConnectionOptions options = node->options();
-            options.autoReconnect = false; // a lost subscription is a gap, said and reopened by the watch
-            options.readOnly = true;
-            auto subscriber = std::make_unique<redis::Connection>(options);
-            subscriber->setPushHandler([this](const redis::Reply& message) { onEvent(message); });
-            connect(subscriber.get(), &redis::Connection::errorOccurred, this,
-                [this](redis::ErrorKind, const QString& message) { lose(message); });
-            const QByteArray prefix = "__keyevent@" + QByteArray::number(options.database) + "__:";
-            subscriber->open();
-            for (const QByteArray& channel : channels) {
-                subscriber->command({"SUBSCRIBE", prefix + channel}, this, [this](const redis::Reply& reply) {
-                    if (reply.isError()) {
-                        lose(u"SUBSCRIBE failed: "_s + reply.errorMessage());
-                        return;
-                    }
-                    if (--m_subscriptionsPending > 0 || !m_running || m_stopping)
-                        return;
-                    const bool reopened = m_listening || !m_report.gaps.isEmpty();
-                    m_listening = true;
-                    m_heartbeat.start(heartbeatInterval);
-                    if (!reopened) {
-                        Q_EMIT started();
-                        return;
-                    }
-                    // Misses from now on are told only from what the reopened subscriptions bring.
-                    m_anatomy->lostEventsUntil(nowMs());
-                    if (!m_report.gaps.isEmpty() && m_report.gaps.last().toMs == 0)
-                        m_report.gaps.last().toMs = nowMs();
-                    Q_EMIT gapEnded();
-                });
-            }
-            m_subscribers.push_back(std::move(subscriber));
-        }
+        if (m_running && !m_stopping)
+            m_feed.open();
     });
 }
 
-void MissWatch::onEvent(const redis::Reply& message)
+void MissWatch::listening()
 {
-    const auto& parts = message.elements();
-    if (!m_running || m_drained || parts.size() != 3 || !m_anatomy)
+    if (!m_running || m_stopping)
         return;
-    const QByteArray& channel = parts[1].bytes();
-    const QByteArray& key = parts[2].bytes();
+    const bool reopened = m_listening || !m_report.gaps.isEmpty();
+    m_listening = true;
+    m_heartbeat.start(heartbeatInterval);
+    if (!reopened) {
+        Q_EMIT started();
+        return;
+    }
+    // Misses from now on are told only from what the reopened subscriptions bring.
+    m_anatomy->lostEventsUntil(nowMs());
+    if (!m_report.gaps.isEmpty() && m_report.gaps.last().toMs == 0)
+        m_report.gaps.last().toMs = nowMs();
+    Q_EMIT gapEnded();
+}
+
+void MissWatch::onEvent(QByteArrayView event, const QByteArray& key)
+{
+    if (!m_running || !m_anatomy)
+        return;
     const qint64 at = nowMs();
-    const qsizetype colon = channel.lastIndexOf(':');
-    const QByteArrayView event = QByteArrayView(channel).sliced(colon + 1);
     if (event == "keymiss") {
         m_anatomy->missed(key, at);
     } else if (event == "expired") {
@@ -241,14 +210,6 @@ void MissWatch::lose(const QString& reason)
         return;
     m_heartbeat.stop();
     m_report.gaps.append({nowMs(), 0, reason});
-    // Closed later: this may run inside one of their callbacks.
-    for (auto& subscriber : m_subscribers) {
-        subscriber->setPushHandler({});
-        subscriber->disconnect(this);
-        subscriber->close();
-        subscriber.release()->deleteLater();
-    }
-    m_subscribers.clear();
     Q_EMIT gapStarted(reason);
     m_retry.start(retryInterval);
 }
@@ -306,11 +267,9 @@ void MissWatch::finish()
     m_serverDown = !m_report.gaps.isEmpty() && m_report.gaps.last().toMs == 0;
     if (m_serverDown)
         m_report.gaps.last().toMs = ended;
-    const auto drained = [this, ended] {
-        m_drained = true;
+    // Nothing published after the drain is counted; the server's counters are read after it.
+    m_feed.drain([this, ended] {
         m_report.anatomy.endedMs = ended;
-        for (const auto& subscriber : m_subscribers)
-            subscriber->close();
         readServerMisses([this](std::optional<qint64> after) {
             // A restart starts the server's counters over: only a watch without gaps has the server's figure.
             if (m_serverBefore && after && m_report.gaps.isEmpty())
@@ -320,19 +279,7 @@ void MissWatch::finish()
             readAudit();
             measureSizes([this] { readLookups([this] { release(); }); });
         });
-    };
-    auto remaining = std::make_shared<int>(int(m_subscribers.size()));
-    if (*remaining == 0 || !m_report.error.isEmpty()) {
-        drained();
-        return;
-    }
-    // A PING on each subscription answers after every event the server published before it.
-    for (const auto& subscriber : m_subscribers) {
-        subscriber->command({"PING"}, this, [remaining, drained](const redis::Reply&) {
-            if (--*remaining == 0)
-                drained();
-        });
-    }
+    });
 }
 
 void MissWatch::measureSizes(std::function<void()> done)
@@ -412,18 +359,8 @@ void MissWatch::release()
 
 void MissWatch::readServerMisses(std::function<void(std::optional<qint64>)> done)
 {
-    QList<redis::AddressedCommand> commands;
-    for (redis::Connection* node : m_client ? m_client->nodes() : QList<redis::Connection*> {})
-        commands.append({node, {"INFO", "stats"}});
-    redis::gatherReplies(commands, this, [done = std::move(done)](const std::vector<redis::Reply>& replies) {
-        if (replies.empty() || redis::firstError(replies)) {
-            done(std::nullopt);
-            return;
-        }
-        qint64 misses = 0;
-        for (const redis::Reply& reply : replies)
-            misses += ops::ServerInfo::parse(reply.bytes()).integer("keyspace_misses").value_or(0);
-        done(misses);
+    readInfoStatsSum(m_client, {"keyspace_misses"}, this, [done = std::move(done)](std::optional<QList<qint64>> sums) {
+        done(sums ? std::optional(sums->at(0)) : std::nullopt);
     });
 }
 

@@ -1,5 +1,6 @@
 #pragma once
 
+#include "analysis/keyeventfeed.h"
 #include "analysis/missanatomy.h"
 
 #include <QDateTime>
@@ -90,7 +91,8 @@ Q_SIGNALS:
 private:
     void acquireSetting();
     void subscribe();
-    void onEvent(const redis::Reply& message);
+    void listening();
+    void onEvent(QByteArrayView event, const QByteArray& key);
     void lose(const QString& reason);
     void readAudit();
     void fail(const QString& error);
@@ -104,22 +106,20 @@ private:
     Options m_options;
     std::unique_ptr<MissAnatomy> m_anatomy;
     std::unique_ptr<ops::KeyspaceEventsSetting> m_setting;
-    std::vector<std::unique_ptr<redis::Connection>> m_subscribers;
+    model::KeyGrouping m_grouping; // for the size samples' routes
+    KeyeventFeed m_feed;
     Report m_report;
     std::optional<qint64> m_serverBefore;
     QByteArray m_auditAfter; // the last audit entry id read
     bool m_auditReading = false;
-    model::KeyGrouping m_grouping; // for the size samples' routes
     QHash<QByteArray, QList<QByteArray>> m_sizeSamples; // route → recently written keys
     qint64 m_startedMs = 0;
     bool m_serverDown = false; // a gap was open when the watch ended: nothing more is asked of the server
     QTimer m_heartbeat;
     QTimer m_retry;
-    int m_subscriptionsPending = 0;
     bool m_running = false;
     bool m_listening = false;
     bool m_stopping = false;
-    bool m_drained = false;
 };
 
 } // namespace cachescope::analysis
