@@ -210,6 +210,8 @@ private Q_SLOTS:
         QCOMPARE(report.invalidatedByRuns.size(), 2);
         QCOMPARE(report.invalidatedByRuns.at(0).record.auditId, QByteArray("1700000000000-0"));
         QCOMPARE(report.invalidatedByRuns.at(0).misses, 1);
+        QCOMPARE(report.invalidatedByRuns.at(0).missesByRoute, (QHash<QByteArray, qint64> {{"GET /api/events", 1}}));
+        QCOMPARE(report.routes.value("GET /api/events").rulePath, u"/api/events"_s);
         QCOMPARE(report.invalidatedByRuns.at(1).record.actor, u"bob@ops"_s);
         QCOMPARE(report.invalidatedByRuns.at(1).misses, 1);
         QCOMPARE(report.invalidatedByOthers, 2);

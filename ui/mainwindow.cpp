@@ -10,6 +10,7 @@
 #include "widgets/keydetailpane.h"
 #include "widgets/labelstatspane.h"
 #include "widgets/livechartpane.h"
+#include "widgets/missespane.h"
 #include "widgets/routeeditorpane.h"
 #include "widgets/serverpane.h"
 
@@ -61,6 +62,7 @@ MainWindow::MainWindow(redis::Client* connection, SafetyOptions safety, QWidget*
     , m_audit(new AuditPane(connection, this))
     , m_analysis(new AnalysisPane(connection, this))
     , m_server(new ServerPane(connection, this))
+    , m_misses(new MissesPane(connection, m_safety, this))
     , m_tabs(new QTabWidget(this))
     , m_sampler(new ops::InfoSampler(connection, this))
     , m_splitter(new QSplitter(this))
@@ -89,6 +91,7 @@ MainWindow::MainWindow(redis::Client* connection, SafetyOptions safety, QWidget*
     m_tabs->addTab(m_routes, tr("Route TTLs"));
     m_tabs->addTab(m_audit, tr("Audit"));
     m_tabs->addTab(m_analysis, tr("Analysis"));
+    m_tabs->addTab(m_misses, tr("Misses"));
     m_tabs->addTab(m_server, tr("Server"));
     connect(m_tabs, &QTabWidget::currentChanged, this, [this] {
         if (m_tabs->currentWidget() == m_audit)
@@ -175,7 +178,14 @@ MainWindow::MainWindow(redis::Client* connection, SafetyOptions safety, QWidget*
         m_tabs->setCurrentWidget(m_analysis);
         m_analysis->analyze(selection);
     });
-    connect(m_routes, &RouteEditorPane::loaded, this, [this] { m_analysis->setRoutes(m_routes->liveConfig()); });
+    connect(m_routes, &RouteEditorPane::loaded, this, [this] {
+        m_analysis->setRoutes(m_routes->liveConfig());
+        m_misses->setRoutes(m_routes->liveConfig());
+    });
+    connect(m_misses, &MissesPane::ttlProposed, this, [this](const QString& rulePath, int seconds) {
+        if (m_routes->stageTtl(rulePath, seconds))
+            m_tabs->setCurrentWidget(m_routes);
+    });
     connect(m_browser, &KeyBrowser::setTtlRequested, this,
         [this](const ops::KeySelection& selection) { openSetTtl(selection, 300); });
     connect(m_routes, &RouteEditorPane::applyTtlRequested, this,
@@ -450,6 +460,12 @@ void MainWindow::closeEvent(QCloseEvent* event)
         // The server's notify-keyspace-events goes back first: the window closes once the watch has restored it.
         connect(m_evictionWatch, &EvictionWatchDialog::finished, this, &QWidget::close, Qt::SingleShotConnection);
         m_evictionWatch->close();
+        event->ignore();
+        return;
+    }
+    if (m_misses->isWatching()) {
+        connect(m_misses, &MissesPane::finished, this, &QWidget::close, Qt::SingleShotConnection);
+        m_misses->stop();
         event->ignore();
         return;
     }

@@ -28,6 +28,7 @@ class AnalysisPane;
 class AuditPane;
 class EvictionWatchDialog;
 class ServerPane;
+class MissesPane;
 class InvalidationDialog;
 class KeyBrowser;
 class KeyDetailPane;
@@ -71,6 +72,10 @@ public:
     AnalysisPane* analysisPane() const
     {
         return m_analysis;
+    }
+    MissesPane* missesPane() const
+    {
+        return m_misses;
     }
     ServerPane* serverPane() const
     {
@@ -164,6 +169,7 @@ private:
     AuditPane* m_audit;
     AnalysisPane* m_analysis;
     ServerPane* m_server;
+    MissesPane* m_misses;
     QTabWidget* m_tabs;
     ops::InfoSampler* m_sampler;
     QSplitter* m_splitter;

@@ -158,6 +158,7 @@ struct RemovedKey
 struct PendingDeletion
 {
     QByteArray key;
+    QByteArray route;
     qint64 deletedMs = 0;
 };
 } // namespace
@@ -243,8 +244,11 @@ struct MissAnatomy::Impl
     {
         const auto labels = groupLabelsOf(place);
         RouteFigures& route = bounded(routes, labels[std::size_t(Dimension::Route)]);
-        if (route.ttlMs < 0)
+        if (route.ttlMs < 0) {
             route.ttlMs = storedTtlMs(place) >= 0 ? storedTtlMs(place) - options.graceMs : -1;
+            if (place.kind == model::KeyPlace::Kind::Gateway && place.rulePath)
+                route.rulePath = *place.rulePath;
+        }
         return route;
     }
 
@@ -269,13 +273,14 @@ struct MissAnatomy::Impl
         }
     }
 
-    bool attribute(const QByteArray& key, qint64 deletedMs)
+    bool attribute(const QByteArray& key, const QByteArray& route, qint64 deletedMs)
     {
         for (Attribution& attribution : attributions) {
             const InvalidationRecordRef& record = attribution.record;
             if (deletedMs >= record.startedMs - attributionSlackMs && deletedMs <= record.endedMs + attributionSlackMs
                 && record.matches && record.matches(key)) {
                 ++attribution.misses;
+                ++attribution.missesByRoute[route];
                 return true;
             }
         }
@@ -364,9 +369,10 @@ void MissAnatomy::missed(const QByteArray& key, qint64 atMs)
             return;
         case Removal::Deleted:
             d->count(place, MissReason::Invalidated, std::nullopt, false);
-            if (!d->attribute(key, removed->atMs)) {
+            const QByteArray route = groupLabelsOf(place)[std::size_t(Dimension::Route)].toByteArray();
+            if (!d->attribute(key, route, removed->atMs)) {
                 if (d->pending.size() < pendingLimit)
-                    d->pending.append({key, removed->atMs});
+                    d->pending.append({key, route, removed->atMs});
                 else
                     ++d->pendingOverflow;
             }
@@ -392,9 +398,10 @@ void MissAnatomy::addInvalidationRecord(InvalidationRecordRef record)
         if (known.record.auditId == record.auditId)
             return;
     }
-    d->attributions.append({std::move(record), 0});
-    d->pending.removeIf(
-        [this](const PendingDeletion& deletion) { return d->attribute(deletion.key, deletion.deletedMs); });
+    d->attributions.append({std::move(record), 0, {}});
+    d->pending.removeIf([this](const PendingDeletion& deletion) {
+        return d->attribute(deletion.key, deletion.route, deletion.deletedMs);
+    });
 }
 
 MissAnatomy::Report MissAnatomy::report(qint64 nowMs, bool final) const

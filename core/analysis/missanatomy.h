@@ -96,6 +96,7 @@ public:
 
     struct RouteFigures
     {
+        QString rulePath; // the rule the route's keys fall under; empty for routes without one
         qint64 ttlMs = -1; // from the rules; -1 unknown
         qint64 writes = 0;
         qint64 expired = 0; // removals, requested again or not
@@ -108,6 +109,7 @@ public:
     {
         InvalidationRecordRef record;
         qint64 misses = 0;
+        QHash<QByteArray, qint64> missesByRoute; // the same misses by route label
     };
     struct Report
     {

@@ -244,6 +244,14 @@ MissWatch::Report MissWatch::report() const
     return report;
 }
 
+void MissWatch::refreshEstimates()
+{
+    if (!m_listening || m_stopping || m_refreshing)
+        return;
+    m_refreshing = true;
+    measureSizes([this] { readLookups([this] { m_refreshing = false; }); });
+}
+
 void MissWatch::stop()
 {
     if (m_running && !m_stopping)
@@ -323,7 +331,8 @@ void MissWatch::readLookups(std::function<void()> done)
         done();
         return;
     }
-    const qint64 seconds = std::max<qint64>(1, (m_report.anatomy.endedMs - m_startedMs + 999) / 1000);
+    const qint64 end = m_report.anatomy.endedMs > 0 ? m_report.anatomy.endedMs : nowMs();
+    const qint64 seconds = std::max<qint64>(1, (end - m_startedMs + 999) / 1000);
     cache::readStatsWindow(*m_client, cache::StatsDimension::Route, seconds, this,
         [this, done](std::optional<cache::StatsWindow> window, const QString& error) {
             if (!window) {
@@ -331,6 +340,7 @@ void MissWatch::readLookups(std::function<void()> done)
             } else if (window->byLabel.isEmpty()) {
                 m_report.statsNote = u"no lookups per route: no gateway recorded CacheScope stats over the watch"_s;
             } else {
+                m_report.routeLookups.clear();
                 for (auto it = window->byLabel.cbegin(); it != window->byLabel.cend(); ++it)
                     m_report.routeLookups.insert(
                         it.key(), {it->lookups() - (*it)[cache::StatsEvent::Miss], (*it)[cache::StatsEvent::Miss]});

@@ -75,6 +75,9 @@ public:
 
     void start();
     void stop();
+    // Reads the routes' lookups (CacheScope stats) and entry sizes (MEMORY USAGE) now, for a live what-if; they are
+    // read at the end anyway. Does nothing while a read is under way.
+    void refreshEstimates();
     bool isRunning() const
     {
         return m_running;
@@ -114,7 +117,8 @@ private:
     bool m_auditReading = false;
     QHash<QByteArray, QList<QByteArray>> m_sizeSamples; // route → recently written keys
     qint64 m_startedMs = 0;
-    bool m_serverDown = false; // a gap was open when the watch ended: nothing more is asked of the server
+    bool m_serverDown = false;
+    bool m_refreshing = false; // a gap was open when the watch ended: nothing more is asked of the server
     QTimer m_heartbeat;
     QTimer m_retry;
     bool m_running = false;

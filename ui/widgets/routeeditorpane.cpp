@@ -484,6 +484,23 @@ QString RouteEditorPane::currentRulePath() const
     return m_model->index(current.row(), RouteRulesModel::PathColumn).data(Qt::EditRole).toString();
 }
 
+bool RouteEditorPane::stageTtl(const QString& rulePath, int seconds)
+{
+    if (m_readOnly)
+        return false;
+    for (int row = 0; row < m_model->rowCount(); ++row) {
+        const QModelIndex path = m_model->index(row, RouteRulesModel::PathColumn);
+        if (path.data(Qt::EditRole).toString() != rulePath)
+            continue;
+        const QModelIndex ttl = m_model->index(row, RouteRulesModel::TtlColumn);
+        if (!m_model->setData(ttl, seconds))
+            return false;
+        m_table->setCurrentIndex(ttl);
+        return true;
+    }
+    return false;
+}
+
 void RouteEditorPane::requestApplyTtl()
 {
     const QString path = currentRulePath();

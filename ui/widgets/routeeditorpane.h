@@ -55,6 +55,9 @@ public:
     // The rule in the current row, for "apply to existing keys": its live keys and its live TTL; nothing (with
     // the reason shown) when the row has unsaved changes or no rule.
     void requestApplyTtl();
+    // Puts `seconds` into the rule for `rulePath` as an unsaved edit and selects it (the miss what-if's proposal):
+    // saving it is the engineer's, as any edit. False when there is no such rule or edits are not allowed.
+    bool stageTtl(const QString& rulePath, int seconds);
     QStringList historyLines() const;
     QTableView* table() const
     {
