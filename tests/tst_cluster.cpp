@@ -1,3 +1,5 @@
+#include "analysis/misswatch.h"
+#include "model/gatewaykey.h"
 #include "model/keyescaping.h"
 #include "ops/audit.h"
 #include "ops/keyspaceinvalidation.h"
@@ -624,6 +626,62 @@ private Q_SLOTS:
         QVERIFY(job.progress().error.has_value());
         QCOMPARE(job.progress().deleted, 0);
         QVERIFY(allKeys().contains("cachescope:config:routes"));
+    }
+
+    // The miss watch on every master, merged: the setting widened and put back on each, deletions and cold misses
+    // told on whichever master holds the key, and the total is the masters' own keyspace_misses.
+    void missesAreToldOnEveryMaster()
+    {
+        for (int i = 0; i < m_cluster.size(); ++i)
+            m_cluster.node(i).cli({u"FLUSHALL"_s});
+        redis::ClusterClient client(m_cluster.seedOptions());
+        QVERIFY(testing::openAndWait(client));
+        redis::ClusterClient other(m_cluster.seedOptions());
+        QVERIFY(testing::openAndWait(other));
+        analysis::MissWatch::Options options;
+        options.mayChangeConfig = true;
+        options.readStats = false;
+        options.anatomy.routes.routes = {{u"/api/events"_s, 1, {}, false, {}}};
+        options.anatomy.graceMs = 0;
+        analysis::MissWatch watch(&client, options);
+        QSignalSpy started(&watch, &analysis::MissWatch::started);
+        QSignalSpy finished(&watch, &analysis::MissWatch::finished);
+        watch.start();
+        QVERIFY(started.wait(10000));
+        for (int i = 0; i < m_cluster.size(); ++i)
+            QCOMPARE(m_cluster.node(i).cli({u"CONFIG"_s, u"GET"_s, u"notify-keyspace-events"_s}).split('\n').value(1),
+                "g$xeEm");
+        const auto key = [](const QByteArray& name, int i) {
+            return model::buildGatewayKey({"GET", "/api/events/" + name + QByteArray::number(i), {}, {},
+                QByteArray("t1"), "v" + QByteArray::number(i)});
+        };
+        QSet<int> mastersHit;
+        for (int i = 0; i < 30; ++i) {
+            testing::runCommand(other, {"SET", key("d", i), "v"});
+            testing::runCommand(other, {"DEL", key("d", i)});
+            QVERIFY(testing::runCommand(other, {"GET", key("d", i)}).isNil());
+            mastersHit.insert(redis::keySlot(key("d", i)) * 3 / 16384);
+        }
+        QCOMPARE(mastersHit.size(), 3);
+        QTest::qWait(1100);
+        for (int i = 0; i < 20; ++i)
+            QVERIFY(testing::runCommand(other, {"GET", key("c", i)}).isNil());
+        QTest::qWait(200);
+        watch.stop();
+        QVERIFY(finished.wait(10000));
+        const analysis::MissWatch::Report report = watch.report();
+        QCOMPARE(report.error, QString());
+        const auto& reasons = report.anatomy.total.reasons;
+        QCOMPARE(reasons[std::size_t(analysis::MissReason::Invalidated)], 30);
+        QCOMPARE(reasons[std::size_t(analysis::MissReason::Cold)], 20);
+        QCOMPARE(reasons[std::size_t(analysis::MissReason::Unknown)], 0);
+        QCOMPARE(report.anatomy.invalidatedByOthers, 30);
+        QVERIFY(report.serverMisses.has_value());
+        QCOMPARE(*report.serverMisses, report.anatomy.total.misses + report.anatomy.ownKeys);
+        QCOMPARE(report.configNote, u"notify-keyspace-events restored to \"\""_s);
+        for (int i = 0; i < m_cluster.size(); ++i)
+            QCOMPARE(m_cluster.node(i).cli({u"CONFIG"_s, u"GET"_s, u"notify-keyspace-events"_s}).split('\n').value(1),
+                QByteArray());
     }
 };
 

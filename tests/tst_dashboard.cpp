@@ -2164,8 +2164,8 @@ private Q_SLOTS:
         QVERIFY(window.keyBrowser()->view()->hasFocus());
         QVERIFY(window.keyBrowser()->view()->currentIndex().isValid());
         const QList<QWidget*> tabs {window.tabs()->widget(0), window.keyDetail(), window.routeEditor(),
-            window.auditPane(), window.analysisPane(), window.serverPane()};
-        for (int i = 5; i >= 0; --i) {
+            window.auditPane(), window.analysisPane(), window.missesPane(), window.serverPane()};
+        for (int i = 6; i >= 0; --i) {
             QTest::keyClick(&window, Qt::Key(Qt::Key_1 + i), Qt::ControlModifier);
             QCOMPARE(window.tabs()->currentWidget(), tabs.at(i));
         }

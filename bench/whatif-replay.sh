@@ -1,0 +1,73 @@
+#!/usr/bin/env bash
+# The TTL what-if checked by replay (issue 31): cachesim with a fixed seed at the routes' TTLs under a miss watch,
+# which predicts each route's hit rate at 2×; then the same seeded run at 2× under a second watch, which measures
+# it. Prints predicted against measured per route with at least 1,000 lookups (goal: within ±2 points) and the
+# predicted extra memory against the measured change of the routes' memory (goal: within ±15 %).
+# Usage: bench/whatif-replay.sh BUILD_DIR [SECONDS] [RATE]
+set -euo pipefail
+build=${1:?build directory}
+seconds=${2:-90}
+rate=${3:-400}
+cachectl=$build/app/cachectl/cachectl
+cachesim=$build/app/cachesim/cachesim
+work=$(mktemp -d)
+port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+redis-server --port "$port" --bind 127.0.0.1 --dir "$work" --save '' --appendonly no --daemonize yes \
+    --pidfile "$work/redis.pid" --logfile "$work/redis.log"
+trap 'redis-cli -p "$port" shutdown nosave >/dev/null 2>&1 || true; rm -rf "$work"' EXIT
+for _ in $(seq 50); do redis-cli -p "$port" ping >/dev/null 2>&1 && break; sleep 0.1; done
+
+# Short TTLs, so that a run of a minute or two sees many expiries; no grace (the Redis TTL is the route's).
+set_ttls() { # factor
+    for rule in /api/events:10 /api/venues:20 /api/tickets/availability:5 /api/search:8; do
+        "$cachectl" -p "$port" routes set "${rule%%:*}" --ttl $(( ${rule##*:} * $1 )) >/dev/null
+    done
+}
+run() { # name
+    "$cachectl" -p "$port" misses --seconds $((seconds + 2)) --enable-events --what-if --grace 0 --json \
+        >"$work/$1.json" 2>"$work/$1.err" &
+    local watch=$!
+    sleep 1.5
+    "$cachesim" -p "$port" --seed 7 --rate "$rate" --duration "$seconds" --grace 0 --json >"$work/$1-sim.json"
+    redis-cli -p "$port" info memory | grep '^used_memory:' | tr -d '\r' >"$work/$1-memory.txt"
+    wait "$watch"
+}
+set_ttls 1
+run base
+redis-cli -p "$port" flushall >/dev/null
+set_ttls 2
+run doubled
+python3 - "$work" <<'EOF'
+import json, sys
+work = sys.argv[1]
+base = json.load(open(f"{work}/base.json"))
+doubled = json.load(open(f"{work}/doubled.json"))
+def sim_lookups(path):
+    sim = json.load(open(path))
+    return {r["route"]: r["hits"] + r["misses"] for r in sim["routes"]}
+base_lookups = sim_lookups(f"{work}/base-sim.json")
+doubled_lookups = sim_lookups(f"{work}/doubled-sim.json")
+print(f"{'route':34} {'lookups':>8} {'now':>7} {'predicted 2x':>13} {'measured 2x':>12} {'error':>7}")
+worst = 0.0
+for route, rows in sorted(base["whatIf"]["route"].items()):
+    lookups = base_lookups.get(route, 0)
+    if lookups < 1000:
+        continue
+    now = next(r for r in rows if r["current"])
+    twice = next(r for r in rows if r["ttlSeconds"] == 2 * now["ttlSeconds"])
+    misses = doubled["groups"]["route"].get(route, {}).get("misses", 0)
+    measured = 1 - misses / doubled_lookups[route] if doubled_lookups.get(route) else float("nan")
+    if twice["hitRate"] is None:
+        print(f"{route:34} {lookups:8} {'':>7} {'needs ' + twice.get('needs', '?'):>13}")
+        continue
+    error = (twice["hitRate"] - measured) * 100
+    worst = max(worst, abs(error))
+    print(f"{route:34} {lookups:8} {now['hitRate'] * 100:6.1f}% {twice['hitRate'] * 100:12.1f}% "
+          f"{measured * 100:11.1f}% {error:+6.1f}")
+print(f"worst error {worst:.1f} points (goal <= 2)")
+extra = sum(next(r for r in rows if r["ttlSeconds"] == 2 * next(x for x in rows if x["current"])["ttlSeconds"])
+            .get("extraBytes") or 0 for rows in base["whatIf"]["route"].values())
+mem = lambda name: int(open(f"{work}/{name}-memory.txt").read().split(":")[1])
+print(f"memory: predicted +{extra / 1048576:.2f} MiB, measured {(mem('doubled') - mem('base')) / 1048576:+.2f} MiB "
+      f"(used_memory at the end of each run)")
+EOF
