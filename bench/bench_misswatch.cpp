@@ -3,7 +3,7 @@
 // 2. how fast it tells misses, against the notifications a server publishes at 20,000 ops/s;
 // 3. the server's CPU with the watch on and off (INFO used_cpu_sys + used_cpu_user over the same paced workload),
 //    and the subscriber's output buffer (CLIENT LIST omem) while it runs.
-// Usage: bench_misswatch [--keys N] [--seconds S] [--rate OPS] [--smoke]
+// Usage: bench_misswatch [--keys N] [--seconds S] [--rate OPS] [--rounds R] [--smoke]
 #include "analysis/missanatomy.h"
 #include "benchsupport.h"
 #include "model/gatewaykey.h"
@@ -18,8 +18,11 @@
 
 #include <hiredis.h>
 
+#include <atomic>
+#include <cerrno>
 #include <cstdio>
 #include <random>
+#include <thread>
 
 using namespace cachescope;
 using namespace Qt::StringLiterals;
@@ -109,9 +112,17 @@ qint64 subscriberOmem(redisContext* context)
     return omem;
 }
 
-// A cache-aside workload paced at `rate` operations a second: GET a Zipf-ish key of 200,000; on a miss SET it with
-// a 5 s TTL. Returns the server's CPU seconds over it.
-double pacedWorkload(const testing::RedisServer& server, int rate, int seconds, qint64* worstOmem, qint64* misses)
+struct Mix
+{
+    const char* name;
+    qint64 keys; // GETs skewed to the first of them
+    int ttlMs; // SET on a miss with this TTL
+};
+
+// A cache-aside workload paced at `rate` operations a second: GET a skewed key; on a miss SET it. Returns the
+// server's CPU seconds over it.
+double pacedWorkload(const testing::RedisServer& server, const Mix& mix, int rate, int seconds, qint64* worstOmem,
+    qint64* misses, qint64* lookups)
 {
     redisContext* load = redisConnect("127.0.0.1", server.port());
     redisContext* probe = redisConnect("127.0.0.1", server.port());
@@ -126,7 +137,7 @@ double pacedWorkload(const testing::RedisServer& server, int rate, int seconds, 
         const qint64 due = clock.elapsed() * rate / 1000;
         QList<qint64> batch;
         for (; sent < due; ++sent) {
-            const auto i = qint64(200'000 * std::pow(uniform(random), 3)); // skewed to the first keys
+            const auto i = qint64(double(mix.keys) * std::pow(uniform(random), 3)); // skewed to the first keys
             batch.append(i);
             const QByteArray key = keyOf(i);
             redisAppendCommand(load, "GET %b", key.constData(), std::size_t(key.size()));
@@ -141,7 +152,8 @@ double pacedWorkload(const testing::RedisServer& server, int rate, int seconds, 
         }
         for (qint64 i : missed) {
             const QByteArray key = keyOf(i);
-            redisAppendCommand(load, "SET %b %s PX 5000", key.constData(), std::size_t(key.size()), "{\"v\":1}");
+            redisAppendCommand(
+                load, "SET %b %s PX %d", key.constData(), std::size_t(key.size()), "{\"v\":1}", mix.ttlMs);
         }
         for (qsizetype n = 0; n < missed.size(); ++n) {
             void* reply = nullptr;
@@ -154,6 +166,7 @@ double pacedWorkload(const testing::RedisServer& server, int rate, int seconds, 
     }
     const ServerCpu after = serverCpu(probe);
     *misses = after.misses - before.misses;
+    *lookups = sent;
     redisFree(load);
     redisFree(probe);
     return after.seconds - before.seconds;
@@ -166,35 +179,105 @@ int main(int argc, char* argv[])
     const QStringList args = app.arguments();
     const bool smoke = args.contains(u"--smoke"_s);
     const qint64 keys = option(args, u"--keys"_s, smoke ? 100'000 : 10'000'000);
-    const int seconds = option(args, u"--seconds"_s, smoke ? 2 : 20);
+    const int seconds = option(args, u"--seconds"_s, smoke ? 2 : 10);
     const int rate = option(args, u"--rate"_s, smoke ? 2'000 : 20'000);
+    const int rounds = option(args, u"--rounds"_s, smoke ? 1 : 3);
     QTextStream out(stdout);
 
     stateAndSpeed(keys, out);
 
-    testing::RedisServer server(bench::benchServerConfig());
-    if (!server.start()) {
-        out << "redis-server did not start\n";
-        return 1;
+    // 3. The server's CPU: the watch's own processing is cheap (2.); what the server pays is publishing each
+    // notification. So each mix runs three times: no watch; a bare subscriber that only reads the same channels (the
+    // floor any keyspace-notification watch pays); cachectl misses.
+    for (const Mix& mix : {Mix {"miss-heavy (200,000 keys, 5 s TTL)", 200'000, 5'000},
+             Mix {"mostly hits (20,000 keys, 60 s TTL)", 20'000, 60'000}}) {
+        testing::RedisServer server(bench::benchServerConfig());
+        if (!server.start()) {
+            out << "redis-server did not start\n";
+            return 1;
+        }
+        qint64 omem = 0;
+        qint64 worstOmem = 0;
+        qint64 misses = 0;
+        qint64 lookups = 0;
+        pacedWorkload(server, mix, rate, std::max(2, seconds / 2), &omem, &misses, &lookups); // warm up
+        // Alternated three times; the medians are compared (a shared 2-core VM varies by ±10 % from run to run).
+        QList<double> off, bare, watched;
+        double notifications = 0;
+        QByteArray told;
+        for (int round = 0; round < rounds; ++round) {
+            off.append(pacedWorkload(server, mix, rate, seconds, &omem, &misses, &lookups));
+
+            // The floor: every channel the watch needs, read by a bare hiredis subscriber.
+            server.cli({u"CONFIG"_s, u"SET"_s, u"notify-keyspace-events"_s, u"Emxeg$"_s});
+            std::atomic<bool> stop = false;
+            std::atomic<qint64> received = 0;
+            std::thread subscriberThread([&] {
+                redisContext* subscriber = redisConnect("127.0.0.1", server.port());
+                const timeval timeout {0, 200'000};
+                redisSetTimeout(subscriber, timeout);
+                freeReplyObject(redisCommand(subscriber,
+                    "SUBSCRIBE __keyevent@0__:keymiss __keyevent@0__:expired __keyevent@0__:evicted "
+                    "__keyevent@0__:del __keyevent@0__:rename_from __keyevent@0__:set"));
+                for (int i = 0; i < 5; ++i) {
+                    void* reply = nullptr;
+                    redisGetReply(subscriber, &reply);
+                    freeReplyObject(reply);
+                }
+                while (!stop) {
+                    void* reply = nullptr;
+                    if (redisGetReply(subscriber, &reply) == REDIS_OK) {
+                        ++received;
+                        freeReplyObject(reply);
+                    } else if (subscriber->err == REDIS_ERR_IO && (errno == EAGAIN || errno == EWOULDBLOCK)) {
+                        subscriber->err = 0; // the read timed out: look at the flag
+                    } else {
+                        break;
+                    }
+                }
+                redisFree(subscriber);
+            });
+            QThread::msleep(300);
+            bare.append(pacedWorkload(server, mix, rate, seconds, &omem, &misses, &lookups));
+            stop = true;
+            subscriberThread.join();
+            server.cli({u"CONFIG"_s, u"SET"_s, u"notify-keyspace-events"_s, u""_s});
+            notifications = double(received) / seconds;
+
+            QProcess watcher;
+            watcher.setProcessChannelMode(QProcess::ForwardedErrorChannel);
+            watcher.start(QStringLiteral(CACHECTL_PATH),
+                {u"-p"_s, QString::number(server.port()), u"misses"_s, u"--seconds"_s, QString::number(seconds + 3),
+                    u"--enable-events"_s, u"--json"_s});
+            QThread::msleep(1500); // subscribed
+            watched.append(pacedWorkload(server, mix, rate, seconds, &omem, &misses, &lookups));
+            worstOmem = std::max(worstOmem, omem);
+            watcher.waitForFinished(30'000);
+            const QByteArray json = watcher.readAllStandardOutput();
+            const qsizetype at = json.indexOf("\"misses\": ");
+            told = at >= 0 ? json.mid(at + 10, json.indexOf(',', at) - at - 10) : QByteArray("?");
+        }
+        const auto median = [](QList<double> values) {
+            std::sort(values.begin(), values.end());
+            return values.at(values.size() / 2);
+        };
+        const auto all = [](const QList<double>& values) {
+            QStringList text;
+            for (double v : values)
+                text.append(QString::number(v, 'f', 3));
+            return text.join(u" "_s);
+        };
+        out << "3. " << mix.name << ", " << seconds << " s at " << rate << " GETs/s, hit rate "
+            << 100.0 * double(lookups - misses) / double(lookups) << " %; server CPU seconds, median of " << rounds
+            << " (each run)\n"
+            << "   no watch:          " << median(off) << " (" << all(off) << ")\n"
+            << "   bare subscriber:   " << median(bare) << " (" << all(bare) << "): " << median(bare) / median(off)
+            << "x, " << notifications << " notifications a second\n"
+            << "   cachectl misses:   " << median(watched) << " (" << all(watched)
+            << "): " << median(watched) / median(off) << "x (goal <= 1.05), " << median(watched) / median(bare)
+            << "x the bare subscriber; last run " << misses << " misses, the watch told " << told
+            << "; the subscriber's output buffer at most " << worstOmem << " bytes\n"
+            << Qt::flush;
     }
-    qint64 omem = 0;
-    qint64 misses = 0;
-    const double off = pacedWorkload(server, rate, seconds, &omem, &misses);
-    out << "3. server CPU over " << seconds << " s at " << rate << " ops/s: watch off " << off << " s (" << misses
-        << " misses)\n"
-        << Qt::flush;
-    QProcess watcher;
-    watcher.setProcessChannelMode(QProcess::ForwardedErrorChannel);
-    watcher.start(QStringLiteral(CACHECTL_PATH),
-        {u"-p"_s, QString::number(server.port()), u"misses"_s, u"--seconds"_s, QString::number(seconds + 3),
-            u"--enable-events"_s, u"--json"_s});
-    QThread::msleep(1500); // subscribed
-    const double on = pacedWorkload(server, rate, seconds, &omem, &misses);
-    watcher.waitForFinished(30'000);
-    const QByteArray json = watcher.readAllStandardOutput();
-    const qsizetype told = json.indexOf("\"misses\": ");
-    out << "   watch on  " << on << " s (" << misses << " misses; the watch told "
-        << (told >= 0 ? json.mid(told + 10, json.indexOf(',', told) - told - 10) : QByteArray("?")) << "); ratio "
-        << on / off << " (goal <= 1.05); the subscriber's output buffer at most " << omem << " bytes\n";
     return 0;
 }

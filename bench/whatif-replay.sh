@@ -29,8 +29,9 @@ run() { # name
     local watch=$!
     sleep 1.5
     "$cachesim" -p "$port" --seed 7 --rate "$rate" --duration "$seconds" --grace 0 --json >"$work/$1-sim.json"
-    redis-cli -p "$port" info memory | grep '^used_memory:' | tr -d '\r' >"$work/$1-memory.txt"
     wait "$watch"
+    # What each route's entries take at the end (MEMORY USAGE of every key: no keyspace lookup).
+    "$cachectl" -p "$port" analyze --no-ttl --json >"$work/$1-analysis.json"
 }
 set_ttls 1
 run base
@@ -65,9 +66,17 @@ for route, rows in sorted(base["whatIf"]["route"].items()):
     print(f"{route:34} {lookups:8} {now['hitRate'] * 100:6.1f}% {twice['hitRate'] * 100:12.1f}% "
           f"{measured * 100:11.1f}% {error:+6.1f}")
 print(f"worst error {worst:.1f} points (goal <= 2)")
-extra = sum(next(r for r in rows if r["ttlSeconds"] == 2 * next(x for x in rows if x["current"])["ttlSeconds"])
-            .get("extraBytes") or 0 for rows in base["whatIf"]["route"].values())
-mem = lambda name: int(open(f"{work}/{name}-memory.txt").read().split(":")[1])
-print(f"memory: predicted +{extra / 1048576:.2f} MiB, measured {(mem('doubled') - mem('base')) / 1048576:+.2f} MiB "
-      f"(used_memory at the end of each run)")
+routes_bytes = lambda name: {label: group["bytes"] for label, group in
+                             json.load(open(f"{work}/{name}-analysis.json"))["groups"]["route"].items()}
+base_bytes, doubled_bytes = routes_bytes("base"), routes_bytes("doubled")
+print(f"{'route':34} {'bytes now':>10} {'predicted 2x':>13} {'measured 2x':>12} {'error':>7}")
+for route, rows in sorted(base["whatIf"]["route"].items()):
+    now = next(r for r in rows if r["current"])
+    twice = next(r for r in rows if r["ttlSeconds"] == 2 * now["ttlSeconds"])
+    if twice.get("extraBytes") is None or route not in base_bytes:
+        continue
+    predicted = base_bytes[route] + twice["extraBytes"]
+    measured = doubled_bytes.get(route, 0)
+    print(f"{route:34} {base_bytes[route]:10.0f} {predicted:13.0f} {measured:12.0f} "
+          f"{(predicted - measured) / measured * 100 if measured else float('nan'):+6.1f}%")
 EOF

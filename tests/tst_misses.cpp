@@ -242,62 +242,74 @@ private Q_SLOTS:
         QCOMPARE(tenants.value("t0").misses, 1);
     }
 
-    // The what-if counts the expired misses that came within the longer TTL: exact where whole fine buckets lie
-    // below the change, interpolated within the one it falls in.
-    void aLongerTtlSavesTheMissesThatCameWithinIt()
+    // The what-if's cycle model: a key asked for again L after it left misses once per TTL + L; held Δ longer, once
+    // per TTL + Δ + L. Hot keys (L small) lose half their misses when the TTL doubles, cold ones (L large) hardly
+    // any; an entry that expired unasked is held Δ longer.
+    void aLongerTtlSavesMissesByTheCycleTheyMakeUp()
     {
         MissAnatomy::Options options = shortOptions();
         options.routes.routes[0].ttlSeconds = 10;
         MissAnatomy anatomy(options, 0);
         int n = 0;
-        const auto expireAndMiss = [&](qint64 latenessMs, int count) {
+        const auto expire = [&](std::optional<qint64> latenessMs, int count) {
             for (int i = 0; i < count; ++i) {
                 const QByteArray key = gatewayKey("/api/events/" + QByteArray::number(n++));
                 anatomy.written(key, 0);
                 anatomy.removed(key, MissAnatomy::Removal::Expired, 10'000);
-                anatomy.missed(key, 10'000 + latenessMs);
+                if (latenessMs)
+                    anatomy.missed(key, 10'000 + *latenessMs);
             }
         };
-        expireAndMiss(2'000, 10);
-        expireAndMiss(15'000, 5);
-        expireAndMiss(300'000, 5);
+        // The middle of a fine bucket, so that the bucket's one representative lateness is the true one.
+        int bucket = 0;
+        while (MissAnatomy::fineEdgeMs(bucket) <= 300'000)
+            ++bucket;
+        const double cold =
+            std::sqrt(double(MissAnatomy::fineEdgeMs(bucket - 1)) * double(MissAnatomy::fineEdgeMs(bucket)));
+        expire(50, 10); // the first bucket, [0, 100 ms): its middle
+        expire(qint64(cold), 10);
+        expire(std::nullopt, 5);
         const MissAnatomy::Report report = anatomy.report(100'000, true);
         const MissAnatomy::RouteFigures& route = report.routes.value("GET /api/events");
         QCOMPARE(route.ttlMs, 10'000);
-        QCOMPARE(route.expired, 20);
-        QCOMPARE(route.writes, 20);
-        // 100 lookups on the route, 80 hits: 20 s saves the 2 s ones, 40 s and 100 s the 15 s ones too.
+        QCOMPARE(route.graceMs, 0);
+        QCOMPARE(route.expired, 25);
+        QCOMPARE(route.writes, 25);
+        QCOMPARE(report.total.lateness, (std::array<qint64, latenessBucketCount> {10, 0, 0, 10, 0}));
+
+        // 100 lookups on the route over 100 s, 80 of them hits; entries of 1,000 bytes.
         const QList<TtlWhatIf> rows = ttlWhatIf(route, 100'000, 80, 20, 1000.0);
         QCOMPARE(rows.size(), 5);
         QCOMPARE(rows.at(0).ttlSeconds, 5);
         QVERIFY(!rows.at(0).hitRate.has_value());
         QVERIFY(!rows.at(0).missesAvoided.has_value());
         QCOMPARE(rows.at(0).needs, u"hit ages (gateways using the core cache manager)"_s);
-        QCOMPARE(*rows.at(0).extraBytes, -20.0 / 100'000 * 5'000 * 1000); // the writes held 5 s less
+        QCOMPARE(*rows.at(0).extraBytes, -25.0 / 100'000 * 5'000 * 1000); // every write held 5 s less
         QCOMPARE(rows.at(1).ttlSeconds, 10);
         QVERIFY(rows.at(1).current);
+        QCOMPARE(*rows.at(1).missesAvoided, 0.0);
         QCOMPARE(*rows.at(1).hitRate, 0.8);
-        QCOMPARE(*rows.at(2).hitRate, 0.9);
-        QCOMPARE(*rows.at(2).extraBytes, 20.0 / 100'000 * 10'000 * 1000); // the expired ones held 10 s more
-        QCOMPARE(*rows.at(3).hitRate, 0.95);
-        QCOMPARE(rows.at(4).ttlSeconds, 100);
-        QCOMPARE(*rows.at(4).missesAvoided, 15.0);
+        const auto avoided = [&](double delta) {
+            return 10 * delta / (10'000 + delta + 50) + 10 * delta / (10'000 + delta + cold);
+        };
+        for (int i = 2; i < 5; ++i) {
+            const double delta = double(rows.at(i).ttlSeconds * 1000 - 10'000);
+            QVERIFY(qFuzzyCompare(*rows.at(i).missesAvoided, avoided(delta)));
+            QVERIFY(qFuzzyCompare(*rows.at(i).hitRate, (80 + avoided(delta)) / 100));
+            QVERIFY(*rows.at(i).hitRate > *rows.at(i - 1).hitRate);
+            QVERIFY(*rows.at(i).missesAvoided < 20);
+            const double heldLonger =
+                5 * delta + 10 * 50 * delta / (10'000 + delta + 50) + 10 * cold * delta / (10'000 + delta + cold);
+            QVERIFY(qFuzzyCompare(*rows.at(i).extraBytes, heldLonger / 100'000 * 1000));
+        }
+        // Doubling: the hot keys lose about half their misses, the cold ones about 3 %.
+        QVERIFY(qAbs(*rows.at(2).missesAvoided - (10 * 10'000.0 / 20'050 + 10 * 10'000.0 / (20'000 + cold))) < 1e-9);
         // Without the route's lookups: what it saves, and what would tell the hit rate.
         const QList<TtlWhatIf> unknown = ttlWhatIf(route, 100'000, std::nullopt, std::nullopt, std::nullopt);
-        QCOMPARE(*unknown.at(2).missesAvoided, 10.0);
+        QVERIFY(qFuzzyCompare(*unknown.at(2).missesAvoided, avoided(10'000)));
         QVERIFY(!unknown.at(2).hitRate.has_value());
         QVERIFY(!unknown.at(2).extraBytes.has_value());
         QCOMPARE(unknown.at(2).needs, u"the route's lookups (gateways recording CacheScope stats)"_s);
-
-        // Within one fine bucket the count is spread evenly.
-        QList<qint64> fine(MissAnatomy::fineBucketCount());
-        fine[10] = 10; // [fineEdgeMs(9), fineEdgeMs(10))
-        const qint64 low = MissAnatomy::fineEdgeMs(9);
-        const qint64 high = MissAnatomy::fineEdgeMs(10);
-        QCOMPARE(MissAnatomy::missesWithin(fine, low), 0.0);
-        QCOMPARE(MissAnatomy::missesWithin(fine, high), 10.0);
-        QCOMPARE(MissAnatomy::missesWithin(fine, (low + high) / 2),
-            10.0 * double((low + high) / 2 - low) / double(high - low));
     }
 
     // A scripted workload whose every miss has a known reason, against a real server: cold keys, keys requested

@@ -504,7 +504,7 @@ PreparedCommand prepareMisses(CommandInput& input)
     options.restore = parser.isSet(u"restore"_s);
     options.watch.mayChangeConfig = parser.isSet(u"enable-events"_s);
     options.watch.actor = input.actor();
-    options.watch.anatomy.graceMs = qint64(input.positive(u"grace"_s, 60)) * 1000;
+    options.watch.anatomy.graceMs = qint64(input.atLeast(u"grace"_s, 60, 0)) * 1000;
     const auto by = dimensionOption(input);
     if (!by)
         return {};

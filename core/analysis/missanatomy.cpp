@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <limits>
 #include <vector>
 
 namespace cachescope::analysis {
@@ -40,8 +41,72 @@ int fineBucketOf(qint64 ms)
     return fineBuckets; // the open bucket past the last edge
 }
 
-// Keys by hash, forgotten a generation at a time: when the newer generation is full, or when the older holds
-// nothing younger than the horizon, the older goes. What went is said by dropped() and droppedUpToMs().
+// A fixed-size table of 64-bit key hashes (open addressing, linear probing, filled to three quarters at most):
+// its memory is allocated once and never grows, whatever the keyspace.
+template<typename T>
+class FixedHashTable
+{
+public:
+    explicit FixedHashTable(int entries)
+    {
+        std::size_t slots = 16;
+        while (slots * 3 < std::size_t(entries) * 4)
+            slots *= 2;
+        m_keys.assign(slots, 0);
+        m_values.resize(slots);
+        m_mask = slots - 1;
+    }
+    // The caller keeps it under the size it was made for (Generations rotates first).
+    void insert(quint64 hash, const T& value)
+    {
+        hash = hash ? hash : 1; // 0 marks an empty slot
+        for (std::size_t i = hash & m_mask;; i = (i + 1) & m_mask) {
+            if (m_keys[i] == 0) {
+                m_keys[i] = hash;
+                m_values[i] = value;
+                ++m_size;
+                return;
+            }
+            if (m_keys[i] == hash) {
+                m_values[i] = value;
+                return;
+            }
+        }
+    }
+    const T* find(quint64 hash) const
+    {
+        hash = hash ? hash : 1;
+        for (std::size_t i = hash & m_mask;; i = (i + 1) & m_mask) {
+            if (m_keys[i] == 0)
+                return nullptr;
+            if (m_keys[i] == hash)
+                return &m_values[i];
+        }
+    }
+    void clear()
+    {
+        std::fill(m_keys.begin(), m_keys.end(), 0);
+        m_size = 0;
+    }
+    qint64 size() const
+    {
+        return m_size;
+    }
+    qint64 bytes() const
+    {
+        return qint64(m_keys.size() * (sizeof(quint64) + sizeof(T)));
+    }
+
+private:
+    std::vector<quint64> m_keys;
+    std::vector<T> m_values;
+    std::size_t m_mask = 0;
+    qint64 m_size = 0;
+};
+
+// Keys by hash, forgotten a generation at a time: two fixed tables, the newer shadowing the older; when the newer
+// is full, or the older holds nothing younger than the horizon, the older is emptied and the two swap. What went is
+// said by dropped().
 template<typename T>
 class Generations
 {
@@ -49,62 +114,56 @@ public:
     Generations(int capacity, qint64 horizonMs)
         : m_generationSize(std::max(1, capacity / 2))
         , m_horizonMs(horizonMs)
+        , m_current(m_generationSize)
+        , m_previous(m_generationSize)
     {
     }
     void insert(quint64 hash, const T& value, qint64 atMs)
     {
         age(atMs);
-        m_previous.remove(hash);
         m_current.insert(hash, value);
         m_currentNewestMs = std::max(m_currentNewestMs, atMs);
-        if (m_current.size() >= m_generationSize) {
-            drop();
-            m_previous = std::move(m_current);
-            m_previousNewestMs = m_currentNewestMs;
-            m_current = {};
-        }
+        if (m_current.size() >= m_generationSize)
+            rotate();
     }
     const T* find(quint64 hash) const
     {
-        if (auto it = m_current.constFind(hash); it != m_current.cend())
-            return &*it;
-        if (auto it = m_previous.constFind(hash); it != m_previous.cend())
-            return &*it;
-        return nullptr;
+        if (const T* value = m_current.find(hash))
+            return value;
+        return m_previous.find(hash);
     }
     void age(qint64 nowMs)
     {
-        if (!m_previous.isEmpty() && nowMs - m_previousNewestMs > m_horizonMs) {
-            drop();
-            m_previous = {};
+        if (m_previous.size() > 0 && nowMs - m_previousNewestMs > m_horizonMs) {
+            m_dropped += m_previous.size();
+            m_previous.clear();
         }
     }
     qint64 dropped() const
     {
         return m_dropped;
     }
-    qint64 size() const
-    {
-        return m_current.size() + m_previous.size();
-    }
     qint64 bytes() const
     {
-        // A QHash node of a 64-bit key and T, and the span's offset byte per bucket (half full at worst).
-        return qint64(m_current.capacity() + m_previous.capacity()) * qint64(sizeof(quint64) + sizeof(T) + 2);
+        return m_current.bytes() + m_previous.bytes();
     }
 
 private:
-    void drop()
+    void rotate()
     {
         m_dropped += m_previous.size();
+        m_previous.clear();
+        std::swap(m_previous, m_current);
+        m_previousNewestMs = m_currentNewestMs;
+        m_currentNewestMs = 0;
     }
-    QHash<quint64, T> m_current;
-    QHash<quint64, T> m_previous;
+    int m_generationSize;
+    qint64 m_horizonMs;
+    FixedHashTable<T> m_current;
+    FixedHashTable<T> m_previous;
     qint64 m_currentNewestMs = 0;
     qint64 m_previousNewestMs = 0;
     qint64 m_dropped = 0;
-    int m_generationSize;
-    qint64 m_horizonMs;
 };
 
 // Every key written or removed while watched, as a Bloom filter of fixed size: "never seen" is certain (the miss may
@@ -147,13 +206,21 @@ private:
     std::vector<quint64> m_words;
 };
 
+// 16 bytes: the tables hold hundreds of thousands.
 struct RemovedKey
 {
     qint64 atMs = 0;
-    qint64 expiryMs = 0; // expired: when it left, the write's time plus its TTL where the write was seen
+    // Expired: how long before the notification the key left (the write's time plus its TTL, where the write was
+    // seen), at most 24 days.
+    qint32 leftBeforeMs = 0;
     MissAnatomy::Removal removal = MissAnatomy::Removal::Expired;
     bool expiryFromWrite = false;
+    qint64 expiryMs() const
+    {
+        return atMs - leftBeforeMs;
+    }
 };
+static_assert(sizeof(RemovedKey) == 16);
 
 struct PendingDeletion
 {
@@ -201,7 +268,7 @@ struct MissAnatomy::Impl
 {
     Impl(Options o, qint64 started)
         : options(std::move(o))
-        , grouping(options.routes)
+        , grouping(options.routes, 8'192) // a watch that runs for days keeps its memory (the rules match fast)
         , startedMs(started)
         , knownSinceMs(started)
         , removedKeys(options.rememberedKeys, options.horizonMs)
@@ -246,6 +313,7 @@ struct MissAnatomy::Impl
         RouteFigures& route = bounded(routes, labels[std::size_t(Dimension::Route)]);
         if (route.ttlMs < 0) {
             route.ttlMs = storedTtlMs(place) >= 0 ? storedTtlMs(place) - options.graceMs : -1;
+            route.graceMs = options.graceMs;
             if (place.kind == model::KeyPlace::Kind::Gateway && place.rulePath)
                 route.rulePath = *place.rulePath;
         }
@@ -330,14 +398,14 @@ void MissAnatomy::removed(const QByteArray& key, Removal removal, qint64 atMs)
     RemovedKey entry;
     entry.atMs = atMs;
     entry.removal = removal;
-    entry.expiryMs = atMs;
     if (removal == Removal::Expired) {
         // The server publishes an expiry when it notices it (its sweep, or the lookup that found it late): the
         // write's time plus the TTL is when the key really left, where the write was seen and it fits.
         const qint64 ttl = d->storedTtlMs(place);
         if (const qint64* writtenAt = d->writtenKeys.find(hash); writtenAt && ttl > 0 && *writtenAt + ttl <= atMs) {
-            entry.expiryMs = *writtenAt + ttl;
-            entry.expiryFromWrite = true;
+            entry.leftBeforeMs =
+                qint32(std::min<qint64>(atMs - (*writtenAt + ttl), std::numeric_limits<qint32>::max()));
+            entry.expiryFromWrite = entry.leftBeforeMs == atMs - (*writtenAt + ttl);
         }
     }
     d->removedKeys.insert(hash, entry, atMs);
@@ -362,7 +430,7 @@ void MissAnatomy::missed(const QByteArray& key, qint64 atMs)
         switch (removed->removal) {
         case Removal::Expired:
             d->count(
-                place, MissReason::Expired, std::max<qint64>(0, atMs - removed->expiryMs), !removed->expiryFromWrite);
+                place, MissReason::Expired, std::max<qint64>(0, atMs - removed->expiryMs()), !removed->expiryFromWrite);
             return;
         case Removal::Evicted:
             d->count(place, MissReason::Evicted, std::nullopt, false);
@@ -446,49 +514,52 @@ int MissAnatomy::fineBucketCount()
     return fineBuckets + 1;
 }
 
-double MissAnatomy::missesWithin(const QList<qint64>& fine, qint64 deltaMs)
-{
-    double sum = 0;
-    for (int i = 0; i < fineBuckets && i < fine.size(); ++i) {
-        const qint64 low = i == 0 ? 0 : fineEdgeMs(i - 1);
-        const qint64 high = fineEdgeMs(i);
-        if (deltaMs >= high) {
-            sum += double(fine.at(i));
-        } else {
-            if (deltaMs > low)
-                sum += double(fine.at(i)) * double(deltaMs - low) / double(high - low);
-            break;
-        }
-    }
-    return sum;
-}
-
 QList<TtlWhatIf> ttlWhatIf(const MissAnatomy::RouteFigures& route, qint64 watchedMs, std::optional<qint64> hits,
     std::optional<qint64> misses, std::optional<double> meanEntryBytes)
 {
     QList<TtlWhatIf> rows;
     if (route.ttlMs <= 0 || watchedMs <= 0)
         return rows;
+    // Each key that expired and was asked for again L later goes round a cycle: written, held for its stored TTL
+    // Tp, gone for L, missed, written again — one miss per Tp + L. Held Δ longer, the cycle takes Tp + Δ + L for
+    // the same miss (a request that would have missed is now a hit, and its entry is not written again until it
+    // expires later): per such miss Δ / (Tp + Δ + L) misses are avoided and L·Δ / (Tp + Δ + L) more entry-time is
+    // held. An entry that expired without being asked for again is held Δ longer. Checked by replay
+    // (bench/whatif-replay.sh); the simple "every miss within Δ is saved" overestimates hot keys twice over.
+    const double stored = double(route.ttlMs + route.graceMs);
     const qint64 lookups = hits && misses ? *hits + *misses : 0;
+    double expiredMisses = 0;
+    for (qint64 count : route.fineLateness)
+        expiredMisses += double(count);
+    const double expiredUnasked = std::max(0.0, double(route.expired) - expiredMisses);
     for (const double factor : {0.5, 1.0, 2.0, 4.0, 10.0}) {
         TtlWhatIf row;
         row.ttlSeconds = std::max<qint64>(1, qint64(std::llround(double(route.ttlMs) * factor / 1000.0)));
         row.current = factor == 1.0;
-        const qint64 deltaMs = row.ttlSeconds * 1000 - route.ttlMs;
-        if (deltaMs >= 0) {
-            row.missesAvoided = MissAnatomy::missesWithin(route.fineLateness, deltaMs);
+        const double delta = double(row.ttlSeconds * 1000 - route.ttlMs);
+        if (delta >= 0) {
+            double avoided = 0;
+            double heldLonger = expiredUnasked * delta; // ms of entry-time over the watch
+            for (int b = 0; b < MissAnatomy::fineBucketCount() - 1 && b < route.fineLateness.size(); ++b) {
+                const double low = b == 0 ? 0.0 : double(MissAnatomy::fineEdgeMs(b - 1));
+                const double high = double(MissAnatomy::fineEdgeMs(b));
+                const double lateness = b == 0 ? high / 2 : std::sqrt(low * high);
+                const double count = double(route.fineLateness.at(b));
+                avoided += count * delta / (stored + delta + lateness);
+                heldLonger += count * lateness * delta / (stored + delta + lateness);
+            }
+            row.missesAvoided = avoided;
             if (lookups > 0)
-                row.hitRate = (double(*hits) + *row.missesAvoided) / double(lookups);
+                row.hitRate = (double(*hits) + avoided) / double(lookups);
             else
                 row.needs = u"the route's lookups (gateways recording CacheScope stats)"_s;
-            // Entries that expired would each be held deltaMs longer (evicted or deleted ones would not).
             if (meanEntryBytes)
-                row.extraBytes = double(route.expired) / double(watchedMs) * double(deltaMs) * *meanEntryBytes;
+                row.extraBytes = heldLonger / double(watchedMs) * *meanEntryBytes;
         } else {
             // Shortening turns into misses the hits on entries older than the new TTL: only their ages tell.
             row.needs = u"hit ages (gateways using the core cache manager)"_s;
             if (meanEntryBytes)
-                row.extraBytes = double(route.writes) / double(watchedMs) * double(deltaMs) * *meanEntryBytes;
+                row.extraBytes = double(route.writes) / double(watchedMs) * delta * *meanEntryBytes;
         }
         rows.append(row);
     }

@@ -71,12 +71,12 @@ public:
         model::RouteConfig routes = model::RouteConfig::defaults();
         qint64 graceMs = 60'000; // the cache manager keeps an entry this long past its TTL (0 for plain writers)
         qint64 horizonMs = 3'600'000;
-        int rememberedKeys = 262'144;
+        int rememberedKeys = 196'608; // removals and writes each: about 10 MiB of fixed tables in all
         int maxLabels = 10'000;
         // A key with no TTL from the rules is called cold only after this long without being seen.
         qint64 coldAfterWithoutTtlMs = 600'000;
     };
-    enum class Removal
+    enum class Removal : quint8
     {
         Expired,
         Evicted,
@@ -98,6 +98,7 @@ public:
     {
         QString rulePath; // the rule the route's keys fall under; empty for routes without one
         qint64 ttlMs = -1; // from the rules; -1 unknown
+        qint64 graceMs = 0; // kept in the server past the TTL (the cache manager's grace)
         qint64 writes = 0;
         qint64 expired = 0; // removals, requested again or not
         qint64 evicted = 0;
@@ -131,15 +132,14 @@ public:
     // The fine lateness bucket edges, in ms (bucket i holds [edge(i-1), edge(i))).
     static qint64 fineEdgeMs(int bucket);
     static int fineBucketCount();
-    // Expired misses with lateness under `deltaMs` in a route's fine histogram, interpolated within a bucket.
-    static double missesWithin(const QList<qint64>& fine, qint64 deltaMs);
 
 private:
     struct Impl;
     std::unique_ptr<Impl> d;
 };
 
-// What a route's TTL at `ttlSeconds` would have done over the watch.
+// What a route's TTL at `ttlSeconds` would have done over the watch, from the expired misses' lateness (a key asked
+// for again L after it left goes round a cycle of TTL + L per miss; see ttlWhatIf()).
 struct TtlWhatIf
 {
     qint64 ttlSeconds = 0;

@@ -77,7 +77,7 @@ MissWatch::MissWatch(redis::Client* client, Options options, QObject* parent)
     : QObject(parent)
     , m_client(client)
     , m_options(std::move(options))
-    , m_grouping(m_options.anatomy.routes)
+    , m_grouping(m_options.anatomy.routes, 8'192)
     , m_feed(client, channels, [this](QByteArrayView event, const QByteArray& key) { onEvent(event, key); })
 {
     connect(&m_heartbeat, &QTimer::timeout, this, [this] {

@@ -18,8 +18,9 @@ std::optional<QByteArray> shared(std::optional<QByteArrayView> bytes)
 }
 } // namespace
 
-KeyGrouping::KeyGrouping(RouteConfig routes)
+KeyGrouping::KeyGrouping(RouteConfig routes, qsizetype memoLimit)
     : m_routes(std::move(routes))
+    , m_memoLimit(memoLimit)
 {
 }
 
@@ -38,7 +39,7 @@ const KeyGrouping::Route& KeyGrouping::routeOf(QByteArrayView method, QByteArray
     auto known = m_routeByPath.constFind(lookup);
     if (known != m_routeByPath.cend())
         return *known;
-    if (m_routeByPath.size() > 100000)
+    if (m_routeByPath.size() > m_memoLimit)
         m_routeByPath.clear(); // keys of unbounded path shapes: keep the memory bounded
     // Grouped by the route rule that covers the path, as the gateway does, so /api/events/42 and /api/events/43
     // fall under one route; paths without a rule by their first two segments.

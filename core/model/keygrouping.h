@@ -41,11 +41,11 @@ struct KeyPlace
 // Places keys by the route rules it is given (the design's table by default). Built for millions of keys: for the
 // common key without an escaped byte nothing is copied (the result's byte arrays share the key's bytes, so keep
 // the key alive and unchanged while using them), and each distinct method and path is matched against the rules
-// once (up to 100,000 of them; then the memo starts over).
+// once (up to `memoLimit` of them, 100,000 by default; then the memo starts over).
 class KeyGrouping
 {
 public:
-    explicit KeyGrouping(RouteConfig routes = RouteConfig::defaults());
+    explicit KeyGrouping(RouteConfig routes = RouteConfig::defaults(), qsizetype memoLimit = 100'000);
 
     void setRoutes(RouteConfig routes);
     const RouteConfig& routes() const
@@ -65,6 +65,7 @@ private:
 
     RouteConfig m_routes;
     QHash<QByteArray, Route> m_routeByPath; // "METHOD:path" → its route
+    qsizetype m_memoLimit;
 };
 
 } // namespace cachescope::model
