@@ -10,6 +10,7 @@
 #include "support/synccommand.h"
 #include "support/toolrun.h"
 
+#include <QJsonArray>
 #include <QJsonDocument>
 #include <QJsonObject>
 #include <QProcess>
@@ -216,6 +217,34 @@ private Q_SLOTS:
         QCOMPARE(report.invalidatedByRuns.at(1).misses, 1);
         QCOMPARE(report.invalidatedByOthers, 2);
         QCOMPARE(report.invalidatedPending, 0);
+    }
+
+    // Other writers decide how many invalidation records come: at most 1,000 are kept, the oldest that cost no miss
+    // making room; one that did stays.
+    void invalidationRecordsAreBounded()
+    {
+        MissAnatomy anatomy(shortOptions(), 0);
+        const QByteArray key = gatewayKey("/api/events/1", "t1", "v1");
+        const auto record = [](int i, QByteArray venue) {
+            return InvalidationRecordRef {"1-" + QByteArray::number(i), u"a"_s, u"t"_s, 0, 10'000,
+                [venue](const QByteArray& k) { return k.endsWith(QByteArray(":venue:" + venue)); }};
+        };
+        anatomy.addInvalidationRecord(record(0, "v1"));
+        anatomy.removed(key, MissAnatomy::Removal::Deleted, 100);
+        anatomy.missed(key, 200);
+        for (int i = 1; i <= 1'500; ++i)
+            anatomy.addInvalidationRecord(record(i, "none"));
+        // Still attributed after that: a newer record claims its deletion.
+        const QByteArray late = gatewayKey("/api/events/2", "t1", "late");
+        anatomy.removed(late, MissAnatomy::Removal::Deleted, 300);
+        anatomy.missed(late, 400);
+        anatomy.addInvalidationRecord(record(2'000, "late"));
+        const MissAnatomy::Report report = anatomy.report(500, true);
+        QCOMPARE(report.invalidatedByRuns.size(), 2);
+        QCOMPARE(report.invalidatedByRuns.at(0).record.auditId, QByteArray("1-0"));
+        QCOMPARE(report.invalidatedByRuns.at(1).record.auditId, QByteArray("1-2000"));
+        QCOMPARE(report.invalidationRecords, 1'000);
+        QCOMPARE(report.invalidatedByOthers, 0);
     }
 
     void ownKeysStayOut()
@@ -540,6 +569,66 @@ private Q_SLOTS:
         QCOMPARE(report.anatomy.total.misses, 1);
         QCOMPARE(report.configNote, u"notify-keyspace-events restored to \"\""_s);
         QCOMPARE(configValue(server), QByteArray());
+    }
+
+    // What other writers stored reaches the terminal escaped: a route carrying escape bytes in its key, and an audit
+    // record whose actor and target carry them (its pattern matches, so the miss names it).
+    void whatOtherWritersStoredIsEscaped_data()
+    {
+        QTest::addColumn<bool>("json");
+        QTest::newRow("table") << false;
+        QTest::newRow("json") << true;
+    }
+    void whatOtherWritersStoredIsEscaped()
+    {
+        QFETCH(bool, json);
+        testing::RedisServer server;
+        QVERIFY(server.start());
+        const QByteArray hostile = "\x1b]52;c;eA==\x07\x1b[2J\xc2\x9b"
+                                   "2J\xe2\x80\xae";
+        QProcess watcher;
+        QStringList arguments {u"-p"_s, QString::number(server.port()), u"misses"_s, u"--seconds"_s, u"4"_s,
+            u"--enable-events"_s, u"--rows"_s, u"0"_s};
+        if (json)
+            arguments.append(u"--json"_s);
+        watcher.start(QStringLiteral(CACHECTL_PATH), arguments);
+        QVERIFY(watcher.waitForStarted());
+        QTRY_VERIFY_WITH_TIMEOUT(!configValue(server).isEmpty(), 5000);
+        redis::Connection other(server.connectionOptions());
+        QVERIFY(testing::openAndWait(other));
+        const QByteArray key = "gateway:response:GET:/api/" + hostile + ":tenant:t:venue:v";
+        const QByteArray started = QDateTime::currentDateTimeUtc().toString(Qt::ISODateWithMs).toUtf8();
+        testing::runCommand(other, {"SET", key, "v"});
+        testing::runCommand(other, {"DEL", key});
+        QVERIFY(testing::runCommand(other, {"GET", key}).isNil());
+        testing::runCommand(other,
+            {"XADD", ops::auditStreamKey, "*", "at",
+                QDateTime::currentDateTimeUtc().toString(Qt::ISODateWithMs).toUtf8(), "actor", hostile, "action",
+                "invalidate", "target", hostile, "count", "1", "started", started, "pattern",
+                "gateway:response:GET:*"});
+        QVERIFY(watcher.waitForFinished(15000));
+        const QByteArray out = watcher.readAllStandardOutput();
+        const QByteArray err = watcher.readAllStandardError();
+        QCOMPARE(watcher.exitCode(), 0);
+        for (const QByteArray& raw : {"\x1b"_ba, "\x07"_ba, "\xc2\x9b"_ba, "\xe2\x80\xae"_ba})
+            QVERIFY2(!out.contains(raw) && !err.contains(raw), QByteArray(raw.toHex() + ": " + out).constData());
+        // Shown, escaped: the route and the run's actor (a JSON string escapes the backslash once more).
+        const QByteArray shown = json ? "\\\\x1b]52;c;eA==\\\\x07" : "\\x1b]52;c;eA==\\x07";
+        QVERIFY2(out.count(shown) >= 2, out.constData());
+        if (!json)
+            QVERIFY2(out.contains("  by \\x1b]52;c;eA==\\x07"), out.constData());
+        else
+            QCOMPARE(QJsonDocument::fromJson(out)
+                         .object()
+                         .value(u"invalidated"_s)
+                         .toObject()
+                         .value(u"byRuns"_s)
+                         .toArray()
+                         .at(0)
+                         .toObject()
+                         .value(u"misses"_s)
+                         .toInt(),
+                1);
     }
 
     void cachectlMissesPrintsTheDocumentedJson()

@@ -14,6 +14,7 @@ using namespace Qt::StringLiterals;
 namespace {
 constexpr qint64 attributionSlackMs = 2'000; // clocks of the watcher and the run's machine differ a little
 constexpr int pendingLimit = 16'384;
+constexpr qsizetype maxRecords = 1'000; // invalidation records kept for attribution
 constexpr qint64 fineFirstEdgeMs = 100;
 constexpr double fineRatio = 1.25;
 constexpr int fineBuckets = 72; // the last edge is past a week
@@ -331,8 +332,8 @@ struct MissAnatomy::Impl
         }
         total.add(one);
         const auto labels = groupLabelsOf(place);
-        for (int d = 0; d < dimensionCount; ++d)
-            bounded(groups[std::size_t(d)], labels[std::size_t(d)]).add(one);
+        for (int dimension = 0; dimension < dimensionCount; ++dimension)
+            bounded(groups[std::size_t(dimension)], labels[std::size_t(dimension)]).add(one);
         if (latenessMs) {
             RouteFigures& route = routeOf(place);
             if (route.fineLateness.isEmpty())
@@ -466,6 +467,15 @@ void MissAnatomy::addInvalidationRecord(InvalidationRecordRef record)
         if (known.record.auditId == record.auditId)
             return;
     }
+    // Other writers decide how many records come: the oldest that cost no miss make room (those that did are in
+    // the report).
+    if (d->attributions.size() >= maxRecords) {
+        const auto unused = std::find_if(d->attributions.begin(), d->attributions.end(),
+            [](const Attribution& attribution) { return attribution.misses == 0; });
+        if (unused == d->attributions.end())
+            return;
+        d->attributions.erase(unused);
+    }
     d->attributions.append({std::move(record), 0, {}});
     d->pending.removeIf([this](const PendingDeletion& deletion) {
         return d->attribute(deletion.key, deletion.route, deletion.deletedMs);
@@ -495,6 +505,7 @@ MissAnatomy::Report MissAnatomy::report(qint64 nowMs, bool final) const
     report.invalidatedByOthers =
         d->total.reasons[std::size_t(MissReason::Invalidated)] - attributed - report.invalidatedPending;
     report.droppedRemovals = d->removedKeys.dropped();
+    report.invalidationRecords = d->attributions.size();
     qint64 labels = 0;
     for (const auto& group : d->groups)
         labels += group.size();

@@ -124,6 +124,7 @@ public:
         qint64 invalidatedByOthers = 0; // no CacheScope run's record covers the deletion
         qint64 invalidatedPending = 0; // deleted while a run may still be going: its record may come later
         qint64 droppedRemovals = 0; // removals forgotten (horizon or bound): later misses on them are unknown
+        qint64 invalidationRecords = 0; // CacheScope runs' records kept for attribution (at most 1,000)
         qint64 stateBytes = 0;
     };
     // `final`: no record will come any more; pending deletions are then another client's.

@@ -65,7 +65,7 @@ QChartView* smallChartView(QChart* chart, QWidget* parent)
 }
 } // namespace
 
-MissesPane::MissesPane(redis::Client* connection, SafetyOptions safety, QWidget* parent)
+MissesPane::MissesPane(redis::Client* connection, ops::SafetyPolicy safety, QWidget* parent)
     : QWidget(parent)
     , m_connection(connection)
     , m_safety(std::move(safety))

@@ -1,7 +1,7 @@
 #pragma once
 
 #include "analysis/misswatch.h"
-#include "dialogs/safetyoptions.h"
+#include "ops/safetypolicy.h"
 
 #include <QPointer>
 #include <QTimer>
@@ -39,7 +39,7 @@ class MissesPane : public QWidget
 {
     Q_OBJECT
 public:
-    MissesPane(redis::Client* connection, SafetyOptions safety, QWidget* parent = nullptr);
+    MissesPane(redis::Client* connection, ops::SafetyPolicy safety, QWidget* parent = nullptr);
     ~MissesPane() override;
 
     void setRoutes(const model::RouteConfig& routes);
@@ -94,7 +94,7 @@ private:
     QByteArray selectedLabel() const;
 
     QPointer<redis::Client> m_connection;
-    SafetyOptions m_safety;
+    ops::SafetyPolicy m_safety;
     model::RouteConfig m_routes = model::RouteConfig::defaults();
     std::unique_ptr<analysis::MissWatch> m_watch;
     std::optional<analysis::MissWatch::Report> m_last;
