@@ -631,6 +631,35 @@ private Q_SLOTS:
                 1);
     }
 
+    // A user the server denies SUBSCRIBE: the watch ends at once with the server's words (it once waited forever),
+    // and the setting it widened is put back.
+    void aRefusedSubscriptionEndsTheWatch()
+    {
+        testing::RedisServer::Config config;
+        config.extraConfig = {u"user nosub on >secret ~* &* +@all -subscribe"_s};
+        testing::RedisServer server(config);
+        QVERIFY(server.start());
+        redis::ConnectionOptions connectionOptions = server.connectionOptions();
+        connectionOptions.username = u"nosub"_s;
+        connectionOptions.password = u"secret"_s;
+        redis::Connection connection(connectionOptions);
+        QVERIFY(testing::openAndWait(connection));
+        MissWatch::Options options;
+        options.mayChangeConfig = true;
+        options.readStats = false;
+        MissWatch watch(&connection, options);
+        QSignalSpy started(&watch, &MissWatch::started);
+        QSignalSpy finished(&watch, &MissWatch::finished);
+        watch.start();
+        QVERIFY(finished.wait(5000));
+        QCOMPARE(started.size(), 0);
+        const MissWatch::Report report = watch.report();
+        QVERIFY2(
+            report.error.startsWith(u"the subscription failed: SUBSCRIBE failed: NOPERM"_s), qPrintable(report.error));
+        QCOMPARE(report.configNote, u"notify-keyspace-events restored to \"\""_s);
+        QCOMPARE(configValue(server), QByteArray());
+    }
+
     void cachectlMissesPrintsTheDocumentedJson()
     {
         testing::RedisServer server;

@@ -206,8 +206,18 @@ void MissWatch::onEvent(QByteArrayView event, const QByteArray& key)
 
 void MissWatch::lose(const QString& reason)
 {
-    if (!m_running || m_stopping || !m_listening || (!m_report.gaps.isEmpty() && m_report.gaps.last().toMs == 0))
+    if (!m_running || m_stopping)
         return;
+    if (!m_listening && m_report.gaps.isEmpty()) {
+        fail(u"the subscription failed: "_s + reason); // never listened: said at once (NOPERM, a refused SUBSCRIBE)
+        return;
+    }
+    if (!m_report.gaps.isEmpty() && m_report.gaps.last().toMs == 0) {
+        // Reopening failed: the gap goes on, and so do the tries.
+        m_report.gaps.last().reason = reason;
+        m_retry.start(retryInterval);
+        return;
+    }
     m_heartbeat.stop();
     m_report.gaps.append({nowMs(), 0, reason});
     Q_EMIT gapStarted(reason);
