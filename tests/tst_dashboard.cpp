@@ -2750,6 +2750,39 @@ private Q_SLOTS:
         QTRY_COMPARE(browser->shownTree(), browser->model());
     }
 
+    // A restart without persistence takes the stats with it: the hit-rate table's note names the loss and from when,
+    // instead of passing an emptied window off as a quiet one.
+    void aRestartThatLostTheStatsIsNamed()
+    {
+        testing::RedisServer server;
+        QVERIFY(server.start());
+        QProcess sim;
+        sim.start(QStringLiteral(CACHESIM_PATH),
+            {u"-p"_s, QString::number(server.port()), u"--rate"_s, u"200"_s, u"--duration"_s, u"2"_s, u"--db-latency"_s,
+                u"1"_s});
+        QVERIFY(sim.waitForFinished(30000));
+        QCOMPARE(sim.exitCode(), 0);
+        redis::Connection connection(server.connectionOptions());
+        ui::MainWindow window(&connection, {});
+        window.show();
+        QVERIFY(testing::openAndWait(connection));
+        ui::LabelStatsPane* stats = window.labelStats();
+        QSignalSpy refreshed(stats, &ui::LabelStatsPane::refreshed);
+        stats->refresh();
+        QVERIFY(refreshed.wait(10000));
+        QVERIFY(stats->model()->rowCount() > 0);
+        QVERIFY2(!stats->noteText().contains(u"lost"_s), qPrintable(stats->noteText()));
+
+        server.kill();
+        QVERIFY(server.restart());
+        QTRY_VERIFY_WITH_TIMEOUT(connection.isReady(), 15000);
+        QTRY_VERIFY_WITH_TIMEOUT(stats->noteText().startsWith(u"The server lost the stats written before "_s), 15000);
+        QVERIFY2(stats->noteText().contains(u"(a restart without persistence, or their keys deleted): the figures "
+                                            u"cover only what came after."_s),
+            qPrintable(stats->noteText()));
+        save(&window, u"stats-lost-after-restart"_s);
+    }
+
     void serverGoingAwayShowsInTheStatusBar()
     {
         testing::RedisServer doomed;

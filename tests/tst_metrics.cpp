@@ -275,6 +275,62 @@ private Q_SLOTS:
 
     // Counts other writers stored are distrusted: a count is a decimal integer from 0; a larger one than 2^40 is held
     // there; anything else is left out. Each is flagged.
+    // Two reads of one window tell stats the server lost between them: a bucket the later window still covers that
+    // is gone, or has fewer requests (counts only grow). Buckets past the window, another tier or a fat bucket read in
+    // part tell nothing.
+    void statsLostBetweenTwoReads_data()
+    {
+        QTest::addColumn<QList<qint64>>("laterRequests"); // per bucket 60, 120, 180; -1: the bucket is gone
+        QTest::addColumn<qint64>("laterFrom");
+        QTest::addColumn<QByteArray>("laterTier");
+        QTest::addColumn<int>("truncated");
+        QTest::addColumn<qint64>("lostUpTo"); // 0: nothing lost
+        QTest::newRow("the same") << QList<qint64> {5, 5, 5} << qint64(60) << QByteArray("1m") << 0 << qint64(0);
+        QTest::newRow("grown") << QList<qint64> {5, 6, 9} << qint64(60) << QByteArray("1m") << 0 << qint64(0);
+        QTest::newRow("all gone (a restart)")
+            << QList<qint64> {-1, -1, -1} << qint64(60) << QByteArray("1m") << 0 << qint64(240);
+        QTest::newRow("the first gone") << QList<qint64> {-1, 5, 5} << qint64(60) << QByteArray("1m") << 0
+                                        << qint64(120);
+        QTest::newRow("one fewer in the open bucket")
+            << QList<qint64> {5, 5, 4} << qint64(60) << QByteArray("1m") << 0 << qint64(240);
+        QTest::newRow("the first out of the window")
+            << QList<qint64> {-1, 5, 5} << qint64(120) << QByteArray("1m") << 0 << qint64(0);
+        QTest::newRow("another tier") << QList<qint64> {-1, -1, -1} << qint64(60) << QByteArray("1h") << 0 << qint64(0);
+        QTest::newRow("a fat bucket read in part")
+            << QList<qint64> {5, 5, 1} << qint64(60) << QByteArray("1m") << 1 << qint64(0);
+    }
+    void statsLostBetweenTwoReads()
+    {
+        QFETCH(QList<qint64>, laterRequests);
+        QFETCH(qint64, laterFrom);
+        QFETCH(QByteArray, laterTier);
+        QFETCH(int, truncated);
+        QFETCH(qint64, lostUpTo);
+        const auto bucket = [](qint64 start, qint64 requests) {
+            cache::StatsWindow::Bucket b;
+            b.start = start;
+            b.byLabel["GET /api/events"].events[std::size_t(cache::StatsEvent::Hit)] = requests - 1;
+            b.byLabel["GET /api/events"].events[std::size_t(cache::StatsEvent::Miss)] = 1;
+            return b;
+        };
+        cache::StatsWindow earlier;
+        earlier.tier = "1m";
+        earlier.bucketSeconds = 60;
+        earlier.from = 60;
+        earlier.buckets = {bucket(60, 5), bucket(120, 5), bucket(180, 5)};
+        cache::StatsWindow later;
+        later.tier = laterTier;
+        later.bucketSeconds = laterTier == "1m" ? 60 : 3600;
+        later.from = laterFrom;
+        later.truncatedBuckets = truncated;
+        for (int i = 0; i < 3; ++i) {
+            if (laterRequests.at(i) >= 0)
+                later.buckets.append(bucket(60 * (i + 1), laterRequests.at(i)));
+        }
+        const std::optional<qint64> lost = cache::statsLostBetween(earlier, later);
+        QCOMPARE(lost.value_or(0), lostUpTo);
+    }
+
     void storedCountsAreDistrusted_data()
     {
         QTest::addColumn<QByteArray>("stored");

@@ -43,6 +43,32 @@ QString StatsWindow::describe() const
     return text;
 }
 
+std::optional<qint64> statsLostBetween(const StatsWindow& earlier, const StatsWindow& later)
+{
+    // A fat bucket read in part may read differently each time: no loss is told from it.
+    if (earlier.tier != later.tier || earlier.bucketSeconds != later.bucketSeconds || earlier.truncatedBuckets > 0
+        || later.truncatedBuckets > 0)
+        return std::nullopt;
+    const auto requestsOf = [](const StatsWindow::Bucket& bucket) {
+        qint64 sum = 0;
+        for (const StatsCounters& counters : bucket.byLabel)
+            sum = saturatingAdd(sum, counters.requests());
+        return sum;
+    };
+    QHash<qint64, qint64> now;
+    for (const StatsWindow::Bucket& bucket : later.buckets)
+        now.insert(bucket.start, requestsOf(bucket));
+    std::optional<qint64> lostUpTo;
+    for (const StatsWindow::Bucket& bucket : earlier.buckets) {
+        if (bucket.start < later.from)
+            continue; // out of the later window: gone by design
+        const auto kept = now.constFind(bucket.start);
+        if (kept == now.cend() || *kept < requestsOf(bucket))
+            lostUpTo = std::max(lostUpTo.value_or(0), bucket.start + earlier.bucketSeconds);
+    }
+    return lostUpTo;
+}
+
 std::optional<double> hitRate(const StatsCounters& counters)
 {
     const qint64 hits = counters[StatsEvent::Hit] + counters[StatsEvent::NegativeHit];

@@ -60,6 +60,11 @@ struct StatsWindow
     QString describe() const;
 };
 
+// Stats the server lost between two reads of the same window (a restart without persistence, the keys deleted):
+// the end (unix seconds) of the newest bucket that `earlier` held and `later` still covers but no longer has, or
+// has with fewer requests (counts only grow). Nothing when nothing was lost, or the reads differ in tier.
+std::optional<qint64> statsLostBetween(const StatsWindow& earlier, const StatsWindow& later);
+
 // Hit rate of some counters: hits (negative hits included) over lookups; nothing without lookups.
 std::optional<double> hitRate(const StatsCounters& counters);
 

@@ -161,6 +161,11 @@ void LabelStatsPane::showStaleness()
     m_note->setToolTip(m_noteText);
 }
 
+QString LabelStatsPane::noteText() const
+{
+    return m_note->text();
+}
+
 void LabelStatsPane::setAlerts(const QList<cache::HitRateAlert>& alerts)
 {
     m_alerts = alerts;
@@ -270,6 +275,17 @@ void LabelStatsPane::refresh()
                 m_note->setText(tr("Could not read stats: %1").arg(error));
                 return;
             }
+            const auto shownDimension = cache::StatsDimension(m_dimension->currentData().toInt());
+            if (m_lastWindow && m_lastDimension == shownDimension && m_lastWindow->seconds == window->seconds) {
+                if (const auto lost = cache::statsLostBetween(*m_lastWindow, *window))
+                    m_statsLostUpTo = std::max(m_statsLostUpTo, *lost);
+            } else {
+                m_statsLostUpTo = 0;
+            }
+            if (m_statsLostUpTo <= window->from)
+                m_statsLostUpTo = 0; // the window no longer reaches back to what was lost
+            m_lastWindow = *window;
+            m_lastDimension = shownDimension;
             m_model->setWindow(*window);
             applyAlerts();
             selectTrendRow();
@@ -278,6 +294,11 @@ void LabelStatsPane::refresh()
             m_noteText = window->byLabel.isEmpty()
                 ? tr("No CacheScope-instrumented traffic in this window (cachesim or services using core record it).")
                 : window->describe();
+            if (m_statsLostUpTo > 0)
+                m_noteText = tr("The server lost the stats written before %1 (a restart without persistence, or their "
+                                "keys deleted): the figures cover only what came after. ")
+                                 .arg(QDateTime::fromSecsSinceEpoch(m_statsLostUpTo).toString(u"HH:mm:ss"_s))
+                    + m_noteText;
             m_note->setText(m_noteText);
             showStaleness();
             Q_EMIT refreshed();

@@ -54,6 +54,8 @@ public Q_SLOTS:
     // `label` selected and its trend charted.
     void showLabel(cache::StatsDimension dimension, const QByteArray& label, qint64 windowSeconds = 0);
     cache::StatsDimension dimension() const;
+    // The line under the table as shown (what the figures cover, a loss, or that they are the last known).
+    QString noteText() const;
     // Measures what CacheScope's own keys cost in the server (SCAN + MEMORY USAGE: no lookups); also every 10 min.
     void measureFootprint();
     // The server cannot be reached: the table and the footprint are the last read, greyed and said so.
@@ -71,6 +73,11 @@ private:
     QDateTime m_footprintAt;
     QString m_lostWhy;
     QString m_noteText; // the note as last read, before any staleness prefix
+    // The last read, to tell stats the server lost since (compared bucket by bucket), and the end of the newest lost
+    // bucket while the window shown still reaches back before it.
+    std::optional<cache::StatsWindow> m_lastWindow;
+    cache::StatsDimension m_lastDimension = cache::StatsDimension::Total;
+    qint64 m_statsLostUpTo = 0;
 
     QPointer<redis::Client> m_connection;
     LabelStatsModel* m_model;
