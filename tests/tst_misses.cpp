@@ -265,7 +265,8 @@ private Q_SLOTS:
         MissAnatomy anatomy(options, 0);
         for (int i = 0; i < 5; ++i)
             anatomy.missed(gatewayKey("/api/events/1", "t" + QByteArray::number(i)), 5000);
-        const auto& tenants = anatomy.report(5000, true).groups[std::size_t(Dimension::Tenant)];
+        const MissAnatomy::Report report = anatomy.report(5000, true);
+        const auto& tenants = report.groups[std::size_t(Dimension::Tenant)];
         QCOMPARE(tenants.size(), 4);
         QCOMPARE(tenants.value("(other)").misses, 2);
         QCOMPARE(tenants.value("t0").misses, 1);
