@@ -88,6 +88,40 @@ private:
     }
 
 private Q_SLOTS:
+    // A partial analysis narrowed to a pattern or a scope says its counts as counted, never projected to the whole
+    // keyspace (what was scanned is not a sample of it).
+    void aNarrowedPartialAnalysisIsNotProjected_data()
+    {
+        QTest::addColumn<QByteArray>("match");
+        QTest::addColumn<QString>("scope");
+        QTest::addColumn<bool>("projected");
+        QTest::newRow("the whole keyspace") << QByteArray() << QString() << true;
+        QTest::newRow("a pattern") << QByteArray("events:*") << QString() << false;
+        QTest::newRow("a scope") << QByteArray() << u"tenant acme"_s << false;
+    }
+    void aNarrowedPartialAnalysisIsNotProjected()
+    {
+        QFETCH(QByteArray, match);
+        QFETCH(QString, scope);
+        QFETCH(bool, projected);
+        AnalysisReport report;
+        report.complete = false;
+        report.match = match;
+        report.scope = scope;
+        report.keyspaceSize = 1000;
+        report.total.keys = 100;
+        GroupFigures group;
+        group.keys = 10;
+        const Estimate estimate = report.keysEstimate(group);
+        if (projected) {
+            QCOMPARE(estimate.value, 100.0);
+            QVERIFY(estimate.error.has_value());
+        } else {
+            QCOMPARE(estimate.value, 10.0);
+            QVERIFY(!estimate.error.has_value());
+        }
+    }
+
     void initTestCase()
     {
         QVERIFY2(m_server.start(), qPrintable(m_server.errorString()));

@@ -2,6 +2,7 @@
 #include "ops/entryttl.h"
 #include "redis/backgroundscan.h"
 #include "redis/connection.h"
+#include "redis/connectionhealth.h"
 #include "redis/scaniterator.h"
 #include "redisserver.h"
 #include "synccommand.h"
@@ -42,6 +43,26 @@ private:
     }
 
 private Q_SLOTS:
+    // How old a last-known figure is, at each unit's edge: 59 s, 1 min 0 s, 59 min 59 s, 1 h 0 min.
+    void staleAgesReadAtEachEdge_data()
+    {
+        QTest::addColumn<qint64>("seconds");
+        QTest::addColumn<QString>("text");
+        QTest::newRow("negative (a clock step)") << qint64(-5) << u"0 s"_s;
+        QTest::newRow("59") << qint64(59) << u"59 s"_s;
+        QTest::newRow("60") << qint64(60) << u"1 min 0 s"_s;
+        QTest::newRow("61") << qint64(61) << u"1 min 1 s"_s;
+        QTest::newRow("3599") << qint64(3599) << u"59 min 59 s"_s;
+        QTest::newRow("3600") << qint64(3600) << u"1 h 0 min"_s;
+        QTest::newRow("3661") << qint64(3661) << u"1 h 1 min"_s;
+    }
+    void staleAgesReadAtEachEdge()
+    {
+        QFETCH(qint64, seconds);
+        QFETCH(QString, text);
+        QCOMPARE(redis::ConnectionHealth::ageText(seconds), text);
+    }
+
     void initTestCase()
     {
         QVERIFY2(m_server.start(), qPrintable(m_server.errorString()));

@@ -1,6 +1,7 @@
 #include "cache/statscounters.h"
 #include "cache/statsreader.h"
 #include "cache/statstiers.h"
+#include "metrics/missmetrics.h"
 #include "metrics/prometheustext.h"
 #include "metrics/statsfold.h"
 #include "model/gatewaykey.h"
@@ -208,6 +209,41 @@ private:
     }
 
 private Q_SLOTS:
+    // The miss metrics name at most K routes, the busiest first at the first scrape, and keep naming them: a route
+    // that comes later goes to "(other)", so no counter ever moves between series (they only grow).
+    void missMetricsNameAtMostKRoutesAndKeepThem()
+    {
+        metrics::MissMetrics missMetrics(2);
+        analysis::MissWatch::Report report;
+        auto& routes = report.anatomy.groups[std::size_t(analysis::Dimension::Route)];
+        const auto misses = [](qint64 n) {
+            analysis::MissCounts counts;
+            counts.misses = n;
+            counts.reasons[std::size_t(analysis::MissReason::Cold)] = n;
+            return counts;
+        };
+        routes.insert("GET /a", misses(1));
+        routes.insert("GET /b", misses(5));
+        routes.insert("GET /c", misses(3));
+        Samples samples = samplesOf(missMetrics.render(report, true));
+        const auto cold = [&samples](const char* route) {
+            return samples.value("cachescope_misses_total{reason=\"cold\",route=\"" + QByteArray(route) + "\"}", -1);
+        };
+        QCOMPARE(cold("GET /b"), 5.0);
+        QCOMPARE(cold("GET /c"), 3.0);
+        QCOMPARE(cold("(other)"), 1.0);
+        QCOMPARE(cold("GET /a"), -1.0);
+        // /a becomes the busiest: it stays in "(other)", the named two keep their series.
+        routes.insert("GET /a", misses(50));
+        routes.insert("GET /d", misses(2));
+        samples = samplesOf(missMetrics.render(report, true));
+        QCOMPARE(cold("GET /b"), 5.0);
+        QCOMPARE(cold("GET /c"), 3.0);
+        QCOMPARE(cold("(other)"), 52.0);
+        QCOMPARE(cold("GET /a"), -1.0);
+        QCOMPARE(samples.value("cachescope_miss_watch_up"), 1.0);
+    }
+
     void initTestCase()
     {
         QVERIFY(m_dir.isValid());

@@ -4,6 +4,7 @@
 #include "ops/keyspacesummary.h"
 #include "ops/latencyreport.h"
 #include "ops/memberpages.h"
+#include "ops/ownfootprint.h"
 #include "ops/serverinfo.h"
 #include "ops/slowlog.h"
 #include "redis/connection.h"
@@ -31,6 +32,20 @@ private:
     }
 
 private Q_SLOTS:
+    // The footprint's one line, exactly: the parts after a colon, none without them.
+    void theFootprintSummaryNamesEachPart()
+    {
+        ops::OwnFootprint footprint;
+        QCOMPARE(footprint.summary(), u"%1 keys, %2"_s.arg(QLocale().toString(0), QLocale().formattedDataSize(0)));
+        footprint.keys = 3;
+        footprint.bytes = 2048;
+        footprint.parts = {{u"audit"_s, 1, 1024}, {u"tag indexes"_s, 2, 1024}};
+        const QLocale locale;
+        QCOMPARE(footprint.summary(),
+            u"3 keys, %1: audit 1 keys %2, tag indexes 2 keys %2"_s.arg(
+                locale.formattedDataSize(2048), locale.formattedDataSize(1024)));
+    }
+
     void parsesInfo()
     {
         const ServerInfo parsed = info(5, 7);
