@@ -45,17 +45,6 @@ QString timeOf(qint64 ms)
     return QDateTime::fromMSecsSinceEpoch(ms).toString(u"HH:mm:ss"_s);
 }
 
-QList<std::pair<QByteArray, MissCounts>> ranked(const QHash<QByteArray, MissCounts>& groups)
-{
-    QList<std::pair<QByteArray, MissCounts>> rows;
-    for (auto it = groups.cbegin(); it != groups.cend(); ++it)
-        rows.append({it.key(), *it});
-    std::sort(rows.begin(), rows.end(), [](const auto& a, const auto& b) {
-        return a.second.misses != b.second.misses ? a.second.misses > b.second.misses : a.first < b.first;
-    });
-    return rows;
-}
-
 QJsonValue optionalNumber(const std::optional<double>& value)
 {
     return value ? QJsonValue(*value) : QJsonValue(QJsonValue::Null);
@@ -193,7 +182,7 @@ void MissesCommand::print(const analysis::MissWatch::Report& report)
             m_out << "  " << locale.toString(anatomy.invalidatedPending).rightJustified(8)
                   << "  not attributed (too many waiting for a record)\n";
     }
-    const auto rows = ranked(anatomy.groups[std::size_t(m_options.by)]);
+    const auto rows = analysis::rankedByMisses(anatomy.groups[std::size_t(m_options.by)]);
     QStringList header {u"misses"_s};
     for (int i = 0; i < analysis::missReasonCount; ++i)
         header.append(analysis::missReasonName(MissReason(i)));
@@ -222,7 +211,7 @@ void MissesCommand::print(const analysis::MissWatch::Report& report)
         m_out << "\nTTL what-if per route (expired misses that came within the longer TTL become hits, if memory "
                  "holds them; "
               << model::displayText(report.statsNote) << "):\n";
-        const auto routes = ranked(anatomy.groups[std::size_t(analysis::Dimension::Route)]);
+        const auto routes = analysis::rankedByMisses(anatomy.groups[std::size_t(analysis::Dimension::Route)]);
         for (qsizetype i = 0; i < std::min<qsizetype>(routes.size(), shown); ++i) {
             const QList<analysis::TtlWhatIf> rowsOfRoute = report.whatIf(routes.at(i).first);
             if (rowsOfRoute.isEmpty())

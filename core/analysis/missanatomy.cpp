@@ -275,50 +275,53 @@ struct MissAnatomy::Impl
         , removedKeys(options.rememberedKeys, options.horizonMs)
         , writtenKeys(options.rememberedKeys, options.horizonMs)
     {
+        for (const model::RouteRule& rule : options.routes.routes)
+            ruleTtlSeconds.insert(rule.path, rule.ttlSeconds);
     }
 
     // The TTL a key is stored with in the server (the rule's, plus the grace the cache manager keeps), -1 unknown.
     qint64 storedTtlMs(const model::KeyPlace& place)
     {
+        // Asked for on every expiry and miss: a rule by its path in a table built once, not a walk of the rules.
         qint64 seconds = -1;
-        if (place.kind == model::KeyPlace::Kind::Gateway && place.rulePath) {
-            for (const model::RouteRule& rule : options.routes.routes) {
-                if (rule.path == *place.rulePath) {
-                    seconds = rule.ttlSeconds;
-                    break;
-                }
-            }
-        } else if (place.kind == model::KeyPlace::Kind::Service) {
-            for (const model::NamespaceTtl& ns : options.routes.namespaces) {
-                if (ns.name.toUtf8() == place.serviceNamespace) {
-                    seconds = ns.ttlSeconds;
-                    break;
-                }
-            }
-        }
+        if (place.kind == model::KeyPlace::Kind::Gateway && place.rulePath)
+            seconds = ruleTtlSeconds.value(*place.rulePath, -1);
+        else if (place.kind == model::KeyPlace::Kind::Service)
+            seconds = options.routes.namespaceTtl(QString::fromUtf8(place.serviceNamespace)).value_or(-1);
         return seconds > 0 ? seconds * 1000 + options.graceMs : -1;
     }
 
+    // The entry of `label`, or of "(other)" once the table holds maxLabels: its key says which.
     template<typename T>
-    T& bounded(QHash<QByteArray, T>& table, QByteArrayView label)
+    typename QHash<QByteArray, T>::iterator bounded(QHash<QByteArray, T>& table, QByteArrayView label)
     {
         const QByteArray key = label.toByteArray();
         if (auto it = table.find(key); it != table.end())
-            return *it;
-        return table[table.size() >= options.maxLabels ? otherLabel : key];
+            return it;
+        const QByteArray& kept = table.size() >= options.maxLabels ? otherLabel : key;
+        if (auto it = table.find(kept); it != table.end())
+            return it;
+        return table.insert(kept, T {});
     }
 
-    RouteFigures& routeOf(const model::KeyPlace& place)
+    QHash<QByteArray, RouteFigures>::iterator routeEntry(const model::KeyPlace& place)
     {
         const auto labels = groupLabelsOf(place);
-        RouteFigures& route = bounded(routes, labels[std::size_t(Dimension::Route)]);
+        const auto entry = bounded(routes, labels[std::size_t(Dimension::Route)]);
+        RouteFigures& route = *entry;
         if (route.ttlMs < 0) {
-            route.ttlMs = storedTtlMs(place) >= 0 ? storedTtlMs(place) - options.graceMs : -1;
+            const qint64 stored = storedTtlMs(place);
+            route.ttlMs = stored >= 0 ? stored - options.graceMs : -1;
             route.graceMs = options.graceMs;
             if (place.kind == model::KeyPlace::Kind::Gateway && place.rulePath)
                 route.rulePath = *place.rulePath;
         }
-        return route;
+        return entry;
+    }
+
+    RouteFigures& routeOf(const model::KeyPlace& place)
+    {
+        return *routeEntry(place);
     }
 
     void count(const model::KeyPlace& place, MissReason reason, std::optional<qint64> latenessMs, bool lowerBound)
@@ -333,7 +336,7 @@ struct MissAnatomy::Impl
         total.add(one);
         const auto labels = groupLabelsOf(place);
         for (int dimension = 0; dimension < dimensionCount; ++dimension)
-            bounded(groups[std::size_t(dimension)], labels[std::size_t(dimension)]).add(one);
+            bounded(groups[std::size_t(dimension)], labels[std::size_t(dimension)])->add(one);
         if (latenessMs) {
             RouteFigures& route = routeOf(place);
             if (route.fineLateness.isEmpty())
@@ -357,6 +360,7 @@ struct MissAnatomy::Impl
     }
 
     Options options;
+    QHash<QString, int> ruleTtlSeconds; // rule path → its TTL
     model::KeyGrouping grouping;
     qint64 startedMs;
     qint64 knownSinceMs;
@@ -379,15 +383,17 @@ MissAnatomy::MissAnatomy(Options options, qint64 startedMs)
 
 MissAnatomy::~MissAnatomy() = default;
 
-void MissAnatomy::written(const QByteArray& key, qint64 atMs)
+QByteArray MissAnatomy::written(const QByteArray& key, qint64 atMs)
 {
     const model::KeyPlace place = d->grouping.place(key);
     if (place.kind == model::KeyPlace::Kind::CacheScope)
-        return;
+        return {};
     const quint64 hash = keyHash(key);
     d->writtenKeys.insert(hash, atMs, atMs);
     d->seen.add(hash);
-    d->routeOf(place).writes += 1;
+    const auto route = d->routeEntry(place);
+    route->writes += 1;
+    return route.key();
 }
 
 void MissAnatomy::removed(const QByteArray& key, Removal removal, qint64 atMs)
@@ -574,6 +580,17 @@ QList<TtlWhatIf> ttlWhatIf(const MissAnatomy::RouteFigures& route, qint64 watche
         }
         rows.append(row);
     }
+    return rows;
+}
+
+QList<std::pair<QByteArray, MissCounts>> rankedByMisses(const QHash<QByteArray, MissCounts>& groups)
+{
+    QList<std::pair<QByteArray, MissCounts>> rows;
+    for (auto it = groups.cbegin(); it != groups.cend(); ++it)
+        rows.append({it.key(), *it});
+    std::sort(rows.begin(), rows.end(), [](const auto& a, const auto& b) {
+        return a.second.misses != b.second.misses ? a.second.misses > b.second.misses : a.first < b.first;
+    });
     return rows;
 }
 

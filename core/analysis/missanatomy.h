@@ -86,7 +86,8 @@ public:
     explicit MissAnatomy(Options options, qint64 startedMs);
     ~MissAnatomy();
 
-    void written(const QByteArray& key, qint64 atMs);
+    // Returns the route label the write was counted under ("(other)" past the bound; empty for CacheScope's own).
+    QByteArray written(const QByteArray& key, qint64 atMs);
     void removed(const QByteArray& key, Removal removal, qint64 atMs);
     void missed(const QByteArray& key, qint64 atMs);
     // Events may have been lost until `atMs` (a subscription reopened): misses are told only from what came after.
@@ -156,5 +157,8 @@ QList<TtlWhatIf> ttlWhatIf(const MissAnatomy::RouteFigures& route, qint64 watche
     std::optional<qint64> misses, std::optional<double> meanEntryBytes);
 
 QJsonObject missCountsToJson(const MissCounts& counts);
+
+// Groups by misses, most first (then by label): the order the CLI prints and /metrics names them in.
+QList<std::pair<QByteArray, MissCounts>> rankedByMisses(const QHash<QByteArray, MissCounts>& groups);
 
 } // namespace cachescope::analysis

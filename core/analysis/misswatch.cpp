@@ -77,7 +77,6 @@ MissWatch::MissWatch(redis::Client* client, Options options, QObject* parent)
     : QObject(parent)
     , m_client(client)
     , m_options(std::move(options))
-    , m_grouping(m_options.anatomy.routes, 8'192)
     , m_feed(client, channels, [this](QByteArrayView event, const QByteArray& key) { onEvent(event, key); })
 {
     connect(&m_heartbeat, &QTimer::timeout, this, [this] {
@@ -189,17 +188,15 @@ void MissWatch::onEvent(QByteArrayView event, const QByteArray& key)
     } else if (event == "del" || event == "rename_from") {
         m_anatomy->removed(key, MissAnatomy::Removal::Deleted, at);
     } else if (event == "set") {
-        m_anatomy->written(key, at);
-        if (m_options.sizeSamplesPerRoute > 0 && !key.startsWith("cachescope:")) {
-            // The latest few keys written per route; their MEMORY USAGE is read once, at the end.
-            const model::KeyPlace place = m_grouping.place(key);
-            const QByteArray route = groupLabelsOf(place)[std::size_t(Dimension::Route)].toByteArray();
-            if (m_sizeSamples.contains(route) || m_sizeSamples.size() < 1000) {
-                QList<QByteArray>& samples = m_sizeSamples[route];
-                samples.append(key.left(4096));
-                if (samples.size() > m_options.sizeSamplesPerRoute)
-                    samples.removeFirst();
-            }
+        // The latest few keys written per route, under the anatomy's own (bounded) route labels; their MEMORY USAGE
+        // is read at the end.
+        const QByteArray route = m_anatomy->written(key, at);
+        if (m_options.sizeSamplesPerRoute > 0 && !route.isEmpty()
+            && (m_sizeSamples.contains(route) || m_sizeSamples.size() < 1000)) {
+            QList<QByteArray>& samples = m_sizeSamples[route];
+            samples.append(key.left(4096));
+            if (samples.size() > m_options.sizeSamplesPerRoute)
+                samples.removeFirst();
         }
     }
 }

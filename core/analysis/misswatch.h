@@ -109,13 +109,12 @@ private:
     Options m_options;
     std::unique_ptr<MissAnatomy> m_anatomy;
     std::unique_ptr<ops::KeyspaceEventsSetting> m_setting;
-    model::KeyGrouping m_grouping; // for the size samples' routes
     KeyeventFeed m_feed;
     Report m_report;
     std::optional<qint64> m_serverBefore;
     QByteArray m_auditAfter; // the last audit entry id read
     bool m_auditReading = false;
-    QHash<QByteArray, QList<QByteArray>> m_sizeSamples; // route → recently written keys
+    QHash<QByteArray, QList<QByteArray>> m_sizeSamples; // route → recently written keys (1,000 routes at most)
     qint64 m_startedMs = 0;
     bool m_serverDown = false;
     bool m_refreshing = false; // a gap was open when the watch ended: nothing more is asked of the server

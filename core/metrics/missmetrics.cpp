@@ -17,12 +17,7 @@ MissMetrics::MissMetrics(int maxLabels)
 QByteArray MissMetrics::render(const analysis::MissWatch::Report& report, bool listening)
 {
     const auto& routes = report.anatomy.groups[std::size_t(analysis::Dimension::Route)];
-    QList<std::pair<QByteArray, MissCounts>> rows;
-    for (auto it = routes.cbegin(); it != routes.cend(); ++it)
-        rows.append({it.key(), *it});
-    std::sort(rows.begin(), rows.end(), [](const auto& a, const auto& b) {
-        return a.second.misses != b.second.misses ? a.second.misses > b.second.misses : a.first < b.first;
-    });
+    const QList<std::pair<QByteArray, MissCounts>> rows = analysis::rankedByMisses(routes);
     static const QByteArray other = QByteArrayLiteral("(other)");
     std::map<QByteArray, MissCounts> exported;
     for (const auto& [label, counts] : rows) {

@@ -87,6 +87,26 @@ Kept keptIn(const redis::Reply& reply, const QByteArray& ownLease)
     return kept;
 }
 
+// Per node, in the client's order: the value to put back (what the server kept, else what this watch saw, else
+// nothing: that node is left alone) and the value a watch set there.
+std::pair<QList<std::optional<QByteArray>>, QList<QByteArray>> perNode(const Kept& kept,
+    const QList<redis::Connection*>& nodes, const QList<QByteArray>& seenBefore, const QList<QByteArray>& seenAfter)
+{
+    QList<std::optional<QByteArray>> before;
+    QList<QByteArray> after;
+    for (int i = 0; i < nodes.size(); ++i) {
+        const QByteArray address = addressOf(nodes.at(i));
+        if (kept.before.contains(address))
+            before.append(kept.before.value(address));
+        else if (i < seenBefore.size())
+            before.append(seenBefore.at(i));
+        else
+            before.append(std::nullopt);
+        after.append(kept.after.value(address, seenAfter.value(i)));
+    }
+    return {before, after};
+}
+
 void auditChange(redis::Client* client, const QString& actor, const QString& detail, const QByteArray& before,
     const QByteArray& after, const QObject* context, std::function<void(QString error)> written)
 {
@@ -311,21 +331,13 @@ void KeyspaceEventsSetting::release(std::function<void()> done)
         // What the server kept is the truth (it may predate this watch); what this watch saw is the fallback for a
         // server that lost the hash (restarted without persistence) or cannot be read.
         const QList<redis::Connection*> nodes = m_client->nodes();
-        QList<std::optional<QByteArray>> before;
-        QList<QByteArray> after;
-        bool any = false;
-        for (int i = 0; i < nodes.size(); ++i) {
-            const QByteArray address = addressOf(nodes.at(i));
-            std::optional<QByteArray> value;
-            if (kept.before.contains(address))
-                value = kept.before.value(address);
-            else if (m_changed && i < m_before.size())
-                value = m_before.at(i).toUtf8();
-            any = any || value.has_value();
-            before.append(value);
-            after.append(kept.after.value(address, m_after.value(i)));
+        QList<QByteArray> seenBefore;
+        if (m_changed) {
+            for (const QString& value : std::as_const(m_before))
+                seenBefore.append(value.toUtf8());
         }
-        if (!any) {
+        const auto [before, after] = perNode(kept, nodes, seenBefore, m_after);
+        if (std::none_of(before.cbegin(), before.cend(), [](const auto& value) { return value.has_value(); })) {
             done();
             return;
         }
@@ -368,14 +380,7 @@ void KeyspaceEventsSetting::restoreAbandoned(redis::Client* client, const QStrin
                     callback(u"nothing to restore: no watch left notify-keyspace-events changed"_s, {});
                     return;
                 }
-                QList<std::optional<QByteArray>> before;
-                QList<QByteArray> after;
-                for (redis::Connection* node : client->nodes()) {
-                    const QByteArray address = addressOf(node);
-                    before.append(
-                        kept.before.contains(address) ? std::optional(kept.before.value(address)) : std::nullopt);
-                    after.append(kept.after.value(address));
-                }
+                const auto [before, after] = perNode(kept, client->nodes(), {}, {});
                 putBack(client, before, after, context,
                     [client, actor, context, callback](
                         const QString& note, const QByteArray& from, const QByteArray& to) {

@@ -170,7 +170,8 @@ MissesPane::MissesPane(redis::Client* connection, ops::SafetyPolicy safety, QWid
         m_model->clear();
         tick();
     });
-    connect(m_table->selectionModel(), &QItemSelectionModel::currentRowChanged, this, &MissesPane::showRoute);
+    connect(m_table->selectionModel(), &QItemSelectionModel::currentRowChanged, this,
+        [this] { showRoute(this->report()); });
     connect(m_stage, &QPushButton::clicked, this, [this] {
         const auto report = this->report();
         const QByteArray label = selectedLabel();
@@ -231,7 +232,7 @@ void MissesPane::start()
     m_previous.reset();
     connect(m_watch.get(), &MissWatch::started, this, [this] {
         m_tick.start();
-        updateStatus();
+        updateStatus(this->report());
         Q_EMIT started();
     });
     connect(m_watch.get(), &MissWatch::gapStarted, this, &MissesPane::tick);
@@ -258,9 +259,8 @@ void MissesPane::stop()
         m_watch->stop();
 }
 
-void MissesPane::updateStatus()
+void MissesPane::updateStatus(const std::optional<MissWatch::Report>& report)
 {
-    const auto report = this->report();
     if (!report) {
         m_status->setText(tr("Not watching. The watch needs notify-keyspace-events with E, m, x, e, g and $: tick "
                              "the box above to let it set them for the watch."));
@@ -316,8 +316,9 @@ void MissesPane::updateStatus()
 
 void MissesPane::tick()
 {
+    // One report a tick (it copies every group's counts), for the status, the table, the chart and the detail.
     const auto report = this->report();
-    updateStatus();
+    updateStatus(report);
     if (!report)
         return;
     m_model->setCounts(report->anatomy.groups[std::size_t(m_dimension->currentData().toInt())]);
@@ -327,7 +328,7 @@ void MissesPane::tick()
         if (m_ticks++ % 10 == 2)
             m_watch->refreshEstimates();
     }
-    showRoute();
+    showRoute(report);
 }
 
 void MissesPane::updateRateChart(const MissWatch::Report& report)
@@ -396,7 +397,7 @@ bool MissesPane::selectGroup(const QByteArray& label)
     return true;
 }
 
-void MissesPane::showRoute()
+void MissesPane::showRoute(const std::optional<MissWatch::Report>& report)
 {
     clearChart(m_latenessChart);
     clearChart(m_whatIfChart);
@@ -405,7 +406,6 @@ void MissesPane::showRoute()
     const QByteArray pickedFor = m_detailLabel;
     m_proposedTtl->clear();
     m_stage->setEnabled(false);
-    const auto report = this->report();
     const QByteArray label = selectedLabel();
     m_detailLabel = label;
     const bool byRoute = Dimension(m_dimension->currentData().toInt()) == Dimension::Route;

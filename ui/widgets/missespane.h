@@ -88,9 +88,9 @@ Q_SIGNALS:
 
 private:
     void tick();
-    void updateStatus();
+    void updateStatus(const std::optional<analysis::MissWatch::Report>& report);
     void updateRateChart(const analysis::MissWatch::Report& report);
-    void showRoute();
+    void showRoute(const std::optional<analysis::MissWatch::Report>& report);
     QByteArray selectedLabel() const;
 
     QPointer<redis::Client> m_connection;
