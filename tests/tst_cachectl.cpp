@@ -722,6 +722,71 @@ private Q_SLOTS:
         QVERIFY(run.err.contains("needs --ttl"));
     }
 
+    // Two operators set the same rule at the same moment, many times over. Whatever the interleaving, no save goes
+    // unannounced: each one that lands names the value it replaced, and that value is what the version before it
+    // held (a blind last-writer-wins would name a value someone else had already replaced); the others are refused
+    // with the version that beat them. Checked against the server's own record (the audit trail's before/after).
+    void concurrentSavesOfOneRuleAreNeverSilentlyOverwritten()
+    {
+        m_server.cli({u"DEL"_s, u"cachescope:config:routes{cachescope}"_s});
+        QCOMPARE(cachectl(at() + QStringList {u"routes"_s, u"set"_s, u"/api/race"_s, u"--ttl"_s, u"10"_s}).exitCode, 0);
+        const QRegularExpression savedLine(u"^Saved version (\\d+):\n  ~ /api/race: ttl (\\d+)s → ttl (\\d+)s\n$"_s);
+        QMap<int, QPair<int, int>> savedByVersion; // version → (ttl replaced, ttl written), as each tool said
+        int refused = 0;
+        int nextTtl = 11;
+        for (int round = 0; round < 8; ++round) {
+            std::vector<std::unique_ptr<QProcess>> tools;
+            for (int i = 0; i < 3; ++i) {
+                auto tool = std::make_unique<QProcess>();
+                tool->setProgram(QStringLiteral(CACHECTL_PATH));
+                tool->setArguments(at()
+                    + QStringList {u"--actor"_s, u"op%1"_s.arg(i), u"routes"_s, u"set"_s, u"/api/race"_s, u"--ttl"_s,
+                        QString::number(nextTtl++)});
+                tools.push_back(std::move(tool));
+            }
+            for (auto& tool : tools)
+                tool->start();
+            for (auto& tool : tools) {
+                QVERIFY(tool->waitForFinished(30000));
+                const QString out = QString::fromUtf8(tool->readAllStandardOutput());
+                const QByteArray err = tool->readAllStandardError();
+                if (tool->exitCode() == 0) {
+                    const QRegularExpressionMatch match = savedLine.match(out);
+                    QVERIFY2(match.hasMatch(), qPrintable(out));
+                    const int version = match.captured(1).toInt();
+                    QVERIFY2(!savedByVersion.contains(version), "two tools said they saved the same version");
+                    savedByVersion.insert(version, {match.captured(2).toInt(), match.captured(3).toInt()});
+                } else {
+                    QCOMPARE(tool->exitCode(), 1);
+                    QVERIFY2(err.startsWith("cachectl routes: not saved: the route configuration was changed by "
+                                            "someone else (now version "),
+                        err.constData());
+                    ++refused;
+                }
+            }
+        }
+        // Every save the tools announced is on the server, one version each, in a chain with no gap.
+        QCOMPARE(savedByVersion.size() + refused, 24);
+        QVERIFY(savedByVersion.size() >= 8); // at least one of each round lands
+        const int last = savedByVersion.lastKey();
+        QCOMPARE(savedByVersion.firstKey(), 2);
+        QCOMPARE(last, savedByVersion.size() + 1);
+        int held = 10;
+        for (auto it = savedByVersion.cbegin(); it != savedByVersion.cend(); ++it) {
+            QCOMPARE(it.value().first, held); // the value it said it replaced is the one the version before held
+            held = it.value().second;
+        }
+        const QByteArray stored = m_server.cli({u"HGET"_s, u"cachescope:config:routes{cachescope}"_s, u"version"_s});
+        QCOMPARE(stored.trimmed().toInt(), last);
+        const QByteArray json = m_server.cli({u"HGET"_s, u"cachescope:config:routes{cachescope}"_s, u"json"_s});
+        const QJsonArray routes = QJsonDocument::fromJson(json).object().value(u"routes"_s).toArray();
+        const auto race = std::find_if(routes.begin(), routes.end(),
+            [](const QJsonValue& rule) { return rule.toObject().value(u"path"_s).toString() == u"/api/race"_s; });
+        QVERIFY(race != routes.end());
+        QCOMPARE((*race).toObject().value(u"ttl"_s).toInt(), held);
+        m_server.cli({u"DEL"_s, u"cachescope:config:routes{cachescope}"_s});
+    }
+
     // A restart without persistence took the route configuration: `routes get` says it was lost (stderr, exit 3)
     // instead of showing the defaults as if nothing had been saved, and `routes restore` puts the version this
     // machine saw back, numbered past it and audited as a restore.
