@@ -1,6 +1,7 @@
 #include "benchsupport.h"
 
 #include "model/reservedkeys.h"
+#include "model/tagindexmember.h"
 #include "redis/clusterclient.h"
 #include "redis/connection.h"
 #include "redis/keyslot.h"
@@ -98,17 +99,33 @@ bool populate(const Target& target, qint64 keys, const std::function<bool(qint64
     };
     const QByteArray value(300, 'v');
     const qint64 gatewayKeys = keys * 7 / 10;
+    // As the cache manager lists a key (model/tagindexmember.h), scored by expiry in ms.
+    const auto indexKey = [&send](const QByteArray& key, const QList<QByteArray>& tags) {
+        for (const model::TagIndexWrite& write : model::tagIndexWrites(key, tags)) {
+            const QByteArray index = model::tagKey(write.tag);
+            send(index, resp({"ZADD", index, "GT", "99999999999999", write.member}));
+        }
+    };
     for (qint64 i = 0; i < keys; ++i) {
         if (only && !only(i))
             continue;
         if (i < gatewayKeys) {
             const QByteArray key = gatewayKey(i);
             send(key, resp({"SET", key, value, "EX", "3600"}));
-            const QByteArray index = model::tagKey("venue:v" + QByteArray::number((i / 4) % venues));
-            send(index, resp({"ZADD", index, "99999999999999", key})); // scored by expiry in ms
+            indexKey(key, {"venue:v" + QByteArray::number((i / 4) % venues), "tenant:t" + QByteArray::number(i % 5)});
         } else {
             const QByteArray key = "events:" + QByteArray::number(i);
             send(key, resp({"SET", key, value}));
+        }
+    }
+    // Two small tenants with venues of their own (a ticketing venue belongs to one tenant), for section 3's tenant.
+    for (const QByteArray& tenant : {QByteArray("ta"), QByteArray("tb")}) {
+        for (int j = 0; !only && j < smallTenantKeys; ++j) {
+            const QByteArray venue = tenant + "-v" + QByteArray::number(j % 50);
+            const QByteArray key = "gateway:response:GET:/api/tenant-report:page:" + QByteArray::number(j)
+                + ":tenant:" + tenant + ":venue:" + venue;
+            send(key, resp({"SET", key, value, "EX", "3600"}));
+            indexKey(key, {"venue:" + venue, "tenant:" + tenant});
         }
     }
     bool ok = true;

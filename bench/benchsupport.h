@@ -24,6 +24,8 @@ class Client;
 namespace cachescope::bench {
 
 inline constexpr int venues = 500;
+// Keys of each of the two small tenants ("ta", "tb", 50 venues of their own each) populate() adds to the keyspace.
+inline constexpr int smallTenantKeys = 1400;
 
 // The RESP encoding of a command, for redis-cli --pipe.
 QByteArray resp(const QList<QByteArray>& arguments);

@@ -13,6 +13,7 @@
 #include <QJsonArray>
 #include <QJsonDocument>
 #include <QJsonObject>
+#include <QLocale>
 #include <QProcess>
 #include <QRegularExpression>
 #include <QSet>
@@ -358,6 +359,28 @@ private Q_SLOTS:
                 .trimmed()
                 .toLongLong();
         QVERIFY(auditBytes > 0 && bytes > auditBytes);
+        // The gateway entries the tag indexes are compared with: under 1,024, every one measured, so exact.
+        QList<QByteArray> gatewayKeys =
+            m_server.cli({u"--scan"_s, u"--pattern"_s, u"gateway:response:*"_s}).split('\n');
+        gatewayKeys.removeAll(QByteArray());
+        QVERIFY(!gatewayKeys.isEmpty());
+        qint64 gatewayBytes = 0;
+        for (const QByteArray& key : std::as_const(gatewayKeys))
+            gatewayBytes += m_server.cli({u"MEMORY"_s, u"USAGE"_s, QString::fromLatin1(key)}).trimmed().toLongLong();
+        const QJsonObject entries = answer[u"gatewayEntries"_s].toObject();
+        QCOMPARE(entries[u"keys"_s].toInteger(), gatewayKeys.size());
+        QCOMPARE(entries[u"measured"_s].toInteger(), gatewayKeys.size());
+        QCOMPARE(entries[u"bytes"_s].toInteger(), gatewayBytes);
+        const qint64 tagBytes =
+            m_server.cli({u"MEMORY"_s, u"USAGE"_s, u"cachescope:tag:venue:v1"_s}).trimmed().toLongLong();
+        QCOMPARE(answer[u"tagIndexRatio"_s].toDouble(), double(tagBytes) / double(gatewayBytes));
+        const Run text = cachectl(at() + QStringList {u"stats"_s, u"--footprint"_s});
+        QVERIFY2(text.out.endsWith(QStringLiteral("tag indexes %1× the bytes of the %2 gateway entries (%3)\n")
+                                       .arg(QLocale().toString(double(tagBytes) / double(gatewayBytes), 'f', 2))
+                                       .arg(gatewayKeys.size())
+                                       .arg(QLocale().formattedDataSize(gatewayBytes))
+                                       .toUtf8()),
+            text.out.constData());
         seed(); // the tests after this one expect the seeded keyspace alone
     }
 

@@ -4,6 +4,8 @@
 #include "cache/statsreader.h"
 #include "cache/statsrecorder.h"
 #include "hostiledata.h"
+#include "model/gatewaykey.h"
+#include "model/keyescaping.h"
 #include "model/reservedkeys.h"
 #include "redis/connection.h"
 #include "redis/ownlookups.h"
@@ -458,6 +460,76 @@ private Q_SLOTS:
             {"route:/api/venues"}, this, [&deleted](std::optional<qint64> n, const QString&) { deleted = n; });
         QTRY_VERIFY(deleted.has_value());
         QCOMPARE(*deleted, 1);
+    }
+
+    // A tenant's index lists its venues, not its keys (model/tagindexmember.h); a venue's index lists the keys of
+    // every tenant with that venue id. Invalidating the tenant deletes exactly its keys, through the venues, and
+    // leaves each venue listing only what is left; small indexes stay listpacks (members ≤ 64 bytes).
+    void aTenantIsInvalidatedThroughItsVenues_data()
+    {
+        QTest::addColumn<QByteArray>("tenant");
+        QTest::newRow("plain") << QByteArray("acme");
+        QTest::newRow("escaped") << QByteArray("a:c%me");
+        QTest::newRow("bytes") << QByteArray("\x01\xff\x1b[2J");
+    }
+    void aTenantIsInvalidatedThroughItsVenues()
+    {
+        QFETCH(QByteArray, tenant);
+        testing::runCommand(*m_connection, {"FLUSHDB"});
+        CacheManager manager(m_connection.get(), options());
+        int stored = 0;
+        const auto store = [&](const model::GatewayKey& parts) {
+            const QByteArray key = model::buildGatewayKey(parts);
+            CacheManager::SetOptions o;
+            o.tags = model::gatewayTagsOf(parts);
+            manager.set(key, "{}", o, this, [&stored](const QString&) { ++stored; });
+            return key;
+        };
+        const auto gateway = [](QByteArray path, std::optional<QByteArray> tenantId, std::optional<QByteArray> venue) {
+            return model::GatewayKey {"GET", std::move(path), {}, {}, std::move(tenantId), std::move(venue)};
+        };
+        const QList<QByteArray> ours = {store(gateway("/api/events", tenant, "v1")),
+            store(gateway("/api/events/7", tenant, "v1")), store(gateway("/api/events", tenant, "v2")),
+            store(gateway("/api/settings", tenant, std::nullopt))};
+        const QByteArray theirsSameVenue = store(gateway("/api/events", QByteArray("globex"), "v1"));
+        const QByteArray theirs = store(gateway("/api/events", QByteArray("globex"), "v3"));
+        QTRY_COMPARE(stored, 6);
+
+        const QByteArray tenantIndex = model::tagKey("tenant:" + tenant);
+        const auto members = [this](const QByteArray& index) {
+            QList<QByteArray> listed;
+            const redis::Reply reply = testing::runCommand(*m_connection, {"ZRANGE", index, "0", "-1"});
+            for (const redis::Reply& member : reply.elements())
+                listed.append(member.bytes());
+            std::sort(listed.begin(), listed.end());
+            return listed;
+        };
+        QCOMPARE(members(tenantIndex), (QList<QByteArray> {"\x01GET:/api/settings", "\x03venue:v1", "\x03venue:v2"}));
+        const QByteArray escapedTenant = model::escapeKeyComponent(tenant);
+        QCOMPARE(members(model::tagKey("venue:v1")),
+            (QList<QByteArray> {"\x01GET:/api/events/7:tenant:" + escapedTenant,
+                "\x01GET:/api/events:tenant:" + escapedTenant, "\x01GET:/api/events:tenant:globex"}));
+        for (const QByteArray& index : {tenantIndex, model::tagKey("venue:v1"), model::tagKey("venue:v3")})
+            QCOMPARE(testing::runCommand(*m_connection, {"OBJECT", "ENCODING", index}).bytes(), QByteArray("listpack"));
+
+        std::optional<qint64> deleted;
+        manager.invalidateTags(
+            {"tenant:" + tenant}, this, [&deleted](std::optional<qint64> n, const QString&) { deleted = n; });
+        QTRY_VERIFY(deleted.has_value());
+        QCOMPARE(*deleted, 4);
+        for (const QByteArray& key : ours)
+            QCOMPARE(testing::runCommand(*m_connection, {"EXISTS", key}).integer(), 0);
+        QCOMPARE(testing::runCommand(*m_connection, {"EXISTS", theirsSameVenue, theirs}).integer(), 2);
+        QCOMPARE(testing::runCommand(*m_connection, {"EXISTS", tenantIndex, model::tagKey("venue:v2")}).integer(), 0);
+        QTRY_COMPARE(members(model::tagKey("venue:v1")), QList<QByteArray> {"\x01GET:/api/events:tenant:globex"});
+
+        deleted.reset();
+        manager.invalidateTags(
+            {"venue:v1"}, this, [&deleted](std::optional<qint64> n, const QString&) { deleted = n; });
+        QTRY_VERIFY(deleted.has_value());
+        QCOMPARE(*deleted, 1);
+        QCOMPARE(testing::runCommand(*m_connection, {"EXISTS", theirsSameVenue}).integer(), 0);
+        testing::runCommand(*m_connection, {"FLUSHDB"});
     }
 
     // A big tag is UNLINKed a page (500 keys) at a time, never in one command that would block the server; the

@@ -1,6 +1,7 @@
 #include "analysis/misswatch.h"
 #include "model/gatewaykey.h"
 #include "model/keyescaping.h"
+#include "model/tagindexmember.h"
 #include "ops/audit.h"
 #include "ops/keyspaceinvalidation.h"
 #include "redis/backgroundscan.h"
@@ -438,8 +439,9 @@ private Q_SLOTS:
         members.removeAll(QByteArray());
         int existing = 0;
         for (const QByteArray& member : std::as_const(members)) {
-            m_cluster.cli({u"PERSIST"_s, QString::fromLatin1(member)});
-            existing += m_cluster.cli({u"EXISTS"_s, QString::fromLatin1(member)}).trimmed() == "1";
+            const QByteArray key = model::decodeTagIndexMember(venueTag, member).key;
+            m_cluster.cli({u"PERSIST"_s, QString::fromLatin1(key)});
+            existing += m_cluster.cli({u"EXISTS"_s, QString::fromLatin1(key)}).trimmed() == "1";
         }
         QVERIFY(existing > 0);
         const QJsonObject done = QJsonDocument::fromJson(

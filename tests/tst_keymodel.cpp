@@ -4,6 +4,7 @@
 #include "model/keyparser.h"
 #include "model/patternlint.h"
 #include "model/quotedbytes.h"
+#include "model/tagindexmember.h"
 
 #include <QRandomGenerator>
 #include <QSet>
@@ -429,6 +430,85 @@ private Q_SLOTS:
     {
         QCOMPARE(displayBytes(QByteArray("a\x00\xff\"\\", 5)), QStringLiteral("a\\x00\\xff\\\"\\\\"));
         QCOMPARE(displayBytes("abcdef", 3), QStringLiteral("abc… (3 more bytes)"));
+    }
+
+    // What each tag index lists for a key, byte for byte (other readers of the indexes rely on it;
+    // docs/wire-format.md), and that each member reads back as its key or as a reference whose index lists it.
+    void tagIndexMembers_data()
+    {
+        QTest::addColumn<QByteArray>("key");
+        QTest::addColumn<QList<QByteArray>>("tags");
+        QTest::addColumn<QList<QByteArray>>("members");
+        const QByteArray both = "gateway:response:GET:/api/events:page:2:tenant:acme:venue:v1";
+        QTest::newRow("venue: prefix and marker left out, tenant: the venue")
+            << both << QList<QByteArray> {"venue:v1", "tenant:acme"}
+            << QList<QByteArray> {"\x01GET:/api/events:page:2:tenant:acme", "\x03venue:v1"};
+        QTest::newRow("tenant without the venue's tag: the whole key")
+            << both << QList<QByteArray> {"tenant:acme"} << QList<QByteArray> {both};
+        QTest::newRow("tenant as the last marker")
+            << QByteArray("gateway:response:GET:/api/settings:user:7:tenant:acme") << QList<QByteArray> {"tenant:acme"}
+            << QList<QByteArray> {"\x01GET:/api/settings:user:7"};
+        QTest::newRow("escaped scope value") << QByteArray("gateway:response:GET:/x:tenant:a%3Ac%25:venue:v%3A1")
+                                             << QList<QByteArray> {"venue:v:1", "tenant:a:c%"}
+                                             << QList<QByteArray> {"\x01GET:/x:tenant:a%3Ac%25", "\x03venue:v:1"};
+        QTest::newRow("another venue's tag: whole")
+            << QByteArray("gateway:response:GET:/x:venue:v10") << QList<QByteArray> {"venue:v1"}
+            << QList<QByteArray> {"gateway:response:GET:/x:venue:v10"};
+        QTest::newRow("route tag: whole")
+            << QByteArray("gateway:response:GET:/x:venue:v1") << QList<QByteArray> {"route:/x"}
+            << QList<QByteArray> {"gateway:response:GET:/x:venue:v1"};
+        QTest::newRow("not a gateway key") << QByteArray("events:7:venue:v1") << QList<QByteArray> {"venue:v1"}
+                                           << QList<QByteArray> {"events:7:venue:v1"};
+        QTest::newRow("nothing between prefix and marker")
+            << QByteArray("gateway:response::venue:v1") << QList<QByteArray> {"venue:v1"}
+            << QList<QByteArray> {"gateway:response::venue:v1"};
+        QTest::newRow("a key starting with a marker byte")
+            << QByteArray("\x01k") << QList<QByteArray> {"venue:v1"} << QList<QByteArray> {"\x02\x01k"};
+        QTest::newRow("empty key") << QByteArray() << QList<QByteArray> {"venue:v1"}
+                                   << QList<QByteArray> {QByteArray()};
+    }
+    void tagIndexMembers()
+    {
+        QFETCH(QByteArray, key);
+        QFETCH(QList<QByteArray>, tags);
+        QFETCH(QList<QByteArray>, members);
+        const QList<TagIndexWrite> writes = tagIndexWrites(key, tags);
+        QCOMPARE(writes.size(), tags.size());
+        for (qsizetype i = 0; i < writes.size(); ++i) {
+            QCOMPARE(writes[i].tag, tags[i]);
+            QCOMPARE(writes[i].member, members[i]);
+            const TagIndexEntry entry = decodeTagIndexMember(tags[i], members[i]);
+            if (entry.referencedTag.isEmpty()) {
+                QCOMPARE(entry.key, key);
+            } else {
+                QVERIFY(tags.contains(entry.referencedTag));
+                QVERIFY(keyCarriesTag(key, tags[i]));
+            }
+        }
+        // A member written before short members (the whole key) reads back as that key in any index, unless the key
+        // starts with a marker byte (those were never written by a gateway).
+        if (!key.startsWith('\x01') && !key.startsWith('\x02') && !key.startsWith('\x03')) {
+            for (const QByteArray& tag : std::as_const(tags))
+                QCOMPARE(decodeTagIndexMember(tag, key).key, key);
+        }
+    }
+
+    // A referenced venue index lists other tenants' keys too: a tenant's reader keeps its own, by the key's name.
+    void aReferencedIndexKeepsOnlyTheTagsKeys_data()
+    {
+        QTest::addColumn<QByteArray>("key");
+        QTest::addColumn<bool>("kept");
+        QTest::newRow("the tenant's") << QByteArray("gateway:response:GET:/x:tenant:acme:venue:v1") << true;
+        QTest::newRow("another tenant's") << QByteArray("gateway:response:GET:/x:tenant:globex:venue:v1") << false;
+        QTest::newRow("a prefix of the tenant") << QByteArray("gateway:response:GET:/x:tenant:acm:venue:v1") << false;
+        QTest::newRow("no tenant") << QByteArray("gateway:response:GET:/x:venue:v1") << false;
+        QTest::newRow("not a gateway key") << QByteArray("events:1:tenant:acme") << false;
+    }
+    void aReferencedIndexKeepsOnlyTheTagsKeys()
+    {
+        QFETCH(QByteArray, key);
+        QFETCH(bool, kept);
+        QCOMPARE(keyCarriesTag(key, "tenant:acme"), kept);
     }
 };
 

@@ -46,6 +46,64 @@ private Q_SLOTS:
                 locale.formattedDataSize(2048), locale.formattedDataSize(1024)));
     }
 
+    // The gateway entries' sample: every one up to 1,024, then every 2nd, 4th… each standing for its stride, so
+    // the weights of the first n entries add up to n at each doubling (the estimate is unbiased) and the measures
+    // grow with log n. Edges of each stride exactly.
+    void gatewayEntriesAreSampledByDoublingStrides_data()
+    {
+        QTest::addColumn<qint64>("index");
+        QTest::addColumn<qint64>("weight");
+        QTest::newRow("first") << qint64(0) << qint64(1);
+        QTest::newRow("last measured whole") << qint64(1023) << qint64(1);
+        QTest::newRow("first of stride 2") << qint64(1024) << qint64(2);
+        QTest::newRow("skipped in stride 2") << qint64(1025) << qint64(0);
+        QTest::newRow("last of stride 2") << qint64(2046) << qint64(2);
+        QTest::newRow("skipped before stride 4") << qint64(2047) << qint64(0);
+        QTest::newRow("first of stride 4") << qint64(2048) << qint64(4);
+        QTest::newRow("skipped in stride 4") << qint64(2050) << qint64(0);
+        QTest::newRow("stride 4") << qint64(2052) << qint64(4);
+        QTest::newRow("first of stride 8") << qint64(4096) << qint64(8);
+    }
+    void gatewayEntriesAreSampledByDoublingStrides()
+    {
+        QFETCH(qint64, index);
+        QFETCH(qint64, weight);
+        QCOMPARE(ops::gatewayEntrySampleWeight(index), weight);
+    }
+    void gatewayEntrySampleWeightsAddUpAtEachDoubling()
+    {
+        qint64 sum = 0;
+        qint64 measured = 0;
+        for (qint64 i = 0; i < (qint64(1) << 20); ++i) {
+            const qint64 w = ops::gatewayEntrySampleWeight(i);
+            sum += w;
+            measured += w > 0;
+            if (i + 1 >= 1024 && ((i + 1) & i) == 0)
+                QCOMPARE(sum, i + 1);
+        }
+        QCOMPARE(measured, 1024 + 10 * 512); // a million entries: 6,144 measures
+    }
+
+    // Tag indexes are compared with the entries' bytes; nothing when no entry was measured.
+    void theTagIndexRatioIsOverTheEntriesBytes()
+    {
+        ops::OwnFootprint footprint;
+        footprint.parts = {{u"tag indexes"_s, 2, 500}};
+        QVERIFY(!footprint.tagIndexRatio());
+        QCOMPARE(footprint.tagIndexRatioText(), QString());
+        footprint.gatewayEntries = 3000;
+        footprint.addGatewayEntry(redis::Reply::integer(1000), 1);
+        footprint.addGatewayEntry(redis::Reply::nil(), 2); // gone since the SCAN: not counted
+        footprint.addGatewayEntry(redis::Reply::integer(500), 2);
+        QCOMPARE(footprint.gatewayEntriesMeasured, 2);
+        QCOMPARE(footprint.gatewayEntryBytes, 2000);
+        QCOMPARE(*footprint.tagIndexRatio(), 0.25);
+        const QLocale locale;
+        QCOMPARE(footprint.tagIndexRatioText(),
+            u"tag indexes %1× the bytes of the %2 gateway entries (≈ %3)"_s.arg(
+                locale.toString(0.25, 'f', 2), locale.toString(3000), locale.formattedDataSize(2000)));
+    }
+
     void parsesInfo()
     {
         const ServerInfo parsed = info(5, 7);

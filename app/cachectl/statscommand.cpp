@@ -80,7 +80,12 @@ void StatsCommand::printFootprint()
             for (const ops::FootprintPart& part : footprint.parts)
                 parts.append(QJsonObject {{u"kind"_s, part.kind}, {u"keys"_s, part.keys}, {u"bytes"_s, part.bytes}});
             QJsonObject answer {{u"keys"_s, footprint.keys}, {u"bytes"_s, footprint.bytes},
-                {u"unmeasured"_s, footprint.unmeasured}, {u"parts"_s, parts}};
+                {u"unmeasured"_s, footprint.unmeasured}, {u"parts"_s, parts},
+                {u"gatewayEntries"_s,
+                    QJsonObject {{u"keys"_s, footprint.gatewayEntries},
+                        {u"measured"_s, footprint.gatewayEntriesMeasured}, {u"bytes"_s, footprint.gatewayEntryBytes}}}};
+            if (const std::optional<double> ratio = footprint.tagIndexRatio())
+                answer.insert(u"tagIndexRatio"_s, *ratio);
             if (!footprint.error.isEmpty())
                 answer.insert(u"error"_s, footprint.error);
             m_out << QJsonDocument(answer).toJson(QJsonDocument::Indented);
@@ -95,6 +100,8 @@ void StatsCommand::printFootprint()
                   << locale.formattedDataSize(footprint.bytes).rightJustified(12) << '\n';
             if (footprint.unmeasured > 0)
                 m_out << footprint.unmeasured << " keys went away before they were measured\n";
+            if (const QString ratio = footprint.tagIndexRatioText(); !ratio.isEmpty())
+                m_out << ratio << '\n';
         }
         if (!footprint.error.isEmpty())
             m_err << "cachectl stats: the walk stopped early, the figures are partial: " << footprint.error << '\n';

@@ -143,11 +143,11 @@ void GatewaySimulator::sendOne()
     cache::CacheManager::SetOptions options;
     options.ttl = std::chrono::seconds(decision.ttlSeconds);
     options.labels = labels;
-    // Indexes for invalidating a venue, a tenant or a route at a cost in proportion to its own keys.
-    // (The venue's and tenant's as core names them for this key, so an invalidation by pattern keeps them exact.)
+    // Indexes for invalidating a venue or a tenant at a cost in proportion to its own keys, as core names them for
+    // this key (so an invalidation by pattern keeps them exact). None for a route: its keys share a prefix, and a
+    // SCAN MATCH on it is already what an index would be.
     const std::optional<model::GatewayKey> parts = model::parseGatewayKey(decision.key);
     options.tags = parts ? model::gatewayTagsOf(*parts) : QList<QByteArray>();
-    options.tags.append("route:" + routeLabel.toUtf8());
     ++m_inFlight;
     QElapsedTimer started;
     started.start();

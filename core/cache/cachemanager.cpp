@@ -3,6 +3,7 @@
 #include "cache/statsrecorder.h"
 #include "model/keyparser.h"
 #include "model/reservedkeys.h"
+#include "model/tagindexmember.h"
 #include "ops/keyspaceinvalidation.h"
 #include "redis/client.h"
 
@@ -189,13 +190,14 @@ void CacheManager::store(const QByteArray& key, const CacheEnvelope& envelope, c
     const bool plain = isPlain(key);
     const qint64 redisTtlMs = duration_cast<milliseconds>(ttl + (plain ? seconds(0) : m_options.grace)).count();
     const qint64 goneAt = nowMs() + redisTtlMs;
-    // Tag indexes are sorted sets scored by expiry, so members that expired can be pruned by score. An index outlives
-    // its longest-lived member by a second: its expiry is set before the member's SET, which would otherwise make it
-    // expire a moment before the entry it lists.
+    // Tag indexes are sorted sets scored by expiry, so members that expired can be pruned by score; a member's score
+    // only grows (GT), so a reference stays as long as the longest-lived key behind it. An index outlives its
+    // longest-lived member by a second: its expiry is set before the member's SET, which would otherwise make it
+    // expire a moment before the entry it lists. Members are short (model/tagindexmember.h).
     const QByteArray indexTtlMs = QByteArray::number(redisTtlMs + 1000);
-    for (const QByteArray& tag : options.tags) {
-        const QByteArray index = model::tagKey(tag);
-        m_connection->command({"ZADD", index, QByteArray::number(goneAt), key}, nullptr, nullptr);
+    for (const model::TagIndexWrite& write : model::tagIndexWrites(key, options.tags)) {
+        const QByteArray index = model::tagKey(write.tag);
+        m_connection->command({"ZADD", index, "GT", QByteArray::number(goneAt), write.member}, nullptr, nullptr);
         m_connection->command({"ZREMRANGEBYSCORE", index, "-inf", QByteArray::number(nowMs())}, nullptr, nullptr);
         m_connection->command({"PEXPIRE", index, indexTtlMs, "GT"}, nullptr, nullptr);
         m_connection->command({"PEXPIRE", index, indexTtlMs, "NX"}, nullptr, nullptr);

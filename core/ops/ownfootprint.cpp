@@ -1,5 +1,6 @@
 #include "ops/ownfootprint.h"
 
+#include "model/gatewaykey.h"
 #include "redis/client.h"
 #include "redis/gather.h"
 #include "redis/keyspacescan.h"
@@ -64,7 +65,9 @@ void measureOwnFootprint(redis::Client& client, QObject* context, std::function<
     };
     auto walk = std::make_shared<Walk>();
     walk->done = std::move(done);
-    auto* scan = new redis::KeyspaceScan(&client, {"cachescope:*", 1000, {}}, context);
+    // Every key, not MATCH cachescope:*: the server walks all of them either way, and the gateway entries are what
+    // the tag indexes are compared with.
+    auto* scan = new redis::KeyspaceScan(&client, {{}, 1000, {}}, context);
     auto finishIfDone = [walk, scan] {
         if (!walk->scanDone || walk->pagesMeasuring > 0 || walk->reported)
             return;
@@ -78,25 +81,41 @@ void measureOwnFootprint(redis::Client& client, QObject* context, std::function<
     QObject::connect(scan, &redis::KeyspaceScan::page, context,
         [walk, scan, finishIfDone, &client, context](const QList<QByteArray>& keys) {
             QList<redis::AddressedCommand> sizes;
-            QStringList kinds;
+            QStringList kinds; // empty: a gateway entry, standing for weights[i] entries
+            QList<qint64> weights;
             for (const QByteArray& key : keys) {
                 const QString kind = footprintKind(key);
-                if (kind.isEmpty())
+                if (kind.isEmpty()) {
+                    if (!key.startsWith(model::gatewayKeyPrefix))
+                        continue;
+                    const qint64 weight = gatewayEntrySampleWeight(walk->footprint.gatewayEntries++);
+                    if (weight == 0)
+                        continue;
+                    sizes.append({&client, {"MEMORY", "USAGE", key}});
+                    kinds.append(QString());
+                    weights.append(weight);
                     continue;
+                }
                 // Not SAMPLES 0: that walks every element, and a bucket other writers made fat (100,000 fields)
                 // held the server 30 ms. The default samples a large structure's elements; a small one (one block
                 // of listpack) is measured exactly either way.
                 sizes.append({&client, {"MEMORY", "USAGE", key}});
                 kinds.append(kind);
+                weights.append(1);
             }
             if (sizes.isEmpty())
                 return;
             if (++walk->pagesMeasuring >= maxPagesMeasuring)
                 scan->pause();
             redis::gatherReplies(
-                sizes, context, [walk, scan, finishIfDone, kinds](const std::vector<redis::Reply>& replies) {
-                    for (std::size_t i = 0; i < replies.size(); ++i)
-                        walk->footprint.add(kinds.at(qsizetype(i)), replies[i]);
+                sizes, context, [walk, scan, finishIfDone, kinds, weights](const std::vector<redis::Reply>& replies) {
+                    for (std::size_t i = 0; i < replies.size(); ++i) {
+                        const qsizetype at = qsizetype(i);
+                        if (kinds.at(at).isEmpty())
+                            walk->footprint.addGatewayEntry(replies[i], weights.at(at));
+                        else
+                            walk->footprint.add(kinds.at(at), replies[i]);
+                    }
                     if (--walk->pagesMeasuring < maxPagesMeasuring && !walk->scanDone)
                         scan->resume();
                     finishIfDone();
@@ -112,6 +131,43 @@ void measureOwnFootprint(redis::Client& client, QObject* context, std::function<
         finishIfDone();
     });
     scan->start();
+}
+
+qint64 gatewayEntrySampleWeight(qint64 index)
+{
+    constexpr qint64 measuredWhole = 1024;
+    qint64 stride = 1;
+    for (qint64 end = measuredWhole; index >= end; end *= 2)
+        stride *= 2;
+    return index % stride == 0 ? stride : 0;
+}
+
+void OwnFootprint::addGatewayEntry(const redis::Reply& size, qint64 weight)
+{
+    if (!size.isInteger())
+        return; // gone since the SCAN: its stride's share is left out, as its bytes are
+    ++gatewayEntriesMeasured;
+    gatewayEntryBytes += size.integer() * weight;
+}
+
+std::optional<double> OwnFootprint::tagIndexRatio() const
+{
+    if (gatewayEntryBytes <= 0)
+        return std::nullopt;
+    const auto part =
+        std::find_if(parts.cbegin(), parts.cend(), [](const FootprintPart& p) { return p.kind == u"tag indexes"_s; });
+    return double(part == parts.cend() ? 0 : part->bytes) / double(gatewayEntryBytes);
+}
+
+QString OwnFootprint::tagIndexRatioText() const
+{
+    const std::optional<double> ratio = tagIndexRatio();
+    if (!ratio)
+        return {};
+    const QLocale locale;
+    return u"tag indexes %1× the bytes of the %2 gateway entries (%3%4)"_s.arg(locale.toString(*ratio, 'f', 2),
+        locale.toString(gatewayEntries), gatewayEntriesMeasured < gatewayEntries ? u"≈ "_s : QString(),
+        locale.formattedDataSize(gatewayEntryBytes));
 }
 
 void OwnFootprint::add(const QString& kind, const redis::Reply& size)

@@ -4,6 +4,7 @@
 #include "model/gatewaykey.h"
 #include "model/redisglob.h"
 #include "model/reservedkeys.h"
+#include "model/tagindexmember.h"
 #include "ops/entryttl.h"
 #include "ops/tagindexpages.h"
 #include "redis/client.h"
@@ -159,15 +160,18 @@ void PacedInvalidation::sendUnlink(QList<QByteArray> keys)
     sendUnlinkBatch(std::move(keys));
 }
 
-QList<QList<QByteArray>> gatewayTagRemovals(const QList<QByteArray>& keys)
+QList<QList<QByteArray>> gatewayTagRemovals(const QList<QByteArray>& keys, const QByteArray& exceptTag)
 {
-    QHash<QByteArray, QList<QByteArray>> members; // index key → the deleted keys it may hold
+    QHash<QByteArray, QList<QByteArray>> members; // index key → the members that list the deleted keys
     for (const QByteArray& key : keys) {
         const std::optional<model::GatewayKey> parsed = model::parseGatewayKey(key);
         if (!parsed)
             continue;
-        for (const QByteArray& tag : model::gatewayTagsOf(*parsed))
-            members[model::tagKey(tag)].append(key);
+        // The run's own index is dropped whole at its end. A tenant's reference to a venue may stand for other keys
+        // too, and leads to none of the tenant's once its venue's index has lost them.
+        std::optional<model::TagIndexWrite> listing = model::ownListing(key, *parsed);
+        if (listing && listing->tag != exceptTag)
+            members[model::tagKey(listing->tag)].append(std::move(listing->member));
     }
     QList<QList<QByteArray>> commands;
     for (auto it = members.begin(); it != members.end(); ++it)
@@ -179,10 +183,12 @@ void PacedInvalidation::sendUnlinkBatch(QList<QByteArray> keys)
 {
     onWriteSent();
     const qint64 sent = keys.size();
-    // The venue's and tenant's tag indexes lose the members whose keys this run deletes (a tag run drops its whole
-    // index at the end instead). Not on a cluster's node connection: an index may live on another master.
+    // The venue's and tenant's tag indexes lose the members whose keys this run deletes (a tag run drops its own
+    // index at the end instead; a tenant's run still empties the venue indexes that listed its keys). A tenant's
+    // reference to a venue stays until it expires: it then leads to no key of the tenant. Not on a cluster's node
+    // connection: an index may live on another master.
     const QList<QList<QByteArray>> tagRemovals =
-        m_options.tag.isEmpty() && !m_options.groupBySlot ? gatewayTagRemovals(keys) : QList<QList<QByteArray>>();
+        !m_options.groupBySlot ? gatewayTagRemovals(keys, m_options.tag) : QList<QList<QByteArray>>();
     keys.prepend("UNLINK");
     QElapsedTimer clock;
     clock.start();

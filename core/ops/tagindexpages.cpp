@@ -1,6 +1,7 @@
 #include "ops/tagindexpages.h"
 
 #include "model/reservedkeys.h"
+#include "model/tagindexmember.h"
 #include "redis/client.h"
 
 #include <QDateTime>
@@ -24,6 +25,10 @@ void TagIndexPages::start(const QByteArray&)
     m_loaded = false;
     m_paused = false;
     m_members.clear();
+    m_seen.clear();
+    m_references.clear();
+    m_nextReference = 0;
+    m_referencesPending = 0;
     m_next = 0;
     if (!m_client) {
         QMetaObject::invokeMethod(
@@ -43,27 +48,77 @@ void TagIndexPages::onMembers(const redis::Reply& reply)
 {
     if (!m_running)
         return;
+    QList<QByteArray> references;
+    if (!readMembers(reply, m_tag, &references))
+        return;
+    if (references.isEmpty()) {
+        m_loaded = true;
+        scheduleDelivery();
+        return;
+    }
+    // A tenant lists its venues; each venue's index lists its keys, of this tenant and maybe others. Read a few at a
+    // time: how many references there are is up to the writers.
+    m_references = std::move(references);
+    m_nextReference = 0;
+    m_referencesPending = 0;
+    readNextReferences();
+}
+
+void TagIndexPages::readNextReferences()
+{
+    constexpr int maxReadsInFlight = 16;
+    while (m_running && m_referencesPending < maxReadsInFlight && m_nextReference < m_references.size()) {
+        const QByteArray referenced = m_references.at(m_nextReference++);
+        ++m_referencesPending;
+        m_client->command({"ZRANGE", model::tagKey(referenced), "0", "-1", "WITHSCORES"}, this,
+            [this, referenced](const redis::Reply& r) {
+                if (!m_running || !readMembers(r, referenced, nullptr))
+                    return;
+                --m_referencesPending;
+                if (m_referencesPending == 0 && m_nextReference >= m_references.size()) {
+                    m_loaded = true;
+                    scheduleDelivery();
+                } else {
+                    readNextReferences();
+                }
+            });
+    }
+}
+
+bool TagIndexPages::readMembers(const redis::Reply& reply, const QByteArray& indexTag, QList<QByteArray>* references)
+{
     if (reply.isError()) {
         m_running = false;
         Q_EMIT failed(reply);
-        return;
+        return false;
     }
     const auto& elements = reply.elements();
     if (!reply.isArray() || elements.size() % 2 != 0) {
         m_running = false;
         Q_EMIT failed(redis::Reply::clientError(
             redis::ErrorKind::Protocol, u"unexpected ZRANGE reply: "_s + reply.toDisplayString()));
-        return;
+        return false;
     }
     const double now = double(QDateTime::currentMSecsSinceEpoch());
-    m_members.reserve(qsizetype(elements.size() / 2));
+    const bool referenced = indexTag != m_tag;
+    m_members.reserve(m_members.size() + qsizetype(elements.size() / 2));
     for (std::size_t i = 0; i + 1 < elements.size(); i += 2) {
         if (m_liveOnly && elements[i + 1].bytes().toDouble() < now)
             continue;
-        m_members.append(elements[i].bytes());
+        model::TagIndexEntry entry = model::decodeTagIndexMember(indexTag, elements[i].bytes());
+        if (!entry.referencedTag.isEmpty()) {
+            if (references) // one level only: a referenced index's own references are not this tag's
+                references->append(std::move(entry.referencedTag));
+            continue;
+        }
+        if (referenced && !model::keyCarriesTag(entry.key, m_tag))
+            continue;
+        if (!m_seen.contains(entry.key)) { // listed directly and through a venue after a rewrite: once
+            m_seen.insert(entry.key);
+            m_members.append(std::move(entry.key));
+        }
     }
-    m_loaded = true;
-    scheduleDelivery();
+    return true;
 }
 
 void TagIndexPages::cancel()

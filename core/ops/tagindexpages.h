@@ -3,6 +3,7 @@
 #include "redis/keypages.h"
 
 #include <QPointer>
+#include <QSet>
 
 namespace cachescope::redis {
 class Client;
@@ -13,7 +14,8 @@ namespace cachescope::ops {
 // The members of a cache-manager tag index (model::tagKey), handed out a page at a time like a SCAN, so the
 // paced invalidation engine walks a tag as it walks a pattern. The index is read once (ZRANGE … WITHSCORES: one
 // keyspace lookup, counted like any other) and then paged from memory: paging the live index by rank would skip
-// members whenever a gateway prunes expired ones meanwhile. With liveOnly, members whose score (the entry's expiry)
+// members whenever a gateway prunes expired ones meanwhile. A tenant's index lists its venues (model/tagindexmember.h):
+// their indexes are read too, and the tenant's keys kept. With liveOnly, members whose score (the entry's expiry)
 // has passed are left out: a dry run counts the entries that are still there; a real run UNLINKs every member,
 // since UNLINK's reply only counts the keys that still exist.
 class TagIndexPages : public redis::KeyPages
@@ -41,6 +43,9 @@ public:
 
 private:
     void onMembers(const redis::Reply& reply);
+    void readNextReferences();
+    // Adds the keys `indexTag`'s index lists (those of m_tag only, when it is a referenced index); false after failing.
+    bool readMembers(const redis::Reply& reply, const QByteArray& indexTag, QList<QByteArray>* references);
     void scheduleDelivery();
     void deliver();
 
@@ -49,6 +54,10 @@ private:
     bool m_liveOnly = false;
     int m_count = 500;
     QList<QByteArray> m_members;
+    QSet<QByteArray> m_seen;
+    QList<QByteArray> m_references; // the tags a tenant's index names, read in turn
+    qsizetype m_nextReference = 0;
+    qsizetype m_referencesPending = 0;
     qsizetype m_next = 0;
     bool m_running = false;
     bool m_cancelled = false;

@@ -120,12 +120,16 @@ void LabelStatsPane::measureFootprint()
         const QString at = QTime::currentTime().toString(u"HH:mm"_s);
         // One line, whatever the width: the breakdown by kind is in the tooltip.
         const QLocale locale;
+        const std::optional<double> ratio = footprint.tagIndexRatio();
         m_footprint->setText(
-            tr("CacheScope's own keys in this Redis: %L1, %2 (measured %3%4)")
+            tr("CacheScope's own keys in this Redis: %L1, %2%3 (measured %4%5)")
                 .arg(footprint.keys)
-                .arg(locale.formattedDataSize(footprint.bytes), at,
+                .arg(locale.formattedDataSize(footprint.bytes),
+                    ratio ? tr("; tag indexes %1× the entries").arg(locale.toString(*ratio, 'f', 2)) : QString(), at,
                     footprint.error.isEmpty() ? QString() : tr("; incomplete: %1").arg(footprint.error)));
-        m_footprint->setToolTip(footprint.summary() + u"\n\n"_s + m_footprintExplained);
+        const QString ratioText = footprint.tagIndexRatioText();
+        m_footprint->setToolTip(footprint.summary() + (ratioText.isEmpty() ? QString() : u"\n"_s + ratioText)
+            + u"\n\n"_s + m_footprintExplained);
         m_footprintAt = QDateTime::currentDateTime();
         Q_EMIT footprintMeasured();
     });
