@@ -6,7 +6,7 @@
 namespace cachescope::model {
 
 namespace {
-constexpr QByteArrayView prefix(gatewayKeyPrefix, qsizetype(sizeof(gatewayKeyPrefix) - 1));
+const QByteArrayView prefix(gatewayKeyPrefix, qsizetype(sizeof(gatewayKeyPrefix) - 1));
 
 // The marker a gateway key ends with when it carries `tag` as its last scope ("…:venue:v1" for "venue:v1"), spelled as
 // the key builder spells it; empty for a tag that is no gateway scope marker.
