@@ -29,6 +29,7 @@
 #include "toolrun.h"
 #include "widgets/analysispane.h"
 #include "widgets/auditpane.h"
+#include "widgets/fittingtextdelegate.h"
 #include "widgets/keybrowser.h"
 #include "widgets/keydetailpane.h"
 #include "widgets/labelstatspane.h"
@@ -141,6 +142,28 @@ private:
                     const QString text = model->index(row, 0).data().toString();
                     check(u"first column"_s, text, table->fontMetrics().horizontalAdvance(text) + 8,
                         table->columnWidth(0));
+                }
+            } else if (auto* tree = qobject_cast<QTreeView*>(widget)) {
+                // A tree's figures (keys, TTL, memory) tell its rows apart: the text each visible cell draws fits.
+                const QAbstractItemModel* model = tree->model();
+                if (!model)
+                    continue;
+                for (QModelIndex row = tree->indexAt(QPoint(1, 1)); row.isValid(); row = tree->indexBelow(row)) {
+                    if (tree->visualRect(row).top() > tree->viewport()->height())
+                        break;
+                    for (int column = 1; column < model->columnCount(row.parent()); ++column) {
+                        const QModelIndex cell = row.siblingAtColumn(column);
+                        if (tree->isColumnHidden(column) || tree->visualRect(cell).width() <= 0)
+                            continue;
+                        QStyleOptionViewItem option;
+                        option.rect = tree->visualRect(cell);
+                        option.fontMetrics = tree->fontMetrics();
+                        option.widget = tree;
+                        const auto* fitting = qobject_cast<ui::FittingTextDelegate*>(tree->itemDelegateForIndex(cell));
+                        const QString text = fitting ? fitting->displayedText(option, cell) : cell.data().toString();
+                        check(u"tree cell"_s, text, tree->fontMetrics().horizontalAdvance(text),
+                            ui::FittingTextDelegate::textWidth(option));
+                    }
                 }
             } else if (auto* header = qobject_cast<QHeaderView*>(widget)) {
                 if (!header->model() || header->orientation() != Qt::Horizontal)

@@ -226,6 +226,15 @@ private Q_SLOTS:
         QCOMPARE(events.siblingAtColumn(KeyTreeModel::MemoryColumn).data().toString(),
             u"≈ "_s + QLocale().formattedDataSize(190 * 100) + u" · 10/100"_s); // 10 of its 100 keys measured
         QCOMPARE(events.siblingAtColumn(KeyTreeModel::TtlColumn).data().toString(), u"1m – no expiry"_s);
+        // Shorter forms for a narrow column, longest first, each still a figure (FittingTextDelegate picks one).
+        QCOMPARE(events.siblingAtColumn(KeyTreeModel::MemoryColumn).data(KeyTreeModel::ShorterTextsRole).toStringList(),
+            (QStringList {u"≈ "_s + QLocale().formattedDataSize(190 * 100) + u" · 10/100"_s,
+                u"≈ "_s + QLocale().formattedDataSize(190 * 100), u"≈"_s + QLocale().formattedDataSize(190 * 100, 0)}));
+        const QStringList ttlForms =
+            events.siblingAtColumn(KeyTreeModel::TtlColumn).data(KeyTreeModel::ShorterTextsRole).toStringList();
+        QCOMPARE(ttlForms.size(), 3);
+        QCOMPARE(ttlForms.first(), u"1m – no expiry"_s);
+        QVERIFY2(ttlForms.last().endsWith(u"–no expiry"_s) && ttlForms.last().size() < 14, qPrintable(ttlForms.last()));
         QCOMPARE(events.data(KeyTreeModel::SampledKeysRole).toInt(), 10);
         const QModelIndex first = model.index(0, KeyTreeModel::TtlColumn, events);
         QCOMPARE(first.data().toString(), u"no expiry"_s);
@@ -233,6 +242,11 @@ private Q_SLOTS:
         QCOMPARE(second.siblingAtColumn(0).data(KeyTreeModel::KeyRole).toByteArray(), QByteArray("events:10"));
         QVERIFY(second.data(KeyTreeModel::TtlRole).toLongLong() > 59000);
         QCOMPARE(second.siblingAtColumn(KeyTreeModel::MemoryColumn).data(KeyTreeModel::MemoryRole).toLongLong(), 120);
+        const QStringList secondTtl = second.data(KeyTreeModel::ShorterTextsRole).toStringList();
+        QCOMPARE(secondTtl.size(), 2);
+        QCOMPARE(secondTtl.first(), second.data().toString());
+        QCOMPARE(secondTtl.last(), secondTtl.first().section(u' ', 0, 0)); // "59s", or "1m" of "1m 0s"
+        QVERIFY(!model.index(5, KeyTreeModel::TtlColumn, events).data(KeyTreeModel::ShorterTextsRole).isValid());
         QVERIFY(!model.index(5, KeyTreeModel::TtlColumn, events).data().isValid()); // never sampled
 
         // An expanded node asks for its children without metadata, once.

@@ -684,6 +684,7 @@ QVariant KeyTreeModel::leafData(const Node* owner, int leaf, int column, int rol
     switch (role) {
     case Qt::DisplayRole:
     case Qt::ToolTipRole:
+    case ShorterTextsRole:
         if (role == Qt::ToolTipRole && sampled && metadata->beforeRescan
             && (column == TtlColumn || column == MemoryColumn))
             return tr("%1\nMeasured before the rescan; measured again when its group is opened.")
@@ -693,6 +694,8 @@ QVariant KeyTreeModel::leafData(const Node* owner, int leaf, int column, int rol
             return sampled ? ttlData(metadata->expiry, metadata->expiry, 1, true, role) : QVariant();
         if (column == MemoryColumn)
             return sampled && metadata->bytes >= 0 ? memoryData(metadata->bytes, 1, 1, true, role) : QVariant();
+        if (role == ShorterTextsRole)
+            return {};
         if (role == Qt::ToolTipRole)
             return model::displayBytes(key);
         return column == NameColumn ? QVariant(model::displayBytes(leafLabel(owner, key), 300)) : QVariant();
@@ -720,6 +723,12 @@ QVariant KeyTreeModel::leafData(const Node* owner, int leaf, int column, int rol
 QVariant KeyTreeModel::groupData(const Node* node, int column, int role) const
 {
     switch (role) {
+    case ShorterTextsRole:
+        if (column == TtlColumn)
+            return ttlData(node->soonestExpiry, node->latestExpiry, node->sampledKeys, false, role);
+        if (column == MemoryColumn)
+            return memoryData(node->sampledBytes, node->sampledKeys, shownCount(node), false, role);
+        return {};
     case Qt::DisplayRole:
     case Qt::ToolTipRole:
         if (column == TtlColumn)
@@ -839,31 +848,56 @@ QVariant KeyTreeModel::ttlData(qint64 soonestExpiry, qint64 latestExpiry, qint32
         return expiry > 0 ? std::max<qint64>(0, expiry - QDateTime::currentMSecsSinceEpoch()) : expiry;
     };
     if (soonestExpiry == 0)
-        return notSampledYet(leaf, role);
+        return role == ShorterTextsRole ? QVariant() : notSampledYet(leaf, role);
     if (role == TtlRole)
         return remaining(soonestExpiry);
+    // "1m 23s" → "1m": the largest unit alone, for a narrow column ("no expiry" stays whole).
+    const auto largestUnit = [](const QString& ttl) {
+        return !ttl.isEmpty() && ttl.front().isDigit() ? ttl.section(u' ', 0, 0) : ttl;
+    };
     if (leaf) {
         const qint64 left = remaining(soonestExpiry);
         if (role == Qt::ToolTipRole)
             return tr("TTL when sampled: %1").arg(model::describeTtlShort(left));
-        return left == 0 ? tr("expired") : model::describeTtlShort(left);
+        const QString text = left == 0 ? tr("expired") : model::describeTtlShort(left);
+        if (role == ShorterTextsRole)
+            return QStringList {text, left == 0 ? text : largestUnit(text)};
+        return text;
     }
     const QString soonest = model::describeTtlShort(remaining(soonestExpiry));
     const QString latest = model::describeTtlShort(remaining(latestExpiry));
     if (role == Qt::ToolTipRole)
         return tr("TTLs of the %1 sampled keys below: from %2 to %3").arg(sampledKeys).arg(soonest, latest);
-    return soonest == latest ? soonest : QString(soonest + u" – "_s + latest);
+    if (soonest == latest)
+        return role == ShorterTextsRole ? QVariant(QStringList {soonest, largestUnit(soonest)}) : QVariant(soonest);
+    const QString range = soonest + u" – "_s + latest;
+    if (role == ShorterTextsRole) {
+        const QString from = largestUnit(soonest);
+        const QString to = largestUnit(latest);
+        return QStringList {
+            range, soonest + u"–"_s + latest, from == to ? QString(u"≈ "_s + from) : QString(from + u"–"_s + to)};
+    }
+    return range;
 }
 
 QVariant KeyTreeModel::memoryData(qint64 sampledBytes, qint32 sampledKeys, qint64 count, bool leaf, int role)
 {
     if (sampledKeys == 0)
-        return notSampledYet(leaf, role);
+        return role == ShorterTextsRole ? QVariant() : notSampledYet(leaf, role);
     // Every key below measured: the sum is exact, and shown without "≈".
     const bool everyKey = leaf || sampledKeys >= count;
     const qint64 bytes = everyKey ? sampledBytes : qint64(double(sampledBytes) / sampledKeys * double(count));
     if (role == MemoryRole)
         return bytes;
+    if (role == ShorterTextsRole) {
+        const QLocale locale;
+        const QString size = locale.formattedDataSize(bytes);
+        const QString rounded = locale.formattedDataSize(bytes, 0);
+        if (everyKey)
+            return QStringList {size, rounded};
+        return QStringList {memoryData(sampledBytes, sampledKeys, count, leaf, Qt::DisplayRole).toString(),
+            u"≈ "_s + size, u"≈"_s + rounded};
+    }
     if (leaf)
         return role == Qt::ToolTipRole ? tr("MEMORY USAGE: %L1 bytes").arg(bytes) : QLocale().formattedDataSize(bytes);
     if (everyKey) {

@@ -68,6 +68,9 @@ public:
         CountErrorRole, // groups: the projection's 95 % half-width (0 once exact); null when unknown
         ListedKeysRole, // groups: keys directly below that the tree lists as rows
         UnlistedKeysRole, // groups: keys directly below that are counted but not listed (aggregate mode)
+        // TTL and memory cells: the display text, then shorter forms of it for a narrow column (QStringList), each
+        // still telling rows apart; the exact figures are in the tooltip.
+        ShorterTextsRole,
     };
 
     explicit KeyTreeModel(QObject* parent = nullptr);

@@ -1,5 +1,7 @@
 #include "widgets/keybrowser.h"
 
+#include "widgets/fittingtextdelegate.h"
+
 #include "itemmodels/keyfilterproxymodel.h"
 #include "itemmodels/keytreemodel.h"
 
@@ -76,6 +78,8 @@ KeyBrowser::KeyBrowser(redis::Client* connection, QWidget* parent)
     // Sibling keys share their start (the route's path): their names are cut in the middle, so the distinct ends stay
     // readable. (The other columns keep their start: "1m 22s – …".)
     m_view->setItemDelegateForColumn(KeyTreeModel::NameColumn, new MiddleElidingDelegate(m_view));
+    for (const int column : {int(KeyTreeModel::TtlColumn), int(KeyTreeModel::MemoryColumn)})
+        m_view->setItemDelegateForColumn(column, new FittingTextDelegate(KeyTreeModel::ShorterTextsRole, m_view));
     m_view->setSortingEnabled(true);
     m_view->sortByColumn(KeyTreeModel::CountColumn, Qt::DescendingOrder);
     m_view->header()->setStretchLastSection(false);
