@@ -27,6 +27,7 @@ void TagIndexPages::start(const QByteArray&)
     m_members.clear();
     m_seen.clear();
     m_references.clear();
+    m_referencesSeen.clear();
     m_nextReference = 0;
     m_referencesPending = 0;
     m_next = 0;
@@ -40,52 +41,54 @@ void TagIndexPages::start(const QByteArray&)
             Qt::QueuedConnection);
         return;
     }
-    m_client->command({"ZRANGE", model::tagKey(m_tag), "0", "-1", "WITHSCORES"}, this,
-        [this](const redis::Reply& reply) { onMembers(reply); });
+    readPage(m_tag, "0");
 }
 
-void TagIndexPages::onMembers(const redis::Reply& reply)
+void TagIndexPages::readPage(const QByteArray& indexTag, const QByteArray& cursor)
 {
-    if (!m_running)
-        return;
-    QList<QByteArray> references;
-    if (!readMembers(reply, m_tag, &references))
-        return;
-    if (references.isEmpty()) {
-        m_loaded = true;
-        scheduleDelivery();
-        return;
-    }
-    // A tenant lists its venues; each venue's index lists its keys, of this tenant and maybe others. Read a few at a
-    // time: how many references there are is up to the writers.
-    m_references = std::move(references);
-    m_nextReference = 0;
-    m_referencesPending = 0;
-    readNextReferences();
+    // ZSCAN, not ZRANGE 0 -1: how big an index is is up to its writers, and one reply holds the server for as long as
+    // it takes to build. A member present throughout is returned at least once, whatever gateways prune meanwhile.
+    m_client->command({"ZSCAN", model::tagKey(indexTag), cursor, "COUNT", QByteArray::number(membersPerRead)}, this,
+        [this, indexTag](const redis::Reply& reply) {
+            if (!m_running)
+                return;
+            const bool own = indexTag == m_tag;
+            if (reply.isError() || !reply.isArray() || reply.elements().size() != 2) {
+                m_running = false;
+                Q_EMIT failed(reply.isError() ? reply
+                                              : redis::Reply::clientError(redis::ErrorKind::Protocol,
+                                                  u"unexpected ZSCAN reply: "_s + reply.toDisplayString()));
+                return;
+            }
+            if (!readMembers(reply.elements()[1], indexTag, own))
+                return;
+            const QByteArray next = reply.elements()[0].bytes();
+            if (next != "0") {
+                readPage(indexTag, next);
+                return;
+            }
+            if (!own)
+                --m_referencesPending;
+            // A tenant lists its venues; each venue's index lists its keys, of this tenant and maybe others. Read a
+            // few at a time: how many references there are is up to the writers.
+            readNextReferences();
+        });
 }
 
 void TagIndexPages::readNextReferences()
 {
     constexpr int maxReadsInFlight = 16;
     while (m_running && m_referencesPending < maxReadsInFlight && m_nextReference < m_references.size()) {
-        const QByteArray referenced = m_references.at(m_nextReference++);
         ++m_referencesPending;
-        m_client->command({"ZRANGE", model::tagKey(referenced), "0", "-1", "WITHSCORES"}, this,
-            [this, referenced](const redis::Reply& r) {
-                if (!m_running || !readMembers(r, referenced, nullptr))
-                    return;
-                --m_referencesPending;
-                if (m_referencesPending == 0 && m_nextReference >= m_references.size()) {
-                    m_loaded = true;
-                    scheduleDelivery();
-                } else {
-                    readNextReferences();
-                }
-            });
+        readPage(m_references.at(m_nextReference++), "0");
+    }
+    if (m_running && m_referencesPending == 0 && m_nextReference >= m_references.size()) {
+        m_loaded = true;
+        scheduleDelivery();
     }
 }
 
-bool TagIndexPages::readMembers(const redis::Reply& reply, const QByteArray& indexTag, QList<QByteArray>* references)
+bool TagIndexPages::readMembers(const redis::Reply& reply, const QByteArray& indexTag, bool own)
 {
     if (reply.isError()) {
         m_running = false;
@@ -96,22 +99,25 @@ bool TagIndexPages::readMembers(const redis::Reply& reply, const QByteArray& ind
     if (!reply.isArray() || elements.size() % 2 != 0) {
         m_running = false;
         Q_EMIT failed(redis::Reply::clientError(
-            redis::ErrorKind::Protocol, u"unexpected ZRANGE reply: "_s + reply.toDisplayString()));
+            redis::ErrorKind::Protocol, u"unexpected ZSCAN page: "_s + reply.toDisplayString()));
         return false;
     }
     const double now = double(QDateTime::currentMSecsSinceEpoch());
-    const bool referenced = indexTag != m_tag;
     m_members.reserve(m_members.size() + qsizetype(elements.size() / 2));
     for (std::size_t i = 0; i + 1 < elements.size(); i += 2) {
         if (m_liveOnly && elements[i + 1].bytes().toDouble() < now)
             continue;
         model::TagIndexEntry entry = model::decodeTagIndexMember(indexTag, elements[i].bytes());
         if (!entry.referencedTag.isEmpty()) {
-            if (references) // one level only: a referenced index's own references are not this tag's
-                references->append(std::move(entry.referencedTag));
+            // One level only: a referenced index's own references are not this tag's. Once each, however often
+            // ZSCAN returns it.
+            if (own && !m_referencesSeen.contains(entry.referencedTag)) {
+                m_referencesSeen.insert(entry.referencedTag);
+                m_references.append(std::move(entry.referencedTag));
+            }
             continue;
         }
-        if (referenced && !model::keyCarriesTag(entry.key, m_tag))
+        if (!own && !model::keyCarriesTag(entry.key, m_tag))
             continue;
         if (!m_seen.contains(entry.key)) { // listed directly and through a venue after a rewrite: once
             m_seen.insert(entry.key);

@@ -12,8 +12,8 @@ class Client;
 namespace cachescope::ops {
 
 // The members of a cache-manager tag index (model::tagKey), handed out a page at a time like a SCAN, so the
-// paced invalidation engine walks a tag as it walks a pattern. The index is read once (ZRANGE … WITHSCORES: one
-// keyspace lookup, counted like any other) and then paged from memory: paging the live index by rank would skip
+// paced invalidation engine walks a tag as it walks a pattern. The index is read whole first (ZSCAN pages, each a
+// keyspace lookup counted like any other) and then paged from memory: paging the live index by rank would skip
 // members whenever a gateway prunes expired ones meanwhile. A tenant's index lists its venues (model/tagindexmember.h):
 // their indexes are read too, and the tenant's keys kept. With liveOnly, members whose score (the entry's expiry)
 // has passed are left out: a dry run counts the entries that are still there; a real run UNLINKs every member,
@@ -42,10 +42,12 @@ public:
     }
 
 private:
-    void onMembers(const redis::Reply& reply);
+    static constexpr int membersPerRead = 1000; // ZSCAN's COUNT hint
+    void readPage(const QByteArray& indexTag, const QByteArray& cursor);
     void readNextReferences();
-    // Adds the keys `indexTag`'s index lists (those of m_tag only, when it is a referenced index); false after failing.
-    bool readMembers(const redis::Reply& reply, const QByteArray& indexTag, QList<QByteArray>* references);
+    // Adds the keys one ZSCAN page of `indexTag`'s index lists (those of m_tag only when it is not `own`, but a
+    // referenced index), and the references of its own; false after failing.
+    bool readMembers(const redis::Reply& page, const QByteArray& indexTag, bool own);
     void scheduleDelivery();
     void deliver();
 
@@ -56,6 +58,7 @@ private:
     QList<QByteArray> m_members;
     QSet<QByteArray> m_seen;
     QList<QByteArray> m_references; // the tags a tenant's index names, read in turn
+    QSet<QByteArray> m_referencesSeen;
     qsizetype m_nextReference = 0;
     qsizetype m_referencesPending = 0;
     qsizetype m_next = 0;
