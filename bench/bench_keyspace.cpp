@@ -20,7 +20,7 @@
 #include "itemmodels/keyfilterproxymodel.h"
 #include "itemmodels/keytreemodel.h"
 #include "model/reservedkeys.h"
-#include "ops/keyspaceinvalidation.h"
+#include "ops/invalidation/keyspaceinvalidation.h"
 #include "redis/backgroundscan.h"
 #include "redis/clusterclient.h"
 #include "redis/connection.h"

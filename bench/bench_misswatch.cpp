@@ -7,7 +7,7 @@
 #include "analysis/missanatomy.h"
 #include "benchsupport.h"
 #include "model/gatewaykey.h"
-#include "ops/serverinfo.h"
+#include "ops/server/serverinfo.h"
 #include "redisserver.h"
 
 #include <QCoreApplication>

@@ -1,5 +1,5 @@
 #include "cache/cacheenvelope.h"
-#include "ops/entryttl.h"
+#include "ops/invalidation/entryttl.h"
 #include "redis/backgroundscan.h"
 #include "redis/connection.h"
 #include "redis/connectionhealth.h"

@@ -2,7 +2,7 @@
 #include "itemmodels/keytreemodel.h"
 #include "model/displaybytes.h"
 #include "model/gatewaykey.h"
-#include "ops/keyspacesummary.h"
+#include "ops/server/keyspacesummary.h"
 
 #include <QAbstractItemModelTester>
 #include <QColor>

@@ -1,6 +1,6 @@
 #include "cache/cachemanager.h"
-#include "ops/audit.h"
-#include "ops/routeconfigstore.h"
+#include "ops/audit/audit.h"
+#include "ops/routes/routeconfigstore.h"
 #include "redis/commandsafety.h"
 #include "redis/connection.h"
 #include "redisserver.h"

@@ -9,7 +9,7 @@
 #include "widgets/routeeditorpane.h"
 
 #include "model/routeconfigjson.h"
-#include "ops/routeconfigstore.h"
+#include "ops/routes/routeconfigstore.h"
 #include "redis/connection.h"
 #include "redis/connectionhealth.h"
 #include "redisserver.h"

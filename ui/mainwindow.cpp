@@ -15,8 +15,8 @@
 #include "widgets/serverpane.h"
 
 #include "cache/statsreader.h"
-#include "ops/audit.h"
-#include "ops/infosampler.h"
+#include "ops/audit/audit.h"
+#include "ops/server/infosampler.h"
 #include "redis/connection.h"
 #include "redis/connectionhealth.h"
 

@@ -2,7 +2,7 @@
 
 #include "cache/hitratealerts.h"
 #include "dialogs/safetyoptions.h"
-#include "ops/keyselection.h"
+#include "ops/invalidation/keyselection.h"
 
 #include <QMainWindow>
 #include <QPointer>

@@ -3,7 +3,7 @@
 
 #include "cliresult.h"
 
-#include "ops/audit.h"
+#include "ops/audit/audit.h"
 #include "redis/client.h"
 
 #include <QJsonArray>

@@ -19,8 +19,8 @@
 #include "analysis/analysisdiff.h"
 #include "analysis/snapshotstore.h"
 #include "model/routeconfigjson.h"
-#include "ops/audit.h"
-#include "ops/routeconfigstore.h"
+#include "ops/audit/audit.h"
+#include "ops/routes/routeconfigstore.h"
 #include "redis/client.h"
 
 #include <QCoreApplication>

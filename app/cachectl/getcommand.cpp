@@ -5,7 +5,7 @@
 #include "cache/storedvalueview.h"
 #include "model/displaybytes.h"
 #include "model/ttltext.h"
-#include "ops/keyinspection.h"
+#include "ops/keys/keyinspection.h"
 #include "redis/client.h"
 
 #include <QDateTime>

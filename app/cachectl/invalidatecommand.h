@@ -1,6 +1,6 @@
 #pragma once
 
-#include "ops/invalidationrun.h"
+#include "ops/invalidation/invalidationrun.h"
 
 #include <QObject>
 #include <QTextStream>

@@ -1,6 +1,6 @@
 #pragma once
 
-#include "ops/keyspacesummary.h"
+#include "ops/server/keyspacesummary.h"
 #include "redis/keyspacescan.h"
 
 #include <QObject>

@@ -3,8 +3,8 @@
 #include "cliresult.h"
 
 #include "model/displaybytes.h"
-#include "ops/keyspaceeventssetting.h"
-#include "ops/routeconfigstore.h"
+#include "ops/routes/routeconfigstore.h"
+#include "ops/server/keyspaceeventssetting.h"
 
 #include <QDateTime>
 #include <QJsonArray>

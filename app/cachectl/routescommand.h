@@ -1,7 +1,7 @@
 #pragma once
 
-#include "ops/routeconfigloss.h"
-#include "ops/routeconfigstore.h"
+#include "ops/routes/routeconfigloss.h"
+#include "ops/routes/routeconfigstore.h"
 
 #include <QObject>
 #include <QTextStream>

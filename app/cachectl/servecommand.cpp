@@ -3,7 +3,7 @@
 #include "cliresult.h"
 #include "metrics/metricsexposition.h"
 #include "model/displaybytes.h"
-#include "ops/routeconfigstore.h"
+#include "ops/routes/routeconfigstore.h"
 
 #include <QDateTime>
 

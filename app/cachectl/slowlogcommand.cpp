@@ -4,8 +4,8 @@
 #include "cliresult.h"
 
 #include "model/displaybytes.h"
-#include "ops/latencyreport.h"
-#include "ops/slowlog.h"
+#include "ops/server/latencyreport.h"
+#include "ops/server/slowlog.h"
 #include "redis/client.h"
 
 #include <QJsonArray>

@@ -5,8 +5,8 @@
 
 #include "cache/statsreader.h"
 #include "model/displaybytes.h"
-#include "ops/nodesinfo.h"
-#include "ops/ownfootprint.h"
+#include "ops/server/nodesinfo.h"
+#include "ops/server/ownfootprint.h"
 #include "redis/client.h"
 
 #include <QJsonArray>

@@ -1,8 +1,8 @@
 #pragma once
 
 #include "cache/statsrecorder.h"
-#include "ops/infosampler.h"
-#include "ops/serverinfo.h"
+#include "ops/server/infosampler.h"
+#include "ops/server/serverinfo.h"
 
 #include <QElapsedTimer>
 #include <QObject>

@@ -10,7 +10,7 @@
 #include "widgets/livechartpane.h"
 #include "widgets/routeeditorpane.h"
 
-#include "ops/audit.h"
+#include "ops/audit/audit.h"
 #include "redis/client.h"
 
 #include <QApplication>

@@ -7,7 +7,7 @@
 
 #include "cache/statsrecorder.h"
 #include "model/displaybytes.h"
-#include "ops/routeconfigstore.h"
+#include "ops/routes/routeconfigstore.h"
 #include "redis/connection.h"
 
 #include <QCommandLineParser>

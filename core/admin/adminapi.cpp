@@ -5,11 +5,11 @@
 #include "metrics/prometheustext.h"
 #include "model/displaybytes.h"
 #include "model/reservedkeys.h"
-#include "ops/audit.h"
-#include "ops/auditwriter.h"
-#include "ops/invalidationrun.h"
-#include "ops/nodesinfo.h"
-#include "ops/serverinfo.h"
+#include "ops/audit/audit.h"
+#include "ops/audit/auditwriter.h"
+#include "ops/invalidation/invalidationrun.h"
+#include "ops/server/nodesinfo.h"
+#include "ops/server/serverinfo.h"
 #include "redis/connection.h"
 
 #include <QCryptographicHash>

@@ -1,8 +1,8 @@
 #pragma once
 
 #include "admin/adminhttpserver.h"
-#include "ops/audit.h"
-#include "ops/auditwriter.h"
+#include "ops/audit/audit.h"
+#include "ops/audit/auditwriter.h"
 
 #include <QJsonObject>
 #include <QObject>

@@ -1,6 +1,6 @@
 #include "analysis/keyeventfeed.h"
 
-#include "ops/serverinfo.h"
+#include "ops/server/serverinfo.h"
 #include "redis/client.h"
 #include "redis/connection.h"
 #include "redis/gather.h"

@@ -1,6 +1,6 @@
 #include "analysis/keyeventwatch.h"
 
-#include "ops/keyspaceeventssetting.h"
+#include "ops/server/keyspaceeventssetting.h"
 #include "redis/client.h"
 
 #include <algorithm>

@@ -3,8 +3,8 @@
 #include "cache/statsreader.h"
 #include "model/gatewaykey.h"
 #include "model/redisglob.h"
-#include "ops/audit.h"
-#include "ops/keyspaceeventssetting.h"
+#include "ops/audit/audit.h"
+#include "ops/server/keyspaceeventssetting.h"
 #include "redis/client.h"
 
 #include <cmath>

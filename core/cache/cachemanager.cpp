@@ -4,7 +4,7 @@
 #include "model/keyparser.h"
 #include "model/reservedkeys.h"
 #include "model/tagindexmember.h"
-#include "ops/keyspaceinvalidation.h"
+#include "ops/invalidation/keyspaceinvalidation.h"
 #include "redis/client.h"
 
 #include <QDateTime>

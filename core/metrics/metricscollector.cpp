@@ -1,8 +1,8 @@
 #include "metrics/metricscollector.h"
 
 #include "cache/statsreader.h"
-#include "ops/audit.h"
-#include "ops/nodesinfo.h"
+#include "ops/audit/audit.h"
+#include "ops/server/nodesinfo.h"
 #include "redis/client.h"
 #include "redis/connection.h"
 #include "redis/connectionoptions.h"

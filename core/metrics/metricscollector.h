@@ -3,8 +3,8 @@
 #include "cache/statscounters.h"
 #include "cache/statstiers.h"
 #include "metrics/statsfold.h"
-#include "ops/ownfootprint.h"
-#include "ops/routeconfigloss.h"
+#include "ops/routes/routeconfigloss.h"
+#include "ops/server/ownfootprint.h"
 
 #include <QByteArray>
 #include <QDateTime>

@@ -1,6 +1,6 @@
 #include "keyevents.h"
 
-#include "ops/serverinfo.h"
+#include "ops/server/serverinfo.h"
 #include "redisserver.h"
 
 #include <QDeadlineTimer>

@@ -2,7 +2,7 @@
 
 #include "keychain/secretstore.h"
 
-#include "ops/audit.h"
+#include "ops/audit/audit.h"
 
 #include <QCheckBox>
 #include <QDialogButtonBox>

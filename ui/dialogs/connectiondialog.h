@@ -3,7 +3,7 @@
 #include "cache/hitratealerts.h"
 #include "dialogs/safetyoptions.h"
 
-#include "ops/serverprobe.h"
+#include "ops/server/serverprobe.h"
 #include "profiles/connectionprofile.h"
 #include "redis/latestrequest.h"
 

@@ -2,8 +2,8 @@
 
 #include "dialogs/safetyoptions.h"
 
-#include "ops/invalidationrun.h"
-#include "ops/keyselection.h"
+#include "ops/invalidation/invalidationrun.h"
+#include "ops/invalidation/keyselection.h"
 
 #include <QDialog>
 #include <QPointer>

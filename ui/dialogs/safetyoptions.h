@@ -1,6 +1,6 @@
 #pragma once
 
-#include "ops/safetypolicy.h"
+#include "ops/invalidation/safetypolicy.h"
 
 namespace cachescope::ui {
 

@@ -9,8 +9,8 @@
 #include "model/keygrouping.h"
 #include "model/redisglob.h"
 #include "model/routeconfig.h"
-#include "ops/keymetadata.h"
-#include "ops/keyselection.h"
+#include "ops/invalidation/keyselection.h"
+#include "ops/keys/keymetadata.h"
 
 #include <optional>
 

@@ -1,6 +1,6 @@
 #pragma once
 
-#include "ops/memberpages.h"
+#include "ops/keys/memberpages.h"
 
 #include <QAbstractTableModel>
 

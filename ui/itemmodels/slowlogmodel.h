@@ -1,6 +1,6 @@
 #pragma once
 
-#include "ops/slowlog.h"
+#include "ops/server/slowlog.h"
 
 #include <QAbstractTableModel>
 

@@ -1,7 +1,7 @@
 #pragma once
 
 #include "analysis/keyspaceanalysis.h"
-#include "ops/keyselection.h"
+#include "ops/invalidation/keyselection.h"
 
 #include <QElapsedTimer>
 #include <QPointer>

@@ -7,9 +7,9 @@
 
 #include "model/keyescaping.h"
 #include "model/redisglob.h"
-#include "ops/keymetadata.h"
-#include "ops/nodesinfo.h"
-#include "ops/pacedinvalidation.h"
+#include "ops/invalidation/pacedinvalidation.h"
+#include "ops/keys/keymetadata.h"
+#include "ops/server/nodesinfo.h"
 #include "redis/backgroundscan.h"
 #include "redis/client.h"
 #include "redis/connection.h"

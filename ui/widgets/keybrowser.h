@@ -8,7 +8,7 @@
 #include <QWidget>
 
 #include "model/redisglob.h"
-#include "ops/keyselection.h"
+#include "ops/invalidation/keyselection.h"
 #include "redis/latestrequest.h"
 
 #include <deque>

@@ -5,7 +5,7 @@
 #include "model/displaybytes.h"
 #include "model/reservedkeys.h"
 #include "model/ttltext.h"
-#include "ops/memberpages.h"
+#include "ops/keys/memberpages.h"
 #include "redis/client.h"
 
 #include <QApplication>

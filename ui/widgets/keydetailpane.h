@@ -1,8 +1,8 @@
 #pragma once
 
 #include "cache/storedvalueview.h"
-#include "ops/keyinspection.h"
-#include "ops/keyselection.h"
+#include "ops/invalidation/keyselection.h"
+#include "ops/keys/keyinspection.h"
 #include "redis/latestrequest.h"
 
 #include <QByteArray>

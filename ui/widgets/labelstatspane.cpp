@@ -7,7 +7,7 @@
 
 #include "cache/statsreader.h"
 #include "model/displaybytes.h"
-#include "ops/ownfootprint.h"
+#include "ops/server/ownfootprint.h"
 #include "redis/client.h"
 #include "redis/connectionhealth.h"
 

@@ -1,7 +1,7 @@
 #pragma once
 
 #include "cache/statsreader.h"
-#include "ops/infosampler.h"
+#include "ops/server/infosampler.h"
 #include "redis/ownlookups.h"
 
 #include <QDateTime>

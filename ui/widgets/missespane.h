@@ -1,7 +1,7 @@
 #pragma once
 
 #include "analysis/misswatch.h"
-#include "ops/safetypolicy.h"
+#include "ops/invalidation/safetypolicy.h"
 
 #include <QPointer>
 #include <QTimer>

@@ -7,7 +7,7 @@
 #include "model/routeconfigjson.h"
 #include "model/routeconfigmerge.h"
 #include "model/ttltext.h"
-#include "ops/audit.h"
+#include "ops/audit/audit.h"
 #include "redis/client.h"
 
 #include <QFile>

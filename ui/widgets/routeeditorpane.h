@@ -1,8 +1,8 @@
 #pragma once
 
-#include "ops/keyselection.h"
-#include "ops/routeconfigloss.h"
-#include "ops/routeconfigstore.h"
+#include "ops/invalidation/keyselection.h"
+#include "ops/routes/routeconfigloss.h"
+#include "ops/routes/routeconfigstore.h"
 
 #include <QDateTime>
 #include <QHash>

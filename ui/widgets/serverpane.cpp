@@ -4,7 +4,7 @@
 
 #include "itemmodels/slowlogmodel.h"
 
-#include "ops/slowlog.h"
+#include "ops/server/slowlog.h"
 #include "redis/client.h"
 
 #include <QBarCategoryAxis>

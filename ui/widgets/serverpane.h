@@ -1,6 +1,6 @@
 #pragma once
 
-#include "ops/latencyreport.h"
+#include "ops/server/latencyreport.h"
 
 #include <QPointer>
 #include <QWidget>

@@ -1,6 +1,6 @@
 #pragma once
 
-#include "ops/audit.h"
+#include "ops/audit/audit.h"
 
 #include <QElapsedTimer>
 #include <QObject>

@@ -1,6 +1,6 @@
 #pragma once
 
-#include "ops/serverinfo.h"
+#include "ops/server/serverinfo.h"
 
 #include <QList>
 #include <QObject>

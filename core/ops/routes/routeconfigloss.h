@@ -1,6 +1,6 @@
 #pragma once
 
-#include "ops/routeconfigstore.h"
+#include "ops/routes/routeconfigstore.h"
 
 #include <QString>
 

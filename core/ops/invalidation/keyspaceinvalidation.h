@@ -1,6 +1,6 @@
 #pragma once
 
-#include "ops/pacedinvalidation.h"
+#include "ops/invalidation/pacedinvalidation.h"
 
 #include <QMetaObject>
 #include <QPointer>

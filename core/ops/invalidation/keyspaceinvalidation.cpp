@@ -1,4 +1,4 @@
-#include "ops/keyspaceinvalidation.h"
+#include "ops/invalidation/keyspaceinvalidation.h"
 
 #include "model/displaybytes.h"
 #include "redis/client.h"

@@ -1,4 +1,4 @@
-#include "ops/auditwriter.h"
+#include "ops/audit/auditwriter.h"
 
 #include "redis/client.h"
 

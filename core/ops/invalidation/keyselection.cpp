@@ -1,4 +1,4 @@
-#include "ops/keyselection.h"
+#include "ops/invalidation/keyselection.h"
 
 #include "model/displaybytes.h"
 #include "model/keyescaping.h"

@@ -1,4 +1,4 @@
-#include "ops/nodesinfo.h"
+#include "ops/server/nodesinfo.h"
 
 #include "redis/client.h"
 #include "redis/connection.h"

@@ -1,4 +1,4 @@
-#include "ops/audit.h"
+#include "ops/audit/audit.h"
 
 #include "redis/client.h"
 

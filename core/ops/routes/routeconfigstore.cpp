@@ -1,7 +1,7 @@
-#include "ops/routeconfigstore.h"
+#include "ops/routes/routeconfigstore.h"
 
 #include "model/routeconfigjson.h"
-#include "ops/audit.h"
+#include "ops/audit/audit.h"
 #include "redis/connection.h"
 
 namespace cachescope::ops {

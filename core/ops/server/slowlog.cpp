@@ -1,4 +1,4 @@
-#include "ops/slowlog.h"
+#include "ops/server/slowlog.h"
 
 #include "redis/client.h"
 #include "redis/connection.h"

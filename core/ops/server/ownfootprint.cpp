@@ -1,4 +1,4 @@
-#include "ops/ownfootprint.h"
+#include "ops/server/ownfootprint.h"
 
 #include "model/gatewaykey.h"
 #include "redis/client.h"

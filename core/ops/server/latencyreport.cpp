@@ -1,4 +1,4 @@
-#include "ops/latencyreport.h"
+#include "ops/server/latencyreport.h"
 
 #include "redis/client.h"
 #include "redis/connection.h"

@@ -1,6 +1,6 @@
-#include "ops/keyinspection.h"
+#include "ops/keys/keyinspection.h"
 
-#include "ops/ownfootprint.h"
+#include "ops/server/ownfootprint.h"
 
 #include "model/displaybytes.h"
 #include "redis/client.h"

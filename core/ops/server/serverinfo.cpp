@@ -1,4 +1,4 @@
-#include "ops/serverinfo.h"
+#include "ops/server/serverinfo.h"
 
 #include <QList>
 

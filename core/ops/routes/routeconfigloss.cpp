@@ -1,4 +1,4 @@
-#include "ops/routeconfigloss.h"
+#include "ops/routes/routeconfigloss.h"
 #include "model/displaybytes.h"
 
 #include "model/routeconfigjson.h"

@@ -1,4 +1,4 @@
-#include "ops/invalidationrun.h"
+#include "ops/invalidation/invalidationrun.h"
 
 #include "model/displaybytes.h"
 #include "model/gatewaykey.h"

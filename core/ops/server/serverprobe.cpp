@@ -1,6 +1,6 @@
-#include "ops/serverprobe.h"
+#include "ops/server/serverprobe.h"
 
-#include "ops/serverinfo.h"
+#include "ops/server/serverinfo.h"
 #include "redis/connection.h"
 
 #include <QElapsedTimer>

@@ -1,11 +1,11 @@
 #pragma once
 
 #include "model/patternlint.h"
-#include "ops/audit.h"
-#include "ops/auditwriter.h"
-#include "ops/keyspaceinvalidation.h"
-#include "ops/routeconfigstore.h"
-#include "ops/safetypolicy.h"
+#include "ops/audit/audit.h"
+#include "ops/audit/auditwriter.h"
+#include "ops/invalidation/keyspaceinvalidation.h"
+#include "ops/invalidation/safetypolicy.h"
+#include "ops/routes/routeconfigstore.h"
 
 #include <QDateTime>
 #include <QJsonObject>

@@ -1,6 +1,6 @@
-#include "ops/keyspaceeventssetting.h"
+#include "ops/server/keyspaceeventssetting.h"
 
-#include "ops/audit.h"
+#include "ops/audit/audit.h"
 #include "redis/client.h"
 #include "redis/connection.h"
 #include "redis/gather.h"

@@ -1,4 +1,4 @@
-#include "ops/keyspacesummary.h"
+#include "ops/server/keyspacesummary.h"
 
 #include "model/displaybytes.h"
 #include "redis/reply.h"

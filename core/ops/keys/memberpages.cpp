@@ -1,4 +1,4 @@
-#include "ops/memberpages.h"
+#include "ops/keys/memberpages.h"
 
 #include "redis/client.h"
 #include "redis/reply.h"

@@ -1,6 +1,6 @@
-#include "ops/infosampler.h"
+#include "ops/server/infosampler.h"
 
-#include "ops/nodesinfo.h"
+#include "ops/server/nodesinfo.h"
 #include "redis/connection.h"
 
 #include <algorithm>

@@ -1,4 +1,4 @@
-#include "ops/entryttl.h"
+#include "ops/invalidation/entryttl.h"
 
 #include "redis/ownlookups.h"
 #include "redis/reply.h"

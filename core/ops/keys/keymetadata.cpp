@@ -1,4 +1,4 @@
-#include "ops/keymetadata.h"
+#include "ops/keys/keymetadata.h"
 
 #include "redis/connection.h"
 #include "redis/gather.h"

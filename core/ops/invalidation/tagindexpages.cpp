@@ -1,4 +1,4 @@
-#include "ops/tagindexpages.h"
+#include "ops/invalidation/tagindexpages.h"
 
 #include "model/reservedkeys.h"
 #include "model/tagindexmember.h"
