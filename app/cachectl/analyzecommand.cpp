@@ -8,6 +8,7 @@
 #include "model/displaybytes.h"
 #include "model/ttltext.h"
 
+#include <QJsonArray>
 #include <QJsonDocument>
 #include <QLocale>
 
@@ -245,6 +246,75 @@ void printAnalysisDiff(const analysis::AnalysisDiff& diff, int rows, QTextStream
     }
     if (shown < diff.groups.size())
         out << "… " << diff.groups.size() - shown << " more (--rows 0 shows every one)\n";
+}
+
+PreparedCommand prepareAnalyze(CommandInput& input)
+{
+    const QCommandLineParser& parser = input.parser;
+    const std::optional<analysis::Dimension> by = dimensionOption(input);
+    if (!by)
+        return {};
+    const int rows = input.rows();
+    if (parser.isSet(u"json"_s) && parser.isSet(u"csv"_s)) {
+        input.usage(u"--json and --csv: choose one"_s);
+        return {};
+    }
+    const analysis::SnapshotStore store;
+    PreparedCommand prepared;
+    if (parser.isSet(u"saved"_s)) {
+        if (input.json())
+            input.out << QJsonDocument(QJsonArray::fromStringList(store.names())).toJson();
+        else {
+            for (const QString& name : store.names())
+                input.out << name << '\n';
+        }
+        prepared.exitNow = ExitOk;
+        return prepared;
+    }
+    if (parser.isSet(u"diff"_s)) {
+        if (input.arguments.size() != 1) {
+            input.usage(u"--diff takes two saved analyses: analyze --diff EARLIER LATER"_s);
+            return {};
+        }
+        QString error;
+        const auto before = store.load(parser.value(u"diff"_s), &error);
+        const auto after = before ? store.load(input.arguments.first(), &error) : std::nullopt;
+        if (!before || !after) {
+            input.err << "cachectl analyze: " << error << '\n';
+            prepared.exitNow = ExitFailure;
+            return prepared;
+        }
+        const analysis::AnalysisDiff diff = analysis::diffAnalyses(*before, *after, *by);
+        if (input.json())
+            input.out << QJsonDocument(diff.toJson()).toJson(QJsonDocument::Indented);
+        else
+            printAnalysisDiff(diff, rows, input.out);
+        prepared.exitNow = ExitOk;
+        return prepared;
+    }
+    if (!input.arguments.isEmpty()) {
+        input.usage(u"analyze takes no arguments (--match PATTERN selects keys)"_s);
+        return {};
+    }
+    AnalyzeCommand::Options options;
+    options.by = *by;
+    options.rows = rows;
+    options.json = input.json();
+    options.csv = parser.isSet(u"csv"_s);
+    options.analysis.match = input.bytes(parser.value(u"match"_s));
+    options.analysis.sampleEvery = input.positive(u"sample"_s, 1);
+    options.analysis.measureTtl = !parser.isSet(u"no-ttl"_s);
+    options.analysis.topKeys = input.positive(u"top"_s, 10);
+    options.analysis.scanCount = input.positive(u"count"_s, 1000);
+    options.analysis.mastersAtOnce = input.positive(u"masters-at-once"_s, 0);
+    if (parser.isSet(u"save"_s)) {
+        options.saveAs = parser.value(u"save"_s);
+        if (!analysis::SnapshotStore::isValidName(options.saveAs)) {
+            input.usage(u"--save takes a name of letters, digits, '.', '_' and '-' (at most 64)"_s);
+            return {};
+        }
+    }
+    return prepareObject(new AnalyzeCommand(input.connection, options, input.out, input.err), true);
 }
 
 } // namespace cachescope::cli

@@ -1,5 +1,7 @@
 #pragma once
 
+#include "commandtable.h"
+
 #include "analysis/keyspaceanalysis.h"
 
 #include <QObject>
@@ -49,5 +51,8 @@ private:
 // The text of `cachectl analyze`'s report and of `--diff`: for the terminal.
 void printAnalysis(const analysis::AnalysisReport& report, analysis::Dimension by, int rows, QTextStream& out);
 void printAnalysisDiff(const analysis::AnalysisDiff& diff, int rows, QTextStream& out);
+
+// Makes the command ready from what cachectl parsed (its row in commandtable.cpp).
+PreparedCommand prepareAnalyze(CommandInput& input);
 
 } // namespace cachescope::cli

@@ -57,4 +57,14 @@ void runAuditCommand(
         });
 }
 
+PreparedCommand prepareAudit(CommandInput& input)
+{
+    const int count = input.positive(u"count"_s, 20);
+    const bool json = input.json();
+    return runFunction(input, u"audit"_s,
+        [count, json](redis::Client& connection, QTextStream& out, QTextStream& err, std::function<void(int)> done) {
+            runAuditCommand(connection, count, json, out, err, std::move(done));
+        });
+}
+
 } // namespace cachescope::cli

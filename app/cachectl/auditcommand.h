@@ -1,5 +1,7 @@
 #pragma once
 
+#include "commandtable.h"
+
 #include <QTextStream>
 
 namespace cachescope::redis {
@@ -11,5 +13,8 @@ namespace cachescope::cli {
 // `cachectl audit`: the newest audit records, newest first. Calls `done` with the exit code.
 void runAuditCommand(
     redis::Client& connection, int count, bool json, QTextStream& out, QTextStream& err, std::function<void(int)> done);
+
+// Makes the command ready from what cachectl parsed (its row in commandtable.cpp).
+PreparedCommand prepareAudit(CommandInput& input);
 
 } // namespace cachescope::cli

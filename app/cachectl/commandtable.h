@@ -2,6 +2,7 @@
 
 #include <QCommandLineOption>
 #include <QCommandLineParser>
+#include <QCoreApplication>
 #include <QList>
 #include <QObject>
 #include <QString>
@@ -15,6 +16,9 @@
 namespace cachescope::redis {
 class Client;
 struct ConnectionOptions;
+}
+namespace cachescope::analysis {
+enum class Dimension;
 }
 
 namespace cachescope::cli {
@@ -51,8 +55,34 @@ struct PreparedCommand
     std::optional<int> exitNow;
 };
 
+// A command object whose finished(int) signal ends the run with its exit code; with `cancellable`, Ctrl-C calls its
+// cancel() (when it has one).
+template<typename Command>
+PreparedCommand prepareObject(Command* command, bool cancellable = false)
+{
+    PreparedCommand prepared;
+    QObject::connect(
+        command, &Command::finished, QCoreApplication::instance(), [](int code) { QCoreApplication::exit(code); });
+    prepared.start = [command] { command->start(); };
+    if constexpr (requires { command->cancel(); }) {
+        if (cancellable)
+            prepared.cancel = [command] { command->cancel(); };
+    }
+    prepared.runner.reset(command);
+    return prepared;
+}
+
+// A command that is one function of the connection and the streams, ending with its exit code.
+using CommandFunction =
+    std::function<void(redis::Client& connection, QTextStream& out, QTextStream& err, std::function<void(int)> done)>;
+// `function` started once the connection is opening; a usage error when the command was given arguments.
+PreparedCommand runFunction(CommandInput& input, const QString& name, CommandFunction function);
+
+// --by tenant|venue|route|ns for the analysis and the watches (route when not given); a usage error else.
+std::optional<analysis::Dimension> dimensionOption(CommandInput& input);
+
 // One row of cachectl's command table: its name, its help, the options only it takes, and how it gets ready. A new
-// command is a file of its own and one row in commandtable.cpp.
+// command is a file of its own (the command and its prepare function) and one row in commandtable.cpp.
 struct CommandSpec
 {
     QString name;

@@ -1,5 +1,7 @@
 #pragma once
 
+#include "commandtable.h"
+
 #include "analysis/keyeventwatch.h"
 
 #include <QObject>
@@ -42,5 +44,8 @@ private:
     bool m_cancelled = false;
     bool m_watched = false; // the watch started: there is a table to print
 };
+
+// Makes the command ready from what cachectl parsed (its row in commandtable.cpp).
+PreparedCommand prepareEvictions(CommandInput& input);
 
 } // namespace cachescope::cli

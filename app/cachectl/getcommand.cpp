@@ -77,4 +77,14 @@ void GetCommand::print(const ops::KeyInspection& inspection)
     Q_EMIT finished(ExitOk);
 }
 
+PreparedCommand prepareGet(CommandInput& input)
+{
+    if (input.arguments.size() != 1) {
+        input.usage(u"get takes one KEY"_s);
+        return {};
+    }
+    const QByteArray key = input.bytes(input.arguments.first());
+    return prepareObject(new GetCommand(input.connection, key, input.json(), input.out, input.err));
+}
+
 } // namespace cachescope::cli

@@ -1,5 +1,7 @@
 #pragma once
 
+#include "commandtable.h"
+
 #include <QByteArray>
 #include <QObject>
 #include <QTextStream>
@@ -33,5 +35,8 @@ private:
     QTextStream& m_out;
     QTextStream& m_err;
 };
+
+// Makes the command ready from what cachectl parsed (its row in commandtable.cpp).
+PreparedCommand prepareGet(CommandInput& input);
 
 } // namespace cachescope::cli

@@ -128,4 +128,41 @@ QString InvalidateCommand::commandName() const
     return (m_options.expireSeconds ? u"expire"_s : u"invalidate"_s) + (m_options.tags.isEmpty() ? u""_s : u" --tag"_s);
 }
 
+PreparedCommand prepareInvalidateOrExpire(CommandInput& input, bool expire)
+{
+    const QCommandLineParser& parser = input.parser;
+    const QString name = expire ? u"expire"_s : u"invalidate"_s;
+    if (parser.isSet(u"tag"_s) && !input.arguments.isEmpty()) {
+        input.usage(name + u" takes --tag TAG or PATTERNs, not both"_s);
+        return {};
+    }
+    if (input.arguments.isEmpty() && !parser.isSet(u"tag"_s)) {
+        input.usage(name
+            + (expire ? u" takes PATTERN... or --tag TAG, and --ttl SECONDS"_s : u" takes PATTERN... or --tag TAG"_s));
+        return {};
+    }
+    InvalidateCommand::Options options;
+    for (const QString& tag : parser.values(u"tag"_s))
+        options.tags.append(input.bytes(tag));
+    if (expire) {
+        if (!parser.isSet(u"ttl"_s)) {
+            input.usage(u"expire needs --ttl SECONDS"_s);
+            return {};
+        }
+        options.expireSeconds = input.positive(u"ttl"_s, 0);
+        options.onlyShorten = parser.isSet(u"only-shorten"_s);
+    }
+    for (const QString& pattern : input.arguments)
+        options.patterns.append(input.bytes(pattern));
+    for (const QString& pattern : parser.values(u"protect"_s))
+        options.safety.protectedPatterns.append(input.bytes(pattern));
+    options.safety.readOnly = input.connectionOptions->readOnly;
+    options.safety.actor = input.actor();
+    options.execute = parser.isSet(u"yes"_s);
+    options.json = input.json();
+    options.mastersAtOnce = input.positive(u"masters-at-once"_s, 0);
+    options.allowNoMatch = parser.isSet(u"allow-no-match"_s);
+    return prepareObject(new InvalidateCommand(input.connection, options, input.out, input.err), true);
+}
+
 } // namespace cachescope::cli

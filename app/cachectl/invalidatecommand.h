@@ -1,5 +1,7 @@
 #pragma once
 
+#include "commandtable.h"
+
 #include "ops/invalidation/invalidationrun.h"
 
 #include <QObject>
@@ -48,5 +50,8 @@ private:
     std::unique_ptr<ops::InvalidationRun> m_run;
     bool m_progressShown = false;
 };
+
+// Makes the command ready from what cachectl parsed (its row in commandtable.cpp).
+PreparedCommand prepareInvalidateOrExpire(CommandInput& input, bool expire);
 
 } // namespace cachescope::cli

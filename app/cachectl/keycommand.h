@@ -1,5 +1,7 @@
 #pragma once
 
+#include "commandtable.h"
+
 #include "model/routeconfig.h"
 
 #include <QStringList>
@@ -19,5 +21,8 @@ struct KeyRequest
 };
 
 int printKeyDecision(const model::RouteConfig& rules, const KeyRequest& request, bool json, QTextStream& out);
+
+// Makes the command ready from what cachectl parsed (its row in commandtable.cpp).
+PreparedCommand prepareKey(CommandInput& input);
 
 } // namespace cachescope::cli

@@ -117,4 +117,21 @@ void KeysCommand::printSummary()
     m_out << "Total: " << m_summary.total() << " keys in " << m_pages << " SCAN pages\n";
 }
 
+PreparedCommand prepareKeys(CommandInput& input)
+{
+    if (!input.arguments.isEmpty()) {
+        input.usage(u"keys takes no arguments (--match PATTERN selects keys)"_s);
+        return {};
+    }
+    KeysCommand::Options options;
+    options.scan.match = input.bytes(input.parser.value(u"match"_s));
+    options.scan.count = input.positive(u"count"_s, 1000);
+    options.scan.type = input.parser.value(u"type"_s).toUtf8();
+    options.list = input.parser.isSet(u"list"_s);
+    options.all = input.parser.isSet(u"all"_s);
+    options.json = input.json();
+    options.mastersAtOnce = input.positive(u"masters-at-once"_s, 0);
+    return prepareObject(new KeysCommand(input.connection, options, input.out, input.err));
+}
+
 } // namespace cachescope::cli

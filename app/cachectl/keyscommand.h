@@ -1,5 +1,7 @@
 #pragma once
 
+#include "commandtable.h"
+
 #include "ops/server/keyspacesummary.h"
 #include "redis/keyspacescan.h"
 
@@ -40,5 +42,8 @@ private:
     qint64 m_pages = 0;
     ops::KeyspaceSummary m_summary;
 };
+
+// Makes the command ready from what cachectl parsed (its row in commandtable.cpp).
+PreparedCommand prepareKeys(CommandInput& input);
 
 } // namespace cachescope::cli

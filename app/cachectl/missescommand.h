@@ -1,5 +1,7 @@
 #pragma once
 
+#include "commandtable.h"
+
 #include "analysis/misswatch.h"
 
 #include <QObject>
@@ -58,5 +60,8 @@ private:
     bool m_cancelled = false;
     bool m_watched = false;
 };
+
+// Makes the command ready from what cachectl parsed (its row in commandtable.cpp).
+PreparedCommand prepareMisses(CommandInput& input);
 
 } // namespace cachescope::cli

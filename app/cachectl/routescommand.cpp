@@ -183,4 +183,42 @@ void RoutesCommand::save(const model::RouteConfig& config, qint64 baseVersion, c
     });
 }
 
+PreparedCommand prepareRoutes(CommandInput& input)
+{
+    const QCommandLineParser& parser = input.parser;
+    RoutesCommand::Options options;
+    options.action = input.arguments.value(0);
+    options.json = input.json();
+    options.actor = input.actor();
+    const bool needsArgument = options.action != u"get" && options.action != u"restore";
+    if (!QStringList {u"get"_s, u"export"_s, u"import"_s, u"set"_s, u"restore"_s}.contains(options.action)) {
+        input.usage(u"routes takes get, export FILE, import FILE, set PATH or restore"_s);
+        return {};
+    }
+    if (input.arguments.size() != (needsArgument ? 2 : 1)) {
+        input.usage(u"routes %1 takes %2"_s.arg(options.action, needsArgument ? u"one argument"_s : u"none"_s));
+        return {};
+    }
+    if (needsArgument)
+        options.argument = input.arguments.at(1);
+    if (parser.isSet(u"ttl"_s)) {
+        bool ok = false;
+        options.ttl = parser.value(u"ttl"_s).toInt(&ok);
+        if (!ok) {
+            input.usage(u"--ttl needs a whole number of seconds"_s);
+            return {};
+        }
+    }
+    if (parser.isSet(u"vary"_s))
+        options.varyBy = parser.value(u"vary"_s).split(u',', Qt::SkipEmptyParts);
+    if (parser.isSet(u"private"_s) && parser.isSet(u"shared"_s)) {
+        input.usage(u"--private and --shared contradict each other"_s);
+        return {};
+    }
+    if (parser.isSet(u"private"_s) || parser.isSet(u"shared"_s))
+        options.isPrivate = parser.isSet(u"private"_s);
+    options.remove = parser.isSet(u"remove"_s);
+    return prepareObject(new RoutesCommand(input.connection, options, input.out, input.err));
+}
+
 } // namespace cachescope::cli

@@ -1,5 +1,7 @@
 #pragma once
 
+#include "commandtable.h"
+
 #include "ops/routes/routeconfigloss.h"
 #include "ops/routes/routeconfigstore.h"
 
@@ -46,5 +48,8 @@ private:
     QTextStream& m_out;
     QTextStream& m_err;
 };
+
+// Makes the command ready from what cachectl parsed (its row in commandtable.cpp).
+PreparedCommand prepareRoutes(CommandInput& input);
 
 } // namespace cachescope::cli

@@ -1,4 +1,5 @@
 #include "servecommand.h"
+#include "redis/connectionoptions.h"
 
 #include "cliresult.h"
 #include "metrics/metricsexposition.h"
@@ -6,6 +7,9 @@
 #include "ops/routes/routeconfigstore.h"
 
 #include <QDateTime>
+#include <QFile>
+#include <QFileInfo>
+#include <algorithm>
 
 namespace cachescope::cli {
 
@@ -109,6 +113,110 @@ void ServeCommand::cancel()
         return;
     }
     Q_EMIT finished(ExitOk);
+}
+
+namespace {
+// A token from `fileOption`'s file, else the environment; empty when neither gives one, nothing (after a usage
+// error) when the file cannot be read or the token cannot work.
+std::optional<QByteArray> readToken(
+    CommandInput& input, const QString& fileOption, const char* environment, const QString& what)
+{
+    QByteArray token = qgetenv(environment);
+    if (input.parser.isSet(fileOption)) {
+        QFile file(input.parser.value(fileOption));
+        const QFileInfo info(file);
+        // A regular file only (a FIFO or /dev/zero would hold serve for good), and, as ssh asks of its keys, one that
+        // only its owner can read: a token others can read is not a secret.
+        if (info.exists() && !info.isFile()) {
+            input.usage(u"the token file %1 is not a regular file"_s.arg(file.fileName()));
+            return std::nullopt;
+        }
+        constexpr auto others = QFile::ReadGroup | QFile::WriteGroup | QFile::ReadOther | QFile::WriteOther;
+        if (info.exists() && (info.permissions() & others)) {
+            input.usage(u"the token file %1 can be read or written by others: chmod 600 it"_s.arg(file.fileName()));
+            return std::nullopt;
+        }
+        if (!file.open(QIODevice::ReadOnly)) {
+            input.usage(u"cannot read the token file %1: %2"_s.arg(file.fileName(), file.errorString()));
+            return std::nullopt;
+        }
+        token = file.readLine(4096).trimmed(); // a token is a line of a few dozen bytes
+    }
+    token = token.trimmed();
+    if (token.isEmpty())
+        return token;
+    if (token.size() < 16) {
+        input.usage(u"%1 is too short: use at least 16 characters"_s.arg(what));
+        return std::nullopt;
+    }
+    // A header value cannot carry spaces or control bytes inside a token: such a token could never match.
+    if (std::any_of(token.cbegin(), token.cend(), [](char c) { return uchar(c) <= 0x20 || uchar(c) == 0x7f; })) {
+        input.usage(u"%1 holds spaces or control characters: use printable characters only"_s.arg(what));
+        return std::nullopt;
+    }
+    return token;
+}
+} // namespace
+
+PreparedCommand prepareServe(CommandInput& input)
+{
+    if (!input.arguments.isEmpty()) {
+        input.usage(u"serve takes no arguments"_s);
+        return {};
+    }
+    const QCommandLineParser& parser = input.parser;
+    ServeCommand::Options options;
+    const std::optional<QByteArray> token =
+        readToken(input, u"token-file"_s, "CACHESCOPE_ADMIN_TOKEN", u"the bearer token"_s);
+    if (!token)
+        return {};
+    if (token->isEmpty()) {
+        input.usage(u"serve needs a bearer token: --token-file FILE or CACHESCOPE_ADMIN_TOKEN (no token, no start)"_s);
+        return {};
+    }
+    const std::optional<QByteArray> metricsToken =
+        readToken(input, u"metrics-token-file"_s, "CACHESCOPE_METRICS_TOKEN", u"the metrics token"_s);
+    if (!metricsToken)
+        return {};
+    if (!metricsToken->isEmpty() && *metricsToken == *token) {
+        input.usage(u"the metrics token must differ from the admin token: it is meant for a Prometheus server"_s);
+        return {};
+    }
+    options.api.metricsToken = *metricsToken;
+    options.metrics = !parser.isSet(u"no-metrics"_s);
+    options.watchMisses = parser.isSet(u"watch-misses"_s);
+    if (options.watchMisses && !options.metrics) {
+        input.usage(u"--watch-misses fills /metrics: it cannot go with --no-metrics"_s);
+        return {};
+    }
+    options.misses.mayChangeConfig = parser.isSet(u"enable-events"_s);
+    options.misses.actor = input.actor();
+    options.misses.readStats = false;
+    options.misses.sizeSamplesPerRoute = 0;
+    options.collector.maxLabels = input.atLeast(u"metrics-labels"_s, options.collector.maxLabels, 1);
+    options.collector.footprintInterval =
+        std::chrono::seconds(input.positive(u"footprint-interval"_s, int(options.collector.footprintInterval.count())));
+    options.collector.footprintBudgetBytes =
+        qint64(input.positive(u"footprint-budget-mib"_s, int(options.collector.footprintBudgetBytes >> 20))) << 20;
+    options.api.token = *token;
+    if (parser.isSet(u"bind"_s) && !options.bind.setAddress(parser.value(u"bind"_s))) {
+        input.usage(u"--bind takes an IP address, e.g. 127.0.0.1 or ::1"_s);
+        return {};
+    }
+    if (parser.isSet(u"http-port"_s)) {
+        bool portOk = false;
+        const uint port = parser.value(u"http-port"_s).toUInt(&portOk);
+        if (!portOk || port > 65535) {
+            input.usage(u"--http-port takes 0 to 65535"_s);
+            return {};
+        }
+        options.port = quint16(port);
+    }
+    for (const QString& pattern : parser.values(u"protect"_s))
+        options.api.protectedPatterns.append(input.bytes(pattern));
+    options.api.readOnly = input.connectionOptions->readOnly;
+    options.api.actor = parser.isSet(u"actor"_s) ? input.actor() : u"admin-api@"_s + QSysInfo::machineHostName();
+    return prepareObject(new ServeCommand(input.connection, options, input.out, input.err), true);
 }
 
 } // namespace cachescope::cli

@@ -1,5 +1,7 @@
 #pragma once
 
+#include "commandtable.h"
+
 #include "admin/adminapi.h"
 #include "analysis/misswatch.h"
 #include "metrics/metricscollector.h"
@@ -59,5 +61,8 @@ private:
     admin::AdminApi m_api;
     admin::AdminHttpServer m_server;
 };
+
+// Makes the command ready from what cachectl parsed (its row in commandtable.cpp).
+PreparedCommand prepareServe(CommandInput& input);
 
 } // namespace cachescope::cli

@@ -128,4 +128,23 @@ void runLatencyCommand(
         });
 }
 
+PreparedCommand prepareSlowLog(CommandInput& input)
+{
+    const int count = input.positive(u"count"_s, 20);
+    const bool json = input.json();
+    return runFunction(input, u"slowlog"_s,
+        [count, json](redis::Client& connection, QTextStream& out, QTextStream& err, std::function<void(int)> done) {
+            runSlowLogCommand(connection, count, json, out, err, std::move(done));
+        });
+}
+
+PreparedCommand prepareLatency(CommandInput& input)
+{
+    const bool json = input.json();
+    return runFunction(input, u"latency"_s,
+        [json](redis::Client& connection, QTextStream& out, QTextStream& err, std::function<void(int)> done) {
+            runLatencyCommand(connection, json, out, err, std::move(done));
+        });
+}
+
 } // namespace cachescope::cli

@@ -1,5 +1,7 @@
 #pragma once
 
+#include "commandtable.h"
+
 #include <QTextStream>
 
 #include <functional>
@@ -19,5 +21,9 @@ void runSlowLogCommand(
 // INFO latencystats, per node.
 void runLatencyCommand(
     redis::Client& connection, bool json, QTextStream& out, QTextStream& err, std::function<void(int)> done);
+
+// Makes the command ready from what cachectl parsed (its row in commandtable.cpp).
+PreparedCommand prepareSlowLog(CommandInput& input);
+PreparedCommand prepareLatency(CommandInput& input);
 
 } // namespace cachescope::cli

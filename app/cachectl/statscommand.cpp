@@ -253,4 +253,33 @@ void StatsCommand::printInterval(const ops::InfoSample& sample)
     }
 }
 
+PreparedCommand prepareStats(CommandInput& input)
+{
+    if (!input.arguments.isEmpty()) {
+        input.usage(u"stats takes no arguments"_s);
+        return {};
+    }
+    const QCommandLineParser& parser = input.parser;
+    StatsCommand::Options options;
+    options.json = input.json();
+    options.watch = parser.isSet(u"watch"_s) || parser.isSet(u"samples"_s);
+    options.intervalMs = input.positive(u"interval"_s, 1000);
+    options.samples = parser.isSet(u"samples"_s) ? input.positive(u"samples"_s, 0) : 0;
+    options.windowSeconds = input.positive(u"window"_s, 60);
+    options.top = input.positive(u"top"_s, 50);
+    options.footprint = parser.isSet(u"footprint"_s);
+    if (options.footprint && (options.watch || parser.isSet(u"by"_s)))
+        input.usage(u"--footprint stands alone: not with --watch, --samples or --by"_s);
+    if (parser.isSet(u"by"_s)) {
+        const QString by = parser.value(u"by"_s);
+        for (int d = 0; d < int(cache::StatsDimension::Count_); ++d) {
+            if (QString::fromUtf8(cache::statsDimensionName(cache::StatsDimension(d))) == by)
+                options.by = cache::StatsDimension(d);
+        }
+        if (!options.by || by == u"total")
+            input.usage(u"--by takes route, tenant, venue or ns"_s);
+    }
+    return prepareObject(new StatsCommand(input.connection, options, input.out, input.err));
+}
+
 } // namespace cachescope::cli

@@ -1,5 +1,7 @@
 #pragma once
 
+#include "commandtable.h"
+
 #include "cache/statsrecorder.h"
 #include "ops/server/infosampler.h"
 #include "ops/server/serverinfo.h"
@@ -55,5 +57,8 @@ private:
     QElapsedTimer m_clock;
     int m_samplesPrinted = 0;
 };
+
+// Makes the command ready from what cachectl parsed (its row in commandtable.cpp).
+PreparedCommand prepareStats(CommandInput& input);
 
 } // namespace cachescope::cli
