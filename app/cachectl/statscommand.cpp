@@ -74,7 +74,7 @@ void StatsCommand::start()
 
 void StatsCommand::printFootprint()
 {
-    ops::measureOwnFootprint(*m_connection, this, [this](const ops::OwnFootprint& footprint) {
+    const auto report = [this](const ops::OwnFootprint& footprint) {
         if (m_options.json) {
             QJsonArray parts;
             for (const ops::FootprintPart& part : footprint.parts)
@@ -106,7 +106,8 @@ void StatsCommand::printFootprint()
         if (!footprint.error.isEmpty())
             m_err << "cachectl stats: the walk stopped early, the figures are partial: " << footprint.error << '\n';
         Q_EMIT finished(footprint.error.isEmpty() ? ExitOk : ExitFailure);
-    });
+    };
+    ops::measureOwnFootprint(*m_connection, this, report, ops::FootprintScope::WithGatewayEntries);
 }
 
 void StatsCommand::printBreakdown()

@@ -150,11 +150,6 @@ void writeOwnFootprint(PrometheusText& out, const MetricsCollector& collector)
     out.family("cachescope_footprint_keys", "gauge", "CacheScope's own keys in the monitored Redis, by kind.");
     for (const ops::FootprintPart& part : footprint->parts)
         out.sample("cachescope_footprint_keys", {{"kind", part.kind.toUtf8()}}, part.keys);
-    out.single("cachescope_gateway_entry_bytes", "gauge",
-        "The gateway's cached responses (MEMORY USAGE, estimated from a sample past 1,024 entries): what the tag "
-        "indexes "
-        "are compared with.",
-        footprint->gatewayEntryBytes);
     out.family("cachescope_footprint_measured_timestamp_seconds", "gauge", "When the footprint was last measured.");
     out.sample(
         "cachescope_footprint_measured_timestamp_seconds", {}, collector.footprintMeasuredAt().toSecsSinceEpoch());

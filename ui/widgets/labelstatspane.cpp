@@ -115,7 +115,7 @@ void LabelStatsPane::measureFootprint()
     if (!m_measuredOnce) // the first figure is often taken before anything was written: look again soon
         QTimer::singleShot(30000, this, &LabelStatsPane::measureFootprint);
     m_measuredOnce = true;
-    ops::measureOwnFootprint(*m_connection, this, [this](const ops::OwnFootprint& footprint) {
+    const auto show = [this](const ops::OwnFootprint& footprint) {
         m_measuring = false;
         const QString at = QTime::currentTime().toString(u"HH:mm"_s);
         // One line, whatever the width: the breakdown by kind is in the tooltip.
@@ -132,7 +132,9 @@ void LabelStatsPane::measureFootprint()
             + u"\n\n"_s + m_footprintExplained);
         m_footprintAt = QDateTime::currentDateTime();
         Q_EMIT footprintMeasured();
-    });
+    };
+    // Every ten minutes, and the tree's rescans bring every key over anyway: the ratio costs no more here.
+    ops::measureOwnFootprint(*m_connection, this, show, ops::FootprintScope::WithGatewayEntries);
 }
 
 void LabelStatsPane::setConnectionLost(const QString& why)

@@ -50,7 +50,8 @@ QString OwnFootprint::summary() const
     return text;
 }
 
-void measureOwnFootprint(redis::Client& client, QObject* context, std::function<void(const OwnFootprint&)> done)
+void measureOwnFootprint(
+    redis::Client& client, QObject* context, std::function<void(const OwnFootprint&)> done, FootprintScope scope)
 {
     // Each page's sizes are asked for together (one gather per page); at most a few pages wait for theirs before
     // the scan pauses, so a large own keyspace never piles commands on the server.
@@ -65,9 +66,10 @@ void measureOwnFootprint(redis::Client& client, QObject* context, std::function<
     };
     auto walk = std::make_shared<Walk>();
     walk->done = std::move(done);
-    // Every key, not MATCH cachescope:*: the server walks all of them either way, and the gateway entries are what
-    // the tag indexes are compared with.
-    auto* scan = new redis::KeyspaceScan(&client, {{}, 1000, {}}, context);
+    // With the gateway entries, every key comes back (the server walks all of them either way): they are what the
+    // tag indexes are compared with.
+    const QByteArray match = scope == FootprintScope::WithGatewayEntries ? QByteArray() : QByteArray("cachescope:*");
+    auto* scan = new redis::KeyspaceScan(&client, {match, 1000, {}}, context);
     auto finishIfDone = [walk, scan] {
         if (!walk->scanDone || walk->pagesMeasuring > 0 || walk->reported)
             return;

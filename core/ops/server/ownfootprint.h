@@ -54,9 +54,18 @@ qint64 gatewayEntrySampleWeight(qint64 index);
 // The kind a key of CacheScope's belongs to; empty for keys that are not CacheScope's.
 QString footprintKind(const QByteArray& key);
 
-// SCAN over every node, and MEMORY USAGE for each of CacheScope's keys and for a sample of the gateway entries:
-// neither counts as a keyspace hit or miss, so measuring does not show in the hit rate. Calls back once, never from
-// inside this call.
-void measureOwnFootprint(redis::Client& client, QObject* context, std::function<void(const OwnFootprint&)> done);
+// What a footprint walk reads besides CacheScope's own keys.
+enum class FootprintScope
+{
+    OwnKeys, // SCAN MATCH cachescope:*: the server walks every key, but only CacheScope's come back
+    WithGatewayEntries, // every key comes back, and a sample of the gateway entries is measured too (the tag-index
+                        // ratio): what an operator asks for, not what a periodic reader should cost a big keyspace
+};
+
+// SCAN over every node, and MEMORY USAGE for each of CacheScope's keys (and, by `scope`, a sample of the gateway
+// entries): neither counts as a keyspace hit or miss, so measuring does not show in the hit rate. Calls back once,
+// never from inside this call.
+void measureOwnFootprint(redis::Client& client, QObject* context, std::function<void(const OwnFootprint&)> done,
+    FootprintScope scope = FootprintScope::OwnKeys);
 
 } // namespace cachescope::ops
