@@ -41,30 +41,30 @@ void TagIndexPages::start(const QByteArray&)
             Qt::QueuedConnection);
         return;
     }
-    readPage(m_tag, "0");
+    readPage(m_tag, "0", true);
 }
 
-void TagIndexPages::readPage(const QByteArray& indexTag, const QByteArray& cursor)
+void TagIndexPages::readPage(const QByteArray& indexTag, const QByteArray& cursor, bool own)
 {
     // ZSCAN, not ZRANGE 0 -1: how big an index is is up to its writers, and one reply holds the server for as long as
     // it takes to build. A member present throughout is returned at least once, whatever gateways prune meanwhile.
     m_client->command({"ZSCAN", model::tagKey(indexTag), cursor, "COUNT", QByteArray::number(membersPerRead)}, this,
-        [this, indexTag](const redis::Reply& reply) {
+        [this, indexTag, own](const redis::Reply& reply) {
             if (!m_running)
                 return;
-            const bool own = indexTag == m_tag;
-            if (reply.isError() || !reply.isArray() || reply.elements().size() != 2) {
+            const bool wellFormed = reply.isArray() && reply.elements().size() == 2 && reply.elements()[1].isArray()
+                && reply.elements()[1].elements().size() % 2 == 0;
+            if (!wellFormed) {
                 m_running = false;
                 Q_EMIT failed(reply.isError() ? reply
                                               : redis::Reply::clientError(redis::ErrorKind::Protocol,
                                                   u"unexpected ZSCAN reply: "_s + reply.toDisplayString()));
                 return;
             }
-            if (!readMembers(reply.elements()[1], indexTag, own))
-                return;
+            readMembers(reply.elements()[1].elements(), indexTag, own);
             const QByteArray next = reply.elements()[0].bytes();
             if (next != "0") {
-                readPage(indexTag, next);
+                readPage(indexTag, next, own);
                 return;
             }
             if (!own)
@@ -80,7 +80,7 @@ void TagIndexPages::readNextReferences()
     constexpr int maxReadsInFlight = 16;
     while (m_running && m_referencesPending < maxReadsInFlight && m_nextReference < m_references.size()) {
         ++m_referencesPending;
-        readPage(m_references.at(m_nextReference++), "0");
+        readPage(m_references.at(m_nextReference++), "0", false);
     }
     if (m_running && m_referencesPending == 0 && m_nextReference >= m_references.size()) {
         m_loaded = true;
@@ -88,20 +88,8 @@ void TagIndexPages::readNextReferences()
     }
 }
 
-bool TagIndexPages::readMembers(const redis::Reply& reply, const QByteArray& indexTag, bool own)
+void TagIndexPages::readMembers(const std::vector<redis::Reply>& elements, const QByteArray& indexTag, bool own)
 {
-    if (reply.isError()) {
-        m_running = false;
-        Q_EMIT failed(reply);
-        return false;
-    }
-    const auto& elements = reply.elements();
-    if (!reply.isArray() || elements.size() % 2 != 0) {
-        m_running = false;
-        Q_EMIT failed(redis::Reply::clientError(
-            redis::ErrorKind::Protocol, u"unexpected ZSCAN page: "_s + reply.toDisplayString()));
-        return false;
-    }
     const double now = double(QDateTime::currentMSecsSinceEpoch());
     m_members.reserve(m_members.size() + qsizetype(elements.size() / 2));
     for (std::size_t i = 0; i + 1 < elements.size(); i += 2) {
@@ -124,7 +112,6 @@ bool TagIndexPages::readMembers(const redis::Reply& reply, const QByteArray& ind
             m_members.append(std::move(entry.key));
         }
     }
-    return true;
 }
 
 void TagIndexPages::cancel()

@@ -1,6 +1,7 @@
 #pragma once
 
 #include "redis/keypages.h"
+#include "redis/reply.h"
 
 #include <QPointer>
 #include <QSet>
@@ -43,11 +44,12 @@ public:
 
 private:
     static constexpr int membersPerRead = 1000; // ZSCAN's COUNT hint
-    void readPage(const QByteArray& indexTag, const QByteArray& cursor);
+    // `own`: m_tag's index itself, else one it references (even if a writer made it name m_tag again).
+    void readPage(const QByteArray& indexTag, const QByteArray& cursor, bool own);
     void readNextReferences();
-    // Adds the keys one ZSCAN page of `indexTag`'s index lists (those of m_tag only when it is not `own`, but a
-    // referenced index), and the references of its own; false after failing.
-    bool readMembers(const redis::Reply& page, const QByteArray& indexTag, bool own);
+    // Adds the keys one ZSCAN page (member, score, …) of `indexTag`'s index lists (those of m_tag only when it is not
+    // `own`, but a referenced index), and the references of its own.
+    void readMembers(const std::vector<redis::Reply>& elements, const QByteArray& indexTag, bool own);
     void scheduleDelivery();
     void deliver();
 
