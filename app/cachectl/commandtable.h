@@ -81,6 +81,27 @@ PreparedCommand runFunction(CommandInput& input, const QString& name, CommandFun
 // --by tenant|venue|route|ns for the analysis and the watches (route when not given); a usage error else.
 std::optional<analysis::Dimension> dimensionOption(CommandInput& input);
 
+// What the keyspace-notification watches (`misses`, `evictions`) take alike: no arguments, --seconds, --rows,
+// --json, --enable-events, the actor and --by. False after a usage error.
+template<typename WatchCommandOptions>
+bool readWatchOptions(CommandInput& input, const QString& command, WatchCommandOptions& options)
+{
+    if (!input.arguments.isEmpty()) {
+        input.usage(command + QStringLiteral(" takes no arguments"));
+        return false;
+    }
+    options.seconds = input.positive(QStringLiteral("seconds"), 60);
+    options.rows = input.rows();
+    options.json = input.json();
+    options.watch.mayChangeConfig = input.parser.isSet(QStringLiteral("enable-events"));
+    options.watch.actor = input.actor();
+    const std::optional<analysis::Dimension> by = dimensionOption(input);
+    if (!by)
+        return false;
+    options.by = *by;
+    return true;
+}
+
 // One row of cachectl's command table: its name, its help, the options only it takes, and how it gets ready. A new
 // command is a file of its own (the command and its prepare function) and one row in commandtable.cpp.
 struct CommandSpec

@@ -113,21 +113,9 @@ void EvictionsCommand::print()
 
 PreparedCommand prepareEvictions(CommandInput& input)
 {
-    if (!input.arguments.isEmpty()) {
-        input.usage(u"evictions takes no arguments"_s);
-        return {};
-    }
-    const QCommandLineParser& parser = input.parser;
     EvictionsCommand::Options options;
-    options.seconds = input.positive(u"seconds"_s, 60);
-    options.rows = input.rows();
-    options.json = input.json();
-    options.watch.mayChangeConfig = parser.isSet(u"enable-events"_s);
-    options.watch.actor = input.actor();
-    const auto by = dimensionOption(input);
-    if (!by)
+    if (!readWatchOptions(input, u"evictions"_s, options))
         return {};
-    options.by = *by;
     return prepareObject(new EvictionsCommand(input.connection, options, input.out, input.err), true);
 }
 

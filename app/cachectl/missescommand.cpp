@@ -299,24 +299,12 @@ void MissesCommand::printJson(const analysis::MissWatch::Report& report)
 
 PreparedCommand prepareMisses(CommandInput& input)
 {
-    if (!input.arguments.isEmpty()) {
-        input.usage(u"misses takes no arguments"_s);
-        return {};
-    }
-    const QCommandLineParser& parser = input.parser;
     MissesCommand::Options options;
-    options.seconds = input.positive(u"seconds"_s, 60);
-    options.rows = input.rows();
-    options.json = input.json();
-    options.whatIf = parser.isSet(u"what-if"_s);
-    options.restore = parser.isSet(u"restore"_s);
-    options.watch.mayChangeConfig = parser.isSet(u"enable-events"_s);
-    options.watch.actor = input.actor();
-    options.watch.anatomy.graceMs = qint64(input.atLeast(u"grace"_s, 60, 0)) * 1000;
-    const auto by = dimensionOption(input);
-    if (!by)
+    if (!readWatchOptions(input, u"misses"_s, options))
         return {};
-    options.by = *by;
+    options.whatIf = input.parser.isSet(u"what-if"_s);
+    options.restore = input.parser.isSet(u"restore"_s);
+    options.watch.anatomy.graceMs = qint64(input.atLeast(u"grace"_s, 60, 0)) * 1000;
     return prepareObject(new MissesCommand(input.connection, options, input.out, input.err), true);
 }
 

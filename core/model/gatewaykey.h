@@ -44,7 +44,8 @@ inline constexpr char missingVaryValue[] = "%none";
 QByteArray buildGatewayKey(const GatewayKey& key);
 
 // The tag indexes a gateway writes an entry into (see the cache manager's SetOptions::tags), by the key's own parts:
-// "venue:<venueId>" and "tenant:<tenantId>", where it has them. Invalidating keys by pattern removes them from these.
+// "venue:<venueId>" and then "tenant:<tenantId>", where it has them (in this order: model::ownListing takes the first).
+// Invalidating keys by pattern removes them from these.
 QList<QByteArray> gatewayTagsOf(const GatewayKey& key);
 
 // Parses a key built by buildGatewayKey(); nothing for any other bytes. parse(build(k)) == k for every k,

@@ -62,15 +62,11 @@ QList<TagIndexWrite> tagIndexWrites(const QByteArray& key, const QList<QByteArra
 
 std::optional<TagIndexWrite> ownListing(const QByteArray& key, const GatewayKey& parsed)
 {
-    QByteArray tag;
-    if (parsed.venueId)
-        tag = "venue:" + *parsed.venueId;
-    else if (parsed.tenantId)
-        tag = "tenant:" + *parsed.tenantId;
-    else
+    // gatewayTagsOf names the venue first, then the tenant: the first is the key's last marker.
+    const QList<QByteArray> tags = gatewayTagsOf(parsed);
+    if (tags.isEmpty())
         return std::nullopt;
-    QByteArray member = tagIndexMember(tag, key);
-    return TagIndexWrite {std::move(tag), std::move(member)};
+    return TagIndexWrite {tags.first(), tagIndexMember(tags.first(), key)};
 }
 
 TagIndexEntry decodeTagIndexMember(const QByteArray& tag, const QByteArray& member)
