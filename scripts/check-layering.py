@@ -11,7 +11,7 @@ import sys
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 CORE = ["model", "redis", "ops", "cache", "metrics", "admin", "analysis", "profiles"]
-UI = ["charts", "keychain", "itemmodels", "widgets", "dialogs"]
+UI = ["charts", "keychain", "itemmodels", "feeds", "widgets", "dialogs"]
 # folder -> the folders it may include from (besides itself)
 ALLOWED = {
     "core/model": set(),
@@ -25,8 +25,9 @@ ALLOWED = {
     "ui/charts": set(),
     "ui/keychain": set(),
     "ui/itemmodels": set(CORE),
-    "ui/widgets": set(CORE) | {"charts", "itemmodels"},
-    "ui/dialogs": set(CORE) | {"charts", "itemmodels", "keychain", "widgets"},
+    "ui/feeds": set(CORE) | {"itemmodels"},
+    "ui/widgets": set(CORE) | {"charts", "itemmodels", "feeds"},
+    "ui/dialogs": set(CORE) | {"charts", "itemmodels", "feeds", "keychain", "widgets"},
     "ui": set(CORE) | set(UI),  # the main window
 }
 # Inside core/ops, each folder -> the ops folders it may include from (besides itself): one way too.

@@ -8,6 +8,7 @@
 #include "cache/statstiers.h"
 #include "dialogs/evictionwatchdialog.h"
 #include "dialogs/invalidationdialog.h"
+#include "feeds/keyspacefeed.h"
 #include "itemmodels/analysismodel.h"
 #include "itemmodels/auditmodel.h"
 #include "itemmodels/evictionmodel.h"
@@ -278,18 +279,18 @@ private Q_SLOTS:
         QVERIFY(connection.isReady());
 
         const auto rescanAndCompare = [&] {
-            QSignalSpy scanned(window.keyBrowser(), &ui::KeyBrowser::scanFinished);
+            QSignalSpy scanned(window.keyBrowser()->feed(), &ui::KeyspaceFeed::scanFinished);
             const qint64 before = server.cli({u"DBSIZE"_s}).trimmed().toLongLong();
             window.keyBrowser()->rescan();
             QVERIFY(scanned.wait(20000));
             const qint64 after = server.cli({u"DBSIZE"_s}).trimmed().toLongLong();
-            const qint64 tree = window.keyBrowser()->model()->totalKeys();
+            const qint64 tree = window.keyBrowser()->feed()->wholeTree()->totalKeys();
             // Keys only expire meanwhile: the tree holds at most what was there before and at least what is left.
             QVERIFY2(tree <= before && tree >= after,
                 qPrintable(u"%1 in the tree, %2 then %3 on the server"_s.arg(tree).arg(before).arg(after)));
             // The figure shown beside it is the server's after the scan, not one from before.
             QTRY_COMPARE_WITH_TIMEOUT(
-                window.keyBrowser()->serverKeysNow(), server.cli({u"DBSIZE"_s}).trimmed().toLongLong(), 3000);
+                window.keyBrowser()->feed()->serverKeysNow(), server.cli({u"DBSIZE"_s}).trimmed().toLongLong(), 3000);
             if (window.width() > size.width()) {
                 for (QWidget* child : window.findChildren<QWidget*>()) {
                     if (child->minimumSizeHint().width() > 350)
@@ -375,7 +376,7 @@ private Q_SLOTS:
         ui::MainWindow window(&connection, {});
         window.resize(size);
         window.show();
-        QSignalSpy scanned(window.keyBrowser(), &ui::KeyBrowser::scanFinished);
+        QSignalSpy scanned(window.keyBrowser()->feed(), &ui::KeyspaceFeed::scanFinished);
         connection.open();
         QVERIFY(scanned.wait(20000));
         QTRY_VERIFY_WITH_TIMEOUT(window.liveCharts()->sampleCount() >= 2, 10000);
@@ -564,18 +565,19 @@ private Q_SLOTS:
     {
         seed();
         redis::Connection connection(m_server.connectionOptions());
-        ui::KeyBrowser browser(&connection);
-        QSignalSpy scanned(&browser, &ui::KeyBrowser::scanFinished);
+        ui::KeyspaceFeed keyspace(&connection);
+        ui::KeyBrowser browser(&keyspace);
+        QSignalSpy scanned(browser.feed(), &ui::KeyspaceFeed::scanFinished);
         browser.resize(800, 500);
         browser.show();
         connection.open();
         QTRY_VERIFY(connection.isReady());
         browser.rescan();
         QVERIFY(scanned.wait(10000));
-        QVERIFY(browser.scannedAt().isValid());
-        QTRY_COMPARE_WITH_TIMEOUT(browser.serverKeysNow(), 308, 8000);
+        QVERIFY(browser.feed()->scannedAt().isValid());
+        QTRY_COMPARE_WITH_TIMEOUT(browser.feed()->serverKeysNow(), 308, 8000);
         m_server.cli({}, "SET fresh:1 a\nSET fresh:2 b\n");
-        QTRY_COMPARE_WITH_TIMEOUT(browser.serverKeysNow(), 310, 8000);
+        QTRY_COMPARE_WITH_TIMEOUT(browser.feed()->serverKeysNow(), 310, 8000);
         auto* status = browser.findChild<QLabel*>(u"scanStatus"_s);
         QVERIFY(status);
         QVERIFY2(status->text().startsWith(u"308 keys, scanned "_s), qPrintable(status->text()));
@@ -615,9 +617,10 @@ private Q_SLOTS:
         redis::ConnectionOptions options = server.connectionOptions();
         options.commandTimeout = std::chrono::milliseconds(1000);
         redis::Connection connection(options);
-        ui::KeyBrowser browser(&connection);
-        browser.setAggregateAbove(5000);
-        QSignalSpy scanned(&browser, &ui::KeyBrowser::scanFinished);
+        ui::KeyspaceFeed keyspace(&connection);
+        ui::KeyBrowser browser(&keyspace);
+        browser.feed()->setAggregateAbove(5000);
+        QSignalSpy scanned(browser.feed(), &ui::KeyspaceFeed::scanFinished);
         browser.resize(1280, 800);
         browser.show();
         connection.open();
@@ -625,8 +628,8 @@ private Q_SLOTS:
         browser.rescan();
         QVERIFY(scanned.wait(10000));
         QCOMPARE(scanned.first().first().toLongLong(), 7000);
-        QVERIFY(browser.isAggregated());
-        QCOMPARE(browser.model()->projection(), std::nullopt);
+        QVERIFY(browser.feed()->isAggregated());
+        QCOMPARE(browser.feed()->wholeTree()->projection(), std::nullopt);
 
         QTreeView* view = browser.view();
         const auto childNamed = [view](const QModelIndex& parent, const QString& name) {
@@ -642,15 +645,15 @@ private Q_SLOTS:
                 u"GET /api/events"_s);
         QVERIFY(route.isValid());
         QCOMPARE(route.data(ui::KeyTreeModel::CountRole).toLongLong(), serverCount(u"*:venue:v7"_s));
-        QCOMPARE(view->model()->rowCount(route), ui::KeyBrowser::listedPerGroupWhenAggregated);
+        QCOMPARE(view->model()->rowCount(route), ui::KeyspaceFeed::listedPerGroupWhenAggregated);
         QCOMPARE(route.siblingAtColumn(1).data().toString(), u"300 (100 listed)"_s);
         save(&browser, u"keybrowser-aggregate"_s);
 
         // Opening the group lists exactly its keys.
         view->expand(route.parent());
         view->expand(route);
-        QVERIFY(browser.isListingGroup());
-        QTRY_VERIFY_WITH_TIMEOUT(!browser.isListingGroup(), 10000);
+        QVERIFY(browser.feed()->isListingGroup());
+        QTRY_VERIFY_WITH_TIMEOUT(!browser.feed()->isListingGroup(), 10000);
         QTRY_COMPARE(view->model()->rowCount(route), 300);
         QSet<QByteArray> listed;
         for (int row = 0; row < view->model()->rowCount(route); ++row)
@@ -665,20 +668,20 @@ private Q_SLOTS:
         // Filters run on the server: a glob and a substring.
         const auto filter = [&](const QString& text) {
             browser.setFilterText(text);
-            if (!QTest::qWaitFor([&] { return browser.serverFilter() == text; }, 5000)
-                || !QTest::qWaitFor([&] { return !browser.isFilteringOnServer(); }, 10000))
+            if (!QTest::qWaitFor([&] { return browser.feed()->serverFilter() == text; }, 5000)
+                || !QTest::qWaitFor([&] { return !browser.feed()->isFilteringOnServer(); }, 10000))
                 return qint64(-1);
-            return browser.shownTree()->totalKeys();
+            return browser.feed()->shownTree()->totalKeys();
         };
         QCOMPARE(filter(u"*:venue:v1?"_s), serverCount(u"*:venue:v1?"_s));
         QCOMPARE(filter(u"events/29"_s), serverCount(u"*events/29*"_s));
-        QCOMPARE(browser.shownTree()->totalKeys(), 20 * 11); // 29 and 290–299 in each of 20 venues
+        QCOMPARE(browser.feed()->shownTree()->totalKeys(), 20 * 11); // 29 and 290–299 in each of 20 venues
         auto* status = browser.findChild<QLabel*>(u"scanStatus"_s);
         QCOMPARE(status->text(),
             u"220 keys match “events/29” (SCAN MATCH on the server; the tree of all 7,000 keys lists a sample per "
             "group)"_s);
         // The TTL and size of a sample of the matches, as for the whole tree.
-        QTRY_VERIFY(browser.shownTree()->index(0, 0).data(ui::KeyTreeModel::SampledKeysRole).toInt() > 0);
+        QTRY_VERIFY(browser.feed()->shownTree()->index(0, 0).data(ui::KeyTreeModel::SampledKeysRole).toInt() > 0);
         browser.resize(1024, 640);
         save(&browser, u"keybrowser-aggregate-filtered"_s);
         browser.resize(1280, 800);
@@ -690,10 +693,10 @@ private Q_SLOTS:
                 u"GET /api/events"_s);
         QVERIFY(matchedRoute.isValid());
         QCOMPARE(matchedRoute.data(ui::KeyTreeModel::CountRole).toLongLong(), 111);
-        QCOMPARE(view->model()->rowCount(matchedRoute), ui::KeyBrowser::listedPerGroupWhenAggregated);
+        QCOMPARE(view->model()->rowCount(matchedRoute), ui::KeyspaceFeed::listedPerGroupWhenAggregated);
         browser.listKeysOf(matchedRoute);
-        QVERIFY(browser.isListingGroup());
-        QTRY_VERIFY_WITH_TIMEOUT(!browser.isListingGroup(), 10000);
+        QVERIFY(browser.feed()->isListingGroup());
+        QTRY_VERIFY_WITH_TIMEOUT(!browser.feed()->isListingGroup(), 10000);
         QCOMPARE(view->model()->rowCount(matchedRoute), 111);
         for (int row = 0; row < 111; ++row) {
             const QByteArray key =
@@ -704,21 +707,21 @@ private Q_SLOTS:
         // Cleared: the whole tree is back, without a rescan.
         scanned.clear();
         browser.setFilterText({});
-        QTRY_COMPARE(browser.shownTree(), browser.model());
-        QCOMPARE(browser.shownTree()->totalKeys(), 7000);
+        QTRY_COMPARE(browser.feed()->shownTree(), browser.feed()->wholeTree());
+        QCOMPARE(browser.feed()->shownTree()->totalKeys(), 7000);
         QCOMPARE(view->model()->rowCount(), 4);
         QCOMPARE(scanned.size(), 0);
 
         // Frozen past the timeout (1 s) while a filter runs: its SCAN gets no answer.
         server.pause();
         browser.setFilterText(u"*:venue:v3"_s);
-        QTRY_VERIFY_WITH_TIMEOUT(browser.isFilteringOnServer(), 5000);
+        QTRY_VERIFY_WITH_TIMEOUT(browser.feed()->isFilteringOnServer(), 5000);
         QCOMPARE(
             status->text(), u"Filtering on the server (SCAN MATCH)… 0 % of the keyspace walked, 0 keys match so far"_s);
         save(&browser, u"keybrowser-aggregate-filtering-frozen"_s);
         QTest::qWait(2500);
         server.resume();
-        QTRY_VERIFY_WITH_TIMEOUT(!browser.isFilteringOnServer(), 10000);
+        QTRY_VERIFY_WITH_TIMEOUT(!browser.feed()->isFilteringOnServer(), 10000);
         if (status->text().startsWith(u"Filter stopped: "_s)) {
             // Another filter works once the server answers again.
             QTRY_VERIFY(connection.isReady());
@@ -736,7 +739,7 @@ private Q_SLOTS:
         QVERIFY2(server.start(), qPrintable(server.errorString()));
         redis::Connection connection(server.connectionOptions());
         ui::MainWindow window(&connection, {});
-        QSignalSpy scanned(window.keyBrowser(), &ui::KeyBrowser::scanFinished);
+        QSignalSpy scanned(window.keyBrowser()->feed(), &ui::KeyspaceFeed::scanFinished);
         window.show();
         connection.open();
         QVERIFY(scanned.wait(10000));
@@ -762,7 +765,7 @@ private Q_SLOTS:
         QCOMPARE(server.cli({u"DBSIZE"_s}).trimmed(), QByteArray("50000"));
         redis::Connection connection(server.connectionOptions());
         ui::MainWindow window(&connection, {});
-        QSignalSpy scanned(window.keyBrowser(), &ui::KeyBrowser::scanFinished);
+        QSignalSpy scanned(window.keyBrowser()->feed(), &ui::KeyspaceFeed::scanFinished);
         window.show();
         connection.open();
         QVERIFY(scanned.wait(30000));
@@ -801,8 +804,8 @@ private Q_SLOTS:
         redis::Connection connection(m_server.connectionOptions());
         ui::MainWindow window(&connection, {});
         QAbstractItemModelTester tester(
-            window.keyBrowser()->model(), QAbstractItemModelTester::FailureReportingMode::QtTest);
-        QSignalSpy scanned(window.keyBrowser(), &ui::KeyBrowser::scanFinished);
+            window.keyBrowser()->feed()->wholeTree(), QAbstractItemModelTester::FailureReportingMode::QtTest);
+        QSignalSpy scanned(window.keyBrowser()->feed(), &ui::KeyspaceFeed::scanFinished);
         window.show();
         // The icon is the packaged SVG, drawn by Qt SVG's icon engine.
         QVERIFY(!window.windowIcon().pixmap(64).isNull());
@@ -894,7 +897,7 @@ private Q_SLOTS:
         scanned.clear();
         window.keyBrowser()->setGrouping(int(ui::KeyTreeModel::Grouping::ByDelimiter));
         QVERIFY(scanned.wait(10000));
-        ui::KeyTreeModel* model = window.keyBrowser()->model();
+        ui::KeyTreeModel* model = window.keyBrowser()->feed()->wholeTree();
         QStringList top;
         for (int row = 0; row < model->rowCount(); ++row)
             top.append(model->index(row, 0).data().toString());
@@ -960,10 +963,10 @@ private Q_SLOTS:
         save(&window, u"dashboard-audit"_s);
 
         // A venue node of the tree: exactly its keys.
-        QSignalSpy scanned(window.keyBrowser(), &ui::KeyBrowser::scanFinished);
+        QSignalSpy scanned(window.keyBrowser()->feed(), &ui::KeyspaceFeed::scanFinished);
         window.keyBrowser()->rescan();
         QVERIFY(scanned.wait(5000));
-        ui::KeyTreeModel* model = window.keyBrowser()->model();
+        ui::KeyTreeModel* model = window.keyBrowser()->feed()->wholeTree();
         const QModelIndex gateway = model->index(0, 0);
         QModelIndex venue;
         for (int t = 0; t < model->rowCount(gateway) && !venue.isValid(); ++t) {
@@ -1585,7 +1588,7 @@ private Q_SLOTS:
         window.resize(1280, 800);
         window.show();
         ui::KeyBrowser* browser = window.keyBrowser();
-        QSignalSpy scanned(browser, &ui::KeyBrowser::scanFinished);
+        QSignalSpy scanned(browser->feed(), &ui::KeyspaceFeed::scanFinished);
         connection.open();
         QVERIFY(scanned.wait(10000));
         QTreeView* view = browser->view();
@@ -1712,7 +1715,7 @@ private Q_SLOTS:
             ui::MainWindow window(&connection, production);
             window.resize(1024, 640);
             window.show();
-            QSignalSpy scanned(window.keyBrowser(), &ui::KeyBrowser::scanFinished);
+            QSignalSpy scanned(window.keyBrowser()->feed(), &ui::KeyspaceFeed::scanFinished);
             connection.open();
             QVERIFY(scanned.wait(10000));
             window.splitter()->setSizes({330, 694});
@@ -1872,7 +1875,7 @@ private Q_SLOTS:
         safety.actor = u"dialog-test"_s;
         ui::MainWindow window(&connection, safety);
         window.show();
-        QSignalSpy scanned(window.keyBrowser(), &ui::KeyBrowser::scanFinished);
+        QSignalSpy scanned(window.keyBrowser()->feed(), &ui::KeyspaceFeed::scanFinished);
         connection.open();
         QVERIFY(scanned.wait(10000));
         QTreeView* view = window.keyBrowser()->view();
@@ -2177,7 +2180,7 @@ private Q_SLOTS:
         window.show();
         window.activateWindow();
         QVERIFY(QTest::qWaitForWindowActive(&window));
-        QSignalSpy scanned(window.keyBrowser(), &ui::KeyBrowser::scanFinished);
+        QSignalSpy scanned(window.keyBrowser()->feed(), &ui::KeyspaceFeed::scanFinished);
         connection.open();
         QVERIFY(scanned.wait(10000));
         window.keyBrowser()->focusFilter();
@@ -2644,7 +2647,7 @@ private Q_SLOTS:
         ui::SafetyOptions safety;
         safety.actor = u"cluster-test"_s;
         ui::MainWindow window(&client, safety);
-        QSignalSpy scanned(window.keyBrowser(), &ui::KeyBrowser::scanFinished);
+        QSignalSpy scanned(window.keyBrowser()->feed(), &ui::KeyspaceFeed::scanFinished);
         window.show();
         client.open();
         QVERIFY(scanned.wait(10000));
@@ -2662,7 +2665,7 @@ private Q_SLOTS:
         const QStringList stillScanning = status->toolTip().split(u'\n').filter(u"scanning"_s);
         QCOMPARE(stillScanning.size(), 1);
         QVERIFY2(stillScanning.first().contains(u":%1"_s.arg(cluster.node(2).port())), qPrintable(status->toolTip()));
-        QVERIFY(window.keyBrowser()->isScanning());
+        QVERIFY(window.keyBrowser()->feed()->isScanning());
         // The frozen master has not said its DBSIZE either: no total is claimed from the other two.
         QVERIFY2(!status->text().contains(u"of about"_s), qPrintable(status->text()));
         save(&window, u"dashboard-cluster-one-master-slow"_s);
@@ -2737,11 +2740,11 @@ private Q_SLOTS:
         // Aggregate mode on a cluster: the masters' DBSIZEs summed decide it, an opened group is listed from every
         // master, and a filter on the server counts what every master's SCAN MATCH finds.
         ui::KeyBrowser* browser = window.keyBrowser();
-        browser->setAggregateAbove(100);
+        browser->feed()->setAggregateAbove(100);
         scanned.clear();
         browser->rescan();
         QVERIFY(scanned.wait(10000));
-        QVERIFY(browser->isAggregated());
+        QVERIFY(browser->feed()->isAggregated());
         const auto onMasters = [&cluster](const QString& pattern) {
             QSet<QByteArray> keys;
             for (int i = 0; i < cluster.size(); ++i) {
@@ -2763,21 +2766,21 @@ private Q_SLOTS:
         }
         QVERIFY(namespaceRow.isValid());
         QCOMPARE(namespaceRow.data(ui::KeyTreeModel::CountRole).toLongLong(), 200);
-        QCOMPARE(view->model()->rowCount(namespaceRow), ui::KeyBrowser::listedPerGroupWhenAggregated);
+        QCOMPARE(view->model()->rowCount(namespaceRow), ui::KeyspaceFeed::listedPerGroupWhenAggregated);
         view->expand(services);
         view->expand(namespaceRow);
-        QTRY_VERIFY_WITH_TIMEOUT(!browser->isListingGroup(), 10000);
+        QTRY_VERIFY_WITH_TIMEOUT(!browser->feed()->isListingGroup(), 10000);
         QTRY_COMPARE(view->model()->rowCount(namespaceRow), 200);
         QSet<QByteArray> listed;
         for (int row = 0; row < view->model()->rowCount(namespaceRow); ++row)
             listed.insert(view->model()->index(row, 0, namespaceRow).data(ui::KeyTreeModel::KeyRole).toByteArray());
         QCOMPARE(listed, onMasters(u"events:*"_s));
         browser->setFilterText(u"*:venue:v1?"_s);
-        QTRY_COMPARE_WITH_TIMEOUT(browser->serverFilter(), u"*:venue:v1?"_s, 5000);
-        QTRY_VERIFY_WITH_TIMEOUT(!browser->isFilteringOnServer(), 10000);
-        QCOMPARE(browser->shownTree()->totalKeys(), onMasters(u"*:venue:v1?"_s).size());
+        QTRY_COMPARE_WITH_TIMEOUT(browser->feed()->serverFilter(), u"*:venue:v1?"_s, 5000);
+        QTRY_VERIFY_WITH_TIMEOUT(!browser->feed()->isFilteringOnServer(), 10000);
+        QCOMPARE(browser->feed()->shownTree()->totalKeys(), onMasters(u"*:venue:v1?"_s).size());
         browser->setFilterText({});
-        QTRY_COMPARE(browser->shownTree(), browser->model());
+        QTRY_COMPARE(browser->feed()->shownTree(), browser->feed()->wholeTree());
     }
 
     // A restart without persistence takes the stats with it: the hit-rate table's note names the loss and from when,

@@ -1,5 +1,6 @@
 // The dashboard under stress tells the truth: a big keyspace with traffic, a filter typed while a rescan runs, a server
 // killed and restarted with its state lost. A busy GUI may be slow, never wrong; stale is shown as stale.
+#include "feeds/keyspacefeed.h"
 #include "itemmodels/keytreemodel.h"
 #include "mainwindow.h"
 #include "widgets/auditpane.h"
@@ -126,7 +127,7 @@ private Q_SLOTS:
         window.resize(1280, 800);
         window.show();
         ui::KeyBrowser* browser = window.keyBrowser();
-        QSignalSpy scanned(browser, &ui::KeyBrowser::scanFinished);
+        QSignalSpy scanned(browser->feed(), &ui::KeyspaceFeed::scanFinished);
         connection.open();
         QVERIFY(scanned.wait(60000)); // the first scan, on opening
         QSignalSpy states(&connection, &redis::Connection::stateChanged);
@@ -141,17 +142,17 @@ private Q_SLOTS:
         QVERIFY(scanned.wait(60000));
         const qint64 unfiltered = clock.elapsed();
         const qint64 unfilteredStall = stalls.stop();
-        QVERIFY(browser->model()->totalKeys() >= 400000);
+        QVERIFY(browser->feed()->wholeTree()->totalKeys() >= 400000);
 
         scanned.clear();
         stalls.start();
         clock.start();
         browser->rescan();
-        QTRY_VERIFY_WITH_TIMEOUT(browser->model()->totalKeys() > 100000, 30000); // well into the rescan
+        QTRY_VERIFY_WITH_TIMEOUT(browser->feed()->wholeTree()->totalKeys() > 100000, 30000); // well into the rescan
         browser->setFilterText(u"venue:sv1234"_s);
         QVERIFY(scanned.wait(60000));
         const qint64 filtered = clock.elapsed();
-        QTRY_VERIFY_WITH_TIMEOUT(!browser->isScanning(), 5000);
+        QTRY_VERIFY_WITH_TIMEOUT(!browser->feed()->isScanning(), 5000);
         const qint64 filteredStall = stalls.stop();
         qInfo("400k keys: unfiltered rescan %lld ms (longest GUI stall %lld ms), rescan with a filter typed during it "
               "%lld ms (%.2fx; longest GUI stall %lld ms)",
@@ -169,11 +170,11 @@ private Q_SLOTS:
         QVERIFY2(unfilteredStall <= stallBound, qPrintable(u"the GUI thread was held %1 ms"_s.arg(unfilteredStall)));
 
         // Exactly the keys the server holds for that venue, each with a live TTL once sampled.
-        QVERIFY(browser->isFilteredFromScan());
+        QVERIFY(browser->feed()->isFilteredFromScan());
         const QList<QByteArray> onServer =
             server.cli({u"--scan"_s, u"--pattern"_s, u"*venue:sv1234*"_s}).trimmed().split('\n');
-        QCOMPARE(browser->shownTree()->totalKeys(), onServer.size());
-        QTRY_VERIFY_WITH_TIMEOUT(browser->shownTree()->keysAwaitingMetadata({}, 1).isEmpty(), 100); // settle
+        QCOMPARE(browser->feed()->shownTree()->totalKeys(), onServer.size());
+        QTRY_VERIFY_WITH_TIMEOUT(browser->feed()->shownTree()->keysAwaitingMetadata({}, 1).isEmpty(), 100); // settle
         QTest::qWait(1500); // the TTL replies of the filter's keys
         int sampled = 0;
         int gone = 0;
@@ -186,7 +187,7 @@ private Q_SLOTS:
         });
         QVERIFY(sampled > 0);
         QCOMPARE(gone, 0);
-        QCOMPARE(browser->shownTree()->goneKeys(), 0);
+        QCOMPARE(browser->feed()->shownTree()->goneKeys(), 0);
 
         QCOMPARE(states.size(), 0); // never dropped and reopened
         QCOMPARE(errors.size(), 0);
@@ -231,7 +232,7 @@ private Q_SLOTS:
         window.resize(1280, 800);
         window.show();
         ui::KeyBrowser* browser = window.keyBrowser();
-        QSignalSpy scanned(browser, &ui::KeyBrowser::scanFinished);
+        QSignalSpy scanned(browser->feed(), &ui::KeyspaceFeed::scanFinished);
         QSignalSpy routesLoaded(window.routeEditor(), &ui::RouteEditorPane::loaded);
         browser->rescan();
         QVERIFY(scanned.wait(10000));
@@ -242,13 +243,13 @@ private Q_SLOTS:
         QVERIFY(!(saved == model::RouteConfig::defaults()));
         QTRY_VERIFY_WITH_TIMEOUT(window.liveCharts()->sampleCount() >= 2, 5000);
         QVERIFY(!window.liveCharts()->isHeadlineStale());
-        QCOMPARE(browser->model()->totalKeys(), 1000 + 2); // with CacheScope's config and audit keys
+        QCOMPARE(browser->feed()->wholeTree()->totalKeys(), 1000 + 2); // with CacheScope's config and audit keys
 
         server.kill();
         QElapsedTimer sinceKill;
         sinceKill.start();
         QTRY_VERIFY_WITH_TIMEOUT(window.liveCharts()->isHeadlineStale(), 2000);
-        QTRY_VERIFY_WITH_TIMEOUT(!browser->isLive(), 2000);
+        QTRY_VERIFY_WITH_TIMEOUT(!browser->feed()->isLive(), 2000);
         QVERIFY2(sinceKill.elapsed() <= 2000, qPrintable(QString::number(sinceKill.elapsed())));
         QVERIFY2(
             window.liveCharts()->headline().contains(u"last known "_s), qPrintable(window.liveCharts()->headline()));
@@ -262,8 +263,8 @@ private Q_SLOTS:
         save(window, u"stress-server-down"_s);
 
         browser->rescan(); // F5 while down: the last known tree stays
-        QCOMPARE(browser->model()->totalKeys(), 1002);
-        QVERIFY(browser->isRescanWaiting());
+        QCOMPARE(browser->feed()->wholeTree()->totalKeys(), 1002);
+        QVERIFY(browser->feed()->isRescanWaiting());
         QVERIFY2(browser->statusText().endsWith(u"a rescan waits for it"_s), qPrintable(browser->statusText()));
 
         // Back on the same port without its data: a new life.
@@ -277,11 +278,12 @@ private Q_SLOTS:
         QVERIFY(scanned.wait(5000));
         QTRY_VERIFY_WITH_TIMEOUT(!window.liveCharts()->isHeadlineStale(), 5000);
         QVERIFY2(sinceRestart.elapsed() <= 5000, qPrintable(QString::number(sinceRestart.elapsed())));
-        QVERIFY(browser->isLive());
-        QCOMPARE(browser->model()->totalKeys(), qint64(server.cli({u"DBSIZE"_s}).trimmed().toLongLong()));
+        QVERIFY(browser->feed()->isLive());
+        QCOMPARE(browser->feed()->wholeTree()->totalKeys(), qint64(server.cli({u"DBSIZE"_s}).trimmed().toLongLong()));
         QCOMPARE(window.connectionText(), u"connected"_s);
         QCOMPARE(window.staleTabsText(), QString());
-        QVERIFY2(browser->statusText().startsWith(u"%L1 keys, scanned "_s.arg(browser->model()->totalKeys())),
+        QVERIFY2(
+            browser->statusText().startsWith(u"%L1 keys, scanned "_s.arg(browser->feed()->wholeTree()->totalKeys())),
             qPrintable(browser->statusText()));
 
         // So is the audit trail: the two route saves read before are gone with the stream.

@@ -3,6 +3,7 @@
 
 #include "dialogs/evictionwatchdialog.h"
 #include "dialogs/invalidationdialog.h"
+#include "feeds/keyspacefeed.h"
 #include "itemmodels/auditmodel.h"
 #include "widgets/analysispane.h"
 #include "widgets/auditpane.h"
@@ -54,7 +55,8 @@ MainWindow::MainWindow(redis::Client* connection, SafetyOptions safety, QWidget*
     : QMainWindow(parent)
     , m_connection(connection)
     , m_safety(std::move(safety))
-    , m_browser(new KeyBrowser(connection, this))
+    , m_keyspace(new KeyspaceFeed(connection, this))
+    , m_browser(new KeyBrowser(m_keyspace, this))
     , m_detail(new KeyDetailPane(connection, this))
     , m_charts(new LiveChartPane(this))
     , m_labelStats(new LabelStatsPane(connection, this))
@@ -244,13 +246,13 @@ void MainWindow::createActions()
 
     auto* rescan = new QAction(tr("&Rescan keys"), this);
     rescan->setShortcut(QKeySequence::Refresh);
-    connect(rescan, &QAction::triggered, m_browser, &KeyBrowser::rescan);
+    connect(rescan, &QAction::triggered, m_keyspace, &KeyspaceFeed::rescan);
     auto* filter = new QAction(tr("&Filter keys"), this);
     filter->setShortcut(QKeySequence::Find);
     connect(filter, &QAction::triggered, m_browser, &KeyBrowser::focusFilter);
     auto* cancel = new QAction(tr("&Cancel scan"), this);
     cancel->setShortcut(Qt::Key_Escape);
-    connect(cancel, &QAction::triggered, m_browser, &KeyBrowser::cancelScan);
+    connect(cancel, &QAction::triggered, m_keyspace, &KeyspaceFeed::cancel);
     auto* pause = new QAction(tr("&Pause charts"), this);
     pause->setCheckable(true);
     pause->setShortcut(Qt::CTRL | Qt::Key_P);
@@ -407,7 +409,7 @@ void MainWindow::markStale()
         m_lossTick->start();
     // Short where space is short: the status bar says why and since when in full.
     const QString since = tr("server unreachable since %1").arg(m_health->lostSince()->toString(u"HH:mm:ss"_s));
-    m_browser->setConnectionLost(since);
+    m_keyspace->setConnectionLost(since);
     m_charts->setConnectionLost(m_health->describe());
     m_labelStats->setConnectionLost(since);
     m_staleTabs->setText(
@@ -434,10 +436,10 @@ void MainWindow::refreshAfterLoss()
     m_labelStats->setConnectionLive();
     // The server may have restarted and lost its keys, its route configuration, its audit trail: everything read
     // from it is read again; the tree too (a rescan asked for while it was down runs now, or one starts).
-    const bool waiting = m_browser->isRescanWaiting();
-    m_browser->setConnectionLive();
+    const bool waiting = m_keyspace->isRescanWaiting();
+    m_keyspace->setConnectionLive();
     if (!waiting)
-        m_browser->rescan();
+        m_keyspace->rescan();
     m_routes->reload();
     m_labelStats->refresh();
     m_labelStats->measureFootprint();
@@ -483,7 +485,7 @@ void MainWindow::loadOnce()
     if (m_scannedOnce)
         return;
     m_scannedOnce = true;
-    m_browser->rescan();
+    m_keyspace->rescan();
     m_routes->reload();
     m_labelStats->refresh();
     m_hitRates->start();
@@ -605,7 +607,7 @@ InvalidationDialog* MainWindow::openKeyOperation(const std::optional<ops::KeySel
     connect(dialog, &InvalidationDialog::executed, this, [this, setTtl](qint64 changed) {
         statusBar()->showMessage(
             setTtl ? tr("TTL set on %L1 keys").arg(changed) : tr("%L1 keys deleted").arg(changed), 10000);
-        m_browser->rescan();
+        m_keyspace->rescan();
         m_audit->refresh();
         m_detail->refresh();
     });

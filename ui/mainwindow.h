@@ -31,6 +31,7 @@ class ServerPane;
 class MissesPane;
 class InvalidationDialog;
 class KeyBrowser;
+class KeyspaceFeed;
 class KeyDetailPane;
 class LabelStatsPane;
 class LiveChartPane;
@@ -45,6 +46,11 @@ public:
     MainWindow(redis::Client* connection, SafetyOptions safety, QWidget* parent = nullptr);
     ~MainWindow() override;
 
+    // The keyspace as the tree shows it: the scans, the filter, the status line. The key browser presents it.
+    KeyspaceFeed* keyspace() const
+    {
+        return m_keyspace;
+    }
     KeyBrowser* keyBrowser() const
     {
         return m_browser;
@@ -161,6 +167,7 @@ private:
 
     QPointer<redis::Client> m_connection;
     SafetyOptions m_safety;
+    KeyspaceFeed* m_keyspace;
     KeyBrowser* m_browser;
     KeyDetailPane* m_detail;
     LiveChartPane* m_charts;

@@ -3,6 +3,7 @@
 
 #include "demoenvironment.h"
 #include "dialogs/connectiondialog.h"
+#include "feeds/keyspacefeed.h"
 #include "itemmodels/keytreemodel.h"
 #include "keychain/secretstore.h"
 #include "mainwindow.h"
@@ -33,7 +34,7 @@ using namespace Qt::StringLiterals;
 namespace {
 // One window per server; the window owns its connection (its last child, so the panes go first).
 ui::MainWindow* openWindow(redis::ConnectionOptions options, const ui::SafetyOptions& safety,
-    const cache::HitRateAlertRule& alerts = {}, qint64 treeAggregateAbove = ui::KeyBrowser::defaultAggregateAbove);
+    const cache::HitRateAlertRule& alerts = {}, qint64 treeAggregateAbove = ui::KeyspaceFeed::defaultAggregateAbove);
 
 // The profile dialog; accepted, it opens a window for the chosen server. `autoConnect` connects at once when
 // the profile exists (--profile NAME) once its password has been read from the keychain.
@@ -63,7 +64,7 @@ ui::MainWindow* openWindow(redis::ConnectionOptions options, const ui::SafetyOpt
     redis::Client* connection = redis::Client::create(options).release(); // owned by the window below
     auto* window = new ui::MainWindow(connection, safety);
     window->setHitRateAlertRule(alerts);
-    window->keyBrowser()->setAggregateAbove(treeAggregateAbove);
+    window->keyspace()->setAggregateAbove(treeAggregateAbove);
     window->setAttribute(Qt::WA_DeleteOnClose);
     connection->setParent(window);
     QObject::connect(window, &ui::MainWindow::connectRequested, window, [window] { chooseConnection(window); });
@@ -194,7 +195,7 @@ int main(int argc, char* argv[])
     bool aggregateOk = true;
     const qint64 aggregateAbove = parser.isSet(u"tree-aggregate-above"_s)
         ? parser.value(u"tree-aggregate-above"_s).toLongLong(&aggregateOk)
-        : ui::KeyBrowser::defaultAggregateAbove;
+        : ui::KeyspaceFeed::defaultAggregateAbove;
     if (!aggregateOk || aggregateAbove < 0) {
         QMessageBox::critical(nullptr, u"CacheScope"_s,
             u"--tree-aggregate-above needs a number of keys, 0 or more; got '%1'"_s.arg(
@@ -205,11 +206,11 @@ int main(int argc, char* argv[])
     if (demo) {
         // The demo's traffic starts from an empty cache, and on a busy machine later than one would think: look
         // again every few seconds until the tree holds gateway keys.
-        auto* browser = window->keyBrowser();
-        browser->setAutoRescanInterval(60); // and keep the demo's growing tree fresh
-        QObject::connect(browser, &ui::KeyBrowser::scanFinished, browser, [browser] {
-            if (browser->model()->gatewayKeys() == 0)
-                QTimer::singleShot(3000, browser, &ui::KeyBrowser::rescan);
+        window->keyBrowser()->setAutoRescanInterval(60); // and keep the demo's growing tree fresh
+        auto* keyspace = window->keyspace();
+        QObject::connect(keyspace, &ui::KeyspaceFeed::scanFinished, keyspace, [keyspace] {
+            if (keyspace->wholeTree()->gatewayKeys() == 0)
+                QTimer::singleShot(3000, keyspace, &ui::KeyspaceFeed::rescan);
         });
     }
 
@@ -225,16 +226,16 @@ int main(int argc, char* argv[])
                         charted += sample.delta.hits + sample.delta.misses;
                     // What an engineer reads at that moment, beside the figures behind it.
                     const ui::KeyBrowser* browser = window->keyBrowser();
-                    QJsonObject state {{u"treeKeys"_s, browser->model()->totalKeys()},
-                        {u"gatewayKeys"_s, browser->model()->gatewayKeys()},
+                    QJsonObject state {{u"treeKeys"_s, browser->feed()->wholeTree()->totalKeys()},
+                        {u"gatewayKeys"_s, browser->feed()->wholeTree()->gatewayKeys()},
                         {u"chartSamples"_s, window->liveCharts()->sampleCount()}, {u"chartedLookups"_s, charted},
                         {u"connection"_s, window->connectionText()},
                         {u"headline"_s,
                             QTextDocumentFragment::fromHtml(window->liveCharts()->headline()).toPlainText()},
                         {u"headlineStale"_s, window->liveCharts()->isHeadlineStale()},
-                        {u"treeStatus"_s, browser->statusText()}, {u"goneRows"_s, browser->shownTree()->goneKeys()},
-                        {u"filter"_s, browser->filterText()}, {u"routeConfig"_s, window->routeEditor()->statusText()},
-                        {u"tabs"_s, window->staleTabsText()}};
+                        {u"treeStatus"_s, browser->statusText()},
+                        {u"goneRows"_s, browser->feed()->shownTree()->goneKeys()}, {u"filter"_s, browser->filterText()},
+                        {u"routeConfig"_s, window->routeEditor()->statusText()}, {u"tabs"_s, window->staleTabsText()}};
                     QFile file(statePath);
                     if (file.open(QIODevice::WriteOnly))
                         file.write(QJsonDocument(state).toJson(QJsonDocument::Compact));
