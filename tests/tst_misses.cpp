@@ -1,6 +1,7 @@
 // Miss anatomy: why each lookup missed, told from keyspace notifications, and what a TTL change would do.
 #include "analysis/missanatomy.h"
 #include "analysis/misswatch.h"
+#include "cache/statscounters.h"
 #include "model/gatewaykey.h"
 #include "ops/audit/audit.h"
 #include "ops/invalidation/invalidationrun.h"
@@ -16,6 +17,8 @@
 #include <QProcess>
 #include <QSignalSpy>
 #include <QTest>
+
+#include <numeric>
 
 #include <csignal>
 
@@ -340,6 +343,119 @@ private Q_SLOTS:
         QVERIFY(!unknown.at(2).hitRate.has_value());
         QVERIFY(!unknown.at(2).extraBytes.has_value());
         QCOMPARE(unknown.at(2).needs, u"the route's lookups (gateways recording CacheScope stats)"_s);
+    }
+
+    // A hit's remaining life goes into doubling bins, each edge on the right side: [0, 1 s), [1 s, 2 s) …
+    // [65,536 s, 131,072 s); past the last, or negative, no bin. The stored field names say the upper edge.
+    void hitsAreBinnedByTheirEntrysRemainingLife_data()
+    {
+        QTest::addColumn<qint64>("leftMs");
+        QTest::addColumn<int>("bin"); // -1: none
+        QTest::newRow("negative") << qint64(-1) << -1;
+        QTest::newRow("0") << qint64(0) << 0;
+        QTest::newRow("1 s - 1 ms") << qint64(999) << 0;
+        QTest::newRow("1 s") << qint64(1000) << 1;
+        QTest::newRow("2 s - 1 ms") << qint64(1999) << 1;
+        QTest::newRow("2 s") << qint64(2000) << 2;
+        QTest::newRow("100 s") << qint64(100'000) << 7;
+        QTest::newRow("last edge - 1 ms") << qint64(131'072'000 - 1) << 17;
+        QTest::newRow("last edge") << qint64(131'072'000) << -1;
+    }
+    void hitsAreBinnedByTheirEntrysRemainingLife()
+    {
+        QFETCH(qint64, leftMs);
+        QFETCH(int, bin);
+        const cache::StatsEvent event = cache::hitLeftBin(leftMs);
+        QCOMPARE(int(event), bin < 0 ? int(cache::StatsEvent::Count_) : int(cache::StatsEvent::HitLeftUnder1s) + bin);
+        QCOMPARE(cache::hitLeftBinCount, 18);
+        QCOMPARE(cache::statsEventName(cache::StatsEvent::HitLeftUnder1s), QByteArray("left1s"));
+        QCOMPARE(cache::statsEventName(cache::StatsEvent::HitLeftLast_), QByteArray("left131072s"));
+    }
+
+    // Lowering a TTL from the hits' remaining life: keys asked for at a steady rate (hits spread evenly over the
+    // entries' 60 s) lose to ½× exactly what a steady rate loses, λT'/(1 + λT') — here 30/31. Without the hits'
+    // remaining life, or without the route's lookups, the row says what it needs instead of guessing.
+    void aLoweringIsPredictedFromTheHitsRemainingLife()
+    {
+        MissAnatomy::RouteFigures route;
+        route.ttlMs = 60'000;
+        route.writes = 100;
+        // 100 cycles of 60 hits at one a second: hits per bin as the bins' widths, the last bin up to 60 s.
+        HitLeftCounts left {};
+        const qint64 perSecond = 100;
+        for (int bin = 0; bin < 7; ++bin) {
+            const qint64 low = bin == 0 ? 0 : cache::hitLeftBinEdgeMs(bin - 1);
+            const qint64 high = std::min<qint64>(cache::hitLeftBinEdgeMs(bin), 60'000);
+            left[std::size_t(bin)] = perSecond * (high - low) / 1000;
+        }
+        QCOMPARE(std::accumulate(left.cbegin(), left.cend(), qint64(0)), 6000);
+        const QList<TtlWhatIf> rows = ttlWhatIf(route, 100'000, 6000, 100, 1000.0, left);
+        QCOMPARE(rows.at(0).ttlSeconds, 30);
+        QVERIFY(rows.at(0).needs.isEmpty());
+        QVERIFY(qFuzzyCompare(*rows.at(0).hitRate, 6000.0 / 6100.0 - 3000.0 / 31.0 / 6100.0));
+        QVERIFY(qAbs(*rows.at(0).hitRate - 0.967742) < 1e-6);
+        QVERIFY(qFuzzyCompare(*rows.at(0).missesAvoided, -3000.0 / 31.0));
+        QVERIFY(qFuzzyCompare(*rows.at(1).hitRate, 6000.0 / 6100.0)); // the current TTL, as measured
+        QVERIFY(*rows.at(0).hitRate < *rows.at(1).hitRate);
+
+        // The same keys' lateness (exponential, one request a second) tells the same rate: the same answer, to the
+        // grid the rates are fitted on. As a watch of 100 s sees it: an expiry (from 60 s on, after a write seen)
+        // followed by a miss late by l is seen when it came at least l before the end.
+        const auto lateness = [](const QList<std::pair<double, double>>& populations) { // (cycles, rate per s)
+            const double window = 40;
+            const auto seen = [window](double rate, double a, double b) {
+                b = std::min(b, window);
+                if (a >= b)
+                    return 0.0;
+                const auto tail = [&](double l) {
+                    return std::exp(-rate * l) * (1.0 - l / window) - std::exp(-rate * l) / (rate * window);
+                };
+                return tail(a) - tail(b);
+            };
+            QList<qint64> counts;
+            for (int b = 0; b < MissAnatomy::fineBucketCount(); ++b) {
+                const double low = b == 0 ? 0.0 : double(MissAnatomy::fineEdgeMs(b - 1)) / 1000;
+                const bool open = b == MissAnatomy::fineBucketCount() - 1;
+                const double high = open ? window : double(MissAnatomy::fineEdgeMs(b)) / 1000;
+                double count = 0;
+                for (const auto& [cycles, rate] : populations)
+                    count += cycles * seen(rate, low, high);
+                counts.append(qint64(std::llround(count)));
+            }
+            return counts;
+        };
+        route.fineLateness = lateness({{100'000, 1.0}});
+        const QList<TtlWhatIf> steady = ttlWhatIf(route, 100'000, 6000, 100, 1000.0, left);
+        QVERIFY2(qAbs(*steady.at(0).hitRate - 30.0 / 31.0) < 0.002, qPrintable(QString::number(*steady.at(0).hitRate)));
+
+        // Hot and cold keys: 100 cycles of a key asked for every second (60 hits each), 1,000 of keys asked for every
+        // 100 s (0.6 hits each). Halving the TTL costs the hot keys 3,000 / 31 misses and the cold ones 300 / 1.3:
+        // 81.46 % hits. One rate for the route (3 hits younger than 30 s per miss) would say 75 %.
+        for (qint64& count : left)
+            count = count * 6600 / 6000;
+        route.fineLateness = lateness({{100 * 100.0, 1.0}, {1000 * 100.0, 0.01}});
+        const QList<TtlWhatIf> mixed = ttlWhatIf(route, 100'000, 6600, 1100, 1000.0, left);
+        const double truth = (6600 - 3000.0 / 31 - 300 / 1.3) / 7700;
+        QVERIFY2(qAbs(*mixed.at(0).hitRate - truth) < 0.005, qPrintable(QString::number(*mixed.at(0).hitRate)));
+        route.fineLateness.clear();
+
+        // A simulated cache of half the TTL answers ½× itself: 1,220 of its 6,100 sampled requests missed, so 20 %
+        // of the route's 6,100 lookups would have; it takes the place of the model, and adds its writes' memory.
+        const QList<TtlWhatIf> simulated =
+            ttlWhatIf(route, 100'000, 6000, 100, 1000.0, left, std::pair<qint64, qint64> {6100, 1220});
+        QCOMPARE(*simulated.at(0).hitRate, 0.8);
+        QCOMPARE(*simulated.at(0).missesAvoided, 100.0 - 1220.0);
+        QCOMPARE(*simulated.at(0).extraBytes, (100.0 * -30'000 + 1120.0 * 30'000) / 100'000 * 1000);
+        QCOMPARE(*simulated.at(1).hitRate, 6000.0 / 6100); // the current TTL, as measured
+        QVERIFY(!simulated.at(2).needs.isEmpty() || simulated.at(2).hitRate); // raises are the lateness model's
+
+        const QList<TtlWhatIf> noAges = ttlWhatIf(route, 100'000, 6000, 100, 1000.0);
+        QVERIFY(!noAges.at(0).hitRate.has_value());
+        QCOMPARE(noAges.at(0).needs, u"hit ages (gateways using the core cache manager)"_s);
+        const QList<TtlWhatIf> noLookups = ttlWhatIf(route, 100'000, std::nullopt, std::nullopt, 1000.0, left);
+        QVERIFY(!noLookups.at(0).hitRate.has_value());
+        QCOMPARE(noLookups.at(0).needs,
+            u"the route's lookups and hits with an expiry (gateways recording CacheScope stats)"_s);
     }
 
     // A scripted workload whose every miss has a known reason, against a real server: cold keys, keys requested

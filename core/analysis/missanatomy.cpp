@@ -531,8 +531,110 @@ int MissAnatomy::fineBucketCount()
     return fineBuckets + 1;
 }
 
+namespace {
+// The share of binned hits whose entries had less than `leftMs` to live (counts spread evenly within a bin); nothing
+// without binned hits.
+std::optional<double> shareOlderThan(const HitLeftCounts& hitsLeft, double leftMs)
+{
+    double binned = 0;
+    double below = 0;
+    for (int bin = 0; bin < cache::hitLeftBinCount; ++bin) {
+        const double count = double(std::max<qint64>(0, hitsLeft[std::size_t(bin)]));
+        const double low = bin == 0 ? 0.0 : double(cache::hitLeftBinEdgeMs(bin - 1));
+        const double high = double(cache::hitLeftBinEdgeMs(bin));
+        binned += count;
+        if (high <= leftMs)
+            below += count;
+        else if (low < leftMs)
+            below += count * (leftMs - low) / (high - low);
+    }
+    if (binned <= 0)
+        return std::nullopt;
+    return below / binned;
+}
+
+// Keys are asked for at different rates, and a lowering costs a hot key little (its next request comes soon after
+// the shorter expiry and starts a new cycle of hits) and a cold one a miss per hit past the new TTL. One key asked
+// for at rate λ turns its hits older than T' into misses at 1 / (1 + λT') of them. The expired misses' lateness
+// tells the rates: a key's lateness is exponential with its λ, so the lateness histogram is a mixture of
+// exponentials, whose weights over a grid of rates EM fits. A miss is only seen when its write, expiry and lateness
+// all fall within the watch (`windowMs` for expiries to happen in), so slow keys are seen less often than they
+// occur: the fit is of what was seen, and the weights are divided by each rate's chance to be seen. Returns the
+// factor for the route's hits, weighted by hits (cycles × λ); nothing without lateness.
+std::optional<double> newMissesPerOldHit(const QList<qint64>& fineLateness, double newTtlMs, double windowMs)
+{
+    const int buckets = std::min<int>(int(fineLateness.size()), MissAnatomy::fineBucketCount());
+    double observed = 0;
+    for (int b = 0; b < buckets; ++b)
+        observed += double(std::max<qint64>(0, fineLateness.at(b)));
+    if (observed <= 0 || windowMs <= 0)
+        return std::nullopt;
+    constexpr int grid = 60;
+    std::array<double, grid> rates {}; // per ms: one request in 10^7 ms to one per ms
+    std::array<double, grid> seen {}; // the chance that an expiry of a key of this rate is followed by a miss seen
+    std::array<double, grid> weights {};
+    // ∫ from a to b of λe^(−λl)·(1 − l/W) dl: late by l, and seen when the expiry came at least l before the end.
+    const auto seenWithin = [windowMs](double rate, double a, double b) {
+        b = std::min(b, windowMs);
+        if (a >= b)
+            return 0.0;
+        const auto tail = [rate, windowMs](double l) {
+            return std::exp(-rate * l) * (1.0 - l / windowMs) - std::exp(-rate * l) / (rate * windowMs);
+        };
+        return tail(a) - tail(b);
+    };
+    for (int j = 0; j < grid; ++j) {
+        rates[std::size_t(j)] = std::pow(10.0, -7.0 + 7.0 * j / (grid - 1));
+        seen[std::size_t(j)] = seenWithin(rates[std::size_t(j)], 0.0, windowMs);
+        weights[std::size_t(j)] = 1.0 / grid;
+    }
+    // The chance that a key of each rate is seen late by a duration in bucket b, given that it is seen.
+    std::vector<std::array<double, grid>> chance(static_cast<std::size_t>(buckets));
+    for (int b = 0; b < buckets; ++b) {
+        const double low = b == 0 ? 0.0 : double(MissAnatomy::fineEdgeMs(b - 1));
+        const bool open = b == MissAnatomy::fineBucketCount() - 1;
+        const double high = open ? windowMs : double(MissAnatomy::fineEdgeMs(b));
+        for (int j = 0; j < grid; ++j) {
+            const std::size_t k = std::size_t(j);
+            chance[std::size_t(b)][k] = seen[k] > 0 ? seenWithin(rates[k], low, high) / seen[k] : 0.0;
+        }
+    }
+    for (int iteration = 0; iteration < 300; ++iteration) {
+        std::array<double, grid> next {};
+        for (int b = 0; b < buckets; ++b) {
+            const double count = double(std::max<qint64>(0, fineLateness.at(b)));
+            double likelihood = 0;
+            for (int j = 0; j < grid; ++j)
+                likelihood += weights[std::size_t(j)] * chance[std::size_t(b)][std::size_t(j)];
+            if (count <= 0 || likelihood <= 0)
+                continue;
+            for (int j = 0; j < grid; ++j) {
+                const std::size_t k = std::size_t(j);
+                next[k] += count * weights[k] * chance[std::size_t(b)][k] / likelihood;
+            }
+        }
+        for (int j = 0; j < grid; ++j)
+            weights[std::size_t(j)] = next[std::size_t(j)] / observed;
+    }
+    double hitWeight = 0;
+    double turned = 0;
+    for (int j = 0; j < grid; ++j) {
+        const std::size_t k = std::size_t(j);
+        if (seen[k] <= 1e-9)
+            continue;
+        const double cycles = weights[k] / seen[k]; // all of the rate's cycles, seen or not
+        hitWeight += cycles * rates[k];
+        turned += cycles * rates[k] / (1.0 + rates[k] * newTtlMs);
+    }
+    if (hitWeight <= 0)
+        return std::nullopt;
+    return turned / hitWeight;
+}
+} // namespace
+
 QList<TtlWhatIf> ttlWhatIf(const MissAnatomy::RouteFigures& route, qint64 watchedMs, std::optional<qint64> hits,
-    std::optional<qint64> misses, std::optional<double> meanEntryBytes)
+    std::optional<qint64> misses, std::optional<double> meanEntryBytes, const std::optional<HitLeftCounts>& hitsLeft,
+    std::optional<std::pair<qint64, qint64>> halfTtl)
 {
     QList<TtlWhatIf> rows;
     if (route.ttlMs <= 0 || watchedMs <= 0)
@@ -573,10 +675,38 @@ QList<TtlWhatIf> ttlWhatIf(const MissAnatomy::RouteFigures& route, qint64 watche
             if (meanEntryBytes)
                 row.extraBytes = heldLonger / double(watchedMs) * *meanEntryBytes;
         } else {
-            // Shortening turns into misses the hits on entries older than the new TTL: only their ages tell.
-            row.needs = u"hit ages (gateways using the core cache manager)"_s;
+            // Shortening turns into misses the hits on entries older than the new TTL T': only their ages tell, and
+            // an entry written with the route's TTL T is older than T' when it has less than T − T' left. Past T'
+            // the requests of an old cycle form new cycles (a miss, then hits until the entry is gone): a key asked
+            // for at rate λ misses once per 1 + λT' of them (newMissesPerOldHit). Checked by replay
+            // (bench/whatif-replay.sh BUILD 90 400 0.5).
+            const std::optional<double> older = hitsLeft ? shareOlderThan(*hitsLeft, double(-delta)) : std::nullopt;
+            const bool half = factor == 0.5 && halfTtl && halfTtl->first > 0;
+            if (half && hits && misses) {
+                // Simulated: the share of requests that would have missed applies to the route's lookups.
+                const double share = std::clamp(double(halfTtl->second) / double(halfTtl->first), 0.0, 1.0);
+                row.missesAvoided = double(*misses) - share * double(lookups);
+                row.hitRate = 1.0 - share;
+            } else if (older && hits && misses && *misses > 0) {
+                // One rate for the whole route (the hits younger than T' per miss) when no lateness tells them.
+                const double newTtlMs = double(row.ttlSeconds) * 1000.0;
+                const double perOldHit =
+                    newMissesPerOldHit(route.fineLateness, newTtlMs, double(watchedMs - route.ttlMs))
+                        .value_or(1.0 / (1.0 + double(*hits) * (1.0 - *older) / double(*misses)));
+                const double added = double(*hits) * *older * perOldHit;
+                row.missesAvoided = -added;
+                row.hitRate = (double(*hits) - added) / double(*hits + *misses);
+            } else {
+                row.needs = hitsLeft
+                    ? u"the route's lookups and hits with an expiry (gateways recording CacheScope stats)"_s
+                    : u"hit ages (gateways using the core cache manager)"_s;
+            }
+            // Every write held |Δ| less, and each miss the lowering adds writes an entry held the new TTL.
+            const double addedWrites = row.missesAvoided ? std::max(0.0, -*row.missesAvoided) : 0.0;
             if (meanEntryBytes)
-                row.extraBytes = double(route.writes) / double(watchedMs) * delta * *meanEntryBytes;
+                row.extraBytes = (double(route.writes) * delta
+                                     + addedWrites * (double(row.ttlSeconds) * 1000.0 + double(route.graceMs)))
+                    / double(watchedMs) * *meanEntryBytes;
         }
         rows.append(row);
     }

@@ -1,6 +1,7 @@
 #pragma once
 
 #include "analysis/analysisreport.h"
+#include "cache/statsevent.h"
 #include "model/keygrouping.h"
 
 #include <QHash>
@@ -151,10 +152,19 @@ struct TtlWhatIf
     std::optional<double> extraBytes; // more memory held (negative: less); nothing without a size
     QString needs; // what would tell it, when something is missing
 };
+// A route's fresh hits by how long their entries had left to live (cache::StatsEvent::HitLeftUnder1s…), from the
+// stats of gateways using the core cache manager.
+using HitLeftCounts = std::array<qint64, std::size_t(cache::hitLeftBinCount)>;
+
 // For the TTLs ½×, 1×, 2×, 4× and 10× the route's. `hits` and `misses` are the route's lookups over the watch where
-// known (CacheScope stats); `meanEntryBytes` from MEMORY USAGE samples.
+// known (CacheScope stats); `meanEntryBytes` from MEMORY USAGE samples. A lowering needs what the gateways' cache
+// managers recorded: `halfTtl`, their requests (lookups, misses) against a simulated cache of half the TTL, answers ½×
+// directly; otherwise `hitsLeft` with the expired misses' lateness models it; without either the row says what it
+// needs.
 QList<TtlWhatIf> ttlWhatIf(const MissAnatomy::RouteFigures& route, qint64 watchedMs, std::optional<qint64> hits,
-    std::optional<qint64> misses, std::optional<double> meanEntryBytes);
+    std::optional<qint64> misses, std::optional<double> meanEntryBytes,
+    const std::optional<HitLeftCounts>& hitsLeft = std::nullopt,
+    std::optional<std::pair<qint64, qint64>> halfTtl = std::nullopt);
 
 QJsonObject missCountsToJson(const MissCounts& counts);
 

@@ -69,8 +69,11 @@ QList<TtlWhatIf> MissWatch::Report::whatIf(const QByteArray& route) const
         hits = std::max<qint64>(0, lookups->first + lookups->second - told);
     }
     const auto size = meanEntryBytes.constFind(route);
+    const auto left = routeHitsLeft.constFind(route);
     return ttlWhatIf(*figures, anatomy.endedMs - anatomy.startedMs, hits, misses,
-        size == meanEntryBytes.cend() ? std::nullopt : std::optional(*size));
+        size == meanEntryBytes.cend() ? std::nullopt : std::optional(*size),
+        left == routeHitsLeft.cend() ? std::nullopt : std::optional(*left),
+        routeHalfTtl.contains(route) ? std::optional(routeHalfTtl.value(route)) : std::nullopt);
 }
 
 MissWatch::MissWatch(redis::Client* client, Options options, QObject* parent)
@@ -348,9 +351,22 @@ void MissWatch::readLookups(std::function<void()> done)
                 m_report.statsNote = u"no lookups per route: no gateway recorded CacheScope stats over the watch"_s;
             } else {
                 m_report.routeLookups.clear();
-                for (auto it = window->byLabel.cbegin(); it != window->byLabel.cend(); ++it)
+                m_report.routeHitsLeft.clear();
+                m_report.routeHalfTtl.clear();
+                for (auto it = window->byLabel.cbegin(); it != window->byLabel.cend(); ++it) {
                     m_report.routeLookups.insert(
                         it.key(), {it->lookups() - (*it)[cache::StatsEvent::Miss], (*it)[cache::StatsEvent::Miss]});
+                    HitLeftCounts left {};
+                    qint64 binned = 0;
+                    for (int bin = 0; bin < cache::hitLeftBinCount; ++bin) {
+                        left[std::size_t(bin)] = (*it)[cache::StatsEvent(int(cache::StatsEvent::HitLeftUnder1s) + bin)];
+                        binned += left[std::size_t(bin)];
+                    }
+                    if (binned > 0)
+                        m_report.routeHitsLeft.insert(it.key(), left);
+                    if (const qint64 sampled = (*it)[cache::StatsEvent::HalfTtlLookup]; sampled > 0)
+                        m_report.routeHalfTtl.insert(it.key(), {sampled, (*it)[cache::StatsEvent::HalfTtlMiss]});
+                }
                 m_report.statsNote = u"lookups per route from CacheScope stats, "_s + window->describe();
             }
             done();

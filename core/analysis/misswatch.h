@@ -61,6 +61,8 @@ public:
         // after the drain): the misses told are at most these; nothing when a read failed.
         std::optional<qint64> serverMisses;
         QHash<QByteArray, std::pair<qint64, qint64>> routeLookups; // route → (hits, misses) from CacheScope stats
+        QHash<QByteArray, HitLeftCounts> routeHitsLeft; // route → its hits by remaining life, where recorded
+        QHash<QByteArray, std::pair<qint64, qint64>> routeHalfTtl; // route → requests, misses at half the TTL
         QString statsNote; // where the lookups came from, or why there are none
         QHash<QByteArray, double> meanEntryBytes; // route → mean MEMORY USAGE of the samples
         QStringList configBefore;

@@ -8,9 +8,11 @@
 #include "redis/client.h"
 
 #include <QDateTime>
+
 #include <QElapsedTimer>
 #include <QPointer>
 #include <QTimer>
+#include <ctime>
 
 #include <algorithm>
 #include <cmath>
@@ -27,6 +29,19 @@ namespace {
 qint64 nowMs()
 {
     return QDateTime::currentMSecsSinceEpoch();
+}
+
+// A coarse monotonic clock (a few ms; a read without a system call): the half-TTL shadow compares it with TTLs of
+// seconds, on every request.
+qint64 coarseNowMs()
+{
+#ifdef CLOCK_MONOTONIC_COARSE
+    timespec now {};
+    clock_gettime(CLOCK_MONOTONIC_COARSE, &now);
+    return qint64(now.tv_sec) * 1000 + now.tv_nsec / 1'000'000;
+#else
+    return duration_cast<milliseconds>(steady_clock::now().time_since_epoch()).count();
+#endif
 }
 
 template<typename Callback, typename... Args>
@@ -122,6 +137,57 @@ const StatsLabels& CacheManager::rememberNamespace(const StatsLabels& labels) co
     return labels;
 }
 
+void CacheManager::halfTtlShadow(size_t hashOfKey, const StatsLabels& given, seconds ttl)
+{
+    const quint64 hash = quint64(hashOfKey) | 1; // never 0, which marks an empty slot
+    if (given.route.isEmpty() || hash >= m_halfTtlSampleBelow)
+        return; // counted per route only (isRouteOnlyEvent): a namespace's keys have none
+    if (!m_halfTtl)
+        m_halfTtl = std::make_unique<HalfTtlSlot[]>(halfTtlSlots);
+    const qint64 now = coarseNowMs();
+    // Half as many whole seconds, rounded as the what-if rounds its ½× row (a TTL one can set).
+    const qint64 halfMs = std::max<qint64>(1, (ttl.count() + 1) / 2) * 1000;
+    // The key's slot among its 8, or the one to take: an empty one, else the one that expires first.
+    HalfTtlSlot* slot = nullptr;
+    HalfTtlSlot* taken = nullptr;
+    for (std::size_t probe = 0; probe < 8; ++probe) {
+        HalfTtlSlot& candidate = m_halfTtl[(std::size_t(hash >> 16) + probe) & (halfTtlSlots - 1)];
+        if (candidate.hash == hash) {
+            slot = &candidate;
+            break;
+        }
+        if (!taken || candidate.hash == 0 || (taken->hash != 0 && candidate.expiryMs < taken->expiryMs))
+            taken = &candidate;
+    }
+    const bool miss = !slot || slot->expiryMs <= now;
+    if (!slot) {
+        const qint64 pushedOut = taken->hash != 0 && taken->expiryMs > now ? 1 : 0;
+        m_halfTtlCrowded += pushedOut;
+        m_halfTtlPushedOut += pushedOut;
+        slot = taken;
+        slot->hash = hash;
+    }
+    if (miss)
+        slot->expiryMs = now + halfMs;
+    StatsCounters& counters = m_stats->countersOf(given);
+    ++counters.events[std::size_t(StatsEvent::HalfTtlLookup)];
+    counters.events[std::size_t(StatsEvent::HalfTtlMiss)] += miss ? 1 : 0;
+    if (++m_halfTtlAsked >= 4096) {
+        // A live entry pushed out makes its key's next request a miss it may not be: past 1 in 64, fewer keys.
+        if (m_halfTtlCrowded * 64 > m_halfTtlAsked)
+            m_halfTtlSampleBelow /= 2;
+        m_halfTtlAsked = 0;
+        m_halfTtlCrowded = 0;
+    }
+}
+
+StatsEvent CacheManager::hitLeftBinOf(const CacheResult& result) const
+{
+    if (result.status != CacheResult::Status::Hit || result.expiresAtMs <= 0 || !m_stats)
+        return StatsEvent::Count_;
+    return hitLeftBin(result.expiresAtMs - nowMs());
+}
+
 void CacheManager::record(const StatsLabels& labels, StatsEvent event, qint64 loadMs)
 {
     if (m_stats)
@@ -158,12 +224,14 @@ void CacheManager::get(const QByteArray& key, const QObject* context, ResultCall
                 } else {
                     result.status = CacheResult::Status::Hit;
                     result.value = envelope->payload;
+                    result.expiresAtMs = envelope->foreign ? 0 : envelope->expiresAtMs;
                 }
             }
-            record(statsLabelsFor(key, given),
+            recordAnswer(key, given,
                 result.status == CacheResult::Status::Hit               ? StatsEvent::Hit
                     : result.status == CacheResult::Status::NegativeHit ? StatsEvent::NegativeHit
-                                                                        : StatsEvent::Miss);
+                                                                        : StatsEvent::Miss,
+                hitLeftBinOf(result));
             callback(result);
         });
 }
@@ -244,7 +312,10 @@ std::optional<CacheEnvelope> CacheManager::decodeStored(
 void CacheManager::getOrSet(
     const QByteArray& key, Loader loader, const SetOptions& options, const QObject* context, ResultCallback callback)
 {
-    Flight*& slot = m_flights[FlightKey {key}]; // one lookup to join a flight or to start one
+    const size_t hash = keyHash(key);
+    if (m_stats && m_options.simulateHalfTtl)
+        halfTtlShadow(hash, options.labels, options.ttl.value_or(m_options.defaultTtl));
+    Flight*& slot = m_flights[FlightKey {key, hash}]; // one lookup to join a flight or to start one
     if (slot) {
         slot->waiters.push_back({context, context != nullptr, std::move(callback)});
         return;
@@ -304,8 +375,10 @@ void CacheManager::onFlightRead(Flight* flight, const redis::Reply& reply)
     if (envelope && (envelope->foreign || envelope->expiresAtMs > now)) {
         CacheResult result;
         result.status = envelope->negative ? CacheResult::Status::NegativeHit : CacheResult::Status::Hit;
-        if (!envelope->negative)
+        if (!envelope->negative) {
             result.value = envelope->payload;
+            result.expiresAtMs = envelope->foreign ? 0 : envelope->expiresAtMs;
+        }
         const bool outdatedRead = envelope->expiresAtMs < m_refreshedExpiry.value(key, 0);
         const bool refresh = !envelope->negative && !outdatedRead && shouldRefreshEarly(*envelope, now);
         m_flights.remove(FlightKey {key});
@@ -426,10 +499,11 @@ bool CacheManager::deliver(
     const StatsEvent event = result.status == CacheResult::Status::Hit ? StatsEvent::Hit
         : result.status == CacheResult::Status::NegativeHit            ? StatsEvent::NegativeHit
                                                                        : StatsEvent::Miss;
+    const StatsEvent left = hitLeftBinOf(result);
     for (const Waiter& waiter : waiters) {
         if (waiter.guarded && !waiter.context)
             continue;
-        recordAnswer(key, given, event);
+        recordAnswer(key, given, event, left);
         waiter.callback(result);
         if (destroyed) {
             if (outer)

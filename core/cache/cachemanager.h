@@ -12,6 +12,7 @@
 #include <QString>
 
 #include <chrono>
+#include <cmath>
 #include <cstring>
 #include <deque>
 #include <functional>
@@ -64,6 +65,7 @@ struct CacheResult
     Status status = Status::Miss;
     std::optional<QByteArray> value;
     QString error;
+    qint64 expiresAtMs = 0; // a hit's logical expiry, unix ms (0: unknown, as for values other writers stored)
 };
 
 // The shared cache manager (`get`, `set`, `getOrSet`, `invalidate`, tags) on the Qt event loop.
@@ -92,6 +94,9 @@ public:
         // whole: another writer's value, or a decompression bomb.
         qsizetype maxPayloadBytes = CacheEnvelope::defaultMaxPayloadBytes;
         quint64 randomSeed = 0; // 0: random; fixed in tests
+        // Each getOrSet with route labels is also asked of a simulated cache of half the TTL, for the TTL what-if's
+        // ½× row (halfTtlShadow): about 1 MiB and a table lookup per request when stats are recorded.
+        bool simulateHalfTtl = true;
         // Namespaces (what precedes a key's first ':', e.g. "events", "gateway") shared with services that read
         // the value as plain text, like the seed's Node services (GET, then JSON.parse): written as the body alone,
         // never compressed, with the Redis TTL the logical TTL (no grace: a plain reader cannot tell stale from
@@ -160,15 +165,21 @@ public:
 
     // Counts one answer for `key` in the stats, when they are recorded: what a getOrSet does for each caller it
     // answers (public for bench_cachemanager, which measures it alone).
-    void recordAnswer(const QByteArray& key, const StatsLabels& given, StatsEvent event)
+    // `also`: a second event of the same answer (a hit's remaining-life bin).
+    void recordAnswer(
+        const QByteArray& key, const StatsLabels& given, StatsEvent event, StatsEvent also = StatsEvent::Count_)
     {
         if (!m_stats)
             return;
         const StatsLabels& labels = statsLabelsFor(key, given);
-        if (&labels == m_lastNamespace.labels)
-            m_stats->record(m_lastNamespace.handle, labels, event);
-        else
-            m_stats->record(labels, event);
+        if (&labels == m_lastNamespace.labels) {
+            m_stats->record(m_lastNamespace.handle, labels, event); // a namespace's labels: no route for `also`
+        } else {
+            StatsCounters& counters = m_stats->countersOf(labels);
+            ++counters.events[std::size_t(event)];
+            if (also != StatsEvent::Count_ && !labels.route.isEmpty()) // kept per route only (isRouteOnlyEvent)
+                ++counters.events[std::size_t(also)];
+        }
     }
 
     // Counts a request the gateway's policy neither read nor stored (CacheDecision::Action::Bypass) under `labels`,
@@ -248,6 +259,8 @@ private:
         std::function<void(QString)> callback);
     bool shouldRefreshEarly(const CacheEnvelope& envelope, qint64 nowMs);
     void record(const StatsLabels& labels, StatsEvent event, qint64 loadMs = -1);
+    // The remaining-life bin of a fresh hit with a known expiry (Count_ otherwise, or when stats are off).
+    StatsEvent hitLeftBinOf(const CacheResult& result) const;
 
     QPointer<redis::Client> m_connection;
     Options m_options;
@@ -256,14 +269,31 @@ private:
     // (7 ns from 16 bytes on; std::hash: 5-13 ns), a third of a cached getOrSet's time with such keys. std::hash
     // (libstdc++'s MurmurHash) is not keyed, so crafted keys could collide; the table holds only the getOrSet calls
     // in flight, so the worst case is a scan of those (hundreds), never of the cache.
+    static size_t keyHash(const QByteArray& key) noexcept
+    {
+        return std::hash<std::string_view> {}(std::string_view(key.constData(), size_t(key.size())));
+    }
+    // A key with its hash, computed once per getOrSet (the half-TTL shadow samples by it too).
     struct FlightKey
     {
+        FlightKey(const QByteArray& key, size_t hashOfKey)
+            : bytes(key)
+            , hash(hashOfKey)
+        {
+        }
+        explicit FlightKey(const QByteArray& key)
+            : FlightKey(key, keyHash(key))
+        {
+        }
         QByteArray bytes;
-        friend bool operator==(const FlightKey&, const FlightKey&) = default;
+        size_t hash;
+        friend bool operator==(const FlightKey& a, const FlightKey& b)
+        {
+            return a.hash == b.hash && a.bytes == b.bytes;
+        }
         friend size_t qHash(const FlightKey& key, size_t seed) noexcept
         {
-            return std::hash<std::string_view> {}(std::string_view(key.bytes.constData(), size_t(key.bytes.size())))
-                ^ seed;
+            return key.hash ^ seed;
         }
     };
     QHash<FlightKey, Flight*> m_flights; // getOrSet in progress per key, owned
@@ -272,6 +302,41 @@ private:
     bool* m_destroyed = nullptr; // while delivering: set by the destructor (see deliver)
     // Early refreshes in progress, with the callers that found the value expired before the refresh ended.
     QHash<QByteArray, std::vector<Waiter>> m_refreshing;
+    // The half-TTL shadow: for a sample of keys (by hash: all of them until too many crowd the table), when their
+    // entry would expire in a cache whose TTLs were half as long. A request finds it expired or absent: a miss there,
+    // and the entry is written anew. A fixed table of halfTtlSlots slots of 16 bytes (1 MiB, allocated on first
+    // use), each key in one of 8 neighbouring slots; a key that finds them all taken by live entries takes the one
+    // that expires first, and when that happens to more than 1 request in 64 the sample is halved (the keys
+    // outside it are no longer asked). Per process: gateways that share a key each see part of its requests, so each
+    // misses more often than one shared cache would.
+    static constexpr std::size_t halfTtlSlots = 65'536;
+
+public:
+    // One getOrSet request asked of the half-TTL shadow (public for bench_cachemanager, which measures it alone).
+    void halfTtlShadow(size_t hashOfKey, const StatsLabels& labels, std::chrono::seconds ttl);
+    // The share of keys the shadow asks about (1 until too many keys crowd its table).
+    double halfTtlSampledShare() const
+    {
+        return std::ldexp(double(m_halfTtlSampleBelow), -64);
+    }
+    // Live entries pushed out of the shadow's table so far: at most this many of its misses are the table's, not
+    // the half TTL's.
+    qint64 halfTtlPushedOut() const
+    {
+        return m_halfTtlPushedOut;
+    }
+
+private:
+    struct HalfTtlSlot
+    {
+        quint64 hash = 0; // 0: empty
+        qint64 expiryMs = 0;
+    };
+    std::unique_ptr<HalfTtlSlot[]> m_halfTtl;
+    qint64 m_halfTtlAsked = 0; // since the sample last changed
+    qint64 m_halfTtlCrowded = 0; // of them, those that pushed out a live entry
+    qint64 m_halfTtlPushedOut = 0; // live entries pushed out, ever
+    quint64 m_halfTtlSampleBelow = ~quint64(0); // a key is in the sample when its hash is below this
     // The expiry each recent refresh wrote: a read sent before the refresh landed shows the old value and
     // must not start yet another refresh.
     QHash<QByteArray, qint64> m_refreshedExpiry;

@@ -90,7 +90,18 @@ QByteArray statsEventName(StatsEvent event)
         return "load100ms";
     case StatsEvent::LoadWithin1s:
         return "load1s";
+    case StatsEvent::HalfTtlLookup:
+        return "halfttllookup";
+    case StatsEvent::HalfTtlMiss:
+        return "halfttlmiss";
     case StatsEvent::Count_:
+        break;
+    default:
+        if (event >= StatsEvent::HitLeftUnder1s
+            && event <= StatsEvent::HitLeftLast_) // "left1s", "left2s" … "left131072s"
+            return QByteArrayLiteral("left")
+                .append(QByteArray::number(hitLeftBinEdgeMs(int(event) - int(StatsEvent::HitLeftUnder1s)) / 1000))
+                .append('s');
         break;
     }
     return "?";

@@ -81,11 +81,15 @@ std::optional<double> hitRate(const StatsCounters& counters)
 namespace {
 std::optional<StatsEvent> eventFromName(const QByteArray& name)
 {
-    for (int e = 0; e < int(StatsEvent::Count_); ++e) {
-        if (statsEventName(StatsEvent(e)) == name)
-            return StatsEvent(e);
-    }
-    return std::nullopt;
+    // Built once: a bucket of other writers' labels may hold millions of fields.
+    static const QHash<QByteArray, StatsEvent> events = [] {
+        QHash<QByteArray, StatsEvent> byName;
+        for (int e = 0; e < int(StatsEvent::Count_); ++e)
+            byName.insert(statsEventName(StatsEvent(e)), StatsEvent(e));
+        return byName;
+    }();
+    const auto found = events.constFind(name);
+    return found == events.cend() ? std::nullopt : std::optional(*found);
 }
 
 void addBucket(StatsWindow& window, qint64 start, StatsBucketRead read)

@@ -164,13 +164,18 @@ void StatsRecorder::flush(std::function<void(const FlushResult&)> done)
         if (counters.isEmpty())
             continue;
         const StatsLabels& labels = it.key();
-        interval[std::size_t(StatsDimension::Total)]["all"] += counters;
+        StatsCounters common = counters;
+        for (std::size_t e = 0; e < common.events.size(); ++e) {
+            if (isRouteOnlyEvent(StatsEvent(e)))
+                common.events[e] = 0;
+        }
+        interval[std::size_t(StatsDimension::Total)]["all"] += common;
         const std::pair<StatsDimension, const QByteArray*> parts[] = {{StatsDimension::Namespace, &labels.ns},
             {StatsDimension::Route, &labels.route}, {StatsDimension::Tenant, &labels.tenant},
             {StatsDimension::Venue, &labels.venue}};
         for (const auto& [dimension, label] : parts) {
             if (!label->isEmpty())
-                interval[std::size_t(dimension)][*label] += counters;
+                interval[std::size_t(dimension)][*label] += dimension == StatsDimension::Route ? counters : common;
         }
         counters = StatsCounters(); // keep the entry: no allocation next interval
     }

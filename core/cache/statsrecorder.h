@@ -75,13 +75,20 @@ public:
         ++handle.counters->events[std::size_t(event)];
     }
 
+    // The counters recorded under `labels` in this interval, for a caller that counts several events at once (valid
+    // until the next record or flush).
+    StatsCounters& countersOf(const StatsLabels& labels)
+    {
+        RecentLabels& recent = m_recent[(quintptr(&labels) >> 4) % m_recent.size()];
+        return recent.counters && recent.address == &labels && sameLabels(recent.labels, labels)
+            ? *recent.counters
+            : *countersFor(labels, recent);
+    }
+
     // Inline: every cache operation calls it, and it must stay a small part of a cached getOrSet.
     void record(const StatsLabels& labels, StatsEvent event, qint64 loadMs = -1)
     {
-        RecentLabels& recent = m_recent[(quintptr(&labels) >> 4) % m_recent.size()];
-        StatsCounters* counters = recent.counters && recent.address == &labels && sameLabels(recent.labels, labels)
-            ? recent.counters
-            : countersFor(labels, recent);
+        StatsCounters* counters = &countersOf(labels);
         ++counters->events[std::size_t(event)];
         if (loadMs > 0) {
             counters->loadMsTotal += loadMs;
