@@ -447,6 +447,12 @@ private Q_SLOTS:
         QCOMPARE(*simulated.at(0).missesAvoided, 100.0 - 1220.0);
         QCOMPARE(*simulated.at(0).extraBytes, (100.0 * -30'000 + 1120.0 * 30'000) / 100'000 * 1000);
         QCOMPARE(*simulated.at(1).hitRate, 6000.0 / 6100); // the current TTL, as measured
+        // A simulation that hit more often than the route does now (its sample against the server's count over a short
+        // watch) is held at the current rate: a shorter TTL never hits more.
+        const QList<TtlWhatIf> held =
+            ttlWhatIf(route, 100'000, 6000, 100, 1000.0, left, std::pair<qint64, qint64> {6100, 10});
+        QCOMPARE(*held.at(0).hitRate, 6000.0 / 6100);
+        QCOMPARE(*held.at(0).missesAvoided, 0.0);
         QVERIFY(!simulated.at(2).needs.isEmpty() || simulated.at(2).hitRate); // raises are the lateness model's
 
         const QList<TtlWhatIf> noAges = ttlWhatIf(route, 100'000, 6000, 100, 1000.0);

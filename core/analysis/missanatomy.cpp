@@ -683,10 +683,14 @@ QList<TtlWhatIf> ttlWhatIf(const MissAnatomy::RouteFigures& route, qint64 watche
             const std::optional<double> older = hitsLeft ? shareOlderThan(*hitsLeft, double(-delta)) : std::nullopt;
             const bool half = factor == 0.5 && halfTtl && halfTtl->first > 0;
             if (half && hits && misses) {
-                // Simulated: the share of requests that would have missed applies to the route's lookups.
+                // Simulated: the share of requests that would have missed applies to the route's lookups. The
+                // share comes from the simulation's sample, the current rate from the server's misses against the
+                // stats' lookups over the window read; over a short watch they can disagree, and a shorter TTL never
+                // hits more often than the current one.
                 const double share = std::clamp(double(halfTtl->second) / double(halfTtl->first), 0.0, 1.0);
-                row.missesAvoided = double(*misses) - share * double(lookups);
-                row.hitRate = 1.0 - share;
+                const double current = lookups > 0 ? double(*hits) / double(lookups) : 0.0;
+                row.hitRate = std::min(1.0 - share, current);
+                row.missesAvoided = double(*misses) - (1.0 - *row.hitRate) * double(lookups);
             } else if (older && hits && misses && *misses > 0) {
                 // One rate for the whole route (the hits younger than T' per miss) when no lateness tells them.
                 const double newTtlMs = double(row.ttlSeconds) * 1000.0;

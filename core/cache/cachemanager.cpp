@@ -8,15 +8,14 @@
 #include "redis/client.h"
 
 #include <QDateTime>
-
 #include <QElapsedTimer>
 #include <QPointer>
 #include <QTimer>
-#include <ctime>
 
 #include <algorithm>
 #include <cmath>
 #include <cstring>
+#include <ctime>
 #include <memory>
 #include <utility>
 
