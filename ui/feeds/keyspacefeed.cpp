@@ -183,13 +183,19 @@ void KeyspaceFeed::startScanFilter(const QString& text)
     addScanMatches(m_model->listedKeysMatching(*m_matchGlob));
 }
 
-void KeyspaceFeed::addScanMatches(const QList<QByteArray>& keys)
+QList<QByteArray> KeyspaceFeed::filterMatches(const QList<QByteArray>& keys) const
 {
     QList<QByteArray> matching;
     for (const QByteArray& key : keys) {
         if (m_matchGlob->matches(key))
             matching.append(key);
     }
+    return matching;
+}
+
+void KeyspaceFeed::addScanMatches(const QList<QByteArray>& keys)
+{
+    const QList<QByteArray> matching = filterMatches(keys);
     if (!matching.isEmpty())
         fetchMetadata(m_matches, m_matches->addKeys(matching, metadataSamplePerPage));
     if (m_model->projection())
@@ -301,12 +307,7 @@ void KeyspaceFeed::listGroup(const QModelIndex& sourceGroup)
         }
         if (tree == m_matches && m_matchGlob) {
             // The group's pattern selects all of its keys; the filter's tree shows only those that match.
-            QList<QByteArray> matching;
-            for (const QByteArray& key : keys) {
-                if (m_matchGlob->matches(key))
-                    matching.append(key);
-            }
-            tree->addListedKeys(m_listedGroup, matching, listedPerOpenedGroup);
+            tree->addListedKeys(m_listedGroup, filterMatches(keys), listedPerOpenedGroup);
         } else {
             tree->addListedKeys(m_listedGroup, keys, listedPerOpenedGroup);
         }

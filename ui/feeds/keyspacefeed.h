@@ -226,6 +226,8 @@ private:
     // grows re-checks every group's keys on every page).
     void startScanFilter(const QString& text);
     void addScanMatches(const QList<QByteArray>& keys);
+    // The keys of `keys` the filter's pattern matches (m_matchGlob, which must be set).
+    QList<QByteArray> filterMatches(const QList<QByteArray>& keys) const;
     // A new, empty tree for a filter's matches, grouped as the whole tree.
     KeyTreeModel* newFilterTree();
     // A filter's tree is complete: sorted, opened.

@@ -113,17 +113,10 @@ KeyBrowser::KeyBrowser(KeyspaceFeed* feed, QWidget* parent)
     connect(m_feed, &KeyspaceFeed::viewModelAboutToChange, this, [this] {
         // Keep what the engineer opened and where the cursor is across the switch.
         m_expandedAcrossSwitch.clear();
-        std::function<void(const QModelIndex&)> collect = [&](const QModelIndex& node) {
-            for (int row = 0; row < m_view->model()->rowCount(node); ++row) {
-                const QModelIndex child = m_view->model()->index(row, 0, node);
-                if (m_view->isExpanded(child)) {
-                    m_expandedAcrossSwitch.append(toSource(child));
-                    collect(child);
-                }
-            }
-        };
-        if (m_view->model())
-            collect({});
+        forEachExpanded([this](const QModelIndex& node) {
+            m_expandedAcrossSwitch.append(toSource(node));
+            return true;
+        });
         m_currentAcrossSwitch = m_view->model() ? toSource(m_view->currentIndex()) : QModelIndex();
     });
     connect(m_feed, &KeyspaceFeed::viewModelChanged, this, [this] {
@@ -282,27 +275,32 @@ void KeyBrowser::presentReadyTree(KeyspaceFeed::Ready how)
     }
 }
 
+bool KeyBrowser::forEachExpanded(const std::function<bool(const QModelIndex&)>& visit, const QModelIndex& parent) const
+{
+    const QAbstractItemModel* model = m_view->model();
+    if (!model)
+        return true;
+    for (int row = 0; row < model->rowCount(parent); ++row) {
+        const QModelIndex child = model->index(row, 0, parent);
+        if (m_view->isExpanded(child) && (!visit(child) || !forEachExpanded(visit, child)))
+            return false;
+    }
+    return true;
+}
+
 KeyBrowser::ViewState KeyBrowser::captureViewState() const
 {
     ViewState state;
-    const QAbstractItemModel* model = m_view->model();
     const auto pathOf = [](QModelIndex index) {
         QStringList path;
         for (; index.isValid(); index = index.parent())
             path.prepend(index.siblingAtColumn(0).data().toString());
         return path;
     };
-    std::function<void(const QModelIndex&)> collect = [&](const QModelIndex& parent) {
-        for (int row = 0; row < model->rowCount(parent); ++row) {
-            const QModelIndex child = model->index(row, 0, parent);
-            if (m_view->isExpanded(child)) {
-                state.expanded.append(pathOf(child));
-                collect(child);
-            }
-        }
-    };
-    if (model)
-        collect({});
+    forEachExpanded([&](const QModelIndex& node) {
+        state.expanded.append(pathOf(node));
+        return true;
+    });
     state.current = pathOf(m_view->currentIndex());
     state.scroll = m_view->verticalScrollBar()->value();
     return state;
@@ -461,20 +459,11 @@ void KeyBrowser::setAutoRescanInterval(int seconds)
 void KeyBrowser::fetchOpenedMetadata()
 {
     // A rescan starts every key unmeasured; the rows the engineer has open are measured again at once.
-    QAbstractItemModel* model = m_view->model();
-    if (!model)
-        return;
     int budget = 4 * KeyspaceFeed::metadataPerExpansion;
-    std::function<void(const QModelIndex&)> walk = [&](const QModelIndex& parent) {
-        for (int row = 0; row < model->rowCount(parent) && budget > 0; ++row) {
-            const QModelIndex child = model->index(row, 0, parent);
-            if (!m_view->isExpanded(child))
-                continue;
-            budget -= m_feed->measureKeysOf(toSource(child), std::min(budget, KeyspaceFeed::metadataPerExpansion));
-            walk(child);
-        }
-    };
-    walk({});
+    forEachExpanded([&](const QModelIndex& node) {
+        budget -= m_feed->measureKeysOf(toSource(node), std::min(budget, KeyspaceFeed::metadataPerExpansion));
+        return budget > 0;
+    });
 }
 
 QString KeyBrowser::statusText() const

@@ -8,6 +8,7 @@
 #include "feeds/keyspacefeed.h"
 #include "ops/invalidation/keyselection.h"
 
+#include <functional>
 #include <optional>
 
 class QAbstractItemModel;
@@ -91,6 +92,10 @@ private:
         int scroll = 0;
     };
     ViewState captureViewState() const;
+    // Calls `visit` with each expanded row of the view under `parent`, depth first, until it returns false (then
+    // returns false).
+    bool forEachExpanded(
+        const std::function<bool(const QModelIndex&)>& visit, const QModelIndex& parent = QModelIndex()) const;
     void restoreViewState(const ViewState& state);
     // The first look: every category open but CacheScope's own keys.
     void expandDefault();
