@@ -13,6 +13,7 @@
 #include "synccommand.h"
 
 #include <QElapsedTimer>
+#include <QSignalSpy>
 #include <QTest>
 
 #include <QTimer>
@@ -865,6 +866,38 @@ private Q_SLOTS:
         QCOMPARE(window->total()[StatsEvent::Hit], 23);
         QCOMPARE(window->cutLabels, 2);
         QCOMPARE(window->byLabel.value(otherLabel)[StatsEvent::Hit], 7);
+    }
+
+    // A write refused during the run (by the timer's flush) stays in the run's totals after a last flush that had
+    // nothing left to write: cachesim's report once said nothing of refusals its final flush did not see.
+    void refusedStatsWritesAreCountedOverTheWholeRun()
+    {
+        QVERIFY(testing::runCommand(*m_connection, {"FLUSHALL"}).isStatus("OK"));
+        StatsRecorder::Options options;
+        options.flushInterval = std::chrono::milliseconds(50);
+        StatsRecorder stats(m_connection.get(), options);
+        QSignalSpy failed(&stats, &StatsRecorder::flushFailed);
+        QVERIFY(testing::runCommand(*m_connection, {"CONFIG", "SET", "maxmemory-policy", "noeviction"}).isStatus("OK"));
+        QVERIFY(testing::runCommand(*m_connection, {"CONFIG", "SET", "maxmemory", "1"}).isStatus("OK"));
+        stats.record({"gateway", "GET /r", "acme", "v1"}, StatsEvent::Hit);
+        QVERIFY(failed.wait(5000));
+        QVERIFY(testing::runCommand(*m_connection, {"CONFIG", "SET", "maxmemory", "0"}).isStatus("OK"));
+        bool done = false;
+        StatsRecorder::FlushResult last;
+        stats.flush([&](const StatsRecorder::FlushResult& result) {
+            last = result;
+            done = true;
+        });
+        QTRY_VERIFY(done);
+        QCOMPARE(last.sent, 0); // nothing new: the refused interval is not written twice
+        const int tiers = int(options.tiers.size());
+        const StatsRecorder::FlushResult& totals = stats.flushTotals();
+        QCOMPARE(failed.size(), 1);
+        QCOMPARE(failed.at(0).at(0).toInt(), 2 * tiers); // the bucket and its index entry, per tier
+        QCOMPARE(totals.sent, 2 * tiers);
+        QCOMPARE(totals.unconfirmed, 2 * tiers);
+        QCOMPARE(totals.refused, 2 * tiers);
+        QVERIFY2(totals.firstError.startsWith(u"OOM "_s), qPrintable(totals.firstError));
     }
 
     // Reading an empty window costs one lookup (the index), whatever its length; a window with traffic one more

@@ -155,6 +155,16 @@ QList<QList<QByteArray>> StatsRecorder::reconcile(const StatsTier& tier, TierSta
     return fieldsByDimension;
 }
 
+StatsRecorder::FlushResult& StatsRecorder::FlushResult::operator+=(const FlushResult& other)
+{
+    sent += other.sent;
+    unconfirmed += other.unconfirmed;
+    refused += other.refused;
+    if (firstError.isEmpty())
+        firstError = other.firstError;
+    return *this;
+}
+
 void StatsRecorder::flush(std::function<void(const FlushResult&)> done)
 {
     // Spread the label sets over the dimensions: "all", then each label that is set.
@@ -229,6 +239,7 @@ void StatsRecorder::flush(std::function<void(const FlushResult&)> done)
             if (result.firstError.isEmpty())
                 result.firstError = reply.errorMessage();
         }
+        m_flushTotals += result;
         if (result.unconfirmed > 0)
             Q_EMIT flushFailed(result.unconfirmed, result.sent, result.firstError);
         if (done)

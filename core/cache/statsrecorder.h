@@ -49,6 +49,8 @@ public:
         int unconfirmed = 0; // of them, those with an error or no reply
         int refused = 0; // of those, the ones the server answered with an error (OOM, READONLY…): not written
         QString firstError;
+
+        FlushResult& operator+=(const FlushResult& other);
     };
 
     StatsRecorder(redis::Client* connection, Options options, QObject* parent = nullptr);
@@ -110,6 +112,12 @@ public:
     {
         return m_options;
     }
+    // Every flush answered so far, the timer's included: a report at the end of a run says what the whole run lost,
+    // not only what its last flush did.
+    const FlushResult& flushTotals() const
+    {
+        return m_flushTotals;
+    }
 
 Q_SIGNALS:
     // Once per flush that did not fully land: `unconfirmed` of `sent` script calls got an error or no reply, so the
@@ -167,6 +175,7 @@ private:
     }
     QList<TierState> m_tiers;
     ByDimension m_lifetime;
+    FlushResult m_flushTotals;
 };
 
 } // namespace cachescope::cache
