@@ -179,7 +179,7 @@ void MissWatch::listening()
 
 void MissWatch::onEvent(QByteArrayView event, const QByteArray& key)
 {
-    if (!m_running || !m_anatomy)
+    if (!m_running) // start() made the anatomy before it set m_running, and nothing drops it
         return;
     const qint64 at = nowMs();
     if (event == "keymiss") {
