@@ -523,6 +523,31 @@ private Q_SLOTS:
             QVERIFY2(answer.json.contains(QLatin1StringView(dimension)), answer.body.constData());
     }
 
+    // The window's bounds, each side: 1 and 86,400 s are answered, 0 and 86,401 refused.
+    void statsWindowBounds_data()
+    {
+        QTest::addColumn<QString>("window");
+        QTest::addColumn<int>("status");
+        QTest::newRow("0") << u"0"_s << 400;
+        QTest::newRow("1") << u"1"_s << 200;
+        QTest::newRow("86399") << u"86399"_s << 200;
+        QTest::newRow("86400") << u"86400"_s << 200;
+        QTest::newRow("86401") << u"86401"_s << 400;
+        QTest::newRow("-1") << u"-1"_s << 400;
+    }
+    void statsWindowBounds()
+    {
+        QFETCH(QString, window);
+        QFETCH(int, status);
+        const Answer answer = request("GET", u"/admin/cache/stats?window="_s + window, {}, authorized());
+        QCOMPARE(answer.status, status);
+        if (status == 200) {
+            QCOMPARE(answer.json.value(u"windowSeconds"_s).toInteger(), window.toLongLong());
+        } else {
+            QCOMPARE(answer.json.value(u"error"_s).toString(), u"window must be 1 to 86400 seconds"_s);
+        }
+    }
+
     void oversizedAndMalformedRequestsOverRawTcp_data()
     {
         QTest::addColumn<QByteArray>("bytes");

@@ -88,6 +88,46 @@ private:
     }
 
 private Q_SLOTS:
+    // Two groups merged hold what one group given both sets of keys holds, field by field (a cluster's masters and
+    // the "(other)" group are merged this way).
+    void mergedGroupsAreTheirUnion()
+    {
+        struct Measured
+        {
+            QByteArray key;
+            qint64 bytes;
+            qint64 pttlMs;
+        };
+        const QList<Measured> first {{"a1", 100, -1}, {"a2", 300, 5'000}, {"a3", 50, 90'000'000}};
+        const QList<Measured> second {{"b1", 200, 60'000}, {"b2", 300, -1}};
+        GroupFigures a;
+        GroupFigures b;
+        GroupFigures whole;
+        for (const Measured& m : first) {
+            a.addMeasured(m.key, m.bytes, m.pttlMs, 2);
+            whole.addMeasured(m.key, m.bytes, m.pttlMs, 2);
+        }
+        for (const Measured& m : second) {
+            b.addMeasured(m.key, m.bytes, m.pttlMs, 2);
+            whole.addMeasured(m.key, m.bytes, m.pttlMs, 2);
+        }
+        a.keys = 4; // one key seen by SCAN but not measured
+        b.keys = 2;
+        whole.keys = 6;
+        a.merge(b, 2);
+        QCOMPARE(a.keys, 6);
+        QCOMPARE(a.measured, 5);
+        QCOMPARE(a.measured, whole.measured);
+        QCOMPARE(a.bytes, 950);
+        QCOMPARE(a.bytesSquared, whole.bytesSquared);
+        QVERIFY(a.ttlKeys == whole.ttlKeys);
+        QVERIFY(a.ttlBytes == whole.ttlBytes);
+        QCOMPARE(a.persistentAgainstRules, whole.persistentAgainstRules);
+        QCOMPARE(a.biggest.size(), 2);
+        QCOMPARE(a.biggest.at(0).bytes, 300);
+        QCOMPARE(a.biggest.at(1).bytes, 300);
+    }
+
     // A partial analysis narrowed to a pattern or a scope says its counts as counted, never projected to the whole
     // keyspace (what was scanned is not a sample of it).
     void aNarrowedPartialAnalysisIsNotProjected_data()

@@ -868,6 +868,35 @@ private Q_SLOTS:
         QCOMPARE(window->byLabel.value(otherLabel)[StatsEvent::Hit], 7);
     }
 
+    // A rate from one lookup is a rate (0 or 1), negative hits count as hits, and no lookup is no rate.
+    void hitRateAtItsEdges_data()
+    {
+        QTest::addColumn<qint64>("hits");
+        QTest::addColumn<qint64>("negativeHits");
+        QTest::addColumn<qint64>("misses");
+        QTest::addColumn<double>("rate"); // -1: none
+        QTest::newRow("nothing") << qint64(0) << qint64(0) << qint64(0) << -1.0;
+        QTest::newRow("one hit") << qint64(1) << qint64(0) << qint64(0) << 1.0;
+        QTest::newRow("one negative hit") << qint64(0) << qint64(1) << qint64(0) << 1.0;
+        QTest::newRow("one miss") << qint64(0) << qint64(0) << qint64(1) << 0.0;
+        QTest::newRow("one of each") << qint64(1) << qint64(1) << qint64(2) << 0.5;
+    }
+    void hitRateAtItsEdges()
+    {
+        QFETCH(qint64, hits);
+        QFETCH(qint64, negativeHits);
+        QFETCH(qint64, misses);
+        QFETCH(double, rate);
+        StatsCounters counters;
+        counters.events[std::size_t(StatsEvent::Hit)] = hits;
+        counters.events[std::size_t(StatsEvent::NegativeHit)] = negativeHits;
+        counters.events[std::size_t(StatsEvent::Miss)] = misses;
+        const std::optional<double> got = hitRate(counters);
+        QCOMPARE(got.has_value(), rate >= 0);
+        if (got)
+            QCOMPARE(*got, rate);
+    }
+
     // A write refused during the run (by the timer's flush) stays in the run's totals after a last flush that had
     // nothing left to write: cachesim's report once said nothing of refusals its final flush did not see.
     void refusedStatsWritesAreCountedOverTheWholeRun()

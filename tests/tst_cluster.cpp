@@ -216,6 +216,9 @@ private Q_SLOTS:
         const ops::InvalidationProgress p = job.progress();
         QVERIFY2(!p.error, qPrintable(p.error ? p.error->errorMessage() : QString()));
         QCOMPARE(p.matched, qint64(matching.size()));
+        QCOMPARE(p.sample.size(), options.sampleSize); // merged over the masters, at most the sample size
+        for (const QByteArray& key : p.sample)
+            QVERIFY(matching.contains(key));
         QCOMPARE(p.deleted, dryRun ? 0 : qint64(matching.size()));
         QCOMPARE(allKeys(), dryRun ? before : before - matching);
         const auto nodes = job.perNode();

@@ -123,25 +123,33 @@ private Q_SLOTS:
                 QList<QByteArray> arguments = parts;
                 while (arguments.size() < std::abs(arity) + extra)
                     arguments.append("arg" + QByteArray::number(arguments.size()));
-                if (entry.startsWith("EVAL") || entry.startsWith("FCALL"))
-                    arguments = {parts.first(), "script", "2", "key:a", "key:b", "argv"};
-                QList<QByteArray> getKeys {"COMMAND", "GETKEYS"};
-                getKeys += arguments;
-                const redis::Reply server = testing::runCommand(node, getKeys);
-                const redis::CommandKeys ours = redis::commandKeys(arguments);
-                const QByteArray what = arguments.join(' ');
-                if (server.isError()) { // "the command has no key arguments" and the like
-                    QVERIFY2(ours.kind == redis::CommandKeys::Kind::NoKeys, what.constData());
-                    continue;
+                QList<QList<QByteArray>> cases {arguments};
+                if (entry.startsWith("EVAL") || entry.startsWith("FCALL")) {
+                    // numkeys at each edge: negative, none, within, all that follow, one too many, not a number.
+                    cases.clear();
+                    for (const char* numkeys : {"-1", "0", "1", "2", "3", "4", "two"})
+                        cases.append({parts.first(), "script", numkeys, "key:a", "key:b", "argv"});
                 }
-                QList<QByteArray> expected;
-                for (const redis::Reply& key : server.elements())
-                    expected.append(key.bytes());
-                QList<QByteArray> found;
-                for (qsizetype at : ours.positions)
-                    found.append(arguments.at(at));
-                QVERIFY2(ours.kind == redis::CommandKeys::Kind::Keys, what.constData());
-                QCOMPARE(found, expected);
+                for (const QList<QByteArray>& command : std::as_const(cases)) {
+                    QList<QByteArray> getKeys {"COMMAND", "GETKEYS"};
+                    getKeys += command;
+                    const redis::Reply server = testing::runCommand(node, getKeys);
+                    const redis::CommandKeys ours = redis::commandKeys(command);
+                    const QByteArray what = command.join(' ');
+                    // "the command has no key arguments" and the like, or (numkeys out of range) no keys at all
+                    if (server.isError() || server.elements().empty()) {
+                        QVERIFY2(ours.kind == redis::CommandKeys::Kind::NoKeys, what.constData());
+                        continue;
+                    }
+                    QList<QByteArray> expected;
+                    for (const redis::Reply& key : server.elements())
+                        expected.append(key.bytes());
+                    QList<QByteArray> found;
+                    for (qsizetype at : ours.positions)
+                        found.append(command.at(at));
+                    QVERIFY2(ours.kind == redis::CommandKeys::Kind::Keys, what.constData());
+                    QCOMPARE(found, expected);
+                }
             }
         }
     }

@@ -428,6 +428,28 @@ private Q_SLOTS:
         QVERIFY(connection.isReady());
     }
 
+    // The same for the connect: made by the kernel while the loop was held past the connect timeout, and the timer
+    // fires before the socket's notification (timers first, as above). The connection is made, not timed out.
+    void aBusyEventLoopIsNotASlowConnect()
+    {
+        testing::RedisServer server;
+        QVERIFY2(server.start(), qPrintable(server.errorString()));
+        ConnectionOptions opts = server.connectionOptions();
+        opts.connectTimeout = milliseconds(300);
+        opts.autoReconnect = false; // a false timeout would be final, not hidden by a retry
+        Connection connection(opts);
+        QSignalSpy errors(&connection, &Connection::errorOccurred);
+        connection.open();
+        QCoreApplication::sendPostedEvents(); // the socket starts connecting (Qt queues that even for an address)
+        QThread::msleep(3 * 300); // the kernel completes the connect meanwhile
+        QElapsedTimer starved;
+        starved.start();
+        while (starved.elapsed() < 100)
+            QCoreApplication::processEvents(QEventLoop::ExcludeSocketNotifiers, 10);
+        QTRY_VERIFY_WITH_TIMEOUT(connection.isReady(), 3000);
+        QVERIFY2(errors.isEmpty(), errors.isEmpty() ? "" : qPrintable(errors.first().at(1).toString()));
+    }
+
     // SIGSTOP: the socket stays open but nothing answers. The command times out, the client reconnects
     // once the server answers again.
     void pausedServerTimesOutThenRecovers()

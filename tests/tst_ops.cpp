@@ -2,6 +2,7 @@
 #include "model/ttltext.h"
 #include "ops/keys/keymetadata.h"
 #include "ops/keys/memberpages.h"
+#include "ops/server/infosampler.h"
 #include "ops/server/keyspacesummary.h"
 #include "ops/server/latencyreport.h"
 #include "ops/server/ownfootprint.h"
@@ -307,6 +308,36 @@ private Q_SLOTS:
         QCOMPARE(own.hits, counted.hits);
         QCOMPARE(own.misses, counted.misses);
         QCOMPARE(own.hits, pages); // one lookup per page, each a hit
+    }
+
+    // A chart point sums its nodes: keys exactly DBSIZE, memory and ops the node's own figures (one node here, so the
+    // sums equal it), memory what INFO says within the churn of two reads.
+    void anInfoSampleSumsItsNodes()
+    {
+        testing::RedisServer server;
+        QVERIFY2(server.start(), qPrintable(server.errorString()));
+        redis::Connection connection(server.connectionOptions());
+        QVERIFY(testing::openAndWait(connection));
+        QVERIFY(!testing::runCommand(connection, {"EVAL", "for i = 1, 123 do redis.call('SET', 'k' .. i, i) end", "0"})
+                     .isError());
+        ops::InfoSampler sampler(&connection);
+        std::optional<ops::InfoSample> sample;
+        connect(&sampler, &ops::InfoSampler::sampled, this, [&sample](const ops::InfoSample& s) { sample = s; });
+        sampler.start(std::chrono::milliseconds(100));
+        QTRY_VERIFY(sample);
+        sampler.stop();
+        QCOMPARE(sample->nodes.size(), 1);
+        const ops::NodeFigures& node = sample->nodes.first();
+        QCOMPARE(node.keys, 123);
+        QCOMPARE(sample->keys, 123);
+        QVERIFY(node.usedMemory > 0);
+        QCOMPARE(sample->usedMemory, node.usedMemory);
+        QCOMPARE(sample->opsPerSecond, node.opsPerSecond);
+        const QByteArray info = testing::runCommand(connection, {"INFO", "memory"}).bytes();
+        const qsizetype at = info.indexOf("used_memory:") + qsizetype(sizeof("used_memory:") - 1);
+        const qint64 usedMemory = info.mid(at, info.indexOf('\r', at) - at).toLongLong();
+        QVERIFY2(qAbs(sample->usedMemory - usedMemory) < usedMemory / 10,
+            qPrintable(u"%1 vs %2"_s.arg(sample->usedMemory).arg(usedMemory)));
     }
 
     // The slow log as the server keeps it, newest first, exact arguments (bytes that are not text included), on a

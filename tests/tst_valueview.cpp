@@ -96,6 +96,14 @@ private Q_SLOTS:
                                << QStringList {u"cache-manager entry, logical expiry 2027-01-15 07:59:55 UTC"_s,
                                       u"loaded in 3 ms"_s}
                                << u"x"_s;
+        QTest::newRow("1 ms of life left: fresh")
+            << entry("x", now + 1, 3) << qint64(60001) << u"fresh for 0s, then stale for 1m of grace"_s
+            << QStringList {u"cache-manager entry, logical expiry 2027-01-15 08:00:00 UTC"_s, u"loaded in 3 ms"_s}
+            << u"x"_s;
+        QTest::newRow("expiring this very ms: stale")
+            << entry("x", now, 3) << qint64(60000) << u"stale for 0s: served only while a reload runs, gone in 1m"_s
+            << QStringList {u"cache-manager entry, logical expiry 2027-01-15 08:00:00 UTC"_s, u"loaded in 3 ms"_s}
+            << u"x"_s;
         QTest::newRow("not found") << entry({}, now + 30000, 9, 0, true) << qint64(30000)
                                    << u"a cached \"not found\": fresh for 30s, then gone"_s
                                    << QStringList {u"cache-manager entry, logical expiry 2027-01-15 08:00:30 UTC"_s,
@@ -129,6 +137,13 @@ private Q_SLOTS:
         QTest::newRow("C1 control") << QByteArray("a\xc2\x9b"
                                                   "31m")
                                     << qint64(1000) << QString() << QStringList() << u"a\\xc2\\x9b31m"_s;
+        QTest::newRow("U+009F, the last C1 control")
+            << QByteArray("a\xc2\x9f") << qint64(1000) << QString() << QStringList() << u"a\\xc2\\x9f"_s;
+        QTest::newRow("U+00A0 on, text") << QByteArray("\xc2\xa0\xc2\xa3"
+                                                       "5 \xc2\xb1"
+                                                       "1\xc2\xb0, caf\xc3\xa9")
+                                         << qint64(1000) << QString() << QStringList()
+                                         << u"\u00a0\u00a35 \u00b11\u00b0, caf\u00e9"_s;
     }
     void entriesAreDecoded()
     {

@@ -427,6 +427,7 @@ void CacheManager::onLoaded(const QByteArray& key, const SetOptions& options, co
 {
     const StatsLabels& labels = statsLabelsFor(key, options.labels);
     CacheResult result;
+    qint64 writtenExpiryMs = 0;
     if (!loaded.error.isEmpty()) {
         record(labels, StatsEvent::LoadFailure, loadMs);
         result.error = loaded.error;
@@ -446,6 +447,7 @@ void CacheManager::onLoaded(const QByteArray& key, const SetOptions& options, co
             envelope.expiresAtMs =
                 nowMs() + duration_cast<milliseconds>(options.ttl.value_or(m_options.defaultTtl)).count();
             store(key, envelope, options, nullptr, nullptr);
+            writtenExpiryMs = envelope.expiresAtMs;
             record(labels, StatsEvent::Set);
             result.status = CacheResult::Status::Loaded;
             result.value = std::move(loaded.value);
@@ -462,8 +464,8 @@ void CacheManager::onLoaded(const QByteArray& key, const SetOptions& options, co
         if (result.status == CacheResult::Status::Loaded) {
             if (m_refreshedExpiry.size() > 4096) // forget refreshes whose values have expired anyway
                 m_refreshedExpiry.removeIf([now = nowMs()](const auto& entry) { return entry.value() < now; });
-            m_refreshedExpiry.insert(
-                key, nowMs() + duration_cast<milliseconds>(options.ttl.value_or(m_options.defaultTtl)).count() - 1);
+            // The written expiry itself: a read that finds it is of the new value, one that finds less of an older.
+            m_refreshedExpiry.insert(key, writtenExpiryMs);
         }
         deliver(m_refreshing.take(key), result, key, options.labels);
     } else {

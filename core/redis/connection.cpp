@@ -6,6 +6,7 @@
 #include "redis/tlsconfiguration.h"
 
 #include <QRandomGenerator>
+#include <QSocketNotifier>
 #include <QSslSocket>
 #include <QTcpSocket>
 
@@ -60,9 +61,20 @@ bool socketHasUnreadBytes(qintptr descriptor)
     return descriptor >= 0 && ::ioctl(int(descriptor), FIONREAD, &pending) == 0 && pending > 0;
 }
 
-// A non-blocking connect that the kernel has finished (made, or failed), whether or not Qt has noticed yet.
-bool socketConnectFinished(qintptr descriptor)
+// A non-blocking connect that the kernel has finished (made, or failed), whether or not Qt has noticed yet. Until Qt
+// has seen the connection made, socketDescriptor() says -1 (it caches the descriptor then); the notifier its socket
+// engine watches the connect with holds it all along (for TLS, the inner plain socket's: findChildren is recursive).
+bool socketConnectFinished(const QAbstractSocket& socket)
 {
+    qintptr descriptor = socket.socketDescriptor();
+    if (descriptor < 0) {
+        for (const QSocketNotifier* notifier : socket.findChildren<QSocketNotifier*>()) {
+            if (notifier->type() == QSocketNotifier::Write && notifier->socket() >= 0) {
+                descriptor = notifier->socket();
+                break;
+            }
+        }
+    }
     if (descriptor < 0)
         return false;
     pollfd ready {int(descriptor), POLLOUT, 0};
@@ -86,8 +98,7 @@ Connection::Connection(ConnectionOptions options, QObject* parent)
     m_reconnectTimer.setSingleShot(true);
     connect(&m_connectTimer, &QTimer::timeout, this, [this] {
         // A busy event loop may not have seen the connection made or the handshake answered: look first.
-        if (m_socket && m_socket->state() == QAbstractSocket::ConnectingState
-            && socketConnectFinished(m_socket->socketDescriptor())) {
+        if (m_socket && m_socket->state() == QAbstractSocket::ConnectingState && socketConnectFinished(*m_socket)) {
             m_connectTimer.start(m_options.connectTimeout); // the socket's notification tells how it went
             return;
         }

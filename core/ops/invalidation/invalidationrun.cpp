@@ -254,7 +254,7 @@ void InvalidationRun::onTargetFinished(const InvalidationProgress& progress)
 {
     const int index = int(m_next - 1);
     m_report.targets.append(progress);
-    if (progress.error && m_report.error.isEmpty())
+    if (progress.error) // the first: runNext() starts no target after a failed one
         m_report.error = progress.error->errorMessage();
     if (progress.cancelled)
         m_report.cancelled = true;
