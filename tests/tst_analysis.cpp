@@ -392,11 +392,9 @@ private Q_SLOTS:
         KeyspaceAnalysis::Options options;
         options.measureTtl = false;
         options.useScript = script;
-        const redis::LookupCount before =
-            testing::keyspaceLookupsIn(testing::runCommand(*m_connection, {"INFO", "stats"}).bytes());
+        const redis::LookupCount before = testing::serverLookups(*m_connection);
         const AnalysisReport report = analyse(*m_connection, options);
-        const redis::LookupCount after =
-            testing::keyspaceLookupsIn(testing::runCommand(*m_connection, {"INFO", "stats"}).bytes());
+        const redis::LookupCount after = testing::serverLookups(*m_connection);
         QVERIFY2(report.complete, qPrintable(report.error));
         QCOMPARE(report.ttlMeasured, false);
         QCOMPARE(after - before, redis::LookupCount());
@@ -467,8 +465,7 @@ private Q_SLOTS:
         QVERIFY(testing::openAndWait(readOnly));
         const redis::LookupCount ownBefore =
             redis::ownLookupsOf(options.host + u':' + QString::number(options.port), options.clientName).current();
-        const redis::LookupCount serverBefore =
-            testing::keyspaceLookupsIn(testing::runCommand(*m_connection, {"INFO", "stats"}).bytes());
+        const redis::LookupCount serverBefore = testing::serverLookups(*m_connection);
         KeyspaceAnalysis analysis(&readOnly, {});
         QSignalSpy finished(&analysis, &KeyspaceAnalysis::finished);
         analysis.start();
@@ -477,8 +474,7 @@ private Q_SLOTS:
         QVERIFY2(report.complete, qPrintable(report.error));
         QCOMPARE(analysis.measuresByScript(), scripts);
         QCOMPARE(report.total.measured, m_seeded.size());
-        const redis::LookupCount serverAfter =
-            testing::keyspaceLookupsIn(testing::runCommand(*m_connection, {"INFO", "stats"}).bytes());
+        const redis::LookupCount serverAfter = testing::serverLookups(*m_connection);
         const redis::LookupCount own =
             redis::ownLookupsOf(options.host + u':' + QString::number(options.port), options.clientName).current()
             - ownBefore;

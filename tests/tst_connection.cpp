@@ -155,13 +155,10 @@ private Q_SLOTS:
         entry.payload = "{}";
         entry.expiresAtMs = QDateTime::currentMSecsSinceEpoch() + 30000;
         QVERIFY(testing::runCommand(connection, {"SET", "entry", entry.encode(0), "PX", "90000"}).isStatus("OK"));
-        auto serverCounts = [&connection] {
-            return testing::keyspaceLookupsIn(testing::runCommand(connection, {"INFO", "stats"}).bytes());
-        };
-        const LookupCount serverBefore = serverCounts();
+        const LookupCount serverBefore = testing::serverLookups(connection);
         const LookupCount ownBefore = connection.ownLookups().current();
         testing::runCommand(connection, command);
-        const LookupCount server = serverCounts() - serverBefore;
+        const LookupCount server = testing::serverLookups(connection) - serverBefore;
         const LookupCount own = connection.ownLookups().current() - ownBefore;
         QCOMPARE(own.hits, server.hits);
         QCOMPARE(own.misses, server.misses);

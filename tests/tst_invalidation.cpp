@@ -368,16 +368,13 @@ private Q_SLOTS:
         options.dryRun = true;
         // Each script reports the keyspace lookups it made; the server's counters move by exactly those, in every
         // branch (kept, changed, only-shorten skipped), so a dashboard charting hit rates can leave them out.
-        const auto serverLookups = [this] {
-            return testing::keyspaceLookupsIn(testing::runCommand(*m_connection, {"INFO", "stats"}).bytes());
-        };
         const auto checkOwnLookups = [&](const redis::LookupCount& serverBefore, const redis::LookupCount& ownBefore) {
-            const redis::LookupCount server = serverLookups() - serverBefore;
+            const redis::LookupCount server = testing::serverLookups(*m_connection) - serverBefore;
             const redis::LookupCount own = m_connection->ownLookups().current() - ownBefore;
             QCOMPARE(own.hits, server.hits);
             QCOMPARE(own.misses, server.misses);
         };
-        redis::LookupCount serverBefore = serverLookups();
+        redis::LookupCount serverBefore = testing::serverLookups(*m_connection);
         redis::LookupCount ownBefore = m_connection->ownLookups().current();
         const InvalidationProgress preview = run("gateway:response:*", options);
         checkOwnLookups(serverBefore, ownBefore);
@@ -390,7 +387,7 @@ private Q_SLOTS:
         QCOMPARE(pttl("gateway:response:GET:/api/kept/1"), -1);
 
         options.dryRun = false;
-        serverBefore = serverLookups();
+        serverBefore = testing::serverLookups(*m_connection);
         ownBefore = m_connection->ownLookups().current();
         const InvalidationProgress done = run("gateway:response:*", options);
         checkOwnLookups(serverBefore, ownBefore);

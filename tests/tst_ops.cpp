@@ -265,10 +265,7 @@ private Q_SLOTS:
         redis::Connection connection(server.connectionOptions());
         QVERIFY(testing::openAndWait(connection));
         QVERIFY(!testing::runCommand(connection, {"EVAL", fill, "1", "members"}).isError());
-        const auto serverLookups = [&connection] {
-            return testing::keyspaceLookupsIn(testing::runCommand(connection, {"INFO", "stats"}).bytes());
-        };
-        const redis::LookupCount serverBefore = serverLookups();
+        const redis::LookupCount serverBefore = testing::serverLookups(connection);
         const redis::LookupCount ownBefore = connection.ownLookups().current();
         QList<QList<QByteArray>> rows;
         QByteArray from;
@@ -303,7 +300,7 @@ private Q_SLOTS:
             QCOMPARE(rows.first().value(type == "zset" ? 0 : 1), QByteArray(type == "zset" ? "m1" : "e1"));
             QCOMPARE(rows.last().contains(binary), true); // in order: by score, by index
         }
-        const redis::LookupCount counted = serverLookups() - serverBefore;
+        const redis::LookupCount counted = testing::serverLookups(connection) - serverBefore;
         const redis::LookupCount own = connection.ownLookups().current() - ownBefore;
         QCOMPARE(own.hits, counted.hits);
         QCOMPARE(own.misses, counted.misses);
@@ -333,9 +330,8 @@ private Q_SLOTS:
         QVERIFY(node.usedMemory > 0);
         QCOMPARE(sample->usedMemory, node.usedMemory);
         QCOMPARE(sample->opsPerSecond, node.opsPerSecond);
-        const QByteArray info = testing::runCommand(connection, {"INFO", "memory"}).bytes();
-        const qsizetype at = info.indexOf("used_memory:") + qsizetype(sizeof("used_memory:") - 1);
-        const qint64 usedMemory = info.mid(at, info.indexOf('\r', at) - at).toLongLong();
+        const qint64 usedMemory =
+            testing::infoInteger(testing::runCommand(connection, {"INFO", "memory"}).bytes(), "used_memory");
         QVERIFY2(qAbs(sample->usedMemory - usedMemory) < usedMemory / 10,
             qPrintable(u"%1 vs %2"_s.arg(sample->usedMemory).arg(usedMemory)));
     }

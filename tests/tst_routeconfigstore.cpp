@@ -102,14 +102,11 @@ private Q_SLOTS:
     void saveLookupsAreCountedAsTheServerCountsThem()
     {
         RouteConfigStore store(m_connection.get());
-        auto serverCounts = [this] {
-            return testing::keyspaceLookupsIn(testing::runCommand(*m_connection, {"INFO", "stats"}).bytes());
-        };
         for (const qint64 expected : {qint64(0), qint64(1), qint64(0)}) {
-            const redis::LookupCount serverBefore = serverCounts();
+            const redis::LookupCount serverBefore = testing::serverLookups(*m_connection);
             const redis::LookupCount ownBefore = m_connection->ownLookups().current();
             saveNow(store, withEventsTtl(int(100 + expected)), expected);
-            const redis::LookupCount server = serverCounts() - serverBefore;
+            const redis::LookupCount server = testing::serverLookups(*m_connection) - serverBefore;
             const redis::LookupCount own = m_connection->ownLookups().current() - ownBefore;
             QVERIFY2(server.total() > 0, "the save made no lookup: the check would prove nothing");
             QCOMPARE(own.hits, server.hits);

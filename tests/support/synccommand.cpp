@@ -78,16 +78,23 @@ QList<ops::AuditRecord> auditRecords(const redis::ConnectionOptions& options, in
     return records;
 }
 
+qint64 infoInteger(const QByteArray& info, const QByteArray& name)
+{
+    const qsizetype at = info.indexOf(QByteArray(name + ':'));
+    if (at < 0)
+        return -1;
+    const qsizetype from = at + name.size() + 1;
+    return info.mid(from, info.indexOf('\r', from) - from).toLongLong();
+}
+
 redis::LookupCount keyspaceLookupsIn(const QByteArray& info)
 {
-    auto field = [&info](const QByteArray& name) {
-        const qsizetype at = info.indexOf(QByteArray(name + ':'));
-        if (at < 0)
-            return qint64(-1);
-        const qsizetype from = at + name.size() + 1;
-        return info.mid(from, info.indexOf('\r', from) - from).toLongLong();
-    };
-    return {field("keyspace_hits"), field("keyspace_misses")};
+    return {infoInteger(info, "keyspace_hits"), infoInteger(info, "keyspace_misses")};
+}
+
+redis::LookupCount serverLookups(redis::Client& connection)
+{
+    return keyspaceLookupsIn(runCommand(connection, {"INFO", "stats"}).bytes());
 }
 
 } // namespace cachescope::testing

@@ -23,6 +23,10 @@ bool openAndWait(redis::Client& connection, int timeoutMs = 10000);
 
 // keyspace_hits and keyspace_misses from the text of INFO (or INFO stats).
 redis::LookupCount keyspaceLookupsIn(const QByteArray& info);
+// The server's keyspace_hits and keyspace_misses now (INFO stats, itself no lookup).
+redis::LookupCount serverLookups(redis::Client& connection);
+// One integer field of INFO's text ("used_memory"), -1 when it is missing.
+qint64 infoInteger(const QByteArray& info, const QByteArray& name);
 
 } // namespace cachescope::testing
 
