@@ -222,6 +222,14 @@ private Q_SLOTS:
         QTest::newRow("complete head, limit - 1") << headOf(limit - 1) << done << 0;
         QTest::newRow("complete head, at the limit") << headOf(limit) << done << 0;
         QTest::newRow("complete head, limit + 1") << headOf(limit + 1) << failed << 431;
+        // Header names are RFC 9110 tokens: every punctuation a token may hold, and one it may not.
+        QTest::newRow("every token character")
+            << QByteArray("GET / HTTP/1.1\r\nHost: x\r\nX-!#$%&'*+-.^_`|~09az: v\r\n\r\n") << done << 0;
+        QTest::newRow("a separator in a name")
+            << QByteArray("GET / HTTP/1.1\r\nHost: x\r\nX(a): v\r\n\r\n") << failed << 400;
+        QTest::newRow("a space before the colon") << QByteArray("GET / HTTP/1.1\r\nHost : x\r\n\r\n") << failed << 400;
+        QTest::newRow("bare LF inside the headers")
+            << QByteArray("GET / HTTP/1.1\r\nHost: x\nX-A: b\r\n\r\n") << failed << 400;
     }
     void parser()
     {
@@ -240,6 +248,12 @@ private Q_SLOTS:
         }
         if (state == int(admin::HttpRequestParser::State::Complete) && bytes.startsWith("POST"))
             QCOMPARE(whole.request().body, QByteArray("{}"));
+        if (QByteArray(QTest::currentDataTag()) == "bare LF inside the headers")
+            QCOMPARE(whole.errorMessage(), u"lines must end with CRLF"_s);
+        if (QByteArray(QTest::currentDataTag()) == "a separator in a name")
+            QCOMPARE(whole.errorMessage(), u"malformed header line 2"_s);
+        if (QByteArray(QTest::currentDataTag()) == "every token character")
+            QCOMPARE(whole.request().header("x-!#$%&'*+-.^_`|~09az"), QByteArray("v"));
         if (bytes.startsWith("GET /a?b=1")) {
             QCOMPARE(whole.request().path, QByteArray("/a"));
             QCOMPARE(whole.request().query, QByteArray("b=1"));
@@ -335,6 +349,22 @@ private Q_SLOTS:
                                     << 400 << u"window must be"_s;
         QTest::newRow("unknown parameter") << QByteArray("GET") << u"/admin/cache/stats?verbose=1"_s << QByteArray()
                                            << true << 400 << u"unknown parameter 'verbose'"_s;
+        QTest::newRow("POST healthz") << QByteArray("POST") << u"/healthz"_s << QByteArray() << false << 405
+                                      << u"use GET"_s;
+        QTest::newRow("POST stats") << QByteArray("POST") << u"/admin/cache/stats"_s << QByteArray() << true << 405
+                                    << u"use GET"_s;
+        QTest::newRow("dryRun not a boolean") << QByteArray("POST") << u"/admin/cache/invalidate"_s
+                                              << QByteArray(R"({"patterns":["events:*"],"dryRun":"false"})") << true
+                                              << 400 << u"'dryRun' must be true or false"_s;
+        QTest::newRow("allowNoMatch not a boolean") << QByteArray("POST") << u"/admin/cache/invalidate"_s
+                                                    << QByteArray(R"({"patterns":["events:*"],"allowNoMatch":1})")
+                                                    << true << 400 << u"'allowNoMatch' must be true or false"_s;
+        QTest::newRow("patterns and tags") << QByteArray("POST") << u"/admin/cache/invalidate"_s
+                                           << QByteArray(R"({"patterns":["events:*"],"tags":["venue:v1"]})") << true
+                                           << 400 << u"give 'patterns' or 'tags', not both"_s;
+        QTest::newRow("tags not an array")
+            << QByteArray("POST") << u"/admin/cache/invalidate"_s << QByteArray(R"({"tags":"venue:v1"})") << true << 400
+            << u"'tags' must be an array of tag strings like [\"venue:v7\"]"_s;
     }
     void badRequestsGetClearErrors()
     {
@@ -665,6 +695,14 @@ private Q_SLOTS:
             {{"Authorization", QByteArray("Bearer ") + token}, {"Content-Type", "Application/JSON; charset=UTF-8"}});
         QCOMPARE(answer.status, 200);
         QCOMPARE(answer.json.value(u"matched"_s).toInt(-1), 0);
+        // Another media type is refused whole, whatever the body holds; the method comes first.
+        const Answer text = request("POST", u"/admin/cache/invalidate"_s, R"({"patterns": ["events:*"]})",
+            {{"Authorization", QByteArray("Bearer ") + token}, {"Content-Type", "text/plain"}});
+        QCOMPARE(text.status, 415);
+        QCOMPARE(text.json.value(u"error"_s).toString(), u"the body must be JSON (Content-Type: application/json)"_s);
+        const Answer none = request("POST", u"/admin/cache/invalidate"_s, R"({"patterns": ["events:*"]})",
+            {{"Authorization", QByteArray("Bearer ") + token}});
+        QCOMPARE(none.status, 415);
     }
 
     // Control bytes in a request path are escaped in serve's log: no forged lines, no terminal escapes.

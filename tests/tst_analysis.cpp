@@ -6,6 +6,7 @@
 #include "keyevents.h"
 #include "model/gatewaykey.h"
 #include "ops/audit/audit.h"
+#include "ops/server/keyspaceeventssetting.h"
 #include "ops/server/serverinfo.h"
 #include "redis/connection.h"
 #include "redis/ownlookups.h"
@@ -612,6 +613,178 @@ private Q_SLOTS:
         QCOMPARE(report.total.measured, 0);
     }
 
+    // A group's distinct values are counted up to the cap, then only "at least the cap": the hashes are dropped so
+    // memory stays flat.
+    void distinctValuesStopAtTheirCap_data()
+    {
+        QTest::addColumn<int>("values");
+        QTest::addColumn<qint64>("count");
+        QTest::addColumn<bool>("capped");
+        QTest::newRow("cap - 1") << int(DistinctValues::cap - 1) << qint64(DistinctValues::cap - 1) << false;
+        QTest::newRow("cap") << int(DistinctValues::cap) << qint64(DistinctValues::cap) << true;
+        QTest::newRow("cap + 1") << int(DistinctValues::cap + 1) << qint64(DistinctValues::cap) << true;
+    }
+    void distinctValuesStopAtTheirCap()
+    {
+        QFETCH(int, values);
+        QFETCH(qint64, count);
+        QFETCH(bool, capped);
+        DistinctValues distinct;
+        for (int i = 0; i < values; ++i) {
+            const QByteArray value = "user-" + QByteArray::number(i);
+            distinct.add(value);
+            distinct.add(value); // a value seen again is no new one
+        }
+        QCOMPARE(distinct.count, count);
+        QCOMPARE(distinct.capped, capped);
+        QCOMPARE(distinct.hashes.isEmpty(), capped);
+    }
+
+    // Merged groups (a cluster's nodes) add their distinct counts and keep "capped"; the biggest keys are the
+    // largest of both, at most topKeys, ties in the order merged.
+    void mergedVariantsAddUpAndKeepTheCap()
+    {
+        GroupFigures a;
+        a.variants["user"].count = 7;
+        a.variants["q"].count = 3;
+        a.biggest = {{"a1", 500, -1}, {"a2", 100, -1}};
+        GroupFigures b;
+        b.variants["user"].count = 5;
+        b.variants["user"].capped = true;
+        b.variants["lang"].count = 2;
+        b.biggest = {{"b1", 500, 10}, {"b2", 300, -1}};
+        a.merge(b, 3);
+        QCOMPARE(a.variants.size(), 3);
+        QCOMPARE(a.variants.value("user").count, 12);
+        QCOMPARE(a.variants.value("user").capped, true);
+        QCOMPARE(a.variants.value("q").count, 3);
+        QCOMPARE(a.variants.value("q").capped, false);
+        QCOMPARE(a.variants.value("lang").count, 2);
+        QCOMPARE(a.biggest, (QList<BigKey> {{"a1", 500, -1}, {"b1", 500, 10}, {"b2", 300, -1}}));
+    }
+
+    // What share of the keyspace was walked, and the estimates where nothing, or everything, was measured.
+    void scannedFractionAndEstimatesAtTheEdges()
+    {
+        AnalysisReport report;
+        report.keyspaceSize = 1000;
+        report.total.keys = 250;
+        QCOMPARE(report.scannedFraction(), 0.25);
+        report.total.keys = 1500; // keys written during the scan: never more than the whole
+        QCOMPARE(report.scannedFraction(), 1.0);
+        report.total.keys = 250;
+        report.match = "events:*";
+        QCOMPARE(report.scannedFraction(), 0.0); // SCAN MATCH says nothing of how much it walked
+        report.match.clear();
+        report.scope = u"tenant acme"_s;
+        QCOMPARE(report.scannedFraction(), 0.0);
+        report.scope.clear();
+        report.keyspaceSize = 0;
+        QCOMPARE(report.scannedFraction(), 0.0);
+        report.complete = true;
+        QCOMPARE(report.scannedFraction(), 1.0);
+
+        // Nothing measured: no bytes, exact only when the group has no keys either.
+        report.complete = false;
+        report.keyspaceSize = 1000;
+        GroupFigures empty;
+        QCOMPARE(report.bytesEstimate(empty).value, 0.0);
+        QCOMPARE(report.bytesEstimate(empty).error, std::optional<double>(0.0));
+        GroupFigures unmeasured;
+        unmeasured.keys = 10;
+        QCOMPARE(report.bytesEstimate(unmeasured).value, 0.0);
+        QCOMPARE(report.bytesEstimate(unmeasured).error, std::nullopt);
+    }
+
+    void bytesEstimatesAreDescribed_data()
+    {
+        QTest::addColumn<double>("value");
+        QTest::addColumn<std::optional<double>>("error");
+        QTest::addColumn<QString>("suffix");
+        QTest::addColumn<bool>("approximate");
+        QTest::newRow("exact") << 2048.0 << std::optional<double>(0.0) << QString() << false;
+        QTest::newRow("under 1 %") << 2048.0 << std::optional<double>(20.0) << u" ± <1 %"_s << true;
+        QTest::newRow("at 1 %") << 2000.0 << std::optional<double>(20.0) << u" ± 1 %"_s << true;
+        QTest::newRow("3 %") << 2000.0 << std::optional<double>(61.0) << u" ± 3 %"_s << true;
+        QTest::newRow("error unknown") << 2048.0 << std::optional<double>() << QString() << true;
+        QTest::newRow("nothing, error unknown") << 0.0 << std::optional<double>(5.0) << QString() << true;
+    }
+    void bytesEstimatesAreDescribed()
+    {
+        QFETCH(double, value);
+        QFETCH(std::optional<double>, error);
+        QFETCH(QString, suffix);
+        QFETCH(bool, approximate);
+        QCOMPARE(
+            describeBytesEstimate({value, error}), (approximate ? u"≈ "_s : QString()) + describeBytes(value) + suffix);
+    }
+
+    // The CSV export (cachectl analyze --csv, the Analysis pane's Export) is RFC 4180: every text quoted, quotes
+    // doubled, labels escaped; rows sorted by label; the top variant with "+" when it hit the cap.
+    void csvIsExactAndEscaped()
+    {
+        AnalysisReport report;
+        report.complete = true;
+        GroupFigures acme;
+        acme.keys = 3;
+        acme.measured = 3;
+        acme.bytes = 300;
+        acme.ttlKeys = {1, 0, 0, 0, 2};
+        acme.ttlBytes = {100, 0, 0, 0, 200};
+        acme.persistentAgainstRules = 1;
+        acme.variants["user"].count = 7;
+        acme.variants["q"].count = DistinctValues::cap;
+        acme.variants["q"].capped = true;
+        GroupFigures odd;
+        odd.keys = 1;
+        report.groups[std::size_t(Dimension::Tenant)].insert("acme", acme);
+        report.groups[std::size_t(Dimension::Tenant)].insert("b\"q\x01", odd);
+        report.groups[std::size_t(Dimension::Venue)].insert("v1", acme); // another dimension: not in this table
+        QCOMPARE(report.toCsv(Dimension::Tenant),
+            QByteArray("\"tenant\",keys,keys_error,bytes,bytes_error,measured,bytes_expiring_1h,bytes_expiring_4h,"
+                       "bytes_expiring_24h,bytes_expiring_later,bytes_expiring_never,persistent_against_rules,"
+                       "most_varied_parameter,distinct_values\r\n"
+                       "\"acme\",3,0,300,0,3,100,0,0,0,200,1,\"q\",50000+\r\n"
+                       "\"b\\\"\"q\\x01\",1,0,0,0,0,0,0,0,0,0,0,,\r\n")); // the label as redis-cli shows it
+        // Projected while the scan runs: the error columns are filled.
+        report.complete = false;
+        report.keyspaceSize = 40;
+        report.total.keys = 4;
+        const QList<QByteArray> rows = report.toCsv(Dimension::Tenant).split('\n');
+        QCOMPARE(rows.size(), 4);
+        QVERIFY2(rows.at(1).startsWith("\"acme\",30,"), rows.at(1).constData());
+        QVERIFY(!rows.at(1).startsWith("\"acme\",30,0,"));
+    }
+
+    // A saved report keeps its hit rates; a group whose figures are damaged (another writer's file) is refused with
+    // its name, never read as zeros.
+    void aSavedReportKeepsItsHitRatesAndRefusesDamage()
+    {
+        AnalysisReport report;
+        report.complete = true;
+        report.startedAt = QDateTime::currentDateTimeUtc();
+        GroupFigures group;
+        group.keys = 2;
+        report.groups[std::size_t(Dimension::Route)].insert("GET /api/events", group);
+        report.hitRates[std::size_t(Dimension::Route)].insert("GET /api/events", 0.75);
+        report.hitRates[std::size_t(Dimension::Tenant)].insert("\xff\x00t"_ba, 0.5);
+        QString error;
+        const auto back = AnalysisReport::fromJson(report.toJson(), &error);
+        QVERIFY2(back, qPrintable(error));
+        QCOMPARE(back->hitRates[std::size_t(Dimension::Route)], (QMap<QByteArray, double> {{"GET /api/events", 0.75}}));
+        QCOMPARE(back->hitRates[std::size_t(Dimension::Tenant)], (QMap<QByteArray, double> {{"\xff\x00t"_ba, 0.5}}));
+        QCOMPARE(back->by(Dimension::Route).value("GET /api/events").keys, 2);
+
+        QJsonObject json = report.toJson();
+        QJsonObject groups = json.value(u"groups"_s).toObject();
+        QJsonObject routes = groups.value(u"route"_s).toObject();
+        routes.insert(u"GET /api/events"_s, u"not figures"_s);
+        groups.insert(u"route"_s, routes);
+        json.insert(u"groups"_s, groups);
+        QVERIFY(!AnalysisReport::fromJson(json, &error));
+        QCOMPARE(error, u"the route group \"GET /api/events\" is damaged"_s);
+    }
+
     void snapshotsRoundTripEveryByte()
     {
         const AnalysisReport report = analyse(*m_connection, {});
@@ -677,6 +850,31 @@ private Q_SLOTS:
         AnalysisReport sampled = after;
         sampled.sampleEvery = 5;
         QCOMPARE(diffAnalyses(before, sampled, Dimension::Route).caveat, u"different sampling (1 in 1, 1 in 5)"_s);
+    }
+
+    // stop() between any two replies of the start (the setting's reads and writes, the counters read before the
+    // subscription): the watch ends once, nothing is subscribed afterwards, and the setting is as it was.
+    // A chain of PINGs on the watch's own connection puts the stop after the depth-th reply, deterministically.
+    void aStopBetweenAnyTwoRepliesOfTheStartLeavesNothingBehind_data()
+    {
+        testing::addStopDuringStartRows(10);
+    }
+    void aStopBetweenAnyTwoRepliesOfTheStartLeavesNothingBehind()
+    {
+        QFETCH(bool, mayChange);
+        QFETCH(int, depth);
+        testing::RedisServer server;
+        QVERIFY(server.start());
+        server.cli({u"CONFIG"_s, u"SET"_s, u"notify-keyspace-events"_s, mayChange ? u"Kl"_s : u"Exe"_s});
+        const QByteArray original =
+            server.cli({u"CONFIG"_s, u"GET"_s, u"notify-keyspace-events"_s}).split('\n').value(1);
+        redis::Connection connection(server.connectionOptions());
+        QVERIFY(testing::openAndWait(connection));
+        KeyEventWatch::Options options;
+        options.mayChangeConfig = mayChange;
+        options.actor = u"stop-test"_s;
+        KeyEventWatch watch(&connection, options);
+        testing::stopAfterRepliesLeavesNothing(server, connection, watch, depth, original);
     }
 
     // Expiries and evictions, each attributed to its group: the totals are the server's own counters exactly, the

@@ -1016,6 +1016,102 @@ private Q_SLOTS:
         QCOMPARE(alerts.first().recent, double(recentHits) / double(recentLookups));
     }
 
+    // The watch behind the dashboard's alert bar, against a server's real stats: a route below the floor is raised
+    // once, with its summary; a check that finds the same says nothing; a new rule that clears it says so; stop()
+    // ends the checks. Several alerts come busiest first, then by label.
+    void hitRateWatchRaisesOnceAndClears()
+    {
+        QVERIFY(testing::runCommand(*m_connection, {"FLUSHALL"}).isStatus("OK"));
+        StatsRecorder stats(m_connection.get(), {});
+        const auto record = [&](const QByteArray& route, int hits, int misses) {
+            const StatsLabels labels {"gateway", route, "acme", "v1"};
+            for (int i = 0; i < hits; ++i)
+                stats.record(labels, StatsEvent::Hit);
+            for (int i = 0; i < misses; ++i)
+                stats.record(labels, StatsEvent::Miss);
+        };
+        record("GET /api/b", 20, 80); // 100 lookups at 20 %
+        record("GET /api/a", 30, 70); // 100 lookups at 30 %
+        record("GET /api/busy", 100, 100); // 200 lookups at 50 %
+        record("GET /api/fine", 95, 5);
+        bool flushed = false;
+        stats.flush([&flushed](const StatsRecorder::FlushResult& result) { flushed = result.unconfirmed == 0; });
+        QTRY_VERIFY(flushed);
+
+        HitRateAlertRule rule;
+        rule.floor = 0.6;
+        HitRateWatch watch(m_connection.get(), rule);
+        QSignalSpy changed(&watch, &HitRateWatch::alertsChanged);
+        QSignalSpy raised(&watch, &HitRateWatch::raised);
+        QSignalSpy failed(&watch, &HitRateWatch::failed);
+        watch.start(std::chrono::hours(1)); // checks now; the next ones are asked for below
+        QTRY_COMPARE(changed.size(), 1);
+        // The routes' alerts, busiest first, then the tenant's (acme: 245 of 500 lookups, 49 %).
+        QStringList summaries;
+        for (const HitRateAlert& alert : watch.alerts())
+            summaries << alert.summary();
+        QCOMPARE(summaries,
+            QStringList({u"GET /api/busy: 50 % (below the floor)"_s, u"GET /api/a: 30 % (below the floor)"_s,
+                u"GET /api/b: 20 % (below the floor)"_s, u"acme: 49 % (below the floor)"_s}));
+        QCOMPARE(raised.size(), 4);
+        const QDateTime since = watch.alerts().first().since;
+        QVERIFY(since.isValid());
+
+        watch.setRule(rule); // checks again: the same alerts, nothing said, their time kept
+        QTest::qWait(300);
+        QCOMPARE(changed.size(), 1);
+        QCOMPARE(raised.size(), 4);
+        QCOMPARE(watch.alerts().first().since, since);
+
+        rule.floor = 0.4;
+        watch.setRule(rule); // two are cleared
+        QTRY_COMPARE(changed.size(), 2);
+        summaries.clear();
+        for (const HitRateAlert& alert : watch.alerts())
+            summaries << alert.summary();
+        QCOMPARE(
+            summaries, QStringList({u"GET /api/a: 30 % (below the floor)"_s, u"GET /api/b: 20 % (below the floor)"_s}));
+        QCOMPARE(raised.size(), 4);
+        QCOMPARE(failed.size(), 0);
+
+        watch.stop();
+        record("GET /api/fine", 0, 1000);
+        flushed = false;
+        stats.flush([&flushed](const StatsRecorder::FlushResult& result) { flushed = result.unconfirmed == 0; });
+        QTRY_VERIFY(flushed);
+        QTest::qWait(300);
+        QCOMPARE(changed.size(), 2);
+    }
+
+    void hitRateAlertSummaries_data()
+    {
+        QTest::addColumn<QByteArray>("label");
+        QTest::addColumn<double>("recent");
+        QTest::addColumn<std::optional<double>>("baseline");
+        QTest::addColumn<bool>("belowFloor");
+        QTest::addColumn<QString>("summary");
+        QTest::newRow("a drop") << QByteArray("GET /api/x") << 0.204 << std::optional<double>(0.906) << false
+                                << u"GET /api/x: 20 %, was 91 % (a drop from its own baseline)"_s;
+        QTest::newRow("floor with a baseline") << QByteArray("t") << 0.1 << std::optional<double>(0.12) << true
+                                               << u"t: 10 %, was 12 % (below the floor)"_s;
+        QTest::newRow("control bytes") << QByteArray("a\x1b[31m\xff") << 0.0 << std::optional<double>() << true
+                                       << u"a\\x1b[31m\\xff: 0 % (below the floor)"_s;
+    }
+    void hitRateAlertSummaries()
+    {
+        QFETCH(QByteArray, label);
+        QFETCH(double, recent);
+        QFETCH(std::optional<double>, baseline);
+        QFETCH(bool, belowFloor);
+        QFETCH(QString, summary);
+        HitRateAlert alert;
+        alert.label = label;
+        alert.recent = recent;
+        alert.baseline = baseline;
+        alert.reason = belowFloor ? HitRateAlert::Reason::BelowFloor : HitRateAlert::Reason::BelowBaseline;
+        QCOMPARE(alert.summary(), summary);
+    }
+
     void everyEventKindIsCountedExactly()
     {
         QVERIFY(testing::runCommand(*m_connection, {"FLUSHALL"}).isStatus("OK"));

@@ -3,14 +3,18 @@
 #include "redis/backgroundscan.h"
 #include "redis/connection.h"
 #include "redis/connectionhealth.h"
+#include "redis/replyreader.h"
 #include "redis/scaniterator.h"
 #include "redisserver.h"
 #include "synccommand.h"
 
 #include <QElapsedTimer>
+#include <QPointer>
 #include <QRandomGenerator>
 #include <QSet>
 #include <QSignalSpy>
+#include <QTcpServer>
+#include <QTcpSocket>
 #include <QTest>
 #include <QThread>
 
@@ -18,6 +22,68 @@ using namespace cachescope;
 using namespace cachescope::redis;
 using namespace Qt::StringLiterals;
 using std::chrono::milliseconds;
+using namespace std::chrono_literals;
+
+namespace {
+// A server that speaks RESP as a script says, for what no real Redis sends: it answers the handshake as Redis does,
+// then each other command with the bytes `answer` gives (one write each, or byte by byte), and can push bytes
+// nobody asked for.
+class ScriptedServer : public QObject
+{
+public:
+    std::function<QByteArray(const QList<QByteArray>& command)> answer;
+    bool byteByByte = false;
+
+    ScriptedServer()
+    {
+        m_server.listen(QHostAddress::LocalHost, 0);
+        connect(&m_server, &QTcpServer::newConnection, this, [this] {
+            while (QTcpSocket* socket = m_server.nextPendingConnection()) {
+                m_client = socket;
+                auto reader = std::make_shared<ReplyReader>();
+                connect(socket, &QTcpSocket::readyRead, this, [this, socket, reader] {
+                    reader->feed(socket->readAll());
+                    Reply command;
+                    while (reader->next(&command) == ReplyReader::Status::HaveReply) {
+                        QList<QByteArray> arguments;
+                        for (const Reply& argument : command.elements())
+                            arguments.append(argument.bytes());
+                        const QByteArray name = arguments.value(0).toUpper();
+                        if (name == "PING")
+                            write("+PONG\r\n");
+                        else if (name == "CLIENT")
+                            write("+OK\r\n");
+                        else
+                            write(answer(arguments));
+                    }
+                });
+            }
+        });
+    }
+    quint16 port() const
+    {
+        return m_server.serverPort();
+    }
+    void write(const QByteArray& bytes)
+    {
+        if (!m_client)
+            return;
+        if (!byteByByte) {
+            m_client->write(bytes);
+            return;
+        }
+        for (const char byte : bytes) {
+            m_client->write(&byte, 1);
+            m_client->flush();
+            QTest::qWait(1);
+        }
+    }
+
+private:
+    QTcpServer m_server;
+    QPointer<QTcpSocket> m_client;
+};
+} // namespace
 
 class TestConnection : public QObject
 {
@@ -66,6 +132,133 @@ private Q_SLOTS:
     void initTestCase()
     {
         QVERIFY2(m_server.start(), qPrintable(m_server.errorString()));
+    }
+
+    // Bytes no real Redis sends end the connection as a protocol error, said to the command that was waiting, never
+    // read as some other reply; a reply that arrives a byte at a time is read whole.
+    void protocolViolationsAreErrorsNotReplies_data()
+    {
+        QTest::addColumn<QByteArray>("reply");
+        QTest::addColumn<bool>("byteByByte");
+        QTest::addColumn<QString>("error"); // empty: the value arrives
+        QTest::newRow("a type byte RESP does not have")
+            << QByteArray("?what\r\n") << false << u"invalid reply from server: "_s;
+        QTest::newRow("a bulk length that is not a number")
+            << QByteArray("$x1\r\nv\r\n") << false << u"invalid reply from server: "_s;
+        QTest::newRow("two replies to one command")
+            << QByteArray("$1\r\nv\r\n+OK\r\n") << false << u"the server sent a reply nobody asked for"_s;
+        QTest::newRow("a bulk string a byte at a time") << QByteArray("$5\r\nva\r\nl\r\n") << true << QString();
+    }
+    void protocolViolationsAreErrorsNotReplies()
+    {
+        QFETCH(QByteArray, reply);
+        QFETCH(bool, byteByByte);
+        QFETCH(QString, error);
+        ScriptedServer server;
+        server.answer = [&](const QList<QByteArray>&) { return reply; };
+        ConnectionOptions options;
+        options.host = u"127.0.0.1"_s;
+        options.port = server.port();
+        options.autoReconnect = false;
+        Connection connection(options);
+        QVERIFY(testing::openAndWait(connection));
+        QSignalSpy errors(&connection, &Connection::errorOccurred);
+        server.byteByByte = byteByByte;
+        const Reply answer = testing::runCommand(connection, {"GET", "k"});
+        if (error.isEmpty()) {
+            QCOMPARE(answer.bytes(), QByteArray("va\r\nl"));
+            QVERIFY(connection.isReady());
+            QCOMPARE(errors.size(), 0);
+            return;
+        }
+        if (error.startsWith(u"invalid"_s)) {
+            QCOMPARE(answer.errorKind(), ErrorKind::Protocol);
+            QVERIFY2(answer.errorMessage().startsWith(error), qPrintable(answer.errorMessage()));
+        } else {
+            QCOMPARE(answer.bytes(), QByteArray("v")); // the first reply was the command's
+        }
+        QTRY_COMPARE(connection.state(), Client::State::Disconnected);
+        QCOMPARE(errors.size(), 1);
+        QCOMPARE(errors.first().at(0).value<ErrorKind>(), ErrorKind::Protocol);
+        QVERIFY2(errors.first().at(1).toString().contains(error), qPrintable(errors.first().at(1).toString()));
+        // A command after it fails at once, as on any closed connection.
+        QCOMPARE(testing::runCommand(connection, {"GET", "k"}).errorKind(), ErrorKind::NotConnected);
+    }
+
+    // The one place that says whether a figure is live: not live (and not stale) before the first Ready; lost once
+    // per loss, with when and why (the server's name cut, it is shown beside); back on Ready; the status line
+    // whole for each state.
+    void healthSaysLiveLostAndBack_data()
+    {
+        QTest::addColumn<bool>("reconnect");
+        QTest::newRow("reconnecting") << true;
+        QTest::newRow("not reconnecting") << false;
+    }
+    void healthSaysLiveLostAndBack()
+    {
+        QFETCH(bool, reconnect);
+        testing::RedisServer server;
+        QVERIFY(server.start());
+        ConnectionOptions options = server.connectionOptions();
+        options.autoReconnect = reconnect;
+        options.reconnectInitialDelay = 100ms;
+        options.reconnectMaxDelay = 1500ms;
+        Connection connection(options);
+        ConnectionHealth health(&connection);
+        QSignalSpy lost(&health, &ConnectionHealth::lost);
+        QSignalSpy restored(&health, &ConnectionHealth::restored);
+        QCOMPARE(health.describe(), u"disconnected"_s);
+        QVERIFY(!health.isLive());
+        QVERIFY(!health.everLive());
+        connection.open();
+        QCOMPARE(health.describe(), u"connecting…"_s);
+        QTRY_VERIFY(health.isLive());
+        QCOMPARE(health.describe(), u"connected"_s);
+        QCOMPARE(health.reason(), QString());
+        QCOMPARE(health.lostSince(), std::nullopt);
+        const ConnectionHealth lateComer(&connection); // made for a client already Ready: live from the start
+        QVERIFY(lateComer.isLive());
+
+        const QDateTime before = QDateTime::currentDateTime().addMSecs(-1);
+        server.kill();
+        QTRY_COMPARE(lost.size(), 1);
+        QVERIFY(!health.isLive());
+        QVERIFY(health.everLive());
+        QCOMPARE(health.losses(), 1);
+        QVERIFY(health.lostSince().has_value());
+        QVERIFY(*health.lostSince() >= before && *health.lostSince() <= QDateTime::currentDateTime());
+        const QString prefix = options.displayName() + u": "_s;
+        QTRY_VERIFY(!connection.lastError().isEmpty());
+        QVERIFY2(!health.reason().isEmpty() && !health.reason().startsWith(prefix), qPrintable(health.reason()));
+        const QString head = u"lost since %1 (35 s): "_s.arg(health.lostSince()->toString(u"HH:mm:ss"_s));
+        const QDateTime later = health.lostSince()->addSecs(35);
+        if (!reconnect) {
+            QTRY_COMPARE(connection.state(), Client::State::Disconnected);
+            QCOMPARE(
+                health.describe(later), head + health.reason() + u" · gave up (reconnect from File › Connect to…)"_s);
+            QTest::qWait(300);
+            QCOMPARE(lost.size(), 1);
+            QCOMPARE(restored.size(), 0);
+            return;
+        }
+        QTRY_COMPARE(connection.state(), Client::State::WaitingToReconnect);
+        QCOMPARE(health.describe(later), head + health.reason() + u" · retrying every 1.5 s at most"_s);
+        QVERIFY(server.restart());
+        QTRY_COMPARE_WITH_TIMEOUT(restored.size(), 1, 10000);
+        QVERIFY(health.isLive());
+        QCOMPARE(health.describe(), u"connected"_s);
+        QCOMPARE(health.lostSince(), std::nullopt);
+        QCOMPARE(health.reason(), QString());
+        QCOMPARE(lost.size(), 1); // the retries while away were one loss
+        QCOMPARE(health.losses(), 1);
+    }
+
+    void staleLabelsSayWhenAndHowLongAgo()
+    {
+        QCOMPARE(ConnectionHealth::staleLabel(QDateTime()), u"not known yet"_s);
+        const QDateTime at(QDate(2026, 12, 7), QTime(14, 2, 11));
+        QCOMPARE(ConnectionHealth::staleLabel(at, at.addSecs(35)), u"last known 14:02:11, 35 s ago"_s);
+        QCOMPARE(ConnectionHealth::staleLabel(at, at.addSecs(-3)), u"last known 14:02:11, 0 s ago"_s);
     }
 
     void init()
@@ -683,6 +876,35 @@ private Q_SLOTS:
         QTRY_COMPARE(failed.size(), 1);
         QCOMPARE(finished.size(), 0);
         QVERIFY(failed.first().first().value<Reply>().errorMessage().contains(u"cursor"_s));
+        QVERIFY(!scan.isRunning());
+    }
+
+    // A reply that is not SCAN's shape (here a real server whose SCAN is LPUSH under another name, answering an
+    // integer) ends the walk as a protocol error: not running, nothing more asked, never "finished".
+    void aMalformedScanReplyEndsTheScan()
+    {
+        testing::RedisServer::Config config;
+        config.extraConfig = {u"rename-command SCAN SCAN-AWAY"_s, u"rename-command LPUSH SCAN"_s};
+        testing::RedisServer server(config);
+        QVERIFY(server.start());
+        Connection connection(server.connectionOptions());
+        QVERIFY(testing::openAndWait(connection));
+        ScanIterator scan(&connection, {"*", 100, {}});
+        QSignalSpy failed(&scan, &ScanIterator::failed);
+        QSignalSpy finished(&scan, &ScanIterator::finished);
+        QSignalSpy page(&scan, &ScanIterator::page);
+        scan.start();
+        QVERIFY(scan.isRunning());
+        QTRY_COMPARE(failed.size(), 1);
+        const Reply error = failed.first().first().value<Reply>();
+        QCOMPARE(error.errorKind(), ErrorKind::Protocol);
+        QCOMPARE(error.errorMessage(), u"unexpected SCAN reply: (integer) 4"_s);
+        QVERIFY(!scan.isRunning());
+        QCOMPARE(scan.pagesReceived(), 0);
+        QTest::qWait(100);
+        QCOMPARE(finished.size(), 0);
+        QCOMPARE(page.size(), 0);
+        QCOMPARE(testing::runCommand(connection, {"LLEN", "0"}).integer(), 4); // asked once: MATCH * COUNT 100
     }
 
     // The background scan reads the socket in its own thread; pages arrive in the receiver's thread, all of them.

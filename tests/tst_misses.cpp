@@ -2,11 +2,13 @@
 #include "analysis/missanatomy.h"
 #include "analysis/misswatch.h"
 #include "cache/statscounters.h"
+#include "cache/statsrecorder.h"
 #include "model/gatewaykey.h"
 #include "ops/audit/audit.h"
 #include "ops/invalidation/invalidationrun.h"
 #include "ops/server/keyspaceeventssetting.h"
 #include "redis/connection.h"
+#include "support/keyevents.h"
 #include "support/redisserver.h"
 #include "support/synccommand.h"
 #include "support/toolrun.h"
@@ -578,6 +580,163 @@ private Q_SLOTS:
         QVERIFY(setRecord != records.cend());
         QCOMPARE(setRecord->before, QByteArray());
         QCOMPARE(setRecord->after, QByteArray("Emxeg$"));
+    }
+
+    // The routes' lookups over the watch come from the gateways' CacheScope stats: the server's hits are the
+    // lookups less the misses it published; the hit ages and the half-TTL simulation are kept per route, and the
+    // what-if uses them. Without stats, or when they cannot be read, the note says which.
+    void lookupsPerRouteComeFromTheStats_data()
+    {
+        QTest::addColumn<QString>("stats");
+        QTest::newRow("recorded") << u"recorded"_s;
+        QTest::newRow("none recorded") << u"none"_s;
+        QTest::newRow("unreadable") << u"unreadable"_s;
+    }
+    void lookupsPerRouteComeFromTheStats()
+    {
+        QFETCH(QString, stats);
+        testing::RedisServer::Config config;
+        config.extraConfig = {u"user nostats on >secret ~* &* +@all -zrangebyscore"_s}; // the stats' bucket index
+        testing::RedisServer server(config);
+        QVERIFY(server.start());
+        server.cli({u"CONFIG"_s, u"SET"_s, u"notify-keyspace-events"_s, u"Emxeg$"_s});
+        redis::ConnectionOptions options = server.connectionOptions();
+        if (stats == u"unreadable"_s) {
+            options.username = u"nostats"_s;
+            options.password = u"secret"_s;
+        }
+        redis::Connection connection(options);
+        QVERIFY(testing::openAndWait(connection));
+        redis::Connection writer(server.connectionOptions());
+        QVERIFY(testing::openAndWait(writer));
+        MissWatch::Options watchOptions;
+        watchOptions.anatomy = shortOptions();
+        watchOptions.anatomy.routes.routes[0].ttlSeconds = 4; // ½× is 2 s, not the current TTL
+        MissWatch watch(&connection, watchOptions);
+        QSignalSpy started(&watch, &MissWatch::started);
+        QSignalSpy finished(&watch, &MissWatch::finished);
+        watch.start();
+        QVERIFY(started.wait(5000));
+        if (stats != u"none"_s) {
+            cache::StatsRecorder recorder(&writer, {});
+            const cache::StatsLabels labels {"gateway", "GET /api/events", "t1", "v1"};
+            const auto record = [&](cache::StatsEvent event, int times) {
+                for (int i = 0; i < times; ++i)
+                    recorder.record(labels, event);
+            };
+            record(cache::StatsEvent::Hit, 7);
+            record(cache::StatsEvent::Miss, 3);
+            record(cache::StatsEvent::HitLeftUnder1s, 3);
+            record(cache::StatsEvent(int(cache::StatsEvent::HitLeftUnder1s) + 2), 4);
+            record(cache::StatsEvent::HalfTtlLookup, 10);
+            record(cache::StatsEvent::HalfTtlMiss, 6);
+            bool flushed = false;
+            recorder.flush([&](const cache::StatsRecorder::FlushResult& result) { flushed = result.unconfirmed == 0; });
+            QTRY_VERIFY(flushed);
+        }
+        // A write on the route (what gives it figures for the what-if), and two misses the server publishes.
+        testing::runCommand(writer, {"SET", gatewayKey("/api/events/w"), "v", "PX", "1000"});
+        QVERIFY(testing::runCommand(writer, {"GET", gatewayKey("/api/events/a")}).isNil());
+        QVERIFY(testing::runCommand(writer, {"GET", gatewayKey("/api/events/b")}).isNil());
+        QTest::qWait(1100); // the stats' 1 s window ends at the last complete second: the flush's is complete
+        watch.stop();
+        QVERIFY(finished.wait(10000));
+        const MissWatch::Report report = watch.report();
+        QCOMPARE(report.error, QString());
+        const QByteArray route = "GET /api/events";
+        QCOMPARE(report.anatomy.groups[std::size_t(Dimension::Route)].value(route).misses, 2);
+        const QList<TtlWhatIf> rows = report.whatIf(route);
+        QCOMPARE(rows.size(), 5);
+        QCOMPARE(rows.at(1).ttlSeconds, 4);
+        QVERIFY(rows.at(1).current);
+        if (stats == u"none"_s) {
+            QCOMPARE(report.statsNote, u"no lookups per route: no gateway recorded CacheScope stats over the watch"_s);
+            QVERIFY(report.routeLookups.isEmpty());
+            QCOMPARE(rows.at(1).hitRate, std::nullopt);
+            return;
+        }
+        if (stats == u"unreadable"_s) {
+            QVERIFY2(report.statsNote.startsWith(u"no lookups per route: the stats could not be read (NOPERM"_s),
+                qPrintable(report.statsNote));
+            QVERIFY(report.routeLookups.isEmpty());
+            QCOMPARE(rows.at(1).hitRate, std::nullopt);
+            return;
+        }
+        QVERIFY2(
+            report.statsNote.startsWith(u"lookups per route from CacheScope stats, "_s), qPrintable(report.statsNote));
+        QCOMPARE(report.routeLookups.size(), 1);
+        QCOMPARE(report.routeLookups.value(route), (std::pair<qint64, qint64>(7, 3)));
+        HitLeftCounts left {};
+        left[0] = 3;
+        left[2] = 4;
+        QVERIFY(report.routeHitsLeft.value(route) == left);
+        QCOMPARE(report.routeHalfTtl.value(route), (std::pair<qint64, qint64>(10, 6)));
+        // 1×: the server's 10 lookups, 2 of them the misses told: 8 hits in 10.
+        QCOMPARE(rows.at(1).hitRate, std::optional<double>(0.8));
+        // ½×: the simulation's share, 6 misses in 10.
+        QCOMPARE(rows.at(0).ttlSeconds, 2);
+        QVERIFY(rows.at(0).hitRate.has_value());
+        QCOMPARE(*rows.at(0).hitRate, 0.4);
+    }
+
+    // stop() between any two replies of the start (the setting's reads and writes, the audit and counters read
+    // before the subscription): the watch ends once, nothing is subscribed afterwards, the setting is as it was.
+    void aStopBetweenAnyTwoRepliesOfTheStartLeavesNothingBehind_data()
+    {
+        testing::addStopDuringStartRows(12);
+    }
+    void aStopBetweenAnyTwoRepliesOfTheStartLeavesNothingBehind()
+    {
+        QFETCH(bool, mayChange);
+        QFETCH(int, depth);
+        testing::RedisServer server;
+        QVERIFY(server.start());
+        server.cli({u"CONFIG"_s, u"SET"_s, u"notify-keyspace-events"_s, mayChange ? u"Kl"_s : u"Emxeg$"_s});
+        const QByteArray original = configValue(server);
+        redis::Connection connection(server.connectionOptions());
+        QVERIFY(testing::openAndWait(connection));
+        MissWatch::Options options;
+        options.mayChangeConfig = mayChange;
+        options.actor = u"stop-test"_s;
+        options.anatomy = shortOptions();
+        MissWatch watch(&connection, options);
+        testing::stopAfterRepliesLeavesNothing(server, connection, watch, depth, original);
+    }
+
+    // The hash that remembers the original lost during the watch (another client's FLUSHALL; the lease renewal
+    // writes only its own field back): the watch still puts back what it saw before and what it set itself.
+    void aFlushedReservedHashStillRestoresTheSetting()
+    {
+        testing::RedisServer server;
+        QVERIFY(server.start());
+        server.cli({u"CONFIG"_s, u"SET"_s, u"notify-keyspace-events"_s, u"Kl"_s});
+        redis::Connection connection(server.connectionOptions());
+        QVERIFY(testing::openAndWait(connection));
+        MissWatch::Options options;
+        options.mayChangeConfig = true;
+        options.actor = u"miss-test"_s;
+        options.anatomy = shortOptions();
+        options.readStats = false;
+        MissWatch watch(&connection, options);
+        QSignalSpy started(&watch, &MissWatch::started);
+        QSignalSpy finished(&watch, &MissWatch::finished);
+        watch.start();
+        QVERIFY(started.wait(5000));
+        const QByteArray widened = configValue(server);
+        QCOMPARE(widened, "g$lxeKEm");
+        server.cli({u"FLUSHALL"_s});
+        QTest::qWait(1500); // a renewal (every second) writes the lease field alone
+        watch.stop();
+        QVERIFY(finished.wait(10000));
+        QCOMPARE(watch.report().configNote, u"notify-keyspace-events restored to \"lK\""_s);
+        QCOMPARE(configValue(server), "lK");
+        QCOMPARE(
+            server.cli({u"EXISTS"_s, QString::fromLatin1(ops::KeyspaceEventsSetting::reservedKey)}).trimmed(), "0");
+        const QList<ops::AuditRecord> records = testing::auditRecords(server.connectionOptions());
+        QCOMPARE(records.size(), 1); // the set's record went with the FLUSHALL
+        QCOMPARE(records.at(0).action, u"config.keyspace-events"_s);
+        QCOMPARE(records.at(0).before, QByteArray("lKEmxeg$"));
+        QCOMPARE(records.at(0).after, QByteArray("lK"));
     }
 
     // A watcher killed with SIGKILL leaves the setting widened and the original in the server: `--restore` refuses

@@ -7,6 +7,7 @@
 #include "ops/server/latencyreport.h"
 #include "ops/server/ownfootprint.h"
 #include "ops/server/serverinfo.h"
+#include "ops/server/serverprobe.h"
 #include "ops/server/slowlog.h"
 #include "redis/connection.h"
 #include "redisserver.h"
@@ -15,6 +16,10 @@
 #include <QSet>
 #include <QSignalSpy>
 #include <QTest>
+
+#include <algorithm>
+#include <array>
+#include <optional>
 
 using namespace cachescope;
 using namespace cachescope::ops;
@@ -403,6 +408,118 @@ private Q_SLOTS:
         QCOMPARE(commands.at(1).command, u"memory|usage"_s);
         QCOMPARE(commands.at(1).p99Us, std::optional<double>(12.031));
         QCOMPARE(commands.at(1).node, u"n1"_s);
+    }
+
+    // "Test connection": what the server says of itself, exactly as INFO and DBSIZE have it, in the database asked
+    // for; each way of failing keeps the connection's own error, and its kind.
+    void aProbeSaysWhatItFoundOrWhyNot_data()
+    {
+        QTest::addColumn<QString>("setUp");
+        QTest::addColumn<bool>("ok");
+        QTest::addColumn<int>("errorKind");
+        QTest::addColumn<QString>("error");
+        QTest::newRow("answers") << u"plain"_s << true << int(redis::ErrorKind::None) << QString();
+        QTest::newRow("wrong password")
+            << u"wrong password"_s << false << int(redis::ErrorKind::WrongPass)
+            << u"authentication failed for %1: WRONGPASS invalid username-password pair or user is disabled."_s;
+        QTest::newRow("INFO refused") << u"no info"_s << false << int(redis::ErrorKind::NoPerm)
+                                      << u"NOPERM this user has no permissions to run the 'info' command"_s;
+        QTest::newRow("a TLS port asked in plain text")
+            << u"tls"_s << false << int(redis::ErrorKind::NotConnected) << u" (if this port serves TLS, turn TLS on)"_s;
+        QTest::newRow("nothing listens") << u"stopped"_s << false << int(redis::ErrorKind::NotConnected) << QString();
+    }
+    void aProbeSaysWhatItFoundOrWhyNot()
+    {
+        QFETCH(QString, setUp);
+        QFETCH(bool, ok);
+        QFETCH(int, errorKind);
+        QFETCH(QString, error);
+        testing::RedisServer::Config config;
+        config.tls = setUp == u"tls"_s;
+        config.extraConfig = {u"user probe on >secret ~* +@all -info"_s};
+        testing::RedisServer server(config);
+        QVERIFY(server.start());
+        redis::ConnectionOptions options = server.connectionOptions();
+        options.database = 3;
+        if (setUp == u"wrong password"_s) {
+            options.username = u"probe"_s;
+            options.password = u"wrong"_s;
+        } else if (setUp == u"no info"_s) {
+            options.username = u"probe"_s;
+            options.password = u"secret"_s;
+        } else if (setUp == u"tls"_s) {
+            options.tls.enabled = false;
+        } else if (setUp == u"stopped"_s) {
+            server.stop();
+        }
+        if (setUp == u"plain"_s) {
+            for (int i = 0; i < 5; ++i)
+                server.cli({u"-n"_s, u"3"_s, u"SET"_s, u"k"_s + QString::number(i), u"v"_s});
+        }
+        std::optional<ops::ServerProbe> probe;
+        QObject context;
+        ops::probeServer(options, &context, [&](const ops::ServerProbe& found) {
+            QVERIFY(!probe.has_value()); // once
+            probe = found;
+        });
+        QVERIFY(!probe.has_value()); // never from inside the call
+        QTRY_VERIFY_WITH_TIMEOUT(probe.has_value(), 10000);
+        QCOMPARE(probe->ok, ok);
+        QCOMPARE(int(probe->errorKind), errorKind);
+        if (!ok) {
+            if (setUp == u"tls"_s)
+                QVERIFY2(probe->error.endsWith(error), qPrintable(probe->error));
+            else if (!error.isEmpty())
+                QCOMPARE(probe->error, error.contains(u"%1"_s) ? error.arg(options.displayName()) : error);
+            else
+                QVERIFY(!probe->error.isEmpty());
+            QCOMPARE(probe->summary(3), probe->error);
+            QVERIFY(!probe->error.contains(u"turn TLS on"_s) || setUp == u"tls"_s);
+            return;
+        }
+        const ops::ServerInfo info = ops::ServerInfo::parse(server.cli({u"INFO"_s, u"server"_s}));
+        QCOMPARE(probe->error, QString());
+        QCOMPARE(probe->version, QString::fromUtf8(info.text("redis_version")));
+        QCOMPARE(probe->mode, u"standalone"_s);
+        QCOMPARE(probe->role, u"master"_s);
+        QCOMPARE(probe->keys, 5);
+        QVERIFY(probe->usedMemory > 0);
+        QVERIFY(probe->roundTripMs > 0 && probe->roundTripMs < 5000);
+        QVERIFY2(probe->summary(3).startsWith(u"Redis %1, standalone master, 5 keys in db 3, "_s.arg(probe->version)),
+            qPrintable(probe->summary(3)));
+        QVERIFY(probe->summary(3).endsWith(u" ms"_s));
+    }
+
+    // Newest events and slowest commands first; equal ones by node, then name, whatever order the nodes answered in
+    // (every order of the input is tried).
+    void latencyRowsKeepTheirOrderOnTies()
+    {
+        const QDateTime earlier = QDateTime::fromSecsSinceEpoch(1'700'000'000, Qt::UTC);
+        const QDateTime later = earlier.addSecs(1);
+        const QList<ops::LatencyEvent> events {{u"b"_s, u"command"_s, later, 5, 5, {}},
+            {u"a"_s, u"fast-command"_s, later, 5, 5, {}}, {u"a"_s, u"command"_s, earlier, 9, 9, {}},
+            {u"a"_s, u"command"_s, later, 7, 7, {}}, {u"b"_s, u"aof-fsync"_s, later, 1, 1, {}}};
+        const QList<ops::CommandLatency> commands {{u"b"_s, u"get"_s, {}, 2.0, {}}, {u"a"_s, u"set"_s, {}, 2.0, {}},
+            {u"a"_s, u"get"_s, {}, std::nullopt, {}}, {u"a"_s, u"get"_s, {}, 2.0, {}}, {u"a"_s, u"del"_s, {}, 3.0, {}}};
+        std::array<int, 5> order {0, 1, 2, 3, 4};
+        do {
+            ops::LatencyReport report;
+            for (const int i : order) {
+                report.events.append(events.at(i));
+                report.commands.append(commands.at(i));
+            }
+            ops::sortForDisplay(report);
+            QStringList eventRows;
+            for (const ops::LatencyEvent& event : std::as_const(report.events))
+                eventRows << event.node + u' ' + event.event + u' ' + QString::number(event.latestMs);
+            QCOMPARE(eventRows,
+                QStringList(
+                    {u"a command 7"_s, u"a fast-command 5"_s, u"b aof-fsync 1"_s, u"b command 5"_s, u"a command 9"_s}));
+            QStringList commandRows;
+            for (const ops::CommandLatency& command : std::as_const(report.commands))
+                commandRows << command.node + u' ' + command.command;
+            QCOMPARE(commandRows, QStringList({u"a del"_s, u"a get"_s, u"a set"_s, u"b get"_s, u"a get"_s}));
+        } while (std::next_permutation(order.begin(), order.end()));
     }
 
     // A real latency event (a script that keeps the server busy past the monitor's threshold) with its history, and

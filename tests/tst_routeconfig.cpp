@@ -1,4 +1,5 @@
 #include "model/routeconfig.h"
+#include "model/routeconfigdiff.h"
 #include "model/routeconfigjson.h"
 #include "model/routeconfigmerge.h"
 
@@ -128,6 +129,28 @@ private Q_SLOTS:
                                        << u"namespaces[1].name"_s << u"duplicate"_s;
         QTest::newRow("format version") << QByteArray(R"({"formatVersion":2,"routes":[]})") << u"formatVersion"_s
                                         << u"unsupported"_s;
+        // Each kind of value in each kind of place, with the message whole.
+        QTest::newRow("path missing") << QByteArray(R"({"routes":[{"ttl":5}]})") << u"routes[0].path"_s
+                                      << u"is required"_s;
+        QTest::newRow("path a number") << QByteArray(R"({"routes":[{"path":7,"ttl":5}]})") << u"routes[0].path"_s
+                                       << u"must be a string"_s;
+        QTest::newRow("a number among vary-by names")
+            << QByteArray(R"({"routes":[{"path":"/a","ttl":5,"varyBy":["q",3]}]})") << u"routes[0].varyBy[1]"_s
+            << u"must be a string"_s;
+        QTest::newRow("condition a list") << QByteArray(R"({"routes":[{"path":"/a","ttl":5,"condition":["q"]}]})")
+                                          << u"routes[0].condition"_s << u"must be an object"_s;
+        QTest::newRow("a rule that is a string")
+            << QByteArray(R"({"routes":["/a"]})") << u"routes[0]"_s << u"must be an object"_s;
+        QTest::newRow("routes an object")
+            << QByteArray(R"({"routes":{"path":"/a"}})") << u"routes"_s << u"must be an array"_s;
+        QTest::newRow("an empty parameter name")
+            << QByteArray(R"({"routes":[{"path":"/a","ttl":5,"varyBy":[""]}]})") << u"routes[0].varyBy[0]"_s
+            << u"must be a non-empty query parameter name without spaces"_s;
+        QTest::newRow("a parameter name with a space")
+            << QByteArray(R"({"routes":[{"path":"/a","ttl":5,"condition":{"skipIfQuery":["a b"]}}]})")
+            << u"routes[0].condition.skipIfQuery[0]"_s << u"must be a non-empty query parameter name without spaces"_s;
+        QTest::newRow("namespace name missing")
+            << QByteArray(R"({"routes":[],"namespaces":[{"ttl":5}]})") << u"namespaces[0].name"_s << u"is required"_s;
     }
     void invalidConfigsNameTheField()
     {
@@ -284,6 +307,28 @@ private Q_SLOTS:
             QCOMPARE(merge.config.routes[i].ttlSeconds, expected.routes[i].ttlSeconds);
         }
         QVERIFY(merge.config == expected);
+    }
+
+    // What a save changes, as the editor's confirmation and `cachectl routes set` print it, and the TTLs it
+    // changes (the editor's warning that the old entries keep their old TTL): added, changed, removed, untouched.
+    void changesAreDescribedRuleByRule()
+    {
+        RouteConfig before;
+        before.routes = {{u"/api/events"_s, 600, {}, false, {}}, {u"/api/search"_s, 300, {u"q"_s}, false, {}},
+            {u"/api/gone"_s, 30, {}, false, {}}, {u"/api/same"_s, 60, {}, false, {}}};
+        RouteConfig after;
+        after.routes = {{u"/api/events"_s, 120, {}, false, {}}, {u"/api/search"_s, 300, {u"q"_s, u"page"_s}, true, {}},
+            {u"/api/same"_s, 60, {}, false, {}}, {u"/api/new"_s, 3600, {}, false, {}}};
+        QCOMPARE(describeRouteChanges(before, after),
+            QStringList({u"~ /api/events: ttl 10m → ttl 2m"_s,
+                u"~ /api/search: ttl 5m, vary by q → ttl 5m, vary by q,page, private"_s, u"+ /api/new: ttl 1h"_s,
+                u"- /api/gone: ttl 30s"_s}));
+        QCOMPARE(changedTtls(before, after), (QHash<QString, int> {{u"/api/events"_s, 600}}));
+        QCOMPARE(describeRouteChanges(before, before), QStringList());
+        QVERIFY(changedTtls(before, before).isEmpty());
+        RouteConfig namespaces = before;
+        namespaces.namespaces = {{u"session"_s, 7200}};
+        QCOMPARE(describeRouteChanges(before, namespaces), QStringList({u"~ namespace TTLs changed"_s}));
     }
 
     void allErrorsAreReportedAtOnce()

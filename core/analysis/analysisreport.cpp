@@ -378,7 +378,7 @@ std::optional<AnalysisReport> AnalysisReport::fromJson(const QJsonObject& json, 
 QByteArray AnalysisReport::toCsv(Dimension dimension) const
 {
     // RFC 4180: every text field quoted, quotes doubled; labels escaped as everywhere (no raw control bytes).
-    auto quoted = [](const QString& text) { return '"' + text.toUtf8().replace('"', "\"\"") + '"'; };
+    auto quoted = [](const QString& text) -> QByteArray { return '"' + text.toUtf8().replace('"', "\"\"") + '"'; };
     QByteArray csv = quoted(dimensionName(dimension)) + ",keys,keys_error,bytes,bytes_error,measured";
     for (int b = 0; b < ttlBucketCount; ++b)
         csv += ",bytes_expiring_" + ttlBucketName(TtlBucket(b)).toLatin1();

@@ -38,6 +38,8 @@ void KeyEventWatch::start()
     m_running = true;
     m_stopping = false;
     redis::whenNodesKnown(m_client, this, [this](const QString& error) {
+        if (!m_running || m_stopping)
+            return; // stopped before the nodes were known: nothing was set, nothing is to be
         if (!error.isEmpty())
             fail(error);
         else

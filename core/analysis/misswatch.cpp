@@ -112,6 +112,8 @@ void MissWatch::start()
     m_stopping = false;
     m_listening = false;
     redis::whenNodesKnown(m_client, this, [this](const QString& error) {
+        if (!m_running || m_stopping)
+            return; // stopped before the nodes were known: nothing was set, nothing is to be
         if (!error.isEmpty())
             fail(error);
         else

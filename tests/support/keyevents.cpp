@@ -1,5 +1,6 @@
 #include "keyevents.h"
 
+#include "ops/server/keyspaceeventssetting.h"
 #include "ops/server/serverinfo.h"
 #include "redisserver.h"
 
@@ -39,6 +40,27 @@ bool causeExpiriesAndEvictions(const RedisServer& server)
         return ops::ServerInfo::parse(server.cli({u"INFO"_s, u"memory"_s})).integer("used_memory").value_or(1 << 30)
             <= 3 * 1024 * 1024;
     });
+}
+
+void addStopDuringStartRows(int maxDepth)
+{
+    QTest::addColumn<bool>("mayChange");
+    QTest::addColumn<int>("depth");
+    for (int depth = 0; depth <= maxDepth; ++depth) {
+        QTest::addRow("published, stop after reply %d", depth) << false << depth;
+        QTest::addRow("widened, stop after reply %d", depth) << true << depth;
+    }
+}
+
+void verifyNothingLeftBehind(const RedisServer& server, const QByteArray& setting, bool nothingAudited)
+{
+    QCOMPARE(server.cli({u"CONFIG"_s, u"GET"_s, u"notify-keyspace-events"_s}).split('\n').value(1), setting);
+    QCOMPARE(server.cli({u"CLIENT"_s, u"LIST"_s, u"TYPE"_s, u"pubsub"_s}).trimmed(), QByteArray());
+    QCOMPARE(server.cli({u"EXISTS"_s, QString::fromLatin1(ops::KeyspaceEventsSetting::reservedKey)}).trimmed(),
+        QByteArray("0"));
+    // Stopped before anything was read, nothing was changed: not even a change and its undoing are audited.
+    if (nothingAudited)
+        QCOMPARE(auditRecords(server.connectionOptions()).size(), 0);
 }
 
 } // namespace cachescope::testing

@@ -87,6 +87,20 @@ qint64 infoInteger(const QByteArray& info, const QByteArray& name)
     return info.mid(from, info.indexOf('\r', from) - from).toLongLong();
 }
 
+void afterReplies(redis::Client& connection, int count, QObject* context, std::function<void()> then)
+{
+    if (count <= 0) {
+        then();
+        return;
+    }
+    connection.command({"PING"}, context, [&connection, count, context, then = std::move(then)](const redis::Reply&) {
+        if (count <= 1)
+            then();
+        else
+            afterReplies(connection, count - 1, context, then);
+    });
+}
+
 redis::LookupCount keyspaceLookupsIn(const QByteArray& info)
 {
     return {infoInteger(info, "keyspace_hits"), infoInteger(info, "keyspace_misses")};

@@ -9,6 +9,8 @@
 #include <QList>
 #include <QSet>
 
+#include <functional>
+
 namespace cachescope::testing {
 
 // Sends one command and spins an event loop until its reply: for test set-up and checks only.
@@ -27,6 +29,11 @@ redis::LookupCount keyspaceLookupsIn(const QByteArray& info);
 redis::LookupCount serverLookups(redis::Client& connection);
 // One integer field of INFO's text ("used_memory"), -1 when it is missing.
 qint64 infoInteger(const QByteArray& info, const QByteArray& name);
+
+// Calls `then` right after the connection's count-th reply from now (at once for 0), whatever commands others queue
+// meanwhile: a chain of PINGs, each sent when the one before is answered. Replies come in order, so `then` runs between
+// the same two replies of an operation started just before, every time (a stop between an operation's steps).
+void afterReplies(redis::Client& connection, int count, QObject* context, std::function<void()> then);
 
 } // namespace cachescope::testing
 

@@ -12,6 +12,7 @@
 #include <algorithm>
 #include <memory>
 #include <optional>
+#include <utility>
 
 namespace cachescope::ops {
 
@@ -215,9 +216,10 @@ void KeyspaceEventsSetting::acquire()
         Q_EMIT failed(u"no connection"_s);
         return;
     }
+    m_acquiring = true;
     redis::gatherReplies(readsOnEveryNode(m_client), this, [this](const std::vector<redis::Reply>& replies) {
         if (const redis::Reply* refused = redis::firstError(replies)) {
-            Q_EMIT failed(u"CONFIG GET notify-keyspace-events failed: "_s + refused->errorMessage());
+            acquired(u"CONFIG GET notify-keyspace-events failed: "_s + refused->errorMessage());
             return;
         }
         QList<QByteArray> current;
@@ -241,7 +243,7 @@ void KeyspaceEventsSetting::acquire()
             if (!missing) {
                 m_note = u"notify-keyspace-events already publishes %1; left as it was"_s.arg(m_options.purpose);
                 if (kept.before.isEmpty()) {
-                    Q_EMIT ready();
+                    acquired({});
                     return;
                 }
                 // Widened by another watch (running, or gone without putting it back): this one holds a lease too,
@@ -249,20 +251,20 @@ void KeyspaceEventsSetting::acquire()
                 m_after = current;
                 m_leased = true;
                 renew();
-                Q_EMIT ready();
+                acquired({});
                 return;
             }
             const QString found = QString::fromUtf8(current.value(0));
             if (m_client->options().readOnly) {
-                Q_EMIT failed(
+                acquired(
                     u"the server does not publish %1 (notify-keyspace-events is \"%2\"), and this "
                     u"connection is read-only: it never changes the server's settings"_s.arg(m_options.purpose, found));
                 return;
             }
             if (!m_options.mayChangeConfig) {
-                Q_EMIT failed(u"the server does not publish %1 (notify-keyspace-events is \"%2\"); with consent "
-                              u"(--enable-events) the watch sets it to \"%3\" while it runs, restores it afterwards "
-                              u"and audits both"_s.arg(m_options.purpose, found, QString::fromUtf8(wanted.value(0))));
+                acquired(u"the server does not publish %1 (notify-keyspace-events is \"%2\"); with consent "
+                         u"(--enable-events) the watch sets it to \"%3\" while it runs, restores it afterwards "
+                         u"and audits both"_s.arg(m_options.purpose, found, QString::fromUtf8(wanted.value(0))));
                 return;
             }
             for (const QByteArray& dead : kept.deadLeases)
@@ -297,13 +299,23 @@ void KeyspaceEventsSetting::change(
         const QString error =
             refused ? u"CONFIG SET notify-keyspace-events failed: "_s + refused->errorMessage() : QString();
         auditChange(m_client, m_options.actor, u"set for a watch of "_s + m_options.purpose, current.join(','),
-            wanted.join(','), this, [this, error](const QString&) {
-                if (error.isEmpty())
-                    Q_EMIT ready();
-                else
-                    Q_EMIT failed(error);
-            });
+            wanted.join(','), this, [this, error](const QString&) { acquired(error); });
     });
+}
+
+void KeyspaceEventsSetting::acquired(const QString& error)
+{
+    m_acquiring = false;
+    // A release asked for meanwhile (the watch stopped during its start) comes first: whatever this acquisition
+    // set is put back, and nobody is told the setting is ready.
+    if (m_releaseWhenAcquired) {
+        release(std::exchange(m_releaseWhenAcquired, nullptr));
+        return;
+    }
+    if (error.isEmpty())
+        Q_EMIT ready();
+    else
+        Q_EMIT failed(error);
 }
 
 void KeyspaceEventsSetting::renew()
@@ -314,6 +326,10 @@ void KeyspaceEventsSetting::renew()
 
 void KeyspaceEventsSetting::release(std::function<void()> done)
 {
+    if (m_acquiring) {
+        m_releaseWhenAcquired = std::move(done);
+        return;
+    }
     if (!m_leased || !m_client) {
         done();
         return;

@@ -53,6 +53,7 @@ public:
     // Renews the lease (a write, no keyspace lookup); the watch calls it every second.
     void renew();
     // Puts the setting back if this was the last watch; `done` runs once, with note() saying how it was left.
+    // Called while acquire() is under way, it waits for it, then puts back what it set (ready() is not emitted).
     void release(std::function<void()> done);
 
     // For one engineer at a shell: put back what a watch that died left, when no watch holds a lease. The
@@ -79,6 +80,7 @@ Q_SIGNALS:
     void failed(const QString& message);
 
 private:
+    void acquired(const QString& error);
     void change(const QList<QByteArray>& current, const QList<QByteArray>& original, const QList<QByteArray>& wanted);
     void audit(const QString& detail, const QByteArray& before, const QByteArray& after, std::function<void()> written);
 
@@ -86,6 +88,8 @@ private:
     Options m_options;
     QByteArray m_leaseField;
     bool m_leased = false;
+    bool m_acquiring = false;
+    std::function<void()> m_releaseWhenAcquired;
     bool m_changed = false;
     QStringList m_before; // as found, per node (the original kept in the server when a dead watch left its change)
     QList<QByteArray> m_after; // what was set, per node

@@ -9,6 +9,7 @@
 
 #include <algorithm>
 #include <memory>
+#include <tuple>
 
 namespace cachescope::ops {
 
@@ -63,6 +64,22 @@ QList<LatencyEvent> parseLatencyLatest(const redis::Reply& reply, const QString&
     return events;
 }
 
+void sortForDisplay(LatencyReport& report)
+{
+    std::sort(report.events.begin(), report.events.end(), [](const LatencyEvent& a, const LatencyEvent& b) {
+        if (a.latestAt != b.latestAt)
+            return a.latestAt > b.latestAt;
+        return std::tie(a.node, a.event) < std::tie(b.node, b.event);
+    });
+    std::sort(report.commands.begin(), report.commands.end(), [](const CommandLatency& a, const CommandLatency& b) {
+        const double slowerA = a.p99Us.value_or(-1);
+        const double slowerB = b.p99Us.value_or(-1);
+        if (slowerA != slowerB)
+            return slowerA > slowerB;
+        return std::tie(a.node, a.command) < std::tie(b.node, b.command);
+    });
+}
+
 namespace {
 struct LatencyRound
 {
@@ -79,11 +96,7 @@ struct LatencyRound
     {
         if (--pending > 0)
             return;
-        std::sort(report.events.begin(), report.events.end(),
-            [](const LatencyEvent& a, const LatencyEvent& b) { return a.latestAt > b.latestAt; });
-        std::sort(report.commands.begin(), report.commands.end(), [](const CommandLatency& a, const CommandLatency& b) {
-            return a.p99Us.value_or(-1) > b.p99Us.value_or(-1);
-        });
+        sortForDisplay(report);
         done(report);
     }
 };

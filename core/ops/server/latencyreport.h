@@ -55,5 +55,7 @@ void readLatency(redis::Client& client, const QObject* context, std::function<vo
 QList<CommandLatency> parseLatencyStats(const QByteArray& info, const QString& node);
 // The events of a LATENCY LATEST reply.
 QList<LatencyEvent> parseLatencyLatest(const redis::Reply& reply, const QString& node);
+// Newest events and slowest commands first; ties by node, then name, so that a refresh does not reorder equal rows.
+void sortForDisplay(LatencyReport& report);
 
 } // namespace cachescope::ops
