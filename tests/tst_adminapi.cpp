@@ -228,6 +228,8 @@ private Q_SLOTS:
         QTest::newRow("a separator in a name")
             << QByteArray("GET / HTTP/1.1\r\nHost: x\r\nX(a): v\r\n\r\n") << failed << 400;
         QTest::newRow("a space before the colon") << QByteArray("GET / HTTP/1.1\r\nHost : x\r\n\r\n") << failed << 400;
+        QTest::newRow("a target that is only a query")
+            << QByteArray("GET ?a=1 HTTP/1.1\r\nHost: x\r\n\r\n") << failed << 400;
         QTest::newRow("bare LF inside the headers")
             << QByteArray("GET / HTTP/1.1\r\nHost: x\nX-A: b\r\n\r\n") << failed << 400;
     }
@@ -252,6 +254,12 @@ private Q_SLOTS:
             QCOMPARE(whole.errorMessage(), u"lines must end with CRLF"_s);
         if (QByteArray(QTest::currentDataTag()) == "a separator in a name")
             QCOMPARE(whole.errorMessage(), u"malformed header line 2"_s);
+        if (QByteArray(QTest::currentDataTag()) == "a target that is only a query")
+            QCOMPARE(whole.errorMessage(), u"malformed request line"_s); // a path starts with '/'
+        if (QByteArray(QTest::currentDataTag()) == "GET") {
+            QCOMPARE(whole.request().path, QByteArray("/a"));
+            QCOMPARE(whole.request().query, QByteArray("b=1"));
+        }
         if (QByteArray(QTest::currentDataTag()) == "every token character")
             QCOMPARE(whole.request().header("x-!#$%&'*+-.^_`|~09az"), QByteArray("v"));
         if (bytes.startsWith("GET /a?b=1")) {
@@ -259,6 +267,16 @@ private Q_SLOTS:
             QCOMPARE(whole.request().query, QByteArray("b=1"));
             QCOMPARE(whole.request().header("host"), QByteArray("x"));
         }
+    }
+
+    // A status without a phrase of its own is named by its class, at the class's edges.
+    void reasonPhrasesAtTheirEdges()
+    {
+        QCOMPARE(admin::AdminHttpServer::reasonPhrase(429), QByteArray("Too Many Requests"));
+        QCOMPARE(admin::AdminHttpServer::reasonPhrase(418), QByteArray("Client Error"));
+        QCOMPARE(admin::AdminHttpServer::reasonPhrase(499), QByteArray("Client Error"));
+        QCOMPARE(admin::AdminHttpServer::reasonPhrase(500), QByteArray("Server Error"));
+        QCOMPARE(admin::AdminHttpServer::reasonPhrase(599), QByteArray("Server Error"));
     }
 
     // GET /metrics exists only where metrics are served: without them, 404 (never a call into nothing); with them,
