@@ -866,8 +866,7 @@ private Q_SLOTS:
         testing::RedisServer server;
         QVERIFY(server.start());
         server.cli({u"CONFIG"_s, u"SET"_s, u"notify-keyspace-events"_s, mayChange ? u"Kl"_s : u"Exe"_s});
-        const QByteArray original =
-            server.cli({u"CONFIG"_s, u"GET"_s, u"notify-keyspace-events"_s}).split('\n').value(1);
+        const QByteArray original = testing::keyspaceEventsSetting(server);
         redis::Connection connection(server.connectionOptions());
         QVERIFY(testing::openAndWait(connection));
         KeyEventWatch::Options options;
@@ -895,7 +894,7 @@ private Q_SLOTS:
         QSignalSpy finished(&watch, &KeyEventWatch::finished);
         watch.start();
         QVERIFY(started.wait(5000));
-        QCOMPARE(server.cli({u"CONFIG"_s, u"GET"_s, u"notify-keyspace-events"_s}).split('\n').value(1), "xeE");
+        QCOMPARE(testing::keyspaceEventsSetting(server), "xeE");
         // 50 sessions that expire, then gateway entries until volatile-lru evicts (every expiry is a session's).
         QVERIFY(testing::causeExpiriesAndEvictions(server));
         QTest::qWait(300);
@@ -929,7 +928,7 @@ private Q_SLOTS:
         // Restored exactly, both changes audited with the values.
         QCOMPARE(report.configBefore, QStringList {QString()});
         QCOMPARE(report.configNote, u"notify-keyspace-events restored to \"\""_s);
-        QCOMPARE(server.cli({u"CONFIG"_s, u"GET"_s, u"notify-keyspace-events"_s}).split('\n').value(1), QByteArray());
+        QCOMPARE(testing::keyspaceEventsSetting(server), QByteArray());
         const QList<ops::AuditRecord> records = testing::auditRecords(server.connectionOptions());
         QCOMPARE(records.size(), 2);
         QCOMPARE(records.at(1).action, u"config.keyspace-events"_s);
@@ -976,7 +975,7 @@ private Q_SLOTS:
         QCOMPARE(started.size(), 0);
         QCOMPARE(watch.report().error, error);
         QCOMPARE(watch.report().configChanged, false);
-        QCOMPARE(server.cli({u"CONFIG"_s, u"GET"_s, u"notify-keyspace-events"_s}).split('\n').value(1), QByteArray());
+        QCOMPARE(testing::keyspaceEventsSetting(server), QByteArray());
         QCOMPARE(testing::auditRecords(server.connectionOptions()).size(), 0);
     }
 
@@ -1021,7 +1020,7 @@ private Q_SLOTS:
         QVERIFY(finished.wait(5000));
         QCOMPARE(watch.report().configNote,
             u"notify-keyspace-events was changed by someone else meanwhile (now \"xK\"); left as they set it"_s);
-        QCOMPARE(server.cli({u"CONFIG"_s, u"GET"_s, u"notify-keyspace-events"_s}).split('\n').value(1), "xK");
+        QCOMPARE(testing::keyspaceEventsSetting(server), "xK");
     }
 
     void cachectlEvictionsAsksBeforeChangingTheServer()
@@ -1041,7 +1040,7 @@ private Q_SLOTS:
         QCOMPARE(json.value(u"configChanged"_s).toBool(), true);
         QCOMPARE(json.value(u"config"_s).toString(), u"notify-keyspace-events restored to \"\""_s);
         QCOMPARE(json.value(u"error"_s).toString(), QString());
-        QCOMPARE(server.cli({u"CONFIG"_s, u"GET"_s, u"notify-keyspace-events"_s}).split('\n').value(1), QByteArray());
+        QCOMPARE(testing::keyspaceEventsSetting(server), QByteArray());
     }
 
     void cachectlAnalyzesSavesAndCompares()

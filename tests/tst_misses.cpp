@@ -73,10 +73,6 @@ void feed(MissAnatomy& anatomy, const QByteArray& key, const QString& events)
     }
 }
 
-QByteArray configValue(const testing::RedisServer& server)
-{
-    return server.cli({u"CONFIG"_s, u"GET"_s, u"notify-keyspace-events"_s}).split('\n').value(1);
-}
 } // namespace
 
 class TestMisses : public QObject
@@ -491,7 +487,7 @@ private Q_SLOTS:
         QSignalSpy finished(&watch, &MissWatch::finished);
         watch.start();
         QVERIFY(started.wait(5000));
-        QCOMPARE(configValue(server), "g$xeEm");
+        QCOMPARE(testing::keyspaceEventsSetting(server), "g$xeEm");
 
         const auto get = [&](const QByteArray& key) { return testing::runCommand(other, {"GET", key}); };
         // Cold: asked for after the watch has run longer than the route's TTL.
@@ -569,7 +565,7 @@ private Q_SLOTS:
         QCOMPARE(report.anatomy.groups[std::size_t(Dimension::Route)].value("GET /api/events").misses, 44);
         // Put back exactly, the hash that remembered it gone, both changes audited.
         QCOMPARE(report.configNote, u"notify-keyspace-events restored to \"\""_s);
-        QCOMPARE(configValue(server), QByteArray());
+        QCOMPARE(testing::keyspaceEventsSetting(server), QByteArray());
         QCOMPARE(testing::runCommand(other, {"EXISTS", ops::KeyspaceEventsSetting::reservedKey}).integer(), 0);
         QCOMPARE(records.at(0).action, u"config.keyspace-events"_s);
         QCOMPARE(records.at(0).before, QByteArray("Emxeg$"));
@@ -692,7 +688,7 @@ private Q_SLOTS:
         testing::RedisServer server;
         QVERIFY(server.start());
         server.cli({u"CONFIG"_s, u"SET"_s, u"notify-keyspace-events"_s, mayChange ? u"Kl"_s : u"Emxeg$"_s});
-        const QByteArray original = configValue(server);
+        const QByteArray original = testing::keyspaceEventsSetting(server);
         redis::Connection connection(server.connectionOptions());
         QVERIFY(testing::openAndWait(connection));
         MissWatch::Options options;
@@ -722,14 +718,14 @@ private Q_SLOTS:
         QSignalSpy finished(&watch, &MissWatch::finished);
         watch.start();
         QVERIFY(started.wait(5000));
-        const QByteArray widened = configValue(server);
+        const QByteArray widened = testing::keyspaceEventsSetting(server);
         QCOMPARE(widened, "g$lxeKEm");
         server.cli({u"FLUSHALL"_s});
         QTest::qWait(1500); // a renewal (every second) writes the lease field alone
         watch.stop();
         QVERIFY(finished.wait(10000));
         QCOMPARE(watch.report().configNote, u"notify-keyspace-events restored to \"lK\""_s);
-        QCOMPARE(configValue(server), "lK");
+        QCOMPARE(testing::keyspaceEventsSetting(server), "lK");
         QCOMPARE(
             server.cli({u"EXISTS"_s, QString::fromLatin1(ops::KeyspaceEventsSetting::reservedKey)}).trimmed(), "0");
         const QList<ops::AuditRecord> records = testing::auditRecords(server.connectionOptions());
@@ -758,11 +754,11 @@ private Q_SLOTS:
         watcher.start(QStringLiteral(CACHECTL_PATH),
             at + QStringList {u"misses"_s, u"--seconds"_s, u"60"_s, u"--enable-events"_s});
         QVERIFY(watcher.waitForStarted());
-        QTRY_VERIFY_WITH_TIMEOUT(configValue(server) != "lK", 5000);
-        QCOMPARE(configValue(server), "g$lxeKEm");
+        QTRY_VERIFY_WITH_TIMEOUT(testing::keyspaceEventsSetting(server) != "lK", 5000);
+        QCOMPARE(testing::keyspaceEventsSetting(server), "g$lxeKEm");
         ::kill(pid_t(watcher.processId()), SIGKILL);
         QVERIFY(watcher.waitForFinished());
-        QCOMPARE(configValue(server), "g$lxeKEm");
+        QCOMPARE(testing::keyspaceEventsSetting(server), "g$lxeKEm");
 
         testing::ToolRun run =
             testing::runTool(QStringLiteral(CACHECTL_PATH), at + QStringList {u"misses"_s, u"--restore"_s});
@@ -786,7 +782,7 @@ private Q_SLOTS:
             QCOMPARE(QJsonDocument::fromJson(run.out).object().value(u"config"_s).toString(),
                 u"notify-keyspace-events restored to \"lK\""_s);
         }
-        QCOMPARE(configValue(server), "lK");
+        QCOMPARE(testing::keyspaceEventsSetting(server), "lK");
         QCOMPARE(
             server.cli({u"EXISTS"_s, QString::fromLatin1(ops::KeyspaceEventsSetting::reservedKey)}).trimmed(), "0");
         const QList<ops::AuditRecord> records = testing::auditRecords(server.connectionOptions());
@@ -831,7 +827,7 @@ private Q_SLOTS:
         QVERIFY(server.restart()); // without persistence: the setting is the configuration file's again
         QVERIFY(gapStarted.wait(5000));
         QVERIFY(gapEnded.wait(15000));
-        QCOMPARE(configValue(server), "g$xeEm");
+        QCOMPARE(testing::keyspaceEventsSetting(server), "g$xeEm");
         redis::Connection other(server.connectionOptions());
         QVERIFY(testing::openAndWait(other));
         // Never written, missed well within its route's 1 s TTL of the gap's end: what the gap hid is not known, so
@@ -855,7 +851,7 @@ private Q_SLOTS:
         QCOMPARE(report.anatomy.total.reasons[std::size_t(MissReason::Cold)], 0);
         QCOMPARE(report.anatomy.total.misses, 2);
         QCOMPARE(report.configNote, u"notify-keyspace-events restored to \"\""_s);
-        QCOMPARE(configValue(server), QByteArray());
+        QCOMPARE(testing::keyspaceEventsSetting(server), QByteArray());
     }
 
     // What other writers stored reaches the terminal escaped: a route carrying escape bytes in its key, and an audit
@@ -880,7 +876,7 @@ private Q_SLOTS:
             arguments.append(u"--json"_s);
         watcher.start(QStringLiteral(CACHECTL_PATH), arguments);
         QVERIFY(watcher.waitForStarted());
-        QTRY_VERIFY_WITH_TIMEOUT(!configValue(server).isEmpty(), 5000);
+        QTRY_VERIFY_WITH_TIMEOUT(!testing::keyspaceEventsSetting(server).isEmpty(), 5000);
         redis::Connection other(server.connectionOptions());
         QVERIFY(testing::openAndWait(other));
         const QByteArray key = "gateway:response:GET:/api/" + hostile + ":tenant:t:venue:v";
@@ -944,7 +940,7 @@ private Q_SLOTS:
         QVERIFY2(
             report.error.startsWith(u"the subscription failed: SUBSCRIBE failed: NOPERM"_s), qPrintable(report.error));
         QCOMPARE(report.configNote, u"notify-keyspace-events restored to \"\""_s);
-        QCOMPARE(configValue(server), QByteArray());
+        QCOMPARE(testing::keyspaceEventsSetting(server), QByteArray());
     }
 
     void cachectlMissesPrintsTheDocumentedJson()

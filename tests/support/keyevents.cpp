@@ -42,6 +42,11 @@ bool causeExpiriesAndEvictions(const RedisServer& server)
     });
 }
 
+QByteArray keyspaceEventsSetting(const RedisServer& server)
+{
+    return server.cli({u"CONFIG"_s, u"GET"_s, u"notify-keyspace-events"_s}).split('\n').value(1);
+}
+
 void addStopDuringStartRows(int maxDepth)
 {
     QTest::addColumn<bool>("mayChange");
@@ -54,7 +59,7 @@ void addStopDuringStartRows(int maxDepth)
 
 void verifyNothingLeftBehind(const RedisServer& server, const QByteArray& setting, bool nothingAudited)
 {
-    QCOMPARE(server.cli({u"CONFIG"_s, u"GET"_s, u"notify-keyspace-events"_s}).split('\n').value(1), setting);
+    QCOMPARE(keyspaceEventsSetting(server), setting);
     QCOMPARE(server.cli({u"CLIENT"_s, u"LIST"_s, u"TYPE"_s, u"pubsub"_s}).trimmed(), QByteArray());
     QCOMPARE(server.cli({u"EXISTS"_s, QString::fromLatin1(ops::KeyspaceEventsSetting::reservedKey)}).trimmed(),
         QByteArray("0"));

@@ -20,6 +20,9 @@ class RedisServer;
 // 10 s). Only keys with a TTL are evicted, so every expiry is a session's.
 bool causeExpiriesAndEvictions(const RedisServer& server);
 
+// The server's notify-keyspace-events, as CONFIG GET reads it (redis-cli).
+QByteArray keyspaceEventsSetting(const RedisServer& server);
+
 // Rows "published|widened, stop after reply N" for N = 0…maxDepth (columns mayChange, depth), for
 // stopAfterRepliesLeavesNothing().
 void addStopDuringStartRows(int maxDepth);
