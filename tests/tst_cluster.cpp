@@ -1,4 +1,5 @@
 #include "analysis/misswatch.h"
+#include "keyevents.h"
 #include "model/gatewaykey.h"
 #include "model/keyescaping.h"
 #include "model/tagindexmember.h"
@@ -654,8 +655,7 @@ private Q_SLOTS:
         watch.start();
         QVERIFY(started.wait(10000));
         for (int i = 0; i < m_cluster.size(); ++i)
-            QCOMPARE(m_cluster.node(i).cli({u"CONFIG"_s, u"GET"_s, u"notify-keyspace-events"_s}).split('\n').value(1),
-                "g$xeEm");
+            QCOMPARE(testing::keyspaceEventsSetting(m_cluster.node(i)), "g$xeEm");
         const auto key = [](const QByteArray& name, int i) {
             return model::buildGatewayKey({"GET", "/api/events/" + name + QByteArray::number(i), {}, {},
                 QByteArray("t1"), "v" + QByteArray::number(i)});
@@ -685,8 +685,7 @@ private Q_SLOTS:
         QCOMPARE(*report.serverMisses, report.anatomy.total.misses + report.anatomy.ownKeys);
         QCOMPARE(report.configNote, u"notify-keyspace-events restored to \"\""_s);
         for (int i = 0; i < m_cluster.size(); ++i)
-            QCOMPARE(m_cluster.node(i).cli({u"CONFIG"_s, u"GET"_s, u"notify-keyspace-events"_s}).split('\n').value(1),
-                QByteArray());
+            QCOMPARE(testing::keyspaceEventsSetting(m_cluster.node(i)), QByteArray());
     }
 };
 

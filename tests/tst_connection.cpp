@@ -640,6 +640,53 @@ private Q_SLOTS:
         QVERIFY2(errors.isEmpty(), errors.isEmpty() ? "" : qPrintable(errors.first().at(1).toString()));
     }
 
+    // A reply callback of one connection issues a command on another and then works past the timeout (a GUI thread
+    // building a tree from the reply). The same pass of the event loop then fires the other connection's command
+    // timer before its queued write: the timer sends the command and starts the wait from there, so a server that
+    // answers is not called silent, and a frozen one still times out, one timeout after the send.
+    void aCommandSentByItsOwnTimerIsStillWaitedFor_data()
+    {
+        QTest::addColumn<bool>("frozen");
+        QTest::newRow("the server answers") << false;
+        QTest::newRow("the server is frozen") << true;
+    }
+    void aCommandSentByItsOwnTimerIsStillWaitedFor()
+    {
+        QFETCH(bool, frozen);
+        testing::RedisServer busyOne;
+        testing::RedisServer other;
+        QVERIFY2(busyOne.start(), qPrintable(busyOne.errorString()));
+        QVERIFY2(other.start(), qPrintable(other.errorString()));
+        Connection first(busyOne.connectionOptions());
+        ConnectionOptions opts = other.connectionOptions();
+        opts.commandTimeout = milliseconds(300);
+        opts.autoReconnect = false;
+        Connection second(opts);
+        QVERIFY(testing::openAndWait(first));
+        QVERIFY(testing::openAndWait(second));
+        if (frozen)
+            other.pause();
+        QSignalSpy states(&second, &Connection::stateChanged);
+        std::optional<Reply> answer;
+        QElapsedTimer sinceTheBlockEnded;
+        first.command({"PING"}, this, [&](const Reply&) {
+            second.command({"PING"}, this, [&](const Reply& reply) { answer = reply; });
+            QThread::msleep(3 * 300);
+            sinceTheBlockEnded.start();
+        });
+        QTRY_VERIFY_WITH_TIMEOUT(answer.has_value(), 5000);
+        if (!frozen) {
+            QVERIFY2(answer->isStatus("PONG"), qPrintable(answer->toDisplayString()));
+            QCOMPARE(states.size(), 0);
+            return;
+        }
+        QCOMPARE(answer->errorKind(), ErrorKind::Timeout);
+        QCOMPARE(answer->errorMessage(),
+            u"no reply from %1 for 300 ms (a command that was sent may or may not have run)"_s.arg(opts.displayName()));
+        QVERIFY2(sinceTheBlockEnded.elapsed() >= 300,
+            qPrintable(u"timed out %1 ms after the command was sent"_s.arg(sinceTheBlockEnded.elapsed())));
+    }
+
     // SIGSTOP: the socket stays open but nothing answers. The command times out, the client reconnects
     // once the server answers again.
     void pausedServerTimesOutThenRecovers()

@@ -2336,11 +2336,11 @@ private Q_SLOTS:
         QSignalSpy started(dialog, &ui::EvictionWatchDialog::started);
         dialog->start();
         QVERIFY(started.wait(5000));
-        QCOMPARE(server.cli({u"CONFIG"_s, u"GET"_s, u"notify-keyspace-events"_s}).split('\n').value(1), "xeE");
+        QCOMPARE(testing::keyspaceEventsSetting(server), "xeE");
         window.close();
         QVERIFY(window.isVisible()); // not before the setting is back
         QTRY_VERIFY_WITH_TIMEOUT(!window.isVisible(), 5000);
-        QCOMPARE(server.cli({u"CONFIG"_s, u"GET"_s, u"notify-keyspace-events"_s}).split('\n').value(1), QByteArray());
+        QCOMPARE(testing::keyspaceEventsSetting(server), QByteArray());
     }
 
     // The Misses tab: without consent it says what it needs and changes nothing; with it, cachesim's misses fill the
@@ -2394,13 +2394,13 @@ private Q_SLOTS:
         QVERIFY(finished.wait(5000));
         QVERIFY2(
             pane->statusText().startsWith(u"the server does not publish misses"_s), qPrintable(pane->statusText()));
-        QCOMPARE(server.cli({u"CONFIG"_s, u"GET"_s, u"notify-keyspace-events"_s}).split('\n').value(1), QByteArray());
+        QCOMPARE(testing::keyspaceEventsSetting(server), QByteArray());
 
         pane->consent()->setChecked(true);
         QSignalSpy started(pane, &ui::MissesPane::started);
         pane->start();
         QVERIFY(started.wait(5000));
-        QCOMPARE(server.cli({u"CONFIG"_s, u"GET"_s, u"notify-keyspace-events"_s}).split('\n').value(1), "g$xeEm");
+        QCOMPARE(testing::keyspaceEventsSetting(server), "g$xeEm");
         QProcess sim;
         sim.start(QStringLiteral(CACHESIM_PATH),
             {u"-p"_s, port, u"--rate"_s, u"300"_s, u"--duration"_s, u"8"_s, u"--grace"_s, u"0"_s, u"--db-latency"_s,
@@ -2467,12 +2467,12 @@ private Q_SLOTS:
         QTRY_VERIFY_WITH_TIMEOUT(pane->statusText().startsWith(u"Live: watching every master since "_s), 15000);
         QVERIFY2(pane->statusText().contains(u"(2 gap"_s), qPrintable(pane->statusText()));
         QCOMPARE(pane->model()->index(events, 0).data(Qt::ForegroundRole), QVariant());
-        QCOMPARE(server.cli({u"CONFIG"_s, u"GET"_s, u"notify-keyspace-events"_s}).split('\n').value(1), "g$xeEm");
+        QCOMPARE(testing::keyspaceEventsSetting(server), "g$xeEm");
 
         window.routeEditor()->reload(); // the staged edit is not the question here
         window.close();
         QTRY_VERIFY_WITH_TIMEOUT(!pane->isWatching(), 5000);
-        QCOMPARE(server.cli({u"CONFIG"_s, u"GET"_s, u"notify-keyspace-events"_s}).split('\n').value(1), QByteArray());
+        QCOMPARE(testing::keyspaceEventsSetting(server), QByteArray());
     }
 
     // Cache › Watch expiries and evictions: with consent, the setting is turned on, what leaves is placed by
@@ -2508,13 +2508,13 @@ private Q_SLOTS:
         dialog->start();
         QVERIFY(finished.wait(5000));
         QVERIFY2(dialog->statusText().contains(u"notify-keyspace-events"_s), qPrintable(dialog->statusText()));
-        QCOMPARE(server.cli({u"CONFIG"_s, u"GET"_s, u"notify-keyspace-events"_s}).split('\n').value(1), QByteArray());
+        QCOMPARE(testing::keyspaceEventsSetting(server), QByteArray());
 
         dialog->consent()->setChecked(true);
         QSignalSpy started(dialog, &ui::EvictionWatchDialog::started);
         dialog->start();
         QVERIFY(started.wait(5000));
-        QCOMPARE(server.cli({u"CONFIG"_s, u"GET"_s, u"notify-keyspace-events"_s}).split('\n').value(1), "xeE");
+        QCOMPARE(testing::keyspaceEventsSetting(server), "xeE");
         QVERIFY(testing::causeExpiriesAndEvictions(server));
         // Live: the table fills while it watches.
         QTRY_VERIFY_WITH_TIMEOUT(dialog->model()->rowOf("GET /api/events") >= 0, 5000);
@@ -2526,7 +2526,7 @@ private Q_SLOTS:
         dialog->close();
         QVERIFY(finished.wait(5000));
         QVERIFY(!dialog->isVisible());
-        QCOMPARE(server.cli({u"CONFIG"_s, u"GET"_s, u"notify-keyspace-events"_s}).split('\n').value(1), QByteArray());
+        QCOMPARE(testing::keyspaceEventsSetting(server), QByteArray());
         const analysis::KeyEventWatch::Report& report = *dialog->report();
         QCOMPARE(report.error, QString());
         QVERIFY(report.serverDelta.has_value());

@@ -1,6 +1,7 @@
 #include "cache/statscounters.h"
 #include "cache/statsreader.h"
 #include "cache/statstiers.h"
+#include "keyevents.h"
 #include "metrics/missmetrics.h"
 #include "metrics/prometheustext.h"
 #include "metrics/statsfold.h"
@@ -280,6 +281,14 @@ private Q_SLOTS:
                                                   << "c=3 d=4 (other)=3"_ba;
         QTest::newRow("ranked first keep their names") << 2 << "b a"_ba << false << "a=1 b=2 c=3 d=4"_ba
                                                        << "a=1 b=2 (other)=7"_ba;
+        // "(other)" is where labels past the budget go, never one of the kept names: a writer's own "(other)",
+        // ranked first or read first, leaves both slots to real labels.
+        QTest::newRow("(other) ranked first takes no slot")
+            << 2 << "(other) a b"_ba << false << "a=1 b=2 c=3 (other)=5"_ba
+            << "a=1 b=2 (other)=8"_ba;
+        QTest::newRow("(other) read first takes no slot")
+            << 2 << QByteArray() << false << "(other)=5;(other)=5 a=1 b=2"_ba
+            << "a=1 b=2 (other)=5"_ba;
         QTest::newRow("an unchanged read adds nothing") << 10 << QByteArray() << false << "a=3;a=3;a=3"_ba
                                                         << "a=3"_ba;
     }
@@ -1012,7 +1021,7 @@ private Q_SLOTS:
     {
         Serve serve = startServe({u"--watch-misses"_s, u"--enable-events"_s});
         QTRY_VERIFY_WITH_TIMEOUT(samplesOf(scrape(serve)).value("cachescope_miss_watch_up") == 1.0, 10000);
-        QCOMPARE(m_server.cli({u"CONFIG"_s, u"GET"_s, u"notify-keyspace-events"_s}).split('\n').value(1), "g$xeEm");
+        QCOMPARE(testing::keyspaceEventsSetting(m_server), "g$xeEm");
         redis::Connection other(m_server.connectionOptions());
         QVERIFY(testing::openAndWait(other));
         for (int i = 0; i < 3; ++i) {
@@ -1045,7 +1054,7 @@ private Q_SLOTS:
         serve.process->terminate();
         QVERIFY(serve.process->waitForFinished(10000));
         QCOMPARE(serve.process->exitCode(), 0);
-        QCOMPARE(m_server.cli({u"CONFIG"_s, u"GET"_s, u"notify-keyspace-events"_s}).split('\n').value(1), QByteArray());
+        QCOMPARE(testing::keyspaceEventsSetting(m_server), QByteArray());
     }
 };
 

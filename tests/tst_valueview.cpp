@@ -1,5 +1,6 @@
 #include "cache/cacheenvelope.h"
 #include "cache/storedvalueview.h"
+#include "model/displaybytes.h"
 #include "model/jsonindent.h"
 
 #include "hostiledata.h"
@@ -237,6 +238,34 @@ private Q_SLOTS:
         QCOMPARE(cut.bodyText(),
             u"(compressed: the whole value, %1 bytes, is needed to read it)"_s.arg(
                 QLocale().toString(compressed.size())));
+    }
+
+    // A prefix may end anywhere inside a character of any UTF-8 length: each cut is dropped and the text before it
+    // shown, whatever the lead byte (0xF0 and 0xF4 are the ends of the 4-byte range); a whole character at the end
+    // stays. A value that is not a prefix keeps what it holds: a broken end is the writer's, shown escaped.
+    void aCharacterCutAtTheEndIsDropped_data()
+    {
+        QTest::addColumn<QByteArray>("character");
+        QTest::addColumn<int>("keptBytes");
+        const QByteArray characters[] = {
+            "\xc3\xa9"_ba, "\xe2\x82\xac"_ba, "\xf0\x9f\x8e\xab"_ba, "\xf0\x90\x80\x80"_ba, "\xf4\x8f\xbf\xbf"_ba};
+        for (const QByteArray& character : characters) {
+            for (int kept = 1; kept <= character.size(); ++kept) {
+                const QByteArray name = character.toHex(' ') + " kept " + QByteArray::number(kept);
+                QTest::newRow(name.constData()) << character << kept;
+            }
+        }
+    }
+    void aCharacterCutAtTheEndIsDropped()
+    {
+        QFETCH(QByteArray, character);
+        QFETCH(int, keptBytes);
+        const QByteArray before = "tickets \xe2\x82\xac "_ba;
+        const QByteArray prefix = before + character.first(keptBytes);
+        const bool whole = keptBytes == character.size();
+        QCOMPARE(cache::textForPeople(prefix, true), QString::fromUtf8(whole ? prefix : before));
+        const QString uncut = cache::textForPeople(prefix, false);
+        QCOMPARE(uncut, whole ? QString::fromUtf8(prefix) : model::displayBytes(prefix, -1));
     }
 };
 

@@ -10,7 +10,7 @@
 
 namespace cachescope::ops {
 
-// What "Test connection" (and `cachectl ping`) reports: whether the server answered with these options, and
+// What "Test connection" reports: whether the server answered with these options, and
 // enough about it to tell the right server from the wrong one.
 struct ServerProbe
 {
