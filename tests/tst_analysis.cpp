@@ -20,6 +20,7 @@
 #include <QSignalSpy>
 #include <QTemporaryDir>
 #include <QTest>
+#include <QTimer>
 
 #include <cmath>
 
@@ -285,6 +286,71 @@ private Q_SLOTS:
         QVERIFY2(report.complete, qPrintable(report.error));
         QCOMPARE(report.total.persistentAgainstRules, persistent + 2);
         QCOMPARE(report.persistentSamples.size(), 10);
+    }
+
+    // A private entry's user is a variant of its route and of its tenant, whether its key holds escaped bytes (then
+    // decoded by the full parser) or not (read in place).
+    void usersAreVariantsOfTheirRouteAndTenant_data()
+    {
+        QTest::addColumn<QList<QByteArray>>("users");
+        QTest::newRow("read in place") << QList<QByteArray> {"u7", "u8"};
+        QTest::newRow("escaped bytes") << QList<QByteArray> {"u:7", "u%8"};
+        QTest::newRow("both") << QList<QByteArray> {"u7", "u:7", "u%8"};
+    }
+    void usersAreVariantsOfTheirRouteAndTenant()
+    {
+        QFETCH(QList<QByteArray>, users);
+        for (const QByteArray& user : users)
+            set(gatewayKey("/api/venues/9", "t3", std::nullopt, {}, user), 70, 3600);
+        const AnalysisReport report = analyse(*m_connection, {});
+        QVERIFY2(report.complete, qPrintable(report.error));
+        QCOMPARE(report.by(Dimension::Route).value("GET /api/venues").variants.value("user").count, users.size() + 1);
+        QCOMPARE(report.by(Dimension::Tenant).value("t3").variants.value("user").count, users.size());
+        QCOMPARE(report.by(Dimension::Tenant).value("t1").variants.value("user").count, 1); // the seed's u42
+    }
+
+    // The pacing: quick batches double up to the most allowed; a batch held past the guard (the server frozen for
+    // 300 ms) halves the next. The figures are the same either way.
+    void batchesFollowTheLatencyGuard_data()
+    {
+        QTest::addColumn<bool>("freeze");
+        QTest::newRow("quick batches grow") << false;
+        QTest::newRow("a slow batch halves the next") << true;
+    }
+    void batchesFollowTheLatencyGuard()
+    {
+        QFETCH(bool, freeze);
+        QList<QByteArray> command {"MSET"};
+        for (int i = 0; i < 20000; ++i)
+            command << "session:pace" + QByteArray::number(i) << "x";
+        QVERIFY(testing::runCommand(*m_connection, command).isStatus("OK"));
+        KeyspaceAnalysis::Options options;
+        options.latencyGuard = 100ms; // far above what a healthy batch takes here, far below the freeze
+        options.maxBatch = 400;
+        options.progressInterval = 0ms;
+        KeyspaceAnalysis analysis(m_connection.get(), options);
+        QSignalSpy finished(&analysis, &KeyspaceAnalysis::finished);
+        int largest = analysis.batchSize();
+        int previous = analysis.batchSize();
+        bool shrank = false;
+        bool frozen = false;
+        connect(&analysis, &KeyspaceAnalysis::progressed, this, [&] {
+            shrank = shrank || analysis.batchSize() < previous;
+            previous = analysis.batchSize();
+            largest = std::max(largest, previous);
+            if (freeze && !frozen && analysis.report().total.measured > 2000) {
+                frozen = true;
+                m_server.pause();
+                QTimer::singleShot(300, this, [this] { m_server.resume(); });
+            }
+        });
+        analysis.start();
+        QVERIFY(finished.wait(60000));
+        const AnalysisReport report = analysis.report();
+        QVERIFY2(report.complete, qPrintable(report.error));
+        QCOMPARE(report.total.measured, m_seeded.size() + 20000);
+        QCOMPARE(largest, 400); // from the first 200
+        QCOMPARE(shrank, freeze);
     }
 
     void exactFiguresAreTheServersOwn()
@@ -850,6 +916,65 @@ private Q_SLOTS:
         AnalysisReport sampled = after;
         sampled.sampleEvery = 5;
         QCOMPARE(diffAnalyses(before, sampled, Dimension::Route).caveat, u"different sampling (1 in 1, 1 in 5)"_s);
+    }
+
+    // Two analyses that were not made alike are compared with a caveat per difference, from either side: the server,
+    // the selection (pattern or scope), the sampling, TTLs not read, and a scan that did not complete.
+    void everyDifferenceOfTwoAnalysesIsACaveat_data()
+    {
+        QTest::addColumn<QString>("change"); // "field:side", side before or after; several joined by ','
+        QTest::addColumn<QString>("caveat");
+        const QString server = u"different servers (127.0.0.1:6379, 127.0.0.1:6380)"_s;
+        const QString selection = u"different selections"_s;
+        const QString ttls = u"TTLs not read in one of them (no TTL comparison)"_s;
+        const QString incomplete = u"an analysis that did not complete"_s;
+        QTest::newRow("made alike") << QString() << QString();
+        QTest::newRow("another server") << u"server:after"_s << server;
+        QTest::newRow("another pattern, later") << u"match:after"_s << selection;
+        QTest::newRow("another pattern, earlier") << u"match:before"_s << selection;
+        QTest::newRow("another scope, later") << u"scope:after"_s << selection;
+        QTest::newRow("another scope, earlier") << u"scope:before"_s << selection;
+        QTest::newRow("sampled later") << u"sample:after"_s << u"different sampling (1 in 1, 1 in 5)"_s;
+        QTest::newRow("sampled earlier") << u"sample:before"_s << u"different sampling (1 in 5, 1 in 1)"_s;
+        QTest::newRow("no TTLs later") << u"ttl:after"_s << ttls;
+        QTest::newRow("no TTLs earlier") << u"ttl:before"_s << ttls;
+        QTest::newRow("no TTLs in either") << u"ttl:before,ttl:after"_s << ttls;
+        QTest::newRow("the later one incomplete") << u"complete:after"_s << incomplete;
+        QTest::newRow("the earlier one incomplete") << u"complete:before"_s << incomplete;
+        QTest::newRow("neither complete") << u"complete:before,complete:after"_s << incomplete;
+        QTest::newRow("everything")
+            << u"server:after,scope:before,sample:after,ttl:after,complete:before"_s
+            << QStringList {server, selection, u"different sampling (1 in 1, 1 in 5)"_s, ttls, incomplete}.join(
+                   u"; "_s);
+    }
+    void everyDifferenceOfTwoAnalysesIsACaveat()
+    {
+        QFETCH(QString, change);
+        QFETCH(QString, caveat);
+        AnalysisReport before;
+        before.server = u"127.0.0.1:6379"_s;
+        before.match = "*";
+        before.complete = true;
+        AnalysisReport after = before;
+        for (const QString& one : change.split(u',', Qt::SkipEmptyParts)) {
+            const QStringList parts = one.split(u':');
+            AnalysisReport& report = parts.at(1) == u"before"_s ? before : after;
+            if (parts.at(0) == u"server"_s)
+                report.server = u"127.0.0.1:6380"_s;
+            else if (parts.at(0) == u"match"_s)
+                report.match = "t:acme:*";
+            else if (parts.at(0) == u"scope"_s)
+                report.scope = u"tenant acme"_s;
+            else if (parts.at(0) == u"sample"_s)
+                report.sampleEvery = 5;
+            else if (parts.at(0) == u"ttl"_s)
+                report.ttlMeasured = false;
+            else if (parts.at(0) == u"complete"_s)
+                report.complete = false;
+            else
+                QFAIL(qPrintable(one));
+        }
+        QCOMPARE(diffAnalyses(before, after, Dimension::Route).caveat, caveat);
     }
 
     // stop() between any two replies of the start (the setting's reads and writes, the counters read before the

@@ -6,6 +6,7 @@
 #include "ops/invalidation/invalidationrun.h"
 #include "ops/invalidation/keyselection.h"
 #include "ops/invalidation/pacedinvalidation.h"
+#include "ops/invalidation/tagindexpages.h"
 #include "redis/connection.h"
 #include "redisserver.h"
 #include "synccommand.h"
@@ -16,6 +17,7 @@
 #include <QSignalSpy>
 #include <QTest>
 #include <QThread>
+#include <QTimer>
 
 using namespace cachescope;
 using namespace cachescope::ops;
@@ -674,6 +676,62 @@ private Q_SLOTS:
         QCOMPARE(report.refusal->targetIndex, index);
         QVERIFY(report.targets.isEmpty());
         QCOMPARE(testing::runCommand(*m_connection, {"EXISTS", "events:1"}).integer(), 1);
+    }
+
+    // A tag's walk hands out every live member once, a page at a time, however the receiver paces it with pause and
+    // resume, and ends once: a resume after the last page (a pacing timer that fires late) brings no page and no
+    // second end. Member counts at the page size's edges.
+    void aTagWalkEndsOnceHoweverItIsPaced_data()
+    {
+        QTest::addColumn<int>("members");
+        QTest::newRow("an empty index") << 0;
+        QTest::newRow("one member") << 1;
+        QTest::newRow("one short of a page") << 2;
+        QTest::newRow("a page") << 3;
+        QTest::newRow("a page and one") << 4;
+        QTest::newRow("three pages and one") << 10;
+    }
+    void aTagWalkEndsOnceHoweverItIsPaced()
+    {
+        QFETCH(int, members);
+        QVERIFY(testing::runCommand(*m_connection, {"FLUSHALL"}).isStatus("OK"));
+        const QByteArray future = QByteArray::number(QDateTime::currentMSecsSinceEpoch() + 3600000);
+        const QByteArray past = QByteArray::number(QDateTime::currentMSecsSinceEpoch() - 1000);
+        QList<QByteArray> expected;
+        QList<QByteArray> command {"ZADD", model::tagKey("venue:walk"), past,
+            model::tagIndexMember("venue:walk", "gateway:response:GET:/api/events/gone:tenant:t:venue:walk")};
+        for (int i = 0; i < members; ++i) {
+            const QByteArray key = "gateway:response:GET:/api/events/" + QByteArray::number(i) + ":tenant:t:venue:walk";
+            expected.append(key);
+            command << future << model::tagIndexMember("venue:walk", key);
+        }
+        QVERIFY(testing::runCommand(*m_connection, command).isInteger());
+
+        ops::TagIndexPages pages(m_connection.get(), "venue:walk", true);
+        pages.setCount(3);
+        QList<QByteArray> seen;
+        int ends = 0;
+        int pagesAfterTheEnd = 0;
+        QStringList failures;
+        connect(&pages, &redis::KeyPages::page, this, [&](const QList<QByteArray>& keys) {
+            pagesAfterTheEnd += ends > 0;
+            seen += keys;
+            pages.pause();
+            QTimer::singleShot(0, &pages, [&pages] { pages.resume(); });
+        });
+        connect(&pages, &redis::KeyPages::finished, this, [&] { ++ends; });
+        connect(&pages, &redis::KeyPages::failed, this,
+            [&](const redis::Reply& error) { failures.append(error.toDisplayString()); });
+        pages.start();
+        QTRY_COMPARE_WITH_TIMEOUT(ends, 1, 5000);
+        pages.resume(); // a pacing timer that fires after the end
+        QTest::qWait(100);
+        QCOMPARE(ends, 1);
+        QCOMPARE(pagesAfterTheEnd, 0);
+        QCOMPARE(failures, QStringList());
+        std::sort(seen.begin(), seen.end());
+        std::sort(expected.begin(), expected.end());
+        QCOMPARE(seen, expected);
     }
 
     // An index of 100,000 members (other writers decide its size) is read in ZSCAN pages: no read holds the server

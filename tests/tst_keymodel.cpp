@@ -432,6 +432,55 @@ private Q_SLOTS:
         QCOMPARE(displayBytes("abcdef", 3), QStringLiteral("abc… (3 more bytes)"));
     }
 
+    // Text other writers stored (an audit actor, a route save's updatedBy): every character a terminal or a view
+    // would obey is escaped, the rest of any script shown as it is.
+    void displayTextEscapesWhatATerminalWouldObey_data()
+    {
+        QTest::addColumn<QString>("text");
+        QTest::addColumn<int>("maxCharacters");
+        QTest::addColumn<QString>("expected");
+        QTest::newRow("plain") << u"alice@ops-1"_s << -1 << u"alice@ops-1"_s;
+        QTest::newRow("any script, quotes kept")
+            << u"Zo\u00eb \u65e5\u672c \U0001F3AB \"x\""_s << -1 << u"Zo\u00eb \u65e5\u672c \U0001F3AB \"x\""_s;
+        QTest::newRow("backslash") << u"a\\b"_s << -1 << u"a\\\\b"_s;
+        QTest::newRow("C0 and an ANSI sequence") << u"a\nb\x1b[2J\t"_s << -1 << u"a\\x0ab\\x1b[2J\\x09"_s;
+        QTest::newRow("DEL, C1, soft hyphen") << u"\x7f\u0085\u009f\u00ad"_s << -1 << u"\\x7f\\x85\\x9f\\xad"_s;
+        QTest::newRow("bidi override") << u"\u202eevil"_s << -1 << u"\\u{202e}evil"_s;
+        QTest::newRow("line and paragraph separators") << u"a\u2028b\u2029"_s << -1 << u"a\\u{2028}b\\u{2029}"_s;
+        QTest::newRow("format character past the BMP") << u"a\U000E0001"_s << -1 << u"a\\u{e0001}"_s;
+        QTest::newRow("private use past the BMP") << u"\U000F0000b"_s << -1 << u"\\u{f0000}b"_s;
+        QTest::newRow("lone high surrogate first") << QString(QChar(0xD800)) + u"b"_s << -1 << u"\\u{d800}b"_s;
+        QTest::newRow("lone high surrogate last") << u"a"_s + QChar(0xD800) << -1 << u"a\\u{d800}"_s;
+        QTest::newRow("lone low surrogate") << u"a"_s + QChar(0xDC00) + u"b"_s << -1 << u"a\\u{dc00}b"_s;
+        QTest::newRow("reversed pair") << QString(QChar(0xDFAB)) + QChar(0xD83C) << -1 << u"\\u{dfab}\\u{d83c}"_s;
+        QTest::newRow("empty") << QString() << -1 << QString();
+        QTest::newRow("cut") << u"abcdef"_s << 3 << u"abc\u2026 (3 more characters)"_s;
+        QTest::newRow("cut to nothing") << u"ab"_s << 0 << u"\u2026 (2 more characters)"_s;
+        QTest::newRow("cut at the length") << u"ab"_s << 2 << u"ab"_s;
+        QTest::newRow("cut past the length") << u"ab"_s << 3 << u"ab"_s;
+        QTest::newRow("a pair the cut would split is shown whole")
+            << u"ab\U0001F3ABd"_s << 3 << u"ab\U0001F3AB\u2026 (1 more characters)"_s;
+        QTest::newRow("a pair after the cut is one character")
+            << u"ab\U0001F3ABd"_s << 2 << u"ab\u2026 (2 more characters)"_s;
+        QTest::newRow("lone surrogates after the cut are one each")
+            << u"ab"_s + QChar(0xDC00) + QChar(0xD800) << 2 << u"ab\u2026 (2 more characters)"_s;
+    }
+    void displayTextEscapesWhatATerminalWouldObey()
+    {
+        QFETCH(QString, text);
+        QFETCH(int, maxCharacters);
+        QFETCH(QString, expected);
+        QCOMPARE(displayText(text, maxCharacters), expected);
+    }
+
+    // A view that ends in the first half of a pair is a lone surrogate, even where the second half follows in memory.
+    void displayTextReadsNoFurtherThanItsView()
+    {
+        const QString ticket = u"a\U0001F3AB"_s;
+        QCOMPARE(displayText(QStringView(ticket).first(2)), u"a\\u{d83c}"_s);
+        QCOMPARE(displayText(QStringView(ticket)), ticket);
+    }
+
     // What each tag index lists for a key, byte for byte (other readers of the indexes rely on it;
     // docs/wire-format.md), and that each member reads back as its key or as a reference whose index lists it.
     void tagIndexMembers_data()

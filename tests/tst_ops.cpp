@@ -52,6 +52,78 @@ private Q_SLOTS:
                 locale.formattedDataSize(2048), locale.formattedDataSize(1024)));
     }
 
+    // The kind of each key under CacheScope's prefix. Other writers can store any bytes there: a tier's name is
+    // shown only when it could be one, so nothing reaches a terminal and the kinds stay few.
+    void ownKeysAreSortedIntoKinds_data()
+    {
+        QTest::addColumn<QByteArray>("key");
+        QTest::addColumn<QString>("kind");
+        const QString notATier = u"stats (not a tier name)"_s;
+        QTest::newRow("a 1 s bucket") << "cachescope:stats:{1s:1700000000}:route"_ba << u"stats 1s"_s;
+        QTest::newRow("a 1 d bucket") << "cachescope:stats:{1d:19675}:tenant"_ba << u"stats 1d"_s;
+        QTest::newRow("a tier's index") << "cachescope:stats:1m:index"_ba << u"stats 1m"_s;
+        QTest::newRow("a 16-byte tier name")
+            << "cachescope:stats:{Hourly_backup-16:1}:route"_ba << u"stats Hourly_backup-16"_s;
+        QTest::newRow("a 17-byte tier name") << "cachescope:stats:{Hourly_backup-17x:1}:route"_ba << notATier;
+        QTest::newRow("an empty tier name") << "cachescope:stats:{:1}:route"_ba << notATier;
+        QTest::newRow("no colon after the tier") << "cachescope:stats:{1s"_ba << notATier;
+        QTest::newRow("an index without a tier") << "cachescope:stats::index"_ba << notATier;
+        QTest::newRow("an escape sequence as a tier") << "cachescope:stats:{\x1b]52;c;aGk=\x07:1}:route"_ba << notATier;
+        QTest::newRow("an escape sequence in an index") << "cachescope:stats:\x1b[2J:index"_ba << notATier;
+        QTest::newRow("not UTF-8 as a tier") << "cachescope:stats:{\xff\xfe:1}:route"_ba << notATier;
+        QTest::newRow("an earlier version")
+            << "cachescope:stats:route:1700000000"_ba << u"stats (earlier version, expires within 24 h)"_s;
+        QTest::newRow("a tag index") << "cachescope:tag:venue:v7"_ba << u"tag indexes"_s;
+        QTest::newRow("the audit stream") << "cachescope:audit"_ba << u"audit"_s;
+        QTest::newRow("the route config") << "cachescope:config:routes"_ba << u"route config"_s;
+        QTest::newRow("anything else of ours") << "cachescope:\x00x"_ba << u"other"_s;
+        QTest::newRow("the bare prefix") << "cachescope:"_ba << u"other"_s;
+        QTest::newRow("not ours: no colon") << "cachescope"_ba << QString();
+        QTest::newRow("not ours: a gateway entry") << "gw:v1:GET:/api/events"_ba << QString();
+        QTest::newRow("not ours: another case") << "CacheScope:stats:1m:index"_ba << QString();
+    }
+    void ownKeysAreSortedIntoKinds()
+    {
+        QFETCH(QByteArray, key);
+        QFETCH(QString, kind);
+        QCOMPARE(ops::footprintKind(key), kind);
+    }
+
+    // However many kinds the keys make, the footprint lists at most maxParts of them by name and sums the rest:
+    // nothing counted is lost.
+    void footprintKindsAreBounded_data()
+    {
+        QTest::addColumn<int>("kinds");
+        QTest::newRow("one below the bound") << int(ops::OwnFootprint::maxParts - 1);
+        QTest::newRow("at the bound") << int(ops::OwnFootprint::maxParts);
+        QTest::newRow("one past the bound") << int(ops::OwnFootprint::maxParts + 1);
+        QTest::newRow("a thousand") << 1000;
+    }
+    void footprintKindsAreBounded()
+    {
+        QFETCH(int, kinds);
+        ops::OwnFootprint footprint;
+        for (int round = 0; round < 2; ++round) {
+            for (int i = 0; i < kinds; ++i)
+                footprint.add(u"stats t%1"_s.arg(i), redis::Reply::integer(10));
+        }
+        footprint.add(u"audit"_s, redis::Reply::nil());
+        const qsizetype named = std::min<qsizetype>(kinds, ops::OwnFootprint::maxParts);
+        QCOMPARE(footprint.parts.size(), named + (kinds > named ? 1 : 0));
+        QCOMPARE(footprint.keys, 2 * kinds);
+        QCOMPARE(footprint.bytes, 20 * kinds);
+        QCOMPARE(footprint.unmeasured, 1);
+        for (qsizetype i = 0; i < named; ++i) {
+            QCOMPARE(footprint.parts.at(i).kind, u"stats t%1"_s.arg(i));
+            QCOMPARE(footprint.parts.at(i).keys, 2);
+        }
+        if (kinds > named) {
+            QCOMPARE(footprint.parts.last().kind, u"other kinds"_s);
+            QCOMPARE(footprint.parts.last().keys, 2 * (kinds - named));
+            QCOMPARE(footprint.parts.last().bytes, 20 * (kinds - named));
+        }
+    }
+
     // The gateway entries' sample: every one up to 1,024, then every 2nd, 4th… each standing for its stride, so
     // the weights of the first n entries add up to n at each doubling (the estimate is unbiased) and the measures
     // grow with log n. Edges of each stride exactly.

@@ -30,7 +30,8 @@ QString displayText(QStringView text, qsizetype maxCharacters)
     const qsizetype shown = maxCharacters < 0 ? text.size() : std::min(text.size(), maxCharacters);
     QString out;
     out.reserve(shown);
-    for (qsizetype i = 0; i < shown; ++i) {
+    qsizetype i = 0;
+    for (; i < shown; ++i) {
         const QChar c = text.at(i);
         if (c.isHighSurrogate() && i + 1 < text.size() && text.at(i + 1).isLowSurrogate()) {
             const char32_t code = QChar::surrogateToUcs4(c, text.at(i + 1));
@@ -56,8 +57,15 @@ QString displayText(QStringView text, qsizetype maxCharacters)
         else
             out += u"\\u{%1}"_s.arg(uint(unit), 4, 16, QLatin1Char('0'));
     }
-    if (shown < text.size())
-        out += u"… (%1 more characters)"_s.arg(text.size() - shown);
+    if (i < text.size()) {
+        // Characters, not UTF-16 units: a pair is one; a pair the cut would split is shown whole above.
+        qsizetype more = 0;
+        for (qsizetype j = i; j < text.size(); ++j) {
+            if (!(text.at(j).isLowSurrogate() && j > i && text.at(j - 1).isHighSurrogate()))
+                ++more;
+        }
+        out += u"… (%1 more characters)"_s.arg(more);
+    }
     return out;
 }
 

@@ -13,7 +13,8 @@ QString displayBytes(const QByteArray& bytes, qsizetype maxBytes = -1);
 // view: printable characters of any script as they are; control characters (C0, DEL, C1), format and bidi controls
 // (U+200E, U+202A…U+202E, U+2066…U+2069, …), line and paragraph separators and unpaired surrogates as \xHH or
 // \u{HHHH}, and '\' as "\\" — so no stored byte can move the cursor, write the clipboard (OSC 52) or reorder the
-// line around it. Past `maxCharacters`, "… (N more characters)".
+// line around it. Past `maxCharacters` UTF-16 units, "… (N more characters)", N counting a surrogate pair once; a
+// pair the cut would split is shown whole.
 QString displayText(QStringView text, qsizetype maxCharacters = -1);
 
 } // namespace cachescope::model

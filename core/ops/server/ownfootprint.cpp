@@ -14,6 +14,21 @@ namespace cachescope::ops {
 
 using namespace Qt::StringLiterals;
 
+namespace {
+// Any writer may store keys under the prefix: a tier's name is shown only when it could be one ("1s", "15m",
+// "hourly"), so no stored byte reaches a terminal and the kinds stay few.
+QString tierKind(QByteArrayView name)
+{
+    constexpr qsizetype longestTierName = 16;
+    const auto allowed = [](char c) {
+        return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '_' || c == '-';
+    };
+    const bool plausible =
+        !name.isEmpty() && name.size() <= longestTierName && std::all_of(name.begin(), name.end(), allowed);
+    return plausible ? u"stats "_s + QString::fromLatin1(name) : u"stats (not a tier name)"_s;
+}
+} // namespace
+
 QString footprintKind(const QByteArray& key)
 {
     if (!key.startsWith("cachescope:"))
@@ -21,11 +36,10 @@ QString footprintKind(const QByteArray& key)
     const QByteArray rest = key.sliced(11);
     if (rest.startsWith("stats:{")) {
         const qsizetype colon = rest.indexOf(':', 7);
-        return colon > 7 ? u"stats "_s + QString::fromLatin1(rest.sliced(7, colon - 7)) : u"stats"_s;
+        return tierKind(colon < 0 ? QByteArrayView() : QByteArrayView(rest).sliced(7, colon - 7));
     }
-    if (rest.startsWith("stats:") && rest.endsWith(":index")) {
-        return u"stats "_s + QString::fromLatin1(rest.sliced(6, rest.size() - 6 - 6));
-    }
+    if (rest.startsWith("stats:") && rest.endsWith(":index"))
+        return tierKind(QByteArrayView(rest).sliced(6, rest.size() - 6 - 6));
     if (rest.startsWith("stats:"))
         return u"stats (earlier version, expires within 24 h)"_s;
     if (rest.startsWith("tag:"))
@@ -179,8 +193,14 @@ void OwnFootprint::add(const QString& kind, const redis::Reply& size)
         return;
     }
     auto part = std::find_if(parts.begin(), parts.end(), [&kind](const FootprintPart& p) { return p.kind == kind; });
-    if (part == parts.end())
+    if (part == parts.end() && parts.size() >= maxParts) {
+        const QString rest = u"other kinds"_s;
+        part = std::find_if(parts.begin(), parts.end(), [&rest](const FootprintPart& p) { return p.kind == rest; });
+        if (part == parts.end())
+            part = parts.insert(parts.end(), {rest, 0, 0});
+    } else if (part == parts.end()) {
         part = parts.insert(parts.end(), {kind, 0, 0});
+    }
     ++part->keys;
     part->bytes += size.integer();
     ++keys;

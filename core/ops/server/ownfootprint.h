@@ -24,6 +24,9 @@ struct FootprintPart
 
 struct OwnFootprint
 {
+    // Kinds past the first maxParts (only keys other writers made under the prefix can make so many) are summed as
+    // "other kinds".
+    static constexpr qsizetype maxParts = 32;
     QList<FootprintPart> parts; // sorted by kind; kinds without keys left out
     qint64 keys = 0;
     qint64 bytes = 0;
