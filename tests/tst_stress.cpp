@@ -160,11 +160,13 @@ private Q_SLOTS:
         QVERIFY2(double(filtered) <= 1.25 * double(unfiltered) + 250.0,
             qPrintable(u"filtered %1 ms against %2 ms"_s.arg(filtered).arg(unfiltered)));
         // 100 ms is the bound for what ships (an optimised build; bench/RESULTS.md); the unoptimised debug build of
-        // the CI suite spends about four times as long on the same model work.
+        // the CI suite spends about four times as long on the same model work. On the 2-core CI machine its longest
+        // stall measured 157–267 ms over eight rescans (2026-12-07, with and without this change's code), so 200 ms
+        // failed one run in two; the bugs this guards against held the thread for 481 ms and ~30 s.
 #ifdef NDEBUG
         constexpr qint64 stallBound = 100;
 #else
-        constexpr qint64 stallBound = 200;
+        constexpr qint64 stallBound = 350;
 #endif
         QVERIFY2(filteredStall <= stallBound, qPrintable(u"the GUI thread was held %1 ms"_s.arg(filteredStall)));
         QVERIFY2(unfilteredStall <= stallBound, qPrintable(u"the GUI thread was held %1 ms"_s.arg(unfilteredStall)));
