@@ -192,15 +192,16 @@ void OwnFootprint::add(const QString& kind, const redis::Reply& size)
         ++unmeasured;
         return;
     }
-    auto part = std::find_if(parts.begin(), parts.end(), [&kind](const FootprintPart& p) { return p.kind == kind; });
-    if (part == parts.end() && parts.size() >= maxParts) {
-        const QString rest = u"other kinds"_s;
-        part = std::find_if(parts.begin(), parts.end(), [&rest](const FootprintPart& p) { return p.kind == rest; });
-        if (part == parts.end())
-            part = parts.insert(parts.end(), {rest, 0, 0});
-    } else if (part == parts.end()) {
-        part = parts.insert(parts.end(), {kind, 0, 0});
-    }
+    const auto partOf = [this](const QString& name) {
+        return std::find_if(parts.begin(), parts.end(), [&name](const FootprintPart& p) { return p.kind == name; });
+    };
+    const QString otherKinds = u"other kinds"_s;
+    const bool full = parts.size() >= maxParts;
+    auto part = partOf(kind);
+    if (part == parts.end() && full)
+        part = partOf(otherKinds);
+    if (part == parts.end())
+        part = parts.insert(parts.end(), {full ? otherKinds : kind, 0, 0});
     ++part->keys;
     part->bytes += size.integer();
     ++keys;
