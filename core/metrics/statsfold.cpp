@@ -84,6 +84,9 @@ void StatsFold::fold(qint64 bucket, const QHash<QByteArray, StatsCounters>& now,
             }
         }
     }
+    // A label with nothing added adds nothing and takes nothing: left out, a fat bucket that barely changed is not
+    // sorted whole on every read.
+    changes.removeIf([](const auto& labelChange) { return labelChange.second.isEmpty(); });
     // Moved counts went either into "(other)" or into a label that was promoted, whose change is then the largest:
     // net "(other)" first, then the largest changes (by label on a tie, so that the outcome does not depend on
     // the hash order).
