@@ -121,6 +121,7 @@ ALL_TESTS = ["tst_keymodel", "tst_routeconfig", "tst_redisglob", "tst_replyreade
              "tst_cluster", "tst_cachectl", "tst_analysis", "tst_misses", "tst_adminapi", "tst_faults", "tst_cachesim",
              "tst_metrics", "tst_keytreemodel"]
 
+SYMMETRIC = {"max", "min", "qMax", "qMin", "hypot", "saturatingAdd"}
 RELATIONAL = {"<": "<=", "<=": "<", ">": ">=", ">=": ">", "==": "!=", "!=": "=="}
 
 
@@ -222,11 +223,13 @@ def line_mutants(path, number, line, previous=""):
             and not DECLARATION.match(m) and not code.startswith(("return ", "case ", "default", "}", "break", "continue")):
         indent = line[: len(line) - len(line.lstrip())]
         found.append(("del", "statement deleted", indent + "; // deleted"))
-    for match in re.finditer(r"\b\w+\((\w[\w.>-]*), (\w[\w.>-]*)\)", m):
-        a, b = match.group(1), match.group(2)
-        if a != b:
-            start = match.start(1)
-            new = line[:start] + b + ", " + a + line[match.end(2):]
+    for match in re.finditer(r"\b(\w+)\((\w[\w.>-]*), (\w[\w.>-]*)\)", m):
+        name, a, b = match.group(1), match.group(2), match.group(3)
+        # The arguments of a symmetric function give the same value either way: such a swap is equivalent by
+        # construction (seeds 4012 and 31207 each drew one), so it is never generated.
+        if a != b and name not in SYMMETRIC:
+            start = match.start(2)
+            new = line[:start] + b + ", " + a + line[match.end(3):]
             found.append(("swap", f"arguments {a}, {b} swapped", new))
     for match in re.finditer(r"(?<=[=({ ])(true|false)(?=[;,)}])", m):
         flipped = "false" if match.group(1) == "true" else "true"

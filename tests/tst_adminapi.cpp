@@ -222,6 +222,14 @@ private Q_SLOTS:
         QTest::newRow("complete head, limit - 1") << headOf(limit - 1) << done << 0;
         QTest::newRow("complete head, at the limit") << headOf(limit) << done << 0;
         QTest::newRow("complete head, limit + 1") << headOf(limit + 1) << failed << 431;
+        // A claimed body at the limit and either side of it: refused from the header, before any of it is read.
+        const qsizetype bodyLimit = admin::HttpRequestParser::Limits().maxBodyBytes;
+        const auto claiming = [](qsizetype length) -> QByteArray {
+            return "POST /a HTTP/1.1\r\nHost: x\r\nContent-Length: " + QByteArray::number(length) + "\r\n\r\n";
+        };
+        QTest::newRow("body claimed, limit - 1") << claiming(bodyLimit - 1) << more << 0;
+        QTest::newRow("body claimed, at the limit") << claiming(bodyLimit) << more << 0;
+        QTest::newRow("body claimed, limit + 1") << claiming(bodyLimit + 1) << failed << 413;
         // Header names are RFC 9110 tokens: every punctuation a token may hold, and one it may not.
         QTest::newRow("every token character")
             << QByteArray("GET / HTTP/1.1\r\nHost: x\r\nX-!#$%&'*+-.^_`|~09az: v\r\n\r\n") << done << 0;
@@ -254,6 +262,8 @@ private Q_SLOTS:
             QCOMPARE(whole.errorMessage(), u"lines must end with CRLF"_s);
         if (QByteArray(QTest::currentDataTag()) == "a separator in a name")
             QCOMPARE(whole.errorMessage(), u"malformed header line 2"_s);
+        if (QByteArray(QTest::currentDataTag()) == "body claimed, limit + 1")
+            QCOMPARE(whole.errorMessage(), u"the body exceeds 65536 bytes"_s);
         if (QByteArray(QTest::currentDataTag()) == "a target that is only a query")
             QCOMPARE(whole.errorMessage(), u"malformed request line"_s); // a path starts with '/'
         if (QByteArray(QTest::currentDataTag()) == "GET") {
@@ -569,6 +579,53 @@ private Q_SLOTS:
         QCOMPARE(answer.json.value(u"windowSeconds"_s).toInt(), 120);
         for (const char* dimension : {"routes", "tenants", "venues", "namespaces", "cache"})
             QVERIFY2(answer.json.contains(QLatin1StringView(dimension)), answer.body.constData());
+    }
+
+    // The per-call limits at their edges, each side: 100 patterns or tags and 1,024 bytes a pattern are taken (a
+    // dry run here), one more is refused with what was counted. A pattern is measured in UTF-8 bytes, not characters.
+    void patternLimitsAtTheirEdges_data()
+    {
+        QTest::addColumn<QByteArray>("body");
+        QTest::addColumn<int>("status");
+        QTest::addColumn<QString>("error");
+        const auto list = [](const char* field, int count, const QByteArray& stem) -> QByteArray {
+            QByteArray body = "{\"dryRun\":true,\"" + QByteArray(field) + "\":[";
+            for (int i = 0; i < count; ++i)
+                body += (i ? ",\"" : "\"") + stem + QByteArray::number(i) + "\"";
+            return body + "]}";
+        };
+        const auto pattern = [](qsizetype bytes, const QByteArray& tail) -> QByteArray {
+            const QByteArray head = "nothing-matches-this:";
+            return "{\"dryRun\":true,\"patterns\":[\"" + head + QByteArray(bytes - head.size() - tail.size(), 'a')
+                + tail + "\"]}";
+        };
+        QTest::newRow("99 patterns") << list("patterns", 99, "nothing-matches-this:") << 200 << QString();
+        QTest::newRow("100 patterns") << list("patterns", 100, "nothing-matches-this:") << 200 << QString();
+        QTest::newRow("101 patterns") << list("patterns", 101, "nothing-matches-this:") << 400
+                                      << u"101 patterns; at most 100 per call"_s;
+        QTest::newRow("100 tags") << list("tags", 100, "venue:none-") << 200 << QString();
+        QTest::newRow("101 tags") << list("tags", 101, "venue:none-") << 400 << u"101 tags; at most 100 per call"_s;
+        QTest::newRow("1023 bytes") << pattern(1023, "*") << 200 << QString();
+        QTest::newRow("1024 bytes") << pattern(1024, "*") << 200 << QString();
+        QTest::newRow("1025 bytes") << pattern(1025, "*") << 400 << u"patterns[0] is 1025 bytes long; at most 1024"_s;
+        // 1,024 characters, 1,025 bytes: the last one takes two.
+        QTest::newRow("1024 characters in 1025 bytes")
+            << pattern(1025, "\xc3\xa9") << 400 << u"patterns[0] is 1025 bytes long; at most 1024"_s;
+    }
+    void patternLimitsAtTheirEdges()
+    {
+        QFETCH(QByteArray, body);
+        QFETCH(int, status);
+        QFETCH(QString, error);
+        const Answer answer = request("POST", u"/admin/cache/invalidate"_s, body, authorized());
+        QCOMPARE(answer.status, status);
+        QCOMPARE(answer.json.value(u"success"_s).toBool(), status == 200);
+        if (status == 200) {
+            QCOMPARE(answer.json.value(u"dryRun"_s).toBool(), true);
+            QCOMPARE(answer.json.value(u"matched"_s).toInt(-1), 0);
+        } else {
+            QCOMPARE(answer.json.value(u"error"_s).toString(), error);
+        }
     }
 
     // The window's bounds, each side: 1 and 86,400 s are answered, 0 and 86,401 refused.

@@ -851,6 +851,45 @@ private Q_SLOTS:
         QCOMPARE(error, u"the route group \"GET /api/events\" is damaged"_s);
     }
 
+    // Snapshot names at their edges (they become file names: nothing that leaves the folder or hides), the
+    // messages exact; names() lists only what load() could read; a file past 256 MiB is refused before it is read.
+    void snapshotNamesAndSizesAtTheirEdges()
+    {
+        for (const QString& good : {u"x"_s.repeated(64), u"a.b"_s, u"-"_s, u"_x"_s, u"0"_s, u"a..b"_s})
+            QVERIFY2(SnapshotStore::isValidName(good), qPrintable(good));
+        for (const QString& bad : {u"x"_s.repeated(65), u".a"_s, u"a b"_s, u"a\n"_s, u"\u00e9"_s, u""_s, u"a/b"_s})
+            QVERIFY2(!SnapshotStore::isValidName(bad), qPrintable(bad));
+        QTemporaryDir directory;
+        SnapshotStore store(directory.path());
+        QString error;
+        AnalysisReport report;
+        report.complete = true;
+        report.startedAt = QDateTime::currentDateTimeUtc();
+        QVERIFY(!store.save(u"a b"_s, report, &error));
+        QCOMPARE(error, u"\"a b\" is not a snapshot name: use letters, digits, '.', '_' and '-' (at most 64)"_s);
+        QVERIFY(!store.load(u"a b"_s, &error));
+        QCOMPARE(error, u"\"a b\" is not a snapshot name"_s);
+        QVERIFY(!store.save(u"y"_s.repeated(100), report, &error));
+        QCOMPARE(error,
+            u"\"%1\" is not a snapshot name: use letters, digits, '.', '_' and '-' (at most 64)"_s.arg(
+                u"y"_s.repeated(80)));
+        QVERIFY2(store.save(u"x"_s.repeated(64), report, &error), qPrintable(error));
+        QVERIFY2(store.save(u"b.1"_s, report, &error), qPrintable(error));
+        for (const char* other : {"not a name.json", "notes.txt", ".hidden.json"}) {
+            QFile file(directory.filePath(QString::fromLatin1(other)));
+            QVERIFY(file.open(QIODevice::WriteOnly));
+        }
+        QCOMPARE(store.names(), (QStringList {u"b.1"_s, u"x"_s.repeated(64)}));
+        {
+            QFile huge(directory.filePath(u"huge.json"_s));
+            QVERIFY(huge.open(QIODevice::WriteOnly));
+            QVERIFY(huge.resize(256 * 1024 * 1024 + 1)); // sparse: nothing is written
+        }
+        QVERIFY(!store.load(u"huge"_s, &error));
+        QCOMPARE(error, directory.filePath(u"huge.json"_s) + u" is too large to be a snapshot"_s);
+        QVERIFY(store.load(u"b.1"_s, &error));
+    }
+
     void snapshotsRoundTripEveryByte()
     {
         const AnalysisReport report = analyse(*m_connection, {});
@@ -916,6 +955,80 @@ private Q_SLOTS:
         AnalysisReport sampled = after;
         sampled.sampleEvery = 5;
         QCOMPARE(diffAnalyses(before, sampled, Dimension::Route).caveat, u"different sampling (1 in 1, 1 in 5)"_s);
+    }
+
+    // A diff of two analyses made up by hand, whole: the order (largest change in bytes first, by label on a tie),
+    // new and vanished groups, the never-expiring share at the 5-point edge, a persistent key more, the hit rates of
+    // either side, and the JSON every front end prints.
+    void aDiffOfTwoMadeUpAnalysesIsExact()
+    {
+        AnalysisReport before;
+        before.server = u"127.0.0.1:6379"_s;
+        before.match = "*";
+        before.complete = true;
+        AnalysisReport after = before;
+        const auto group = [](qint64 keys, qint64 bytes, qint64 neverBytes, qint64 persistent) {
+            GroupFigures figures;
+            figures.keys = keys;
+            figures.measured = keys;
+            figures.bytes = bytes;
+            figures.ttlBytes[std::size_t(TtlBucket::Never)] = neverBytes;
+            figures.persistentAgainstRules = persistent;
+            return figures;
+        };
+        auto& was = before.groups[std::size_t(Dimension::Route)];
+        auto& is = after.groups[std::size_t(Dimension::Route)];
+        was.insert("grew", group(2, 100, 0, 0));
+        is.insert("grew", group(6, 300, 0, 0));
+        was.insert("slid", group(1, 1000, 50, 0)); // never expiring: 5 % → 10 %, exactly 5 points
+        is.insert("slid", group(1, 1000, 100, 0));
+        was.insert("almost", group(1, 1000, 0, 0)); // 0 → 4.9 %
+        is.insert("almost", group(1, 1000, 49, 0));
+        was.insert("kept", group(3, 10, 10, 1)); // one more key that should expire and does not
+        is.insert("kept", group(3, 10, 10, 2));
+        was.insert("gone", group(4, 500, 500, 3));
+        is.insert("new\x01", group(1, 50, 0, 0));
+        was.insert("empty", group(1, 0, 0, 0)); // no bytes: no share
+        is.insert("empty", group(1, 0, 0, 0));
+        before.hitRates[std::size_t(Dimension::Route)].insert("grew", 0.5);
+        after.hitRates[std::size_t(Dimension::Route)].insert("grew", 0.25);
+        after.hitRates[std::size_t(Dimension::Route)].insert("new\x01", 1.0);
+        before.total = group(13, 2610, 560, 4);
+        after.total = group(13, 2360, 159, 2);
+
+        const auto row = [](const QString& label, const QString& presence, double kb, double ka, double bb, double ba,
+                             double nb, double na, qint64 pb, qint64 pa, QJsonValue hb, QJsonValue ha,
+                             bool regression) {
+            return QJsonObject {{u"label"_s, label}, {u"presence"_s, presence}, {u"keysBefore"_s, kb},
+                {u"keysAfter"_s, ka}, {u"bytesBefore"_s, bb}, {u"bytesAfter"_s, ba},
+                {u"neverExpiringShareBefore"_s, nb}, {u"neverExpiringShareAfter"_s, na},
+                {u"persistentAgainstRulesBefore"_s, pb}, {u"persistentAgainstRulesAfter"_s, pa},
+                {u"hitRateBefore"_s, hb}, {u"hitRateAfter"_s, ha}, {u"ttlRegression"_s, regression}};
+        };
+        const QJsonValue none(QJsonValue::Null);
+        const QJsonObject expected {
+            {u"by"_s, u"route"_s},
+            {u"total"_s, row({}, u"both"_s, 13, 13, 2610, 2360, 560.0 / 2610, 159.0 / 2360, 4, 2, none, none, false)},
+            {u"groups"_s,
+                QJsonArray {
+                    row(u"gone"_s, u"vanished"_s, 4, 0, 500, 0, 1, 0, 3, 0, none, none, false),
+                    row(u"grew"_s, u"both"_s, 2, 6, 100, 300, 0, 0, 0, 0, 0.5, 0.25, false),
+                    row(u"new\\x01"_s, u"new"_s, 0, 1, 0, 50, 0, 0, 0, 0, none, 1.0, false),
+                    row(u"almost"_s, u"both"_s, 1, 1, 1000, 1000, 0, 0.049, 0, 0, none, none, false),
+                    row(u"empty"_s, u"both"_s, 1, 1, 0, 0, 0, 0, 0, 0, none, none, false),
+                    row(u"kept"_s, u"both"_s, 3, 3, 10, 10, 1, 1, 1, 2, none, none, true),
+                    row(u"slid"_s, u"both"_s, 1, 1, 1000, 1000, 0.05, 0.1, 0, 0, none, none, true),
+                }},
+            {u"caveat"_s, QString()},
+        };
+        const AnalysisDiff diff = diffAnalyses(before, after, Dimension::Route);
+        QCOMPARE(diff.toJson(), expected);
+        // Without TTLs read on one side, no expiry comparison is a regression.
+        after.ttlMeasured = false;
+        for (const GroupChange& change : diffAnalyses(before, after, Dimension::Route).groups)
+            QVERIFY2(!change.ttlRegression, change.label.constData());
+        // Another dimension's groups are not this one's.
+        QCOMPARE(diffAnalyses(before, after, Dimension::Tenant).groups.size(), 0);
     }
 
     // Two analyses that were not made alike are compared with a caveat per difference, from either side: the server,
@@ -999,6 +1112,45 @@ private Q_SLOTS:
         options.actor = u"stop-test"_s;
         KeyEventWatch watch(&connection, options);
         testing::stopAfterRepliesLeavesNothing(server, connection, watch, depth, original);
+    }
+
+    // Past maxAttributedPerSecond, events are still counted in the totals but not placed in groups: every event
+    // either placed or unattributed, the placed at most the limit per second.
+    void eventsPastTheRateLimitAreCountedNotPlaced()
+    {
+        testing::RedisServer server;
+        QVERIFY(server.start());
+        server.cli({u"CONFIG"_s, u"SET"_s, u"notify-keyspace-events"_s, u"Exe"_s});
+        redis::Connection connection(server.connectionOptions());
+        QVERIFY(testing::openAndWait(connection));
+        KeyEventWatch::Options options;
+        options.maxAttributedPerSecond = 5;
+        KeyEventWatch watch(&connection, options);
+        QSignalSpy started(&watch, &KeyEventWatch::started);
+        QSignalSpy finished(&watch, &KeyEventWatch::finished);
+        watch.start();
+        QVERIFY(started.wait(5000));
+        QByteArray commands;
+        QStringList keys;
+        for (int i = 0; i < 20; ++i) {
+            commands += "SET burst:" + QByteArray::number(i) + " x PX 1\n";
+            keys << u"burst:%1"_s.arg(i);
+        }
+        server.cli({}, commands);
+        QTest::qWait(20);
+        server.cli(QStringList {u"EXISTS"_s} + keys); // expires every one at once (lazily), those the cycle left
+        QTest::qWait(300);
+        watch.stop();
+        QVERIFY(finished.wait(5000));
+        const KeyEventWatch::Report& report = watch.report();
+        QCOMPARE(report.error, QString());
+        QCOMPARE(report.total.expired, 20);
+        qint64 placed = 0;
+        for (const auto& counts : report.groups[std::size_t(Dimension::Namespace)])
+            placed += counts.expired;
+        QCOMPARE(placed + report.unattributed, 20);
+        // One burst: within one second's limit, or two if it crossed the heartbeat.
+        QVERIFY2(placed == 5 || placed == 10, qPrintable(QString::number(placed)));
     }
 
     // Expiries and evictions, each attributed to its group: the totals are the server's own counters exactly, the

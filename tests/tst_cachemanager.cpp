@@ -12,7 +12,10 @@
 #include "redisserver.h"
 #include "synccommand.h"
 
+#include <QDateTime>
 #include <QElapsedTimer>
+#include <QJsonDocument>
+#include <QJsonObject>
 #include <QSignalSpy>
 #include <QTest>
 
@@ -84,6 +87,96 @@ private:
     }
 
 private Q_SLOTS:
+    // What a stats window says of itself under every table (the note) and in every JSON answer (source), exactly:
+    // the bucket size in its largest whole unit, the clauses only when there is something to say.
+    void windowDescriptionIsExact_data()
+    {
+        QTest::addColumn<qint64>("bucketSeconds");
+        QTest::addColumn<qint64>("cut");
+        QTest::addColumn<qint64>("unread");
+        QTest::addColumn<qint64>("rejected");
+        QTest::addColumn<QString>("text"); // %1: the start, as the note shows it
+        QTest::newRow("1 s") << qint64(1) << qint64(0) << qint64(0) << qint64(0) << u"1 s buckets from %1"_s;
+        QTest::newRow("90 s") << qint64(90) << qint64(0) << qint64(0) << qint64(0) << u"90 s buckets from %1"_s;
+        QTest::newRow("1 min") << qint64(60) << qint64(0) << qint64(0) << qint64(0) << u"1 min buckets from %1"_s;
+        QTest::newRow("59 min 59 s") << qint64(3599) << qint64(0) << qint64(0) << qint64(0)
+                                     << u"3599 s buckets from %1"_s;
+        QTest::newRow("1 h") << qint64(3600) << qint64(0) << qint64(0) << qint64(0) << u"1 h buckets from %1"_s;
+        QTest::newRow("2 h") << qint64(7200) << qint64(0) << qint64(0) << qint64(0) << u"2 h buckets from %1"_s;
+        QTest::newRow("1 d") << qint64(86400) << qint64(0) << qint64(0) << qint64(0) << u"1 d buckets from %1"_s;
+        QTest::newRow("cut") << qint64(60) << qint64(1) << qint64(0) << qint64(0)
+                             << u"1 min buckets from %1, less busy labels summed in (other)"_s;
+        QTest::newRow("unread") << qint64(60) << qint64(0) << qint64(5) << qint64(0)
+                                << u"1 min buckets from %1; 1 of 3 buckets too large to read whole: 5 fields not read, "
+                                   u"their counts missing"_s;
+        QTest::newRow("rejected") << qint64(60) << qint64(0) << qint64(0) << qint64(1)
+                                  << u"1 min buckets from %1; 1 stored values were no count (negative or not a number: "
+                                     u"left out; too large: held)"_s;
+        QTest::newRow("all three") << qint64(1) << qint64(2) << qint64(3) << qint64(4)
+                                   << u"1 s buckets from %1, less busy labels summed in (other); 1 of 3 buckets too "
+                                      u"large to read whole: 3 fields not read, their counts missing; 4 stored values "
+                                      u"were no count (negative or not a number: left out; too large: held)"_s;
+    }
+    void windowDescriptionIsExact()
+    {
+        QFETCH(qint64, bucketSeconds);
+        QFETCH(qint64, cut);
+        QFETCH(qint64, unread);
+        QFETCH(qint64, rejected);
+        QFETCH(QString, text);
+        StatsWindow window;
+        window.tier = "1m";
+        window.bucketSeconds = bucketSeconds;
+        window.from = 1'700'000'000; // 2023-11-14T22:13:20Z
+        window.to = window.from + 3 * bucketSeconds;
+        window.bucketsRead = 3;
+        window.cutLabels = cut;
+        window.unreadFields = unread;
+        window.truncatedBuckets = unread > 0 ? 1 : 0;
+        window.rejectedValues = rejected;
+        const QString start = QDateTime::fromSecsSinceEpoch(window.from)
+                                  .toString(bucketSeconds >= 3600 ? u"yyyy-MM-dd HH:mm"_s : u"HH:mm:ss"_s);
+        QCOMPARE(window.describe(), text.arg(start));
+        const QJsonObject source {{u"tier"_s, u"1m"_s}, {u"bucketSeconds"_s, bucketSeconds},
+            {u"from"_s, u"2023-11-14T22:13:20Z"_s},
+            {u"to"_s, QDateTime::fromSecsSinceEpoch(window.to, Qt::UTC).toString(Qt::ISODate)}, {u"cutLabels"_s, cut},
+            {u"rejectedValues"_s, rejected}, {u"unreadFields"_s, unread}, {u"truncatedBuckets"_s, unread > 0 ? 1 : 0}};
+        QCOMPARE(statsWindowSourceToJson(window), source);
+    }
+
+    // A label's counters as every JSON answer gives them: negative hits are hits, the rate is of lookups only
+    // (no lookups: null, never 0 or NaN).
+    void countersJsonIsExact_data()
+    {
+        QTest::addColumn<QList<qint64>>("counts"); // hit, miss, load, load failure, stale, negative hit, bypass
+        QTest::addColumn<QByteArray>("json");
+        QTest::newRow("nothing") << QList<qint64> {0, 0, 0, 0, 0, 0, 0}
+                                 << QByteArray(R"({"hits":0,"misses":0,"loads":0,"loadFailures":0,"staleServed":0,)"
+                                               R"("hitRate":null})");
+        QTest::newRow("bypasses only") << QList<qint64> {0, 0, 0, 0, 0, 0, 9}
+                                       << QByteArray(R"({"hits":0,"misses":0,"loads":0,"loadFailures":0,)"
+                                                     R"("staleServed":0,"hitRate":null})");
+        QTest::newRow("misses only") << QList<qint64> {0, 4, 4, 1, 0, 0, 0}
+                                     << QByteArray(R"({"hits":0,"misses":4,"loads":4,"loadFailures":1,)"
+                                                   R"("staleServed":0,"hitRate":0})");
+        QTest::newRow("negative hits are hits") << QList<qint64> {2, 1, 1, 0, 3, 1,
+            5} << QByteArray(R"({"hits":3,"misses":1,"loads":1,"loadFailures":0,"staleServed":3,"hitRate":0.75})");
+        QTest::newRow("negative hits only") << QList<qint64> {0, 0, 0, 0, 0, 2, 0}
+                                            << QByteArray(R"({"hits":2,"misses":0,"loads":0,"loadFailures":0,)"
+                                                          R"("staleServed":0,"hitRate":1})");
+    }
+    void countersJsonIsExact()
+    {
+        QFETCH(QList<qint64>, counts);
+        QFETCH(QByteArray, json);
+        const StatsEvent order[] = {StatsEvent::Hit, StatsEvent::Miss, StatsEvent::Load, StatsEvent::LoadFailure,
+            StatsEvent::StaleServed, StatsEvent::NegativeHit, StatsEvent::Bypass};
+        StatsCounters counters;
+        for (qsizetype i = 0; i < counts.size(); ++i)
+            counters.events[std::size_t(order[i])] = counts.at(i);
+        QCOMPARE(statsCountersToJson(counters), QJsonDocument::fromJson(json).object());
+    }
+
     void initTestCase()
     {
         QVERIFY2(m_server.start(), qPrintable(m_server.errorString()));
@@ -220,6 +313,29 @@ private Q_SLOTS:
         QCOMPARE(route[StatsEvent::Miss], 100);
         QCOMPARE(route[StatsEvent::Load], 1);
         QCOMPARE(route[StatsEvent::Set], 1);
+    }
+
+    // An early refresh runs once per key however many hits decide on one while it loads: each hit answers the
+    // current value at once, and one load replaces it. (With a huge beta every hit decides to refresh.)
+    void anEarlyRefreshIsStartedOncePerKey()
+    {
+        CacheManager::Options o = options(60s, 0s);
+        o.xfetchBeta = 1e9;
+        CacheManager manager(m_connection.get(), o);
+        FakeDatabase db;
+        db.delayMs = 1000; // the ten hits below take 100-200 ms
+        QCOMPARE(getOrSetAndWait(manager, "events:refresh-once", db.loader(this)).status, CacheResult::Status::Loaded);
+        QCOMPARE(db.calls, 1);
+        db.value = "{\"id\":2}";
+        for (int i = 0; i < 10; ++i) { // one GET each, all within the refresh's load
+            const CacheResult hit = getOrSetAndWait(manager, "events:refresh-once", db.loader(this));
+            QCOMPARE(hit.status, CacheResult::Status::Hit);
+            QCOMPARE(hit.value.value_or(QByteArray()), QByteArray("{\"id\":1}"));
+        }
+        QCOMPARE(db.calls, 2);
+        QCOMPARE(manager.earlyRefreshes(), 1);
+        QTRY_COMPARE(getOrSetAndWait(manager, "events:refresh-once", db.loader(this)).value.value_or(QByteArray()),
+            QByteArray("{\"id\":2}"));
     }
 
     // Under steady load, XFetch reloads shortly before expiry, so callers never see a miss after the first.
@@ -625,6 +741,46 @@ private Q_SLOTS:
         for (int waited = 0; !answered && waited < 5000; waited += 10)
             QTest::qWait(10);
         return window;
+    }
+
+    // The labels one process ranks per dimension are bounded: past maxRankedLabels, new labels are counted in
+    // "(other)" — named or not, every count is in the bucket once.
+    void rankedLabelsAreBoundedPerProcess_data()
+    {
+        QTest::addColumn<int>("maxRanked");
+        for (int n : {1, 2, 3, 4})
+            QTest::addRow("at most %d", n) << n;
+    }
+    void rankedLabelsAreBoundedPerProcess()
+    {
+        QFETCH(int, maxRanked);
+        QVERIFY(testing::runCommand(*m_connection, {"FLUSHALL"}).isStatus("OK"));
+        StatsRecorder::Options statsOptions;
+        statsOptions.maxRankedLabels = maxRanked;
+        StatsRecorder stats(m_connection.get(), statsOptions);
+        const QHash<QByteArray, int> hits {{"GET /r1", 3}, {"GET /r2", 2}, {"GET /r3", 1}};
+        for (auto it = hits.cbegin(); it != hits.cend(); ++it) {
+            const StatsLabels labels {"svc", it.key(), "t", "v"};
+            for (int i = 0; i < it.value(); ++i)
+                stats.record(labels, StatsEvent::Hit);
+        }
+        bool flushed = false;
+        stats.flush([&flushed](const StatsRecorder::FlushResult& result) { flushed = result.unconfirmed == 0; });
+        QTRY_VERIFY(flushed);
+        QTest::qWait(1100); // a 1 s window covers complete seconds
+        const auto window = readWindow(*m_connection, StatsDimension::Route, 5);
+        QVERIFY(window);
+        int named = 0;
+        qint64 namedHits = 0;
+        for (auto it = hits.cbegin(); it != hits.cend(); ++it) {
+            const qint64 found = window->byLabel.value(it.key())[StatsEvent::Hit];
+            QVERIFY2(found == 0 || found == it.value(), it.key().constData()); // whole or not at all
+            named += found > 0 ? 1 : 0;
+            namedHits += found;
+        }
+        QCOMPARE(named, std::min(maxRanked, 3));
+        QCOMPARE(window->byLabel.value(otherLabel)[StatsEvent::Hit], 6 - namedHits);
+        QCOMPARE(window->total()[StatsEvent::Hit], 6);
     }
 
     void statsAreFlushedIntoBuckets()

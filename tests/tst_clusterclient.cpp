@@ -10,6 +10,8 @@
 #include <QSignalSpy>
 #include <QTest>
 
+#include <memory>
+
 using namespace cachescope;
 using namespace Qt::StringLiterals;
 
@@ -234,6 +236,46 @@ private Q_SLOTS:
         QCOMPARE(run({"SET", key, "after"}).bytes(), QByteArray("OK"));
         QCOMPARE(m_client->redirectsFollowed(), redirects + 1); // no more redirects
         QCOMPARE(to.cli({u"GET"_s, QString::fromLatin1(key)}).trimmed(), QByteArray("after"));
+    }
+
+    // A caller gone before its reply (a pane closed, a job cancelled) is not served again: a MOVED that comes back
+    // for its command is not followed, whether the command went whole or split across slots. What reached a server
+    // before ran there; nothing is re-sent.
+    void aRedirectForACallerThatIsGoneIsNotFollowed_data()
+    {
+        QTest::addColumn<bool>("split");
+        QTest::newRow("one slot") << false;
+        QTest::newRow("split across slots") << true;
+    }
+    void aRedirectForACallerThatIsGoneIsNotFollowed()
+    {
+        QFETCH(bool, split);
+        const QByteArray tag = split ? "split" : "whole";
+        const QByteArray moving = "gone:" + tag + ":moving";
+        const QByteArray staying = "gone:" + tag + ":staying:" + QByteArray::number(redis::keySlot(moving));
+        QVERIFY(redis::keySlot(moving) != redis::keySlot(staying));
+        QCOMPARE(run({"SET", moving, "m"}).bytes(), QByteArray("OK"));
+        QCOMPARE(run({"SET", staying, "s"}).bytes(), QByteArray("OK"));
+        testing::RedisServer* from = ownerOf(redis::keySlot(moving));
+        QVERIFY(from);
+        testing::RedisServer& to = anotherMaster(*from);
+        startMigration(redis::keySlot(moving), *from, to, {});
+        finishMigration(redis::keySlot(moving), to); // the client still thinks `from` serves it
+
+        const qint64 redirects = m_client->redirectsFollowed();
+        bool called = false;
+        auto caller = std::make_unique<QObject>();
+        const QList<QByteArray> command =
+            split ? QList<QByteArray> {"DEL", moving, staying} : QList<QByteArray> {"DEL", moving};
+        m_client->command(command, caller.get(), [&called](const redis::Reply&) { called = true; });
+        caller.reset();
+        // Asked after it on the same connections: `from` answers both with MOVED in order, so a followed DEL would
+        // reach `to` before this GET does.
+        QCOMPARE(run({"GET", moving}).bytes(), QByteArray("m"));
+        QCOMPARE(m_client->redirectsFollowed(), redirects + 1); // the GET's only
+        QCOMPARE(run({"EXISTS", staying}).integer(), split ? 0 : 1); // sent before the caller went: it ran
+        QVERIFY(!called);
+        QCOMPARE(to.cli({u"EXISTS"_s, QString::fromLatin1(moving)}).trimmed(), QByteArray("1"));
     }
 
     void askDuringAMigrationIsFollowedWithoutChangingTheMap()

@@ -3,6 +3,7 @@
 #include "redis/backgroundscan.h"
 #include "redis/connection.h"
 #include "redis/connectionhealth.h"
+#include "redis/gather.h"
 #include "redis/replyreader.h"
 #include "redis/scaniterator.h"
 #include "redisserver.h"
@@ -328,7 +329,14 @@ private Q_SLOTS:
             {"INFO", "stats"}, {"HSCAN", "h", "0"}, {"HSCAN", "absent", "0"}, {"HSCAN", "s", "0"}, {"SSCAN", "st", "0"},
             {"SSCAN", "absent", "0"}, {"ZSCAN", "z", "0", "COUNT", "100"}, {"ZSCAN", "absent", "0"},
             {"XRANGE", "x", "-", "+", "COUNT", "10"}, {"XRANGE", "absent", "-", "+"},
-            {"ZRANGE", "z", "0", "9", "WITHSCORES"}};
+            {"ZRANGE", "z", "0", "9", "WITHSCORES"}, {"LINDEX", "l", "0"}, {"LINDEX", "absent", "0"},
+            {"ZSCORE", "z", "a"}, {"ZSCORE", "absent", "a"}, {"EXPIRETIME", "s"}, {"PEXPIRETIME", "absent"},
+            {"TTL", "s"}, {"HKEYS", "h"}, {"HVALS", "absent"}, {"HEXISTS", "h", "f"}, {"HEXISTS", "absent", "f"},
+            {"SISMEMBER", "st", "a"}, {"SISMEMBER", "absent", "a"}, {"ZRANGEBYSCORE", "absent", "-inf", "+inf"},
+            {"XLEN", "absent"}, {"SMEMBERS", "absent"}, {"LRANGE", "absent", "0", "-1"}, {"TYPE", "h"}, {"get", "s"},
+            {"GeT", "absent"}, {"pttl", "absent"}, {"HGETALL", "s"}, {"LLEN", "s"}, {"EXISTS", "absent"},
+            {"EXISTS", "s"}, {"MGET", "absent"}, {"MGET", "s", "s"}, {"ZCARD", "s"},
+            {"SMEMBERS", "h"}}; // wrong types too
         for (const auto& command : commands)
             QTest::newRow(command.join(' ').constData()) << command;
         // The TTL script (ops/entryttl.h) reports its own lookups: on an entry, a foreign string, a hash, no key.
@@ -881,6 +889,90 @@ private Q_SLOTS:
         QCOMPARE(matching.walkedShare(), 1.0);
     }
 
+    // The fan-in under every multi-node read: replies in the order the commands were given whatever order they come
+    // in, `done` once and never from inside the call, not at all once the context is gone; the first error found.
+    void gatheredRepliesComeInTheOrderAsked()
+    {
+        Connection first(options());
+        Connection second(options());
+        QVERIFY(testing::openAndWait(first));
+        QVERIFY(testing::openAndWait(second));
+        testing::runCommand(first, {"SET", "gather:a", "A"});
+        // The first command answers last (a blocking pop that times out after 200 ms), the later ones at once.
+        const QList<AddressedCommand> commands {{&first, {"BLPOP", "gather:list", "0.2"}},
+            {&second, {"GET", "gather:a"}}, {&second, {"NOSUCHCOMMAND"}}, {&second, {"GET", "gather:none"}}};
+        int calls = 0;
+        std::vector<Reply> got;
+        QObject context;
+        gatherReplies(commands, &context, [&](const std::vector<Reply>& replies) {
+            ++calls;
+            got = replies;
+        });
+        QCOMPARE(calls, 0);
+        QTRY_COMPARE(calls, 1);
+        QCOMPARE(got.size(), std::size_t(4));
+        QCOMPARE(got[1].bytes(), QByteArray("A"));
+        QCOMPARE(got[2].errorKind(), ErrorKind::Generic);
+        QVERIFY(got[3].isNil());
+        QVERIFY(got[0].isNil());
+        QVERIFY(firstError(got) == &got[2]);
+        QVERIFY(!firstError({Reply::nil(), Reply::string("x")}));
+        QTest::qWait(50);
+        QCOMPARE(calls, 1);
+
+        // Nothing to send: answered on the next turn, not inside the call.
+        calls = 0;
+        gatherReplies({}, &context, [&](const std::vector<Reply>& replies) {
+            ++calls;
+            got = replies;
+        });
+        QCOMPARE(calls, 0);
+        QTRY_COMPARE(calls, 1);
+        QVERIFY(got.empty());
+        gatherReplies({}, nullptr, [&](const std::vector<Reply>&) { ++calls; });
+        QTRY_COMPARE(calls, 2);
+
+        // The context gone before the replies (or before the next turn): never called.
+        calls = 0;
+        auto gone = std::make_unique<QObject>();
+        gatherReplies(
+            {{&first, {"PING"}}, {&second, {"PING"}}}, gone.get(), [&](const std::vector<Reply>&) { ++calls; });
+        gatherReplies({}, gone.get(), [&](const std::vector<Reply>&) { ++calls; });
+        gone.reset();
+        QVERIFY(testing::runCommand(first, {"PING"}).isStatus("PONG"));
+        QVERIFY(testing::runCommand(second, {"PING"}).isStatus("PONG"));
+        QTest::qWait(20);
+        QCOMPARE(calls, 0);
+    }
+
+    // An iterator started again counts its new walk from nothing: no page, no key and no share carried over from the
+    // walk before (the share read 1 until the first page came).
+    void aScanStartedAgainCountsAfresh()
+    {
+        Connection connection(options());
+        QVERIFY(testing::openAndWait(connection));
+        for (int i = 0; i < 500; ++i)
+            connection.command({"SET", "again:" + QByteArray::number(i), "1"}, nullptr, nullptr);
+        QVERIFY(testing::runCommand(connection, {"PING"}).isStatus("PONG"));
+        ScanIterator scan(&connection, {"again:*", 100, {}});
+        qint64 delivered = 0;
+        connect(&scan, &ScanIterator::page, this,
+            [&delivered](const QList<QByteArray>& keys) { delivered += keys.size(); });
+        QSignalSpy finished(&scan, &ScanIterator::finished);
+        for (int walk = 1; walk <= 2; ++walk) {
+            delivered = 0;
+            scan.start();
+            QCOMPARE(scan.pagesReceived(), 0);
+            QCOMPARE(scan.keysReceived(), 0);
+            QCOMPARE(scan.walkedShare(), 0.0);
+            QTRY_COMPARE_WITH_TIMEOUT(finished.size(), walk, 10000);
+            QCOMPARE(scan.keysReceived(), delivered);
+            QVERIFY(delivered >= 500); // SCAN may repeat a key, never miss one
+            QVERIFY(scan.pagesReceived() > 1);
+            QCOMPARE(scan.walkedShare(), 1.0);
+        }
+    }
+
     // Back-pressure: a paused scan asks for nothing more (the page in flight still arrives), resume() goes on
     // from where it stopped, and a changed COUNT applies to the next pages.
     void scanPausesAndResumes()
@@ -1133,6 +1225,49 @@ private Q_SLOTS:
         QCOMPARE(result.options->password, password);
         QCOMPARE(result.options->tls.enabled, tls);
         QVERIFY(!result.options->displayName().contains(password.isEmpty() ? u"\x01"_s : password));
+    }
+
+    // What a URL becomes, as the status bar names it, or exactly why it is refused (a password never in the message).
+    void redisUrlsSayExactly_data()
+    {
+        QTest::addColumn<QString>("url");
+        QTest::addColumn<QString>("display"); // empty: refused
+        QTest::addColumn<QString>("error");
+        QTest::newRow("plain") << u"redis://cache.internal"_s << u"cache.internal:6379"_s << QString();
+        QTest::newRow("slash only") << u"redis://h/"_s << u"h:6379"_s << QString();
+        QTest::newRow("db 0") << u"redis://h:6380/0"_s << u"h:6380"_s << QString();
+        QTest::newRow("db 2, TLS") << u"rediss://ops:p%40ss@10.0.0.5:6380/2"_s << u"10.0.0.5:6380/2 (TLS)"_s
+                                   << QString();
+        QTest::newRow("negative db") << u"redis://h/-1"_s << QString()
+                                     << u"the URL path must be a database number, got '-1'"_s;
+        QTest::newRow("db not a number") << u"redis://h/abc"_s << QString()
+                                         << u"the URL path must be a database number, got 'abc'"_s;
+        QTest::newRow("wrong scheme") << u"http://h"_s << QString()
+                                      << u"the URL must start with redis:// or rediss://"_s;
+        QTest::newRow("no host") << u"redis:///0"_s << QString() << u"the URL names no host"_s;
+        QTest::newRow("a space in the password")
+            << u"redis://ops:se cret@h"_s << QString()
+            << u"not a valid URL: redis://ops:***@h (percent-encode '@', ':' and '/' in a password)"_s;
+    }
+    void redisUrlsSayExactly()
+    {
+        QFETCH(QString, url);
+        QFETCH(QString, display);
+        QFETCH(QString, error);
+        ConnectionOptions base;
+        base.password = u"from-the-profile"_s;
+        base.username = u"profile-user"_s;
+        const UrlParseResult result = parseRedisUrl(url, base);
+        QCOMPARE(result.error, error);
+        QCOMPARE(result.options.has_value(), error.isEmpty());
+        if (!result.options)
+            return;
+        QCOMPARE(result.options->displayName(), display);
+        // What the URL does not say comes from the profile.
+        if (!url.contains(u'@')) {
+            QCOMPARE(result.options->password, u"from-the-profile"_s);
+            QCOMPARE(result.options->username, u"profile-user"_s);
+        }
     }
 };
 

@@ -14,6 +14,7 @@
 
 #include <QElapsedTimer>
 
+#include <QJsonArray>
 #include <QJsonDocument>
 #include <QJsonObject>
 #include <QLocale>
@@ -74,6 +75,22 @@ private:
     {
         return server.cli({u"DBSIZE"_s}).trimmed().toLongLong()
             - server.cli({u"EXISTS"_s, QString::fromLatin1(ops::auditStreamKey)}).trimmed().toLongLong();
+    }
+
+    // `cachectl serve` on `server` with a 700 ms command timeout and `token`; its HTTP port, 0 when it did not start.
+    static quint16 startServe(QProcess& serve, testing::RedisServer& server, const QByteArray& token)
+    {
+        QProcessEnvironment env = QProcessEnvironment::systemEnvironment();
+        env.insert(u"CACHESCOPE_ADMIN_TOKEN"_s, QString::fromLatin1(token));
+        serve.setProcessEnvironment(env);
+        serve.start(QStringLiteral(CACHECTL_PATH),
+            {u"-p"_s, QString::number(server.port()), u"--timeout"_s, u"700"_s, u"serve"_s, u"--http-port"_s, u"0"_s});
+        if (!serve.waitForStarted() || !QTest::qWaitFor([&serve] { return serve.canReadLine(); }, 10000))
+            return 0;
+        const QByteArray line = serve.readLine().trimmed();
+        if (!line.startsWith("listening on http://127.0.0.1:"))
+            return 0;
+        return quint16(line.sliced(line.lastIndexOf(':') + 1).toUInt());
     }
 
     // Freezes (SIGSTOP past the timeout, then SIGCONT) or kills and restarts the server.
@@ -275,10 +292,11 @@ private Q_SLOTS:
         // sometimes all gone by then, once the connection's write path got faster).
         constexpr int seeded = 400000;
         seed(server, seeded);
+        server.cli({u"SET"_s, u"later:1"_s, u"x"_s});
         QProcess process;
         process.start(QStringLiteral(CACHECTL_PATH),
-            {u"-p"_s, QString::number(server.port()), u"invalidate"_s, u"events:*"_s, u"--yes"_s, u"--json"_s,
-                u"--actor"_s, u"ctrl-c"_s});
+            {u"-p"_s, QString::number(server.port()), u"invalidate"_s, u"events:*"_s, u"later:*"_s, u"--yes"_s,
+                u"--json"_s, u"--actor"_s, u"ctrl-c"_s});
         QVERIFY(process.waitForStarted());
         QTRY_VERIFY_WITH_TIMEOUT(dataKeys(server) < seeded, 10000);
         ::kill(pid_t(process.processId()), SIGINT);
@@ -290,7 +308,11 @@ private Q_SLOTS:
         QCOMPARE(report[u"success"_s].toBool(), true); // nothing failed: it was stopped
         const qint64 deleted = report[u"invalidated"_s].toInteger(-1);
         QVERIFY2(deleted > 0 && deleted < seeded, qPrintable(QString::number(deleted)));
-        QCOMPARE(seeded - dataKeys(server), deleted);
+        QCOMPARE(seeded + 1 - dataKeys(server), deleted); // later:1 stays
+        // The pattern after the cancelled one is named as not run, and was not.
+        QCOMPARE(report[u"patterns"_s].toArray().size(), 1);
+        QCOMPARE(report[u"notRun"_s].toArray(), QJsonArray {u"later:*"_s});
+        QCOMPARE(server.cli({u"EXISTS"_s, u"later:1"_s}).trimmed(), QByteArray("1"));
         const ops::AuditRecord record = testing::auditRecords(server.connectionOptions(), 1).value(0);
         QCOMPARE(record.action, u"invalidate"_s);
         QCOMPARE(record.outcome, u"cancelled"_s);
@@ -323,6 +345,67 @@ private Q_SLOTS:
             err.constData());
     }
 
+    // `GET /healthz` tells what Redis is doing, at once and exactly: PONG while it answers; 503 with why while it is
+    // frozen past the timeout, killed, and until it is back — never a hang, never a stale 200.
+    void healthzSaysWhatRedisIsDoing()
+    {
+        testing::RedisServer server;
+        QVERIFY2(server.start(), qPrintable(server.errorString()));
+        QProcess serve;
+        const quint16 port = startServe(serve, server, "health-test-token-0123456789");
+        QVERIFY(port != 0);
+        QNetworkAccessManager http;
+        struct Health
+        {
+            int status = 0;
+            QJsonObject body;
+            qint64 tookMs = -1;
+        };
+        const auto health = [&http, port]() {
+            QElapsedTimer clock;
+            clock.start();
+            QNetworkReply* reply = http.get(QNetworkRequest(QUrl(u"http://127.0.0.1:%1/healthz"_s.arg(port))));
+            QSignalSpy finished(reply, &QNetworkReply::finished);
+            Health answer;
+            if (!reply->isFinished() && !finished.wait(10000))
+                return answer;
+            answer.status = reply->attribute(QNetworkRequest::HttpStatusCodeAttribute).toInt();
+            answer.body = QJsonDocument::fromJson(reply->readAll()).object();
+            answer.tookMs = clock.elapsed();
+            reply->deleteLater();
+            return answer;
+        };
+        const QJsonObject up {{u"ok"_s, true}, {u"redis"_s, u"PONG"_s}};
+        const QJsonObject down {{u"ok"_s, false}, {u"redis"_s, u"not connected"_s}};
+        QTRY_COMPARE_WITH_TIMEOUT(health().status, 200, 10000);
+        QCOMPARE(health().body, up);
+
+        server.pause();
+        for (int i = 0; i < 3; ++i) {
+            const Health frozen = health();
+            QCOMPARE(frozen.status, 503);
+            QCOMPARE(frozen.body.value(u"ok"_s), QJsonValue(false));
+            const QString why = frozen.body.value(u"redis"_s).toString();
+            QVERIFY2(why == u"not connected"_s || why.startsWith(u"no reply from "_s), qPrintable(why));
+            QVERIFY2(frozen.tookMs < 3000, qPrintable(QString::number(frozen.tookMs)));
+        }
+        server.resume();
+        QTRY_COMPARE_WITH_TIMEOUT(health().status, 200, 10000);
+        QCOMPARE(health().body, up);
+
+        server.kill();
+        QTRY_COMPARE_WITH_TIMEOUT(health().body, down, 10000);
+        const Health killed = health();
+        QCOMPARE(killed.status, 503);
+        QCOMPARE(killed.body, down);
+        QVERIFY2(killed.tookMs < 1000, qPrintable(QString::number(killed.tookMs)));
+        QVERIFY2(server.restart(), qPrintable(server.errorString()));
+        QTRY_COMPARE_WITH_TIMEOUT(health().status, 200, 15000);
+        QCOMPARE(health().body, up);
+        serve.terminate();
+        QVERIFY(serve.waitForFinished(10000));
+    }
+
     // `cachectl serve` during an API invalidation: the caller gets a 502 JSON answer with the confirmed count and
     // the bound, the audit record is written once Redis is back, and serve keeps answering everyone afterwards.
     void serveWhenTheServerFailsMidInvalidation_data()
@@ -340,16 +423,8 @@ private Q_SLOTS:
         seed(server, seeded);
         const QByteArray token = "fault-test-token-0123456789";
         QProcess serve;
-        QProcessEnvironment env = QProcessEnvironment::systemEnvironment();
-        env.insert(u"CACHESCOPE_ADMIN_TOKEN"_s, QString::fromLatin1(token));
-        serve.setProcessEnvironment(env);
-        serve.start(QStringLiteral(CACHECTL_PATH),
-            {u"-p"_s, QString::number(server.port()), u"--timeout"_s, u"700"_s, u"serve"_s, u"--http-port"_s, u"0"_s});
-        QVERIFY(serve.waitForStarted());
-        QTRY_VERIFY_WITH_TIMEOUT(serve.canReadLine(), 10000);
-        const QByteArray line = serve.readLine().trimmed();
-        QVERIFY2(line.startsWith("listening on http://127.0.0.1:"), line.constData());
-        const quint16 port = quint16(line.sliced(line.lastIndexOf(':') + 1).toUInt());
+        const quint16 port = startServe(serve, server, token);
+        QVERIFY(port != 0);
 
         QNetworkAccessManager http;
         QNetworkRequest post(QUrl(u"http://127.0.0.1:%1/admin/cache/invalidate"_s.arg(port)));

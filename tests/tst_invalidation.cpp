@@ -12,6 +12,8 @@
 #include "synccommand.h"
 
 #include <QDateTime>
+#include <QJsonDocument>
+#include <QJsonObject>
 #include <QScopeGuard>
 #include <QSet>
 #include <QSignalSpy>
@@ -72,6 +74,151 @@ private:
     }
 
 private Q_SLOTS:
+    // The one JSON form of a run's report (cachectl --json and the admin API print it as is), whole, for each shape
+    // a run can end in: which total is named how, which fields appear only when they say something, and which of
+    // refusal, failure and "no match" is the error when several are set.
+    void reportJsonIsExact_data()
+    {
+        QTest::addColumn<InvalidationReport>("report");
+        QTest::addColumn<QByteArray>("json");
+        const auto progress = [](QByteArray pattern, qint64 matched, qint64 deleted) {
+            InvalidationProgress p;
+            p.pattern = std::move(pattern);
+            p.matched = matched;
+            p.deleted = deleted;
+            return p;
+        };
+        {
+            InvalidationReport r;
+            InvalidationProgress p = progress("events:*", 3, 0);
+            p.skippedProtected = 1;
+            p.sample = {"events:\xff", "events:1"};
+            p.unconfirmed = 0;
+            p.resumeCursor = "77"; // not cancelled, not failed: not told
+            r.targets = {p};
+            r.warnings = {{{{u"a path, not a method"_s, "gateway:response:*:/x*", true}, 4},
+                {{u"upper-case escape"_s, {}, false}, -1}}};
+            QTest::newRow("dry run with warnings")
+                << r
+                << QByteArray("{\"success\":true,\"dryRun\":true,\"matched\":3,\"cancelled\":false,\"patterns\":["
+                              "{\"pattern\":\"events:*\",\"matched\":3,\"deleted\":0,\"skippedProtected\":1,"
+                              "\"sample\":[\"events:\\\\xff\",\"events:1\"],\"cancelled\":false,\"warnings\":["
+                              "{\"message\":\"a path, not a method\",\"unmatchable\":true,"
+                              "\"suggestion\":\"gateway:response:*:/x*\",\"suggestionMatched\":4},"
+                              "{\"message\":\"upper-case escape\",\"unmatchable\":false}]}]}");
+        }
+        {
+            InvalidationReport r;
+            r.dryRun = false;
+            InvalidationProgress p = progress("a*", 10, 7);
+            p.unconfirmed = 2;
+            p.error = redis::Reply::serverError("ERR boom");
+            p.resumeCursor = "123";
+            r.targets = {progress("first*", 4, 4), p};
+            r.notRun = {u"b*"_s, u"tag venue:v1"_s};
+            r.error = u"a*: ERR boom"_s;
+            QTest::newRow("failed, two not run")
+                << r
+                << QByteArray(
+                       "{\"success\":false,\"dryRun\":false,\"invalidated\":11,\"cancelled\":false,\"patterns\":["
+                       "{\"pattern\":\"first*\",\"matched\":4,\"deleted\":4,\"skippedProtected\":0,\"sample\":[],"
+                       "\"cancelled\":false,\"warnings\":[]},"
+                       "{\"pattern\":\"a*\",\"matched\":10,\"deleted\":7,\"skippedProtected\":0,\"sample\":[],"
+                       "\"cancelled\":false,\"error\":\"ERR boom\",\"unconfirmed\":2,\"resumeCursor\":\"123\","
+                       "\"warnings\":[]}],\"unconfirmed\":2,\"notRun\":[\"b*\",\"tag venue:v1\"],"
+                       "\"error\":\"a*: ERR boom\"}");
+        }
+        {
+            InvalidationReport r;
+            r.expire = true;
+            InvalidationProgress p = progress({}, 5, 0);
+            p.tag = "venue:v\x01";
+            p.wouldChange = 3;
+            r.targets = {p};
+            QTest::newRow("expire dry run by tag")
+                << r
+                << QByteArray(
+                       "{\"success\":true,\"dryRun\":true,\"matched\":5,\"cancelled\":false,\"patterns\":["
+                       "{\"tag\":\"venue:v\\\\x01\",\"matched\":5,\"ttlSet\":0,\"skippedProtected\":0,\"sample\":[],"
+                       "\"cancelled\":false,\"wouldChange\":3,\"warnings\":[]}],\"wouldChange\":3}");
+        }
+        {
+            InvalidationReport r;
+            r.dryRun = false;
+            r.expire = true;
+            r.cancelled = true;
+            InvalidationProgress p = progress("e*", 9, 6);
+            p.cancelled = true;
+            p.resumeCursor = "4096";
+            r.targets = {p};
+            r.notRun = {u"f*"_s};
+            QTest::newRow("expire cancelled")
+                << r
+                << QByteArray("{\"success\":true,\"dryRun\":false,\"expired\":6,\"cancelled\":true,\"patterns\":["
+                              "{\"pattern\":\"e*\",\"matched\":9,\"ttlSet\":6,\"skippedProtected\":0,\"sample\":[],"
+                              "\"cancelled\":true,\"resumeCursor\":\"4096\",\"warnings\":[]}],\"unconfirmed\":0,"
+                              "\"notRun\":[\"f*\"]}");
+        }
+        {
+            InvalidationReport r;
+            r.dryRun = false;
+            r.refusal = InvalidationRefusal {InvalidationRefusal::Reason::Protected, 1, u"patterns[1] refused"_s};
+            r.error = u"not this one"_s;
+            r.noMatch = true;
+            QTest::newRow("refused at an index")
+                << r
+                << QByteArray(
+                       "{\"success\":false,\"dryRun\":false,\"invalidated\":0,\"cancelled\":false,\"patterns\":[],"
+                       "\"unconfirmed\":0,\"error\":\"patterns[1] refused\",\"refusedIndex\":1}");
+        }
+        {
+            InvalidationReport r;
+            r.refusal = InvalidationRefusal {InvalidationRefusal::Reason::ReadOnly, -1, u"read-only"_s};
+            QTest::newRow("refused whole")
+                << r
+                << QByteArray("{\"success\":false,\"dryRun\":true,\"matched\":0,"
+                              "\"cancelled\":false,\"patterns\":[],\"error\":\"read-only\"}");
+        }
+        {
+            InvalidationReport r;
+            r.error = u"the connection is gone"_s;
+            r.noMatch = true;
+            QTest::newRow("failure before no match")
+                << r
+                << QByteArray("{\"success\":false,\"dryRun\":true,\"matched\":0,\"cancelled\":false,\"patterns\":[],"
+                              "\"error\":\"the connection is gone\"}");
+        }
+        {
+            InvalidationReport r;
+            r.noMatch = true;
+            QTest::newRow("no match")
+                << r
+                << QByteArray("{\"success\":false,\"dryRun\":true,\"matched\":0,\"cancelled\":false,\"patterns\":[],"
+                              "\"error\":\"every pattern matches no key the gateway writes (see each pattern\'s "
+                              "warnings and suggestion); nothing was changed. To run them anyway, allow no match.\"}");
+        }
+        {
+            InvalidationReport r;
+            r.dryRun = false;
+            r.targets = {progress("g*", 2, 2)};
+            r.auditErrors = {u"g*: NOPERM"_s, u"h*: gone"_s};
+            QTest::newRow("audit lost")
+                << r
+                << QByteArray("{\"success\":false,\"dryRun\":false,\"invalidated\":2,\"cancelled\":false,\"patterns\":["
+                              "{\"pattern\":\"g*\",\"matched\":2,\"deleted\":2,\"skippedProtected\":0,\"sample\":[],"
+                              "\"cancelled\":false,\"warnings\":[]}],\"unconfirmed\":0,"
+                              "\"auditError\":\"g*: NOPERM; h*: gone\"}");
+        }
+    }
+    void reportJsonIsExact()
+    {
+        QFETCH(InvalidationReport, report);
+        QFETCH(QByteArray, json);
+        const QJsonObject expected = QJsonDocument::fromJson(json).object();
+        QVERIFY2(!expected.isEmpty(), json.constData());
+        QCOMPARE(report.toJson(), expected);
+    }
+
     void initTestCase()
     {
         QVERIFY2(m_server.start(), qPrintable(m_server.errorString()));

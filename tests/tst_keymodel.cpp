@@ -1,6 +1,7 @@
 #include "model/displaybytes.h"
 #include "model/gatewaykey.h"
 #include "model/keyescaping.h"
+#include "model/keygrouping.h"
 #include "model/keyparser.h"
 #include "model/patternlint.h"
 #include "model/quotedbytes.h"
@@ -29,6 +30,87 @@ class TestKeyModel : public QObject
 {
     Q_OBJECT
 private Q_SLOTS:
+    // Where each key goes in the key tree and `cachectl keys`: a gateway response under its tenant, venue and the
+    // route rule that covers its path (the longest; else the method and the path's first two segments), whether or
+    // not a part of its key is escaped; a service entry under its namespace; CacheScope's own keys apart.
+    void keysArePlacedAsOpsSeeThem_data()
+    {
+        QTest::addColumn<QByteArray>("key");
+        QTest::addColumn<int>("kind"); // KeyPlace::Kind
+        QTest::addColumn<QByteArray>("route");
+        QTest::addColumn<QString>("rulePath"); // empty: no rule
+        QTest::addColumn<QByteArray>("tenant"); // "-": none
+        QTest::addColumn<QByteArray>("venue");
+        QTest::addColumn<QByteArray>("serviceNamespace");
+        const int gateway = int(KeyPlace::Kind::Gateway);
+        const auto key = [](const char* path, std::optional<QByteArray> tenant, std::optional<QByteArray> venue) {
+            return buildGatewayKey({"GET", path, {}, {}, std::move(tenant), std::move(venue)});
+        };
+        QTest::newRow("under a rule") << key("/api/events/42", "t1", "v1") << gateway << QByteArray("GET /api/events")
+                                      << u"/api/events"_s << QByteArray("t1") << QByteArray("v1") << QByteArray();
+        QTest::newRow("the rule itself") << key("/api/events", {}, {}) << gateway << QByteArray("GET /api/events")
+                                         << u"/api/events"_s << QByteArray("-") << QByteArray("-") << QByteArray();
+        QTest::newRow("a deeper rule") << key("/api/tickets/availability/9", "t1", {}) << gateway
+                                       << QByteArray("GET /api/tickets/availability") << u"/api/tickets/availability"_s
+                                       << QByteArray("t1") << QByteArray("-") << QByteArray();
+        QTest::newRow("a prefix that is no rule")
+            << key("/api/eventsx/1", {}, "v2") << gateway << QByteArray("GET /api/eventsx") << QString()
+            << QByteArray("-") << QByteArray("v2") << QByteArray();
+        QTest::newRow("no rule, deep") << key("/v1/a/b/c", {}, {}) << gateway << QByteArray("GET /v1/a") << QString()
+                                       << QByteArray("-") << QByteArray("-") << QByteArray();
+        QTest::newRow("no rule, one segment") << key("/x", {}, {}) << gateway << QByteArray("GET /x") << QString()
+                                              << QByteArray("-") << QByteArray("-") << QByteArray();
+        QTest::newRow("escaped tenant and venue")
+            << key("/api/venues/7", "t:1", "v\xff") << gateway << QByteArray("GET /api/venues") << u"/api/venues"_s
+            << QByteArray("t:1") << QByteArray("v\xff") << QByteArray();
+        QTest::newRow("service") << QByteArray("session:abc") << int(KeyPlace::Kind::Service) << QByteArray()
+                                 << QString() << QByteArray("-") << QByteArray("-") << QByteArray("session");
+        QTest::newRow("own stats") << QByteArray("cachescope:stats:{1m}:route:1") << int(KeyPlace::Kind::CacheScope)
+                                   << QByteArray() << QString() << QByteArray("-") << QByteArray("-") << QByteArray();
+        QTest::newRow("other") << QByteArray("plain") << int(KeyPlace::Kind::Other) << QByteArray() << QString()
+                               << QByteArray("-") << QByteArray("-") << QByteArray();
+    }
+    void keysArePlacedAsOpsSeeThem()
+    {
+        QFETCH(QByteArray, key);
+        QFETCH(int, kind);
+        QFETCH(QByteArray, route);
+        QFETCH(QString, rulePath);
+        QFETCH(QByteArray, tenant);
+        QFETCH(QByteArray, venue);
+        QFETCH(QByteArray, serviceNamespace);
+        KeyGrouping grouping;
+        for (int twice = 0; twice < 2; ++twice) { // the second time from the memo
+            const KeyPlace place = grouping.place(key);
+            QCOMPARE(int(place.kind), kind);
+            QCOMPARE(place.route, route);
+            QCOMPARE(place.rulePath.value_or(QString()), rulePath);
+            QCOMPARE(place.tenant.value_or("-"), tenant);
+            QCOMPARE(place.venue.value_or("-"), venue);
+            QCOMPARE(place.serviceNamespace, serviceNamespace);
+            QCOMPARE(place.method, kind == int(KeyPlace::Kind::Gateway) ? QByteArray("GET") : QByteArray());
+        }
+    }
+
+    // New rules place keys anew, even paths already placed under the old ones.
+    void newRulesPlaceKeysAnew()
+    {
+        KeyGrouping grouping;
+        const QByteArray key = buildGatewayKey({"GET", "/api/eventsx/1", {}, {}, {}, {}});
+        QCOMPARE(grouping.place(key).route, QByteArray("GET /api/eventsx"));
+        RouteConfig rules;
+        rules.routes = {{u"/api"_s, 60, {}, false, {}}};
+        grouping.setRoutes(rules);
+        QCOMPARE(grouping.routes(), rules);
+        const KeyPlace place = grouping.place(key);
+        QCOMPARE(place.route, QByteArray("GET /api"));
+        QCOMPARE(place.rulePath, std::optional<QString>(u"/api"_s));
+        // A memo of one path: the other paths still get their own route.
+        KeyGrouping small(RouteConfig::defaults(), 1);
+        for (const char* path : {"/a/1", "/b/2", "/c/3", "/a/4"})
+            QCOMPARE(small.place(buildGatewayKey({"GET", path, {}, {}, {}, {}})).route, "GET " + QByteArray(path));
+    }
+
     void escaping_data()
     {
         QTest::addColumn<QByteArray>("raw");

@@ -245,6 +245,51 @@ private Q_SLOTS:
         QCOMPARE(samples.value("cachescope_miss_watch_up"), 1.0);
     }
 
+    // Every sample of the miss metrics for one report: whether the watch listens (not while a gap is open or it is
+    // stopped), how many gaps it had, each reason and each lateness bucket of each route, and nothing else.
+    void missMetricsSayEverySampleOfAReport_data()
+    {
+        QTest::addColumn<bool>("listening");
+        QTest::addColumn<QList<qint64>>("gapEnds"); // one gap each; 0: still open
+        QTest::addColumn<double>("up");
+        QTest::newRow("listening, no gap") << true << QList<qint64> {} << 1.0;
+        QTest::newRow("listening, gaps over") << true << QList<qint64> {2000, 5000} << 1.0;
+        QTest::newRow("listening, in a gap") << true << QList<qint64> {2000, 0} << 0.0;
+        QTest::newRow("an over gap before an open one") << true << QList<qint64> {0, 9000} << 1.0;
+        QTest::newRow("stopped") << false << QList<qint64> {} << 0.0;
+    }
+    void missMetricsSayEverySampleOfAReport()
+    {
+        QFETCH(bool, listening);
+        QFETCH(QList<qint64>, gapEnds);
+        QFETCH(double, up);
+        analysis::MissWatch::Report report;
+        for (qint64 end : gapEnds)
+            report.gaps.append({1000, end, u"lost"_s});
+        analysis::MissCounts counts;
+        counts.misses = 15;
+        counts.reasons = {1, 2, 3, 4, 5};
+        counts.lateness = {6, 7, 8, 9, 10};
+        report.anatomy.groups[std::size_t(analysis::Dimension::Route)].insert("GET /a\"b", counts);
+        metrics::MissMetrics missMetrics(5);
+        const QByteArray text = missMetrics.render(report, listening);
+        Samples expected {
+            {"cachescope_miss_watch_up", up}, {"cachescope_miss_watch_gaps_total", double(gapEnds.size())}};
+        const char* reasons[] = {"expired", "evicted", "invalidated", "cold", "unknown"};
+        const char* lateness[] = {"0-1s", "1-10s", "10-60s", "1-10min", "later"};
+        for (int i = 0; i < 5; ++i) {
+            expected.insert(
+                "cachescope_misses_total{reason=\"" + QByteArray(reasons[i]) + "\",route=\"GET /a\\\"b\"}", 1.0 + i);
+            expected.insert("cachescope_expired_miss_lateness_total{lateness=\"" + QByteArray(lateness[i])
+                    + "\",route=\"GET /a\\\"b\"}",
+                6.0 + i);
+        }
+        QCOMPARE(samplesOf(text), expected);
+        int exitCode = 0;
+        const QByteArray output = promtool({u"check"_s, u"metrics"_s}, text, &exitCode);
+        QVERIFY2(exitCode == 0, output.constData());
+    }
+
     void initTestCase()
     {
         QVERIFY(m_dir.isValid());

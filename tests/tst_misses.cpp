@@ -80,6 +80,30 @@ class TestMisses : public QObject
     Q_OBJECT
 
 private Q_SLOTS:
+    // The counts of misses as `cachectl misses --json` prints them, whole: every reason and lateness bucket named,
+    // in its own place; and adding two sums every counter.
+    void missCountsJsonIsExact()
+    {
+        MissCounts counts;
+        counts.misses = 100;
+        counts.reasons = {1, 2, 3, 4, 5}; // expired, evicted, invalidated, cold, unknown
+        counts.lateness = {6, 7, 8, 9, 10}; // 0-1 s … later
+        counts.latenessLowerBounds = 11;
+        const QJsonObject expected = QJsonDocument::fromJson(
+            R"({"misses":100,"reasons":{"expired":1,"evicted":2,"invalidated":3,"cold":4,"unknown":5},)"
+            R"("lateness":{"0-1s":6,"1-10s":7,"10-60s":8,"1-10min":9,"later":10},"latenessLowerBounds":11})")
+                                         .object();
+        QCOMPARE(missCountsToJson(counts), expected);
+        MissCounts sum = counts;
+        sum.add(counts);
+        QCOMPARE(sum.misses, 200);
+        QCOMPARE(sum.reasons, (std::array<qint64, missReasonCount> {2, 4, 6, 8, 10}));
+        QCOMPARE(sum.lateness, (std::array<qint64, latenessBucketCount> {12, 14, 16, 18, 20}));
+        QCOMPARE(sum.latenessLowerBounds, 22);
+        QCOMPARE(missReasonName(MissReason::Count_), u"unknown"_s);
+        QCOMPARE(latenessBucketName(latenessBucketCount), QString());
+    }
+
     void eachReasonIsToldFromTheEvents_data()
     {
         QTest::addColumn<QByteArray>("path");

@@ -1,5 +1,8 @@
 #include "model/gatewaykey.h"
 #include "model/ttltext.h"
+#include "ops/audit/audit.h"
+#include "ops/audit/auditwriter.h"
+#include "ops/keys/keyinspection.h"
 #include "ops/keys/keymetadata.h"
 #include "ops/keys/memberpages.h"
 #include "ops/server/infosampler.h"
@@ -13,6 +16,9 @@
 #include "redisserver.h"
 #include "synccommand.h"
 
+#include <QDateTime>
+#include <QJsonArray>
+#include <QJsonObject>
 #include <QSet>
 #include <QSignalSpy>
 #include <QTest>
@@ -30,6 +36,30 @@ class TestOps : public QObject
 {
     Q_OBJECT
 private:
+    // One server for the data-driven reads below, started by the first row and emptied before each.
+    testing::RedisServer m_shared;
+    bool m_sharedStarted = false;
+    testing::RedisServer* sharedServer()
+    {
+        if (!m_sharedStarted)
+            m_sharedStarted = m_shared.start();
+        if (!m_sharedStarted)
+            return nullptr;
+        m_shared.cli({u"FLUSHALL"_s});
+        return &m_shared;
+    }
+
+    // A user of `server` allowed everything but `denied` ("-pttl"), with the password "pw": a refusal on cue.
+    static redis::ConnectionOptions userWithout(
+        testing::RedisServer& server, const QString& user, const QString& denied)
+    {
+        server.cli({u"ACL"_s, u"SETUSER"_s, user, u"reset"_s, u"on"_s, u">pw"_s, u"~*"_s, u"+@all"_s, denied});
+        redis::ConnectionOptions options = server.connectionOptions();
+        options.username = user;
+        options.password = u"pw"_s;
+        return options;
+    }
+
     static ServerInfo info(qint64 hits, qint64 misses, const QByteArray& runId = "r1")
     {
         return ServerInfo::parse("# Stats\r\nkeyspace_hits:" + QByteArray::number(hits) + "\r\nkeyspace_misses:"
@@ -258,6 +288,46 @@ private Q_SLOTS:
         QCOMPARE(json.value(QStringLiteral("total")).toInteger(), 9);
     }
 
+    // The summary's JSON whole, and the samples of keys of unknown shape: the first ten, escaped, whatever comes
+    // after them (counted all the same).
+    void summaryJsonIsWhole_data()
+    {
+        QTest::addColumn<int>("others");
+        for (int n : {0, 1, 9, 10, 11, 25})
+            QTest::addRow("%d others", n) << n;
+    }
+    void summaryJsonIsWhole()
+    {
+        QFETCH(int, others);
+        KeyspaceSummary summary;
+        summary.add(model::buildGatewayKey({"GET", "/api/events", {}, {}, QByteArray("t1"), QByteArray("v1")}));
+        summary.add(model::buildGatewayKey({"GET", "/api/events", {}, {}, QByteArray("t1"), QByteArray("v1")}));
+        summary.add(model::buildGatewayKey({"GET", "/api/venues", {}, {}, {}, {}}));
+        summary.add(QList<QByteArray> {"events:1", "session:a", "session:b", "cachescope:config:routes{cachescope}"});
+        QJsonArray samples;
+        for (int i = 0; i < others; ++i) {
+            summary.add("odd\xff" + QByteArray::number(i));
+            if (i < 10)
+                samples.append(u"odd\\xff%1"_s.arg(i));
+        }
+        QCOMPARE(summary.otherSamples().size(), std::min(others, 10));
+        const QJsonObject expected {
+            {u"total"_s, 7 + others},
+            {u"gateway"_s,
+                QJsonObject {{u"total"_s, 3},
+                    {u"tenants"_s,
+                        QJsonObject {
+                            {u"t1"_s, QJsonObject {{u"v1"_s, QJsonObject {{u"GET /api/events"_s, 2}}}}},
+                            {u"(none)"_s, QJsonObject {{u"(none)"_s, QJsonObject {{u"GET /api/venues"_s, 1}}}}},
+                        }}}},
+            {u"services"_s,
+                QJsonObject {{u"total"_s, 3}, {u"namespaces"_s, QJsonObject {{u"events"_s, 1}, {u"session"_s, 2}}}}},
+            {u"cachescope"_s, QJsonObject {{u"total"_s, 1}}},
+            {u"other"_s, QJsonObject {{u"total"_s, others}, {u"samples"_s, samples}}},
+        };
+        QCOMPARE(summary.toJson(), expected);
+    }
+
     void ttlAtAGlance_data()
     {
         QTest::addColumn<qint64>("pttl");
@@ -291,17 +361,42 @@ private Q_SLOTS:
         redis::Connection connection(options);
         QVERIFY(testing::openAndWait(connection));
         std::optional<QList<KeyMetadata>> result;
+        const qint64 askedAt = QDateTime::currentMSecsSinceEpoch();
+        qint64 answeredAt = 0;
         fetchKeyMetadata(connection, {"expiring", "persistent", "missing", QByteArray("bin\x00\xffkey", 8)}, this,
-            [&result](const QList<KeyMetadata>& metadata) { result = metadata; });
+            [&result, &answeredAt](const QList<KeyMetadata>& metadata) {
+                result = metadata;
+                answeredAt = QDateTime::currentMSecsSinceEpoch();
+            });
         QTRY_VERIFY(result.has_value());
         QCOMPARE(result->size(), 4);
-        QCOMPARE(result->at(0).key, QByteArray("expiring"));
+        const QList<QByteArray> keys {"expiring", "persistent", "missing", QByteArray("bin\x00\xffkey", 8)};
+        for (qsizetype i = 0; i < 4; ++i) {
+            QCOMPARE(result->at(i).key, keys.at(i));
+            QVERIFY(result->at(i).answered);
+            // When the TTL was read: what "expires in" counts down from.
+            QVERIFY2(result->at(i).fetchedAtMs >= askedAt && result->at(i).fetchedAtMs <= answeredAt,
+                qPrintable(QString::number(result->at(i).fetchedAtMs - askedAt)));
+        }
         QVERIFY(result->at(0).pttlMs > 99000 && result->at(0).pttlMs <= 100000);
         QVERIFY(result->at(0).memoryBytes.value_or(0) > 20);
         QCOMPARE(result->at(1).pttlMs, -1);
+        QVERIFY(result->at(1).memoryBytes.value_or(0) > 0);
         QCOMPARE(result->at(2).pttlMs, -2);
         QVERIFY(!result->at(2).memoryBytes);
         QVERIFY(result->at(3).pttlMs > 0 && result->at(3).pttlMs <= 5000);
+
+        // PTTL refused (an ACL without it): not answered, so neither "gone" nor timed; the size still comes.
+        redis::Connection refused(userWithout(server, u"nopttl"_s, u"-pttl"_s));
+        QVERIFY(testing::openAndWait(refused));
+        result.reset();
+        fetchKeyMetadata(refused, {"persistent"}, this, [&result](const QList<KeyMetadata>& m) { result = m; });
+        QTRY_VERIFY(result.has_value());
+        QCOMPARE(result->size(), 1);
+        QCOMPARE(result->at(0).key, QByteArray("persistent"));
+        QVERIFY(!result->at(0).answered);
+        QCOMPARE(result->at(0).fetchedAtMs, 0);
+        QVERIFY(result->at(0).memoryBytes.value_or(0) > 0);
 
         // The server goes away: an empty list, not made-up figures.
         result.reset();
@@ -309,6 +404,186 @@ private Q_SLOTS:
         fetchKeyMetadata(connection, {"expiring"}, this, [&result](const QList<KeyMetadata>& m) { result = m; });
         QTRY_VERIFY_WITH_TIMEOUT(result.has_value(), 10000);
         QVERIFY(result->isEmpty());
+    }
+
+    // Records written back to back reach the stream once each, in order; a record the server refuses for good
+    // (NOPERM) is given up at once and told, unless it was a dry run's.
+    void auditRecordsAreWrittenOnceEachInOrder()
+    {
+        testing::RedisServer server;
+        QVERIFY2(server.start(), qPrintable(server.errorString()));
+        redis::Connection connection(server.connectionOptions());
+        QVERIFY(testing::openAndWait(connection));
+        AuditWriter writer(&connection);
+        QSignalSpy idle(&writer, &AuditWriter::idle);
+        for (const QString& actor : {u"a"_s, u"b"_s, u"c"_s})
+            writer.write(AuditRecord::of(AuditAction::Invalidate, AuditOutcome::Completed, actor, u"events:*"_s, 1));
+        QVERIFY(!writer.isIdle());
+        QTRY_VERIFY(writer.isIdle());
+        QCOMPARE(idle.size(), 1);
+        QCOMPARE(writer.errors(), QStringList());
+        const QList<AuditRecord> written = testing::auditRecords(server.connectionOptions(), 10);
+        QCOMPARE(written.size(), 3);
+        QStringList actors;
+        for (const AuditRecord& record : written)
+            actors.append(record.actor);
+        QCOMPARE(actors, (QStringList {u"c"_s, u"b"_s, u"a"_s})); // newest first
+
+        redis::Connection refused(userWithout(server, u"noxadd"_s, u"-xadd"_s));
+        QVERIFY(testing::openAndWait(refused));
+        AuditWriter refusedWriter(&refused);
+        AuditRecord dry = AuditRecord::of(AuditAction::Invalidate, AuditOutcome::Completed, u"d"_s, u"dry:*"_s, 0);
+        dry.dryRun = true;
+        refusedWriter.write(dry);
+        refusedWriter.write(AuditRecord::of(AuditAction::Expire, AuditOutcome::Failed, u"e"_s, u"real:*"_s, 2));
+        QTRY_VERIFY_WITH_TIMEOUT(refusedWriter.isIdle(), 2000); // not retried for the 10 s window
+        QCOMPARE(refusedWriter.errors().size(), 1);
+        QVERIFY2(refusedWriter.errors().first().startsWith(u"expire real:*: NOPERM "_s),
+            qPrintable(refusedWriter.errors().first()));
+        QCOMPARE(testing::auditRecords(server.connectionOptions(), 10).size(), 3);
+    }
+
+    // What the detail pane and `cachectl get` show of one key, per type: the type, the TTL, a string's first bytes
+    // (up to the limit asked) and its length, a collection's element count; a missing key is "none" and gone.
+    void inspectionReadsEachType_data()
+    {
+        QTest::addColumn<QByteArray>("fill"); // redis-cli lines writing the key "k"
+        QTest::addColumn<int>("maxValueBytes");
+        QTest::addColumn<QByteArray>("type");
+        QTest::addColumn<qint64>("valueSize");
+        QTest::addColumn<QByteArray>("valuePrefix");
+        QTest::addColumn<bool>("truncated");
+        QTest::addColumn<bool>("expiring");
+        QTest::newRow("string, cut") << QByteArray("SET k \"hello\\x00world\"") << 5 << QByteArray("string")
+                                     << qint64(11) << QByteArray("hello") << true << false;
+        QTest::newRow("string, at the limit") << QByteArray("SET k hello") << 5 << QByteArray("string") << qint64(5)
+                                              << QByteArray("hello") << false << false;
+        QTest::newRow("string, whole") << QByteArray("SET k hi PX 100000") << 65536 << QByteArray("string") << qint64(2)
+                                       << QByteArray("hi") << false << true;
+        QTest::newRow("empty string") << QByteArray("SET k \"\"") << 5 << QByteArray("string") << qint64(0)
+                                      << QByteArray() << false << false;
+        QTest::newRow("hash") << QByteArray("HSET k a 1 b 2") << 5 << QByteArray("hash") << qint64(2) << QByteArray()
+                              << false << false;
+        QTest::newRow("list") << QByteArray("RPUSH k a b c") << 5 << QByteArray("list") << qint64(3) << QByteArray()
+                              << false << false;
+        QTest::newRow("set") << QByteArray("SADD k a\nEXPIRE k 100") << 5 << QByteArray("set") << qint64(1)
+                             << QByteArray() << false << true;
+        QTest::newRow("zset") << QByteArray("ZADD k 1 a 2 b 3 c 4 d") << 5 << QByteArray("zset") << qint64(4)
+                              << QByteArray() << false << false;
+        QTest::newRow("stream") << QByteArray("XADD k * f v\nXADD k * f w") << 5 << QByteArray("stream") << qint64(2)
+                                << QByteArray() << false << false;
+        QTest::newRow("missing") << QByteArray() << 5 << QByteArray("none") << qint64(0) << QByteArray() << false
+                                 << false; // STRLEN's answer
+    }
+    void inspectionReadsEachType()
+    {
+        QFETCH(QByteArray, fill);
+        QFETCH(int, maxValueBytes);
+        QFETCH(QByteArray, type);
+        QFETCH(qint64, valueSize);
+        QFETCH(QByteArray, valuePrefix);
+        QFETCH(bool, truncated);
+        QFETCH(bool, expiring);
+        testing::RedisServer* server = sharedServer();
+        QVERIFY2(server, qPrintable(m_shared.errorString()));
+        if (!fill.isEmpty())
+            server->cli({}, fill + '\n');
+        redis::Connection connection(server->connectionOptions());
+        QVERIFY(testing::openAndWait(connection));
+        std::optional<KeyInspection> inspection;
+        QString error = u"not called"_s;
+        inspectKey(
+            connection, "k", this,
+            [&](std::optional<KeyInspection> found, const QString& why) {
+                inspection = std::move(found);
+                error = why;
+            },
+            maxValueBytes);
+        QTRY_VERIFY(error != u"not called"_s);
+        QCOMPARE(error, QString());
+        QVERIFY(inspection);
+        QCOMPARE(inspection->key, QByteArray("k"));
+        QCOMPARE(inspection->type, type);
+        QCOMPARE(inspection->valueSize, valueSize);
+        QCOMPARE(inspection->valuePrefix, valuePrefix);
+        QCOMPARE(inspection->truncated(), truncated);
+        QCOMPARE(inspection->exists(), type != "none");
+        if (type == "none")
+            QCOMPARE(inspection->pttl, -2);
+        else if (expiring)
+            QVERIFY2(
+                inspection->pttl > 90000 && inspection->pttl <= 100000, qPrintable(QString::number(inspection->pttl)));
+        else
+            QCOMPARE(inspection->pttl, -1);
+        QCOMPARE(describeInspectedKey(*inspection), u"other (not a gateway or service key)"_s);
+    }
+
+    // A refused TYPE or PTTL is the answer's error, never a key shown as missing; a refused size leaves it unknown.
+    void inspectionSaysWhatWasRefused_data()
+    {
+        QTest::addColumn<QString>("denied");
+        QTest::addColumn<QString>("error"); // empty: answered
+        QTest::addColumn<qint64>("valueSize");
+        QTest::newRow("TYPE") << u"-type"_s << u"'type'"_s << qint64(-1);
+        QTest::newRow("PTTL") << u"-pttl"_s << u"'pttl'"_s << qint64(-1);
+        QTest::newRow("HLEN") << u"-hlen"_s << QString() << qint64(-1);
+        QTest::newRow("nothing") << u"+ping"_s << QString() << qint64(3);
+    }
+    void inspectionSaysWhatWasRefused()
+    {
+        QFETCH(QString, denied);
+        QFETCH(QString, error);
+        QFETCH(qint64, valueSize);
+        testing::RedisServer* server = sharedServer();
+        QVERIFY2(server, qPrintable(m_shared.errorString()));
+        server->cli({}, "HSET k a 1 b 2 c 3\n");
+        redis::Connection connection(userWithout(*server, u"viewer"_s, denied));
+        QVERIFY(testing::openAndWait(connection));
+        std::optional<KeyInspection> inspection;
+        QString why = u"not called"_s;
+        inspectKey(connection, "k", this, [&](std::optional<KeyInspection> found, const QString& message) {
+            inspection = std::move(found);
+            why = message;
+        });
+        QTRY_VERIFY(why != u"not called"_s);
+        if (!error.isEmpty()) {
+            QVERIFY(!inspection);
+            QVERIFY2(why.startsWith(u"NOPERM "_s) && why.contains(error), qPrintable(why));
+            return;
+        }
+        QCOMPARE(why, QString());
+        QVERIFY(inspection);
+        QCOMPARE(inspection->type, QByteArray("hash"));
+        QCOMPARE(inspection->pttl, -1);
+        QCOMPARE(inspection->valueSize, valueSize);
+    }
+
+    // How a key's name reads, for people: every part the key model found, escaped; CacheScope's own keys by kind.
+    void inspectedKeysAreDescribed_data()
+    {
+        QTest::addColumn<QByteArray>("key");
+        QTest::addColumn<QString>("text");
+        QTest::newRow("gateway, every part")
+            << model::buildGatewayKey({"GET", "/api/search", {{"q", "rock\x01"}, {"category", std::nullopt}},
+                   QByteArray("u7"), QByteArray("acme"), QByteArray("v2")})
+            << u"gateway response GET /api/search, q=rock\\x01, category=(absent), user u7, tenant acme, venue v2"_s;
+        QTest::newRow("gateway, bare") << model::buildGatewayKey({"GET", "/api/events", {}, {}, {}, {}})
+                                       << u"gateway response GET /api/events"_s;
+        QTest::newRow("service") << QByteArray("events:42\xff") << u"service entry, namespace events, id 42\\xff"_s;
+        QTest::newRow("other") << QByteArray("plain") << u"other (not a gateway or service key)"_s;
+        QTest::newRow("own tag index") << QByteArray("cachescope:tag:venue%3Av1")
+                                       << u"CacheScope's own data: tag indexes"_s;
+        QTest::newRow("own route config")
+            << QByteArray("cachescope:config:routes{cachescope}") << u"CacheScope's own data: route config"_s;
+    }
+    void inspectedKeysAreDescribed()
+    {
+        QFETCH(QByteArray, key);
+        QFETCH(QString, text);
+        KeyInspection inspection;
+        inspection.key = key;
+        inspection.parsed = model::parseKey(key);
+        QCOMPARE(describeInspectedKey(inspection), text);
     }
 
     // Every type's members, a page at a time, binary-safe and each exactly once; each page one lookup, counted as the
@@ -465,6 +740,101 @@ private Q_SLOTS:
         QVERIFY2(log->error.contains(u"no reply"_s) || log->error.contains(u"timed out"_s, Qt::CaseInsensitive),
             qPrintable(log->error));
         QVERIFY(log->entries.isEmpty());
+    }
+
+    // SLOWLOG GET's entries as another server version (or a damaged reply) may give them: with and without the client
+    // fields, and the malformed ones left out, never read as zeros.
+    void slowLogEntriesAreReadExactly()
+    {
+        const auto entry = [](std::initializer_list<redis::Reply> fields) {
+            redis::Reply item = redis::Reply::array(fields.size());
+            std::size_t i = 0;
+            for (const redis::Reply& field : fields)
+                item.elements()[i++] = field;
+            return item;
+        };
+        const auto arguments = [](const QList<QByteArray>& words) {
+            redis::Reply list = redis::Reply::array(std::size_t(words.size()));
+            for (qsizetype i = 0; i < words.size(); ++i)
+                list.elements()[std::size_t(i)] = redis::Reply::string(words.at(i));
+            return list;
+        };
+        using redis::Reply;
+        const QList<Reply> items {
+            entry({Reply::integer(9), Reply::integer(1'700'000'000), Reply::integer(1500), arguments({"GET", "k\xff"}),
+                Reply::string("10.0.0.1:5000"), Reply::string("gateway")}),
+            entry({Reply::integer(8), Reply::integer(1'700'000'001), Reply::integer(20), arguments({"PING"})}), // 4.0
+            entry({Reply::integer(7), Reply::integer(1'700'000'002), Reply::integer(1), arguments({"A"}),
+                Reply::string("only the address")}), // five fields: no name, so neither is read
+            entry({Reply::string("7"), Reply::integer(1), Reply::integer(1), arguments({"X"})}), // id not a number
+            entry({Reply::integer(6), Reply::nil(), Reply::integer(1), arguments({"X"})}),
+            entry({Reply::integer(5), Reply::integer(1), Reply::string("1"), arguments({"X"})}),
+            entry({Reply::integer(4), Reply::integer(1), Reply::integer(1), Reply::string("X")}),
+            entry({Reply::integer(3), Reply::integer(1), Reply::integer(1)}),
+            Reply::string("not an entry"),
+        };
+        Reply reply = Reply::array(std::size_t(items.size()));
+        for (qsizetype i = 0; i < items.size(); ++i)
+            reply.elements()[std::size_t(i)] = items.at(i);
+        const QList<ops::SlowLogEntry> entries = ops::parseSlowLog(reply, u"n1"_s);
+        QCOMPARE(entries.size(), 3);
+        QCOMPARE(entries.at(0).node, u"n1"_s);
+        QCOMPARE(entries.at(0).id, 9);
+        QCOMPARE(entries.at(0).at, QDateTime::fromSecsSinceEpoch(1'700'000'000, Qt::UTC));
+        QCOMPARE(entries.at(0).durationUs, 1500);
+        QCOMPARE(entries.at(0).arguments, (QList<QByteArray> {"GET", "k\xff"}));
+        QCOMPARE(entries.at(0).clientAddress, u"10.0.0.1:5000"_s);
+        QCOMPARE(entries.at(0).clientName, u"gateway"_s);
+        QCOMPARE(entries.at(1).id, 8);
+        QCOMPARE(entries.at(1).at, QDateTime::fromSecsSinceEpoch(1'700'000'001, Qt::UTC));
+        QCOMPARE(entries.at(1).durationUs, 20);
+        QCOMPARE(entries.at(1).arguments, QList<QByteArray> {"PING"});
+        QCOMPARE(entries.at(1).clientAddress, QString());
+        QCOMPARE(entries.at(2).id, 7);
+        QCOMPARE(entries.at(2).clientAddress, QString());
+        QCOMPARE(entries.at(2).clientName, QString());
+        QVERIFY(ops::parseSlowLog(Reply::string("x"), u"n1"_s).isEmpty());
+        QVERIFY(ops::parseSlowLog(Reply::array(0), u"n1"_s).isEmpty());
+    }
+
+    // LATENCY LATEST's entries read exactly; one too short or with a field of the wrong type is left out, never read
+    // past its end or as zeros.
+    void latencyEventsAreReadExactly()
+    {
+        using redis::Reply;
+        const auto entry = [](std::initializer_list<Reply> fields) {
+            Reply item = Reply::array(fields.size());
+            std::size_t i = 0;
+            for (const Reply& field : fields)
+                item.elements()[i++] = field;
+            return item;
+        };
+        const QList<Reply> items {
+            entry({Reply::string("command"), Reply::integer(1'700'000'000), Reply::integer(250), Reply::integer(900)}),
+            entry({Reply::string("fast-command"), Reply::integer(1'700'000'005), Reply::integer(3), Reply::integer(4),
+                Reply::string("a later server's extra field")}),
+            entry({Reply::string("too-short"), Reply::integer(1), Reply::integer(2)}),
+            entry({Reply::string("bad-time"), Reply::string("1"), Reply::integer(2), Reply::integer(3)}),
+            entry({Reply::string("bad-latest"), Reply::integer(1), Reply::nil(), Reply::integer(3)}),
+            entry({Reply::string("bad-max"), Reply::integer(1), Reply::integer(2), Reply::string("3")}),
+            Reply::integer(7),
+        };
+        Reply reply = Reply::array(std::size_t(items.size()));
+        for (qsizetype i = 0; i < items.size(); ++i)
+            reply.elements()[std::size_t(i)] = items.at(i);
+        const QList<ops::LatencyEvent> events = ops::parseLatencyLatest(reply, u"n1"_s);
+        QCOMPARE(events.size(), 2);
+        QCOMPARE(events.at(0).node, u"n1"_s);
+        QCOMPARE(events.at(0).event, u"command"_s);
+        QCOMPARE(events.at(0).latestAt, QDateTime::fromSecsSinceEpoch(1'700'000'000, Qt::UTC));
+        QCOMPARE(events.at(0).latestMs, 250);
+        QCOMPARE(events.at(0).maxMs, 900);
+        QVERIFY(events.at(0).history.isEmpty());
+        QCOMPARE(events.at(1).event, u"fast-command"_s);
+        QCOMPARE(events.at(1).latestAt, QDateTime::fromSecsSinceEpoch(1'700'000'005, Qt::UTC));
+        QCOMPARE(events.at(1).latestMs, 3);
+        QCOMPARE(events.at(1).maxMs, 4);
+        QVERIFY(ops::parseLatencyLatest(Reply::nil(), u"n1"_s).isEmpty());
     }
 
     void latencyPercentilesAreParsedAsTheServerWritesThem()

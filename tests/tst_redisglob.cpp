@@ -120,6 +120,8 @@ private Q_SLOTS:
                 key.append(alphabet.at(random.bounded(alphabet.size())));
             keys.append(key);
         }
+        for (int length : {999, 1000, 1001}) // for the nested stars below
+            keys.append(QByteArray(length, 'a'));
         for (const QByteArray& key : keys)
             QVERIFY(!testing::runCommand(connection, {"SET", key, "1"}).isError());
 
@@ -128,6 +130,9 @@ private Q_SLOTS:
             "[\\-]", "[a-]", "[-a]", "*:*", "gateway:response:*:venue:v1", "*%3A*", "[\x01-\xff]", "[\x80-\xff]",
             "[\xff-\x80]", "\x80", "*\xff", "?", "??", "*?", "?*", "a*b*", "*a*b*", "[a-z]*", "[A-Z]*", "^*", "-*",
             QByteArray("k\x00*", 3), "caf*", "a[\\"};
+        // The server gives up past 1,000 nested stars: at the guard and either side of it.
+        for (int stars : {999, 1000, 1001})
+            patterns.append(QByteArray("*a").repeated(stars));
         for (int i = 0; i < 400; ++i) {
             QByteArray pattern;
             for (int j = random.bounded(1, 7); j > 0; --j)

@@ -1,9 +1,11 @@
+#include "redis/clustertopology.h"
 #include "redis/commandencoder.h"
 #include "redis/replyreader.h"
 
 #include <QTest>
 
 using namespace cachescope::redis;
+using namespace Qt::StringLiterals;
 
 class TestReplyReader : public QObject
 {
@@ -34,6 +36,100 @@ private:
     }
 
 private Q_SLOTS:
+    // CLUSTER SLOTS read exactly, and any entry that could not come from a healthy cluster refused whole with the
+    // entry shown: a slot outside the table, a range backwards, a port that is none, a master without a port.
+    void clusterSlotsAreReadExactly_data()
+    {
+        QTest::addColumn<Reply>("reply");
+        QTest::addColumn<QString>("error"); // empty: read
+        const auto node = [](const char* host, Reply port, const char* id) {
+            Reply master = Reply::array(id ? 3 : 2);
+            master.elements()[0] = Reply::string(host);
+            master.elements()[1] = std::move(port);
+            if (id)
+                master.elements()[2] = Reply::string(id);
+            return master;
+        };
+        const auto range = [](qint64 first, qint64 last, Reply master) {
+            Reply entry = Reply::array(3);
+            entry.elements()[0] = Reply::integer(first);
+            entry.elements()[1] = Reply::integer(last);
+            entry.elements()[2] = std::move(master);
+            return entry;
+        };
+        const auto slots = [](std::initializer_list<Reply> entries) {
+            Reply all = Reply::array(entries.size());
+            std::size_t i = 0;
+            for (const Reply& entry : entries)
+                all.elements()[i++] = entry;
+            return all;
+        };
+        QTest::newRow("a healthy cluster") << slots({range(10923, 16383, node("h1", Reply::integer(7000), "a")),
+            range(0, 5460, node("h2", Reply::integer(7001), "b")),
+            range(5461, 10921, node("h1", Reply::integer(7000), "a")),
+            range(10922, 10922, node("h3", Reply::integer(7002), nullptr))})
+                                           << QString();
+        QTest::newRow("no cluster") << Reply::serverError("ERR This instance has cluster support disabled")
+                                    << u"this server is not part of a cluster (cluster support disabled)"_s;
+        QTest::newRow("refused") << Reply::serverError("NOPERM no permissions")
+                                 << Reply::serverError("NOPERM no permissions").errorMessage();
+        QTest::newRow("not an array") << Reply::status("OK") << u"CLUSTER SLOTS did not return an array"_s;
+        QTest::newRow("slot past the table") << slots({range(0, 16384, node("h", Reply::integer(1), "a"))})
+                                             << u"unexpected CLUSTER SLOTS entry: [(integer) 0, (integer) 16384, "
+                                                u"[\"h\", (integer) 1, \"a\"]]"_s;
+        QTest::newRow("slot below the table") << slots({range(-1, 5, node("h", Reply::integer(1), "a"))})
+                                              << u"unexpected CLUSTER SLOTS entry: [(integer) -1, (integer) 5, "
+                                                 u"[\"h\", (integer) 1, \"a\"]]"_s;
+        QTest::newRow("a range backwards") << slots({range(6, 5, node("h", Reply::integer(1), "a"))})
+                                           << u"unexpected CLUSTER SLOTS entry: [(integer) 6, (integer) 5, "
+                                              u"[\"h\", (integer) 1, \"a\"]]"_s;
+        QTest::newRow("port as text") << slots({range(0, 5, node("h", Reply::string("7000"), "a"))})
+                                      << u"unexpected CLUSTER SLOTS entry: [(integer) 0, (integer) 5, "
+                                         u"[\"h\", \"7000\", \"a\"]]"_s;
+        QTest::newRow("port 0") << slots({range(0, 5, node("h", Reply::integer(0), "a"))})
+                                << u"unexpected CLUSTER SLOTS entry: [(integer) 0, (integer) 5, "
+                                   u"[\"h\", (integer) 0, \"a\"]]"_s;
+        QTest::newRow("port 65536") << slots({range(0, 5, node("h", Reply::integer(65536), "a"))})
+                                    << u"unexpected CLUSTER SLOTS entry: [(integer) 0, (integer) 5, "
+                                       u"[\"h\", (integer) 65536, \"a\"]]"_s;
+        Reply hostOnly = Reply::array(1);
+        hostOnly.elements()[0] = Reply::string("h");
+        QTest::newRow("a master without a port") << slots({range(0, 5, hostOnly)})
+                                                 << u"unexpected CLUSTER SLOTS entry: [(integer) 0, (integer) 5, "
+                                                    u"[\"h\"]]"_s;
+        Reply twoParts = Reply::array(2);
+        twoParts.elements()[0] = Reply::integer(0);
+        twoParts.elements()[1] = Reply::integer(5);
+        QTest::newRow("no master") << slots({twoParts})
+                                   << u"unexpected CLUSTER SLOTS entry: [(integer) 0, (integer) 5]"_s;
+    }
+    void clusterSlotsAreReadExactly()
+    {
+        QFETCH(Reply, reply);
+        QFETCH(QString, error);
+        QString why;
+        const std::optional<ClusterTopology> topology = ClusterTopology::fromClusterSlots(reply, &why);
+        QCOMPARE(why, error);
+        QCOMPARE(topology.has_value(), error.isEmpty());
+        if (!topology)
+            return;
+        // Masters in the order of their first range, each with every range it serves, in the order given.
+        QCOMPARE(topology->masters.size(), 3);
+        QCOMPARE(topology->masters.at(0).host, u"h2"_s);
+        QCOMPARE(topology->masters.at(0).port, quint16(7001));
+        QCOMPARE(topology->masters.at(0).id, QByteArray("b"));
+        QCOMPARE(topology->masters.at(1).host, u"h3"_s);
+        QCOMPARE(topology->masters.at(1).id, QByteArray());
+        QCOMPARE(topology->masters.at(2).host, u"h1"_s);
+        QCOMPARE(topology->masters.at(2).slotRanges, (QList<std::pair<int, int>> {{10923, 16383}, {5461, 10921}}));
+        QCOMPARE(topology->describe(0), u"h2:7001 (slots 0-5460)"_s);
+        QCOMPARE(topology->describe(1), u"h3:7002 (slots 10922)"_s);
+        QCOMPARE(topology->describe(2), u"h1:7000 (slots 10923-16383,5461-10921)"_s);
+        for (const auto& [slot, master] : std::initializer_list<std::pair<int, int>> {
+                 {0, 0}, {5460, 0}, {5461, 2}, {10921, 2}, {10922, 1}, {10923, 2}, {16383, 2}, {16384, -1}, {-1, -1}})
+            QCOMPARE(topology->masterFor(slot), master);
+    }
+
     void typesSurviveAnyChunking_data()
     {
         QTest::addColumn<int>("chunk");

@@ -206,6 +206,24 @@ private Q_SLOTS:
             << routes(1, ",\"varyBy\":[" + many.first(many.lastIndexOf(',')) + ']') << QString() << QString();
         QTest::newRow("one parameter more")
             << routes(1, ",\"varyBy\":[" + many + ']') << u"routes[0].varyBy"_s << u"at most 32 parameters (got 33)"_s;
+        const auto namespaces = [](qsizetype count) -> QByteArray {
+            QByteArray json = "{\"routes\":[],\"namespaces\":[";
+            for (qsizetype i = 0; i < count; ++i)
+                json += QByteArray(i ? "," : "") + "{\"name\":\"n" + QByteArray::number(i) + "\",\"ttl\":5}";
+            return json + "]}";
+        };
+        QTest::newRow("namespaces at the limit") << namespaces(maxServiceNamespaces) << QString() << QString();
+        QTest::newRow("one namespace more")
+            << namespaces(maxServiceNamespaces + 1) << u"namespaces"_s << u"at most 200 namespaces (got 201)"_s;
+        QTest::newRow("ttl at the lower limit")
+            << QByteArray(R"({"routes":[{"path":"/a","ttl":1}]})") << QString() << QString();
+        QTest::newRow("ttl at the upper limit")
+            << QByteArray(R"({"routes":[{"path":"/a","ttl":2592000}]})") << QString() << QString();
+        QTest::newRow("namespace ttl one too long")
+            << QByteArray(R"({"routes":[],"namespaces":[{"name":"s","ttl":2592001}]})") << u"namespaces[0].ttl"_s
+            << u"30 days"_s;
+        QTest::newRow("namespace ttl at the upper limit")
+            << QByteArray(R"({"routes":[],"namespaces":[{"name":"s","ttl":2592000}]})") << QString() << QString();
         QByteArray padded = routes(1);
         padded.insert(1, QByteArray(maxRouteConfigBytes - padded.size(), ' '));
         QTest::newRow("document at the limit") << padded << QString() << QString();

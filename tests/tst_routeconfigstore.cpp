@@ -1,13 +1,19 @@
 #include "cache/cachemanager.h"
 #include "cache/responsecachepolicy.h"
 #include "ops/audit/audit.h"
+#include "ops/routes/routeconfigloss.h"
 #include "ops/routes/routeconfigstore.h"
 #include "redis/connection.h"
 #include "redisserver.h"
 #include "synccommand.h"
 
 #include <QElapsedTimer>
+#include <QFile>
+#include <QFileInfo>
+#include <QJsonDocument>
+#include <QJsonObject>
 #include <QSignalSpy>
+#include <QTemporaryDir>
 #include <QTest>
 
 using namespace cachescope;
@@ -51,6 +57,116 @@ private:
     }
 
 private Q_SLOTS:
+    // A lower version than one seen before is a loss, and only that: said with what was lost, by whom and when,
+    // other writers' bytes escaped.
+    void aLowerVersionIsALoss_data()
+    {
+        QTest::addColumn<qint64>("seen"); // -1: nothing seen
+        QTest::addColumn<qint64>("now");
+        QTest::addColumn<QString>("by");
+        QTest::addColumn<bool>("timed");
+        QTest::addColumn<QString>("text"); // empty: no loss
+        QTest::newRow("nothing seen") << qint64(-1) << qint64(0) << QString() << true << QString();
+        QTest::newRow("seen version 0") << qint64(0) << qint64(0) << QString() << true << QString();
+        QTest::newRow("the same") << qint64(5) << qint64(5) << u"ana"_s << true << QString();
+        QTest::newRow("a newer save") << qint64(5) << qint64(6) << u"ana"_s << true << QString();
+        QTest::newRow("one version back")
+            << qint64(5) << qint64(4) << u"ana@ops"_s << true
+            << u"The route configuration was lost from the server: it holds version 4 now where version 5 was, saved "
+               u"by ana@ops at %1. Lost state (a restart without persistence, a flush), not a save."_s;
+        QTest::newRow("gone, by nobody known, at no known time")
+            << qint64(1) << qint64(0) << QString() << false
+            << u"The route configuration was lost from the server: it holds no configuration now (the defaults "
+               u"apply) where version 1 was, saved by someone unknown at an unknown time. Lost state (a restart "
+               u"without persistence, a flush), not a save."_s;
+        QTest::newRow("a saver's control bytes")
+            << qint64(3) << qint64(0) << u"x\u001b[2Jy"_s << true
+            << u"The route configuration was lost from the server: it holds no configuration now (the defaults "
+               u"apply) where version 3 was, saved by x\\x1b[2Jy at %1. Lost state (a restart without persistence, "
+               u"a flush), not a save."_s;
+    }
+    void aLowerVersionIsALoss()
+    {
+        QFETCH(qint64, seen);
+        QFETCH(qint64, now);
+        QFETCH(QString, by);
+        QFETCH(bool, timed);
+        QFETCH(QString, text);
+        const QDateTime at = QDateTime::fromMSecsSinceEpoch(1'700'000'000'123, Qt::UTC);
+        std::optional<RouteConfigSnapshot> lastSeen;
+        if (seen >= 0)
+            lastSeen = RouteConfigSnapshot {model::RouteConfig::defaults(), seen, by, timed ? at : QDateTime()};
+        RouteConfigSnapshot current;
+        current.version = now;
+        const auto loss = routeConfigLoss(current, lastSeen);
+        QCOMPARE(loss.has_value(), !text.isEmpty());
+        if (!loss)
+            return;
+        QCOMPARE(loss->versionNow, now);
+        QCOMPARE(loss->lastSeen.version, seen);
+        QCOMPARE(loss->describe(), text.arg(at.toLocalTime().toString(u"yyyy-MM-dd HH:mm:ss"_s)));
+    }
+
+    // What this machine saw last of a server's configuration: one file per server, named after it; only versions
+    // that grow are remembered (a lower one is the loss, kept until forgotten); a damaged, empty-versioned or
+    // oversized file is nothing seen, never read whole.
+    void theLastSeenConfigurationIsRemembered()
+    {
+        QTemporaryDir directory;
+        RouteConfigMemory memory(u"127.0.0.1:6379/2 (TLS)"_s, directory.path());
+        QCOMPARE(memory.path(), directory.path() + u"/route-config/127.0.0.1_6379_2__TLS_.json"_s);
+        QVERIFY(!memory.lastSeen());
+        model::RouteConfig config = model::RouteConfig::defaults();
+        config.routes.first().ttlSeconds = 42;
+        const QDateTime at = QDateTime::fromMSecsSinceEpoch(1'700'000'000'123, Qt::UTC);
+        memory.remember({config, 0, u"nobody"_s, at}); // nothing stored: nothing to remember
+        QVERIFY(!QFile::exists(memory.path()));
+        memory.remember({config, 3, u"ana\u00e9"_s, at});
+        auto seen = memory.lastSeen();
+        QVERIFY(seen);
+        QCOMPARE(seen->version, 3);
+        QCOMPARE(seen->config, config);
+        QCOMPARE(seen->updatedBy, u"ana\u00e9"_s);
+        QCOMPARE(seen->updatedAt, at);
+        memory.remember({model::RouteConfig::defaults(), 2, u"older"_s, at}); // a loss: not remembered
+        QCOMPARE(memory.lastSeen()->version, 3);
+        memory.remember({model::RouteConfig::defaults(), 3, u"same"_s, at});
+        QCOMPARE(memory.lastSeen()->updatedBy, u"ana\u00e9"_s);
+        memory.remember({model::RouteConfig::defaults(), 4, u"newer"_s, at});
+        QCOMPARE(memory.lastSeen()->version, 4);
+        QCOMPARE(memory.lastSeen()->config, model::RouteConfig::defaults());
+        // Another server's memory is its own.
+        QVERIFY(!RouteConfigMemory(u"127.0.0.1:6380"_s, directory.path()).lastSeen());
+        memory.forget();
+        QVERIFY(!memory.lastSeen());
+
+        const auto write = [&memory](const QByteArray& bytes) {
+            QFile file(memory.path());
+            QVERIFY(file.open(QIODevice::WriteOnly | QIODevice::Truncate));
+            file.write(bytes);
+        };
+        write("{not json");
+        QVERIFY(!memory.lastSeen());
+        const auto stored = [](const QByteArray& routes, qint64 version) {
+            return QJsonDocument(QJsonObject {{u"json"_s, QString::fromUtf8(routes)}, {u"version"_s, version}})
+                .toJson(QJsonDocument::Compact);
+        };
+        write(stored(R"({"routes":[]})", 0));
+        QVERIFY(!memory.lastSeen());
+        write(stored(R"({"routes":[{"path":"/a","ttl":0}]})", 7)); // a rule no gateway takes
+        QVERIFY(!memory.lastSeen());
+        write(stored(R"({"routes":[]})", 7));
+        QCOMPARE(memory.lastSeen()->version, 7);
+        const qint64 limit = 4 * 1024 * 1024;
+        const QByteArray atLimit = stored(R"({"routes":[]})", 8);
+        write(atLimit + QByteArray(limit - atLimit.size(), ' '));
+        QCOMPARE(QFileInfo(memory.path()).size(), limit);
+        QCOMPARE(memory.lastSeen()->version, 8); // at the limit: read
+        const QByteArray overLimit = stored(R"({"routes":[]})", 9);
+        write(overLimit + QByteArray(limit + 1 - overLimit.size(), ' '));
+        QVERIFY(!memory.lastSeen()); // one byte over: not read at all
+    }
+
     void initTestCase()
     {
         QVERIFY2(m_server.start(), qPrintable(m_server.errorString()));

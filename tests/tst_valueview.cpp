@@ -44,6 +44,11 @@ private Q_SLOTS:
                              << QByteArray("{\n  \"a\": {\n    \"b\": [\n      1,\n      2");
         QTest::newRow("cut in a string") << QByteArray("[\"abc\\") << QByteArray("[\n  \"abc\\");
         QTest::newRow("utf-8") << QByteArray("{\"ü\":\"€\"}") << QByteArray("{\n  \"ü\": \"€\"\n}");
+        // A value cut right after an opening bracket and whitespace: nothing read past the end.
+        QTest::newRow("cut after [ and a space") << QByteArray("[ ") << QByteArray("[");
+        QTest::newRow("cut after { and a newline") << QByteArray("{\n") << QByteArray("{");
+        QTest::newRow("cut inside, after [") << QByteArray("{\"a\": [\r\n\t") << QByteArray("{\n  \"a\": [");
+        QTest::newRow("cut after a comma") << QByteArray("[1, ") << QByteArray("[\n  1,\n  ");
     }
     void indentKeepsKeyOrder()
     {
@@ -215,6 +220,28 @@ private Q_SLOTS:
         QVERIFY(!tooLarge);
         QVERIFY(!cache::CacheEnvelope::decode(whole, payload.size() - 1, &tooLarge));
         QVERIFY(tooLarge);
+    }
+
+    // The default payload limit, 16 MiB, at its edge: an entry of exactly 16 MiB is decoded, one a byte larger is
+    // refused as too large before it is inflated. (Zeros compress about 1000:1: small to store, whole to inflate.)
+    void theDefaultPayloadLimitIsSixteenMebibytes()
+    {
+        QCOMPARE(cache::CacheEnvelope::defaultMaxPayloadBytes, 16 * 1024 * 1024);
+        for (const qsizetype size : {qsizetype(16 * 1024 * 1024), qsizetype(16 * 1024 * 1024 + 1)}) {
+            cache::CacheEnvelope envelope;
+            envelope.payload = QByteArray(size, '0');
+            envelope.expiresAtMs = 1800000000000;
+            const QByteArray whole = envelope.encode(64);
+            QVERIFY(whole.at(4) & cache::CacheEnvelope::Compressed);
+            QVERIFY2(whole.size() < 1024 * 1024, qPrintable(QString::number(whole.size())));
+            bool tooLarge = false;
+            const std::optional<cache::CacheEnvelope> decoded =
+                cache::CacheEnvelope::decode(whole, cache::CacheEnvelope::defaultMaxPayloadBytes, &tooLarge);
+            QCOMPARE(decoded.has_value(), size == 16 * 1024 * 1024);
+            QCOMPARE(tooLarge, size > 16 * 1024 * 1024);
+            if (decoded)
+                QCOMPARE(decoded->payload.size(), size);
+        }
     }
 
     // A value read only in part: the body says how much is shown; a compressed one says the whole is needed; a

@@ -35,7 +35,8 @@ SnapshotStore::SnapshotStore(QString directory)
 
 bool SnapshotStore::isValidName(const QString& name)
 {
-    static const QRegularExpression valid(u"^[A-Za-z0-9_-][A-Za-z0-9._-]{0,63}$"_s);
+    // Anchored whole: '$' alone would also match before a final newline, letting "a\n" name a file.
+    static const QRegularExpression valid(QRegularExpression::anchoredPattern(u"[A-Za-z0-9_-][A-Za-z0-9._-]{0,63}"_s));
     return valid.match(name).hasMatch();
 }
 

@@ -1,6 +1,7 @@
 #include "redis/clustertopology.h"
 
 #include "redis/connection.h"
+#include "redis/keyslot.h"
 
 namespace cachescope::redis {
 
@@ -41,8 +42,12 @@ std::optional<ClusterTopology> ClusterTopology::fromClusterSlots(const Reply& re
     // Each entry: [first, last, [host, port, id, …] (the master), replicas…].
     for (const Reply& range : reply.elements()) {
         const auto& parts = range.elements();
+        // A server's reply is input: a slot outside the table, a range backwards or a port that is none is damage,
+        // never a node to connect to.
         if (!range.isArray() || parts.size() < 3 || !parts[0].isInteger() || !parts[1].isInteger()
-            || !parts[2].isArray() || parts[2].elements().size() < 2) {
+            || !parts[2].isArray() || parts[2].elements().size() < 2 || !parts[2].elements()[1].isInteger()
+            || parts[0].integer() < 0 || parts[0].integer() > parts[1].integer() || parts[1].integer() >= clusterSlots
+            || parts[2].elements()[1].integer() < 1 || parts[2].elements()[1].integer() > 65535) {
             *error = u"unexpected CLUSTER SLOTS entry: "_s + range.toDisplayString();
             return std::nullopt;
         }

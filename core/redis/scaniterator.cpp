@@ -23,6 +23,7 @@ void ScanIterator::start(const QByteArray& cursor)
     m_pageOwed = false;
     m_pages = 0;
     m_keys = 0;
+    m_walkedAll = false; // a walk started again has walked nothing yet
     requestPage();
 }
 
