@@ -455,6 +455,11 @@ private Q_SLOTS:
             << QByteArray("gateway:response:*") << QString() << QByteArray() << false << false;
         QTest::newRow("fine: another namespace")
             << QByteArray("events:*") << QString() << QByteArray() << false << false;
+        // Nothing after the method, or nothing at all: read to the pattern's end and not past it.
+        QTest::newRow("fine: the prefix alone")
+            << QByteArray("gateway:response:") << QString() << QByteArray() << false << false;
+        QTest::newRow("fine: a method alone")
+            << QByteArray("gateway:response:GET") << QString() << QByteArray() << false << false;
         QTest::newRow("fine: glob class")
             << QByteArray("gateway:response:[GH]*") << QString() << QByteArray() << false << false;
         // With the route rules: a path no rule covers is flagged (a warning, not a proof: earlier rules may have
