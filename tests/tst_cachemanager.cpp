@@ -324,17 +324,19 @@ private Q_SLOTS:
         CacheManager manager(m_connection.get(), o);
         FakeDatabase db;
         db.delayMs = 1000; // the ten hits below take 100-200 ms
-        QCOMPARE(getOrSetAndWait(manager, "events:refresh-once", db.loader(this)).status, CacheResult::Status::Loaded);
+        QObject loads; // the refreshes still loading at the end die with it, not later against a dead `db`
+        QCOMPARE(
+            getOrSetAndWait(manager, "events:refresh-once", db.loader(&loads)).status, CacheResult::Status::Loaded);
         QCOMPARE(db.calls, 1);
         db.value = "{\"id\":2}";
         for (int i = 0; i < 10; ++i) { // one GET each, all within the refresh's load
-            const CacheResult hit = getOrSetAndWait(manager, "events:refresh-once", db.loader(this));
+            const CacheResult hit = getOrSetAndWait(manager, "events:refresh-once", db.loader(&loads));
             QCOMPARE(hit.status, CacheResult::Status::Hit);
             QCOMPARE(hit.value.value_or(QByteArray()), QByteArray("{\"id\":1}"));
         }
         QCOMPARE(db.calls, 2);
         QCOMPARE(manager.earlyRefreshes(), 1);
-        QTRY_COMPARE(getOrSetAndWait(manager, "events:refresh-once", db.loader(this)).value.value_or(QByteArray()),
+        QTRY_COMPARE(getOrSetAndWait(manager, "events:refresh-once", db.loader(&loads)).value.value_or(QByteArray()),
             QByteArray("{\"id\":2}"));
     }
 
