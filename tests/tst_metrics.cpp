@@ -255,7 +255,7 @@ private Q_SLOTS:
         QTest::newRow("listening, no gap") << true << QList<qint64> {} << 1.0;
         QTest::newRow("listening, gaps over") << true << QList<qint64> {2000, 5000} << 1.0;
         QTest::newRow("listening, in a gap") << true << QList<qint64> {2000, 0} << 0.0;
-        QTest::newRow("an over gap before an open one") << true << QList<qint64> {0, 9000} << 1.0;
+        QTest::newRow("the last gap over, an earlier one never closed") << true << QList<qint64> {0, 9000} << 1.0;
         QTest::newRow("stopped") << false << QList<qint64> {} << 0.0;
     }
     void missMetricsSayEverySampleOfAReport()

@@ -746,19 +746,13 @@ private Q_SLOTS:
     // fields, and the malformed ones left out, never read as zeros.
     void slowLogEntriesAreReadExactly()
     {
-        const auto entry = [](std::initializer_list<redis::Reply> fields) {
-            redis::Reply item = redis::Reply::array(fields.size());
-            std::size_t i = 0;
-            for (const redis::Reply& field : fields)
-                item.elements()[i++] = field;
-            return item;
-        };
         const auto arguments = [](const QList<QByteArray>& words) {
-            redis::Reply list = redis::Reply::array(std::size_t(words.size()));
-            for (qsizetype i = 0; i < words.size(); ++i)
-                list.elements()[std::size_t(i)] = redis::Reply::string(words.at(i));
-            return list;
+            QList<redis::Reply> list;
+            for (const QByteArray& word : words)
+                list.append(redis::Reply::string(word));
+            return testing::replyArray(list);
         };
+        const auto entry = testing::replyArray;
         using redis::Reply;
         const QList<Reply> items {
             entry({Reply::integer(9), Reply::integer(1'700'000'000), Reply::integer(1500), arguments({"GET", "k\xff"}),
@@ -773,9 +767,7 @@ private Q_SLOTS:
             entry({Reply::integer(3), Reply::integer(1), Reply::integer(1)}),
             Reply::string("not an entry"),
         };
-        Reply reply = Reply::array(std::size_t(items.size()));
-        for (qsizetype i = 0; i < items.size(); ++i)
-            reply.elements()[std::size_t(i)] = items.at(i);
+        const Reply reply = testing::replyArray(items);
         const QList<ops::SlowLogEntry> entries = ops::parseSlowLog(reply, u"n1"_s);
         QCOMPARE(entries.size(), 3);
         QCOMPARE(entries.at(0).node, u"n1"_s);
@@ -802,13 +794,7 @@ private Q_SLOTS:
     void latencyEventsAreReadExactly()
     {
         using redis::Reply;
-        const auto entry = [](std::initializer_list<Reply> fields) {
-            Reply item = Reply::array(fields.size());
-            std::size_t i = 0;
-            for (const Reply& field : fields)
-                item.elements()[i++] = field;
-            return item;
-        };
+        const auto entry = testing::replyArray;
         const QList<Reply> items {
             entry({Reply::string("command"), Reply::integer(1'700'000'000), Reply::integer(250), Reply::integer(900)}),
             entry({Reply::string("fast-command"), Reply::integer(1'700'000'005), Reply::integer(3), Reply::integer(4),
@@ -819,9 +805,7 @@ private Q_SLOTS:
             entry({Reply::string("bad-max"), Reply::integer(1), Reply::integer(2), Reply::string("3")}),
             Reply::integer(7),
         };
-        Reply reply = Reply::array(std::size_t(items.size()));
-        for (qsizetype i = 0; i < items.size(); ++i)
-            reply.elements()[std::size_t(i)] = items.at(i);
+        const Reply reply = testing::replyArray(items);
         const QList<ops::LatencyEvent> events = ops::parseLatencyLatest(reply, u"n1"_s);
         QCOMPARE(events.size(), 2);
         QCOMPARE(events.at(0).node, u"n1"_s);

@@ -1,6 +1,7 @@
 #include "redis/clustertopology.h"
 #include "redis/commandencoder.h"
 #include "redis/replyreader.h"
+#include "synccommand.h"
 
 #include <QTest>
 
@@ -43,27 +44,13 @@ private Q_SLOTS:
         QTest::addColumn<Reply>("reply");
         QTest::addColumn<QString>("error"); // empty: read
         const auto node = [](const char* host, Reply port, const char* id) {
-            Reply master = Reply::array(id ? 3 : 2);
-            master.elements()[0] = Reply::string(host);
-            master.elements()[1] = std::move(port);
-            if (id)
-                master.elements()[2] = Reply::string(id);
-            return master;
+            return id ? cachescope::testing::replyArray({Reply::string(host), std::move(port), Reply::string(id)})
+                      : cachescope::testing::replyArray({Reply::string(host), std::move(port)});
         };
         const auto range = [](qint64 first, qint64 last, Reply master) {
-            Reply entry = Reply::array(3);
-            entry.elements()[0] = Reply::integer(first);
-            entry.elements()[1] = Reply::integer(last);
-            entry.elements()[2] = std::move(master);
-            return entry;
+            return cachescope::testing::replyArray({Reply::integer(first), Reply::integer(last), std::move(master)});
         };
-        const auto slots = [](std::initializer_list<Reply> entries) {
-            Reply all = Reply::array(entries.size());
-            std::size_t i = 0;
-            for (const Reply& entry : entries)
-                all.elements()[i++] = entry;
-            return all;
-        };
+        const auto slots = cachescope::testing::replyArray;
         QTest::newRow("a healthy cluster") << slots({range(10923, 16383, node("h1", Reply::integer(7000), "a")),
             range(0, 5460, node("h2", Reply::integer(7001), "b")),
             range(5461, 10921, node("h1", Reply::integer(7000), "a")),
@@ -92,15 +79,11 @@ private Q_SLOTS:
         QTest::newRow("port 65536") << slots({range(0, 5, node("h", Reply::integer(65536), "a"))})
                                     << u"unexpected CLUSTER SLOTS entry: [(integer) 0, (integer) 5, "
                                        u"[\"h\", (integer) 65536, \"a\"]]"_s;
-        Reply hostOnly = Reply::array(1);
-        hostOnly.elements()[0] = Reply::string("h");
-        QTest::newRow("a master without a port") << slots({range(0, 5, hostOnly)})
-                                                 << u"unexpected CLUSTER SLOTS entry: [(integer) 0, (integer) 5, "
-                                                    u"[\"h\"]]"_s;
-        Reply twoParts = Reply::array(2);
-        twoParts.elements()[0] = Reply::integer(0);
-        twoParts.elements()[1] = Reply::integer(5);
-        QTest::newRow("no master") << slots({twoParts})
+        QTest::newRow("a master without a port")
+            << slots({range(0, 5, cachescope::testing::replyArray({Reply::string("h")}))})
+            << u"unexpected CLUSTER SLOTS entry: [(integer) 0, (integer) 5, "
+               u"[\"h\"]]"_s;
+        QTest::newRow("no master") << slots({cachescope::testing::replyArray({Reply::integer(0), Reply::integer(5)})})
                                    << u"unexpected CLUSTER SLOTS entry: [(integer) 0, (integer) 5]"_s;
     }
     void clusterSlotsAreReadExactly()

@@ -7,6 +7,14 @@
 
 namespace cachescope::testing {
 
+redis::Reply replyArray(const QList<redis::Reply>& elements)
+{
+    redis::Reply array = redis::Reply::array(std::size_t(elements.size()));
+    for (qsizetype i = 0; i < elements.size(); ++i)
+        array.elements()[std::size_t(i)] = elements.at(i);
+    return array;
+}
+
 using namespace Qt::StringLiterals;
 
 redis::Reply runCommand(redis::Client& connection, const QList<QByteArray>& arguments, int timeoutMs)

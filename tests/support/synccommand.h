@@ -13,6 +13,9 @@
 
 namespace cachescope::testing {
 
+// An array reply holding `elements` in order: a reply as a server (or a damaged one) might send it, for parsers.
+redis::Reply replyArray(const QList<redis::Reply>& elements);
+
 // Sends one command and spins an event loop until its reply: for test set-up and checks only.
 redis::Reply runCommand(redis::Client& connection, const QList<QByteArray>& arguments, int timeoutMs = 10000);
 
