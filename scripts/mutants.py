@@ -104,22 +104,22 @@ def check(m):
 # runs the whole suite.
 GUARDS = {
     "core/model": ["tst_keymodel", "tst_routeconfig", "tst_redisglob", "tst_properties", "tst_valueview",
-                   "tst_responsecache", "tst_keytreemodel", "tst_invalidation"],
+                   "tst_transcripts", "tst_responsecache", "tst_keytreemodel", "tst_invalidation"],
     "core/redis": ["tst_replyreader", "tst_redisglob", "tst_properties", "tst_readonly", "tst_connection",
                    "tst_clusterclient", "tst_tls", "tst_faults"],
-    "core/cache": ["tst_responsecache", "tst_valueview", "tst_properties", "tst_nodefleet", "tst_cachemanager",
-                   "tst_metrics", "tst_cachesim", "tst_faults"],
-    "core/ops": ["tst_ops", "tst_routeconfigstore", "tst_readonly", "tst_invalidation", "tst_cachectl",
-                 "tst_faults", "tst_cluster", "tst_misses", "tst_analysis"],
+    "core/cache": ["tst_responsecache", "tst_valueview", "tst_properties", "tst_transcripts", "tst_nodefleet",
+                   "tst_cachemanager", "tst_metrics", "tst_cachesim", "tst_faults"],
+    "core/ops": ["tst_transcripts", "tst_ops", "tst_routeconfigstore", "tst_readonly", "tst_invalidation",
+                 "tst_cachectl", "tst_faults", "tst_cluster", "tst_misses", "tst_analysis"],
     "core/admin": ["tst_properties", "tst_adminapi", "tst_metrics", "tst_faults"],
     "core/metrics": ["tst_properties", "tst_metrics", "tst_faults"],
-    "core/analysis": ["tst_properties", "tst_analysis", "tst_misses", "tst_cachectl", "tst_faults"],
+    "core/analysis": ["tst_properties", "tst_transcripts", "tst_analysis", "tst_misses", "tst_cachectl", "tst_faults"],
 }
 ALL_TESTS = ["tst_keymodel", "tst_routeconfig", "tst_redisglob", "tst_replyreader", "tst_properties",
              "tst_connection", "tst_tls", "tst_ops", "tst_responsecache", "tst_valueview", "tst_cachemanager",
              "tst_nodefleet", "tst_invalidation", "tst_routeconfigstore", "tst_readonly", "tst_clusterclient",
              "tst_cluster", "tst_cachectl", "tst_analysis", "tst_misses", "tst_adminapi", "tst_faults", "tst_cachesim",
-             "tst_metrics", "tst_keytreemodel"]
+             "tst_metrics", "tst_keytreemodel", "tst_transcripts"]
 
 SYMMETRIC = {"max", "min", "qMax", "qMin", "hypot", "saturatingAdd"}
 RELATIONAL = {"<": "<=", "<=": "<", ">": ">=", ">=": ">", "==": "!=", "!=": "=="}

@@ -1055,6 +1055,34 @@ private Q_SLOTS:
             QCOMPARE(*got, rate);
     }
 
+    // The recorder adds a failed load's time to the total: the average divides by every load, failed ones included
+    // (cachectl and the dashboard once divided by the successful ones: 3 × 40 ms and a 900 ms failure read 340 ms,
+    // and a route whose every load failed showed none).
+    void averageLoadCountsFailedLoads_data()
+    {
+        QTest::addColumn<qint64>("loads");
+        QTest::addColumn<qint64>("failures");
+        QTest::addColumn<qint64>("totalMs");
+        QTest::addColumn<qint64>("averageMs"); // -1: none
+        QTest::newRow("nothing") << qint64(0) << qint64(0) << qint64(0) << qint64(-1);
+        QTest::newRow("one load") << qint64(1) << qint64(0) << qint64(40) << qint64(40);
+        QTest::newRow("one failure") << qint64(0) << qint64(1) << qint64(900) << qint64(900);
+        QTest::newRow("both") << qint64(3) << qint64(1) << qint64(3 * 40 + 900) << qint64(255);
+        QTest::newRow("rounded down") << qint64(2) << qint64(1) << qint64(5) << qint64(1);
+    }
+    void averageLoadCountsFailedLoads()
+    {
+        QFETCH(qint64, loads);
+        QFETCH(qint64, failures);
+        QFETCH(qint64, totalMs);
+        QFETCH(qint64, averageMs);
+        StatsCounters counters;
+        counters.events[std::size_t(StatsEvent::Load)] = loads;
+        counters.events[std::size_t(StatsEvent::LoadFailure)] = failures;
+        counters.loadMsTotal = totalMs;
+        QCOMPARE(averageLoadMs(counters).value_or(-1), averageMs);
+    }
+
     // A write refused during the run (by the timer's flush) stays in the run's totals after a last flush that had
     // nothing left to write: cachesim's report once said nothing of refusals its final flush did not see.
     void refusedStatsWritesAreCountedOverTheWholeRun()

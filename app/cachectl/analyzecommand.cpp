@@ -141,8 +141,11 @@ void printAnalysis(const AnalysisReport& report, Dimension by, int rows, QTextSt
     QList<std::pair<QByteArray, const GroupFigures*>> groups;
     for (auto it = report.by(by).cbegin(); it != report.by(by).cend(); ++it)
         groups.append({it.key(), &*it});
-    std::stable_sort(groups.begin(), groups.end(), [&report](const auto& a, const auto& b) {
-        return report.bytesEstimate(*a.second).value > report.bytesEstimate(*b.second).value;
+    // Groups come from a hash: equal estimates (groups a sample missed) are ordered by label, the same every run.
+    std::sort(groups.begin(), groups.end(), [&report](const auto& a, const auto& b) {
+        const double aBytes = report.bytesEstimate(*a.second).value;
+        const double bBytes = report.bytesEstimate(*b.second).value;
+        return aBytes != bBytes ? aBytes > bBytes : a.first < b.first;
     });
     const qsizetype shown = rows > 0 ? std::min<qsizetype>(rows, groups.size()) : groups.size();
     const auto& rates = report.hitRates[std::size_t(by)];
@@ -154,7 +157,9 @@ void printAnalysis(const AnalysisReport& report, Dimension by, int rows, QTextSt
         const double bytes = report.bytesEstimate(group).value;
         out << cell(model::displayBytes(groups.at(i).first), 36, false)
             << cell(analysis::describeCountEstimate(report.keysEstimate(group)), 12)
-            << cell(analysis::describeBytesEstimate(report.bytesEstimate(group)), 22);
+            << cell(group.measured > 0 || group.keys == 0 ? analysis::describeBytesEstimate(report.bytesEstimate(group))
+                                                          : u"none sampled"_s,
+                   22);
         for (int b = 0; b < analysis::ttlBucketCount; ++b)
             out << cell(bytes > 0 && report.ttlMeasured ? percent(report.ttlBytesEstimate(group, TtlBucket(b)) / bytes)
                                                         : u"–"_s,
@@ -167,10 +172,13 @@ void printAnalysis(const AnalysisReport& report, Dimension by, int rows, QTextSt
         out << "… " << groups.size() - shown << " more (--rows 0 shows every one)\n";
     out << "(must-expire: measured keys without a TTL where the rules give one; hit rate: last hour, from the stats)\n";
 
-    out << "\nBiggest keys\n";
+    out << "\nBiggest keys of the largest groups by " << analysis::dimensionName(by) << '\n';
     for (qsizetype i = 0; i < std::min<qsizetype>(5, shown); ++i) {
+        if (groups.at(i).second->biggest.isEmpty())
+            continue;
+        out << "  " << model::displayBytes(groups.at(i).first) << '\n';
         for (const analysis::BigKey& big : groups.at(i).second->biggest.mid(0, 3))
-            out << "  " << cell(analysis::describeBytes(double(big.bytes)), 10) << "  "
+            out << "    " << cell(analysis::describeBytes(double(big.bytes)), 11) << "  "
                 << cell((big.pttlMs < -2 ? u"–"_s : model::describeTtlShort(big.pttlMs)), 9) << "  "
                 << model::displayBytes(big.key, 120) << '\n';
     }
@@ -190,8 +198,11 @@ void printAnalysis(const AnalysisReport& report, Dimension by, int rows, QTextSt
                 offenders.append({it.key(), v.key(), &*v});
         }
     }
-    std::stable_sort(offenders.begin(), offenders.end(),
-        [](const Offender& a, const Offender& b) { return a.values->count > b.values->count; });
+    std::sort(offenders.begin(), offenders.end(), [](const Offender& a, const Offender& b) {
+        if (a.values->count != b.values->count)
+            return a.values->count > b.values->count;
+        return a.label != b.label ? a.label < b.label : a.parameter < b.parameter;
+    });
     if (!offenders.isEmpty()) {
         out << "\nVariant explosion: distinct values per vary-by parameter (user: private entries)\n";
         for (qsizetype i = 0; i < std::min<qsizetype>(8, offenders.size()); ++i)

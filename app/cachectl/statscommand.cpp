@@ -146,12 +146,12 @@ void StatsCommand::printBreakdown()
             QList<QStringList> table {
                 {u"label"_s, u"hits"_s, u"misses"_s, u"hit rate"_s, u"loads"_s, u"fails"_s, u"stale"_s, u"avg load"_s}};
             const auto row = [](const QString& label, const cache::StatsCounters& c) {
-                const qint64 loads = c[cache::StatsEvent::Load];
+                const auto averageLoad = cache::averageLoadMs(c);
                 return QStringList {label, QString::number(c[cache::StatsEvent::Hit]),
-                    QString::number(c[cache::StatsEvent::Miss]), percent(cache::hitRate(c)), QString::number(loads),
-                    QString::number(c[cache::StatsEvent::LoadFailure]),
+                    QString::number(c[cache::StatsEvent::Miss]), percent(cache::hitRate(c)),
+                    QString::number(c[cache::StatsEvent::Load]), QString::number(c[cache::StatsEvent::LoadFailure]),
                     QString::number(c[cache::StatsEvent::StaleServed]),
-                    loads > 0 ? QString::number(c.loadMsTotal / loads) + u" ms"_s : u"-"_s};
+                    averageLoad ? QString::number(*averageLoad) + u" ms"_s : u"-"_s};
             };
             for (const auto& [label, counters] : ranked.rows)
                 table.append(row(model::displayBytes(label, 60), counters));

@@ -188,6 +188,13 @@ void DistinctValues::add(QByteArrayView value)
     }
 }
 
+// Bigger first; keys of one size by their bytes, so the same keys give the same list whatever order SCAN met them
+// in (and a diff of two analyses of unchanged data shows no churn).
+bool GroupFigures::listedBefore(const BigKey& a, const BigKey& b)
+{
+    return a.bytes != b.bytes ? a.bytes > b.bytes : a.key < b.key;
+}
+
 void GroupFigures::addMeasured(const QByteArray& key, qint64 keyBytes, qint64 pttlMs, int topKeys)
 {
     ++measured;
@@ -198,11 +205,10 @@ void GroupFigures::addMeasured(const QByteArray& key, qint64 keyBytes, qint64 pt
         ++ttlKeys[bucket];
         ttlBytes[bucket] += keyBytes;
     }
-    if (topKeys <= 0 || (biggest.size() >= topKeys && keyBytes <= biggest.constLast().bytes))
+    const BigKey big {key, keyBytes, pttlMs};
+    if (topKeys <= 0 || (biggest.size() >= topKeys && !listedBefore(big, biggest.constLast())))
         return;
-    const auto at = std::upper_bound(
-        biggest.begin(), biggest.end(), keyBytes, [](qint64 size, const BigKey& big) { return size > big.bytes; });
-    biggest.insert(at, BigKey {key, keyBytes, pttlMs});
+    biggest.insert(std::upper_bound(biggest.begin(), biggest.end(), big, listedBefore), big);
     if (biggest.size() > topKeys)
         biggest.removeLast();
 }
@@ -219,8 +225,7 @@ void GroupFigures::merge(const GroupFigures& other, int topKeys)
     }
     persistentAgainstRules += other.persistentAgainstRules;
     biggest += other.biggest;
-    std::stable_sort(
-        biggest.begin(), biggest.end(), [](const BigKey& a, const BigKey& b) { return a.bytes > b.bytes; });
+    std::sort(biggest.begin(), biggest.end(), listedBefore);
     if (biggest.size() > topKeys)
         biggest.resize(topKeys);
     for (auto it = other.variants.cbegin(); it != other.variants.cend(); ++it) {

@@ -83,10 +83,11 @@ struct GroupFigures
     std::array<qint64, ttlBucketCount> ttlKeys {}; // measured keys by when they expire
     std::array<qint64, ttlBucketCount> ttlBytes {}; // their bytes
     qint64 persistentAgainstRules = 0; // measured keys without expiry that the rules say must expire
-    QList<BigKey> biggest; // the largest measured keys, largest first, at most the analysis's topKeys
+    QList<BigKey> biggest; // the largest measured keys, largest first (then by key), at most the analysis's topKeys
     QMap<QByteArray, DistinctValues> variants; // vary-by parameter ("user" for private routes) → distinct values
 
     void addMeasured(const QByteArray& key, qint64 bytes, qint64 pttlMs, int topKeys); // pttlMs < -2: not read
+    static bool listedBefore(const BigKey& a, const BigKey& b); // the order of `biggest`
     void merge(const GroupFigures& other, int topKeys);
 };
 

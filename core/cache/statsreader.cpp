@@ -78,6 +78,14 @@ std::optional<double> hitRate(const StatsCounters& counters)
     return double(hits) / double(lookups);
 }
 
+std::optional<qint64> averageLoadMs(const StatsCounters& counters)
+{
+    const qint64 loads = counters[StatsEvent::Load] + counters[StatsEvent::LoadFailure];
+    if (loads <= 0)
+        return std::nullopt;
+    return counters.loadMsTotal / loads;
+}
+
 namespace {
 std::optional<StatsEvent> eventFromName(const QByteArray& name)
 {

@@ -68,6 +68,10 @@ std::optional<qint64> statsLostBetween(const StatsWindow& earlier, const StatsWi
 // Hit rate of some counters: hits (negative hits included) over lookups; nothing without lookups.
 std::optional<double> hitRate(const StatsCounters& counters);
 
+// Milliseconds a load from the origin took on average, failed loads included (the recorder adds a failure's time to
+// the total, as the metrics' histogram counts it); nothing without a load.
+std::optional<qint64> averageLoadMs(const StatsCounters& counters);
+
 // {"hits", "misses", "loads", "loadFailures", "staleServed", "hitRate" (null without lookups)}: the shape
 // cachectl stats --json and the admin API's stats share. Hits include negative hits, as hitRate() counts them.
 QJsonObject statsCountersToJson(const StatsCounters& counters);

@@ -73,7 +73,7 @@ QVariant LabelStatsModel::data(const QModelIndex& index, int role) const
         case LoadsColumn:
             return loads;
         case AverageLoadColumn:
-            return loads > 0 ? double(counters.loadMsTotal) / double(loads) : -1.0;
+            return double(cache::averageLoadMs(counters).value_or(-1));
         case FailuresColumn:
             return counters[StatsEvent::LoadFailure];
         case StaleColumn:
@@ -102,7 +102,9 @@ QVariant LabelStatsModel::data(const QModelIndex& index, int role) const
     case LoadsColumn:
         return QLocale().toString(loads);
     case AverageLoadColumn:
-        return loads > 0 ? QLocale().toString(counters.loadMsTotal / loads) + u" ms"_s : u"–"_s;
+        if (const auto averageLoad = cache::averageLoadMs(counters))
+            return QLocale().toString(*averageLoad) + u" ms"_s;
+        return u"–"_s;
     case FailuresColumn:
         return QLocale().toString(counters[StatsEvent::LoadFailure]);
     case StaleColumn:
@@ -127,7 +129,7 @@ QVariant LabelStatsModel::headerData(int section, Qt::Orientation orientation, i
     case LoadsColumn:
         return tip ? tr("Loader calls (misses that went to the database)") : tr("Loads");
     case AverageLoadColumn:
-        return tip ? tr("Average loader time") : tr("Avg load");
+        return tip ? tr("Average loader time, failed loads included") : tr("Avg load");
     case FailuresColumn:
         return tip ? tr("Loads that failed") : tr("Fails");
     case StaleColumn:
