@@ -111,8 +111,8 @@ GUARDS = {
                    "tst_cachemanager", "tst_metrics", "tst_cachesim", "tst_faults"],
     "core/ops": ["tst_transcripts", "tst_ops", "tst_routeconfigstore", "tst_readonly", "tst_invalidation",
                  "tst_cachectl", "tst_faults", "tst_cluster", "tst_misses", "tst_analysis"],
-    "core/admin": ["tst_properties", "tst_adminapi", "tst_metrics", "tst_faults"],
-    "core/metrics": ["tst_properties", "tst_metrics", "tst_faults"],
+    "core/admin": ["tst_properties", "tst_transcripts", "tst_adminapi", "tst_metrics", "tst_faults"],
+    "core/metrics": ["tst_properties", "tst_transcripts", "tst_metrics", "tst_faults"],
     "core/analysis": ["tst_properties", "tst_transcripts", "tst_analysis", "tst_misses", "tst_cachectl", "tst_faults"],
 }
 ALL_TESTS = ["tst_keymodel", "tst_routeconfig", "tst_redisglob", "tst_replyreader", "tst_properties",

@@ -35,11 +35,12 @@ QByteArray gatewayKey(const QByteArray& path, const QByteArray& tenant = "t1", c
     return model::buildGatewayKey({"GET", path, {}, {}, tenant, venue});
 }
 
-// One rule: /api/events lives 1 s (no grace), so "a TTL" is short enough to test.
+// One rule: /api/events lives 1 s (no grace), so "a TTL" is short enough to test; so do session:* service keys.
 model::RouteConfig oneSecondEvents()
 {
     model::RouteConfig config;
     config.routes.append({u"/api/events"_s, 1, {}, false, {}});
+    config.namespaces = {{u"session"_s, 1}};
     return config;
 }
 
@@ -143,6 +144,15 @@ private Q_SLOTS:
             << QByteArray("/api/orders/1") << u"m@9999"_s << u"unknown"_s << -1 << false;
         QTest::newRow("no rule, after the longer wait")
             << QByteArray("/api/orders/1") << u"m@10000"_s << u"cold"_s << -1 << false;
+        // Service keys (a path not starting with '/' is the key itself): their namespace's TTL rule counts.
+        QTest::newRow("a service key absent for its namespace's TTL: cold")
+            << QByteArray("session:1") << u"m@1000"_s << u"cold"_s << -1 << false;
+        QTest::newRow("a service key absent for less: unknown")
+            << QByteArray("session:1") << u"m@999"_s << u"unknown"_s << -1 << false;
+        QTest::newRow("a service key expired late: from its write")
+            << QByteArray("session:1") << u"w@0 x@5000 m@5100"_s << u"expired"_s << 1 << false;
+        QTest::newRow("a namespace without a rule: the longer wait")
+            << QByteArray("events:1") << u"m@1000"_s << u"unknown"_s << -1 << false;
     }
     void eachReasonIsToldFromTheEvents()
     {
@@ -152,7 +162,7 @@ private Q_SLOTS:
         QFETCH(int, latenessBucket);
         QFETCH(bool, lowerBound);
         MissAnatomy anatomy(shortOptions(), 0);
-        feed(anatomy, gatewayKey(path), events);
+        feed(anatomy, path.startsWith('/') ? gatewayKey(path) : path, events);
         const MissAnatomy::Report report = anatomy.report(700'000, true);
         QCOMPARE(report.total.misses, 1);
         for (int i = 0; i < missReasonCount; ++i)

@@ -13,8 +13,12 @@
 #include <QJsonArray>
 #include <QJsonDocument>
 #include <QJsonObject>
+#include <QNetworkAccessManager>
+#include <QNetworkReply>
+#include <QProcess>
 #include <QRegularExpression>
 #include <QSet>
+#include <QSignalSpy>
 #include <QTemporaryDir>
 #include <QTest>
 
@@ -147,38 +151,50 @@ private:
         run({"SET", "empty", ""});
     }
 
-    // A CacheScope client's stats, written by the real recorder: hit rates by route, tenant and venue. Written before
-    // the first row that reads them, after the rows that analyse the keyspace (the buckets' names and TTLs hold the
-    // time they were written in).
+    struct StatsEvents
+    {
+        cache::StatsLabels labels;
+        cache::StatsEvent event;
+        int times;
+        qint64 loadMs;
+    };
+    static QList<StatsEvents> statsEvents()
+    {
+        const cache::StatsLabels acmeEvents {"gateway", "GET /api/events", "acme", "v1"};
+        const cache::StatsLabels globexEvents {"gateway", "GET /api/events", "globex", "v2"};
+        const cache::StatsLabels acmeSearch {"gateway", "GET /api/search", "acme", "v1"};
+        using cache::StatsEvent;
+        return {{acmeEvents, StatsEvent::Hit, 7, -1}, {acmeEvents, StatsEvent::Miss, 3, -1},
+            {acmeEvents, StatsEvent::Load, 3, 40}, {globexEvents, StatsEvent::Hit, 1, -1},
+            {globexEvents, StatsEvent::Miss, 1, -1}, {globexEvents, StatsEvent::LoadFailure, 1, 900},
+            {acmeSearch, StatsEvent::Hit, 2, -1}, {acmeSearch, StatsEvent::Miss, 8, -1},
+            {acmeSearch, StatsEvent::Set, 8, -1}, {acmeSearch, StatsEvent::NegativeHit, 1, -1},
+            {acmeSearch, StatsEvent::StaleServed, 2, -1}, {acmeSearch, StatsEvent::Load, 1, 5}};
+    }
+
+    // A CacheScope client's stats (statsEvents()), written by the real recorder.
+    void writeStats()
+    {
+        redis::Connection connection(m_server.connectionOptions());
+        QVERIFY(testing::openAndWait(connection));
+        cache::StatsRecorder recorder(&connection, {});
+        for (const auto& [labels, event, times, loadMs] : statsEvents())
+            for (int i = 0; i < times; ++i)
+                recorder.record(labels, event, loadMs);
+        bool flushed = false;
+        recorder.flush(
+            [&flushed](const cache::StatsRecorder::FlushResult& result) { flushed = result.unconfirmed == 0; });
+        QTRY_VERIFY(flushed);
+    }
+
+    // Stats for the rows that read them, written once before the first of them and after the rows that analyse the
+    // keyspace (the buckets' names and TTLs hold the time they were written in).
     void recordStats()
     {
         if (m_statsRecorded)
             return;
         m_statsRecorded = true;
-        redis::Connection connection(m_server.connectionOptions());
-        QVERIFY(testing::openAndWait(connection));
-        cache::StatsRecorder recorder(&connection, {});
-        const auto record = [&recorder](const cache::StatsLabels& labels, cache::StatsEvent event, int times,
-                                qint64 loadMs = -1) {
-            for (int i = 0; i < times; ++i)
-                recorder.record(labels, event, loadMs);
-        };
-        const cache::StatsLabels acmeEvents {"gateway", "GET /api/events", "acme", "v1"};
-        const cache::StatsLabels globexEvents {"gateway", "GET /api/events", "globex", "v2"};
-        const cache::StatsLabels acmeSearch {"gateway", "GET /api/search", "acme", "v1"};
-        record(acmeEvents, cache::StatsEvent::Hit, 7);
-        record(acmeEvents, cache::StatsEvent::Miss, 3);
-        record(acmeEvents, cache::StatsEvent::Load, 3, 40);
-        record(globexEvents, cache::StatsEvent::Hit, 1);
-        record(globexEvents, cache::StatsEvent::Miss, 1);
-        record(globexEvents, cache::StatsEvent::LoadFailure, 1, 900);
-        record(acmeSearch, cache::StatsEvent::Hit, 2);
-        record(acmeSearch, cache::StatsEvent::Miss, 8);
-        record(acmeSearch, cache::StatsEvent::Set, 8);
-        bool flushed = false;
-        recorder.flush(
-            [&flushed](const cache::StatsRecorder::FlushResult& result) { flushed = result.unconfirmed == 0; });
-        QTRY_VERIFY(flushed);
+        writeStats();
         QTest::qWait(1100); // windows end at the last complete second: the one written in is complete
     }
 
@@ -246,6 +262,11 @@ private:
         for (auto it = object.begin(); it != object.end(); ++it) {
             if (clocks.contains(it.key())) {
                 *it = u"MASKED"_s;
+            } else if (it.key() == u"server" && it->isObject()) { // the server's own life: memory, ops, INFO counters
+                QJsonObject server = it->toObject();
+                for (auto field = server.begin(); field != server.end(); ++field)
+                    *field = u"MASKED"_s;
+                *it = server;
             } else if (ttls.contains(it.key()) && it->toInteger() > 0) {
                 *it = u"%1 min"_s.arg(it->toInteger() / 60000); // whole minutes plus 50 s: stable for 50 s
             } else if (it.key() == u"value" && object.value(u"view"_s).toObject().contains(u"envelope"_s)) {
@@ -261,6 +282,30 @@ private:
             }
         }
         return object;
+    }
+
+    void compareWithTranscript(const QString& name, const QByteArray& actual)
+    {
+        QFile file(transcriptPath(name));
+        if (qEnvironmentVariableIntValue("CACHESCOPE_RECORD_TRANSCRIPTS")) {
+            QDir().mkpath(QFileInfo(file).absolutePath());
+            QVERIFY(file.open(QIODevice::WriteOnly));
+            file.write(actual);
+            return;
+        }
+        QVERIFY2(file.open(QIODevice::ReadOnly), qPrintable(u"no transcript: "_s + file.fileName()));
+        const QByteArray expected = file.readAll();
+        if (actual == expected)
+            return;
+        const QList<QByteArray> want = expected.split('\n');
+        const QList<QByteArray> got = actual.split('\n');
+        qsizetype line = 0;
+        while (line < want.size() && line < got.size() && want.at(line) == got.at(line))
+            ++line;
+        QFAIL(qPrintable(u"differs from %1 at line %2:\n  recorded: %3\n  now:      %4"_s.arg(file.fileName())
+                             .arg(line + 1)
+                             .arg(QString::fromUtf8(want.value(line, "(end)")))
+                             .arg(QString::fromUtf8(got.value(line, "(end)")))));
     }
 
     static QByteArray transcript(
@@ -372,27 +417,102 @@ private Q_SLOTS:
             (server ? at() : QStringList()) + arguments,
             {u"XDG_DATA_HOME="_s + m_home.path(), u"LC_ALL=C.UTF-8"_s}); // numbers as recorded, whatever the shell's
         QVERIFY2(run.exitCode >= 0, "cachectl did not finish");
-        const QByteArray actual = transcript(arguments, run, masked(run.out), masked(run.err));
-        QFile file(transcriptPath(QString::fromUtf8(QTest::currentDataTag())));
-        if (qEnvironmentVariableIntValue("CACHESCOPE_RECORD_TRANSCRIPTS")) {
-            QDir().mkpath(QFileInfo(file).absolutePath());
-            QVERIFY(file.open(QIODevice::WriteOnly));
-            file.write(actual);
-            return;
+        compareWithTranscript(
+            QString::fromUtf8(QTest::currentDataTag()), transcript(arguments, run, masked(run.out), masked(run.err)));
+    }
+
+    // The Prometheus exposition of `cachectl serve`, whole, for the same data set and stats: every family, label and
+    // value a scrape gets. Only the samples of the server's own life (uptime, memory, clients, INFO counters) and of
+    // the collector's clock are masked.
+    void metricsAreTheRecordedOnes()
+    {
+        recordStats();
+        QTemporaryDir files;
+        QFile token(files.filePath(u"token"_s));
+        QVERIFY(token.open(QIODevice::WriteOnly));
+        token.write("metrics-token-0123456789abc\n");
+        token.close();
+        QVERIFY(token.setPermissions(QFile::ReadOwner | QFile::WriteOwner)); // serve refuses a token others can read
+        QProcess serve;
+        serve.setProcessChannelMode(QProcess::ForwardedErrorChannel);
+        QProcessEnvironment env = QProcessEnvironment::systemEnvironment();
+        env.remove(u"REDIS_URL"_s);
+        env.remove(u"REDISCLI_AUTH"_s);
+        env.insert(u"CACHESCOPE_ADMIN_TOKEN"_s, u"admin-token-0123456789abcdef"_s);
+        env.insert(u"LC_ALL"_s, u"C.UTF-8"_s);
+        serve.setProcessEnvironment(env);
+        serve.start(QStringLiteral(CACHECTL_PATH),
+            at() + QStringList {u"serve"_s, u"--http-port"_s, u"0"_s, u"--metrics-token-file"_s, token.fileName()});
+        QVERIFY(serve.waitForStarted() && serve.waitForReadyRead(10000));
+        const QByteArray line = serve.readLine().trimmed();
+        const QUrl url(
+            u"http://127.0.0.1:%1/metrics"_s.arg(QString::fromLatin1(line.sliced(line.lastIndexOf(':') + 1))));
+        QNetworkAccessManager http;
+        const auto scrape = [&http, &url]() -> QByteArray {
+            QNetworkRequest request(url);
+            request.setRawHeader("Authorization", "Bearer metrics-token-0123456789abc");
+            QNetworkReply* reply = http.get(request);
+            QSignalSpy done(reply, &QNetworkReply::finished);
+            if (!reply->isFinished() && !done.wait(15000))
+                return {};
+            reply->deleteLater();
+            return reply->readAll();
+        };
+        // Two complete rounds of the collector: the first reads the stats, the second finds them unchanged.
+        QByteArray text;
+        QTRY_VERIFY_WITH_TIMEOUT(
+            (text = scrape()).contains("cachescope_metrics_last_complete_round_timestamp_seconds"), 15000);
+        // What a CacheScope client records from now on shows in the counters (the stats before were the baseline).
+        const auto rounds = [&text] {
+            static const QRegularExpression count(
+                u"^cachescope_metrics_rounds_total (\\d+)$"_s, QRegularExpression::MultilineOption);
+            return count.match(QString::fromUtf8(text)).captured(1).toInt();
+        };
+        const int before = rounds();
+        writeStats();
+        // Two more rounds: the second began after the flush was answered, so it read everything written.
+        QTRY_VERIFY_WITH_TIMEOUT((text = scrape(), rounds() >= before + 2), 20000);
+        // The admin API of the same process: health, stats, an invalidation's dry run and refusals, each whole.
+        QByteArray admin;
+        const auto ask = [&http, &url, &admin, this](const QByteArray& method, const QString& path,
+                             const QByteArray& bearer, const QByteArray& body = {}) {
+            QNetworkRequest request(url.resolved(QUrl(path)));
+            if (!bearer.isEmpty())
+                request.setRawHeader("Authorization", "Bearer " + bearer);
+            if (!body.isEmpty())
+                request.setRawHeader("Content-Type", "application/json");
+            QNetworkReply* reply = http.sendCustomRequest(request, method, body);
+            QSignalSpy done(reply, &QNetworkReply::finished);
+            QVERIFY(reply->isFinished() || done.wait(15000));
+            admin += "\n$ " + method + ' ' + path.toUtf8() + (body.isEmpty() ? QByteArray() : ' ' + body) + "\n"
+                + QByteArray::number(reply->attribute(QNetworkRequest::HttpStatusCodeAttribute).toInt()) + ' '
+                + reply->header(QNetworkRequest::ContentTypeHeader).toByteArray() + '\n' + masked(reply->readAll());
+            reply->deleteLater();
+        };
+        const QByteArray adminToken = "admin-token-0123456789abcdef";
+        ask("GET", u"/healthz"_s, {});
+        ask("GET", u"/admin/cache/stats?window=600"_s, adminToken); // minutes: both writes, whatever the clock
+        ask("GET", u"/admin/cache/stats?window=0"_s, adminToken);
+        ask("GET", u"/admin/cache/stats"_s, "metrics-token-0123456789abc");
+        ask("POST", u"/admin/cache/invalidate"_s, adminToken, "{\"patterns\":[\"session:*\"],\"dryRun\":true}");
+        ask("POST", u"/admin/cache/invalidate"_s, adminToken, "{\"tags\":[\"venue:v1\"],\"dryRun\":true}");
+        ask("POST", u"/admin/cache/invalidate"_s, adminToken, "{\"patterns\":[\"cachescope:tag:*\"],\"dryRun\":true}");
+        ask("POST", u"/admin/cache/invalidate"_s, adminToken, "{\"patterns\":\"session:*\"}");
+        ask("DELETE", u"/admin/cache/invalidate"_s, adminToken);
+        ask("GET", u"/nowhere"_s, adminToken);
+        compareWithTranscript(u"admin-api"_s, admin.mid(1));
+
+        serve.terminate();
+        QVERIFY(serve.waitForFinished(10000));
+        QByteArray kept;
+        static const QRegularExpression ownLife(
+            u"^(cachescope_redis_(?!up)\\w+|\\w*timestamp\\w*|cachescope_metrics_rounds_total|"
+            "cachescope_own_keyspace_lookups_total)(\\{[^}]*\\})? .*$"_s);
+        for (const QByteArray& sample : text.split('\n')) {
+            const QString s = QString::fromUtf8(sample);
+            kept += (s.contains(ownLife) ? QString(s).replace(ownLife, u"\\1\\2 MASKED"_s) : s).toUtf8() + '\n';
         }
-        QVERIFY2(file.open(QIODevice::ReadOnly), qPrintable(u"no transcript: "_s + file.fileName()));
-        const QByteArray expected = file.readAll();
-        if (actual == expected)
-            return;
-        const QList<QByteArray> want = expected.split('\n');
-        const QList<QByteArray> got = actual.split('\n');
-        qsizetype line = 0;
-        while (line < want.size() && line < got.size() && want.at(line) == got.at(line))
-            ++line;
-        QFAIL(qPrintable(u"differs from %1 at line %2:\n  recorded: %3\n  now:      %4"_s.arg(file.fileName())
-                             .arg(line + 1)
-                             .arg(QString::fromUtf8(want.value(line, "(end)")))
-                             .arg(QString::fromUtf8(got.value(line, "(end)")))));
+        compareWithTranscript(u"metrics"_s, "GET /metrics\n" + masked(kept.trimmed() + '\n'));
     }
 };
 
