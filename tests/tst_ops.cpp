@@ -686,6 +686,31 @@ private Q_SLOTS:
             testing::infoInteger(testing::runCommand(connection, {"INFO", "memory"}).bytes(), "used_memory");
         QVERIFY2(qAbs(sample->usedMemory - usedMemory) < usedMemory / 10,
             qPrintable(u"%1 vs %2"_s.arg(sample->usedMemory).arg(usedMemory)));
+
+        // Another client's lookups reach the samples' deltas exactly, each sample's delta the sum of its nodes'.
+        QList<ops::InfoSample> later;
+        connect(&sampler, &ops::InfoSampler::sampled, this, [&later](const ops::InfoSample& s) { later.append(s); });
+        sampler.start(std::chrono::milliseconds(100));
+        QTRY_VERIFY(!later.isEmpty());
+        const qsizetype from = later.size();
+        server.cli({}, "GET k1\nGET k2\nGET k3\nGET nothing\nGET nothing\n");
+        const auto summed = [&later, from] {
+            ops::InfoDelta sum;
+            for (qsizetype i = from; i < later.size(); ++i)
+                sum += later.at(i).delta;
+            return sum;
+        };
+        QTRY_COMPARE(summed().hits + summed().misses, 5);
+        QTest::qWait(300); // a few more samples: nothing else arrives
+        sampler.stop();
+        QCOMPARE(summed().hits, 3);
+        QCOMPARE(summed().misses, 2);
+        for (const ops::InfoSample& each : std::as_const(later)) {
+            QCOMPARE(each.nodes.size(), 1);
+            QCOMPARE(each.delta.hits, each.nodes.first().delta.hits);
+            QCOMPARE(each.delta.misses, each.nodes.first().delta.misses);
+            QCOMPARE(each.delta.commands, each.nodes.first().delta.commands);
+        }
     }
 
     // The slow log as the server keeps it, newest first, exact arguments (bytes that are not text included), on a
