@@ -642,6 +642,51 @@ private Q_SLOTS:
         QCOMPARE(PacedInvalidation::refusal(pattern, {"session:*"}).has_value(), refused);
     }
 
+    // Only a protected namespace ("prefix*") refuses a pattern that starts inside it: other protected patterns hold part
+    // of what such a pattern matches, and the walk skips their keys one by one (session:* --protect 'session:[ab]'
+    // was refused, "inside the protected namespace 'session:[ab]'", although session:c is not protected).
+    void onlyAProtectedNamespaceRefusesAPattern_data()
+    {
+        QTest::addColumn<QByteArray>("protect");
+        QTest::addColumn<QByteArray>("pattern");
+        QTest::addColumn<bool>("refused");
+        QTest::newRow("namespace") << QByteArray("session:a*") << QByteArray("session:ab*") << true;
+        QTest::newRow("the namespace itself") << QByteArray("session:a*") << QByteArray("session:a*") << true;
+        QTest::newRow("a key in it") << QByteArray("session:a*") << QByteArray("session:abc") << true;
+        QTest::newRow("wider than it") << QByteArray("session:a*") << QByteArray("session:*") << false;
+        QTest::newRow("a class") << QByteArray("session:[ab]") << QByteArray("session:*") << false;
+        QTest::newRow("one key") << QByteArray("session:a") << QByteArray("session:a") << false;
+        QTest::newRow("one character") << QByteArray("session:?") << QByteArray("session:*") << false;
+        QTest::newRow("an escaped star: one key") << QByteArray("session:a\\*") << QByteArray("session:a\\*x*")
+                                                  << false;
+        QTest::newRow("an escaped backslash, then a star")
+            << QByteArray("session:a\\\\*") << QByteArray("session:a\\\\x*") << true;
+        QTest::newRow("a star inside") << QByteArray("session:*:x*") << QByteArray("session:y:x*") << false;
+    }
+    void onlyAProtectedNamespaceRefusesAPattern()
+    {
+        QFETCH(QByteArray, protect);
+        QFETCH(QByteArray, pattern);
+        QFETCH(bool, refused);
+        QCOMPARE(PacedInvalidation::refusal(pattern, {protect}).has_value(), refused);
+    }
+
+    // What a refused pattern would have reached is left alone key by key: --protect 'session:[ab]' with session:*.
+    void keysOfAProtectedClassAreSkippedOneByOne()
+    {
+        QVERIFY(testing::runCommand(*m_connection, {"FLUSHALL"}).isStatus("OK"));
+        QVERIFY(testing::runCommand(*m_connection, {"MSET", "session:a", "1", "session:b", "2", "session:c", "3"})
+                    .isStatus("OK"));
+        PacedInvalidation::Options options;
+        options.protectedPatterns = {"session:[ab]"};
+        const InvalidationProgress done = run("session:*", options);
+        QVERIFY(!done.error);
+        QCOMPARE(done.matched, 1);
+        QCOMPARE(done.deleted, 1);
+        QCOMPARE(done.skippedProtected, 2);
+        QCOMPARE(allKeys(), QSet<QByteArray>({"session:a", "session:b"}));
+    }
+
     void refusedPatternDeletesNothing()
     {
         seed();

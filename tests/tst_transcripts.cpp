@@ -320,6 +320,20 @@ private Q_SLOTS:
     {
         QVERIFY2(m_server.start(), qPrintable(m_server.errorString()));
         seed();
+        // Route files for `key --routes` and `routes import`: private and shared rules, a file that is no JSON, and
+        // one whose rules break the limits (each reason is told).
+        const auto write = [this](const QString& name, const QByteArray& content) {
+            QFile file(m_home.filePath(name));
+            QVERIFY(file.open(QIODevice::WriteOnly));
+            file.write(content);
+        };
+        write(u"routes.json"_s,
+            "{\"formatVersion\":1,\"routes\":[{\"path\":\"/api/me\",\"ttl\":45,\"private\":true,"
+            "\"varyBy\":[\"a\",\"b\"]},{\"path\":\"/\",\"ttl\":5}],\"namespaces\":[]}");
+        write(u"broken.json"_s, "{\"formatVersion\":1,\"routes\":[{\"path\":");
+        write(u"invalid.json"_s,
+            "{\"formatVersion\":1,\"routes\":[{\"path\":\"api\",\"ttl\":0},{\"path\":\"/a\",\"ttl\":2592001},"
+            "{\"path\":\"/b\",\"ttl\":\"60\"}],\"namespaces\":[{\"name\":\"s*\",\"ttl\":60}]}");
     }
 
     void outputIsTheRecordedOne_data()
@@ -372,6 +386,18 @@ private Q_SLOTS:
         row("key-vary", {u"key"_s, u"GET"_s, u"/api/search?category=pop&q=a%20b&page=2"_s}, false);
         row("key-post", {u"key"_s, u"POST"_s, u"/api/events"_s}, false);
         row("key-no-rule", {u"key"_s, u"GET"_s, u"/api/nothing"_s}, false);
+        row("key-head-scoped", {u"key"_s, u"HEAD"_s, u"/api/events/a:b*c?x=1"_s, u"--tenant"_s, u"ac me"_s,
+                                   u"--venue"_s, u"v{1}"_s},
+            false);
+        row("key-vary-missing", {u"key"_s, u"GET"_s, u"/api/search?category=&page=3"_s, u"--json"_s}, false);
+        row("key-private", {u"key"_s, u"--routes"_s, u"XDG_DATA_HOME/routes.json"_s, u"GET"_s, u"/api/me/orders?b=2&a=1"_s,
+                               u"--user-id"_s, u"u:1"_s, u"--tenant"_s, u"acme"_s},
+            false);
+        row("key-private-anonymous", {u"key"_s, u"--routes"_s, u"XDG_DATA_HOME/routes.json"_s, u"GET"_s,
+                                         u"/api/me/orders"_s},
+            false);
+        row("key-routes-broken", {u"key"_s, u"--routes"_s, u"XDG_DATA_HOME/broken.json"_s, u"GET"_s, u"/api/x"_s},
+            false);
         // From here on the server also holds stats buckets.
         row("stats-by-route", {u"stats"_s, u"--by"_s, u"route"_s});
         row("stats-by-tenant", {u"stats"_s, u"--by"_s, u"tenant"_s, u"--window"_s, u"30"_s});
@@ -387,6 +413,10 @@ private Q_SLOTS:
         row("invalidate-two", {u"invalidate"_s, u"session:*"_s, u"gateway:response:GET:/api/events/*"_s});
         row("invalidate-unmatchable", {u"invalidate"_s, u"gateway:response:/api/events*"_s});
         row("invalidate-protected", {u"invalidate"_s, u"cachescope:*"_s});
+        row("invalidate-lint", {u"invalidate"_s, u"gateway:response:get:/api/events*"_s,
+                                   u"gateway:response:POST:/api/events*"_s, u"gateway:response:GET:/api/events:tenant:globex*"_s,
+                                   u"gateway:response:GET:/api/events:tenant:a%3a*"_s, u"--json"_s});
+        row("invalidate-protect-option", {u"invalidate"_s, u"session:*"_s, u"--protect"_s, u"session:[ab]"_s});
         row("invalidate-tag", {u"invalidate"_s, u"--tag"_s, u"venue:v2"_s});
         row("invalidate-tag-json", {u"invalidate"_s, u"--tag"_s, u"tenant:globex"_s, u"--json"_s});
         row("expire-dry", {u"expire"_s, u"session:*"_s, u"--ttl"_s, u"60"_s});
@@ -399,6 +429,9 @@ private Q_SLOTS:
         row("expire-yes", {u"expire"_s, u"session:*"_s, u"--ttl"_s, u"7200"_s, u"--yes"_s});
         row("routes-set", {u"routes"_s, u"set"_s, u"/api/search"_s, u"--ttl"_s, u"120"_s});
         row("routes-after", {u"routes"_s, u"get"_s});
+        row("routes-import-broken", {u"routes"_s, u"import"_s, u"XDG_DATA_HOME/broken.json"_s});
+        row("routes-import-invalid", {u"routes"_s, u"import"_s, u"XDG_DATA_HOME/invalid.json"_s});
+        row("key-live", {u"key"_s, u"--live"_s, u"GET"_s, u"/api/search?q=a"_s});
         row("keys-after", {u"keys"_s});
         row("analyze-save-after", {u"analyze"_s, u"--match"_s, u"gateway:response:*"_s, u"--save"_s, u"after"_s});
         row("analyze-diff", {u"analyze"_s, u"--diff"_s, u"before"_s, u"after"_s}, false);
@@ -411,6 +444,8 @@ private Q_SLOTS:
     {
         QFETCH(QStringList, arguments);
         QFETCH(bool, server);
+        const QStringList recorded = arguments; // the transcript names files by XDG_DATA_HOME, not this run's path
+        arguments.replaceInStrings(u"XDG_DATA_HOME"_s, m_home.path());
         if (arguments.first() == u"stats" || QByteArrayView(QTest::currentDataTag()).startsWith("analyze-hit"))
             recordStats();
         const testing::ToolRun run = testing::runTool(QStringLiteral(CACHECTL_PATH),
@@ -418,7 +453,7 @@ private Q_SLOTS:
             {u"XDG_DATA_HOME="_s + m_home.path(), u"LC_ALL=C.UTF-8"_s}); // numbers as recorded, whatever the shell's
         QVERIFY2(run.exitCode >= 0, "cachectl did not finish");
         compareWithTranscript(
-            QString::fromUtf8(QTest::currentDataTag()), transcript(arguments, run, masked(run.out), masked(run.err)));
+            QString::fromUtf8(QTest::currentDataTag()), transcript(recorded, run, masked(run.out), masked(run.err)));
     }
 
     // The Prometheus exposition of `cachectl serve`, whole, for the same data set and stats: every family, label and

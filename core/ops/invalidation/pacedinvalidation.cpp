@@ -26,17 +26,31 @@ QList<QByteArray> withBuiltins(QList<QByteArray> patterns)
     }
     return patterns;
 }
+
+// "prefix*": a literal prefix and one star, not escaped, at the end: every key that starts with the prefix.
+bool isNamespacePattern(const QByteArray& guarded)
+{
+    if (!guarded.endsWith('*'))
+        return false;
+    const QByteArray head = guarded.chopped(1);
+    qsizetype backslashes = 0;
+    while (backslashes < head.size() && head.at(head.size() - 1 - backslashes) == '\\')
+        ++backslashes;
+    return backslashes % 2 == 0 && model::redisGlobIsLiteral(head);
+}
 } // namespace
 
 std::optional<QString> PacedInvalidation::refusal(const QByteArray& pattern, const QList<QByteArray>& protectedPatterns)
 {
     if (pattern.isEmpty())
         return u"an empty pattern matches nothing; use '*' to mean every key"_s;
-    // A pattern whose fixed start lies inside a protected namespace can only match protected keys.
+    // A pattern whose fixed start lies inside a protected namespace ("prefix*") can only match protected keys. Other
+    // protected patterns (one key, a class such as session:[ab]) hold only part of what a pattern with the same start
+    // matches: the walk leaves those keys alone one by one, and deletes the rest.
     const QByteArray prefix = model::redisGlobLiteralPrefix(pattern);
     for (const QByteArray& guarded : withBuiltins(protectedPatterns)) {
         const QByteArray guardedPrefix = model::redisGlobLiteralPrefix(guarded);
-        if (!guardedPrefix.isEmpty() && prefix.startsWith(guardedPrefix))
+        if (!guardedPrefix.isEmpty() && isNamespacePattern(guarded) && prefix.startsWith(guardedPrefix))
             return u"'%1' is inside the protected namespace '%2'"_s.arg(
                 model::displayBytes(pattern), model::displayBytes(guarded));
     }
