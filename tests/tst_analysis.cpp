@@ -92,6 +92,35 @@ private:
 private Q_SLOTS:
     // Two groups merged hold what one group given both sets of keys holds, field by field (a cluster's masters and
     // the "(other)" group are merged this way).
+    // The biggest keys of the same data are the same list whatever order SCAN meets them in: keys of one size by
+    // their bytes, at the cut too, measured one by one or merged from parts.
+    void biggestKeysDoNotDependOnTheScanOrder()
+    {
+        const QList<std::pair<QByteArray, qint64>> keys {
+            {"k3", 64}, {"k1", 64}, {"big", 200}, {"k4", 64}, {"k2", 64}, {"small", 10}};
+        const auto listed = [](const GroupFigures& group) {
+            QList<QByteArray> names;
+            for (const BigKey& big : group.biggest)
+                names.append(big.key);
+            return names;
+        };
+        const QList<QByteArray> expected {"big", "k1", "k2"};
+        QList<int> order {0, 1, 2, 3, 4, 5};
+        do {
+            GroupFigures one;
+            GroupFigures firstHalf;
+            GroupFigures secondHalf;
+            for (int i = 0; i < order.size(); ++i) {
+                const auto& [key, bytes] = keys.at(order.at(i));
+                one.addMeasured(key, bytes, -1, 3);
+                (i < 3 ? firstHalf : secondHalf).addMeasured(key, bytes, -1, 3);
+            }
+            QCOMPARE(listed(one), expected);
+            secondHalf.merge(firstHalf, 3);
+            QCOMPARE(listed(secondHalf), expected);
+        } while (std::next_permutation(order.begin(), order.end()));
+    }
+
     void mergedGroupsAreTheirUnion()
     {
         struct Measured
