@@ -926,6 +926,40 @@ private Q_SLOTS:
         QCOMPARE(seen, expected);
     }
 
+    // A receiver that cancels while handling a page (Ctrl-C, a closed dialog) hears nothing more: not the end of a
+    // walk whose last page it was (a run would otherwise report a cancelled walk as complete), nor another page.
+    void aTagWalkCancelledDuringAPageEndsThere_data()
+    {
+        QTest::addColumn<int>("members");
+        QTest::newRow("the last page") << 2;
+        QTest::newRow("a page before others") << 7;
+    }
+    void aTagWalkCancelledDuringAPageEndsThere()
+    {
+        QFETCH(int, members);
+        QVERIFY(testing::runCommand(*m_connection, {"FLUSHALL"}).isStatus("OK"));
+        const QByteArray future = QByteArray::number(QDateTime::currentMSecsSinceEpoch() + 3600000);
+        QList<QByteArray> command {"ZADD", model::tagKey("venue:walk")};
+        for (int i = 0; i < members; ++i)
+            command << future
+                    << model::tagIndexMember("venue:walk",
+                           "gateway:response:GET:/api/events/" + QByteArray::number(i) + ":tenant:t:venue:walk");
+        QVERIFY(testing::runCommand(*m_connection, command).isInteger());
+        ops::TagIndexPages pages(m_connection.get(), "venue:walk", true);
+        pages.setCount(3);
+        int pageCount = 0;
+        connect(&pages, &redis::KeyPages::page, this, [&](const QList<QByteArray>&) {
+            ++pageCount;
+            pages.cancel();
+        });
+        QSignalSpy finished(&pages, &redis::KeyPages::finished);
+        pages.start();
+        QTRY_COMPARE(pageCount, 1);
+        QTest::qWait(200);
+        QCOMPARE(pageCount, 1);
+        QCOMPARE(finished.size(), 0);
+    }
+
     // An index of 100,000 members (other writers decide its size) is read in ZSCAN pages: no read holds the server
     // for long (one ZRANGE 0 -1 of it took 82 ms here), and the dry run's count is exact.
     void aBigIndexIsReadInPages()
