@@ -218,6 +218,7 @@ private:
                 u"DATETIME"_s},
             {QRegularExpression(u"\\b\\d\\d:\\d\\d:\\d\\d\\b"_s), u"TIME"_s},
             {QRegularExpression(u"in \\d+ SCAN pages"_s), u"in N SCAN pages"_s},
+            {QRegularExpression(u"^In \\d+\\.\\d s:"_s, QRegularExpression::MultilineOption), u"In N.N s:"_s},
             // Who ran an audited command: this machine's user and host name.
             {QRegularExpression(u"^DATETIME  \\S+@\\S+ +"_s, QRegularExpression::MultilineOption),
                 u"DATETIME  USER@HOST  "_s},
@@ -247,7 +248,7 @@ private:
     static QJsonValue maskedJson(const QJsonValue& value)
     {
         static const QSet<QString> clocks {u"startedAt"_s, u"finishedAt"_s, u"durationMs"_s, u"fetchedAtMs"_s,
-            u"logicalExpiryMs"_s, u"at"_s, u"atMs"_s, u"time"_s, u"from"_s, u"to"_s};
+            u"logicalExpiryMs"_s, u"at"_s, u"atMs"_s, u"time"_s, u"from"_s, u"to"_s, u"seconds"_s};
         static const QSet<QString> ttls {u"pttl"_s, u"pttlMs"_s};
         static const QSet<QString> samples {u"sample"_s, u"samples"_s, u"persistentSamples"_s};
         if (value.isArray()) {
@@ -262,6 +263,10 @@ private:
         for (auto it = object.begin(); it != object.end(); ++it) {
             if (clocks.contains(it.key())) {
                 *it = u"MASKED"_s;
+            } else if (it.key() == u"actor") {
+                *it = u"USER@HOST"_s;
+            } else if (it.key() == u"id" && it->toString().contains(QRegularExpression(u"^\\d{13}-\\d+$"_s))) {
+                *it = u"STREAM-ID"_s;
             } else if (it.key() == u"server" && it->isObject()) { // the server's own life: memory, ops, INFO counters
                 QJsonObject server = it->toObject();
                 for (auto field = server.begin(); field != server.end(); ++field)
@@ -438,6 +443,12 @@ private Q_SLOTS:
         row("analyze-diff-json", {u"analyze"_s, u"--diff"_s, u"before"_s, u"after"_s, u"--json"_s}, false);
         row("analyze-diff-unknown", {u"analyze"_s, u"--diff"_s, u"before"_s, u"nothing"_s}, false);
         row("audit", {u"audit"_s});
+        row("audit-json", {u"audit"_s, u"--json"_s, u"--count"_s, u"3"_s});
+        row("evictions", {u"evictions"_s, u"--seconds"_s, u"1"_s, u"--enable-events"_s});
+        row("misses", {u"misses"_s, u"--seconds"_s, u"1"_s, u"--enable-events"_s});
+        row("misses-what-if-json",
+            {u"misses"_s, u"--seconds"_s, u"1"_s, u"--enable-events"_s, u"--what-if"_s, u"--json"_s});
+        row("routes-restore-nothing-lost", {u"routes"_s, u"restore"_s});
     }
 
     void outputIsTheRecordedOne()
