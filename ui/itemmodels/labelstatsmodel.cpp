@@ -103,7 +103,7 @@ QVariant LabelStatsModel::data(const QModelIndex& index, int role) const
         return QLocale().toString(loads);
     case AverageLoadColumn:
         if (const auto averageLoad = cache::averageLoadMs(counters))
-            return QLocale().toString(*averageLoad) + u" ms"_s;
+            return QString(QLocale().toString(*averageLoad) + u" ms"_s);
         return u"–"_s;
     case FailuresColumn:
         return QLocale().toString(counters[StatsEvent::LoadFailure]);
