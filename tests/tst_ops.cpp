@@ -68,6 +68,25 @@ private:
     }
 
 private Q_SLOTS:
+    // INFO's text as a server (or a proxy in front of it) sends it: section headers and comments are never fields,
+    // even with a colon in them; a line without a name is skipped; spaces and CR around a line go; a value keeps its
+    // own colons.
+    void infoTextIsReadLineByLine()
+    {
+        const ServerInfo parsed = ServerInfo::parse("# Server\r\n# note: not a field\r\n#x:1\r\n:nameless\r\n"
+                                                    "  redis_version:7.0.15  \r\nexecutable:/usr/bin/redis-server\r\n"
+                                                    "config_file:C:\\redis.conf\r\nempty:\r\n\r\nno colon here\r\n");
+        QCOMPARE(parsed.text("# note"), QByteArray());
+        QCOMPARE(parsed.text("#x"), QByteArray());
+        QCOMPARE(parsed.integer("#x"), std::nullopt);
+        QCOMPARE(parsed.text(""), QByteArray());
+        QCOMPARE(parsed.text("redis_version"), QByteArray("7.0.15"));
+        QCOMPARE(parsed.text("config_file"), QByteArray("C:\\redis.conf"));
+        QCOMPARE(parsed.text("empty"), QByteArray());
+        QCOMPARE(parsed.integer("empty"), std::nullopt);
+        QCOMPARE(parsed.text("no colon here"), QByteArray());
+    }
+
     // The footprint's one line, exactly: the parts after a colon, none without them.
     void theFootprintSummaryNamesEachPart()
     {
