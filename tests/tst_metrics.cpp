@@ -963,6 +963,21 @@ private Q_SLOTS:
         QVERIFY(serve.process->waitForFinished(10000));
     }
 
+    // A round is counted once, when its three reads (nodes, buckets, audit) are all answered: over 3 s of a 1 s
+    // interval the counter moves by at most 4 (a slow build may manage fewer), never by a count per read.
+    void aRoundIsCountedOnce()
+    {
+        Serve serve = startServe();
+        QVERIFY(serve.port > 0);
+        const double before = samplesOf(scrape(serve)).value("cachescope_metrics_rounds_total");
+        QTest::qWait(3000);
+        const Samples after = samplesOf(scrape(serve));
+        const double rounds = after.value("cachescope_metrics_rounds_total") - before;
+        QVERIFY2(rounds >= 1 && rounds <= 4, qPrintable(QString::number(rounds)));
+        serve.process->terminate();
+        QVERIFY(serve.process->waitForFinished(10000));
+    }
+
     // Frozen past the timeout: /metrics still answers at once from memory, says the node is down and counts the
     // failed reads; after it thaws, and after a restart that lost every key, no counter has gone down.
     void frozenServer()

@@ -151,6 +151,8 @@ private Q_SLOTS:
             << QByteArray("session:1") << u"m@999"_s << u"unknown"_s << -1 << false;
         QTest::newRow("a service key expired late: from its write")
             << QByteArray("session:1") << u"w@0 x@5000 m@5100"_s << u"expired"_s << 1 << false;
+        QTest::newRow("no rule: expired, from the notification")
+            << QByteArray("/api/orders/1") << u"w@0 x@5000 m@5100"_s << u"expired"_s << 0 << true;
         QTest::newRow("a namespace without a rule: the longer wait")
             << QByteArray("events:1") << u"m@1000"_s << u"unknown"_s << -1 << false;
     }
