@@ -953,6 +953,12 @@ private Q_SLOTS:
         Connection connection(options());
         QVERIFY(testing::openAndWait(connection));
         ScanIterator scan(&connection, {"again:*", 100, {}});
+        // Not started: not running, nothing walked, and a resume sends nothing.
+        QVERIFY(!scan.isRunning());
+        QCOMPARE(scan.pagesReceived(), 0);
+        QCOMPARE(scan.walkedShare(), 0.0);
+        scan.resume();
+        QVERIFY(!scan.isRunning());
         qint64 delivered = 0;
         connect(&scan, &ScanIterator::page, this,
             [&delivered](const QList<QByteArray>& keys) { delivered += keys.size(); });
