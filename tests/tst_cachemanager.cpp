@@ -510,6 +510,17 @@ private Q_SLOTS:
         manager.get("events:absent", this, [&got](const CacheResult& r) { got = r; });
         QTRY_VERIFY(got.has_value());
         QCOMPARE(got->status, CacheResult::Status::Miss);
+
+        // A cached "not found", fresh: a negative hit with no value, never a miss or an empty value.
+        CacheEnvelope nothing;
+        nothing.negative = true;
+        nothing.expiresAtMs = QDateTime::currentMSecsSinceEpoch() + 60000;
+        testing::runCommand(*m_connection, {"SET", "events:nothing", nothing.encode(0), "EX", "120"});
+        got.reset();
+        manager.get("events:nothing", this, [&got](const CacheResult& r) { got = r; });
+        QTRY_VERIFY(got.has_value());
+        QCOMPARE(got->status, CacheResult::Status::NegativeHit);
+        QVERIFY(!got->value);
     }
 
     // A tag index lives as long as its longest-lived member (TTL + grace), whatever order they were written in: an
