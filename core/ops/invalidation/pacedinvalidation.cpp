@@ -27,16 +27,11 @@ QList<QByteArray> withBuiltins(QList<QByteArray> patterns)
     return patterns;
 }
 
-// "prefix*": a literal prefix and one star, not escaped, at the end: every key that starts with the prefix.
+// "prefix*": a literal prefix and one star, not escaped, at the end: every key that starts with the prefix. (With the
+// star escaped the whole pattern is literal: one key.)
 bool isNamespacePattern(const QByteArray& guarded)
 {
-    if (!guarded.endsWith('*'))
-        return false;
-    const QByteArray head = guarded.chopped(1);
-    qsizetype backslashes = 0;
-    while (backslashes < head.size() && head.at(head.size() - 1 - backslashes) == '\\')
-        ++backslashes;
-    return backslashes % 2 == 0 && model::redisGlobIsLiteral(head);
+    return guarded.endsWith('*') && !model::redisGlobIsLiteral(guarded) && model::redisGlobIsLiteral(guarded.chopped(1));
 }
 } // namespace
 
