@@ -63,6 +63,25 @@ private:
             testing::runCommand(*m_connection, {"ZADD", model::tagKey(w.tag), "GT", expiry, w.member});
     }
 
+    // Only the tag index venue:walk: `members` entries live for an hour, and one whose expiry has passed. Returns the
+    // live members' keys.
+    QList<QByteArray> writeWalkIndex(int members)
+    {
+        [&] { QVERIFY(testing::runCommand(*m_connection, {"FLUSHALL"}).isStatus("OK")); }();
+        const QByteArray future = QByteArray::number(QDateTime::currentMSecsSinceEpoch() + 3600000);
+        const QByteArray past = QByteArray::number(QDateTime::currentMSecsSinceEpoch() - 1000);
+        QList<QByteArray> live;
+        QList<QByteArray> command {"ZADD", model::tagKey("venue:walk"), past,
+            model::tagIndexMember("venue:walk", "gateway:response:GET:/api/events/gone:tenant:t:venue:walk")};
+        for (int i = 0; i < members; ++i) {
+            const QByteArray key = "gateway:response:GET:/api/events/" + QByteArray::number(i) + ":tenant:t:venue:walk";
+            live.append(key);
+            command << future << model::tagIndexMember("venue:walk", key);
+        }
+        [&] { QVERIFY(testing::runCommand(*m_connection, command).isInteger()); }();
+        return live;
+    }
+
     InvalidationProgress run(const QByteArray& pattern, PacedInvalidation::Options options)
     {
         PacedInvalidation job(m_connection.get(), pattern, options);
@@ -886,18 +905,7 @@ private Q_SLOTS:
     void aTagWalkEndsOnceHoweverItIsPaced()
     {
         QFETCH(int, members);
-        QVERIFY(testing::runCommand(*m_connection, {"FLUSHALL"}).isStatus("OK"));
-        const QByteArray future = QByteArray::number(QDateTime::currentMSecsSinceEpoch() + 3600000);
-        const QByteArray past = QByteArray::number(QDateTime::currentMSecsSinceEpoch() - 1000);
-        QList<QByteArray> expected;
-        QList<QByteArray> command {"ZADD", model::tagKey("venue:walk"), past,
-            model::tagIndexMember("venue:walk", "gateway:response:GET:/api/events/gone:tenant:t:venue:walk")};
-        for (int i = 0; i < members; ++i) {
-            const QByteArray key = "gateway:response:GET:/api/events/" + QByteArray::number(i) + ":tenant:t:venue:walk";
-            expected.append(key);
-            command << future << model::tagIndexMember("venue:walk", key);
-        }
-        QVERIFY(testing::runCommand(*m_connection, command).isInteger());
+        QList<QByteArray> expected = writeWalkIndex(members);
 
         ops::TagIndexPages pages(m_connection.get(), "venue:walk", true);
         pages.setCount(3);
@@ -937,14 +945,7 @@ private Q_SLOTS:
     void aTagWalkCancelledDuringAPageEndsThere()
     {
         QFETCH(int, members);
-        QVERIFY(testing::runCommand(*m_connection, {"FLUSHALL"}).isStatus("OK"));
-        const QByteArray future = QByteArray::number(QDateTime::currentMSecsSinceEpoch() + 3600000);
-        QList<QByteArray> command {"ZADD", model::tagKey("venue:walk")};
-        for (int i = 0; i < members; ++i)
-            command << future
-                    << model::tagIndexMember("venue:walk",
-                           "gateway:response:GET:/api/events/" + QByteArray::number(i) + ":tenant:t:venue:walk");
-        QVERIFY(testing::runCommand(*m_connection, command).isInteger());
+        writeWalkIndex(members);
         ops::TagIndexPages pages(m_connection.get(), "venue:walk", true);
         pages.setCount(3);
         int pageCount = 0;
