@@ -335,11 +335,8 @@ void ClusterClient::applyTopology(ClusterTopology topology)
     }
     const bool changed = masters != m_masters;
     m_masters = masters;
-    // Nodes that serve nothing any more (an old master after a failover) stop reconnecting once idle.
-    for (const auto& connection : m_connections) {
-        if (!m_masters.contains(connection.get()) && connection->pendingCount() == 0)
-            connection->close();
-    }
+    for (const auto& connection : m_connections)
+        closeIfServingNothing(connection.get());
     m_haveTopology = true;
     if (changed)
         Q_EMIT nodesChanged();
@@ -375,6 +372,8 @@ Connection* ClusterClient::connectionTo(const QString& host, quint16 port)
     connect(connection, &Client::stateChanged, this, [this, connection](State state) {
         if (state == State::WaitingToReconnect && m_masters.contains(connection))
             scheduleRefresh();
+        else if (state == State::WaitingToReconnect && m_haveTopology)
+            closeIfServingNothing(connection);
         updateState();
     });
     connect(
@@ -387,6 +386,18 @@ Connection* ClusterClient::connectionTo(const QString& host, quint16 port)
         });
     connection->open();
     return connection;
+}
+
+void ClusterClient::closeIfServingNothing(Connection* connection)
+{
+    // A node that serves no slot any more (an old master after a failover) stops reconnecting once its pending
+    // commands are answered or timed out: here at a topology load, or at its next failed attempt after that.
+    // Deferred: the connection may be inside its own state change, about to arm its reconnect timer.
+    QTimer::singleShot(0, connection, [this, connection] {
+        if (!m_closed && !m_masters.contains(connection) && connection->pendingCount() == 0
+            && connection->state() != State::Disconnected)
+            connection->close();
+    });
 }
 
 Connection* ClusterClient::anyReadyNode() const

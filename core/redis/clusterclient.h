@@ -100,6 +100,7 @@ private:
     void applyTopology(ClusterTopology topology);
     Connection* connectionTo(const QString& host, quint16 port);
     Connection* anyReadyNode() const;
+    void closeIfServingNothing(Connection* connection);
     void scheduleRefresh();
     void updateState();
     void fail(ErrorKind kind, const QString& message);
