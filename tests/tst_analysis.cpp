@@ -814,6 +814,40 @@ private Q_SLOTS:
             describeBytesEstimate({value, error}), (approximate ? u"≈ "_s : QString()) + describeBytes(value) + suffix);
     }
 
+    // A group with keys but no measured one has no memory figure, and the table says why rather than "≈ 0 B": a
+    // sampled run drew none of its keys; a full run found every one gone before MEMORY USAGE reached it.
+    void aGroupWithoutMeasurementsSaysWhy_data()
+    {
+        QTest::addColumn<int>("sampleEvery");
+        QTest::addColumn<qint64>("keys");
+        QTest::addColumn<qint64>("measured");
+        QTest::addColumn<QString>("shown");
+        QTest::newRow("sampled, none drawn") << 16 << 3LL << 0LL << u"none sampled"_s;
+        QTest::newRow("full, all gone") << 1 << 3LL << 0LL << u"none measured"_s;
+        QTest::newRow("full, one measured, two gone") << 1 << 3LL << 1LL << u"1.00 KiB"_s; // what is still there
+        QTest::newRow("full, all measured") << 1 << 3LL << 3LL << u"3.00 KiB"_s;
+        QTest::newRow("sampled, one drawn") << 2 << 3LL << 1LL << u"≈ 3.00 KiB"_s;
+        QTest::newRow("no keys") << 1 << 0LL << 0LL << describeBytes(0);
+        QTest::newRow("sampled, no keys") << 16 << 0LL << 0LL << describeBytes(0);
+    }
+    void aGroupWithoutMeasurementsSaysWhy()
+    {
+        QFETCH(int, sampleEvery);
+        QFETCH(qint64, keys);
+        QFETCH(qint64, measured);
+        QFETCH(QString, shown);
+        AnalysisReport report;
+        report.sampleEvery = sampleEvery;
+        report.complete = true;
+        report.keyspaceSize = keys;
+        GroupFigures group;
+        group.keys = keys;
+        for (qint64 i = 0; i < measured; ++i)
+            group.addMeasured("k" + QByteArray::number(i), 1024, -1, 3);
+        report.total = group;
+        QCOMPARE(describeGroupBytes(report, group), shown);
+    }
+
     // The CSV export (cachectl analyze --csv, the Analysis pane's Export) is RFC 4180: every text quoted, quotes
     // doubled, labels escaped; rows sorted by label; the top variant with "+" when it hit the cap.
     void csvIsExactAndEscaped()

@@ -157,9 +157,7 @@ void printAnalysis(const AnalysisReport& report, Dimension by, int rows, QTextSt
         const double bytes = report.bytesEstimate(group).value;
         out << cell(model::displayBytes(groups.at(i).first), 36, false)
             << cell(analysis::describeCountEstimate(report.keysEstimate(group)), 12)
-            << cell(group.measured > 0 || group.keys == 0 ? analysis::describeBytesEstimate(report.bytesEstimate(group))
-                                                          : u"none sampled"_s,
-                   22);
+            << cell(analysis::describeGroupBytes(report, group), 22);
         for (int b = 0; b < analysis::ttlBucketCount; ++b)
             out << cell(bytes > 0 && report.ttlMeasured ? percent(report.ttlBytesEstimate(group, TtlBucket(b)) / bytes)
                                                         : u"–"_s,

@@ -425,4 +425,11 @@ QString describeBytesEstimate(const Estimate& estimate)
     return text;
 }
 
+QString describeGroupBytes(const AnalysisReport& report, const GroupFigures& group)
+{
+    if (group.measured > 0 || group.keys == 0)
+        return describeBytesEstimate(report.bytesEstimate(group));
+    return report.sampleEvery > 1 ? u"none sampled"_s : u"none measured"_s;
+}
+
 } // namespace cachescope::analysis

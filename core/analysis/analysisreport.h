@@ -143,5 +143,8 @@ struct AnalysisReport
 QString describeBytes(double bytes); // "1.21 GiB", as the key tree writes sizes
 // "≈ 1.2 GiB ± 3 %", "14.6 KiB" (exact), "≈ 1.2 GiB" (error unknown).
 QString describeBytesEstimate(const Estimate& estimate);
+// A group's memory as a table shows it: its estimate, or why there is none — "none sampled" when a sampled run
+// measured none of its keys, "none measured" when a full run found its keys gone before MEMORY USAGE reached them.
+QString describeGroupBytes(const AnalysisReport& report, const GroupFigures& group);
 
 } // namespace cachescope::analysis

@@ -251,7 +251,7 @@ QVariant AnalysisModel::display(int row, int column) const
     case KeysColumn:
         return analysis::describeCountEstimate(m_report.keysEstimate(*group));
     case MemoryColumn:
-        return analysis::describeBytesEstimate(bytes);
+        return analysis::describeGroupBytes(m_report, *group);
     case FreedColumn: {
         if (bytes.value <= 0)
             return u"–"_s;
