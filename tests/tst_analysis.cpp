@@ -380,6 +380,8 @@ private Q_SLOTS:
         QCOMPARE(report.total.measured, m_seeded.size() + 20000);
         QCOMPARE(largest, 400); // from the first 200
         QCOMPARE(shrank, freeze);
+        // Pages of 1,000 keys hold several batches: two go at once, the rest wait for one to come back.
+        QCOMPARE(analysis.peakBatchesInFlight(), 2);
     }
 
     void exactFiguresAreTheServersOwn()

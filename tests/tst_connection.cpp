@@ -1107,16 +1107,19 @@ private Q_SLOTS:
         QVERIFY2(scan.peakQueuedPages() >= 2, "the receiver never fell behind: the test shows nothing");
     }
 
-    // Cancelled from inside a page: nothing more is delivered, neither pages nor finished(); it can start again.
+    // Cancelled from inside a page: nothing more is delivered, neither pages nor finished(); it can start again,
+    // and the new walk delivers its own keys only — never the pages the old one had queued and not delivered.
     void backgroundScanCancelsAndRestarts()
     {
         const QSet<QByteArray> expected = seedKeys("cancel:", 3000);
         Connection connection(options());
         BackgroundScan scan(connection, {"cancel:*", 50, {}});
         int pages = 0;
+        qint64 keysDelivered = 0;
         QSet<QByteArray> seen;
         connect(&scan, &BackgroundScan::page, this, [&](const QList<QByteArray>& keys) {
             ++pages;
+            keysDelivered += keys.size();
             for (const auto& key : keys)
                 seen.insert(key);
             if (pages == 2)
@@ -1124,6 +1127,7 @@ private Q_SLOTS:
         });
         QSignalSpy finished(&scan, &BackgroundScan::finished);
         scan.start();
+        QThread::msleep(500); // a busy receiver: the worker queues pages (up to its limit), delivered in one pass
         QTRY_COMPARE(pages, 2);
         QVERIFY(!scan.isRunning());
         QTest::qWait(300);
@@ -1131,9 +1135,13 @@ private Q_SLOTS:
         QCOMPARE(finished.size(), 0);
 
         pages = 100; // no more cancelling
+        keysDelivered = 0;
+        seen.clear();
         scan.start();
         QVERIFY(finished.wait(10000));
         QCOMPARE(seen, expected);
+        QCOMPARE(keysDelivered, qint64(expected.size())); // no page of the cancelled walk among them
+        QCOMPARE(scan.keysReceived(), qint64(expected.size()));
     }
 
     // Deleted while its thread is reading: the thread ends with it, nothing is delivered to the dead object.

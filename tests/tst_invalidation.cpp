@@ -934,6 +934,36 @@ private Q_SLOTS:
         QCOMPARE(seen, expected);
     }
 
+    // At most maxWritesInFlight UNLINKs wait on the server, whatever the bound: a tag's pages are in memory and come
+    // one per event-loop pass, so without the pause every page's UNLINK would be sent before the first came back.
+    void writesInFlightStayWithinTheirBound_data()
+    {
+        QTest::addColumn<int>("bound");
+        QTest::newRow("one") << 1;
+        QTest::newRow("two (the default)") << 2;
+        QTest::newRow("three") << 3;
+    }
+    void writesInFlightStayWithinTheirBound()
+    {
+        QFETCH(int, bound);
+        const QList<QByteArray> keys = writeWalkIndex(PacedInvalidation::tagPageSize * 6);
+        QList<QByteArray> mset {"MSET"};
+        for (const QByteArray& key : keys)
+            mset << key << "x";
+        QVERIFY(testing::runCommand(*m_connection, mset).isStatus("OK"));
+        PacedInvalidation::Options options;
+        options.tag = "venue:walk";
+        options.maxWritesInFlight = bound;
+        PacedInvalidation job(m_connection.get(), {}, options);
+        QSignalSpy finished(&job, &PacedInvalidation::finished);
+        job.start();
+        QVERIFY(finished.wait(10000));
+        QVERIFY(!job.progress().error);
+        QCOMPARE(job.progress().deleted, keys.size());
+        QCOMPARE(job.peakWritesInFlight(), bound);
+        QCOMPARE(testing::runCommand(*m_connection, {"DBSIZE"}).integer(), 0); // the index went last
+    }
+
     // A receiver that cancels while handling a page (Ctrl-C, a closed dialog) hears nothing more: not the end of a
     // walk whose last page it was (a run would otherwise report a cancelled walk as complete), nor another page.
     void aTagWalkCancelledDuringAPageEndsThere_data()

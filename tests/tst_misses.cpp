@@ -406,6 +406,42 @@ private Q_SLOTS:
         QCOMPARE(cache::statsEventName(cache::StatsEvent::HitLeftLast_), QByteArray("left131072s"));
     }
 
+    // The rates fitted to the lateness depend on its shape, not on how many misses were seen: a watch that saw one
+    // late miss in each of a few buckets predicts the lowering that ten times as many in the same buckets do, and
+    // not what the one-rate fallback (no lateness at all) would say. A bucket of one miss is evidence too.
+    void aLoweringDependsOnTheLatenessShapeNotItsSize_data()
+    {
+        QTest::addColumn<QList<qint64>>("lateness"); // counts per fine bucket, from the first
+        QTest::addColumn<qint64>("times");
+        QTest::newRow("one miss in three buckets, ×10") << QList<qint64> {0, 0, 1, 0, 0, 0, 1, 0, 0, 0, 0, 1} << 10LL;
+        QTest::newRow("ones and twos, ×7") << QList<qint64> {1, 0, 2, 1, 0, 1, 0, 0, 2, 0, 0, 0, 1} << 7LL;
+        QTest::newRow("a single late miss, ×3") << QList<qint64> {0, 0, 0, 0, 1} << 3LL;
+    }
+    void aLoweringDependsOnTheLatenessShapeNotItsSize()
+    {
+        QFETCH(QList<qint64>, lateness);
+        QFETCH(qint64, times);
+        QVERIFY(lateness.size() < MissAnatomy::fineBucketCount());
+        MissAnatomy::RouteFigures route;
+        route.ttlMs = 60'000;
+        route.writes = 100;
+        HitLeftCounts left {};
+        for (int bin = 0; bin < 7; ++bin)
+            left[std::size_t(bin)] = 100 * (bin + 1);
+        const auto halfTtlHitRate = [&](const QList<qint64>& counts) {
+            route.fineLateness = counts;
+            return *ttlWhatIf(route, 600'000, 6000, 100, 1000.0, left).at(0).hitRate;
+        };
+        QList<qint64> more = lateness;
+        for (qint64& count : more)
+            count *= times;
+        const double few = halfTtlHitRate(lateness);
+        const double many = halfTtlHitRate(more);
+        const double oneRate = halfTtlHitRate({});
+        QVERIFY2(qAbs(few - many) < 1e-9, qPrintable(u"%1 against %2"_s.arg(few, 0, 'g', 12).arg(many, 0, 'g', 12)));
+        QVERIFY2(qAbs(few - oneRate) > 1e-4, qPrintable(u"%1, one rate %2"_s.arg(few).arg(oneRate)));
+    }
+
     // Lowering a TTL from the hits' remaining life: keys asked for at a steady rate (hits spread evenly over the
     // entries' 60 s) lose to ½× exactly what a steady rate loses, λT'/(1 + λT') — here 30/31. Without the hits'
     // remaining life, or without the route's lookups, the row says what it needs instead of guessing.

@@ -83,6 +83,20 @@ private Q_SLOTS:
             << slots({range(0, 5, cachescope::testing::replyArray({Reply::string("h")}))})
             << u"unexpected CLUSTER SLOTS entry: [(integer) 0, (integer) 5, "
                u"[\"h\"]]"_s;
+        // Each part of an entry is checked for its own type: a slot that is text is never read as slot 0.
+        const auto entry = cachescope::testing::replyArray;
+        QTest::newRow("last slot as text")
+            << slots({entry({Reply::integer(0), Reply::string("0"), node("h", Reply::integer(1), "a")})})
+            << u"unexpected CLUSTER SLOTS entry: [(integer) 0, \"0\", [\"h\", (integer) 1, \"a\"]]"_s;
+        QTest::newRow("first slot as text")
+            << slots({entry({Reply::string("0"), Reply::integer(0), node("h", Reply::integer(1), "a")})})
+            << u"unexpected CLUSTER SLOTS entry: [\"0\", (integer) 0, [\"h\", (integer) 1, \"a\"]]"_s;
+        QTest::newRow("a master that is text")
+            << slots({entry({Reply::integer(0), Reply::integer(5), Reply::string("h")})})
+            << u"unexpected CLUSTER SLOTS entry: [(integer) 0, (integer) 5, \"h\"]"_s;
+        QTest::newRow("an entry that is no array")
+            << slots({range(0, 5, node("h", Reply::integer(1), "a")), Reply::integer(3)})
+            << u"unexpected CLUSTER SLOTS entry: (integer) 3"_s;
         QTest::newRow("no master") << slots({cachescope::testing::replyArray({Reply::integer(0), Reply::integer(5)})})
                                    << u"unexpected CLUSTER SLOTS entry: [(integer) 0, (integer) 5]"_s;
     }

@@ -99,6 +99,7 @@ void KeyspaceAnalysis::start()
     m_report.startedAt = QDateTime::currentDateTimeUtc();
     m_waiting.clear();
     m_batchesInFlight = 0;
+    m_peakBatchesInFlight = 0;
     m_scanDone = false;
     m_scanPaused = false;
     m_useScript = m_options.useScript && !m_client->isCluster();
@@ -218,7 +219,7 @@ void KeyspaceAnalysis::sendBatches()
             keys.append(std::move(m_waiting.front()));
             m_waiting.pop_front();
         }
-        ++m_batchesInFlight;
+        m_peakBatchesInFlight = std::max(m_peakBatchesInFlight, ++m_batchesInFlight);
         m_useScript ? sendScriptBatch(keys) : sendPipelinedBatch(keys);
     }
     if (m_scanPaused && qsizetype(m_waiting.size()) <= qsizetype(m_options.scanCount)) {

@@ -77,6 +77,11 @@ public:
     {
         return m_batch;
     }
+    // The most batches that waited on the server at once since start(): the pacing's bound (two), kept to be seen.
+    int peakBatchesInFlight() const
+    {
+        return m_peakBatchesInFlight;
+    }
     // True while batches go as one script each (see above); false once refused, and on a cluster.
     bool measuresByScript() const
     {
@@ -123,6 +128,7 @@ private:
     AnalysisReport m_report;
     std::deque<QByteArray> m_waiting; // keys chosen for measuring, not sent yet
     int m_batchesInFlight = 0;
+    int m_peakBatchesInFlight = 0;
     int m_batch = 200;
     bool m_running = false;
     bool m_scanDone = false;

@@ -216,7 +216,8 @@ void PacedInvalidation::sendUnlinkBatch(QList<QByteArray> keys)
 
 void PacedInvalidation::onWriteSent()
 {
-    if (++m_writesInFlight >= m_options.maxWritesInFlight)
+    m_peakWritesInFlight = std::max(m_peakWritesInFlight, ++m_writesInFlight);
+    if (m_writesInFlight >= m_options.maxWritesInFlight)
         m_scan->pause();
 }
 

@@ -103,6 +103,12 @@ public:
     {
         return m_progress;
     }
+    // The most write batches that waited on the server at once: the pacing's bound (maxWritesInFlight, and one
+    // page's batches more where a page is split per slot), kept to be seen.
+    int peakWritesInFlight() const
+    {
+        return m_peakWritesInFlight;
+    }
 
 Q_SIGNALS:
     void progressed(const cachescope::ops::InvalidationProgress& progress);
@@ -128,6 +134,7 @@ private:
     InvalidationProgress m_progress;
     QSet<size_t> m_seen; // hashes of matched keys, for an exact dry-run count in little memory
     int m_writesInFlight = 0; // UNLINKs, or batches of EXPIREs, awaiting replies
+    int m_peakWritesInFlight = 0;
     bool m_scanDone = false;
     bool m_indexDropSent = false;
 };
