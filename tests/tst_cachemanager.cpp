@@ -58,6 +58,8 @@ struct FakeDatabase
     }
 };
 
+qint64 fixedClockMs = 0; // CacheManager::Options::wallClockMs for tests that aim at one millisecond
+
 CacheResult getOrSetAndWait(
     CacheManager& manager, const QByteArray& key, CacheManager::Loader loader, CacheManager::SetOptions options = {})
 {
@@ -394,6 +396,38 @@ private Q_SLOTS:
         const auto& byNamespace = stats.lifetime(StatsDimension::Namespace);
         QCOMPARE(byNamespace.value("venues")[StatsEvent::StaleServed], 1);
         QCOMPARE(byNamespace.value("venues")[StatsEvent::LoadFailure], 1);
+    }
+
+    // An entry is fresh until the millisecond of its expiry and stale at it, alike for get() (the dashboard, the
+    // admin API) and getOrSet() (the gateway): the two never disagree on the same entry at the same time.
+    void freshUntilTheMillisecondOfItsExpiry()
+    {
+        CacheManager::Options o = options(60s, 30s);
+        o.xfetchBeta = 0; // no early refresh: the expiry alone decides
+        o.wallClockMs = [] { return fixedClockMs; };
+        fixedClockMs = QDateTime::currentMSecsSinceEpoch(); // near the server's clock, which keeps the Redis TTL
+        const qint64 written = fixedClockMs;
+        CacheManager manager(m_connection.get(), o);
+        FakeDatabase db;
+        const auto read = [&manager] {
+            std::optional<CacheResult> got;
+            manager.get("events:edge", nullptr, [&got](const CacheResult& r) { got = r; });
+            return QTest::qWaitFor([&got] { return got.has_value(); }, 5000) ? got->status : CacheResult::Status::Error;
+        };
+        QCOMPARE(getOrSetAndWait(manager, "events:edge", db.loader(this)).status, CacheResult::Status::Loaded);
+
+        fixedClockMs = written + 59'999;
+        QCOMPARE(read(), CacheResult::Status::Hit);
+        const CacheResult last = getOrSetAndWait(manager, "events:edge", db.loader(this));
+        QCOMPARE(last.status, CacheResult::Status::Hit);
+        QCOMPARE(last.expiresAtMs, written + 60'000);
+        QCOMPARE(db.calls, 1);
+
+        fixedClockMs = written + 60'000;
+        QCOMPARE(read(), CacheResult::Status::Miss);
+        QCOMPARE(getOrSetAndWait(manager, "events:edge", db.loader(this)).status, CacheResult::Status::Loaded);
+        QCOMPARE(db.calls, 2);
+        QCOMPARE(read(), CacheResult::Status::Hit);
     }
 
     void noGraceMeansAnError()

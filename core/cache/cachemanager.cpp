@@ -25,11 +25,6 @@ using namespace Qt::StringLiterals;
 using namespace std::chrono;
 
 namespace {
-qint64 nowMs()
-{
-    return QDateTime::currentMSecsSinceEpoch();
-}
-
 // A coarse monotonic clock (a few ms; a read without a system call): the half-TTL shadow compares it with TTLs of
 // seconds, on every request.
 qint64 coarseNowMs()
@@ -178,6 +173,11 @@ void CacheManager::halfTtlShadow(size_t hashOfKey, const StatsLabels& given, sec
         m_halfTtlAsked = 0;
         m_halfTtlCrowded = 0;
     }
+}
+
+qint64 CacheManager::nowMs() const
+{
+    return m_options.wallClockMs ? m_options.wallClockMs() : QDateTime::currentMSecsSinceEpoch();
 }
 
 StatsEvent CacheManager::hitLeftBinOf(const CacheResult& result) const

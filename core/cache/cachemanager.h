@@ -94,6 +94,9 @@ public:
         // whole: another writer's value, or a decompression bomb.
         qsizetype maxPayloadBytes = CacheEnvelope::defaultMaxPayloadBytes;
         quint64 randomSeed = 0; // 0: random; fixed in tests
+        // The wall clock logical expiry is written and read against (ms since the epoch); nothing: the system's.
+        // Fixed in tests, where "fresh until its expiry, stale at it" is a millisecond no real clock can aim at.
+        qint64 (*wallClockMs)() = nullptr;
         // Each getOrSet with route labels is also asked of a simulated cache of half the TTL, for the TTL what-if's
         // ½× row (halfTtlShadow): about 1 MiB and a table lookup per request when stats are recorded.
         bool simulateHalfTtl = true;
@@ -261,6 +264,7 @@ private:
     void record(const StatsLabels& labels, StatsEvent event, qint64 loadMs = -1);
     // The remaining-life bin of a fresh hit with a known expiry (Count_ otherwise, or when stats are off).
     StatsEvent hitLeftBinOf(const CacheResult& result) const;
+    qint64 nowMs() const;
 
     QPointer<redis::Client> m_connection;
     Options m_options;
