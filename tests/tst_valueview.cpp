@@ -110,6 +110,11 @@ private Q_SLOTS:
             << entry("x", now, 3) << qint64(60000) << u"stale for 0s: served only while a reload runs, gone in 1m"_s
             << QStringList {u"cache-manager entry, logical expiry 2027-01-15 08:00:00 UTC"_s, u"loaded in 3 ms"_s}
             << u"x"_s;
+        // Read, then gone before its PTTL was asked (the value was read first): no freshness to tell, the facts stay.
+        QTest::newRow("gone by its PTTL")
+            << entry("x", now + 1000, 3) << qint64(-2) << QString()
+            << QStringList {u"cache-manager entry, logical expiry 2027-01-15 08:00:01 UTC"_s, u"loaded in 3 ms"_s}
+            << u"x"_s;
         QTest::newRow("not found") << entry({}, now + 30000, 9, 0, true) << qint64(30000)
                                    << u"a cached \"not found\": fresh for 30s, then gone"_s
                                    << QStringList {u"cache-manager entry, logical expiry 2027-01-15 08:00:30 UTC"_s,
