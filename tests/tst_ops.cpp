@@ -732,6 +732,29 @@ private Q_SLOTS:
         }
     }
 
+    // A frozen server gets one INFO at a time, however many intervals pass: no pile of commands that would all run
+    // (and all answer at once, as samples of the same instant) when it wakes; the samples go on after it.
+    void aFrozenServerGetsOneInfoAtATime()
+    {
+        testing::RedisServer server;
+        QVERIFY2(server.start(), qPrintable(server.errorString()));
+        redis::Connection connection(server.connectionOptions());
+        QVERIFY(testing::openAndWait(connection));
+        ops::InfoSampler sampler(&connection);
+        int samples = 0;
+        connect(&sampler, &ops::InfoSampler::sampled, this, [&samples] { ++samples; });
+        sampler.start(std::chrono::milliseconds(50));
+        QTRY_VERIFY(samples >= 1);
+        server.pause();
+        QTest::qWait(600); // twelve intervals
+        const qsizetype pending = connection.pendingCount();
+        server.resume();
+        QCOMPARE(pending, 1);
+        const int before = samples;
+        QTRY_VERIFY(samples >= before + 2);
+        sampler.stop();
+    }
+
     // The slow log as the server keeps it, newest first, exact arguments (bytes that are not text included), on a
     // read-only connection; a server frozen past the timeout is an error that says so, not an empty log.
     void slowLogIsTheServersNewestFirst()
