@@ -1100,11 +1100,10 @@ private Q_SLOTS:
         });
         QSignalSpy finished(&scan, &BackgroundScan::finished);
         scan.start();
+        QThread::msleep(1000); // the receiver is busy from the start: the worker fills its queue to the limit
         QVERIFY(finished.wait(30000));
         QCOMPARE(seen, expected);
-        QVERIFY2(scan.peakQueuedPages() <= BackgroundScan::maxQueuedPages + 1,
-            qPrintable(QString::number(scan.peakQueuedPages())));
-        QVERIFY2(scan.peakQueuedPages() >= 2, "the receiver never fell behind: the test shows nothing");
+        QCOMPARE(scan.peakQueuedPages(), BackgroundScan::maxQueuedPages + 1);
     }
 
     // Cancelled from inside a page: nothing more is delivered, neither pages nor finished(); it can start again,
