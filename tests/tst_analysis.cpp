@@ -698,7 +698,7 @@ private Q_SLOTS:
         config.extraConfig = {u"user nomemory on >secret ~* +@read +scan +dbsize -memory +ping +client +hello"_s};
         testing::RedisServer server(config);
         QVERIFY(server.start());
-        server.cli({u"SET"_s, u"events:1"_s, u"x"_s});
+        server.cli({u"MSET"_s, u"events:1"_s, u"x"_s, u"events:2"_s, u"y"_s, u"events:3"_s, u"z"_s});
         redis::ConnectionOptions options = server.connectionOptions();
         options.username = u"nomemory"_s;
         options.password = u"secret"_s;
@@ -707,7 +707,9 @@ private Q_SLOTS:
         const AnalysisReport report = analyse(connection, {});
         QVERIFY(!report.complete);
         QVERIFY2(report.error.startsWith(u"MEMORY USAGE failed: NOPERM"_s), qPrintable(report.error));
+        QCOMPARE(report.total.keys, 3);
         QCOMPARE(report.total.measured, 0);
+        QCOMPARE(report.unmeasured, 0); // the batch's other keys are not counted as gone after the failure
     }
 
     // A group's distinct values are counted up to the cap, then only "at least the cap": the hashes are dropped so

@@ -588,12 +588,20 @@ private Q_SLOTS:
         QCOMPARE(run.report().deleted(), 8);
         for (int i = 0; i < 8; ++i)
             QVERIFY(get(gatewayKey("/api/events/i" + QByteArray::number(i), "t1", "vInv")).isNil());
+        const QByteArray expireStarted = QDateTime::currentDateTimeUtc().toString(Qt::ISODateWithMs).toUtf8();
         for (int i = 0; i < 6; ++i) {
             const QByteArray key = gatewayKey("/api/events/d" + QByteArray::number(i), "t1", "vDel");
             testing::runCommand(other, {"SET", key, "v"});
             testing::runCommand(other, {"DEL", key});
             QVERIFY(get(key).isNil());
         }
+        // A TTL run over the same keys at the same time sets expiries and deletes nothing: the deletions stay
+        // another client's, never the run's.
+        testing::runCommand(other,
+            {"XADD", ops::auditStreamKey, "*", "at",
+                QDateTime::currentDateTimeUtc().toString(Qt::ISODateWithMs).toUtf8(), "actor", "ttl@test", "action",
+                "expire", "target", "vDel", "count", "6", "started", expireStarted, "pattern",
+                "gateway:response:*:venue:vDel"});
         // Evicted: 400 entries of 20 KB in 4 MB; the ones gone are the evicted ones.
         const QByteArray big(20'000, 'x');
         for (int i = 0; i < 400; ++i)
