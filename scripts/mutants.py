@@ -14,6 +14,7 @@ are rebuilt and run, the file is restored byte for byte, and the verdict recorde
 Usage: scripts/mutants.sh [ID ...]                 the hand list (all of it when no id is given)
        scripts/mutants.sh --sample N --seed S      N generated mutants; last line "killed K of N (equivalent E)"
        scripts/mutants.sh --list [--seed S]        every generated mutant, without running anything
+       scripts/mutants.sh --check                  every hand-list mutant still applies (scripts/test.sh runs it)
 """
 import hashlib
 import os
@@ -339,8 +340,26 @@ def sample(count, seed, list_only):
     return 0 if killed == scored else 1
 
 
+def check_list():
+    """Every hand-list mutant still applies (its 'from' is in its file exactly once), so an edit of the code it
+    mutates cannot leave it silently untested; cheap, run by scripts/test.sh."""
+    stale = []
+    mutants = parse(os.path.join(ROOT, "scripts", "mutants.txt"))
+    for m in mutants:
+        with open(os.path.join(ROOT, m["file"]), "rb") as f:
+            count = f.read().count(m["from"].encode())
+        if count != 1:
+            stale.append(f"{m['id']}: 'from' found {count} times in {m['file']}")
+    for line in stale:
+        print(line)
+    print(f"{len(mutants) - len(stale)} of {len(mutants)} hand-list mutants apply")
+    return 1 if stale else 0
+
+
 def main():
     arguments = sys.argv[1:]
+    if arguments == ["--check"]:
+        return check_list()
     if "--sample" in arguments or "--list" in arguments:
         seed = int(arguments[arguments.index("--seed") + 1]) if "--seed" in arguments else 1
         count = int(arguments[arguments.index("--sample") + 1]) if "--sample" in arguments else 0

@@ -6,6 +6,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 scripts/install-deps.sh
+python3 scripts/mutants.py --check # a code edit must not leave a hand-list mutant that no longer applies
 
 jobs=$(nproc)
 for preset in dev asan fuzz; do

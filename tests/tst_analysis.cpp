@@ -243,7 +243,8 @@ private Q_SLOTS:
     }
 
     // The projection at its edges: nothing scanned yet (0/0) gives a finite count and no claimed error, everything
-    // scanned is exact, and any projection lies between 0 and the whole.
+    // scanned is the count as seen, a part without spread claims no error, and any projection lies between 0 and the
+    // whole; a claimed error is never 0.
     void projectionAtTheEdges_data()
     {
         QTest::addColumn<qint64>("group");
@@ -256,8 +257,10 @@ private Q_SLOTS:
         QTest::newRow("all scanned") << qint64(10) << qint64(10) << qint64(10) << 10.0 << false;
         QTest::newRow("more seen than the whole") << qint64(12) << qint64(12) << qint64(10) << 12.0 << false;
         QTest::newRow("a tenth scanned") << qint64(3) << qint64(10) << qint64(100) << 30.0 << true;
-        QTest::newRow("the group is everything") << qint64(10) << qint64(10) << qint64(100) << 100.0 << true;
-        QTest::newRow("one key of one seen") << qint64(1) << qint64(1) << qint64(1000000) << 1000000.0 << true;
+        // Ten keys seen, all of the group: a projection of 100 with no spread to measure, never "exactly 100".
+        QTest::newRow("the group is everything") << qint64(10) << qint64(10) << qint64(100) << 100.0 << false;
+        QTest::newRow("nine of ten seen are the group") << qint64(9) << qint64(10) << qint64(100) << 90.0 << true;
+        QTest::newRow("one key of one seen") << qint64(1) << qint64(1) << qint64(1000000) << 1000000.0 << false;
     }
     void projectionAtTheEdges()
     {
@@ -272,7 +275,7 @@ private Q_SLOTS:
         QCOMPARE(estimate.error.has_value(), withError);
         QVERIFY(estimate.value >= 0 && estimate.value <= double(std::max(whole, seen)));
         if (estimate.error)
-            QVERIFY(std::isfinite(*estimate.error) && *estimate.error >= 0);
+            QVERIFY(std::isfinite(*estimate.error) && *estimate.error > 0);
     }
 
     // The share of entries pushed out before their TTL, down to a single event (a generated mutant that called one
@@ -831,6 +834,10 @@ private Q_SLOTS:
         QTest::newRow("full, one measured, two gone") << 1 << 3LL << 1LL << u"1.00 KiB"_s; // what is still there
         QTest::newRow("full, all measured") << 1 << 3LL << 3LL << u"3.00 KiB"_s;
         QTest::newRow("sampled, one drawn") << 2 << 3LL << 1LL << u"≈ 3.00 KiB"_s;
+        // Two drawn of one size show no spread: still an estimate (error unknown), never an exact figure.
+        QTest::newRow("sampled, two alike drawn") << 2 << 3LL << 2LL << u"≈ 3.00 KiB"_s;
+        QTest::newRow("sampled, every key drawn") << 2 << 3LL << 3LL << u"3.00 KiB"_s;
+        QTest::newRow("sampled, the only key drawn") << 16 << 1LL << 1LL << u"1.00 KiB"_s;
         QTest::newRow("no keys") << 1 << 0LL << 0LL << describeBytes(0);
         QTest::newRow("sampled, no keys") << 16 << 0LL << 0LL << describeBytes(0);
     }

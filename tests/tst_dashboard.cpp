@@ -485,6 +485,44 @@ private Q_SLOTS:
         QCOMPARE(pane->model()->report().scope, u"tenant tenant-3"_s);
         QCOMPARE(pane->model()->report().total.keys, tenantKeys);
         QCOMPARE(pane->model()->report().by(analysis::Dimension::Tenant).keys(), QList<QByteArray> {"tenant-3"});
+
+        // Sampled one key in 100, by venue: most venues hold too few keys for the sample to reach, and their memory
+        // says "none sampled" (never "≈ 0 bytes"); the venues it reached carry an estimate (exact where it reached
+        // every key of one).
+        QComboBox* sampling = nullptr;
+        QComboBox* dimension = nullptr;
+        for (QComboBox* box : pane->findChildren<QComboBox*>()) {
+            if (box->findData(100) >= 0)
+                sampling = box;
+            else if (box->findData(int(analysis::Dimension::Venue)) >= 0)
+                dimension = box;
+        }
+        QVERIFY(sampling && dimension);
+        sampling->setCurrentIndex(sampling->findData(100));
+        dimension->setCurrentIndex(dimension->findData(int(analysis::Dimension::Venue)));
+        finished.clear();
+        pane->analyze();
+        QVERIFY(finished.wait(30000));
+        QCOMPARE(pane->model()->report().sampleEvery, 100);
+        int unsampled = 0;
+        int sampled = 0;
+        for (int row = 0; row < table->rowCount(); ++row) {
+            const QByteArray label = table->index(row, 0).data(ui::AnalysisModel::LabelRole).toByteArray();
+            const analysis::GroupFigures group = pane->model()->report().by(analysis::Dimension::Venue).value(label);
+            const QString memory =
+                table->index(row, pane->model()->columnOf(ui::AnalysisModel::MemoryColumn)).data().toString();
+            if (group.keys > 0 && group.measured == 0) {
+                ++unsampled;
+                QCOMPARE(memory, u"none sampled"_s);
+            } else if (group.measured > 0) {
+                ++sampled;
+                // An estimate, unless the sample happened to reach every key of the venue.
+                QVERIFY2(memory.startsWith(u"≈ "_s) == (group.measured < group.keys),
+                    qPrintable(u"%1: %2 of %3 keys measured"_s.arg(memory).arg(group.measured).arg(group.keys)));
+            }
+        }
+        QVERIFY2(unsampled > 0 && sampled > 0, qPrintable(u"%1 unsampled, %2 sampled"_s.arg(unsampled).arg(sampled)));
+        save(&window, u"analysis-sampled-%1x%2"_s.arg(size.width()).arg(size.height()));
         qunsetenv("CACHESCOPE_ANALYSES_DIR");
     }
 

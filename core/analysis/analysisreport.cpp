@@ -259,6 +259,8 @@ Estimate AnalysisReport::bytesEstimate(const GroupFigures& group) const
     if (complete && sampleEvery == 1)
         return {double(group.bytes), 0.0};
     const Estimate keys = keysEstimate(group);
+    if (keys.exact() && double(group.measured) == keys.value)
+        return {double(group.bytes), 0.0}; // a sample that reached every key of the group
     if (group.measured == 0)
         return {0, keys.value == 0 ? std::optional<double>(0.0) : std::nullopt};
     const double m = double(group.measured);
@@ -269,8 +271,12 @@ Estimate AnalysisReport::bytesEstimate(const GroupFigures& group) const
     const double variance = std::max(0.0, (group.bytesSquared - m * mean * mean) / (m - 1));
     const double population = std::max(keys.value, m);
     const double meanError = z95 * std::sqrt(variance / m * (1 - m / population));
-    // The mean's error and the count's, independent, added in quadrature.
-    return {value, std::hypot(population * meanError, mean * *keys.error)};
+    // The mean's error and the count's, independent, added in quadrature. Keys measured alike (two entries of one
+    // size) show no spread, which is not no error: only a group measured whole is exact.
+    const double bytesError = std::hypot(population * meanError, mean * *keys.error);
+    if (bytesError <= 0 && m < population)
+        return {value, std::nullopt};
+    return {value, bytesError};
 }
 
 double AnalysisReport::ttlBytesEstimate(const GroupFigures& group, TtlBucket bucket) const

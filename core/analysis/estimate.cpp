@@ -16,6 +16,10 @@ Estimate projectScannedCount(qint64 groupKeys, qint64 seen, qint64 whole)
     const double share = double(groupKeys) / double(seen);
     const double sampled = double(seen) / double(whole);
     const double halfWidth = z95 * double(whole) * std::sqrt(share * (1 - share) / double(seen) * (1 - sampled));
+    // A part in which the group was all or nothing shows no spread, which is not no error: only a count of
+    // everything is exact, so a projection never claims an error of 0.
+    if (halfWidth <= 0)
+        return {share * double(whole), std::nullopt};
     return {share * double(whole), halfWidth};
 }
 

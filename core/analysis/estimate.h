@@ -22,8 +22,9 @@ struct Estimate
 // A group's size in the whole keyspace from a partial SCAN: `groupKeys` of the `seen` keys scanned so far belong to
 // it, and the keyspace holds `whole` (DBSIZE when the scan started). SCAN walks the hash table's buckets, so the part
 // scanned is a near-uniform sample without replacement; the error is the binomial proportion's with the
-// finite-population correction, which makes it 0 at the end. Without a usable base (nothing seen yet, or more seen
-// than DBSIZE said) the count so far, without an error.
+// finite-population correction. A part that is all of the group or none of it shows no spread: the projection then
+// claims no error rather than an error of 0 (only a count of everything is exact). Without a usable base (nothing
+// seen yet, or more seen than DBSIZE said) the count so far, without an error.
 Estimate projectScannedCount(qint64 groupKeys, qint64 seen, qint64 whole);
 
 // "≈ 12,345 ± 210", "12,345" (exact), "≈ 12,345" (error unknown).
