@@ -374,6 +374,7 @@ void AnalysisPane::updateChart()
     QFont small = groupsAxis->labelsFont();
     small.setPointSizeF(small.pointSizeF() * 0.85);
     groupsAxis->setLabelsFont(small);
+    groupsAxis->setTruncateLabels(false); // truncated, every group read "…": a bar must say whose memory it is
     bytesAxis->setLabelsFont(small);
 }
 
