@@ -121,6 +121,34 @@ private Q_SLOTS:
         } while (std::next_permutation(order.begin(), order.end()));
     }
 
+    // SCAN may return a key twice while the server rehashes: the biggest keys name it once, measured once or
+    // twice, in one group or across two that are merged.
+    void aKeyScannedTwiceIsListedOnce()
+    {
+        const auto listed = [](const GroupFigures& group) {
+            QList<QByteArray> names;
+            for (const BigKey& big : group.biggest)
+                names.append(big.key);
+            return names;
+        };
+        GroupFigures one;
+        one.addMeasured("a", 100, -1, 3);
+        one.addMeasured("b", 100, 5'000, 3);
+        one.addMeasured("b", 100, 4'000, 3); // again, a second later
+        one.addMeasured("c", 50, -1, 3);
+        QCOMPARE(listed(one), (QList<QByteArray> {"a", "b", "c"}));
+        QCOMPARE(one.biggest.at(1).pttlMs, 5'000); // the first measure stays
+        GroupFigures other;
+        other.addMeasured("b", 100, 4'000, 3);
+        other.addMeasured("d", 10, -1, 3);
+        one.merge(other, 3);
+        QCOMPARE(listed(one), (QList<QByteArray> {"a", "b", "c"}));
+        GroupFigures wide;
+        wide.addMeasured("b", 100, 5'000, 4);
+        wide.merge(other, 4);
+        QCOMPARE(listed(wide), (QList<QByteArray> {"b", "d"}));
+    }
+
     void mergedGroupsAreTheirUnion()
     {
         struct Measured

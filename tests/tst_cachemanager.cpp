@@ -1160,6 +1160,28 @@ private Q_SLOTS:
         QVERIFY2(totals.firstError.startsWith(u"OOM "_s), qPrintable(totals.firstError));
     }
 
+    // Counts reach Redis once per flush interval, not once per event: what the gateway's recorder writes into the
+    // monitored Redis is paced by its interval (the stats footprint and write rate documented in statstiers.h).
+    void countsWaitForTheFlushInterval()
+    {
+        QVERIFY(testing::runCommand(*m_connection, {"FLUSHALL"}).isStatus("OK"));
+        StatsRecorder::Options options;
+        options.flushInterval = std::chrono::milliseconds(800);
+        StatsRecorder stats(m_connection.get(), options);
+        QElapsedTimer clock;
+        clock.start();
+        const QByteArray index = options.tiers.first().indexKey();
+        while (clock.elapsed() < 400) {
+            stats.record({"gateway", "GET /r", "acme", "v1"}, StatsEvent::Hit);
+            QTest::qWait(20);
+        }
+        QCOMPARE(testing::runCommand(*m_connection, {"EXISTS", index}).integer(), 0);
+        QCOMPARE(stats.flushTotals().sent, 0);
+        QTRY_COMPARE_WITH_TIMEOUT(testing::runCommand(*m_connection, {"EXISTS", index}).integer(), 1, 3000);
+        QVERIFY2(clock.elapsed() >= 800, qPrintable(QString::number(clock.elapsed())));
+        QCOMPARE(stats.flushTotals().sent, 2 * int(options.tiers.size())); // one flush: a bucket and its index entry
+    }
+
     // Reading an empty window costs one lookup (the index), whatever its length; a window with traffic one more
     // per bucket that exists, never one per second asked for.
     void readingStatsCostsOneLookupPerBucketThatExists()

@@ -7,6 +7,7 @@
 #include "redis/replyreader.h"
 #include "redis/scaniterator.h"
 #include "redisserver.h"
+#include "scriptedserver.h"
 #include "synccommand.h"
 
 #include <QElapsedTimer>
@@ -25,66 +26,7 @@ using namespace Qt::StringLiterals;
 using std::chrono::milliseconds;
 using namespace std::chrono_literals;
 
-namespace {
-// A server that speaks RESP as a script says, for what no real Redis sends: it answers the handshake as Redis does,
-// then each other command with the bytes `answer` gives (one write each, or byte by byte), and can push bytes
-// nobody asked for.
-class ScriptedServer : public QObject
-{
-public:
-    std::function<QByteArray(const QList<QByteArray>& command)> answer;
-    bool byteByByte = false;
-
-    ScriptedServer()
-    {
-        m_server.listen(QHostAddress::LocalHost, 0);
-        connect(&m_server, &QTcpServer::newConnection, this, [this] {
-            while (QTcpSocket* socket = m_server.nextPendingConnection()) {
-                m_client = socket;
-                auto reader = std::make_shared<ReplyReader>();
-                connect(socket, &QTcpSocket::readyRead, this, [this, socket, reader] {
-                    reader->feed(socket->readAll());
-                    Reply command;
-                    while (reader->next(&command) == ReplyReader::Status::HaveReply) {
-                        QList<QByteArray> arguments;
-                        for (const Reply& argument : command.elements())
-                            arguments.append(argument.bytes());
-                        const QByteArray name = arguments.value(0).toUpper();
-                        if (name == "PING")
-                            write("+PONG\r\n");
-                        else if (name == "CLIENT")
-                            write("+OK\r\n");
-                        else
-                            write(answer(arguments));
-                    }
-                });
-            }
-        });
-    }
-    quint16 port() const
-    {
-        return m_server.serverPort();
-    }
-    void write(const QByteArray& bytes)
-    {
-        if (!m_client)
-            return;
-        if (!byteByByte) {
-            m_client->write(bytes);
-            return;
-        }
-        for (const char byte : bytes) {
-            m_client->write(&byte, 1);
-            m_client->flush();
-            QTest::qWait(1);
-        }
-    }
-
-private:
-    QTcpServer m_server;
-    QPointer<QTcpSocket> m_client;
-};
-} // namespace
+using cachescope::testing::ScriptedServer;
 
 class TestConnection : public QObject
 {
@@ -335,8 +277,13 @@ private Q_SLOTS:
             {"SISMEMBER", "st", "a"}, {"SISMEMBER", "absent", "a"}, {"ZRANGEBYSCORE", "absent", "-inf", "+inf"},
             {"XLEN", "absent"}, {"SMEMBERS", "absent"}, {"LRANGE", "absent", "0", "-1"}, {"TYPE", "h"}, {"get", "s"},
             {"GeT", "absent"}, {"pttl", "absent"}, {"HGETALL", "s"}, {"LLEN", "s"}, {"EXISTS", "absent"},
-            {"EXISTS", "s"}, {"MGET", "absent"}, {"MGET", "s", "s"}, {"ZCARD", "s"},
-            {"SMEMBERS", "h"}}; // wrong types too
+            {"EXISTS", "s"}, {"MGET", "absent"}, {"MGET", "s", "s"}, {"ZCARD", "s"}, {"SMEMBERS", "h"},
+            {"ZREVRANGEBYSCORE", "z", "+inf", "-inf", "LIMIT", "0", "5"},
+            {"ZREVRANGEBYSCORE", "absent", "+inf", "-inf"}, {"zrevrangebyscore", "h", "+inf", "-inf"},
+            {"HSCAN", "h", "7"}, {"ZSCAN", "h", "3"}}; // wrong types too
+        // Not exact, and so not here (see redis/ownlookups.h): an empty range of a present key (a hit for the server,
+        // a miss for us), and a scan past cursor 0 of a key deleted meanwhile (the other way round). What CacheScope
+        // polls avoids both: watchingAQuietCacheChartsNothing (tst_ops).
         for (const auto& command : commands)
             QTest::newRow(command.join(' ').constData()) << command;
         // The TTL script (ops/entryttl.h) reports its own lookups: on an entry, a foreign string, a hash, no key.
@@ -363,6 +310,40 @@ private Q_SLOTS:
         const LookupCount own = connection.ownLookups().current() - ownBefore;
         QCOMPARE(own.hits, server.hits);
         QCOMPARE(own.misses, server.misses);
+    }
+
+    // A scan's last page can be empty on a present key, whose last buckets hold nothing: the server counts a hit.
+    // Past cursor 0 we count one too; a charted hit rate would otherwise show one hit per such page.
+    void emptyLastPagesOfPresentKeysAreHits()
+    {
+        QString fill;
+        for (int key = 0; key < 8; ++key) {
+            // Past hash-max-listpack-entries (512), then down to one field: a hashtable with one member.
+            for (int field = 0; field < 600; ++field)
+                fill += u"HSET big%1 f%2 v\n"_s.arg(key).arg(field);
+            for (int field = 1; field < 600; ++field)
+                fill += u"HDEL big%1 f%2\n"_s.arg(key).arg(field);
+        }
+        m_server.cli({}, fill.toUtf8());
+        Connection connection(options());
+        QVERIFY(testing::openAndWait(connection));
+        QCOMPARE(testing::runCommand(connection, {"OBJECT", "ENCODING", "big0"}).bytes(), "hashtable");
+        int emptyPages = 0;
+        for (int key = 0; key < 8; ++key) {
+            for (const QByteArray cursor : {"7", "1023", "4095"}) {
+                const LookupCount serverBefore = testing::serverLookups(connection);
+                const LookupCount ownBefore = connection.ownLookups().current();
+                const Reply page =
+                    testing::runCommand(connection, {"HSCAN", "big" + QByteArray::number(key), cursor, "COUNT", "1"});
+                QCOMPARE(page.elements().size(), std::size_t(2));
+                emptyPages += page.elements()[1].elements().empty() ? 1 : 0;
+                const LookupCount server = testing::serverLookups(connection) - serverBefore;
+                const LookupCount own = connection.ownLookups().current() - ownBefore;
+                QCOMPARE(own.hits, server.hits);
+                QCOMPARE(own.misses, server.misses);
+            }
+        }
+        QVERIFY2(emptyPages > 0, "no empty last page was drawn: the case went untested");
     }
 
     void serverErrorsAreTyped()

@@ -249,6 +249,42 @@ private Q_SLOTS:
         return sum;
     }
 
+    // A quiet cache whose stats and audit trail exist but hold nothing recent. The panes poll them (the label stats
+    // every 5 s, the hit-rate alerts, the audit trail), and the server counts each such read as a hit even when the
+    // window it asks for is empty. The Live chart takes our own lookups out as we count them, so we must count them
+    // as the server does: over two polls of every pane, no traffic is charted.
+    void aQuietCacheIsChartedQuiet()
+    {
+        testing::RedisServer server;
+        QVERIFY2(server.start(), qPrintable(server.errorString()));
+        const qint64 longAgo = QDateTime::currentSecsSinceEpoch() - 60 * 24 * 3600; // before every window offered
+        for (const cache::StatsTier& tier : cache::defaultStatsTiers()) {
+            const QString bucket = QString::number(tier.bucketOf(longAgo));
+            server.cli({u"ZADD"_s, QString::fromUtf8(tier.indexKey()), bucket, bucket});
+            for (const cache::StatsDimension dimension : {cache::StatsDimension::Total, cache::StatsDimension::Route})
+                server.cli({u"HSET"_s, QString::fromUtf8(tier.bucketKey(tier.bucketOf(longAgo), dimension)),
+                    u"GET /api/events|hit"_s, u"5"_s});
+        }
+        server.cli({u"XADD"_s, QString::fromUtf8(ops::auditStreamKey), u"*"_s, u"actor"_s, u"someone"_s, u"action"_s,
+            u"invalidate"_s});
+
+        redis::Connection connection(server.connectionOptions());
+        ui::MainWindow window(&connection, {});
+        window.resize(1280, 800);
+        window.show();
+        QSignalSpy scanned(window.keyBrowser()->feed(), &ui::KeyspaceFeed::scanFinished);
+        connection.open();
+        QVERIFY(scanned.wait(20000));
+        QTRY_VERIFY_WITH_TIMEOUT(window.liveCharts()->sampleCount() >= 2, 10000);
+        const qsizetype firstSample = window.liveCharts()->sampleCount();
+        const redis::LookupCount serverBefore = serverLookups(server);
+        QTest::qWait(11000); // two polls of the label stats
+        const qsizetype endSample = window.liveCharts()->sampleCount() + 2;
+        QTRY_VERIFY_WITH_TIMEOUT(window.liveCharts()->sampleCount() >= endSample, 10000);
+        QCOMPARE(charted(window.liveCharts()->samples(), firstSample), redis::LookupCount());
+        QVERIFY2((serverLookups(server) - serverBefore).hits >= 2, "the panes' reads reached the server");
+    }
+
     // The whole window with a gateway's traffic (cachesim, another process) at both sizes we ship for, after a
     // rescan and after an invalidation; the tree's count agrees with the server's DBSIZE around the scan.
     void screenshotsWithGatewayTraffic_data()

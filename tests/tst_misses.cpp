@@ -53,6 +53,17 @@ MissAnatomy::Options shortOptions()
     return options;
 }
 
+// A watch that may widen notify-keyspace-events, with no stats to read: the lease, the setting and the audit.
+MissWatch::Options widening()
+{
+    MissWatch::Options options;
+    options.mayChangeConfig = true;
+    options.actor = u"miss-test"_s;
+    options.anatomy = shortOptions();
+    options.readStats = false;
+    return options;
+}
+
 // "w@100 x@1300 m@1600": written, expired, missed (e evicted, d deleted, g events lost until then), in ms.
 void feed(MissAnatomy& anatomy, const QByteArray& key, const QString& events)
 {
@@ -549,11 +560,7 @@ private Q_SLOTS:
         redis::Connection other(server.connectionOptions());
         QVERIFY(testing::openAndWait(other));
 
-        MissWatch::Options options;
-        options.mayChangeConfig = true;
-        options.actor = u"miss-test"_s;
-        options.anatomy = shortOptions();
-        options.readStats = false;
+        const MissWatch::Options options = widening();
         MissWatch watch(&connection, options);
         QSignalSpy started(&watch, &MissWatch::started);
         QSignalSpy finished(&watch, &MissWatch::finished);
@@ -672,7 +679,7 @@ private Q_SLOTS:
     {
         QFETCH(QString, stats);
         testing::RedisServer::Config config;
-        config.extraConfig = {u"user nostats on >secret ~* &* +@all -zrangebyscore"_s}; // the stats' bucket index
+        config.extraConfig = {u"user nostats on >secret ~* &* +@all -zrevrangebyscore"_s}; // the stats' bucket index
         testing::RedisServer server(config);
         QVERIFY(server.start());
         server.cli({u"CONFIG"_s, u"SET"_s, u"notify-keyspace-events"_s, u"Emxeg$"_s});
@@ -788,11 +795,7 @@ private Q_SLOTS:
         server.cli({u"CONFIG"_s, u"SET"_s, u"notify-keyspace-events"_s, u"Kl"_s});
         redis::Connection connection(server.connectionOptions());
         QVERIFY(testing::openAndWait(connection));
-        MissWatch::Options options;
-        options.mayChangeConfig = true;
-        options.actor = u"miss-test"_s;
-        options.anatomy = shortOptions();
-        options.readStats = false;
+        const MissWatch::Options options = widening();
         MissWatch watch(&connection, options);
         QSignalSpy started(&watch, &MissWatch::started);
         QSignalSpy finished(&watch, &MissWatch::finished);
@@ -813,6 +816,59 @@ private Q_SLOTS:
         QCOMPARE(records.at(0).action, u"config.keyspace-events"_s);
         QCOMPARE(records.at(0).before, QByteArray("lKEmxeg$"));
         QCOMPARE(records.at(0).after, QByteArray("lK"));
+    }
+
+    // The connection closed under a running watch (the dashboard's profile switched): the lease renewals that come
+    // after find no connection and send nothing, and a stop still ends the watch, saying what it could not undo.
+    void aWatchOutlivesItsConnection()
+    {
+        testing::RedisServer server;
+        QVERIFY(server.start());
+        server.cli({u"CONFIG"_s, u"SET"_s, u"notify-keyspace-events"_s, u"Kl"_s});
+        auto connection = std::make_unique<redis::Connection>(server.connectionOptions());
+        QVERIFY(testing::openAndWait(*connection));
+        const MissWatch::Options options = widening();
+        MissWatch watch(connection.get(), options);
+        QSignalSpy started(&watch, &MissWatch::started);
+        QSignalSpy finished(&watch, &MissWatch::finished);
+        watch.start();
+        QVERIFY(started.wait(5000));
+        connection.reset();
+        QTest::qWait(2500); // two renewals
+        watch.stop();
+        QVERIFY(finished.wait(10000));
+        QCOMPARE(watch.report().error, QString());
+        QCOMPARE(watch.report().configNote,
+            u"notify-keyspace-events left as this watch set it: its connection was closed before the end; once its "
+            "lease runs out (10 s) the next watch, or `cachectl misses --restore`, puts the original back"_s);
+        QVERIFY(!watch.isRunning());
+        // As the note says: widened, and put back by the next watch once the lease is out.
+        QCOMPARE(testing::keyspaceEventsSetting(server), "g$lxeKEm");
+    }
+
+    // A running watch on a quiet server sends a few commands a second (the lease renewal, the audit read), not one
+    // per pass of the event loop: its load on the server it watches is bounded.
+    void aQuietWatchSendsAFewCommandsASecond()
+    {
+        testing::RedisServer server;
+        QVERIFY(server.start());
+        redis::Connection connection(server.connectionOptions());
+        QVERIFY(testing::openAndWait(connection));
+        const MissWatch::Options options = widening();
+        MissWatch watch(&connection, options);
+        QSignalSpy started(&watch, &MissWatch::started);
+        QSignalSpy finished(&watch, &MissWatch::finished);
+        watch.start();
+        QVERIFY(started.wait(5000));
+        const auto commands = [&server] {
+            return testing::infoInteger(server.cli({u"INFO"_s, u"stats"_s}), "total_commands_processed");
+        };
+        const qint64 before = commands();
+        QTest::qWait(3000);
+        const qint64 sent = commands() - before - 1; // the second INFO
+        QVERIFY2(sent >= 3 && sent <= 12, qPrintable(QString::number(sent))); // three seconds: 3 renewals, 3 to 6 reads
+        watch.stop();
+        QVERIFY(finished.wait(10000));
     }
 
     // A watcher killed with SIGKILL leaves the setting widened and the original in the server: `--restore` refuses

@@ -1,6 +1,9 @@
+#include "cache/statsreader.h"
+#include "cache/statstiers.h"
 #include "model/gatewaykey.h"
 #include "model/ttltext.h"
 #include "ops/audit/audit.h"
+#include "ops/audit/auditfollower.h"
 #include "ops/audit/auditwriter.h"
 #include "ops/keys/keyinspection.h"
 #include "ops/keys/keymetadata.h"
@@ -240,6 +243,27 @@ private Q_SLOTS:
         const auto keys = parsed.keysPerDatabase();
         QCOMPARE(keys.value(0), 12);
         QCOMPARE(keys.value(3), 1);
+    }
+
+    // A cluster's masters as one (cachectl info, the admin API's stats): counters and memory add up, keys per
+    // database too; a node's uptime, port and text stay the first node's, and a field only one node has is kept.
+    void aClusterCombinesItsMastersFigures()
+    {
+        const ServerInfo combined = ServerInfo::combine({ServerInfo::parse("keyspace_hits:5\r\nused_memory:1000\r\n"
+                                                                           "uptime_in_seconds:70\r\ntcp_port:7000\r\n"
+                                                                           "run_id:first\r\ndb0:keys=12,expires=3\r\n"),
+            ServerInfo::parse("keyspace_hits:7\r\nused_memory:500\r\nuptime_in_seconds:30\r\ntcp_port:7001\r\n"
+                              "run_id:second\r\ndb0:keys=8,expires=0\r\ndb2:keys=1,expires=1\r\nrole_only:x\r\n")});
+        QCOMPARE(combined.integer("keyspace_hits"), std::optional<qint64>(12));
+        QCOMPARE(combined.integer("used_memory"), std::optional<qint64>(1500));
+        QCOMPARE(combined.integer("uptime_in_seconds"), std::optional<qint64>(70));
+        QCOMPARE(combined.integer("tcp_port"), std::optional<qint64>(7000));
+        QCOMPARE(combined.text("run_id"), QByteArray("first"));
+        QCOMPARE(combined.text("role_only"), QByteArray("x"));
+        const QHash<int, qint64> keys = combined.keysPerDatabase();
+        QCOMPARE(keys.value(0), 20);
+        QCOMPARE(keys.value(2), 1);
+        QCOMPARE(keys.size(), 2);
     }
 
     void deltaRates_data()
@@ -753,6 +777,85 @@ private Q_SLOTS:
         const int before = samples;
         QTRY_VERIFY(samples >= before + 2);
         sampler.stop();
+    }
+
+    // What the panes poll on a quiet cache exists — the stats index, whose window holds no bucket, and the audit
+    // stream, with no record since the last read — so the server counts each read as a hit even when the range asked
+    // for is empty. The charts take our own lookups out as we count them, so we must count them as the server does:
+    // the charted hits and misses stay exactly zero. A record written meanwhile is read once by each follower.
+    void watchingAQuietCacheChartsNothing()
+    {
+        testing::RedisServer server;
+        QVERIFY2(server.start(), qPrintable(server.errorString()));
+        const cache::StatsTier tier = cache::defaultStatsTiers().first();
+        QCOMPARE(tier.bucket, std::chrono::seconds(1));
+        const qint64 oldBucket = tier.bucketOf(QDateTime::currentSecsSinceEpoch() - 600);
+        server.cli(
+            {u"ZADD"_s, QString::fromUtf8(tier.indexKey()), QString::number(oldBucket), QString::number(oldBucket)});
+        server.cli({u"HSET"_s, QString::fromUtf8(tier.bucketKey(oldBucket, cache::StatsDimension::Total)), u"all|hit"_s,
+            u"5"_s});
+        const auto addRecord = [&server] {
+            return server
+                .cli({u"XADD"_s, QString::fromUtf8(ops::auditStreamKey), u"*"_s, u"actor"_s, u"test"_s, u"action"_s,
+                    u"invalidate"_s})
+                .trimmed();
+        };
+        const QByteArray first = addRecord();
+        QTest::qWait(5); // the next record's id is later than the time taken below
+        const QByteArray startedAt = QByteArray::number(QDateTime::currentMSecsSinceEpoch()) + "-0";
+
+        redis::Connection connection(server.connectionOptions());
+        QVERIFY(testing::openAndWait(connection));
+        ops::InfoSampler sampler(&connection);
+        QList<ops::InfoSample> samples;
+        connect(
+            &sampler, &ops::InfoSampler::sampled, this, [&samples](const ops::InfoSample& s) { samples.append(s); });
+        sampler.start(std::chrono::milliseconds(100));
+        QTRY_VERIFY(!samples.isEmpty());
+        const qsizetype from = samples.size();
+        const redis::LookupCount ownBefore = connection.ownLookups().current();
+
+        ops::AuditFollower fromTheStart; // every record
+        ops::AuditFollower fromNow(startedAt); // a time, not a record: only what is written after it
+        QList<QByteArray> readFromTheStart;
+        QList<QByteArray> readFromNow;
+        QByteArray second;
+        for (int round = 0; round < 12; ++round) {
+            if (round == 6)
+                second = addRecord();
+            int answers = 0;
+            cache::readStatsWindow(connection, cache::StatsDimension::Total, 5, this,
+                [&answers](std::optional<cache::StatsWindow> window, const QString& error) {
+                    ++answers;
+                    QVERIFY2(window, qPrintable(error));
+                    QCOMPARE(window->bucketsRead, 0); // the old bucket is outside the window
+                });
+            const auto follow = [&answers](QList<QByteArray>& read) {
+                return [&answers, &read](const QList<ops::AuditRecord>& records, bool more, const QString& error) {
+                    ++answers;
+                    QVERIFY2(error.isEmpty(), qPrintable(error));
+                    QVERIFY(!more);
+                    for (const ops::AuditRecord& record : records)
+                        read.append(record.id);
+                };
+            };
+            fromTheStart.read(connection, 10, this, follow(readFromTheStart));
+            fromNow.read(connection, 10, this, follow(readFromNow));
+            QTRY_COMPARE(answers, 3);
+            QTest::qWait(30);
+        }
+        const qsizetype end = samples.size() + 2;
+        QTRY_VERIFY(samples.size() >= end);
+        sampler.stop();
+
+        QCOMPARE(readFromNow, QList<QByteArray> {second});
+        QCOMPARE(readFromTheStart, (QList<QByteArray> {first, second}));
+        ops::InfoDelta charted;
+        for (qsizetype i = from; i < samples.size(); ++i)
+            charted += samples.at(i).delta;
+        QCOMPARE(charted.hits, 0);
+        QCOMPARE(charted.misses, 0);
+        QVERIFY((connection.ownLookups().current() - ownBefore).hits >= 12 * 3); // the reads were lookups
     }
 
     // The slow log as the server keeps it, newest first, exact arguments (bytes that are not text included), on a

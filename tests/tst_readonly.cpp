@@ -1,4 +1,6 @@
 #include "cache/cachemanager.h"
+#include "cache/statsreader.h"
+#include "cache/statsrecorder.h"
 #include "ops/audit/audit.h"
 #include "ops/routes/routeconfigstore.h"
 #include "redis/commandsafety.h"
@@ -40,6 +42,11 @@ private Q_SLOTS:
         QTest::newRow("INFO") << QList<QByteArray> {"INFO", "stats"} << true;
         QTest::newRow("PTTL lower case") << QList<QByteArray> {"pttl", "events:1"} << true;
         QTest::newRow("CONFIG GET") << QList<QByteArray> {"CONFIG", "GET", "maxmemory"} << true;
+        // The stats reader's index reads (cachectl stats, the dashboard's stats panes and alerts on a read-only
+        // profile).
+        QTest::newRow("ZRANGEBYSCORE") << QList<QByteArray> {"ZRANGEBYSCORE", "idx", "0", "9"} << true;
+        QTest::newRow("ZREVRANGEBYSCORE")
+            << QList<QByteArray> {"ZREVRANGEBYSCORE", "idx", "9", "-inf", "LIMIT", "0", "5"} << true;
         QTest::newRow("SET") << QList<QByteArray> {"SET", "events:1", "changed"} << false;
         QTest::newRow("set lower case") << QList<QByteArray> {"set", "events:1", "changed"} << false;
         QTest::newRow("DEL") << QList<QByteArray> {"DEL", "events:1"} << false;
@@ -75,6 +82,39 @@ private Q_SLOTS:
         const redis::Reply reply = testing::runCommand(*m_readOnly, command);
         QCOMPARE(reply.errorKind() == redis::ErrorKind::ReadOnlyConnection, !allowed);
         QCOMPARE(m_server.cli({u"GET"_s, u"events:1"_s}).trimmed(), QByteArray("original"));
+    }
+
+    // The stats panes, the hit-rate alerts and `cachectl stats` on a read-only profile: the index and the buckets
+    // are reads, and come back whole.
+    void statsAreReadOnAReadOnlyConnection()
+    {
+        redis::Connection writer(m_server.connectionOptions());
+        QVERIFY(testing::openAndWait(writer));
+        cache::StatsRecorder::Options options;
+        options.flushInterval = std::chrono::hours(1); // flushed by hand
+        cache::StatsRecorder recorder(&writer, options);
+        for (int i = 0; i < 3; ++i)
+            recorder.record({"gateway", "GET /r", "acme", "v1"}, cache::StatsEvent::Hit);
+        bool flushed = false;
+        recorder.flush(
+            [&flushed](const cache::StatsRecorder::FlushResult& result) { flushed = result.unconfirmed == 0; });
+        QTRY_VERIFY(flushed);
+        QTest::qWait(1100); // a 1 s window ends at the last complete second
+        std::optional<cache::StatsWindow> window;
+        QString error;
+        bool done = false;
+        cache::readStatsWindow(*m_readOnly, cache::StatsDimension::Total, 60, this,
+            [&](std::optional<cache::StatsWindow> read, const QString& why) {
+                window = std::move(read);
+                error = why;
+                done = true;
+            });
+        QTRY_VERIFY(done);
+        QVERIFY2(window, qPrintable(error));
+        QCOMPARE(window->bucketsRead, 1);
+        QCOMPARE(window->byLabel.value("all")[cache::StatsEvent::Hit], 3);
+        m_server.cli({u"EVAL"_s, u"for _, k in ipairs(redis.call('KEYS', ARGV[1])) do redis.call('DEL', k) end"_s,
+            u"0"_s, u"cachescope:stats*"_s}); // the other tests count the server's keys
     }
 
     void everyWritePathInCoreIsRefused()

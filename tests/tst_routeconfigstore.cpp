@@ -5,6 +5,7 @@
 #include "ops/routes/routeconfigstore.h"
 #include "redis/connection.h"
 #include "redisserver.h"
+#include "scriptedserver.h"
 #include "synccommand.h"
 
 #include <QElapsedTimer>
@@ -252,6 +253,38 @@ private Q_SLOTS:
         QVERIFY(!result.saved);
         QVERIFY(result.error.contains(u"routes[0].ttl"_s));
         QCOMPARE(testing::runCommand(*m_connection, {"EXISTS", store.configKey()}).integer(), 0);
+    }
+
+    // A save script's answer of another shape (a proxy or a Redis-alike that runs scripts its own way) is an error
+    // that shows the answer: neither a save nor someone else's edit.
+    void aSaveAnsweredOddlyIsNeitherSavedNorAConflict_data()
+    {
+        QTest::addColumn<QByteArray>("answer");
+        QTest::addColumn<QString>("error");
+        QTest::newRow("an integer") << QByteArray(":1\r\n") << u"unexpected reply from the save script: (integer) 1"_s;
+        QTest::newRow("nil") << QByteArray("$-1\r\n") << u"unexpected reply from the save script: (nil)"_s;
+        QTest::newRow("four elements")
+            << QByteArray("*4\r\n:1\r\n:1\r\n:1\r\n:1\r\n")
+            << u"unexpected reply from the save script: [(integer) 1, (integer) 1, (integer) 1, (integer) 1]"_s;
+        QTest::newRow("a status") << QByteArray("+OK\r\n") << u"unexpected reply from the save script: OK"_s;
+    }
+    void aSaveAnsweredOddlyIsNeitherSavedNorAConflict()
+    {
+        QFETCH(QByteArray, answer);
+        QFETCH(QString, error);
+        testing::ScriptedServer server;
+        server.answer = [&answer](const QList<QByteArray>&) { return answer; };
+        redis::ConnectionOptions options;
+        options.host = u"127.0.0.1"_s;
+        options.port = server.port();
+        options.autoReconnect = false;
+        redis::Connection connection(options);
+        QVERIFY(testing::openAndWait(connection));
+        RouteConfigStore store(&connection);
+        const RouteConfigSaveResult result = saveNow(store, withEventsTtl(60), 0);
+        QCOMPARE(result.error, error);
+        QCOMPARE(result.saved, false);
+        QCOMPARE(result.conflict, false);
     }
 
     void damagedStoredConfigIsReported()

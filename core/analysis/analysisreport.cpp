@@ -208,6 +208,9 @@ void GroupFigures::addMeasured(const QByteArray& key, qint64 keyBytes, qint64 pt
     const BigKey big {key, keyBytes, pttlMs};
     if (topKeys <= 0 || (biggest.size() >= topKeys && !listedBefore(big, biggest.constLast())))
         return;
+    // SCAN may return a key twice (while the server rehashes): the list names it once.
+    if (std::any_of(biggest.cbegin(), biggest.cend(), [&key](const BigKey& listed) { return listed.key == key; }))
+        return;
     biggest.insert(std::upper_bound(biggest.begin(), biggest.end(), big, listedBefore), big);
     if (biggest.size() > topKeys)
         biggest.removeLast();
@@ -224,7 +227,11 @@ void GroupFigures::merge(const GroupFigures& other, int topKeys)
         ttlBytes[b] += other.ttlBytes[b];
     }
     persistentAgainstRules += other.persistentAgainstRules;
-    biggest += other.biggest;
+    for (const BigKey& big : other.biggest) {
+        if (std::none_of(
+                biggest.cbegin(), biggest.cend(), [&big](const BigKey& listed) { return listed.key == big.key; }))
+            biggest.append(big);
+    }
     std::sort(biggest.begin(), biggest.end(), listedBefore);
     if (biggest.size() > topKeys)
         biggest.resize(topKeys);

@@ -107,7 +107,7 @@ void MissWatch::start()
     m_anatomy = std::make_unique<MissAnatomy>(m_options.anatomy, m_startedMs);
     m_serverBefore.reset();
     m_sizeSamples.clear();
-    m_auditAfter = QByteArray::number(nowMs() - 5'000) + "-0";
+    m_audit.setAfter(QByteArray::number(nowMs() - 5'000) + "-0");
     m_running = true;
     m_stopping = false;
     m_listening = false;
@@ -231,18 +231,16 @@ void MissWatch::readAudit()
     if (m_auditReading || !m_client)
         return;
     m_auditReading = true;
-    m_client->command({"XRANGE", ops::auditStreamKey, "(" + m_auditAfter, "+", "COUNT", QByteArray::number(auditPage)},
-        this, [this](const redis::Reply& reply) {
+    m_audit.read(
+        *m_client, auditPage, this, [this](const QList<ops::AuditRecord>& records, bool more, const QString& error) {
             m_auditReading = false;
-            if (reply.isError() || !m_anatomy)
+            if (!error.isEmpty() || !m_anatomy)
                 return;
-            for (const ops::AuditRecord& record : ops::auditRecordsIn(reply)) {
-                if (ops::streamIdBefore(m_auditAfter, record.id))
-                    m_auditAfter = record.id;
+            for (const ops::AuditRecord& record : records) {
                 if (auto ref = invalidationIn(record))
                     m_anatomy->addInvalidationRecord(std::move(*ref));
             }
-            if (qsizetype(reply.elements().size()) == auditPage)
+            if (more)
                 readAudit();
         });
 }

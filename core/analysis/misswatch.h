@@ -2,6 +2,7 @@
 
 #include "analysis/keyeventfeed.h"
 #include "analysis/missanatomy.h"
+#include "ops/audit/auditfollower.h"
 
 #include <QDateTime>
 #include <QHash>
@@ -114,7 +115,7 @@ private:
     KeyeventFeed m_feed;
     Report m_report;
     std::optional<qint64> m_serverBefore;
-    QByteArray m_auditAfter; // the last audit entry id read
+    ops::AuditFollower m_audit;
     bool m_auditReading = false;
     QHash<QByteArray, QList<QByteArray>> m_sizeSamples; // route → recently written keys (1,000 routes at most)
     qint64 m_startedMs = 0;

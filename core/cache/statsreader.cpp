@@ -243,13 +243,23 @@ void readStatsWindow(redis::Client& connection, StatsDimension dimension, qint64
     const qint64 first = tier.bucket.count() == 1 ? now - window->seconds : tier.bucketOf(now - window->seconds);
     window->from = first * tier.bucket.count();
     window->to = now;
-    connection.command({"ZRANGEBYSCORE", tier.indexKey(), QByteArray::number(first), QByteArray::number(last)}, context,
-        [&connection, tier, dimension, window, context, callback](const redis::Reply& index) {
+    // The newest buckets up to `last`, not the range [first, last]: an index that exists answers with at least one
+    // bucket, so an empty reply means no index. The server counts a lookup of an existing key as a hit even when the
+    // range is empty, and we would count that empty reply as a miss: every poll of a quiet window would chart one
+    // hit that no gateway made (redis/ownlookups.h). Bucket numbers are the members, one each, so the window holds
+    // at most last - first + 1 of them.
+    connection.command({"ZREVRANGEBYSCORE", tier.indexKey(), QByteArray::number(last), "-inf", "LIMIT", "0",
+                           QByteArray::number(last - first + 1)},
+        context, [&connection, tier, dimension, window, context, callback, first](const redis::Reply& index) {
             if (index.isError()) {
                 callback(std::nullopt, index.errorMessage());
                 return;
             }
-            const auto& buckets = index.elements();
+            std::vector<redis::Reply> buckets;
+            for (const redis::Reply& bucket : index.elements()) {
+                if (bucket.bytes().toLongLong() >= first)
+                    buckets.insert(buckets.begin(), bucket); // oldest first, as the window adds them
+            }
             if (buckets.empty()) {
                 callback(*window, QString());
                 return;

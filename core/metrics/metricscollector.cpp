@@ -305,7 +305,7 @@ void MetricsCollector::readNodes()
 
 void MetricsCollector::readAudit()
 {
-    if (!m_auditAfter || m_restartSinceAuditRead) {
+    if (!m_auditStarted || m_restartSinceAuditRead) {
         // The newest record: where counting starts, and after a restart whether the stream lost records (ids only
         // grow: a newest record older than the last one read means the records were lost).
         m_connection->command(
@@ -314,23 +314,23 @@ void MetricsCollector::readAudit()
                     return partDone(false); // asked again next round
                 const QList<ops::AuditRecord> newest = ops::auditRecordsIn(reply);
                 const QByteArray newestId = newest.isEmpty() ? QByteArray("0-0") : newest.first().id;
-                if (!m_auditAfter) {
-                    m_auditAfter = newestId;
-                } else if (ops::streamIdBefore(newestId, *m_auditAfter)) {
+                if (!m_auditStarted) {
+                    m_audit.setAfter(newestId, !newest.isEmpty());
+                    m_auditStarted = true;
+                } else if (ops::streamIdBefore(newestId, m_audit.after())) {
                     ++m_health.auditTrailLosses;
-                    m_auditAfter = newestId;
+                    m_audit.setAfter(newestId, !newest.isEmpty());
                 }
                 m_restartSinceAuditRead = false;
                 partDone(true);
             });
         return;
     }
-    m_connection->command(
-        {"XRANGE", ops::auditStreamKey, '(' + *m_auditAfter, "+", "COUNT", QByteArray::number(auditPageSize)}, this,
-        [this](const redis::Reply& reply) {
-            if (!reply.isArray())
+    m_audit.read(
+        *m_connection, auditPageSize, this, [this](const QList<ops::AuditRecord>& records, bool, const QString& error) {
+            if (!error.isEmpty())
                 return partDone(false);
-            for (const ops::AuditRecord& record : ops::auditRecordsIn(reply)) {
+            for (const ops::AuditRecord& record : records) {
                 const QByteArray action = knownAction(record.action);
                 ++m_auditRecords[{action, knownOutcome(record.outcome), record.dryRun}];
                 const bool changedKeys = record.outcome == ops::auditOutcomeName(ops::AuditOutcome::Completed)
@@ -338,7 +338,6 @@ void MetricsCollector::readAudit()
                     || record.outcome == ops::auditOutcomeName(ops::AuditOutcome::Failed);
                 if (deletesOrExpires(action) && !record.dryRun && changedKeys && record.count > 0)
                     m_auditKeys[action] += record.count;
-                m_auditAfter = record.id;
             }
             partDone(true); // a full page leaves the rest to the next round
         });

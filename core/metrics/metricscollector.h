@@ -3,6 +3,7 @@
 #include "cache/statscounters.h"
 #include "cache/statstiers.h"
 #include "metrics/statsfold.h"
+#include "ops/audit/auditfollower.h"
 #include "ops/routes/routeconfigloss.h"
 #include "ops/server/ownfootprint.h"
 
@@ -157,7 +158,8 @@ private:
     qint64 m_startBucket = 0; // buckets up to this one held counts before the fold began
     std::array<std::unique_ptr<StatsFold>, std::size_t(cache::StatsDimension::Count_)> m_folds;
     QList<NodeFigures> m_nodes;
-    std::optional<QByteArray> m_auditAfter; // the last audit entry id seen; unset until the first read
+    ops::AuditFollower m_audit; // from the newest record at the first read
+    bool m_auditStarted = false;
     std::map<AuditKey, qint64> m_auditRecords;
     std::map<QByteArray, qint64> m_auditKeys;
     std::optional<ops::OwnFootprint> m_footprint;

@@ -29,8 +29,8 @@ const QHash<QByteArray, KeySpec>& table()
                  "GETEX", "APPEND", "INCR", "INCRBY", "DECR", "DECRBY", "DUMP", "RESTORE", "HGET", "HMGET", "HGETALL",
                  "HLEN", "HKEYS", "HVALS", "HEXISTS", "HSCAN", "HSET", "HSETNX", "HMSET", "HDEL", "HINCRBY",
                  "HINCRBYFLOAT", "LLEN", "LRANGE", "LINDEX", "LPUSH", "RPUSH", "LTRIM", "SCARD", "SMEMBERS",
-                 "SISMEMBER", "SSCAN", "SADD", "SREM", "ZCARD", "ZRANGE", "ZRANGEBYSCORE", "ZSCORE", "ZSCAN", "ZCOUNT",
-                 "ZADD", "ZREM", "ZREMRANGEBYSCORE", "XLEN", "XRANGE", "XREVRANGE", "XADD", "XTRIM"})
+                 "SISMEMBER", "SSCAN", "SADD", "SREM", "ZCARD", "ZRANGE", "ZRANGEBYSCORE", "ZREVRANGEBYSCORE", "ZSCORE",
+                 "ZSCAN", "ZCOUNT", "ZADD", "ZREM", "ZREMRANGEBYSCORE", "XLEN", "XRANGE", "XREVRANGE", "XADD", "XTRIM"})
             t.insert(name, {1, 1, 1});
         for (const char* name : {"MGET", "DEL", "UNLINK", "EXISTS", "TOUCH"})
             t.insert(name, {1, -1, 1});

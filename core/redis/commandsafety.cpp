@@ -11,9 +11,10 @@ bool isReadOnlyCommand(const QList<QByteArray>& arguments)
     static const QSet<QByteArray> readCommands {"GET", "MGET", "GETRANGE", "STRLEN", "EXISTS", "TYPE", "TTL", "PTTL",
         "EXPIRETIME", "PEXPIRETIME", "SCAN", "DBSIZE", "INFO", "PING", "ECHO", "TIME", "HGET", "HMGET", "HGETALL",
         "HLEN", "HKEYS", "HVALS", "HEXISTS", "HSCAN", "LLEN", "LRANGE", "LINDEX", "SCARD", "SMEMBERS", "SISMEMBER",
-        "SSCAN", "ZCARD", "ZRANGE", "ZSCORE", "ZSCAN", "ZCOUNT", "XLEN", "XRANGE", "XREVRANGE", "XINFO", "OBJECT",
-        "MEMORY", "SLOWLOG", "LATENCY", "AUTH", "SELECT", "HELLO", "SUBSCRIBE", "UNSUBSCRIBE", "PSUBSCRIBE",
-        "PUNSUBSCRIBE", "CLUSTER", "READONLY", "ASKING", "COMMAND", "ACL", "CONFIG", "CLIENT", "EVAL_RO", "EVALSHA_RO"};
+        "SSCAN", "ZCARD", "ZRANGE", "ZRANGEBYSCORE", "ZREVRANGEBYSCORE", "ZSCORE", "ZSCAN", "ZCOUNT", "XLEN", "XRANGE",
+        "XREVRANGE", "XINFO", "OBJECT", "MEMORY", "SLOWLOG", "LATENCY", "AUTH", "SELECT", "HELLO", "SUBSCRIBE",
+        "UNSUBSCRIBE", "PSUBSCRIBE", "PUNSUBSCRIBE", "CLUSTER", "READONLY", "ASKING", "COMMAND", "ACL", "CONFIG",
+        "CLIENT", "EVAL_RO", "EVALSHA_RO"};
     const QByteArray name = arguments.first().toUpper();
     if (!readCommands.contains(name))
         return false;

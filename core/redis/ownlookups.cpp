@@ -1,5 +1,6 @@
 #include "redis/ownlookups.h"
 
+#include <algorithm>
 #include <string_view>
 
 #include "redis/reply.h"
@@ -36,6 +37,7 @@ constexpr NamedKind namedKinds[] = {
     {"SMEMBERS", LookupKind::EmptyIsMiss},
     {"ZRANGE", LookupKind::EmptyIsMiss}, // an index range past the end of a present set is a hit
     {"ZRANGEBYSCORE", LookupKind::EmptyIsMiss},
+    {"ZREVRANGEBYSCORE", LookupKind::EmptyIsMiss}, // the stats index read: never empty for a present index
     {"LRANGE", LookupKind::EmptyIsMiss},
     {"XRANGE", LookupKind::EmptyIsMiss},
     {"XREVRANGE", LookupKind::EmptyIsMiss},
@@ -58,6 +60,13 @@ constexpr NamedKind namedKinds[] = {
     {"EVAL_RO", LookupKind::ScriptReport},
     {"EVALSHA_RO", LookupKind::ScriptReport},
 };
+
+constexpr std::size_t longestName = [] {
+    std::size_t longest = 0;
+    for (const NamedKind& named : namedKinds)
+        longest = std::max(longest, named.name.size());
+    return longest;
+}();
 
 LookupCount one(bool miss)
 {
@@ -85,12 +94,16 @@ LookupKind lookupKindOf(const QList<QByteArray>& arguments)
     if (arguments.isEmpty())
         return LookupKind::None;
     const QByteArray& name = arguments.first();
-    if (name.size() < 3 || name.size() > 13)
+    if (name.size() < 3 || name.size() > qsizetype(longestName))
         return LookupKind::None;
     for (const NamedKind& named : namedKinds) {
         // Every command sent asks this: the length rules out all but a few names before any comparison.
-        if (qsizetype(named.name.size()) == name.size() && sameNameIgnoringCase(name.constData(), named.name))
+        if (qsizetype(named.name.size()) == name.size() && sameNameIgnoringCase(name.constData(), named.name)) {
+            // Past cursor 0 a scan's empty last page is the end of a present key (see ScanOnIsHit).
+            if (named.kind == LookupKind::EmptyScanIsMiss && arguments.size() > 2 && arguments.at(2) != "0")
+                return LookupKind::ScanOnIsHit;
             return named.kind;
+        }
     }
     return LookupKind::None;
 }
@@ -126,6 +139,8 @@ LookupCount lookupsIn(LookupKind kind, qsizetype argumentCount, const Reply& rep
         const qint64 hits = reply.isInteger() ? std::clamp<qint64>(reply.integer(), 0, keys) : 0;
         return {hits, keys - hits};
     }
+    case LookupKind::ScanOnIsHit:
+        return one(false);
     case LookupKind::EmptyScanIsMiss: {
         const auto& page = reply.elements();
         return one(reply.isArray() && page.size() == 2 && page[0].bytes() == "0" && page[1].elements().empty());

@@ -49,8 +49,11 @@ enum class LookupKind : quint8
     MinusTwoIsMiss, // PTTL, TTL, EXPIRETIME: -2 is a miss
     ExistsCount, // EXISTS k1…kn: n lookups, the reply counts the hits
     NilPerKey, // MGET k1…kn: n lookups, each nil element a miss
-    EmptyScanIsMiss, // HSCAN, SSCAN, ZSCAN: one lookup; a last page with nothing ("0", []) is a miss — exact from
-                     // cursor 0, where a present key always yields members or a cursor to go on
+    EmptyScanIsMiss, // HSCAN, SSCAN, ZSCAN from cursor 0: one lookup; a last page with nothing ("0", []) is a miss —
+                     // exact, since a present key always yields members or a cursor to go on
+    ScanOnIsHit, // HSCAN, SSCAN, ZSCAN past cursor 0: one lookup, a hit. Their last page can be empty on a present
+                 // key (its last buckets are empty), which the server counts as a hit; a key deleted mid-walk (a
+                 // miss) is far rarer
     ScriptReport, // EVAL, EVALSHA and their _RO forms: a script of ours that reads keys says what it looked up, by
                   // replying ["lookups", hits, misses, …]; other scripts (and failed ones) count none
 };
