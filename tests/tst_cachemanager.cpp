@@ -1023,6 +1023,20 @@ private Q_SLOTS:
         QCOMPARE(chosen->name, tier);
     }
 
+    // Tiers of one bucket size (a deployment's own list): the first listed is read, for a window one holds and for
+    // one longer than every tier keeps alike, so readers and the recorder's docs agree on which index is meant.
+    void tiedTiersGoToTheFirstListed()
+    {
+        using namespace std::chrono_literals;
+        const QList<StatsTier> tiers {{"first", 24h, 30 * 24h, {}}, {"second", 24h, 30 * 24h, {}}};
+        for (const qint64 seconds : {qint64(2 * 86400), qint64(365 * 86400)}) {
+            const StatsTier* chosen = tierForWindow(tiers, StatsDimension::Total, seconds);
+            QVERIFY(chosen);
+            QCOMPARE(chosen->name, QByteArray("first"));
+        }
+        QCOMPARE(tierForWindow(tiers, StatsDimension::Venue, 60), nullptr); // neither keeps venues
+    }
+
     // A bucket keeps each process's busiest K labels by name and the rest in "(other)"; when the ranking changes
     // within a bucket, the counts move, so the bucket's sum stays exact and no stale label is left behind.
     void statsKeepTheBusiestLabelsAndSumTheRest()
