@@ -871,6 +871,24 @@ private Q_SLOTS:
         QVERIFY(finished.wait(10000));
     }
 
+    // `cachectl misses --restore` with nothing to put back says so once, changes nothing and audits nothing.
+    void nothingToRestoreIsSaidOnce()
+    {
+        testing::RedisServer server;
+        QVERIFY(server.start());
+        server.cli({u"CONFIG"_s, u"SET"_s, u"notify-keyspace-events"_s, u"Kl"_s});
+        redis::Connection connection(server.connectionOptions());
+        QVERIFY(testing::openAndWait(connection));
+        QStringList told;
+        ops::KeyspaceEventsSetting::restoreAbandoned(&connection, u"miss-test"_s, this,
+            [&told](const QString& note, const QString& error) { told << note + u'|' + error; });
+        QTRY_VERIFY(!told.isEmpty());
+        QTest::qWait(300); // anything the restore still had in flight
+        QCOMPARE(told, QStringList {u"nothing to restore: no watch left notify-keyspace-events changed|"_s});
+        QCOMPARE(testing::keyspaceEventsSetting(server), "lK");
+        QCOMPARE(testing::auditRecords(server.connectionOptions()).size(), 0);
+    }
+
     // A watcher killed with SIGKILL leaves the setting widened and the original in the server: `--restore` refuses
     // while its lease may still be renewed, then puts it back (audited); a later watch ends with the original too.
     void aKilledWatcherIsPutRightAfterwards_data()
