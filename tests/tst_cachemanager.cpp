@@ -1180,19 +1180,20 @@ private Q_SLOTS:
     {
         QVERIFY(testing::runCommand(*m_connection, {"FLUSHALL"}).isStatus("OK"));
         StatsRecorder::Options options;
-        options.flushInterval = std::chrono::milliseconds(800);
-        StatsRecorder stats(m_connection.get(), options);
+        options.flushInterval = std::chrono::milliseconds(1500);
         QElapsedTimer clock;
         clock.start();
+        StatsRecorder stats(m_connection.get(), options);
         const QByteArray index = options.tiers.first().indexKey();
-        while (clock.elapsed() < 400) {
+        while (clock.elapsed() < 300) {
             stats.record({"gateway", "GET /r", "acme", "v1"}, StatsEvent::Hit);
             QTest::qWait(20);
         }
         QCOMPARE(testing::runCommand(*m_connection, {"EXISTS", index}).integer(), 0);
         QCOMPARE(stats.flushTotals().sent, 0);
         QTRY_COMPARE_WITH_TIMEOUT(testing::runCommand(*m_connection, {"EXISTS", index}).integer(), 1, 3000);
-        QVERIFY2(clock.elapsed() >= 800, qPrintable(QString::number(clock.elapsed())));
+        // A coarse timer may fire up to 5 % early.
+        QVERIFY2(clock.elapsed() >= 1425, qPrintable(QString::number(clock.elapsed())));
         QCOMPARE(stats.flushTotals().sent, 2 * int(options.tiers.size())); // one flush: a bucket and its index entry
     }
 
