@@ -188,6 +188,13 @@ void DistinctValues::add(QByteArrayView value)
     }
 }
 
+namespace {
+bool names(const QList<BigKey>& biggest, const QByteArray& key)
+{
+    return std::any_of(biggest.cbegin(), biggest.cend(), [&key](const BigKey& listed) { return listed.key == key; });
+}
+} // namespace
+
 // Bigger first; keys of one size by their bytes, so the same keys give the same list whatever order SCAN met them
 // in (and a diff of two analyses of unchanged data shows no churn).
 bool GroupFigures::listedBefore(const BigKey& a, const BigKey& b)
@@ -208,9 +215,8 @@ void GroupFigures::addMeasured(const QByteArray& key, qint64 keyBytes, qint64 pt
     const BigKey big {key, keyBytes, pttlMs};
     if (topKeys <= 0 || (biggest.size() >= topKeys && !listedBefore(big, biggest.constLast())))
         return;
-    // SCAN may return a key twice (while the server rehashes): the list names it once.
-    if (std::any_of(biggest.cbegin(), biggest.cend(), [&key](const BigKey& listed) { return listed.key == key; }))
-        return;
+    if (names(biggest, key))
+        return; // SCAN may return a key twice (while the server rehashes): the list names it once
     biggest.insert(std::upper_bound(biggest.begin(), biggest.end(), big, listedBefore), big);
     if (biggest.size() > topKeys)
         biggest.removeLast();
@@ -228,8 +234,7 @@ void GroupFigures::merge(const GroupFigures& other, int topKeys)
     }
     persistentAgainstRules += other.persistentAgainstRules;
     for (const BigKey& big : other.biggest) {
-        if (std::none_of(
-                biggest.cbegin(), biggest.cend(), [&big](const BigKey& listed) { return listed.key == big.key; }))
+        if (!names(biggest, big.key))
             biggest.append(big);
     }
     std::sort(biggest.begin(), biggest.end(), listedBefore);

@@ -255,10 +255,10 @@ void readStatsWindow(redis::Client& connection, StatsDimension dimension, qint64
                 callback(std::nullopt, index.errorMessage());
                 return;
             }
-            std::vector<redis::Reply> buckets;
-            for (const redis::Reply& bucket : index.elements()) {
-                if (bucket.bytes().toLongLong() >= first)
-                    buckets.insert(buckets.begin(), bucket); // oldest first, as the window adds them
+            std::vector<redis::Reply> buckets; // oldest first, as the window adds them
+            for (auto bucket = index.elements().crbegin(); bucket != index.elements().crend(); ++bucket) {
+                if (bucket->bytes().toLongLong() >= first)
+                    buckets.push_back(*bucket);
             }
             if (buckets.empty()) {
                 callback(*window, QString());

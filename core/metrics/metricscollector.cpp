@@ -308,22 +308,21 @@ void MetricsCollector::readAudit()
     if (!m_auditStarted || m_restartSinceAuditRead) {
         // The newest record: where counting starts, and after a restart whether the stream lost records (ids only
         // grow: a newest record older than the last one read means the records were lost).
-        m_connection->command(
-            {"XREVRANGE", ops::auditStreamKey, "+", "-", "COUNT", "1"}, this, [this](const redis::Reply& reply) {
-                if (!reply.isArray())
-                    return partDone(false); // asked again next round
-                const QList<ops::AuditRecord> newest = ops::auditRecordsIn(reply);
-                const QByteArray newestId = newest.isEmpty() ? QByteArray("0-0") : newest.first().id;
-                if (!m_auditStarted) {
-                    m_audit.setAfter(newestId, !newest.isEmpty());
-                    m_auditStarted = true;
-                } else if (ops::streamIdBefore(newestId, m_audit.after())) {
-                    ++m_health.auditTrailLosses;
-                    m_audit.setAfter(newestId, !newest.isEmpty());
-                }
-                m_restartSinceAuditRead = false;
-                partDone(true);
-            });
+        ops::readAudit(*m_connection, 1, this, [this](std::optional<QList<ops::AuditRecord>> read, const QString&) {
+            if (!read)
+                return partDone(false); // asked again next round
+            const QList<ops::AuditRecord>& newest = *read;
+            const QByteArray newestId = newest.isEmpty() ? QByteArray("0-0") : newest.first().id;
+            if (!m_auditStarted) {
+                m_audit.setAfter(newestId, !newest.isEmpty());
+                m_auditStarted = true;
+            } else if (ops::streamIdBefore(newestId, m_audit.after())) {
+                ++m_health.auditTrailLosses;
+                m_audit.setAfter(newestId, !newest.isEmpty());
+            }
+            m_restartSinceAuditRead = false;
+            partDone(true);
+        });
         return;
     }
     m_audit.read(

@@ -6,13 +6,6 @@ using namespace Qt::StringLiterals;
 
 namespace cachescope::ops {
 
-namespace {
-QString errorOf(const redis::Reply& reply, const char* command)
-{
-    return reply.isError() ? reply.errorMessage() : u"unexpected %1 reply"_s.arg(QLatin1StringView(command));
-}
-} // namespace
-
 AuditFollower::AuditFollower(QByteArray after)
 {
     setAfter(std::move(after));
@@ -30,20 +23,20 @@ void AuditFollower::read(redis::Client& client, int pageSize, const QObject* con
         readFrom(client, pageSize, context, std::move(callback));
         return;
     }
-    client.command({"XREVRANGE", auditStreamKey, "+", "-", "COUNT", "1"}, context,
-        [this, &client, pageSize, context, callback = std::move(callback)](const redis::Reply& reply) mutable {
-            if (!reply.isArray()) {
-                callback({}, false, errorOf(reply, "XREVRANGE"));
+    readAudit(client, 1, context,
+        [this, &client, pageSize, context, callback = std::move(callback)](
+            std::optional<QList<AuditRecord>> newest, const QString& error) mutable {
+            if (!newest) {
+                callback({}, false, error);
                 return;
             }
-            const QList<AuditRecord> newest = auditRecordsIn(reply);
-            if (newest.isEmpty()) {
+            if (newest->isEmpty()) {
                 setAfter("0-0"); // no stream: whatever is written next is new
                 callback({}, false, QString());
                 return;
             }
-            if (!streamIdBefore(m_after, newest.first().id)) {
-                setAfter(newest.first().id, true); // nothing new; the newest record is the next read's anchor
+            if (!streamIdBefore(m_after, newest->first().id)) {
+                setAfter(newest->first().id, true); // nothing new; the newest record is the next read's anchor
                 callback({}, false, QString());
                 return;
             }
@@ -57,7 +50,7 @@ void AuditFollower::readFrom(redis::Client& client, int pageSize, const QObject*
     client.command({"XRANGE", auditStreamKey, m_after, "+", "COUNT", QByteArray::number(qint64(pageSize) + 1)}, context,
         [this, pageSize, callback = std::move(callback)](const redis::Reply& reply) {
             if (!reply.isArray()) {
-                callback({}, false, errorOf(reply, "XRANGE"));
+                callback({}, false, reply.isError() ? reply.errorMessage() : u"unexpected XRANGE reply"_s);
                 return;
             }
             QList<AuditRecord> records = auditRecordsIn(reply);

@@ -330,14 +330,13 @@ void KeyspaceEventsSetting::release(std::function<void()> done)
         m_releaseWhenAcquired = std::move(done);
         return;
     }
-    if (m_leased && !m_client) {
-        m_leased = false;
-        m_note =
-            u"notify-keyspace-events left as this watch set it: its connection was closed before the end; once "
-            "its lease runs out (%1 s) the next watch, or `cachectl misses --restore`, puts the original back"_s.arg(
-                leaseMs / 1000);
-    }
     if (!m_leased || !m_client) {
+        if (m_leased) {
+            m_leased = false;
+            m_note = u"notify-keyspace-events left as this watch set it: its connection was closed before the end; "
+                     "once its lease runs out (%1 s) the next watch, or `cachectl misses --restore`, puts the original "
+                     "back"_s.arg(leaseMs / 1000);
+        }
         done();
         return;
     }
