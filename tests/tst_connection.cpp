@@ -330,7 +330,10 @@ private Q_SLOTS:
         QCOMPARE(testing::runCommand(connection, {"OBJECT", "ENCODING", "big0"}).bytes(), "hashtable");
         int emptyPages = 0;
         for (int key = 0; key < 8; ++key) {
-            for (const QByteArray cursor : {"7", "1023", "4095"}) {
+            // Which cursors end on empty buckets depends on the server's hash seed and on how far the table's
+            // shrink got: many cursors make an empty last page all but certain.
+            for (int at = 1; at < 4096; at += 97) {
+                const QByteArray cursor = QByteArray::number(at);
                 const LookupCount serverBefore = testing::serverLookups(connection);
                 const LookupCount ownBefore = connection.ownLookups().current();
                 const Reply page =
