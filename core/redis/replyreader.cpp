@@ -11,17 +11,20 @@ using namespace Qt::StringLiterals;
 
 namespace {
 
-// A child is built in place inside its parent's pre-sized element vector, so the pointer hiredis keeps for
-// a nested array stays valid; only the root is on the heap, freed by hiredis or handed back by next() to be
-// reused for the next reply (the reader's privdata points to that spare), so a reply costs no allocation of its own.
+// A child is appended to its parent's element vector as it arrives (hiredis builds in order), never sized to
+// the declared length: "*7999999\r\n*7999999\r\n" would otherwise cost half a gigabyte per level before any
+// element is sent. Appending is safe for the pointers hiredis keeps: it holds only the arrays still being read,
+// one per level, and an array's vector grows only while none of its children is being read. The root is on the
+// heap, freed by hiredis or handed back by next() to be reused for the next reply (the reader's privdata points
+// to that spare), so a reply costs no allocation of its own.
 void* place(const redisReadTask* task, Reply&& reply) noexcept
 {
     try {
         if (task->parent) {
-            auto* parent = static_cast<Reply*>(task->parent->obj);
-            Reply& slot = parent->elements()[static_cast<std::size_t>(task->idx)];
-            slot = std::move(reply);
-            return &slot;
+            std::vector<Reply>& siblings = static_cast<Reply*>(task->parent->obj)->elements();
+            if (static_cast<std::size_t>(task->idx) != siblings.size())
+                return nullptr; // not in order: no reply hiredis builds
+            return &siblings.emplace_back(std::move(reply));
         }
         if (auto* spare = static_cast<std::unique_ptr<Reply>*>(task->privdata); spare && *spare) {
             Reply* root = spare->release();
@@ -51,12 +54,16 @@ void* createString(const redisReadTask* task, char* data, size_t size) noexcept
     }
 }
 
+constexpr std::size_t initialArrayCapacity = 1024; // one allocation for a typical page or pipeline
+
 void* createArray(const redisReadTask* task, int elements) noexcept
 {
     if (elements < 0 || elements > ReplyReader::maxArrayElements)
         return nullptr;
     try {
-        return place(task, Reply::array(static_cast<std::size_t>(elements)));
+        Reply array = Reply::array(0);
+        array.elements().reserve(std::min(static_cast<std::size_t>(elements), initialArrayCapacity));
+        return place(task, std::move(array));
     } catch (const std::bad_alloc&) {
         return nullptr;
     }
