@@ -390,6 +390,49 @@ private Q_SLOTS:
         QCOMPARE(unknown.at(2).needs, u"the route's lookups (gateways recording CacheScope stats)"_s);
     }
 
+    // Halving from the simulation's sample: its share of would-be misses applies to the route's lookups, and never
+    // lifts the rate above the current one. A route whose stats show no lookups gets no rate at all (not 0 %, and not
+    // "needs the lookups" either); a sample of nothing is no sample.
+    void halvingFromTheSimulatedSample_data()
+    {
+        QTest::addColumn<qint64>("hits");
+        QTest::addColumn<qint64>("misses");
+        QTest::addColumn<qint64>("sampled");
+        QTest::addColumn<qint64>("wouldMiss");
+        QTest::addColumn<double>("halfRate"); // -1: none
+        QTest::addColumn<QString>("needs");
+        const QString none = u"lookups on the route (its stats show none over the watch)"_s;
+        QTest::newRow("30 % would miss, 80 % now") << 80LL << 20LL << 100LL << 30LL << 0.7 << QString();
+        QTest::newRow("10 % would miss, 80 % now") << 80LL << 20LL << 100LL << 10LL << 0.8 << QString();
+        QTest::newRow("one lookup") << 1LL << 0LL << 100LL << 30LL << 0.7 << QString();
+        QTest::newRow("no lookups") << 0LL << 0LL << 100LL << 30LL << -1.0 << none;
+        QTest::newRow("an empty sample") << 80LL << 20LL << 0LL << 0LL << -1.0
+                                         << u"hit ages (gateways using the core cache manager)"_s;
+    }
+    void halvingFromTheSimulatedSample()
+    {
+        QFETCH(qint64, hits);
+        QFETCH(qint64, misses);
+        QFETCH(qint64, sampled);
+        QFETCH(qint64, wouldMiss);
+        QFETCH(double, halfRate);
+        QFETCH(QString, needs);
+        MissAnatomy::RouteFigures route;
+        route.ttlMs = 60'000;
+        route.writes = 100;
+        const QList<TtlWhatIf> rows =
+            ttlWhatIf(route, 600'000, hits, misses, std::nullopt, std::nullopt, std::pair(sampled, wouldMiss));
+        QCOMPARE(rows.at(0).ttlSeconds, 30);
+        QCOMPARE(rows.at(0).hitRate.has_value(), halfRate >= 0);
+        if (halfRate >= 0) {
+            QCOMPARE(*rows.at(0).hitRate, halfRate);
+            QCOMPARE(*rows.at(0).missesAvoided, double(misses) - (1.0 - halfRate) * double(hits + misses));
+        }
+        QCOMPARE(rows.at(0).needs, needs);
+        if (hits + misses == 0)
+            QCOMPARE(rows.at(2).needs, needs); // doubling says the same
+    }
+
     // A hit's remaining life goes into doubling bins, each edge on the right side: [0, 1 s), [1 s, 2 s) …
     // [65,536 s, 131,072 s); past the last, or negative, no bin. The stored field names say the upper edge.
     void hitsAreBinnedByTheirEntrysRemainingLife_data()

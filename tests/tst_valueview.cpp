@@ -227,6 +227,29 @@ private Q_SLOTS:
         QVERIFY(tooLarge);
     }
 
+    // A compressed body too short to hold its claimed size (0 to 3 bytes) is damaged, never "too large": the claim
+    // is not read past the body, whatever the bytes after it in memory.
+    void aBodyShorterThanItsClaimIsDamaged_data()
+    {
+        QTest::addColumn<QByteArray>("body");
+        QTest::newRow("0 bytes") << QByteArray();
+        QTest::newRow("1 byte") << QByteArray("\xff");
+        QTest::newRow("2 bytes") << QByteArray("\xff\xff");
+        QTest::newRow("3 bytes") << QByteArray("\xff\xff\xff");
+        QTest::newRow("4 bytes, a claim no deflate reaches") << QByteArray("\xff\xff\xff\xff");
+    }
+    void aBodyShorterThanItsClaimIsDamaged()
+    {
+        QFETCH(QByteArray, body);
+        cache::CacheEnvelope envelope;
+        envelope.payload = QByteArray(1000, 'a');
+        const QByteArray header = envelope.encode(64).first(cache::CacheEnvelope::headerSize);
+        QVERIFY(header.at(4) & cache::CacheEnvelope::Compressed);
+        bool tooLarge = true;
+        QVERIFY(!cache::CacheEnvelope::decode(header + body, 1024, &tooLarge));
+        QCOMPARE(tooLarge, false);
+    }
+
     // The default payload limit, 16 MiB, at its edge: an entry of exactly 16 MiB is decoded, one a byte larger is
     // refused as too large before it is inflated. (Zeros compress about 1000:1: small to store, whole to inflate.)
     void theDefaultPayloadLimitIsSixteenMebibytes()

@@ -71,6 +71,10 @@ void KeyEventWatch::acquireSetting()
 
 void KeyEventWatch::listening()
 {
+    // A subscription confirmed after a stop began is no start: the watch would say "started" after its stop, and its
+    // heartbeat would go on after its end.
+    if (!m_running || m_stopping)
+        return;
     m_heartbeat.start(std::chrono::seconds(1));
     Q_EMIT started();
 }

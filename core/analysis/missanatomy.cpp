@@ -651,6 +651,9 @@ QList<TtlWhatIf> ttlWhatIf(const MissAnatomy::RouteFigures& route, qint64 watche
     for (qint64 count : route.fineLateness)
         expiredMisses += double(count);
     const double expiredUnasked = std::max(0.0, double(route.expired) - expiredMisses);
+    // Known to be none is not unknown: the stats were read and the route had no traffic.
+    const QString lookupsNeeded = hits && misses ? u"lookups on the route (its stats show none over the watch)"_s
+                                                 : u"the route's lookups (gateways recording CacheScope stats)"_s;
     for (const double factor : {0.5, 1.0, 2.0, 4.0, 10.0}) {
         TtlWhatIf row;
         row.ttlSeconds = std::max<qint64>(1, qint64(std::llround(double(route.ttlMs) * factor / 1000.0)));
@@ -671,7 +674,7 @@ QList<TtlWhatIf> ttlWhatIf(const MissAnatomy::RouteFigures& route, qint64 watche
             if (lookups > 0)
                 row.hitRate = (double(*hits) + avoided) / double(lookups);
             else
-                row.needs = u"the route's lookups (gateways recording CacheScope stats)"_s;
+                row.needs = lookupsNeeded;
             if (meanEntryBytes)
                 row.extraBytes = heldLonger / double(watchedMs) * *meanEntryBytes;
         } else {
@@ -682,13 +685,13 @@ QList<TtlWhatIf> ttlWhatIf(const MissAnatomy::RouteFigures& route, qint64 watche
             // (bench/whatif-replay.sh BUILD 90 400 0.5).
             const std::optional<double> older = hitsLeft ? shareOlderThan(*hitsLeft, double(-delta)) : std::nullopt;
             const bool half = factor == 0.5 && halfTtl && halfTtl->first > 0;
-            if (half && hits && misses) {
+            if (half && lookups > 0) {
                 // Simulated: the share of requests that would have missed applies to the route's lookups. The
                 // share comes from the simulation's sample, the current rate from the server's misses against the
                 // stats' lookups over the window read; over a short watch they can disagree, and a shorter TTL never
-                // hits more often than the current one.
+                // hits more often than the current one. A route without lookups has no rate to say.
                 const double share = std::clamp(double(halfTtl->second) / double(halfTtl->first), 0.0, 1.0);
-                const double current = lookups > 0 ? double(*hits) / double(lookups) : 0.0;
+                const double current = double(*hits) / double(lookups);
                 row.hitRate = std::min(1.0 - share, current);
                 row.missesAvoided = double(*misses) - (1.0 - *row.hitRate) * double(lookups);
             } else if (older && hits && misses && *misses > 0) {
@@ -700,6 +703,8 @@ QList<TtlWhatIf> ttlWhatIf(const MissAnatomy::RouteFigures& route, qint64 watche
                 const double added = double(*hits) * *older * perOldHit;
                 row.missesAvoided = -added;
                 row.hitRate = (double(*hits) - added) / double(*hits + *misses);
+            } else if (hits && misses && lookups == 0) {
+                row.needs = lookupsNeeded;
             } else {
                 row.needs = hitsLeft
                     ? u"the route's lookups and hits with an expiry (gateways recording CacheScope stats)"_s

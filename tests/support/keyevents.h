@@ -43,7 +43,10 @@ void stopAfterRepliesLeavesNothing(
     QObject::connect(&watch, &Watch::started, &context, [&] { happened << QStringLiteral("started"); });
     QObject::connect(&watch, &Watch::finished, &context, [&] { happened << QStringLiteral("finished"); });
     watch.start();
-    afterReplies(connection, depth, &context, [&] { watch.stop(); });
+    afterReplies(connection, depth, &context, [&] {
+        happened << QStringLiteral("stop");
+        watch.stop();
+    });
     // The start's first command is sent from a zero timer: let it go out behind the first PING before any reply is
     // read, so reply N is the same point of the start on a busy machine as on an idle one.
     QCoreApplication::processEvents(QEventLoop::ExcludeSocketNotifiers);
@@ -51,6 +54,9 @@ void stopAfterRepliesLeavesNothing(
     QTest::qWait(300); // whatever the start had in flight has come back
     QCOMPARE(happened.constLast(), QStringLiteral("finished"));
     QCOMPARE(happened.count(QStringLiteral("finished")), 1);
+    // Stopped before it started, it never says "started": a subscription confirmed after the stop is not a start.
+    if (happened.contains(QStringLiteral("started")))
+        QCOMPARE_LT(happened.indexOf(QStringLiteral("started")), happened.indexOf(QStringLiteral("stop")));
     QCOMPARE(watch.report().error, QString());
     QVERIFY(!watch.isRunning());
     verifyNothingLeftBehind(server, setting, depth == 0);
