@@ -491,6 +491,11 @@ private Q_SLOTS:
         QTest::newRow("lower-case escape at the end")
             << QByteArray("gateway:response:GET:/api/search:q:rock%3a") << u"upper case (%3A"_s
             << QByteArray("gateway:response:GET:/api/search:q:rock%3A") << true << false;
+        // An escape is '%' and two hex digits: '%' before a hex digit and something else is no escape to fix.
+        QTest::newRow("fine: no escape, '%' then one hex digit")
+            << QByteArray("gateway:response:GET:/api/search:q:100%az") << QString() << QByteArray() << false << false;
+        QTest::newRow("fine: no escape, '%' then a non-hex digit")
+            << QByteArray("gateway:response:GET:/api/search:q:100%za") << QString() << QByteArray() << false << false;
     }
     void lint()
     {
