@@ -342,6 +342,37 @@ private Q_SLOTS:
             QByteArray("{\"id\":2}"));
     }
 
+    // XFetch weighs the time its load took: an entry whose load took under a millisecond (stored as 0) is never
+    // refreshed early, one of a millisecond is (with a huge beta, at the first hit).
+    void anEarlyRefreshNeedsALoadTime_data()
+    {
+        QTest::addColumn<quint32>("loadMs");
+        QTest::addColumn<qint64>("refreshes");
+        QTest::newRow("0 ms: none") << 0u << 0LL;
+        QTest::newRow("1 ms") << 1u << 1LL;
+        QTest::newRow("2 ms") << 2u << 1LL;
+    }
+    void anEarlyRefreshNeedsALoadTime()
+    {
+        QFETCH(quint32, loadMs);
+        QFETCH(qint64, refreshes);
+        CacheManager::Options o = options(60s, 0s);
+        o.xfetchBeta = 1e9;
+        CacheManager manager(m_connection.get(), o);
+        CacheEnvelope stored;
+        stored.payload = "{\"id\":1}";
+        stored.expiresAtMs = QDateTime::currentMSecsSinceEpoch() + 60000;
+        stored.loadMs = loadMs;
+        const QByteArray key = "events:load-time-" + QByteArray::number(loadMs);
+        testing::runCommand(*m_connection, {"SET", key, stored.encode(0), "EX", "120"});
+        FakeDatabase db;
+        QObject loads;
+        const CacheResult hit = getOrSetAndWait(manager, key, db.loader(&loads));
+        QCOMPARE(hit.status, CacheResult::Status::Hit);
+        QCOMPARE(manager.earlyRefreshes(), refreshes);
+        QTRY_COMPARE(db.calls, int(refreshes));
+    }
+
     // Under steady load, XFetch reloads shortly before expiry, so callers never see a miss after the first.
     void xfetchRefreshesBeforeExpiry()
     {
