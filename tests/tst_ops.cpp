@@ -858,6 +858,51 @@ private Q_SLOTS:
         QVERIFY((connection.ownLookups().current() - ownBefore).hits >= 12 * 3); // the reads were lookups
     }
 
+    // The audit stream lost under a follower (a restart without persistence, a FLUSHALL), then written again: every
+    // record of the new stream is new, even one whose id is older than any seen before (a server whose clock is
+    // behind: a record is read twice rather than missed); nothing fails, and every read is counted in our own lookups
+    // exactly as the server counts it (a present stream's empty range is a hit there).
+    void followingTheAuditSurvivesALostStream()
+    {
+        testing::RedisServer server;
+        QVERIFY(server.start());
+        redis::Connection connection(server.connectionOptions());
+        QVERIFY(testing::openAndWait(connection));
+        const QString stream = QString::fromUtf8(ops::auditStreamKey);
+        const auto add = [&](const QString& id) {
+            return server.cli({u"XADD"_s, stream, id, u"actor"_s, u"test"_s, u"action"_s, u"invalidate"_s}).trimmed();
+        };
+        ops::AuditFollower follower;
+        const auto read = [&] {
+            QList<QByteArray> ids;
+            bool answered = false;
+            follower.read(
+                connection, 10, this, [&](const QList<ops::AuditRecord>& records, bool, const QString& error) {
+                    answered = true;
+                    QVERIFY2(error.isEmpty(), qPrintable(error));
+                    for (const ops::AuditRecord& record : records)
+                        ids.append(record.id);
+                });
+            [&] { QTRY_VERIFY(answered); }();
+            return ids;
+        };
+        const redis::LookupCount serverBefore = testing::serverLookups(connection);
+        const redis::LookupCount ownBefore = connection.ownLookups().current();
+        const QByteArray first = add(u"*"_s);
+        QCOMPARE(read(), QList<QByteArray> {first});
+        QCOMPARE(read(), QList<QByteArray>());
+        server.cli({u"DEL"_s, stream});
+        QCOMPARE(read(), QList<QByteArray>());
+        QCOMPARE(read(), QList<QByteArray>());
+        QCOMPARE(add(u"1-1"_s), QByteArray("1-1"));
+        QCOMPARE(read(), QList<QByteArray> {"1-1"});
+        QCOMPARE(read(), QList<QByteArray>());
+        const QByteArray later = add(u"*"_s);
+        QCOMPARE(read(), QList<QByteArray> {later});
+        QCOMPARE(read(), QList<QByteArray>());
+        QCOMPARE(connection.ownLookups().current() - ownBefore, testing::serverLookups(connection) - serverBefore);
+    }
+
     // The slow log as the server keeps it, newest first, exact arguments (bytes that are not text included), on a
     // read-only connection; a server frozen past the timeout is an error that says so, not an empty log.
     void slowLogIsTheServersNewestFirst()
