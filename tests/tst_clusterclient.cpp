@@ -297,8 +297,20 @@ private Q_SLOTS:
         QCOMPARE(run({"GET", staying}).bytes(), QByteArray("s")); // still served where it was
         QCOMPARE(m_client->redirectsFollowed(), redirects + 1);
         // A multi-key command whose keys are half moved cannot run anywhere until the migration ends: the
-        // server says TRYAGAIN; the client retries a few times, then hands that error on.
+        // server says TRYAGAIN; the client retries five times, then hands that error on (the server refused it six
+        // times: its commandstats count each refusal).
+        const auto mgetsRefused = [from] {
+            const QByteArray stats = from->cli({u"INFO"_s, u"commandstats"_s});
+            const qsizetype line = stats.indexOf("cmdstat_mget:");
+            if (line < 0)
+                return 0LL;
+            const QByteArray field = "rejected_calls=";
+            const qsizetype at = stats.indexOf(field, line) + field.size();
+            return stats.mid(at, stats.indexOf(',', at) - at).toLongLong();
+        };
+        const qint64 refusedBefore = mgetsRefused();
         QCOMPARE(run({"MGET", moved, staying}).errorKind(), redis::ErrorKind::TryAgain);
+        QCOMPARE(mgetsRefused() - refusedBefore, 6);
 
         startMigration(slot, *from, to, {staying});
         finishMigration(slot, to);
