@@ -833,6 +833,66 @@ private Q_SLOTS:
 
     // The share walked comes from the cursor alone, so it is known with MATCH too: it only grows, ends at exactly 1,
     // and tracks the share of keys seen (SCAN's buckets hold the keys near-uniformly). A background scan hands it out
+    // A replica whose master is gone refuses the handshake with MASTERDOWN (replica-serve-stale-data no): the server
+    // is there but not ready, so the connection says so and keeps trying, and is ready once the replica serves.
+    void aReplicaWithoutItsMasterIsWaitedFor()
+    {
+        testing::RedisServer replica;
+        QVERIFY(replica.start());
+        replica.cli({u"CONFIG"_s, u"SET"_s, u"replica-serve-stale-data"_s, u"no"_s});
+        replica.cli({u"REPLICAOF"_s, u"127.0.0.1"_s, u"1"_s});
+        QVERIFY(replica.cli({u"PING"_s}).startsWith("MASTERDOWN"));
+        ConnectionOptions connectionOptions = replica.connectionOptions();
+        connectionOptions.retryInitialConnect = true;
+        Connection connection(connectionOptions);
+        QSignalSpy errors(&connection, &Connection::errorOccurred);
+        connection.open();
+        QVERIFY(errors.wait(5000));
+        QCOMPARE(errors.first().at(0).value<ErrorKind>(), ErrorKind::MasterDown);
+        QVERIFY2(errors.first().at(1).toString().startsWith(u"server not ready: MASTERDOWN"_s),
+            qPrintable(errors.first().at(1).toString()));
+        QVERIFY(connection.state() != Client::State::Disconnected);
+        replica.cli({u"REPLICAOF"_s, u"NO"_s, u"ONE"_s});
+        QTRY_COMPARE_WITH_TIMEOUT(connection.state(), Client::State::Ready, 5000);
+    }
+
+    // A receiver that pauses the walk at each page and resumes it (more than once, as a dialog and a timer may):
+    // every key comes once, and each page costs one SCAN; a resume with no page owed sends nothing.
+    void pausedAndResumedWalksSendOneScanAPage()
+    {
+        Connection connection(options());
+        QVERIFY(testing::openAndWait(connection));
+        for (int i = 0; i < 2000; ++i)
+            connection.command({"SET", "paused:" + QByteArray::number(i), "1"}, nullptr, nullptr);
+        const auto scansSent = [&connection] {
+            const QByteArray stats = testing::runCommand(connection, {"INFO", "commandstats"}).bytes();
+            const qsizetype at = stats.indexOf("cmdstat_scan:calls=");
+            return at < 0 ? 0LL : stats.mid(at + 19, stats.indexOf(',', at) - at - 19).toLongLong();
+        };
+        const qint64 before = scansSent();
+        ScanIterator walk(&connection, {"paused:*", 100, {}});
+        QSet<QByteArray> seen;
+        qsizetype received = 0;
+        connect(&walk, &ScanIterator::page, this, [&](const QList<QByteArray>& keys) {
+            received += keys.size();
+            for (const QByteArray& key : keys)
+                seen.insert(key);
+            walk.pause();
+            // Later than the next page, already asked for, comes: that one is then held until the resume.
+            QTimer::singleShot(20, this, [&walk] {
+                walk.resume();
+                walk.resume();
+            });
+        });
+        QSignalSpy finished(&walk, &ScanIterator::finished);
+        walk.start();
+        QVERIFY(finished.wait(10000));
+        QTest::qWait(50); // a SCAN sent needlessly would be counted by now
+        QCOMPARE(seen.size(), 2000);
+        QCOMPARE(received, walk.keysReceived());
+        QCOMPARE(scansSent() - before, walk.pagesReceived());
+    }
+
     // with each page.
     void theWalkedShareComesFromTheCursor()
     {
