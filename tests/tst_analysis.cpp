@@ -413,6 +413,10 @@ private Q_SLOTS:
         QCOMPARE(shrank, freeze);
         // Pages of 1,000 keys hold several batches: two go at once, the rest wait for one to come back.
         QCOMPARE(analysis.peakBatchesInFlight(), 2);
+        // The scan runs ahead of the measuring by four pages of keys and the page that crossed them, no further: it is
+        // paused there, and resumed once a page is left (measuring a key costs far more than listing it).
+        QVERIFY2(analysis.peakKeysWaiting() > 4 * 1000 && analysis.peakKeysWaiting() <= 5 * 1000,
+            qPrintable(QString::number(analysis.peakKeysWaiting())));
     }
 
     void exactFiguresAreTheServersOwn()

@@ -100,6 +100,7 @@ void KeyspaceAnalysis::start()
     m_waiting.clear();
     m_batchesInFlight = 0;
     m_peakBatchesInFlight = 0;
+    m_peakKeysWaiting = 0;
     m_scanDone = false;
     m_scanPaused = false;
     m_useScript = m_options.useScript && !m_client->isCluster();
@@ -147,6 +148,7 @@ void KeyspaceAnalysis::onPage(const QList<QByteArray>& keys)
         if (isSampled(key, m_options.sampleEvery))
             m_waiting.push_back(key);
     }
+    m_peakKeysWaiting = std::max(m_peakKeysWaiting, qsizetype(m_waiting.size()));
     // Back-pressure: the scan waits while more than a few pages of keys wait to be measured.
     if (!m_scanPaused && qsizetype(m_waiting.size()) > 4 * qsizetype(m_options.scanCount)) {
         m_scanPaused = true;

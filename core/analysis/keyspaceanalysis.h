@@ -82,6 +82,12 @@ public:
     {
         return m_peakBatchesInFlight;
     }
+    // The most sampled keys that waited to be measured at once since start(): the scan pauses past four pages of them,
+    // so this stays near that bound however slow the measuring is.
+    qsizetype peakKeysWaiting() const
+    {
+        return m_peakKeysWaiting;
+    }
     // True while batches go as one script each (see above); false once refused, and on a cluster.
     bool measuresByScript() const
     {
@@ -129,6 +135,7 @@ private:
     std::deque<QByteArray> m_waiting; // keys chosen for measuring, not sent yet
     int m_batchesInFlight = 0;
     int m_peakBatchesInFlight = 0;
+    qsizetype m_peakKeysWaiting = 0;
     int m_batch = 200;
     bool m_running = false;
     bool m_scanDone = false;
