@@ -300,13 +300,7 @@ private Q_SLOTS:
         // server says TRYAGAIN; the client retries five times, then hands that error on (the server refused it six
         // times: its commandstats count each refusal).
         const auto mgetsRefused = [from] {
-            const QByteArray stats = from->cli({u"INFO"_s, u"commandstats"_s});
-            const qsizetype line = stats.indexOf("cmdstat_mget:");
-            if (line < 0)
-                return 0LL;
-            const QByteArray field = "rejected_calls=";
-            const qsizetype at = stats.indexOf(field, line) + field.size();
-            return stats.mid(at, stats.indexOf(',', at) - at).toLongLong();
+            return testing::commandStat(from->cli({u"INFO"_s, u"commandstats"_s}), "mget", "rejected_calls");
         };
         const qint64 refusedBefore = mgetsRefused();
         QCOMPARE(run({"MGET", moved, staying}).errorKind(), redis::ErrorKind::TryAgain);

@@ -865,9 +865,8 @@ private Q_SLOTS:
         for (int i = 0; i < 2000; ++i)
             connection.command({"SET", "paused:" + QByteArray::number(i), "1"}, nullptr, nullptr);
         const auto scansSent = [&connection] {
-            const QByteArray stats = testing::runCommand(connection, {"INFO", "commandstats"}).bytes();
-            const qsizetype at = stats.indexOf("cmdstat_scan:calls=");
-            return at < 0 ? 0LL : stats.mid(at + 19, stats.indexOf(',', at) - at - 19).toLongLong();
+            return testing::commandStat(
+                testing::runCommand(connection, {"INFO", "commandstats"}).bytes(), "scan", "calls");
         };
         const qint64 before = scansSent();
         ScanIterator walk(&connection, {"paused:*", 100, {}});

@@ -95,6 +95,21 @@ qint64 infoInteger(const QByteArray& info, const QByteArray& name)
     return info.mid(from, info.indexOf('\r', from) - from).toLongLong();
 }
 
+qint64 commandStat(const QByteArray& info, const QByteArray& command, const QByteArray& field)
+{
+    const QByteArray prefix = "cmdstat_" + command + ':';
+    const qsizetype at = info.indexOf(prefix);
+    if (at < 0)
+        return 0;
+    const qsizetype from = at + prefix.size();
+    const qsizetype end = info.indexOf('\n', from);
+    for (const QByteArray& part : info.mid(from, end < 0 ? -1 : end - from).trimmed().split(',')) {
+        if (part.startsWith(QByteArray(field + '=')))
+            return part.sliced(field.size() + 1).toLongLong();
+    }
+    return -1;
+}
+
 void afterReplies(redis::Client& connection, int count, QObject* context, std::function<void()> then)
 {
     if (count <= 0) {

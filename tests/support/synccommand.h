@@ -32,6 +32,9 @@ redis::LookupCount keyspaceLookupsIn(const QByteArray& info);
 redis::LookupCount serverLookups(redis::Client& connection);
 // One integer field of INFO's text ("used_memory"), -1 when it is missing.
 qint64 infoInteger(const QByteArray& info, const QByteArray& name);
+// One field of a command's line in INFO commandstats ("scan", "calls"): 0 for a command the server never ran (it has no
+// line then), -1 for a field its line lacks.
+qint64 commandStat(const QByteArray& info, const QByteArray& command, const QByteArray& field);
 
 // Calls `then` right after the connection's count-th reply from now (at once for 0), whatever commands others queue
 // meanwhile: a chain of PINGs, each sent when the one before is answered. Replies come in order, so `then` runs between
