@@ -190,6 +190,40 @@ private Q_SLOTS:
         QVERIFY(testing::runCommand(*m_connection, {"FLUSHALL"}).isStatus("OK"));
     }
 
+    // A manager without a connection (never given one, or its connection destroyed) answers every call, later and
+    // once, with "no connection"; no loader runs. An empty tag list is nothing to do.
+    void withoutAConnectionEachCallSaysSo()
+    {
+        CacheManager manager(nullptr, options());
+        std::optional<CacheResult> got;
+        std::optional<CacheResult> loaded;
+        std::optional<QString> setError;
+        using Count = std::pair<std::optional<qint64>, QString>;
+        std::optional<Count> byPattern;
+        std::optional<Count> byTags;
+        std::optional<Count> noTags;
+        int loaderCalls = 0;
+        manager.get("events:1", this, [&](const CacheResult& result) { got = result; });
+        manager.getOrSet(
+            "events:1", [&](CacheManager::LoadDone) { ++loaderCalls; }, {}, this,
+            [&](const CacheResult& result) { loaded = result; });
+        manager.set("events:1", "{}", {}, this, [&](const QString& error) { setError = error; });
+        manager.invalidate("events:*", this, [&](std::optional<qint64> n, const QString& e) { byPattern = {n, e}; });
+        manager.invalidateTags({"venue:v1"}, this, [&](std::optional<qint64> n, const QString& e) { byTags = {n, e}; });
+        manager.invalidateTags({}, this, [&](std::optional<qint64> n, const QString& e) { noTags = {n, e}; });
+        QVERIFY(!got && !loaded && !setError && !byPattern && !byTags && !noTags); // never inside the call
+        QTRY_VERIFY(got && loaded && setError && byPattern && byTags && noTags);
+        QCOMPARE(got->status, CacheResult::Status::Error);
+        QCOMPARE(got->error, u"no connection"_s);
+        QCOMPARE(loaded->status, CacheResult::Status::Error);
+        QCOMPARE(loaded->error, u"no connection"_s);
+        QCOMPARE(loaderCalls, 0);
+        QCOMPARE(*setError, u"no connection"_s);
+        QCOMPARE(*byPattern, Count(std::nullopt, u"no connection"_s));
+        QCOMPARE(*byTags, Count(std::nullopt, u"no connection"_s));
+        QCOMPARE(*noTags, Count(0, QString()));
+    }
+
     void envelopeRoundTrip_data()
     {
         QTest::addColumn<QByteArray>("payload");

@@ -5,6 +5,7 @@
 #include "model/tagindexmember.h"
 #include "ops/audit/audit.h"
 #include "ops/invalidation/keyspaceinvalidation.h"
+#include "ops/server/nodesinfo.h"
 #include "redis/backgroundscan.h"
 #include "redis/clusterclient.h"
 #include "redis/keyslot.h"
@@ -120,6 +121,51 @@ private Q_SLOTS:
         });
         QTRY_VERIFY(answered);
         QVERIFY2(error.contains(u"not part of a cluster"_s), qPrintable(error));
+    }
+
+    // The key tree's count: one DBSIZE per master, named as the topology names it; the sum only when every master
+    // answered (a partial sum would look like keys vanishing), -1 for a master that did not.
+    void keysAreCountedOnEveryMaster()
+    {
+        seed();
+        redis::ConnectionOptions options = m_cluster.seedOptions();
+        options.commandTimeout = std::chrono::milliseconds(500);
+        redis::ClusterClient client(options);
+        QVERIFY(testing::openAndWait(client));
+        const auto nodeNamed = [this](const QString& name) -> testing::RedisServer* {
+            const int port = name.section(u' ', 0, 0).section(u':', -1).toInt();
+            for (int i = 0; i < m_cluster.size(); ++i) {
+                if (m_cluster.node(i).port() == port)
+                    return &m_cluster.node(i);
+            }
+            return nullptr;
+        };
+        std::optional<ops::NodesKeyCount> count;
+        ops::fetchNodesKeyCount(client, this, [&count](const ops::NodesKeyCount& c) { count = c; });
+        QVERIFY(!count); // never from inside the call
+        QTRY_VERIFY(count.has_value());
+        QCOMPARE(count->names.size(), 3);
+        QCOMPARE(count->perNode.size(), 3);
+        QCOMPARE(count->error, QString());
+        QCOMPARE(count->total, 1201);
+        for (qsizetype i = 0; i < 3; ++i) {
+            QCOMPARE(count->names.at(i), client.describeNode(int(i)));
+            testing::RedisServer* node = nodeNamed(count->names.at(i));
+            QVERIFY(node);
+            QCOMPARE(count->perNode.at(i), node->cli({u"DBSIZE"_s}).trimmed().toLongLong());
+        }
+        const QList<qint64> answered = count->perNode;
+
+        testing::RedisServer* frozen = nodeNamed(count->names.at(1));
+        frozen->pause(); // past the command timeout
+        count.reset();
+        ops::fetchNodesKeyCount(client, this, [&count](const ops::NodesKeyCount& c) { count = c; });
+        QTRY_VERIFY_WITH_TIMEOUT(count.has_value(), 5000);
+        frozen->resume();
+        QCOMPARE(count->names.size(), 3);
+        QCOMPARE(count->perNode, (QList<qint64> {answered.at(0), -1, answered.at(2)}));
+        QCOMPARE(count->total, -1);
+        QVERIFY2(!count->error.isEmpty(), "a master that did not answer is said");
     }
 
     void scanVisitsEveryMaster_data()

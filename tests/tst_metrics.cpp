@@ -2,6 +2,7 @@
 #include "cache/statsreader.h"
 #include "cache/statstiers.h"
 #include "keyevents.h"
+#include "metrics/metricscollector.h"
 #include "metrics/missmetrics.h"
 #include "metrics/prometheustext.h"
 #include "metrics/statsfold.h"
@@ -288,6 +289,42 @@ private Q_SLOTS:
         int exitCode = 0;
         const QByteArray output = promtool({u"check"_s, u"metrics"_s}, text, &exitCode);
         QVERIFY2(exitCode == 0, output.constData());
+    }
+
+    // A round is three parts (INFO of every node then the buckets, the audit); a tick while any part is still out is
+    // skipped, also when only one is: when a round says it finished, none of its reads is still out (the connection
+    // holds nothing once the footprint's walk is done), and it was started first (never more rounds than INFOs).
+    // The buckets of an hour's settle (61 per dimension) keep the last part out long enough for ticks of 1 ms to
+    // land on it.
+    void roundsNeverOverlap()
+    {
+        redis::Connection connection(m_server.connectionOptions());
+        QVERIFY(testing::openAndWait(connection));
+        redis::Connection observer(m_server.connectionOptions());
+        QVERIFY(testing::openAndWait(observer));
+        const auto infosSent = [&observer] {
+            return testing::commandStat(
+                testing::runCommand(observer, {"INFO", "commandstats"}).bytes(), "info", "calls");
+        };
+        metrics::MetricsCollector::Options options;
+        options.interval = std::chrono::milliseconds(1);
+        options.settle = std::chrono::seconds(3600);
+        const qint64 before = infosSent();
+        metrics::MetricsCollector collector(&connection, options);
+        qint64 finishedWithReadsOut = 0;
+        qint64 finishedAfterTheWalk = 0;
+        connect(&collector, &metrics::MetricsCollector::roundFinished, this, [&] {
+            if (!collector.footprint())
+                return;
+            ++finishedAfterTheWalk;
+            finishedWithReadsOut += connection.pendingCount() > 0 ? 1 : 0;
+        });
+        collector.start();
+        QTRY_VERIFY_WITH_TIMEOUT(collector.health().skippedRounds >= 100 && finishedAfterTheWalk >= 50, 60000);
+        const qint64 rounds = collector.health().rounds; // before counting the INFOs: each of them was sent first
+        const qint64 sent = infosSent() - before - 1; // less the first count's own INFO
+        QVERIFY2(rounds > 0 && rounds <= sent, qPrintable(u"%1 rounds, %2 INFO"_s.arg(rounds).arg(sent)));
+        QCOMPARE(finishedWithReadsOut, 0);
     }
 
     void initTestCase()

@@ -212,10 +212,23 @@ private Q_SLOTS:
         QVERIFY(report.stateBytes > 0);
     }
 
+    // Two removals, missed at the horizon and one past it. In generations of one key, the older generation holds a
+    // single removal and ages out like any other (the first removal went when the second came).
+    void removalsOlderThanTheHorizonAreForgotten_data()
+    {
+        QTest::addColumn<int>("rememberedKeys");
+        QTest::addColumn<int>("evicted");
+        QTest::addColumn<int>("unknown");
+        QTest::newRow("generations of two") << 4 << 1 << 1;
+        QTest::newRow("generations of one") << 2 << 0 << 2;
+    }
     void removalsOlderThanTheHorizonAreForgotten()
     {
+        QFETCH(int, rememberedKeys);
+        QFETCH(int, evicted);
+        QFETCH(int, unknown);
         MissAnatomy::Options options = shortOptions();
-        options.rememberedKeys = 4;
+        options.rememberedKeys = rememberedKeys;
         options.horizonMs = 60'000;
         MissAnatomy anatomy(options, 0);
         anatomy.removed(gatewayKey("/api/events/1"), MissAnatomy::Removal::Evicted, 0);
@@ -223,9 +236,33 @@ private Q_SLOTS:
         anatomy.missed(gatewayKey("/api/events/1"), 60'001); // the horizon is kept to
         anatomy.missed(gatewayKey("/api/events/2"), 60'002); // one past it
         const MissAnatomy::Report report = anatomy.report(60'002, true);
-        QCOMPARE(report.total.reasons[std::size_t(MissReason::Evicted)], 1);
-        QCOMPARE(report.total.reasons[std::size_t(MissReason::Unknown)], 1);
+        QCOMPARE(report.total.reasons[std::size_t(MissReason::Evicted)], evicted);
+        QCOMPARE(report.total.reasons[std::size_t(MissReason::Unknown)], unknown);
         QCOMPARE(report.droppedRemovals, 2);
+    }
+
+    // The remembered keys sit in four fixed tables (removals and writes, two generations each) of a power of two slots,
+    // at most three quarters full: 24 bytes a slot for a removal, 16 for a write. Measured against the smallest
+    // tables (16 slots), everything else in stateBytes being equal.
+    void rememberedKeysHaveFixedTables_data()
+    {
+        QTest::addColumn<int>("rememberedKeys");
+        QTest::addColumn<qint64>("slots");
+        QTest::newRow("generations of 12 fill 16 slots to 3/4") << 24 << qint64(16);
+        QTest::newRow("generations of 13 take 32") << 26 << qint64(32);
+        QTest::newRow("generations of 16") << 32 << qint64(32);
+        QTest::newRow("the default: 98,304 a generation") << MissAnatomy::Options().rememberedKeys << qint64(131'072);
+    }
+    void rememberedKeysHaveFixedTables()
+    {
+        QFETCH(int, rememberedKeys);
+        QFETCH(qint64, slots);
+        const auto stateBytes = [](int remembered) {
+            MissAnatomy::Options options = shortOptions();
+            options.rememberedKeys = remembered;
+            return MissAnatomy(options, 0).report(0, true).stateBytes;
+        };
+        QCOMPARE(stateBytes(rememberedKeys) - stateBytes(2), (slots - 16) * 2 * (24 + 16));
     }
 
     // A deletion is a CacheScope run's when its record covers the time and the key; else another client's once no

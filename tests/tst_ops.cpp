@@ -74,6 +74,51 @@ private Q_SLOTS:
     // INFO's text as a server (or a proxy in front of it) sends it: section headers and comments are never fields,
     // even with a colon in them; a line without a name is skipped; spaces and CR around a line go; a value keeps its
     // own colons.
+    // Stream ids are two numbers, compared as numbers; an id without its sequence is sequence 0, and one that does
+    // not read (another writer's, or past 64 bits) sorts as 0-0.
+    void streamIdsCompareAsNumbers_data()
+    {
+        QTest::addColumn<QByteArray>("a");
+        QTest::addColumn<QByteArray>("b");
+        QTest::addColumn<bool>("before");
+        QTest::newRow("by sequence") << "1-0"_ba
+                                     << "1-1"_ba << true;
+        QTest::newRow("by sequence, reversed") << "1-1"_ba
+                                               << "1-0"_ba << false;
+        QTest::newRow("equal") << "1-1"_ba
+                               << "1-1"_ba << false;
+        QTest::newRow("by time, not by text") << "9-5"_ba
+                                              << "10-0"_ba << true;
+        QTest::newRow("by time, not by text, reversed") << "10-0"_ba
+                                                        << "9-5"_ba << false;
+        QTest::newRow("no sequence is 0: equal") << "5"_ba
+                                                 << "5-0"_ba << false;
+        QTest::newRow("no sequence is 0: equal, reversed") << "5-0"_ba
+                                                           << "5"_ba << false;
+        QTest::newRow("no sequence is before 1") << "5"_ba
+                                                 << "5-1"_ba << true;
+        QTest::newRow("no sequence, after the one before") << "5"_ba
+                                                           << "4-9"_ba << false;
+        QTest::newRow("unreadable is 0-0") << "garbage"_ba
+                                           << "0-1"_ba << true;
+        QTest::newRow("unreadable is 0-0, reversed") << "0-1"_ba
+                                                     << "garbage"_ba << false;
+        QTest::newRow("unreadable sequence") << "5-x"_ba
+                                             << "0-1"_ba << true;
+        QTest::newRow("empty") << QByteArray() << "0-1"_ba << true;
+        QTest::newRow("the largest ids") << "18446744073709551615-18446744073709551614"_ba
+                                         << "18446744073709551615-18446744073709551615"_ba << true;
+        QTest::newRow("past 64 bits is unreadable") << "18446744073709551616-0"_ba
+                                                    << "0-1"_ba << true;
+    }
+    void streamIdsCompareAsNumbers()
+    {
+        QFETCH(QByteArray, a);
+        QFETCH(QByteArray, b);
+        QFETCH(bool, before);
+        QCOMPARE(ops::streamIdBefore(a, b), before);
+    }
+
     void infoTextIsReadLineByLine()
     {
         const ServerInfo parsed = ServerInfo::parse("# Server\r\n# note: not a field\r\n#x:1\r\n:nameless\r\n"
@@ -116,6 +161,12 @@ private Q_SLOTS:
         QTest::newRow("a tier's index") << "cachescope:stats:1m:index"_ba << u"stats 1m"_s;
         QTest::newRow("a 16-byte tier name")
             << "cachescope:stats:{Hourly_backup-16:1}:route"_ba << u"stats Hourly_backup-16"_s;
+        QTest::newRow("each end of each allowed range")
+            << "cachescope:stats:{09azAZ_-:1}:route"_ba << u"stats 09azAZ_-"_s;
+        for (const char outside : {'/', ':', '@', '[', '`', '{', '.', ' '}) {
+            QTest::newRow(QByteArray(QByteArray("just outside the ranges: ") + outside).constData())
+                << QByteArray(QByteArray("cachescope:stats:1") + outside + "m:index") << notATier;
+        }
         QTest::newRow("a 17-byte tier name") << "cachescope:stats:{Hourly_backup-17x:1}:route"_ba << notATier;
         QTest::newRow("an empty tier name") << "cachescope:stats:{:1}:route"_ba << notATier;
         QTest::newRow("no colon after the tier") << "cachescope:stats:{1s"_ba << notATier;

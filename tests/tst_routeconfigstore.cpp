@@ -320,6 +320,30 @@ private Q_SLOTS:
         qInfo("change applied after %lld ms", clock.elapsed());
     }
 
+    // A reload asked for while a load is in flight runs once, after it: its answer may predate the change that asked.
+    // start() with a subscriber already ready asks twice at once (the subscription's catch-up read and the first
+    // read), so exactly two HGETALLs reach the server, and no more follow while nothing is announced.
+    void aReloadAskedDuringALoadRunsOnceAfterIt()
+    {
+        const auto loadsSent = [this] {
+            return testing::commandStat(
+                testing::runCommand(*m_connection, {"INFO", "commandstats"}).bytes(), "hgetall", "calls");
+        };
+        auto commands = std::make_unique<redis::Connection>(m_server.connectionOptions());
+        QVERIFY(testing::openAndWait(*commands));
+        auto subscriber = std::make_unique<redis::Connection>(m_server.connectionOptions());
+        QVERIFY(testing::openAndWait(*subscriber));
+        RouteConfigWatcher watcher(commands.get(), std::move(subscriber));
+        QSignalSpy changes(&watcher, &RouteConfigWatcher::configChanged);
+        const qint64 before = loadsSent();
+        watcher.start(std::chrono::milliseconds(60'000));
+        QTRY_COMPARE(changes.size(), 1);
+        QTRY_COMPARE(loadsSent() - before, 2);
+        QTest::qWait(300);
+        QCOMPARE(loadsSent() - before, 2);
+        QCOMPARE(changes.size(), 1); // the same version twice is one change
+    }
+
     void changesMissedWhileDisconnectedArrive()
     {
         testing::RedisServer server;

@@ -110,6 +110,15 @@ private Q_SLOTS:
             << entry("x", now, 3) << qint64(60000) << u"stale for 0s: served only while a reload runs, gone in 1m"_s
             << QStringList {u"cache-manager entry, logical expiry 2027-01-15 08:00:00 UTC"_s, u"loaded in 3 ms"_s}
             << u"x"_s;
+        // The same edge on a key without a TTL (PTTL -1): only the logical expiry tells fresh from stale.
+        QTest::newRow("no TTL, 1 ms of life left: fresh")
+            << entry("x", now + 1, 3) << qint64(-1) << u"fresh for 0s (the key itself never expires)"_s
+            << QStringList {u"cache-manager entry, logical expiry 2027-01-15 08:00:00 UTC"_s, u"loaded in 3 ms"_s}
+            << u"x"_s;
+        QTest::newRow("no TTL, expiring this very ms: stale")
+            << entry("x", now, 3) << qint64(-1) << u"stale for 0s (the key itself never expires)"_s
+            << QStringList {u"cache-manager entry, logical expiry 2027-01-15 08:00:00 UTC"_s, u"loaded in 3 ms"_s}
+            << u"x"_s;
         // Read, then gone before its PTTL was asked (the value was read first): no freshness to tell, the facts stay.
         QTest::newRow("gone by its PTTL")
             << entry("x", now + 1000, 3) << qint64(-2) << QString()

@@ -122,7 +122,7 @@ bool streamIdBefore(const QByteArray& a, const QByteArray& b)
         const qsizetype dash = id.indexOf('-');
         bool msOk = false;
         bool seqOk = false;
-        const quint64 ms = id.left(dash).toULongLong(&msOk);
+        const quint64 ms = (dash < 0 ? id : id.left(dash)).toULongLong(&msOk); // left(-1) is empty in Qt 6
         const quint64 seq = dash < 0 ? 0 : id.mid(dash + 1).toULongLong(&seqOk);
         return msOk && (dash < 0 || seqOk) ? std::pair(ms, seq) : std::pair(quint64(0), quint64(0));
     };
