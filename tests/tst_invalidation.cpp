@@ -9,6 +9,7 @@
 #include "ops/invalidation/tagindexpages.h"
 #include "redis/connection.h"
 #include "redisserver.h"
+#include "scriptedserver.h"
 #include "synccommand.h"
 
 #include <QDateTime>
@@ -962,6 +963,57 @@ private Q_SLOTS:
         QCOMPARE(job.progress().deleted, keys.size());
         QCOMPARE(job.peakWritesInFlight(), bound);
         QCOMPARE(testing::runCommand(*m_connection, {"DBSIZE"}).integer(), 0); // the index went last
+    }
+
+    // A page split per slot (a cluster node's run) sends one UNLINK per slot at once. The next page was asked for
+    // before them and is answered first, so its UNLINKs go out too before the walk pauses: two pages' batches at
+    // most, whatever the bound. Replies come a byte at a time, each on its own.
+    void twoPagesSplitPerSlotAreTheMostInFlight()
+    {
+        constexpr int slotsPerPage = 4;
+        constexpr int keysPerPage = 100;
+        constexpr int pages = 4;
+        testing::ScriptedServer server;
+        qint64 unlinked = 0;
+        server.answer = [&](const QList<QByteArray>& command) -> QByteArray {
+            const QByteArray name = command.value(0).toUpper();
+            server.byteByByte = name == "UNLINK";
+            if (name == "SCAN") {
+                const int page = command.value(1).toInt();
+                const QByteArray next = page + 1 < pages ? QByteArray::number(page + 1) : "0";
+                QByteArray reply = "*2\r\n$" + QByteArray::number(next.size()) + "\r\n" + next + "\r\n*"
+                    + QByteArray::number(keysPerPage) + "\r\n";
+                for (int i = 0; i < keysPerPage; ++i) {
+                    const QByteArray key = "{" + QByteArray(1, char('a' + i % slotsPerPage))
+                        + "}:" + QByteArray::number(page * keysPerPage + i);
+                    reply += "$" + QByteArray::number(key.size()) + "\r\n" + key + "\r\n";
+                }
+                return reply;
+            }
+            if (name == "UNLINK") {
+                unlinked += command.size() - 1;
+                return ":" + QByteArray::number(command.size() - 1) + "\r\n";
+            }
+            return "-ERR not scripted: " + name + "\r\n";
+        };
+        redis::ConnectionOptions connectionOptions;
+        connectionOptions.host = u"127.0.0.1"_s;
+        connectionOptions.port = server.port();
+        connectionOptions.autoReconnect = false;
+        redis::Connection connection(connectionOptions);
+        QVERIFY(testing::openAndWait(connection));
+        PacedInvalidation::Options options;
+        options.groupBySlot = true;
+        options.maxWritesInFlight = 2;
+        PacedInvalidation job(&connection, "*", options);
+        QSignalSpy finished(&job, &PacedInvalidation::finished);
+        job.start();
+        QVERIFY(finished.wait(30000));
+        QVERIFY2(
+            !job.progress().error, qPrintable(job.progress().error ? job.progress().error->errorMessage() : QString()));
+        QCOMPARE(job.progress().deleted, keysPerPage * pages);
+        QCOMPARE(unlinked, keysPerPage * pages);
+        QCOMPARE(job.peakWritesInFlight(), 2 * slotsPerPage);
     }
 
     // A receiver that cancels while handling a page (Ctrl-C, a closed dialog) hears nothing more: not the end of a

@@ -31,9 +31,15 @@ public:
                 m_client = socket;
                 auto reader = std::make_shared<redis::ReplyReader>();
                 connect(socket, &QTcpSocket::readyRead, this, [this, socket, reader] {
-                    reader->feed(socket->readAll());
+                    // Commands that arrive while a reply goes out byte by byte are buffered without another
+                    // readyRead (it is never emitted recursively): read on until the socket holds nothing.
                     redis::Reply command;
-                    while (reader->next(&command) == redis::ReplyReader::Status::HaveReply) {
+                    while (socket->bytesAvailable() > 0
+                        || reader->next(&command) == redis::ReplyReader::Status::HaveReply) {
+                        if (socket->bytesAvailable() > 0) {
+                            reader->feed(socket->readAll());
+                            continue;
+                        }
                         QList<QByteArray> arguments;
                         for (const redis::Reply& argument : command.elements())
                             arguments.append(argument.bytes());

@@ -103,8 +103,9 @@ public:
     {
         return m_progress;
     }
-    // The most write batches that waited on the server at once: the pacing's bound (maxWritesInFlight, and one
-    // page's batches more where a page is split per slot), kept to be seen.
+    // The most write batches that waited on the server at once: the pacing's bound, kept to be seen. It is
+    // maxWritesInFlight; where a page is split per slot, two pages' batches (the page after is asked for before this
+    // one's UNLINKs, so it is answered first and sent before the walk pauses).
     int peakWritesInFlight() const
     {
         return m_peakWritesInFlight;
