@@ -99,11 +99,7 @@ private Q_SLOTS:
         QFETCH(QString, error);
         ScriptedServer server;
         server.answer = [&](const QList<QByteArray>&) { return reply; };
-        ConnectionOptions options;
-        options.host = u"127.0.0.1"_s;
-        options.port = server.port();
-        options.autoReconnect = false;
-        Connection connection(options);
+        Connection connection(server.connectionOptions());
         QVERIFY(testing::openAndWait(connection));
         QSignalSpy errors(&connection, &Connection::errorOccurred);
         server.byteByByte = byteByByte;

@@ -996,11 +996,7 @@ private Q_SLOTS:
             }
             return "-ERR not scripted: " + name + "\r\n";
         };
-        redis::ConnectionOptions connectionOptions;
-        connectionOptions.host = u"127.0.0.1"_s;
-        connectionOptions.port = server.port();
-        connectionOptions.autoReconnect = false;
-        redis::Connection connection(connectionOptions);
+        redis::Connection connection(server.connectionOptions());
         QVERIFY(testing::openAndWait(connection));
         PacedInvalidation::Options options;
         options.groupBySlot = true;

@@ -274,11 +274,7 @@ private Q_SLOTS:
         QFETCH(QString, error);
         testing::ScriptedServer server;
         server.answer = [&answer](const QList<QByteArray>&) { return answer; };
-        redis::ConnectionOptions options;
-        options.host = u"127.0.0.1"_s;
-        options.port = server.port();
-        options.autoReconnect = false;
-        redis::Connection connection(options);
+        redis::Connection connection(server.connectionOptions());
         QVERIFY(testing::openAndWait(connection));
         RouteConfigStore store(&connection);
         const RouteConfigSaveResult result = saveNow(store, withEventsTtl(60), 0);

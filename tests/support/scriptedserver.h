@@ -1,5 +1,6 @@
 #pragma once
 
+#include "redis/connectionoptions.h"
 #include "redis/replyreader.h"
 
 #include <QHostAddress>
@@ -58,6 +59,15 @@ public:
     quint16 port() const
     {
         return m_server.serverPort();
+    }
+    // Where to connect, without reconnecting: a script answers one connection.
+    redis::ConnectionOptions connectionOptions() const
+    {
+        redis::ConnectionOptions options;
+        options.host = QStringLiteral("127.0.0.1");
+        options.port = port();
+        options.autoReconnect = false;
+        return options;
     }
     void write(const QByteArray& bytes)
     {
