@@ -965,14 +965,28 @@ private Q_SLOTS:
         QCOMPARE(testing::runCommand(*m_connection, {"DBSIZE"}).integer(), 0); // the index went last
     }
 
-    // A page split per slot (a cluster node's run) sends one UNLINK per slot at once. The next page was asked for
-    // before them and is answered first, so its UNLINKs go out too before the walk pauses: two pages' batches at
-    // most, whatever the bound. Replies come a byte at a time, each on its own.
-    void twoPagesSplitPerSlotAreTheMostInFlight()
+    // A SCAN walk asks for the next page before it sends a page's UNLINKs, so that page is answered first and its
+    // UNLINKs go out too, paused or not: two pages' batches wait at most, whatever the bound (a tag walk's pages wait
+    // in memory and keep to the bound exactly: writesInFlightStayWithinTheirBound). A page split per slot (a cluster
+    // node's run) is one UNLINK per slot. Replies come a byte at a time, each on its own.
+    void aScanWalkHoldsTwoPagesOfWritesAtMost_data()
     {
-        constexpr int slotsPerPage = 4;
+        QTest::addColumn<int>("slotsPerPage");
+        QTest::addColumn<int>("bound");
+        QTest::addColumn<int>("peak");
+        QTest::newRow("4 slots a page, bound 2") << 4 << 2 << 8;
+        QTest::newRow("1 slot a page, bound 1") << 1 << 1 << 2;
+        QTest::newRow("1 slot a page, bound 2") << 1 << 2 << 2;
+        QTest::newRow("1 slot a page, bound 3") << 1 << 3 << 2;
+        QTest::newRow("2 slots a page, bound 3") << 2 << 3 << 4;
+    }
+    void aScanWalkHoldsTwoPagesOfWritesAtMost()
+    {
+        QFETCH(int, slotsPerPage);
+        QFETCH(int, bound);
+        QFETCH(int, peak);
         constexpr int keysPerPage = 100;
-        constexpr int pages = 4;
+        constexpr int pages = 6;
         testing::ScriptedServer server;
         qint64 unlinked = 0;
         server.answer = [&](const QList<QByteArray>& command) -> QByteArray {
@@ -1000,7 +1014,7 @@ private Q_SLOTS:
         QVERIFY(testing::openAndWait(connection));
         PacedInvalidation::Options options;
         options.groupBySlot = true;
-        options.maxWritesInFlight = 2;
+        options.maxWritesInFlight = bound;
         PacedInvalidation job(&connection, "*", options);
         QSignalSpy finished(&job, &PacedInvalidation::finished);
         job.start();
@@ -1009,7 +1023,7 @@ private Q_SLOTS:
             !job.progress().error, qPrintable(job.progress().error ? job.progress().error->errorMessage() : QString()));
         QCOMPARE(job.progress().deleted, keysPerPage * pages);
         QCOMPARE(unlinked, keysPerPage * pages);
-        QCOMPARE(job.peakWritesInFlight(), 2 * slotsPerPage);
+        QCOMPARE(job.peakWritesInFlight(), peak);
     }
 
     // A receiver that cancels while handling a page (Ctrl-C, a closed dialog) hears nothing more: not the end of a

@@ -75,7 +75,8 @@ public:
         bool groupBySlot = false;
         // Latency guard: a write batch that takes longer than this halves the SCAN COUNT, a quick one doubles it
         // (between minScanCount and maxScanCount); and at most maxWritesInFlight batches wait on the server
-        // before the scan pauses, so other clients never queue behind a pile of our UNLINKs.
+        // before the scan pauses, so other clients never queue behind a pile of our UNLINKs (a SCAN walk's page
+        // already asked for still lands: see peakWritesInFlight).
         std::chrono::milliseconds latencyGuard {5};
         int minScanCount = 100;
         int maxScanCount = 5000;
@@ -103,9 +104,9 @@ public:
     {
         return m_progress;
     }
-    // The most write batches that waited on the server at once: the pacing's bound, kept to be seen. It is
-    // maxWritesInFlight; where a page is split per slot, two pages' batches (the page after is asked for before this
-    // one's UNLINKs, so it is answered first and sent before the walk pauses).
+    // The most write batches that waited on the server at once, kept to be seen. A tag walk keeps to
+    // maxWritesInFlight. A SCAN walk asks for the next page before it sends a page's writes, so that page lands even
+    // when the walk pauses: two pages' batches at most, whatever the bound (a page split per slot: one per slot).
     int peakWritesInFlight() const
     {
         return m_peakWritesInFlight;
