@@ -302,10 +302,7 @@ private Q_SLOTS:
         QVERIFY(testing::openAndWait(connection));
         redis::Connection observer(m_server.connectionOptions());
         QVERIFY(testing::openAndWait(observer));
-        const auto infosSent = [&observer] {
-            return testing::commandStat(
-                testing::runCommand(observer, {"INFO", "commandstats"}).bytes(), "info", "calls");
-        };
+        const auto infosSent = [&observer] { return testing::commandCalls(observer, "info"); };
         metrics::MetricsCollector::Options options;
         options.interval = std::chrono::milliseconds(1);
         options.settle = std::chrono::seconds(3600);

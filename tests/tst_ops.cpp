@@ -71,9 +71,6 @@ private:
     }
 
 private Q_SLOTS:
-    // INFO's text as a server (or a proxy in front of it) sends it: section headers and comments are never fields,
-    // even with a colon in them; a line without a name is skipped; spaces and CR around a line go; a value keeps its
-    // own colons.
     // Stream ids are two numbers, compared as numbers; an id without its sequence is sequence 0, and one that does
     // not read (another writer's, or past 64 bits) sorts as 0-0.
     void streamIdsCompareAsNumbers_data()
@@ -119,6 +116,9 @@ private Q_SLOTS:
         QCOMPARE(ops::streamIdBefore(a, b), before);
     }
 
+    // INFO's text as a server (or a proxy in front of it) sends it: section headers and comments are never fields,
+    // even with a colon in them; a line without a name is skipped; spaces and CR around a line go; a value keeps its
+    // own colons.
     void infoTextIsReadLineByLine()
     {
         const ServerInfo parsed = ServerInfo::parse("# Server\r\n# note: not a field\r\n#x:1\r\n:nameless\r\n"

@@ -134,4 +134,9 @@ redis::LookupCount serverLookups(redis::Client& connection)
     return keyspaceLookupsIn(runCommand(connection, {"INFO", "stats"}).bytes());
 }
 
+qint64 commandCalls(redis::Client& connection, const QByteArray& command)
+{
+    return commandStat(runCommand(connection, {"INFO", "commandstats"}).bytes(), command, "calls");
+}
+
 } // namespace cachescope::testing

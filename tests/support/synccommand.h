@@ -35,6 +35,8 @@ qint64 infoInteger(const QByteArray& info, const QByteArray& name);
 // One field of a command's line in INFO commandstats ("scan", "calls"): 0 for a command the server never ran (it has no
 // line then), -1 for a field its line lacks.
 qint64 commandStat(const QByteArray& info, const QByteArray& command, const QByteArray& field);
+// How often the server has run `command` ("scan", "hgetall") so far: INFO commandstats, itself no lookup.
+qint64 commandCalls(redis::Client& connection, const QByteArray& command);
 
 // Calls `then` right after the connection's count-th reply from now (at once for 0), whatever commands others queue
 // meanwhile: a chain of PINGs, each sent when the one before is answered. Replies come in order, so `then` runs between
